@@ -1,0 +1,35 @@
+# gitorch developer tasks. Only Python >= 3.11 and git are needed; everything else is
+# installed into .venv from the package index.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+BIN    := $(VENV)/bin
+
+.PHONY: install test lint demo bench zipapp clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "gitorch needs Python >= 3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+lint: install
+	$(BIN)/ruff check gitorch tests zipapp
+	$(BIN)/mypy
+
+test: lint
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(PY) -m pytest -q -n 2 --maxfail=50 tests
+
+demo: install
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash examples/demo.sh
+
+bench: install
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(PY) tests/bench/run.py
+
+zipapp: install
+	$(PY) zipapp/build.py --out dist/orch.pyz
+
+clean:
+	rm -rf $(VENV) dist build *.egg-info .pytest_cache .mypy_cache .ruff_cache

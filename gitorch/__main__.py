@@ -1,0 +1,3 @@
+from gitorch.cli.app import main
+
+main()

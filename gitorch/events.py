@@ -1,0 +1,253 @@
+"""Every event gitorch records: one tagged union (`type` is the tag).
+
+Events are immutable and uniquely named (`id`), so logs written in different clones merge
+as a plain union. New fields always get defaults so old records still decode; a reader
+that meets an unknown `type` (written by a newer gitorch) keeps it as `UnknownEvent`.
+
+The store knows events only as this union; views are pure functions of lists of them.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+EVENT_SCHEMA_VERSION = 1
+
+_last_ms = 0
+_seq = 0
+
+
+def new_id() -> str:
+    """A unique, time-ordered id: 12 hex digits of milliseconds, 4 of sequence, 8 random."""
+    global _last_ms, _seq
+    ms = int(time.time() * 1000)
+    if ms == _last_ms:
+        _seq += 1
+    else:
+        _last_ms, _seq = ms, 0
+    return f"{ms:012x}{_seq & 0xFFFF:04x}{secrets.token_hex(4)}"
+
+
+def now() -> str:
+    """UTC timestamp as RFC 3339 with milliseconds, e.g. 2026-11-22T07:40:01.123Z."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def default_session() -> str:
+    """This process's session id (set once; `GITORCH_SESSION` overrides)."""
+    return os.environ.get("GITORCH_SESSION") or _SESSION
+
+
+_SESSION = f"s-{new_id()[:12]}-{os.getpid()}"
+
+
+class Event(msgspec.Struct, tag_field="type", kw_only=True, frozen=True, omit_defaults=True):
+    """Fields every event has."""
+
+    id: str = msgspec.field(default_factory=new_id)
+    ts: str = msgspec.field(default_factory=now)
+    schema_version: int = EVENT_SCHEMA_VERSION
+    session: str = msgspec.field(default_factory=default_session)
+    run: str | None = None
+    task: str | None = None
+    shard: str | None = None
+
+
+# --- plans and runs ---------------------------------------------------------------
+
+class PlanValidated(Event, tag="plan_validated", frozen=True):
+    digest: str = ""
+    file: str = ""
+    tasks: int = 0
+
+
+class PlanUpdated(Event, tag="plan_updated", frozen=True):
+    digest: str = ""
+    previous_digest: str = ""
+    changes: list[str] = []
+
+
+class RunStarted(Event, tag="run_started", frozen=True):
+    plan_digest: str = ""
+    plan_file: str = ""
+    commit: str | None = None  # HEAD the run verifies
+    targets: list[str] = []  # requested task ids; empty means all
+    jobs: int = 1
+    argv: list[str] = []
+
+
+class Resumed(Event, tag="resumed", frozen=True):
+    reason: str = ""
+
+
+class Interrupted(Event, tag="interrupted", frozen=True):
+    reason: str = ""
+
+
+class Completed(Event, tag="completed", frozen=True):
+    """The run ended (whatever the outcome; `status` says which)."""
+
+    status: str = "completed"  # completed | failed | paused | interrupted
+    failures: list[str] = []
+    duration: float = 0.0
+
+
+# --- tasks and shards ---------------------------------------------------------------
+
+class TaskStarted(Event, tag="task_started", frozen=True):
+    attempt: int = 1
+    inputs: str | None = None  # digest of the task's definition and input object ids
+
+
+class TaskCompleted(Event, tag="task_completed", frozen=True):
+    duration: float = 0.0
+    inputs: str | None = None
+
+
+class TaskFailed(Event, tag="task_failed", frozen=True):
+    reason: str = ""
+    duration: float = 0.0
+
+
+class TaskBlocked(Event, tag="task_blocked", frozen=True):
+    blocked_by: list[str] = []
+
+
+class TaskWaiting(Event, tag="task_waiting", frozen=True):
+    """A manual/agent task (no commands) whose acceptance does not pass yet."""
+
+    reason: str = ""
+
+
+class Skipped(Event, tag="skipped", frozen=True):
+    reason: str = ""
+
+
+class ShardStarted(Event, tag="shard_started", frozen=True):
+    pass
+
+
+class ShardCompleted(Event, tag="shard_completed", frozen=True):
+    duration: float = 0.0
+
+
+class CommandRun(Event, tag="command_run", frozen=True):
+    name: str = ""  # the command's key in the task's `commands`
+    cmd: str = ""
+    status: int | None = None  # exit code; None when it could not start or was killed
+    duration: float = 0.0
+    attempt: int = 1
+    excerpt: str = ""  # bounded tail of the output, secrets redacted
+    log: str | None = None  # path of the full output on the state branch
+    timed_out: bool = False
+
+
+class AcceptancePassed(Event, tag="acceptance_passed", frozen=True):
+    check: str = ""
+    evidence: dict[str, Any] = {}
+
+
+class AcceptanceFailed(Event, tag="acceptance_failed", frozen=True):
+    check: str = ""
+    evidence: dict[str, Any] = {}
+
+
+class PatchApplied(Event, tag="patch_applied", frozen=True):
+    paths: list[str] = []
+
+
+# --- gates ---------------------------------------------------------------------------
+
+class AwaitingApproval(Event, tag="awaiting_approval", frozen=True):
+    gate: str = ""
+
+
+class Approved(Event, tag="approved", frozen=True):
+    gate: str = ""
+    by: str = ""
+    plan_digest: str = ""
+    commit: str | None = None
+    inputs: str | None = None
+
+
+# --- observation, workspaces, discovery, migration -----------------------------------
+
+class Observed(Event, tag="observed", frozen=True):
+    trigger: str = ""  # post-checkout | post-merge | post-rewrite | manual
+    drift: bool = False
+    findings: list[str] = []
+
+
+class WorkspaceTransition(Event, tag="ws_transition", frozen=True):
+    plan_id: str = ""
+    state: str = ""  # draft | planned | verified | executing | committed | rolled_back | failed
+    detail: str = ""
+    operation: int | None = None
+
+
+class Migrated(Event, tag="migrated", frozen=True):
+    source: str = ""
+    files: list[str] = []
+
+
+class Generic(Event, tag="note", frozen=True):
+    """A free-form record, for things no other type covers yet."""
+
+    kind: str = ""
+    data: dict[str, Any] = {}
+
+
+class UnknownEvent(Event, tag="unknown", frozen=True):
+    """An event of a type this gitorch does not know (written by a newer one); kept raw."""
+
+    original_type: str = ""
+    raw: dict[str, Any] = {}
+
+
+AnyEvent = (
+    PlanValidated | PlanUpdated | RunStarted | Resumed | Interrupted | Completed
+    | TaskStarted | TaskCompleted | TaskFailed | TaskBlocked | TaskWaiting | Skipped
+    | ShardStarted | ShardCompleted | CommandRun | AcceptancePassed | AcceptanceFailed
+    | PatchApplied | AwaitingApproval | Approved | Observed | WorkspaceTransition | Migrated
+    | Generic | UnknownEvent
+)
+
+_decoder = msgspec.json.Decoder(AnyEvent)
+_encoder = msgspec.json.Encoder()
+_raw_decoder = msgspec.json.Decoder(dict[str, Any])
+
+
+def encode(event: Event) -> bytes:
+    return _encoder.encode(event)
+
+
+def encode_lines(events: list[Event] | tuple[Event, ...]) -> bytes:
+    """Events as JSONL (one event per line, trailing newline)."""
+    return b"".join(_encoder.encode(e) + b"\n" for e in events)
+
+
+def decode(line: bytes) -> Event:
+    """One event; a valid JSON object of an unknown type becomes UnknownEvent."""
+    try:
+        return _decoder.decode(line)
+    except msgspec.ValidationError:
+        raw = _raw_decoder.decode(line)
+        base = {k: raw[k] for k in ("id", "ts", "session", "run", "task", "shard") if k in raw}
+        return UnknownEvent(original_type=str(raw.get("type")), raw=raw, **base)
+
+
+def decode_lines(data: bytes) -> list[Event]:
+    """Decode JSONL; raises msgspec.DecodeError on a line that is not JSON."""
+    return [decode(line) for line in data.splitlines() if line.strip()]
+
+
+def to_builtins(event: Event) -> dict[str, Any]:
+    out = msgspec.to_builtins(event)
+    assert isinstance(out, dict)
+    return out

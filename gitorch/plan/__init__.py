@@ -1,0 +1,1 @@
+"""Plans: the model (Structs), loading (YAML/JSON/TOML + include), validation, the DAG."""

@@ -1,0 +1,69 @@
+"""Finding the repository gitorch works on (stdlib only: the hook path imports it)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from gitorch.errors import NotARepoError
+from gitorch.gitcmd import git
+
+
+@dataclass(frozen=True)
+class Repo:
+    """A git repository: its work tree (None when bare), git dir and common dir."""
+
+    root: Path | None
+    git_dir: Path
+    common_dir: Path
+
+    @property
+    def bare(self) -> bool:
+        return self.root is None
+
+    @cached_property
+    def scratch(self) -> Path:
+        """Machine-local scratch (locks, journal, caches): `<common dir>/orch`, shared by worktrees."""
+        path = self.common_dir / "orch"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @property
+    def cwd(self) -> Path:
+        """Where to run git commands for this repo."""
+        return self.root if self.root is not None else self.git_dir
+
+    def require_worktree(self) -> Path:
+        if self.root is None:
+            raise NotARepoError(
+                f"{self.git_dir} is a bare repository; this command needs a work tree"
+            )
+        return self.root
+
+
+def find_repo(start: str | os.PathLike[str] | None = None) -> Repo:
+    """The repository containing `start` (default: the current directory), with one git call."""
+    cwd = Path(start) if start is not None else Path.cwd()
+    if not cwd.exists():
+        raise NotARepoError(f"{cwd}: no such directory")
+    proc = git(
+        ["rev-parse", "--is-bare-repository", "--absolute-git-dir", "--git-common-dir",
+         "--show-toplevel"],
+        cwd,
+        check=False,
+    )
+    lines = proc.stdout.decode(errors="replace").splitlines()
+    if proc.returncode != 0 and len(lines) < 3:
+        raise NotARepoError(
+            f"{cwd} is not inside a git repository",
+            hint="run `git init` first, or change to your repository",
+        )
+    bare = lines[0] == "true"
+    git_dir = Path(lines[1])
+    common = Path(lines[2])
+    if not common.is_absolute():
+        common = (cwd / common).resolve()
+    root = None if bare or len(lines) < 4 else Path(lines[3])
+    return Repo(root=root, git_dir=git_dir, common_dir=common)

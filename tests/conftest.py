@@ -1,0 +1,123 @@
+"""Fixtures: real git repositories in temporary directories, the real CLI, both backends."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+BIN_DIR = str(Path(sys.executable).parent)
+
+
+@pytest.fixture(autouse=True)
+def hermetic_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No user config, cache or git identity leaks in from the machine."""
+    home = tmp_path_factory.mktemp("home")
+    gitconfig = home / ".gitconfig"
+    gitconfig.write_text(
+        "[user]\n\tname = Test User\n\temail = test@example.org\n"
+        "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n"
+    )
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local/share"))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("PATH", BIN_DIR + os.pathsep + os.environ.get("PATH", ""))
+    for var in list(os.environ):
+        if var.startswith("GITORCH_") or var in ("CODESPACES", "GITPOD_WORKSPACE_ID"):
+            monkeypatch.delenv(var, raising=False)
+    from gitorch import config
+
+    config._cache.clear()
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in `cwd` for a test; raise with its stderr when it fails."""
+    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr}")
+    return proc.stdout.strip()
+
+
+def make_repo(path: Path, files: dict[str, str] | None = None) -> Path:
+    """A non-bare repository on `main` with one commit holding `files`."""
+    path.mkdir(parents=True, exist_ok=True)
+    git(path, "init", "-q", "-b", "main")
+    for name, text in (files or {"README.md": "# test repo\n"}).items():
+        f = path / name
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(text)
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "initial")
+    return path
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh repository with one commit; the current directory is its root."""
+    path = make_repo(tmp_path / "repo")
+    monkeypatch.chdir(path)
+    return path
+
+
+@pytest.fixture
+def bare_remote(tmp_path: Path) -> Path:
+    path = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(path))
+    return path
+
+
+@pytest.fixture(params=["pygit2", "cli"])
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test once per git backend."""
+    monkeypatch.setenv("GITORCH_BACKEND", request.param)
+    from gitorch import config
+
+    config._cache.clear()
+    return str(request.param)
+
+
+OrchRunner = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def orch() -> OrchRunner:
+    """Run the real `git orch …` in a subprocess, as a user would."""
+
+    def run(
+        *args: str, cwd: Path | None = None, input: str | None = None, env: dict[str, str] | None = None,
+        timeout: float = 120,
+    ) -> subprocess.CompletedProcess[str]:
+        full_env = dict(os.environ)
+        if env:
+            full_env.update(env)
+        return subprocess.run(
+            ["git", "orch", *args], cwd=cwd, input=input, capture_output=True, text=True,
+            env=full_env, timeout=timeout,
+        )
+
+    return run
+
+
+@pytest.fixture
+def cli() -> Iterator[Callable[..., object]]:
+    """Invoke the typer app in-process (fast); returns typer's Result."""
+    from typer.testing import CliRunner
+
+    from gitorch.cli.app import app
+
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None) -> object:
+        from gitorch import config
+
+        config._cache.clear()
+        return runner.invoke(app, list(args), input=input, catch_exceptions=False)
+
+    yield invoke
