@@ -93,11 +93,14 @@ def _register_all() -> None:
         hooks_cmd,
         plan_cmd,
         run_cmd,
+        selfcheck_cmd,
         state_cmd,
         ws_cmd,
     )
 
-    for module in (plan_cmd, run_cmd, state_cmd, hooks_cmd, ws_cmd, config_cmd, discovery_cmd):
+    for module in (
+        plan_cmd, run_cmd, state_cmd, hooks_cmd, ws_cmd, config_cmd, discovery_cmd, selfcheck_cmd,
+    ):
         module.register(app)
 
 
