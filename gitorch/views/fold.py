@@ -1,0 +1,371 @@
+"""Fold events into run and task state: the one place that says what a log of events means.
+
+Rules (a task's latest event wins; events are taken in timestamp order, ties in log order):
+- `run_started` opens a run (status running); `resumed` reopens it (running again, later
+  events override); `interrupted` sets status interrupted; `completed` sets the status
+  from its `status` field.
+- `task_started` -> in_progress and starts a fresh record of the task's commands, checks
+  and shard states (the record always shows the latest execution; `attempts` counts them
+  all, together with the `attempt` numbers of task_started and command_run events).
+- `task_completed` -> completed, `task_failed` -> failed, `task_blocked` -> blocked,
+  `task_waiting` -> in_progress with a reason (a manual/agent task waiting for its
+  acceptance), `skipped` -> skipped, `awaiting_approval` -> awaiting_approval with the gate.
+- Events that also name a shard change only that shard's state.
+- `approved` (which may carry no run) never changes a state by itself: it is listed in every
+  run with the same plan digest (or the run it names), and marks a waiting task whose gate
+  (and task, when the approval names one) it matches.
+- Any other event type, unknown ones included, is ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from gitorch import events as ev
+from gitorch.plan.model import Plan
+
+TASK_STATES: tuple[str, ...] = (
+    "pending", "in_progress", "awaiting_approval", "blocked", "failed", "completed", "skipped",
+)
+RUN_STATUSES: tuple[str, ...] = ("running", "completed", "failed", "paused", "interrupted")
+
+
+class CommandView(msgspec.Struct, kw_only=True):
+    """One `command_run` fact."""
+
+    name: str = ""
+    cmd: str = ""
+    status: int | None = None
+    duration: float = 0.0
+    excerpt: str = ""
+    log: str | None = None
+    attempt: int = 1
+    timed_out: bool = False
+    shard: str | None = None
+    ts: str = ""
+
+
+class CheckView(msgspec.Struct, kw_only=True):
+    """One acceptance result, with the evidence gitorch gathered."""
+
+    check: str = ""
+    passed: bool = False
+    evidence: dict[str, Any] = {}
+    shard: str | None = None
+    ts: str = ""
+
+
+class ApprovalView(msgspec.Struct, kw_only=True):
+    """One `approved` fact: who approved which gate, bound to which plan and commit."""
+
+    gate: str = ""
+    by: str = ""
+    plan_digest: str = ""
+    commit: str | None = None
+    ts: str = ""
+    task: str | None = None
+    inputs: str | None = None
+
+
+class TaskView(msgspec.Struct, kw_only=True):
+    """A task's state as its events say."""
+
+    id: str
+    state: str = "pending"
+    title: str = ""
+    started: str | None = None  # ts of the latest task_started
+    ended: str | None = None  # ts of the event that ended it (completed/failed/skipped/...)
+    duration: float = 0.0  # seconds of the latest execution
+    attempts: int = 0
+    reason: str = ""  # why it failed, was skipped, waits, or is blocked
+    gate: str | None = None  # the gate it waits for (awaiting_approval)
+    approved_by: str | None = None  # who approved that gate, when an approval matches it
+    blocked_by: list[str] = []
+    inputs: str | None = None  # inputs digest from the last task_started/task_completed
+    commands: list[CommandView] = []
+    checks: list[CheckView] = []
+    shards: dict[str, str] = {}  # shard id -> state
+
+
+class RunView(msgspec.Struct, kw_only=True):
+    """A run's state as its events say."""
+
+    id: str
+    plan_digest: str = ""
+    plan_file: str = ""
+    commit: str | None = None
+    started: str = ""
+    ended: str | None = None
+    updated: str = ""  # ts of the run's latest event
+    duration: float = 0.0  # seconds the run was active (sum of its started/resumed segments)
+    status: str = "running"
+    jobs: int = 1
+    targets: list[str] = []
+    tasks: dict[str, TaskView] = {}
+    failures: list[str] = []
+    awaiting: list[tuple[str, str]] = []
+    approvals: list[ApprovalView] = []
+    events: int = 0  # how many events the run has
+
+
+def parse_ts(ts: str) -> datetime | None:
+    """An event timestamp as an aware datetime; None when it is not one."""
+    try:
+        return datetime.fromisoformat(ts)
+    except ValueError:
+        return None
+
+
+def seconds_between(start: str | None, end: str | None) -> float:
+    """Seconds from `start` to `end` (0.0 when either is missing or unparsable)."""
+    if not start or not end:
+        return 0.0
+    a, b = parse_ts(start), parse_ts(end)
+    if a is None or b is None:
+        return 0.0
+    return max(0.0, (b - a).total_seconds())
+
+
+def _sort_key(e: ev.Event) -> str:
+    # gitorch writes 24-character timestamps (ms precision); hand-written ones such as
+    # "…:14Z" sort as if they had ".000".
+    ts = e.ts
+    if len(ts) == 24:
+        return ts
+    if ts.endswith("Z") and "." not in ts:
+        return ts[:-1] + ".000Z"
+    return ts
+
+
+class _Run:
+    """Mutable folding state of one run (kept apart from the view for speed and clarity)."""
+
+    __slots__ = ("view", "segment_start", "last_ts")
+
+    def __init__(self, view: RunView) -> None:
+        self.view = view
+        self.segment_start: str | None = None
+        self.last_ts = ""
+
+
+def _task(run: RunView, task_id: str) -> TaskView:
+    t = run.tasks.get(task_id)
+    if t is None:
+        t = run.tasks[task_id] = TaskView(id=task_id, commands=[], checks=[], shards={})
+    return t
+
+
+def _end(t: TaskView, state: str, e: ev.Event, duration: float) -> None:
+    t.state = state
+    t.ended = e.ts
+    t.gate = None
+    # prefer the duration the engine measured; else the span between the events
+    t.duration = duration if duration > 0 else seconds_between(t.started, e.ts)
+
+
+def _apply_shard(t: TaskView, e: ev.Event, shard: str) -> None:
+    cls = type(e)
+    if cls is ev.ShardStarted or cls is ev.TaskStarted or cls is ev.TaskWaiting:
+        t.shards[shard] = "in_progress"
+    elif cls is ev.ShardCompleted or cls is ev.TaskCompleted:
+        t.shards[shard] = "completed"
+    elif cls is ev.TaskFailed:
+        t.shards[shard] = "failed"
+    elif cls is ev.Skipped:
+        t.shards[shard] = "skipped"
+    elif cls is ev.TaskBlocked:
+        t.shards[shard] = "blocked"
+    elif cls is ev.AwaitingApproval:
+        t.shards[shard] = "awaiting_approval"
+
+
+def _apply_task(r: RunView, e: ev.Event, task_id: str) -> None:
+    t = _task(r, task_id)
+    cls = type(e)
+    if cls is ev.CommandRun:
+        assert isinstance(e, ev.CommandRun)
+        t.commands.append(CommandView(
+            name=e.name, cmd=e.cmd, status=e.status, duration=e.duration, excerpt=e.excerpt,
+            log=e.log, attempt=e.attempt, timed_out=e.timed_out, shard=e.shard, ts=e.ts,
+        ))
+        if e.attempt > t.attempts:
+            t.attempts = e.attempt
+        return
+    if cls is ev.AcceptancePassed or cls is ev.AcceptanceFailed:
+        assert isinstance(e, ev.AcceptancePassed | ev.AcceptanceFailed)
+        t.checks.append(CheckView(
+            check=e.check, passed=cls is ev.AcceptancePassed, evidence=e.evidence,
+            shard=e.shard, ts=e.ts,
+        ))
+        return
+    if e.shard is not None:
+        _apply_shard(t, e, e.shard)
+        return
+    if cls is ev.TaskStarted:
+        assert isinstance(e, ev.TaskStarted)
+        t.state = "in_progress"
+        t.started, t.ended, t.duration = e.ts, None, 0.0
+        t.reason, t.gate, t.approved_by = "", None, None
+        t.blocked_by = []
+        t.commands, t.checks = [], []
+        t.shards = dict.fromkeys(t.shards, "pending")
+        t.attempts = max(t.attempts + 1, e.attempt)
+        if e.inputs is not None:
+            t.inputs = e.inputs
+    elif cls is ev.TaskCompleted:
+        assert isinstance(e, ev.TaskCompleted)
+        _end(t, "completed", e, e.duration)
+        t.reason = ""
+        if e.inputs is not None:
+            t.inputs = e.inputs
+    elif cls is ev.TaskFailed:
+        assert isinstance(e, ev.TaskFailed)
+        _end(t, "failed", e, e.duration)
+        t.reason = e.reason
+    elif cls is ev.Skipped:
+        assert isinstance(e, ev.Skipped)
+        t.state, t.ended, t.gate, t.duration = "skipped", e.ts, None, 0.0
+        t.reason = e.reason
+    elif cls is ev.TaskBlocked:
+        assert isinstance(e, ev.TaskBlocked)
+        t.state, t.ended, t.gate = "blocked", e.ts, None
+        t.blocked_by = list(e.blocked_by)
+        t.reason = "blocked by " + ", ".join(e.blocked_by) if e.blocked_by else "blocked"
+    elif cls is ev.TaskWaiting:
+        assert isinstance(e, ev.TaskWaiting)
+        t.state, t.gate, t.ended = "in_progress", None, None
+        t.reason = e.reason
+        if t.started is None:
+            t.started = e.ts
+    elif cls is ev.AwaitingApproval:
+        assert isinstance(e, ev.AwaitingApproval)
+        t.state, t.ended, t.approved_by = "awaiting_approval", None, None
+        t.gate = e.gate
+        t.reason = f"waiting for approval of gate {e.gate}"
+
+
+def _apply_run(st: _Run, e: ev.Event) -> None:
+    r = st.view
+    cls = type(e)
+    if cls is ev.RunStarted:
+        assert isinstance(e, ev.RunStarted)
+        r.plan_digest, r.plan_file, r.commit = e.plan_digest, e.plan_file, e.commit
+        r.jobs, r.targets = e.jobs, list(e.targets)
+        if not r.started or e.ts < r.started:
+            r.started = e.ts
+        r.status, r.ended = "running", None
+        st.segment_start = e.ts
+    elif cls is ev.Resumed:
+        r.status, r.ended = "running", None
+        if st.segment_start is None:
+            st.segment_start = e.ts
+    elif cls is ev.Interrupted or cls is ev.Completed:
+        r.status = e.status if isinstance(e, ev.Completed) else "interrupted"
+        r.ended = e.ts
+        if st.segment_start is not None:
+            r.duration += seconds_between(st.segment_start, e.ts)
+            st.segment_start = None
+
+
+_RUN_EVENTS = (ev.RunStarted, ev.Resumed, ev.Interrupted, ev.Completed)
+_TASK_EVENTS = (
+    ev.TaskStarted, ev.TaskCompleted, ev.TaskFailed, ev.TaskBlocked, ev.TaskWaiting, ev.Skipped,
+    ev.ShardStarted, ev.ShardCompleted, ev.CommandRun, ev.AcceptancePassed, ev.AcceptanceFailed,
+    ev.AwaitingApproval,
+)
+_RUN_SET = frozenset(_RUN_EVENTS)
+_TASK_SET = frozenset(_TASK_EVENTS)
+
+
+def _seed_from_plan(r: RunView, plan: Plan) -> None:
+    """Lay out the plan's tasks (plan order, pending, titled); tasks only in events follow."""
+    seen = r.tasks
+    ordered: dict[str, TaskView] = {}
+    for pt in plan.tasks:
+        t = seen.get(pt.id) or TaskView(id=pt.id, commands=[], checks=[], shards={})
+        t.title = pt.title
+        shards = {s.id: "pending" for s in pt.shards}
+        for sid, state in t.shards.items():
+            shards[sid] = state
+        t.shards = shards
+        ordered[pt.id] = t
+    for tid, t in seen.items():
+        if tid not in ordered:
+            ordered[tid] = t
+    r.tasks = ordered
+
+
+def _finish(st: _Run, approvals: list[ev.Approved], plan: Plan | None) -> RunView:
+    r = st.view
+    r.updated = st.last_ts
+    if st.segment_start is not None:  # still running (or killed without a record): count to now-ish
+        r.duration += seconds_between(st.segment_start, st.last_ts)
+    if plan is not None:
+        _seed_from_plan(r, plan)
+    r.approvals = [
+        ApprovalView(gate=a.gate, by=a.by, plan_digest=a.plan_digest, commit=a.commit, ts=a.ts,
+                     task=a.task, inputs=a.inputs)
+        for a in approvals
+        if a.run == r.id or (a.plan_digest and a.plan_digest == r.plan_digest)
+    ]
+    r.failures = [tid for tid, t in r.tasks.items() if t.state == "failed"]
+    r.awaiting = []
+    for tid, t in r.tasks.items():
+        if t.state != "awaiting_approval" or t.gate is None:
+            continue
+        r.awaiting.append((tid, t.gate))
+        for a in r.approvals:
+            if a.gate == t.gate and (a.task is None or a.task == tid):
+                t.approved_by = a.by
+    return r
+
+
+def fold_runs(events: Iterable[ev.Event], plan: Plan | None = None) -> list[RunView]:
+    """Every run in `events` (grouped by run id), ordered by start time.
+
+    With a plan, each run lists the plan's tasks in plan order, with titles, and tasks
+    never touched appear as pending.
+    """
+    ordered: Sequence[ev.Event] = sorted(events, key=_sort_key)
+    runs: dict[str, _Run] = {}
+    approvals: list[ev.Approved] = []
+    run_set, task_set = _RUN_SET, _TASK_SET
+    for e in ordered:
+        cls = type(e)
+        if cls is ev.Approved:
+            assert isinstance(e, ev.Approved)
+            approvals.append(e)
+            continue
+        rid = e.run
+        if rid is None:
+            continue
+        is_run, is_task = cls in run_set, cls in task_set
+        if not (is_run or is_task):
+            continue
+        st = runs.get(rid)
+        if st is None:
+            st = runs[rid] = _Run(RunView(id=rid, started=e.ts, tasks={}))
+        st.view.events += 1
+        st.last_ts = e.ts
+        if is_run:
+            _apply_run(st, e)
+        elif e.task is not None:
+            _apply_task(st.view, e, e.task)
+    views = [_finish(st, approvals, plan) for st in runs.values()]
+    views.sort(key=lambda r: (r.started, r.id))
+    return views
+
+
+def latest_run(events: Iterable[ev.Event], plan: Plan | None = None) -> RunView | None:
+    """The run that started last, or None when there is none."""
+    runs = fold_runs(events, plan)
+    return runs[-1] if runs else None
+
+
+def task_states(run: RunView) -> dict[str, str]:
+    """Task id -> state, in the run's task order."""
+    return {tid: t.state for tid, t in run.tasks.items()}
