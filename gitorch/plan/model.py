@@ -144,6 +144,9 @@ class Plan(_Strict, kw_only=True, frozen=True):
     tasks: list[Task] = []
     include: list[str] = []
     secrets: list[str] = []  # secrets every task receives
+    # NAME -> shell command checking a secret works (`git orch secrets test NAME`); the
+    # command gets only that secret in its environment. Added by the config/secrets issue.
+    secret_probes: dict[str, str] = {}
 
     def task(self, task_id: str) -> Task:
         for t in self.tasks:
