@@ -1,3 +1,3 @@
-from gitorch.cli.app import main
+from gitorch.cli.entry import main
 
 main()

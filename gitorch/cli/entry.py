@@ -1,0 +1,22 @@
+"""The console-script entry point, kept tiny so trivial invocations skip the CLI framework.
+
+`git orch --version` is answered without importing typer (about 50 ms saved); everything
+else goes to the typer app in gitorch.cli.app.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["--version"]:
+        from gitorch import __version__
+        from gitorch.store.select import backend_name
+
+        sys.stdout.write(f"gitorch {__version__} (backend: {backend_name()})\n")
+        return
+    from gitorch.cli.app import main as app_main
+
+    app_main(args)

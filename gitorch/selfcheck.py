@@ -1,0 +1,47 @@
+"""What this gitorch runs on: Python, git, backend, cache location, zipapp or installed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+
+from gitorch import __version__
+from gitorch.gitcmd import git_out
+from gitorch.store.select import backend_name
+
+
+def _writable(path: str) -> bool:
+    try:
+        os.makedirs(path, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path):
+            return True
+    except OSError:
+        return False
+
+
+def gather() -> dict[str, object]:
+    """A flat report; `ok` is False when something gitorch needs is missing."""
+    import platformdirs
+
+    git_path = shutil.which("git")
+    git_version = git_out(["--version"]) if git_path else None
+    cache = os.environ.get("GITORCH_ZIPAPP_CACHE") or platformdirs.user_cache_dir("gitorch", appauthor=False)
+    try:
+        from gitorch.ephemeral import detect
+
+        ephemeral = detect()
+    except ImportError:
+        ephemeral = None
+    return {
+        "gitorch": __version__,
+        "python": f"{sys.version.split()[0]} ({sys.executable})",
+        "git": git_version or "missing: install git",
+        "backend": backend_name(),
+        "mode": "zipapp " + os.environ["GITORCH_ZIPAPP"] if "GITORCH_ZIPAPP" in os.environ else "installed",
+        "cache": cache,
+        "cache_writable": _writable(cache),
+        "ephemeral": ephemeral or "no",
+        "ok": bool(git_path) and _writable(cache),
+    }
