@@ -134,3 +134,10 @@ class GitError(OrchError):
     """A git command failed in a way the user must see."""
 
     exit_code: int = EXIT_FAILED
+
+
+@dataclass
+class DiscoveryError(OrchError):
+    """A forge or package index could not be read: unreachable, rate limited, bad answers."""
+
+    exit_code: int = EXIT_FAILED

@@ -1,0 +1,191 @@
+"""A GitHub-shaped forge: a repo's open issues (labels, comments, assignees, timeline links
+to PRs) and open pull requests, read through the careful HTTP client.
+
+Endpoints (GitHub REST v3 shapes; any forge that speaks them works, e.g. a self-hosted one
+or a test server named by `forge_url`):
+  GET /repos/{owner}/{name}                          repo metadata (topics, language)
+  GET /repos/{owner}/{name}/issues?state=open        issues and PRs (PRs carry `pull_request`)
+  GET /repos/{owner}/{name}/pulls?state=open         open PRs (body links issues)
+  GET /repos/{owner}/{name}/issues/{n}/timeline      `cross-referenced` events from PRs
+  GET /user                                          the token's login (the user's own PRs)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from gitorch.discovery.http import HttpClient, NotFound
+from gitorch.discovery.model import ForgeState, Issue, PullRequest, RepoInfo
+from gitorch.errors import DiscoveryError, UsageError
+
+REPO_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9_.-]+$")
+_REF_RE = re.compile(r"(?<![\w/])((?:[A-Za-z0-9][\w.-]*/[\w.-]+)?)#(\d+)\b")
+_DEPENDS_RE = re.compile(
+    r"\b(?:depends on|blocked by|requires|waiting on|after)\s+((?:[A-Za-z0-9][\w.-]*/[\w.-]+)?#\d+)",
+    re.IGNORECASE,
+)
+_REPRO_RE = re.compile(
+    r"steps to reproduce|to reproduce|reproduc(?:tion|ible|er)|\brepro\b|minimal example|"
+    r"traceback|```",
+    re.IGNORECASE,
+)
+EXCERPT_CHARS = 400
+MAX_TIMELINES = 50  # per repo: the timeline costs one request per issue
+
+
+def check_repo_name(repo: str) -> str:
+    """`owner/name`, or a UsageError saying what a forge repo name looks like."""
+    if not REPO_RE.match(repo):
+        raise UsageError(f"{repo!r} is not a forge repo name", hint="use owner/name, e.g. psf/requests")
+    return repo
+
+
+def _refs(text: str, repo: str) -> list[str]:
+    out: list[str] = []
+    for other, number in _REF_RE.findall(text or ""):
+        ref = f"{other or repo}#{number}"
+        if ref not in out:
+            out.append(ref)
+    return out
+
+
+def _depends(text: str, repo: str) -> list[str]:
+    out: list[str] = []
+    for ref in _DEPENDS_RE.findall(text or ""):
+        full = ref if not ref.startswith("#") else f"{repo}{ref}"
+        if full not in out:
+            out.append(full)
+    return out
+
+
+def _login(user: Any) -> str:
+    return str(user.get("login", "")) if isinstance(user, dict) else ""
+
+
+def _issue(repo: str, raw: dict[str, Any]) -> Issue:
+    body = raw.get("body") or ""
+    return Issue(
+        repo=repo,
+        number=int(raw["number"]),
+        title=str(raw.get("title") or ""),
+        url=str(raw.get("html_url") or ""),
+        author=_login(raw.get("user")),
+        labels=sorted(str(lb["name"]) if isinstance(lb, dict) else str(lb)
+                      for lb in raw.get("labels") or []),
+        assignees=sorted(_login(a) for a in raw.get("assignees") or [] if _login(a)),
+        comments=int(raw.get("comments") or 0),
+        created_at=str(raw.get("created_at") or ""),
+        updated_at=str(raw.get("updated_at") or ""),
+        excerpt=body[:EXCERPT_CHARS],
+        has_reproduction=bool(_REPRO_RE.search(body)),
+        references=[r for r in _refs(body, repo) if r != f"{repo}#{raw['number']}"],
+        depends_on=_depends(body, repo),
+    )
+
+
+def _pull(repo: str, raw: dict[str, Any]) -> PullRequest:
+    text = f"{raw.get('title') or ''}\n{raw.get('body') or ''}"
+    return PullRequest(
+        repo=repo,
+        number=int(raw["number"]),
+        title=str(raw.get("title") or ""),
+        url=str(raw.get("html_url") or ""),
+        author=_login(raw.get("user")),
+        draft=bool(raw.get("draft")),
+        created_at=str(raw.get("created_at") or ""),
+        updated_at=str(raw.get("updated_at") or ""),
+        closes=_refs(text, repo),
+    )
+
+
+def _cross_referencing_prs(events: list[Any]) -> list[str]:
+    """Open PRs named by `cross-referenced` timeline events."""
+    out: list[str] = []
+    for event in events:
+        if not isinstance(event, dict) or event.get("event") != "cross-referenced":
+            continue
+        issue = (event.get("source") or {}).get("issue") or {}
+        if not issue.get("pull_request") or issue.get("state", "open") != "open":
+            continue
+        repo = (issue.get("repository") or {}).get("full_name", "")
+        number = issue.get("number")
+        if repo and number is not None:
+            out.append(f"{repo}#{number}")
+    return out
+
+
+def whoami(client: HttpClient) -> str | None:
+    """The login the token belongs to (None without a token)."""
+    if not client.auth.token:
+        return None
+    data = client.get("user").data
+    return _login(data) or None
+
+
+def sync_repo(
+    client: HttpClient,
+    repo: str,
+    *,
+    timelines: bool = True,
+    user: str | None = None,
+    now: Callable[[], str] | None = None,
+) -> ForgeState:
+    """Read one repo's open issues and PRs; raises before anything is stored on bad answers."""
+    check_repo_name(repo)
+    before = client.stats.requests
+    try:
+        meta = client.get(f"repos/{repo}").data
+    except NotFound:
+        raise UsageError(
+            f"unknown repo {repo} on the forge {client.base_url} (HTTP 404)",
+            hint="check the owner/name spelling, or that the token may see a private repo",
+        ) from None
+    if not isinstance(meta, dict):
+        raise DiscoveryError(f"forge answered a JSON {type(meta).__name__} for repo {repo}")
+    info = RepoInfo(
+        full_name=str(meta.get("full_name") or repo),
+        description=str(meta.get("description") or ""),
+        language=str(meta.get("language") or ""),
+        topics=sorted(str(t) for t in meta.get("topics") or []),
+        default_branch=str(meta.get("default_branch") or ""),
+        clone_url=str(meta.get("clone_url") or ""),
+        archived=bool(meta.get("archived")),
+    )
+    raw_issues = client.get_all(f"repos/{repo}/issues", {"state": "open", "per_page": 100})
+    issues = [_issue(repo, raw) for raw in raw_issues
+              if isinstance(raw, dict) and "pull_request" not in raw]
+    raw_pulls = client.get_all(f"repos/{repo}/pulls", {"state": "open", "per_page": 100})
+    prs = [_pull(repo, raw) for raw in raw_pulls if isinstance(raw, dict)]
+
+    linked: dict[str, list[str]] = {}
+    for pr in prs:
+        for ref in pr.closes:
+            linked.setdefault(ref, []).append(pr.id)
+    if timelines:
+        for issue in issues[:MAX_TIMELINES]:
+            events = client.get_all(f"repos/{repo}/issues/{issue.number}/timeline", {"per_page": 100})
+            for pr_id in _cross_referencing_prs(events):
+                linked.setdefault(issue.id, []).append(pr_id)
+    for issue in issues:
+        issue.linked_prs = sorted(set(linked.get(issue.id, [])))
+
+    from gitorch.events import now as ts
+
+    return ForgeState(
+        repo=repo,
+        fetched_at=(now or ts)(),
+        info=info,
+        issues=sorted(issues, key=lambda i: i.number),
+        prs=sorted(prs, key=lambda p: p.number),
+        user=user,
+        requests=client.stats.requests - before,
+    )
+
+
+def user_prs(states: list[ForgeState], user: str | None) -> list[PullRequest]:
+    """The user's own open PRs across the synced repos."""
+    if not user:
+        return []
+    return [pr for st in states for pr in st.prs if pr.author == user]

@@ -1,0 +1,443 @@
+"""One careful HTTP client for every forge and package index gitorch talks to.
+
+It sends conditional requests (If-None-Match / If-Modified-Since) from an on-disk cache
+under the user cache directory, so a repeat sync costs 304s; honours rate limits
+(Retry-After, X-RateLimit-Remaining/Reset: wait when the wait is short, otherwise stop
+with a clear message); retries connect errors, timeouts and 5xx with exponential backoff
+and jitter, a bounded number of times; follows `Link: rel="next"` pagination; and refuses
+HTML or malformed JSON with a clear error, storing nothing.
+
+Why a hand-written retry loop and not httpx's `HTTPTransport(retries=…)`: the transport
+retries connection failures only; 5xx, Retry-After and rate-limit waits need one policy
+that also counts what it did (the benchmark reports requests and bytes).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import os
+import random
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import httpx
+import msgspec
+
+from gitorch.errors import ConfigError, DiscoveryError, UsageError
+
+CACHE_SCHEMA = 1
+
+
+class CacheEntry(msgspec.Struct, kw_only=True):
+    """One cached response: validators, the Link header and the JSON body as text."""
+
+    schema: int = CACHE_SCHEMA
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    link: str | None = None
+    body: str = ""
+    fetched_at: float = 0.0
+
+
+_entry_decoder = msgspec.json.Decoder(CacheEntry)
+_encoder = msgspec.json.Encoder()
+
+
+def default_cache_dir() -> Path:
+    """`<user cache dir>/gitorch/http` (platformdirs; XDG_CACHE_HOME on Linux)."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("gitorch")) / "http"
+
+
+class ResponseCache:
+    """Cached responses keyed by URL, one small JSON file each, written atomically."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root or default_cache_dir()
+
+    def _path(self, url: str) -> Path:
+        digest = hashlib.sha256(url.encode()).hexdigest()
+        return self.root / digest[:2] / f"{digest}.json"
+
+    def get(self, url: str) -> CacheEntry | None:
+        """The entry for `url`; a corrupt file is discarded (so the caller refetches)."""
+        path = self._path(url)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        try:
+            entry = _entry_decoder.decode(data)
+            if entry.url != url or entry.schema != CACHE_SCHEMA:
+                raise ValueError("stale or foreign cache entry")
+            return entry
+        except (msgspec.DecodeError, ValueError):
+            path.unlink(missing_ok=True)
+            return None
+
+    def put(self, entry: CacheEntry) -> None:
+        """Write `entry` with temp-file + rename, so a crash never leaves half a file."""
+        path = self._path(entry.url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(_encoder.encode(entry))
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+@dataclass
+class Stats:
+    """What a client did: the benchmark and `discover --json` report these."""
+
+    requests: int = 0
+    conditional: int = 0  # requests sent with If-None-Match or If-Modified-Since
+    not_modified: int = 0  # 304 answers
+    bytes: int = 0  # response body bytes received
+    retries: int = 0
+    waited: float = 0.0  # seconds slept for rate limits and backoff
+    cache_hits: int = 0  # offline answers from the cache
+    urls: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in vars(self).items() if k != "urls"}
+
+
+@dataclass(frozen=True)
+class Page:
+    """A decoded JSON answer and where it came from."""
+
+    url: str
+    data: Any
+    status: int  # 200, or 304 when the cached body was reused
+    next_url: str | None
+    from_cache: bool
+
+
+@dataclass(frozen=True)
+class Auth:
+    """A token and the name of the secret it came from (the name is shown, never the value)."""
+
+    token: str | None
+    secret: str = "GITHUB_TOKEN"
+
+
+@dataclass
+class Policy:
+    """Timeouts, retries and waits (from settings; tests shorten them)."""
+
+    timeout: float = 10.0
+    retries: int = 3  # extra attempts after the first, for connect errors, timeouts and 5xx
+    backoff: float = 0.5  # first backoff in seconds; doubles each attempt
+    backoff_cap: float = 8.0
+    max_wait: float = 60.0  # longest rate-limit wait before stopping with a message
+
+
+def _parse_retry_after(value: str | None, now: float) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - now)
+
+
+def _int_header(headers: httpx.Headers, name: str) -> int | None:
+    value = headers.get(name)
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _next_link(link: str | None) -> str | None:
+    if not link:
+        return None
+    links = httpx.Response(200, headers={"link": link}).links
+    nxt = links.get("next")
+    return nxt.get("url") if nxt else None
+
+
+def _clock(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%H:%M:%S UTC")
+
+
+class HttpClient:
+    """GET JSON from one service (a forge or an index) with cache, limits and retries."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        service: str = "forge",
+        auth: Auth | None = None,
+        cache: ResponseCache | None = None,
+        offline: bool = False,
+        policy: Policy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        user_agent: str = "gitorch-discovery",
+        accept: str = "application/json",
+    ) -> None:
+        self.base_url = base_url.rstrip("/") + "/"
+        self.service = service
+        self.auth = auth or Auth(None)
+        self.cache = cache if cache is not None else ResponseCache()
+        self.offline = offline
+        self.policy = policy or Policy()
+        self.stats = Stats()
+        self._sleep = sleep
+        self._clock = clock
+        self._blocked_until = 0.0  # set when a response said no requests are left
+        headers = {"User-Agent": user_agent, "Accept": accept}
+        if self.auth.token:
+            headers["Authorization"] = f"Bearer {self.auth.token}"
+        self._client: httpx.Client | None = None
+        self._headers = headers
+
+    # --- lifecycle -----------------------------------------------------------------
+    def _http(self) -> httpx.Client:
+        if self._client is None:
+            self._client = httpx.Client(
+                headers=self._headers,
+                timeout=httpx.Timeout(self.policy.timeout),
+                follow_redirects=True,
+                trust_env=False,
+            )
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- public API ----------------------------------------------------------------
+    def url(self, path: str, params: dict[str, str | int] | None = None) -> str:
+        """The absolute URL of `path` under the base URL, with `params` in a stable order."""
+        url = path if "://" in path else urljoin(self.base_url, path.lstrip("/"))
+        if params:
+            query = httpx.QueryParams(sorted((k, str(v)) for k, v in params.items()))
+            url = f"{url}{'&' if '?' in url else '?'}{query}"
+        return url
+
+    def get(self, path: str, params: dict[str, str | int] | None = None) -> Page:
+        """One JSON document (from the cache when the server says 304)."""
+        return self._get(self.url(path, params))
+
+    def pages(self, path: str, params: dict[str, str | int] | None = None,
+              max_pages: int = 50) -> Iterator[Page]:
+        """Every page of a list, following `Link: <…>; rel="next"` (bounded by `max_pages`)."""
+        url: str | None = self.url(path, params)
+        seen: set[str] = set()
+        while url and url not in seen and len(seen) < max_pages:
+            seen.add(url)
+            page = self._get(url)
+            yield page
+            url = page.next_url
+
+    def get_all(self, path: str, params: dict[str, str | int] | None = None) -> list[Any]:
+        """The items of every page of a JSON list, concatenated."""
+        items: list[Any] = []
+        for page in self.pages(path, params):
+            if not isinstance(page.data, list):
+                raise DiscoveryError(
+                    f"{self.service} at {page.url} answered a JSON {type(page.data).__name__}, "
+                    "expected a list"
+                )
+            items.extend(page.data)
+        return items
+
+    # --- the request loop ----------------------------------------------------------
+    def _get(self, url: str) -> Page:
+        cached = self.cache.get(url)
+        if self.offline:
+            if cached is None:
+                raise DiscoveryError(
+                    f"offline: no cached answer for {url}",
+                    hint="run `git orch discover` once with network access",
+                )
+            self.stats.cache_hits += 1
+            return Page(url, self._decode(url, cached.body.encode(), None), 304,
+                        _next_link(cached.link), True)
+        headers: dict[str, str] = {}
+        if cached is not None:
+            if cached.etag:
+                headers["If-None-Match"] = cached.etag
+            if cached.last_modified:
+                headers["If-Modified-Since"] = cached.last_modified
+        response = self._send(url, headers)
+        if response.status_code == 304 and cached is not None:
+            self.stats.not_modified += 1
+            return Page(url, self._decode(url, cached.body.encode(), None), 304,
+                        _next_link(cached.link), True)
+        body = response.content
+        data = self._decode(url, body, response.headers.get("content-type"))
+        link = response.headers.get("link")
+        self.cache.put(CacheEntry(
+            url=url,
+            etag=response.headers.get("etag"),
+            last_modified=response.headers.get("last-modified"),
+            link=link,
+            body=body.decode("utf-8"),
+            fetched_at=self._clock(),
+        ))
+        return Page(url, data, response.status_code, _next_link(link), False)
+
+    def _send(self, url: str, headers: dict[str, str]) -> httpx.Response:
+        attempt = 0
+        while True:
+            self._wait_for_quota()
+            self.stats.requests += 1
+            self.stats.urls.append(url)
+            if headers:
+                self.stats.conditional += 1
+            try:
+                response = self._http().get(url, headers=headers)
+            except httpx.TimeoutException as exc:
+                failure = f"timed out after {self.policy.timeout:g}s ({type(exc).__name__})"
+            except httpx.TransportError as exc:
+                failure = f"could not connect ({type(exc).__name__}: {exc})"
+            else:
+                self.stats.bytes += response.num_bytes_downloaded
+                self._note_quota(response)
+                status = response.status_code
+                if status in (403, 429) and self._rate_limited(response):
+                    self._wait_rate_limit(url, response)
+                    continue
+                if status < 500:
+                    self._check_status(url, response)
+                    return response
+                failure = f"answered HTTP {status}"
+            if attempt >= self.policy.retries:
+                raise DiscoveryError(
+                    f"{self.service} at {url} {failure}; gave up after {attempt + 1} attempts",
+                    hint=f"check that {self.base_url} is reachable, then run the command again",
+                )
+            delay = min(self.policy.backoff_cap, self.policy.backoff * (2 ** attempt))
+            delay = delay / 2 + random.uniform(0, delay / 2)  # equal jitter: never zero
+            attempt += 1
+            self.stats.retries += 1
+            self._pause(delay)
+
+    def _pause(self, seconds: float) -> None:
+        self.stats.waited += seconds
+        self._sleep(seconds)
+
+    # --- rate limits -----------------------------------------------------------------
+    def _note_quota(self, response: httpx.Response) -> None:
+        remaining = _int_header(response.headers, "x-ratelimit-remaining")
+        reset = _int_header(response.headers, "x-ratelimit-reset")
+        if remaining == 0 and reset is not None:
+            self._blocked_until = float(reset)
+
+    def _wait_for_quota(self) -> None:
+        """Before sending: if the last answer said the quota is spent, wait or stop."""
+        if not self._blocked_until:
+            return
+        wait = self._blocked_until - self._clock()
+        if wait > self.policy.max_wait:
+            raise self._limit_error(self._blocked_until)
+        self._blocked_until = 0.0
+        if wait > 0:
+            self._pause(wait)
+
+    @staticmethod
+    def _rate_limited(response: httpx.Response) -> bool:
+        if response.headers.get("retry-after") is not None:
+            return True
+        if response.headers.get("x-ratelimit-remaining") == "0":
+            return True
+        return response.status_code == 429 or b"rate limit" in response.content.lower()
+
+    def _wait_rate_limit(self, url: str, response: httpx.Response) -> None:
+        now = self._clock()
+        wait = _parse_retry_after(response.headers.get("retry-after"), now)
+        if wait is None:
+            reset = _int_header(response.headers, "x-ratelimit-reset")
+            # GitHub's advice for a secondary limit without headers: wait at least a minute.
+            wait = max(0.0, reset - now) if reset is not None else 60.0
+        self._blocked_until = 0.0
+        if wait > self.policy.max_wait:
+            raise self._limit_error(now + wait)
+        self._pause(wait)
+
+    def _limit_error(self, until: float) -> DiscoveryError:
+        minutes = max(1, round((until - self._clock()) / 60))
+        hint = "try again later"
+        if not self.auth.token and self.service == "forge":
+            hint += f", or set the secret {self.auth.secret} for a higher limit"
+        return DiscoveryError(
+            f"{self.service} rate limit reached at {self.base_url}: it resets at {_clock(until)} "
+            f"(in about {minutes} min); stopping rather than hammering it",
+            hint=hint,
+        )
+
+    # --- answers -----------------------------------------------------------------------
+    def _check_status(self, url: str, response: httpx.Response) -> None:
+        status = response.status_code
+        if status in (200, 304):
+            return
+        if status == 401:
+            if self.auth.token:
+                raise ConfigError(
+                    f"{self.service} at {self.base_url} rejected the token from secret "
+                    f"{self.auth.secret} (HTTP 401: revoked or expired?)",
+                    hint=f"replace the secret {self.auth.secret} with a valid token",
+                )
+            raise ConfigError(
+                f"{self.service} at {self.base_url} needs a token (HTTP 401) and the secret "
+                f"{self.auth.secret} is not set",
+                hint=f"set the secret {self.auth.secret} (e.g. the environment variable)",
+            )
+        if status == 403:
+            raise ConfigError(
+                f"{self.service} at {url} refused access (HTTP 403) with the token from "
+                f"secret {self.auth.secret}" if self.auth.token else
+                f"{self.service} at {url} refused access (HTTP 403) without a token",
+                hint=f"check the permissions of the token in secret {self.auth.secret}",
+            )
+        if status == 404:
+            raise NotFound(f"{self.service} at {self.base_url} has no {url} (HTTP 404)")
+        raise DiscoveryError(f"{self.service} at {url} answered HTTP {status}")
+
+    def _decode(self, url: str, body: bytes, content_type: str | None) -> Any:
+        head = body.lstrip()[:1]
+        if (content_type and "html" in content_type.lower()) or head == b"<":
+            raise DiscoveryError(
+                f"{self.service} at {url} answered HTML, not JSON",
+                hint=f"check the configured URL {self.base_url} (it must be the API endpoint)",
+            )
+        try:
+            return msgspec.json.decode(body)
+        except msgspec.DecodeError as exc:
+            raise DiscoveryError(
+                f"{self.service} at {url} answered malformed JSON ({exc}); nothing was stored",
+            ) from None
+
+
+class NotFound(UsageError):
+    """The service has no such thing (HTTP 404); callers say which repo or package."""

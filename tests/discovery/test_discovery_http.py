@@ -1,0 +1,237 @@
+"""The HTTP client against a real server on 127.0.0.1: cache, 304s, limits, retries, bad answers."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from discovery_fakes import FakeServer, Reply, add_repo, gh_cross_ref, gh_issue, gh_pull, serve
+
+from gitorch.discovery.forge import sync_repo
+from gitorch.discovery.http import Auth, HttpClient, Policy, ResponseCache
+from gitorch.errors import ConfigError, DiscoveryError, UsageError
+
+REPO = "acme/widgets"
+
+
+@pytest.fixture
+def server() -> Iterator[FakeServer]:
+    with serve() as s:
+        yield s
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path) -> Path:
+    return tmp_path / "cache"
+
+
+class Sleeps(list[float]):
+    """Records requested sleeps instead of sleeping (the server is local; time is not)."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def client(server: FakeServer, cache_dir: Path, sleeps: Sleeps | None = None, *,
+           token: str | None = None, timeout: float = 2.0, retries: int = 3,
+           offline: bool = False) -> HttpClient:
+    return HttpClient(
+        server.url, auth=Auth(token), cache=ResponseCache(cache_dir), offline=offline,
+        policy=Policy(timeout=timeout, retries=retries, backoff=0.5, max_wait=30.0),
+        sleep=sleeps if sleeps is not None else Sleeps(),
+    )
+
+
+def six_issues() -> list[dict[str, object]]:
+    return [gh_issue(REPO, n, f"issue {n}", labels=("bug",)) for n in range(1, 7)]
+
+
+def cached_files(cache_dir: Path) -> list[Path]:
+    return sorted(cache_dir.rglob("*.json")) if cache_dir.exists() else []
+
+
+def test_pagination_over_three_pages_then_second_sync_is_all_304(
+    server: FakeServer, cache_dir: Path
+) -> None:
+    issues = six_issues() + [gh_issue(REPO, 7, "a PR", pull=True)]
+    add_repo(server, REPO, issues, [gh_pull(REPO, 7, "fix", body="Fixes #2")], per_page=3,
+             timelines={3: [gh_cross_ref(REPO, 7)]})
+
+    with client(server, cache_dir) as c:
+        first = sync_repo(c, REPO)
+    assert [i.number for i in first.issues] == [1, 2, 3, 4, 5, 6]  # the PR on page 3 is not an issue
+    pages = [h.path for h in server.hits if "/issues?" in h.path]
+    assert pages == [f"/repos/{REPO}/issues?per_page=100&state=open",
+                     f"/repos/{REPO}/issues?per_page=100&state=open&page=2",
+                     f"/repos/{REPO}/issues?per_page=100&state=open&page=3"]
+    by_number = {i.number: i for i in first.issues}
+    assert by_number[2].linked_prs == [f"{REPO}#7"]  # from the PR body
+    assert by_number[3].linked_prs == [f"{REPO}#7"]  # from the timeline
+    assert first.prs[0].closes == [f"{REPO}#2"]
+
+    server.reset_log()
+    with client(server, cache_dir) as c:
+        second = sync_repo(c, REPO)
+        stats = c.stats
+    assert second.issues == first.issues
+    assert server.hits, "the second sync must still ask the server"
+    assert all(h.conditional for h in server.hits)
+    assert all(h.status == 304 and h.body_bytes == 0 for h in server.hits)
+    assert stats.requests == stats.conditional == stats.not_modified == len(server.hits)
+    assert stats.bytes == 0
+
+
+def test_rate_limit_403_with_retry_after_waits_then_succeeds(server: FakeServer, cache_dir: Path) -> None:
+    server.json("/thing", {"ok": 1})
+    server.fault("/thing", Reply(403, b'{"message": "You have exceeded a secondary rate limit."}',
+                                 {"Content-Type": "application/json", "Retry-After": "7"}))
+    sleeps = Sleeps()
+    with client(server, cache_dir, sleeps) as c:
+        assert c.get("thing").data == {"ok": 1}
+    assert sleeps == [7.0]
+    assert [h.status for h in server.hits] == [403, 200]
+
+
+def test_rate_limit_far_away_stops_with_a_clear_message(server: FakeServer, cache_dir: Path) -> None:
+    reset = int(time.time()) + 3600
+    server.fault("/thing", Reply(403, b'{"message": "API rate limit exceeded"}', {
+        "Content-Type": "application/json", "X-RateLimit-Remaining": "0",
+        "X-RateLimit-Reset": str(reset)}))
+    sleeps = Sleeps()
+    with client(server, cache_dir, sleeps) as c, pytest.raises(DiscoveryError) as err:
+        c.get("thing")
+    assert "rate limit" in err.value.message and "resets at" in err.value.message
+    assert "GITHUB_TOKEN" in str(err.value)  # no token: the hint names the secret to set
+    assert sleeps == [] and len(server.hits) == 1
+
+
+def test_spent_quota_on_a_success_is_honoured_before_the_next_request(
+    server: FakeServer, cache_dir: Path
+) -> None:
+    server.json("/a", [1], headers={"X-RateLimit-Remaining": "0",
+                                    "X-RateLimit-Reset": str(int(time.time()) + 3600)})
+    server.json("/b", [2])
+    with client(server, cache_dir) as c:
+        c.get("a")
+        with pytest.raises(DiscoveryError, match="rate limit"):
+            c.get("b")
+    assert [h.path for h in server.hits] == ["/a"]  # never sent: no hammering
+
+
+def test_502_twice_then_success_backs_off_exponentially(server: FakeServer, cache_dir: Path) -> None:
+    server.json("/flaky", {"v": 2})
+    server.fault("/flaky", Reply(502, b"bad gateway"), Reply(502, b"bad gateway"))
+    sleeps = Sleeps()
+    with client(server, cache_dir, sleeps) as c:
+        assert c.get("flaky").data == {"v": 2}
+        assert c.stats.retries == 2
+    assert [h.status for h in server.hits] == [502, 502, 200]
+    assert 0.25 <= sleeps[0] <= 0.5 and 0.5 <= sleeps[1] <= 1.0  # base 0.5 s, doubled, jittered
+
+
+def test_5xx_retries_are_bounded(server: FakeServer, cache_dir: Path) -> None:
+    server.fault("/down", *[Reply(503, b"") for _ in range(10)])
+    with client(server, cache_dir, retries=2) as c, pytest.raises(DiscoveryError) as err:
+        c.get("down")
+    assert "HTTP 503" in err.value.message and "3 attempts" in err.value.message
+    assert len(server.hits) == 3
+
+
+def test_timeout_is_retried_then_reported(server: FakeServer, cache_dir: Path) -> None:
+    server.json("/slow", {"v": 1})
+    server.fault("/slow", Reply(200, b"{}", {"Content-Type": "application/json"}, delay=0.6))
+    with client(server, cache_dir, timeout=0.2) as c:
+        assert c.get("slow").data == {"v": 1}
+        assert c.stats.retries == 1
+    server.fault("/slow", *[Reply(200, b"{}", {}, delay=0.6) for _ in range(2)])
+    with client(server, tmp := cache_dir / "other", timeout=0.2, retries=1) as c, \
+            pytest.raises(DiscoveryError, match="timed out"):
+        c.get("slow")
+    assert not cached_files(tmp)
+
+
+def test_connection_refused_is_a_clear_error(cache_dir: Path) -> None:
+    with serve() as s:
+        url = s.url
+    c = HttpClient(url, cache=ResponseCache(cache_dir), policy=Policy(retries=1), sleep=Sleeps())
+    with c, pytest.raises(DiscoveryError, match="could not connect"):
+        c.get("x")
+
+
+def test_malformed_json_is_an_error_and_nothing_is_cached(server: FakeServer, cache_dir: Path) -> None:
+    server.raw("/bad", b'{"number": 1, "title": ', "application/json")
+    with client(server, cache_dir) as c, pytest.raises(DiscoveryError) as err:
+        c.get("bad")
+    assert "malformed JSON" in err.value.message and "/bad" in err.value.message
+    assert cached_files(cache_dir) == []
+
+
+def test_html_instead_of_json_is_an_error(server: FakeServer, cache_dir: Path) -> None:
+    server.raw("/repos/acme/widgets", b"<!DOCTYPE html><html><body>Sign in</body></html>",
+               "text/html; charset=utf-8")
+    with client(server, cache_dir) as c, pytest.raises(DiscoveryError) as err:
+        sync_repo(c, REPO)
+    assert "HTML, not JSON" in err.value.message
+    assert server.url in (err.value.hint or "")
+    assert cached_files(cache_dir) == []
+
+
+def test_corrupt_cache_file_is_discarded_and_refetched(server: FakeServer, cache_dir: Path) -> None:
+    add_repo(server, REPO, six_issues())
+    with client(server, cache_dir) as c:
+        first = sync_repo(c, REPO)
+    files = cached_files(cache_dir)
+    assert files
+    for f in files:
+        f.write_bytes(b"\x00not json{{")
+    server.reset_log()
+    with client(server, cache_dir) as c:
+        again = sync_repo(c, REPO)
+    assert again.issues == first.issues
+    assert all(h.status == 200 and not h.conditional for h in server.hits)
+    server.reset_log()
+    with client(server, cache_dir) as c:  # the cache was rewritten whole
+        sync_repo(c, REPO)
+    assert all(h.status == 304 for h in server.hits)
+
+
+def test_unknown_repo_is_named(server: FakeServer, cache_dir: Path) -> None:
+    with client(server, cache_dir) as c, pytest.raises(UsageError) as err:
+        sync_repo(c, "acme/nope")
+    assert "unknown repo acme/nope" in err.value.message
+    with client(server, cache_dir) as c, pytest.raises(UsageError, match="owner/name"):
+        sync_repo(c, "not-a-repo")
+
+
+def test_missing_or_revoked_token_names_the_secret_not_its_value(
+    server: FakeServer, cache_dir: Path
+) -> None:
+    add_repo(server, REPO, six_issues())
+    server.token = "ghp_correct"
+    with client(server, cache_dir) as c, pytest.raises(ConfigError) as err:
+        sync_repo(c, REPO)
+    assert "GITHUB_TOKEN" in err.value.message and "not set" in err.value.message
+    with client(server, cache_dir, token="ghp_revoked_value") as c, pytest.raises(ConfigError) as err:
+        sync_repo(c, REPO)
+    text = str(err.value) + repr(err.value.to_json())
+    assert "GITHUB_TOKEN" in text and "revoked" in text
+    assert "ghp_revoked_value" not in text
+    with client(server, cache_dir, token="ghp_correct") as c:
+        assert len(sync_repo(c, REPO).issues) == 6
+    assert server.hits[-1].authorization == "Bearer ghp_correct"
+
+
+def test_offline_uses_the_cache_alone(server: FakeServer, cache_dir: Path) -> None:
+    add_repo(server, REPO, six_issues(), per_page=2)
+    with client(server, cache_dir) as c:
+        online = sync_repo(c, REPO)
+    server.reset_log()
+    with client(server, cache_dir, offline=True) as c:
+        offline = sync_repo(c, REPO)
+        assert c.stats.requests == 0
+    assert offline.issues == online.issues and server.hits == []
+    with client(server, cache_dir / "empty", offline=True) as c, \
+            pytest.raises(DiscoveryError, match="offline: no cached answer"):
+        sync_repo(c, REPO)
