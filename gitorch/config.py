@@ -46,6 +46,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     npm_url: str = "https://registry.npmjs.org"
     crates_url: str = "https://crates.io"
     hex_url: str = "https://hex.pm"
+    # discovery: "signal=weight" pairs, comma-separated, overriding the default weights
+    # (e.g. "beginner-friendly label=60,stale=-30"); see docs/discovery.md
+    score_weights: str = ""
+    http_timeout: float = 10.0  # seconds per request to a forge or package index
+    http_retries: int = 3  # retries of connect errors, timeouts and 5xx (with backoff)
+    http_max_wait: float = 60.0  # longest rate-limit wait before stopping with a message
     legacy_notice: bool = True  # print the one-time notice when legacy state is found
 
 
