@@ -281,22 +281,22 @@ _RUN_SET = frozenset(_RUN_EVENTS)
 _TASK_SET = frozenset(_TASK_EVENTS)
 
 
-def _seed_from_plan(r: RunView, plan: Plan) -> None:
-    """Lay out the plan's tasks (plan order, pending, titled); tasks only in events follow."""
-    seen = r.tasks
-    ordered: dict[str, TaskView] = {}
+def with_plan(run: RunView, plan: Plan) -> RunView:
+    """A copy of `run` laid out by `plan`: plan order, plan titles, untouched tasks and shards
+    pending; tasks only in the events (no longer in the plan) follow in their own order."""
+    tasks: dict[str, TaskView] = {}
     for pt in plan.tasks:
-        t = seen.get(pt.id) or TaskView(id=pt.id, commands=[], checks=[], shards={})
-        t.title = pt.title
         shards = {s.id: "pending" for s in pt.shards}
-        for sid, state in t.shards.items():
-            shards[sid] = state
-        t.shards = shards
-        ordered[pt.id] = t
-    for tid, t in seen.items():
-        if tid not in ordered:
-            ordered[tid] = t
-    r.tasks = ordered
+        t = run.tasks.get(pt.id)
+        if t is None:
+            tasks[pt.id] = TaskView(id=pt.id, title=pt.title, shards=shards, commands=[], checks=[])
+        else:
+            shards.update(t.shards)
+            tasks[pt.id] = msgspec.structs.replace(t, title=pt.title or t.title, shards=shards)
+    for tid, t in run.tasks.items():
+        if tid not in tasks:
+            tasks[tid] = t
+    return msgspec.structs.replace(run, tasks=tasks)
 
 
 def _finish(st: _Run, approvals: list[ev.Approved], plan: Plan | None) -> RunView:
@@ -305,7 +305,7 @@ def _finish(st: _Run, approvals: list[ev.Approved], plan: Plan | None) -> RunVie
     if st.segment_start is not None:  # still running (or killed without a record): count to now-ish
         r.duration += seconds_between(st.segment_start, st.last_ts)
     if plan is not None:
-        _seed_from_plan(r, plan)
+        r.tasks = with_plan(r, plan).tasks
     r.approvals = [
         ApprovalView(gate=a.gate, by=a.by, plan_digest=a.plan_digest, commit=a.commit, ts=a.ts,
                      task=a.task, inputs=a.inputs)

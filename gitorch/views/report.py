@@ -1,0 +1,360 @@
+"""The run report (Markdown with a Mermaid Gantt timeline), its JUnit XML, and the commit note.
+
+Pure functions of a folded run and its plan. The only input from outside is an optional
+`log_reader(path) -> bytes | None` that returns a command's full output kept on the state
+branch, so the report can quote its tail.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from graphlib import CycleError, TopologicalSorter
+
+import msgspec
+
+from gitorch.plan.model import Plan
+from gitorch.views.fold import TASK_STATES, CommandView, RunView, TaskView, parse_ts, with_plan
+
+LogReader = Callable[[str], bytes | None]
+LOG_TAIL_LINES = 40
+EVIDENCE_MAX = 400  # characters of a check's evidence quoted in the report
+
+
+# --- small formatting helpers -----------------------------------------------------------
+
+def format_duration(seconds: float) -> str:
+    """Seconds for a human: "0.42 s", "3m 05s", "1h 02m 03s"."""
+    if seconds < 60:
+        return f"{seconds:.2f} s"
+    whole = int(round(seconds))
+    h, rest = divmod(whole, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}h {m:02d}m {s:02d}s" if h else f"{m}m {s:02d}s"
+
+
+def _cell(text: str) -> str:
+    """`text` safe inside a Markdown table cell."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").strip()
+
+
+def _code(text: str) -> str:
+    """`text` as inline code, whatever backticks it holds."""
+    text = text.replace("\n", " ")
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if longest or text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def _block(text: str, lang: str = "text") -> list[str]:
+    """`text` as a fenced block whose fence is longer than any backtick run inside it."""
+    longest = max((len(m) for m in re.findall(r"`{3,}", text)), default=2)
+    fence = "`" * (longest + 1)
+    return [fence + lang, text.rstrip("\n"), fence]
+
+
+def _name(task: TaskView) -> str:
+    return f"{task.id} — {task.title}" if task.title else task.id
+
+
+def _counts(run: RunView) -> dict[str, int]:
+    counts = dict.fromkeys(TASK_STATES, 0)
+    for task in run.tasks.values():
+        counts[task.state] = counts.get(task.state, 0) + 1
+    return counts
+
+
+def _evidence(evidence: dict[str, object]) -> str:
+    text = msgspec.json.encode(evidence, order="sorted").decode()
+    return text if len(text) <= EVIDENCE_MAX else text[: EVIDENCE_MAX - 1] + "…"
+
+
+def _tail(data: bytes, lines: int = LOG_TAIL_LINES) -> str:
+    text = data.decode("utf-8", errors="replace")
+    return "\n".join(text.rstrip("\n").split("\n")[-lines:])
+
+
+def _failed_commands(task: TaskView) -> list[CommandView]:
+    return [c for c in task.commands if c.status != 0 or c.timed_out]
+
+
+# --- Markdown report ---------------------------------------------------------------------
+
+def _summary(run: RunView) -> list[str]:
+    counts = _counts(run)
+    by_state = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "none"
+    lines = [
+        "## Summary",
+        "",
+        f"- **Status:** {run.status}",
+        f"- **Tasks:** {len(run.tasks)} ({by_state})",
+        f"- **Duration:** {format_duration(run.duration)} (started {run.started}"
+        + (f", ended {run.ended})" if run.ended else ", not ended)"),
+        f"- **Commit verified:** {_code(run.commit) if run.commit else '(none recorded)'}",
+        f"- **Plan:** {_code(run.plan_file or '?')}, digest {_code(run.plan_digest or '?')}",
+        f"- **Jobs:** {run.jobs}; **targets:** "
+        + (", ".join(run.targets) if run.targets else "all"),
+    ]
+    if run.failures:
+        lines.append(f"- **Failures:** {', '.join(run.failures)}")
+    blocked = [t for t in run.tasks.values() if t.state == "blocked"]
+    if blocked:
+        lines.append("- **Blocked:** " + ", ".join(
+            f"{t.id} (by {', '.join(t.blocked_by)})" if t.blocked_by else t.id for t in blocked))
+    if run.awaiting:
+        lines.append("- **Waiting for approval:** " + ", ".join(
+            f"{tid} ({_code(gate)})" for tid, gate in run.awaiting))
+    return lines
+
+
+def _task_table(run: RunView) -> list[str]:
+    lines = ["## Tasks", "", "| Task | Title | State | Duration | Attempts | Notes |",
+             "|---|---|---|---:|---:|---|"]
+    for task in run.tasks.values():
+        duration = format_duration(task.duration) if task.ended else ""  # still going: no figure yet
+        notes = task.reason
+        if task.gate:
+            notes = f"gate {task.gate}" + (f", approved by {task.approved_by}" if task.approved_by else "")
+        lines.append(
+            f"| {_cell(task.id)} | {_cell(task.title)} | {task.state} | {duration} "
+            f"| {task.attempts or ''} | {_cell(notes)} |"
+        )
+    return lines
+
+
+def generations(plan: Plan, task_ids: list[str]) -> list[list[str]]:
+    """`task_ids` grouped by dependency depth in `plan` (those it does not know come last)."""
+    known = {t.id: t for t in plan.tasks}
+    sorter: TopologicalSorter[str] = TopologicalSorter()
+    for tid in task_ids:
+        if tid in known:
+            sorter.add(tid, *(d for d in known[tid].dependencies if d in known))
+    groups: list[list[str]] = []
+    wanted = set(task_ids)
+    try:
+        sorter.prepare()
+        order = {tid: n for n, tid in enumerate(task_ids)}
+        while sorter.is_active():
+            ready = sorted(sorter.get_ready(), key=lambda t: order.get(t, len(order)))
+            sorter.done(*ready)
+            group = [t for t in ready if t in wanted]
+            if group:
+                groups.append(group)
+    except CycleError:  # a bad plan still gets a report: one group in plan order
+        groups = [[t for t in task_ids if t in known]]
+    placed = {t for g in groups for t in g}
+    rest = [t for t in task_ids if t not in placed]
+    if rest:
+        groups.append(rest)
+    return groups
+
+
+def _gantt_time(ts: str) -> str | None:
+    moment = parse_ts(ts)
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+
+
+_GANTT_TAG = {"completed": "done, ", "skipped": "done, ", "failed": "crit, ",
+              "in_progress": "active, ", "awaiting_approval": "active, "}
+
+
+def gantt(run: RunView, plan: Plan) -> str | None:
+    """A Mermaid Gantt chart of the tasks that started, one section per dependency generation."""
+    rows: dict[str, tuple[str, str]] = {}
+    for task in run.tasks.values():
+        if not task.started:
+            continue
+        start = _gantt_time(task.started)
+        end = _gantt_time(task.ended or run.updated or task.started)
+        if start is None or end is None:
+            continue
+        if end <= start:  # a zero-length bar does not draw; give it a millisecond
+            end = _plus_ms(start)
+        rows[task.id] = (start, end)
+    if not rows:
+        return None
+    lines = ["gantt", f"  title Run {run.id}", "  dateFormat YYYY-MM-DD HH:mm:ss.SSS",
+             "  axisFormat %H:%M:%S", "  todayMarker off"]
+    index = {tid: n for n, tid in enumerate(run.tasks)}
+    for depth, group in enumerate(generations(plan, list(rows))):
+        lines.append(f"  section Generation {depth}")
+        for tid in group:
+            start, end = rows[tid]
+            state = run.tasks[tid].state
+            name = re.sub(r"[:;#]", " ", tid)
+            lines.append(f"  {name} :{_GANTT_TAG.get(state, '')}g{index[tid]}, {start}, {end}")
+    return "\n".join(lines)
+
+
+def _plus_ms(stamp: str) -> str:
+    """A Gantt timestamp one millisecond later."""
+    moment = datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S.%f") + timedelta(milliseconds=1)
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+
+
+def _failures(run: RunView, log_reader: LogReader | None) -> list[str]:
+    lines = ["## Failures", ""]
+    failed = [t for t in run.tasks.values() if t.state == "failed"]
+    if not failed:
+        return lines + ["None."]
+    for task in failed:
+        lines += [f"### {_name(task)}", "", f"Reason: {task.reason or '(none recorded)'}", ""]
+        for c in _failed_commands(task):
+            where = f" in shard {c.shard}" if c.shard else ""
+            how = "timed out" if c.timed_out else (
+                "could not start or was killed" if c.status is None else f"exited {c.status}")
+            lines += [f"Command {_code(c.name or c.cmd)}{where} ({_code(c.cmd)}) {how} after "
+                      f"{format_duration(c.duration)} (attempt {c.attempt}).", ""]
+            full = log_reader(c.log) if log_reader is not None and c.log else None
+            if full is not None:
+                # the full log's tail contains what the excerpt holds, and more
+                lines += [f"Last {LOG_TAIL_LINES} lines of the full log ({_code(c.log or '')}):", ""]
+                lines += _block(_tail(full)) + [""]
+            elif c.excerpt:
+                lines += ["Output (excerpt):", ""] + _block(c.excerpt) + [""]
+        bad_checks = [c for c in task.checks if not c.passed]
+        if bad_checks:
+            lines.append("Failed checks:")
+            lines += [f"- {c.check}{f' [{c.shard}]' if c.shard else ''}: {_code(_evidence(c.evidence))}"
+                      for c in bad_checks]
+            lines.append("")
+    return lines[:-1] if lines[-1] == "" else lines
+
+
+def _acceptance(run: RunView) -> list[str]:
+    lines = ["## Acceptance evidence", ""]
+    checked = [t for t in run.tasks.values() if t.checks]
+    if not checked:
+        return lines + ["No acceptance check was evaluated."]
+    for task in checked:
+        lines += [f"### {_name(task)}", ""]
+        for c in task.checks:
+            verdict = "passed" if c.passed else "FAILED"
+            shard = f" [{c.shard}]" if c.shard else ""
+            lines.append(f"- {verdict}{shard}: {c.check} — {_code(_evidence(c.evidence))}")
+        lines.append("")
+    return lines[:-1]
+
+
+def _approvals(run: RunView) -> list[str]:
+    lines = ["## Approvals", ""]
+    if not run.approvals:
+        return lines + ["None."]
+    lines += ["| Gate | Task | By | Plan digest | Commit | At |", "|---|---|---|---|---|---|"]
+    for a in run.approvals:
+        lines.append(f"| {_cell(a.gate)} | {_cell(a.task or 'any')} | {_cell(a.by)} "
+                     f"| {_cell(a.plan_digest)} | {_cell(a.commit or '')} | {a.ts} |")
+    return lines
+
+
+def render_report(run: RunView, plan: Plan, *, log_reader: LogReader | None = None) -> str:
+    """The Markdown report of `run`: summary, tasks, timeline, failures, evidence, approvals."""
+    run = with_plan(run, plan)
+    out = [f"# Run report — {run.id}", ""]
+    out += _summary(run) + [""]
+    out += _task_table(run) + [""]
+    out += ["## Timeline", ""]
+    chart = gantt(run, plan)
+    out += (["```mermaid", chart, "```"] if chart else ["No task has started yet."]) + [""]
+    out += _failures(run, log_reader) + [""]
+    out += _acceptance(run) + [""]
+    out += _approvals(run)
+    return "\n".join(out) + "\n"
+
+
+# --- JUnit -------------------------------------------------------------------------------
+
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    """`text` without the characters XML 1.0 cannot hold."""
+    return _XML_BAD.sub("\ufffd", text)
+
+
+def render_junit(run: RunView, plan: Plan) -> str:
+    """JUnit XML: one testsuite for the run, one testcase per task.
+
+    A failed task is a <failure> (with its failing commands' output); a task that did not
+    pass and did not fail (skipped, blocked, pending, waiting) is <skipped> with why.
+    """
+    run = with_plan(run, plan)
+    counts = _counts(run)
+    failures = counts.get("failed", 0)
+    skipped = len(run.tasks) - failures - counts.get("completed", 0)
+    attrs = {"tests": str(len(run.tasks)), "failures": str(failures), "errors": "0",
+             "skipped": str(skipped), "time": f"{run.duration:.3f}"}
+    root = ET.Element("testsuites", {"name": "gitorch", **attrs})
+    suite = ET.SubElement(root, "testsuite", {"name": f"orch {run.id}", **attrs,
+                                               "timestamp": run.started})
+    props = ET.SubElement(suite, "properties")
+    for key, value in (("run", run.id), ("status", run.status), ("commit", run.commit or ""),
+                       ("plan_digest", run.plan_digest), ("plan_file", run.plan_file)):
+        ET.SubElement(props, "property", {"name": key, "value": _xml_text(value)})
+    for task in run.tasks.values():
+        case = ET.SubElement(suite, "testcase", {
+            "classname": f"orch.{run.id}", "name": _xml_text(_name(task)),
+            "time": f"{task.duration:.3f}",
+        })
+        if task.state == "failed":
+            fail = ET.SubElement(case, "failure", {"message": _xml_text(task.reason or "failed"),
+                                                   "type": "failed"})
+            parts = [f"$ {c.cmd}  (exit {c.status}{', timed out' if c.timed_out else ''})\n{c.excerpt}"
+                     for c in _failed_commands(task)]
+            parts += [f"check failed: {c.check} {_evidence(c.evidence)}" for c in task.checks if not c.passed]
+            fail.text = _xml_text("\n".join(parts))
+        elif task.state != "completed":
+            why = task.reason or task.state
+            if task.state != "skipped":
+                why = f"{task.state}: {why}" if why != task.state else task.state
+            ET.SubElement(case, "skipped", {"message": _xml_text(why)})
+        if task.checks:
+            out = ET.SubElement(case, "system-out")
+            out.text = _xml_text("\n".join(
+                f"{'passed' if c.passed else 'FAILED'}: {c.check} {_evidence(c.evidence)}"
+                for c in task.checks))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+# --- the note on the verified commit --------------------------------------------------------
+
+NOTE_MAX_TASKS = 12  # beyond this, the note counts tasks instead of naming each
+
+
+def _note_task(task: TaskView) -> str:
+    total = len(task.checks)
+    bad = sum(1 for c in task.checks if not c.passed)
+    if task.state == "completed":
+        return f"{task.id} ok ({total} check{'s' if total != 1 else ''})" if total else f"{task.id} ok"
+    if task.state == "failed":
+        return f"{task.id} failed ({bad}/{total} checks failed)" if total else f"{task.id} failed"
+    return f"{task.id} {task.state}"
+
+
+def render_note(run: RunView) -> str:
+    """The one-line note for the verified commit (`git log --notes=orch`).
+
+    One line per run, starting with its id, so notes merged by line union stay readable:
+    `orch r-… completed: EXC-001 ok (3 checks), DOC-001 ok (1 check)`. A run of more than
+    NOTE_MAX_TASKS tasks is summarised by counts, naming only the tasks that did not pass.
+    """
+    head = f"orch {run.id} {run.status}"
+    tasks = list(run.tasks.values())
+    if len(tasks) <= NOTE_MAX_TASKS:
+        body = ", ".join(_note_task(t) for t in tasks) or "no tasks"
+        return f"{head}: {body}\n"
+    counts = _counts(run)
+    parts = [f"{counts['completed']} ok"] + [f"{n} {s}" for s, n in counts.items()
+                                              if n and s != "completed"]
+    bad = [t for t in tasks if t.state not in ("completed", "skipped")]
+    named = ", ".join(_note_task(t) for t in bad[:NOTE_MAX_TASKS])
+    more = f", +{len(bad) - NOTE_MAX_TASKS} more" if len(bad) > NOTE_MAX_TASKS else ""
+    return f"{head}: {len(tasks)} tasks, " + ", ".join(parts) + (f"; {named}{more}" if bad else "") + "\n"
