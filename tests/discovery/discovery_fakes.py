@@ -50,6 +50,7 @@ class FakeServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # one small answer per request: no 40 ms stalls
 
             def log_message(self, *args: Any) -> None:  # keep test output quiet
                 pass

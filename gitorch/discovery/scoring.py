@@ -1,0 +1,256 @@
+"""Opportunities: each open issue scored as a sum of named signals, then categorised.
+
+A signal is a fact about the issue with a weight ("beginner-friendly label" 50, "assigned"
+-40, …). The weights are configuration (`score_weights = "stale=-30,…"`); the breakdown
+always sums to the total. Categories follow the seed: claimed (an open PR by anyone links
+it), blocked, needs_skills, ready_for_pr, needs_investigation — checked in that order.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+
+import msgspec
+
+from gitorch.discovery.model import Issue
+from gitorch.errors import ConfigError
+
+DEFAULT_WEIGHTS: dict[str, int] = {
+    "beginner-friendly label": 50,
+    "help-wanted label": 35,
+    "has reproduction": 10,
+    "matches intent": 15,
+    "matches preference": 10,
+    "fits time": 5,
+    "active discussion": 5,
+    "wants tests": 5,
+    "stale": -20,
+    "long discussion": -10,
+    "exceeds time": -15,
+    "missing skills": -25,
+    "too hard": -30,
+    "assigned": -40,
+    "blocked": -50,
+    "claimed": -60,
+}
+CATEGORIES = ("ready_for_pr", "needs_investigation", "needs_skills", "blocked", "claimed")
+DIFFICULTIES = ("easy", "medium", "hard")
+HOURS = {"easy": 1.0, "medium": 3.0, "hard": 8.0}  # rough effort per difficulty
+STALE_DAYS = 180
+LANGUAGES = {"python", "javascript", "typescript", "rust", "go", "elixir", "erlang", "ruby", "java",
+             "kotlin", "c", "c++", "c#", "swift", "php", "scala", "haskell", "shell", "lua", "zig"}
+
+_BEGINNER = {"good-first-issue", "good-first-bug", "beginner", "beginner-friendly", "easy", "starter",
+             "first-timers-only", "e-easy", "newcomer", "low-hanging-fruit"}
+_HELP = {"help-wanted", "contributions-welcome", "up-for-grabs", "pr-welcome", "prs-welcome",
+         "e-help-wanted", "community"}
+_BLOCKED = {"blocked", "on-hold", "waiting", "needs-design", "needs-decision", "upstream",
+            "waiting-for-upstream", "awaiting-maintainer", "needs-maintainer", "postponed"}
+_BUG = {"bug", "defect", "regression", "crash", "c-bug"}
+_FEATURE = {"feature", "enhancement", "feature-request", "c-feature-request", "c-enhancement"}
+_HARD = {"hard", "complex", "e-hard", "difficulty-hard", "expert"}
+_MEDIUM = {"medium", "e-medium", "difficulty-medium", "intermediate"}
+_AREA_PREFIXES = ("area-", "component-", "topic-", "a-", "scope-")
+
+
+def norm(label: str) -> str:
+    """`Good First Issue` -> `good-first-issue`; `status: blocked` -> `status-blocked`."""
+    return re.sub(r"[^a-z0-9+#.]+", "-", label.lower()).strip("-")
+
+
+def _has(labels: Iterable[str], names: set[str]) -> bool:
+    for label in labels:
+        if label in names:
+            return True
+        parts = label.split("-")
+        # "status-blocked", "difficulty-easy", "type-bug", "kind-feature"
+        if len(parts) > 1 and ("-".join(parts[1:]) in names or parts[-1] in names):
+            return True
+    return False
+
+
+class Signal(msgspec.Struct, frozen=True):
+    label: str
+    score: int
+
+
+class Score(msgspec.Struct, frozen=True):
+    total: int
+    signals: list[Signal]
+
+
+class Readiness(msgspec.Struct, frozen=True):
+    """The seed's workspace_readiness: can work start here right away?"""
+
+    repo_cloned: bool = False
+    repo_linked: bool = False
+    deps_resolved: bool = False
+    tests_passing: bool = False
+
+
+class Opportunity(msgspec.Struct, kw_only=True):
+    """The seed's Graft.Opportunity (id "owner/repo#123")."""
+
+    id: str
+    repo: str
+    issue: Issue | None = None
+    title: str = ""
+    url: str = ""
+    score: Score
+    category: str
+    difficulty: str = "medium"
+    estimate_hours: float = HOURS["medium"]
+    required_capabilities: list[str] = []
+    linked_prs: list[str] = []
+    workspace_readiness: Readiness = Readiness()
+
+
+class Context(msgspec.Struct, kw_only=True):
+    """What scoring needs besides the issue: the user's intent and what is known of repos."""
+
+    capabilities: list[str] = []  # the user's skills / interests (from the intent)
+    max_difficulty: str | None = None
+    hours_available: float | None = None
+    prefer: str | None = None  # bug | feature
+    needs_tests: bool = False
+    repo_capabilities: dict[str, list[str]] = {}  # owner/name -> languages, frameworks, topics
+    languages: dict[str, list[str]] = {}  # owner/name -> languages only (skills a fix requires)
+    open_issues: set[str] = set()  # ids of every open issue discovered (for depends_on)
+    readiness: dict[str, Readiness] = {}
+    now: str | None = None  # RFC 3339; None means the current time
+
+
+def weights_from(text: str) -> dict[str, int]:
+    """Default weights overridden by `"label=weight,…"` (the `score_weights` setting)."""
+    weights = dict(DEFAULT_WEIGHTS)
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        label, sep, value = item.rpartition("=")
+        label = label.strip()
+        if not sep or label not in DEFAULT_WEIGHTS:
+            near = difflib.get_close_matches(label, list(DEFAULT_WEIGHTS), n=3)
+            raise ConfigError(
+                f"score_weights: unknown signal {label or item!r}",
+                hint=("did you mean " + ", ".join(repr(n) for n in near) + "?") if near
+                else "signals: " + ", ".join(DEFAULT_WEIGHTS),
+            )
+        try:
+            weights[label] = int(value.strip())
+        except ValueError:
+            raise ConfigError(f"score_weights: weight of {label!r} must be an integer, "
+                              f"got {value.strip()!r}") from None
+    return weights
+
+
+def difficulty_of(labels: list[str]) -> str:
+    if _has(labels, _BEGINNER):
+        return "easy"
+    if _has(labels, _HARD):
+        return "hard"
+    return "medium"
+
+
+def _parse_time(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def required_capabilities(issue: Issue, ctx: Context) -> list[str]:
+    """The repo's languages, plus area labels and labels naming a known capability."""
+    known = {c.lower() for c in ctx.repo_capabilities.get(issue.repo, [])} | {
+        c.lower() for c in ctx.capabilities}
+    out = {lang.lower() for lang in ctx.languages.get(issue.repo, [])}
+    for label in map(norm, issue.labels):
+        for prefix in _AREA_PREFIXES:
+            if label.startswith(prefix) and len(label) > len(prefix):
+                out.add(label[len(prefix):])
+        if label in known:
+            out.add(label)
+    return sorted(out)
+
+
+def score_issue(issue: Issue, ctx: Context, weights: Mapping[str, int] | None = None) -> Opportunity:
+    """One issue as an opportunity: its signals, total, category and effort."""
+    w = weights or DEFAULT_WEIGHTS
+    labels = [norm(label) for label in issue.labels]
+    fired: list[str] = []
+    beginner = _has(labels, _BEGINNER)
+    if beginner:
+        fired.append("beginner-friendly label")
+    if _has(labels, _HELP):
+        fired.append("help-wanted label")
+    if issue.has_reproduction:
+        fired.append("has reproduction")
+
+    required = required_capabilities(issue, ctx)
+    words = set(re.findall(r"[a-z0-9+#.]+", issue.title.lower())) | set(labels) | set(required)
+    wanted = {c.lower() for c in ctx.capabilities}
+    if wanted & words:
+        fired.append("matches intent")
+    is_bug, is_feature = _has(labels, _BUG), _has(labels, _FEATURE)
+    if (ctx.prefer == "bug" and is_bug) or (ctx.prefer == "feature" and is_feature):
+        fired.append("matches preference")
+    if ctx.needs_tests and ("test" in issue.title.lower() or any("test" in lb for lb in labels)):
+        fired.append("wants tests")
+
+    difficulty = difficulty_of(labels)
+    hours = HOURS[difficulty]
+    if ctx.hours_available is not None:
+        fired.append("fits time" if hours <= ctx.hours_available else "exceeds time")
+    if 1 <= issue.comments <= 10:
+        fired.append("active discussion")
+    elif issue.comments > 20:
+        fired.append("long discussion")
+
+    now = _parse_time(ctx.now) if ctx.now else datetime.now(UTC)
+    updated = _parse_time(issue.updated_at or issue.created_at)
+    if now and updated and (now - updated).days > STALE_DAYS:
+        fired.append("stale")
+    # Missing skills only count when the intent says which languages the user has.
+    repo_langs = {lang.lower() for lang in ctx.languages.get(issue.repo, [])}
+    all_langs = LANGUAGES | {lang.lower() for langs in ctx.languages.values() for lang in langs}
+    missing = sorted(repo_langs - wanted) if wanted & all_langs else []
+    too_hard = (ctx.max_difficulty is not None
+                and DIFFICULTIES.index(difficulty) > DIFFICULTIES.index(ctx.max_difficulty))
+    if missing:
+        fired.append("missing skills")
+    if too_hard:
+        fired.append("too hard")
+    if issue.assignees:
+        fired.append("assigned")
+    open_deps = [d for d in issue.depends_on if d in ctx.open_issues]
+    blocked = _has(labels, _BLOCKED) or bool(open_deps)
+    if blocked:
+        fired.append("blocked")
+    if issue.linked_prs:
+        fired.append("claimed")
+
+    signals = [Signal(label, int(w.get(label, DEFAULT_WEIGHTS[label]))) for label in fired]
+    if issue.linked_prs:
+        category = "claimed"
+    elif blocked:
+        category = "blocked"
+    elif missing or too_hard:
+        category = "needs_skills"
+    elif (issue.has_reproduction or beginner) and not issue.assignees:
+        category = "ready_for_pr"
+    else:
+        category = "needs_investigation"
+    return Opportunity(
+        id=issue.id, repo=issue.repo, issue=issue, title=issue.title, url=issue.url,
+        score=Score(total=sum(s.score for s in signals), signals=signals),
+        category=category, difficulty=difficulty, estimate_hours=hours,
+        required_capabilities=required, linked_prs=list(issue.linked_prs),
+        workspace_readiness=ctx.readiness.get(issue.repo, Readiness()),
+    )
+
+
+def rank(issues: Iterable[Issue], ctx: Context, weights: Mapping[str, int] | None = None) -> list[Opportunity]:
+    """Every issue scored, best first (ties by id, so the order is stable)."""
+    ctx.open_issues = ctx.open_issues or set()
+    scored = [score_issue(i, ctx, weights) for i in issues]
+    return sorted(scored, key=lambda o: (-o.score.total, o.id))
