@@ -19,6 +19,9 @@ BUILD_ID = "@BUILD_ID@"  # replaced by zipapp/build.py
 
 
 def _platform_key() -> str | None:
+    forced = os.environ.get("GITORCH_ZIPAPP_PLATFORM")  # for tests: pretend another platform
+    if forced:
+        return forced
     if hasattr(os, "uname"):
         machine = os.uname().machine.lower()
     else:
@@ -152,7 +155,8 @@ def _first_start(root: str, key: str, native: str | None) -> str:
     import zipfile
 
     final = os.path.join(root, key)
-    with zipfile.ZipFile(ARCHIVE) as zf:
+    with zipfile.ZipFile(ARCHIVE) as outer, outer.open("payload.zip") as inner, \
+            zipfile.ZipFile(inner) as zf:
         if native and not any(n.startswith(native) for n in zf.namelist()):
             native = None
         skip_msgspec = False

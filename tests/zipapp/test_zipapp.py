@@ -1,0 +1,174 @@
+"""orch.pyz: built for real, run by an interpreter with no packages at all (venv --without-pip)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import venv
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import git, make_repo
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = ROOT / "zipapp" / "build.py"
+WHEELS = ROOT / "build" / "wheels"
+
+pytestmark = pytest.mark.slow
+
+
+def _build(out: Path) -> Path:
+    subprocess.run(
+        [sys.executable, str(BUILD), "--out", str(out), "--wheels", str(WHEELS)],
+        check=True, capture_output=True,
+    )
+    return out
+
+
+@pytest.fixture(scope="module")
+def pyz(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _build(tmp_path_factory.mktemp("dist") / "orch.pyz")
+
+
+@pytest.fixture(scope="module")
+def bare_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Python with nothing installed: a venv created --without-pip from the base interpreter."""
+    env_dir = tmp_path_factory.mktemp("barevenv")
+    base = getattr(sys, "_base_executable", sys.executable)
+    subprocess.run([base, "-m", "venv", "--without-pip", str(env_dir)], check=True)
+    python = env_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    probe = subprocess.run([str(python), "-c", "import msgspec"], capture_output=True)
+    assert probe.returncode != 0, "the bare interpreter must not see any installed package"
+    return python
+
+
+def run_pyz(python: Path, pyz: Path, *args: str, cwd: Path, cache: Path, **env: str):
+    full = {k: v for k, v in os.environ.items() if not k.startswith("GITORCH_")}
+    # No venv bin on PATH: `git orch` must not resolve to the installed package.
+    full["PATH"] = os.pathsep.join(
+        p for p in full["PATH"].split(os.pathsep) if Path(p).resolve() != Path(sys.executable).parent.resolve()
+    )
+    full["GITORCH_CACHE_DIR"] = str(cache)
+    full.update(env)
+    return subprocess.run(
+        [str(python), str(pyz), *args], cwd=cwd, capture_output=True, text=True, env=full, timeout=120
+    )
+
+
+def test_build_is_reproducible(pyz: Path, tmp_path: Path) -> None:
+    again = _build(tmp_path / "again.pyz")
+    assert again.read_bytes() == pyz.read_bytes()
+
+
+def test_archive_is_small(pyz: Path) -> None:
+    assert pyz.stat().st_size <= 6_000_000
+
+
+def test_version_and_backend_without_packages(pyz: Path, bare_python: Path, tmp_path: Path) -> None:
+    proc = run_pyz(bare_python, pyz, "--version", cwd=tmp_path, cache=tmp_path / "cache")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("gitorch ") and "(backend: cli)" in proc.stdout
+
+
+def test_self_check(pyz: Path, bare_python: Path, tmp_path: Path) -> None:
+    proc = run_pyz(bare_python, pyz, "self-check", "--json", cwd=tmp_path, cache=tmp_path / "cache")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["backend"] == "cli"
+    assert report["mode"].startswith("zipapp ")
+    assert report["cache"].startswith(str(tmp_path / "cache"))
+
+
+def test_concurrent_first_starts(pyz: Path, bare_python: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "empty-cache"
+    with ThreadPoolExecutor(4) as pool:
+        procs = list(pool.map(
+            lambda _: run_pyz(bare_python, pyz, "--help", cwd=tmp_path, cache=cache), range(4)
+        ))
+    for proc in procs:
+        assert proc.returncode == 0, proc.stderr
+        assert "Usage:" in proc.stdout
+    extracted = [p for p in (cache / "zipapp").iterdir() if not p.name.startswith(".")]
+    assert len(extracted) == 1 and (extracted[0] / ".complete").exists()
+    assert not [p for p in (cache / "zipapp").iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_missing_native_core_is_one_clear_line(pyz: Path, bare_python: Path, tmp_path: Path) -> None:
+    proc = run_pyz(
+        bare_python, pyz, "--version", cwd=tmp_path, cache=tmp_path / "c", GITORCH_ZIPAPP_PLATFORM="none"
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "pip install msgspec" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("version", ["3.12", "3.13", "3.14"])
+def test_other_interpreters(pyz: Path, tmp_path: Path, version: str) -> None:
+    candidates = [f"/root/.pyenv/versions/{d}/bin/python{version}" for d in
+                  (os.listdir("/root/.pyenv/versions") if os.path.isdir("/root/.pyenv/versions") else [])]
+    found = [c for c in candidates if os.path.exists(c)]
+    if not found:
+        pytest.skip(f"no CPython {version} on this machine")
+    proc = run_pyz(Path(found[0]), pyz, "self-check", "--json", cwd=tmp_path, cache=tmp_path / "cache")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["python"].startswith(version)
+
+
+def test_real_run_and_state_readable_by_installed_package(
+    pyz: Path, bare_python: Path, tmp_path: Path, orch
+) -> None:
+    repo = make_repo(tmp_path / "repo", {
+        "src/app.py": "def main():\n    return 1\n",
+        "orchestrator.yml": (
+            "version: 1\n"
+            "project: {name: demo}\n"
+            "tasks:\n"
+            "  - id: build\n"
+            "    title: Build\n"
+            "    commands: {compile: \"echo built > build.txt\"}\n"
+            "    acceptance: [\"File exists: build.txt\"]\n"
+            "  - id: check\n"
+            "    dependencies: [build]\n"
+            "    commands: {grep: \"grep -q built build.txt\"}\n"
+            "    acceptance: [\"Contains: def main in src/app.py\"]\n"
+        ),
+    })
+    cache = tmp_path / "cache"
+    proc = run_pyz(bare_python, pyz, "plan", "validate", cwd=repo, cache=cache)
+    assert proc.returncode == 0, proc.stderr
+    proc = run_pyz(bare_python, pyz, "run", "--all", "-j", "2", cwd=repo, cache=cache)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = run_pyz(bare_python, pyz, "status", "--json", cwd=repo, cache=cache)
+    assert proc.returncode == 0, proc.stderr
+    assert "completed" in proc.stdout
+    proc = run_pyz(bare_python, pyz, "events", "--json", cwd=repo, cache=cache)
+    assert proc.returncode == 0, proc.stderr
+    zipapp_events = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+    assert any(e["type"] == "task_completed" and e["task"] == "check" for e in zipapp_events)
+    # The installed package (pygit2 backend) reads the very same state.
+    installed = orch("events", "--json", cwd=repo, env={"GITORCH_BACKEND": "pygit2"})
+    assert installed.returncode == 0, installed.stderr
+    assert {json.loads(x)["id"] for x in installed.stdout.splitlines()} == {e["id"] for e in zipapp_events}
+    assert git(repo, "status", "--porcelain") == "?? build.txt"
+
+
+def test_hooks_from_zipapp(pyz: Path, bare_python: Path, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    git(repo, "branch", "other")
+    cache = tmp_path / "cache"
+    proc = run_pyz(bare_python, pyz, "hooks", "install", cwd=repo, cache=cache)
+    assert proc.returncode == 0, proc.stderr
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITORCH_")}
+    env["PATH"] = os.pathsep.join(
+        p for p in env["PATH"].split(os.pathsep) if Path(p).resolve() != Path(sys.executable).parent.resolve()
+    )
+    env["GITORCH_CACHE_DIR"] = str(cache)
+    checkout = subprocess.run(["git", "checkout", "-q", "other"], cwd=repo, capture_output=True, text=True,
+                              env=env)
+    assert checkout.returncode == 0
+    assert "Traceback" not in checkout.stderr
+    assert "not found" not in checkout.stderr.lower()
