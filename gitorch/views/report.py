@@ -114,7 +114,8 @@ def _task_table(run: RunView) -> list[str]:
     lines = ["## Tasks", "", "| Task | Title | State | Duration | Attempts | Notes |",
              "|---|---|---|---:|---:|---|"]
     for task in run.tasks.values():
-        duration = format_duration(task.duration) if task.ended else ""  # still going: no figure yet
+        # a figure only for a finished execution (not for one still going, nor one never run)
+        duration = format_duration(task.duration) if task.started and task.ended else ""
         notes = task.reason
         if task.gate:
             notes = f"gate {task.gate}" + (f", approved by {task.approved_by}" if task.approved_by else "")

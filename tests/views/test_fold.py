@@ -5,28 +5,7 @@ from __future__ import annotations
 from gitorch import events as ev
 from gitorch.views.fold import RunView, fold_runs, latest_run, task_states
 
-from .conftest import Log, diamond_plan
-
-
-def passing_diamond(log: Log) -> None:
-    """A, then B and C in parallel (C with two shards), then D; all pass."""
-    log.add(ev.RunStarted, plan_digest="pd1", plan_file="orchestrator.yml", commit="c0ffee", jobs=2)
-    log.add(ev.TaskStarted, "A", inputs="in-a")
-    log.add(ev.CommandRun, "A", name="build", cmd="make", status=0, duration=0.5, excerpt="ok")
-    log.add(ev.TaskCompleted, "A", duration=1.5, inputs="in-a2")
-    log.add(ev.TaskStarted, "B")
-    log.add(ev.TaskStarted, "C")
-    log.add(ev.ShardStarted, "C", shard="C1")
-    log.add(ev.CommandRun, "B", name="test", cmd="make test", status=0)
-    log.add(ev.AcceptancePassed, "B", check="File exists: out/b", evidence={"path": "out/b"})
-    log.add(ev.ShardCompleted, "C", shard="C1")
-    log.add(ev.TaskCompleted, "B")
-    log.add(ev.ShardStarted, "C", shard="C2")
-    log.add(ev.ShardCompleted, "C", shard="C2")
-    log.add(ev.TaskCompleted, "C")
-    log.add(ev.TaskStarted, "D")
-    log.add(ev.TaskCompleted, "D")
-    log.add(ev.Completed, status="completed")
+from .scenarios import Log, diamond_plan, passing_diamond
 
 
 def test_parallel_branches_all_pass(log: Log) -> None:
