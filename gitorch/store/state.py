@@ -1,16 +1,27 @@
 """The state branch as one object: append events, read them back, records, notes.
 
 CONTRACT (shared by engine, workspace, hooks, config, discovery): the method names and
-signatures below are what the rest of gitorch calls. The store issue implements them.
+signatures below are what the rest of gitorch calls. The layout of the branch is in
+store/layout.py and docs/state.md.
 """
 
 from __future__ import annotations
 
+import builtins
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+import msgspec
+
+from gitorch import events as ev
 from gitorch.events import Event
 from gitorch.repo import Repo
+from gitorch.store import layout
+from gitorch.store.backend import Backend, CommitInfo
+from gitorch.store.journal import Journal
+from gitorch.store.locks import Lock, thread_lock
+from gitorch.store.statebranch import Changes, StateBranch, read_segments
 
 
 class StateStore:
@@ -20,23 +31,95 @@ class StateStore:
     branch: str  # short name, e.g. "orch/state"
     notes_ref: str  # full ref, e.g. "refs/notes/orch"
 
+    def __init__(
+        self,
+        repo: Repo,
+        *,
+        backend: str = "auto",
+        branch: str = "orch/state",
+        notes_ref: str = "refs/notes/orch",
+        lock_timeout: float = 30.0,
+    ) -> None:
+        from gitorch.store.select import backend_name
+
+        self.repo = repo
+        self.branch = branch.removeprefix("refs/heads/")
+        self.notes_ref = notes_ref if notes_ref.startswith("refs/") else f"refs/notes/{notes_ref}"
+        self.ref = f"refs/heads/{self.branch}"
+        self.backend_name = backend_name(None if backend == "auto" else backend)
+        self.lock_timeout = lock_timeout
+        self.session = ev.default_session()
+        self.problems: list[str] = []  # what the last read could not use (reported, skipped)
+        self._backend: Backend | None = None
+        self._state: StateBranch | None = None
+        self._journal = Journal(repo.scratch)
+        self._mutex = threading.RLock()
+
     @classmethod
     def open(cls, repo: Repo | None = None, *, backend: str | None = None) -> StateStore:
         """Open the store of `repo` (default: the current repository), with settings applied."""
-        raise NotImplementedError
+        from gitorch.config import settings
+        from gitorch.repo import find_repo
+
+        repo = repo or find_repo()
+        s = settings(repo)
+        return cls(
+            repo, backend=backend or s.backend, branch=s.state_branch, notes_ref=s.notes_ref,
+            lock_timeout=float(s.lock_timeout),
+        )
+
+    # --- plumbing ------------------------------------------------------------------
+    @property
+    def backend(self) -> Backend:
+        if self._backend is None:
+            from gitorch.store.backend import open_backend
+
+            self._backend = open_backend(
+                str(self.repo.git_dir), self.backend_name, str(self.repo.scratch)
+            )
+        return self._backend
+
+    @property
+    def state(self) -> StateBranch:
+        if self._state is None:
+            self._state = StateBranch(self.backend, self.ref, self.repo.common_dir)
+        return self._state
+
+    def close(self) -> None:
+        """Stop the backend's helper processes (the CLI backend keeps some)."""
+        if self._backend is not None:
+            self._backend.close()
+            self._backend, self._state = None, None
+
+    def __enter__(self) -> StateStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _write_lock(self) -> Lock:
+        return Lock(self.repo.scratch / "locks", "write-" + self.branch, self.lock_timeout)
 
     # --- the branch ---------------------------------------------------------------
     def exists(self) -> bool:
         """Whether the state branch exists."""
-        raise NotImplementedError
+        return self.tip() is not None
 
     def init(self) -> bool:
         """Create the orphan state branch if missing; True when it was created."""
-        raise NotImplementedError
+        if self.exists():
+            tree = self.state.root_tree()
+            if tree:
+                self.state.check_marker(tree)
+            return False
+        before = self.tip()
+        after = self._commit([], {}, "orch: create the state branch", readme=True)
+        return before is None and after is not None
 
     def tip(self) -> str | None:
         """The commit the state branch points at, or None."""
-        raise NotImplementedError
+        with self._mutex:
+            return self.state.tip()
 
     # --- events -------------------------------------------------------------------
     def append(
@@ -48,45 +131,155 @@ class StateStore:
         """Commit `events` (one new segment) and `files` (path -> bytes, None deletes) in one
         compare-and-swap of the branch, retried on conflict; creates the branch if missing.
         Returns the new commit. Never touches the work tree, the index or HEAD."""
-        raise NotImplementedError
+        tip = self._commit([list(events)], dict(files or {}), message, readme=bool(files))
+        assert tip is not None
+        return tip
+
+    def _commit(
+        self,
+        batches: Sequence[Sequence[Event]],
+        files: Mapping[str, bytes | None],
+        message: str | None,
+        *,
+        readme: bool,
+    ) -> str | None:
+        """One commit of event batches (one segment per batch and session) and files."""
+        from gitorch.store import summary
+
+        for path in files:
+            layout.check_path(path)
+        all_events = [e for batch in batches for e in batch]
+        with self._mutex, thread_lock(str(self.repo.common_dir) + self.ref), self._write_lock():
+            backend = self.backend
+            # Objects are content-addressed: write them once, outside the retry loop.
+            fixed: Changes = {}
+            for batch in batches:
+                by_session: dict[str, list[Event]] = {}
+                for e in batch:
+                    by_session.setdefault(e.session or "unknown", []).append(e)
+                for session, group in by_session.items():
+                    name = layout.segment_name(group)
+                    fixed[layout.segment_path(session, name)] = backend.write_blob(ev.encode_lines(group))
+            for path, data in files.items():
+                fixed[path] = None if data is None else backend.write_blob(data)
+            run_events = summary.has_run_events(all_events)
+
+            def build(tree: str | None) -> Changes:
+                changes = dict(fixed)
+                runs = summary.run_updates(backend, tree, all_events) if run_events else {}
+                for path, s in runs.items():
+                    changes[path] = backend.write_blob(msgspec.json.encode(s) + b"\n")
+                if readme or runs or tree is None:
+                    text = summary.render_readme(backend, tree, runs, self.branch)
+                    changes[layout.README] = backend.write_blob(text)
+                return changes
+
+            msg = message or _message(all_events, files)
+            return self.state.update(build, msg)
 
     def events(self, *, run: str | None = None, types: Iterable[str] | None = None) -> list[Event]:
         """Every event on the branch (plus a journal not yet folded in), ordered by (ts, id)."""
-        raise NotImplementedError
+        with self._mutex:
+            problems: list[str] = []
+            found: list[Event] = []
+            tree = self.state.root_tree()
+            if tree is not None:
+                self.state.check_marker(tree)
+                result = read_segments(self.backend, tree)
+                found.extend(result.events)
+                problems.extend(result.problems)
+            for pending in self._journal.live():
+                found.extend(pending.events)
+                problems.extend(pending.problems)
+            self.problems = problems
+        wanted = set(types) if types is not None else None
+        unique: dict[str, Event] = {}
+        for e in found:
+            if run is not None and e.run != run:
+                continue
+            if wanted is not None and _type_of(e) not in wanted:
+                continue
+            unique.setdefault(e.id, e)
+        return sorted(unique.values(), key=lambda e: (e.ts, e.id))
 
     # --- the local journal (cheap, durable appends between commits) ------------------
     def journal(self, events: Sequence[Event]) -> None:
         """Append to this session's journal under the git dir (fsync'd); not yet on the branch."""
-        raise NotImplementedError
+        self._journal.append(list(events), self.session)
 
     def flush(self, files: Mapping[str, bytes | None] | None = None) -> str | None:
         """Fold every pending journal (any session, live or dead) into one commit, with
         `files`. Idempotent after a crash (events keep their ids). Returns the commit."""
-        raise NotImplementedError
+        with Lock(self.repo.scratch / "locks", "flush-" + self.branch, self.lock_timeout):
+            self._journal.rotate()
+            pending = self._journal.pending()
+            batches = [p.events for p in pending if p.events]
+            self.problems = [m for p in pending for m in p.problems]
+            count = sum(len(b) for b in batches)
+            tip = self._commit(
+                batches, dict(files or {}), f"orch: flush {count} journaled events", readme=True
+            )
+            # Committed (or already there from a flush that crashed before this point).
+            self._journal.remove(pending)
+            return tip
 
     # --- records (files on the branch) ---------------------------------------------
     def read(self, path: str) -> bytes | None:
         """A file on the state branch (e.g. `plans/<digest>.json`, `config.toml`)."""
-        raise NotImplementedError
+        with self._mutex:
+            return self.state.read_file(path)
 
     def list(self, path: str) -> list[str]:
         """Names directly under a directory of the state branch ([] when missing)."""
-        raise NotImplementedError
+        with self._mutex:
+            return self.state.list_dir(path)
+
+    def log(self, limit: int | None = None) -> builtins.list[CommitInfo]:
+        """Commits of the state branch, newest first (first parents only)."""
+        out: builtins.list[CommitInfo] = []
+        with self._mutex:
+            oid = self.tip()
+            while oid and (limit is None or len(out) < limit):
+                info = self.backend.read_commit(oid)
+                out.append(info)
+                oid = info.parents[0] if info.parents else None
+        return out
 
     # --- notes --------------------------------------------------------------------
     def add_note(self, commit: str, text: str) -> None:
         """Attach `text` to `commit` on the notes ref, merged with an existing note."""
-        raise NotImplementedError
+        from gitorch.store.notes import Notes
+
+        with self._mutex, Lock(self.repo.scratch / "locks", "notes", self.lock_timeout):
+            Notes(self.backend, self.notes_ref).add(commit, text)
 
     def note(self, commit: str) -> str | None:
-        raise NotImplementedError
+        """The note on `commit` in the notes ref, or None."""
+        from gitorch.store.notes import Notes
+
+        with self._mutex:
+            return Notes(self.backend, self.notes_ref).read(commit)
 
     # --- locks --------------------------------------------------------------------
-    def lock(self, name: str, timeout: float | None = None) -> object:
+    def lock(self, name: str, timeout: float | None = None) -> Lock:
         """A context manager: an exclusive lock `<git common dir>/orch/locks/<name>.lock`,
         waiting up to `timeout` (default: settings.lock_timeout) then raising Busy naming
         the holder; a lock left by a dead process is taken over."""
-        raise NotImplementedError
+        return Lock(self.repo.scratch / "locks", name, self.lock_timeout if timeout is None else timeout)
 
     def scratch(self) -> Path:
         return self.repo.scratch
+
+
+def _type_of(e: Event) -> str:
+    return str(type(e).__struct_config__.tag)
+
+
+def _message(events: Sequence[Event], files: Mapping[str, bytes | None]) -> str:
+    runs = sorted({e.run for e in events if e.run})
+    head = f"orch: {len(events)} event{'s' if len(events) != 1 else ''}"
+    if runs:
+        head += f" (run {', '.join(runs[:3])})"
+    if files:
+        head += f", {len(files)} file{'s' if len(files) != 1 else ''}"
+    return head

@@ -1,0 +1,91 @@
+"""The storage interface both git backends implement (pygit2 in-process, git CLI).
+
+Small on purpose: refs (read, compare-and-swap, list), blobs, trees, commits. Everything
+else (the state branch layout, notes, sync) is built on these primitives, so one contract
+test suite proves both backends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import NamedTuple, Protocol
+
+MODE_BLOB = 0o100644
+MODE_TREE = 0o040000
+ZERO_OID = "0" * 40
+
+
+class TreeEntry(NamedTuple):
+    """One entry of a tree: a name (no slash), a git file mode and an object id (hex)."""
+
+    name: str
+    mode: int
+    oid: str
+
+    @property
+    def is_tree(self) -> bool:
+        return self.mode == MODE_TREE
+
+
+class CommitInfo(NamedTuple):
+    """What the store needs of a commit."""
+
+    oid: str
+    tree: str
+    parents: tuple[str, ...]
+    message: str
+
+
+class Backend(Protocol):
+    """Object and ref access for one repository. Never touches the work tree, index or HEAD."""
+
+    name: str
+
+    def read_ref(self, ref: str) -> str | None:
+        """The object a full ref name (`refs/heads/orch/state`) points at, or None."""
+        ...
+
+    def update_ref(self, ref: str, new: str, old: str | None, message: str) -> bool:
+        """Set `ref` to `new` only if it still points at `old` (None: must not exist).
+        Returns False when it moved (the caller rebuilds on the new tip and retries)."""
+        ...
+
+    def list_refs(self, prefix: str) -> dict[str, str]:
+        """Every ref under `prefix` (e.g. `refs/orch/`) -> its object id."""
+        ...
+
+    def read_blob(self, oid: str) -> bytes: ...
+
+    def write_blob(self, data: bytes) -> str: ...
+
+    def read_tree(self, oid: str) -> list[TreeEntry]: ...
+
+    def write_tree(self, entries: Iterable[TreeEntry]) -> str: ...
+
+    def read_commit(self, oid: str) -> CommitInfo: ...
+
+    def write_commit(self, tree: str, parents: Sequence[str], message: str) -> str:
+        """A new commit object (the ref is not moved; see update_ref)."""
+        ...
+
+    def walk(self, tree: str, prefix: str = "") -> Iterator[tuple[str, TreeEntry]]:
+        """Every blob under `tree`, recursively, as (path, entry)."""
+        ...
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """Whether `ancestor` is reachable from `descendant` (or equal to it)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def open_backend(git_dir: str, name: str, scratch: str | None = None) -> Backend:
+    """The backend called `name` ('pygit2' or 'cli') on the repository at `git_dir`;
+    `scratch` is where the CLI backend may keep temporary files."""
+    if name == "pygit2":
+        from gitorch.store.pygit2_backend import Pygit2Backend
+
+        return Pygit2Backend(git_dir)
+    from gitorch.store.cli_backend import CliBackend
+
+    return CliBackend(git_dir, scratch)

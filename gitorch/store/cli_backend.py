@@ -1,0 +1,229 @@
+"""The git CLI backend: plumbing only, for machines without pygit2.
+
+Reads go through one long-lived `git cat-file --batch` per store; writes through
+long-lived `git hash-object -w --stdin-paths` (blobs, commits) and `git mktree --batch`
+(trees), so an append costs two process spawns at most (`update-ref` for the
+compare-and-swap, `ls-tree` only when walking). The ref update is `git update-ref REF NEW
+OLD`, git's own compare-and-swap under `<ref>.lock`.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import IO
+
+from gitorch.errors import GitError
+from gitorch.gitcmd import clean_env, git
+from gitorch.store.backend import MODE_TREE, ZERO_OID, CommitInfo, TreeEntry
+
+_LOCK_WAIT = 5.0
+
+
+class _Pipe:
+    """A long-lived git process we talk to line by line."""
+
+    def __init__(self, args: list[str]) -> None:
+        self.args = args
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.lock = threading.Lock()
+
+    def start(self) -> subprocess.Popen[bytes]:
+        if self.proc is None or self.proc.poll() is not None:
+            self.proc = subprocess.Popen(
+                self.args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL, env=clean_env(),
+            )
+        return self.proc
+
+    def io(self) -> tuple[IO[bytes], IO[bytes]]:
+        proc = self.start()
+        assert proc.stdin is not None and proc.stdout is not None
+        return proc.stdin, proc.stdout
+
+    def close(self) -> None:
+        if self.proc is not None:
+            if self.proc.stdin:
+                self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+            if self.proc.stdout:
+                self.proc.stdout.close()
+            self.proc = None
+
+
+class CliBackend:
+    """Objects and refs through git plumbing commands."""
+
+    name = "cli"
+
+    def __init__(self, git_dir: str, scratch: str | None = None) -> None:
+        self.git_dir = git_dir
+        self._base = ["git", f"--git-dir={git_dir}"]
+        self._cat = _Pipe([*self._base, "cat-file", "--batch"])
+        self._blob = _Pipe([*self._base, "hash-object", "-w", "--no-filters", "--stdin-paths"])
+        self._commit = _Pipe([*self._base, "hash-object", "-w", "-t", "commit", "--stdin-paths"])
+        self._mktree = _Pipe([*self._base, "mktree", "--batch", "-z"])
+        tmp = Path(scratch) if scratch else Path(git_dir) / "orch"
+        self._tmp = tmp / "tmp"
+        self._tmp.mkdir(parents=True, exist_ok=True)
+        self._who = self._identity()
+
+    def _git(self, args: Sequence[str], check: bool = True) -> subprocess.CompletedProcess[bytes]:
+        return git([f"--git-dir={self.git_dir}", *args], check=check)
+
+    def _identity(self) -> tuple[str, str]:
+        out = []
+        for key, default in (("user.name", "gitorch"), ("user.email", "gitorch@localhost")):
+            proc = self._git(["config", "--get", key], check=False)
+            value = proc.stdout.decode(errors="replace").strip()
+            out.append(value if proc.returncode == 0 and value else default)
+        return out[0], out[1]
+
+    # --- reads ----------------------------------------------------------------------
+    def _cat_file(self, name: str) -> tuple[str, str, bytes] | None:
+        with self._cat.lock:
+            stdin, stdout = self._cat.io()
+            stdin.write(name.encode() + b"\n")
+            stdin.flush()
+            header = stdout.readline()
+            if not header:
+                self._cat.close()
+                raise GitError(f"git cat-file stopped while reading {name}")
+            parts = header.split()
+            if len(parts) != 3:  # "<name> missing" / "ambiguous"
+                return None
+            size = int(parts[2])
+            data = stdout.read(size)
+            stdout.read(1)  # the newline after the content
+            return parts[0].decode(), parts[1].decode(), data
+
+    def _object(self, oid: str, kind: str) -> bytes:
+        found = self._cat_file(oid)
+        if found is None or found[1] != kind:
+            raise GitError(f"object {oid} is not a {kind} in {self.git_dir}")
+        return found[2]
+
+    def read_ref(self, ref: str) -> str | None:
+        if not ref.startswith("refs/"):
+            raise ValueError(f"not a full ref name: {ref}")
+        found = self._cat_file(ref)
+        return found[0] if found else None
+
+    def list_refs(self, prefix: str) -> dict[str, str]:
+        out = self._git(["for-each-ref", "--format=%(objectname) %(refname)", prefix]).stdout
+        refs: dict[str, str] = {}
+        for line in out.decode().splitlines():
+            oid, _, name = line.partition(" ")
+            refs[name] = oid
+        return refs
+
+    def read_blob(self, oid: str) -> bytes:
+        return self._object(oid, "blob")
+
+    def read_tree(self, oid: str) -> list[TreeEntry]:
+        data = self._object(oid, "tree")
+        entries: list[TreeEntry] = []
+        i = 0
+        while i < len(data):
+            sp = data.index(b" ", i)
+            nul = data.index(b"\0", sp)
+            mode = int(data[i:sp], 8)
+            name = data[sp + 1 : nul].decode("utf-8", errors="surrogateescape")
+            entries.append(TreeEntry(name, mode, data[nul + 1 : nul + 21].hex()))
+            i = nul + 21
+        return entries
+
+    def read_commit(self, oid: str) -> CommitInfo:
+        data = self._object(oid, "commit")
+        head, _, message = data.partition(b"\n\n")
+        tree, parents = "", []
+        for line in head.splitlines():
+            if line.startswith(b"tree "):
+                tree = line[5:].decode()
+            elif line.startswith(b"parent "):
+                parents.append(line[7:].decode())
+        return CommitInfo(oid, tree, tuple(parents), message.decode(errors="replace"))
+
+    def walk(self, tree: str, prefix: str = "") -> Iterator[tuple[str, TreeEntry]]:
+        out = self._git(["ls-tree", "-r", "-z", tree]).stdout
+        for rec in out.split(b"\0"):
+            if not rec:
+                continue
+            meta, _, path = rec.partition(b"\t")
+            mode, _kind, oid = meta.split()
+            name = path.decode("utf-8", errors="surrogateescape")
+            yield prefix + name, TreeEntry(name.rsplit("/", 1)[-1], int(mode, 8), oid.decode())
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        if ancestor == descendant:
+            return True
+        proc = self._git(["merge-base", "--is-ancestor", ancestor, descendant], check=False)
+        return proc.returncode == 0
+
+    # --- writes ---------------------------------------------------------------------
+    def _hash_file(self, pipe: _Pipe, data: bytes) -> str:
+        with pipe.lock:
+            # One scratch file per process and thread; hash-object has read it when it answers.
+            path = self._tmp / f"obj-{os.getpid()}-{threading.get_ident()}"
+            path.write_bytes(data)
+            stdin, stdout = pipe.io()
+            stdin.write(str(path).encode() + b"\n")
+            stdin.flush()
+            line = stdout.readline().strip()
+            if len(line) != 40:
+                pipe.close()
+                raise GitError(f"git hash-object failed writing an object in {self.git_dir}")
+            return line.decode()
+
+    def write_blob(self, data: bytes) -> str:
+        return self._hash_file(self._blob, data)
+
+    def write_tree(self, entries: Iterable[TreeEntry]) -> str:
+        body = b"".join(
+            f"{e.mode:06o} {'tree' if e.mode == MODE_TREE else 'blob'} {e.oid}\t{e.name}".encode(
+                "utf-8", errors="surrogateescape"
+            ) + b"\0"
+            for e in entries
+        )
+        with self._mktree.lock:
+            stdin, stdout = self._mktree.io()
+            stdin.write(body + b"\0")
+            stdin.flush()
+            line = stdout.readline().strip()
+        if len(line) != 40:
+            self._mktree.close()
+            raise GitError(f"git mktree failed in {self.git_dir}")
+        return line.decode()
+
+    def write_commit(self, tree: str, parents: Sequence[str], message: str) -> str:
+        name, email = self._who
+        stamp = f"{int(time.time())} +0000"
+        lines = [f"tree {tree}", *(f"parent {p}" for p in parents),
+                 f"author {name} <{email}> {stamp}", f"committer {name} <{email}> {stamp}"]
+        text = "\n".join(lines) + "\n\n" + (message if message.endswith("\n") else message + "\n")
+        return self._hash_file(self._commit, text.encode())
+
+    def update_ref(self, ref: str, new: str, old: str | None, message: str) -> bool:
+        deadline = time.monotonic() + _LOCK_WAIT
+        while True:
+            proc = self._git(["update-ref", "-m", message, ref, new, old or ZERO_OID], check=False)
+            if proc.returncode == 0:
+                return True
+            err = proc.stderr.decode(errors="replace")
+            if "File exists" in err and time.monotonic() < deadline:
+                time.sleep(0.002)  # another writer holds `<ref>.lock` for a moment
+                continue
+            if self.read_ref(ref) != old:
+                return False
+            raise GitError(f"git update-ref {ref} failed: {err.strip()}")
+
+    def close(self) -> None:
+        for pipe in (self._cat, self._blob, self._commit, self._mktree):
+            pipe.close()

@@ -1,0 +1,128 @@
+"""The local journal: cheap, durable event appends between commits of the state branch.
+
+`<scratch>/journal/<session>.jsonl` takes appends (one write + fsync each). A flush
+rotates every journal file to `<session>.<n>.pending` under the file's own lock, so a
+writer either finished before the rotation or reopens a fresh file after it; the pending
+files are then committed (one segment per file, named from its event ids, so a flush
+repeated after a crash writes nothing twice) and deleted.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import msgspec
+import portalocker
+
+from gitorch import events as ev
+from gitorch.events import Event
+
+
+@dataclass
+class Pending:
+    """One rotated journal file and what could be read from it."""
+
+    path: Path
+    events: list[Event] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def _safe(session: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in session) or "session"
+
+
+class Journal:
+    """The journal directory of one repository."""
+
+    def __init__(self, scratch: Path) -> None:
+        self.dir = scratch / "journal"
+
+    def path_for(self, session: str) -> Path:
+        return self.dir / f"{_safe(session)}.jsonl"
+
+    def append(self, events: list[Event] | tuple[Event, ...], session: str) -> None:
+        """Append `events` to `session`'s journal and fsync."""
+        if not events:
+            return
+        self.dir.mkdir(parents=True, exist_ok=True)
+        data = ev.encode_lines(events)
+        path = self.path_for(session)
+        while True:
+            with open(path, "ab") as fh:
+                portalocker.lock(fh, portalocker.LOCK_EX)
+                try:
+                    # A flush may have rotated the file while we waited: then write a new one.
+                    try:
+                        same = os.stat(path).st_ino == os.fstat(fh.fileno()).st_ino
+                    except FileNotFoundError:
+                        same = False
+                    if same:
+                        fh.write(data)
+                        fh.flush()
+                        os.fsync(fh.fileno())
+                        return
+                finally:
+                    portalocker.unlock(fh)
+
+    def rotate(self) -> None:
+        """Move every live journal file aside as `*.pending` (held writers finish first)."""
+        if not self.dir.is_dir():
+            return
+        for path in sorted(self.dir.glob("*.jsonl")):
+            try:
+                fh = open(path, "ab")  # noqa: SIM115
+            except FileNotFoundError:
+                continue
+            try:
+                portalocker.lock(fh, portalocker.LOCK_EX)
+                try:
+                    if os.fstat(fh.fileno()).st_size > 0:
+                        target = path.with_name(f"{path.stem}.{secrets.token_hex(4)}.pending")
+                        os.rename(path, target)
+                    else:
+                        os.unlink(path)
+                except FileNotFoundError:
+                    pass
+            finally:
+                portalocker.unlock(fh)
+                fh.close()
+
+    def pending(self) -> list[Pending]:
+        """Every rotated file (including ones a crashed flush left), decoded line by line."""
+        if not self.dir.is_dir():
+            return []
+        return [self._read(p) for p in sorted(self.dir.glob("*.pending"))]
+
+    def live(self) -> list[Pending]:
+        """Every journal file, live and rotated (for reading events not yet committed)."""
+        if not self.dir.is_dir():
+            return []
+        paths = sorted(self.dir.glob("*.jsonl")) + sorted(self.dir.glob("*.pending"))
+        return [self._read(p) for p in paths]
+
+    @staticmethod
+    def _read(path: Path) -> Pending:
+        out = Pending(path)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return out
+        for n, line in enumerate(data.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                out.events.append(ev.decode(line))
+            except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+                # A torn last line after a crash, or a hand edit: report, keep the rest.
+                out.problems.append(f"{path}:{n}: unreadable journal line ({exc})")
+        return out
+
+    def remove(self, done: list[Pending]) -> None:
+        for p in done:
+            try:
+                p.path.unlink()
+            except FileNotFoundError:
+                pass

@@ -1,0 +1,126 @@
+"""The in-process backend (pygit2/libgit2), the default when pygit2 is importable.
+
+libgit2 has no single compare-and-swap call for refs, so update_ref does it with a
+reference transaction: lock the ref (libgit2 creates `<ref>.lock` exactly as `git
+update-ref` does, so plain git, the CLI backend and this one exclude each other), re-read
+the ref while holding that lock, and write only if it still points where the caller
+expects.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Sequence
+
+import pygit2
+
+from gitorch.store.backend import MODE_TREE, CommitInfo, TreeEntry
+
+_LOCK_WAIT = 5.0  # seconds to wait for a `<ref>.lock` another writer holds briefly
+
+
+def _identity(repo: pygit2.Repository) -> tuple[str, str]:
+    found: list[str] = []
+    for key, default in (("user.name", "gitorch"), ("user.email", "gitorch@localhost")):
+        try:
+            found.append(str(repo.config[key]) or default)
+        except KeyError:
+            found.append(default)
+    return found[0], found[1]
+
+
+class Pygit2Backend:
+    """Objects and refs through libgit2."""
+
+    name = "pygit2"
+
+    def __init__(self, git_dir: str) -> None:
+        self.repo = pygit2.Repository(git_dir)
+        self._who = _identity(self.repo)
+
+    # --- refs -----------------------------------------------------------------------
+    def read_ref(self, ref: str) -> str | None:
+        found = self.repo.references.get(ref)
+        if found is None:
+            return None
+        return str(found.resolve().target)
+
+    def update_ref(self, ref: str, new: str, old: str | None, message: str) -> bool:
+        deadline = time.monotonic() + _LOCK_WAIT
+        while True:
+            txn = self.repo.transaction()
+            try:
+                try:
+                    txn.lock_ref(ref)
+                except pygit2.GitError as exc:
+                    # Another writer holds `<ref>.lock` for a moment: wait, as git does.
+                    if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.002)
+                    continue
+                if self.read_ref(ref) != old:
+                    return False
+                # No signature: libgit2 takes the reflog identity from config or "unknown"
+                # (pygit2's Signature cannot be passed through this call).
+                txn.set_target(ref, new, message=message)
+                txn.commit()
+                return True
+            finally:
+                txn.__exit__(RuntimeError, None, None)  # free (and unlock) without committing twice
+
+    def list_refs(self, prefix: str) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for name in self.repo.references:
+            if name.startswith(prefix):
+                ref = self.repo.references[name]
+                try:
+                    out[name] = str(ref.resolve().target)
+                except (KeyError, pygit2.GitError):
+                    continue
+        return out
+
+    # --- objects --------------------------------------------------------------------
+    def read_blob(self, oid: str) -> bytes:
+        return self.repo[oid].read_raw()
+
+    def write_blob(self, data: bytes) -> str:
+        return str(self.repo.create_blob(data))
+
+    def read_tree(self, oid: str) -> list[TreeEntry]:
+        tree = self.repo[oid]
+        return [TreeEntry(e.name, int(e.filemode), str(e.id)) for e in tree]  # type: ignore[attr-defined,union-attr]
+
+    def write_tree(self, entries: Iterable[TreeEntry]) -> str:
+        builder = self.repo.TreeBuilder()
+        for e in entries:
+            builder.insert(e.name, pygit2.Oid(hex=e.oid), e.mode)
+        return str(builder.write())
+
+    def read_commit(self, oid: str) -> CommitInfo:
+        c = self.repo[oid]
+        return CommitInfo(
+            str(c.id), str(c.tree_id), tuple(str(p) for p in c.parent_ids), c.message  # type: ignore[attr-defined]
+        )
+
+    def write_commit(self, tree: str, parents: Sequence[str], message: str) -> str:
+        sig = pygit2.Signature(*self._who)
+        oid = self.repo.create_commit(
+            None, sig, sig, message, pygit2.Oid(hex=tree), [pygit2.Oid(hex=p) for p in parents]
+        )
+        return str(oid)
+
+    def walk(self, tree: str, prefix: str = "") -> Iterator[tuple[str, TreeEntry]]:
+        for e in self.read_tree(tree):
+            path = f"{prefix}{e.name}"
+            if e.mode == MODE_TREE:
+                yield from self.walk(e.oid, path + "/")
+            else:
+                yield path, e
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        if ancestor == descendant:
+            return True
+        return bool(self.repo.descendant_of(descendant, ancestor))
+
+    def close(self) -> None:
+        self.repo.free()

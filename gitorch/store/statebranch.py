@@ -1,0 +1,229 @@
+"""The state branch: compare-and-swap writes of trees, and reading segments back.
+
+Every write is new objects plus one compare-and-swap of the ref, rebuilt on the new tip
+and retried when another writer got there first. Writers on one machine also queue on a
+lock under the scratch directory, so they rarely collide; the CAS is what makes it
+correct against anyone else (plain git, a sync, another gitorch).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import msgspec
+
+from gitorch import __version__
+from gitorch import events as ev
+from gitorch.errors import StateConflict
+from gitorch.events import Event
+from gitorch.store import layout
+from gitorch.store.backend import MODE_BLOB, MODE_TREE, Backend, TreeEntry
+
+MAX_ATTEMPTS = 200
+STALE_REF_LOCK = 10.0  # seconds: git holds `<ref>.lock` for milliseconds, never this long
+
+# A change: path -> blob oid (write) or None (delete).
+Changes = dict[str, str | None]
+
+
+def put_tree(backend: Backend, tree: str | None, changes: Mapping[str, str | None]) -> str | None:
+    """`tree` with `changes` applied, reading and writing only the trees on their paths.
+    Returns None when the result is empty."""
+    entries = {e.name: e for e in backend.read_tree(tree)} if tree else {}
+    below: dict[str, dict[str, str | None]] = {}
+    for path, oid in changes.items():
+        head, sep, rest = path.partition("/")
+        if sep:
+            below.setdefault(head, {})[rest] = oid
+        elif oid is None:
+            entries.pop(head, None)
+        else:
+            entries[head] = TreeEntry(head, MODE_BLOB, oid)
+    for name, sub in below.items():
+        current = entries.get(name)
+        new = put_tree(backend, current.oid if current and current.is_tree else None, sub)
+        if new is None:
+            entries.pop(name, None)
+        else:
+            entries[name] = TreeEntry(name, MODE_TREE, new)
+    if not entries:
+        return None
+    return backend.write_tree(entries.values())
+
+
+def lookup(backend: Backend, tree: str, path: str) -> TreeEntry | None:
+    """The entry at `path` under `tree`, or None."""
+    entry: TreeEntry | None = None
+    current = tree
+    for part in path.strip("/").split("/"):
+        if entry is not None and not entry.is_tree:
+            return None
+        found = [e for e in backend.read_tree(current) if e.name == part]
+        if not found:
+            return None
+        entry = found[0]
+        current = entry.oid
+    return entry
+
+
+@dataclass
+class ReadResult:
+    events: list[Event] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+# Segments are immutable: decode each blob once per process.
+_segment_cache: dict[str, list[Event]] = {}
+
+
+def decode_segment(backend: Backend, path: str, oid: str, problems: list[str]) -> list[Event]:
+    """The events of one segment; an unreadable one is reported and yields none."""
+    cached = _segment_cache.get(oid)
+    if cached is not None:
+        return cached
+    try:
+        out = ev.decode_lines(backend.read_blob(oid))
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:
+        problems.append(f"{path}: unreadable segment skipped ({exc})")
+        return []
+    except Exception as exc:  # a missing object in a damaged repo: report, keep the rest
+        problems.append(f"{path}: cannot read segment ({exc})")
+        return []
+    _segment_cache[oid] = out
+    return out
+
+
+def read_segments(backend: Backend, root_tree: str) -> ReadResult:
+    """Every event under `sessions/` of a root tree (unsorted, possibly duplicated)."""
+    result = ReadResult()
+    sessions = lookup(backend, root_tree, layout.SESSIONS)
+    if sessions is None:
+        return result
+    if not sessions.is_tree:
+        result.problems.append(f"{layout.SESSIONS}: expected a directory, found a file")
+        return result
+    for path, entry in backend.walk(sessions.oid, layout.SESSIONS + "/"):
+        if not path.endswith(".jsonl"):
+            result.problems.append(f"{path}: not an event segment (ignored)")
+            continue
+        result.events.extend(decode_segment(backend, path, entry.oid, result.problems))
+    return result
+
+
+class StateBranch:
+    """One state branch (`ref`) of one repository, written with compare-and-swap."""
+
+    def __init__(self, backend: Backend, ref: str, common_dir: Path) -> None:
+        self.backend = backend
+        self.ref = ref
+        self.common_dir = common_dir
+        self._good_markers: set[str] = set()
+
+    # --- the format marker -----------------------------------------------------------
+    def check_marker(self, root_tree: str) -> None:
+        """Refuse a branch written by a newer gitorch, or one that is not ours."""
+        entry = lookup(self.backend, root_tree, layout.MARKER)
+        if entry is not None and entry.oid in self._good_markers:
+            return
+        where = f"{self.ref}:{layout.MARKER}"
+        if entry is None or entry.is_tree:
+            raise StateConflict(
+                f"{self.ref} exists but has no {layout.MARKER}: it is not a gitorch state branch",
+                hint="set state_branch to another name (git config orch.stateBranch) or move that branch",
+            )
+        try:
+            marker = msgspec.json.decode(self.backend.read_blob(entry.oid), type=layout.Marker)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            raise StateConflict(f"{where}: unreadable format marker ({exc})") from None
+        if marker.format != layout.FORMAT:
+            raise StateConflict(f"{where}: format '{marker.format}' is not {layout.FORMAT}")
+        if marker.schema_version > layout.SCHEMA_VERSION:
+            raise StateConflict(
+                f"{where}: state written by a newer gitorch (schema_version "
+                f"{marker.schema_version}; this gitorch {__version__} knows {layout.SCHEMA_VERSION})",
+                hint="upgrade gitorch; this one will not rewrite newer state",
+            )
+        self._good_markers.add(entry.oid)
+
+    def marker_blob(self) -> str:
+        marker = layout.Marker(created=ev.now(), gitorch=__version__)
+        return self.backend.write_blob(msgspec.json.format(msgspec.json.encode(marker)) + b"\n")
+
+    # --- writing ---------------------------------------------------------------------
+    def update(
+        self,
+        build: Callable[[str | None], Changes],
+        message: str,
+        *,
+        extra_parents: Iterable[str] = (),
+    ) -> str | None:
+        """Apply the changes `build(root_tree)` returns on top of the current tip, in one
+        compare-and-swap, rebuilding and retrying while other writers move the ref.
+        Returns the new tip (the old one when nothing changed)."""
+        for attempt in range(MAX_ATTEMPTS):
+            tip = self.backend.read_ref(self.ref)
+            base_tree = self.backend.read_commit(tip).tree if tip else None
+            if base_tree is not None:
+                self.check_marker(base_tree)
+            changes = build(base_tree)
+            if base_tree is None:
+                changes[layout.MARKER] = self.marker_blob()
+            parents = [tip] if tip else []
+            parents += [p for p in extra_parents if p not in parents]
+            new_tree = put_tree(self.backend, base_tree, changes)
+            if new_tree is None:
+                new_tree = self.backend.write_tree([])
+            if new_tree == base_tree and len(parents) <= 1:
+                return tip
+            commit = self.backend.write_commit(new_tree, parents, message)
+            self._clear_stale_ref_lock()
+            if self.backend.update_ref(self.ref, commit, tip, message.splitlines()[0]):
+                return commit
+            # Someone else moved the ref: rebuild on the new tip (jitter avoids lockstep).
+            time.sleep(random.uniform(0, min(0.05, 0.001 * (attempt + 1))))
+        raise StateConflict(f"could not update {self.ref}: it kept moving ({MAX_ATTEMPTS} attempts)")
+
+    def _clear_stale_ref_lock(self) -> None:
+        """Remove a `<ref>.lock` a killed writer left behind long ago (caller holds our lock)."""
+        path = self.common_dir / (self.ref + ".lock")
+        try:
+            age = time.time() - path.stat().st_mtime
+        except FileNotFoundError:
+            return
+        if age > STALE_REF_LOCK:
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                pass
+
+    # --- reading ---------------------------------------------------------------------
+    def tip(self) -> str | None:
+        return self.backend.read_ref(self.ref)
+
+    def root_tree(self) -> str | None:
+        tip = self.tip()
+        return self.backend.read_commit(tip).tree if tip else None
+
+    def read_file(self, path: str) -> bytes | None:
+        tree = self.root_tree()
+        if tree is None:
+            return None
+        entry = lookup(self.backend, tree, path)
+        if entry is None or entry.is_tree:
+            return None
+        return self.backend.read_blob(entry.oid)
+
+    def list_dir(self, path: str) -> list[str]:
+        tree = self.root_tree()
+        if tree is None:
+            return []
+        if path.strip("/") in ("", "."):
+            return sorted(e.name for e in self.backend.read_tree(tree))
+        entry = lookup(self.backend, tree, path)
+        if entry is None or not entry.is_tree:
+            return []
+        return sorted(e.name for e in self.backend.read_tree(entry.oid))

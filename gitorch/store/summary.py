@@ -1,0 +1,126 @@
+"""Run summaries (`runs/<run>.json`) and the generated README.md of the state branch."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import msgspec
+
+from gitorch import events as ev
+from gitorch.events import Event
+from gitorch.store import layout
+from gitorch.store.backend import Backend
+from gitorch.store.statebranch import lookup
+
+_RUN_TYPES = (ev.RunStarted, ev.Resumed, ev.Interrupted, ev.Completed)
+
+
+def has_run_events(events: Sequence[Event]) -> bool:
+    return any(isinstance(e, _RUN_TYPES) for e in events)
+
+
+def read_run(backend: Backend, tree: str | None, run: str) -> layout.RunSummary | None:
+    if tree is None:
+        return None
+    entry = lookup(backend, tree, layout.run_path(run))
+    if entry is None or entry.is_tree:
+        return None
+    try:
+        return msgspec.json.decode(backend.read_blob(entry.oid), type=layout.RunSummary)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None  # a hand-edited summary: rebuilt from the events it sees next
+
+
+def fold(summary: layout.RunSummary, e: Event) -> None:
+    """Update a run summary with one event."""
+    if e.session and e.session not in summary.sessions:
+        summary.sessions = [*summary.sessions, e.session]
+    if isinstance(e, ev.RunStarted):
+        if not summary.started or e.ts < summary.started:
+            summary.started = e.ts
+        summary.plan_digest = e.plan_digest or summary.plan_digest
+        summary.plan_file = e.plan_file or summary.plan_file
+        summary.commit = e.commit or summary.commit
+    elif isinstance(e, ev.Resumed):
+        summary.status = "running"
+    elif isinstance(e, ev.Interrupted) and e.ts >= summary.ended:
+        summary.status, summary.ended = "interrupted", e.ts
+    elif isinstance(e, ev.Completed) and e.ts >= summary.ended:
+        summary.status, summary.ended, summary.failures = e.status, e.ts, list(e.failures)
+
+
+def run_updates(
+    backend: Backend, tree: str | None, events: Sequence[Event]
+) -> dict[str, layout.RunSummary]:
+    """The run summaries the run-level events in `events` change (path -> summary)."""
+    out: dict[str, layout.RunSummary] = {}
+    for e in sorted(events, key=lambda x: (x.ts, x.id)):
+        if not isinstance(e, _RUN_TYPES) or not e.run:
+            continue
+        path = layout.run_path(e.run)
+        if path not in out:
+            out[path] = read_run(backend, tree, e.run) or layout.RunSummary(run=e.run)
+        fold(out[path], e)
+    return out
+
+
+def merge_runs(a: layout.RunSummary, b: layout.RunSummary) -> layout.RunSummary:
+    """Two clones' summaries of one run: the earliest start, the latest end."""
+    first, last = (a, b) if (a.ended or "") <= (b.ended or "") else (b, a)
+    starts = [s for s in (a.started, b.started) if s]
+    return layout.RunSummary(
+        run=a.run,
+        plan_digest=a.plan_digest or b.plan_digest,
+        plan_file=a.plan_file or b.plan_file,
+        commit=a.commit or b.commit,
+        started=min(starts) if starts else "",
+        ended=last.ended,
+        status=last.status if last.ended or not first.ended else first.status,
+        failures=last.failures,
+        sessions=sorted(set(a.sessions) | set(b.sessions)),
+    )
+
+
+def render_readme(
+    backend: Backend, tree: str | None, pending: Mapping[str, layout.RunSummary], branch: str
+) -> bytes:
+    """README.md for the branch root: what this branch is and the latest runs."""
+    names: set[str] = set()
+    if tree is not None:
+        runs = lookup(backend, tree, layout.RUNS)
+        if runs is not None and runs.is_tree:
+            names = {e.name for e in backend.read_tree(runs.oid) if e.name.endswith(".json")}
+    names |= {p.rsplit("/", 1)[-1] for p in pending}
+    summaries: list[layout.RunSummary] = []
+    # Run ids are time-ordered, so the newest names are the latest runs; read only those.
+    for name in sorted(names, reverse=True)[: layout.README_RUNS]:
+        path = f"{layout.RUNS}/{name}"
+        s = pending.get(path) or read_run(backend, tree, name[: -len(".json")])
+        if s is not None:
+            summaries.append(s)
+    summaries.sort(key=lambda s: s.started or "", reverse=True)
+    lines = [
+        "# gitorch state",
+        "",
+        f"This is the state branch `{branch}` of [gitorch](https://pypi.org/project/gitorch/)"
+        " (`git orch`). It is written by gitorch; do not edit it by hand.",
+        "",
+        f"- `{layout.MARKER}`: format marker (schema version {layout.SCHEMA_VERSION})",
+        "- `sessions/<day>/<session>/<bucket>/*.jsonl`: event segments (one JSON event per line)",
+        "- `runs/<run>.json`: one summary per run; `logs/<run>/<task>/`: full command output",
+        "- `plans/`, `approvals/`: plans as loaded and approvals given",
+        "",
+        f"## Latest runs ({len(summaries)} of {len(names)})",
+        "",
+    ]
+    if summaries:
+        lines += ["| run | started | ended | status | plan | failures |", "|---|---|---|---|---|---|"]
+        for s in summaries:
+            plan = s.plan_file or (s.plan_digest[:12] if s.plan_digest else "")
+            fails = ", ".join(s.failures[:5]) + (" …" if len(s.failures) > 5 else "")
+            lines.append(
+                f"| `{s.run}` | {s.started} | {s.ended} | {s.status} | {plan} | {fails} |"
+            )
+    else:
+        lines.append("No runs yet.")
+    return ("\n".join(lines) + "\n").encode()
