@@ -1,0 +1,146 @@
+"""Live progress of a run for a person watching: which tasks run, how many are done.
+
+Three modes, chosen once: on a terminal, one status line refreshed in place (rich, imported
+only then); elsewhere, one plain line per event (logs and CI stay readable); with --json,
+nothing at all (stdout carries only JSON). The engine may call it from several threads.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from types import TracebackType
+from typing import Any, TextIO
+
+RUNNING_SHOWN = 3  # running task ids named on the status line; the rest are counted
+
+
+class Progress:
+    """Progress of one run: `start`, then `task_started`/`task_finished` per task, `close`."""
+
+    def __init__(self, *, json_mode: bool = False, stream: TextIO | None = None,
+                 tty: bool | None = None) -> None:
+        self.stream: TextIO = stream if stream is not None else sys.stdout
+        if json_mode:
+            self.mode = "json"
+        else:
+            is_tty = tty if tty is not None else _isatty(self.stream)
+            self.mode = "tty" if is_tty else "plain"
+        self.run = ""
+        self.total = 0
+        self.done = 0
+        self.running: dict[str, float] = {}  # task id -> monotonic start, in start order
+        self.states: dict[str, int] = {}
+        self._began = 0.0
+        self._lock = threading.Lock()
+        self._live: Any = None
+        self._closed = False
+
+    # --- the calls the engine makes ---------------------------------------------------
+
+    def start(self, run: str, total: int) -> None:
+        """A run of `total` tasks begins."""
+        with self._lock:
+            self.run, self.total, self._began = run, total, time.monotonic()
+        if self.mode == "tty":
+            self._start_live()
+        if self.mode == "plain":
+            self._write(f"orch {run}: {total} task{'s' if total != 1 else ''}")
+
+    def task_started(self, task_id: str) -> None:
+        """`task_id` began running."""
+        with self._lock:
+            self.running[task_id] = time.monotonic()
+            line = f"[{self._fraction()}] started {task_id}"
+        if self.mode == "plain":
+            self._write(line)
+
+    def task_finished(self, task_id: str, state: str, duration: float) -> None:
+        """`task_id` ended in `state` after `duration` seconds (blocked/skipped tasks count too)."""
+        with self._lock:
+            self.running.pop(task_id, None)
+            self.done += 1
+            self.states[state] = self.states.get(state, 0) + 1
+            line = f"[{self._fraction()}] {state} {task_id} ({duration:.2f} s)"
+        if self.mode == "plain":
+            self._write(line)
+        elif self.mode == "tty" and state == "failed" and self._live is not None:
+            self._live.console.print(line, markup=False, highlight=False)  # failures stay on screen
+
+    def close(self) -> None:
+        """The run is over (or stopped): clear the status line and print the totals once."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        if self.mode == "json":
+            return
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+        self._write(self.summary())
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def summary(self) -> str:
+        """`orch r-…: 7/9 done (6 completed, 1 failed) in 3.2 s`."""
+        with self._lock:
+            parts = ", ".join(f"{n} {s}" for s, n in sorted(self.states.items()))
+            elapsed = time.monotonic() - self._began if self._began else 0.0
+            return (f"orch {self.run}: {self.done}/{self.total} done"
+                    + (f" ({parts})" if parts else "") + f" in {elapsed:.1f} s")
+
+    def status_line(self) -> str:
+        """The refreshed line: done/total, the running tasks, elapsed time."""
+        with self._lock:
+            names = list(self.running)
+            shown = ", ".join(names[:RUNNING_SHOWN])
+            more = f" +{len(names) - RUNNING_SHOWN}" if len(names) > RUNNING_SHOWN else ""
+            elapsed = time.monotonic() - self._began if self._began else 0.0
+            running = f"  running: {shown}{more}" if names else ""
+            return f"orch {self.run}  {self.done}/{self.total} done{running}  {elapsed:.0f}s"
+
+    def _fraction(self) -> str:
+        width = len(str(self.total))
+        return f"{self.done:>{width}}/{self.total}"
+
+    def _write(self, line: str) -> None:
+        with self._lock:
+            try:
+                self.stream.write(line + "\n")
+                self.stream.flush()
+            except (OSError, ValueError):  # a closed pipe must not fail the run
+                pass
+
+    def _start_live(self) -> None:
+        try:
+            from rich.console import Console
+            from rich.live import Live
+            from rich.text import Text
+        except ImportError:  # no rich: plain lines still tell the story
+            self.mode = "plain"
+            return
+        progress = self
+
+        class _Line:
+            def __rich__(self) -> Text:
+                return Text(progress.status_line(), no_wrap=True, overflow="ellipsis")
+
+        console = Console(file=self.stream, force_terminal=True)
+        self._live = Live(_Line(), console=console, refresh_per_second=8, transient=True)
+        self._live.start()
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
