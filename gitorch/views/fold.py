@@ -152,13 +152,6 @@ class _Run:
         self.last_ts = ""
 
 
-def _task(run: RunView, task_id: str) -> TaskView:
-    t = run.tasks.get(task_id)
-    if t is None:
-        t = run.tasks[task_id] = TaskView(id=task_id, commands=[], checks=[], shards={})
-    return t
-
-
 def _end(t: TaskView, state: str, e: ev.Event, duration: float) -> None:
     t.state = state
     t.ended = e.ts
@@ -183,8 +176,7 @@ def _apply_shard(t: TaskView, e: ev.Event, shard: str) -> None:
         t.shards[shard] = "awaiting_approval"
 
 
-def _apply_task(r: RunView, e: ev.Event, task_id: str) -> None:
-    t = _task(r, task_id)
+def _apply_task(t: TaskView, e: ev.Event) -> None:
     cls = type(e)
     if cls is ev.CommandRun:
         assert isinstance(e, ev.CommandRun)
@@ -354,7 +346,11 @@ def fold_runs(events: Iterable[ev.Event], plan: Plan | None = None) -> list[RunV
         if is_run:
             _apply_run(st, e)
         elif e.task is not None:
-            _apply_task(st.view, e, e.task)
+            tasks = st.view.tasks
+            t = tasks.get(e.task)
+            if t is None:
+                t = tasks[e.task] = TaskView(id=e.task, commands=[], checks=[], shards={})
+            _apply_task(t, e)
     views = [_finish(st, approvals, plan) for st in runs.values()]
     views.sort(key=lambda r: (r.started, r.id))
     return views

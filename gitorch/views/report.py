@@ -43,6 +43,8 @@ def _cell(text: str) -> str:
 def _code(text: str) -> str:
     """`text` as inline code, whatever backticks it holds."""
     text = text.replace("\n", " ")
+    if "`" not in text:
+        return f"`{text}`"
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     ticks = "`" * (longest + 1)
     pad = " " if longest or text.startswith("`") or text.endswith("`") else ""
@@ -154,6 +156,8 @@ def generations(plan: Plan, task_ids: list[str]) -> list[list[str]]:
 
 
 def _gantt_time(ts: str) -> str | None:
+    if len(ts) == 24 and ts[10] == "T" and ts[-1] == "Z":  # gitorch's own UTC stamps
+        return f"{ts[:10]} {ts[11:23]}"
     moment = parse_ts(ts)
     if moment is None:
         return None
