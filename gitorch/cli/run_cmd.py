@@ -1,9 +1,277 @@
-"""Commands of this group (filled in by its issue)."""
+"""Commands of a run: run, resume, approve, status, next, context, explain, report."""
 
 from __future__ import annotations
 
+import sys
+from typing import Any
+
 import typer
+
+from gitorch.cli.output import emit_json, say
+
+FILE_OPT = typer.Option(None, "--file", "-f", help="Plan file (default: orchestrator.yml at the repo root).")
+JSON_OPT = typer.Option(False, "--json", help="Machine-readable output.")
+
+
+def _plain_progress() -> Any:
+    """Live progress: one redrawn line on a terminal, plain lines otherwise."""
+    from gitorch.engine.run import Progress
+
+    class Lines(Progress):
+        def __init__(self) -> None:
+            self.tty = sys.stderr.isatty()
+            self.total = 0
+            self.done = 0
+            self.running: list[str] = []
+
+        def start(self, run: str, total: int) -> None:
+            self.total = total
+            self._line(f"run {run}: {total} task{'s' if total != 1 else ''}", keep=True)
+
+        def task_started(self, task: str) -> None:
+            self.running.append(task)
+            if self.tty:
+                self._status()
+
+        def task_finished(self, task: str, state: str, detail: str = "") -> None:
+            if task in self.running:
+                self.running.remove(task)
+            if state in ("completed", "skipped", "failed", "blocked"):
+                self.done += 1
+            if not self.tty or state not in ("completed", "skipped"):
+                extra = f" ({detail})" if detail else ""
+                self._line(f"[{self.done}/{self.total}] {task} {state}{extra}", keep=True)
+            if self.tty:
+                self._status()
+
+        def message(self, text: str) -> None:
+            self._line(text, keep=True)
+
+        def close(self) -> None:
+            if self.tty:
+                sys.stderr.write("\r\x1b[K")
+                sys.stderr.flush()
+
+        def _status(self) -> None:
+            names = ", ".join(self.running[:4]) + (" …" if len(self.running) > 4 else "")
+            sys.stderr.write(f"\r\x1b[K[{self.done}/{self.total}] running: {names}")
+            sys.stderr.flush()
+
+        def _line(self, text: str, keep: bool) -> None:
+            if self.tty:
+                sys.stderr.write("\r\x1b[K" + text + "\n")
+                sys.stderr.flush()
+            else:
+                sys.stdout.write(text + "\n")
+
+    return Lines()
+
+
+def _render_summary(summary: Any) -> None:
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(summary.counts.items()))
+    for change in summary.plan_changes:
+        say(f"plan changed since the run started: {change}")
+    say(f"run {summary.run} {summary.status}: {counts} ({summary.duration:.1f}s)")
+    for f in summary.failures:
+        say(f"  FAILED {f['task']}: {f['reason']}")
+    blocked = summary.counts.get("blocked", 0)
+    if blocked:
+        say(f"  {blocked} task{'s' if blocked != 1 else ''} blocked by the failures")
+    for a in summary.awaiting:
+        say(f"  {a['task']} waits for approval of gate {a['gate']}: "
+            f"git orch approve {a['gate']} --task {a['task']}, then git orch resume")
+    for w in summary.waiting:
+        say(f"  {w['task']} waits for its acceptance ({w['reason']}); `git orch resume` re-checks it")
+
+
+def _run(opts: Any, as_json: bool) -> None:
+    from gitorch.engine import run as engine
+
+    if opts.dry_run:
+        doc = engine.dry_run(opts)
+        if as_json:
+            emit_json(doc)
+        else:
+            engine.print_dry_run(doc)
+        return
+    progress = engine.Progress() if as_json else _plain_progress()
+    summary = engine.execute(opts, progress)
+    if as_json:
+        emit_json(summary.to_json())
+    else:
+        _render_summary(summary)
+    if summary.exit_code:
+        raise typer.Exit(summary.exit_code)
 
 
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the root app."""
+
+    @app.command("run")
+    def run_command(
+        file: str | None = FILE_OPT,
+        task: list[str] = typer.Option([], "--task", "-t", help="Run this task and its dependencies."),
+        all_tasks: bool = typer.Option(False, "--all", help="Run the whole DAG (the default)."),
+        dry_run: bool = typer.Option(False, "--dry-run", help="Print the commands; run nothing."),
+        resume: bool = typer.Option(False, "--resume", help="Continue the latest run."),
+        jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Tasks at once (default: cores)."),
+        keep_going: bool = typer.Option(False, "--keep-going", "-k", help="Go on after a failure."),
+        no_build: bool = typer.Option(False, "--no-build", help="Skip the release build phase."),
+        force: bool = typer.Option(False, "--force", help="Run tasks even when their inputs are unchanged."),
+        dashboard: bool = typer.Option(False, "--dashboard", help="Also write TASKS.md to the work tree."),
+        as_json: bool = JSON_OPT,
+    ) -> None:
+        """Run the plan's tasks in dependency order, up to -j at once."""
+        from gitorch.engine.run import RunOptions
+
+        if task and all_tasks:
+            from gitorch.errors import UsageError
+
+            raise UsageError("--task and --all exclude each other")
+        opts = RunOptions(file=file, tasks=list(task), all=all_tasks, dry_run=dry_run, resume=resume,
+                          jobs=jobs, keep_going=keep_going, no_build=no_build, force=force,
+                          dashboard=dashboard or None, argv=sys.argv[1:])
+        _run(opts, as_json)
+
+    @app.command("resume")
+    def resume_command(
+        file: str | None = FILE_OPT,
+        jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Tasks at once (default: cores)."),
+        keep_going: bool = typer.Option(False, "--keep-going", "-k", help="Go on after a failure."),
+        no_build: bool = typer.Option(False, "--no-build", help="Skip the release build phase."),
+        dashboard: bool = typer.Option(False, "--dashboard", help="Also write TASKS.md to the work tree."),
+        as_json: bool = JSON_OPT,
+    ) -> None:
+        """Continue the latest run (after a crash, a fix, or an approval)."""
+        from gitorch.engine.run import RunOptions
+
+        _run(RunOptions(file=file, resume=True, jobs=jobs, keep_going=keep_going, no_build=no_build,
+                        dashboard=dashboard or None, argv=sys.argv[1:]), as_json)
+
+    @app.command("approve")
+    def approve_command(
+        gate: str = typer.Argument(..., help="The gate to approve, e.g. deploy."),
+        task: str | None = typer.Option(None, "--task", "-t", help="Only this task's gate."),
+        by: str | None = typer.Option(None, "--by", help="Who approves (default: git user.name)."),
+        file: str | None = FILE_OPT,
+        as_json: bool = JSON_OPT,
+    ) -> None:
+        """Approve a gate the latest run waits for (then `git orch resume`)."""
+        from gitorch.engine.gates import approve
+
+        given = approve(gate, task=task, by=by, file=file)
+        if as_json:
+            emit_json({"approved": [{"gate": a.gate, "task": a.task, "by": a.by, "commit": a.commit,
+                                     "plan_digest": a.plan_digest, "inputs": a.inputs} for a in given]})
+            return
+        for a in given:
+            say(f"approved {a.gate} for {a.task} by {a.by} at {(a.commit or '')[:7]}"
+                f" (plan {a.plan_digest[:12]})")
+        say("continue with: git orch resume")
+
+    @app.command("status")
+    def status_command(file: str | None = FILE_OPT, as_json: bool = JSON_OPT) -> None:
+        """Each task's state in the latest run, what blocks it, which gates wait."""
+        from gitorch.engine.status import status
+
+        doc = status(file)
+        if as_json:
+            emit_json(doc)
+            return
+        run = doc["run"]
+        if run is None:
+            say(f"no run yet ({len(doc['tasks'])} tasks pending); start one with `git orch run`")
+        else:
+            changed = " (the plan changed since)" if run["plan_changed"] else ""
+            say(f"run {run['id']}: {run['status']}{changed}, {run['duration']:.1f}s, "
+                f"commit {(run['commit'] or '-')[:7]}")
+        for t in doc["tasks"]:
+            extra = ""
+            if t["gate"]:
+                extra = f" — waits for gate {t['gate']}"
+            elif t["blocked_by"]:
+                extra = f" — blocked by {', '.join(t['blocked_by'])}"
+            elif t["state"] in ("failed", "in_progress") and t["reason"]:
+                extra = f" — {t['reason']}"
+            elif t["waiting_on"] and run is not None:
+                extra = f" — after {', '.join(t['waiting_on'])}"
+            dur = f" {t['duration']:.2f}s" if t["duration"] else ""
+            say(f"  {t['state']:<17} {t['id']}{dur}{extra}")
+
+    @app.command("next")
+    def next_command(file: str | None = FILE_OPT, as_json: bool = JSON_OPT) -> None:
+        """The task(s) ready to work on, ranked."""
+        from gitorch.engine.status import next_tasks
+
+        doc = next_tasks(file)
+        if as_json:
+            emit_json(doc)
+            return
+        if not doc["ready"]:
+            say("nothing is ready" + (f"; later: {', '.join(str(t['task']) for t in doc['later'])}"
+                                      if doc["later"] else ": everything is done or waits for a gate"))
+        for t in doc["ready"]:
+            say(f"{t['task']}: {t['title']} ({t['state']})")
+
+    @app.command("context")
+    def context_command(task: str = typer.Argument(..., help="Task id."), file: str | None = FILE_OPT,
+                        as_json: bool = JSON_OPT) -> None:
+        """The minimal pack an agent needs for TASK."""
+        from gitorch.engine.context import context
+
+        doc = context(task, file)
+        if as_json:
+            emit_json(doc)
+            return
+        say(f"# {doc['id']}: {doc['title']} ({doc['type']})")
+        if doc["description"]:
+            say(doc["description"])
+        for key in ("paths", "commands", "acceptance", "forbidden", "constraints", "dependencies",
+                    "gates", "relevant_files"):
+            value = doc[key]
+            if not value:
+                continue
+            say(f"\n{key}:")
+            if isinstance(value, dict):
+                for k, v in value.items():
+                    say(f"  {k}: {v}")
+            else:
+                for v in value:
+                    if isinstance(v, dict) and "exists" in v:
+                        say(f"  {v['path']}{'' if v['exists'] else ' (does not exist yet)'}")
+                    elif isinstance(v, dict):
+                        say(f"  {v['path']} ({v['matches']} matches)")
+                    else:
+                        say(f"  {v}")
+
+    @app.command("explain")
+    def explain_command(task: str = typer.Argument(..., help="Task id."), file: str | None = FILE_OPT,
+                        as_json: bool = JSON_OPT) -> None:
+        """Why TASK would run or be skipped."""
+        from gitorch.engine.status import explain
+
+        doc = explain(task, file)
+        if as_json:
+            emit_json(doc)
+            return
+        say(f"{doc['task']} would {doc['action']}:")
+        for reason in doc["reasons"]:
+            say(f"  - {reason}")
+
+    @app.command("report")
+    def report_command(
+        file: str | None = FILE_OPT,
+        out: str | None = typer.Option(None, "--out", "-o", help="Write the Markdown report here."),
+        junit: str | None = typer.Option(None, "--junit", help="Also write JUnit XML here."),
+        as_json: bool = JSON_OPT,
+    ) -> None:
+        """The latest run's report: summary, durations, timeline, failures, approvals."""
+        from gitorch.engine.status import report
+
+        doc = report(file, out, junit)
+        if as_json:
+            emit_json(doc)
+        elif out:
+            say(f"wrote {out}" + (f" and {junit}" if junit else ""))
+        else:
+            sys.stdout.write(doc["report"])

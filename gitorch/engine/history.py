@@ -1,0 +1,62 @@
+"""What earlier runs left: every event, each task's last pass, approvals, watch.json."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitorch import events as ev
+from gitorch.store.state import StateStore
+
+
+@dataclass(frozen=True)
+class Pass:
+    """A task's last completion: on which inputs, in which run, at which commit."""
+
+    inputs: str
+    run: str
+    commit: str
+    ts: str
+
+
+@dataclass
+class History:
+    events: list[ev.Event]
+    passes: dict[str, Pass] = field(default_factory=dict)
+    approvals: list[ev.Approved] = field(default_factory=list)
+    watch: dict[str, Any] = field(default_factory=dict)  # watch.json's tasks
+    commits: dict[str, str] = field(default_factory=dict)  # run -> commit it verified
+
+    def latest_run(self) -> Any:
+        """The latest run as the views fold it (RunView), or None."""
+        from gitorch.views.fold import latest_run
+
+        return latest_run(self.events)
+
+
+def read_history(store: StateStore, readonly: bool = False) -> History:
+    """Fold the state branch (and any journal not yet on it) into what the engine needs."""
+    events = store.events() if store.exists() or not readonly else []
+    h = History(events=events)
+    for e in events:
+        cls = type(e)
+        if cls is ev.RunStarted:
+            assert isinstance(e, ev.RunStarted)
+            if e.run and e.commit:
+                h.commits[e.run] = e.commit
+        elif cls is ev.TaskCompleted:
+            assert isinstance(e, ev.TaskCompleted)
+            if e.task and e.inputs and e.run:
+                h.passes[e.task] = Pass(e.inputs, e.run, h.commits.get(e.run, ""), e.ts)
+        elif cls is ev.Approved:
+            assert isinstance(e, ev.Approved)
+            h.approvals.append(e)
+    raw = store.read("watch.json") if (events or store.exists()) else None
+    if raw:
+        try:
+            doc = json.loads(raw)
+            h.watch = dict(doc.get("tasks") or {})
+        except (ValueError, AttributeError):
+            h.watch = {}
+    return h

@@ -1,0 +1,286 @@
+"""A task's inputs: its definition plus the git object ids of its `paths` (stdlib only).
+
+The git hook imports this module, so it must stay importable with the standard library
+alone (no msgspec, typer or pygit2). Callers pass task definitions as plain builtins.
+
+Object ids come from git itself, with at most three git calls for every task at once:
+`git ls-files -s` (the index) and `git status --porcelain` (what differs from it), run side
+by side, then one `git hash-object --stdin-paths` for files that are modified or untracked.
+So no file is re-read that git already knows.
+
+A task's digest also covers the digests of the tasks it depends on: when a dependency's
+inputs change, its dependents run again too (their outputs may depend on it).
+A task that declares no paths depends on the whole tracked tree.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import subprocess
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from gitorch.gitcmd import clean_env
+
+# Parts of a task's definition that decide what it does; title and description do not.
+DEFINITION_PARTS = (
+    "type", "paths", "commands", "acceptance", "shards", "constraints", "retry", "secrets", "repo",
+)
+_GLOB = frozenset("*?[")
+_WHOLE_TREE = "(tree)"  # pseudo-path of a task without paths: the whole tracked tree
+
+
+def sha(data: bytes | str) -> str:
+    """Hex sha256 of `data`."""
+    return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
+
+
+def canonical(value: Any) -> str:
+    """A stable JSON text for hashing."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def definition_parts(task: Mapping[str, Any]) -> dict[str, str]:
+    """Per-part digests of a task's definition (builtins, as msgspec.to_builtins gives)."""
+    return {part: sha(canonical(task.get(part)))[:16] for part in DEFINITION_PARTS}
+
+
+@dataclass
+class WorkTree:
+    """The object id of every tracked file as it is in the work tree (plus untracked ones)."""
+
+    oids: dict[str, str]  # path -> oid (work tree content), tracked and untracked
+    tracked: list[str]  # sorted tracked paths present in the work tree
+    untracked: list[str] = field(default_factory=list)  # sorted untracked, not ignored
+
+    def tree_digest(self, exclude: Iterable[str] = ()) -> str:
+        """One digest of every tracked file's content (but the `exclude`d ones)."""
+        h = hashlib.sha256()
+        oids = self.oids
+        skip = set(exclude)
+        for p in self.tracked:
+            if p in skip:
+                continue
+            h.update(p.encode())
+            h.update(b"\0")
+            h.update(oids[p].encode())
+            h.update(b"\n")
+        return h.hexdigest()
+
+    @cached_property
+    def files(self) -> list[str]:
+        """Every file present, tracked or untracked, sorted."""
+        return sorted(self.oids)
+
+    def match(self, patterns: Sequence[str]) -> list[str]:
+        """Files (tracked and untracked) named by `patterns`: files, directories, or globs."""
+        return match_paths(self.files, patterns)
+
+
+def match_paths(files: Sequence[str], patterns: Sequence[str]) -> list[str]:
+    """The sorted `files` named by `patterns` (a file, a directory prefix, or a glob)."""
+    out: set[str] = set()
+    for raw in patterns:
+        pat = raw.strip().removeprefix("./")
+        if not pat or pat == ".":
+            out.update(files)
+            continue
+        if _GLOB & set(pat):
+            out.update(fnmatch.filter(files, pat))
+            out.update(fnmatch.filter(files, pat.rstrip("/") + "/*"))
+            continue
+        prefix = pat.rstrip("/")
+        i = bisect_left(files, prefix)
+        if i < len(files) and files[i] == prefix:
+            out.add(prefix)
+        under = prefix + "/"
+        j = bisect_left(files, under)
+        while j < len(files) and files[j].startswith(under):
+            out.add(files[j])
+            j += 1
+    return sorted(out)
+
+
+def _popen(args: list[str], cwd: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        ["git", *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        env=clean_env(),
+    )
+
+
+def read_worktree(root: Path, *, untracked: bool = True) -> WorkTree:
+    """Object ids of the work tree's files with two or three git calls in all."""
+    ls = _popen(["ls-files", "-s", "-z"], root)
+    st_args = ["status", "--porcelain=v1", "-z", "--no-renames", "--ignore-submodules=all"]
+    st_args.append("--untracked-files=all" if untracked else "--untracked-files=no")
+    st = _popen(st_args, root)
+    ls_out, _ = ls.communicate()
+    st_out, _ = st.communicate()
+    oids: dict[str, str] = {}
+    for rec in ls_out.split(b"\0"):
+        if not rec:
+            continue
+        meta, _, raw = rec.partition(b"\t")
+        parts = meta.split()
+        if len(parts) >= 3 and parts[2] in (b"0", b"2"):  # stage 0, or "ours" in a conflict
+            oids.setdefault(raw.decode("utf-8", "surrogateescape"), parts[1].decode())
+    rehash: list[str] = []
+    new: list[str] = []
+    entries = st_out.split(b"\0")
+    for rec in entries:
+        if len(rec) < 4:
+            continue
+        x, y, path = chr(rec[0]), chr(rec[1]), rec[3:].decode("utf-8", "surrogateescape")
+        if x == "?":
+            new.append(path)
+            rehash.append(path)
+        elif y == "D" or (x == "D" and y == " "):
+            oids.pop(path, None)  # gone from the work tree
+        elif y != " " or x == "U":
+            rehash.append(path)
+    if rehash:
+        for path, oid in zip(rehash, hash_files(root, rehash), strict=True):
+            if oid:
+                oids[path] = oid
+            else:
+                oids.pop(path, None)
+    new_set = set(new)
+    tracked = sorted(p for p in oids if p not in new_set)
+    return WorkTree(oids=oids, tracked=tracked, untracked=sorted(p for p in new if p in oids))
+
+
+def hash_files(root: Path, paths: Sequence[str]) -> list[str]:
+    """Blob ids of `paths` as `git add` would store them, in one git call ('' when unreadable)."""
+    readable = [p for p in paths if (root / p).is_file()]
+    if not readable:
+        return [""] * len(paths)
+    proc = subprocess.run(
+        ["git", "hash-object", "--stdin-paths"], cwd=root, capture_output=True,
+        input="".join(p + "\n" for p in readable).encode("utf-8", "surrogateescape"),
+        env=clean_env(),
+    )
+    got = dict(zip(readable, proc.stdout.decode().split(), strict=False))
+    return [got.get(p, "") for p in paths]
+
+
+@dataclass
+class TaskInputs:
+    """What a task's digest is made of, kept so `explain` can say what changed."""
+
+    task: str
+    digest: str
+    parts: dict[str, str]  # definition part -> digest
+    paths: list[str]  # the patterns it declares
+    oids: dict[str, str]  # matched file -> oid (or {"(tree)": digest} without paths)
+    deps: dict[str, str]  # dependency id -> its digest
+
+
+def compute_inputs(
+    tasks: Sequence[Mapping[str, Any]], tree: WorkTree, order: Iterable[str] | None = None,
+    exclude: Iterable[str] = (),
+) -> dict[str, TaskInputs]:
+    """Inputs of every task (builtins with id, paths, dependencies, …), dependencies first.
+
+    `exclude`: files that never count as inputs of a task without paths (the plan itself,
+    whose changes the definition digests already see; a TASKS.md kept in the work tree).
+    """
+    by_id = {str(t["id"]): t for t in tasks}
+    ids = list(order) if order is not None else _topo(by_id)
+    tree_digest: str | None = None
+    out: dict[str, TaskInputs] = {}
+    for tid in ids:
+        t = by_id[tid]
+        patterns = list((t.get("paths") or {}).get("preferred") or [])
+        if patterns:
+            oids = {p: tree.oids[p] for p in tree.match(patterns)}
+        else:
+            if tree_digest is None:
+                tree_digest = tree.tree_digest(exclude)
+            oids = {_WHOLE_TREE: tree_digest}
+        parts = definition_parts(t)
+        deps = {d: out[d].digest for d in t.get("dependencies") or [] if d in out}
+        digest = sha(canonical([parts, sorted(oids.items()), sorted(deps.items())]))
+        out[tid] = TaskInputs(tid, digest, parts, patterns, oids, deps)
+    return out
+
+
+def _topo(by_id: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    from graphlib import TopologicalSorter
+
+    graph = {tid: [d for d in t.get("dependencies") or [] if d in by_id] for tid, t in by_id.items()}
+    return list(TopologicalSorter(graph).static_order())
+
+
+def explain_change(current: TaskInputs, last: Mapping[str, Any] | None, last_commit: str = "") -> list[str]:
+    """Why `current` differs from the last pass (`last` is its watch.json entry); [] if same.
+
+    Reasons read like "src/a.py changed since the last pass at abc123", "command changed",
+    "never passed".
+    """
+    if not last:
+        return ["never passed"]
+    if last.get("inputs") == current.digest:
+        return []
+    at = f" at {last_commit[:7]}" if last_commit else ""
+    reasons: list[str] = []
+    old_parts = last.get("parts") or {}
+    for part, digest in current.parts.items():
+        if part in old_parts and old_parts[part] != digest:
+            noun = {"commands": "command", "acceptance": "acceptance"}.get(part, part)
+            reasons.append(f"{noun} changed")
+    old_oids: Mapping[str, str] = last.get("oids") or {}
+    if _WHOLE_TREE in current.oids:
+        if old_oids.get(_WHOLE_TREE) != current.oids[_WHOLE_TREE]:
+            reasons.append(f"the tracked tree changed since the last pass{at} (the task names no paths)")
+    else:
+        for path, oid in sorted(current.oids.items()):
+            if path not in old_oids:
+                reasons.append(f"{path} added since the last pass{at}")
+            elif old_oids[path] != oid:
+                reasons.append(f"{path} changed since the last pass{at}")
+        for path in sorted(set(old_oids) - set(current.oids)):
+            if path != _WHOLE_TREE:
+                reasons.append(f"{path} removed since the last pass{at}")
+    old_deps: Mapping[str, str] = last.get("deps") or {}
+    for dep, digest in sorted(current.deps.items()):
+        if old_deps.get(dep) != digest:
+            reasons.append(f"dependency {dep} changed")
+    if not reasons:
+        reasons.append("inputs changed")
+    return reasons
+
+
+def watch_entry(inputs: TaskInputs, run: str, commit: str) -> dict[str, Any]:
+    """The watch.json record of a task's last pass (read by the git hook)."""
+    return {
+        "paths": inputs.paths, "inputs": inputs.digest,
+        "oids": {p: o for p, o in inputs.oids.items() if p != _WHOLE_TREE},
+        "run": run, "commit": commit, "parts": inputs.parts, "deps": inputs.deps,
+        **({"tree": inputs.oids[_WHOLE_TREE]} if _WHOLE_TREE in inputs.oids else {}),
+    }
+
+
+def changed_paths(root: Path, watch: Mapping[str, Any]) -> dict[str, list[str]]:
+    """For the git hook: task id -> its input files changed since its last pass (watch.json)."""
+    tasks: Mapping[str, Any] = watch.get("tasks") or {}
+    patterns = sorted({p for t in tasks.values() for p in t.get("paths") or []})
+    if not patterns:
+        return {}
+    tree = read_worktree(root)
+    out: dict[str, list[str]] = {}
+    for tid, t in tasks.items():
+        pats = t.get("paths") or []
+        if not pats:
+            continue
+        old: Mapping[str, str] = t.get("oids") or {}
+        now = {p: tree.oids[p] for p in tree.match(pats)}
+        diff = sorted(p for p in set(old) | set(now) if old.get(p) != now.get(p))
+        if diff:
+            out[tid] = diff
+    return out

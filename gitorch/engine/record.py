@@ -1,0 +1,67 @@
+"""The event path of a run: journal at every task boundary, commit in batches.
+
+One writer (the scheduler's thread) calls `add` as tasks start and end and `boundary`
+once per scheduling round, which journals everything new in one write (under the git
+dir, so a killed run loses at most the tasks in flight). `maybe_flush` commits the
+journal to the state branch at most once a second; `flush` does it at the end. A run of
+1,000 short tasks so makes a handful of commits, not 1,000.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+
+from gitorch import events as ev
+from gitorch.store.state import StateStore
+
+FLUSH_EVERY = 1.0  # seconds between commits of the journal to the state branch
+
+
+class Recorder:
+    """Events and files of one run on their way to the journal and the state branch."""
+
+    def __init__(self, store: StateStore, files_at_flush: Callable[[], Mapping[str, bytes | None]]) -> None:
+        self.store = store
+        self.files_at_flush = files_at_flush  # extra files (watch.json…) on every flush
+        self.new: list[ev.Event] = []  # every event of this invocation, in order
+        self._unjournaled: list[ev.Event] = []
+        self._files: dict[str, bytes | None] = {}
+        self._unflushed = 0
+        self._last_flush = time.monotonic()
+
+    def add(self, events: Sequence[ev.Event], files: Mapping[str, bytes | None] | None = None) -> None:
+        self.new.extend(events)
+        self._unjournaled.extend(events)
+        if files:
+            self._files.update(files)
+
+    def add_files(self, files: Mapping[str, bytes | None]) -> None:
+        self._files.update(files)
+
+    def boundary(self) -> None:
+        """Journal what is new since the last boundary, in one durable write."""
+        if self._unjournaled:
+            batch, self._unjournaled = self._unjournaled, []
+            self.store.journal(batch)
+            self._unflushed += len(batch)
+
+    def seconds_to_flush(self) -> float:
+        return max(0.0, FLUSH_EVERY - (time.monotonic() - self._last_flush))
+
+    def maybe_flush(self) -> None:
+        if (self._unflushed or self._files) and self.seconds_to_flush() == 0.0:
+            self.flush()
+
+    def flush(self, files: Mapping[str, bytes | None] | None = None) -> str | None:
+        """Commit the journal and pending files to the state branch now."""
+        self.boundary()
+        out = dict(self._files)
+        out.update(self.files_at_flush())
+        if files:
+            out.update(files)
+        commit = self.store.flush(out)
+        self._files.clear()
+        self._unflushed = 0
+        self._last_flush = time.monotonic()
+        return commit

@@ -1,0 +1,472 @@
+"""A run: load the plan, decide what to run, schedule it with -j workers, record it.
+
+`execute(options)` is what `git orch run` and `git orch resume` call. It returns a
+`RunSummary` (the CLI renders it and exits with its code); it raises OrchError only for
+bad input (exit 2) or a held lock (exit 4).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from gitorch import events as ev
+from gitorch.engine import inputs as inp
+from gitorch.engine.gates import unmet_gates
+from gitorch.engine.history import History, read_history
+from gitorch.engine.process import ProcessTable
+from gitorch.engine.record import Recorder
+from gitorch.engine.runner import RunContext, TaskResult, run_task
+from gitorch.engine.scheduler import Scheduler, closure
+from gitorch.engine.setup import Loaded, load, plan_changes, task_inputs, task_root
+from gitorch.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PAUSED, UsageError
+from gitorch.plan.model import Plan, Task
+
+WATCH_FILE = "watch.json"
+DASHBOARD_FILE = "TASKS.md"
+
+
+@dataclass
+class RunOptions:
+    """What `git orch run` was asked."""
+
+    file: str | None = None
+    tasks: list[str] = field(default_factory=list)
+    all: bool = False
+    dry_run: bool = False
+    resume: bool = False
+    jobs: int | None = None
+    keep_going: bool = False
+    no_build: bool = False
+    force: bool = False
+    dashboard: bool | None = None
+    argv: list[str] = field(default_factory=list)
+    cwd: str | None = None
+
+
+@dataclass
+class RunSummary:
+    """How a run ended, for rendering and the exit code."""
+
+    run: str
+    status: str  # completed | failed | paused | interrupted
+    exit_code: int
+    counts: dict[str, int]
+    failures: list[dict[str, str]] = field(default_factory=list)
+    awaiting: list[dict[str, str]] = field(default_factory=list)
+    waiting: list[dict[str, str]] = field(default_factory=list)
+    plan_changes: list[str] = field(default_factory=list)
+    duration: float = 0.0
+    commit: str | None = None
+    resumed: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run": self.run, "status": self.status, "exit_code": self.exit_code,
+            "counts": self.counts, "failures": self.failures, "awaiting": self.awaiting,
+            "waiting": self.waiting, "plan_changes": self.plan_changes,
+            "duration": round(self.duration, 3), "commit": self.commit, "resumed": self.resumed,
+        }
+
+
+class Progress:
+    """What a run tells the terminal as it goes (the CLI supplies a real one)."""
+
+    def start(self, run: str, total: int) -> None: ...
+    def task_started(self, task: str) -> None: ...
+    def task_finished(self, task: str, state: str, detail: str = "") -> None: ...
+    def message(self, text: str) -> None: ...
+    def close(self) -> None: ...
+
+
+def new_run_id() -> str:
+    """A readable, unique, time-ordered run id, e.g. 20261122T074501-3fa2c1."""
+    return time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-" + ev.new_id()[-6:]
+
+
+def execute(opts: RunOptions, progress: Progress | None = None) -> RunSummary:
+    """Run (or resume) the plan as `opts` asks; see the module docstring."""
+    lp = load(opts.file, opts.cwd)
+    if opts.tasks:
+        unknown = [t for t in opts.tasks if t not in lp.by_id]
+        if unknown:
+            known = ", ".join(list(lp.by_id)[:10])
+            raise UsageError(f"unknown task {', '.join(unknown)} (--task)",
+                             hint=f"tasks in {lp.file}: {known}")
+    with lp.store.lock("run", timeout=lp.settings.lock_timeout):
+        return _Run(lp, opts, progress or Progress()).go()
+
+
+class _Run:
+    """One invocation of run/resume, holding the run lock."""
+
+    def __init__(self, lp: Loaded, opts: RunOptions, progress: Progress) -> None:
+        self.lp, self.opts, self.progress = lp, opts, progress
+        self.plan: Plan = lp.plan
+        self.store = lp.store
+        self.t0 = time.monotonic()
+        self.results: dict[str, TaskResult] = {}
+        self.completed_now: list[str] = []
+        self.gated: dict[str, str] = {}
+        self.table = ProcessTable()
+
+    # --- setup ---------------------------------------------------------------------
+    def go(self) -> RunSummary:
+        lp, opts = self.lp, self.opts
+        self.history: History = read_history(self.store)
+        self.commit = lp.head
+        changes: list[str] = []
+        done: set[str] = set()
+        resumed = False
+        latest = self.history.latest_run() if opts.resume else None
+        if opts.resume and latest is not None and latest.status != "completed":
+            resumed = True
+            self.run_id = latest.id
+            targets = [t for t in latest.targets if t in lp.by_id] if latest.targets else []
+            if latest.targets and not targets:
+                targets = []
+        else:
+            if opts.resume and latest is None:
+                raise UsageError("no run to resume", hint="start one with `git orch run`")
+            self.run_id = new_run_id()
+            targets = list(opts.tasks)
+        if opts.tasks and resumed:
+            targets = list(opts.tasks)
+        self.selection = self._select(targets)
+        self.inputs = task_inputs(lp)
+        events: list[ev.Event] = []
+        if resumed and latest is not None:
+            if latest.plan_digest and latest.plan_digest != lp.digest:
+                changes = plan_changes(self.store, latest.plan_digest, self.plan)
+                events.append(ev.PlanUpdated(run=self.run_id, digest=lp.digest,
+                                             previous_digest=latest.plan_digest, changes=changes))
+            for tid, tv in latest.tasks.items():
+                cur = self.inputs.get(tid)
+                if tv.state == "completed" and cur is not None and tid in self.selection and \
+                        (tv.inputs is None or tv.inputs == cur.digest):
+                    done.add(tid)
+            events.append(ev.Resumed(run=self.run_id, reason="resume" + (
+                f" after {latest.status}" if latest.status != "running" else " after a crash")))
+        else:
+            events.append(ev.PlanValidated(run=self.run_id, digest=lp.digest, file=lp.file,
+                                           tasks=len(self.plan.tasks)))
+            events.append(ev.RunStarted(
+                run=self.run_id, plan_digest=lp.digest, plan_file=lp.file, commit=self.commit,
+                targets=targets, jobs=self._jobs(), argv=opts.argv))
+        self.watch = self.history.watch
+        self.rec = Recorder(self.store, self._flush_files)
+        self.rec.add(events)
+        if not self.store.read(f"plans/{lp.digest}.json"):
+            self.rec.add_files({f"plans/{lp.digest}.json": msgspec.json.encode(self.plan)})
+        self.rec.boundary()
+        order = [t for t in lp.order if t in self.selection]
+        deps = {t: [d for d in lp.by_id[t].dependencies if d in self.selection] for t in order}
+        self.sched = Scheduler(deps, order, done, keep_going=opts.keep_going)
+        self.progress.start(self.run_id, len(order))
+        for tid in done:
+            self.progress.task_finished(tid, "completed", "earlier")
+        status = self._loop()
+        return self._finish(status, changes, resumed)
+
+    def _jobs(self) -> int:
+        j = self.opts.jobs or self.lp.settings.jobs or os.cpu_count() or 1
+        return max(1, j)
+
+    def _select(self, targets: list[str]) -> set[str]:
+        deps = {t.id: list(t.dependencies) for t in self.plan.tasks}
+        if not targets or self.opts.all:
+            return set(deps)
+        return closure(deps, targets)
+
+    # --- the loop ------------------------------------------------------------------
+    def _loop(self) -> str:
+        jobs = self._jobs()
+        done_q: queue.Queue[TaskResult] = queue.Queue()
+        ctx = self._context()
+        running: dict[str, Future[TaskResult]] = {}
+        pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="task")
+        interrupted = False
+        try:
+            with _sigterm_as_interrupt():
+                while True:
+                    to_start = self._fill(jobs - len(running))
+                    self.rec.boundary()
+                    for task in to_start:
+                        fut = pool.submit(run_task, ctx, task, self.inputs[task.id].digest)
+                        fut.add_done_callback(lambda f, q=done_q: q.put(_result(f)))  # type: ignore[misc]
+                        running[task.id] = fut
+                    if not running:
+                        break
+                    self.rec.maybe_flush()
+                    try:
+                        res = done_q.get(timeout=max(0.05, self.rec.seconds_to_flush()))
+                    except queue.Empty:
+                        continue
+                    while True:
+                        running.pop(res.task, None)
+                        self._finished(res)
+                        try:
+                            res = done_q.get_nowait()
+                        except queue.Empty:
+                            break
+        except KeyboardInterrupt:
+            interrupted = True
+            self.table.stop_all()
+            for fut in list(running.values()):
+                with contextlib.suppress(Exception):
+                    self._finished(fut.result(timeout=5))
+        finally:
+            pool.shutdown(wait=not interrupted, cancel_futures=True)
+        return "interrupted" if interrupted else "ended"
+
+    def _fill(self, slots: int) -> list[Task]:
+        """Pop ready tasks: skip unchanged ones, hold gated ones, start up to `slots`."""
+        out: list[Task] = []
+        sched = self.sched
+        while slots > 0 and sched.has_ready():
+            tid = sched.pop()
+            task = self.lp.by_id[tid]
+            cur = self.inputs[tid]
+            last = self.history.passes.get(tid)
+            if not self.opts.force and last is not None and last.inputs == cur.digest:
+                at = f" at {last.commit[:7]}" if last.commit else ""
+                self.rec.add([ev.Skipped(run=self.run_id, task=tid,
+                                         reason=f"unchanged since the last pass in run {last.run}{at}")])
+                if tid not in self.watch:
+                    self.watch[tid] = inp.watch_entry(cur, last.run, last.commit)
+                sched.finish(tid, "skipped")
+                self.progress.task_finished(tid, "skipped")
+                continue
+            gates = unmet_gates(self.plan, task, self.lp.digest, cur.digest, self.history.approvals)
+            if gates:
+                self.rec.add([ev.AwaitingApproval(run=self.run_id, task=tid, gate=gates[0])])
+                self.gated[tid] = gates[0]
+                sched.finish(tid, "awaiting_approval")
+                self.progress.task_finished(tid, "awaiting_approval", gates[0])
+                continue
+            self.rec.add([ev.TaskStarted(run=self.run_id, task=tid, inputs=cur.digest)])
+            self.progress.task_started(tid)
+            out.append(task)
+            slots -= 1
+        return out
+
+    def _finished(self, res: TaskResult) -> None:
+        self.results[res.task] = res
+        self.rec.add(res.events, res.files)
+        state = {"completed": "completed", "failed": "failed", "waiting": "waiting"}.get(
+            res.outcome, "interrupted")
+        blocked = self.sched.finish(res.task, state)
+        if res.outcome == "completed":
+            self.completed_now.append(res.task)
+            self.watch[res.task] = inp.watch_entry(self.inputs[res.task], self.run_id, self.commit or "")
+        for tid in blocked:
+            self.rec.add([ev.TaskBlocked(run=self.run_id, task=tid, blocked_by=[res.task])])
+            self.progress.task_finished(tid, "blocked", res.task)
+        self.progress.task_finished(res.task, state if state != "waiting" else "in_progress", res.reason)
+
+    def _context(self) -> RunContext:
+        from gitorch.secrets import redactor_for_plan, required_names, resolve_for_task
+
+        lp = self.lp
+        redactor = redactor_for_plan(lp.repo, self.plan)
+        all_secret_names = set(required_names(self.plan))
+        base_env = {k: v for k, v in os.environ.items() if k not in all_secret_names}
+        base_env.update({"GITORCH_RUN": self.run_id})
+
+        def env_for(task: Task) -> Mapping[str, str]:
+            values = resolve_for_task(lp.repo, self.plan, task)
+            for v in values.values():
+                redactor.add(v)
+            return {**values, "GITORCH_TASK": task.id}
+
+        def root_for(task: Task) -> Path:
+            return task_root(lp, task)
+
+        return RunContext(
+            run=self.run_id, root=lp.project_root, repo_root=lp.repo_root, scratch=lp.repo.scratch,
+            excerpt_bytes=lp.settings.excerpt_bytes, redactor=redactor, table=self.table,
+            base_env=base_env, env_for=env_for, root_for=root_for,
+        )
+
+    # --- the end -------------------------------------------------------------------
+    def _watch_json(self) -> bytes:
+        awaiting = [{"run": self.run_id, "task": t, "gate": g} for t, g in self.gated.items()
+                    if self.sched.state.get(t) == "awaiting_approval"]
+        doc = {"schema_version": 1, "tasks": self.watch, "awaiting": awaiting}
+        return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
+
+    def _flush_files(self) -> dict[str, bytes | None]:
+        return {WATCH_FILE: self._watch_json()}
+
+    def _build(self) -> dict[str, str] | None:
+        """The release build after code-changing tasks completed; a failure, or None."""
+        release = self.plan.project.build.release
+        if self.opts.no_build or not release:
+            return None
+        if not any(self.lp.by_id[t].type == "code_change" for t in self.completed_now):
+            return None
+        from gitorch.engine.runner import build_task
+
+        res = build_task(self._context(), release)
+        self.rec.add(res.events, res.files)
+        self.progress.task_finished("(build)", res.outcome, res.reason)
+        return None if res.outcome == "completed" else {"task": "(build)", "reason": res.reason}
+
+    def _finish(self, loop: str, changes: list[str], resumed: bool) -> RunSummary:
+        sched = self.sched
+        failures = [{"task": t, "reason": self.results[t].reason if t in self.results else ""}
+                    for t in sched.in_state("failed")]
+        blocked = sched.in_state("blocked")
+        waiting = [{"task": t, "reason": self.results[t].reason} for t in sched.in_state("waiting")]
+        awaiting = [{"task": t, "gate": g} for t, g in self.gated.items()
+                    if sched.state.get(t) == "awaiting_approval"]
+        if loop == "interrupted":
+            status, code = "interrupted", EXIT_INTERRUPTED
+            self.rec.add([ev.Interrupted(run=self.run_id, reason="interrupted (Ctrl-C or SIGTERM)")])
+        else:
+            if not failures and not blocked and not sched.halted:
+                build_failure = self._build()
+                if build_failure:
+                    failures.append(build_failure)
+            if failures or blocked or sched.halted:
+                status, code = "failed", EXIT_FAILED
+            elif awaiting or waiting:
+                status, code = "paused", EXIT_PAUSED
+            else:
+                status, code = "completed", EXIT_OK
+            self.rec.add([ev.Completed(
+                run=self.run_id, status=status, failures=[f["task"] for f in failures],
+                duration=round(time.monotonic() - self.t0, 3))])
+        self.rec.boundary()
+        self._publish()
+        self.progress.close()
+        counts: dict[str, int] = {}
+        for s in sched.state.values():
+            s2 = "in_progress" if s == "waiting" else s
+            counts[s2] = counts.get(s2, 0) + 1
+        return RunSummary(
+            run=self.run_id, status=status, exit_code=code, counts=counts, failures=failures,
+            awaiting=awaiting, waiting=waiting, plan_changes=changes,
+            duration=time.monotonic() - self.t0, commit=self.commit, resumed=resumed,
+        )
+
+    def _publish(self) -> None:
+        """The last flush: TASKS.md, watch.json; the result note on the verified commit."""
+        from gitorch.views.dashboard import render_dashboard
+        from gitorch.views.fold import latest_run
+
+        run_events = [e for e in self.history.events
+                      if e.run == self.run_id or isinstance(e, ev.Approved)] + self.rec.new
+        view = latest_run(run_events, self.plan)
+        files: dict[str, bytes | None] = {}
+        if view is not None:
+            dashboard = render_dashboard(view, self.plan)
+            files[DASHBOARD_FILE] = dashboard.encode()
+            want = self.opts.dashboard if self.opts.dashboard is not None else self.lp.settings.dashboard
+            if want:
+                (self.lp.repo_root / DASHBOARD_FILE).write_text(dashboard)
+        self.rec.flush(files)
+        if view is not None and self.commit:
+            from gitorch.views.report import render_note
+
+            with contextlib.suppress(Exception):  # a note is a courtesy; never fail a run on it
+                self.store.add_note(self.commit, render_note(view))
+
+
+def _result(fut: Future[TaskResult]) -> TaskResult:
+    exc = fut.exception()
+    if exc is None:
+        return fut.result()
+    raise exc
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops a run like Ctrl-C does (children stopped, run recorded, resumable)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+def dry_run(opts: RunOptions) -> dict[str, Any]:
+    """What `run` would do, executing nothing and writing nothing."""
+    lp = load(opts.file, opts.cwd)
+    if opts.tasks:
+        unknown = [t for t in opts.tasks if t not in lp.by_id]
+        if unknown:
+            raise UsageError(f"unknown task {', '.join(unknown)} (--task)")
+    deps = {t.id: list(t.dependencies) for t in lp.plan.tasks}
+    selection = set(deps) if (opts.all or not opts.tasks) else closure(deps, opts.tasks)
+    history = read_history(lp.store, readonly=True)
+    inputs = task_inputs(lp)
+    from gitorch.engine.checks import describe
+    from gitorch.plan.model import CommandCheck
+
+    tasks: list[dict[str, Any]] = []
+    for tid in lp.order:
+        if tid not in selection:
+            continue
+        task = lp.by_id[tid]
+        cur = inputs[tid]
+        last = history.passes.get(tid)
+        commands = [{"name": n, "cmd": c} for n, c in task.commands.items()]
+        for shard in task.shards:
+            commands += [{"name": n, "cmd": c, "shard": shard.id} for n, c in shard.commands.items()]
+            commands += [{"name": "check", "cmd": c.run, "shard": shard.id}
+                         for c in shard.acceptance if isinstance(c, CommandCheck)]
+        commands += [{"name": "check", "cmd": c.run} for c in task.acceptance if isinstance(c, CommandCheck)]
+        would = "run"
+        reason = ""
+        if not opts.force and last is not None and last.inputs == cur.digest:
+            would, reason = "skip", f"unchanged since the last pass in run {last.run}"
+        else:
+            gates = unmet_gates(lp.plan, task, lp.digest, cur.digest, history.approvals)
+            if gates:
+                would, reason = "await_approval", f"gate {gates[0]}"
+            elif not task.commands and not any(s.commands for s in task.shards):
+                reason = "manual task: completes when its acceptance passes"
+        tasks.append({
+            "id": tid, "title": task.title, "action": would, "reason": reason,
+            "dependencies": [d for d in task.dependencies if d in selection],
+            "commands": commands, "acceptance": [describe(c) for c in task.acceptance],
+            "gates": lp.plan.gates_for(task), "inputs": cur.digest,
+        })
+    build = lp.plan.project.build.release
+    will_build = bool(build) and not opts.no_build and any(
+        lp.by_id[t["id"]].type == "code_change" and t["action"] == "run" for t in tasks)
+    return {"dry_run": True, "plan": lp.file, "plan_digest": lp.digest, "tasks": tasks,
+            "build": build if will_build else None, "jobs": opts.jobs or lp.settings.jobs or os.cpu_count()}
+
+
+def print_dry_run(doc: Mapping[str, Any], write: Callable[[str], object] = sys.stdout.write) -> None:
+    """The dry run as lines a person reads: one per task, its commands indented."""
+    for t in doc["tasks"]:
+        extra = f" ({t['reason']})" if t["reason"] else ""
+        write(f"{t['id']}: would {t['action'].replace('_', ' ')}{extra}\n")
+        for c in t["commands"]:
+            where = f"[{c['shard']}] " if c.get("shard") else ""
+            write(f"  $ {where}{c['cmd']}\n")
+    if doc["build"]:
+        write(f"(build): would run\n  $ {doc['build']}\n")

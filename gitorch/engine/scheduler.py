@@ -1,0 +1,128 @@
+"""The ready set: which tasks may start, given what finished, in plan order.
+
+Pure bookkeeping (no processes, no store), O(edges) over a whole run: each task keeps a
+count of unfinished dependencies, and a heap of ready tasks ordered by plan position.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Mapping, Sequence
+
+DONE = frozenset({"completed", "skipped"})
+
+
+class Scheduler:
+    """Task states of one run, and the tasks whose dependencies are all done."""
+
+    def __init__(
+        self,
+        deps: Mapping[str, Sequence[str]],
+        order: Sequence[str],
+        done: Iterable[str] = (),
+        keep_going: bool = False,
+    ) -> None:
+        """`deps`: task -> its dependencies (all in the selection); `order`: plan order."""
+        self.rank = {tid: i for i, tid in enumerate(order)}
+        self.deps = {tid: list(deps.get(tid, ())) for tid in order}
+        self.dependents: dict[str, list[str]] = {tid: [] for tid in order}
+        for tid, ds in self.deps.items():
+            for d in ds:
+                self.dependents[d].append(tid)
+        self.keep_going = keep_going
+        self.halted = False
+        self.state: dict[str, str] = dict.fromkeys(order, "pending")
+        self._missing = {tid: len(ds) for tid, ds in self.deps.items()}
+        self._ready: list[tuple[int, str]] = []
+        finished = set(done)
+        for tid in order:
+            if tid in finished:
+                self.state[tid] = "completed"
+        for tid in order:
+            if tid in finished:
+                for dep in self.dependents[tid]:
+                    self._missing[dep] -= 1
+        for tid in order:
+            if self.state[tid] == "pending" and self._missing[tid] == 0:
+                heapq.heappush(self._ready, (self.rank[tid], tid))
+
+    def _release(self, tid: str) -> None:
+        for dep in self.dependents[tid]:
+            self._missing[dep] -= 1
+            if self._missing[dep] == 0 and self.state[dep] == "pending":
+                heapq.heappush(self._ready, (self.rank[dep], dep))
+
+    def has_ready(self) -> bool:
+        return bool(self._ready) and not self.halted
+
+    def pop(self) -> str:
+        """The next ready task (plan order); its state becomes in_progress."""
+        _, tid = heapq.heappop(self._ready)
+        self.state[tid] = "in_progress"
+        return tid
+
+    def finish(self, tid: str, state: str) -> list[str]:
+        """Record how `tid` ended; returns the tasks this newly blocks (when it failed)."""
+        self.state[tid] = state
+        if state in DONE:
+            self._release(tid)
+            return []
+        if state == "failed":
+            if not self.keep_going:
+                self.halted = True
+            return self._block(tid)
+        return []  # waiting / awaiting_approval / interrupted: dependents stay pending
+
+    def _block(self, failed: str) -> list[str]:
+        blocked: list[str] = []
+        stack = list(self.dependents[failed])
+        while stack:
+            tid = stack.pop()
+            if self.state[tid] != "pending":
+                continue
+            self.state[tid] = "blocked"
+            blocked.append(tid)
+            stack.extend(self.dependents[tid])
+        blocked.sort(key=self.rank.__getitem__)
+        return blocked
+
+    def count(self, *states: str) -> int:
+        return sum(1 for s in self.state.values() if s in states)
+
+    def in_state(self, *states: str) -> list[str]:
+        return [tid for tid, s in self.state.items() if s in states]
+
+
+def closure(deps: Mapping[str, Sequence[str]], targets: Iterable[str]) -> set[str]:
+    """`targets` and everything they depend on, transitively."""
+    out: set[str] = set()
+    stack = list(targets)
+    while stack:
+        tid = stack.pop()
+        if tid in out:
+            continue
+        out.add(tid)
+        stack.extend(deps.get(tid, ()))
+    return out
+
+
+def rank_next(
+    deps: Mapping[str, Sequence[str]], order: Sequence[str], states: Mapping[str, str],
+) -> list[dict[str, object]]:
+    """Tasks left to do, ranked: fewest unmet dependencies, then plan order.
+
+    Those with no unmet dependency (every dependency completed or skipped) are `ready`;
+    tasks done or waiting for an approval are left out.
+    """
+    out: list[tuple[int, int, str, list[str]]] = []
+    for i, tid in enumerate(order):
+        state = states.get(tid, "pending")
+        if state in DONE or state == "awaiting_approval":
+            continue
+        unmet = [d for d in deps.get(tid, ()) if states.get(d, "pending") not in DONE]
+        out.append((len(unmet), i, tid, unmet))
+    out.sort()
+    return [
+        {"task": tid, "state": states.get(tid, "pending"), "ready": not unmet, "unmet": unmet}
+        for _, _, tid, unmet in out
+    ]

@@ -1,0 +1,142 @@
+"""What every engine command starts from: the repo, the plan, settings, the store, HEAD."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import msgspec
+
+from gitorch.config import Settings, settings
+from gitorch.engine.inputs import TaskInputs, compute_inputs, read_worktree
+from gitorch.errors import UsageError
+from gitorch.gitcmd import git
+from gitorch.plan.load import LoadedPlan, load_plan
+from gitorch.plan.model import Plan, Task
+from gitorch.repo import Repo, find_repo
+from gitorch.store.state import StateStore
+
+
+@dataclass
+class Loaded:
+    """A repository with its plan, ready for the engine."""
+
+    repo: Repo
+    lp: LoadedPlan
+    settings: Settings
+    store: StateStore
+
+    @property
+    def plan(self) -> Plan:
+        return self.lp.plan
+
+    @property
+    def digest(self) -> str:
+        return self.lp.digest
+
+    @property
+    def repo_root(self) -> Path:
+        return self.repo.require_worktree()
+
+    @property
+    def project_root(self) -> Path:
+        return self.lp.root
+
+    @cached_property
+    def file(self) -> str:
+        """The plan file as the user sees it (relative to the repository when inside it)."""
+        try:
+            return str(self.lp.file.relative_to(self.repo_root))
+        except ValueError:
+            return str(self.lp.file)
+
+    @cached_property
+    def by_id(self) -> dict[str, Task]:
+        return {t.id: t for t in self.plan.tasks}
+
+    @cached_property
+    def order(self) -> list[str]:
+        """Every task id, dependencies before dependents, otherwise in plan order."""
+        from gitorch.plan.graph import order
+
+        return [tid for level in order(self.plan) for tid in level]
+
+    @cached_property
+    def head(self) -> str | None:
+        """The commit the work tree is on (None before the first commit)."""
+        proc = git(["rev-parse", "--verify", "-q", "HEAD"], self.repo_root, check=False)
+        out = proc.stdout.decode().strip()
+        return out or None
+
+
+def task_inputs(loaded: Loaded) -> dict[str, TaskInputs]:
+    """Every task's inputs digest, from the work tree as git sees it (two or three git calls)."""
+    tree = read_worktree(loaded.repo_root)
+    root = loaded.repo_root
+    exclude = ["TASKS.md"]
+    for f in loaded.lp.files:
+        with contextlib.suppress(ValueError):
+            exclude.append(str(Path(f).absolute().relative_to(root)))
+    return compute_inputs([definition(t) for t in loaded.plan.tasks], tree, loaded.order, exclude)
+
+
+def load(file: str | None = None, cwd: str | None = None) -> Loaded:
+    """The repository at `cwd` (default: here) and its plan (default: orchestrator.yml)."""
+    repo = find_repo(cwd)
+    repo.require_worktree()
+    lp = load_plan(file, repo)
+    return Loaded(repo=repo, lp=lp, settings=settings(repo), store=StateStore.open(repo))
+
+
+def definition(task: Task) -> dict[str, object]:
+    """A task as builtins (what its inputs digest is made of)."""
+    out = msgspec.to_builtins(task)
+    assert isinstance(out, dict)
+    return out
+
+
+def plan_changes(store: StateStore, old_digest: str, plan: Plan) -> list[str]:
+    """What changed between the plan recorded as `old_digest` and `plan`, in words."""
+    from gitorch.engine.inputs import definition_parts
+
+    raw = store.read(f"plans/{old_digest}.json")
+    if raw is None:
+        return [f"the plan changed (digest {old_digest[:12]} -> now; the old plan is not recorded)"]
+    try:
+        old = msgspec.json.decode(raw, type=Plan)
+    except msgspec.DecodeError:
+        return [f"the plan changed (the recorded plan {old_digest[:12]} cannot be read)"]
+    before = {t.id: t for t in old.tasks}
+    after = {t.id: t for t in plan.tasks}
+    changes = [f"task {tid} added" for tid in after if tid not in before]
+    changes += [f"task {tid} removed" for tid in before if tid not in after]
+    for tid in after:
+        if tid not in before or before[tid] == after[tid]:
+            continue
+        a, b = definition_parts(definition(before[tid])), definition_parts(definition(after[tid]))
+        parts = [p for p in a if a[p] != b[p]]
+        if before[tid].dependencies != after[tid].dependencies:
+            parts.append("dependencies")
+        changes.append(f"task {tid} changed ({', '.join(parts) or 'title or description'})")
+    if old.project != plan.project:
+        changes.append("project settings changed")
+    if old.orchestrator != plan.orchestrator:
+        changes.append("orchestrator settings (gates) changed")
+    return changes or ["the plan changed (formatting only)"]
+
+
+def task_root(loaded: Loaded, task: Task) -> Path:
+    """Where `task`'s commands run: the project root, or its workspace repo (`repo:`)."""
+    if not task.repo:
+        return loaded.project_root
+    try:
+        from gitorch.workspace.manifest import resolve_repo  # type: ignore[attr-defined]
+    except ImportError as exc:
+        raise UsageError(f"task {task.id} names repo {task.repo!r}, but no workspace is set up",
+                         hint="define the workspace manifest (git orch ws …)") from exc
+    found = resolve_repo(loaded.repo_root, task.repo)
+    if found is None:
+        raise UsageError(f"task {task.id}: repo {task.repo!r} is not in the workspace manifest")
+    return Path(found)

@@ -1,0 +1,116 @@
+"""`status`, `next`, `explain` and `report`: read-only views of the latest run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from gitorch.engine import inputs as inp
+from gitorch.engine.gates import unmet_gates
+from gitorch.engine.history import History, read_history
+from gitorch.engine.scheduler import rank_next
+from gitorch.engine.setup import Loaded, load, task_inputs
+from gitorch.errors import UsageError
+from gitorch.views.fold import RunView, latest_run
+
+
+def _latest(lp: Loaded) -> RunView | None:
+    return latest_run(lp.store.events() if lp.store.exists() else [], lp.plan)
+
+
+def status(file: str | None = None) -> dict[str, Any]:
+    """The latest run: each task's state, duration, what blocks it, which gates wait."""
+    lp = load(file)
+    run = _latest(lp)
+    deps = {t.id: list(t.dependencies) for t in lp.plan.tasks}
+    out: dict[str, Any] = {"plan": lp.file, "plan_digest": lp.digest, "run": None, "tasks": []}
+    states: dict[str, str] = {}
+    if run is not None:
+        out["run"] = {
+            "id": run.id, "status": run.status, "started": run.started, "ended": run.ended,
+            "duration": round(run.duration, 3), "commit": run.commit, "plan_digest": run.plan_digest,
+            "plan_changed": bool(run.plan_digest and run.plan_digest != lp.digest),
+        }
+        states = {tid: t.state for tid, t in run.tasks.items()}
+    for task in lp.plan.tasks:
+        tv = run.tasks.get(task.id) if run is not None else None
+        state = states.get(task.id, "pending")
+        waiting_on = [d for d in deps[task.id] if states.get(d, "pending") not in ("completed", "skipped")]
+        out["tasks"].append({
+            "id": task.id, "title": task.title, "state": state,
+            "duration": round(tv.duration, 3) if tv else 0.0,
+            "reason": tv.reason if tv else "", "gate": tv.gate if tv else None,
+            "blocked_by": (tv.blocked_by if tv and tv.blocked_by else []),
+            "waiting_on": waiting_on if state in ("pending", "blocked") else [],
+            "attempts": tv.attempts if tv else 0,
+        })
+    out["awaiting"] = [{"task": t, "gate": g} for t, g in (run.awaiting if run else [])]
+    counts: dict[str, int] = {}
+    for t in out["tasks"]:
+        counts[t["state"]] = counts.get(t["state"], 0) + 1
+    out["counts"] = counts
+    return out
+
+
+def next_tasks(file: str | None = None) -> dict[str, Any]:
+    """Tasks to work on next, ranked (fewest unmet dependencies, then plan order)."""
+    lp = load(file)
+    run = _latest(lp)
+    states = {tid: t.state for tid, t in run.tasks.items()} if run else {}
+    deps = {t.id: list(t.dependencies) for t in lp.plan.tasks}
+    ranked = rank_next(deps, [t.id for t in lp.plan.tasks], states)
+    for item in ranked:
+        item["title"] = lp.by_id[str(item["task"])].title
+    return {"run": run.id if run else None, "ready": [r for r in ranked if r["ready"]],
+            "later": [r for r in ranked if not r["ready"]]}
+
+
+def explain(task_id: str, file: str | None = None) -> dict[str, Any]:
+    """Why `task_id` would run or be skipped by the next `run`."""
+    lp = load(file)
+    if task_id not in lp.by_id:
+        raise UsageError(f"unknown task {task_id}", hint=f"tasks: {', '.join(list(lp.by_id)[:10])}")
+    history: History = read_history(lp.store, readonly=True)
+    current = task_inputs(lp)
+    cur = current[task_id]
+    last = history.passes.get(task_id)
+    entry = history.watch.get(task_id)
+    out: dict[str, Any] = {"task": task_id, "inputs": cur.digest, "paths": cur.paths,
+                           "files": sorted(p for p in cur.oids if p != "(tree)")}
+    if last is not None:
+        out["last_pass"] = {"run": last.run, "commit": last.commit, "inputs": last.inputs, "ts": last.ts}
+    if last is not None and last.inputs == cur.digest:
+        at = f" at {last.commit[:7]}" if last.commit else ""
+        out["action"] = "skip"
+        out["reasons"] = [f"unchanged since the last pass in run {last.run}{at}"]
+    else:
+        out["action"] = "run"
+        if last is None:
+            out["reasons"] = ["never passed"]
+        else:
+            record = entry if entry and entry.get("inputs") == last.inputs else {"inputs": last.inputs}
+            out["reasons"] = inp.explain_change(cur, record, last.commit)
+    gates = unmet_gates(lp.plan, lp.by_id[task_id], lp.digest, cur.digest, history.approvals)
+    if gates and out["action"] == "run":
+        out["gates"] = gates
+        out["reasons"].append("then waits for approval of gate " + ", ".join(gates))
+    return out
+
+
+def report(file: str | None = None, out: str | None = None, junit: str | None = None) -> dict[str, Any]:
+    """The latest run's report (Markdown) and optionally JUnit XML, written where asked."""
+    from gitorch.views.report import render_junit, render_report
+
+    lp = load(file)
+    run = _latest(lp)
+    if run is None:
+        raise UsageError("no run to report on", hint="start one with `git orch run`")
+    text = render_report(run, lp.plan, log_reader=lp.store.read)
+    result: dict[str, Any] = {"run": run.id, "status": run.status, "report": text}
+    if out:
+        Path(out).write_text(text)
+        result["out"] = out
+    if junit:
+        Path(junit).write_text(render_junit(run, lp.plan))
+        result["junit"] = junit
+    return result
