@@ -127,6 +127,12 @@ _TYPE_NAMES = {bool: "a boolean", int: "an integer", float: "a number", str: "a 
 def parse_text(key: str, text: str, where: Location | None = None, source: str = "") -> Any:
     """A value written as text (git config, environment, `config set`) as `key`'s type."""
     kind = FIELDS[key]
+    if kind not in _TYPE_NAMES:  # a structured field (list, mapping): its text is JSON
+        try:
+            return msgspec.convert(msgspec.json.decode(text.encode()), kind)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            label = f"{source}: " if source else ""
+            raise ConfigError(f"{label}{key}: {exc}", where=where) from None
     try:
         if kind is bool:
             low = text.strip().lower()
@@ -150,6 +156,11 @@ def parse_text(key: str, text: str, where: Location | None = None, source: str =
 def check_typed(key: str, value: Any, where: Location | None = None) -> Any:
     """A value from a TOML file, checked against `key`'s type (an int is a fine float)."""
     kind = FIELDS[key]
+    if kind not in _TYPE_NAMES:
+        try:
+            return msgspec.convert(value, kind)
+        except msgspec.ValidationError as exc:
+            raise ConfigError(f"{key}: {exc}", where=where) from None
     ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
@@ -364,7 +375,7 @@ def _write_repo(store: Any, values: dict[str, Any], key: str, action: str) -> No
 def set_value(repo: Repo | None, key: str, text: str, level: str = "git") -> Value:
     """Set `key` at one level (user, repo or git) from its text form; returns what was set."""
     key = canonical_key(key)
-    value = parse_text(key, text, source=key)
+    value = parse_text(key, text)
     if level == "user":
         _path, current = read_user_config()
         merged = {k: v for k, (v, _line) in current.items()}

@@ -1,0 +1,400 @@
+"""`git orch doctor`: everything that can stop gitorch working here, each with a fix.
+
+Findings have a severity: `ok`, `info` (worth knowing, nothing to do), `warning` and
+`error` (both are problems: the command exits 1). Checks never change anything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import stat
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from gitorch.gitcmd import git
+from gitorch.repo import Repo
+
+SEVERITIES = ("ok", "info", "warning", "error")
+MIN_GIT = (2, 25)
+MIN_FREE_BYTES = 100 * 1024 * 1024
+HOOK_MARKER = "# gitorch-hook"
+HOOK_NAMES = ("post-checkout", "post-merge", "post-rewrite")
+
+
+@dataclass
+class Finding:
+    """One result of a check."""
+
+    check: str
+    severity: str  # ok | info | warning | error
+    message: str
+    fix: str | None = None
+
+    @property
+    def problem(self) -> bool:
+        return self.severity in ("warning", "error")
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# --- checks ------------------------------------------------------------------------------
+
+def check_git(repo: Repo) -> list[Finding]:
+    """The git version and the backend gitorch will use."""
+    out: list[Finding] = []
+    text = git(["--version"], repo.cwd).stdout.decode().strip()
+    m = re.search(r"(\d+)\.(\d+)", text)
+    version = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+    if version < MIN_GIT:
+        out.append(Finding("git", "error", f"{text} is older than {MIN_GIT[0]}.{MIN_GIT[1]}",
+                           "install a newer git"))
+    else:
+        out.append(Finding("git", "ok", text))
+    from gitorch.config import settings
+    from gitorch.store.select import backend_name
+
+    requested = settings(repo).backend
+    name = backend_name(requested if requested != "auto" else None)
+    if name == "pygit2":
+        try:
+            import pygit2
+
+            out.append(Finding("backend", "ok", f"pygit2 {pygit2.__version__} (libgit2 "
+                                                f"{pygit2.LIBGIT2_VERSION})"))
+        except ImportError as exc:
+            out.append(Finding("backend", "error", f"backend pygit2 requested but not importable: {exc}",
+                               "`git orch config set backend cli` or install pygit2"))
+    else:
+        out.append(Finding("backend", "ok", "git command line (pygit2 not in use)"))
+    return out
+
+
+def check_state_branch(repo: Repo) -> list[Finding]:
+    """The state branch exists, can be read, and was written by a schema this gitorch knows."""
+    from gitorch.config import settings
+    from gitorch.errors import OrchError
+    from gitorch.store.state import StateStore
+
+    branch = settings(repo).state_branch
+    try:
+        store = StateStore.open(repo)
+        if not store.exists():
+            return [Finding("state", "info", f"no state branch {branch} yet",
+                            "`git orch init` creates it (any run does too)")]
+        tip = store.tip()
+        version = _schema_version(store)
+    except OrchError as exc:
+        return [Finding("state", "error", f"state branch {branch} cannot be read: {exc.message}",
+                        exc.hint or "`git orch sync` from a clone with good state, or "
+                        "`git orch import` an export")]
+    from gitorch.events import EVENT_SCHEMA_VERSION
+
+    short = (tip or "")[:12]
+    if version is not None and version > EVENT_SCHEMA_VERSION:
+        return [Finding("state", "error", f"state branch {branch} ({short}) has schema version "
+                        f"{version}, newer than this gitorch ({EVENT_SCHEMA_VERSION})",
+                        "upgrade gitorch; it refuses to rewrite newer state")]
+    shown = f"schema version {version}" if version is not None else "no schema record"
+    return [Finding("state", "ok", f"state branch {branch} at {short}, {shown}")]
+
+
+def _schema_version(store: Any) -> int | None:
+    """The schema version the store records, read tolerantly (the store owns the layout)."""
+    for attr in ("schema_version", "version"):
+        fn = getattr(store, attr, None)
+        if callable(fn):
+            try:
+                value = fn()
+            except Exception:
+                value = None
+            if isinstance(value, int):
+                return value
+    try:
+        from gitorch.store.layout import MARKER
+    except ImportError:
+        MARKER = "gitorch-state.json"
+    for path in (MARKER, "meta.json", "VERSION"):
+        data = store.read(path)
+        if data is None:
+            continue
+        text = data.decode(errors="replace").strip()
+        if text.isdigit():
+            return int(text)
+        try:
+            doc = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(doc, dict):
+            for key in ("schema_version", "version", "schema"):
+                if isinstance(doc.get(key), int):
+                    return int(doc[key])
+    return None
+
+
+def check_locks(repo: Repo) -> list[Finding]:
+    """Locks under `<scratch>/locks`: held (by whom) or left by a process that died."""
+    import portalocker
+
+    locks = repo.common_dir / "orch" / "locks"
+    if not locks.is_dir():
+        return [Finding("locks", "ok", "no locks")]
+    out: list[Finding] = []
+    for path in sorted(locks.glob("*.lock")):
+        holder = _read_holder(path)
+        busy = False
+        try:
+            with open(path, "rb") as fh:
+                try:
+                    portalocker.lock(fh, portalocker.LOCK_EX | portalocker.LOCK_NB)
+                    portalocker.unlock(fh)
+                except portalocker.LockException:
+                    busy = True
+        except OSError:
+            continue
+        name = path.stem
+        who = _describe(holder)
+        alive = _alive(holder)
+        if busy or (holder and alive):
+            out.append(Finding("locks", "info", f"lock {name} is held by {who}",
+                               f"wait for it to finish; it blocks other writers of {name}"))
+        elif holder:
+            state = "on another host" if alive is None else "by a process that is gone"
+            out.append(Finding("locks", "warning", f"stale lock {name}: left {state}, {who}",
+                               f"nothing holds it now and the next writer takes it over; "
+                               f"to clear the record: truncate {path}"))
+    return out or [Finding("locks", "ok", "no lock held")]
+
+
+def _read_holder(path: Path) -> dict[str, Any] | None:
+    try:
+        doc = json.loads(path.read_bytes() or b"null")
+    except (OSError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) and doc else None
+
+
+def _describe(holder: dict[str, Any] | None) -> str:
+    if not holder:
+        return "an unknown process"
+    parts = [f"pid {holder.get('pid', '?')} on {holder.get('host', '?')}"]
+    if holder.get("session"):
+        parts.append(f"session {holder['session']}")
+    if holder.get("command"):
+        parts.append(f"running `{holder['command']}`")
+    since = holder.get("since") or holder.get("time")
+    if since:
+        parts.append(f"since {since}")
+    return ", ".join(parts)
+
+
+def _alive(holder: dict[str, Any] | None) -> bool | None:
+    if not holder:
+        return False
+    if holder.get("host") not in (None, "", socket.gethostname()):
+        return None
+    try:
+        pid = int(holder.get("pid") or 0)
+    except (TypeError, ValueError):
+        return False
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def hooks_dir(repo: Repo) -> Path:
+    """Where git looks for hooks (honours core.hooksPath)."""
+    text = git(["rev-parse", "--git-path", "hooks"], repo.cwd).stdout.decode().strip()
+    path = Path(text)
+    return path if path.is_absolute() else (repo.cwd / path)
+
+
+def check_hooks(repo: Repo) -> list[Finding]:
+    """gitorch's observation hooks: installed, and any earlier hook still chained."""
+    directory = hooks_dir(repo)
+    installed: list[str] = []
+    foreign: list[str] = []
+    unchained: list[str] = []
+    for name in HOOK_NAMES:
+        hook = directory / name
+        try:
+            text = hook.read_text(errors="replace")
+        except OSError:
+            continue
+        if HOOK_MARKER not in text:
+            foreign.append(name)
+            continue
+        installed.append(name)
+        if not os.access(hook, os.X_OK):
+            unchained.append(f"{name} (not executable)")
+        for legacy in (directory / f"{name}.legacy", directory / f"{name}.pre-gitorch"):
+            if legacy.exists() and legacy.name not in text and not os.access(legacy, os.X_OK):
+                unchained.append(f"{legacy.name} (not executable, so it is not run)")
+    if not installed:
+        return [Finding("hooks", "info", f"drift hooks not installed in {directory}",
+                        "`git orch hooks install` for a one-line drift notice after checkouts")]
+    out: list[Finding] = []
+    missing = [n for n in HOOK_NAMES if n not in installed]
+    if missing:
+        fix = "`git orch hooks install` (it keeps and chains existing hooks)"
+        out.append(Finding("hooks", "warning", f"hooks {', '.join(missing)} are not gitorch's"
+                           + (f" ({', '.join(n for n in missing if n in foreign)} belong to something else)"
+                              if any(n in foreign for n in missing) else ""), fix))
+    if unchained:
+        out.append(Finding("hooks", "warning", "hooks not run: " + ", ".join(unchained),
+                           f"chmod +x the files in {directory}"))
+    return out or [Finding("hooks", "ok", f"drift hooks installed in {directory}")]
+
+
+def check_legacy(repo: Repo) -> list[Finding]:
+    """Legacy state (the seed's files) beside the state branch."""
+    from gitorch.migrate import status
+
+    st = status(repo)
+    if not st.legacy_files and not st.symlinks:
+        return [Finding("legacy", "ok", "no legacy state files")]
+    out: list[Finding] = []
+    if st.symlinks:
+        out.append(Finding("legacy", "warning", "symlinked legacy paths (never followed): "
+                           + ", ".join(st.symlinks), "replace them with the files they point to, "
+                           "or remove them"))
+    if st.migration is None:
+        out.append(Finding("legacy", "warning", f"legacy state not migrated: {len(st.legacy_files)} "
+                           "files (" + ", ".join(st.legacy_files[:4])
+                           + (", …" if len(st.legacy_files) > 4 else "") + ")",
+                           "`git orch migrate --dry-run`, then `git orch migrate`"))
+    elif st.changed:
+        out.append(Finding("legacy", "warning", "legacy files changed since migration "
+                           f"{st.migration}: " + ", ".join(st.changed),
+                           "`git orch migrate --prefer legacy` imports them, `--prefer state` keeps "
+                           "the state branch as it is"))
+    else:
+        out.append(Finding("legacy", "info", f"legacy files still present, already migrated "
+                           f"({st.migration})", "`git orch migrate --remove-legacy` removes them"))
+    return out
+
+
+def check_secrets(repo: Repo, plan_file: str | Path | None = None) -> list[Finding]:
+    """Every secret the plan requires is set somewhere."""
+    from gitorch.errors import OrchError
+    from gitorch.secrets.checks import doctor
+
+    try:
+        found = doctor(repo, plan_file)
+    except OrchError as exc:
+        return [Finding("secrets", "warning", f"cannot read the plan's secrets: {exc.message}",
+                        "`git orch plan validate`")]
+    if not found:
+        return [Finding("secrets", "ok", "the plan requires no secrets")]
+    out = [Finding("secrets", "error", f"secret {s.name} is missing (used by {', '.join(s.used_by)})",
+                   f"`git orch secrets set {s.name}` (value on stdin) or export {s.name}")
+           for s in found if not s.present]
+    return out or [Finding("secrets", "ok", f"all {len(found)} required secrets present")]
+
+
+def check_ephemeral(repo: Repo) -> list[Finding]:
+    """An ephemeral machine with state that exists only here."""
+    from gitorch.config import settings
+    from gitorch.ephemeral import detect
+
+    where = detect()
+    if where is None:
+        return [Finding("ephemeral", "ok", "not an ephemeral environment")]
+    branch = settings(repo).state_branch
+    tip = git(["rev-parse", "--verify", "-q", f"refs/heads/{branch}"], repo.cwd, check=False)
+    if tip.returncode != 0:
+        return [Finding("ephemeral", "info", f"ephemeral environment ({where}); no state yet")]
+    local = tip.stdout.decode().strip()
+    remotes = git(["for-each-ref", "--format=%(objectname) %(refname)",
+                   f"refs/remotes/*/{branch}"], repo.cwd, check=False).stdout.decode().split("\n")
+    pushed = False
+    for line in remotes:
+        if not line.strip():
+            continue
+        oid = line.split()[0]
+        merged = git(["merge-base", "--is-ancestor", local, oid], repo.cwd, check=False)
+        if merged.returncode == 0:
+            pushed = True
+    if pushed:
+        return [Finding("ephemeral", "ok", f"ephemeral environment ({where}); state is pushed")]
+    return [Finding("ephemeral", "warning",
+                    f"ephemeral environment ({where}) and state branch {branch} is not pushed: "
+                    "it would be lost with this machine",
+                    "`git orch sync` to push it, or `git orch export > state.tar.gz` to keep a copy")]
+
+
+def check_disk(repo: Repo) -> list[Finding]:
+    usage = shutil.disk_usage(repo.common_dir)
+    free_mb = usage.free // (1024 * 1024)
+    if usage.free < MIN_FREE_BYTES:
+        return [Finding("disk", "warning", f"only {free_mb} MB free where the git directory is",
+                        "free some space: writes to the state branch may fail")]
+    return [Finding("disk", "ok", f"{free_mb} MB free")]
+
+
+def check_permissions(repo: Repo) -> list[Finding]:
+    """`<git dir>/orch` (locks, journal, secrets) is ours, writable, and not open to others."""
+    scratch = repo.common_dir / "orch"
+    if not scratch.exists():
+        return [Finding("permissions", "ok", f"{scratch} not created yet")]
+    out: list[Finding] = []
+    st = scratch.stat()
+    if not os.access(scratch, os.W_OK | os.X_OK):
+        out.append(Finding("permissions", "error", f"{scratch} is not writable by this user",
+                           f"chown/chmod u+rwx {scratch}"))
+    if hasattr(os, "getuid") and st.st_uid != os.getuid():
+        out.append(Finding("permissions", "warning", f"{scratch} belongs to uid {st.st_uid}, not you",
+                           f"chown -R $(id -u) {scratch}"))
+    if st.st_mode & stat.S_IWOTH:
+        out.append(Finding("permissions", "warning", f"{scratch} is writable by everyone",
+                           f"chmod o-w {scratch}"))
+    secrets = scratch / "secrets"
+    if secrets.is_dir():
+        loose = [p.name for p in secrets.iterdir()
+                 if p.is_file() and p.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO)]
+        if loose:
+            out.append(Finding("permissions", "error", "secret files readable by others: "
+                               + ", ".join(sorted(loose)), f"chmod 600 {secrets}/*"))
+    return out or [Finding("permissions", "ok", f"{scratch} is private and writable")]
+
+
+CHECKS: tuple[Callable[[Repo], list[Finding]], ...] = (
+    check_git, check_state_branch, check_locks, check_hooks, check_legacy, check_ephemeral,
+    check_disk, check_permissions,
+)
+
+
+def diagnose(repo: Repo, plan_file: str | Path | None = None) -> list[Finding]:
+    """Run every check; a check that crashes becomes an error finding rather than a traceback."""
+    from gitorch.errors import OrchError
+
+    findings: list[Finding] = []
+    runs: list[tuple[str, Callable[[], list[Finding]]]] = [
+        (fn.__name__.removeprefix("check_"), lambda fn=fn: fn(repo)) for fn in CHECKS  # type: ignore[misc]
+    ]
+    runs.insert(5, ("secrets", lambda: check_secrets(repo, plan_file)))
+    for name, run in runs:
+        try:
+            findings.extend(run())
+        except OrchError as exc:
+            findings.append(Finding(name, "error", exc.message, exc.hint))
+        except Exception as exc:  # a broken check must not hide the others
+            findings.append(Finding(name, "error", f"check failed: {type(exc).__name__}: {exc}",
+                                    "please report this"))
+    return findings
+
+
+def healthy(findings: list[Finding]) -> bool:
+    return not any(f.problem for f in findings)

@@ -1,0 +1,93 @@
+"""`secrets doctor` and `secrets test`: presence of each required secret, and its probe."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitorch.errors import UsageError
+from gitorch.repo import Repo
+from gitorch.secrets.redact import Redactor
+from gitorch.secrets.required import required
+from gitorch.secrets.store import check_name, lookup, repo_dir, user_dir
+
+PROBE_TIMEOUT = 60.0
+
+
+@dataclass
+class SecretStatus:
+    """One secret: present or not, and where it comes from (never its value)."""
+
+    name: str
+    present: bool
+    source: str | None  # repo | user | env, None when missing
+    where: str  # the file or variable it comes from, or where it could be set
+    used_by: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def status(repo: Repo | None, name: str, used_by: list[str] | None = None) -> SecretStatus:
+    check_name(name)
+    found = lookup(repo, name)
+    if found is None:
+        where = (f"missing: `git orch secrets set {name}` (stores it in "
+                 f"{repo_dir(repo) if repo else user_dir()}) or export {name}")
+        return SecretStatus(name, False, None, where, used_by or [])
+    return SecretStatus(name, True, found.source, found.where, used_by or [])
+
+
+def doctor(repo: Repo, plan_file: str | Path | None = None) -> list[SecretStatus]:
+    """Every secret the plan requires, present or missing."""
+    req = required(repo, plan_file)
+    return [status(repo, name, users) for name, users in req.users.items()]
+
+
+@dataclass
+class ProbeResult:
+    name: str
+    present: bool
+    source: str | None
+    probe: str | None  # the probe command, when the plan gives one
+    exit_code: int | None = None
+    output: str = ""  # redacted tail of the probe's output
+
+    @property
+    def ok(self) -> bool:
+        return self.present and (self.probe is None or self.exit_code == 0)
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["ok"] = self.ok
+        return out
+
+
+def test(repo: Repo, name: str, plan_file: str | Path | None = None) -> ProbeResult:
+    """Check `name` is set and, when the plan gives a probe, that the probe passes with it."""
+    check_name(name)
+    found = lookup(repo, name)
+    probe = required(repo, plan_file).probes.get(name)
+    result = ProbeResult(name, found is not None, found.source if found else None, probe)
+    if found is None or probe is None:
+        return result
+    from gitorch.gitcmd import clean_env
+
+    red = Redactor.for_repo(repo, [name])
+    try:
+        proc = subprocess.run(
+            probe, shell=True, cwd=repo.cwd, capture_output=True, timeout=PROBE_TIMEOUT,
+            env=clean_env({name: found.value}),
+        )
+    except subprocess.TimeoutExpired:
+        result.exit_code = None
+        result.output = f"probe timed out after {PROBE_TIMEOUT:.0f}s"
+        return result
+    except OSError as exc:
+        raise UsageError(f"cannot run the probe for {name}: {exc}") from None
+    result.exit_code = proc.returncode
+    text = (proc.stdout + proc.stderr).decode("utf-8", errors="replace")
+    result.output = red.redact(text)[-2000:]
+    return result
