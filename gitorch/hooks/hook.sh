@@ -1,0 +1,44 @@
+#!/bin/sh
+# gitorch-hook 1
+# Installed by `git orch hooks install` as post-checkout, post-merge and post-rewrite;
+# `git orch hooks uninstall` removes it and puts back the hook that was here before.
+# It observes and tells: it never runs a plan's commands and never fails the git command.
+# Switch it off with GITORCH_HOOKS=0 or `git config orch.hooks false`.
+
+# start templated
+GITORCH_PYTHON=''
+GITORCH_PATH=''
+# end templated
+
+hook=${0##*/}
+hook=${hook%%.*}  # also when run as another tool's `<hook>.legacy`
+status=0
+
+# The hook that was here before gitorch's runs first, with the same arguments and stdin,
+# and its exit status stays the hook's status, as before gitorch was installed.
+if [ -x "$0.legacy" ]; then
+    "$0.legacy" "$@"
+    status=$?
+fi
+
+case ${GITORCH_HOOKS-} in 0 | [Ff]alse | [Nn]o | [Oo]ff) exit "$status" ;; esac
+# A file checkout (flag 0), or one that keeps HEAD (`git checkout -b`), changes nothing to observe.
+if [ "$hook" = post-checkout ] && { [ "${3-1}" = 0 ] || [ "${1-}" = "${2-}" ]; }; then
+    exit "$status"
+fi
+[ "$(git config --bool orch.hooks 2>/dev/null)" = false ] && exit "$status"
+
+# The interpreter gitorch was installed with, told where gitorch is (-I -S: no site, no user
+# paths, nothing from the work tree on sys.path); then `git orch` on PATH; then one line.
+if [ -x "$GITORCH_PYTHON" ] && "$GITORCH_PYTHON" -I -S -c '
+import sys
+sys.path.append(sys.argv[1]) if sys.argv[1] else None
+from gitorch.hooks.run import main
+main(sys.argv[2:])' "$GITORCH_PATH" "$hook" "$@" </dev/null 2>/dev/null; then
+    :
+elif command -v git-orch >/dev/null 2>&1 && git orch observe --trigger "$hook" </dev/null 2>/dev/null; then
+    :
+else
+    echo "orch: gitorch is gone, so its $hook hook observes nothing (git orch hooks uninstall, or GITORCH_HOOKS=0)" >&2
+fi
+exit "$status"

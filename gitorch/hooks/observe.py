@@ -1,0 +1,278 @@
+"""Observation: what changed since gitorch last looked, in a few git calls (stdlib only).
+
+The git hooks run this in a process started with `python -I -S`, so it imports only the
+standard library and `gitorch.gitcmd`: never msgspec, typer, pygit2 or httpx (each costs
+50-85 ms; the hooks' whole budget is 40 ms, docs/hooks.md).
+
+What it compares: `watch.json` on the state branch, which the engine writes at the end of
+every run (each task's input paths and the git object id of every input file at its last
+pass, and the gates runs wait at), with the tree HEAD now points at. The hook looks at
+committed content, since a checkout, merge or rewrite changes exactly that; `git orch
+explain` also counts uncommitted edits. Workspace drift comes from
+`gitorch.workspace.observe.quick_drift` when the repository has a `workspace.toml`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping, Sequence
+from fnmatch import fnmatchcase
+
+from gitorch.gitcmd import clean_env, git
+
+TYPE_CHECKING = False  # `typing` costs the hook 4 ms; mypy still reads the block below
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    ListFiles = Callable[[Sequence[str] | None], dict[str, str]]
+
+WATCH_FILE = "watch.json"
+WATCH_SCHEMA_VERSION = 1
+WORKSPACE_MANIFEST = "workspace.toml"
+_GLOB = frozenset("*?[")
+MAX_AWAITING_LINES = 2
+
+
+class Observation:
+    """What one observation found. `findings` is what the `observed` event records."""
+
+    __slots__ = ("trigger", "has_state", "stale", "awaiting", "workspace", "problems")
+
+    def __init__(self, trigger: str) -> None:
+        self.trigger = trigger
+        self.has_state = False  # the state branch exists
+        self.stale: dict[str, list[str]] = {}  # task -> its input files that changed
+        self.awaiting: list[dict[str, str]] = []  # {run, task, gate}
+        self.workspace: list[str] = []  # workspace drift, one line per finding
+        self.problems: list[str] = []  # what could not be observed, and why
+
+    @property
+    def drift(self) -> bool:
+        """Whether anything drifted: a task's inputs, or the workspace."""
+        return bool(self.stale or self.workspace)
+
+    def findings(self) -> list[str]:
+        """One line per finding, as recorded in the `observed` event."""
+        out = [f"task {tid}: {', '.join(paths[:5])}{' …' if len(paths) > 5 else ''} changed"
+               for tid, paths in sorted(self.stale.items())]
+        out += [f"run {a.get('run', '?')} waits for approval of {a.get('gate', '?')}"
+                for a in self.awaiting]
+        out += [f"workspace: {line}" for line in self.workspace]
+        return out + self.problems
+
+    def notices(self) -> list[str]:
+        """At most a few lines for the terminal."""
+        lines: list[str] = []
+        if self.stale:
+            n = len(self.stale)
+            names = ", ".join(sorted(self.stale)) if n <= 3 else ""
+            lines.append(
+                f"orch: {n} task{' is' if n == 1 else 's are'} stale since "
+                f"{'its' if n == 1 else 'their'} inputs changed{': ' + names if names else ''}"
+                " (run `git orch explain`)"
+            )
+        for a in self.awaiting[:MAX_AWAITING_LINES]:
+            lines.append(
+                f"orch: run {a.get('run', '?')} is waiting for approval of {a.get('gate', '?')}"
+            )
+        if len(self.awaiting) > MAX_AWAITING_LINES:
+            lines.append(f"orch: {len(self.awaiting) - MAX_AWAITING_LINES} more approvals are "
+                         "waiting (run `git orch status`)")
+        if self.workspace:
+            more = len(self.workspace) - 1
+            lines.append(f"orch: workspace drift: {self.workspace[0]}"
+                         + (f" (and {more} more; run `git orch ws observe`)" if more else ""))
+        if self.problems:
+            lines.append(f"orch: {self.problems[0]}")
+        return lines
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "trigger": self.trigger, "state": self.has_state, "drift": self.drift,
+            "stale": self.stale, "awaiting": self.awaiting, "workspace": self.workspace,
+            "problems": self.problems, "findings": self.findings(),
+        }
+
+
+def observe(
+    root: str, *, branch: str, trigger: str, env: Mapping[str, str] | None = None,
+) -> Observation:
+    """Compare the state branch's `watch.json` with HEAD in `root`, and the workspace with
+    its manifest. `env` adds git variables that locate this repository (the hook's own)."""
+    obs = Observation(trigger)
+    obs.has_state, watch = read_watch(root, branch, env)
+    if watch is not None:
+        version = watch.get("schema_version", WATCH_SCHEMA_VERSION)
+        if not isinstance(version, int) or version > WATCH_SCHEMA_VERSION:
+            obs.problems.append(f"{WATCH_FILE} was written by a newer gitorch (schema {version}); "
+                                "upgrade gitorch to see drift")
+        else:
+            tasks = watch.get("tasks") or {}
+            if isinstance(tasks, dict) and tasks:
+                obs.stale = stale_tasks(tasks, lambda specs: head_files(root, specs, env))
+            awaiting = watch.get("awaiting") or []
+            obs.awaiting = [
+                {k: str(a[k]) for k in ("run", "task", "gate") if k in a}
+                for a in awaiting if isinstance(a, dict)
+            ]
+    if os.path.isfile(os.path.join(root, WORKSPACE_MANIFEST)):
+        obs.workspace, problem = workspace_drift(root)
+        if problem:
+            obs.problems.append(problem)
+    return obs
+
+
+def _ref(branch: str) -> str:
+    return branch if branch.startswith("refs/") else f"refs/heads/{branch}"
+
+
+def read_watch(
+    root: str, branch: str, env: Mapping[str, str] | None = None,
+) -> tuple[bool, dict[str, Any] | None]:
+    """(whether the state branch exists, its `watch.json` or None), with one git call."""
+    ref = _ref(branch)
+    proc = git(["cat-file", "--batch"], root, input=f"{ref}\n{ref}:{WATCH_FILE}\n".encode(),
+               check=False, env=env)
+    objects = _split_batch(proc.stdout)
+    exists = len(objects) > 0 and objects[0] is not None
+    raw = objects[1] if len(objects) > 1 else None
+    if raw is None:
+        return exists, None
+    try:
+        watch = json.loads(raw)
+    except ValueError:
+        return exists, {"schema_version": -1}
+    return exists, watch if isinstance(watch, dict) else None
+
+
+def _split_batch(out: bytes) -> list[bytes | None]:
+    """The objects `git cat-file --batch` printed, None for each one it reported missing."""
+    objects: list[bytes | None] = []
+    pos = 0
+    while pos < len(out):
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split()
+        if len(header) == 3 and header[2].isdigit():
+            size = int(header[2])
+            objects.append(out[end + 1:end + 1 + size])
+            pos = end + 1 + size + 1
+        else:  # "<name> missing" / "ambiguous"
+            objects.append(None)
+            pos = end + 1
+    return objects
+
+
+def head_files(
+    root: str, specs: Sequence[str] | None, env: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """path -> object id of the files HEAD holds under `specs` (every file when None)."""
+    args = ["--literal-pathspecs", "ls-tree", "-r", "-z", "HEAD"]
+    if specs is not None:
+        args += ["--", *specs]
+    proc = git(args, root, check=False, env=env)
+    files: dict[str, str] = {}
+    if proc.returncode != 0:  # no commit yet: an empty tree
+        return files
+    for rec in proc.stdout.split(b"\0"):
+        meta, _, path = rec.partition(b"\t")
+        if path:
+            files[path.decode("utf-8", "surrogateescape")] = meta.rsplit(b" ", 1)[-1].decode()
+    return files
+
+
+def stale_tasks(
+    tasks: Mapping[str, Any], list_files: ListFiles,
+) -> dict[str, list[str]]:
+    """task -> its input files that differ from their last pass (added, changed or removed).
+
+    `list_files(specs)` returns path -> oid for the literal path prefixes `specs`, or for
+    every file when `specs` is None (needed for globs and for tasks without paths).
+    """
+    entries = {str(tid): t for tid, t in tasks.items() if isinstance(t, dict)}
+    patterns = {p for t in entries.values() for p in _patterns(t)}
+    whole = any(not _patterns(t) for t in entries.values()) or any(
+        _GLOB & set(p) or p in ("", ".") for p in patterns)
+    current: dict[str, str] = list_files(None if whole else sorted(patterns))
+    files = sorted(current)
+    out: dict[str, list[str]] = {}
+    for tid, t in entries.items():
+        pats = _patterns(t)
+        if not pats:
+            if "tree" in t and t["tree"] != tree_digest(current):
+                out[tid] = ["(the tracked tree)"]
+            continue
+        old: Mapping[str, str] = t.get("oids") or {}
+        now = {p: current[p] for p in match_paths(files, pats)}
+        changed = sorted(p for p in set(old) | set(now) if old.get(p) != now.get(p))
+        if changed:
+            out[tid] = changed
+    return out
+
+
+def _patterns(task: Mapping[str, Any]) -> list[str]:
+    paths = task.get("paths") or []
+    return [str(p) for p in paths] if isinstance(paths, list) else []
+
+
+def match_paths(files: Sequence[str], patterns: Iterable[str]) -> list[str]:
+    """The sorted `files` named by `patterns`: a file, a directory prefix, or a glob.
+
+    The same rules as `gitorch.engine.inputs.match_paths` (a test holds them equal); that
+    module is not imported here because its dataclasses cost the hook about 10 ms.
+    """
+    out: set[str] = set()
+    for raw in patterns:
+        pat = raw.strip().removeprefix("./")
+        if not pat or pat == ".":
+            out.update(files)
+        elif _GLOB & set(pat):
+            under = pat.rstrip("/") + "/*"
+            out.update(f for f in files if fnmatchcase(f, pat) or fnmatchcase(f, under))
+        else:
+            prefix = pat.rstrip("/")
+            i = bisect_left(files, prefix)
+            if i < len(files) and files[i] == prefix:
+                out.add(prefix)
+            below = prefix + "/"
+            j = bisect_left(files, below)
+            while j < len(files) and files[j].startswith(below):
+                out.add(files[j])
+                j += 1
+    return sorted(out)
+
+
+def tree_digest(files: Mapping[str, str]) -> str:
+    """The engine's digest of the whole tracked tree (a task that names no paths)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for path in sorted(files):
+        h.update(path.encode("utf-8", "surrogateescape") + b"\0" + files[path].encode() + b"\n")
+    return h.hexdigest()
+
+
+def workspace_drift(root: str) -> tuple[list[str], str | None]:
+    """(drift lines, a problem or None) from the workspace's quick check; a missing or
+    broken workspace module never breaks the observation."""
+    # The check reads other repositories: none of this one's git variables may leak there.
+    keep = clean_env()
+    for name in [k for k in os.environ if k not in keep]:
+        del os.environ[name]
+    try:
+        from pathlib import Path
+
+        from gitorch.workspace.observe import quick_drift
+    except ImportError:
+        return [], None
+    try:
+        return [str(line) for line in quick_drift(Path(root))], None
+    except Exception as exc:  # a bug there must not break a checkout
+        return [], f"workspace drift check failed ({type(exc).__name__}: {_first_line(exc)})"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:160] if text else ""

@@ -1,0 +1,89 @@
+"""Recording an `observed` event from the hook process, without msgspec (stdlib only).
+
+The line written is what `gitorch.events.encode(Observed(...))` gives (a test holds them
+equal), appended to this session's journal exactly as `gitorch.store.journal.Journal`
+appends: `<git common dir>/orch/journal/<session>.jsonl`, under the file's flock, rechecking
+after the lock that a flush did not rotate the file away, then fsync. The next
+`StateStore.flush()` folds it into the state branch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+EVENT_SCHEMA_VERSION = 1  # gitorch.events.EVENT_SCHEMA_VERSION; the test checks they agree
+
+_last_ms = 0
+_seq = 0
+
+
+def new_id() -> str:
+    """gitorch.events.new_id: 12 hex digits of milliseconds, 4 of sequence, 8 random."""
+    global _last_ms, _seq
+    ms = int(time.time() * 1000)
+    if ms == _last_ms:
+        _seq += 1
+    else:
+        _last_ms, _seq = ms, 0
+    return f"{ms:012x}{_seq & 0xFFFF:04x}{os.urandom(4).hex()}"
+
+
+def now() -> str:
+    """gitorch.events.now: UTC, RFC 3339 with milliseconds."""
+    t = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t * 1000) % 1000:03d}Z"
+
+
+def session() -> str:
+    """gitorch.events.default_session: `GITORCH_SESSION`, or one made for this process."""
+    return os.environ.get("GITORCH_SESSION") or f"s-{new_id()[:12]}-{os.getpid()}"
+
+
+def observed_line(trigger: str, drift: bool, findings: list[str], session_id: str) -> bytes:
+    """An `observed` event as one JSON line, field for field what msgspec would write."""
+    event: dict[str, object] = {"type": "observed", "id": new_id(), "ts": now(),
+                                "session": session_id}
+    if trigger:
+        event["trigger"] = trigger
+    if drift:
+        event["drift"] = True
+    if findings:
+        event["findings"] = findings
+    return json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+
+
+def journal_path(common_dir: str, session_id: str) -> str:
+    """`<common dir>/orch/journal/<session>.jsonl`, the name sanitised as the store does."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in session_id) or "session"
+    return os.path.join(common_dir, "orch", "journal", f"{safe}.jsonl")
+
+
+def record_observed(common_dir: str, trigger: str, drift: bool, findings: list[str]) -> str | None:
+    """Append an `observed` event to this session's journal; the journal's path, or None
+    where flock is missing (the store locks the journal with it; no lock, no write)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: the store locks with msvcrt, which sh hooks do not reach
+        return None
+    sid = session()
+    path = journal_path(common_dir, sid)
+    data = observed_line(trigger, drift, findings, sid)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    while True:
+        with open(path, "ab") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            try:
+                # A flush may have rotated the file while we waited: then write a new one.
+                try:
+                    same = os.stat(path).st_ino == os.fstat(fh.fileno()).st_ino
+                except FileNotFoundError:
+                    same = False
+                if same:
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                    return path
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)

@@ -1,0 +1,59 @@
+"""What the installed hooks start: observe, print a few lines, record; never fail.
+
+The sh hook runs `python -I -S -c 'from gitorch.hooks.run import main; main(argv)'` with
+the interpreter gitorch was installed with and gitorch's directory appended to sys.path,
+so only the standard library and gitorch.gitcmd are imported here (docs/hooks.md).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# Variables that locate the repository the hook runs for; kept for our own git calls only.
+_OWN_REPO_VARS = ("GIT_DIR", "GIT_WORK_TREE")
+DEFAULT_STATE_BRANCH = "orch/state"
+
+
+def main(argv: list[str]) -> None:
+    """`argv` is the hook's name then git's arguments. Prints at most a few lines."""
+    trigger = argv[0] if argv else "hook"
+    try:
+        for line in run(trigger):
+            sys.stdout.write(line + "\n")
+    except BaseException as exc:  # noqa: BLE001 - a hook must never fail the git command
+        text = str(exc).strip().splitlines()
+        detail = f"{type(exc).__name__}: {text[0][:160]}" if text else type(exc).__name__
+        sys.stdout.write(f"orch: the {trigger} hook could not observe ({detail})\n")
+    sys.stdout.flush()
+
+
+def run(trigger: str) -> list[str]:
+    """Observe the repository in the current directory and record it; the lines to print."""
+    from gitorch.gitcmd import git
+    from gitorch.hooks.observe import observe
+    from gitorch.hooks.record import record_observed
+
+    own = {k: os.path.abspath(os.environ[k]) for k in _OWN_REPO_VARS if os.environ.get(k)}
+    proc = git(["rev-parse", "--path-format=absolute", "--git-common-dir", "--show-toplevel"],
+               None, env=own, check=False)
+    lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
+    if proc.returncode != 0 or len(lines) < 2:
+        return []  # not in a work tree (a bare repository has nothing checked out to observe)
+    common, root = lines[0], lines[1]
+    obs = observe(root, branch=state_branch(root, own), trigger=trigger, env=own)
+    if obs.has_state:
+        record_observed(common, trigger, obs.drift, obs.findings())
+    return obs.notices()
+
+
+def state_branch(root: str, env: dict[str, str]) -> str:
+    """The state branch as `settings().state_branch` resolves it, minus the config files
+    the hook does not read: `GITORCH_STATE_BRANCH`, then `orch.stateBranch`, then default."""
+    from gitorch.gitcmd import git
+
+    branch = os.environ.get("GITORCH_STATE_BRANCH")
+    if branch:
+        return branch
+    proc = git(["config", "--get", "orch.stateBranch"], root, env=env, check=False)
+    return proc.stdout.decode().strip() or DEFAULT_STATE_BRANCH
