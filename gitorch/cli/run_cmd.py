@@ -13,60 +13,6 @@ FILE_OPT = typer.Option(None, "--file", "-f", help="Plan file (default: orchestr
 JSON_OPT = typer.Option(False, "--json", help="Machine-readable output.")
 
 
-def _plain_progress() -> Any:
-    """Live progress: one redrawn line on a terminal, plain lines otherwise."""
-    from gitorch.engine.run import Progress
-
-    class Lines(Progress):
-        def __init__(self) -> None:
-            self.tty = sys.stderr.isatty()
-            self.total = 0
-            self.done = 0
-            self.running: list[str] = []
-
-        def start(self, run: str, total: int) -> None:
-            self.total = total
-            self._line(f"run {run}: {total} task{'s' if total != 1 else ''}", keep=True)
-
-        def task_started(self, task: str) -> None:
-            self.running.append(task)
-            if self.tty:
-                self._status()
-
-        def task_finished(self, task: str, state: str, detail: str = "") -> None:
-            if task in self.running:
-                self.running.remove(task)
-            if state in ("completed", "skipped", "failed", "blocked"):
-                self.done += 1
-            if not self.tty or state not in ("completed", "skipped"):
-                extra = f" ({detail})" if detail else ""
-                self._line(f"[{self.done}/{self.total}] {task} {state}{extra}", keep=True)
-            if self.tty:
-                self._status()
-
-        def message(self, text: str) -> None:
-            self._line(text, keep=True)
-
-        def close(self) -> None:
-            if self.tty:
-                sys.stderr.write("\r\x1b[K")
-                sys.stderr.flush()
-
-        def _status(self) -> None:
-            names = ", ".join(self.running[:4]) + (" …" if len(self.running) > 4 else "")
-            sys.stderr.write(f"\r\x1b[K[{self.done}/{self.total}] running: {names}")
-            sys.stderr.flush()
-
-        def _line(self, text: str, keep: bool) -> None:
-            if self.tty:
-                sys.stderr.write("\r\x1b[K" + text + "\n")
-                sys.stderr.flush()
-            else:
-                sys.stdout.write(text + "\n")
-
-    return Lines()
-
-
 def _render_summary(summary: Any) -> None:
     counts = ", ".join(f"{n} {s}" for s, n in sorted(summary.counts.items()))
     for change in summary.plan_changes:
@@ -94,7 +40,9 @@ def _run(opts: Any, as_json: bool) -> None:
         else:
             engine.print_dry_run(doc)
         return
-    progress = engine.Progress() if as_json else _plain_progress()
+    from gitorch.views.progress import Progress
+
+    progress = Progress(json_mode=as_json)
     summary = engine.execute(opts, progress)
     if as_json:
         emit_json(summary.to_json())

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
@@ -82,14 +82,29 @@ class RunSummary:
         }
 
 
-class Progress:
-    """What a run tells the terminal as it goes (the CLI supplies a real one)."""
+class Progress(Protocol):
+    """What a run tells the terminal as it goes (gitorch.views.progress.Progress)."""
 
     def start(self, run: str, total: int) -> None: ...
-    def task_started(self, task: str) -> None: ...
-    def task_finished(self, task: str, state: str, detail: str = "") -> None: ...
-    def message(self, text: str) -> None: ...
+    def task_started(self, task_id: str) -> None: ...
+    def task_finished(self, task_id: str, state: str, duration: float) -> None: ...
     def close(self) -> None: ...
+
+
+class Silent:
+    """No progress at all (tests, library use)."""
+
+    def start(self, run: str, total: int) -> None:
+        pass
+
+    def task_started(self, task_id: str) -> None:
+        pass
+
+    def task_finished(self, task_id: str, state: str, duration: float) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 def new_run_id() -> str:
@@ -107,7 +122,7 @@ def execute(opts: RunOptions, progress: Progress | None = None) -> RunSummary:
             raise UsageError(f"unknown task {', '.join(unknown)} (--task)",
                              hint=f"tasks in {lp.file}: {known}")
     with lp.store.lock("run", timeout=lp.settings.lock_timeout):
-        return _Run(lp, opts, progress or Progress()).go()
+        return _Run(lp, opts, progress or Silent()).go()
 
 
 class _Run:
@@ -177,7 +192,7 @@ class _Run:
         self.sched = Scheduler(deps, order, done, keep_going=opts.keep_going)
         self.progress.start(self.run_id, len(order))
         for tid in done:
-            self.progress.task_finished(tid, "completed", "earlier")
+            self.progress.task_finished(tid, "completed", 0.0)
         status = self._loop()
         return self._finish(status, changes, resumed)
 
@@ -248,14 +263,14 @@ class _Run:
                 if tid not in self.watch:
                     self.watch[tid] = inp.watch_entry(cur, last.run, last.commit)
                 sched.finish(tid, "skipped")
-                self.progress.task_finished(tid, "skipped")
+                self.progress.task_finished(tid, "skipped", 0.0)
                 continue
             gates = unmet_gates(self.plan, task, self.lp.digest, cur.digest, self.history.approvals)
             if gates:
                 self.rec.add([ev.AwaitingApproval(run=self.run_id, task=tid, gate=gates[0])])
                 self.gated[tid] = gates[0]
                 sched.finish(tid, "awaiting_approval")
-                self.progress.task_finished(tid, "awaiting_approval", gates[0])
+                self.progress.task_finished(tid, "awaiting_approval", 0.0)
                 continue
             self.rec.add([ev.TaskStarted(run=self.run_id, task=tid, inputs=cur.digest)])
             self.progress.task_started(tid)
@@ -274,8 +289,8 @@ class _Run:
             self.watch[res.task] = inp.watch_entry(self.inputs[res.task], self.run_id, self.commit or "")
         for tid in blocked:
             self.rec.add([ev.TaskBlocked(run=self.run_id, task=tid, blocked_by=[res.task])])
-            self.progress.task_finished(tid, "blocked", res.task)
-        self.progress.task_finished(res.task, state if state != "waiting" else "in_progress", res.reason)
+            self.progress.task_finished(tid, "blocked", 0.0)
+        self.progress.task_finished(res.task, state if state != "waiting" else "in_progress", res.duration)
 
     def _context(self) -> RunContext:
         from gitorch.secrets import redactor_for_plan, required_names, resolve_for_task
@@ -322,7 +337,7 @@ class _Run:
 
         res = build_task(self._context(), release)
         self.rec.add(res.events, res.files)
-        self.progress.task_finished("(build)", res.outcome, res.reason)
+        self.progress.task_finished("(build)", res.outcome, res.duration)
         return None if res.outcome == "completed" else {"task": "(build)", "reason": res.reason}
 
     def _finish(self, loop: str, changes: list[str], resumed: bool) -> RunSummary:
