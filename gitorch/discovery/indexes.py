@@ -76,7 +76,8 @@ def _hex(name: str, data: dict[str, Any]) -> tuple[str, list[Release]]:
     return latest, releases
 
 
-_READERS: dict[str, tuple[Callable[[str], str], Callable[[str, dict[str, Any]], tuple[str, list[Release]]]]] = {
+Reader = Callable[[str, dict[str, Any]], tuple[str, list[Release]]]
+_READERS: dict[str, tuple[Callable[[str], str], Reader]] = {
     "pypi": (lambda n: f"pypi/{quote(n, safe='')}/json", _pypi),
     "npm": (lambda n: quote(n, safe="@"), _npm),  # scoped names: @scope%2Fname
     "crates": (lambda n: f"api/v1/crates/{quote(n, safe='')}", _crates),

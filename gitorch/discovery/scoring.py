@@ -249,8 +249,8 @@ def score_issue(issue: Issue, ctx: Context, weights: Mapping[str, int] | None = 
     )
 
 
-def rank(issues: Iterable[Issue], ctx: Context, weights: Mapping[str, int] | None = None) -> list[Opportunity]:
+def rank(issues: Iterable[Issue], ctx: Context,
+         weights: Mapping[str, int] | None = None) -> list[Opportunity]:
     """Every issue scored, best first (ties by id, so the order is stable)."""
-    ctx.open_issues = ctx.open_issues or set()
     scored = [score_issue(i, ctx, weights) for i in issues]
     return sorted(scored, key=lambda o: (-o.score.total, o.id))

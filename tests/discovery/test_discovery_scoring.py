@@ -25,7 +25,7 @@ REPRO = "Steps to reproduce:\n1. run it\n"
 
 def issue(n: int, *labels: str, body: str = "", assignees: tuple[str, ...] = (), comments: int = 0,
           updated: str = RECENT, linked: tuple[str, ...] = (), title: str = "") -> Issue:
-    from gitorch.discovery.forge import _depends, _REPRO_RE
+    from gitorch.discovery.forge import _REPRO_RE, _depends
 
     return Issue(repo=R, number=n, title=title or f"issue {n}", labels=list(labels),
                  assignees=list(assignees), comments=comments, updated_at=updated,

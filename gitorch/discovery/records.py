@@ -1,0 +1,106 @@
+"""Where discovery keeps its records on the state branch.
+
+  discovery/intents/<id>.json           every intent (ids are time-ordered)
+  discovery/forge/<owner>/<name>.json   one repo's issues and PRs (ForgeState)
+  discovery/index/<index>/<name>.json   one package's releases (PackageState)
+  discovery/graph.json                  the opportunity graph of the last discovery
+
+Records are msgspec JSON with a schema version; readers ignore unknown fields and refuse a
+newer schema rather than misread it. Secrets never reach these files (the token is only
+ever an HTTP header).
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import msgspec
+
+from gitorch.discovery.graph import Graph
+from gitorch.discovery.intent import Intent
+from gitorch.discovery.model import DISCOVERY_SCHEMA, ForgeState, PackageState
+from gitorch.errors import StateConflict
+from gitorch.repo import Repo
+
+ROOT = "discovery"
+T = TypeVar("T")
+_enc = msgspec.json.Encoder(order="deterministic")
+
+
+def encode(obj: Any) -> bytes:
+    return _enc.encode(obj) + b"\n"
+
+
+def decode(data: bytes, kind: type[T], path: str) -> T:
+    raw = msgspec.json.decode(data)
+    version = raw.get("schema_version", 1) if isinstance(raw, dict) else 1
+    if isinstance(version, int) and version > DISCOVERY_SCHEMA:
+        raise StateConflict(f"{path} has schema version {version}; this gitorch reads up to "
+                            f"{DISCOVERY_SCHEMA}", hint="upgrade gitorch")
+    try:
+        return msgspec.convert(raw, kind)
+    except msgspec.ValidationError as exc:
+        raise StateConflict(f"{path} on the state branch is unreadable: {exc}") from None
+
+
+def forge_path(repo: str) -> str:
+    return f"{ROOT}/forge/{repo}.json"
+
+
+def index_path(index: str, name: str) -> str:
+    # npm scopes contain a slash; keep one file per package
+    return f"{ROOT}/index/{index}/{name.replace('/', '%2F')}.json"
+
+
+def intent_path(intent_id: str) -> str:
+    return f"{ROOT}/intents/{intent_id}.json"
+
+
+GRAPH_PATH = f"{ROOT}/graph.json"
+
+
+def store(repo: Repo | None) -> Any:
+    from gitorch.store.state import StateStore
+
+    return StateStore.open(repo)
+
+
+def _json_names(st: Any, path: str) -> list[str]:
+    return sorted(n for n in st.list(path) if n.endswith(".json"))
+
+
+def forge_states(st: Any) -> list[ForgeState]:
+    """Every repo discovered so far."""
+    out: list[ForgeState] = []
+    for owner in sorted(st.list(f"{ROOT}/forge")):
+        for name in _json_names(st, f"{ROOT}/forge/{owner}"):
+            path = f"{ROOT}/forge/{owner}/{name}"
+            data = st.read(path)
+            if data:
+                out.append(decode(data, ForgeState, path))
+    return out
+
+
+def package_states(st: Any) -> list[PackageState]:
+    out: list[PackageState] = []
+    for index in sorted(st.list(f"{ROOT}/index")):
+        for name in _json_names(st, f"{ROOT}/index/{index}"):
+            path = f"{ROOT}/index/{index}/{name}"
+            data = st.read(path)
+            if data:
+                out.append(decode(data, PackageState, path))
+    return out
+
+
+def latest_intent(st: Any) -> Intent | None:
+    names = _json_names(st, f"{ROOT}/intents")
+    if not names:
+        return None
+    path = f"{ROOT}/intents/{names[-1]}"
+    data = st.read(path)
+    return decode(data, Intent, path) if data else None
+
+
+def graph(st: Any) -> Graph | None:
+    data = st.read(GRAPH_PATH)
+    return decode(data, Graph, GRAPH_PATH) if data else None
