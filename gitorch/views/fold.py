@@ -34,7 +34,9 @@ TASK_STATES: tuple[str, ...] = (
 RUN_STATUSES: tuple[str, ...] = ("running", "completed", "failed", "paused", "interrupted")
 
 
-class CommandView(msgspec.Struct, kw_only=True):
+# gc=False: thousands of these per run, never part of a reference cycle, so the cycle
+# collector need not track them (a measurable share of fold time on 10,000 events).
+class CommandView(msgspec.Struct, kw_only=True, gc=False):
     """One `command_run` fact."""
 
     name: str = ""
@@ -49,7 +51,7 @@ class CommandView(msgspec.Struct, kw_only=True):
     ts: str = ""
 
 
-class CheckView(msgspec.Struct, kw_only=True):
+class CheckView(msgspec.Struct, kw_only=True, gc=False):
     """One acceptance result, with the evidence gitorch gathered."""
 
     check: str = ""
