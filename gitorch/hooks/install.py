@@ -136,7 +136,7 @@ def describe(directory: Path, hook: str) -> HookState:
     return HookState(
         hook, str(path), "installed" if version == CURRENT_VERSION else "outdated", version,
         at=str(at), legacy=str(kept) if kept else None, pre_commit=pre_commit, python=python,
-        python_found=bool(python) and os.access(python, os.X_OK),
+        python_found=python is not None and os.access(python, os.X_OK),
     )
 
 
