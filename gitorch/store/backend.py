@@ -15,6 +15,14 @@ MODE_TREE = 0o040000
 ZERO_OID = "0" * 40
 
 
+class RefLocked(Exception):
+    """`<ref>.lock` stayed in place while update_ref waited (a writer is busy or was killed)."""
+
+    def __init__(self, ref: str) -> None:
+        super().__init__(f"{ref} is locked by another writer")
+        self.ref = ref
+
+
 class TreeEntry(NamedTuple):
     """One entry of a tree: a name (no slash), a git file mode and an object id (hex)."""
 
@@ -47,7 +55,8 @@ class Backend(Protocol):
 
     def update_ref(self, ref: str, new: str, old: str | None, message: str) -> bool:
         """Set `ref` to `new` only if it still points at `old` (None: must not exist).
-        Returns False when it moved (the caller rebuilds on the new tip and retries)."""
+        Returns False when it moved (the caller rebuilds on the new tip and retries); raises
+        RefLocked when `<ref>.lock` stays held for a second."""
         ...
 
     def list_refs(self, prefix: str) -> dict[str, str]:

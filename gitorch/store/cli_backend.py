@@ -19,9 +19,9 @@ from typing import IO
 
 from gitorch.errors import GitError
 from gitorch.gitcmd import clean_env, git
-from gitorch.store.backend import MODE_TREE, ZERO_OID, CommitInfo, TreeEntry
+from gitorch.store.backend import MODE_TREE, ZERO_OID, CommitInfo, RefLocked, TreeEntry
 
-_LOCK_WAIT = 5.0
+_LOCK_WAIT = 1.0
 
 
 class _Pipe:
@@ -217,7 +217,9 @@ class CliBackend:
             if proc.returncode == 0:
                 return True
             err = proc.stderr.decode(errors="replace")
-            if "File exists" in err and time.monotonic() < deadline:
+            if "File exists" in err:
+                if time.monotonic() > deadline:
+                    raise RefLocked(ref)
                 time.sleep(0.002)  # another writer holds `<ref>.lock` for a moment
                 continue
             if self.read_ref(ref) != old:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import random
 import time
+from pathlib import Path
 
 from gitorch.errors import StateConflict, UsageError
-from gitorch.store.backend import Backend, TreeEntry
-from gitorch.store.statebranch import MAX_ATTEMPTS, put_tree
+from gitorch.store.backend import Backend, RefLocked, TreeEntry
+from gitorch.store.statebranch import MAX_ATTEMPTS, clear_stale_ref_lock, put_tree
 
 
 def merge_text(old: str | None, new: str) -> str:
@@ -55,9 +56,10 @@ def all_notes(backend: Backend, tree: str) -> dict[str, tuple[str, str]]:
 class Notes:
     """One notes ref of one repository."""
 
-    def __init__(self, backend: Backend, ref: str) -> None:
+    def __init__(self, backend: Backend, ref: str, common_dir: Path | None = None) -> None:
         self.backend = backend
         self.ref = ref
+        self.common_dir = common_dir
 
     def _tree(self, tip: str | None) -> str | None:
         return self.backend.read_commit(tip).tree if tip else None
@@ -89,7 +91,12 @@ class Notes:
             new = self.backend.write_commit(
                 new_tree, [tip] if tip else [], "Notes added by 'git orch'"
             )
-            if self.backend.update_ref(self.ref, new, tip, "git orch: note"):
-                return new
+            if self.common_dir is not None:
+                clear_stale_ref_lock(self.common_dir, self.ref)
+            try:
+                if self.backend.update_ref(self.ref, new, tip, "git orch: note"):
+                    return new
+            except RefLocked:
+                continue
             time.sleep(random.uniform(0, min(0.05, 0.001 * (attempt + 1))))
         raise StateConflict(f"could not update {self.ref}: it kept moving")

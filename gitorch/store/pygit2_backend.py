@@ -14,9 +14,9 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import pygit2
 
-from gitorch.store.backend import MODE_TREE, CommitInfo, TreeEntry
+from gitorch.store.backend import MODE_TREE, CommitInfo, RefLocked, TreeEntry
 
-_LOCK_WAIT = 5.0  # seconds to wait for a `<ref>.lock` another writer holds briefly
+_LOCK_WAIT = 1.0  # seconds to wait for a `<ref>.lock` another writer holds briefly
 
 
 def _identity(repo: pygit2.Repository) -> tuple[str, str]:
@@ -54,8 +54,10 @@ class Pygit2Backend:
                     txn.lock_ref(ref)
                 except pygit2.GitError as exc:
                     # Another writer holds `<ref>.lock` for a moment: wait, as git does.
-                    if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                    if "lock" not in str(exc).lower():
                         raise
+                    if time.monotonic() > deadline:
+                        raise RefLocked(ref) from None
                     time.sleep(0.002)
                     continue
                 if self.read_ref(ref) != old:

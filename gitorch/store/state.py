@@ -251,7 +251,7 @@ class StateStore:
         from gitorch.store.notes import Notes
 
         with self._mutex, Lock(self.repo.scratch / "locks", "notes", self.lock_timeout):
-            Notes(self.backend, self.notes_ref).add(commit, text)
+            Notes(self.backend, self.notes_ref, self.repo.common_dir).add(commit, text)
 
     def note(self, commit: str) -> str | None:
         """The note on `commit` in the notes ref, or None."""

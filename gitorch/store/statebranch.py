@@ -21,10 +21,11 @@ from gitorch import events as ev
 from gitorch.errors import StateConflict
 from gitorch.events import Event
 from gitorch.store import layout
-from gitorch.store.backend import MODE_BLOB, MODE_TREE, Backend, TreeEntry
+from gitorch.store.backend import MODE_BLOB, MODE_TREE, Backend, RefLocked, TreeEntry
 
 MAX_ATTEMPTS = 200
-STALE_REF_LOCK = 10.0  # seconds: git holds `<ref>.lock` for milliseconds, never this long
+STALE_REF_LOCK = 3.0  # seconds: git holds `<ref>.lock` for milliseconds, never this long
+LOCKED_WAIT = 30.0  # give up on a `<ref>.lock` that is neither released nor stale
 
 # A change: path -> blob oid (write) or None (delete).
 Changes = dict[str, str | None]
@@ -68,6 +69,21 @@ def lookup(backend: Backend, tree: str, path: str) -> TreeEntry | None:
         entry = found[0]
         current = entry.oid
     return entry
+
+
+def clear_stale_ref_lock(common_dir: Path, ref: str) -> None:
+    """Remove a `<ref>.lock` a killed writer left behind (the caller holds our own lock,
+    so no gitorch writer on this machine is between lock and rename)."""
+    path = common_dir / (ref + ".lock")
+    try:
+        age = time.time() - path.stat().st_mtime
+    except FileNotFoundError:
+        return
+    if age > STALE_REF_LOCK:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
 
 
 @dataclass
@@ -164,6 +180,7 @@ class StateBranch:
         """Apply the changes `build(root_tree)` returns on top of the current tip, in one
         compare-and-swap, rebuilding and retrying while other writers move the ref.
         Returns the new tip (the old one when nothing changed)."""
+        locked_since: float | None = None
         for attempt in range(MAX_ATTEMPTS):
             tip = self.backend.read_ref(self.ref)
             base_tree = self.backend.read_commit(tip).tree if tip else None
@@ -181,24 +198,25 @@ class StateBranch:
                 return tip
             commit = self.backend.write_commit(new_tree, parents, message)
             self._clear_stale_ref_lock()
-            if self.backend.update_ref(self.ref, commit, tip, message.splitlines()[0]):
-                return commit
+            try:
+                if self.backend.update_ref(self.ref, commit, tip, message.splitlines()[0]):
+                    return commit
+            except RefLocked:
+                # Held for a second already: a busy foreign git, or a writer killed while
+                # holding it (cleared once it is STALE_REF_LOCK old).
+                locked_since = locked_since or time.monotonic()
+                if time.monotonic() - locked_since > LOCKED_WAIT:
+                    raise StateConflict(
+                        f"{self.ref} stays locked by another writer",
+                        hint=f"if no git process runs, remove {self.common_dir / (self.ref + '.lock')}",
+                    ) from None
+                continue
             # Someone else moved the ref: rebuild on the new tip (jitter avoids lockstep).
             time.sleep(random.uniform(0, min(0.05, 0.001 * (attempt + 1))))
         raise StateConflict(f"could not update {self.ref}: it kept moving ({MAX_ATTEMPTS} attempts)")
 
     def _clear_stale_ref_lock(self) -> None:
-        """Remove a `<ref>.lock` a killed writer left behind long ago (caller holds our lock)."""
-        path = self.common_dir / (self.ref + ".lock")
-        try:
-            age = time.time() - path.stat().st_mtime
-        except FileNotFoundError:
-            return
-        if age > STALE_REF_LOCK:
-            try:
-                path.unlink()
-            except FileNotFoundError:
-                pass
+        clear_stale_ref_lock(self.common_dir, self.ref)
 
     # --- reading ---------------------------------------------------------------------
     def tip(self) -> str | None:
