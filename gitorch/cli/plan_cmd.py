@@ -1,9 +1,152 @@
-"""Commands of this group (filled in by its issue)."""
+"""`git orch plan …`: validate a plan, draw its DAG, print its JSON Schema or its normalized form."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import typer
+
+if TYPE_CHECKING:
+    from gitorch.errors import PlanError
+    from gitorch.plan.load import LoadedPlan
+
+plan_app = typer.Typer(
+    name="plan", help="Validate a plan, draw its DAG, print its schema.", no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+FILE_OPT = typer.Option(None, "--file", "-f", help="Plan file (default: orchestrator.yml at the repo root).")
+JSON_OPT = typer.Option(False, "--json", help="Machine-readable output.")
+
+
+def _load(file: Path | None, as_json: bool) -> LoadedPlan:
+    """Load the plan; on a bad plan print every problem and exit 2."""
+    from gitorch.errors import PlanError
+    from gitorch.plan.load import load_plan
+
+    try:
+        return load_plan(file)
+    except PlanError as exc:
+        _report(exc, as_json)
+        raise typer.Exit(exc.exit_code) from None
+
+
+def _report(exc: PlanError, as_json: bool) -> None:
+    from gitorch.cli.output import emit_json, warn
+
+    if as_json:
+        emit_json({"valid": False, **exc.to_json()})
+        return
+    problems = exc.problems or [exc]
+    for problem in problems:
+        warn(str(problem))
+    count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
+    where = exc.where.file if exc.where and exc.where.file else "plan"
+    warn(f"git orch: plan invalid: {count} in {where}")
+
+
+def _chain_text(chain: list[str], limit: int = 8) -> str:
+    if len(chain) > limit:
+        chain = [*chain[:3], "…", *chain[-3:]]
+    return " -> ".join(chain)
+
+
+@plan_app.command("validate")
+def validate_cmd(file: Path | None = FILE_OPT, as_json: bool = JSON_OPT) -> None:
+    """Check the plan and report every problem at once (exit 0 valid, 2 invalid)."""
+    from gitorch.cli.output import emit_json, say
+    from gitorch.plan import graph
+
+    loaded = _load(file, as_json)
+    plan = loaded.plan
+    shards = sum(len(t.shards) for t in plan.tasks)
+    edges = graph.edge_count(plan)
+    chain = graph.longest_chain(plan)
+    display = _display(loaded)
+    if as_json:
+        emit_json({
+            "valid": True, "file": display, "files": [str(f) for f in loaded.files], "root": str(loaded.root),
+            "digest": loaded.digest, "tasks": len(plan.tasks), "shards": shards, "edges": edges,
+            "longest_chain": chain,
+        })
+        return
+    say(f"{display}: valid: {len(plan.tasks)} tasks, {shards} shards, {edges} edges, "
+        f"longest chain {len(chain)}" + (f" ({_chain_text(chain)})" if chain else ""))
+
+
+@plan_app.command("graph")
+def graph_cmd(
+    file: Path | None = FILE_OPT,
+    fmt: str = typer.Option("mermaid", "--format", help="mermaid or dot."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Print the task DAG (shards included) as a Mermaid flowchart or Graphviz DOT."""
+    from gitorch.cli.output import emit_json
+    from gitorch.errors import UsageError
+    from gitorch.plan import graph
+
+    if fmt not in ("mermaid", "dot"):
+        raise UsageError(f"unknown graph format {fmt!r}", hint="use --format mermaid or --format dot")
+    loaded = _load(file, as_json)
+    plan = loaded.plan
+    text = graph.to_mermaid(plan) if fmt == "mermaid" else graph.to_dot(plan)
+    if as_json:
+        emit_json({
+            "format": fmt, "text": text, "order": graph.order(plan),
+            "nodes": [{"id": t.id, "title": t.title, "kind": "task"} for t in plan.tasks]
+            + [{"id": s.id, "title": s.title, "kind": "shard", "task": t.id} for t in plan.tasks for s in t.shards],
+            "edges": [[d, t.id] for t in plan.tasks for d in t.dependencies],
+        })
+        return
+    typer.echo(text, nl=False)
+
+
+@plan_app.command("schema")
+def schema_cmd(as_json: bool = JSON_OPT) -> None:
+    """Print the JSON Schema of the plan format (for editors: completion and checking)."""
+    import json
+
+    from gitorch.plan.schema import plan_schema
+
+    typer.echo(json.dumps(plan_schema(), indent=None if as_json else 2))
+
+
+@plan_app.command("show")
+def show_cmd(file: Path | None = FILE_OPT, as_json: bool = JSON_OPT) -> None:
+    """Print the normalized plan (acceptance parsed, shorthands expanded) and its digest."""
+    from gitorch.cli.output import emit_json, say
+    from gitorch.plan import graph
+
+    loaded = _load(file, as_json)
+    plan = loaded.plan
+    if as_json:
+        emit_json({"file": _display(loaded), "digest": loaded.digest, "plan": plan})
+        return
+    say(f"{_display(loaded)}  digest {loaded.digest[:12]}  root {loaded.root}")
+    for n, generation in enumerate(graph.order(plan), 1):
+        for tid in generation:
+            task = plan.task(tid)
+            deps = f"  after {', '.join(task.dependencies)}" if task.dependencies else ""
+            gates = plan.gates_for(task)
+            gate = f"  gates {', '.join(gates)}" if gates else ""
+            say(f"{n:>3}  {tid}  [{task.type}] {task.title}{deps}{gate}")
+            for check in task.acceptance:
+                say(f"       ✓ {check.label}")
+            for shard in task.shards:
+                say(f"       · {shard.id} {shard.title}")
+
+
+def _display(loaded: LoadedPlan) -> str:
+    try:
+        return loaded.file.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(loaded.file)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this group's commands to the root app."""
+    """Add the `plan` group to the root app."""
+    app.add_typer(plan_app, name="plan")
+
+
+__all__: list[Any] = ["register"]

@@ -1,0 +1,282 @@
+"""Loading a plan: find it, read it and its includes, validate everything, normalize, digest.
+
+`load_plan()` either returns a `LoadedPlan` whose plan is valid, or raises `PlanError`
+carrying every problem found, each located (file, line and column where the format gives
+them, and the plan path such as `tasks[3].dependencies[0]`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from gitorch.errors import Location, NotARepoError, OrchError, PlanError
+from gitorch.plan import normalize
+from gitorch.plan.model import Orchestrator, Plan, Project, Task
+from gitorch.plan.source import Document, PathT, read_document
+from gitorch.plan.spec import IncludedSpec, PlanSpec, TaskSpec
+from gitorch.plan.validate import Issue, meaning, structure, task_placeholder
+from gitorch.repo import Repo, find_repo
+
+PLAN_NAMES = ("orchestrator.yml", "orchestrator.yaml", "orchestrator.json", "orchestrator.toml")
+_GLOB = set("*?[")
+
+
+@dataclass(frozen=True)
+class LoadedPlan:
+    """A valid plan and where it came from."""
+
+    plan: Plan
+    digest: str  # sha256 of the normalized plan's canonical JSON: same plan, same digest
+    file: Path  # the main plan file
+    files: list[Path]  # the main file, then every included file, in load order
+    root: Path  # the project root: the repository root, or project.root under it
+
+
+def plan_digest(plan: Plan) -> str:
+    """sha256 hex of the plan's canonical JSON (Struct fields in declaration order, so the
+    file format and the order of keys in it do not matter; the order of commands does)."""
+    return hashlib.sha256(msgspec.json.encode(plan)).hexdigest()
+
+
+def find_plan_file(root: Path) -> Path | None:
+    """The plan at `root`: orchestrator.yml, .yaml, .json or .toml, in that order of preference."""
+    for name in PLAN_NAMES:
+        candidate = root / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_plan(file: str | os.PathLike[str] | None = None, repo: Repo | None = None) -> LoadedPlan:
+    """Load, validate and normalize a plan; PlanError listing every located problem otherwise."""
+    main = Path(file).absolute() if file is not None else None
+    base = _base(main, repo)
+    if main is None:
+        found = find_plan_file(base)
+        if found is None:
+            where = Location(file=str(base / PLAN_NAMES[0]))
+            problem = OrchError(f"no plan found at {base} (looked for {', '.join(PLAN_NAMES)})", where,
+                                hint="create orchestrator.yml (see docs/plan.md) or pass --file")
+            raise PlanError(problem.message, where, hint=problem.hint, problems=[problem])
+        main = found
+    return _Loader(base).run(main)
+
+
+def _base(main: Path | None, repo: Repo | None) -> Path:
+    if repo is not None and repo.root is not None:
+        return repo.root
+    start = main.parent if main is not None else Path.cwd()
+    if not start.is_dir():
+        return Path.cwd()
+    try:
+        found = find_repo(start)
+    except NotARepoError:
+        return start  # not in a repository: the plan's own directory stands in for it
+    return found.root if found.root is not None else start
+
+
+@dataclass
+class _TaskEntry:
+    spec: TaskSpec | None
+    raw: Any
+    doc: Document
+    local: PathT  # where the task sits in its own file
+
+
+@dataclass
+class _Loader:
+    base: Path
+    docs: list[Document] = field(default_factory=list)
+    entries: list[_TaskEntry] = field(default_factory=list)
+    issues: list[tuple[Document, Issue]] = field(default_factory=list)
+    errors: list[OrchError] = field(default_factory=list)  # already located (unreadable includes)
+    seen: set[Path] = field(default_factory=set)
+    head: PlanSpec | None = None
+
+    def display(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.base).as_posix()
+        except ValueError:
+            return str(path)
+
+    def run(self, main: Path) -> LoadedPlan:
+        doc = read_document(main, self.display(main))
+        if doc.data is None:
+            raise _single(doc, (), "the plan file is empty (only comments)",
+                          "start with `version: 1` and a `tasks:` list (see docs/plan.md)")
+        if not isinstance(doc.data, dict):
+            raise _single(doc, (), f"the plan must be a mapping (version, project, orchestrator, tasks), "
+                          f"not {_kind(doc.data)}")
+        self._visit(doc, [main.resolve()])
+        plan = self._assemble()
+        problems = self._located()
+        if problems:
+            count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
+            raise PlanError(f"{doc.display}: {count}", Location(file=doc.display), problems=problems)
+        root = (self.base / plan.project.root).resolve() if plan.project.root != "." else self.base
+        return LoadedPlan(plan=plan, digest=plan_digest(plan), file=main,
+                          files=[d.file for d in self.docs], root=root)
+
+    # --- reading ----------------------------------------------------------------------
+
+    def _visit(self, doc: Document, stack: list[Path]) -> None:
+        self.docs.append(doc)
+        self.seen.add(doc.file.resolve())
+        is_main = len(self.docs) == 1
+        data = doc.data
+        tasks: Any = []
+        prefix: PathT = ("tasks",)
+        includes: list[tuple[str, PathT]] = []
+        if isinstance(data, list) and not is_main:
+            tasks, prefix = data, ()
+        elif isinstance(data, dict):
+            head = {k: v for k, v in data.items() if k != "tasks"}
+            kind: type[msgspec.Struct] = PlanSpec if is_main else IncludedSpec
+            problems = structure(head, kind)
+            self.issues += [(doc, i) for i in problems]
+            if not problems:
+                spec = msgspec.convert(head, kind)
+                if isinstance(spec, PlanSpec):
+                    self.head = spec
+                    self.issues += [(doc, i) for i in normalize.head_issues(spec)]
+                elif isinstance(spec, IncludedSpec) and spec.version != 1:
+                    self.issues.append((doc, Issue(("version",), f"unsupported plan version {spec.version}")))
+                inc = spec.include  # type: ignore[attr-defined]
+                includes = [(inc, ("include",))] if isinstance(inc, str) else [
+                    (p, ("include", j)) for j, p in enumerate(inc)]
+            tasks = data.get("tasks", [])
+        else:
+            what = "empty" if data is None else (
+                f"{_kind(data)}, not a list of tasks or a mapping with `tasks`")
+            self.issues.append((doc, Issue((), f"the included file is {what}")))
+            return
+        if not isinstance(tasks, list):
+            self.issues.append((doc, Issue(prefix, f"`tasks` must be a list, not {_kind(tasks)}")))
+            tasks = []
+        for k, raw in enumerate(tasks):
+            local = (*prefix, k)
+            try:
+                spec_t: TaskSpec | None = msgspec.convert(raw, TaskSpec)
+            except msgspec.ValidationError:
+                found = structure(raw, TaskSpec, local)
+                self.issues += [(doc, i) for i in found]
+                spec_t = _salvage(raw, found, len(local))
+            self.entries.append(_TaskEntry(spec_t, raw, doc, local))
+        for pattern, site in includes:
+            self._include(doc, pattern, site, stack)
+
+    def _include(self, doc: Document, pattern: str, site: PathT, stack: list[Path]) -> None:
+        if not pattern or Path(pattern).is_absolute():
+            message = f"include {pattern!r} must be a path relative to this file"
+            self.issues.append((doc, Issue(site, message)))
+            return
+        here = doc.file.parent
+        if _GLOB & set(pattern):
+            targets = sorted(p for p in here.glob(pattern) if p.is_file())
+            if not targets:
+                self.issues.append((doc, Issue(site, f"include {pattern!r} matches no files")))
+        else:
+            targets = [here / pattern]
+        for target in targets:
+            real = target.resolve()
+            try:
+                real.relative_to(self.base.resolve())
+            except ValueError:
+                self.issues.append((doc, Issue(site, f"include {pattern!r} is outside the repository")))
+                continue
+            if real in stack:
+                chain = [self.display(p) for p in stack[stack.index(real):]] + [self.display(real)]
+                self.issues.append((doc, Issue(site, "include cycle: " + " -> ".join(chain))))
+                continue
+            if real in self.seen:
+                continue  # included twice along different paths: its tasks count once
+            if not target.is_file():
+                self.issues.append((doc, Issue(site, f"included file {pattern!r} not found")))
+                continue
+            try:
+                sub = read_document(target, self.display(target))
+            except PlanError as exc:
+                self.errors += exc.problems
+                continue
+            self._visit(sub, [*stack, real])
+
+    # --- building and checking ----------------------------------------------------------
+
+    def _assemble(self) -> Plan:
+        tasks: list[Task] = []
+        broken: list[int] = []
+        for i, entry in enumerate(self.entries):
+            if entry.spec is None:
+                broken.append(i)
+                tasks.append(task_placeholder(entry.raw))
+                continue
+            found: list[Issue] = []
+            tasks.append(normalize.task(entry.spec, entry.local, found))
+            self.issues += [(entry.doc, issue) for issue in found]
+        head = self.head
+        plan = Plan(
+            version=1,
+            project=normalize.project(head.project) if head else Project(),
+            orchestrator=normalize.orchestrator(head.orchestrator) if head else Orchestrator(),
+            tasks=tasks,
+            secrets=list(head.secrets) if head else [],
+        )
+        for issue in meaning(plan, skip=broken, task_paths=False):
+            self.issues.append(self._to_local(issue))
+        if head and not self.issues and plan.project.root != ".":
+            root = self.base / plan.project.root
+            if not root.is_dir():
+                message = f"project root {plan.project.root!r} is not a directory"
+                self.issues.append((self.docs[0], Issue(("project", "root"), message)))
+        return plan
+
+    def _to_local(self, issue: Issue) -> tuple[Document, Issue]:
+        """Map a path in the merged plan back to the file and path where the user wrote it."""
+        path = issue.path
+        if len(path) >= 2 and path[0] == "tasks" and isinstance(path[1], int):
+            entry = self.entries[path[1]]
+            return entry.doc, Issue((*entry.local, *path[2:]), issue.message, issue.hint)
+        return self.docs[0], issue
+
+    def _located(self) -> list[OrchError]:
+        order = {id(d): n for n, d in enumerate(self.docs)}
+        located = [(order[id(doc)], doc.locate(issue.path), issue) for doc, issue in self.issues]
+        located.sort(key=lambda x: (x[0], x[1].line or 0, x[1].column or 0))
+        return self.errors + [OrchError(issue.message, where, hint=issue.hint) for _, where, issue in located]
+
+
+def _salvage(raw: Any, found: list[Issue], depth: int) -> TaskSpec | None:
+    """The task without its offending keys, so its other problems (dependencies, gates, paths)
+    are still reported; None when even that is unreadable (e.g. no id)."""
+    if not isinstance(raw, dict):
+        return None
+    bad = {i.path[depth] for i in found if len(i.path) > depth}
+    try:
+        return msgspec.convert({k: v for k, v in raw.items() if k not in bad}, TaskSpec)
+    except msgspec.ValidationError:
+        return None
+
+
+def _single(doc: Document, path: PathT, message: str, hint: str | None = None) -> PlanError:
+    problem = OrchError(message, doc.locate(path), hint=hint)
+    return PlanError(message, problem.where, hint=hint, problems=[problem])
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if value is None:
+        return "empty"
+    return f"a {type(value).__name__}"

@@ -1,0 +1,159 @@
+"""Input types (plan/spec.py) -> the stored model (plan/model.py): shorthands expanded,
+durations in seconds, acceptance parsed into `Check`s once."""
+
+from __future__ import annotations
+
+from gitorch.plan import acceptance
+from gitorch.plan.acceptance import SpecProblem, parse_duration
+from gitorch.plan.model import (
+    Approvals,
+    Build,
+    Check,
+    Constraints,
+    Orchestrator,
+    Paths,
+    Project,
+    Retry,
+    Shard,
+    Task,
+)
+from gitorch.plan.source import PathT
+from gitorch.plan.spec import (
+    AcceptanceItem,
+    ApprovalsSpec,
+    ConstraintsSpec,
+    OrchestratorSpec,
+    PathsSpec,
+    PlanSpec,
+    ProjectSpec,
+    RetrySpec,
+    ShardSpec,
+    TaskSpec,
+)
+from gitorch.plan.validate import Issue, escapes
+
+_NO_PATHS = Paths()
+_NO_CONSTRAINTS = Constraints()
+_NO_RETRY = Retry()
+_DEFAULT_RETRY = RetrySpec()
+_DEFAULT_CONSTRAINTS = ConstraintsSpec()
+
+
+def project(spec: ProjectSpec) -> Project:
+    b = spec.build
+    return Project(name=spec.name, root=spec.root, language=spec.language,
+                   build=Build(lint=b.lint, test=b.test, release=b.release))
+
+
+def orchestrator(spec: OrchestratorSpec) -> Orchestrator:
+    return Orchestrator(strategy=spec.strategy, approvals=Approvals(required=list(spec.approvals.required)))
+
+
+def head_issues(spec: PlanSpec) -> list[Issue]:
+    """Problems of the plan's top-level keys that the types alone do not catch."""
+    if spec.version != 1:
+        return [Issue(("version",), f"unsupported plan version {spec.version}",
+                      "this gitorch reads plan version 1")]
+    return []
+
+
+def task(spec: TaskSpec, path: PathT, issues: list[Issue]) -> Task:
+    """The model Task for `spec`; problems are appended to `issues` (located under `path`)."""
+    return Task(
+        id=spec.id,
+        title=spec.title,
+        type=spec.type,
+        description=spec.description,
+        paths=_paths(spec.paths, (*path, "paths"), issues),
+        commands=spec.commands,
+        acceptance=_checks(spec.acceptance, (*path, "acceptance"), issues),
+        dependencies=spec.dependencies,
+        shards=[_shard(s, (*path, "shards", k), issues) for k, s in enumerate(spec.shards)],
+        constraints=_constraints(spec.constraints, (*path, "constraints"), issues),
+        approvals=_approvals(spec.approvals),
+        retry=_retry(spec.retry, (*path, "retry"), issues),
+        secrets=spec.secrets,
+        repo=spec.repo,
+    )
+
+
+def _inside(paths: list[str], path: PathT, issues: list[Issue], indexed: bool = True) -> None:
+    """Report each of `paths` that leaves the repository (located at path[j], or at path)."""
+    for j, p in enumerate(paths):
+        why = escapes(p)
+        if why:
+            where = (*path, j) if indexed else path
+            issues.append(Issue(where, f"path {p!r} {why}", "paths are relative to the project root"))
+
+
+def _paths(spec: PathsSpec | list[str] | str, path: PathT, issues: list[Issue]) -> Paths:
+    if isinstance(spec, str):
+        _inside([spec], path, issues, indexed=False)
+        return Paths(preferred=[spec])
+    if isinstance(spec, list):
+        _inside(spec, path, issues)
+        return Paths(preferred=spec) if spec else _NO_PATHS
+    if not spec.preferred and not spec.forbidden:
+        return _NO_PATHS
+    _inside(spec.preferred, (*path, "preferred"), issues)
+    _inside(spec.forbidden, (*path, "forbidden"), issues)
+    return Paths(preferred=spec.preferred, forbidden=spec.forbidden)
+
+
+def _approvals(spec: list[str] | ApprovalsSpec) -> list[str]:
+    return list(spec.required) if isinstance(spec, ApprovalsSpec) else spec
+
+
+def _checks(items: list[AcceptanceItem], path: PathT, issues: list[Issue]) -> list[Check]:
+    out: list[Check] = []
+    for j, item in enumerate(items):
+        try:
+            check = acceptance.parse(item)
+        except SpecProblem as exc:
+            where: PathT = (*path, j, exc.key) if exc.key else (*path, j)
+            issues.append(Issue(where, exc.message, exc.hint))
+            continue
+        _inside(acceptance.check_paths(check), (*path, j), issues, indexed=False)
+        out.append(check)
+    return out
+
+
+def _shard(spec: ShardSpec, path: PathT, issues: list[Issue]) -> Shard:
+    return Shard(id=spec.id, title=spec.title, description=spec.description, commands=spec.commands,
+                 acceptance=_checks(spec.acceptance, (*path, "acceptance"), issues))
+
+
+def _duration(value: float | str, path: PathT, issues: list[Issue], positive: bool) -> float | None:
+    try:
+        seconds = parse_duration(value, path[-1] if isinstance(path[-1], str) else "duration")
+    except SpecProblem as exc:
+        issues.append(Issue(path, exc.message, exc.hint))
+        return None
+    if positive and seconds <= 0:
+        issues.append(Issue(path, f"{path[-1]} must be more than 0 seconds"))
+        return None
+    return seconds
+
+
+def _constraints(spec: ConstraintsSpec | list[str] | str, path: PathT, issues: list[Issue]) -> Constraints:
+    if isinstance(spec, str):
+        return Constraints(notes=[spec])
+    if isinstance(spec, list):
+        return Constraints(notes=spec) if spec else _NO_CONSTRAINTS
+    if spec == _DEFAULT_CONSTRAINTS:
+        return _NO_CONSTRAINTS
+    _inside(spec.forbidden, (*path, "forbidden"), issues)
+    timeout = None if spec.timeout is None else _duration(spec.timeout, (*path, "timeout"), issues, True)
+    return Constraints(
+        timeout=timeout, timebox=spec.timebox, forbidden=spec.forbidden, style=spec.style,
+        language=spec.language, notes=[spec.notes] if isinstance(spec.notes, str) else spec.notes,
+    )
+
+
+def _retry(spec: RetrySpec, path: PathT, issues: list[Issue]) -> Retry:
+    if spec == _DEFAULT_RETRY:
+        return _NO_RETRY
+    backoff = _duration(spec.backoff, (*path, "backoff"), issues, False)
+    most = _duration(spec.max_backoff, (*path, "max_backoff"), issues, False)
+    return Retry(attempts=spec.attempts, backoff=1.0 if backoff is None else backoff,
+                 max_backoff=60.0 if most is None else most)

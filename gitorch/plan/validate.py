@@ -1,0 +1,275 @@
+"""Every problem of a plan at once: structure (keys, types) and meaning (ids, DAG, paths, gates).
+
+Structure is checked against the input types in `plan/spec.py`: msgspec converts a valid
+value in one C call; only when that fails do we walk the value to name *every* offending
+key instead of the first. Meaning is checked on the normalized `Plan`.
+Problems are `Issue`s (a plan path, a message, a hint); the loader turns them into located
+`OrchError`s, because only it knows which file and line a path came from.
+"""
+
+from __future__ import annotations
+
+import difflib
+import posixpath
+import re
+import types
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Annotated, Any, Union, get_args, get_origin
+
+import msgspec
+
+from gitorch.errors import Location, OrchError
+from gitorch.plan import graph
+from gitorch.plan.acceptance import check_paths
+from gitorch.plan.model import TASK_TYPES, Plan, Task
+from gitorch.plan.source import PathT, format_path
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+_ID = re.compile(ID_PATTERN)
+_SECRET = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_WORDS = {"str": "a string", "int": "an integer", "float": "a number", "bool": "true or false",
+          "object": "a mapping", "array": "a list", "null": "null"}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem: where in the plan (a path such as ("tasks", 3, "dependencies", 0)) and what."""
+
+    path: PathT
+    message: str
+    hint: str | None = None
+
+
+# --- structure ------------------------------------------------------------------------
+
+def structure(value: Any, tp: Any, path: PathT = ()) -> list[Issue]:
+    """Every place where `value` does not fit the input type `tp` (empty when it fits)."""
+    out: list[Issue] = []
+    _walk(value, tp, path, out)
+    return out
+
+
+def _walk(value: Any, tp: Any, path: PathT, out: list[Issue]) -> None:
+    try:
+        msgspec.convert(value, tp)
+        return
+    except msgspec.ValidationError as exc:
+        error = exc
+    members = _members(tp)
+    if isinstance(value, dict):
+        struct = next((m for m in members if isinstance(m, type) and issubclass(m, msgspec.Struct)), None)
+        if struct is not None:
+            _walk_struct(value, struct, path, out)
+            return
+        mapping = next((m for m in members if get_origin(m) is dict), None)
+        if mapping is not None:
+            value_type = get_args(mapping)[1]
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    out.append(Issue(path, f"key {key!r} must be a string"))
+                else:
+                    _walk(item, value_type, (*path, key), out)
+            return
+    if isinstance(value, list):
+        seq = next((m for m in members if get_origin(m) is list), None)
+        if seq is not None:
+            item_type = get_args(seq)[0]
+            for i, item in enumerate(value):
+                _walk(item, item_type, (*path, i), out)
+            return
+    out.append(Issue(path, _leaf_message(error, value), _leaf_hint(path, value)))
+
+
+def _walk_struct(value: dict[Any, Any], struct: type[msgspec.Struct], path: PathT, out: list[Issue]) -> None:
+    fields = {f.encode_name: f for f in msgspec.structs.fields(struct)}
+    for key, item in value.items():
+        if not isinstance(key, str):
+            out.append(Issue(path, f"key {key!r} must be a string"))
+            continue
+        info = fields.get(key)
+        if info is None:
+            close = difflib.get_close_matches(key, list(fields), n=1)
+            hint = f"did you mean `{close[0]}`?" if close else "known keys: " + ", ".join(fields)
+            out.append(Issue((*path, key), f"unknown key `{key}`", hint))
+            continue
+        _walk(item, info.type, (*path, key), out)
+    for name, info in fields.items():
+        if info.required and name not in value:
+            out.append(Issue(path, f"missing required key `{name}`"))
+
+
+def _members(tp: Any) -> list[Any]:
+    """The alternatives of a (possibly Annotated, possibly Optional) type."""
+    while get_origin(tp) is Annotated:
+        tp = get_args(tp)[0]
+    if get_origin(tp) in (Union, types.UnionType):
+        out: list[Any] = []
+        for arg in get_args(tp):
+            out.extend(_members(arg))
+        return out
+    return [tp]
+
+
+def _leaf_message(error: msgspec.ValidationError, value: Any) -> str:
+    text = re.sub(r" - at `\$[^`]*`$", "", str(error))
+    text = re.sub(r"`([a-z |]+)`", lambda m: " or ".join(_WORDS.get(w.strip(), w.strip())
+                                                       for w in m.group(1).split("|")), text)
+    if text.startswith("Invalid enum value"):
+        return f"invalid value {value!r}"
+    return text[:1].lower() + text[1:]
+
+
+def _leaf_hint(path: PathT, value: Any) -> str | None:
+    if path and path[-1] == "type":
+        return "one of " + ", ".join(TASK_TYPES)
+    if path and path[-1] == "version":
+        return "this gitorch reads plan version 1"
+    return None
+
+
+# --- meaning --------------------------------------------------------------------------
+
+def meaning(plan: Plan, skip: Iterable[int] = (), task_paths: bool = True) -> list[Issue]:
+    """Problems a well-typed plan can still have; tasks at indexes in `skip` were unreadable
+    (their structure problems are reported already) and are only known by id.
+    The loader checks task paths as it normalizes them (it knows how each was written:
+    `paths:` as a list, acceptance strings that did not parse) and passes `task_paths=False`."""
+    broken = set(skip)
+    issues: list[Issue] = []
+    issues += _ids(plan, broken)
+    issues += _dependencies(plan, broken)
+    issues += _escapes(plan, task_paths)
+    issues += _gates_and_secrets(plan, broken)
+    return issues
+
+
+def _ids(plan: Plan, broken: set[int]) -> list[Issue]:
+    issues: list[Issue] = []
+    seen: dict[str, PathT] = {}
+    for i, task in enumerate(plan.tasks):
+        entries: list[tuple[str, PathT, str]] = []
+        if task.id or i not in broken:
+            entries.append((task.id, ("tasks", i, "id"), "task"))
+        entries += [(s.id, ("tasks", i, "shards", j, "id"), "shard") for j, s in enumerate(task.shards)]
+        for ident, where, what in entries:
+            bad = _bad_id(ident)
+            if bad:
+                issues.append(Issue(where, f"{what} id {ident!r} {bad}",
+                                    "use letters, digits, '.', '_' and '-', starting with a letter or digit"))
+            if ident in seen:
+                first = format_path(seen[ident])
+                issues.append(Issue(where, f"duplicate {what} id {ident!r} (also at {first})",
+                                    "task and shard ids must be unique across the plan"))
+            else:
+                seen[ident] = where
+    return issues
+
+
+def _bad_id(ident: str) -> str | None:
+    if _ID.match(ident):
+        return None
+    if not ident:
+        return "is empty"
+    if any(c.isspace() for c in ident):
+        return "contains whitespace"
+    return "contains characters other than letters, digits, '.', '_' and '-'"
+
+
+def _dependencies(plan: Plan, broken: set[int]) -> list[Issue]:
+    issues: list[Issue] = []
+    ids = {t.id: i for i, t in enumerate(plan.tasks)}
+    shard_of = {s.id: t.id for t in plan.tasks for s in t.shards}
+    for i, task in enumerate(plan.tasks):
+        for j, dep in enumerate(task.dependencies):
+            if dep in ids:
+                continue
+            hint: str | None
+            if dep in shard_of:
+                hint = f"{dep!r} is a shard of task {shard_of[dep]!r}: depend on the task"
+            else:
+                close = difflib.get_close_matches(dep, list(ids), n=1)
+                hint = f"did you mean {close[0]!r}?" if close else None
+            issues.append(Issue(("tasks", i, "dependencies", j), f"unknown dependency {dep!r}", hint))
+    for cycle in graph.cycles(plan):
+        first, second = cycle[0], cycle[1]
+        i = next(k for k, t in enumerate(plan.tasks) if t.id == first and second in t.dependencies)
+        j = plan.tasks[i].dependencies.index(second)
+        issues.append(Issue(("tasks", i, "dependencies", j), "dependency cycle: " + " -> ".join(cycle),
+                            "a task cannot depend, directly or through others, on itself"))
+    return issues
+
+
+def escapes(path: str) -> str | None:
+    """Why `path` (relative to the project root) leaves the repository, or None when it stays in."""
+    if path and ".." not in path and path[0] not in "/\\~" and ":" not in path:
+        return None  # the common case, decided without normalizing
+    if not path:
+        return "is empty"
+    if path.startswith(("/", "\\", "~")) or re.match(r"^[A-Za-z]:[\\/]", path):
+        return "is absolute"
+    norm = posixpath.normpath(path.replace("\\", "/"))
+    if norm == ".." or norm.startswith("../"):
+        return "leaves the repository"
+    return None
+
+
+def _escapes(plan: Plan, task_paths: bool) -> list[Issue]:
+    issues: list[Issue] = []
+
+    def check(path: str, where: PathT) -> None:
+        why = escapes(path)
+        if why:
+            issues.append(Issue(where, f"path {path!r} {why}", "paths are relative to the project root"))
+
+    why = escapes(plan.project.root) if plan.project.root != "." else None
+    if why:
+        issues.append(Issue(("project", "root"), f"project root {plan.project.root!r} {why}"))
+    for i, task in enumerate(plan.tasks):
+        if not task_paths:
+            break
+        base: PathT = ("tasks", i)
+        for key in ("preferred", "forbidden"):
+            for j, p in enumerate(getattr(task.paths, key)):
+                check(p, (*base, "paths", key, j))
+        for j, p in enumerate(task.constraints.forbidden):
+            check(p, (*base, "constraints", "forbidden", j))
+        for j, chk in enumerate(task.acceptance):
+            for p in check_paths(chk):
+                check(p, (*base, "acceptance", j))
+        for k, shard in enumerate(task.shards):
+            for j, chk in enumerate(shard.acceptance):
+                for p in check_paths(chk):
+                    check(p, (*base, "shards", k, "acceptance", j))
+    return issues
+
+
+def _gates_and_secrets(plan: Plan, broken: set[int]) -> list[Issue]:
+    issues: list[Issue] = []
+    declared = plan.orchestrator.approvals.required
+    for i, task in enumerate(plan.tasks):
+        for j, gate in enumerate(task.approvals):
+            if gate not in declared:
+                hint = ("declared gates: " + ", ".join(declared)) if declared else "no gates are declared"
+                issues.append(Issue(("tasks", i, "approvals", j), f"unknown approval gate {gate!r}",
+                                    hint + "; add it to orchestrator.approvals.required"))
+        for j, name in enumerate(task.secrets):
+            if not _SECRET.match(name):
+                issues.append(Issue(("tasks", i, "secrets", j), f"secret name {name!r} is not an environment "
+                                    "variable name"))
+    for j, name in enumerate(plan.secrets):
+        if not _SECRET.match(name):
+            issues.append(Issue(("secrets", j), f"secret name {name!r} is not an environment variable name"))
+    return issues
+
+
+def validate(plan: Plan, locate: Callable[[PathT], Location] | None = None) -> list[OrchError]:
+    """Every meaning problem of `plan` as located errors (structure is checked while loading)."""
+    where = locate or (lambda path: Location(path=format_path(path) or None))
+    return [OrchError(i.message, where(i.path), hint=i.hint) for i in meaning(plan)]
+
+
+def task_placeholder(raw: Any) -> Task:
+    """A stand-in for an unreadable task, so others can still refer to its id."""
+    ident = raw.get("id") if isinstance(raw, dict) else None
+    return Task(id=ident if isinstance(ident, str) else "")
