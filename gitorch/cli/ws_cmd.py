@@ -1,9 +1,288 @@
-"""Commands of this group (filled in by its issue)."""
+"""`git orch ws …`: multi-repo workspaces (snapshot, diff, plan, verify, apply, observe,
+repair, teardown, and ephemeral workspaces: new, list, gc). Thin: parse, call, render."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import typer
+
+ws_app = typer.Typer(
+    name="ws", help="Multi-repo workspaces: link a library into its consumers and undo it exactly.",
+    no_args_is_help=True, add_completion=False, rich_markup_mode=None,
+)
+
+JSON = typer.Option(False, "--json", help="Machine-readable output.")
+
+
+def _emit(as_json: bool, obj: Any, lines: list[str]) -> None:
+    from gitorch.cli.output import emit_json, say
+
+    if as_json:
+        emit_json(obj)
+    else:
+        for line in lines:
+            say(line)
+
+
+def _workspace() -> Any:
+    from gitorch.workspace.materialize import Workspace
+
+    return Workspace.here()
+
+
+def _plan_lines(plan: Any) -> list[str]:
+    lines = [f"plan {plan.id} ({plan.action}): {len(plan.operations)} operation(s), "
+             f"{len(plan.preconditions)} precondition(s)"]
+    for op in plan.operations:
+        after = f" (after {', '.join(map(str, op.depends_on))})" if op.depends_on else ""
+        lines.append(f"  {op.index}. {op.type} {op.target}{after}")
+    return lines
+
+
+@ws_app.command("snapshot")
+def snapshot_cmd(
+    root: Path | None = typer.Option(None, "--root", help="Folder of repos to auto-discover "
+                                     "(default: workspace.toml here, else the parent folder)."),
+    out: Path | None = typer.Option(None, "--out", help="Also write the snapshot to this file."),
+    as_json: bool = JSON,
+) -> None:
+    """Snapshot the workspace: repos, git state, dependencies, links, topology, diagnostics."""
+    from gitorch.workspace import snapshot as S
+    from gitorch.workspace.model import encode
+
+    if root is None:
+        from gitorch.repo import find_repo
+
+        here = find_repo().require_worktree()
+        root = here if (here / "workspace.toml").is_file() else here.parent
+    snap = S.take(root.absolute())
+    if out is not None:
+        out.write_bytes(encode(snap) + b"\n")
+    lines = [f"snapshot {snap.id} of {snap.root}: {len(snap.repos)} repo(s), {len(snap.links)} link(s)"]
+    for info in snap.repos:
+        g = snap.git_of(info.name)
+        head = (g.branch or (g.sha or "")[:12]) if g else ""
+        flags = "" if info.exists else " MISSING"
+        if g and g.dirty:
+            flags += " dirty"
+        lines.append(f"  {info.name:<16} {head:<16} {','.join(info.languages) or '-'}{flags}")
+    for lk in snap.links:
+        lines.append(f"  link {lk.key} ({lk.ecosystem} {lk.dep} -> {lk.path})")
+    if snap.topology.order:
+        lines.append("  order: " + " ".join(snap.topology.order))
+    for d in snap.diagnostics:
+        lines.append(f"  {d.severity}: {d.repo or '-'}: {d.kind}: {d.message}")
+    _emit(as_json, snap, lines)
+
+
+@ws_app.command("diff")
+def diff_cmd(as_json: bool = JSON) -> None:
+    """What must change to make the workspace what workspace.toml asks (current vs desired)."""
+    from gitorch.workspace.diff import diff
+    from gitorch.workspace.plan import desired_from
+
+    ws = _workspace()
+    current = ws.current()
+    delta = diff(current, desired_from(current, ws.manifest))
+    lines = [f"+ {'/'.join(c.path)}" for c in delta.added]
+    lines += [f"- {'/'.join(c.path)}" for c in delta.removed]
+    lines += [f"~ {'/'.join(c.path)}" for c in delta.changed]
+    _emit(as_json, delta, lines or ["no changes"])
+
+
+@ws_app.command("plan")
+def plan_cmd(
+    out: Path | None = typer.Option(None, "--out", help="Write the plan (JSON) to this file."),
+    as_json: bool = JSON,
+) -> None:
+    """Plan the attach: preconditions, operations and rollback (same inputs, same bytes)."""
+    from gitorch.workspace.materialize import attach_plan
+
+    ws = _workspace()
+    plan, _, _ = attach_plan(ws)
+    ws.recorder.transition(plan.id, "draft", "planned", files={f"workspace/plans/{plan.id}.json": plan.to_bytes()})
+    if out is not None:
+        out.write_bytes(plan.to_bytes())
+    if as_json:
+        import sys
+
+        sys.stdout.buffer.write(plan.to_bytes())
+        sys.stdout.flush()
+        return
+    _emit(False, plan, _plan_lines(plan) + ([f"written to {out}"] if out else []))
+
+
+def _read_plan(path: Path) -> Any:
+    from gitorch.errors import WorkspaceError
+    from gitorch.workspace.plan import load_plan
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise WorkspaceError(f"cannot read plan: {exc.strerror}", hint=str(path)) from None
+    return load_plan(data, str(path))
+
+
+@ws_app.command("verify")
+def verify_cmd(plan_file: Path = typer.Argument(..., help="A plan written by `ws plan --out`."),
+               as_json: bool = JSON) -> None:
+    """Check every precondition of a plan against the disk."""
+    from gitorch.errors import Busy, CheckFailed, StateConflict
+    from gitorch.workspace.apply import verify
+
+    plan = _read_plan(plan_file)
+    ws = _workspace()
+    if plan.root != str(ws.manifest.root):
+        raise StateConflict(f"plan was made for the workspace at {plan.root}, not {ws.manifest.root}")
+    try:
+        with ws.recorder.lock(timeout=0):
+            lock_free = True
+    except Busy:
+        lock_free = False
+    failures = verify(plan, ws.current(), lock_free=lock_free)
+    if failures:
+        raise CheckFailed("plan does not verify:\n  " + "\n  ".join(failures))
+    ws.recorder.transition(plan.id, "verified", files={f"workspace/plans/{plan.id}.json": plan.to_bytes()})
+    _emit(as_json, {"plan": plan.id, "verified": True}, [f"plan {plan.id}: every precondition holds"])
+
+
+def _outcome_lines(outcome: Any, plan: Any, dry_run: bool) -> list[str]:
+    if dry_run:
+        return _plan_lines(plan) + ["dry run: verified, nothing changed"]
+    return [f"plan {plan.id}: {outcome.state} ({len(outcome.executed)} operation(s))"]
+
+
+@ws_app.command("apply")
+def apply_cmd(
+    plan_file: Path | None = typer.Argument(None, help="A saved plan (default: plan the attach now)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Verify only; change nothing."),
+    force: bool = typer.Option(False, "--force", help="Apply despite uncommitted changes."),
+    as_json: bool = JSON,
+) -> None:
+    """Apply a plan under the workspace lock; on any failure roll back, last operation first."""
+    from gitorch.workspace.materialize import attach_plan, materialize
+
+    ws = _workspace()
+    if plan_file is not None:
+        plan = _read_plan(plan_file)
+    else:
+        plan, _, _ = attach_plan(ws)
+    outcome = materialize(ws, plan, dry_run=dry_run, force=force)
+    _emit(as_json, {"plan": plan.id, **_builtins(outcome)}, _outcome_lines(outcome, plan, dry_run))
+
+
+def _builtins(obj: Any) -> dict[str, Any]:
+    import msgspec
+
+    out = msgspec.to_builtins(obj)
+    assert isinstance(out, dict)
+    return out
+
+
+@ws_app.command("observe")
+def observe_cmd(
+    trigger: str = typer.Option("manual", "--trigger", help="What ran the observation (for the event)."),
+    as_json: bool = JSON,
+) -> None:
+    """Compare the workspace with the last applied state and name any drift."""
+    from gitorch.workspace.observe import observe
+
+    ws = _workspace()
+    found, snap = observe(ws, trigger=trigger)
+    lines = [f"{f.kind}: {f.message}" for f in found] or ["no drift"]
+    _emit(as_json, {"drift": bool(found), "findings": [f.to_json() for f in found], "snapshot": snap.id},
+          lines)
+
+
+@ws_app.command("repair")
+def repair_cmd(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show the repair plan; change nothing."),
+    force: bool = typer.Option(False, "--force", help="Repair despite uncommitted changes."),
+    as_json: bool = JSON,
+) -> None:
+    """Plan the way back from drift to the last applied state, and apply it."""
+    from gitorch.workspace.materialize import materialize
+    from gitorch.workspace.repair import repair_plan
+
+    ws = _workspace()
+    plan = repair_plan(ws)
+    if not plan.operations:
+        _emit(as_json, {"plan": plan.id, "state": "committed", "operations": 0}, ["nothing to repair"])
+        return
+    if dry_run:
+        _emit(as_json, plan, _plan_lines(plan) + ["dry run: nothing changed"])
+        return
+    outcome = materialize(ws, plan, force=force)
+    _emit(as_json, {"plan": plan.id, **_builtins(outcome)}, _outcome_lines(outcome, plan, False))
+
+
+@ws_app.command("teardown")
+def teardown_cmd(
+    mode: str = typer.Option("detach", "--mode", help="detach | clean | preserve"),
+    force: bool = typer.Option(False, "--force", help="Tear down despite uncommitted changes."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Verify only; change nothing."),
+    as_json: bool = JSON,
+) -> None:
+    """Undo the workspace (links restored byte for byte) and check it against the base snapshot."""
+    from gitorch.errors import CheckFailed
+    from gitorch.workspace.teardown import teardown
+
+    result = teardown(_workspace(), mode, force=force, dry_run=dry_run)
+    lines = [f"teardown ({mode}): {result.get('state', 'committed')}"]
+    if result.get("differences"):
+        lines.append("differs from the base snapshot: " + ", ".join(result["differences"]))
+    _emit(as_json, result, lines)
+    if result.get("verified") is False:
+        raise CheckFailed("the workspace does not match its base snapshot: "
+                          + ", ".join(result["differences"]))
+
+
+@ws_app.command("new")
+def new_cmd(
+    name: str = typer.Argument(..., help="Name of the ephemeral workspace."),
+    repos: str = typer.Option(..., "--repos", help="Comma-separated workspace repos."),
+    ttl: str = typer.Option("2h", "--ttl", help="Time to live, e.g. 30m, 2h, 1d."),
+    as_json: bool = JSON,
+) -> None:
+    """Make an ephemeral workspace: worktrees of the repos in a temporary folder, linked."""
+    from gitorch.workspace.ephemeral import create
+
+    record = create(_workspace(), name, [r.strip() for r in repos.split(",") if r.strip()], ttl)
+    _emit(as_json, _builtins(record), [f"{record.name}: {record.path} (expires {record.expires})"])
+
+
+@ws_app.command("list")
+def list_cmd(as_json: bool = JSON) -> None:
+    """List ephemeral workspaces with their expiry."""
+    from gitorch.workspace.ephemeral import list_all
+
+    records = list_all(_workspace())
+    lines = [f"{r.name:<16} {r.path}  expires {r.expires}{' (expired)' if r.expired() else ''}"
+             for r in records] or ["no ephemeral workspaces"]
+    _emit(as_json, [dict(_builtins(r), expired=r.expired()) for r in records], lines)
+
+
+@ws_app.command("gc")
+def gc_cmd(
+    name: list[str] = typer.Argument(None, help="Remove these now, expired or not (default: every expired one)."),
+    force: bool = typer.Option(False, "--force", help="Remove even with uncommitted changes."),
+    as_json: bool = JSON,
+) -> None:
+    """Remove expired ephemeral workspaces (refusing dirty ones without --force)."""
+    from gitorch.workspace.ephemeral import gc
+
+    removed, kept = gc(_workspace(), names=name or [], force=force)
+    lines = [f"removed {n}" for n in removed] + [f"kept {n}: {why}" for n, why in kept]
+    _emit(as_json, {"removed": removed, "kept": [{"name": n, "reason": w} for n, w in kept]},
+          lines or ["nothing to remove"])
+    if kept:
+        from gitorch.errors import CheckFailed
+
+        raise CheckFailed(f"{len(kept)} ephemeral workspace(s) kept: " + "; ".join(f"{n}: {w}" for n, w in kept))
 
 
 def register(app: typer.Typer) -> None:
-    """Add this group's commands to the root app."""
+    """Add `ws` to the root app."""
+    app.add_typer(ws_app, name="ws")

@@ -1,0 +1,274 @@
+"""Verify and execute a plan (the seed's sections 7 and 8).
+
+Execution holds the workspace lock, rechecks every precondition against a fresh snapshot,
+runs operations in dependency order, writes every file through temp file + fsync + rename,
+and on any failure undoes the operations done so far, last first. If undoing fails too it
+stops and reports exactly what is left. `GITORCH_FAULT=apply:N` (tests only) makes operation
+N fail as a real I/O error would; `GITORCH_FAULT=rollback:N` does the same while undoing N.
+"""
+
+from __future__ import annotations
+
+import errno
+import graphlib
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from gitorch.errors import CheckFailed, WorkspaceError
+from gitorch.gitcmd import git
+from gitorch.workspace import links as L
+from gitorch.workspace.model import Link, Snapshot, sha256
+from gitorch.workspace.plan import Operation, Plan, Precondition
+from gitorch.workspace.snapshot import would_cycle
+
+FAULT_ENV = "GITORCH_FAULT"
+
+
+def _fault(stage: str, index: int) -> None:
+    """Raise the injected I/O error for operation `index` at `stage` (apply | rollback)."""
+    if os.environ.get(FAULT_ENV) == f"{stage}:{index}":
+        raise OSError(errno.EIO, f"injected fault ({FAULT_ENV}={stage}:{index})")
+
+
+_current: list[tuple[str, int]] = []  # the (stage, index) whose writes may fault
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace `path` with `data`: temp file beside it, fsync, rename, fsync the folder."""
+    tmp = path.parent / f".{path.name}.orch-{os.getpid()}.tmp"
+    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        try:
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if _current:
+            _fault(*_current[-1])
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    dirfd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dirfd)
+    finally:
+        os.close(dirfd)
+
+
+# --- preconditions ----------------------------------------------------------------------
+
+def managed_files(snap: Snapshot, repo: str) -> set[str]:
+    """Files of `repo` that links gitorch made may have changed (not the user's changes)."""
+    return {lk.file for lk in snap.links if lk.repo == repo and lk.recorded}
+
+
+def check(pre: Precondition, snap: Snapshot, *, force: bool, lock_free: bool = True) -> str | None:
+    """None when the precondition holds, else why not."""
+    if pre.type == "repo_exists":
+        info = snap.repo(pre.target)
+        return None if info is not None and info.exists else f"repo {pre.target} is not checked out"
+    if pre.type == "repo_absent":
+        return f"{pre.expected} already exists" if Path(str(pre.expected)).exists() else None
+    if pre.type == "clean_tree":
+        state = snap.git_of(pre.target)
+        if state is None or force:
+            return None
+        dirty = [p for p in state.changed if p not in managed_files(snap, pre.target)]
+        if dirty:
+            shown = ", ".join(dirty[:3]) + (" …" if len(dirty) > 3 else "")
+            return f"repo {pre.target} has uncommitted changes ({shown}); commit or stash them, or use --force"
+        return None
+    if pre.type == "file_hash":
+        repo, file = pre.target.split("/", 1)
+        found = next((f.sha256 for f in snap.files if f.repo == repo and f.file == file), "")
+        return None if found == pre.expected else f"{pre.target} changed since the plan was made"
+    if pre.type == "lock_free":
+        return None if lock_free else "another workspace operation holds the lock"
+    if pre.type == "capability":
+        info = snap.repo(pre.target)
+        eco = pre.expected.get("ecosystem") if isinstance(pre.expected, dict) else None
+        if info is None or not any(p.ecosystem == eco for p in info.provides):
+            return f"repo {pre.target} does not provide a {eco} package"
+        return None
+    if pre.type == "no_cycle":
+        consumer, provider = pre.target.split("/", 1)
+        cycle = would_cycle(snap, consumer, provider)
+        return None if cycle is None else "link closes a cycle: " + " -> ".join(cycle)
+    return f"unknown precondition {pre.type!r}"
+
+
+def verify(plan: Plan, snap: Snapshot, *, force: bool = False, lock_free: bool = True) -> list[str]:
+    """Every failed precondition of `plan` against `snap`, as messages (empty: verified)."""
+    if plan.root != snap.root:
+        return [f"plan was made for the workspace at {plan.root}, not {snap.root}"]
+    return [msg for pre in plan.preconditions
+            if (msg := check(pre, snap, force=force, lock_free=lock_free)) is not None]
+
+
+# --- execution --------------------------------------------------------------------------
+
+@dataclass
+class Journal:
+    """What the forward operations changed, so each can be undone exactly."""
+
+    files: dict[int, list[tuple[Path, bytes | None]]] = field(default_factory=dict)
+    created: dict[int, Path] = field(default_factory=dict)
+    heads: dict[int, tuple[Path, str]] = field(default_factory=dict)
+
+
+class Outcome(msgspec.Struct, kw_only=True):
+    plan_id: str
+    state: str  # committed | rolled_back | failed | verified (dry run)
+    executed: list[int] = []
+    rolled_back: list[int] = []
+    failed_operation: int | None = None
+    error: str | None = None
+    left: list[str] = []  # what is left for manual repair when rollback failed
+
+
+def order(ops: list[Operation]) -> list[Operation]:
+    """Operations in dependency order, ties by index (graphlib)."""
+    sorter = graphlib.TopologicalSorter({op.index: op.depends_on for op in ops})
+    sorter.prepare()
+    by_index = {op.index: op for op in ops}
+    out: list[Operation] = []
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready())
+        out.extend(by_index[i] for i in ready)
+        sorter.done(*ready)
+    return out
+
+
+def _link(params: dict[str, Any]) -> Link:
+    return msgspec.convert(params["link"], Link)
+
+
+def _write(journal: Journal, index: int, path: Path, data: bytes) -> None:
+    old = path.read_bytes() if path.exists() else None
+    journal.files.setdefault(index, []).append((path, old))
+    atomic_write(path, data)
+
+
+def run_operation(op: Operation, journal: Journal) -> None:
+    """Execute one forward operation, journaling what it changes."""
+    p = op.params
+    if op.type == "create_link":
+        link = _link(p)
+        target = Path(p["repo_path"]) / link.file
+        if not Path(p["provider_path"]).is_dir():
+            raise WorkspaceError(f"provider {link.provider} is gone from {p['provider_path']}")
+        data = target.read_bytes()
+        if sha256(data) != link.hashes.before:
+            raise WorkspaceError(f"{target} changed since the plan was made")
+        new = L.redo(link, data)
+        if new is None or sha256(new) != link.hashes.after:
+            raise WorkspaceError(f"{target}: the planned edit no longer applies")
+        _write(journal, op.index, target, new)
+    elif op.type == "remove_link":
+        link = _link(p)
+        target = Path(p["repo_path"]) / link.file
+        _write(journal, op.index, target, L.restore(link, target.read_bytes(), target))
+    elif op.type == "clone_repo":
+        path = Path(p["path"])
+        journal.created[op.index] = path
+        args = ["clone", "-q", "--", p["url"], str(path)]
+        git(args, path.parent)
+        if p.get("ref"):
+            git(["checkout", "-q", p["ref"]], path)
+    elif op.type == "checkout_ref":
+        path = Path(p["path"])
+        from gitorch.workspace.gitstate import read_one
+
+        state = read_one(op.target, path)
+        previous = state.branch or state.sha or ""
+        journal.heads[op.index] = (path, previous)
+        head = p["head"]
+        git(["checkout", "-q", head[9:] if head.startswith("detached@") else head], path)
+    elif op.type == "detach_repo":
+        shutil.rmtree(p["path"])
+    else:
+        raise WorkspaceError(f"unknown operation type {op.type!r}")
+
+
+def undo_operation(op: Operation, journal: Journal) -> None:
+    """Undo one forward operation exactly, from the journal."""
+    for path, old in reversed(journal.files.get(op.index, [])):
+        if old is None:
+            path.unlink(missing_ok=True)
+        else:
+            atomic_write(path, old)
+    if op.index in journal.created:
+        shutil.rmtree(journal.created[op.index], ignore_errors=False) if journal.created[op.index].exists() else None
+    if op.index in journal.heads:
+        path, previous = journal.heads[op.index]
+        git(["checkout", "-q", previous], path)
+
+
+def describe(op: Operation) -> str:
+    """One line naming what a done operation left on disk, for manual repair."""
+    p = op.params
+    if op.type in ("create_link", "remove_link"):
+        link = _link(p)
+        what = "still linked" if op.type == "create_link" else "link removed"
+        return (f"{Path(p['repo_path']) / link.file}: {what} ({link.key}, dep {link.dep}); "
+                f"expected sha256 {link.hashes.before if op.type == 'create_link' else link.hashes.after}")
+    if op.type == "clone_repo":
+        return f"{p['path']}: cloned by this apply; remove it"
+    if op.type == "checkout_ref":
+        return f"{p['path']}: checked out {p['head']}; check out the previous branch again"
+    return f"operation {op.index} ({op.type} {op.target}) is done"
+
+
+def execute(plan: Plan, on_start: Any = None) -> Outcome:
+    """Run the operations; on failure undo the done ones LIFO. Never raises for an operation
+    failure: the Outcome says what happened."""
+    journal = Journal()
+    done: list[Operation] = []
+    outcome = Outcome(plan_id=plan.id, state="committed")
+    for op in order(plan.operations):
+        _current.append(("apply", op.index))
+        try:
+            _fault("apply", op.index) if op.type not in ("create_link", "remove_link") else None
+            run_operation(op, journal)
+        except (OSError, WorkspaceError, CheckFailed, Exception) as exc:  # noqa: BLE001 - any failure rolls back
+            outcome.failed_operation = op.index
+            outcome.error = f"operation {op.index} ({op.type} {op.target}) failed: {_why(exc)}"
+            done.append(op)  # a failed step may have half-happened: undo what its journal holds
+            break
+        finally:
+            _current.pop()
+        done.append(op)
+        outcome.executed.append(op.index)
+    else:
+        return outcome
+    for i, op in enumerate(reversed(done)):
+        _current.append(("rollback", op.index))
+        try:
+            _fault("rollback", op.index)
+            undo_operation(op, journal)
+        except Exception as exc:  # noqa: BLE001 - stop at the first failed undo and report
+            outcome.state = "failed"
+            outcome.error = (outcome.error or "") + f"; rollback of operation {op.index} failed: {_why(exc)}"
+            remaining = list(reversed(done))[i:]
+            outcome.left = [describe(o) for o in remaining
+                            if o.index in outcome.executed or journal.files.get(o.index)]
+            return outcome
+        finally:
+            _current.pop()
+        if op.index in outcome.executed:
+            outcome.rolled_back.append(op.index)
+    outcome.state = "rolled_back"
+    return outcome
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}" + (f": {exc.filename}" if exc.filename else "")
+    return str(exc)

@@ -1,0 +1,353 @@
+"""Dependencies declared by a repo's manifests, one parser per ecosystem.
+
+pyproject.toml and Cargo.toml are read with tomllib, package.json with json; go.mod and
+mix.exs have no Python parser, so they are read with careful regular expressions over the
+text with comments removed (tests run them on real-world files).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitorch.workspace.model import Dependency, Diagnostic, Provided
+
+MANIFEST_FILES = {
+    "pyproject.toml": "python",
+    "package.json": "npm",
+    "Cargo.toml": "cargo",
+    "go.mod": "go",
+    "mix.exs": "mix",
+}
+LANGUAGES = {"python": "python", "npm": "javascript", "cargo": "rust", "go": "go", "mix": "elixir"}
+# Dependencies that make a capability worth naming (matched on the normalised name).
+FRAMEWORKS = {
+    "django": "django", "flask": "flask", "fastapi": "fastapi", "pytest": "pytest",
+    "react": "react", "vue": "vue", "next": "nextjs", "express": "express", "typescript": "typescript",
+    "tokio": "tokio", "serde": "serde", "actix-web": "actix", "axum": "axum",
+    "phoenix": "phoenix", "ecto": "ecto", "ecto_sql": "ecto", "plug": "plug",
+    "github.com/gin-gonic/gin": "gin", "google.golang.org/grpc": "grpc",
+}
+
+
+@dataclass
+class Parsed:
+    """What one repo's manifests say."""
+
+    manifests: list[str] = field(default_factory=list)
+    provides: list[Provided] = field(default_factory=list)
+    deps: list[Dependency] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+class ManifestSyntaxError(ValueError):
+    """A manifest that cannot be read."""
+
+
+def normalise(ecosystem: str, name: str) -> str:
+    """The name as the ecosystem compares it (PEP 503 for Python, '-'/'_' alike for Cargo)."""
+    if ecosystem == "python":
+        return re.sub(r"[-_.]+", "-", name).lower()
+    if ecosystem == "cargo":
+        return name.replace("_", "-")
+    return name
+
+
+def parse_repo(repo: str, path: Path) -> Parsed:
+    """Parse every known manifest at the top of `path`; unparsable ones become diagnostics."""
+    out = Parsed()
+    for file, eco in MANIFEST_FILES.items():
+        target = path / file
+        try:
+            text = target.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            continue
+        except (OSError, UnicodeDecodeError) as exc:
+            out.manifests.append(file)
+            out.diagnostics.append(Diagnostic(severity="error", repo=repo, kind="unparsable_manifest",
+                                              message=f"{file}: {exc}"))
+            continue
+        out.manifests.append(file)
+        try:
+            name, deps = PARSERS[eco](repo, text)
+        except ManifestSyntaxError as exc:
+            out.diagnostics.append(Diagnostic(severity="error", repo=repo, kind="unparsable_manifest",
+                                              message=f"{file}: {exc}"))
+            continue
+        if name:
+            out.provides.append(Provided(ecosystem=eco, name=name, file=file))
+        out.deps.extend(deps)
+    return out
+
+
+# --- Python ----------------------------------------------------------------------------
+
+_PEP508 = re.compile(
+    r"^\s*(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?P<extras>\[[^\]]*\])?"
+    r"\s*(?:@\s*(?P<url>[^;\s]+)\s*)?(?P<spec>[^;@]*?)\s*(?:;\s*(?P<marker>.*))?$"
+)
+
+
+def split_requirement(req: str) -> dict[str, str] | None:
+    """A PEP 508 string's name, extras, url, version spec and marker (None when it is not one)."""
+    m = _PEP508.match(req)
+    if not m:
+        return None
+    return {k: (v or "") for k, v in m.groupdict().items()}
+
+
+def file_url_path(url: str) -> str | None:
+    """The local path of a `file:` URL."""
+    if not url.startswith("file:"):
+        return None
+    from urllib.parse import unquote, urlparse
+
+    parsed = urlparse(url)
+    return unquote(parsed.path) if parsed.netloc in ("", "localhost") else None
+
+
+def parse_pyproject(repo: str, text: str) -> tuple[str | None, list[Dependency]]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestSyntaxError(str(exc)) from None
+    project = data.get("project", {})
+    if not isinstance(project, dict):
+        raise ManifestSyntaxError("[project] must be a table")
+    deps: list[Dependency] = []
+    sections: list[tuple[str, Any]] = [("project.dependencies", project.get("dependencies", []))]
+    for extra, reqs in sorted((project.get("optional-dependencies") or {}).items()):
+        sections.append((f"project.optional-dependencies.{extra}", reqs))
+    for section, reqs in sections:
+        if not isinstance(reqs, list):
+            raise ManifestSyntaxError(f"{section} must be an array")
+        for req in reqs:
+            parts = split_requirement(req) if isinstance(req, str) else None
+            if parts is None:
+                raise ManifestSyntaxError(f"{section}: not a PEP 508 requirement: {req!r}")
+            local = file_url_path(parts["url"])
+            source = "path" if local else ("url" if parts["url"] else "registry")
+            deps.append(Dependency(repo=repo, ecosystem="python", name=parts["name"], raw=req,
+                                   source=source, path=local, file="pyproject.toml",
+                                   section=section))
+    sources = data.get("tool", {}).get("uv", {}).get("sources", {})
+    if not isinstance(sources, dict):
+        raise ManifestSyntaxError("tool.uv.sources must be a table")
+    for name, spec in sorted(sources.items()):
+        if not isinstance(spec, dict):
+            continue  # uv also accepts arrays of sources with markers; not a single local path
+        kind = ("path" if "path" in spec else "git" if "git" in spec
+                else "workspace" if spec.get("workspace") else "url" if "url" in spec else "registry")
+        deps.append(Dependency(repo=repo, ecosystem="python", name=name, raw=_inline(spec),
+                               source=kind, path=spec.get("path"), file="pyproject.toml",
+                               section="tool.uv.sources"))
+    name = project.get("name")
+    return (name if isinstance(name, str) else None), deps
+
+
+def _inline(spec: dict[str, Any]) -> str:
+    return "{ " + ", ".join(f"{k} = {json.dumps(v)}" for k, v in spec.items()) + " }"
+
+
+# --- npm ---------------------------------------------------------------------------------
+
+NPM_SECTIONS = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
+
+
+def parse_package_json(repo: str, text: str) -> tuple[str | None, list[Dependency]]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ManifestSyntaxError(str(exc)) from None
+    if not isinstance(data, dict):
+        raise ManifestSyntaxError("top level must be an object")
+    deps: list[Dependency] = []
+    for section in NPM_SECTIONS:
+        table = data.get(section) or {}
+        if not isinstance(table, dict):
+            raise ManifestSyntaxError(f"{section} must be an object")
+        for name, spec in table.items():
+            spec = str(spec)
+            path = None
+            if spec.startswith(("file:", "link:")):
+                source, path = "path", spec.split(":", 1)[1]
+            elif spec.startswith(("git", "github:")) or "://" in spec:
+                source = "git"
+            elif spec.startswith("workspace:"):
+                source = "workspace"
+            else:
+                source = "registry"
+            deps.append(Dependency(repo=repo, ecosystem="npm", name=name, raw=spec, source=source,
+                                   path=path, file="package.json", section=section))
+    name = data.get("name")
+    return (name if isinstance(name, str) else None), deps
+
+
+# --- Cargo -------------------------------------------------------------------------------
+
+def parse_cargo(repo: str, text: str) -> tuple[str | None, list[Dependency]]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestSyntaxError(str(exc)) from None
+    deps: list[Dependency] = []
+
+    def table(section: str, entries: Any) -> None:
+        if not isinstance(entries, dict):
+            return
+        for key, spec in entries.items():
+            if isinstance(spec, str):
+                deps.append(Dependency(repo=repo, ecosystem="cargo", name=key, raw=spec,
+                                       file="Cargo.toml", section=section))
+                continue
+            if not isinstance(spec, dict):
+                continue
+            name = str(spec.get("package", key))
+            source = ("path" if "path" in spec else "git" if "git" in spec
+                      else "workspace" if spec.get("workspace") else "registry")
+            deps.append(Dependency(repo=repo, ecosystem="cargo", name=name, raw=_inline(spec),
+                                   source=source, path=spec.get("path"), file="Cargo.toml",
+                                   section=section))
+
+    for section in ("dependencies", "dev-dependencies", "build-dependencies"):
+        table(section, data.get(section))
+    for registry, entries in sorted((data.get("patch") or {}).items()):
+        table(f"patch.{registry}", entries)
+    package = data.get("package") or {}
+    name = package.get("name") if isinstance(package, dict) else None
+    return (name if isinstance(name, str) else None), deps
+
+
+# --- Go ----------------------------------------------------------------------------------
+
+_GO_COMMENT = re.compile(r"//[^\n]*")
+_GO_MODULE = re.compile(r"^\s*module\s+\"?([^\s\"]+)\"?", re.M)
+_GO_BLOCK = re.compile(r"^\s*(require|replace|exclude|retract|tool|ignore)\s*\(\s*\n(.*?)^\s*\)", re.M | re.S)
+_GO_LINE = re.compile(r"^\s*(require|replace)\s+([^\s(].*)$", re.M)
+
+
+def is_local_go_path(target: str) -> bool:
+    return target.startswith(("./", "../", "/")) or target in (".", "..")
+
+
+def parse_go_mod(repo: str, text: str) -> tuple[str | None, list[Dependency]]:
+    body = _GO_COMMENT.sub("", text)
+    module = _GO_MODULE.search(body)
+    if module is None:
+        raise ManifestSyntaxError("no `module` directive")
+    entries: list[tuple[str, str]] = []
+    for m in _GO_BLOCK.finditer(body):
+        entries.extend((m.group(1), line.strip()) for line in m.group(2).splitlines() if line.strip())
+    rest = _GO_BLOCK.sub("", body)
+    entries.extend((m.group(1), m.group(2).strip()) for m in _GO_LINE.finditer(rest))
+    deps: list[Dependency] = []
+    for verb, entry in entries:
+        if verb == "require":
+            fields = entry.replace('"', "").split()
+            if len(fields) != 2:
+                raise ManifestSyntaxError(f"require: cannot read {entry!r}")
+            deps.append(Dependency(repo=repo, ecosystem="go", name=fields[0], raw=entry,
+                                   file="go.mod", section="require"))
+        elif verb == "replace":
+            if "=>" not in entry:
+                raise ManifestSyntaxError(f"replace: missing '=>' in {entry!r}")
+            old, new = (side.replace('"', "").split() for side in entry.split("=>", 1))
+            if not old or not new:
+                raise ManifestSyntaxError(f"replace: cannot read {entry!r}")
+            local = is_local_go_path(new[0])
+            deps.append(Dependency(repo=repo, ecosystem="go", name=old[0], raw=entry,
+                                   source="path" if local else "registry",
+                                   path=new[0] if local else None, file="go.mod", section="replace"))
+    return module.group(1), deps
+
+
+# --- Mix ---------------------------------------------------------------------------------
+
+_MIX_APP = re.compile(r"\bapp:\s*:([a-z_][a-zA-Z0-9_]*)")
+_MIX_DEP = re.compile(r"\{\s*:([a-z_][a-zA-Z0-9_]*)\s*,((?:[^{}]|\{[^{}]*\})*)\}")
+_MIX_OPT = re.compile(r"\b(path|git|github|in_umbrella):\s*(\"[^\"]*\"|true)")
+
+
+def strip_elixir_comments(text: str) -> str:
+    """Blank out `#` comments (outside strings), keeping every offset where it was."""
+    out: list[str] = []
+    in_str = False
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if in_str:
+            if ch == "\\":
+                out.append(text[i:i + 2])
+                i += 2
+                continue
+            in_str = ch != '"'
+        elif ch == '"':
+            in_str = True
+        elif ch == "#":
+            end = text.find("\n", i)
+            end = len(text) if end < 0 else end
+            out.append(" " * (end - i))
+            i = end
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def mix_deps_span(text: str) -> tuple[int, int] | None:
+    """Where the body of `defp deps do … end` (or `def deps`) is, in comment-free text."""
+    m = re.search(r"\bdefp?\s+deps\s*(?:\(\s*\))?\s*do\b(?!:)", text)
+    if m is None:
+        return None
+    depth, pos = 1, m.end()
+    for tok in re.finditer(r"\bdo\b(?!:)|\bend\b|\bfn\b", text[pos:]):
+        if tok.group() in ("do", "fn"):
+            depth += 1
+        else:
+            depth -= 1
+            if depth == 0:
+                return m.end(), pos + tok.start()
+    return None
+
+
+def deps_declared(body: str) -> bool:
+    return re.search(r"\bdeps\b", body) is not None
+
+
+def parse_mix(repo: str, text: str) -> tuple[str | None, list[Dependency]]:
+    body = strip_elixir_comments(text)
+    app = _MIX_APP.search(body)
+    span = mix_deps_span(body)
+    if app is None and not deps_declared(body):
+        raise ManifestSyntaxError("no `app:` and no `deps` found")
+    deps: list[Dependency] = []
+    if span is None:
+        span = (0, len(body))  # `def deps, do: [...]` or deps inline in project/0
+    if deps_declared(body):
+        for m in _MIX_DEP.finditer(body, span[0], span[1]):
+            opts = dict((k, v.strip('"')) for k, v in _MIX_OPT.findall(m.group(2)))
+            source, path = "registry", None
+            if "path" in opts:
+                source, path = "path", opts["path"]
+            elif "in_umbrella" in opts:
+                source, path = "path", f"../{m.group(1)}"
+            elif "git" in opts or "github" in opts:
+                source = "git"
+            deps.append(Dependency(repo=repo, ecosystem="mix", name=m.group(1),
+                                   raw=" ".join(m.group(0).split()), source=source, path=path,
+                                   file="mix.exs", section="deps"))
+    return (app.group(1) if app else None), deps
+
+
+PARSERS: dict[str, Callable[[str, str], tuple[str | None, list[Dependency]]]] = {
+    "python": parse_pyproject,
+    "npm": parse_package_json,
+    "cargo": parse_cargo,
+    "go": parse_go_mod,
+    "mix": parse_mix,
+}

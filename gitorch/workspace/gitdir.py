@@ -1,0 +1,60 @@
+"""Reading a repo's git directory directly (standard library only: the hook path uses it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_MARKERS = (
+    ("rebase-merge", "rebase"),
+    ("rebase-apply", "rebase"),
+    ("MERGE_HEAD", "merge"),
+    ("CHERRY_PICK_HEAD", "cherry-pick"),
+    ("REVERT_HEAD", "revert"),
+    ("BISECT_LOG", "bisect"),
+)
+
+
+def git_dir(worktree: Path) -> Path | None:
+    """The git directory of a work tree (`.git` may be a file naming it, as in worktrees)."""
+    dot = worktree / ".git"
+    if dot.is_dir():
+        return dot
+    try:
+        text = dot.read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    if not text.startswith("gitdir:"):
+        return None
+    target = Path(text[len("gitdir:"):].strip())
+    return target if target.is_absolute() else (worktree / target)
+
+
+def in_progress(gitdir: Path | None) -> str | None:
+    """Which operation git left unfinished (merge, rebase, …), from its marker files."""
+    if gitdir is None:
+        return None
+    for marker, kind in _MARKERS:
+        if (gitdir / marker).exists():
+            return kind
+    return None
+
+
+def common_dir(gitdir: Path) -> Path:
+    """The common git directory (a linked worktree's git dir names it in `commondir`)."""
+    try:
+        rel = (gitdir / "commondir").read_text(encoding="utf-8").strip()
+    except OSError:
+        return gitdir
+    target = Path(rel)
+    return target if target.is_absolute() else (gitdir / target)
+
+
+def head_of(gitdir: Path) -> str | None:
+    """HEAD as `branch` or `detached@<sha12>`, read from the file (no git process)."""
+    try:
+        text = (gitdir / "HEAD").read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    if text.startswith("ref: refs/heads/"):
+        return text[len("ref: refs/heads/"):]
+    return f"detached@{text[:12]}" if text else None

@@ -1,0 +1,80 @@
+"""Git state of workspace repos: one `git status --porcelain=v2 --branch` per repo, in parallel.
+
+That one process gives branch, sha, upstream, ahead/behind and every changed path; an
+in-progress merge or rebase is read from marker files in the git directory (no process).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from gitorch.gitcmd import git
+from gitorch.workspace.gitdir import git_dir, in_progress
+from gitorch.workspace.model import GitState
+
+
+def parse_status(repo: str, out: bytes) -> GitState:
+    """Read `git status --porcelain=v2 --branch -z` output."""
+    fields: dict[str, object] = {"repo": repo}
+    changed: list[str] = []
+    conflicts: list[str] = []
+    records = out.split(b"\0")
+    i = 0
+    while i < len(records):
+        rec = records[i].decode("utf-8", errors="surrogateescape")
+        i += 1
+        if not rec:
+            continue
+        if rec.startswith("# branch.oid "):
+            oid = rec[13:]
+            fields["sha"] = None if oid == "(initial)" else oid
+        elif rec.startswith("# branch.head "):
+            head = rec[14:]
+            fields["branch"] = None if head == "(detached)" else head
+        elif rec.startswith("# branch.upstream "):
+            fields["upstream"] = rec[18:]
+        elif rec.startswith("# branch.ab "):
+            ahead, behind = rec[12:].split()
+            fields["ahead"], fields["behind"] = int(ahead), abs(int(behind))
+        elif rec[0] == "1":
+            changed.append(rec.split(" ", 8)[8])
+        elif rec[0] == "2":
+            changed.append(rec.split(" ", 9)[9])
+            i += 1  # the original path of a rename follows as its own record
+        elif rec[0] == "u":
+            path = rec.split(" ", 10)[10]
+            conflicts.append(path)
+            changed.append(path)
+        elif rec[0] == "?":
+            changed.append(rec[2:])
+    return GitState(**fields, changed=sorted(changed), conflicts=sorted(conflicts),  # type: ignore[arg-type]
+                    dirty=bool(changed))
+
+
+def read_one(repo: str, path: Path) -> GitState:
+    """Git state of one repo; a missing or broken repo gives an empty state."""
+    if not path.is_dir():
+        return GitState(repo=repo)
+    proc = git(["--no-optional-locks", "status", "--porcelain=v2", "--branch", "-z",
+                "--untracked-files=normal"], path, check=False)
+    if proc.returncode != 0:
+        return GitState(repo=repo)
+    state = parse_status(repo, proc.stdout)
+    kind = in_progress(git_dir(path))
+    if kind is None:
+        return state
+    import msgspec
+
+    return msgspec.structs.replace(state, in_progress=kind)
+
+
+def read_all(repos: list[tuple[str, Path]], jobs: int | None = None) -> list[GitState]:
+    """Git state of every repo, in parallel threads (each waits on its own git process)."""
+    if not repos:
+        return []
+    workers = max(1, min(jobs or 8, len(repos)))
+    if workers == 1:
+        return [read_one(name, path) for name, path in repos]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda item: read_one(*item), repos))

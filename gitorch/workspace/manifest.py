@@ -1,0 +1,179 @@
+"""The workspace manifest, `workspace.toml`: repos and links, paths relative to the file.
+
+Standard library only: the engine (cross-repo tasks) and the hook path import it.
+Without a manifest, `discover(DIR)` treats every git repository directly under DIR as a repo.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gitorch.errors import Location, WorkspaceError
+
+MANIFEST_NAME = "workspace.toml"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_REPO_KEYS = {"name", "path", "url", "ref"}
+_LINK_KEYS = {"consumer", "provider", "dep"}
+
+
+@dataclass(frozen=True)
+class RepoSpec:
+    """One repo of the workspace: where it lives and, optionally, where to clone it from."""
+
+    name: str
+    path: str  # as written in the manifest, relative to the manifest's folder
+    url: str | None = None
+    ref: str | None = None
+
+
+@dataclass(frozen=True)
+class LinkSpec:
+    """`consumer` should use the local checkout of `provider` (dependency `dep`, default its package)."""
+
+    consumer: str
+    provider: str
+    dep: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.consumer}/{self.provider}"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """Repos and links of one workspace; `root` is the folder holding the manifest (or DIR)."""
+
+    root: Path
+    file: Path | None
+    repos: tuple[RepoSpec, ...]
+    links: tuple[LinkSpec, ...] = field(default=())
+
+    def repo(self, name: str) -> RepoSpec:
+        for spec in self.repos:
+            if spec.name == name:
+                return spec
+        raise WorkspaceError(
+            f"unknown workspace repo {name!r}",
+            where=Location(file=str(self.file)) if self.file else None,
+            hint="known repos: " + ", ".join(r.name for r in self.repos),
+        )
+
+    def path_of(self, name: str) -> Path:
+        """Absolute, normalised path of repo `name`."""
+        return _join(self.root, self.repo(name).path)
+
+
+def _join(root: Path, rel: str) -> Path:
+    # normpath, not resolve(): a missing repo has no real path, and symlinked roots stay readable.
+    import os
+
+    return Path(os.path.normpath(root / rel))
+
+
+def load(root: Path) -> Manifest:
+    """Read `root/workspace.toml`; every problem is a WorkspaceError naming the file and key."""
+    file = root / MANIFEST_NAME
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise WorkspaceError(
+            f"no {MANIFEST_NAME} in {root}",
+            hint="create one, or run `git orch ws snapshot --root DIR` to auto-discover repos",
+        ) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise WorkspaceError(f"cannot parse: {exc}", where=Location(file=str(file))) from None
+    return parse(data, root, file)
+
+
+def parse(data: dict[str, object], root: Path, file: Path | None) -> Manifest:
+    """Validate a decoded manifest; raise on the first problem with its location."""
+
+    def fail(msg: str, path: str) -> WorkspaceError:
+        return WorkspaceError(msg, where=Location(file=str(file) if file else None, path=path))
+
+    unknown = set(data) - {"repos", "links"}
+    if unknown:
+        raise fail(f"unknown key {sorted(unknown)[0]!r} (expected repos, links)", sorted(unknown)[0])
+    raw_repos = data.get("repos", [])
+    raw_links = data.get("links", [])
+    if not isinstance(raw_repos, list) or not raw_repos:
+        raise fail("`repos` must be a non-empty array of tables ([[repos]])", "repos")
+    if not isinstance(raw_links, list):
+        raise fail("`links` must be an array of tables ([[links]])", "links")
+    repos: list[RepoSpec] = []
+    seen: set[str] = set()
+    for i, item in enumerate(raw_repos):
+        where = f"repos[{i}]"
+        if not isinstance(item, dict):
+            raise fail("must be a table", where)
+        extra = set(item) - _REPO_KEYS
+        if extra:
+            raise fail(f"unknown key {sorted(extra)[0]!r}", f"{where}.{sorted(extra)[0]}")
+        for key in ("name", "path", "url", "ref"):
+            if key in item and not isinstance(item[key], str):
+                raise fail("must be a string", f"{where}.{key}")
+        name = item.get("name")
+        if not name or not _NAME.match(name):
+            raise fail("`name` is required: letters, digits, '.', '_', '-'", f"{where}.name")
+        if name in seen:
+            raise fail(f"duplicate repo name {name!r}", f"{where}.name")
+        seen.add(name)
+        repos.append(RepoSpec(name, item.get("path", name), item.get("url"), item.get("ref")))
+    links: list[LinkSpec] = []
+    keys: set[tuple[str, str]] = set()
+    for i, item in enumerate(raw_links):
+        where = f"links[{i}]"
+        if not isinstance(item, dict):
+            raise fail("must be a table", where)
+        extra = set(item) - _LINK_KEYS
+        if extra:
+            raise fail(f"unknown key {sorted(extra)[0]!r}", f"{where}.{sorted(extra)[0]}")
+        for key in ("consumer", "provider"):
+            value = item.get(key)
+            if not isinstance(value, str) or value not in seen:
+                raise fail(f"`{key}` must name a repo listed in [[repos]] (got {value!r})",
+                           f"{where}.{key}")
+        dep = item.get("dep")
+        if dep is not None and (not isinstance(dep, str) or not dep):
+            raise fail("must be a non-empty string", f"{where}.dep")
+        if item["consumer"] == item["provider"]:
+            raise fail("a repo cannot link to itself", where)
+        pair = (item["consumer"], item["provider"])
+        if pair in keys:
+            raise fail(f"duplicate link {pair[0]} -> {pair[1]}", where)
+        keys.add(pair)
+        links.append(LinkSpec(item["consumer"], item["provider"], dep))
+    return Manifest(root=root, file=file, repos=tuple(repos), links=tuple(links))
+
+
+def discover(root: Path) -> Manifest:
+    """A manifest of the git repositories directly under `root` (sorted by name), without links."""
+    if not root.is_dir():
+        raise WorkspaceError(f"{root}: no such directory")
+    repos = [
+        RepoSpec(child.name, child.name)
+        for child in sorted(root.iterdir())
+        if child.is_dir() and (child / ".git").exists() and _NAME.match(child.name)
+    ]
+    return Manifest(root=root, file=None, repos=tuple(repos))
+
+
+def find(start: Path) -> Manifest | None:
+    """The manifest at `start` when there is one, else None."""
+    return load(start) if (start / MANIFEST_NAME).is_file() else None
+
+
+def resolve_repo(root: Path, name: str) -> Path:
+    """The checkout of workspace repo `name` (for cross-repo tasks); exit 2 for an unknown name."""
+    manifest = load(root)
+    path = manifest.path_of(name)
+    if not path.is_dir():
+        raise WorkspaceError(
+            f"workspace repo {name!r} is not checked out at {path}",
+            where=Location(file=str(manifest.file)),
+            hint="run `git orch ws apply` to clone it",
+        )
+    return path

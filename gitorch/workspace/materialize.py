@@ -1,0 +1,110 @@
+"""Materialization with the audit trail: the workspace lock, the recheck, execution, and
+every state transition recorded on the state branch (the seed's state machine:
+draft -> planned -> verified -> executing -> committed | rolled_back | failed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from gitorch.errors import CheckFailed, StateConflict, WorkspaceError
+from gitorch.repo import Repo, find_repo
+from gitorch.workspace import apply as A
+from gitorch.workspace.diff import diff_views, view
+from gitorch.workspace.manifest import MANIFEST_NAME, Manifest, load
+from gitorch.workspace.model import Snapshot
+from gitorch.workspace.plan import Plan
+from gitorch.workspace.record import BASE, DESIRED, Recorder
+from gitorch.workspace.snapshot import take
+
+
+@dataclass
+class Workspace:
+    """The workspace of the repository holding workspace.toml: its manifest and records."""
+
+    repo: Repo
+    manifest: Manifest
+
+    @classmethod
+    def here(cls, start: Path | None = None) -> Workspace:
+        repo = find_repo(start)
+        root = repo.require_worktree()
+        if not (root / MANIFEST_NAME).is_file():
+            raise WorkspaceError(f"no {MANIFEST_NAME} at {root}",
+                                 hint="write one (see docs/workspace.md), or use "
+                                      "`git orch ws snapshot --root DIR` to look at a folder of repos")
+        return cls(repo=repo, manifest=load(root))
+
+    @cached_property
+    def recorder(self) -> Recorder:
+        return Recorder(self.repo)
+
+    def desired(self) -> Snapshot | None:
+        return self.recorder.desired()
+
+    def current(self, desired: Snapshot | None = None) -> Snapshot:
+        """A snapshot now; links gitorch made keep their records (from the last commit)."""
+        recorded = (desired or self.desired())
+        return take(self.manifest, recorded=recorded.links if recorded else [])
+
+
+CommitFiles = Callable[[Snapshot], dict[str, bytes | None]]
+
+
+def materialize(ws: Workspace, plan: Plan, *, dry_run: bool = False, force: bool = False,
+                commit_files: CommitFiles | None = None) -> A.Outcome:
+    """Verify `plan` under the workspace lock and execute it; record every transition.
+
+    Raises CheckFailed (exit 1) when a precondition fails or the plan rolled back or failed,
+    Busy (exit 4) when another operation holds the lock.
+    """
+    if plan.root != str(ws.manifest.root):
+        raise StateConflict(f"plan {plan.id} was made for the workspace at {plan.root}, "
+                            f"not {ws.manifest.root}; refusing it")
+    rec = ws.recorder
+    plan_file = {f"workspace/plans/{plan.id}.json": plan.to_bytes()}
+    with rec.lock():
+        desired_before = rec.desired()
+        snap = ws.current(desired_before)
+        failures = A.verify(plan, snap, force=force)
+        if failures:
+            rec.transition(plan.id, "failed", detail="preconditions: " + "; ".join(failures),
+                           files=plan_file)
+            raise CheckFailed("plan does not verify:\n  " + "\n  ".join(failures),
+                              hint="fix the above, or make a new plan (`git orch ws plan`)")
+        if dry_run:
+            rec.transition(plan.id, "verified", detail="dry run", files=plan_file)
+            return A.Outcome(plan_id=plan.id, state="verified")
+        files = dict(plan_file)
+        if rec.base() is None and plan.action == "attach":
+            from gitorch.workspace.model import encode
+
+            files[BASE] = encode(snap)  # teardown's target: the workspace before the first attach
+        rec.transition(plan.id, "verified", "executing", files=files)
+        outcome = A.execute(plan)
+        if outcome.state == "committed":
+            after = take(ws.manifest, recorded=plan.links)
+            drift = diff_views(plan.desired, view(after))
+            detail = "" if drift.empty else "differs from the plan: " + ", ".join(
+                "/".join(c.path) for c in drift.added + drift.removed + drift.changed)
+            extra = commit_files(after) if commit_files else rec.commit_files(after, None)
+            rec.transition(plan.id, "committed", detail=detail, files=extra)
+            rec.cache_desired(None if extra.get(DESIRED, b"") is None else after)
+            return outcome
+        rec.transition(plan.id, outcome.state, detail=outcome.error or "",
+                       operation=outcome.failed_operation)
+    if outcome.state == "rolled_back":
+        raise CheckFailed(f"{outcome.error}; every operation was rolled back, the workspace is as before")
+    raise CheckFailed(f"{outcome.error}\nleft for manual repair:\n  " + "\n  ".join(outcome.left or ["nothing"]))
+
+
+def attach_plan(ws: Workspace) -> tuple[Plan, Snapshot, Snapshot]:
+    """The plan making the workspace what the manifest says (repos, refs, links)."""
+    from gitorch.workspace.plan import desired_from, make_plan
+
+    current = ws.current()
+    desired = desired_from(current, ws.manifest)
+    return make_plan(current, desired, "attach"), current, desired

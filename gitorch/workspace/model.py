@@ -1,0 +1,174 @@
+"""The workspace's data: the seed's Workspace.Snapshot and its parts, as msgspec Structs.
+
+Stored records decode tolerantly (unknown fields ignored, new fields have defaults), and a
+record with a newer `schema_version` is refused rather than rewritten (see `decode_snapshot`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import msgspec
+
+from gitorch.errors import StateConflict
+
+SNAPSHOT_SCHEMA_VERSION = 1
+ECOSYSTEMS = ("python", "npm", "cargo", "go", "mix")
+
+
+class _S(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=False):
+    pass
+
+
+class Provided(_S, frozen=True):
+    """A package a repo provides: its name in one ecosystem and the manifest declaring it."""
+
+    ecosystem: str
+    name: str
+    file: str
+
+
+class RepoInfo(_S, frozen=True):
+    name: str
+    path: str  # absolute
+    exists: bool
+    manifests: list[str] = []  # manifest files found, relative to the repo
+    provides: list[Provided] = []
+    languages: list[str] = []
+    capabilities: list[str] = []
+    url: str | None = None
+    ref: str | None = None
+
+
+class GitState(_S, frozen=True):
+    repo: str
+    branch: str | None = None  # None when HEAD is detached or the repo is missing
+    sha: str | None = None
+    upstream: str | None = None
+    ahead: int = 0
+    behind: int = 0
+    dirty: bool = False
+    changed: list[str] = []  # paths git status reports (tracked changes and untracked files)
+    conflicts: list[str] = []  # unmerged paths
+    in_progress: str | None = None  # merge | rebase | cherry-pick | revert | bisect
+
+
+class Dependency(_S, frozen=True):
+    repo: str
+    ecosystem: str
+    name: str
+    raw: str  # the declaration as written (requirement string, version, table)
+    source: str = "registry"  # registry | path | git | url | workspace
+    path: str | None = None  # local path for path sources, as written
+    file: str = ""  # manifest, relative to the repo
+    section: str = ""  # e.g. project.dependencies, tool.uv.sources, patch.crates-io
+
+
+class LinkHashes(_S, frozen=True):
+    before: str = ""  # sha256 of the consumer manifest before the edit
+    after: str = ""  # ... and after it
+
+
+class Link(_S, frozen=True):
+    """`repo` (the consumer) uses the local checkout of `provider` for dependency `dep`.
+
+    A link gitorch made records the exact edit: at character `offset` of `file` the text
+    `preimage` was replaced by `replacement`, and the file's hashes before and after.
+    A link found on disk that gitorch did not make has empty hashes and preimage.
+    """
+
+    repo: str
+    dep: str
+    provider: str
+    ecosystem: str
+    file: str  # consumer manifest, relative to the consumer repo
+    path: str = ""  # where the declaration points, as written
+    hashes: LinkHashes = LinkHashes()
+    preimage: str = ""
+    replacement: str = ""
+    offset: int = 0
+
+    @property
+    def key(self) -> str:
+        return f"{self.repo}/{self.provider}"
+
+    @property
+    def recorded(self) -> bool:
+        return bool(self.hashes.after)
+
+
+class FileState(_S, frozen=True):
+    """A manifest file of a repo and the sha256 of its bytes ('' when missing)."""
+
+    repo: str
+    file: str
+    sha256: str
+
+
+class Topology(_S, frozen=True):
+    consumers: dict[str, list[str]] = {}  # provider -> repos depending on it
+    providers: dict[str, list[str]] = {}  # consumer -> repos it depends on
+    order: list[str] = []  # providers before consumers
+    cycles: list[list[str]] = []
+    cyclic: bool = False
+
+
+class Diagnostic(_S, frozen=True):
+    severity: str  # error | warning | info
+    repo: str | None
+    kind: str  # missing_repo | unparsable_manifest | cycle | detached_head | ...
+    message: str
+
+
+class Snapshot(_S, frozen=True):
+    id: str
+    schema_version: int = SNAPSHOT_SCHEMA_VERSION
+    root: str = ""
+    generated_at: str = ""
+    manifest: str | None = None  # the manifest file, None when auto-discovered
+    repos: list[RepoInfo] = []
+    git: list[GitState] = []
+    deps: list[Dependency] = []
+    links: list[Link] = []
+    files: list[FileState] = []
+    topology: Topology = Topology()
+    diagnostics: list[Diagnostic] = []
+
+    def repo(self, name: str) -> RepoInfo | None:
+        return next((r for r in self.repos if r.name == name), None)
+
+    def git_of(self, name: str) -> GitState | None:
+        return next((g for g in self.git if g.repo == name), None)
+
+    def link(self, key: str) -> Link | None:
+        return next((lk for lk in self.links if lk.key == key), None)
+
+
+_enc = msgspec.json.Encoder(order="deterministic")
+
+
+def encode(obj: Any) -> bytes:
+    """Canonical JSON bytes (sorted keys): the same object always gives the same bytes."""
+    return _enc.encode(obj)
+
+
+def digest(obj: Any) -> str:
+    return hashlib.sha256(encode(obj)).hexdigest()
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def decode_snapshot(data: bytes) -> Snapshot:
+    """A stored snapshot; refuse one written by a newer gitorch."""
+    raw = msgspec.json.decode(data)
+    version = raw.get("schema_version", 1) if isinstance(raw, dict) else 1
+    if isinstance(version, int) and version > SNAPSHOT_SCHEMA_VERSION:
+        raise StateConflict(
+            f"workspace snapshot has schema version {version}; this gitorch reads up to "
+            f"{SNAPSHOT_SCHEMA_VERSION}",
+            hint="upgrade gitorch",
+        )
+    return msgspec.convert(raw, Snapshot)

@@ -1,0 +1,335 @@
+"""Plans: the desired workspace, and the seed's Graft.Plan from current to desired.
+
+A plan is data: preconditions, operations (index, type, target, params, depends_on) and the
+rollback list. It holds no times or random ids, and its id is the digest of its content,
+so planning twice gives the same bytes, and a plan edited by hand no longer verifies.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from gitorch.errors import Location, StateConflict, WorkspaceError
+from gitorch.gitcmd import git
+from gitorch.workspace import deps as D
+from gitorch.workspace import links as L
+from gitorch.workspace.diff import Delta, diff, head_of, view
+from gitorch.workspace.manifest import LinkSpec, Manifest
+from gitorch.workspace.model import (
+    ECOSYSTEMS,
+    FileState,
+    GitState,
+    Link,
+    Snapshot,
+    digest,
+    encode,
+)
+from gitorch.workspace.snapshot import finish, would_cycle
+
+PLAN_SCHEMA_VERSION = 1
+ACTIONS = ("attach", "detach", "repair", "migrate", "clean")
+
+
+class Precondition(msgspec.Struct, frozen=True, kw_only=True):
+    type: str  # repo_exists | repo_absent | clean_tree | file_hash | lock_free | no_cycle | capability
+    target: str
+    expected: Any = True
+    message: str = ""
+
+
+class Operation(msgspec.Struct, frozen=True, kw_only=True):
+    index: int
+    type: str  # clone_repo | checkout_ref | create_link | remove_link | detach_repo
+    target: str
+    params: dict[str, Any] = {}
+    depends_on: list[int] = []
+
+
+class Plan(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    schema_version: int = PLAN_SCHEMA_VERSION
+    action: str
+    root: str
+    current: dict[str, dict[str, Any]] = {}  # views (see diff.view) the plan was made from / for
+    desired: dict[str, dict[str, Any]] = {}
+    delta: Delta = Delta()
+    preconditions: list[Precondition] = []
+    operations: list[Operation] = []
+    rollback: list[Operation] = []
+    links: list[Link] = []  # every link of the desired workspace, with its edit record
+
+    def to_bytes(self) -> bytes:
+        return encode(self) + b"\n"
+
+
+def plan_id(plan: Plan) -> str:
+    return "plan-" + digest(msgspec.structs.replace(plan, id=""))[:20]
+
+
+def load_plan(data: bytes, where: str) -> Plan:
+    """Decode a plan file; refuse one whose content no longer matches its id (edited by hand)."""
+    try:
+        raw = msgspec.json.decode(data)
+        if isinstance(raw, dict) and isinstance(raw.get("schema_version"), int) \
+                and raw["schema_version"] > PLAN_SCHEMA_VERSION:
+            raise StateConflict(f"plan schema version {raw['schema_version']} is newer than this "
+                                "gitorch reads", where=Location(file=where))
+        plan = msgspec.convert(raw, Plan)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise WorkspaceError(f"not a workspace plan: {exc}", where=Location(file=where)) from None
+    if plan_id(plan) != plan.id:
+        raise StateConflict("plan content does not match its id (edited by hand?); refusing it",
+                            where=Location(file=where), hint="make a new one with `git orch ws plan`")
+    return plan
+
+
+# --- the desired workspace --------------------------------------------------------------
+
+def choose_dependency(current: Snapshot, spec: LinkSpec, where: str | None) -> tuple[str, str]:
+    """(ecosystem, name as the consumer declares it) for a link; WorkspaceError when none fits."""
+    provider = current.repo(spec.provider)
+    consumer = current.repo(spec.consumer)
+    for side, info in (("consumer", consumer), ("provider", provider)):
+        if info is None or not info.exists:
+            raise WorkspaceError(f"link {spec.key}: {side} repo {getattr(info, 'name', '?')!r} "
+                                 "is not checked out", where=Location(file=where))
+    assert provider is not None and consumer is not None
+    declared = [d for d in current.deps if d.repo == spec.consumer and d.section != "tool.uv.sources"
+                and not d.section.startswith("patch.") and not (d.ecosystem == "go" and d.section == "replace")]
+    offers = sorted(provider.provides, key=lambda p: ECOSYSTEMS.index(p.ecosystem))
+    for offer in offers:
+        want = D.normalise(offer.ecosystem, spec.dep or offer.name)
+        for dep in declared:
+            if dep.ecosystem == offer.ecosystem and D.normalise(dep.ecosystem, dep.name) == want:
+                return dep.ecosystem, dep.name
+    names = ", ".join(f"{p.name} ({p.ecosystem})" for p in offers) or "no package"
+    raise WorkspaceError(
+        f"link {spec.key}: {spec.consumer}'s manifests do not declare a dependency on "
+        f"{spec.dep or names}",
+        where=Location(file=where, path=f"links[{spec.key}]"),
+        hint=f"{spec.provider} provides {names}; add the dependency, or set `dep` in [[links]]",
+    )
+
+
+def _resolve_ref(path: Path, ref: str) -> str | None:
+    """`ref` as a head: the branch name when it is a local branch, else detached@<sha12>."""
+    proc = git(["rev-parse", "--verify", "--quiet", f"refs/heads/{ref}"], path, check=False)
+    if proc.returncode == 0:
+        return ref
+    proc = git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], path, check=False)
+    if proc.returncode != 0:
+        return None
+    return "detached@" + proc.stdout.decode().strip()[:12]
+
+
+def desired_from(current: Snapshot, manifest: Manifest, specs: list[LinkSpec] | None = None) -> Snapshot:
+    """The workspace the manifest asks for: repos present at their refs, `specs` (default: the
+    manifest's links) linked, every other link gitorch made removed, links made by hand kept."""
+    where = str(manifest.file) if manifest.file else None
+    wanted = list(manifest.links if specs is None else specs)
+    repos = []
+    for info in current.repos:
+        if not info.exists and manifest.repo(info.name).url:
+            info = msgspec.structs.replace(info, exists=True)
+        repos.append(info)
+    git_states: list[GitState] = []
+    for state in current.git:
+        ref = manifest.repo(state.repo).ref
+        present = current.repo(state.repo)
+        if ref and present is not None and present.exists:
+            head = _resolve_ref(Path(present.path), ref)
+            if head is None:
+                raise WorkspaceError(f"repo {state.repo}: ref {ref!r} not found",
+                                     where=Location(file=where, path=f"repos[{state.repo}].ref"))
+            if head != head_of(state):
+                branch = None if head.startswith("detached@") else head
+                state = GitState(repo=state.repo, branch=branch, sha=head[9:] if branch is None else None)
+        git_states.append(state)
+    keys = {s.key for s in wanted}
+    # Links present and not asked for: drop the ones gitorch made, keep hand-made ones.
+    links = {lk.key: lk for lk in current.links if lk.key not in keys and not lk.recorded}
+    files = {(f.repo, f.file): f.sha256 for f in current.files}
+    pending: dict[tuple[str, str], bytes] = {}
+    for lk in current.links:
+        if lk.key not in keys and lk.recorded:
+            path = Path(current.repo(lk.repo).path) / lk.file  # type: ignore[union-attr]
+            data = pending.get((lk.repo, lk.file)) or path.read_bytes()
+            pending[(lk.repo, lk.file)] = L.restore(lk, data, path)
+    for ls in sorted(wanted, key=lambda s: s.key):
+        existing = current.link(ls.key)
+        if existing is not None:
+            links[ls.key] = readopt(existing, current)
+            continue
+        ecosystem, dep = choose_dependency(current, ls, where)
+        cycle = would_cycle(current, ls.consumer, ls.provider)
+        if cycle:
+            raise WorkspaceError(f"link {ls.key} would introduce a dependency cycle: "
+                                 + " -> ".join(cycle), where=Location(file=where))
+        consumer_dir = Path(current.repo(ls.consumer).path)  # type: ignore[union-attr]
+        provider_dir = Path(current.repo(ls.provider).path)  # type: ignore[union-attr]
+        file = L.MANIFEST_OF[ecosystem]
+        data = pending.get((ls.consumer, file)) or (consumer_dir / file).read_bytes()
+        link, new = L.make_link(consumer=ls.consumer, consumer_dir=consumer_dir, provider=ls.provider,
+                                provider_dir=provider_dir, ecosystem=ecosystem, dep=dep, data=data)
+        pending[(ls.consumer, file)] = new
+        links[ls.key] = link
+    for (repo, file), data in pending.items():
+        from gitorch.workspace.model import sha256
+
+        files[(repo, file)] = sha256(data)
+    return finish(msgspec.structs.replace(
+        current, repos=repos, git=git_states, links=[links[k] for k in sorted(links)],
+        files=[FileState(repo=r, file=f, sha256=h) for (r, f), h in sorted(files.items())],
+    ))
+
+
+def readopt(link: Link, current: Snapshot) -> Link:
+    """A recorded link whose file changed around it gets a fresh record (same edit, new hashes)."""
+    if not link.recorded:
+        return link
+    info = current.repo(link.repo)
+    assert info is not None
+    path = Path(info.path) / link.file
+    data = path.read_bytes()
+    from gitorch.workspace.model import LinkHashes, sha256
+
+    if sha256(data) == link.hashes.after:
+        return link
+    try:
+        before = L.restore(link, data, path)
+    except WorkspaceError:
+        return msgspec.structs.replace(link, hashes=LinkHashes(), preimage="", replacement="")
+    offset, pre, rep = L.minimal_span(before.decode(), data.decode())
+    return msgspec.structs.replace(link, hashes=LinkHashes(before=sha256(before), after=sha256(data)),
+                                   preimage=pre, replacement=rep, offset=offset)
+
+
+# --- the plan ---------------------------------------------------------------------------
+
+def make_plan(current: Snapshot, desired: Snapshot, action: str = "attach") -> Plan:
+    """The seed's Graft.Plan turning `current` into `desired` (deterministic bytes)."""
+    if action not in ACTIONS:
+        raise WorkspaceError(f"unknown plan action {action!r} (expected {', '.join(ACTIONS)})")
+    delta = diff(current, desired)
+    ops: list[Operation] = []
+    undo: list[Operation] = []
+    pre: list[Precondition] = [Precondition(type="lock_free", target="workspace",
+                                            message="no other workspace operation is running")]
+    done_for: dict[str, list[int]] = {}  # repo -> operations that must come before its links
+    last_on_file: dict[str, int] = {}
+
+    def add(kind: str, target: str, params: dict[str, Any], after: list[int],
+            inverse: tuple[str, dict[str, Any]]) -> int:
+        index = len(ops)
+        ops.append(Operation(index=index, type=kind, target=target, params=params,
+                             depends_on=sorted(set(after))))
+        undo.append(Operation(index=index, type=inverse[0], target=target, params=inverse[1]))
+        return index
+
+    order = {name: i for i, name in enumerate(desired.topology.order or [r.name for r in desired.repos])}
+    by_order = sorted(desired.repos, key=lambda r: (order.get(r.name, len(order)), r.name))
+    for info in by_order:
+        was = current.repo(info.name)
+        if info.exists and was is not None and not was.exists:
+            pre.append(Precondition(type="repo_absent", target=info.name, expected=info.path,
+                                    message=f"{info.path} does not exist yet"))
+            if not info.url:
+                raise WorkspaceError(f"repo {info.name} is missing at {info.path} and has no url to clone")
+            i = add("clone_repo", info.name, {"url": info.url, "path": info.path, "ref": info.ref},
+                    [], ("detach_repo", {"path": info.path}))
+            done_for.setdefault(info.name, []).append(i)
+    cur_heads = {g.repo: head_of(g) for g in current.git}
+    for state in desired.git:
+        head = head_of(state)
+        if state.repo in cur_heads and head != cur_heads[state.repo]:
+            target = desired.repo(state.repo)
+            assert target is not None
+            pre.append(Precondition(type="clean_tree", target=state.repo,
+                                    message=f"{state.repo} has no uncommitted changes"))
+            i = add("checkout_ref", state.repo, {"path": target.path, "ref": target.ref, "head": head},
+                    done_for.get(state.repo, []),
+                    ("checkout_ref", {"path": target.path, "head": cur_heads[state.repo]}))
+            done_for.setdefault(state.repo, []).append(i)
+    want = {lk.key: lk for lk in desired.links}
+    have = {lk.key: lk for lk in current.links}
+    removals = [have[k] for k in sorted(have, reverse=True)
+                if k not in want or _link_view(want[k]) != _link_view(have[k])]
+    for lk in removals:
+        holder = current.repo(lk.repo)
+        assert holder is not None
+        if not lk.recorded:
+            raise WorkspaceError(f"link {lk.key} was made by hand; gitorch removes only links it made")
+        file_key = f"{lk.repo}/{lk.file}"
+        after = [last_on_file[file_key]] if file_key in last_on_file else []
+        pre.append(Precondition(type="repo_exists", target=lk.repo, message=f"{lk.repo} is checked out"))
+        i = add("remove_link", lk.key, {"repo_path": holder.path, "link": msgspec.to_builtins(lk)},
+                after + done_for.get(lk.repo, []),
+                ("create_link", {"repo_path": holder.path, "link": msgspec.to_builtins(lk)}))
+        last_on_file[file_key] = i
+    for key in sorted(want):
+        lk = want[key]
+        if key in have and _link_view(have[key]) == _link_view(lk):
+            continue
+        consumer = desired.repo(lk.repo)
+        provider = desired.repo(lk.provider)
+        assert consumer is not None and provider is not None
+        file_key = f"{lk.repo}/{lk.file}"
+        pre += [
+            Precondition(type="repo_exists", target=lk.repo, message=f"{lk.repo} is checked out"),
+            Precondition(type="repo_exists", target=lk.provider, message=f"{lk.provider} is checked out"),
+            Precondition(type="capability", target=lk.provider,
+                         expected={"ecosystem": lk.ecosystem, "package": lk.dep},
+                         message=f"{lk.provider} provides the {lk.ecosystem} package {lk.dep}"),
+            Precondition(type="no_cycle", target=key, message=f"linking {key} closes no dependency cycle"),
+        ]
+        if file_key not in last_on_file:
+            pre.append(Precondition(type="clean_tree", target=lk.repo,
+                                    message=f"{lk.repo} has no uncommitted changes"))
+            pre.append(Precondition(type="file_hash", target=file_key, expected=lk.hashes.before,
+                                    message=f"{file_key} is unchanged since planning"))
+        after = [last_on_file[file_key]] if file_key in last_on_file else []
+        after += done_for.get(lk.repo, []) + done_for.get(lk.provider, [])
+        i = add("create_link", key, {"repo_path": consumer.path, "provider_path": provider.path,
+                                     "link": msgspec.to_builtins(lk)},
+                after, ("remove_link", {"repo_path": consumer.path, "link": msgspec.to_builtins(lk)}))
+        last_on_file[file_key] = i
+    if action == "clean":
+        for gone in sorted(desired.repos, key=lambda r: r.name):
+            had = current.repo(gone.name)
+            if had is not None and had.exists and not gone.exists:
+                pre.append(Precondition(type="clean_tree", target=gone.name,
+                                        message=f"{gone.name} has no uncommitted changes"))
+                add("detach_repo", gone.name, {"path": had.path},
+                    [op.index for op in ops if op.target.startswith(gone.name + "/")
+                     or op.target.endswith("/" + gone.name)],
+                    ("none", {"reason": "a removed clone cannot be restored"}))
+    unique = sorted({(p.type, p.target): p for p in pre}.values(), key=lambda p: (p.type, p.target))
+    plan = Plan(id="", action=action, root=current.root, current=view(current), desired=view(desired),
+                delta=delta, preconditions=unique, operations=ops, rollback=list(reversed(undo)),
+                links=desired.links)
+    return msgspec.structs.replace(plan, id=plan_id(plan))
+
+
+def _link_view(lk: Link) -> tuple[str, ...]:
+    return (lk.dep, lk.provider, lk.ecosystem, lk.file, lk.path)
+
+
+def without_links(current: Snapshot, keep: list[str] | None = None,
+                  drop_repos: list[str] | None = None) -> Snapshot:
+    """The desired workspace for a teardown: recorded links removed (except `keep`), the
+    manifests as they were before, and `drop_repos` gone."""
+    keep = keep or []
+    drop = set(drop_repos or [])
+    files = {(f.repo, f.file): f.sha256 for f in current.files}
+    for lk in reversed(current.links):  # LIFO: the first link made on a file knows its original hash
+        if lk.recorded and lk.key not in keep:
+            files[(lk.repo, lk.file)] = lk.hashes.before
+    repos = [msgspec.structs.replace(r, exists=False) if r.name in drop else r for r in current.repos]
+    links = [lk for lk in current.links if not lk.recorded or lk.key in keep]
+    return finish(msgspec.structs.replace(
+        current, repos=repos, links=links,
+        files=[FileState(repo=r, file=f, sha256=h) for (r, f), h in sorted(files.items()) if r not in drop],
+    ))

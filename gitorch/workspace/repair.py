@@ -1,0 +1,29 @@
+"""Repair (seed §10): a plan from the drift, applied like any other.
+
+The desired workspace is rebuilt from the current state and the links last applied: a
+link edited away by hand is made again, a repo deleted is cloned again when it has a url,
+a changed branch is accepted (the links follow the manifests on it), and a conflict stops
+the plan (its preconditions fail) until the user resolves it.
+"""
+
+from __future__ import annotations
+
+from gitorch.errors import WorkspaceError
+from gitorch.workspace.manifest import LinkSpec
+from gitorch.workspace.materialize import Workspace
+from gitorch.workspace.plan import Plan, desired_from, make_plan
+
+
+def repair_plan(ws: Workspace) -> Plan:
+    """The plan that brings the workspace back to the last applied state."""
+    applied = ws.desired()
+    if applied is None:
+        raise WorkspaceError("nothing to repair: no workspace has been applied here",
+                             hint="run `git orch ws apply` first")
+    current = ws.current(applied)
+    present = {r.name for r in current.repos if r.exists}
+    # A link to a repo being cloned again is made by the next repair, once its manifest is there.
+    specs = [LinkSpec(lk.repo, lk.provider, lk.dep) for lk in applied.links
+             if lk.recorded and {lk.repo, lk.provider} <= present]
+    desired = desired_from(current, ws.manifest, specs)
+    return make_plan(current, desired, "repair")

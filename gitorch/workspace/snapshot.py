@@ -1,0 +1,186 @@
+"""Snapshot generation: what the workspace is right now (the seed's section 5).
+
+Repos are read in parallel (one git process each, manifests parsed in the same thread);
+links are declarations that point at another workspace repo's checkout; topology comes
+from graphlib over the dependencies that name another repo's package.
+"""
+
+from __future__ import annotations
+
+import graphlib
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import msgspec
+
+from gitorch.events import now
+from gitorch.workspace import deps as D
+from gitorch.workspace import gitstate
+from gitorch.workspace.manifest import Manifest, discover, find
+from gitorch.workspace.model import (
+    Dependency,
+    Diagnostic,
+    FileState,
+    GitState,
+    Link,
+    RepoInfo,
+    Snapshot,
+    Topology,
+    digest,
+    sha256,
+)
+
+
+def load_manifest(manifest_or_root: Manifest | Path | str) -> Manifest:
+    """A manifest as given, read from `root/workspace.toml`, or discovered under `root`."""
+    if isinstance(manifest_or_root, Manifest):
+        return manifest_or_root
+    root = Path(manifest_or_root).absolute()
+    return find(root) or discover(root)
+
+
+def _read_repo(name: str, path: Path) -> tuple[GitState, D.Parsed, list[FileState]]:
+    if not path.is_dir():
+        return GitState(repo=name), D.Parsed(), []
+    parsed = D.parse_repo(name, path)
+    files = [FileState(repo=name, file=f, sha256=_hash(path / f)) for f in parsed.manifests]
+    return gitstate.read_one(name, path), parsed, files
+
+
+def _hash(path: Path) -> str:
+    try:
+        return sha256(path.read_bytes())
+    except OSError:
+        return ""
+
+
+def take(manifest_or_root: Manifest | Path | str, recorded: list[Link] | None = None,
+         jobs: int | None = None) -> Snapshot:
+    """A snapshot of the workspace; links gitorch made (`recorded`) keep their edit records."""
+    manifest = load_manifest(manifest_or_root)
+    paths = [(spec.name, manifest.path_of(spec.name)) for spec in manifest.repos]
+    workers = max(1, min(jobs or 8, len(paths)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(lambda item: _read_repo(*item), paths))
+    repos: list[RepoInfo] = []
+    git: list[GitState] = []
+    deps: list[Dependency] = []
+    files: list[FileState] = []
+    diags: list[Diagnostic] = []
+    for (name, path), spec, (state, parsed, fstates) in zip(paths, manifest.repos, results, strict=True):
+        exists = path.is_dir() and (path / ".git").exists()
+        languages = sorted({D.LANGUAGES[D.MANIFEST_FILES[f]] for f in parsed.manifests})
+        frameworks = {D.FRAMEWORKS[d.name] for d in parsed.deps if d.name in D.FRAMEWORKS}
+        repos.append(RepoInfo(name=name, path=str(path), exists=exists, manifests=parsed.manifests,
+                              provides=parsed.provides, languages=languages,
+                              capabilities=sorted(set(languages) | frameworks),
+                              url=spec.url, ref=spec.ref))
+        git.append(state)
+        deps.extend(parsed.deps)
+        files.extend(fstates)
+        diags.extend(parsed.diagnostics)
+        if not exists:
+            diags.append(Diagnostic(
+                severity="warning" if spec.url else "error", repo=name, kind="missing_repo",
+                message=f"{path} is not a git checkout" + (" (it can be cloned)" if spec.url else "")))
+        elif state.sha and state.branch is None:
+            diags.append(Diagnostic(severity="warning", repo=name, kind="detached_head",
+                                    message="HEAD is detached"))
+        if state.in_progress or state.conflicts:
+            diags.append(Diagnostic(severity="warning", repo=name, kind="conflict",
+                                    message=f"{state.in_progress or 'merge'} in progress"
+                                    + (f", {len(state.conflicts)} unmerged path(s)" if state.conflicts else "")))
+    links = find_links(repos, deps, recorded or [])
+    topology = compute_topology(repos, deps, links)
+    for cycle in topology.cycles:
+        diags.append(Diagnostic(severity="error", repo=cycle[0], kind="cycle",
+                                message="dependency cycle: " + " -> ".join(cycle)))
+    return finish(Snapshot(
+        id="", root=str(manifest.root), manifest=str(manifest.file) if manifest.file else None,
+        repos=repos, git=git, deps=deps, links=links, files=files, topology=topology,
+        diagnostics=diags,
+    ))
+
+
+def finish(snap: Snapshot) -> Snapshot:
+    """Stamp the time and the id: a digest of the content, so equal workspaces share an id."""
+    body = msgspec.structs.replace(snap, id="", generated_at="")
+    return msgspec.structs.replace(snap, id="snap-" + digest(body)[:16], generated_at=now())
+
+
+def find_links(repos: list[RepoInfo], deps: list[Dependency], recorded: list[Link]) -> list[Link]:
+    """Path dependencies that point at another workspace repo; recorded links keep their edit."""
+    by_path = {os.path.normpath(r.path): r.name for r in repos}
+    dirs = {r.name: Path(r.path) for r in repos}
+    records = {(lk.key, D.normalise(lk.ecosystem, lk.dep)): lk for lk in recorded}
+    found: dict[str, Link] = {}
+    for dep in deps:
+        if dep.source != "path" or not dep.path:
+            continue
+        target = os.path.normpath(dirs[dep.repo] / dep.path)
+        provider = by_path.get(target)
+        if provider is None or provider == dep.repo:
+            continue
+        link = Link(repo=dep.repo, dep=dep.name, provider=provider, ecosystem=dep.ecosystem,
+                    file=dep.file, path=dep.path)
+        record = records.get((link.key, D.normalise(dep.ecosystem, dep.name)))
+        found.setdefault(link.key, record or link)
+    return [found[k] for k in sorted(found)]
+
+
+def compute_topology(repos: list[RepoInfo], deps: list[Dependency], links: list[Link]) -> Topology:
+    """Who depends on whom among the workspace repos, an order (providers first) and cycles."""
+    providers_of = {(p.ecosystem, D.normalise(p.ecosystem, p.name)): r.name
+                    for r in repos for p in r.provides}
+    graph: dict[str, set[str]] = {r.name: set() for r in repos}
+    for dep in deps:
+        provider = providers_of.get((dep.ecosystem, D.normalise(dep.ecosystem, dep.name)))
+        if provider and provider != dep.repo:
+            graph[dep.repo].add(provider)
+    for link in links:
+        graph.setdefault(link.repo, set()).add(link.provider)
+    order, cycles = order_and_cycles(graph)
+    consumers: dict[str, list[str]] = {}
+    for consumer, provs in graph.items():
+        for p in provs:
+            consumers.setdefault(p, []).append(consumer)
+    return Topology(
+        consumers={k: sorted(v) for k, v in sorted(consumers.items())},
+        providers={k: sorted(v) for k, v in sorted(graph.items()) if v},
+        order=order, cycles=cycles, cyclic=bool(cycles),
+    )
+
+
+def order_and_cycles(graph: dict[str, set[str]]) -> tuple[list[str], list[list[str]]]:
+    """graphlib's order (dependencies first, ties by name); each cycle found is reported and
+    broken by dropping one of its edges, so an order exists even for a cyclic graph."""
+    edges = {k: set(v) for k, v in graph.items()}
+    cycles: list[list[str]] = []
+    while True:
+        sorter = graphlib.TopologicalSorter({k: sorted(v) for k, v in sorted(edges.items())})
+        try:
+            sorter.prepare()
+        except graphlib.CycleError as exc:
+            found = list(exc.args[1])  # [a, b, ..., a]: each a predecessor (provider) of the next
+            edges[found[1]].discard(found[0])
+            ring = list(reversed(found))[:-1]  # each depends on the next
+            start = ring.index(min(ring))
+            cycles.append(ring[start:] + ring[:start] + [ring[start]])
+            continue
+        order: list[str] = []
+        while sorter.is_active():
+            ready = sorted(sorter.get_ready())
+            order.extend(ready)
+            sorter.done(*ready)
+        return order, sorted(cycles)
+
+
+def would_cycle(snapshot: Snapshot, consumer: str, provider: str) -> list[str] | None:
+    """The cycle a new edge consumer -> provider would close, or None."""
+    graph = {k: set(v) for k, v in snapshot.topology.providers.items()}
+    graph.setdefault(consumer, set()).add(provider)
+    _, cycles = order_and_cycles(graph)
+    known = {tuple(c) for c in snapshot.topology.cycles}
+    new = [c for c in cycles if tuple(c) not in known]
+    return new[0] if new else None

@@ -1,0 +1,74 @@
+"""Teardown (seed §11): undo the workspace and check the result against the base snapshot.
+
+detach:   remove every link gitorch made (each manifest gets its exact original bytes back)
+clean:    detach, and remove the repos gitorch cloned (absent from the base snapshot)
+preserve: keep everything on disk; only stop tracking the workspace
+Uncommitted changes (other than gitorch's own link edits) refuse a teardown unless --force.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gitorch.errors import CheckFailed, WorkspaceError
+from gitorch.workspace.apply import managed_files
+from gitorch.workspace.diff import Delta, diff_views, view
+from gitorch.workspace.materialize import Workspace, materialize
+from gitorch.workspace.model import Snapshot
+from gitorch.workspace.plan import make_plan, without_links
+from gitorch.workspace.record import BASE, DESIRED
+from gitorch.workspace.snapshot import take
+
+MODES = ("detach", "clean", "preserve")
+
+
+def _dirty(current: Snapshot) -> list[str]:
+    out = []
+    for state in current.git:
+        extra = [p for p in state.changed if p not in managed_files(current, state.repo)]
+        if extra:
+            out.append(f"{state.repo}: {', '.join(extra[:3])}" + (" …" if len(extra) > 3 else ""))
+    return out
+
+
+def compare_with_base(base: Snapshot, after: Snapshot) -> Delta:
+    """What differs from the base snapshot: repos present, links, manifest bytes, git heads."""
+    return diff_views(view(base), view(after))
+
+
+def teardown(ws: Workspace, mode: str, *, force: bool = False, dry_run: bool = False) -> dict[str, Any]:
+    """Tear the workspace down; returns what was done and whether it matches the base."""
+    if mode not in MODES:
+        raise WorkspaceError(f"unknown teardown mode {mode!r} (expected {', '.join(MODES)})")
+    rec = ws.recorder
+    applied = rec.desired()
+    if applied is None:
+        raise WorkspaceError("nothing to tear down: no workspace has been applied here")
+    base = rec.base()
+    current = ws.current(applied)
+    dirty = _dirty(current)
+    if dirty and not force:
+        raise CheckFailed("uncommitted changes; commit or stash them, or use --force:\n  "
+                          + "\n  ".join(dirty))
+    forget: dict[str, bytes | None] = {DESIRED: None, BASE: None}
+    if mode == "preserve":
+        if not dry_run:
+            rec.transition("teardown-preserve", "committed", detail="preserve: kept as-is", files=forget)
+            rec.cache_desired(None)
+        return {"mode": mode, "plan": None, "verified": True, "differences": [], "dry_run": dry_run}
+    drop: list[str] = []
+    if mode == "clean" and base is not None:
+        had = {r.name for r in base.repos if r.exists}
+        drop = [r.name for r in current.repos if r.exists and r.name not in had]
+    target = without_links(current, drop_repos=drop)
+    plan = make_plan(current, target, "clean" if mode == "clean" else "detach")
+    outcome = materialize(ws, plan, dry_run=dry_run, force=force, commit_files=lambda _after: dict(forget))
+    result: dict[str, Any] = {"mode": mode, "plan": plan.id, "state": outcome.state, "dry_run": dry_run,
+                              "operations": len(plan.operations), "removed_repos": drop}
+    if dry_run:
+        return result
+    after = take(ws.manifest)
+    delta = compare_with_base(base, after) if base is not None else Delta()
+    result["verified"] = delta.empty
+    result["differences"] = ["/".join(c.path) for c in delta.added + delta.removed + delta.changed]
+    return result
