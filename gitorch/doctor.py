@@ -23,8 +23,6 @@ from gitorch.repo import Repo
 SEVERITIES = ("ok", "info", "warning", "error")
 MIN_GIT = (2, 25)
 MIN_FREE_BYTES = 100 * 1024 * 1024
-HOOK_MARKER = "# gitorch-hook"
-HOOK_NAMES = ("post-checkout", "post-merge", "post-rewrite")
 
 
 @dataclass
@@ -214,48 +212,49 @@ def _alive(holder: dict[str, Any] | None) -> bool | None:
     return True
 
 
-def hooks_dir(repo: Repo) -> Path:
-    """Where git looks for hooks (honours core.hooksPath)."""
-    text = git(["rev-parse", "--git-path", "hooks"], repo.cwd).stdout.decode().strip()
-    path = Path(text)
-    return path if path.is_absolute() else (repo.cwd / path)
-
-
 def check_hooks(repo: Repo) -> list[Finding]:
-    """gitorch's observation hooks: installed, and any earlier hook still chained."""
-    directory = hooks_dir(repo)
-    installed: list[str] = []
-    foreign: list[str] = []
-    unchained: list[str] = []
-    for name in HOOK_NAMES:
-        hook = directory / name
-        try:
-            text = hook.read_text(errors="replace")
-        except OSError:
-            continue
-        if HOOK_MARKER not in text:
-            foreign.append(name)
-            continue
-        installed.append(name)
-        if not os.access(hook, os.X_OK):
-            unchained.append(f"{name} (not executable)")
-        for legacy in (directory / f"{name}.legacy", directory / f"{name}.pre-gitorch"):
-            if legacy.exists() and legacy.name not in text and not os.access(legacy, os.X_OK):
-                unchained.append(f"{legacy.name} (not executable, so it is not run)")
-    if not installed:
+    """gitorch's observation hooks: installed, current, and any earlier hook still chained."""
+    from gitorch.hooks.install import status as hooks_status
+
+    st = hooks_status(repo)
+    directory = st["dir"]
+    hooks: list[dict[str, Any]] = list(st["hooks"])  # type: ignore[call-overload]
+    ours = [h for h in hooks if h["state"] in ("installed", "outdated")]
+    if not ours:
         return [Finding("hooks", "info", f"drift hooks not installed in {directory}",
                         "`git orch hooks install` for a one-line drift notice after checkouts")]
     out: list[Finding] = []
-    missing = [n for n in HOOK_NAMES if n not in installed]
+    if not st["enabled"]:
+        out.append(Finding("hooks", "info", f"hooks installed but switched off by {st['disabled_by']}",
+                           "unset it to get drift notices again"))
+    missing = [h["hook"] for h in hooks if h["state"] in ("absent", "other")]
     if missing:
-        fix = "`git orch hooks install` (it keeps and chains existing hooks)"
-        out.append(Finding("hooks", "warning", f"hooks {', '.join(missing)} are not gitorch's"
-                           + (f" ({', '.join(n for n in missing if n in foreign)} belong to something else)"
-                              if any(n in foreign for n in missing) else ""), fix))
-    if unchained:
-        out.append(Finding("hooks", "warning", "hooks not run: " + ", ".join(unchained),
-                           f"chmod +x the files in {directory}"))
-    return out or [Finding("hooks", "ok", f"drift hooks installed in {directory}")]
+        other = [h["hook"] for h in hooks if h["state"] == "other"]
+        detail = f" ({', '.join(other)} belong to something else)" if other else ""
+        out.append(Finding("hooks", "warning", f"hooks {', '.join(missing)} are not gitorch's{detail}",
+                           "`git orch hooks install` (it keeps and chains existing hooks)"))
+    outdated = [h["hook"] for h in hooks if h["state"] == "outdated"]
+    if outdated:
+        out.append(Finding("hooks", "warning", f"hooks {', '.join(outdated)} come from an older gitorch",
+                           "`git orch hooks install` upgrades them"))
+    for h in ours:
+        at = Path(h["at"] or h["path"])
+        if not os.access(at, os.X_OK):
+            out.append(Finding("hooks", "warning", f"{at} is not executable, so git skips it",
+                               f"chmod +x {at}"))
+        kept = h.get("legacy")
+        if kept and Path(kept).exists() and not os.access(kept, os.X_OK):
+            out.append(Finding("hooks", "warning", f"chained hook {kept} is not executable, so it "
+                               "is not run", f"chmod +x {kept}"))
+        if h.get("python") and h.get("python_found") is False:
+            out.append(Finding("hooks", "info", f"{h['hook']} records {h['python']}, which is gone; "
+                               "it falls back to git-orch on PATH",
+                               "`git orch hooks install` records the current interpreter"))
+    chained = [h["hook"] for h in ours if h.get("legacy")]
+    if not out:
+        note = f"; chained: {', '.join(chained)}" if chained else ""
+        out.append(Finding("hooks", "ok", f"drift hooks installed in {directory}{note}"))
+    return out
 
 
 def check_legacy(repo: Repo) -> list[Finding]:

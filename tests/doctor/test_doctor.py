@@ -1,0 +1,177 @@
+"""`git orch doctor`: healthy repo, stale and held locks, missing secrets, ephemeral, legacy."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from gitorch.doctor import diagnose, healthy
+from gitorch.repo import find_repo
+
+
+@pytest.fixture(autouse=True)
+def not_ephemeral(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("CLAUDE_CODE_WEB", "GITHUB_CODESPACES", "CODESPACES", "GITPOD_WORKSPACE_ID"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("GITORCH_EPHEMERAL", "0")
+
+
+def _doctor(cli) -> tuple[int, dict]:  # type: ignore[no-untyped-def, type-arg]
+    result = cli("doctor", "--json")
+    return result.exit_code, json.loads(result.output)
+
+
+def _checks(doc: dict, check: str) -> list[dict]:  # type: ignore[type-arg]
+    return [f for f in doc["findings"] if f["check"] == check]
+
+
+def test_healthy_repo_exits_0(repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    code, doc = _doctor(cli)
+    assert code == 0 and doc["ok"] is True
+    names = {f["check"] for f in doc["findings"]}
+    assert {"git", "backend", "state", "locks", "hooks", "legacy", "secrets", "ephemeral", "disk",
+            "permissions"} <= names
+    assert all(f["severity"] in ("ok", "info") for f in doc["findings"])
+    human = cli("doctor")
+    assert human.exit_code == 0 and human.output.rstrip().endswith("healthy")
+
+
+def test_state_branch_schema_version_reported(repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    from gitorch.store.state import StateStore
+
+    StateStore.open(find_repo(repo)).init()
+    _code, doc = _doctor(cli)
+    (state,) = _checks(doc, "state")
+    assert state["severity"] == "ok" and "schema version 1" in state["message"]
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_stale_lock_is_a_problem_naming_the_holder(repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    locks = repo / ".git" / "orch" / "locks"
+    locks.mkdir(parents=True)
+    pid = _dead_pid()
+    (locks / "run.lock").write_text(json.dumps({
+        "pid": pid, "host": socket.gethostname(), "session": "s-dead", "command": "git orch run",
+        "since": "2026-01-01T00:00:00.000Z"}))
+    (locks / "notes.lock").write_text("")  # released: nothing recorded, not a finding
+    code, doc = _doctor(cli)
+    assert code == 1
+    (lock,) = _checks(doc, "locks")
+    assert lock["severity"] == "warning" and "stale lock run" in lock["message"]
+    assert f"pid {pid}" in lock["message"] and "git orch run" in lock["message"]
+    assert lock["fix"]
+
+
+def test_held_lock_is_reported_with_its_holder(repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    # A real holder: another process inside the store's own lock.
+    script = (
+        "import sys,time\nfrom gitorch.repo import find_repo\nfrom gitorch.store.state import StateStore\n"
+        "with StateStore.open(find_repo(sys.argv[1])).lock('run'):\n"
+        "    print('held', flush=True); time.sleep(30)\n"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", script, str(repo)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        code, doc = _doctor(cli)
+        (lock,) = _checks(doc, "locks")
+        assert lock["severity"] == "info" and f"pid {holder.pid}" in lock["message"]
+        assert code == 0
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_missing_secret_is_an_error_with_a_fix(repo: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    (repo / "orchestrator.yml").write_text(
+        "version: 1\nsecrets: [DEPLOY_TOKEN]\ntasks:\n  - id: a\n    secrets: [PYPI_TOKEN]\n")
+    monkeypatch.setenv("DEPLOY_TOKEN", "present-value")
+    code, doc = _doctor(cli)
+    assert code == 1
+    (missing,) = [f for f in _checks(doc, "secrets") if f["severity"] == "error"]
+    assert "PYPI_TOKEN" in missing["message"] and "task a" in missing["message"]
+    assert "git orch secrets set PYPI_TOKEN" in missing["fix"]
+    assert "present-value" not in json.dumps(doc)
+    monkeypatch.setenv("PYPI_TOKEN", "x")
+    code, doc = _doctor(cli)
+    assert code == 0
+
+
+def test_ephemeral_with_unpushed_state_warns(repo: Path, cli, bare_remote: Path,  # type: ignore[no-untyped-def]
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from gitorch.store.state import StateStore
+
+    StateStore.open(find_repo(repo)).init()
+    monkeypatch.setenv("GITORCH_EPHEMERAL", "1")
+    code, doc = _doctor(cli)
+    (eph,) = _checks(doc, "ephemeral")
+    assert code == 1 and eph["severity"] == "warning"
+    assert "git orch sync" in eph["fix"] and "git orch export" in eph["fix"]
+    subprocess.run(["git", "remote", "add", "origin", str(bare_remote)], cwd=repo, check=True)
+    subprocess.run(["git", "push", "-q", "origin", "orch/state"], cwd=repo, check=True,
+                   capture_output=True)
+    code, doc = _doctor(cli)
+    (eph,) = _checks(doc, "ephemeral")
+    assert eph["severity"] == "ok" and code == 0
+
+
+def test_ephemeral_detection(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from gitorch.ephemeral import detect
+
+    monkeypatch.delenv("GITORCH_EPHEMERAL")
+    assert detect() is None
+    monkeypatch.setenv("GITPOD_WORKSPACE_ID", "abc")
+    assert detect() == "Gitpod"
+    monkeypatch.delenv("GITPOD_WORKSPACE_ID")
+    monkeypatch.setenv("CLAUDE_CODE_WEB", "1")
+    assert detect() is not None
+    monkeypatch.delenv("CLAUDE_CODE_WEB")
+    if os.geteuid() != 0:  # root can write anywhere
+        home = tmp_path / "ro-home"
+        home.mkdir()
+        home.chmod(0o500)
+        monkeypatch.setenv("HOME", str(home))
+        assert detect() is not None and "not writable" in str(detect())
+
+
+def test_legacy_state_and_loose_secret_files(repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    (repo / ".workflow_state.json").write_text('{"status": "active"}')
+    secrets = repo / ".git" / "orch" / "secrets"
+    secrets.mkdir(parents=True)
+    (secrets / "TOKEN").write_text("v")
+    (secrets / "TOKEN").chmod(0o644)
+    code, doc = _doctor(cli)
+    assert code == 1
+    (leg,) = _checks(doc, "legacy")
+    assert leg["severity"] == "warning" and "git orch migrate" in leg["fix"]
+    perm = [f for f in _checks(doc, "permissions") if f["severity"] == "error"]
+    assert perm and "TOKEN" in perm[0]["message"]
+
+
+def test_a_check_that_crashes_does_not_hide_the_others(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gitorch.doctor as doctor
+
+    def boom(_repo: object) -> list[doctor.Finding]:
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(doctor, "CHECKS", (boom, doctor.check_locks))
+    found = diagnose(find_repo(repo))
+    assert found[0].severity == "error" and "disk gone" in found[0].message
+    assert not healthy(found) and len(found) >= 2
+
+
+def test_doctor_is_fast(repo: Path) -> None:
+    start = time.perf_counter()
+    diagnose(find_repo(repo))
+    assert time.perf_counter() - start < 5
