@@ -43,14 +43,14 @@ def session() -> str:
 
 def observed_line(trigger: str, drift: bool, findings: list[str], session_id: str) -> bytes:
     """An `observed` event as one JSON line, field for field what msgspec would write."""
-    event: dict[str, object] = {"type": "observed", "id": new_id(), "ts": now(),
-                                "session": session_id}
+    event: dict[str, object] = {"type": "observed"}
     if trigger:
         event["trigger"] = trigger
     if drift:
         event["drift"] = True
     if findings:
         event["findings"] = findings
+    event.update(id=new_id(), ts=now(), session=session_id)  # msgspec puts the base's last
     return json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
 
 

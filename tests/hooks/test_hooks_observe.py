@@ -1,0 +1,282 @@
+"""What the hooks observe and say after real checkouts, merges and rewrites."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gitorch.hooks import install as hi
+from gitorch.hooks import observe as ho
+from gitorch.hooks import record as hr
+from gitorch.repo import find_repo
+from tests.conftest import OrchRunner, git
+from tests.hooks.hookutil import journal_events, orch_lines, run_git, write_state, write_watch
+
+ROOT = Path(__file__).resolve().parents[2]
+AWAIT = [{"run": "r-0042", "task": "ship", "gate": "deploy"}]
+
+
+@pytest.fixture
+def hooked(project: Path) -> Path:
+    """`project` with gitorch's hooks installed and a watch.json recorded on main."""
+    hi.install(find_repo(project))
+    write_watch(project, {"build": ["src"], "docs": ["docs"]}, awaiting=AWAIT)
+    return project
+
+
+def test_branch_checkout_reports_stale_tasks_and_gates(hooked: Path) -> None:
+    proc = run_git(hooked, "checkout", "feature")
+    lines = orch_lines(proc)
+    assert lines == [
+        "orch: 1 task is stale since its inputs changed: build (run `git orch explain`)",
+        "orch: run r-0042 is waiting for approval of deploy",
+    ]
+    [event] = journal_events(hooked)
+    assert event["type"] == "observed" and event["trigger"] == "post-checkout"
+    assert event["drift"] is True
+    assert "task build: src/a.py changed" in event["findings"]
+
+
+def test_back_on_the_recorded_commit_nothing_is_stale(hooked: Path) -> None:
+    run_git(hooked, "checkout", "-q", "feature")
+    proc = run_git(hooked, "checkout", "main")
+    assert orch_lines(proc) == ["orch: run r-0042 is waiting for approval of deploy"]
+    assert journal_events(hooked)[-1].get("drift") is None  # omitted: False
+
+
+def test_added_and_removed_files_count(hooked: Path) -> None:
+    git(hooked, "checkout", "-q", "-b", "more")
+    (hooked / "docs" / "new.md").write_text("new\n")
+    git(hooked, "rm", "-q", "src/b.py")
+    git(hooked, "add", "-A")
+    git(hooked, "commit", "-q", "-m", "more")
+    git(hooked, "checkout", "-q", "main")
+    proc = run_git(hooked, "checkout", "more")
+    assert orch_lines(proc)[0].startswith("orch: 2 tasks are stale since their inputs changed: build, docs")
+    event = journal_events(hooked)[-1]
+    assert "task build: src/b.py changed" in event["findings"]
+    assert "task docs: docs/new.md changed" in event["findings"]
+
+
+def test_merge_and_rewrite_observe_too(hooked: Path) -> None:
+    proc = run_git(hooked, "merge", "-q", "--ff-only", "feature")
+    assert "stale" in orch_lines(proc)[0]
+    proc = run_git(hooked, "commit", "-q", "--amend", "-m", "reworded")
+    assert "stale" in orch_lines(proc)[0]
+    triggers = [e["trigger"] for e in journal_events(hooked)]
+    assert triggers == ["post-merge", "post-rewrite"]
+
+
+def test_file_checkout_and_checkout_b_start_nothing(hooked: Path, tmp_path: Path) -> None:
+    spy = tmp_path / "spy-python"
+    started = tmp_path / "started"
+    spy.write_text(f'#!/bin/sh\necho x >> {started}\nexec {sys.executable} "$@"\n')
+    spy.chmod(0o755)
+    hi.install(find_repo(hooked), python=str(spy))
+    (hooked / "src" / "a.py").write_text("edited\n")
+    assert orch_lines(run_git(hooked, "checkout", "--", "src/a.py")) == []
+    assert orch_lines(run_git(hooked, "checkout", "-b", "same-commit")) == []  # old == new
+    assert not started.exists()
+    assert journal_events(hooked) == []
+    run_git(hooked, "checkout", "-q", "feature")
+    assert started.read_text().count("x") == 1
+
+
+def test_worktree_add_observes_in_the_new_worktree(hooked: Path, tmp_path: Path) -> None:
+    proc = run_git(hooked, "worktree", "add", str(tmp_path / "wt"), "feature")
+    assert "orch: 1 task is stale since its inputs changed: build (run `git orch explain`)" in orch_lines(proc)
+    assert journal_events(hooked)[-1]["trigger"] == "post-checkout"  # the shared common dir
+
+
+@pytest.mark.parametrize("how", ["env", "config", "config-c"])
+def test_switched_off_does_nothing(hooked: Path, how: str) -> None:
+    env = {"GITORCH_HOOKS": "0"} if how == "env" else None
+    if how == "config":
+        git(hooked, "config", "orch.hooks", "false")
+    args = ["-c", "orch.hooks=false"] if how == "config-c" else []
+    proc = run_git(hooked, *args, "checkout", "feature", env=env)
+    assert orch_lines(proc) == []
+    assert journal_events(hooked) == []
+
+
+def test_a_plan_that_says_touch_pwned_is_never_run(project: Path, tmp_path: Path) -> None:
+    plan = """version: 1
+tasks:
+  - id: build
+    paths: {preferred: [src]}
+    commands: {build: "touch pwned", test: "touch ../pwned"}
+    acceptance: ["Tests pass: touch pwned"]
+  - id: docs
+    commands: {make: "touch pwned"}
+    dependencies: [build]
+"""
+    for branch in ("main", "feature"):
+        git(project, "checkout", "-q", branch)
+        (project / "orchestrator.yml").write_text(plan)
+        git(project, "add", "orchestrator.yml")
+        git(project, "commit", "-q", "-m", "plan")
+    hi.install(find_repo(project))
+    write_watch(project, {"build": ["src"], "docs": []}, awaiting=AWAIT)
+    git(project, "checkout", "-q", "main")
+    for step in (["checkout", "feature"], ["checkout", "main"], ["merge", "--no-edit", "feature"],
+                 ["commit", "--amend", "-m", "x"], ["worktree", "add", str(tmp_path / "w"), "feature"]):
+        run_git(project, *step)
+    assert not list(project.rglob("pwned")) and not (tmp_path / "pwned").exists()
+    assert not list((tmp_path / "w").rglob("pwned"))
+
+
+def test_gitorch_gone_still_checks_out_with_one_line(hooked: Path, tmp_path: Path) -> None:
+    hi.install(find_repo(hooked), python=str(tmp_path / "venv-gone" / "python"),
+               path=str(tmp_path / "venv-gone"))
+    no_gitorch = ":".join(p for p in ["/usr/local/bin", "/usr/bin", "/bin"])
+    git_bin = shutil.which("git")
+    assert git_bin
+    env = {"PATH": f"{Path(git_bin).parent}:{no_gitorch}"}
+    proc = subprocess.run([git_bin, "checkout", "feature"], cwd=hooked, capture_output=True,
+                          text=True, env={**_base_env(), **env})
+    assert proc.returncode == 0
+    assert git(hooked, "branch", "--show-current") == "feature"
+    lines = orch_lines(proc)
+    assert len(lines) == 1 and "gitorch is gone" in lines[0]
+
+
+def test_interpreter_without_gitorch_falls_back_to_git_orch(hooked: Path, tmp_path: Path) -> None:
+    # The interpreter exists but gitorch is not where the hook looks: `git orch` on PATH answers.
+    hi.install(find_repo(hooked), path=str(tmp_path / "empty"))
+    proc = run_git(hooked, "checkout", "feature")
+    assert orch_lines(proc)[0].startswith("orch: 1 task is stale")
+
+
+def _base_env() -> dict[str, str]:
+    import os
+
+    return {k: v for k, v in os.environ.items() if k != "PATH"}
+
+
+def test_newer_watch_schema_is_one_line(project: Path) -> None:
+    hi.install(find_repo(project))
+    write_state(project, {"watch.json": json.dumps({"schema_version": 9, "tasks": {}}).encode()})
+    lines = orch_lines(run_git(project, "checkout", "feature"))
+    assert len(lines) == 1 and "newer gitorch" in lines[0]
+
+
+def test_broken_watch_json_never_fails_the_checkout(project: Path) -> None:
+    hi.install(find_repo(project))
+    write_state(project, {"watch.json": b"{not json"})
+    proc = run_git(project, "checkout", "feature")
+    assert len(orch_lines(proc)) <= 1
+
+
+def test_no_state_branch_prints_and_records_nothing(project: Path) -> None:
+    hi.install(find_repo(project))
+    assert orch_lines(run_git(project, "checkout", "feature")) == []
+    assert journal_events(project) == []
+
+
+def test_state_branch_from_git_config(project: Path) -> None:
+    hi.install(find_repo(project))
+    git(project, "config", "orch.stateBranch", "team/state")
+    write_state(project, {"watch.json": json.dumps({"tasks": {}, "awaiting": AWAIT}).encode()},
+                branch="team/state")
+    assert orch_lines(run_git(project, "checkout", "feature")) == [
+        "orch: run r-0042 is waiting for approval of deploy"]
+
+
+def test_workspace_drift_is_guarded(project: Path) -> None:
+    (project / "workspace.toml").write_text("[repos]\n")
+    obs = ho.observe(str(project), branch="orch/state", trigger="manual")
+    assert obs.problems == [] or all(p.startswith("workspace drift check failed") for p in obs.problems)
+
+
+def test_observe_command_json(hooked: Path, orch: OrchRunner) -> None:
+    git(hooked, "checkout", "-q", "feature")  # hooks fire: one event
+    proc = orch("observe", "--json", cwd=hooked)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["stale"] == {"build": ["src/a.py"]}
+    assert out["awaiting"] == AWAIT and out["drift"] is True and out["trigger"] == "manual"
+    human = orch("observe", cwd=hooked)
+    assert human.stdout.splitlines()[0].startswith("orch: 1 task is stale")
+    assert [e["trigger"] for e in journal_events(hooked)] == ["post-checkout", "manual", "manual"]
+
+
+def test_observe_command_without_state(repo: Path, orch: OrchRunner) -> None:
+    proc = orch("observe", cwd=repo)
+    assert proc.returncode == 0 and "no state branch yet" in proc.stdout
+
+
+def test_tasks_without_paths_use_the_tree_digest(project: Path) -> None:
+    files = ho.head_files(str(project), None)
+    watch = {"tasks": {"all": {"paths": [], "oids": {}, "tree": ho.tree_digest(files)}}}
+    assert ho.stale_tasks(watch["tasks"], lambda specs: files) == {}
+    git(project, "checkout", "-q", "feature")
+    now = ho.head_files(str(project), None)
+    assert ho.stale_tasks(watch["tasks"], lambda specs: now) == {"all": ["(the tracked tree)"]}
+
+
+def test_tree_digest_matches_the_engine(project: Path) -> None:
+    from gitorch.engine.inputs import read_worktree
+
+    assert ho.tree_digest(ho.head_files(str(project), None)) == read_worktree(project).tree_digest()
+
+
+_names = st.sampled_from(["a", "b", "src", "docs", "x.py", "y.md", "a.b"])
+_paths = st.lists(_names, min_size=1, max_size=3).map("/".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(files=st.lists(_paths, max_size=12, unique=True),
+       patterns=st.lists(st.one_of(_paths, st.sampled_from(["*.py", "src/*", "./docs", ".", "src/",
+                                                             "a*", "*/x.py", "[ab]"])), max_size=3))
+def test_match_paths_agrees_with_the_engine(files: list[str], patterns: list[str]) -> None:
+    from gitorch.engine.inputs import match_paths
+
+    files = sorted(files)
+    assert ho.match_paths(files, patterns) == match_paths(files, patterns)
+
+
+def test_observed_line_is_what_msgspec_writes() -> None:
+    from gitorch import events
+
+    line = hr.observed_line("post-merge", True, ["task a: x changed", "é"], "s-1")
+    decoded = events.decode(line.strip())
+    assert isinstance(decoded, events.Observed)
+    assert (decoded.trigger, decoded.drift, decoded.findings, decoded.session) == (
+        "post-merge", True, ["task a: x changed", "é"], "s-1")
+    assert events.encode(decoded) + b"\n" == line
+    quiet = events.decode(hr.observed_line("manual", False, [], "s-2").strip())
+    assert isinstance(quiet, events.Observed) and quiet.drift is False and quiet.findings == []
+    assert hr.EVENT_SCHEMA_VERSION == events.EVENT_SCHEMA_VERSION
+
+
+def test_the_store_folds_what_the_hook_journaled(project: Path) -> None:
+    from gitorch.store.state import StateStore
+
+    hi.install(find_repo(project))
+    store = StateStore.open(find_repo(project))
+    store.init()  # a real state branch, watch.json written by the store itself
+    watch = {"tasks": {"build": {"paths": ["src"], "oids": ho.head_files(str(project), ["src"])}}}
+    store.append([], files={"watch.json": json.dumps(watch).encode()})
+    run_git(project, "checkout", "-q", "feature")
+    observed = store.events(types=["observed"])
+    assert [e.trigger for e in observed] == ["post-checkout"]  # type: ignore[attr-defined]
+    store.flush()
+    assert journal_events(project) == []
+    assert [e.drift for e in store.events(types=["observed"])] == [True]  # type: ignore[attr-defined]
+
+
+def test_hook_process_imports_only_the_standard_library() -> None:
+    code = ("import sys; sys.path.append(sys.argv[1]); import gitorch.hooks.run, gitorch.hooks.observe,"
+            " gitorch.hooks.record; print(' '.join(sorted(sys.modules)))")
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", code, str(ROOT)], capture_output=True,
+                         text=True, check=True).stdout.split()
+    heavy = {"msgspec", "typer", "pygit2", "httpx", "click", "yaml", "portalocker", "typing",
+             "dataclasses", "pathlib", "gitorch.errors", "gitorch.repo"}
+    assert heavy.isdisjoint(out), heavy & set(out)
