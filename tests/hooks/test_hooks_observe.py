@@ -91,7 +91,8 @@ def test_file_checkout_and_checkout_b_start_nothing(hooked: Path, tmp_path: Path
 
 def test_worktree_add_observes_in_the_new_worktree(hooked: Path, tmp_path: Path) -> None:
     proc = run_git(hooked, "worktree", "add", str(tmp_path / "wt"), "feature")
-    assert "orch: 1 task is stale since its inputs changed: build (run `git orch explain`)" in orch_lines(proc)
+    stale = "orch: 1 task is stale since its inputs changed: build (run `git orch explain`)"
+    assert stale in orch_lines(proc)
     assert journal_events(hooked)[-1]["trigger"] == "post-checkout"  # the shared common dir
 
 
