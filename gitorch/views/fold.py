@@ -20,7 +20,7 @@ Rules (a task's latest event wins; events are taken in timestamp order, ties in 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -132,15 +132,24 @@ def seconds_between(start: str | None, end: str | None) -> float:
     return max(0.0, (b - a).total_seconds())
 
 
-def _sort_key(e: ev.Event) -> str:
-    # gitorch writes 24-character timestamps (ms precision); hand-written ones such as
-    # "…:14Z" sort as if they had ".000".
-    ts = e.ts
-    if len(ts) == 24:
+def canonical_ts(ts: str) -> str:
+    """`ts` as gitorch writes timestamps (UTC, milliseconds, `Z`), so they sort as strings.
+
+    Hand-written or foreign stamps ("…:14Z", "…+02:00") are converted; unparsable ones are
+    kept as they are.
+    """
+    if len(ts) == 24 and ts[-1] == "Z":
         return ts
-    if ts.endswith("Z") and "." not in ts:
-        return ts[:-1] + ".000Z"
-    return ts
+    moment = parse_ts(ts)
+    if moment is None:
+        return ts
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _sort_key(e: ev.Event) -> str:
+    return canonical_ts(e.ts)
 
 
 class _Run:
@@ -249,8 +258,6 @@ def _apply_run(st: _Run, e: ev.Event) -> None:
         assert isinstance(e, ev.RunStarted)
         r.plan_digest, r.plan_file, r.commit = e.plan_digest, e.plan_file, e.commit
         r.jobs, r.targets = e.jobs, list(e.targets)
-        if not r.started or e.ts < r.started:
-            r.started = e.ts
         r.status, r.ended = "running", None
         st.segment_start = e.ts
     elif cls is ev.Resumed:
@@ -342,6 +349,7 @@ def fold_runs(events: Iterable[ev.Event], plan: Plan | None = None) -> list[RunV
             continue
         st = runs.get(rid)
         if st is None:
+            # events come in time order: the run's first one marks its start
             st = runs[rid] = _Run(RunView(id=rid, started=e.ts, tasks={}))
         st.view.events += 1
         st.last_ts = e.ts
@@ -354,7 +362,7 @@ def fold_runs(events: Iterable[ev.Event], plan: Plan | None = None) -> list[RunV
                 t = tasks[e.task] = TaskView(id=e.task, commands=[], checks=[], shards={})
             _apply_task(t, e)
     views = [_finish(st, approvals, plan) for st in runs.values()]
-    views.sort(key=lambda r: (r.started, r.id))
+    views.sort(key=lambda r: (canonical_ts(r.started), r.id))
     return views
 
 

@@ -179,3 +179,14 @@ def test_report_on_plan_with_tasks_it_does_not_know() -> None:
     rows = read_gantt(mermaid_blocks(text)[0])
     assert list(rows) == ["GONE 1"] and rows["GONE 1"][0] == "Generation 0"
     assert "| NEW |  | pending |" in text
+
+
+def test_gantt_reads_seed_style_and_offset_timestamps() -> None:
+    events = [
+        ev.RunStarted(run="r", ts="2025-09-22T11:03:14Z"),
+        ev.TaskStarted(run="r", task="EXC-001", ts="2025-09-22T13:03:14+02:00"),
+        ev.TaskCompleted(run="r", task="EXC-001", ts="2025-09-22T11:03:30Z"),
+    ]
+    [chart] = mermaid_blocks(render_report(fold_runs(events)[0], Plan()))
+    assert read_gantt(chart) == {
+        "EXC-001": ("Generation 0", "done", "2025-09-22 11:03:14.000", "2025-09-22 11:03:30.000")}
