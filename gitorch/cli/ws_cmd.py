@@ -194,6 +194,8 @@ def observe_cmd(
     lines = [f"{f.kind}: {f.message}" for f in found] or ["no drift"]
     _emit(as_json, {"drift": bool(found), "findings": [f.to_json() for f in found], "snapshot": snap.id},
           lines)
+    if found:
+        raise typer.Exit(1)  # drift is a finding (exit 1), so scripts can act on it
 
 
 @ws_app.command("repair")

@@ -150,7 +150,7 @@ def git(cwd: Path, *args: str) -> str:
 
 def _commit(path: Path, files: dict[str, str]) -> None:
     path.mkdir(parents=True, exist_ok=True)
-    git(path, "init", "-q", "-b", "main")
+    git(path, "init", "-q", "--template=", "-b", "main")
     for name, text in files.items():
         f = path / name
         f.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,104 @@
+"""End to end on the five-ecosystem workspace: attach, observe, drift, repair, teardown."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from gitorch.workspace.observe import quick_drift
+
+from .fixtures import LINKS, statuses, tree_digest
+
+
+def run(cli: Any, *args: str, code: int = 0) -> Any:
+    result = cli("ws", *args)
+    assert result.exit_code == code, result.output
+    return result
+
+
+def test_attach_observe_drift_repair_teardown(hub: Path, cli: Any) -> None:
+    root = hub.parent
+    before = tree_digest(root)
+
+    run(cli, "apply")
+    changed = {k for k in tree_digest(root) if tree_digest(root)[k] != before.get(k)}
+    assert changed == {"app_uv/pyproject.toml", "app_pep/pyproject.toml", "rapp/Cargo.toml",
+                       "goapp/go.mod", "npmapp/package.json", "exapp/mix.exs"}
+    snap = json.loads(run(cli, "snapshot", "--json").stdout)
+    assert sorted(lk["repo"] + "/" + lk["provider"] for lk in snap["links"]) == sorted(
+        f"{c}/{p}" for c, p in LINKS)
+
+    observed = json.loads(run(cli, "observe", "--json").stdout)
+    assert observed == {"drift": False, "findings": [], "snapshot": observed["snapshot"]}
+    assert quick_drift(hub) == []
+
+    # A hand edit takes the link away: drift is named, both by observe and by the hook path.
+    pkg = root / "npmapp/package.json"
+    pkg.write_text(pkg.read_text().replace('"file:../npmlib"', '"^1.0.0"'))
+    observed = json.loads(run(cli, "observe", "--json", code=1).stdout)
+    kinds = {(f["kind"], f["repo"]) for f in observed["findings"]}
+    assert kinds == {("file_modified", "npmapp"), ("link_broken", "npmapp")}
+    assert any("npmapp/package.json" in line and "file_modified" in line for line in quick_drift(hub))
+
+    plan = json.loads(run(cli, "repair", "--dry-run", "--json").stdout)
+    assert [(op["type"], op["target"]) for op in plan["operations"]] == [("create_link", "npmapp/npmlib")]
+    run(cli, "repair")
+    assert json.loads(run(cli, "observe", "--json").stdout)["drift"] is False
+    assert "file:../npmlib" in pkg.read_text()
+
+    result = json.loads(run(cli, "teardown", "--mode", "detach", "--json").stdout)
+    assert result["verified"] is True and result["differences"] == []
+    assert tree_digest(root) == before
+    assert all(status == "" for status in statuses(root).values())
+    assert quick_drift(hub) == []
+
+
+def test_every_transition_is_recorded(hub: Path, cli: Any) -> None:
+    from gitorch.repo import find_repo
+    from gitorch.store.state import StateStore
+
+    plan = json.loads(run(cli, "plan", "--json").stdout)
+    run(cli, "apply")
+    store = StateStore.open(find_repo(hub))
+    states = [(e.plan_id, e.state) for e in store.events(types=["ws_transition"])]  # type: ignore[attr-defined]
+    assert states == [(plan["id"], "draft"), (plan["id"], "planned"), (plan["id"], "verified"),
+                      (plan["id"], "executing"), (plan["id"], "committed")]
+    assert store.read(f"workspace/plans/{plan['id']}.json") is not None
+    assert store.read("workspace/desired.json") is not None
+    assert store.read("workspace/base.json") is not None
+    # Nothing of gitorch's lands in the hub's work tree.
+    assert statuses(hub.parent)["hub"] == ""
+
+
+def test_plan_twice_gives_identical_bytes(hub: Path, cli: Any, tmp_path: Path) -> None:
+    run(cli, "plan", "--out", str(tmp_path / "a.json"))
+    run(cli, "plan", "--out", str(tmp_path / "b.json"))
+    assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
+    plan = json.loads((tmp_path / "a.json").read_bytes())
+    assert len(plan["operations"]) == len(LINKS)
+    assert [r["index"] for r in plan["rollback"]] == list(reversed(range(len(LINKS))))
+    assert {p["type"] for p in plan["preconditions"]} >= {
+        "repo_exists", "clean_tree", "lock_free", "no_cycle", "capability", "file_hash"}
+
+
+def test_saved_plan_verify_then_apply(hub: Path, cli: Any, tmp_path: Path) -> None:
+    out = tmp_path / "plan.json"
+    run(cli, "plan", "--out", str(out))
+    run(cli, "verify", str(out))
+    run(cli, "apply", str(out), "--dry-run")
+    assert statuses(hub.parent)["npmapp"] == ""
+    run(cli, "apply", str(out))
+    assert statuses(hub.parent)["npmapp"] == "M package.json"
+    # The same plan again: its file_hash preconditions no longer hold.
+    result = run(cli, "apply", str(out), code=1)
+    assert "changed since the plan was made" in result.output
+
+
+def test_diff_lists_links_and_files(hub: Path, cli: Any) -> None:
+    delta = json.loads(run(cli, "diff", "--json").stdout)
+    assert sorted("/".join(c["path"][1:]) for c in delta["added"]) == sorted(f"{c}/{p}" for c, p in LINKS)
+    assert delta["removed"] == []
+    run(cli, "apply")
+    delta = json.loads(run(cli, "diff", "--json").stdout)
+    assert delta == {"added": [], "removed": [], "changed": []}
