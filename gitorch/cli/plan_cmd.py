@@ -41,7 +41,7 @@ def _report(exc: PlanError, as_json: bool) -> None:
     problems = exc.problems or [exc]
     for problem in problems:
         warn(str(problem))
-    count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
+    count = _n(len(problems), "problem")
     where = exc.where.file if exc.where and exc.where.file else "plan"
     warn(f"git orch: plan invalid: {count} in {where}")
 
@@ -71,8 +71,12 @@ def validate_cmd(file: Path | None = FILE_OPT, as_json: bool = JSON_OPT) -> None
             "longest_chain": chain,
         })
         return
-    say(f"{display}: valid: {len(plan.tasks)} tasks, {shards} shards, {edges} edges, "
+    say(f"{display}: valid: {_n(len(plan.tasks), 'task')}, {_n(shards, 'shard')}, {_n(edges, 'edge')}, "
         f"longest chain {len(chain)}" + (f" ({_chain_text(chain)})" if chain else ""))
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 @plan_app.command("graph")
@@ -92,10 +96,12 @@ def graph_cmd(
     plan = loaded.plan
     text = graph.to_mermaid(plan) if fmt == "mermaid" else graph.to_dot(plan)
     if as_json:
+        nodes: list[dict[str, str]] = []
+        for t in plan.tasks:
+            nodes.append({"id": t.id, "title": t.title, "kind": "task"})
+            nodes += [{"id": s.id, "title": s.title, "kind": "shard", "task": t.id} for s in t.shards]
         emit_json({
-            "format": fmt, "text": text, "order": graph.order(plan),
-            "nodes": [{"id": t.id, "title": t.title, "kind": "task"} for t in plan.tasks]
-            + [{"id": s.id, "title": s.title, "kind": "shard", "task": t.id} for t in plan.tasks for s in t.shards],
+            "format": fmt, "text": text, "order": graph.order(plan), "nodes": nodes,
             "edges": [[d, t.id] for t in plan.tasks for d in t.dependencies],
         })
         return

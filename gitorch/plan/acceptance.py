@@ -12,6 +12,7 @@ The last form splits at the last " in " only when what follows looks like a sing
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -83,11 +84,11 @@ def parse_string(text: str) -> Check:
             _need(rest, "text", text)
             body, paths = _split_in(rest)
             return Contains(text=body, paths=paths, label=text)
-        for known in ("Tests pass", "File exists", "File absent", "Contains"):
-            if form.lower() == known.lower():
-                raise SpecProblem(
-                    f"unknown acceptance form {form!r}", hint=f"write it exactly as {known!r}"
-                )
+        known = ("Tests pass", "File exists", "File absent", "Contains")
+        close = difflib.get_close_matches(form.capitalize(), known, n=1, cutoff=0.7)
+        if close:
+            raise SpecProblem(f"unknown acceptance check {text!r}",
+                              hint=f"did you mean {close[0] + ': ' + rest!r}?")
     raise SpecProblem(
         f"unknown acceptance check {text!r}",
         hint="use one of " + ", ".join(repr(f) for f in STRING_FORMS)
