@@ -142,6 +142,8 @@ def _plan(repo: Repo, store: Any, root: Path, skip_bad: bool, prefer: str | None
     found, todo, latest, _records = _candidates(store, root, skip_bad, prefer, strict=False)
     existing = _existing_ids(store, todo) if latest is not None else set()
     events = [e for f in todo for e in f.events if e.id not in existing]
+    if todo:  # the summary event every import adds
+        events.append(ev.Migrated(session="legacy", run="legacy:migration", files=[f.rel for f in todo]))
     rep = Report("dry-run", "", migration=latest.id if latest else None,
                  files=[f.to_json() for f in todo], events=len(events),
                  event_types=_type_counts(events),
@@ -154,7 +156,7 @@ def _plan(repo: Repo, store: Any, root: Path, skip_bad: bool, prefer: str | None
                        else "no importable legacy files")
     else:
         size = sum(f.size for f in todo)
-        rep.message = (f"would import {len(todo)} files ({size} bytes) as {len(events) + 1} events "
+        rep.message = (f"would import {len(todo)} files ({size} bytes) as {len(events)} events "
                        "in one commit")
         if found.bad and not skip_bad:
             rep.message += f"; {len(found.bad)} invalid files would stop it (use --skip-bad)"
