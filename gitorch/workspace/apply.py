@@ -4,7 +4,8 @@ Execution holds the workspace lock, rechecks every precondition against a fresh 
 runs operations in dependency order, writes every file through temp file + fsync + rename,
 and on any failure undoes the operations done so far, last first. If undoing fails too it
 stops and reports exactly what is left. `GITORCH_FAULT=apply:N` (tests only) makes operation
-N fail as a real I/O error would; `GITORCH_FAULT=rollback:N` does the same while undoing N.
+N fail as a real I/O error would; `rollback:N` does the same while undoing N (comma-separate
+several, e.g. `apply:3,rollback:1`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 import msgspec
 
-from gitorch.errors import CheckFailed, WorkspaceError
+from gitorch.errors import WorkspaceError
 from gitorch.gitcmd import git
 from gitorch.workspace import links as L
 from gitorch.workspace.model import Link, Snapshot, sha256
@@ -31,7 +32,7 @@ FAULT_ENV = "GITORCH_FAULT"
 
 def _fault(stage: str, index: int) -> None:
     """Raise the injected I/O error for operation `index` at `stage` (apply | rollback)."""
-    if os.environ.get(FAULT_ENV) == f"{stage}:{index}":
+    if f"{stage}:{index}" in os.environ.get(FAULT_ENV, "").split(","):
         raise OSError(errno.EIO, f"injected fault ({FAULT_ENV}={stage}:{index})")
 
 
@@ -202,7 +203,7 @@ def undo_operation(op: Operation, journal: Journal) -> None:
     for path, old in reversed(journal.files.get(op.index, [])):
         if old is None:
             path.unlink(missing_ok=True)
-        else:
+        elif not path.exists() or path.read_bytes() != old:  # a failed write changed nothing
             atomic_write(path, old)
     if op.index in journal.created:
         shutil.rmtree(journal.created[op.index], ignore_errors=False) if journal.created[op.index].exists() else None
@@ -237,7 +238,7 @@ def execute(plan: Plan, on_start: Any = None) -> Outcome:
         try:
             _fault("apply", op.index) if op.type not in ("create_link", "remove_link") else None
             run_operation(op, journal)
-        except (OSError, WorkspaceError, CheckFailed, Exception) as exc:  # noqa: BLE001 - any failure rolls back
+        except Exception as exc:  # noqa: BLE001 - any failure rolls back
             outcome.failed_operation = op.index
             outcome.error = f"operation {op.index} ({op.type} {op.target}) failed: {_why(exc)}"
             done.append(op)  # a failed step may have half-happened: undo what its journal holds

@@ -1,0 +1,138 @@
+"""Faults during apply: every operation index, a real fault, a failed rollback, concurrency."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitorch.repo import find_repo
+from gitorch.store.state import StateStore
+
+from .fixtures import LINKS, statuses, tree_digest
+
+
+def transitions(hub: Path) -> list[tuple[str, int | None]]:
+    events = StateStore.open(find_repo(hub)).events(types=["ws_transition"])
+    return [(e.state, e.operation) for e in events]  # type: ignore[attr-defined]
+
+
+def test_fault_at_every_operation_leaves_workspace_byte_identical(
+        hub: Path, cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = hub.parent
+    before, status = tree_digest(root), statuses(root)
+    plan = json.loads(cli("ws", "plan", "--json").stdout)  # type: ignore[attr-defined]
+    assert len(plan["operations"]) == len(LINKS)
+    for index in range(len(plan["operations"])):
+        monkeypatch.setenv("GITORCH_FAULT", f"apply:{index}")
+        result: Any = cli("ws", "apply")
+        assert result.exit_code == 1, result.output
+        assert f"operation {index} " in result.output and "rolled back" in result.output
+        assert "injected fault" in result.output
+        assert tree_digest(root) == before, f"fault at {index} left changes"
+        assert statuses(root) == status
+        assert transitions(hub)[-1] == ("rolled_back", index)
+    monkeypatch.delenv("GITORCH_FAULT")
+    assert cli("ws", "apply").exit_code == 0  # type: ignore[attr-defined]
+
+
+def test_real_fault_mid_apply_rolls_back(hub: Path, cli: Any) -> None:
+    """The last operation's temp file cannot be created (a directory is in its way): a real
+    OSError after five manifests were already rewritten."""
+    root = hub.parent
+    before = tree_digest(root)
+    blocker = root / "rapp" / f".Cargo.toml.orch-{os.getpid()}.tmp"
+    blocker.mkdir()
+    result: Any = cli("ws", "apply")
+    assert result.exit_code == 1, result.output
+    assert "rapp/rcrate" in result.output and "rolled back" in result.output
+    assert tree_digest(root) == before
+    assert [s for s, _ in transitions(hub)][-3:] == ["verified", "executing", "rolled_back"]
+
+
+def test_provider_removed_between_verify_and_apply(hub: Path, cli: Any, tmp_path: Path) -> None:
+    out = tmp_path / "plan.json"
+    assert cli("ws", "plan", "--out", str(out)).exit_code == 0  # type: ignore[attr-defined]
+    assert cli("ws", "verify", str(out)).exit_code == 0  # type: ignore[attr-defined]
+    shutil.rmtree(hub.parent / "npmlib")
+    before = tree_digest(hub.parent)
+    result: Any = cli("ws", "apply", str(out))
+    assert result.exit_code == 1
+    assert "repo npmlib is not checked out" in result.output
+    assert tree_digest(hub.parent) == before
+    assert transitions(hub)[-1] == ("failed", None)
+
+
+def test_failed_rollback_reports_exactly_what_is_left(
+        hub: Path, cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = hub.parent
+    plan = json.loads(cli("ws", "plan", "--json").stdout)  # type: ignore[attr-defined]
+    targets = {op["index"]: op["target"] for op in plan["operations"]}
+    monkeypatch.setenv("GITORCH_FAULT", "apply:3,rollback:1")
+    result: Any = cli("ws", "apply")
+    assert result.exit_code == 1
+    assert "rollback of operation 1 failed" in result.output
+    left = result.output.split("left for manual repair:")[1].strip().splitlines()
+    assert len(left) == 2
+    assert targets[1] in left[0] and targets[0] in left[1]
+    # Operations 2 and 3 were undone; 0 and 1 are still there, as reported.
+    dirty = {name for name, st in statuses(root).items() if st}
+    assert dirty == {targets[0].split("/")[0], targets[1].split("/")[0]}
+    assert transitions(hub)[-1] == ("failed", 3)
+
+
+def _orch(hub: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen(["git", "orch", *args], cwd=hub, text=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
+
+
+@pytest.mark.slow
+def test_two_applies_at_once(hub: Path, tmp_path: Path) -> None:
+    procs = [_orch(hub, "ws", "apply") for _ in range(2)]
+    results = [(p.wait(timeout=120), p.stderr.read() if p.stderr else "") for p in procs]
+    codes = sorted(code for code, _ in results)
+    # One applies; the other waited for the lock and then found its plan stale (or was busy).
+    assert codes[0] == 0 and codes[1] in (1, 4), results
+    snap = subprocess.run(["git", "orch", "ws", "snapshot", "--json"], cwd=hub, text=True,
+                          capture_output=True, check=True)
+    assert len(json.loads(snap.stdout)["links"]) == len(LINKS)
+    committed = [s for s, _ in transitions(hub) if s == "committed"]
+    assert len(committed) == 1
+
+
+def test_busy_lock_exits_4_naming_the_holder(hub: Path) -> None:
+    from gitorch.workspace.record import Recorder
+
+    before = tree_digest(hub.parent)
+    with Recorder(find_repo(hub)).lock():
+        proc = _orch(hub, "ws", "apply", env={"GITORCH_LOCK_TIMEOUT": "0.2"})
+        code = proc.wait(timeout=60)
+    assert code == 4
+    assert str(os.getpid()) in (proc.stderr.read() if proc.stderr else "")
+    assert tree_digest(hub.parent) == before
+
+
+def test_stale_lock_from_dead_process_is_taken_over(hub: Path) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time\n"
+         "from gitorch.repo import find_repo\n"
+         "from gitorch.workspace.record import Recorder\n"
+         "lock = Recorder(find_repo()).lock(); lock.__enter__()\n"
+         "print('held', flush=True); time.sleep(120)\n"],
+        cwd=hub, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.wait()
+    start = time.monotonic()
+    proc = _orch(hub, "ws", "apply", env={"GITORCH_LOCK_TIMEOUT": "5"})
+    assert proc.wait(timeout=60) == 0, proc.stderr.read() if proc.stderr else ""
+    assert time.monotonic() - start < 30
