@@ -11,9 +11,11 @@ Rules (a task's latest event wins; events are taken in timestamp order, ties in 
   `task_waiting` -> in_progress with a reason (a manual/agent task waiting for its
   acceptance), `skipped` -> skipped, `awaiting_approval` -> awaiting_approval with the gate.
 - Events that also name a shard change only that shard's state.
+- `plan_updated` within a run (a resume on a changed plan) moves the run to the new digest.
 - `approved` (which may carry no run) never changes a state by itself: it is listed in every
-  run with the same plan digest (or the run it names), and marks a waiting task whose gate
-  (and task, when the approval names one) it matches.
+  run with the same plan digest (or the run it names; stale when given for another digest
+  than the run follows now), and marks a waiting task whose gate (and task, when the
+  approval names one) it matches, unless stale.
 - Any other event type, unknown ones included, is ignored.
 """
 
@@ -71,6 +73,7 @@ class ApprovalView(msgspec.Struct, kw_only=True):
     ts: str = ""
     task: str | None = None
     inputs: str | None = None
+    stale: bool = False  # given for another plan digest than the one the run follows now
 
 
 class TaskView(msgspec.Struct, kw_only=True):
@@ -97,8 +100,9 @@ class RunView(msgspec.Struct, kw_only=True):
     """A run's state as its events say."""
 
     id: str
-    plan_digest: str = ""
+    plan_digest: str = ""  # the plan the run follows now (a plan_updated event changes it)
     plan_file: str = ""
+    plan_changes: list[str] = []  # what plan_updated events said changed, in order
     commit: str | None = None
     started: str = ""
     ended: str | None = None
@@ -260,6 +264,10 @@ def _apply_run(st: _Run, e: ev.Event) -> None:
         r.jobs, r.targets = e.jobs, list(e.targets)
         r.status, r.ended = "running", None
         st.segment_start = e.ts
+    elif cls is ev.PlanUpdated:  # resumed on a changed plan: the run now follows the new one
+        assert isinstance(e, ev.PlanUpdated)
+        r.plan_digest = e.digest or r.plan_digest
+        r.plan_changes.extend(e.changes)
     elif cls is ev.Resumed:
         r.status, r.ended = "running", None
         if st.segment_start is None:
@@ -272,7 +280,7 @@ def _apply_run(st: _Run, e: ev.Event) -> None:
             st.segment_start = None
 
 
-_RUN_EVENTS = (ev.RunStarted, ev.Resumed, ev.Interrupted, ev.Completed)
+_RUN_EVENTS = (ev.RunStarted, ev.PlanUpdated, ev.Resumed, ev.Interrupted, ev.Completed)
 _TASK_EVENTS = (
     ev.TaskStarted, ev.TaskCompleted, ev.TaskFailed, ev.TaskBlocked, ev.TaskWaiting, ev.Skipped,
     ev.ShardStarted, ev.ShardCompleted, ev.CommandRun, ev.AcceptancePassed, ev.AcceptanceFailed,
@@ -309,7 +317,8 @@ def _finish(st: _Run, approvals: list[ev.Approved], plan: Plan | None) -> RunVie
         r.tasks = with_plan(r, plan).tasks
     r.approvals = [
         ApprovalView(gate=a.gate, by=a.by, plan_digest=a.plan_digest, commit=a.commit, ts=a.ts,
-                     task=a.task, inputs=a.inputs)
+                     task=a.task, inputs=a.inputs,
+                     stale=bool(a.plan_digest and r.plan_digest and a.plan_digest != r.plan_digest))
         for a in approvals
         if a.run == r.id or (a.plan_digest and a.plan_digest == r.plan_digest)
     ]
@@ -320,7 +329,7 @@ def _finish(st: _Run, approvals: list[ev.Approved], plan: Plan | None) -> RunVie
             continue
         r.awaiting.append((tid, t.gate))
         for a in r.approvals:
-            if a.gate == t.gate and (a.task is None or a.task == tid):
+            if not a.stale and a.gate == t.gate and (a.task is None or a.task == tid):
                 t.approved_by = a.by
     return r
 

@@ -100,6 +100,8 @@ def _summary(run: RunView) -> list[str]:
         f"- **Jobs:** {run.jobs}; **targets:** "
         + (", ".join(run.targets) if run.targets else "all"),
     ]
+    if run.plan_changes:
+        lines.append("- **Plan changed during the run:** " + "; ".join(run.plan_changes))
     if run.failures:
         lines.append(f"- **Failures:** {', '.join(run.failures)}")
     blocked = [t for t in run.tasks.values() if t.state == "blocked"]
@@ -185,8 +187,12 @@ def gantt(run: RunView, plan: Plan) -> str | None:
         rows[task.id] = (start, end)
     if not rows:
         return None
+    first = min(start for start, _ in rows.values())
+    last = max(end for _, end in rows.values())
+    span = (_gantt_parse(last) - _gantt_parse(first)).total_seconds()
+    axis = "%H:%M:%S.%L" if span < 60 else "%H:%M:%S"  # short runs need milliseconds to tell apart
     lines = ["gantt", f"  title Run {run.id}", "  dateFormat YYYY-MM-DD HH:mm:ss.SSS",
-             "  axisFormat %H:%M:%S", "  todayMarker off"]
+             f"  axisFormat {axis}", "  todayMarker off"]
     index = {tid: n for n, tid in enumerate(run.tasks)}
     for depth, group in enumerate(generations(plan, list(rows))):
         lines.append(f"  section Generation {depth}")
@@ -198,10 +204,13 @@ def gantt(run: RunView, plan: Plan) -> str | None:
     return "\n".join(lines)
 
 
+def _gantt_parse(stamp: str) -> datetime:
+    return datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S.%f")
+
+
 def _plus_ms(stamp: str) -> str:
     """A Gantt timestamp one millisecond later."""
-    moment = datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S.%f") + timedelta(milliseconds=1)
-    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    return (_gantt_parse(stamp) + timedelta(milliseconds=1)).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
 
 
 def _failures(run: RunView, log_reader: LogReader | None) -> list[str]:
@@ -254,8 +263,9 @@ def _approvals(run: RunView) -> list[str]:
         return lines + ["None."]
     lines += ["| Gate | Task | By | Plan digest | Commit | At |", "|---|---|---|---|---|---|"]
     for a in run.approvals:
+        digest = a.plan_digest + (" (an earlier plan: no longer applies)" if a.stale else "")
         lines.append(f"| {_cell(a.gate)} | {_cell(a.task or 'any')} | {_cell(a.by)} "
-                     f"| {_cell(a.plan_digest)} | {_cell(a.commit or '')} | {a.ts} |")
+                     f"| {_cell(digest)} | {_cell(a.commit or '')} | {a.ts} |")
     return lines
 
 

@@ -225,3 +225,19 @@ def test_fold_ten_thousand_events_shape() -> None:
     [run] = fold_runs(log.events)
     assert len(run.tasks) == 1000 and set(task_states(run).values()) == {"completed"}
     assert all(len(t.commands) == 6 and len(t.checks) == 1 for t in run.tasks.values())
+
+
+def test_plan_changed_on_resume_makes_earlier_approvals_stale(log: Log) -> None:
+    log.add(ev.RunStarted, plan_digest="pd1")
+    log.add(ev.AwaitingApproval, "D", gate="deploy")
+    log.add(ev.Completed, status="paused")
+    log.add(ev.Approved, "D", gate="deploy", by="alice", plan_digest="pd1")
+    assert fold_runs(log.events)[0].tasks["D"].approved_by == "alice"
+    log.add(ev.PlanUpdated, digest="pd2", previous_digest="pd1", changes=["task B changed (commands)"])
+    log.add(ev.Resumed)
+    log.add(ev.AwaitingApproval, "D", gate="deploy")
+    log.add(ev.Completed, status="paused")
+    [run] = fold_runs(log.events)
+    assert run.plan_digest == "pd2" and run.plan_changes == ["task B changed (commands)"]
+    assert [(a.by, a.stale) for a in run.approvals] == [("alice", True)]
+    assert run.tasks["D"].approved_by is None and run.awaiting == [("D", "deploy")]

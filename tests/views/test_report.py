@@ -59,6 +59,7 @@ def test_timeline_is_a_gantt_by_dependency_generation(log: Log) -> None:
     [run] = fold_runs(log.events, plan)
     [chart] = mermaid_blocks(render_report(run, plan))
     rows = read_gantt(chart)
+    assert "  axisFormat %H:%M:%S.%L" in chart  # a 16-second run: milliseconds on the axis
     assert rows == {
         "A": ("Generation 0", "done", "2026-11-22 08:00:02.000", "2026-11-22 08:00:05.000"),
         "B": ("Generation 1", "crit", "2026-11-22 08:00:06.000", "2026-11-22 08:00:10.000"),
@@ -190,3 +191,14 @@ def test_gantt_reads_seed_style_and_offset_timestamps() -> None:
     [chart] = mermaid_blocks(render_report(fold_runs(events)[0], Plan()))
     assert read_gantt(chart) == {
         "EXC-001": ("Generation 0", "done", "2025-09-22 11:03:14.000", "2025-09-22 11:03:30.000")}
+
+
+def test_report_names_plan_changes_and_stale_approvals(log: Log) -> None:
+    log.add(ev.RunStarted, plan_digest="pd1")
+    log.add(ev.AwaitingApproval, "D", gate="deploy")
+    log.add(ev.Approved, "D", gate="deploy", by="alice", plan_digest="pd1", commit="abc")
+    log.add(ev.PlanUpdated, digest="pd2", previous_digest="pd1", changes=["task B changed (commands)"])
+    text = render_report(fold_runs(log.events)[0], diamond_plan())
+    assert "- **Plan changed during the run:** task B changed (commands)" in text
+    assert "| deploy | D | alice | pd1 (an earlier plan: no longer applies) | abc |" in text
+    assert "| D | Deploy it | awaiting_approval |  |  | gate deploy |" in text
