@@ -37,7 +37,16 @@ def status(orch: Any, root: Path) -> dict[str, Any]:
 
 
 def states(orch: Any, root: Path) -> dict[str, str]:
-    return {t["id"]: t["state"] for t in status(orch, root)["tasks"]}
+    """Task states of the latest run, folded in-process (quicker than `status --json`)."""
+    from gitorch.plan.load import load_plan
+    from gitorch.repo import find_repo
+    from gitorch.views.fold import latest_run
+
+    plan = load_plan(None, find_repo(root)).plan
+    run = latest_run(events(root), plan)
+    if run is None:
+        return {t.id: "pending" for t in plan.tasks}
+    return {tid: t.state for tid, t in run.tasks.items()}
 
 
 def marks(path: Path) -> list[str]:

@@ -1,0 +1,216 @@
+"""Gates, resume, skip-unchanged, explain, dry runs, bad input, concurrency, interrupts."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from gitorch import events as ev
+from tests.conftest import OrchRunner, git
+from tests.e2e.helpers import events, marks, of_type, states, status, write_plan
+
+
+def _gated_plan(repo: Path, mark: Path) -> None:
+    (repo / "app.txt").write_text("v1\n")
+    write_plan(repo, [
+        {"id": "build", "commands": {"t": f"echo build >> {mark}"}},
+        {"id": "ship", "type": "deploy", "dependencies": ["build"], "paths": {"preferred": ["app.txt"]},
+         "commands": {"t": f"echo ship >> {mark}"}},
+        {"id": "docs", "approvals": ["review"], "commands": {"t": f"echo docs >> {mark}"}},
+    ], orchestrator={"approvals": {"required": ["deploy", "review"]}})
+
+
+def test_gate_approved_from_a_second_process_then_resume(repo: Path, orch: OrchRunner, tmp_path: Path) -> None:
+    mark = tmp_path / "marks"
+    _gated_plan(repo, mark)
+    proc = orch("run", "-j2", cwd=repo)
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "git orch approve deploy" in proc.stdout
+    assert states(orch, repo) == {"build": "completed", "ship": "awaiting_approval",
+                                  "docs": "awaiting_approval"}
+    assert sorted(marks(mark)) == ["build"]
+    watch = json.loads(git(repo, "show", "orch/state:watch.json"))
+    assert {a["gate"] for a in watch["awaiting"]} == {"deploy", "review"}
+    bad = orch("approve", "tag", cwd=repo)
+    assert bad.returncode == 2 and "nothing waits for gate 'tag'" in bad.stderr
+    assert orch("approve", "deploy", "--task", "docs", cwd=repo).returncode == 2
+    ok = orch("approve", "deploy", "--by", "alice", "--json", cwd=repo)
+    assert ok.returncode == 0, ok.stderr
+    given = json.loads(ok.stdout)["approved"]
+    assert given[0]["task"] == "ship" and given[0]["by"] == "alice"
+    assert given[0]["commit"] == git(repo, "rev-parse", "HEAD")
+    proc = orch("resume", cwd=repo)
+    assert proc.returncode == 3  # docs still waits for review
+    assert states(orch, repo)["ship"] == "completed"
+    assert orch("approve", "review", cwd=repo).returncode == 0
+    assert orch("resume", cwd=repo).returncode == 0
+    assert sorted(marks(mark)) == ["build", "docs", "ship"]  # nothing ran twice
+
+
+def test_an_approval_no_longer_applies_once_the_task_inputs_change(
+    repo: Path, orch: OrchRunner, tmp_path: Path,
+) -> None:
+    mark = tmp_path / "marks"
+    _gated_plan(repo, mark)
+    assert orch("run", "--task", "ship", cwd=repo).returncode == 3
+    assert orch("approve", "deploy", cwd=repo).returncode == 0
+    (repo / "app.txt").write_text("v2\n")  # what was approved is not what would ship
+    proc = orch("resume", cwd=repo)
+    assert proc.returncode == 3
+    assert states(orch, repo)["ship"] == "awaiting_approval"
+    assert "ship" not in marks(mark)
+
+
+def test_skip_unchanged_and_explain_after_editing_one_input(repo: Path, orch: OrchRunner, tmp_path: Path) -> None:
+    mark = tmp_path / "marks"
+    (repo / "src").mkdir()
+    (repo / "src/a.py").write_text("a = 1\n")
+    (repo / "src/b.py").write_text("b = 1\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "src")
+    head = git(repo, "rev-parse", "--short=7", "HEAD")
+    write_plan(repo, [
+        {"id": "A", "paths": {"preferred": ["src/a.py"]}, "commands": {"t": f"echo A >> {mark}"}},
+        {"id": "B", "paths": {"preferred": ["src/b.py"]}, "commands": {"t": f"echo B >> {mark}"}},
+        {"id": "C", "dependencies": ["A"], "paths": {"preferred": ["src/b.py"]},
+         "commands": {"t": f"echo C >> {mark}"}},
+    ])
+    first = orch("explain", "A", "--json", cwd=repo)
+    assert json.loads(first.stdout)["reasons"] == ["never passed"]
+    assert orch("run", cwd=repo).returncode == 0
+    assert orch("run", cwd=repo).returncode == 0
+    assert sorted(marks(mark)) == ["A", "B", "C"]
+    assert set(states(orch, repo).values()) == {"skipped"}
+    assert "unchanged since the last pass" in of_type(events(repo), ev.Skipped, "A")[-1].reason
+    (repo / "src/a.py").write_text("a = 2\n")
+    doc = json.loads(orch("explain", "A", "--json", cwd=repo).stdout)
+    assert doc["action"] == "run"
+    assert doc["reasons"] == [f"src/a.py changed since the last pass at {head}"]
+    assert json.loads(orch("explain", "C", "--json", cwd=repo).stdout)["reasons"] == ["dependency A changed"]
+    assert "would skip" in orch("explain", "B", cwd=repo).stdout
+    assert orch("run", cwd=repo).returncode == 0
+    assert sorted(marks(mark)) == ["A", "A", "B", "C", "C"]
+    assert orch("run", "--force", "--task", "B", cwd=repo).returncode == 0
+    assert marks(mark).count("B") == 2
+    # a changed command is named too
+    write_plan(repo, [{"id": "B", "paths": {"preferred": ["src/b.py"]}, "commands": {"t": "true"}}])
+    assert json.loads(orch("explain", "B", "--json", cwd=repo).stdout)["reasons"] == ["command changed"]
+
+
+def test_dry_run_executes_and_records_nothing(repo: Path, orch: OrchRunner) -> None:
+    write_plan(repo, [
+        {"id": "a", "commands": {"make": "touch created-a"}},
+        {"id": "b", "dependencies": ["a"], "commands": {"one": "touch created-b", "two": "echo two"},
+         "shards": [{"id": "b1", "commands": {"s": "touch created-s"}}],
+         "acceptance": ["Tests pass: test -f created-b"]},
+    ], project={"build": {"release": "touch built"}})
+    proc = orch("run", "--dry-run", "--json", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    cmds = [c["cmd"] for t in doc["tasks"] for c in t["commands"]]
+    assert cmds == ["touch created-a", "touch created-b", "echo two", "touch created-s", "test -f created-b"]
+    assert [t["action"] for t in doc["tasks"]] == ["run", "run"]
+    human = orch("run", "--dry-run", cwd=repo).stdout
+    assert "$ touch created-a" in human and "$ [b1] touch created-s" in human
+    assert not list(repo.glob("created-*"))
+    assert git(repo, "branch", "--list", "orch/state") == ""
+    assert not (repo / ".git" / "orch" / "journal").exists() or not any((repo / ".git/orch/journal").iterdir())
+
+
+def test_bad_input_gets_one_message_and_exit_2(repo: Path, orch: OrchRunner) -> None:
+    write_plan(repo, [{"id": "a", "commands": {"t": "true"}}])
+    proc = orch("run", "--task", "nope", cwd=repo)
+    assert proc.returncode == 2 and "unknown task nope" in proc.stderr and "Traceback" not in proc.stderr
+    assert orch("resume", cwd=repo).returncode == 2
+    assert orch("approve", "deploy", cwd=repo).returncode == 2
+    assert orch("explain", "nope", cwd=repo).returncode == 2
+    assert orch("context", "nope", cwd=repo).returncode == 2
+    err = orch("run", "--task", "nope", "--json", cwd=repo)
+    assert json.loads(err.stdout)["exit_code"] == 2
+
+
+def test_plan_changed_between_run_and_resume_is_named_and_replanned(
+    repo: Path, orch: OrchRunner, tmp_path: Path,
+) -> None:
+    mark = tmp_path / "marks"
+    write_plan(repo, [
+        {"id": "a", "commands": {"t": f"echo a >> {mark}"}},
+        {"id": "b", "dependencies": ["a"], "commands": {"t": "false"}},
+    ])
+    assert orch("run", cwd=repo).returncode == 1
+    write_plan(repo, [
+        {"id": "a", "commands": {"t": f"echo a >> {mark}"}},
+        {"id": "b", "dependencies": ["a"], "commands": {"t": f"echo b >> {mark}"}},
+        {"id": "c", "dependencies": ["b"], "commands": {"t": f"echo c >> {mark}"}},
+    ])
+    proc = orch("resume", cwd=repo)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "task c added" in proc.stdout and "task b changed (commands)" in proc.stdout
+    assert marks(mark) == ["a", "b", "c"]
+    updated = of_type(events(repo), ev.PlanUpdated)
+    assert updated and "task c added" in updated[-1].changes
+
+
+def test_context_and_next(repo: Path, orch: OrchRunner) -> None:
+    (repo / "src").mkdir()
+    (repo / "src/error.rs").write_text("pub enum AppError {}\n")
+    (repo / "src/main.rs").write_text("use crate::AppError;\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "src")
+    write_plan(repo, [
+        {"id": "EXC-001", "title": "errors", "description": "central errors",
+         "paths": {"preferred": ["src/error.rs", "src/new.rs"]}, "commands": {"test": "true"},
+         "acceptance": ["Contains: enum AppError"], "constraints": {"forbidden": ["vendor/"]}},
+        {"id": "EXC-002", "dependencies": ["EXC-001"], "commands": {"t": "true"}},
+    ])
+    ctx = json.loads(orch("context", "EXC-001", "--json", cwd=repo).stdout)
+    assert ctx["paths"] == [{"path": "src/error.rs", "exists": True}, {"path": "src/new.rs", "exists": False}]
+    assert ctx["identifiers"] == ["AppError"]
+    assert {f["path"] for f in ctx["relevant_files"]} == {"src/error.rs", "src/main.rs"}
+    assert ctx["forbidden"] == ["vendor/"]
+    nxt = json.loads(orch("next", "--json", cwd=repo).stdout)
+    assert [t["task"] for t in nxt["ready"]] == ["EXC-001"]
+    assert orch("run", "--task", "EXC-001", cwd=repo).returncode == 0
+    nxt = json.loads(orch("next", "--json", cwd=repo).stdout)
+    assert [t["task"] for t in nxt["ready"]] == ["EXC-002"]
+
+
+def test_two_runs_at_once_second_waits_or_gives_up(repo: Path, orch: OrchRunner, tmp_path: Path) -> None:
+    mark = tmp_path / "marks"
+    write_plan(repo, [{"id": "slow", "commands": {"t": f"echo slow >> {mark}; sleep 1.5"}}])
+    first = subprocess.Popen(["git", "orch", "run"], cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 20
+    while not mark.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    busy = orch("run", cwd=repo, env={"GITORCH_LOCK_TIMEOUT": "0.2"})
+    assert busy.returncode == 4, busy.stdout + busy.stderr
+    waited = orch("run", cwd=repo, env={"GITORCH_LOCK_TIMEOUT": "30"})
+    assert first.wait(30) == 0
+    assert waited.returncode == 0
+    assert marks(mark) == ["slow"]  # the second run found it done and skipped it
+
+
+def test_ctrl_c_stops_children_records_interrupted_and_resumes(
+    repo: Path, orch: OrchRunner, tmp_path: Path,
+) -> None:
+    pidfile, flag = tmp_path / "pid", tmp_path / "second-time"
+    write_plan(repo, [{"id": "long", "commands": {
+        "t": f"if [ -e {flag} ]; then exit 0; fi; touch {flag}; sleep 30 & echo $! > {pidfile}; wait"}}])
+    # git-orch itself: `git` in front would die of the SIGINT too and hide the exit code
+    proc = subprocess.Popen(["git-orch", "run"], cwd=repo, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.time() + 20
+    while not (pidfile.exists() and pidfile.read_text().strip()) and time.time() < deadline:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the foreground group
+    assert proc.wait(20) == 130
+    pid = int(pidfile.read_text())
+    time.sleep(0.2)
+    assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+    assert status(orch, repo)["run"]["status"] == "interrupted"
+    assert orch("resume", cwd=repo).returncode == 0
+    assert states(orch, repo) == {"long": "completed"}
