@@ -33,7 +33,7 @@ def mermaid_label(text: str) -> str:
 def _line(task_id: str, title: str, state: str, indent: str = "") -> str:
     box = "x" if state in DONE_STATES else " "
     name = f"{task_id} — {title}" if title else task_id
-    return f"{indent}- [{box}] {name} ({state})"
+    return f"{indent}- [{box}] {name.replace(chr(10), ' ')} ({state})"
 
 
 def checklist(run: RunView, plan: Plan) -> list[str]:

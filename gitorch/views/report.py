@@ -59,7 +59,8 @@ def _block(text: str, lang: str = "text") -> list[str]:
 
 
 def _name(task: TaskView) -> str:
-    return f"{task.id} — {task.title}" if task.title else task.id
+    name = f"{task.id} — {task.title}" if task.title else task.id
+    return name.replace("\n", " ")
 
 
 def _counts(run: RunView) -> dict[str, int]:
@@ -70,7 +71,8 @@ def _counts(run: RunView) -> dict[str, int]:
 
 
 def _evidence(evidence: dict[str, object]) -> str:
-    text = msgspec.json.encode(evidence, order="sorted").decode()
+    # str() whatever JSON cannot hold (a Path in an event built in memory, say)
+    text = msgspec.json.encode(evidence, order="sorted", enc_hook=str).decode()
     return text if len(text) <= EVIDENCE_MAX else text[: EVIDENCE_MAX - 1] + "…"
 
 
@@ -213,6 +215,15 @@ def _plus_ms(stamp: str) -> str:
     return (_gantt_parse(stamp) + timedelta(milliseconds=1)).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
 
 
+def _read_log(log_reader: LogReader | None, path: str | None) -> bytes | None:
+    if log_reader is None or not path:
+        return None
+    try:
+        return log_reader(path)
+    except Exception:  # a lost or unreadable blob must not cost the whole report: use the excerpt
+        return None
+
+
 def _failures(run: RunView, log_reader: LogReader | None) -> list[str]:
     lines = ["## Failures", ""]
     failed = [t for t in run.tasks.values() if t.state == "failed"]
@@ -226,7 +237,7 @@ def _failures(run: RunView, log_reader: LogReader | None) -> list[str]:
                 "could not start or was killed" if c.status is None else f"exited {c.status}")
             lines += [f"Command {_code(c.name or c.cmd)}{where} ({_code(c.cmd)}) {how} after "
                       f"{format_duration(c.duration)} (attempt {c.attempt}).", ""]
-            full = log_reader(c.log) if log_reader is not None and c.log else None
+            full = _read_log(log_reader, c.log)
             if full is not None:
                 # the full log's tail contains what the excerpt holds, and more
                 lines += [f"Last {LOG_TAIL_LINES} lines of the full log ({_code(c.log or '')}):", ""]

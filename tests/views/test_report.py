@@ -202,3 +202,14 @@ def test_report_names_plan_changes_and_stale_approvals(log: Log) -> None:
     assert "- **Plan changed during the run:** task B changed (commands)" in text
     assert "| deploy | D | alice | pd1 (an earlier plan: no longer applies) | abc |" in text
     assert "| D | Deploy it | awaiting_approval |  |  | gate deploy |" in text
+
+
+def test_a_failing_log_reader_falls_back_to_the_excerpt(log: Log) -> None:
+    failing_run(log)
+    plan = diamond_plan()
+
+    def broken(path: str) -> bytes | None:
+        raise OSError("blob missing")
+
+    failures = section(render_report(fold_runs(log.events, plan)[0], plan, log_reader=broken), "## Failures")
+    assert "FAILED test_widget: expected 3, got 4" in failures
