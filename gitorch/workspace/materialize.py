@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from gitorch.errors import CheckFailed, StateConflict, WorkspaceError
+from gitorch.errors import CheckFailed, Location, StateConflict, WorkspaceError
 from gitorch.repo import Repo, find_repo
 from gitorch.workspace import apply as A
 from gitorch.workspace.diff import diff_views, view
@@ -106,5 +106,10 @@ def attach_plan(ws: Workspace) -> tuple[Plan, Snapshot, Snapshot]:
     from gitorch.workspace.plan import desired_from, make_plan
 
     current = ws.current()
+    for info in current.repos:
+        if not info.exists and not info.url:
+            raise WorkspaceError(f"repo {info.name}: no checkout at {info.path} and no url to clone it from",
+                                 where=Location(file=str(ws.manifest.file), path=f"repos[{info.name}]"),
+                                 hint="fix its path, add a url, or remove it from the manifest")
     desired = desired_from(current, ws.manifest)
     return make_plan(current, desired, "attach"), current, desired
