@@ -1,9 +1,207 @@
-"""Commands of this group (filled in by its issue)."""
+"""`git orch init|sync|export|import|events|sessions|state log`: the git-native state."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import typer
+
+if TYPE_CHECKING:
+    from gitorch.store.state import StateStore
+
+state_app = typer.Typer(
+    name="state", help="Read the state branch (its commits).", no_args_is_help=True,
+    rich_markup_mode=None,
+)
+JSON_OPT = typer.Option(False, "--json", help="Machine-readable output.")
+
+
+def _store() -> StateStore:
+    from gitorch.store.state import StateStore
+
+    return StateStore.open()
+
+
+def _warn_problems(store: StateStore, as_json: bool) -> None:
+    from gitorch.cli.output import warn
+
+    if not as_json:
+        for problem in store.problems:
+            warn(f"git orch: warning: {problem}")
+
+
+def init_cmd(
+    portable: bool = typer.Option(False, "--portable", help="Also make git push/fetch carry the state."),
+    template: str | None = typer.Option(None, "--template", help="Start from a template (path or URL)."),
+    remote: str | None = typer.Option(None, "--remote", help="Remote for --portable (default: all)."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Create the orphan state branch (and, with --portable, the remote refspecs)."""
+    from gitorch.cli.output import emit_json, say
+    from gitorch.store.portable import configure_portable
+
+    with _store() as store:
+        created = store.init()
+        configured = configure_portable(store, remote) if portable else []
+        applied: object = None
+        if template:
+            applied = _apply_template(store, template)
+        if as_json:
+            emit_json({"branch": store.branch, "created": created, "tip": store.tip(),
+                       "notes_ref": store.notes_ref, "portable": configured,
+                       "template": applied, "backend": store.backend_name})
+            return
+        say(f"{'created' if created else 'already there:'} state branch {store.branch} "
+            f"({(store.tip() or '')[:12]}, backend {store.backend_name})")
+        for line in configured:
+            say(f"configured {line}")
+        if template:
+            say(f"applied template {template}")
+
+
+def _apply_template(store: StateStore, template: str) -> object:
+    from gitorch.errors import UsageError
+
+    try:
+        from gitorch.templates import apply_template  # type: ignore[attr-defined]
+    except ImportError:
+        raise UsageError(
+            "templates are unavailable in this gitorch (gitorch.templates is missing)",
+            hint="run `git orch init` without --template",
+        ) from None
+    return apply_template(store.repo, template)
+
+
+def sync_cmd(
+    remote: str | None = typer.Argument(None, help="Remote to sync with (default: the only one, or origin)."),
+    no_push: bool = typer.Option(False, "--no-push", help="Fetch and merge only."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Fetch, merge (union) and push the state branch and notes."""
+    from gitorch.cli.output import emit_json, say
+    from gitorch.store.sync import sync
+
+    with _store() as store:
+        result = sync(store, remote, push=not no_push)
+        m = result.merge
+        if as_json:
+            emit_json({"remote": result.remote, "state": m.state, "notes": m.notes, "added": m.added,
+                       "conflicts": m.conflicts, "pushed": result.pushed, "attempts": result.attempts,
+                       "tip": store.tip()})
+            return
+        say(f"synced with {result.remote}: state {m.state} (+{m.added} files), notes {m.notes}"
+            + (", pushed" if result.pushed else ", not pushed"))
+        for path in m.conflicts:
+            say(f"  kept ours: {path} (changed on both sides)")
+
+
+def export_cmd(
+    output: Path | None = typer.Option(None, "-o", "--output", help="Tarball to write (.tar.gz)."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Write the state branch and notes to a tarball (for sessions that cannot push)."""
+    import msgspec
+
+    from gitorch.cli.output import emit_json, say
+    from gitorch.store.archive import default_name, export
+
+    with _store() as store:
+        out = output or Path(default_name(store))
+        meta = export(store, out)
+        if as_json:
+            emit_json({"file": str(out), **msgspec.to_builtins(meta)})
+            return
+        say(f"exported {meta.events} events ({store.branch} {(meta.state_tip or '')[:12]}) to {out}")
+
+
+def import_cmd(
+    file: Path = typer.Argument(..., help="A tarball written by `git orch export`."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Merge the state in a tarball into this repository's state (never clobbers)."""
+    import msgspec
+
+    from gitorch.cli.output import emit_json, say
+    from gitorch.store.archive import import_
+
+    with _store() as store:
+        meta, m = import_(store, file)
+        if as_json:
+            emit_json({"file": str(file), "state": m.state, "notes": m.notes, "added": m.added,
+                       "conflicts": m.conflicts, "metadata": msgspec.to_builtins(meta)})
+            return
+        say(f"imported {file} (exported {meta.exported} from {meta.repo}, gitorch {meta.gitorch}): "
+            f"state {m.state} (+{m.added} files), notes {m.notes}")
+        for path in m.conflicts:
+            say(f"  kept ours: {path} (differs in the import)")
+
+
+def events_cmd(
+    run: str | None = typer.Option(None, "--run", help="Only events of this run."),
+    types: list[str] | None = typer.Option(None, "--type", help="Only events of this type (repeatable)."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Print the recorded events (JSONL with --json), oldest first."""
+    from gitorch.cli.output import emit_jsonl, say
+
+    with _store() as store:
+        found = store.events(run=run, types=types or None)
+        _warn_problems(store, as_json)
+        if as_json:
+            emit_jsonl(found)
+            return
+        for e in found:
+            tag = type(e).__struct_config__.tag
+            where = "/".join(x for x in (e.run, e.task, e.shard) if x)
+            say(f"{e.ts}  {tag:<18} {where}")
+
+
+def sessions_cmd(as_json: bool = JSON_OPT) -> None:
+    """List the sessions that wrote state, with their event counts and runs."""
+    from gitorch.cli.output import emit_json, say
+    from gitorch.store.sessions import list_sessions
+
+    with _store() as store:
+        infos = list_sessions(store)
+        _warn_problems(store, as_json)
+        if as_json:
+            emit_json(infos)
+            return
+        if not infos:
+            say("no sessions yet")
+        for i in infos:
+            pending = f", {i.pending} not flushed" if i.pending else ""
+            runs = f", runs {', '.join(i.runs[:3])}" + (" …" if len(i.runs) > 3 else "") if i.runs else ""
+            say(f"{i.session}  {i.first or i.day}  {i.events} events in {i.segments} segments{pending}{runs}")
+
+
+@state_app.command("log")
+def log_cmd(
+    limit: int | None = typer.Option(None, "-n", "--max-count", help="Show at most N commits."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """The commits of the state branch, newest first."""
+    from gitorch.cli.output import emit_json, say
+
+    with _store() as store:
+        commits = store.log(limit)
+        if as_json:
+            emit_json([{"commit": c.oid, "parents": list(c.parents), "message": c.message.strip()}
+                       for c in commits])
+            return
+        if not commits:
+            say(f"no state branch ({store.branch}) yet")
+        for c in commits:
+            say(f"{c.oid[:12]} {c.message.strip().splitlines()[0] if c.message.strip() else ''}")
 
 
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the root app."""
+    app.command("init")(init_cmd)
+    app.command("sync")(sync_cmd)
+    app.command("export")(export_cmd)
+    app.command("import")(import_cmd)
+    app.command("events")(events_cmd)
+    app.command("sessions")(sessions_cmd)
+    app.add_typer(state_app, name="state")

@@ -69,7 +69,9 @@ class CliBackend:
         self._cat = _Pipe([*self._base, "cat-file", "--batch"])
         self._blob = _Pipe([*self._base, "hash-object", "-w", "--no-filters", "--stdin-paths"])
         self._commit = _Pipe([*self._base, "hash-object", "-w", "-t", "commit", "--stdin-paths"])
-        self._mktree = _Pipe([*self._base, "mktree", "--batch", "-z"])
+        # --missing: a long-lived mktree does not notice packs fetched after it started; the
+        # entries come from objects this store wrote or read, so the check adds nothing.
+        self._mktree = _Pipe([*self._base, "mktree", "--batch", "-z", "--missing"])
         tmp = Path(scratch) if scratch else Path(git_dir) / "orch"
         self._tmp = tmp / "tmp"
         self._tmp.mkdir(parents=True, exist_ok=True)

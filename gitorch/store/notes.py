@@ -17,14 +17,17 @@ from gitorch.store.backend import Backend, RefLocked, TreeEntry
 from gitorch.store.statebranch import MAX_ATTEMPTS, clear_stale_ref_lock, put_tree
 
 
-def merge_text(old: str | None, new: str) -> str:
-    """Union of lines: `old`'s lines, then `new`'s lines not already there."""
+def merge_text(old: str | None, new: str, *, sort: bool = False) -> str:
+    """Union of lines: `old`'s lines, then `new`'s lines not already there; sorted (git's
+    cat_sort_uniq) when two copies are merged, so every clone converges on one text."""
     lines: list[str] = []
     seen: set[str] = set()
     for line in (old or "").splitlines() + new.splitlines():
         if line.strip() and line not in seen:
             seen.add(line)
             lines.append(line)
+    if sort:
+        lines.sort()
     return "\n".join(lines) + "\n" if lines else ""
 
 

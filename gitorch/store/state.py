@@ -216,6 +216,9 @@ class StateStore:
             batches = [p.events for p in pending if p.events]
             self.problems = [m for p in pending for m in p.problems]
             count = sum(len(b) for b in batches)
+            if not batches and not files and not self.exists():
+                self._journal.remove(pending)
+                return None  # nothing to write: do not create the branch for nothing
             tip = self._commit(
                 batches, dict(files or {}), f"orch: flush {count} journaled events", readme=True
             )

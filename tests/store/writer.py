@@ -4,6 +4,7 @@ usage: writer.py REPO MODE COUNT BATCH [TAG]
   MODE store: StateStore.append (queues on the local write lock, then compare-and-swap)
   MODE cas:   the bare compare-and-swap loop, no local lock (proves the CAS alone)
   MODE mixed: appends, journal entries and flushes, forever (for SIGKILL trials)
+  MODE sync:  append a batch, then `sync` with the remote, COUNT/BATCH times
 Prints the id of every event once the call that wrote it has returned.
 """
 
@@ -35,6 +36,11 @@ def main() -> None:
             store.journal(group)
             if n % 9 == 7:
                 store.flush()
+        elif mode == "sync":
+            from gitorch.store.sync import sync
+
+            store.append(group)
+            sync(store, "origin")
         else:
             store.append(group, files={f"logs/{tag}/{n}.log": b"x" * 100} if n % 5 == 0 else None)
         out.write("".join(e.id + "\n" for e in group))
