@@ -120,7 +120,10 @@ def whoami(client: HttpClient) -> str | None:
     """The login the token belongs to (None without a token)."""
     if not client.auth.token:
         return None
-    data = client.get("user").data
+    try:
+        data = client.get("user").data
+    except NotFound:  # a forge without the endpoint: the user's PRs are simply not marked
+        return None
     return _login(data) or None
 
 

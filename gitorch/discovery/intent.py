@@ -55,8 +55,8 @@ class Intent(msgspec.Struct, kw_only=True):
     text: str = ""
     created_at: str = ""
     capabilities: list[str] = []
-    constraints: Constraints = Constraints()
-    preferences: Preferences = Preferences()
+    constraints: Constraints = msgspec.field(default_factory=Constraints)
+    preferences: Preferences = msgspec.field(default_factory=Preferences)
     targets: list[str] = []  # repos that match, best first
     skills: list[str] = []  # what those repos require (languages, frameworks)
     effort: Effort | None = None

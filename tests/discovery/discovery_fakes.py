@@ -104,11 +104,11 @@ class FakeServer:
             reply = queued.pop(0) if queued else self.routes.get(path)
         conditional = bool(req.headers.get("If-None-Match") or req.headers.get("If-Modified-Since"))
         auth = req.headers.get("Authorization")
-        if reply is None:
+        if self.token is not None and auth != f"Bearer {self.token}":
+            reply = Reply(401, b'{"message": "Bad credentials"}', {"Content-Type": "application/json"})
+        elif reply is None:
             reply = Reply(404, b'{"message": "Not Found", "documentation_url": "https://docs"}',
                           {"Content-Type": "application/json"})
-        elif self.token is not None and auth != f"Bearer {self.token}":
-            reply = Reply(401, b'{"message": "Bad credentials"}', {"Content-Type": "application/json"})
         elif reply.status == 200 and self._not_modified(req, reply):
             reply = Reply(304, b"", {k: v for k, v in reply.headers.items()
                                      if k in ("ETag", "Last-Modified", "Link")})

@@ -35,7 +35,7 @@ class Sleeps(list[float]):
 
 
 def client(server: FakeServer, cache_dir: Path, sleeps: Sleeps | None = None, *,
-           token: str | None = None, timeout: float = 2.0, retries: int = 3,
+           token: str | None = None, timeout: float = 10.0, retries: int = 3,
            offline: bool = False) -> HttpClient:
     return HttpClient(
         server.url, auth=Auth(token), cache=ResponseCache(cache_dir), offline=offline,
@@ -141,12 +141,12 @@ def test_5xx_retries_are_bounded(server: FakeServer, cache_dir: Path) -> None:
 
 def test_timeout_is_retried_then_reported(server: FakeServer, cache_dir: Path) -> None:
     server.json("/slow", {"v": 1})
-    server.fault("/slow", Reply(200, b"{}", {"Content-Type": "application/json"}, delay=0.6))
-    with client(server, cache_dir, timeout=0.2) as c:
+    server.fault("/slow", Reply(200, b"{}", {"Content-Type": "application/json"}, delay=1.0))
+    with client(server, cache_dir, timeout=0.3) as c:
         assert c.get("slow").data == {"v": 1}
         assert c.stats.retries == 1
-    server.fault("/slow", *[Reply(200, b"{}", {}, delay=0.6) for _ in range(2)])
-    with client(server, tmp := cache_dir / "other", timeout=0.2, retries=1) as c, \
+    server.fault("/slow", *[Reply(200, b"{}", {}, delay=1.0) for _ in range(2)])
+    with client(server, tmp := cache_dir / "other", timeout=0.3, retries=1) as c, \
             pytest.raises(DiscoveryError, match="timed out"):
         c.get("slow")
     assert not cached_files(tmp)
