@@ -7,27 +7,10 @@ no environment), so writing it to the state branch on every run adds no noise to
 from __future__ import annotations
 
 from gitorch.plan.model import Plan
+from gitorch.views import mermaid
 from gitorch.views.fold import TASK_STATES, RunView, with_plan
 
-# One colour per state; the classDef names are the state names themselves.
-STATE_STYLES: dict[str, str] = {
-    "pending": "fill:#f1f3f5,stroke:#868e96,color:#212529",
-    "in_progress": "fill:#fff3bf,stroke:#f59f00,color:#212529",
-    "awaiting_approval": "fill:#e5dbff,stroke:#7048e8,color:#212529",
-    "blocked": "fill:#ffe8cc,stroke:#e8590c,color:#212529",
-    "failed": "fill:#ffc9c9,stroke:#e03131,color:#212529",
-    "completed": "fill:#d3f9d8,stroke:#2f9e44,color:#212529",
-    "skipped": "fill:#e7f5ff,stroke:#1c7ed6,color:#212529",
-}
 DONE_STATES = frozenset({"completed", "skipped"})  # skipped = passed before, inputs unchanged
-
-
-def mermaid_label(text: str) -> str:
-    """`text` made safe inside a quoted Mermaid label (entity codes for the special characters)."""
-    return (
-        text.replace("#", "#35;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
-        .replace("\n", " ")
-    )
 
 
 def _line(task_id: str, title: str, state: str, indent: str = "") -> str:
@@ -51,32 +34,62 @@ def checklist(run: RunView, plan: Plan) -> list[str]:
 
 
 def mermaid_flowchart(run: RunView, plan: Plan) -> str:
-    """The plan's DAG (tasks, dependencies, shards) as a Mermaid flowchart coloured by state."""
+    """The plan's DAG as a Mermaid flowchart coloured by state: every task and shard, or, for
+    a plan too big for Mermaid to draw, its dependency generations (condensed_flowchart)."""
+    text, edges = task_flowchart(run, plan)
+    return text if mermaid.fits(text, edges) else condensed_flowchart(run, plan)
+
+
+def task_flowchart(run: RunView, plan: Plan) -> tuple[str, int]:
+    """Every task and shard, dependencies as arrows, coloured by state; and the edge count."""
     shard_titles = {(t.id, s.id): s.title for t in plan.tasks for s in t.shards}
     ids: dict[str, str] = {}
     lines = ["flowchart TD"]
     by_state: dict[str, list[str]] = {s: [] for s in TASK_STATES}
+    edges = 0
     for n, (tid, task) in enumerate(run.tasks.items()):
         node = ids[tid] = f"t{n}"
-        label = f"{tid} — {task.title}" if task.title else tid
-        lines.append(f'  {node}["{mermaid_label(label)}"]')
+        text = f"{tid} — {task.title}" if task.title else tid
+        lines.append(f'  {node}["{mermaid.label(text)}"]')
         by_state.setdefault(task.state, []).append(node)
         for m, (sid, state) in enumerate(task.shards.items()):
             shard_node = f"{node}_{m}"
             title = shard_titles.get((tid, sid), "")
-            label = f"{sid} — {title}" if title else sid
-            lines.append(f'  {shard_node}(["{mermaid_label(label)}"])')
+            text = f"{sid} — {title}" if title else sid
+            lines.append(f'  {shard_node}(["{mermaid.label(text)}"])')
             lines.append(f"  {node} -.- {shard_node}")
             by_state.setdefault(state, []).append(shard_node)
+            edges += 1
     for planned in plan.tasks:
         for dep in planned.dependencies:
             if dep in ids and planned.id in ids:
                 lines.append(f"  {ids[dep]} --> {ids[planned.id]}")
-    for state, style in STATE_STYLES.items():
-        lines.append(f"  classDef {state} {style}")
+                edges += 1
+    lines += mermaid.class_defs()
     for state, nodes in by_state.items():
         if nodes:
-            lines.append(f"  class {','.join(nodes)} {state if state in STATE_STYLES else 'pending'}")
+            lines.append(f"  class {','.join(nodes)} {state if state in mermaid.STATE_STYLES else 'pending'}")
+    return "\n".join(lines), edges
+
+
+def condensed_flowchart(run: RunView, plan: Plan) -> str:
+    """One node per dependency generation (its tasks counted by state), coloured by the most
+    urgent state among them: what a plan of hundreds of tasks can show."""
+    lines = ["flowchart TD"]
+    classes: dict[str, list[str]] = {}
+    nodes: list[str] = []
+    for n, (name, group) in enumerate(mermaid.generations(plan, list(run.tasks)).items()):
+        states = [run.tasks[t].state for t in group]
+        counts = ", ".join(f"{states.count(s)} {s}" for s in TASK_STATES if s in states)
+        node = f"g{n}"
+        tasks = f"{len(group)} task{'s' if len(group) != 1 else ''}"
+        lines.append(f'  {node}["{mermaid.label(f"{name}: {tasks} — {counts}")}"]')
+        classes.setdefault(mermaid.most_urgent(states), []).append(node)
+        if name.startswith("Generation"):
+            nodes.append(node)
+    lines += [f"  {a} --> {b}" for a, b in zip(nodes, nodes[1:], strict=False)]
+    lines += mermaid.class_defs()
+    lines += [f"  class {','.join(members)} {state}" for state, members in classes.items()]
     return "\n".join(lines)
 
 
@@ -94,7 +107,14 @@ def render_dashboard(run: RunView, plan: Plan) -> str:
     run = with_plan(run, plan)
     out = ["# Tasks — Status Dashboard", ""]
     out += checklist(run, plan)
-    out += ["", "## Graph", "", "```mermaid", mermaid_flowchart(run, plan), "```", ""]
+    chart, edges = task_flowchart(run, plan)
+    out += ["", "## Graph", ""]
+    if not mermaid.fits(chart, edges):
+        chart = condensed_flowchart(run, plan)
+        out += [f"{len(run.tasks)} tasks are more than Mermaid draws one by one: "
+                "they are grouped by dependency generation, each group coloured by its most "
+                "urgent state (`git orch plan graph` draws every task).", ""]
+    out += ["```mermaid", chart, "```", ""]
     waiting = [f"{tid} waits for approval of `{gate}`" for tid, gate in run.awaiting]
     footer = [
         f"Run `{run.id}` — {run.status} — {_counts(run)}",

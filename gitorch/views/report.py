@@ -11,11 +11,11 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from graphlib import CycleError, TopologicalSorter
 
 import msgspec
 
 from gitorch.plan.model import Plan
+from gitorch.views import mermaid
 from gitorch.views.fold import TASK_STATES, CommandView, RunView, TaskView, parse_ts, with_plan
 
 LogReader = Callable[[str], bytes | None]
@@ -132,33 +132,6 @@ def _task_table(run: RunView) -> list[str]:
     return lines
 
 
-def generations(plan: Plan, task_ids: list[str]) -> list[list[str]]:
-    """`task_ids` grouped by dependency depth in `plan` (those it does not know come last)."""
-    known = {t.id: t for t in plan.tasks}
-    sorter: TopologicalSorter[str] = TopologicalSorter()
-    for tid in task_ids:
-        if tid in known:
-            sorter.add(tid, *(d for d in known[tid].dependencies if d in known))
-    groups: list[list[str]] = []
-    wanted = set(task_ids)
-    try:
-        sorter.prepare()
-        order = {tid: n for n, tid in enumerate(task_ids)}
-        while sorter.is_active():
-            ready = sorted(sorter.get_ready(), key=lambda t: order.get(t, len(order)))
-            sorter.done(*ready)
-            group = [t for t in ready if t in wanted]
-            if group:
-                groups.append(group)
-    except CycleError:  # a bad plan still gets a report: one group in plan order
-        groups = [[t for t in task_ids if t in known]]
-    placed = {t for g in groups for t in g}
-    rest = [t for t in task_ids if t not in placed]
-    if rest:
-        groups.append(rest)
-    return groups
-
-
 def _gantt_time(ts: str) -> str | None:
     if len(ts) == 24 and ts[10] == "T" and ts[-1] == "Z":  # gitorch's own UTC stamps
         return f"{ts[:10]} {ts[11:23]}"
@@ -175,7 +148,8 @@ _GANTT_TAG = {"completed": "done, ", "skipped": "done, ", "failed": "crit, ",
 
 
 def gantt(run: RunView, plan: Plan) -> str | None:
-    """A Mermaid Gantt chart of the tasks that started, one section per dependency generation."""
+    """A Mermaid Gantt chart of the tasks that started, one section per dependency generation
+    (one bar per generation when a bar per task is more than Mermaid draws); None if none started."""
     rows: dict[str, tuple[str, str]] = {}
     for task in run.tasks.values():
         if not task.started:
@@ -193,17 +167,32 @@ def gantt(run: RunView, plan: Plan) -> str | None:
     last = max(end for _, end in rows.values())
     span = (_gantt_parse(last) - _gantt_parse(first)).total_seconds()
     axis = "%H:%M:%S.%L" if span < 60 else "%H:%M:%S"  # short runs need milliseconds to tell apart
-    lines = ["gantt", f"  title Run {run.id}", "  dateFormat YYYY-MM-DD HH:mm:ss.SSS",
-             f"  axisFormat {axis}", "  todayMarker off"]
+    head = ["gantt", f"  title Run {run.id}", "  dateFormat YYYY-MM-DD HH:mm:ss.SSS",
+            f"  axisFormat {axis}", "  todayMarker off"]
+    groups = mermaid.generations(plan, list(rows))
     index = {tid: n for n, tid in enumerate(run.tasks)}
-    for depth, group in enumerate(generations(plan, list(rows))):
-        lines.append(f"  section Generation {depth}")
+    lines = list(head)
+    for name, group in groups.items():
+        lines.append(f"  section {name}")
         for tid in group:
             start, end = rows[tid]
-            state = run.tasks[tid].state
-            name = re.sub(r"[:;#]", " ", tid)
-            lines.append(f"  {name} :{_GANTT_TAG.get(state, '')}g{index[tid]}, {start}, {end}")
+            tag = _GANTT_TAG.get(run.tasks[tid].state, "")
+            lines.append(f"  {_gantt_name(tid)} :{tag}g{index[tid]}, {start}, {end}")
+    text = "\n".join(lines)
+    if mermaid.fits(text, 0):
+        return text
+    lines = head + ["  section Generations"]
+    for n, (name, group) in enumerate(groups.items()):
+        state = mermaid.most_urgent(run.tasks[t].state for t in group)
+        start = min(rows[t][0] for t in group)
+        end = max(rows[t][1] for t in group)
+        tasks = f"{len(group)} task{'s' if len(group) != 1 else ''}"
+        lines.append(f"  {name} ({tasks}) :{_GANTT_TAG.get(state, '')}s{n}, {start}, {end}")
     return "\n".join(lines)
+
+
+def _gantt_name(task_id: str) -> str:
+    return re.sub(r"[:;#]", " ", task_id)  # these end or comment a Gantt row
 
 
 def _gantt_parse(stamp: str) -> datetime:

@@ -51,7 +51,7 @@ def read_flowchart(text: str) -> tuple[dict[str, str], dict[str, str], list[tupl
 
 
 _GANTT_ROW = re.compile(
-    r"  ([^:;#\n]+) :((?:done|active|crit), )?(g\d+), "
+    r"  ([^:;#\n]+) :((?:done|active|crit), )?([gs]\d+), "
     r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}), (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3})$"
 )
 

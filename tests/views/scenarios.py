@@ -107,3 +107,23 @@ def every_state(log: Log) -> None:
     log.add(ev.TaskCompleted, "T-completed")
     log.add(ev.Skipped, "T-skipped", reason="unchanged")
     log.add(ev.Completed, status="paused")
+
+
+def fan_out(tasks: int, failing: tuple[int, ...] = ()) -> tuple[Plan, list[ev.Event]]:
+    """Root -> tasks-2 in parallel -> sink; the middle tasks numbered in `failing` fail, so
+    the sink is blocked (it completes when none fails)."""
+    ids = [f"T{i:04d}" for i in range(tasks)]
+    plan = Plan(tasks=[
+        Task(id=tid, dependencies=[] if n == 0 else [ids[0]] if n < tasks - 1 else ids[1:-1])
+        for n, tid in enumerate(ids)
+    ])
+    log = Log("fan", step=0.01)
+    log.add(ev.RunStarted, plan_digest="pdf")
+    for n, tid in enumerate(ids):
+        if n == tasks - 1 and failing:
+            log.add(ev.TaskBlocked, tid, blocked_by=[ids[i] for i in failing])
+            continue
+        log.add(ev.TaskStarted, tid)
+        log.add(ev.TaskFailed if n in failing else ev.TaskCompleted, tid)
+    log.add(ev.Completed, status="failed" if failing else "completed")
+    return plan, log.events

@@ -10,7 +10,7 @@ from gitorch.views.dashboard import render_dashboard
 from gitorch.views.fold import TASK_STATES, fold_runs
 
 from .mermaid_check import mermaid_blocks, read_flowchart
-from .scenarios import Log, diamond_plan, every_state, every_state_plan, failing_run
+from .scenarios import Log, diamond_plan, every_state, every_state_plan, failing_run, fan_out
 
 
 def test_seed_appendix_b_checklist() -> None:
@@ -96,3 +96,26 @@ def test_untouched_plan_tasks_are_pending_and_odd_labels_are_escaped() -> None:
     labels, classes, edges = read_flowchart(mermaid_blocks(text)[0])
     assert labels["t0"] == "Q1 — Say #quot;hi#quot; #lt;b#gt;bold#lt;/b#gt; #35;1 [x]"
     assert set(classes.values()) == {"pending"} and edges == [("t0", "-->", "t1")]
+
+
+def test_a_plan_too_big_for_mermaid_is_drawn_by_generation() -> None:
+    plan, events = fan_out(300, failing=(7,))  # 596 dependencies: more than Mermaid's 500 edges
+    [run] = fold_runs(events, plan)
+    text = render_dashboard(run, plan)
+    assert text.count("\n- [") == 300 and "- [ ] T0007 (failed)\n" in text
+    assert "300 tasks are more than Mermaid draws one by one" in text
+    labels, classes, edges = read_flowchart(mermaid_blocks(text)[0])
+    assert labels == {
+        "g0": "Generation 0: 1 task — 1 completed",
+        "g1": "Generation 1: 298 tasks — 1 failed, 297 completed",
+        "g2": "Generation 2: 1 task — 1 blocked",
+    }
+    assert classes == {"g0": "completed", "g1": "failed", "g2": "blocked"}
+    assert edges == [("g0", "-->", "g1"), ("g1", "-->", "g2")]
+
+
+def test_a_plan_mermaid_can_draw_is_drawn_task_by_task() -> None:
+    plan, events = fan_out(200)  # 396 edges, under the limit
+    [run] = fold_runs(events, plan)
+    labels, _, edges = read_flowchart(mermaid_blocks(render_dashboard(run, plan))[0])
+    assert len(labels) == 200 and len(edges) == 396

@@ -10,7 +10,15 @@ from gitorch.views.fold import fold_runs
 from gitorch.views.report import format_duration, render_junit, render_note, render_report
 
 from .mermaid_check import mermaid_blocks, read_gantt
-from .scenarios import Log, diamond_plan, every_state, every_state_plan, failing_run, passing_diamond
+from .scenarios import (
+    Log,
+    diamond_plan,
+    every_state,
+    every_state_plan,
+    failing_run,
+    fan_out,
+    passing_diamond,
+)
 
 SECTIONS = ["# Run report — r-1", "## Summary", "## Tasks", "## Timeline", "## Failures",
             "## Acceptance evidence", "## Approvals"]
@@ -178,7 +186,7 @@ def test_report_on_plan_with_tasks_it_does_not_know() -> None:
     plan = Plan(tasks=[Task(id="NEW")])
     text = render_report(fold_runs(log.events)[0], plan)
     rows = read_gantt(mermaid_blocks(text)[0])
-    assert list(rows) == ["GONE 1"] and rows["GONE 1"][0] == "Generation 0"
+    assert list(rows) == ["GONE 1"] and rows["GONE 1"][0] == "Not in the plan"
     assert "| NEW |  | pending |" in text
 
 
@@ -190,7 +198,7 @@ def test_gantt_reads_seed_style_and_offset_timestamps() -> None:
     ]
     [chart] = mermaid_blocks(render_report(fold_runs(events)[0], Plan()))
     assert read_gantt(chart) == {
-        "EXC-001": ("Generation 0", "done", "2025-09-22 11:03:14.000", "2025-09-22 11:03:30.000")}
+        "EXC-001": ("Not in the plan", "done", "2025-09-22 11:03:14.000", "2025-09-22 11:03:30.000")}
 
 
 def test_report_names_plan_changes_and_stale_approvals(log: Log) -> None:
@@ -213,3 +221,16 @@ def test_a_failing_log_reader_falls_back_to_the_excerpt(log: Log) -> None:
 
     failures = section(render_report(fold_runs(log.events, plan)[0], plan, log_reader=broken), "## Failures")
     assert "FAILED test_widget: expected 3, got 4" in failures
+
+
+def test_gantt_of_a_big_run_has_one_bar_per_generation() -> None:
+    plan, events = fan_out(800, failing=(3,))
+    [run] = fold_runs(events, plan)
+    [chart] = mermaid_blocks(render_report(run, plan))
+    assert len(chart) < 50_000
+    rows = read_gantt(chart)
+    assert {name: (section, tag) for name, (section, tag, _, _) in rows.items()} == {
+        "Generation 0 (1 task)": ("Generations", "done"),
+        "Generation 1 (798 tasks)": ("Generations", "crit"),
+    }  # the blocked sink never started: no bar
+    assert rows["Generation 1 (798 tasks)"][2] == "2026-11-22 08:00:00.040"

@@ -1,0 +1,90 @@
+"""What the Mermaid diagrams of the dashboard and the report share: colours, escaping, limits,
+and the grouping of tasks by dependency generation (used when a plan is too big to draw).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from graphlib import CycleError, TopologicalSorter
+
+from gitorch.plan.model import Plan
+
+# One colour per state; the classDef names are the state names themselves.
+STATE_STYLES: dict[str, str] = {
+    "pending": "fill:#f1f3f5,stroke:#868e96,color:#212529",
+    "in_progress": "fill:#fff3bf,stroke:#f59f00,color:#212529",
+    "awaiting_approval": "fill:#e5dbff,stroke:#7048e8,color:#212529",
+    "blocked": "fill:#ffe8cc,stroke:#e8590c,color:#212529",
+    "failed": "fill:#ffc9c9,stroke:#e03131,color:#212529",
+    "completed": "fill:#d3f9d8,stroke:#2f9e44,color:#212529",
+    "skipped": "fill:#e7f5ff,stroke:#1c7ed6,color:#212529",
+}
+
+# Mermaid's defaults (`maxTextSize`, `maxEdges`); a diagram may not raise them itself, and
+# GitHub renders with them, so a bigger diagram would show only an error.
+MAX_TEXT = 50_000
+MAX_EDGES = 500
+
+# The state a group of tasks is coloured by: the one a reader must act on first.
+URGENCY: tuple[str, ...] = (
+    "failed", "awaiting_approval", "blocked", "in_progress", "pending", "skipped", "completed",
+)
+
+
+def label(text: str) -> str:
+    """`text` made safe inside a quoted Mermaid label (entity codes for the special characters)."""
+    return (
+        text.replace("#", "#35;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+        .replace("\n", " ")
+    )
+
+
+def fits(text: str, edges: int) -> bool:
+    """Whether Mermaid (with its default limits) draws a diagram of this size."""
+    return edges <= MAX_EDGES and len(text) <= MAX_TEXT
+
+
+def most_urgent(states: Iterable[str]) -> str:
+    """The state in `states` that comes first in URGENCY (pending when there is none)."""
+    present = set(states)
+    for state in URGENCY:
+        if state in present:
+            return state
+    return "pending"
+
+
+def class_defs() -> list[str]:
+    """One classDef line per state."""
+    return [f"  classDef {state} {style}" for state, style in STATE_STYLES.items()]
+
+
+def generations(plan: Plan, task_ids: list[str]) -> dict[str, list[str]]:
+    """`task_ids` grouped by dependency depth in `plan`: "Generation N" -> ids in the order given.
+
+    Depth counts in the whole plan, so a group keeps its number whatever ran. Tasks the plan
+    does not know come last ("Not in the plan"); a plan with a cycle (not valid, but a report
+    must still render) gives one group in the order given.
+    """
+    known = {t.id: t for t in plan.tasks}
+    wanted = set(task_ids)
+    order = {tid: n for n, tid in enumerate(task_ids)}
+    sorter: TopologicalSorter[str] = TopologicalSorter()
+    for task in plan.tasks:
+        sorter.add(task.id, *(d for d in task.dependencies if d in known))
+    groups: dict[str, list[str]] = {}
+    try:
+        sorter.prepare()
+        depth = 0
+        while sorter.is_active():
+            ready = list(sorter.get_ready())
+            sorter.done(*ready)
+            group = sorted((t for t in ready if t in wanted), key=order.__getitem__)
+            if group:
+                groups[f"Generation {depth}"] = group
+            depth += 1
+    except CycleError:
+        groups = {"Tasks": [t for t in task_ids if t in known]}
+    rest = [t for t in task_ids if t not in known]
+    if rest:
+        groups["Not in the plan"] = rest
+    return groups
