@@ -24,7 +24,9 @@ def _gated_plan(repo: Path, mark: Path) -> None:
     ], orchestrator={"approvals": {"required": ["deploy", "review"]}})
 
 
-def test_gate_approved_from_a_second_process_then_resume(repo: Path, orch: OrchRunner, tmp_path: Path) -> None:
+def test_gate_approved_from_a_second_process_then_resume(
+    repo: Path, orch: OrchRunner, tmp_path: Path,
+) -> None:
     mark = tmp_path / "marks"
     _gated_plan(repo, mark)
     proc = orch("run", "-j2", cwd=repo)
@@ -65,7 +67,9 @@ def test_an_approval_no_longer_applies_once_the_task_inputs_change(
     assert "ship" not in marks(mark)
 
 
-def test_skip_unchanged_and_explain_after_editing_one_input(repo: Path, orch: OrchRunner, tmp_path: Path) -> None:
+def test_skip_unchanged_and_explain_after_editing_one_input(
+    repo: Path, orch: OrchRunner, tmp_path: Path,
+) -> None:
     mark = tmp_path / "marks"
     (repo / "src").mkdir()
     (repo / "src/a.py").write_text("a = 1\n")
@@ -118,7 +122,8 @@ def test_dry_run_executes_and_records_nothing(repo: Path, orch: OrchRunner) -> N
     assert "$ touch created-a" in human and "$ [b1] touch created-s" in human
     assert not list(repo.glob("created-*"))
     assert git(repo, "branch", "--list", "orch/state") == ""
-    assert not (repo / ".git" / "orch" / "journal").exists() or not any((repo / ".git/orch/journal").iterdir())
+    journal = repo / ".git" / "orch" / "journal"
+    assert not journal.exists() or not any(journal.iterdir())
 
 
 def test_bad_input_gets_one_message_and_exit_2(repo: Path, orch: OrchRunner) -> None:
