@@ -117,6 +117,8 @@ def _leaf_message(error: msgspec.ValidationError, value: Any) -> str:
                                                        for w in m.group(1).split("|")), text)
     if text.startswith("Invalid enum value"):
         return f"invalid value {value!r}"
+    if ", got" not in text and isinstance(value, str | int | float):
+        text += f", got {value!r}"
     return text[:1].lower() + text[1:]
 
 

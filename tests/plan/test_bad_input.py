@@ -1,0 +1,201 @@
+"""Every bad plan gets located errors and exit 2, through the real CLI (subprocess) and in-process."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import OrchRunner
+from tests.plan.helpers import write
+
+PLAN = "orchestrator.yml"
+
+# name -> (files, plan file passed with --file or None for discovery, expected lines of the report)
+CASES: dict[str, tuple[dict[str, str], str | None, list[str]]] = {
+    "missing file": ({}, "nope.yml", ["nope.yml: no such plan file"]),
+    "no plan at root": ({}, None, ["no plan found at", "orchestrator.yml, orchestrator.yaml"]),
+    "unreadable yaml": (
+        {PLAN: "version: 1\ntasks:\n  - id: A\n    title: [unclosed\n  - id: B\n"},
+        None, ["orchestrator.yml:5:7: invalid YAML: did not find expected ',' or ']'"],
+    ),
+    "empty file": ({PLAN: ""}, None, ["orchestrator.yml: the plan file is empty"]),
+    "only comments": ({PLAN: "# nothing yet\n"}, None, ["the plan file is empty (only comments)"]),
+    "wrong version": (
+        {PLAN: "version: 2\ntasks: [{id: A}]\n"}, None,
+        ["orchestrator.yml:1:1: version: unsupported plan version 2"],
+    ),
+    "version not a number": (
+        {PLAN: "version: one\n"}, None,
+        ["orchestrator.yml:1:1: version: expected an integer, got a string"],
+    ),
+    "list instead of mapping": (
+        {PLAN: "- id: A\n- id: B\n"}, None, ["orchestrator.yml:1:1: the plan must be a mapping"],
+    ),
+    "task id with spaces": (
+        {PLAN: "tasks:\n  - id: A\n  - id: my task\n"}, None,
+        ["orchestrator.yml:3:5: tasks[1].id: task id 'my task' contains whitespace"],
+    ),
+    "unknown keys and wrong types": (
+        {PLAN: """\
+            tasks:
+              - id: A
+                titel: x
+                dependencies: B
+                commands: {a: 1}
+            projekt: {}
+            """},
+        None,
+        ["orchestrator.yml:3:5: tasks[0].titel: unknown key `titel`", "hint: did you mean `title`?",
+         "orchestrator.yml:4:5: tasks[0].dependencies: expected a list, got a string",
+         "orchestrator.yml:5:16: tasks[0].commands.a: expected a string, got an integer",
+         "orchestrator.yml:6:1: projekt: unknown key `projekt`"],
+    ),
+    "missing required id": (
+        {PLAN: "tasks:\n  - title: no id\n"}, None,
+        ["orchestrator.yml:2:5: tasks[0]: missing required key `id`"],
+    ),
+    "duplicate ids": (
+        {PLAN: "tasks:\n  - id: A\n    shards: [{id: S}, {id: A}]\n  - id: S\n  - id: A\n"}, None,
+        ["tasks[0].shards[1].id: duplicate shard id 'A' (also at tasks[0].id)",
+         "orchestrator.yml:4:5: tasks[1].id: duplicate task id 'S' (also at tasks[0].shards[0].id)",
+         "orchestrator.yml:5:5: tasks[2].id: duplicate task id 'A' (also at tasks[0].id)"],
+    ),
+    "unknown dependency": (
+        {PLAN: """\
+            tasks:
+              - id: BUILD
+              - id: T
+                shards: [{id: T1}]
+              - id: X
+                dependencies: [BIULD, T1]
+            """},
+        None,
+        ["orchestrator.yml:6:20: tasks[2].dependencies[0]: unknown dependency 'BIULD'",
+         "did you mean 'BUILD'?",
+         "tasks[2].dependencies[1]: unknown dependency 'T1'", "'T1' is a shard of task 'T'"],
+    ),
+    "dependency cycle": (
+        {PLAN: """\
+            tasks:
+              - {id: A, dependencies: [B]}
+              - {id: B, dependencies: [C]}
+              - {id: C, dependencies: [A]}
+              - {id: D, dependencies: [D]}
+            """},
+        None, ["dependency cycle: A -> B -> C -> A", "tasks[3].dependencies[0]: dependency cycle: D -> D"],
+    ),
+    "paths escaping the repo": (
+        {PLAN: """\
+            tasks:
+              - id: A
+                paths: {preferred: [/etc], forbidden: [../x]}
+                constraints: {forbidden: [a/../../b]}
+                acceptance: ['File exists: /tmp/x', {contains: y, in: ../../z}]
+            """},
+        None,
+        ["tasks[0].paths.preferred[0]: path '/etc' is absolute",
+         "tasks[0].paths.forbidden[0]: path '../x' leaves the repository",
+         "tasks[0].constraints.forbidden[0]: path 'a/../../b' leaves the repository",
+         "tasks[0].acceptance[0]: path '/tmp/x' is absolute",
+         "tasks[0].acceptance[1]: path '../../z' leaves the repository"],
+    ),
+    "unknown approval gate": (
+        {PLAN: "orchestrator: {approvals: {required: [deploy]}}\ntasks:\n  - id: A\n    approvals: [ship]\n"},
+        None,
+        ["orchestrator.yml:4:17: tasks[0].approvals[0]: unknown approval gate 'ship'",
+         "declared gates: deploy"],
+    ),
+    "unknown acceptance form": (
+        {PLAN: "tasks:\n  - id: A\n    acceptance: ['Test passes: make', {run: x, contains: y}]\n"},
+        None, ["tasks[0].acceptance[0]: unknown acceptance check 'Test passes: make'",
+               "tasks[0].acceptance[1]: an acceptance mapping needs exactly one of"],
+    ),
+    "bad durations": (
+        {PLAN: "tasks:\n  - id: A\n    constraints: {timeout: soon}\n    retry: {attempts: 0}\n"},
+        None, ["tasks[0].constraints.timeout: timeout 'soon' is not a duration",
+               "tasks[0].retry.attempts: expected an integer >= 1, got 0"],
+    ),
+    "invalid json": ({"plan.json": '{"version": 1,\n "tasks": [\n  {"id": "A",}\n ]}'}, "plan.json",
+                     ["plan.json:3:14: invalid JSON: trailing comma in object"]),
+    "json type errors have lines": (
+        {"plan.json": '{"tasks": [\n  {"id": "A"},\n  {"id": 7}\n]}'}, "plan.json",
+        ["plan.json:3:4: tasks[1].id: expected a string, got an integer"],
+    ),
+    "invalid toml": ({"plan.toml": "version = 1\n[[tasks]]\nid = \n"}, "plan.toml",
+                     ["plan.toml:3:6: invalid TOML"]),
+    "unknown format": ({"plan.txt": "tasks: []\n"}, "plan.txt", ["unsupported plan format '.txt'"]),
+    "not utf-8": ({}, "bin.yml", ["bin.yml:2: not UTF-8 text"]),
+}
+
+# The issue's own list of bad inputs also runs through a real `git orch` process (slower).
+PROCESS_CASES = ["missing file", "no plan at root", "unreadable yaml", "empty file", "wrong version",
+                 "list instead of mapping", "task id with spaces", "dependency cycle", "invalid json"]
+
+
+def _setup(repo: Path, name: str) -> tuple[str | None, list[str]]:
+    files, plan, expected = CASES[name]
+    for fname, text in files.items():
+        write(repo, fname, text)
+    if name == "not utf-8":
+        (repo / "bin.yml").write_bytes(b"tasks:\n  - id: \xff\xfe\n")
+    return plan, expected
+
+
+@pytest.mark.parametrize("name", PROCESS_CASES)
+def test_bad_plan_through_cli_process(name: str, repo: Path, orch: OrchRunner) -> None:
+    plan, expected = _setup(repo, name)
+    args = ["plan", "validate", *(["--file", plan] if plan else [])]
+    proc = orch(*args)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    for line in expected:
+        assert line in proc.stderr, f"{line!r} not in:\n{proc.stderr}"
+    assert proc.stderr.rstrip().splitlines()[-1].startswith("git orch: plan invalid:")
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_bad_plan_in_process(name: str, repo: Path, cli: Callable[..., Any]) -> None:
+    plan, expected = _setup(repo, name)
+    result = cli("plan", "validate", *(["--file", plan] if plan else []), "--json")
+    assert result.exit_code == 2
+    report = json.loads(result.stdout)
+    assert report["valid"] is False and report["problems"]
+    assert all(p.get("file") for p in report["problems"])  # every problem names its file
+    rendered = "\n".join(_render(p) for p in report["problems"])
+    for line in expected:
+        assert line in rendered, f"{line!r} not in:\n{rendered}"
+
+
+def _render(problem: dict[str, Any]) -> str:
+    """A JSON problem rendered like the human report, to check both against one expectation."""
+    where = ":".join(str(problem[k]) for k in ("file", "line", "column") if k in problem)
+    text = where + (f": {problem['path']}" if "path" in problem else "") + f": {problem['message']}"
+    return text + (f"\n  hint: {problem['hint']}" if "hint" in problem else "")
+
+
+def test_json_lists_every_problem(repo: Path, cli: Callable[..., Any]) -> None:
+    write(repo, PLAN, "tasks:\n  - {id: A, dependencies: [X]}\n  - {id: A, bogus: 1}\n  - {id: 'b c'}\n")
+    result = cli("plan", "validate", "--json")
+    report = json.loads(result.stdout)
+    assert result.exit_code == 2
+    found = [(p["path"], p["line"]) for p in report["problems"]]
+    assert found == [
+        ("tasks[0].dependencies[0]", 2), ("tasks[1].id", 3), ("tasks[1].bogus", 3), ("tasks[2].id", 4)]
+
+
+def test_valid_plan_summary(repo: Path, orch: OrchRunner) -> None:
+    write(repo, PLAN, "tasks:\n  - {id: A}\n  - {id: B, dependencies: [A], shards: [{id: B1}]}\n"
+                      "  - {id: C, dependencies: [A, B]}\n")
+    proc = orch("plan", "validate")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == (
+        "orchestrator.yml: valid: 3 tasks, 1 shard, 3 edges, longest chain 3 (A -> B -> C)")
+    report = json.loads(orch("plan", "validate", "--json").stdout)
+    assert report["valid"] is True
+    counts = (report["tasks"], report["shards"], report["edges"], report["longest_chain"])
+    assert counts == (3, 1, 3, ["A", "B", "C"])
+    assert len(report["digest"]) == 64
