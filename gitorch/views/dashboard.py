@@ -99,7 +99,8 @@ def _counts(run: RunView) -> str:
         counts[task.state] = counts.get(task.state, 0) + 1
     parts = [f"{counts[s]} {s}" for s in TASK_STATES if counts.get(s)]
     parts += [f"{n} {s}" for s, n in sorted(counts.items()) if s not in TASK_STATES]
-    return f"{len(run.tasks)} tasks: " + ", ".join(parts) if parts else "no tasks"
+    n = len(run.tasks)
+    return f"{n} task{'s' if n != 1 else ''}: " + ", ".join(parts) if parts else "no tasks"
 
 
 def render_dashboard(run: RunView, plan: Plan) -> str:
@@ -113,7 +114,7 @@ def render_dashboard(run: RunView, plan: Plan) -> str:
         chart = condensed_flowchart(run, plan)
         out += [f"{len(run.tasks)} tasks are more than Mermaid draws one by one: "
                 "they are grouped by dependency generation, each group coloured by its most "
-                "urgent state (`git orch plan graph` draws every task).", ""]
+                "urgent state (the checklist above lists every task).", ""]
     out += ["```mermaid", chart, "```", ""]
     waiting = [f"{tid} waits for approval of `{gate}`" for tid, gate in run.awaiting]
     footer = [
