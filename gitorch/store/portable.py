@@ -39,7 +39,9 @@ def configure_portable(store: StateStore, remote: str | None = None) -> list[str
         # A configured push refspec replaces git's default of pushing the current branch,
         # so keep that default explicitly (HEAD) when adding the first ones.
         wanted = ([] if pushes else ["HEAD"]) + [
-            f"{store.ref}:{store.ref}", f"{store.notes_ref}:{store.notes_ref}",
+            # Globs: a push refspec naming a ref that does not exist yet (no notes so far)
+            # would make every plain `git push` fail.
+            f"{store.ref}*:{store.ref}*", f"{store.notes_ref}*:{store.notes_ref}*",
         ]
         for spec in wanted:
             if spec not in pushes:

@@ -109,7 +109,9 @@ def test_missing_remote_is_a_clear_usage_error(repo: Path, backend: str) -> None
             sync(store, "nope")
 
 
-def test_export_then_import_into_a_fresh_clone(clones: tuple[Path, Path], tmp_path: Path, backend: str) -> None:
+def test_export_then_import_into_a_fresh_clone(
+    clones: tuple[Path, Path], tmp_path: Path, backend: str
+) -> None:
     one, two = clones
     with open_store(one) as s1:
         s1.append([ev.RunStarted(run="r1"), ev.TaskStarted(run="r1", task="a")])
