@@ -210,14 +210,15 @@ def repair_cmd(
 
     ws = _workspace()
     plan = repair_plan(ws)
-    if not plan.operations:
-        _emit(as_json, {"plan": plan.id, "state": "committed", "operations": 0}, ["nothing to repair"])
-        return
     if dry_run:
         _emit(as_json, plan, _plan_lines(plan) + ["dry run: nothing changed"])
         return
+    # Even without operations the repair commits: drift that needs no change on disk (a branch
+    # switched on purpose) is accepted as the new desired state.
     outcome = materialize(ws, plan, force=force)
-    _emit(as_json, {"plan": plan.id, **_builtins(outcome)}, _outcome_lines(outcome, plan, False))
+    lines = _outcome_lines(outcome, plan, False) if plan.operations else ["nothing to change on disk; "
+                                                                          "current state recorded"]
+    _emit(as_json, {"plan": plan.id, **_builtins(outcome)}, lines)
 
 
 @ws_app.command("teardown")

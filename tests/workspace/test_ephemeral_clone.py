@@ -1,0 +1,87 @@
+"""Ephemeral workspaces (worktrees, expiry, gc) and repos cloned from a url (clean teardown)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from gitorch.workspace.observe import quick_drift
+
+from .fixtures import git, manifest_text, statuses, tree_digest
+
+
+def test_new_list_gc(hub: Path, cli: Any) -> None:
+    before = tree_digest(hub.parent)
+    result: Any = cli("ws", "new", "try", "--repos", "npmlib,npmapp", "--ttl", "1s", "--json")
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    folder = Path(record["path"])
+    assert sorted(m["kind"] for m in record["members"]) == ["worktree", "worktree"]
+    # The link is made inside the ephemeral copy only.
+    assert '"file:../npmlib"' in (folder / "npmapp/package.json").read_text()
+    assert tree_digest(hub.parent) == before
+    assert "try" in git(hub.parent / "npmapp", "worktree", "list")
+    listed = json.loads(cli("ws", "list", "--json").stdout)  # type: ignore[attr-defined]
+    assert [r["name"] for r in listed] == ["try"]
+    # A dirty ephemeral workspace is kept by gc until --force.
+    time.sleep(1.1)
+    (folder / "npmlib/new.js").write_text("x\n")
+    result = cli("ws", "gc", "--json")
+    assert result.exit_code == 1 and "npmlib has uncommitted changes" in result.stdout
+    assert folder.exists()
+    result = cli("ws", "gc", "--force", "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["removed"] == ["try"]
+    assert not folder.exists()
+    assert "try" not in git(hub.parent / "npmapp", "worktree", "list")
+    assert json.loads(cli("ws", "list", "--json").stdout) == []  # type: ignore[attr-defined]
+    assert all(s == "" for s in statuses(hub.parent).values())
+
+
+def test_new_rejects_bad_input(hub: Path, cli: Any) -> None:
+    assert cli("ws", "new", "x", "--repos", "nope").exit_code == 2  # type: ignore[attr-defined]
+    assert cli("ws", "new", "x", "--repos", "pylib", "--ttl", "soon").exit_code == 2  # type: ignore[attr-defined]
+    assert cli("ws", "list", "--json").stdout.strip() == "[]"  # type: ignore[attr-defined]
+
+
+def test_clone_from_url_then_clean_teardown(hub: Path, cli: Any, tmp_path: Path) -> None:
+    root = hub.parent
+    remote = tmp_path / "extlib.git"
+    git(tmp_path, "clone", "-q", "--bare", str(root / "pylib"), str(remote))
+    git(remote, "tag", "v1", "main")
+    (hub / "workspace.toml").write_text(manifest_text(links=[("app_uv", "pylib")]) +
+                                        f'\n[[repos]]\nname = "extlib"\npath = "../extlib"\nurl = "{remote}"\n'
+                                        'ref = "v1"\n')
+    git(hub, "commit", "-qam", "clone extlib")
+    before = tree_digest(root)
+    result: Any = cli("ws", "apply", "--json")
+    assert result.exit_code == 0, result.output
+    assert (root / "extlib/pyproject.toml").exists()
+    assert git(root / "extlib", "rev-parse", "--abbrev-ref", "HEAD") == "HEAD"  # detached at the tag
+    result = cli("ws", "teardown", "--mode", "clean", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["removed_repos"] == ["extlib"]
+    assert not (root / "extlib").exists()
+    assert tree_digest(root) == before
+
+
+def test_quick_drift_imports_little_and_sees_branch_change(hub: Path, cli: Any) -> None:
+    code = ("import sys, time\nfrom pathlib import Path\nt = time.perf_counter()\n"
+            "from gitorch.workspace.observe import quick_drift\n"
+            "lines = quick_drift(Path(sys.argv[1]))\n"
+            "heavy = sorted(m for m in ('msgspec', 'pygit2', 'httpx', 'typer') if m in sys.modules)\n"
+            "print(heavy, lines)\n")
+    out = subprocess.run([sys.executable, "-c", code, str(hub)], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("[] []"), out.stdout
+    assert cli("ws", "apply").exit_code == 0  # type: ignore[attr-defined]
+    git(hub.parent / "rcrate", "checkout", "-q", "-b", "feature")
+    lines = quick_drift(hub)
+    assert lines == ["workspace: rcrate is on feature, the workspace has main (branch_changed)"]
+    observed = json.loads(cli("ws", "observe", "--json").stdout)  # type: ignore[attr-defined]
+    assert [(f["kind"], f["repo"]) for f in observed["findings"]] == [("branch_changed", "rcrate")]
+    # Repair accepts the new branch (the links follow it); drift is gone.
+    assert cli("ws", "repair").exit_code == 0  # type: ignore[attr-defined]
+    assert quick_drift(hub) == []
