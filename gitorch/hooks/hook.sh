@@ -26,7 +26,22 @@ case ${GITORCH_HOOKS-} in 0 | [Ff]alse | [Nn]o | [Oo]ff) exit "$status" ;; esac
 if [ "$hook" = post-checkout ] && { [ "${3-1}" = 0 ] || [ "${1-}" = "${2-}" ]; }; then
     exit "$status"
 fi
-[ "$(git config --bool orch.hooks 2>/dev/null)" = false ] && exit "$status"
+# One git call reads both settings the hooks follow (git prints the keys in lower case).
+off= branch=
+while read -r key value; do
+    case $key in
+    orch.hooks) case $value in [Ff][Aa][Ll][Ss][Ee] | [Nn][Oo] | [Oo][Ff][Ff] | 0) off=1 ;; *) off= ;; esac ;;
+    orch.statebranch) branch=$value ;;
+    esac
+done <<EOF
+$(git config --get-regexp '^orch\.(hooks|statebranch)$' 2>/dev/null)
+EOF
+[ -n "$off" ] && exit "$status"
+# The environment wins over git config, as everywhere in gitorch.
+if [ -n "$branch" ] && [ -z "${GITORCH_STATE_BRANCH-}" ]; then
+    GITORCH_STATE_BRANCH=$branch
+    export GITORCH_STATE_BRANCH
+fi
 
 # The interpreter gitorch was installed with, told where gitorch is (-I -S: no site, no user
 # paths, nothing from the work tree on sys.path); then `git orch` on PATH; then one line.

@@ -35,16 +35,45 @@ def run(trigger: str) -> list[str]:
     from gitorch.hooks.record import record_observed
 
     own = {k: os.path.abspath(os.environ[k]) for k in _OWN_REPO_VARS if os.environ.get(k)}
-    proc = git(["rev-parse", "--path-format=absolute", "--git-common-dir", "--show-toplevel"],
-               None, env=own, check=False)
-    lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
-    if proc.returncode != 0 or len(lines) < 2:
-        return []  # not in a work tree (a bare repository has nothing checked out to observe)
-    common, root = lines[0], lines[1]
+    found = None if own else locate(os.getcwd())
+    if found is None:
+        proc = git(["rev-parse", "--path-format=absolute", "--git-common-dir", "--show-toplevel"],
+                   None, env=own, check=False)
+        lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
+        if proc.returncode != 0 or len(lines) < 2:
+            return []  # not in a work tree (a bare repository has nothing checked out to observe)
+        found = lines[0], lines[1]
+    common, root = found
     obs = observe(root, branch=state_branch(root, own), trigger=trigger, env=own)
     if obs.has_state:
         record_observed(common, trigger, obs.drift, obs.findings())
     return obs.notices()
+
+
+def locate(cwd: str) -> tuple[str, str] | None:
+    """(git common dir, work tree root) when `cwd` is a work tree's root, read from the files
+    git keeps there (gitrepository-layout: a `.git` folder, or a `gitdir:` file, and
+    `commondir`) instead of starting git (git runs hooks at the root); None otherwise."""
+    dotgit = os.path.join(cwd, ".git")
+    if os.path.isdir(dotgit):
+        gitdir = dotgit
+    else:
+        try:
+            with open(dotgit, encoding="utf-8") as fh:
+                text = fh.read().strip()
+        except OSError:
+            return None
+        if not text.startswith("gitdir: "):
+            return None
+        gitdir = os.path.join(cwd, text[len("gitdir: "):])
+    try:
+        with open(os.path.join(gitdir, "commondir"), encoding="utf-8") as fh:
+            common = os.path.join(gitdir, fh.read().strip())
+    except FileNotFoundError:
+        common = gitdir
+    except OSError:
+        return None
+    return os.path.normpath(common), cwd
 
 
 def state_branch(root: str, env: dict[str, str]) -> str:

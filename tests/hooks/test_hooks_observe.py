@@ -281,3 +281,13 @@ def test_hook_process_imports_only_the_standard_library() -> None:
     heavy = {"msgspec", "typer", "pygit2", "httpx", "click", "yaml", "portalocker", "typing",
              "dataclasses", "pathlib", "gitorch.errors", "gitorch.repo"}
     assert heavy.isdisjoint(out), heavy & set(out)
+
+
+def test_locate_agrees_with_git(project: Path, tmp_path: Path) -> None:
+    from gitorch.hooks.run import locate
+
+    git(project, "worktree", "add", "-q", str(tmp_path / "wt"), "feature")
+    for root in (project, tmp_path / "wt"):
+        common = git(root, "rev-parse", "--path-format=absolute", "--git-common-dir")
+        assert locate(str(root)) == (common, str(root))
+    assert locate(str(project / "src")) is None  # not a work tree's root: git answers
