@@ -102,7 +102,8 @@ def plan_cmd(
 
     ws = _workspace()
     plan, _, _ = attach_plan(ws)
-    ws.recorder.transition(plan.id, "draft", "planned", files={f"workspace/plans/{plan.id}.json": plan.to_bytes()})
+    ws.recorder.transition(plan.id, "draft", "planned",
+                           files={f"workspace/plans/{plan.id}.json": plan.to_bytes()})
     if out is not None:
         out.write_bytes(plan.to_bytes())
     if as_json:
@@ -269,7 +270,8 @@ def list_cmd(as_json: bool = JSON) -> None:
 
 @ws_app.command("gc")
 def gc_cmd(
-    name: list[str] = typer.Argument(None, help="Remove these now, expired or not (default: every expired one)."),
+    name: list[str] = typer.Argument(
+        None, help="Remove these now, expired or not (default: every expired one)."),
     force: bool = typer.Option(False, "--force", help="Remove even with uncommitted changes."),
     as_json: bool = JSON,
 ) -> None:
@@ -283,7 +285,8 @@ def gc_cmd(
     if kept:
         from gitorch.errors import CheckFailed
 
-        raise CheckFailed(f"{len(kept)} ephemeral workspace(s) kept: " + "; ".join(f"{n}: {w}" for n, w in kept))
+        raise CheckFailed(f"{len(kept)} ephemeral workspace(s) kept: "
+                          + "; ".join(f"{n}: {w}" for n, w in kept))
 
 
 def register(app: typer.Typer) -> None:

@@ -84,7 +84,8 @@ def check(pre: Precondition, snap: Snapshot, *, force: bool, lock_free: bool = T
         dirty = [p for p in state.changed if p not in managed_files(snap, pre.target)]
         if dirty:
             shown = ", ".join(dirty[:3]) + (" …" if len(dirty) > 3 else "")
-            return f"repo {pre.target} has uncommitted changes ({shown}); commit or stash them, or use --force"
+            return (f"repo {pre.target} has uncommitted changes ({shown}); "
+                    "commit or stash them, or use --force")
         return None
     if pre.type == "file_hash":
         repo, file = pre.target.split("/", 1)
@@ -206,7 +207,9 @@ def undo_operation(op: Operation, journal: Journal) -> None:
         elif not path.exists() or path.read_bytes() != old:  # a failed write changed nothing
             atomic_write(path, old)
     if op.index in journal.created:
-        shutil.rmtree(journal.created[op.index], ignore_errors=False) if journal.created[op.index].exists() else None
+        created = journal.created[op.index]
+        if created.exists():
+            shutil.rmtree(created)
     if op.index in journal.heads:
         path, previous = journal.heads[op.index]
         git(["checkout", "-q", previous], path)

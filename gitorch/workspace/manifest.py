@@ -121,7 +121,7 @@ def parse(data: dict[str, object], root: Path, file: Path | None) -> Manifest:
         if name in seen:
             raise fail(f"duplicate repo name {name!r}", f"{where}.name")
         seen.add(name)
-        repos.append(RepoSpec(name, item.get("path", name), item.get("url"), item.get("ref")))
+        repos.append(RepoSpec(name, str(item.get("path", name)), item.get("url"), item.get("ref")))
     links: list[LinkSpec] = []
     keys: set[tuple[str, str]] = set()
     for i, item in enumerate(raw_links):

@@ -98,7 +98,8 @@ def materialize(ws: Workspace, plan: Plan, *, dry_run: bool = False, force: bool
                        operation=outcome.failed_operation)
     if outcome.state == "rolled_back":
         raise CheckFailed(f"{outcome.error}; every operation was rolled back, the workspace is as before")
-    raise CheckFailed(f"{outcome.error}\nleft for manual repair:\n  " + "\n  ".join(outcome.left or ["nothing"]))
+    raise CheckFailed(f"{outcome.error}\nleft for manual repair:\n  "
+                      + "\n  ".join(outcome.left or ["nothing"]))
 
 
 def attach_plan(ws: Workspace) -> tuple[Plan, Snapshot, Snapshot]:

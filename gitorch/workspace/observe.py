@@ -103,7 +103,8 @@ def findings(desired: Snapshot, current: Snapshot) -> list[Finding]:
         if have_git.in_progress or have_git.conflicts:
             out.append(Finding("conflict", want_git.repo,
                                f"{want_git.repo}: {have_git.in_progress or 'merge'} in progress"
-                               + (f", unmerged: {', '.join(have_git.conflicts)}" if have_git.conflicts else "")))
+                               + (f", unmerged: {', '.join(have_git.conflicts)}"
+                                  if have_git.conflicts else "")))
     now_files = {(f.repo, f.file): f.sha256 for f in current.files}
     want_files = {(f.repo, f.file): f.sha256 for f in desired.files}
     now_links = {lk.key: lk for lk in current.links}
@@ -131,6 +132,7 @@ def observe(ws: Workspace, trigger: str = "manual", record: bool = True) -> tupl
     found = findings(desired, current) if desired is not None else []
     if record and desired is not None:
         ws.recorder.store.append(
-            [Observed(trigger=trigger, drift=bool(found), findings=[f"{f.kind}: {f.message}" for f in found])],
+            [Observed(trigger=trigger, drift=bool(found),
+                      findings=[f"{f.kind}: {f.message}" for f in found])],
             message=f"workspace: observed ({len(found)} finding(s))")
     return found, current

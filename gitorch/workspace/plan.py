@@ -98,7 +98,8 @@ def choose_dependency(current: Snapshot, spec: LinkSpec, where: str | None) -> t
                                  "is not checked out", where=Location(file=where))
     assert provider is not None and consumer is not None
     declared = [d for d in current.deps if d.repo == spec.consumer and d.section != "tool.uv.sources"
-                and not d.section.startswith("patch.") and not (d.ecosystem == "go" and d.section == "replace")]
+                and not d.section.startswith("patch.")
+                and not (d.ecosystem == "go" and d.section == "replace")]
     offers = sorted(provider.provides, key=lambda p: ECOSYSTEMS.index(p.ecosystem))
     for offer in offers:
         want = D.normalise(offer.ecosystem, spec.dep or offer.name)

@@ -90,7 +90,8 @@ def take(manifest_or_root: Manifest | Path | str, recorded: list[Link] | None = 
         if state.in_progress or state.conflicts:
             diags.append(Diagnostic(severity="warning", repo=name, kind="conflict",
                                     message=f"{state.in_progress or 'merge'} in progress"
-                                    + (f", {len(state.conflicts)} unmerged path(s)" if state.conflicts else "")))
+                                    + (f", {len(state.conflicts)} unmerged path(s)"
+                                       if state.conflicts else "")))
     links = find_links(repos, deps, recorded or [])
     topology = compute_topology(repos, deps, links)
     for cycle in topology.cycles:

@@ -137,7 +137,8 @@ LINKS = [
 def manifest_text(links: list[tuple[str, str]] | None = None, extra: str = "") -> str:
     out = ['[[repos]]\nname = "hub"\npath = "."\n']
     out += [f'[[repos]]\nname = "{name}"\npath = "../{name}"\n' for name in REPOS]
-    out += [f'[[links]]\nconsumer = "{c}"\nprovider = "{p}"\n' for c, p in (LINKS if links is None else links)]
+    chosen = LINKS if links is None else links
+    out += [f'[[links]]\nconsumer = "{c}"\nprovider = "{p}"\n' for c, p in chosen]
     return "\n".join(out) + extra
 
 

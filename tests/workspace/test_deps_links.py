@@ -147,10 +147,13 @@ CASES = [
     ("npm", '{\n  "name": "a",\n  "devDependencies": {"lib": "1"},\n  "x": {"dependencies": {"lib": "2"}}\n}',
      "lib", {}, '"devDependencies": {"lib": "file:../lib"}'),
     ("cargo", '[dependencies]\nlib = { version = "1", features = ["x"] }\n\n[patch.crates-io]\n'
-              'other = { path = "../other" }\n', "lib", {}, '[patch.crates-io]\nlib = { path = "../lib" }\nother'),
-    ("go", "module a\n\nrequire example.com/lib v1.0.0\n\nreplace example.com/lib => example.com/fork v1.1.0\n",
+              'other = { path = "../other" }\n', "lib", {},
+     '[patch.crates-io]\nlib = { path = "../lib" }\nother'),
+    ("go", "module a\n\nrequire example.com/lib v1.0.0\n\n"
+           "replace example.com/lib => example.com/fork v1.1.0\n",
      "example.com/lib", {}, "replace example.com/lib => ../lib\n"),
-    ("go", "module a\n\nrequire (\n\texample.com/lib v1.0.0\n)\n\nreplace (\n\texample.com/lib v1.0.0 => ../old\n)\n",
+    ("go", "module a\n\nrequire (\n\texample.com/lib v1.0.0\n)\n\n"
+           "replace (\n\texample.com/lib v1.0.0 => ../old\n)\n",
      "example.com/lib", {}, "\texample.com/lib => ../lib\n"),
     ("mix", MIX_REAL, "jason", {}, '{:jason, path: "../lib", only: [:dev, :test]}'),
     ("mix", MIX_REAL, "gettext", {}, '{:gettext, path: "../lib"}'),
@@ -190,7 +193,8 @@ def test_link_refuses_undeclared_and_git_dependencies(tmp_path: Path) -> None:
 
 def test_restore_finds_the_link_after_unrelated_edits(tmp_path: Path) -> None:
     text = '{\n  "dependencies": {\n    "lib": "^1.0.0"\n  }\n}\n'
-    link, new = L.make_link(consumer="a", consumer_dir=tmp_path, provider="lib", provider_dir=tmp_path / "lib",
+    link, new = L.make_link(consumer="a", consumer_dir=tmp_path, provider="lib",
+                            provider_dir=tmp_path / "lib",
                             ecosystem="npm", dep="lib", data=text.encode())
     edited = b'{\n  "description": "added by hand",' + new[1:]
     assert L.restore(link, edited, tmp_path / "package.json") == b'{\n  "description": "added by hand",' + \

@@ -53,7 +53,8 @@ def test_clone_from_url_then_clean_teardown(hub: Path, cli: Any, tmp_path: Path)
     git(tmp_path, "clone", "-q", "--bare", str(root / "pylib"), str(remote))
     git(remote, "tag", "v1", "main")
     (hub / "workspace.toml").write_text(manifest_text(links=[("app_uv", "pylib")]) +
-                                        f'\n[[repos]]\nname = "extlib"\npath = "../extlib"\nurl = "{remote}"\n'
+                                        f'\n[[repos]]\nname = "extlib"\npath = "../extlib"\n'
+                                        f'url = "{remote}"\n'
                                         'ref = "v1"\n')
     git(hub, "commit", "-qam", "clone extlib")
     before = tree_digest(root)
