@@ -43,8 +43,8 @@ class Journal:
     def path_for(self, session: str) -> Path:
         return self.dir / f"{_safe(session)}.jsonl"
 
-    def append(self, events: list[Event] | tuple[Event, ...], session: str) -> None:
-        """Append `events` to `session`'s journal and fsync."""
+    def append(self, events: list[Event] | tuple[Event, ...], session: str, sync: bool = True) -> None:
+        """Append `events` to `session`'s journal and fsync (unless `sync` is False)."""
         if not events:
             return
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -62,7 +62,8 @@ class Journal:
                     if same:
                         fh.write(data)
                         fh.flush()
-                        os.fsync(fh.fileno())
+                        if sync:
+                            os.fsync(fh.fileno())
                         return
                 finally:
                     portalocker.unlock(fh)

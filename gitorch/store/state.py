@@ -203,9 +203,12 @@ class StateStore:
         return sorted(unique.values(), key=lambda e: (e.ts, e.id))
 
     # --- the local journal (cheap, durable appends between commits) ------------------
-    def journal(self, events: Sequence[Event]) -> None:
-        """Append to this session's journal under the git dir (fsync'd); not yet on the branch."""
-        self._journal.append(list(events), self.session)
+    def journal(self, events: Sequence[Event], *, sync: bool = True) -> None:
+        """Append to this session's journal under the git dir (fsync'd); not yet on the branch.
+
+        `sync=False` skips the fsync: the write still survives the process being killed
+        (it is in the page cache), only not a power loss; the engine uses it between tasks."""
+        self._journal.append(list(events), self.session, sync=sync)
 
     def flush(self, files: Mapping[str, bytes | None] | None = None) -> str | None:
         """Fold every pending journal (any session, live or dead) into one commit, with
