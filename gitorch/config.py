@@ -19,6 +19,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import subprocess
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -250,6 +251,24 @@ def read_repo_config_bytes(repo: Repo, branch: str) -> bytes | None:
     return proc.stdout if proc.returncode == 0 else None
 
 
+def _start_repo_config_read(repo: Repo, branch: str) -> subprocess.Popen[bytes] | None:
+    if not _branch_may_exist(repo, branch):
+        return None
+    from gitorch.gitcmd import clean_env
+
+    return subprocess.Popen(
+        ["git", "cat-file", "blob", f"refs/heads/{branch}:{REPO_CONFIG_PATH}"], cwd=repo.cwd,
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env=clean_env(),
+    )
+
+
+def _finish_repo_config_read(proc: subprocess.Popen[bytes] | None) -> bytes | None:
+    if proc is None:
+        return None
+    out, _err = proc.communicate()
+    return out if proc.returncode == 0 else None
+
+
 def read_git_config(repo: Repo | None) -> dict[str, tuple[str, str]]:
     """`orch.*` git config as key -> (text, git name), in one `git config` call.
 
@@ -282,7 +301,6 @@ def explain(repo: Repo | None = None, overrides: dict[str, Any] | None = None) -
     for key, (value, _line) in user.items():
         values[key] = Value(key, value, "user", display_path(user_path))
 
-    git_values = read_git_config(repo)
     env_values: dict[str, Any] = {}
     for key in FIELDS:
         text = os.environ.get(env_key(key))
@@ -290,14 +308,31 @@ def explain(repo: Repo | None = None, overrides: dict[str, Any] | None = None) -
             env_values[key] = parse_text(key, text, source=f"env {env_key(key)}")
     flag_values = {canonical_key(k): v for k, v in (overrides or {}).items() if v is not None}
 
+    # The state branch's name comes from every level except the repo config itself. Its
+    # config.toml is read while git config runs (both are git processes), on the likely
+    # name; read again only when git config names another branch.
+    guess = flag_values.get("state_branch", env_values.get("state_branch",
+                                                          values["state_branch"].value))
+    early = _start_repo_config_read(repo, str(guess)) if repo is not None else None
+    try:
+        git_values = read_git_config(repo)
+    except BaseException:
+        if early is not None:
+            early.kill()
+            early.wait()
+        raise
     if repo is not None:
-        # The state branch's name from every level except the repo config itself.
         branch = values["state_branch"].value
         if "state_branch" in git_values:
             branch = git_values["state_branch"][0]
         branch = env_values.get("state_branch", branch)
         branch = flag_values.get("state_branch", branch)
-        data = read_repo_config_bytes(repo, branch)
+        data = _finish_repo_config_read(early) if branch == guess else None
+        if early is not None and branch != guess:
+            early.kill()
+            early.wait()
+        if branch != guess or early is None:
+            data = read_repo_config_bytes(repo, branch)
         if data is not None:
             label = f"{branch}:{REPO_CONFIG_PATH}"
             for key, (value, line) in parse_toml(data, label).items():
