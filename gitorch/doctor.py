@@ -88,6 +88,9 @@ def check_state_branch(repo: Repo) -> list[Finding]:
                             "`git orch init` creates it (any run does too)")]
         tip = store.tip()
         version = _schema_version(store)
+        # Reading every event checks the format marker and each segment.
+        count = len(store.events())
+        problems = list(getattr(store, "problems", []) or [])
     except OrchError as exc:
         return [Finding("state", "error", f"state branch {branch} cannot be read: {exc.message}",
                         exc.hint or "`git orch sync` from a clone with good state, or "
@@ -100,7 +103,12 @@ def check_state_branch(repo: Repo) -> list[Finding]:
                         f"{version}, newer than this gitorch ({EVENT_SCHEMA_VERSION})",
                         "upgrade gitorch; it refuses to rewrite newer state")]
     shown = f"schema version {version}" if version is not None else "no schema record"
-    return [Finding("state", "ok", f"state branch {branch} at {short}, {shown}")]
+    found = [Finding("state", "ok", f"state branch {branch} at {short}, {shown}, {count} events")]
+    if problems:
+        found.append(Finding("state", "warning", f"{len(problems)} unreadable records skipped: "
+                             + "; ".join(problems[:3]) + ("; …" if len(problems) > 3 else ""),
+                             "`git orch sync` from a clone with good state; the rest is intact"))
+    return found
 
 
 def _schema_version(store: Any) -> int | None:

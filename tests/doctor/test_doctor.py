@@ -175,3 +175,10 @@ def test_doctor_is_fast(repo: Path) -> None:
     start = time.perf_counter()
     diagnose(find_repo(repo))
     assert time.perf_counter() - start < 5
+
+
+def test_foreign_branch_under_the_state_name_is_an_error(repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    subprocess.run(["git", "branch", "orch/state"], cwd=repo, check=True)  # a plain branch, not ours
+    code, doc = _doctor(cli)
+    (state,) = _checks(doc, "state")
+    assert code == 1 and state["severity"] == "error" and "not a gitorch state branch" in state["message"]
