@@ -182,6 +182,7 @@ def _import(store: Any, root: Path, skip_bad: bool, prefer: str | None) -> Repor
                           symlinks=found.symlinks)
         return Report("no-op", f"already migrated ({latest.id} at {latest.time}); nothing to do",
                       migration=latest.id, symlinks=found.symlinks)
+    _check_space(store, sum(f.size for f in todo))
     migration_id = "m-" + ev.new_id()
     kind = "prefer-state" if prefer == "state" and latest is not None else "import"
     files: dict[str, bytes | None] = {}
@@ -217,6 +218,19 @@ def _import(store: Any, root: Path, skip_bad: bool, prefer: str | None) -> Repor
                   migration=migration_id, files=[f.to_json() for f in todo],
                   events=len(events) + 1, event_types=_type_counts(events + [summary]),
                   skipped=skipped, symlinks=found.symlinks, excluded=found.excluded, commit=commit)
+
+
+def _check_space(store: Any, size: int) -> None:
+    """The seed's "validate disk space before migration": objects need about the files' size."""
+    import shutil
+
+    from gitorch.errors import CheckFailed
+
+    free = shutil.disk_usage(store.repo.common_dir).free
+    need = 2 * size + 10 * 1024 * 1024
+    if free < need:
+        raise CheckFailed(f"not enough disk space to migrate: {free // 1024} KB free, "
+                          f"about {need // 1024} KB needed", hint="free some space and retry")
 
 
 # --- removing legacy files -----------------------------------------------------------------

@@ -116,8 +116,8 @@ def test_remove_legacy_only_removes_unchanged_files(repo: Path, orch) -> None:  
     assert (repo / ".orchestrator" / "secrets" / "OPENAI_API_KEY").exists()
 
 
-def test_rollback_restores_byte_for_byte_without_rewriting_history(repo: Path, orch) -> None:  # type: ignore[no-untyped-def]
-    write_all(repo)
+def test_rollback_restores_byte_for_byte_without_rewriting_history(repo: Path, orch, backend: str) -> None:  # type: ignore[no-untyped-def]
+    write_all(repo)  # on both git backends: rollback writes through the store's objects
     os.chmod(repo / ".workflow_log.jsonl", 0o600)
     before = snapshot(repo)
     assert orch("migrate", "--remove-legacy", cwd=repo).returncode == 0
@@ -138,6 +138,17 @@ def test_rollback_restores_byte_for_byte_without_rewriting_history(repo: Path, o
     # Rolled back: a new migrate imports again, and the notice is back.
     proc = orch("migrate", cwd=repo)
     assert proc.returncode == 0 and "imported 8 legacy files" in proc.stdout
+
+
+def test_concurrent_migrates_import_once(repo: Path) -> None:
+    write_all(repo)
+    procs = [subprocess.Popen(["git", "orch", "migrate"], cwd=repo, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outs = [p.communicate() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], outs
+    assert sum("imported 8 legacy files" in out for out, _err in outs) == 1
+    assert sum("already migrated" in out for out, _err in outs) == 2
+    assert len(_records(repo)) == 1
 
 
 def test_rollback_with_nothing_to_roll_back(repo: Path, orch) -> None:  # type: ignore[no-untyped-def]
