@@ -188,7 +188,7 @@ def observe_cmd(
     as_json: bool = JSON,
 ) -> None:
     """Compare the workspace with the last applied state and name any drift."""
-    from gitorch.workspace.observe import observe
+    from gitorch.workspace.drift import observe
 
     ws = _workspace()
     found, snap = observe(ws, trigger=trigger)

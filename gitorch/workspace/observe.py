@@ -1,24 +1,22 @@
-"""Observation: the workspace now, compared with the last applied desired state (seed §9).
+"""The hook's drift check: `quick_drift(repo_root)` (the full observation is drift.py).
 
-`quick_drift` is for git hooks: standard library only, no git process; it reads the
-machine-local copy of the desired state and each repo's HEAD and linked manifests.
-`observe` is the full comparison (`git orch ws observe`), recorded as an `observed` event.
-Drift kinds (the seed's): file_modified, repo_deleted, branch_changed, conflict, link_broken.
+Standard library only and no git process: it reads the machine-local copy of the last
+applied desired state (written by `ws apply`), each repo's HEAD file and marker files, and
+hashes the linked manifests. Drift kinds are the seed's: file_modified, repo_deleted,
+branch_changed, conflict, link_broken.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from gitorch.workspace.gitdir import common_dir, git_dir, head_of, in_progress
 
+TYPE_CHECKING = False  # `import typing` would cost the hook a few milliseconds
 if TYPE_CHECKING:
-    from gitorch.workspace.materialize import Workspace
-    from gitorch.workspace.model import Snapshot
+    from typing import Any
 
 MAX_LINES = 3
 
@@ -68,71 +66,3 @@ def quick_drift(repo_root: Path) -> list[str]:
         more = len(lines) - MAX_LINES + 1
         lines = lines[:MAX_LINES - 1] + [f"workspace: … {more} more; run `git orch ws observe`"]
     return lines
-
-
-@dataclass(frozen=True)
-class Finding:
-    kind: str  # file_modified | repo_deleted | branch_changed | conflict | link_broken
-    repo: str
-    message: str
-
-    def to_json(self) -> dict[str, str]:
-        return {"kind": self.kind, "repo": self.repo, "message": self.message}
-
-
-def findings(desired: Snapshot, current: Snapshot) -> list[Finding]:
-    """Drift between the applied desired state and now, by the seed's kinds."""
-    from gitorch.workspace.diff import head_of as head_str
-
-    out: list[Finding] = []
-    now_repos = {r.name: r for r in current.repos}
-    for want in desired.repos:
-        have = now_repos.get(want.name)
-        if want.exists and (have is None or not have.exists):
-            out.append(Finding("repo_deleted", want.name, f"{want.name} is gone from {want.path}"))
-    now_git = {g.repo: g for g in current.git}
-    for want_git in desired.git:
-        have_git = now_git.get(want_git.repo)
-        info = now_repos.get(want_git.repo)
-        if have_git is None or info is None or not info.exists:
-            continue
-        if want_git.sha and head_str(want_git) != head_str(have_git):
-            out.append(Finding("branch_changed", want_git.repo,
-                               f"{want_git.repo} is on {head_str(have_git)}, the workspace has "
-                               f"{head_str(want_git)}"))
-        if have_git.in_progress or have_git.conflicts:
-            out.append(Finding("conflict", want_git.repo,
-                               f"{want_git.repo}: {have_git.in_progress or 'merge'} in progress"
-                               + (f", unmerged: {', '.join(have_git.conflicts)}"
-                                  if have_git.conflicts else "")))
-    now_files = {(f.repo, f.file): f.sha256 for f in current.files}
-    want_files = {(f.repo, f.file): f.sha256 for f in desired.files}
-    now_links = {lk.key: lk for lk in current.links}
-    for link in desired.links:
-        present = now_links.get(link.key)
-        provider = now_repos.get(link.provider)
-        if present is None or present.path != link.path:
-            out.append(Finding("link_broken", link.repo,
-                               f"link {link.key} ({link.dep}) no longer points at {link.path}"))
-        elif provider is None or not provider.exists:
-            out.append(Finding("link_broken", link.repo, f"link {link.key}: {link.provider} is gone"))
-        want_hash = want_files.get((link.repo, link.file))
-        if want_hash and now_files.get((link.repo, link.file)) != want_hash:
-            out.append(Finding("file_modified", link.repo,
-                               f"{link.repo}/{link.file} changed since the workspace was applied"))
-    return sorted(set(out), key=lambda f: (f.repo, f.kind, f.message))
-
-
-def observe(ws: Workspace, trigger: str = "manual", record: bool = True) -> tuple[list[Finding], Snapshot]:
-    """Full observation: a new snapshot against the last applied state; recorded as an event."""
-    from gitorch.events import Observed
-
-    desired = ws.desired()
-    current = ws.current(desired)
-    found = findings(desired, current) if desired is not None else []
-    if record and desired is not None:
-        ws.recorder.store.append(
-            [Observed(trigger=trigger, drift=bool(found),
-                      findings=[f"{f.kind}: {f.message}" for f in found])],
-            message=f"workspace: observed ({len(found)} finding(s))")
-    return found, current
