@@ -1,8 +1,9 @@
 """Observation: what changed since gitorch last looked, in a few git calls (stdlib only).
 
 The git hooks run this in a process started with `python -I -S`, so it imports only the
-standard library and `gitorch.gitcmd`: never msgspec, typer, pygit2 or httpx (each costs
-50-85 ms; the hooks' whole budget is 40 ms, docs/hooks.md).
+standard library modules that Python loads anyway, and `gitorch.gitcmd`: never msgspec,
+typer, pygit2 or httpx (50-85 ms each), nor json, re or subprocess (about 25 ms together,
+on a budget of 40 ms; docs/hooks.md).
 
 What it compares: `watch.json` on the state branch, which the engine writes at the end of
 every run (each task's input paths and the git object id of every input file at its last
@@ -14,17 +15,16 @@ explain` also counts uncommitted edits. Workspace drift comes from
 
 from __future__ import annotations
 
-import json
 import os
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping, Sequence
-from fnmatch import fnmatchcase
 
-from gitorch.gitcmd import clean_env, git
+from gitorch.gitcmd import clean_env, git_quick
+from gitorch.hooks import jsonlite
 
-TYPE_CHECKING = False  # `typing` costs the hook 4 ms; mypy still reads the block below
+# `typing` and `collections.abc` cost the hook ~5 ms; mypy still reads the block below.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable, Mapping, Sequence
     from typing import Any
 
     ListFiles = Callable[[Sequence[str] | None], dict[str, str]]
@@ -134,15 +134,15 @@ def read_watch(
 ) -> tuple[bool, dict[str, Any] | None]:
     """(whether the state branch exists, its `watch.json` or None), with one git call."""
     ref = _ref(branch)
-    proc = git(["cat-file", "--batch"], root, input=f"{ref}\n{ref}:{WATCH_FILE}\n".encode(),
-               check=False, env=env)
-    objects = _split_batch(proc.stdout)
+    _, out = git_quick(["cat-file", "--batch"], root, input=f"{ref}\n{ref}:{WATCH_FILE}\n".encode(),
+                       env=env)
+    objects = _split_batch(out)
     exists = len(objects) > 0 and objects[0] is not None
     raw = objects[1] if len(objects) > 1 else None
     if raw is None:
         return exists, None
     try:
-        watch = json.loads(raw)
+        watch = jsonlite.loads(raw.decode("utf-8"))
     except ValueError:
         return exists, {"schema_version": -1}
     return exists, watch if isinstance(watch, dict) else None
@@ -172,11 +172,11 @@ def head_files(
     args = ["--literal-pathspecs", "ls-tree", "-r", "-z", "HEAD"]
     if specs is not None:
         args += ["--", *specs]
-    proc = git(args, root, check=False, env=env)
+    status, out = git_quick(args, root, env=env)
     files: dict[str, str] = {}
-    if proc.returncode != 0:  # no commit yet: an empty tree
+    if status != 0:  # no commit yet: an empty tree
         return files
-    for rec in proc.stdout.split(b"\0"):
+    for rec in out.split(b"\0"):
         meta, _, path = rec.partition(b"\t")
         if path:
             files[path.decode("utf-8", "surrogateescape")] = meta.rsplit(b" ", 1)[-1].decode()
@@ -229,6 +229,8 @@ def match_paths(files: Sequence[str], patterns: Iterable[str]) -> list[str]:
         if not pat or pat == ".":
             out.update(files)
         elif _GLOB & set(pat):
+            from fnmatch import fnmatchcase  # imports re: only for globs
+
             under = pat.rstrip("/") + "/*"
             out.update(f for f in files if fnmatchcase(f, pat) or fnmatchcase(f, under))
         else:

@@ -9,9 +9,10 @@ after the lock that a flush did not rotate the file away, then fsync. The next
 
 from __future__ import annotations
 
-import json
 import os
 import time
+
+from gitorch.hooks import jsonlite
 
 EVENT_SCHEMA_VERSION = 1  # gitorch.events.EVENT_SCHEMA_VERSION; the test checks they agree
 
@@ -51,7 +52,7 @@ def observed_line(trigger: str, drift: bool, findings: list[str], session_id: st
     if findings:
         event["findings"] = findings
     event.update(id=new_id(), ts=now(), session=session_id)  # msgspec puts the base's last
-    return json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+    return jsonlite.dumps(event).encode() + b"\n"
 
 
 def journal_path(common_dir: str, session_id: str) -> str:

@@ -30,17 +30,18 @@ def main(argv: list[str]) -> None:
 
 def run(trigger: str) -> list[str]:
     """Observe the repository in the current directory and record it; the lines to print."""
-    from gitorch.gitcmd import git
+    from gitorch.gitcmd import git_quick
     from gitorch.hooks.observe import observe
     from gitorch.hooks.record import record_observed
 
     own = {k: os.path.abspath(os.environ[k]) for k in _OWN_REPO_VARS if os.environ.get(k)}
     found = None if own else locate(os.getcwd())
     if found is None:
-        proc = git(["rev-parse", "--path-format=absolute", "--git-common-dir", "--show-toplevel"],
-                   None, env=own, check=False)
-        lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
-        if proc.returncode != 0 or len(lines) < 2:
+        status, out = git_quick(
+            ["rev-parse", "--path-format=absolute", "--git-common-dir", "--show-toplevel"],
+            None, env=own)
+        lines = out.decode("utf-8", "surrogateescape").splitlines()
+        if status != 0 or len(lines) < 2:
             return []  # not in a work tree (a bare repository has nothing checked out to observe)
         found = lines[0], lines[1]
     common, root = found
@@ -79,10 +80,10 @@ def locate(cwd: str) -> tuple[str, str] | None:
 def state_branch(root: str, env: dict[str, str]) -> str:
     """The state branch as `settings().state_branch` resolves it, minus the config files
     the hook does not read: `GITORCH_STATE_BRANCH`, then `orch.stateBranch`, then default."""
-    from gitorch.gitcmd import git
+    from gitorch.gitcmd import git_quick
 
     branch = os.environ.get("GITORCH_STATE_BRANCH")
     if branch:
         return branch
-    proc = git(["config", "--get", "orch.stateBranch"], root, env=env, check=False)
-    return proc.stdout.decode().strip() or DEFAULT_STATE_BRANCH
+    _, out = git_quick(["config", "--get", "orch.stateBranch"], root, env=env)
+    return out.decode().strip() or DEFAULT_STATE_BRANCH

@@ -279,7 +279,8 @@ def test_hook_process_imports_only_the_standard_library() -> None:
     out = subprocess.run([sys.executable, "-I", "-S", "-c", code, str(ROOT)], capture_output=True,
                          text=True, check=True).stdout.split()
     heavy = {"msgspec", "typer", "pygit2", "httpx", "click", "yaml", "portalocker", "typing",
-             "dataclasses", "pathlib", "gitorch.errors", "gitorch.repo"}
+             "dataclasses", "pathlib", "gitorch.errors", "gitorch.repo", "json", "re", "enum",
+             "subprocess", "collections"}
     assert heavy.isdisjoint(out), heavy & set(out)
 
 
@@ -291,3 +292,52 @@ def test_locate_agrees_with_git(project: Path, tmp_path: Path) -> None:
         common = git(root, "rev-parse", "--path-format=absolute", "--git-common-dir")
         assert locate(str(root)) == (common, str(root))
     assert locate(str(project / "src")) is None  # not a work tree's root: git answers
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(value=_json_values)
+def test_jsonlite_reads_what_json_reads(value: object) -> None:
+    from gitorch.hooks import jsonlite
+
+    text = json.dumps(value, indent=1)
+    assert jsonlite.loads(text) == json.loads(text)
+    assert jsonlite.loads(f" {text}\n") == json.loads(text)
+
+
+@settings(max_examples=150, deadline=None)
+@given(value=st.recursive(st.none() | st.booleans() | st.integers() | st.text(),
+                          lambda inner: st.lists(inner, max_size=4)
+                          | st.dictionaries(st.text(), inner, max_size=4), max_leaves=12))
+def test_jsonlite_writes_what_json_writes(value: object) -> None:
+    from gitorch.hooks import jsonlite
+
+    assert jsonlite.dumps(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+@pytest.mark.parametrize("bad", ["", "{", "[1,]", "{} {}", "nul"])
+def test_jsonlite_rejects_what_json_rejects(bad: str) -> None:
+    from gitorch.hooks import jsonlite
+
+    with pytest.raises(ValueError):
+        jsonlite.loads(bad)
+
+
+def test_git_quick_matches_git(project: Path) -> None:
+    from gitorch.gitcmd import git as git_run
+    from gitorch.gitcmd import git_quick
+
+    for args, data in ((["rev-parse", "HEAD", "feature"], b""),
+                       (["cat-file", "--batch-check"], b"HEAD\nnope\nHEAD:src/a.py\n"),
+                       (["rev-parse", "--verify", "nope"], b""),
+                       (["ls-tree", "-r", "-z", "HEAD"], b"")):
+        slow = git_run(args, project, input=data, check=False)
+        assert git_quick(args, str(project), input=data) == (slow.returncode, slow.stdout)
+    big = b"HEAD\n" * 20000  # more than a pipe holds: falls back to subprocess
+    assert git_quick(["cat-file", "--batch-check"], str(project), input=big)[1].count(b"commit") == 20000

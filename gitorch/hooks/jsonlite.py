@@ -1,0 +1,75 @@
+"""JSON for the hook process without `import json` (which imports re, and re imports enum:
+about 15 ms of the hooks' 40 ms budget on a slow machine, docs/hooks.md).
+
+It drives the C scanner and string encoder that `json` itself uses (CPython's `_json`),
+and falls back to `json` where they are missing (another Python). A test holds both
+functions equal to `json`'s.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+
+def _constant(name: str) -> float:
+    return {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}[name]
+
+
+class _Context:
+    """What `_json.make_scanner` reads from `json.JSONDecoder`: the same defaults."""
+
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    parse_constant = staticmethod(_constant)
+
+
+_scan: Callable[[str, int], tuple[Any, int]] | None
+try:
+    from _json import encode_basestring as _quote
+    from _json import make_scanner as _make_scanner
+
+    _scan = _make_scanner(_Context())  # type: ignore[arg-type]  # duck-typed like JSONDecoder
+except (ImportError, AttributeError, TypeError):  # pragma: no cover - not CPython
+    _scan = None
+
+
+def loads(text: str) -> Any:
+    """`json.loads(text)`; ValueError on invalid JSON."""
+    if _scan is None:  # pragma: no cover
+        import json
+
+        return json.loads(text)
+    start = len(text) - len(text.lstrip(" \t\n\r"))
+    try:
+        value, end = _scan(text, start)
+    except StopIteration as exc:
+        raise ValueError(f"invalid JSON at offset {exc.value}") from None
+    if text[end:].strip(" \t\n\r"):
+        raise ValueError(f"extra data after JSON at offset {end}")
+    return value
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON (`separators=(",", ":")`, `ensure_ascii=False`) of strings, bools,
+    ints, None, and lists and dicts of them: what an event line holds."""
+    if _scan is None:  # pragma: no cover
+        import json
+
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if isinstance(value, str):
+        return str(_quote(value))
+    if value is True or value is False or value is None:
+        return {True: "true", False: "false", None: "null"}[value]
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(dumps(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{_quote(str(k))}:{dumps(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"cannot write {type(value).__name__} as JSON here")
