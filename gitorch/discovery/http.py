@@ -19,13 +19,14 @@ import hashlib
 import os
 import random
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 import msgspec
@@ -207,6 +208,8 @@ class HttpClient:
         self._sleep = sleep
         self._clock = clock
         self._blocked_until = 0.0  # set when a response said no requests are left
+        self._lock = threading.RLock()  # one client may serve several threads (repos in parallel)
+        self._local = threading.local()  # per-thread request count (per-repo figures)
         headers = {"User-Agent": user_agent, "Accept": accept}
         if self.auth.token:
             headers["Authorization"] = f"Bearer {self.auth.token}"
@@ -215,14 +218,31 @@ class HttpClient:
 
     # --- lifecycle -----------------------------------------------------------------
     def _http(self) -> httpx.Client:
-        if self._client is None:
-            self._client = httpx.Client(
-                headers=self._headers,
-                timeout=httpx.Timeout(self.policy.timeout),
-                follow_redirects=True,
-                trust_env=False,
-            )
-        return self._client
+        with self._lock:
+            if self._client is None:
+                # Loading the CA bundle costs ~60 ms; a loopback forge (tests, a local
+                # mirror) speaks plain HTTP and never needs it.
+                local = urlsplit(self.base_url).hostname in ("127.0.0.1", "localhost", "::1")
+                self._client = httpx.Client(
+                    headers=self._headers,
+                    timeout=httpx.Timeout(self.policy.timeout),
+                    follow_redirects=True,
+                    trust_env=False,
+                    verify=not local,
+                )
+            return self._client
+
+    def _count(self, url: str | None = None, **deltas: float) -> None:
+        with self._lock:
+            for name, delta in deltas.items():
+                setattr(self.stats, name, getattr(self.stats, name) + delta)
+            if url is not None:
+                self.stats.urls.append(url)
+                self._local.requests = self.thread_requests() + 1
+
+    def thread_requests(self) -> int:
+        """Requests sent so far by the calling thread."""
+        return int(getattr(self._local, "requests", 0))
 
     def close(self) -> None:
         if self._client is not None:
@@ -280,7 +300,7 @@ class HttpClient:
                     f"offline: no cached answer for {url}",
                     hint="run `git orch discover` once with network access",
                 )
-            self.stats.cache_hits += 1
+            self._count(cache_hits=1)
             return Page(url, self._decode(url, cached.body.encode(), None), 304,
                         _next_link(cached.link), True)
         headers: dict[str, str] = {}
@@ -291,7 +311,7 @@ class HttpClient:
                 headers["If-Modified-Since"] = cached.last_modified
         response = self._send(url, headers)
         if response.status_code == 304 and cached is not None:
-            self.stats.not_modified += 1
+            self._count(not_modified=1)
             return Page(url, self._decode(url, cached.body.encode(), None), 304,
                         _next_link(cached.link), True)
         body = response.content
@@ -311,10 +331,9 @@ class HttpClient:
         attempt = 0
         while True:
             self._wait_for_quota()
-            self.stats.requests += 1
-            self.stats.urls.append(url)
+            self._count(requests=1, url=url)
             if headers:
-                self.stats.conditional += 1
+                self._count(conditional=1)
             try:
                 response = self._http().get(url, headers=headers)
             except httpx.TimeoutException as exc:
@@ -322,7 +341,7 @@ class HttpClient:
             except httpx.TransportError as exc:
                 failure = f"could not connect ({type(exc).__name__}: {exc})"
             else:
-                self.stats.bytes += response.num_bytes_downloaded
+                self._count(bytes=response.num_bytes_downloaded)
                 self._note_quota(response)
                 status = response.status_code
                 if status in (403, 429) and self._rate_limited(response):
@@ -340,11 +359,11 @@ class HttpClient:
             delay = min(self.policy.backoff_cap, self.policy.backoff * (2 ** attempt))
             delay = delay / 2 + random.uniform(0, delay / 2)  # equal jitter: never zero
             attempt += 1
-            self.stats.retries += 1
+            self._count(retries=1)
             self._pause(delay)
 
     def _pause(self, seconds: float) -> None:
-        self.stats.waited += seconds
+        self._count(waited=seconds)
         self._sleep(seconds)
 
     # --- rate limits -----------------------------------------------------------------

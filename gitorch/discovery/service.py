@@ -21,6 +21,7 @@ from gitorch.errors import UsageError
 from gitorch.repo import Repo
 
 TOKEN_SECRET = "GITHUB_TOKEN"
+FORGE_JOBS = 4  # repos synced at once: hides latency, stays well inside GitHub's burst limits
 
 
 def forge_auth(repo: Repo | None) -> Any:
@@ -130,7 +131,7 @@ def discover(
 ) -> Discovery:
     """Sync forge repos and packages, rank opportunities, store it all in one commit."""
     from gitorch.config import settings
-    from gitorch.discovery.forge import check_repo_name, sync_repo, whoami
+    from gitorch.discovery.forge import check_repo_name, sync_repos, whoami
     from gitorch.discovery.http import HttpClient, Stats
     from gitorch.discovery.indexes import parse_package, sync_package
     from gitorch.events import Generic
@@ -154,12 +155,7 @@ def discover(
                            offline=offline, policy=policy, sleep=sleep)
         clients.append(forge)
         user = whoami(forge) if names and not offline else None
-        for name in names:
-            state = sync_repo(forge, name, user=user)
-            result.repos.append(state)
-            if progress:
-                progress(f"{name}: {len(state.issues)} open issues, {len(state.prs)} open PRs "
-                         f"({state.requests} requests)")
+        result.repos = sync_repos(forge, names, jobs=FORGE_JOBS, user=user, progress=progress)
         urls = {"pypi": s.pypi_url, "npm": s.npm_url, "crates": s.crates_url, "hex": s.hex_url}
         index_clients: dict[str, HttpClient] = {}
         for index, pkg in pkgs:
