@@ -2,9 +2,9 @@
 
 Reads go through one long-lived `git cat-file --batch` per store; writes through
 long-lived `git hash-object -w --stdin-paths` (blobs, commits) and `git mktree --batch`
-(trees), so an append costs two process spawns at most (`update-ref` for the
-compare-and-swap, `ls-tree` only when walking). The ref update is `git update-ref REF NEW
-OLD`, git's own compare-and-swap under `<ref>.lock`.
+(trees), and ref updates through a long-lived `git update-ref --stdin` transaction
+(`update REF NEW OLD`: git's own compare-and-swap under `<ref>.lock`), so an append
+spawns no process at all (`ls-tree` runs once per full read).
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ _LOCK_WAIT = 1.0
 class _Pipe:
     """A long-lived git process we talk to line by line."""
 
-    def __init__(self, args: list[str]) -> None:
+    def __init__(self, args: list[str], *, stderr: bool = False) -> None:
         self.args = args
+        self.stderr = stderr
         self.proc: subprocess.Popen[bytes] | None = None
         self.lock = threading.Lock()
 
@@ -36,7 +37,7 @@ class _Pipe:
         if self.proc is None or self.proc.poll() is not None:
             self.proc = subprocess.Popen(
                 self.args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL, env=clean_env(),
+                stderr=subprocess.PIPE if self.stderr else subprocess.DEVNULL, env=clean_env(),
             )
         return self.proc
 
@@ -53,8 +54,9 @@ class _Pipe:
                 self.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
-            if self.proc.stdout:
-                self.proc.stdout.close()
+            for stream in (self.proc.stdout, self.proc.stderr):
+                if stream:
+                    stream.close()
             self.proc = None
 
 
@@ -72,6 +74,7 @@ class CliBackend:
         # --missing: a long-lived mktree does not notice packs fetched after it started; the
         # entries come from objects this store wrote or read, so the check adds nothing.
         self._mktree = _Pipe([*self._base, "mktree", "--batch", "-z", "--missing"])
+        self._update = _Pipe([*self._base, "update-ref", "--stdin", "-z", "-m", "gitorch"], stderr=True)
         tmp = Path(scratch) if scratch else Path(git_dir) / "orch"
         self._tmp = tmp / "tmp"
         self._tmp.mkdir(parents=True, exist_ok=True)
@@ -215,10 +218,9 @@ class CliBackend:
     def update_ref(self, ref: str, new: str, old: str | None, message: str) -> bool:
         deadline = time.monotonic() + _LOCK_WAIT
         while True:
-            proc = self._git(["update-ref", "-m", message, ref, new, old or ZERO_OID], check=False)
-            if proc.returncode == 0:
+            ok, err = self._update_ref_once(ref, new, old)
+            if ok:
                 return True
-            err = proc.stderr.decode(errors="replace")
             if "File exists" in err:
                 if time.monotonic() > deadline:
                     raise RefLocked(ref)
@@ -228,6 +230,27 @@ class CliBackend:
                 return False
             raise GitError(f"git update-ref {ref} failed: {err.strip()}")
 
+    def _update_ref_once(self, ref: str, new: str, old: str | None) -> tuple[bool, str]:
+        """One transaction on the long-lived `git update-ref --stdin`; git verifies `old`
+        under `<ref>.lock`. On failure git exits; the next call starts a new process."""
+        pipe = self._update
+        with pipe.lock:
+            proc = pipe.start()
+            assert proc.stdin is not None and proc.stdout is not None
+            request = f"start\0update {ref}\0{new}\0{old or ZERO_OID}\0prepare\0commit\0"
+            try:
+                proc.stdin.write(request.encode())
+                proc.stdin.flush()
+            except BrokenPipeError:
+                pass
+            answers = [proc.stdout.readline() for _ in range(3)]
+            if answers == [b"start: ok\n", b"prepare: ok\n", b"commit: ok\n"]:
+                return True, ""
+            proc.wait()
+            err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+            pipe.close()
+            return False, err or "git update-ref --stdin stopped"
+
     def close(self) -> None:
-        for pipe in (self._cat, self._blob, self._commit, self._mktree):
+        for pipe in (self._cat, self._blob, self._commit, self._mktree, self._update):
             pipe.close()

@@ -75,7 +75,6 @@ def merge_state(store: StateStore, theirs: str | None) -> MergeResult:
         def build(tree: str | None) -> Changes:
             mine, other = _blobs(backend, tree), _blobs(backend, their_tree)
             changes: Changes = {}
-            runs: dict[str, layout.RunSummary] = {}
             result.added, result.conflicts = 0, []
             for path, oid in other.items():
                 if path not in mine:
@@ -85,13 +84,13 @@ def merge_state(store: StateStore, theirs: str | None) -> MergeResult:
                     if path.startswith(layout.RUNS + "/"):
                         merged = _merge_run(backend, mine[path], oid)
                         if merged is not None:
-                            runs[path] = merged
                             changes[path] = backend.write_blob(msgspec.json.encode(merged) + b"\n")
                             continue
                     result.conflicts.append(path)
             # The README of the merged tree (so a later flush finds nothing to redo).
-            merged = put_tree(backend, tree, changes)
-            changes[layout.README] = backend.write_blob(render_readme(backend, merged, {}, store.branch))
+            merged_tree = put_tree(backend, tree, changes)
+            readme = render_readme(backend, merged_tree, {}, store.branch)
+            changes[layout.README] = backend.write_blob(readme)
             return changes
 
         state.update(build, f"orch: merge state from {theirs[:12]}", extra_parents=[theirs])

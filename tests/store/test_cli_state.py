@@ -45,7 +45,9 @@ def test_init_portable_configures_refspecs(repo: Path, bare_remote: Path, orch: 
     assert orch("init", "--portable").returncode == 0
     assert "refs/orch/remotes/origin/state" in git(repo, "config", "--get-all", "remote.origin.fetch")
     pushes = git(repo, "config", "--get-all", "remote.origin.push").splitlines()
-    assert pushes == ["HEAD", "refs/heads/orch/state*:refs/heads/orch/state*", "refs/notes/orch*:refs/notes/orch*"]
+    assert pushes == [
+        "HEAD", "refs/heads/orch/state*:refs/heads/orch/state*", "refs/notes/orch*:refs/notes/orch*",
+    ]
     seed(repo).close()
     git(repo, "push", "-q", "origin")  # plain git now carries the state
     assert git(bare_remote, "rev-parse", "orch/state") == git(repo, "rev-parse", "orch/state")
