@@ -170,7 +170,7 @@ def apply_cmd(
         plan = _read_plan(plan_file)
     else:
         plan, _, _ = attach_plan(ws)
-    outcome = materialize(ws, plan, dry_run=dry_run, force=force)
+    outcome = materialize(ws, plan, dry_run=dry_run, force=force, fresh=plan_file is None)
     _emit(as_json, {"plan": plan.id, **_builtins(outcome)}, _outcome_lines(outcome, plan, dry_run))
 
 

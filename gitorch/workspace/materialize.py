@@ -55,8 +55,9 @@ CommitFiles = Callable[[Snapshot], dict[str, bytes | None]]
 
 
 def materialize(ws: Workspace, plan: Plan, *, dry_run: bool = False, force: bool = False,
-                commit_files: CommitFiles | None = None) -> A.Outcome:
-    """Verify `plan` under the workspace lock and execute it; record every transition.
+                commit_files: CommitFiles | None = None, fresh: bool = True) -> A.Outcome:
+    """Verify `plan` under the workspace lock and execute it; record every transition
+    (`fresh`: the plan was just made here, so its draft and planned states are recorded too).
 
     Raises CheckFailed (exit 1) when a precondition fails or the plan rolled back or failed,
     Busy (exit 4) when another operation holds the lock.
@@ -66,24 +67,25 @@ def materialize(ws: Workspace, plan: Plan, *, dry_run: bool = False, force: bool
                             f"not {ws.manifest.root}; refusing it")
     rec = ws.recorder
     plan_file = {f"workspace/plans/{plan.id}.json": plan.to_bytes()}
+    first = ("draft", "planned") if fresh else ()
     with rec.lock():
         desired_before = rec.desired()
         snap = ws.current(desired_before)
         failures = A.verify(plan, snap, force=force)
         if failures:
-            rec.transition(plan.id, "failed", detail="preconditions: " + "; ".join(failures),
+            rec.transition(plan.id, *first, "failed", detail="preconditions: " + "; ".join(failures),
                            files=plan_file)
             raise CheckFailed("plan does not verify:\n  " + "\n  ".join(failures),
                               hint="fix the above, or make a new plan (`git orch ws plan`)")
         if dry_run:
-            rec.transition(plan.id, "verified", detail="dry run", files=plan_file)
+            rec.transition(plan.id, *first, "verified", detail="dry run", files=plan_file)
             return A.Outcome(plan_id=plan.id, state="verified")
         files = dict(plan_file)
         if rec.base() is None and plan.action == "attach":
             from gitorch.workspace.model import encode
 
             files[BASE] = encode(snap)  # teardown's target: the workspace before the first attach
-        rec.transition(plan.id, "verified", "executing", files=files)
+        rec.transition(plan.id, *first, "verified", "executing", files=files)
         outcome = A.execute(plan)
         if outcome.state == "committed":
             after = take(ws.manifest, recorded=plan.links)

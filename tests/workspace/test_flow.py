@@ -54,17 +54,24 @@ def test_attach_observe_drift_repair_teardown(hub: Path, cli: Any) -> None:
     assert quick_drift(hub) == []
 
 
-def test_every_transition_is_recorded(hub: Path, cli: Any) -> None:
+def test_every_transition_is_recorded(hub: Path, cli: Any, tmp_path: Path) -> None:
     from gitorch.repo import find_repo
     from gitorch.store.state import StateStore
 
-    plan = json.loads(run(cli, "plan", "--json").stdout)
-    run(cli, "apply")
+    run(cli, "plan", "--out", str(tmp_path / "plan.json"))
+    plan = json.loads((tmp_path / "plan.json").read_bytes())
+    run(cli, "apply", str(tmp_path / "plan.json"))
     store = StateStore.open(find_repo(hub))
     states = [(e.plan_id, e.state) for e in store.events(types=["ws_transition"])]  # type: ignore[attr-defined]
     assert states == [(plan["id"], "draft"), (plan["id"], "planned"), (plan["id"], "verified"),
                       (plan["id"], "executing"), (plan["id"], "committed")]
     assert store.read(f"workspace/plans/{plan['id']}.json") is not None
+    # Applying without a saved plan records its draft and planned states too.
+    (hub.parent / "npmapp/package.json").write_text((hub.parent / "npmapp/package.json").read_text()
+                                                    .replace("file:../npmlib", "^1.0.0"))
+    run(cli, "repair")
+    repair = [e.state for e in store.events(types=["ws_transition"])][5:]  # type: ignore[attr-defined]
+    assert repair == ["draft", "planned", "verified", "executing", "committed"]
     assert store.read("workspace/desired.json") is not None
     assert store.read("workspace/base.json") is not None
     # Nothing of gitorch's lands in the hub's work tree.
