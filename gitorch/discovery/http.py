@@ -34,6 +34,7 @@ import msgspec
 from gitorch.errors import ConfigError, DiscoveryError, UsageError
 
 CACHE_SCHEMA = 1
+MAX_LIMIT_WAITS = 3  # rate-limit answers to one request before giving up (GitHub's advice)
 
 
 class CacheEntry(msgspec.Struct, kw_only=True):
@@ -329,6 +330,7 @@ class HttpClient:
 
     def _send(self, url: str, headers: dict[str, str]) -> httpx.Response:
         attempt = 0
+        limited = 0
         while True:
             self._wait_for_quota()
             self._count(requests=1, url=url)
@@ -345,6 +347,11 @@ class HttpClient:
                 self._note_quota(response)
                 status = response.status_code
                 if status in (403, 429) and self._rate_limited(response):
+                    limited += 1
+                    if limited > MAX_LIMIT_WAITS:
+                        raise DiscoveryError(
+                            f"{self.service} at {url} is still rate limited after "
+                            f"{MAX_LIMIT_WAITS} waits; stopping", hint="try again later")
                     self._wait_rate_limit(url, response)
                     continue
                 if status < 500:
@@ -371,18 +378,23 @@ class HttpClient:
         remaining = _int_header(response.headers, "x-ratelimit-remaining")
         reset = _int_header(response.headers, "x-ratelimit-reset")
         if remaining == 0 and reset is not None:
-            self._blocked_until = float(reset)
+            with self._lock:
+                self._blocked_until = max(self._blocked_until, float(reset))
 
     def _wait_for_quota(self) -> None:
-        """Before sending: if the last answer said the quota is spent, wait or stop."""
-        if not self._blocked_until:
+        """Before sending: if an answer (to any thread) said to hold off, wait or stop."""
+        with self._lock:
+            until = self._blocked_until
+        if not until:
             return
-        wait = self._blocked_until - self._clock()
+        wait = until - self._clock()
         if wait > self.policy.max_wait:
-            raise self._limit_error(self._blocked_until)
-        self._blocked_until = 0.0
+            raise self._limit_error(until)
         if wait > 0:
             self._pause(wait)
+        with self._lock:
+            if self._blocked_until == until:
+                self._blocked_until = 0.0
 
     @staticmethod
     def _rate_limited(response: httpx.Response) -> bool:
@@ -399,10 +411,10 @@ class HttpClient:
             reset = _int_header(response.headers, "x-ratelimit-reset")
             # GitHub's advice for a secondary limit without headers: wait at least a minute.
             wait = max(0.0, reset - now) if reset is not None else 60.0
-        self._blocked_until = 0.0
         if wait > self.policy.max_wait:
             raise self._limit_error(now + wait)
-        self._pause(wait)
+        with self._lock:  # every thread holds off, not only the one that was told
+            self._blocked_until = max(self._blocked_until, now + wait)
 
     def _limit_error(self, until: float) -> DiscoveryError:
         minutes = max(1, round((until - self._clock()) / 60))

@@ -90,8 +90,17 @@ def test_rate_limit_403_with_retry_after_waits_then_succeeds(server: FakeServer,
     sleeps = Sleeps()
     with client(server, cache_dir, sleeps) as c:
         assert c.get("thing").data == {"ok": 1}
-    assert sleeps == [7.0]
+    assert len(sleeps) == 1 and sleeps[0] == pytest.approx(7.0, abs=0.5)
     assert [h.status for h in server.hits] == [403, 200]
+
+
+def test_endless_rate_limit_answers_are_bounded(server: FakeServer, cache_dir: Path) -> None:
+    limited = Reply(429, b'{"message": "slow down"}', {"Retry-After": "1"})
+    server.fault("/busy", *[limited for _ in range(10)])
+    sleeps = Sleeps()
+    with client(server, cache_dir, sleeps) as c, pytest.raises(DiscoveryError, match="still rate limited"):
+        c.get("busy")
+    assert len(server.hits) == 4 and len(sleeps) == 3
 
 
 def test_rate_limit_far_away_stops_with_a_clear_message(server: FakeServer, cache_dir: Path) -> None:
