@@ -13,6 +13,36 @@ from gitorch.errors import ConfigError
 from gitorch.repo import find_repo
 
 
+class _Done:
+    """What `orch` returns (returncode, stdout, stderr), from an in-process run."""
+
+    def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+@pytest.fixture
+def inproc(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Like the `orch` fixture, but in this process (the typer app; far cheaper than a
+    subprocess on a loaded machine). End-to-end subprocess runs stay in a few tests."""
+    from typer.testing import CliRunner
+
+    from gitorch import config
+    from gitorch.cli.app import app
+
+    def run(*args: str, cwd: Path | None = None, input: str | None = None,
+            env: dict[str, str] | None = None) -> _Done:
+        config._cache.clear()
+        with monkeypatch.context() as m:
+            if cwd is not None:
+                m.chdir(cwd)
+            for k, v in (env or {}).items():
+                m.setenv(k, v)
+            result = CliRunner().invoke(app, list(args), input=input, catch_exceptions=False)
+        config._cache.clear()
+        return _Done(result.exit_code, result.stdout, result.stderr)
+
+    return run
+
 def _git(cwd: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 
@@ -23,7 +53,7 @@ def _show(orch, repo: Path) -> list[str]:  # type: ignore[no-untyped-def]
     return proc.stdout.splitlines()
 
 
-def test_every_level_then_removed_one_by_one(repo: Path, orch, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_every_level_then_removed_one_by_one(repo: Path, inproc, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     r = find_repo(repo)
     user_file = Path(os.environ["XDG_CONFIG_HOME"]) / "gitorch" / "config.toml"
 
@@ -34,30 +64,30 @@ def test_every_level_then_removed_one_by_one(repo: Path, orch, monkeypatch: pyte
         return v.value, v.source
 
     assert effective() == (30.0, "default")
-    assert orch("config", "set", "lock_timeout", "11", "--user", cwd=repo).returncode == 0
+    assert inproc("config", "set", "lock_timeout", "11", "--user", cwd=repo).returncode == 0
     assert effective() == (11.0, "~/.config/gitorch/config.toml")
     assert user_file.read_text().strip() == "lock_timeout = 11.0"
-    proc = orch("config", "set", "lock_timeout", "12", "--repo", cwd=repo)
+    proc = inproc("config", "set", "lock_timeout", "12", "--repo", cwd=repo)
     assert proc.returncode == 0, proc.stderr
     assert effective() == (12.0, "orch/state:config.toml")
-    assert orch("config", "set", "lockTimeout", "13", cwd=repo).returncode == 0  # --local default
+    assert inproc("config", "set", "lockTimeout", "13", cwd=repo).returncode == 0  # --local default
     assert effective() == (13.0, "git config orch.lockTimeout")
     monkeypatch.setenv("GITORCH_LOCK_TIMEOUT", "14")
     assert effective() == (14.0, "env GITORCH_LOCK_TIMEOUT")
     assert effective({"lock_timeout": 15}) == (15.0, "command line")
-    assert "  lock_timeout: 14.0 (from: env GITORCH_LOCK_TIMEOUT)" in _show(orch, repo)
+    assert "  lock_timeout: 14.0 (from: env GITORCH_LOCK_TIMEOUT)" in _show(inproc, repo)
 
     monkeypatch.delenv("GITORCH_LOCK_TIMEOUT")
     assert effective() == (13.0, "git config orch.lockTimeout")
-    assert "  lock_timeout: 13.0 (from: git config orch.lockTimeout)" in _show(orch, repo)
-    assert orch("config", "unset", "lock_timeout", "--local", cwd=repo).returncode == 0
+    assert "  lock_timeout: 13.0 (from: git config orch.lockTimeout)" in _show(inproc, repo)
+    assert inproc("config", "unset", "lock_timeout", "--local", cwd=repo).returncode == 0
     assert effective() == (12.0, "orch/state:config.toml")
-    assert "  lock_timeout: 12.0 (from: orch/state:config.toml)" in _show(orch, repo)
-    assert orch("config", "unset", "lock_timeout", "--repo", cwd=repo).returncode == 0
+    assert "  lock_timeout: 12.0 (from: orch/state:config.toml)" in _show(inproc, repo)
+    assert inproc("config", "unset", "lock_timeout", "--repo", cwd=repo).returncode == 0
     assert effective() == (11.0, "~/.config/gitorch/config.toml")
-    assert orch("config", "unset", "lock_timeout", "--user", cwd=repo).returncode == 0
+    assert inproc("config", "unset", "lock_timeout", "--user", cwd=repo).returncode == 0
     assert effective() == (30.0, "default")
-    assert "  lock_timeout: 30.0 (from: default)" in _show(orch, repo)
+    assert "  lock_timeout: 30.0 (from: default)" in _show(inproc, repo)
 
 
 def test_show_matches_the_seed_format(repo: Path, orch) -> None:  # type: ignore[no-untyped-def]
@@ -69,16 +99,16 @@ def test_show_matches_the_seed_format(repo: Path, orch) -> None:  # type: ignore
     assert '"source":"git config orch.stateBranch"' in proc.stdout
 
 
-def test_repo_config_lives_on_the_named_state_branch(repo: Path, orch) -> None:  # type: ignore[no-untyped-def]
+def test_repo_config_lives_on_the_named_state_branch(repo: Path, inproc) -> None:  # type: ignore[no-untyped-def]
     # The branch that holds config.toml is chosen by the levels below it, never by itself.
     _git(repo, "config", "orch.stateBranch", "team/state")
-    assert orch("config", "set", "jobs", "3", "--repo", cwd=repo).returncode == 0
+    assert inproc("config", "set", "jobs", "3", "--repo", cwd=repo).returncode == 0
     out = subprocess.run(["git", "show", "team/state:config.toml"], cwd=repo, capture_output=True,
                          text=True, check=True).stdout
     assert out.strip() == "jobs = 3"
     config._cache.clear()
     assert config.explain(find_repo(repo))["jobs"].source == "team/state:config.toml"
-    proc = orch("config", "set", "state_branch", "x/y", "--repo", cwd=repo)
+    proc = inproc("config", "set", "state_branch", "x/y", "--repo", cwd=repo)
     assert proc.returncode == 2 and "cannot be set in the repo config" in proc.stderr
 
 
@@ -88,13 +118,13 @@ def test_no_state_branch_costs_no_repo_read(repo: Path) -> None:
     assert config.explain(r)["jobs"].level == "default"
 
 
-def test_get_at_one_level_and_effective(repo: Path, orch) -> None:  # type: ignore[no-untyped-def]
-    assert orch("config", "set", "dashboard", "yes", cwd=repo).returncode == 0
-    proc = orch("config", "get", "dashboard", cwd=repo)
+def test_get_at_one_level_and_effective(repo: Path, inproc) -> None:  # type: ignore[no-untyped-def]
+    assert inproc("config", "set", "dashboard", "yes", cwd=repo).returncode == 0
+    proc = inproc("config", "get", "dashboard", cwd=repo)
     assert proc.stdout.strip() == "true"
-    proc = orch("config", "get", "dashboard", "--user", cwd=repo)
+    proc = inproc("config", "get", "dashboard", "--user", cwd=repo)
     assert proc.returncode == 1 and "not set in the user config" in proc.stderr
-    proc = orch("config", "get", "dashboard", "--json", cwd=repo)
+    proc = inproc("config", "get", "dashboard", "--json", cwd=repo)
     assert '"level":"git"' in proc.stdout
 
 
@@ -107,17 +137,17 @@ def test_unknown_key_names_the_nearest(repo: Path, orch) -> None:  # type: ignor
     assert "Traceback" not in proc.stderr
 
 
-def test_unknown_key_in_git_config_is_an_error(repo: Path, orch) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_key_in_git_config_is_an_error(repo: Path, inproc) -> None:  # type: ignore[no-untyped-def]
     _git(repo, "config", "orch.lockTimout", "3")
-    proc = orch("config", "show", cwd=repo)
+    proc = inproc("config", "show", cwd=repo)
     assert proc.returncode == 2 and "lock_timeout" in proc.stderr
 
 
-def test_user_config_that_does_not_parse_names_file_and_line(repo: Path, orch) -> None:  # type: ignore[no-untyped-def]
+def test_user_config_that_does_not_parse_names_file_and_line(repo: Path, inproc) -> None:  # type: ignore[no-untyped-def]
     path = Path(os.environ["XDG_CONFIG_HOME"]) / "gitorch" / "config.toml"
     path.parent.mkdir(parents=True)
     path.write_text('jobs = 2\nstate_branch = "unterminated\n')
-    proc = orch("config", "show", "--effective", cwd=repo)
+    proc = inproc("config", "show", "--effective", cwd=repo)
     assert proc.returncode == 2
     assert "~/.config/gitorch/config.toml:2" in proc.stderr and "does not parse" in proc.stderr
 

@@ -16,6 +16,36 @@ from legacy_fixtures import SESSION, snapshot, write_all, write_codex_runs, writ
 from gitorch.repo import find_repo
 
 
+class _Done:
+    """What `orch` returns (returncode, stdout, stderr), from an in-process run."""
+
+    def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+@pytest.fixture
+def inproc(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Like the `orch` fixture, but in this process (the typer app; far cheaper than a
+    subprocess on a loaded machine). End-to-end subprocess runs stay in a few tests."""
+    from typer.testing import CliRunner
+
+    from gitorch import config
+    from gitorch.cli.app import app
+
+    def run(*args: str, cwd: Path | None = None, input: str | None = None,
+            env: dict[str, str] | None = None) -> _Done:
+        config._cache.clear()
+        with monkeypatch.context() as m:
+            if cwd is not None:
+                m.chdir(cwd)
+            for k, v in (env or {}).items():
+                m.setenv(k, v)
+            result = CliRunner().invoke(app, list(args), input=input, catch_exceptions=False)
+        config._cache.clear()
+        return _Done(result.exit_code, result.stdout, result.stderr)
+
+    return run
+
 def _sh(cwd: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout
 
@@ -62,13 +92,13 @@ def test_dry_run_changes_nothing(repo: Path, orch) -> None:  # type: ignore[no-u
 
 
 @pytest.mark.parametrize("layout", [write_scattered, write_contained, write_codex_runs])
-def test_each_layout_imports_its_history(repo: Path, orch, layout) -> None:  # type: ignore[no-untyped-def]
+def test_each_layout_imports_its_history(repo: Path, inproc, layout) -> None:  # type: ignore[no-untyped-def]
     files = layout(repo)
     before = snapshot(repo)
-    proc = orch("migrate", cwd=repo)
+    proc = inproc("migrate", cwd=repo)
     assert proc.returncode == 0, proc.stderr
     assert f"imported {len(files)} legacy files" in proc.stdout
-    events = _events(orch, repo)
+    events = _events(inproc, repo)
     legacy = [e for e in events if e.get("session") == "legacy"]
     assert any(e["type"] == "migrated" and sorted(e["files"]) == sorted(files) for e in legacy)
     if layout is write_codex_runs:
@@ -89,25 +119,25 @@ def test_each_layout_imports_its_history(repo: Path, orch, layout) -> None:  # t
     assert snapshot(repo) == before  # legacy files stay until --remove-legacy
 
 
-def test_second_migrate_is_a_no_op_that_says_so(repo: Path, orch) -> None:  # type: ignore[no-untyped-def]
+def test_second_migrate_is_a_no_op_that_says_so(repo: Path, inproc) -> None:  # type: ignore[no-untyped-def]
     write_all(repo)
-    assert orch("migrate", cwd=repo).returncode == 0
+    assert inproc("migrate", cwd=repo).returncode == 0
     tip = _sh(repo, "rev-parse", "orch/state")
-    proc = orch("migrate", cwd=repo)
+    proc = inproc("migrate", cwd=repo)
     assert proc.returncode == 0 and "already migrated" in proc.stdout
     assert _sh(repo, "rev-parse", "orch/state") == tip
 
 
-def test_remove_legacy_only_removes_unchanged_files(repo: Path, orch) -> None:  # type: ignore[no-untyped-def]
+def test_remove_legacy_only_removes_unchanged_files(repo: Path, inproc) -> None:  # type: ignore[no-untyped-def]
     write_all(repo)
-    assert orch("migrate", cwd=repo).returncode == 0
+    assert inproc("migrate", cwd=repo).returncode == 0
     (repo / ".workflow_state.json").write_text('{"changed": true}')
-    proc = orch("migrate", "--remove-legacy", cwd=repo)
+    proc = inproc("migrate", "--remove-legacy", cwd=repo)
     # The changed file is reported as a conflict before anything is removed.
     assert proc.returncode == 5 and "--prefer" in proc.stderr
-    proc = orch("migrate", "--prefer", "state", cwd=repo)
+    proc = inproc("migrate", "--prefer", "state", cwd=repo)
     assert proc.returncode == 0 and "kept the state branch" in proc.stdout
-    proc = orch("migrate", "--remove-legacy", "--json", cwd=repo)
+    proc = inproc("migrate", "--remove-legacy", "--json", cwd=repo)
     doc = json.loads(proc.stdout)
     assert proc.returncode == 0, proc.stderr
     assert ".workflow_state.json" not in doc["removed"] and len(doc["removed"]) == 7
@@ -116,14 +146,14 @@ def test_remove_legacy_only_removes_unchanged_files(repo: Path, orch) -> None:  
     assert (repo / ".orchestrator" / "secrets" / "OPENAI_API_KEY").exists()
 
 
-def test_rollback_restores_byte_for_byte_without_rewriting_history(repo: Path, orch, backend: str) -> None:  # type: ignore[no-untyped-def]
+def test_rollback_restores_byte_for_byte_without_rewriting_history(repo: Path, inproc, backend: str) -> None:  # type: ignore[no-untyped-def]
     write_all(repo)  # on both git backends: rollback writes through the store's objects
     os.chmod(repo / ".workflow_log.jsonl", 0o600)
     before = snapshot(repo)
-    assert orch("migrate", "--remove-legacy", cwd=repo).returncode == 0
+    assert inproc("migrate", "--remove-legacy", cwd=repo).returncode == 0
     assert not (repo / ".workflow_state.json").exists()
     migrated_tip = _sh(repo, "rev-parse", "orch/state").strip()
-    proc = orch("migrate", "--rollback", cwd=repo)
+    proc = inproc("migrate", "--rollback", cwd=repo)
     assert proc.returncode == 0, proc.stderr
     assert "restored 8 legacy files" in proc.stdout
     assert snapshot(repo) == before
@@ -132,11 +162,11 @@ def test_rollback_restores_byte_for_byte_without_rewriting_history(repo: Path, o
     assert not [p for p in tree.splitlines() if p.startswith("legacy/")]
     assert subprocess.run(["git", "merge-base", "--is-ancestor", migrated_tip, "orch/state"],
                           cwd=repo).returncode == 0
-    assert not [e for e in _events(orch, repo) if e["type"] != "note" and e.get("session") == "legacy"]
+    assert not [e for e in _events(inproc, repo) if e["type"] != "note" and e.get("session") == "legacy"]
     (record,) = _records(repo)
     assert record["rolled_back"]
     # Rolled back: a new migrate imports again, and the notice is back.
-    proc = orch("migrate", cwd=repo)
+    proc = inproc("migrate", cwd=repo)
     assert proc.returncode == 0 and "imported 8 legacy files" in proc.stdout
 
 
@@ -151,28 +181,28 @@ def test_concurrent_migrates_import_once(repo: Path) -> None:
     assert len(_records(repo)) == 1
 
 
-def test_rollback_with_nothing_to_roll_back(repo: Path, orch) -> None:  # type: ignore[no-untyped-def]
-    proc = orch("migrate", "--rollback", cwd=repo)
+def test_rollback_with_nothing_to_roll_back(repo: Path, inproc) -> None:  # type: ignore[no-untyped-def]
+    proc = inproc("migrate", "--rollback", cwd=repo)
     assert proc.returncode == 2
     assert "nothing to roll back" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_invalid_json_is_reported_and_skipped_only_on_request(repo: Path, orch) -> None:  # type: ignore[no-untyped-def]
+def test_invalid_json_is_reported_and_skipped_only_on_request(repo: Path, inproc) -> None:  # type: ignore[no-untyped-def]
     write_scattered(repo)
     write_codex_runs(repo)
     with open(repo / ".codex" / "runs" / "20250922T110314Z.jsonl", "a") as fh:
         fh.write("{not json\n")
-    proc = orch("migrate", cwd=repo)
+    proc = inproc("migrate", cwd=repo)
     assert proc.returncode == 2
     assert ".codex/runs/20250922T110314Z.jsonl: not valid JSON Lines (line 5)" in proc.stderr
     assert "--skip-bad" in proc.stderr and "orch/state" not in _refs(repo)
-    proc = orch("migrate", "--skip-bad", cwd=repo)
+    proc = inproc("migrate", "--skip-bad", cwd=repo)
     assert proc.returncode == 0 and "imported 2 legacy files" in proc.stdout
     (record,) = _records(repo)
     assert record["skipped"][0]["path"] == ".codex/runs/20250922T110314Z.jsonl"
 
 
-def test_symlinked_legacy_paths_are_reported_never_followed(repo: Path, orch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_symlinked_legacy_paths_are_reported_never_followed(repo: Path, inproc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     outside = tmp_path / "outside.json"
     outside.write_text('{"private": "do-not-import-me"}')
     (repo / ".workflow_state.json").symlink_to(outside)
@@ -181,7 +211,7 @@ def test_symlinked_legacy_paths_are_reported_never_followed(repo: Path, orch, tm
     (repo / ".codex").mkdir()
     (repo / ".codex" / "runs").symlink_to(tmp_path / "runs")
     write_contained(repo)
-    proc = orch("migrate", cwd=repo)
+    proc = inproc("migrate", cwd=repo)
     assert proc.returncode == 0, proc.stderr
     assert "symlink .workflow_state.json: reported, not followed" in proc.stdout
     assert "symlink .codex/runs" in proc.stdout
@@ -190,28 +220,28 @@ def test_symlinked_legacy_paths_are_reported_never_followed(repo: Path, orch, tm
     assert (repo / ".workflow_state.json").is_symlink()
 
 
-def test_prefer_legacy_imports_only_what_is_new(repo: Path, orch) -> None:  # type: ignore[no-untyped-def]
+def test_prefer_legacy_imports_only_what_is_new(repo: Path, inproc) -> None:  # type: ignore[no-untyped-def]
     write_codex_runs(repo)
-    assert orch("migrate", cwd=repo).returncode == 0
+    assert inproc("migrate", cwd=repo).returncode == 0
     with open(repo / ".codex" / "runs" / "20250922T110314Z.jsonl", "a") as fh:
         fh.write(json.dumps({"ts": "2025-09-22T11:04:00Z", "type": "completed"}) + "\n")
-    proc = orch("migrate", cwd=repo)
+    proc = inproc("migrate", cwd=repo)
     assert proc.returncode == 5 and "differ" in proc.stderr
-    proc = orch("migrate", "--prefer", "legacy", "--json", cwd=repo)
+    proc = inproc("migrate", "--prefer", "legacy", "--json", cwd=repo)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["event_types"] == {"completed": 1, "migrated": 1}
-    legacy = [e for e in _events(orch, repo) if e.get("run") == "legacy:20250922T110314Z"]
+    legacy = [e for e in _events(inproc, repo) if e.get("run") == "legacy:20250922T110314Z"]
     assert [e["type"] for e in legacy].count("task_started") == 1 and legacy[-1]["type"] == "completed"
-    assert orch("migrate", cwd=repo).stdout.startswith("already migrated")
+    assert inproc("migrate", cwd=repo).stdout.startswith("already migrated")
 
 
-def test_bad_prefer_value(repo: Path, orch) -> None:  # type: ignore[no-untyped-def]
+def test_bad_prefer_value(repo: Path, inproc) -> None:  # type: ignore[no-untyped-def]
     write_scattered(repo)
-    proc = orch("migrate", "--prefer", "newest", cwd=repo)
+    proc = inproc("migrate", "--prefer", "newest", cwd=repo)
     assert proc.returncode == 2 and "--prefer takes legacy or state" in proc.stderr
 
 
-def test_notice_once_and_dual_read(repo: Path, orch) -> None:  # type: ignore[no-untyped-def]
+def test_notice_once_and_dual_read(repo: Path, inproc) -> None:  # type: ignore[no-untyped-def]
     from gitorch.migrate import legacy_events, legacy_notice
 
     r = find_repo(repo)
@@ -223,7 +253,7 @@ def test_notice_once_and_dual_read(repo: Path, orch) -> None:  # type: ignore[no
     assert legacy_notice(r, once=False) is not None
     assert [type(e).__name__ for e in legacy_events(r)][:1] == ["TaskStarted"]
     assert "orch/state" not in _refs(repo)  # reading never migrates
-    assert orch("migrate", cwd=repo).returncode == 0
+    assert inproc("migrate", cwd=repo).returncode == 0
     assert legacy_notice(r, once=False) is None and legacy_events(r) == []
 
 

@@ -6,6 +6,8 @@ import json
 import stat
 from pathlib import Path
 
+import pytest
+
 PLAN = """\
 version: 1
 secrets: [API_TOKEN]
@@ -17,31 +19,62 @@ tasks:
 """
 
 
-def test_set_reads_stdin_and_stores_privately(repo: Path, orch) -> None:  # type: ignore[no-untyped-def]
-    proc = orch("secrets", "set", "API_TOKEN", input="good-token\n", cwd=repo)
+
+class _Done:
+    """What `orch` returns (returncode, stdout, stderr), from an in-process run."""
+
+    def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+@pytest.fixture
+def inproc(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Like the `orch` fixture, but in this process (the typer app; far cheaper than a
+    subprocess on a loaded machine). End-to-end subprocess runs stay in a few tests."""
+    from typer.testing import CliRunner
+
+    from gitorch import config
+    from gitorch.cli.app import app
+
+    def run(*args: str, cwd: Path | None = None, input: str | None = None,
+            env: dict[str, str] | None = None) -> _Done:
+        config._cache.clear()
+        with monkeypatch.context() as m:
+            if cwd is not None:
+                m.chdir(cwd)
+            for k, v in (env or {}).items():
+                m.setenv(k, v)
+            result = CliRunner().invoke(app, list(args), input=input, catch_exceptions=False)
+        config._cache.clear()
+        return _Done(result.exit_code, result.stdout, result.stderr)
+
+    return run
+
+def test_set_reads_stdin_and_stores_privately(repo: Path, inproc) -> None:  # type: ignore[no-untyped-def]
+    proc = inproc("secrets", "set", "API_TOKEN", input="good-token\n", cwd=repo)
     assert proc.returncode == 0, proc.stderr
     assert "good-token" not in proc.stdout + proc.stderr
     path = repo / ".git" / "orch" / "secrets" / "API_TOKEN"
     assert path.read_text() == "good-token"  # the newline echo adds is not part of it
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     # The value is never accepted as an argument.
-    proc = orch("secrets", "set", "API_TOKEN", "good-token", cwd=repo)
+    proc = inproc("secrets", "set", "API_TOKEN", "good-token", cwd=repo)
     assert proc.returncode == 2
 
 
-def test_user_scope(repo: Path, orch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    proc = orch("secrets", "set", "SHARED", "--user", "--json", input="multi\nline\n", cwd=repo)
+def test_user_scope(repo: Path, inproc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    proc = inproc("secrets", "set", "SHARED", "--user", "--json", input="multi\nline\n", cwd=repo)
     assert proc.returncode == 0, proc.stderr
     where = json.loads(proc.stdout)["where"]
     assert Path(where).read_text() == "multi\nline"
-    assert orch("secrets", "unset", "SHARED", "--user", cwd=repo).returncode == 0
+    assert inproc("secrets", "unset", "SHARED", "--user", cwd=repo).returncode == 0
     assert not Path(where).exists()
 
 
-def test_doctor_lists_present_and_missing_without_values(repo: Path, orch) -> None:  # type: ignore[no-untyped-def]
+def test_doctor_lists_present_and_missing_without_values(repo: Path, inproc) -> None:  # type: ignore[no-untyped-def]
     (repo / "orchestrator.yml").write_text(PLAN)
-    orch("secrets", "set", "API_TOKEN", input="good-token", cwd=repo)
-    proc = orch("secrets", "doctor", "--json", cwd=repo)
+    inproc("secrets", "set", "API_TOKEN", input="good-token", cwd=repo)
+    proc = inproc("secrets", "doctor", "--json", cwd=repo)
     assert proc.returncode == 1
     doc = json.loads(proc.stdout)
     by_name = {s["name"]: s for s in doc["secrets"]}
@@ -49,30 +82,30 @@ def test_doctor_lists_present_and_missing_without_values(repo: Path, orch) -> No
     assert not by_name["DEPLOY_KEY"]["present"] and by_name["DEPLOY_KEY"]["used_by"] == ["task deploy"]
     assert "git orch secrets set DEPLOY_KEY" in by_name["DEPLOY_KEY"]["where"]
     assert "good-token" not in proc.stdout
-    proc = orch("secrets", "doctor", cwd=repo, env={"DEPLOY_KEY": "k"})
+    proc = inproc("secrets", "doctor", cwd=repo, env={"DEPLOY_KEY": "k"})
     assert proc.returncode == 0 and "present (from: env" in proc.stdout
 
 
-def test_probe_passes_and_fails_with_the_value_masked(repo: Path, orch) -> None:  # type: ignore[no-untyped-def]
+def test_probe_passes_and_fails_with_the_value_masked(repo: Path, inproc) -> None:  # type: ignore[no-untyped-def]
     (repo / "orchestrator.yml").write_text(PLAN)
-    orch("secrets", "set", "API_TOKEN", input="good-token", cwd=repo)
-    proc = orch("secrets", "test", "API_TOKEN", cwd=repo)
+    inproc("secrets", "set", "API_TOKEN", input="good-token", cwd=repo)
+    proc = inproc("secrets", "test", "API_TOKEN", cwd=repo)
     assert proc.returncode == 0 and proc.stdout.startswith("ok")
-    orch("secrets", "set", "API_TOKEN", input="wrong-token-123", cwd=repo)
-    proc = orch("secrets", "test", "API_TOKEN", cwd=repo)
+    inproc("secrets", "set", "API_TOKEN", input="wrong-token-123", cwd=repo)
+    proc = inproc("secrets", "test", "API_TOKEN", cwd=repo)
     assert proc.returncode == 1 and "FAILED" in proc.stdout
     assert "bad token ***" in proc.stdout and "wrong-token-123" not in proc.stdout
-    proc = orch("secrets", "test", "DEPLOY_KEY", "--json", cwd=repo)
+    proc = inproc("secrets", "test", "DEPLOY_KEY", "--json", cwd=repo)
     assert proc.returncode == 1 and json.loads(proc.stdout)["present"] is False
 
 
-def test_bad_names_and_empty_values(repo: Path, orch) -> None:  # type: ignore[no-untyped-def]
-    proc = orch("secrets", "set", "MY SECRET", input="x", cwd=repo)
+def test_bad_names_and_empty_values(repo: Path, inproc) -> None:  # type: ignore[no-untyped-def]
+    proc = inproc("secrets", "set", "MY SECRET", input="x", cwd=repo)
     assert proc.returncode == 2 and "invalid secret name 'MY SECRET'" in proc.stderr
-    proc = orch("secrets", "test", "1BAD", cwd=repo)
+    proc = inproc("secrets", "test", "1BAD", cwd=repo)
     assert proc.returncode == 2
-    proc = orch("secrets", "set", "EMPTY", input="", cwd=repo)
+    proc = inproc("secrets", "set", "EMPTY", input="", cwd=repo)
     assert proc.returncode == 2 and "no value" in proc.stderr
     (repo / "orchestrator.yml").write_text("version: 1\ntasks:\n  - id: a\n    secrets: [\"BAD NAME\"]\n")
-    proc = orch("secrets", "doctor", cwd=repo)
+    proc = inproc("secrets", "doctor", cwd=repo)
     assert proc.returncode == 2 and "invalid secret name" in proc.stderr
