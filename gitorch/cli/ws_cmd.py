@@ -171,7 +171,15 @@ def apply_cmd(
     else:
         plan, _, _ = attach_plan(ws)
     outcome = materialize(ws, plan, dry_run=dry_run, force=force, fresh=plan_file is None)
-    _emit(as_json, {"plan": plan.id, **_builtins(outcome)}, _outcome_lines(outcome, plan, dry_run))
+    lines = _outcome_lines(outcome, plan, dry_run)
+    if plan_file is None and not dry_run and any(op.type == "clone_repo" for op in plan.operations):
+        # Links to repos just cloned can be planned only now that their manifests exist.
+        follow, _, _ = attach_plan(ws)
+        if follow.operations:
+            outcome = materialize(ws, follow, force=force)
+            plan = follow
+            lines += _outcome_lines(outcome, follow, False)
+    _emit(as_json, {"plan": plan.id, **_builtins(outcome)}, lines)
 
 
 def _builtins(obj: Any) -> dict[str, Any]:

@@ -160,6 +160,9 @@ def desired_from(current: Snapshot, manifest: Manifest, specs: list[LinkSpec] | 
             data = pending.get((lk.repo, lk.file)) or path.read_bytes()
             pending[(lk.repo, lk.file)] = L.restore(lk, data, path)
     for ls in sorted(wanted, key=lambda s: s.key):
+        ends = [current.repo(ls.consumer), current.repo(ls.provider)]
+        if any(e is not None and not e.exists and manifest.repo(e.name).url for e in ends):
+            continue  # linked by the next plan, once the clone's manifest can be read
         existing = current.link(ls.key)
         if existing is not None:
             links[ls.key] = readopt(existing, current)
