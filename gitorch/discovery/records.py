@@ -104,3 +104,17 @@ def latest_intent(st: Any) -> Intent | None:
 def graph(st: Any) -> Graph | None:
     data = st.read(GRAPH_PATH)
     return decode(data, Graph, GRAPH_PATH) if data else None
+
+
+def enrichment(st: Any) -> dict[str, Any]:
+    """The seed's enriched-snapshot parts from what discovery stored: `github` (issues and
+    PRs of every discovered repo) and one part per package index (`pypi`, `npm`, `crates`,
+    `hex`), each `{"packages": [...]}`; for `ws snapshot` to attach when it wants them."""
+    states = forge_states(st) if st.exists() else []
+    out: dict[str, Any] = {"github": {
+        "issues": [msgspec.to_builtins(i) for s in states for i in s.issues],
+        "prs": [msgspec.to_builtins(p) for s in states for p in s.prs],
+    }}
+    for pkg in package_states(st) if st.exists() else []:
+        out.setdefault(pkg.ecosystem, {"packages": []})["packages"].append(msgspec.to_builtins(pkg))
+    return out

@@ -129,3 +129,13 @@ def _relative(path: Path, base: Path) -> str:
         return str(path.relative_to(base))
     except ValueError:
         return str(path)
+
+
+def plan_for(repo: Repo, opportunity: str) -> tuple[Any, Requirements]:
+    """The workspace plan (gitorch.workspace.plan.Plan) that prepares `opportunity`, and
+    the requirements it came from: what `git orch ws plan --for owner/name#123` shows."""
+    from gitorch.workspace.materialize import Workspace, attach_plan
+
+    req = requirements_for(repo, opportunity)
+    plan, _current, _desired = attach_plan(Workspace(repo=repo, manifest=desired_manifest(repo, req)))
+    return plan, req

@@ -140,6 +140,14 @@ def test_packages_from_every_index(repo: Path, server: FakeServer, cli: Cli) -> 
     got = {(p["index"], p["latest"], tuple(p["withdrawn"])) for p in out["packages"]}
     assert got == {("pypi", "1.2", ("1.1",)), ("npm", "2.0.1", ("2.0.0",)),
                    ("crates", "0.2.0", ("0.1.0",)), ("hex", "1.0.0", ("0.9.0",))}
+    from gitorch.discovery.records import enrichment, store
+    from gitorch.repo import find_repo
+
+    parts = enrichment(store(find_repo()))
+    assert sorted(parts) == ["crates", "github", "hex", "npm", "pypi"]
+    assert parts["hex"]["packages"][0]["releases"][1] == {
+        "version": "0.9.0", "published_at": "2026-01-01T00:00:00.000000Z", "yanked": True,
+        "reason": "security: CVE-2026-1"}
     server.reset_log()
     again = ok(cli(*args))
     assert again["stats"]["not_modified"] == 4 and again["stats"]["bytes"] == 0
@@ -210,7 +218,7 @@ def test_requirements_and_desired_workspace(tmp_path: Path, server: FakeServer, 
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     from conftest import git, make_repo
 
-    from gitorch.discovery.requirements import desired_manifest, requirements_for
+    from gitorch.discovery.requirements import desired_manifest, plan_for, requirements_for
     from gitorch.repo import find_repo
 
     ws = tmp_path / "ws"
@@ -232,3 +240,8 @@ def test_requirements_and_desired_workspace(tmp_path: Path, server: FakeServer, 
     assert ready[f"{G}#10"]["repo_cloned"] is True and ready[f"{W}#1"]["repo_cloned"] is False
     with pytest.raises(Exception, match="unknown opportunity"):
         requirements_for(find_repo(), f"{W}#999")
+
+    # the seed's flow continues: requirements -> desired workspace -> plan (widgets is cloned)
+    plan, _req = plan_for(find_repo(), f"{G}#10")
+    clones = [op for op in plan.operations if op.type == "clone_repo"]
+    assert [(op.target, op.params["url"]) for op in clones] == [("widgets", f"https://github.com/{W}.git")]
