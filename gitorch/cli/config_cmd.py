@@ -4,10 +4,14 @@ gitorch.secrets, gitorch.doctor and gitorch.migrate."""
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
 from gitorch.errors import EXIT_FAILED, UsageError
+
+if TYPE_CHECKING:
+    from gitorch.repo import Repo
 
 config_app = typer.Typer(help="Read and write settings (user, repo, local git config).",
                          no_args_is_help=True)
@@ -24,7 +28,7 @@ def _level(user: bool, repo: bool, local: bool, default: str | None = "git") -> 
     return chosen[0] if chosen else default
 
 
-def _repo_or_none() -> object:
+def _repo_or_none() -> Repo | None:
     from gitorch.errors import NotARepoError
     from gitorch.repo import find_repo
 
@@ -52,9 +56,9 @@ def config_get(
     repo = _repo_or_none()
     level = _level(user, repo_level, local, default=None)
     if level is None:
-        value = config.explain(repo, None)[config.canonical_key(key)]  # type: ignore[arg-type]
+        value = config.explain(repo, None)[config.canonical_key(key)]
     else:
-        found = config.level_value(repo, key, level)  # type: ignore[arg-type]
+        found = config.level_value(repo, key, level)
         if found is None:
             raise CheckFailed(f"{config.canonical_key(key)} is not set in the {level} config")
         value = found
@@ -80,7 +84,7 @@ def config_set(
     from gitorch.cli.output import emit_json, say
 
     level = _level(user, repo_level, local) or "git"
-    done = config.set_value(_repo_or_none(), key, value, level)  # type: ignore[arg-type]
+    done = config.set_value(_repo_or_none(), key, value, level)
     if as_json:
         emit_json({"key": done.key, "value": done.value, "level": done.level, "source": done.source})
     else:
@@ -100,7 +104,7 @@ def config_unset(
     from gitorch.cli.output import emit_json, say
 
     level = _level(user, repo_level, local) or "git"
-    removed = config.unset_value(_repo_or_none(), key, level)  # type: ignore[arg-type]
+    removed = config.unset_value(_repo_or_none(), key, level)
     name = config.canonical_key(key)
     if as_json:
         emit_json({"key": name, "level": level, "removed": removed})
@@ -118,7 +122,7 @@ def config_show(
     from gitorch import config
     from gitorch.cli.output import emit_json, say
 
-    values = config.explain(_repo_or_none(), None)  # type: ignore[arg-type]
+    values = config.explain(_repo_or_none(), None)
     shown = [v for v in values.values() if effective or v.level != "default"]
     if as_json:
         emit_json([{"key": v.key, "value": v.value, "level": v.level, "source": v.source}
@@ -189,7 +193,7 @@ def secrets_set(
     from gitorch.repo import find_repo
 
     repo = _repo_or_none() if scope == "user" else find_repo()
-    where = store_set(repo, name, value, scope)  # type: ignore[arg-type]
+    where = store_set(repo, name, value, scope)
     if as_json:
         emit_json({"name": name, "scope": scope, "where": where})
     else:
@@ -207,7 +211,7 @@ def secrets_unset(
     from gitorch.secrets.store import store_unset
 
     scope = "user" if user else "repo"
-    removed = store_unset(_repo_or_none(), name, scope)  # type: ignore[arg-type]
+    removed = store_unset(_repo_or_none(), name, scope)
     if as_json:
         emit_json({"name": name, "scope": scope, "removed": removed})
     else:
@@ -317,10 +321,10 @@ def migrate_command(
     say(report.message)
 
 
-def _already_migrated(repo: object) -> bool:
+def _already_migrated(repo: Repo) -> bool:
     from gitorch.migrate import status
 
-    st = status(repo)  # type: ignore[arg-type]
+    st = status(repo)
     return st.migration is not None and not st.changed
 
 
