@@ -282,7 +282,9 @@ def read_git_config(repo: Repo | None) -> dict[str, tuple[str, str]]:
     for record in proc.stdout.decode("utf-8", errors="replace").split("\0"):
         if not record:
             continue
-        name, _, text = record.partition("\n")
+        name, sep, text = record.partition("\n")
+        if not sep:  # `[orch] hooks` with no value: git reads it as true
+            text = "true"
         parts = name.split(".")
         if len(parts) != 2:
             continue
