@@ -74,6 +74,20 @@ def check_git(repo: Repo) -> list[Finding]:
     return out
 
 
+def check_config(repo: Repo) -> list[Finding]:
+    """Every config level parses and names known keys with the right types."""
+    from gitorch.config import explain
+    from gitorch.errors import ConfigError
+
+    try:
+        values = explain(repo)
+    except ConfigError as exc:
+        return [Finding("config", "error", str(exc).split("\n")[0],
+                        exc.hint or "fix the file or key named; `git orch config show` checks again")]
+    changed = sum(v.level != "default" for v in values.values())
+    return [Finding("config", "ok", f"config reads cleanly ({changed} values set outside the defaults)")]
+
+
 def check_state_branch(repo: Repo) -> list[Finding]:
     """The state branch exists, can be read, and was written by a schema this gitorch knows."""
     from gitorch.config import settings
@@ -378,7 +392,7 @@ def check_permissions(repo: Repo) -> list[Finding]:
 
 
 CHECKS: tuple[Callable[[Repo], list[Finding]], ...] = (
-    check_git, check_state_branch, check_locks, check_hooks, check_legacy, check_ephemeral,
+    check_config, check_git, check_state_branch, check_locks, check_hooks, check_legacy, check_ephemeral,
     check_disk, check_permissions,
 )
 
@@ -391,7 +405,7 @@ def diagnose(repo: Repo, plan_file: str | Path | None = None) -> list[Finding]:
     runs: list[tuple[str, Callable[[], list[Finding]]]] = [
         (fn.__name__.removeprefix("check_"), lambda fn=fn: fn(repo)) for fn in CHECKS  # type: ignore[misc]
     ]
-    runs.insert(5, ("secrets", lambda: check_secrets(repo, plan_file)))
+    runs.insert(6, ("secrets", lambda: check_secrets(repo, plan_file)))
     for name, run in runs:
         try:
             findings.extend(run())

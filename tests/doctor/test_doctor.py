@@ -182,3 +182,10 @@ def test_foreign_branch_under_the_state_name_is_an_error(repo: Path, cli) -> Non
     code, doc = _doctor(cli)
     (state,) = _checks(doc, "state")
     assert code == 1 and state["severity"] == "error" and "not a gitorch state branch" in state["message"]
+
+
+def test_a_broken_config_is_a_finding_not_a_crash(repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    subprocess.run(["git", "config", "orch.jobs", "lots"], cwd=repo, check=True)
+    code, doc = _doctor(cli)
+    (cfg,) = _checks(doc, "config")
+    assert code == 1 and cfg["severity"] == "error" and "orch.jobs" in cfg["message"]
