@@ -245,3 +245,16 @@ def test_requirements_and_desired_workspace(tmp_path: Path, server: FakeServer, 
     plan, _req = plan_for(find_repo(), f"{G}#10")
     clones = [op for op in plan.operations if op.type == "clone_repo"]
     assert [(op.target, op.params["url"]) for op in clones] == [("widgets", f"https://github.com/{W}.git")]
+
+
+def test_discover_defaults_to_the_workspace_forge_repos(repo: Path, server: FakeServer, cli: Cli) -> None:
+    from conftest import git
+
+    nothing = cli("discover")
+    assert nothing.exit_code == 2 and "nothing to discover" in nothing.stderr
+    git(repo, "remote", "add", "origin", f"git@github.com:{W}.git")
+    out = ok(cli("discover", "--json"))
+    assert [r["repo"] for r in out["repos"]] == [W]
+    ready = {o["id"]: o["workspace_readiness"] for o in ok(cli("opportunities", "--json"))["opportunities"]}
+    assert ready[f"{W}#1"] == {"repo_cloned": True, "repo_linked": True, "deps_resolved": True,
+                               "tests_passing": False}

@@ -244,3 +244,24 @@ def test_offline_uses_the_cache_alone(server: FakeServer, cache_dir: Path) -> No
     with client(server, cache_dir / "empty", offline=True) as c, \
             pytest.raises(DiscoveryError, match="offline: no cached answer"):
         sync_repo(c, REPO)
+
+
+def test_cache_writes_are_atomic_and_keyed_by_url(tmp_path: Path) -> None:
+    from gitorch.discovery.http import CacheEntry
+
+    cache = ResponseCache(tmp_path / "c")
+    assert cache.get("http://x/a") is None
+    cache.put(CacheEntry(url="http://x/a", etag='"1"', body="[1]"))
+    cache.put(CacheEntry(url="http://x/a", etag='"2"', body="[2]"))
+    got = cache.get("http://x/a")
+    assert got is not None and (got.etag, got.body) == ('"2"', "[2]")
+    assert cache.get("http://x/b") is None
+    files = list((tmp_path / "c").rglob("*"))
+    assert not [f for f in files if f.name.startswith(".tmp-")]  # no temp file left behind
+
+
+def test_default_cache_dir_is_the_user_cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gitorch.discovery.http import default_cache_dir
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_cache_dir() == tmp_path / "xdg" / "gitorch" / "http"
