@@ -189,3 +189,29 @@ def test_a_broken_config_is_a_finding_not_a_crash(repo: Path, cli) -> None:  # t
     code, doc = _doctor(cli)
     (cfg,) = _checks(doc, "config")
     assert code == 1 and cfg["severity"] == "error" and "orch.jobs" in cfg["message"]
+
+
+def test_hooks_installed_and_chained(repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    hooks = repo / ".git" / "hooks"
+    mine = hooks / "post-merge"
+    mine.write_text("#!/bin/sh\necho my hook\n")
+    mine.chmod(0o755)
+    assert cli("hooks", "install").exit_code == 0
+    code, doc = _doctor(cli)
+    (hook,) = _checks(doc, "hooks")
+    assert code == 0 and hook["severity"] == "ok" and "chained: post-merge" in hook["message"]
+    kept = hooks / "post-merge.legacy"
+    assert kept.exists()
+    kept.chmod(0o644)  # the kept hook would silently stop running
+    code, doc = _doctor(cli)
+    assert code == 1
+    assert any("post-merge.legacy" in f["message"] and f["severity"] == "warning"
+               for f in _checks(doc, "hooks"))
+
+
+def test_hooks_partly_replaced_is_a_warning(repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    assert cli("hooks", "install").exit_code == 0
+    (repo / ".git" / "hooks" / "post-rewrite").write_text("#!/bin/sh\nexit 0\n")
+    code, doc = _doctor(cli)
+    (hook,) = _checks(doc, "hooks")
+    assert code == 1 and "post-rewrite" in hook["message"] and "hooks install" in hook["fix"]
