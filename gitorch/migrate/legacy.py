@@ -256,7 +256,9 @@ def _record_event(record: dict[str, Any], rel: str, index: int, line: bytes, mti
                             "run": run}
     kind = record.get("type")
     if isinstance(kind, str) and kind in _KNOWN_TYPES:
-        fields = {k: v for k, v in record.items() if k not in ("id", "ts", "session", "run")}
+        # Identity and schema are gitorch's; the rest of the record is the seed's event.
+        fields = {k: v for k, v in record.items()
+                  if k not in ("id", "ts", "session", "run", "schema_version")}
         fields.update(base)
         for key in ("task", "shard"):
             if fields.get(key) is not None and not isinstance(fields[key], str):
