@@ -34,6 +34,7 @@ WATCH_SCHEMA_VERSION = 1
 WORKSPACE_MANIFEST = "workspace.toml"
 _GLOB = frozenset("*?[")
 MAX_AWAITING_LINES = 2
+MAX_WORKSPACE_LINES = 3
 
 
 class Observation:
@@ -46,7 +47,7 @@ class Observation:
         self.has_state = False  # the state branch exists
         self.stale: dict[str, list[str]] = {}  # task -> its input files that changed
         self.awaiting: list[dict[str, str]] = []  # {run, task, gate}
-        self.workspace: list[str] = []  # workspace drift, one line per finding
+        self.workspace: list[str] = []  # "workspace: …" lines from quick_drift
         self.problems: list[str] = []  # what could not be observed, and why
 
     @property
@@ -60,7 +61,7 @@ class Observation:
                for tid, paths in sorted(self.stale.items())]
         out += [f"run {a.get('run', '?')} waits for approval of {a.get('gate', '?')}"
                 for a in self.awaiting]
-        out += [f"workspace: {line}" for line in self.workspace]
+        out += self.workspace
         return out + self.problems
 
     def notices(self) -> list[str]:
@@ -81,10 +82,8 @@ class Observation:
         if len(self.awaiting) > MAX_AWAITING_LINES:
             lines.append(f"orch: {len(self.awaiting) - MAX_AWAITING_LINES} more approvals are "
                          "waiting (run `git orch status`)")
-        if self.workspace:
-            more = len(self.workspace) - 1
-            lines.append(f"orch: workspace drift: {self.workspace[0]}"
-                         + (f" (and {more} more; run `git orch ws observe`)" if more else ""))
+        # quick_drift already caps its lines (the last one says how many more) and names them
+        lines += [f"orch: {line}" for line in self.workspace[:MAX_WORKSPACE_LINES]]
         if self.problems:
             lines.append(f"orch: {self.problems[0]}")
         return lines

@@ -190,10 +190,38 @@ def test_state_branch_from_git_config(project: Path) -> None:
         "orch: run r-0042 is waiting for approval of deploy"]
 
 
-def test_workspace_drift_is_guarded(project: Path) -> None:
+def _workspace(project: Path, lib: Path) -> None:
+    """A workspace.toml and the applied state quick_drift reads (written by `ws apply`)."""
     (project / "workspace.toml").write_text("[repos]\n")
+    state = project / ".git" / "orch" / "workspace"
+    state.mkdir(parents=True)
+    (state / "desired.json").write_text(json.dumps({"repos": {"lib": str(lib)}, "links": []}))
+
+
+def test_workspace_drift_is_reported(project: Path, tmp_path: Path) -> None:
+    hi.install(find_repo(project))
+    _workspace(project, tmp_path / "lib-gone")
+    lines = orch_lines(run_git(project, "checkout", "feature"))
+    assert lines == [f"orch: workspace: repo lib is gone from {tmp_path / 'lib-gone'} (repo_deleted)"]
+
+
+def test_a_broken_workspace_check_never_breaks_the_hook(project: Path, tmp_path: Path) -> None:
+    _workspace(project, tmp_path / "lib")
+    (project / ".git" / "orch" / "workspace" / "desired.json").write_text('{"repos": 7}')
     obs = ho.observe(str(project), branch="orch/state", trigger="manual")
-    assert obs.problems == [] or all(p.startswith("workspace drift check failed") for p in obs.problems)
+    assert obs.workspace == []
+    assert obs.problems[0].startswith("workspace drift check failed (AttributeError")
+
+
+def test_git_variables_do_not_reach_other_repositories(project: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       tmp_path: Path) -> None:
+    _workspace(project, tmp_path / "lib")
+    monkeypatch.setenv("GIT_DIR", str(project / ".git"))
+    monkeypatch.setenv("GIT_INDEX_FILE", str(project / ".git" / "index"))
+    ho.observe(str(project), branch="orch/state", trigger="manual")
+    import os
+
+    assert "GIT_DIR" not in os.environ and "GIT_INDEX_FILE" not in os.environ
 
 
 def test_observe_command_json(hooked: Path, orch: OrchRunner) -> None:
