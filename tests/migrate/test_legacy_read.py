@@ -1,0 +1,94 @@
+"""Reading legacy files in place: scan, validation, conversion to events (no git writes)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from legacy_fixtures import write_all
+
+from gitorch import events as ev
+from gitorch.migrate import legacy
+
+
+def test_scan_finds_every_layout_and_excludes_secrets(tmp_path: Path) -> None:
+    expected = write_all(tmp_path)
+    found = legacy.scan(tmp_path)
+    assert [f.rel for f in found.files] == expected
+    assert found.excluded == [".orchestrator/secrets/"]
+    assert all(f.problem is None for f in found.files)
+    kinds = {f.rel: f.kind for f in found.files}
+    assert kinds[".workflow_state.json"] == "state" and kinds[".workflow_log.jsonl"] == "log"
+    assert kinds[".codex/runs/20250922T110314Z.jsonl"] == "events"
+    assert kinds[".orchestrator/meta.json"] == "meta" and kinds[".orchestrator/current"] == "other"
+    # The blob id is git's, so a rollback can restore from the object database.
+    import subprocess
+
+    f = found.files[0]
+    oid = subprocess.run(["git", "hash-object", "--stdin"], input=f.data, capture_output=True,
+                         check=True).stdout.decode().strip()
+    assert f.blob == oid
+
+
+def test_invalid_json_names_the_line(tmp_path: Path) -> None:
+    (tmp_path / ".workflow_state.json").write_text('{\n  "a": 1,\n  oops\n}')
+    runs = tmp_path / ".codex" / "runs"
+    runs.mkdir(parents=True)
+    (runs / "r.jsonl").write_text('{"type": "task_started"}\n\n[1, 2\n')
+    found = legacy.scan(tmp_path)
+    problems = {f.rel: f.problem for f in found.bad}
+    assert "line 3" in str(problems[".workflow_state.json"])
+    assert problems[".codex/runs/r.jsonl"].startswith("not valid JSON Lines (line 3)")
+    assert found.good == []
+
+
+def test_symlinked_directories_and_files_are_not_followed(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    (outside / "sessions" / "x").mkdir(parents=True)
+    (outside / "sessions" / "x" / "state.json").write_text("{}")
+    repo = tmp_path / "repo"
+    (repo / ".orchestrator").mkdir(parents=True)
+    (repo / ".orchestrator" / "sessions").symlink_to(outside / "sessions")
+    (repo / ".codex").symlink_to(outside)
+    (repo / ".workflow_log.jsonl").symlink_to(outside / "sessions" / "x" / "state.json")
+    found = legacy.scan(repo)
+    assert found.files == []
+    assert found.symlinks == [".codex", ".orchestrator/sessions", ".workflow_log.jsonl"]
+    assert legacy.exists(repo)
+
+
+def test_conversion_keeps_timestamps_and_types() -> None:
+    lines = [
+        {"ts": "2025-09-22T11:03:14Z", "type": "task_started", "task": "A", "schema_version": 9},
+        {"ts": 1758539000, "type": "command_run", "task": 7, "cmd": "make", "status": "2"},
+        {"ts": "2025-09-22T11:03:30+02:00", "type": "command_run", "status": "not a number"},
+        {"timestamp": "2025-11-02T10:00:00.2", "event_type": "phase_advanced", "item_id": "x"},
+        {"type": "something_new", "value": 1},
+        [1, 2, 3],
+    ]
+    data = "".join(json.dumps(x) + "\n" for x in lines).encode()
+    out = legacy.to_events(".codex/runs/r1.jsonl", data, 0.0)
+    assert [type(e).__name__ for e in out] == [
+        "TaskStarted", "CommandRun", "Generic", "Generic", "Generic", "Generic"]
+    first, second, third, fourth, fifth, sixth = out
+    assert first.ts == "2025-09-22T11:03:14.000Z" and first.schema_version == ev.EVENT_SCHEMA_VERSION
+    assert first.run == "legacy:r1" and first.session == "legacy"
+    assert isinstance(second, ev.CommandRun) and second.status == 2 and second.task == "7"
+    assert second.ts == "2025-09-22T11:03:20.000Z"
+    assert isinstance(third, ev.Generic) and third.kind == "legacy:command_run"
+    assert third.ts == "2025-09-22T09:03:30.000Z"  # converted to UTC
+    assert isinstance(fourth, ev.Generic) and fourth.kind == "legacy:phase_advanced" and fourth.task == "x"
+    assert isinstance(fifth, ev.Generic) and fifth.kind == "legacy:something_new"
+    assert isinstance(sixth, ev.Generic) and sixth.data == {"value": [1, 2, 3]}
+    # Deterministic ids: reading the same file again gives the same events.
+    again = legacy.to_events(".codex/runs/r1.jsonl", data, 0.0)
+    assert [e.id for e in again] == [e.id for e in out]
+    assert len({e.id for e in out}) == len(out)
+
+
+def test_state_files_become_one_summary_event() -> None:
+    data = json.dumps({"workflow_id": "wf", "status": "active", "phases": {}}).encode()
+    (e,) = legacy.to_events(".orchestrator/sessions/abc/state.json", data, 1_700_000_000.0)
+    assert isinstance(e, ev.Generic) and e.kind == "legacy_state" and e.run == "legacy:abc"
+    assert e.data["status"] == "active" and e.data["keys"] == ["phases", "status", "workflow_id"]
+    assert e.ts == "2023-11-14T22:13:20.000Z"  # no timestamp inside: the file's mtime
