@@ -107,7 +107,7 @@ def _cross_referencing_prs(events: list[Any]) -> list[str]:
         if not isinstance(event, dict) or event.get("event") != "cross-referenced":
             continue
         issue = (event.get("source") or {}).get("issue") or {}
-        if not issue.get("pull_request") or issue.get("state", "open") != "open":
+        if "pull_request" not in issue or issue.get("state", "open") != "open":
             continue
         repo = (issue.get("repository") or {}).get("full_name", "")
         number = issue.get("number")
