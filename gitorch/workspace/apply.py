@@ -4,8 +4,8 @@ Execution holds the workspace lock, rechecks every precondition against a fresh 
 runs operations in dependency order, writes every file through temp file + fsync + rename,
 and on any failure undoes the operations done so far, last first. If undoing fails too it
 stops and reports exactly what is left. `GITORCH_FAULT=apply:N` (tests only) makes operation
-N fail as a real I/O error would; `rollback:N` does the same while undoing N (comma-separate
-several, e.g. `apply:3,rollback:1`).
+N fail as a real I/O error would; `rollback:N` does the same while undoing N; `crash:N` kills
+the process before operation N (comma-separate several, e.g. `apply:3,rollback:1`).
 """
 
 from __future__ import annotations
@@ -31,8 +31,12 @@ FAULT_ENV = "GITORCH_FAULT"
 
 
 def _fault(stage: str, index: int) -> None:
-    """Raise the injected I/O error for operation `index` at `stage` (apply | rollback)."""
-    if f"{stage}:{index}" in os.environ.get(FAULT_ENV, "").split(","):
+    """Raise the injected I/O error for operation `index` at `stage` (apply | rollback);
+    `crash:N` kills the process before operation N, as SIGKILL would (no cleanup at all)."""
+    faults = os.environ.get(FAULT_ENV, "").split(",")
+    if stage == "apply" and f"crash:{index}" in faults:
+        os._exit(137)
+    if f"{stage}:{index}" in faults:
         raise OSError(errno.EIO, f"injected fault ({FAULT_ENV}={stage}:{index})")
 
 
@@ -239,7 +243,9 @@ def execute(plan: Plan, on_start: Any = None) -> Outcome:
     for op in order(plan.operations):
         _current.append(("apply", op.index))
         try:
-            _fault("apply", op.index) if op.type not in ("create_link", "remove_link") else None
+            if op.type not in ("create_link", "remove_link") or f"crash:{op.index}" in os.environ.get(
+                    FAULT_ENV, ""):
+                _fault("apply", op.index)
             run_operation(op, journal)
         except Exception as exc:  # noqa: BLE001 - any failure rolls back
             outcome.failed_operation = op.index

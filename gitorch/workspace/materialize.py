@@ -46,9 +46,32 @@ class Workspace:
         return self.recorder.desired()
 
     def current(self, desired: Snapshot | None = None) -> Snapshot:
-        """A snapshot now; links gitorch made keep their records (from the last commit)."""
-        recorded = (desired or self.desired())
-        return take(self.manifest, recorded=recorded.links if recorded else [])
+        """A snapshot now; links gitorch made keep their records: those of the last commit, and
+        those of an apply that was killed while executing (so they can still be removed)."""
+        recorded = desired or self.desired()
+        links = list(recorded.links) if recorded else []
+        interrupted = self.interrupted()
+        if interrupted is not None:
+            links = list(interrupted.links) + links
+        return take(self.manifest, recorded=links)
+
+    @property
+    def marker(self) -> Path:
+        """Names the plan being executed; left behind only when the process died mid-apply."""
+        return self.repo.scratch / "workspace" / "executing"
+
+    def interrupted(self) -> Plan | None:
+        """The plan a dead process was executing, read back from the state branch."""
+        try:
+            plan_id = self.marker.read_text(encoding="utf-8").strip()
+        except OSError:
+            return None
+        data = self.recorder.store.read(f"workspace/plans/{plan_id}.json")
+        if not data:
+            return None
+        from gitorch.workspace.plan import load_plan
+
+        return load_plan(data, f"workspace/plans/{plan_id}.json")
 
 
 CommitFiles = Callable[[Snapshot], dict[str, bytes | None]]
@@ -69,6 +92,11 @@ def materialize(ws: Workspace, plan: Plan, *, dry_run: bool = False, force: bool
     plan_file = {f"workspace/plans/{plan.id}.json": plan.to_bytes()}
     first = ("draft", "planned") if fresh else ()
     with rec.lock():
+        dead = ws.interrupted()  # we hold the lock, so the process that left it is gone
+        if dead is not None:
+            rec.transition(dead.id, "failed", detail=f"interrupted: the process died while executing; "
+                           f"plan {plan.id} adopts the links it made")
+            ws.marker.unlink(missing_ok=True)
         desired_before = rec.desired()
         snap = ws.current(desired_before)
         failures = A.verify(plan, snap, force=force)
@@ -86,6 +114,8 @@ def materialize(ws: Workspace, plan: Plan, *, dry_run: bool = False, force: bool
 
             files[BASE] = encode(snap)  # teardown's target: the workspace before the first attach
         rec.transition(plan.id, *first, "verified", "executing", files=files)
+        ws.marker.parent.mkdir(parents=True, exist_ok=True)
+        A.atomic_write(ws.marker, plan.id.encode())
         outcome = A.execute(plan)
         if outcome.state == "committed":
             after = take(ws.manifest, recorded=plan.links)
@@ -95,9 +125,11 @@ def materialize(ws: Workspace, plan: Plan, *, dry_run: bool = False, force: bool
             extra = commit_files(after) if commit_files else rec.commit_files(after, None)
             rec.transition(plan.id, "committed", detail=detail, files=extra)
             rec.cache_desired(None if extra.get(DESIRED, b"") is None else after)
+            ws.marker.unlink(missing_ok=True)
             return outcome
         rec.transition(plan.id, outcome.state, detail=outcome.error or "",
                        operation=outcome.failed_operation)
+        ws.marker.unlink(missing_ok=True)
     if outcome.state == "rolled_back":
         raise CheckFailed(f"{outcome.error}; every operation was rolled back, the workspace is as before")
     raise CheckFailed(f"{outcome.error}\nleft for manual repair:\n  "

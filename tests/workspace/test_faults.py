@@ -136,3 +136,23 @@ def test_stale_lock_from_dead_process_is_taken_over(hub: Path) -> None:
     proc = _orch(hub, "ws", "apply", env={"GITORCH_LOCK_TIMEOUT": "5"})
     assert proc.wait(timeout=60) == 0, proc.stderr.read() if proc.stderr else ""
     assert time.monotonic() - start < 30
+
+
+def test_killed_mid_apply_then_apply_again_and_teardown_exactly(hub: Path) -> None:
+    """The process dies (as by SIGKILL) before operation 3: the next apply adopts the three
+    links already made, finishes the rest, and teardown still restores every byte."""
+    root = hub.parent
+    before = tree_digest(root)
+    proc = _orch(hub, "ws", "apply", env={"GITORCH_FAULT": "crash:3"})
+    assert proc.wait(timeout=120) == 137
+    assert sum(1 for st in statuses(root).values() if st) == 3
+    assert transitions(hub)[-1] == ("executing", None)
+    proc = _orch(hub, "ws", "apply")
+    assert proc.wait(timeout=120) == 0, proc.stderr.read() if proc.stderr else ""
+    states = [s for s, _ in transitions(hub)]
+    assert "failed" in states[-7:] and states[-1] == "committed"
+    assert sum(1 for st in statuses(root).values() if st) == len(LINKS)
+    proc = _orch(hub, "ws", "teardown")
+    assert proc.wait(timeout=120) == 0, proc.stderr.read() if proc.stderr else ""
+    assert tree_digest(root) == before
+    assert all(st == "" for st in statuses(root).values())
