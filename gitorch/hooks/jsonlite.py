@@ -48,11 +48,15 @@ def loads(text: str) -> Any:
     start = len(text) - len(text.lstrip(" \t\n\r"))
     try:
         value, end = _scan(text, start)
-    except StopIteration as exc:
-        raise ValueError(f"invalid JSON at offset {exc.value}") from None
-    if text[end:].strip(" \t\n\r"):
-        raise ValueError(f"extra data after JSON at offset {end}")
-    return value
+        if not text[end:].strip(" \t\n\r"):
+            return value
+    except (StopIteration, ValueError, SystemError):
+        # The scanner reports errors with json.decoder's exception, only when json is
+        # already imported (else a SystemError): let json itself say what is wrong.
+        pass
+    import json
+
+    return json.loads(text)
 
 
 def dumps(value: Any) -> str:

@@ -102,7 +102,11 @@ def observe(
     """Compare the state branch's `watch.json` with HEAD in `root`, and the workspace with
     its manifest. `env` adds git variables that locate this repository (the hook's own)."""
     obs = Observation(trigger)
-    obs.has_state, watch = read_watch(root, branch, env)
+    try:
+        obs.has_state, watch = read_watch(root, branch, env)
+    except ValueError as exc:
+        obs.has_state, watch = True, None
+        obs.problems.append(f"{WATCH_FILE} on {branch} is unreadable ({exc})")
     if watch is not None:
         version = watch.get("schema_version", WATCH_SCHEMA_VERSION)
         if not isinstance(version, int) or version > WATCH_SCHEMA_VERSION:
@@ -131,7 +135,8 @@ def _ref(branch: str) -> str:
 def read_watch(
     root: str, branch: str, env: Mapping[str, str] | None = None,
 ) -> tuple[bool, dict[str, Any] | None]:
-    """(whether the state branch exists, its `watch.json` or None), with one git call."""
+    """(whether the state branch exists, its `watch.json` or None), with one git call;
+    ValueError when `watch.json` is not a JSON object."""
     ref = _ref(branch)
     _, out = git_quick(["cat-file", "--batch"], root, input=f"{ref}\n{ref}:{WATCH_FILE}\n".encode(),
                        env=env)
@@ -140,11 +145,10 @@ def read_watch(
     raw = objects[1] if len(objects) > 1 else None
     if raw is None:
         return exists, None
-    try:
-        watch = jsonlite.loads(raw.decode("utf-8"))
-    except ValueError:
-        return exists, {"schema_version": -1}
-    return exists, watch if isinstance(watch, dict) else None
+    watch = jsonlite.loads(raw.decode("utf-8"))
+    if not isinstance(watch, dict):
+        raise ValueError(f"a JSON {type(watch).__name__}, not an object")
+    return exists, watch
 
 
 def _split_batch(out: bytes) -> list[bytes | None]:

@@ -171,8 +171,11 @@ def test_newer_watch_schema_is_one_line(project: Path) -> None:
 def test_broken_watch_json_never_fails_the_checkout(project: Path) -> None:
     hi.install(find_repo(project))
     write_state(project, {"watch.json": b"{not json"})
-    proc = run_git(project, "checkout", "feature")
-    assert len(orch_lines(proc)) <= 1
+    lines = orch_lines(run_git(project, "checkout", "feature"))
+    assert len(lines) == 1 and lines[0].startswith("orch: watch.json on orch/state is unreadable")
+    write_state(project, {"watch.json": b"[]"})
+    lines = orch_lines(run_git(project, "checkout", "main"))
+    assert lines == ["orch: watch.json on orch/state is unreadable (a JSON list, not an object)"]
 
 
 def test_no_state_branch_prints_and_records_nothing(project: Path) -> None:
@@ -349,12 +352,15 @@ def test_jsonlite_writes_what_json_writes(value: object) -> None:
     assert jsonlite.dumps(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-@pytest.mark.parametrize("bad", ["", "{", "[1,]", "{} {}", "nul"])
+@pytest.mark.parametrize("bad", ["", "{", "[1,]", "{} {}", "nul", '{"a": 1,}'])
 def test_jsonlite_rejects_what_json_rejects(bad: str) -> None:
-    from gitorch.hooks import jsonlite
-
-    with pytest.raises(ValueError):
-        jsonlite.loads(bad)
+    # In a fresh hook-like process too, where json is not imported (the scanner needs it
+    # to raise its error).
+    code = ("import sys; sys.path.append(sys.argv[1]); from gitorch.hooks import jsonlite\n"
+            "try:\n    jsonlite.loads(sys.argv[2])\nexcept ValueError as e:\n    print(type(e).__name__)")
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", code, str(ROOT), bad], capture_output=True,
+                         text=True, check=True).stdout.strip()
+    assert out == "JSONDecodeError"
 
 
 def test_git_quick_matches_git(project: Path) -> None:
