@@ -16,7 +16,6 @@ it is taken from every other level first, so reading the repo config is never ci
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import subprocess
@@ -107,6 +106,8 @@ def canonical_key(key: str, where: Location | None = None) -> str:
     squashed = key.replace("_", "").replace("-", "").lower()
     if squashed in _GIT_NAMES:
         return _GIT_NAMES[squashed]
+    import difflib  # only on the error path
+
     near = difflib.get_close_matches(snake, list(FIELDS), n=1, cutoff=0.5)
     hint = f"did you mean `{near[0]}`?" if near else "`git orch config show --effective` lists every key"
     raise ConfigError(f"unknown config key {raw!r}", where=where, hint=hint)
