@@ -50,6 +50,7 @@ class CacheEntry(msgspec.Struct, kw_only=True):
 
 
 _entry_decoder = msgspec.json.Decoder(CacheEntry)
+_UNREADABLE = object()  # a cached body that no longer decodes
 _encoder = msgspec.json.Encoder()
 
 
@@ -85,6 +86,9 @@ class ResponseCache:
         except (msgspec.DecodeError, ValueError):
             path.unlink(missing_ok=True)
             return None
+
+    def discard(self, url: str) -> None:
+        self._path(url).unlink(missing_ok=True)
 
     def put(self, entry: CacheEntry) -> None:
         """Write `entry` with temp-file + rename, so a crash never leaves half a file."""
@@ -293,8 +297,20 @@ class HttpClient:
         return items
 
     # --- the request loop ----------------------------------------------------------
+    def _cached_data(self, entry: CacheEntry) -> Any:
+        """The cached body decoded; an entry whose body no longer decodes is discarded."""
+        try:
+            return msgspec.json.decode(entry.body)
+        except msgspec.DecodeError:
+            self.cache.discard(entry.url)
+            return _UNREADABLE
+
     def _get(self, url: str) -> Page:
         cached = self.cache.get(url)
+        # Decode the cached body before relying on it: a 304 must never meet a broken body.
+        kept = self._cached_data(cached) if cached is not None else _UNREADABLE
+        if kept is _UNREADABLE:
+            cached = None
         if self.offline:
             if cached is None:
                 raise DiscoveryError(
@@ -302,8 +318,7 @@ class HttpClient:
                     hint="run `git orch discover` once with network access",
                 )
             self._count(cache_hits=1)
-            return Page(url, self._decode(url, cached.body.encode(), None), 304,
-                        _next_link(cached.link), True)
+            return Page(url, kept, 304, _next_link(cached.link), True)
         headers: dict[str, str] = {}
         if cached is not None:
             if cached.etag:
@@ -313,8 +328,7 @@ class HttpClient:
         response = self._send(url, headers)
         if response.status_code == 304 and cached is not None:
             self._count(not_modified=1)
-            return Page(url, self._decode(url, cached.body.encode(), None), 304,
-                        _next_link(cached.link), True)
+            return Page(url, kept, 304, _next_link(cached.link), True)
         body = response.content
         data = self._decode(url, body, response.headers.get("content-type"))
         link = response.headers.get("link")

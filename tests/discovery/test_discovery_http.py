@@ -265,3 +265,16 @@ def test_default_cache_dir_is_the_user_cache_dir(tmp_path: Path, monkeypatch: py
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert default_cache_dir() == tmp_path / "xdg" / "gitorch" / "http"
+
+
+def test_cache_entry_with_a_broken_body_is_refetched_unconditionally(
+    server: FakeServer, cache_dir: Path
+) -> None:
+    from gitorch.discovery.http import CacheEntry
+
+    server.json("/doc", {"v": 3})
+    with client(server, cache_dir) as c:
+        url = c.url("doc")
+        ResponseCache(cache_dir).put(CacheEntry(url=url, etag='"stale"', body='{"v": '))
+        assert c.get("doc").data == {"v": 3}
+    assert [(h.status, h.conditional) for h in server.hits] == [(200, False)]
