@@ -7,7 +7,7 @@ test suite proves both backends.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import NamedTuple, Protocol
 
 MODE_BLOB = 0o100644
@@ -70,6 +70,15 @@ class Backend(Protocol):
     def read_tree(self, oid: str) -> list[TreeEntry]: ...
 
     def write_tree(self, entries: Iterable[TreeEntry]) -> str: ...
+
+    def tree_entry(self, tree: str, name: str) -> TreeEntry | None:
+        """The entry called `name` directly in `tree`, or None."""
+        ...
+
+    def edit_tree(self, base: str | None, edits: Mapping[str, TreeEntry | None]) -> str | None:
+        """`base` (None: empty) with entries set or removed (None); None when the result
+        is empty. The append path: the cost must not grow with the untouched entries."""
+        ...
 
     def read_commit(self, oid: str) -> CommitInfo: ...
 

@@ -13,7 +13,7 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -78,6 +78,7 @@ class CliBackend:
         tmp = Path(scratch) if scratch else Path(git_dir) / "orch"
         self._tmp = tmp / "tmp"
         self._tmp.mkdir(parents=True, exist_ok=True)
+        self._tmp_files: set[Path] = set()
         self._who = self._identity()
 
     def _git(self, args: Sequence[str], check: bool = True) -> subprocess.CompletedProcess[bytes]:
@@ -145,6 +146,21 @@ class CliBackend:
             i = nul + 21
         return entries
 
+    def tree_entry(self, tree: str, name: str) -> TreeEntry | None:
+        for e in self.read_tree(tree):
+            if e.name == name:
+                return e
+        return None
+
+    def edit_tree(self, base: str | None, edits: Mapping[str, TreeEntry | None]) -> str | None:
+        entries = {e.name: e for e in self.read_tree(base)} if base else {}
+        for name, e in edits.items():
+            if e is None:
+                entries.pop(name, None)
+            else:
+                entries[name] = e
+        return self.write_tree(entries.values()) if entries else None
+
     def read_commit(self, oid: str) -> CommitInfo:
         data = self._object(oid, "commit")
         head, _, message = data.partition(b"\n\n")
@@ -178,6 +194,7 @@ class CliBackend:
             # One scratch file per process and thread; hash-object has read it when it answers.
             path = self._tmp / f"obj-{os.getpid()}-{threading.get_ident()}"
             path.write_bytes(data)
+            self._tmp_files.add(path)
             stdin, stdout = pipe.io()
             stdin.write(str(path).encode() + b"\n")
             stdin.flush()
@@ -254,3 +271,6 @@ class CliBackend:
     def close(self) -> None:
         for pipe in (self._cat, self._blob, self._commit, self._mktree, self._update):
             pipe.close()
+        for path in self._tmp_files:
+            path.unlink(missing_ok=True)
+        self._tmp_files.clear()

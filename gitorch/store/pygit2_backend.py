@@ -10,7 +10,7 @@ expects.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import pygit2
 
@@ -96,6 +96,26 @@ class Pygit2Backend:
         builder = self.repo.TreeBuilder()
         for e in entries:
             builder.insert(e.name, pygit2.Oid(hex=e.oid), e.mode)
+        return str(builder.write())
+
+    def tree_entry(self, tree: str, name: str) -> TreeEntry | None:
+        t = self.repo[tree]
+        if name not in t:  # type: ignore[operator]
+            return None
+        e = t[name]  # type: ignore[index]
+        return TreeEntry(e.name, int(e.filemode), str(e.id))
+
+    def edit_tree(self, base: str | None, edits: Mapping[str, TreeEntry | None]) -> str | None:
+        # A TreeBuilder seeded from `base` keeps the untouched entries in C: no Python loop.
+        builder = self.repo.TreeBuilder(base) if base else self.repo.TreeBuilder()
+        for name, e in edits.items():
+            if e is None:
+                if builder.get(name) is not None:
+                    builder.remove(name)
+            else:
+                builder.insert(name, pygit2.Oid(hex=e.oid), e.mode)
+        if len(builder) == 0:
+            return None
         return str(builder.write())
 
     def read_commit(self, oid: str) -> CommitInfo:

@@ -34,26 +34,19 @@ Changes = dict[str, str | None]
 def put_tree(backend: Backend, tree: str | None, changes: Mapping[str, str | None]) -> str | None:
     """`tree` with `changes` applied, reading and writing only the trees on their paths.
     Returns None when the result is empty."""
-    entries = {e.name: e for e in backend.read_tree(tree)} if tree else {}
+    edits: dict[str, TreeEntry | None] = {}
     below: dict[str, dict[str, str | None]] = {}
     for path, oid in changes.items():
         head, sep, rest = path.partition("/")
         if sep:
             below.setdefault(head, {})[rest] = oid
-        elif oid is None:
-            entries.pop(head, None)
         else:
-            entries[head] = TreeEntry(head, MODE_BLOB, oid)
+            edits[head] = None if oid is None else TreeEntry(head, MODE_BLOB, oid)
     for name, sub in below.items():
-        current = entries.get(name)
+        current = backend.tree_entry(tree, name) if tree else None
         new = put_tree(backend, current.oid if current and current.is_tree else None, sub)
-        if new is None:
-            entries.pop(name, None)
-        else:
-            entries[name] = TreeEntry(name, MODE_TREE, new)
-    if not entries:
-        return None
-    return backend.write_tree(entries.values())
+        edits[name] = None if new is None else TreeEntry(name, MODE_TREE, new)
+    return backend.edit_tree(tree, edits)
 
 
 def lookup(backend: Backend, tree: str, path: str) -> TreeEntry | None:
@@ -63,10 +56,9 @@ def lookup(backend: Backend, tree: str, path: str) -> TreeEntry | None:
     for part in path.strip("/").split("/"):
         if entry is not None and not entry.is_tree:
             return None
-        found = [e for e in backend.read_tree(current) if e.name == part]
-        if not found:
+        entry = backend.tree_entry(current, part)
+        if entry is None:
             return None
-        entry = found[0]
         current = entry.oid
     return entry
 

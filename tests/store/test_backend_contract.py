@@ -71,3 +71,17 @@ def test_update_ref_waits_for_a_brief_ref_lock(be: Backend, repo: Path) -> None:
     threading.Timer(0.2, lock.unlink).start()
     assert be.update_ref(REF, c1, None, "after the lock")
     assert be.read_ref(REF) == c1
+
+
+def test_tree_entry_and_edit_tree(be: Backend, repo: Path) -> None:
+    a, b = be.write_blob(b"a"), be.write_blob(b"b")
+    base = be.write_tree([TreeEntry("a", MODE_BLOB, a), TreeEntry("keep", MODE_BLOB, a)])
+    assert be.tree_entry(base, "a") == TreeEntry("a", MODE_BLOB, a)
+    assert be.tree_entry(base, "missing") is None
+    edited = be.edit_tree(base, {"a": None, "b": TreeEntry("b", MODE_BLOB, b)})
+    assert edited is not None
+    assert sorted(e.name for e in be.read_tree(edited)) == ["b", "keep"]
+    assert be.edit_tree(base, {"a": None, "keep": None}) is None
+    fresh = be.edit_tree(None, {"x": TreeEntry("x", MODE_BLOB, a)})
+    assert fresh == be.write_tree([TreeEntry("x", MODE_BLOB, a)])
+    git(repo, "fsck", "--strict", "--no-dangling")
