@@ -88,6 +88,7 @@ class Link(_S, frozen=True):
     preimage: str = ""
     replacement: str = ""
     offset: int = 0
+    seq: int = 0  # creation order among the links gitorch made; removal is in reverse
 
     @property
     def key(self) -> str:

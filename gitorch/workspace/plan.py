@@ -154,11 +154,12 @@ def desired_from(current: Snapshot, manifest: Manifest, specs: list[LinkSpec] | 
     links = {lk.key: lk for lk in current.links if lk.key not in keys and not lk.recorded}
     files = {(f.repo, f.file): f.sha256 for f in current.files}
     pending: dict[tuple[str, str], bytes] = {}
-    for lk in current.links:
+    for lk in sorted(current.links, key=lambda lk: (lk.seq, lk.key), reverse=True):
         if lk.key not in keys and lk.recorded:
             path = Path(current.repo(lk.repo).path) / lk.file  # type: ignore[union-attr]
             data = pending.get((lk.repo, lk.file)) or path.read_bytes()
             pending[(lk.repo, lk.file)] = L.restore(lk, data, path)
+    seq = max((lk.seq for lk in current.links), default=0)
     for ls in sorted(wanted, key=lambda s: s.key):
         ends = [current.repo(ls.consumer), current.repo(ls.provider)]
         if any(e is not None and not e.exists and manifest.repo(e.name).url for e in ends):
@@ -179,7 +180,8 @@ def desired_from(current: Snapshot, manifest: Manifest, specs: list[LinkSpec] | 
         link, new = L.make_link(consumer=ls.consumer, consumer_dir=consumer_dir, provider=ls.provider,
                                 provider_dir=provider_dir, ecosystem=ecosystem, dep=dep, data=data)
         pending[(ls.consumer, file)] = new
-        links[ls.key] = link
+        seq += 1
+        links[ls.key] = msgspec.structs.replace(link, seq=seq)
     for (repo, file), data in pending.items():
         from gitorch.workspace.model import sha256
 
@@ -259,8 +261,9 @@ def make_plan(current: Snapshot, desired: Snapshot, action: str = "attach") -> P
             done_for.setdefault(state.repo, []).append(i)
     want = {lk.key: lk for lk in desired.links}
     have = {lk.key: lk for lk in current.links}
-    removals = [have[k] for k in sorted(have, reverse=True)
-                if k not in want or _link_view(want[k]) != _link_view(have[k])]
+    # Last made, first removed: each removal then finds its file exactly as its link left it.
+    removals = [lk for lk in sorted(have.values(), key=lambda lk: (lk.seq, lk.key), reverse=True)
+                if lk.key not in want or _link_view(want[lk.key]) != _link_view(lk)]
     for lk in removals:
         holder = current.repo(lk.repo)
         assert holder is not None
@@ -328,7 +331,8 @@ def without_links(current: Snapshot, keep: list[str] | None = None,
     keep = keep or []
     drop = set(drop_repos or [])
     files = {(f.repo, f.file): f.sha256 for f in current.files}
-    for lk in reversed(current.links):  # LIFO: the first link made on a file knows its original hash
+    # The first link made on a file knows its original hash.
+    for lk in sorted(current.links, key=lambda lk: (lk.seq, lk.key), reverse=True):
         if lk.recorded and lk.key not in keep:
             files[(lk.repo, lk.file)] = lk.hashes.before
     repos = [msgspec.structs.replace(r, exists=False) if r.name in drop else r for r in current.repos]
