@@ -17,7 +17,7 @@ MIN_LINE = 4
 def _variants(value: str) -> set[str]:
     """The forms in which a value shows up in output: as is, stripped, and each of its lines."""
     out: set[str] = set()
-    if not value:
+    if not value.strip():  # masking blanks would mangle every line and reveal nothing
         return out
     out.add(value)
     stripped = value.strip()

@@ -84,6 +84,7 @@ def test_redactor_masks_every_scope_and_multiline(repo: Path, monkeypatch: pytes
     assert red.redact_bytes(b"x repo-value-456 y") == b"x *** y"
     assert red.redact_obj({"k": ["repo-value-456", 3]}) == {"k": ["***", 3]}
     assert Redactor().redact("nothing") == "nothing"
+    assert Redactor(["", "  ", "\n"]).redact("a  b\n") == "a  b\n"
 
 
 @settings(max_examples=60, deadline=None)
