@@ -109,3 +109,38 @@ def test_diff_lists_links_and_files(hub: Path, cli: Any) -> None:
     run(cli, "apply")
     delta = json.loads(run(cli, "diff", "--json").stdout)
     assert delta == {"added": [], "removed": [], "changed": []}
+
+
+def test_diff_and_snapshot_views_are_byte_stable(hub: Path, cli: Any) -> None:
+    first = run(cli, "diff", "--json").stdout
+    assert run(cli, "diff", "--json").stdout == first
+    a = json.loads(run(cli, "snapshot", "--json").stdout)
+    b = json.loads(run(cli, "snapshot", "--json").stdout)
+    assert a["id"] == b["id"]  # the id is a digest of the content, not a random uuid
+
+
+def test_newer_snapshot_schema_is_refused(hub: Path, cli: Any) -> None:
+    import msgspec
+    import pytest
+
+    from gitorch.errors import StateConflict
+    from gitorch.workspace.model import decode_snapshot
+    from gitorch.workspace.snapshot import take
+
+    data = msgspec.json.decode(msgspec.json.encode(take(hub)))
+    data["schema_version"] = 99
+    with pytest.raises(StateConflict, match="schema version 99"):
+        decode_snapshot(msgspec.json.encode(data))
+    data["schema_version"] = 1
+    data["added_by_a_newer_gitorch"] = True  # unknown fields in stored records are tolerated
+    assert decode_snapshot(msgspec.json.encode(data)).root == str(hub)
+
+
+def test_verify_reports_a_held_lock(hub: Path, cli: Any, tmp_path: Path) -> None:
+    from gitorch.repo import find_repo
+    from gitorch.workspace.record import Recorder
+
+    run(cli, "plan", "--out", str(tmp_path / "p.json"))
+    with Recorder(find_repo(hub)).lock():
+        result = run(cli, "verify", str(tmp_path / "p.json"), code=1)
+    assert "another workspace operation holds the lock" in result.output
