@@ -22,8 +22,10 @@ secrets: [CANARY_TOKEN]
 tasks:
   - id: echo
     title: echo the secret
+    secrets: [CANARY_KEY]
     commands:
       show: "echo the token is $CANARY_TOKEN; echo multi $CANARY_TOKEN >&2"
+      key: 'printf "%s\\n" "$CANARY_KEY"; printf "%s" "$CANARY_KEY" | tail -n 1 >&2'
   - id: leak
     title: fail with the secret in the message
     secrets: [CANARY_TOKEN]
@@ -42,6 +44,10 @@ def test_secret_value_never_stored_or_printed(repo: Path, orch, tmp_path: Path) 
         pytest.skip("`git orch run` is not available yet (engine issue); the canary needs it")
     env_value = f"canary-env-{uuid.uuid4().hex}"
     repo_value = f"canary-repo-{uuid.uuid4().hex}"
+    # A multi-line value (a key file): every line is masked on its own too.
+    key_lines = [f"-----BEGIN {uuid.uuid4().hex[:8]}-----", uuid.uuid4().hex, uuid.uuid4().hex,
+                 "-----END-----"]
+    key_value = "\n".join(key_lines) + "\n"
     terminal: list[str] = []
 
     def run(*args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -51,6 +57,7 @@ def test_secret_value_never_stored_or_printed(repo: Path, orch, tmp_path: Path) 
 
     (repo / "orchestrator.yml").write_text(PLAN)
     assert run("secrets", "set", "CANARY_TOKEN", input=repo_value + "\n").returncode == 0
+    assert run("secrets", "set", "CANARY_KEY", input=key_value + "\n").returncode == 0
     assert run("secrets", "doctor").returncode == 0
     proc = run("run", "--all", "--keep-going")
     assert proc.returncode != 0, "the failing task must fail the run"
@@ -89,7 +96,7 @@ def test_secret_value_never_stored_or_printed(repo: Path, orch, tmp_path: Path) 
         "terminal": "".join(terminal).encode(),
         "scratch": scratch,
     }
-    for value in (env_value, repo_value):
+    for value in (env_value, repo_value, *key_lines[:3]):
         for where, data in haystacks.items():
             assert data.count(value.encode()) == 0, f"secret value found in {where}"
     # The run really printed and recorded the masked output.
