@@ -91,6 +91,12 @@ def check(pre: Precondition, snap: Snapshot, *, force: bool, lock_free: bool = T
             return (f"repo {pre.target} has uncommitted changes ({shown}); "
                     "commit or stash them, or use --force")
         return None
+    if pre.type == "pushed":
+        state = snap.git_of(pre.target)
+        if state is None or force or not state.ahead:
+            return None
+        return (f"repo {pre.target} has {state.ahead} commit(s) not on {state.upstream}; "
+                "push them, or use --force")
     if pre.type == "file_hash":
         repo, file = pre.target.split("/", 1)
         found = next((f.sha256 for f in snap.files if f.repo == repo and f.file == file), "")

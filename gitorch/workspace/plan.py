@@ -34,7 +34,7 @@ ACTIONS = ("attach", "detach", "repair", "migrate", "clean")
 
 
 class Precondition(msgspec.Struct, frozen=True, kw_only=True):
-    type: str  # repo_exists | repo_absent | clean_tree | file_hash | lock_free | no_cycle | capability
+    type: str  # repo_exists | repo_absent | clean_tree | pushed | file_hash | lock_free | no_cycle | capability
     target: str
     expected: Any = True
     message: str = ""
@@ -309,6 +309,8 @@ def make_plan(current: Snapshot, desired: Snapshot, action: str = "attach") -> P
             if had is not None and had.exists and not gone.exists:
                 pre.append(Precondition(type="clean_tree", target=gone.name,
                                         message=f"{gone.name} has no uncommitted changes"))
+                pre.append(Precondition(type="pushed", target=gone.name,
+                                        message=f"{gone.name} has no commits its upstream lacks"))
                 add("detach_repo", gone.name, {"path": had.path},
                     [op.index for op in ops if op.target.startswith(gone.name + "/")
                      or op.target.endswith("/" + gone.name)],

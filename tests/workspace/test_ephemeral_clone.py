@@ -62,7 +62,14 @@ def test_clone_from_url_then_clean_teardown(hub: Path, cli: Any, tmp_path: Path)
     assert result.exit_code == 0, result.output
     assert (root / "extlib/pyproject.toml").exists()
     assert git(root / "extlib", "rev-parse", "--abbrev-ref", "HEAD") == "HEAD"  # detached at the tag
-    result = cli("ws", "teardown", "--mode", "clean", "--json")
+    # A commit made in the clone (not pushed) keeps it from being removed without --force.
+    git(root / "extlib", "checkout", "-q", "-b", "work", "--track", "origin/main")
+    (root / "extlib/new.txt").write_text("x\n")
+    git(root / "extlib", "add", "new.txt")
+    git(root / "extlib", "commit", "-qm", "local work")
+    result = cli("ws", "teardown", "--mode", "clean")
+    assert result.exit_code == 1 and "1 commit(s) not on origin/main" in result.output
+    result = cli("ws", "teardown", "--mode", "clean", "--force", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["removed_repos"] == ["extlib"]
     assert not (root / "extlib").exists()
