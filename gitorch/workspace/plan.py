@@ -34,7 +34,8 @@ ACTIONS = ("attach", "detach", "repair", "migrate", "clean")
 
 
 class Precondition(msgspec.Struct, frozen=True, kw_only=True):
-    type: str  # repo_exists | repo_absent | clean_tree | pushed | file_hash | lock_free | no_cycle | capability
+    # repo_exists | repo_absent | clean_tree | pushed | file_hash | lock_free | no_cycle | capability
+    type: str
     target: str
     expected: Any = True
     message: str = ""
