@@ -168,9 +168,11 @@ def build(root: Path, links: list[tuple[str, str]] | None = None) -> Path:
     key = repr(links)
     template = _TEMPLATE.get(key)
     if template is None or not template.exists():
+        import atexit
         import tempfile
 
         template = Path(tempfile.mkdtemp(prefix="gitorch-ws-template-"))
+        atexit.register(shutil.rmtree, template, True)
         for name, files in REPOS.items():
             _commit(template / name, files)
         _commit(template / "hub", {"workspace.toml": manifest_text(links), "README.md": "# hub\n"})
