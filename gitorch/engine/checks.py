@@ -31,10 +31,6 @@ NEWLINE = b"\n"
 MAX_HITS = 5  # locations listed as evidence per check
 MAX_FILE_BYTES = 8 * 1024 * 1024  # larger files are not searched (named in the evidence)
 
-# (cmd, name, timeout) -> (exit code or None, evidence about the run)
-CommandRunner = Callable[[str, str, float | None], tuple[int | None, dict[str, Any]]]
-
-
 def describe(check: Check) -> str:
     """How a check reads in messages and reports (the user's own wording when given)."""
     if check.label:
@@ -56,11 +52,10 @@ def describe(check: Check) -> str:
 
 @dataclass
 class CheckContext:
-    """What checks of one task need: where files are, its preferred paths, a command runner."""
+    """What checks of one task need: where files are and its preferred paths."""
 
     root: Path
     preferred: Sequence[str]
-    run_command: CommandRunner
     _files: list[str] | None = field(default=None, repr=False)
 
     def files(self) -> list[str]:
@@ -76,11 +71,9 @@ class CheckContext:
 
 
 def evaluate(check: Check, ctx: CheckContext) -> tuple[bool, dict[str, Any]]:
-    """Run one check; (passed, evidence)."""
+    """Evaluate a file or content check; (passed, evidence). The runner runs command checks."""
     if isinstance(check, CommandCheck):
-        status, evidence = ctx.run_command(check.run, "check", check.timeout)
-        evidence = {**evidence, "expected_exit_code": check.exit_code}
-        return status == check.exit_code, evidence
+        raise TypeError("command checks are run by the runner (they are commands)")
     if isinstance(check, FileExists | FileAbsent):
         found = _existing(check.path, ctx)
         evidence = {"path": check.path, "exists": bool(found)}

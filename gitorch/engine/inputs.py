@@ -46,9 +46,21 @@ def canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+_part_memo: dict[str, str] = {}
+
+
+def part_digest(value: Any) -> str:
+    """Digest of one definition part; memoized, since most tasks share most parts."""
+    key = repr(value)
+    found = _part_memo.get(key)
+    if found is None:
+        found = _part_memo[key] = sha(canonical(value))[:16]
+    return found
+
+
 def definition_parts(task: Mapping[str, Any]) -> dict[str, str]:
     """Per-part digests of a task's definition (builtins, as msgspec.to_builtins gives)."""
-    return {part: sha(canonical(task.get(part)))[:16] for part in DEFINITION_PARTS}
+    return {part: part_digest(task.get(part)) for part in DEFINITION_PARTS}
 
 
 @dataclass

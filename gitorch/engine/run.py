@@ -8,15 +8,15 @@ bad input (exit 2) or a held lock (exit 4).
 from __future__ import annotations
 
 import contextlib
+import heapq
 import json
 import os
-import queue
+import shutil
 import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,15 +27,16 @@ from gitorch import events as ev
 from gitorch.engine import inputs as inp
 from gitorch.engine.gates import unmet_gates
 from gitorch.engine.history import History, read_history
-from gitorch.engine.process import ProcessTable
+from gitorch.engine.process import Children, Outcome
 from gitorch.engine.record import Recorder
-from gitorch.engine.runner import RunContext, TaskResult, run_task
+from gitorch.engine.runner import RunContext, Sleep, Steps, TaskResult, run_task
 from gitorch.engine.scheduler import Scheduler, closure
 from gitorch.engine.setup import Loaded, load, plan_changes, task_inputs, task_root
 from gitorch.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PAUSED, UsageError
 from gitorch.plan.model import Plan, Task
 
 WATCH_FILE = "watch.json"
+WATCH_EVERY = 5.0
 DASHBOARD_FILE = "TASKS.md"
 
 
@@ -136,7 +137,7 @@ class _Run:
         self.results: dict[str, TaskResult] = {}
         self.completed_now: list[str] = []
         self.gated: dict[str, str] = {}
-        self.table = ProcessTable()
+        self._watch_written = time.monotonic()
 
     # --- setup ---------------------------------------------------------------------
     def go(self) -> RunSummary:
@@ -208,44 +209,69 @@ class _Run:
 
     # --- the loop ------------------------------------------------------------------
     def _loop(self) -> str:
+        """Drive every running task (generators) from this one thread until none is left."""
         jobs = self._jobs()
-        done_q: queue.Queue[TaskResult] = queue.Queue()
-        ctx = self._context()
-        running: dict[str, Future[TaskResult]] = {}
-        pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="task")
+        ctx = self.ctx = self._context()
+        children = self.children = Children()
+        self.active: dict[str, Steps] = {}
+        self.sleepers: list[tuple[float, str]] = []
+        cwd = os.getcwd()
         interrupted = False
         try:
             with _sigterm_as_interrupt():
                 while True:
-                    to_start = self._fill(jobs - len(running))
+                    to_start = self._fill(jobs - len(self.active))
                     self.rec.boundary()
                     for task in to_start:
-                        fut = pool.submit(run_task, ctx, task, self.inputs[task.id].digest)
-                        fut.add_done_callback(lambda f, q=done_q: q.put(_result(f)))  # type: ignore[misc]
-                        running[task.id] = fut
-                    if not running:
+                        gen = run_task(ctx, task, self.inputs[task.id].digest)
+                        self.active[task.id] = gen
+                        self._advance(task.id, None)
+                    if not self.active:
+                        if self.sched.has_ready():
+                            continue
                         break
                     self.rec.maybe_flush()
-                    try:
-                        res = done_q.get(timeout=max(0.05, self.rec.seconds_to_flush()))
-                    except queue.Empty:
-                        continue
-                    while True:
-                        running.pop(res.task, None)
-                        self._finished(res)
-                        try:
-                            res = done_q.get_nowait()
-                        except queue.Empty:
-                            break
+                    timeout = self.rec.seconds_to_flush()
+                    if self.sleepers:
+                        timeout = min(timeout, max(0.0, self.sleepers[0][0] - time.monotonic()))
+                    for child, outcome in children.wait(max(0.001, timeout)):
+                        self._advance(str(child.key), outcome)
+                    now = time.monotonic()
+                    while self.sleepers and self.sleepers[0][0] <= now:
+                        _, tid = heapq.heappop(self.sleepers)
+                        self._advance(tid, None)
         except KeyboardInterrupt:
             interrupted = True
-            self.table.stop_all()
-            for fut in list(running.values()):
-                with contextlib.suppress(Exception):
-                    self._finished(fut.result(timeout=5))
+            ctx.stopping = True
+            for child, outcome in children.stop_all():
+                self._advance(str(child.key), outcome)
+            for _, tid in self.sleepers:
+                self._advance(tid, None)
+            for tid, gen in list(self.active.items()):
+                gen.close()
+                del self.active[tid]
         finally:
-            pool.shutdown(wait=not interrupted, cancel_futures=True)
+            children.restore_cwd(cwd)
         return "interrupted" if interrupted else "ended"
+
+    def _advance(self, tid: str, value: Any) -> None:
+        """Send `value` to task `tid` and carry out what it asks next (or record its end)."""
+        gen = self.active[tid]
+        while True:
+            try:
+                req = gen.send(value)
+            except StopIteration as stop:
+                del self.active[tid]
+                self._finished(stop.value)
+                return
+            if isinstance(req, Sleep):
+                heapq.heappush(self.sleepers, (time.monotonic() + req.seconds, tid))
+                return
+            started = self.children.spawn(req.cmd, cwd=req.cwd, env=req.env, log_path=req.log_path,
+                                          timeout=req.timeout, key=tid)
+            if not isinstance(started, Outcome):
+                return
+            value = started  # could not start: the task hears it at once
 
     def _fill(self, slots: int) -> list[Task]:
         """Pop ready tasks: skip unchanged ones, hold gated ones, start up to `slots`."""
@@ -312,8 +338,8 @@ class _Run:
 
         return RunContext(
             run=self.run_id, root=lp.project_root, repo_root=lp.repo_root, scratch=lp.repo.scratch,
-            excerpt_bytes=lp.settings.excerpt_bytes, redactor=redactor, table=self.table,
-            base_env=base_env, env_for=env_for, root_for=root_for,
+            excerpt_bytes=lp.settings.excerpt_bytes, redactor=redactor, base_env=base_env,
+            env_for=env_for, root_for=root_for,
         )
 
     # --- the end -------------------------------------------------------------------
@@ -324,6 +350,12 @@ class _Run:
         return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
 
     def _flush_files(self) -> dict[str, bytes | None]:
+        # watch.json is rewritten at most every WATCH_EVERY seconds while the run goes (it
+        # is the whole index, so not on every flush), and always at the end (_publish)
+        now = time.monotonic()
+        if now - self._watch_written < WATCH_EVERY:
+            return {}
+        self._watch_written = now
         return {WATCH_FILE: self._watch_json()}
 
     def _build(self) -> dict[str, str] | None:
@@ -335,7 +367,7 @@ class _Run:
             return None
         from gitorch.engine.runner import build_task
 
-        res = build_task(self._context(), release)
+        res = drive(build_task(self.ctx, release), self.ctx)
         self.rec.add(res.events, res.files)
         self.progress.task_finished("(build)", res.outcome, res.duration)
         return None if res.outcome == "completed" else {"task": "(build)", "reason": res.reason}
@@ -393,7 +425,9 @@ class _Run:
             want = self.opts.dashboard if self.opts.dashboard is not None else self.lp.settings.dashboard
             if want:
                 (self.lp.repo_root / DASHBOARD_FILE).write_text(dashboard)
+        files[WATCH_FILE] = self._watch_json()
         self.rec.flush(files)
+        shutil.rmtree(self.lp.repo.scratch / "out" / self.run_id, ignore_errors=True)
         if view is not None and self.commit:
             from gitorch.views.report import render_note
 
@@ -401,11 +435,32 @@ class _Run:
                 self.store.add_note(self.commit, render_note(view))
 
 
-def _result(fut: Future[TaskResult]) -> TaskResult:
-    exc = fut.exception()
-    if exc is None:
-        return fut.result()
-    raise exc
+def drive(gen: Steps, ctx: RunContext) -> Any:
+    """Run one task generator to its end on its own (the build phase)."""
+    children = Children()
+    cwd = os.getcwd()
+    value: Any = None
+    try:
+        while True:
+            try:
+                req = gen.send(value)
+            except StopIteration as stop:
+                return stop.value
+            if isinstance(req, Sleep):
+                time.sleep(req.seconds)
+                value = None
+                continue
+            started = children.spawn(req.cmd, cwd=req.cwd, env=req.env, log_path=req.log_path,
+                                     timeout=req.timeout, key="build")
+            if isinstance(started, Outcome):
+                value = started
+                continue
+            done: list[tuple[Any, Outcome]] = []
+            while not done:
+                done = children.wait(None)
+            value = done[0][1]
+    finally:
+        children.restore_cwd(cwd)
 
 
 @contextlib.contextmanager

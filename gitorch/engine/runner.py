@@ -1,8 +1,10 @@
 """One task: its commands in order, then its shards (commands and acceptance), then its
 acceptance checks. A task is completed only on evidence gathered here.
 
-The runner returns events instead of writing them: the scheduler (one thread) journals
-them at the task boundary, so a worker thread never touches the store.
+A task is a generator: it yields what it needs done outside (`Spawn` a command, `Sleep`
+before a retry) and gets the outcome back, so one thread drives every running task
+(no thread per task, no lock). It returns a `TaskResult` with its events instead of
+writing them: the scheduler journals them at the task boundary.
 """
 
 from __future__ import annotations
@@ -10,9 +12,8 @@ from __future__ import annotations
 import os
 import random
 import re
-import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,11 +23,33 @@ import msgspec
 from gitorch import events as ev
 from gitorch.engine.checks import CheckContext, describe, evaluate
 from gitorch.engine.inputs import read_worktree
-from gitorch.engine.process import ProcessTable, run_shell, tail
-from gitorch.plan.model import Check, Retry, Task
+from gitorch.engine.process import Outcome, tail
+from gitorch.plan.model import Check, CommandCheck, Retry, Task
 from gitorch.secrets.redact import Redactor
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class Spawn:
+    """Run `cmd` (sh -c) in `cwd` with `env`, output to `log_path`; send back an Outcome."""
+
+    cmd: str
+    cwd: Path
+    env: Mapping[str, str]
+    log_path: Path
+    timeout: float | None
+
+
+@dataclass(frozen=True)
+class Sleep:
+    """Wait `seconds` (a retry's backoff); send back None."""
+
+    seconds: float
+
+
+Request = Spawn | Sleep
+Steps = Generator[Request, Any, Any]
 
 
 @dataclass
@@ -39,10 +62,26 @@ class RunContext:
     scratch: Path  # machine-local directory for command output while it runs
     excerpt_bytes: int
     redactor: Redactor
-    table: ProcessTable
     base_env: Mapping[str, str]
     env_for: Callable[[Task], Mapping[str, str]]  # the secrets a task declares
     root_for: Callable[[Task], Path] | None = None  # cross-repo tasks (`repo:`)
+    stopping: bool = False  # set on Ctrl-C: no new command, no retry
+
+    def __post_init__(self) -> None:
+        self.out_dir = self.scratch / "out" / self.run
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self._n = 0
+        self._free: list[Path] = []
+
+    def log_path(self) -> Path:
+        """A file for a command's output (reused once empty: no create/unlink per command)."""
+        if self._free:
+            return self._free.pop()
+        self._n += 1
+        return self.out_dir / f"{os.getpid()}-{self._n}.log"
+
+    def release(self, path: Path) -> None:
+        self._free.append(path)
 
 
 @dataclass
@@ -65,41 +104,38 @@ class _TaskRun:
         self.events: list[ev.Event] = []
         self.files: dict[str, bytes] = {}
         self.n = 0
-        self.root = ctx.root_for(task) if ctx.root_for else ctx.root
-        self.env = {**ctx.base_env, **ctx.env_for(task)}
-        tmp = ctx.scratch / "out" / ctx.run
-        tmp.mkdir(parents=True, exist_ok=True)
-        self.tmp = tmp
+        self.root = ctx.root_for(task) if ctx.root_for and task.repo else ctx.root
+        extra = ctx.env_for(task)
+        self.env = {**ctx.base_env, **extra} if extra else ctx.base_env
 
     def emit(self, event: ev.Event) -> None:
         self.events.append(event)
 
-    def command(
-        self, name: str, cmd: str, *, shard: str | None, timeout: float | None, retry: Retry,
-    ) -> tuple[int | None, dict[str, Any]]:
-        """Run one command with retries; record a command_run event per attempt."""
+    def command(self, name: str, cmd: str, *, shard: str | None, timeout: float | None,
+                retry: Retry) -> Steps:
+        """Run one command with retries; a command_run event per attempt. -> (status, evidence)"""
         attempts = max(1, retry.attempts)
         status: int | None = None
         evidence: dict[str, Any] = {}
         for attempt in range(1, attempts + 1):
-            status, evidence = self._once(name, cmd, shard=shard, timeout=timeout, attempt=attempt)
-            if status == 0 or self.ctx.table.stopping.is_set() or attempt == attempts:
+            status, evidence = yield from self._once(name, cmd, shard=shard, timeout=timeout,
+                                                     attempt=attempt)
+            if status == 0 or self.ctx.stopping or attempt == attempts:
                 break
             delay = min(retry.max_backoff, retry.backoff * (2 ** (attempt - 1)))
-            delay *= random.uniform(0.5, 1.0)  # jitter, so retries of parallel tasks spread out
-            if self.ctx.table.stopping.wait(delay):
-                break
+            yield Sleep(delay * random.uniform(0.5, 1.0))  # jitter spreads parallel retries
         return status, evidence
 
-    def _once(
-        self, name: str, cmd: str, *, shard: str | None, timeout: float | None, attempt: int,
-    ) -> tuple[int | None, dict[str, Any]]:
+    def _once(self, name: str, cmd: str, *, shard: str | None, timeout: float | None,
+              attempt: int) -> Steps:
         ctx = self.ctx
         self.n += 1
         label = f"{shard}.{name}" if shard else name
-        tmp_log = self.tmp / f"{os.getpid()}-{threading.get_ident()}-{self.n}.log"
-        out = run_shell(cmd, cwd=self.root, env=self.env, log_path=tmp_log, timeout=timeout,
-                        table=ctx.table)
+        tmp_log = ctx.log_path()
+        if ctx.stopping:
+            out = Outcome(None, 0.0, False, 0, "interrupted before start")
+        else:
+            out = yield Spawn(cmd, self.root, self.env, tmp_log, timeout)
         log: str | None = None
         excerpt = ""
         if out.size:
@@ -108,7 +144,7 @@ class _TaskRun:
             self.files[log] = ctx.redactor.redact_bytes(tmp_log.read_bytes())
         if out.error and not out.timed_out:
             excerpt = (excerpt + f"\n[gitorch: {out.error}]").lstrip("\n")
-        tmp_log.unlink(missing_ok=True)
+        ctx.release(tmp_log)
         shown = ctx.redactor.redact(cmd)
         self.emit(ev.CommandRun(
             run=ctx.run, task=self.task.id, shard=shard, name=name, cmd=shown, status=out.status,
@@ -127,18 +163,20 @@ class _TaskRun:
             evidence["excerpt"] = excerpt[-500:]
         return out.status, evidence
 
-    def checks(self, checks: Sequence[Check], shard: str | None) -> list[str]:
-        """Evaluate every check (not only up to the first failure); the failed ones' labels."""
+    def checks(self, checks: Sequence[Check], shard: str | None) -> Steps:
+        """Evaluate every check (not only up to the first failure). -> labels of failed ones"""
         timeout = self.task.constraints.timeout
-
-        def run_check(cmd: str, name: str, t: float | None) -> tuple[int | None, dict[str, Any]]:
-            return self.command(name, cmd, shard=shard, timeout=t or timeout, retry=Retry())
-
-        cctx = CheckContext(root=self.root, preferred=self.task.paths.preferred, run_command=run_check)
+        cctx = CheckContext(root=self.root, preferred=self.task.paths.preferred)
         failed: list[str] = []
         for check in checks:
             label = self.ctx.redactor.redact(describe(check))
-            passed, evidence = evaluate(check, cctx)
+            if isinstance(check, CommandCheck):
+                status, evidence = yield from self.command(
+                    "check", check.run, shard=shard, timeout=check.timeout or timeout, retry=Retry())
+                evidence["expected_exit_code"] = check.exit_code
+                passed = status == check.exit_code
+            else:
+                passed, evidence = evaluate(check, cctx)
             evidence = self.ctx.redactor.redact_obj(evidence)
             cls = ev.AcceptancePassed if passed else ev.AcceptanceFailed
             self.emit(cls(run=self.ctx.run, task=self.task.id, shard=shard, check=label, evidence=evidence))
@@ -156,14 +194,14 @@ def _forbidden_oids(root: Path, patterns: Sequence[str]) -> dict[str, str]:
     return {p: tree.oids[p] for p in tree.match(patterns)}
 
 
-def run_task(ctx: RunContext, task: Task, inputs: str | None = None) -> TaskResult:
-    """Execute `task` and say how it ended; never raises for a failing command or check."""
+def run_task(ctx: RunContext, task: Task, inputs: str | None = None) -> Steps:
+    """Execute `task` (a generator of Requests) and return how it ended (TaskResult)."""
     start = time.monotonic()
     tr = _TaskRun(ctx, task, inputs)
     forbidden = list(dict.fromkeys([*task.constraints.forbidden, *task.paths.forbidden]))
     before = _forbidden_oids(ctx.repo_root, forbidden) if forbidden else {}
-    reason = _run_steps(tr)
-    if ctx.table.stopping.is_set():
+    reason = yield from _run_steps(tr)
+    if ctx.stopping:
         return TaskResult(task.id, "interrupted", tr.events, tr.files, "interrupted",
                           time.monotonic() - start)
     if reason is None and forbidden:
@@ -183,27 +221,28 @@ def run_task(ctx: RunContext, task: Task, inputs: str | None = None) -> TaskResu
     return TaskResult(task.id, "failed", tr.events, tr.files, reason, duration)
 
 
-def _run_steps(tr: _TaskRun) -> str | None:
-    """Commands, shards, acceptance; None when all passed, else why not."""
+def _run_steps(tr: _TaskRun) -> Steps:
+    """Commands, shards, acceptance. -> None when all passed, else why not."""
     task = tr.task
     timeout = task.constraints.timeout
     for name, cmd in task.commands.items():
-        status, evidence = tr.command(name, cmd, shard=None, timeout=timeout, retry=task.retry)
+        status, evidence = yield from tr.command(name, cmd, shard=None, timeout=timeout, retry=task.retry)
         if status != 0:
             return _command_failure(name, status, evidence)
     for shard in task.shards:
         t0 = time.monotonic()
         tr.emit(ev.ShardStarted(run=tr.ctx.run, task=task.id, shard=shard.id))
         for name, cmd in shard.commands.items():
-            status, evidence = tr.command(name, cmd, shard=shard.id, timeout=timeout, retry=task.retry)
+            status, evidence = yield from tr.command(name, cmd, shard=shard.id, timeout=timeout,
+                                                     retry=task.retry)
             if status != 0:
                 return f"shard {shard.id}: " + _command_failure(name, status, evidence)
-        failed = tr.checks(shard.acceptance, shard.id)
+        failed = yield from tr.checks(shard.acceptance, shard.id)
         if failed:
             return f"shard {shard.id}: acceptance failed: " + "; ".join(failed)
         tr.emit(ev.ShardCompleted(run=tr.ctx.run, task=task.id, shard=shard.id,
                                   duration=round(time.monotonic() - t0, 4)))
-    failed = tr.checks(task.acceptance, None)
+    failed = yield from tr.checks(task.acceptance, None)
     if failed:
         manual = not task.commands and not any(s.commands for s in task.shards)
         prefix = "waiting: " if manual else ""
@@ -221,12 +260,12 @@ def _command_failure(name: str, status: int | None, evidence: Mapping[str, Any])
     return f"command {name} exited {status}"
 
 
-def build_task(ctx: RunContext, release: str) -> TaskResult:
+def build_task(ctx: RunContext, release: str) -> Steps:
     """The build phase: `project.build.release`, recorded as command_run events of the run."""
     pseudo = Task(id="(build)", title="release build", commands={"release": release})
     tr = _TaskRun(ctx, pseudo, None)
     start = time.monotonic()
-    status, evidence = tr.command("release", release, shard=None, timeout=None, retry=Retry())
+    status, evidence = yield from tr.command("release", release, shard=None, timeout=None, retry=Retry())
     # build events belong to the run, not to a task of the plan
     events = [msgspec.structs.replace(e, task=None) for e in tr.events]
     reason = "" if status == 0 else "build: " + _command_failure("release", status, evidence)
