@@ -95,12 +95,25 @@ def diff_cmd(as_json: bool = JSON) -> None:
 @ws_app.command("plan")
 def plan_cmd(
     out: Path | None = typer.Option(None, "--out", help="Write the plan (JSON) to this file."),
+    for_: str | None = typer.Option(None, "--for", help="Plan the workspace an opportunity needs "
+                                    "(owner/name#N), from discovery's requirements."),
     as_json: bool = JSON,
 ) -> None:
     """Plan the attach: preconditions, operations and rollback (same inputs, same bytes)."""
-    from gitorch.workspace.materialize import attach_plan
+    from gitorch.workspace.materialize import Workspace, attach_plan
 
-    ws = _workspace()
+    if for_ is not None:
+        from gitorch.discovery.requirements import plan_for
+        from gitorch.repo import find_repo
+
+        repo = find_repo()
+        plan, req = plan_for(repo, for_)
+        if out is not None:
+            out.write_bytes(plan.to_bytes())
+        lines = [f"{for_}: repos {', '.join(req.repos)}; capabilities {', '.join(req.capabilities) or '-'}"]
+        _emit(as_json, {"requirements": _builtins(req), "plan": plan}, lines + _plan_lines(plan))
+        return
+    ws: Workspace = _workspace()
     plan, _, _ = attach_plan(ws)
     ws.recorder.transition(plan.id, "draft", "planned",
                            files={f"workspace/plans/{plan.id}.json": plan.to_bytes()})
