@@ -18,6 +18,8 @@ def _signals(opp: Any) -> str:
 
 
 def _readiness(r: Any) -> str:
+    if not r.repo_cloned:
+        return "not in this workspace"
     parts = [("cloned" if r.repo_cloned else "not cloned"),
              ("linked" if r.repo_linked else "not linked"),
              ("deps resolved" if r.deps_resolved else "deps unresolved"),

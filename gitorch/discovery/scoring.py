@@ -168,9 +168,19 @@ def required_capabilities(issue: Issue, ctx: Context) -> list[str]:
         for prefix in _AREA_PREFIXES:
             if label.startswith(prefix) and len(label) > len(prefix):
                 out.add(label[len(prefix):])
-        if label in known:
+        if label in known and not is_triage_label(label):
             out.add(label)
     return sorted(out)
+
+
+_TRIAGE = (_BEGINNER | _HELP | _BLOCKED | _BUG | _FEATURE | _HARD | _MEDIUM
+           | {"question", "duplicate", "invalid", "wontfix", "triage", "needs-triage", "stale"})
+
+
+def is_triage_label(label: str) -> bool:
+    """A label about the issue's state or kind ("bug", "good first issue", "blocked"), not
+    about what it touches: never a capability."""
+    return _has([norm(label)], _TRIAGE)
 
 
 def score_issue(issue: Issue, ctx: Context, weights: Mapping[str, int] | None = None) -> Opportunity:
@@ -189,7 +199,9 @@ def score_issue(issue: Issue, ctx: Context, weights: Mapping[str, int] | None = 
     required = required_capabilities(issue, ctx)
     words = set(re.findall(r"[a-z0-9+#.]+", issue.title.lower())) | set(labels) | set(required)
     wanted = {c.lower() for c in ctx.capabilities}
-    if wanted & words:
+    # Topics ("auth") match the issue itself; languages alone match the whole repo.
+    topical = wanted - LANGUAGES - {lang.lower() for langs in ctx.languages.values() for lang in langs}
+    if (topical & words) or (wanted and not topical and wanted & set(required)):
         fired.append("matches intent")
     is_bug, is_feature = _has(labels, _BUG), _has(labels, _FEATURE)
     if (ctx.prefer == "bug" and is_bug) or (ctx.prefer == "feature" and is_feature):

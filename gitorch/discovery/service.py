@@ -16,7 +16,7 @@ from gitorch.discovery.graph import Graph, build
 from gitorch.discovery.intent import Intent, canonical, resolve
 from gitorch.discovery.local import LocalView, view
 from gitorch.discovery.model import ForgeState, PackageState
-from gitorch.discovery.scoring import Context, Opportunity, norm, rank, weights_from
+from gitorch.discovery.scoring import Context, Opportunity, is_triage_label, norm, rank, weights_from
 from gitorch.errors import UsageError
 from gitorch.repo import Repo
 
@@ -61,7 +61,8 @@ def catalogue(local: LocalView, states: list[ForgeState]) -> tuple[Catalogue, Ca
             c.update(canonical(t) for t in st.info.topics)
         for issue in st.issues:
             for label in map(norm, issue.labels):
-                c.add(label.split("-", 1)[1] if label.startswith(("area-", "topic-")) else label)
+                if not is_triage_label(label):
+                    c.add(label.split("-", 1)[1] if label.startswith(("area-", "topic-")) else label)
     return ({k: sorted(v) for k, v in caps.items()}, {k: sorted(v) for k, v in skills.items()})
 
 

@@ -112,6 +112,9 @@ class FakeServer:
         elif reply.status == 200 and self._not_modified(req, reply):
             reply = Reply(304, b"", {k: v for k, v in reply.headers.items()
                                      if k in ("ETag", "Last-Modified", "Link")})
+        # Log before answering: once the client has its answer, the hit must be visible.
+        with self._lock:
+            self.hits.append(Hit(path, reply.status, conditional, len(reply.body), auth))
         if reply.delay:
             time.sleep(reply.delay)
         try:
@@ -124,8 +127,6 @@ class FakeServer:
                 req.wfile.write(reply.body)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client timed out and went away
-        with self._lock:
-            self.hits.append(Hit(path, reply.status, conditional, len(reply.body), auth))
 
     @staticmethod
     def _not_modified(req: BaseHTTPRequestHandler, reply: Reply) -> bool:
