@@ -207,7 +207,8 @@ def stale_tasks(
             if "tree" in t and t["tree"] != tree_digest(current):
                 out[tid] = ["(the tracked tree)"]
             continue
-        old: Mapping[str, str] = t.get("oids") or {}
+        recorded = t.get("oids")
+        old: Mapping[str, str] = recorded if isinstance(recorded, dict) else {}
         now = {p: current[p] for p in match_paths(files, pats)}
         changed = sorted(p for p in set(old) | set(now) if old.get(p) != now.get(p))
         if changed:
