@@ -36,8 +36,17 @@ def checklist(run: RunView, plan: Plan) -> list[str]:
 def mermaid_flowchart(run: RunView, plan: Plan) -> str:
     """The plan's DAG as a Mermaid flowchart coloured by state: every task and shard, or, for
     a plan too big for Mermaid to draw, its dependency generations (condensed_flowchart)."""
+    chart = _drawable_flowchart(run, plan)
+    return chart if chart is not None else condensed_flowchart(run, plan)
+
+
+def _drawable_flowchart(run: RunView, plan: Plan) -> str | None:
+    """task_flowchart, or None when Mermaid would refuse it (counted first: cheaper to know)."""
+    edges = sum(len(t.dependencies) + len(t.shards) for t in plan.tasks)
+    if edges > mermaid.MAX_EDGES:
+        return None
     text, edges = task_flowchart(run, plan)
-    return text if mermaid.fits(text, edges) else condensed_flowchart(run, plan)
+    return text if mermaid.fits(text, edges) else None
 
 
 def task_flowchart(run: RunView, plan: Plan) -> tuple[str, int]:
@@ -108,9 +117,9 @@ def render_dashboard(run: RunView, plan: Plan) -> str:
     run = with_plan(run, plan)
     out = ["# Tasks — Status Dashboard", ""]
     out += checklist(run, plan)
-    chart, edges = task_flowchart(run, plan)
+    chart = _drawable_flowchart(run, plan)
     out += ["", "## Graph", ""]
-    if not mermaid.fits(chart, edges):
+    if chart is None:
         chart = condensed_flowchart(run, plan)
         out += [f"{len(run.tasks)} tasks are more than Mermaid draws one by one: "
                 "they are grouped by dependency generation, each group coloured by its most "
