@@ -168,8 +168,9 @@ def _write(journal: Journal, index: int, path: Path, data: bytes) -> None:
     atomic_write(path, data)
 
 
-def run_operation(op: Operation, journal: Journal) -> None:
-    """Execute one forward operation, journaling what it changes."""
+def run_operation(op: Operation, journal: Journal, urls: dict[str, str] | None = None) -> None:
+    """Execute one forward operation, journaling what it changes (`urls`: the real clone url
+    for each recorded one, which has its credentials redacted)."""
     p = op.params
     if op.type == "create_link":
         link = _link(p)
@@ -190,7 +191,7 @@ def run_operation(op: Operation, journal: Journal) -> None:
     elif op.type == "clone_repo":
         path = Path(p["path"])
         journal.created[op.index] = path
-        args = ["clone", "-q", "--", p["url"], str(path)]
+        args = ["clone", "-q", "--", (urls or {}).get(p["url"], p["url"]), str(path)]
         git(args, path.parent)
         if p.get("ref"):
             git(["checkout", "-q", p["ref"]], path)
@@ -240,7 +241,7 @@ def describe(op: Operation) -> str:
     return f"operation {op.index} ({op.type} {op.target}) is done"
 
 
-def execute(plan: Plan, on_start: Any = None) -> Outcome:
+def execute(plan: Plan, urls: dict[str, str] | None = None) -> Outcome:
     """Run the operations; on failure undo the done ones LIFO. Never raises for an operation
     failure: the Outcome says what happened."""
     journal = Journal()
@@ -252,7 +253,7 @@ def execute(plan: Plan, on_start: Any = None) -> Outcome:
             if op.type not in ("create_link", "remove_link") or f"crash:{op.index}" in os.environ.get(
                     FAULT_ENV, ""):
                 _fault("apply", op.index)
-            run_operation(op, journal)
+            run_operation(op, journal, urls)
         except Exception as exc:  # noqa: BLE001 - any failure rolls back
             outcome.failed_operation = op.index
             outcome.error = f"operation {op.index} ({op.type} {op.target}) failed: {_why(exc)}"

@@ -149,6 +149,22 @@ def parse(data: dict[str, object], root: Path, file: Path | None) -> Manifest:
     return Manifest(root=root, file=file, repos=tuple(repos), links=tuple(links))
 
 
+def redact_url(url: str | None) -> str | None:
+    """`url` without credentials (an https user or any password becomes `***`), for records."""
+    if not url or "@" not in url:
+        return url
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if not parts.netloc or "@" not in parts.netloc:
+        return url  # scp-like `git@host:path`: the user is not a secret
+    userinfo, host = parts.netloc.rsplit("@", 1)
+    if parts.scheme in ("http", "https") or ":" in userinfo:
+        user = "" if parts.scheme in ("http", "https") else userinfo.split(":", 1)[0] + ":"
+        return urlunsplit(parts._replace(netloc=f"{user}***@{host}"))
+    return url
+
+
 def discover(root: Path) -> Manifest:
     """A manifest of the git repositories directly under `root` (sorted by name), without links."""
     if not root.is_dir():

@@ -14,7 +14,7 @@ from gitorch.errors import CheckFailed, Location, StateConflict, WorkspaceError
 from gitorch.repo import Repo, find_repo
 from gitorch.workspace import apply as A
 from gitorch.workspace.diff import diff_views, view
-from gitorch.workspace.manifest import MANIFEST_NAME, Manifest, load
+from gitorch.workspace.manifest import MANIFEST_NAME, Manifest, load, redact_url
 from gitorch.workspace.model import Snapshot
 from gitorch.workspace.plan import Plan
 from gitorch.workspace.record import BASE, DESIRED, Recorder
@@ -116,7 +116,11 @@ def materialize(ws: Workspace, plan: Plan, *, dry_run: bool = False, force: bool
         rec.transition(plan.id, *first, "verified", "executing", files=files)
         ws.marker.parent.mkdir(parents=True, exist_ok=True)
         A.atomic_write(ws.marker, plan.id.encode())
-        outcome = A.execute(plan)
+        urls = {redact_url(r.url) or "": r.url for r in ws.manifest.repos if r.url}
+        outcome = A.execute(plan, urls)
+        for redacted, real in urls.items():  # git may echo a url with its credentials
+            outcome.error = outcome.error.replace(real, redacted) if outcome.error else outcome.error
+            outcome.left = [line.replace(real, redacted) for line in outcome.left]
         if outcome.state == "committed":
             after = take(ws.manifest, recorded=plan.links)
             drift = diff_views(plan.desired, view(after))

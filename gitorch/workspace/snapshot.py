@@ -17,7 +17,7 @@ import msgspec
 from gitorch.events import now
 from gitorch.workspace import deps as D
 from gitorch.workspace import gitstate
-from gitorch.workspace.manifest import Manifest, discover, find
+from gitorch.workspace.manifest import Manifest, discover, find, redact_url
 from gitorch.workspace.model import (
     Dependency,
     Diagnostic,
@@ -75,7 +75,7 @@ def take(manifest_or_root: Manifest | Path | str, recorded: list[Link] | None = 
         repos.append(RepoInfo(name=name, path=str(path), exists=exists, manifests=parsed.manifests,
                               provides=parsed.provides, languages=languages,
                               capabilities=sorted(set(languages) | frameworks),
-                              url=spec.url, ref=spec.ref))
+                              url=redact_url(spec.url), ref=spec.ref))
         git.append(state)
         deps.extend(parsed.deps)
         files.extend(fstates)
