@@ -266,3 +266,16 @@ def test_discover_defaults_to_the_workspace_forge_repos(repo: Path, server: Fake
     StateStore.open(find_repo()).append([Completed(run="r1", status="completed")])
     ready = {o["id"]: o["workspace_readiness"] for o in ok(cli("opportunities", "--json"))["opportunities"]}
     assert ready[f"{W}#1"]["tests_passing"] is True
+
+
+def test_score_weights_come_from_config(repo: Path, server: FakeServer, cli: Cli) -> None:
+    ok(cli("discover", "--repo", W))
+    before = {o["id"]: o["score"] for o in ok(cli("opportunities", "--json"))["opportunities"]}
+    assert ok(cli("config", "set", "score_weights", "claimed=-100, beginner-friendly label=70")) is not None
+    after = {o["id"]: o for o in ok(cli("opportunities", "--json"))["opportunities"]}
+    assert after[f"{W}#2"]["score"] == before[f"{W}#2"] - 40  # claimed: -60 -> -100
+    assert after[f"{W}#1"]["score"] == before[f"{W}#1"] + 20  # beginner-friendly: 50 -> 70
+    assert {"label": "claimed", "score": -100} in after[f"{W}#2"]["signals"]
+    ok(cli("config", "set", "score_weights", "clamied=-1"))
+    bad = cli("opportunities")
+    assert bad.exit_code == 2 and "unknown signal 'clamied'" in bad.stderr and "claimed" in bad.stderr
