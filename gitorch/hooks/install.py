@@ -150,6 +150,8 @@ def _write(path: Path, text: str) -> None:
 
 @dataclass(frozen=True)
 class Action:
+    """What install or uninstall did to one hook."""
+
     hook: str
     path: str
     did: str  # installed | upgraded | updated | unchanged | removed | restored | skipped
@@ -205,10 +207,11 @@ def _install_one(directory: Path, state: HookState, text: str) -> Action:
         _write(legacy, text)
         return Action(state.hook, str(legacy), "installed", "as pre-commit's .legacy hook, "
                       "which pre-commit runs first")
+    replaced = " (the older one there was replaced: --force)" if legacy.exists() else ""
     os.replace(hook_path, legacy)
     _write(hook_path, text)
     return Action(state.hook, str(hook_path), "installed",
-                  f"your hook is kept as {legacy.name} and runs first")
+                  f"your hook is kept as {legacy.name} and runs first{replaced}")
 
 
 def uninstall(repo: Repo) -> tuple[HooksDir, list[Action]]:
