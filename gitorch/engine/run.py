@@ -319,15 +319,24 @@ class _Run:
         self.progress.task_finished(res.task, state if state != "waiting" else "in_progress", res.duration)
 
     def _context(self) -> RunContext:
-        from gitorch.secrets import redactor_for_plan, required_names, resolve_for_task
-
         lp = self.lp
-        redactor = redactor_for_plan(lp.repo, self.plan)
-        all_secret_names = set(required_names(self.plan))
-        base_env = {k: v for k, v in os.environ.items() if k not in all_secret_names}
-        base_env.update({"GITORCH_RUN": self.run_id})
+        names = list(dict.fromkeys([*self.plan.secrets, *(n for t in self.plan.tasks for n in t.secrets)]))
+        if names:
+            from gitorch.secrets import redactor_for_plan, resolve_for_task
+
+            redactor = redactor_for_plan(lp.repo, self.plan)
+        else:  # no secret declared: nothing to resolve or mask (and gitorch.secrets stays unloaded)
+            from gitorch.secrets.redact import Redactor
+
+            redactor = Redactor()
+        secret_names = set(names)
+        # a task's environment holds only the secrets it declares, even if others are exported
+        base_env = {k: v for k, v in os.environ.items() if k not in secret_names}
+        base_env["GITORCH_RUN"] = self.run_id
 
         def env_for(task: Task) -> Mapping[str, str]:
+            if not names:
+                return {"GITORCH_TASK": task.id}
             values = resolve_for_task(lp.repo, self.plan, task)
             for v in values.values():
                 redactor.add(v)
