@@ -44,7 +44,7 @@ def init_cmd(
     with _store() as store:
         created = store.init()
         configured = configure_portable(store, remote) if portable else []
-        applied: object = None
+        applied: str | None = None
         if template:
             applied = _apply_template(store, template)
         if as_json:
@@ -56,21 +56,21 @@ def init_cmd(
             f"({(store.tip() or '')[:12]}, backend {store.backend_name})")
         for line in configured:
             say(f"configured {line}")
-        if template:
-            say(f"applied template {template}")
+        if applied:
+            say(f"wrote {applied} from template {template}")
 
 
-def _apply_template(store: StateStore, template: str) -> object:
+def _apply_template(store: StateStore, template: str) -> str:
     from gitorch.errors import UsageError
 
     try:
-        from gitorch.templates import apply_template  # type: ignore[attr-defined]
+        from gitorch.templates import apply_template
     except ImportError:
         raise UsageError(
             "templates are unavailable in this gitorch (gitorch.templates is missing)",
             hint="run `git orch init` without --template",
         ) from None
-    return apply_template(store.repo, template)
+    return str(apply_template(store.repo, template))
 
 
 def sync_cmd(

@@ -55,12 +55,15 @@ def test_init_portable_configures_refspecs(repo: Path, bare_remote: Path, orch: 
     assert len(git(repo, "config", "--get-all", "remote.origin.push").splitlines()) == 3
 
 
-def test_init_template_unavailable_is_reported(repo: Path, orch: OrchRunner) -> None:
-    try:
-        import gitorch.templates  # noqa: F401
-    except ImportError:
-        proc = orch("init", "--template", "nowhere")
-        assert proc.returncode == 2 and "templates are unavailable" in proc.stderr
+def test_init_template_writes_the_plan(repo: Path, tmp_path: Path, orch: OrchRunner) -> None:
+    template = tmp_path / "template.yml"
+    template.write_text("tasks:\n  - id: build\n    commands:\n      build: 'true'\n")
+    proc = orch("init", "--template", str(template), "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["template"] == str(repo / "orchestrator.yml")
+    assert (repo / "orchestrator.yml").read_text() == template.read_text()
+    proc = orch("init", "--template", str(template))  # never overwrites the plan
+    assert proc.returncode == 2 and "already exists" in proc.stderr
 
 
 def test_sync_missing_remote_exit_2(repo: Path, orch: OrchRunner) -> None:
