@@ -144,3 +144,17 @@ def test_verify_reports_a_held_lock(hub: Path, cli: Any, tmp_path: Path) -> None
     with Recorder(find_repo(hub)).lock():
         result = run(cli, "verify", str(tmp_path / "p.json"), code=1)
     assert "another workspace operation holds the lock" in result.output
+
+
+def test_teardown_dry_run_and_preserve(hub: Path, cli: Any, tmp_path: Path) -> None:
+    run(cli, "apply")
+    linked = tree_digest(hub.parent)
+    result = json.loads(run(cli, "teardown", "--dry-run", "--json").stdout)
+    assert result["dry_run"] is True and result["operations"] == len(LINKS)
+    assert tree_digest(hub.parent) == linked
+    result = json.loads(run(cli, "teardown", "--mode", "preserve", "--json").stdout)
+    assert result["mode"] == "preserve" and tree_digest(hub.parent) == linked
+    assert quick_drift(hub) == []  # no longer tracked
+    run(cli, "teardown", code=2)  # nothing left to tear down
+    run(cli, "snapshot", "--out", str(tmp_path / "snap.json"))
+    assert len(json.loads((tmp_path / "snap.json").read_bytes())["links"]) == len(LINKS)
