@@ -76,8 +76,12 @@ def _map_yaml(text: str, marks: dict[PathT, tuple[int, int]]) -> None:
         return
     marks[()] = (root.start_mark.line + 1, root.start_mark.column + 1)
     stack: list[tuple[Any, PathT]] = [(root, ())]
+    seen: set[int] = set()  # aliases make the node graph shared, even cyclic (`&a [*a]`)
     while stack:
         node, path = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 if not isinstance(key, yaml.ScalarNode):
