@@ -29,12 +29,38 @@ def forge_name(url: str | None) -> str | None:
     return f"{m.group(1)}/{m.group(2)}" if m else None
 
 
+def declared_capabilities(path: Path) -> list[str]:
+    """What a repo says about itself in its package manifests: pyproject `keywords`,
+    package.json `keywords`, Cargo.toml `keywords` and `categories` (lower-cased)."""
+    import json
+    import tomllib
+
+    found: list[str] = []
+    try:
+        py = tomllib.loads((path / "pyproject.toml").read_text())
+        found += py.get("project", {}).get("keywords", []) or []
+    except (OSError, ValueError, AttributeError):
+        pass
+    try:
+        pkg = json.loads((path / "package.json").read_text())
+        found += pkg.get("keywords", []) or [] if isinstance(pkg, dict) else []
+    except (OSError, ValueError, AttributeError):
+        pass
+    try:
+        cargo = tomllib.loads((path / "Cargo.toml").read_text()).get("package", {})
+        found += (cargo.get("keywords", []) or []) + (cargo.get("categories", []) or [])
+    except (OSError, ValueError, AttributeError):
+        pass
+    return sorted({str(k).strip().lower() for k in found if isinstance(k, str) and k.strip()})
+
+
 @dataclass
 class LocalView:
     """The workspace as discovery sees it (empty when there is no workspace)."""
 
     snapshot: Any | None = None  # gitorch.workspace.model.Snapshot
     forge_of: dict[str, str] = field(default_factory=dict)  # workspace repo name -> owner/name
+    declared: dict[str, list[str]] = field(default_factory=dict)  # workspace repo name -> keywords
     packages: list[tuple[str, str]] = field(default_factory=list)  # (index, package name)
     tests_passing: dict[str, bool] = field(default_factory=dict)  # owner/name -> last run passed
 
@@ -50,9 +76,14 @@ class LocalView:
         """Target name (owner/name when known, else the workspace name) -> capabilities."""
         out: dict[str, list[str]] = {}
         for info in self.snapshot.repos if self.snapshot is not None else []:
-            caps = set(info.capabilities) | set(info.languages)
+            caps = set(info.capabilities) | set(info.languages) | set(self.declared.get(info.name, []))
             out[self.forge_of.get(info.name, info.name)] = sorted(caps)
         return out
+
+    def skills(self) -> dict[str, list[str]]:
+        """Target -> languages and frameworks (what working on it requires; not keywords)."""
+        return {self.forge_of.get(i.name, i.name): sorted(set(i.capabilities) | set(i.languages))
+                for i in (self.snapshot.repos if self.snapshot is not None else [])}
 
     def languages(self) -> dict[str, list[str]]:
         return {self.forge_of.get(i.name, i.name): list(i.languages)
@@ -124,6 +155,8 @@ def view(repo: Repo | None) -> LocalView:
         snap = take(Manifest(root=repo.root.parent, file=None, repos=(me,)))
     out = LocalView(snapshot=snap)
     for info in snap.repos:
+        if info.exists:
+            out.declared[info.name] = declared_capabilities(Path(info.path))
         url = info.url or (_origin(Path(info.path)) if info.exists else None)
         name = forge_name(url)
         if name:

@@ -50,7 +50,7 @@ def catalogue(local: LocalView, states: list[ForgeState]) -> tuple[Catalogue, Ca
     """(target -> capabilities, target -> skills): workspace manifests, forge language,
     topics and issue labels (labels are capabilities to match, not skills to require)."""
     caps: dict[str, set[str]] = {k: set(v) for k, v in local.capabilities().items()}
-    skills: dict[str, set[str]] = {k: set(v) for k, v in local.capabilities().items()}
+    skills: dict[str, set[str]] = {k: set(v) for k, v in local.skills().items()}
     for st in states:
         c = caps.setdefault(st.repo, set())
         s = skills.setdefault(st.repo, set())

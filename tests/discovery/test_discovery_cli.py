@@ -279,3 +279,19 @@ def test_score_weights_come_from_config(repo: Path, server: FakeServer, cli: Cli
     ok(cli("config", "set", "score_weights", "clamied=-1"))
     bad = cli("opportunities")
     assert bad.exit_code == 2 and "unknown signal 'clamied'" in bad.stderr and "claimed" in bad.stderr
+
+
+def test_intent_matches_a_repos_own_manifest(tmp_path: Path, cli: Cli,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from conftest import git, make_repo
+
+    lib = make_repo(tmp_path / "authlib", {
+        "pyproject.toml": '[project]\nname = "authlib"\nversion = "1"\nkeywords = ["OAuth", "jwt"]\n'
+                          'dependencies = ["django>=4"]\n'})
+    git(lib, "remote", "add", "origin", "https://github.com/acme/authlib")
+    monkeypatch.chdir(lib)
+    intent = ok(cli("intent", "token work", "--capability", "oauth", "--json"))
+    assert intent["targets"] == ["acme/authlib"]
+    assert intent["skills"] == ["django", "python"]  # keywords are topics, not skills
+    framework = ok(cli("intent", "x", "--capability", "django", "--json"))
+    assert framework["targets"] == ["acme/authlib"]
