@@ -224,11 +224,17 @@ def _push(store: StateStore, remote: str, seen: Mapping[str, str]) -> bool | Non
         leases.append(f"--force-with-lease={ref}:{seen.get(ref, '')}")
     if not refspecs:
         return False
-    proc = git(["push", "--quiet", "--porcelain", "--atomic", *leases, remote, *refspecs],
-               store.repo.cwd, check=False)
-    if proc.returncode == 0:
-        return True
-    text = (proc.stdout + proc.stderr).decode(errors="replace")
-    if "stale info" in text or "rejected" in text or "fetch first" in text or "atomic" in text:
+    atomic = ["--atomic"]
+    while True:
+        proc = git(["push", "--quiet", "--porcelain", *atomic, *leases, remote, *refspecs],
+                   store.repo.cwd, check=False)
+        if proc.returncode == 0:
+            return True
+        text = (proc.stdout + proc.stderr).decode(errors="replace")
+        if atomic and "does not support --atomic" in text:
+            atomic = []  # each ref is still leased; a partial push is merged next round
+            continue
+        break
+    if any(s in text for s in ("stale info", "rejected", "fetch first", "atomic push failed")):
         return None
     raise GitError(f"git push to '{remote}' failed: {text.strip()}")

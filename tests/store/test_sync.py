@@ -137,3 +137,23 @@ def test_import_of_a_non_export_is_refused(repo: Path, tmp_path: Path, backend: 
     bad.write_bytes(b"not a tarball")
     with open_store(repo) as store, pytest.raises(UsageError, match="not a gitorch state export"):
         import_(store, bad)
+
+
+def test_push_is_leased_on_what_was_fetched(
+    clones: tuple[Path, Path], bare_remote: Path, backend: str
+) -> None:
+    from gitorch.store.sync import _push
+
+    one, two = clones
+    with open_store(one) as s1, open_store(two) as s2:
+        s1.append([ev.TaskStarted(task="a")])
+        sync(s1)
+        remote_tip = git(bare_remote, "rev-parse", "orch/state")
+        s2.append([ev.TaskStarted(task="b")])
+        # s2 believes the remote has no state (it fetched before s1 pushed): refused.
+        assert _push(s2, "origin", {}) is None
+        assert git(bare_remote, "rev-parse", "orch/state") == remote_tip
+        # A full sync fetches, merges and pushes on top of what is there.
+        result = sync(s2)
+        assert result.pushed and result.merge.state == "merged"
+        assert git(bare_remote, "rev-parse", "orch/state^1") != git(bare_remote, "rev-parse", "orch/state^2")
