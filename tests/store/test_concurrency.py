@@ -100,3 +100,26 @@ def test_sigkill_at_random_moments_never_corrupts(repo: Path, backend: str) -> N
         assert confirmed <= {e.id for e in store.events()}
         assert not [p for p in store.problems if "segment" in p]
     assert_linear_and_sound(repo)
+
+
+@pytest.mark.slow
+def test_journal_writers_while_flushes_rotate(repo: Path, backend: str) -> None:
+    """Journal writers in two processes while this one flushes: no event lost or doubled."""
+    procs = [spawn(repo, "journal", "300", "1", f"j{i}") for i in range(2)]
+    with StateStore.open(find_repo(repo)) as store:
+        while any(p.poll() is None for p in procs):
+            store.flush()
+        written: list[str] = []
+        for p in procs:
+            out, _ = p.communicate(timeout=60)
+            assert p.returncode == 0
+            written += out.split()
+        store.flush()
+        assert not list((store.scratch() / "journal").glob("*"))
+        ids = [e.id for e in store.events()]
+        assert sorted(ids) == sorted(written) and len(ids) == 600
+        # Every event is on the branch once (the journal is empty now).
+        tree = git(repo, "ls-tree", "-r", "--name-only", "orch/state", "sessions").splitlines()
+        on_branch = sum(len(git(repo, "show", f"orch/state:{p}").splitlines()) for p in tree)
+        assert on_branch == 600
+    assert_linear_and_sound(repo)

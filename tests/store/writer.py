@@ -5,6 +5,7 @@ usage: writer.py REPO MODE COUNT BATCH [TAG]
   MODE cas:   the bare compare-and-swap loop, no local lock (proves the CAS alone)
   MODE mixed: appends, journal entries and flushes, forever (for SIGKILL trials)
   MODE sync:  append a batch, then `sync` with the remote, COUNT/BATCH times
+  MODE journal: journal() only (the test flushes meanwhile from another process)
 Prints the id of every event once the call that wrote it has returned.
 """
 
@@ -36,6 +37,8 @@ def main() -> None:
             store.journal(group)
             if n % 9 == 7:
                 store.flush()
+        elif mode == "journal":
+            store.journal(group, sync=False)
         elif mode == "sync":
             from gitorch.store.sync import sync
 
