@@ -188,7 +188,8 @@ def test_html_forge_unknown_repo_and_token(repo: Path, server: FakeServer, cli: 
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_revoked")
     revoked = cli("discover", "--repo", W)
     assert revoked.exit_code == 2 and "GITHUB_TOKEN" in revoked.stderr and "ghp_revoked" not in revoked.stderr
-    monkeypatch.setenv("GITHUB_TOKEN", "ghp_s3cret_value")
+    monkeypatch.delenv("GITHUB_TOKEN")
+    ok(cli("secrets", "set", "GITHUB_TOKEN", input="ghp_s3cret_value\n"))  # the repo's secret store
     server.json("/user", {"login": "bob", "id": 1})
     out = ok(cli("discover", "--repo", W, "--json"))
     assert out["repos"][0]["user_prs"] == [f"{W}#6"]  # the user's own open PRs
