@@ -26,6 +26,8 @@ VOCABULARY = LANGUAGES | {
 }
 _SYNONYMS = {"js": "javascript", "ts": "typescript", "py": "python", "golang": "go", "ex": "elixir",
              "rs": "rust", "authn": "authentication", "doc": "docs", "test": "testing"}
+# Capability names that are also everyday words: only a --capability flag names them.
+_NOT_IN_TEXT = {"go", "c", "build", "tests", "web", "ui"}
 _TIME_RE = re.compile(r"^(?:(\d+(?:\.\d+)?)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?$", re.IGNORECASE)
 
 
@@ -116,7 +118,7 @@ def parse_text(text: str, catalogue: Mapping[str, list[str]]) -> dict[str, objec
     caps = []
     for w in words:
         singular = w[:-1] if w.endswith("s") and w[:-1] in known else w
-        if singular in known and singular not in ("tests",) and singular not in caps:
+        if singular in known and singular not in _NOT_IN_TEXT and singular not in caps:
             caps.append(singular)
     found["capabilities"] = caps
     joined = " ".join(words)

@@ -39,6 +39,12 @@ def test_targets_rank_by_overlap_and_flags_win_over_text() -> None:
     assert anything.capabilities == [] and len(anything.targets) == 3
 
 
+def test_everyday_words_are_not_capabilities_in_text() -> None:
+    intent = resolve("I want to go build a rust thing", {})
+    assert intent.capabilities == ["rust"]
+    assert resolve("x", {}, capabilities=["go"]).capabilities == ["go"]
+
+
 def test_unknown_capability_names_the_nearest() -> None:
     with pytest.raises(UsageError) as err:
         check_capabilities(["phoenx"], CATALOGUE)
