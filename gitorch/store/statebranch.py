@@ -84,25 +84,32 @@ class ReadResult:
     problems: list[str] = field(default_factory=list)
 
 
-# Segments are immutable: decode each blob once per process.
-_segment_cache: dict[str, list[Event]] = {}
+# Segments are immutable: decode each blob once per process (with what it could not read).
+_segment_cache: dict[str, tuple[list[Event], list[str]]] = {}
 
 
 def decode_segment(backend: Backend, path: str, oid: str, problems: list[str]) -> list[Event]:
-    """The events of one segment; an unreadable one is reported and yields none."""
+    """The events of one segment; unreadable lines (or a missing blob) are reported in
+    `problems` and skipped, the readable ones kept."""
     cached = _segment_cache.get(oid)
-    if cached is not None:
-        return cached
-    try:
-        out = ev.decode_lines(backend.read_blob(oid))
-    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:
-        problems.append(f"{path}: unreadable segment skipped ({exc})")
-        return []
-    except Exception as exc:  # a missing object in a damaged repo: report, keep the rest
-        problems.append(f"{path}: cannot read segment ({exc})")
-        return []
-    _segment_cache[oid] = out
-    return out
+    if cached is None:
+        found: list[Event] = []
+        bad: list[str] = []
+        try:
+            data = backend.read_blob(oid)
+        except Exception as exc:  # a missing object in a damaged repo: report, keep the rest
+            problems.append(f"{path}: cannot read segment ({exc})")
+            return []
+        for n, line in enumerate(data.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                found.append(ev.decode(line))
+            except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:
+                bad.append(f"{path}:{n}: unreadable event skipped ({exc})")
+        cached = _segment_cache[oid] = (found, bad)
+    problems.extend(cached[1])
+    return cached[0]
 
 
 def read_segments(backend: Backend, root_tree: str) -> ReadResult:

@@ -248,3 +248,17 @@ def test_second_repo_is_independent(tmp_path: Path, backend: str) -> None:
     with open_store(one) as s1, open_store(two) as s2:
         s1.append([ev.TaskStarted(task="a")])
         assert s2.events() == [] and not s2.exists()
+
+
+def test_a_partly_broken_segment_keeps_its_readable_lines(repo: Path, backend: str) -> None:
+    good = ev.TaskStarted(task="kept")
+    with open_store(repo) as store:
+        store.init()
+    _replace_on_branch(
+        repo, "sessions/undated/hand/00/edited.jsonl", ev.encode(good) + b"\n{broken\n",
+    )
+    with open_store(repo) as store:
+        assert [e.id for e in store.events()] == [good.id]
+        assert store.problems == [
+            p for p in store.problems if p.startswith("sessions/undated/hand/00/edited.jsonl:2:")
+        ] and store.problems
