@@ -16,7 +16,7 @@ from typing import Any
 import msgspec
 
 from gitorch.errors import Location, NotARepoError, OrchError, PlanError
-from gitorch.plan import normalize
+from gitorch.plan import cache, normalize
 from gitorch.plan.model import Orchestrator, Plan, Project, Task
 from gitorch.plan.source import Document, PathT, read_document
 from gitorch.plan.spec import IncludedSpec, PlanSpec, TaskSpec
@@ -56,7 +56,7 @@ def find_plan_file(root: Path) -> Path | None:
 def load_plan(file: str | os.PathLike[str] | None = None, repo: Repo | None = None) -> LoadedPlan:
     """Load, validate and normalize a plan; PlanError listing every located problem otherwise."""
     main = Path(file).absolute() if file is not None else None
-    base = _base(main, repo)
+    base, found_repo = _base(main, repo)
     if main is None:
         found = find_plan_file(base)
         if found is None:
@@ -65,20 +65,44 @@ def load_plan(file: str | os.PathLike[str] | None = None, repo: Repo | None = No
                                 hint="create orchestrator.yml (see docs/plan.md) or pass --file")
             raise PlanError(problem.message, where, hint=problem.hint, problems=[problem])
         main = found
-    return _Loader(base).run(main)
+    scratch = found_repo.scratch if found_repo is not None and cache.enabled() else None
+    if scratch is not None:
+        hit = _cached(scratch, main)
+        if hit is not None:
+            return hit
+    loader = _Loader(base)
+    loaded = loader.run(main)
+    if scratch is not None:
+        entry = cache.Entry(code=cache.code_stamp(), files=[(str(d.file), d.sha256) for d in loader.docs],
+                            globs=loader.globs, plan=loaded.plan, digest=loaded.digest, root=str(loaded.root))
+        cache.store(scratch, main, entry)
+    return loaded
 
 
-def _base(main: Path | None, repo: Repo | None) -> Path:
+def _cached(scratch: Path, main: Path) -> LoadedPlan | None:
+    try:
+        data = main.read_bytes()
+    except OSError:
+        return None  # reading it again reports the problem properly
+    entry = cache.lookup(scratch, main, data)
+    if entry is None or not Path(entry.root).is_dir():
+        return None
+    return LoadedPlan(plan=entry.plan, digest=entry.digest, file=main,
+                      files=[Path(f) for f, _ in entry.files], root=Path(entry.root))
+
+
+def _base(main: Path | None, repo: Repo | None) -> tuple[Path, Repo | None]:
+    """The directory plan paths are relative to (the repo root), and the repo if there is one."""
     if repo is not None and repo.root is not None:
-        return repo.root
+        return repo.root, repo
     start = main.parent if main is not None else Path.cwd()
     if not start.is_dir():
-        return Path.cwd()
+        return Path.cwd(), None
     try:
         found = find_repo(start)
     except NotARepoError:
-        return start  # not in a repository: the plan's own directory stands in for it
-    return found.root if found.root is not None else start
+        return start, None  # not in a repository: the plan's own directory stands in for it
+    return (found.root, found) if found.root is not None else (start, None)
 
 
 @dataclass
@@ -97,6 +121,7 @@ class _Loader:
     issues: list[tuple[Document, Issue]] = field(default_factory=list)
     errors: list[OrchError] = field(default_factory=list)  # already located (unreadable includes)
     seen: set[Path] = field(default_factory=set)
+    globs: list[cache.GlobUse] = field(default_factory=list)  # include globs and what they matched
     head: PlanSpec | None = None
 
     def display(self, path: Path) -> str:
@@ -179,6 +204,7 @@ class _Loader:
         here = doc.file.parent
         if _GLOB & set(pattern):
             targets = sorted(p for p in here.glob(pattern) if p.is_file())
+            self.globs.append(cache.GlobUse(str(here), pattern, [str(p) for p in targets]))
             if not targets:
                 self.issues.append((doc, Issue(site, f"include {pattern!r} matches no files")))
         else:

@@ -7,6 +7,7 @@ decoder, tomllib). Line numbers are only needed when something is wrong, so the 
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ class Document:
     fmt: str
     text: str
     data: Any
+    sha256: str = ""  # of the file's bytes (the plan cache checks it)
     _marks: dict[PathT, tuple[int, int]] | None = field(default=None, repr=False)
 
     def locate(self, path: PathT, shown: PathT | None = None) -> Location:
@@ -119,7 +121,8 @@ def read_document(file: Path, display: str) -> Document:
         raise _parse_error(display, "the plan file is empty", None, None,
                            hint="start with `version: 1` and a `tasks:` list (see docs/plan.md)")
     data = _parse(text, raw, fmt, display)
-    return Document(file=file, display=display, fmt=fmt, text=text, data=data)
+    return Document(file=file, display=display, fmt=fmt, text=text, data=data,
+                    sha256=hashlib.sha256(raw).hexdigest())
 
 
 def _parse(text: str, raw: bytes, fmt: str, display: str) -> Any:

@@ -1,0 +1,101 @@
+"""A machine-local cache of validated plans, under the git directory (`Repo.scratch`).
+
+Parsing YAML dominates loading a large plan (libyaml builds Python objects for every node),
+and every `git orch` command loads the plan. A valid plan is stored once, normalized, keyed
+by the plan file's path; it is used again only while the main file's bytes, every included
+file's bytes, every include glob's matches and gitorch's plan code are all unchanged.
+Invalid plans are never cached, so their errors are always computed afresh.
+`GITORCH_PLAN_CACHE=0` switches the cache off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import msgspec
+
+from gitorch import __version__
+from gitorch.plan.model import Plan
+
+_SCHEMA = 1
+
+
+class GlobUse(msgspec.Struct, frozen=True):
+    directory: str
+    pattern: str
+    matches: list[str]
+
+
+class Entry(msgspec.Struct, frozen=True):
+    """One cached plan and what it was made from."""
+
+    code: str  # gitorch version and plan code stamp
+    files: list[tuple[str, str]]  # (path, sha256 of its bytes): the main file first
+    globs: list[GlobUse]
+    plan: Plan
+    digest: str
+    root: str
+    schema: int = _SCHEMA
+
+
+def enabled() -> bool:
+    return os.environ.get("GITORCH_PLAN_CACHE", "1") not in ("0", "false", "no", "off")
+
+
+def file_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def code_stamp() -> str:
+    """Changes whenever gitorch or its plan code changes (an edited checkout included)."""
+    here = Path(__file__).parent
+    parts = [__version__, str(_SCHEMA)]
+    for path in sorted(here.glob("*.py")):
+        st = path.stat()
+        parts.append(f"{path.name}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def _slot(scratch: Path, main: Path) -> Path:
+    name = hashlib.sha256(str(main).encode()).hexdigest()[:24]
+    return scratch / "plan-cache" / f"{name}.msgpack"
+
+
+def lookup(scratch: Path, main: Path, main_bytes: bytes) -> Entry | None:
+    """The cached entry for `main` when nothing it was made from has changed, else None."""
+    try:
+        raw = _slot(scratch, main).read_bytes()
+        entry = msgspec.msgpack.decode(raw, type=Entry)
+    except (OSError, msgspec.DecodeError):
+        return None
+    if entry.schema != _SCHEMA or entry.code != code_stamp():
+        return None
+    if not entry.files or entry.files[0] != (str(main), file_hash(main_bytes)):
+        return None
+    for path, digest in entry.files[1:]:
+        try:
+            if file_hash(Path(path).read_bytes()) != digest:
+                return None
+        except OSError:
+            return None
+    for use in entry.globs:
+        found = [str(p) for p in sorted(Path(use.directory).glob(use.pattern)) if p.is_file()]
+        if found != use.matches:
+            return None
+    return entry
+
+
+def store(scratch: Path, main: Path, entry: Entry) -> None:
+    """Write `entry` atomically; a cache that cannot be written is simply not used."""
+    slot = _slot(scratch, main)
+    try:
+        slot.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=slot.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(msgspec.msgpack.encode(entry))
+        os.replace(tmp, slot)
+    except OSError:
+        pass

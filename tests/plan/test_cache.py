@@ -1,0 +1,76 @@
+"""The plan cache: used only while nothing the plan was made from has changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gitorch.errors import PlanError
+from gitorch.plan import cache
+from gitorch.plan.load import load_plan
+from gitorch.repo import find_repo
+from tests.plan.helpers import write
+
+
+def _slots(repo: Path) -> list[Path]:
+    return sorted((find_repo(repo).scratch / "plan-cache").glob("*.msgpack"))
+
+
+def test_valid_plan_is_cached_in_the_git_dir_and_reused(repo: Path) -> None:
+    write(repo, "orchestrator.yml", "include: ['tasks/*.yml']\ntasks: [{id: A}]\n")
+    write(repo, "tasks/b.yml", "- {id: B, dependencies: [A]}\n")
+    first = load_plan()
+    (slot,) = _slots(repo)
+    assert slot.is_relative_to(repo / ".git")
+    entry = cache.lookup(find_repo(repo).scratch, first.file, first.file.read_bytes())
+    assert entry is not None and entry.digest == first.digest
+    again = load_plan()
+    assert again.plan == first.plan and again.digest == first.digest
+    assert (again.files, again.root) == (first.files, first.root)
+    assert [f.name for f in again.files] == ["orchestrator.yml", "b.yml"]
+
+
+@pytest.mark.parametrize("change", ["main", "include", "new glob match", "removed glob match"])
+def test_any_input_change_misses(repo: Path, change: str) -> None:
+    write(repo, "orchestrator.yml", "include: ['tasks/*.yml']\ntasks: [{id: A}]\n")
+    write(repo, "tasks/b.yml", "- {id: B}\n")
+    write(repo, "tasks/c.yml", "- {id: C}\n")
+    load_plan()
+    if change == "main":
+        write(repo, "orchestrator.yml", "include: ['tasks/*.yml']\ntasks: [{id: A2}]\n")
+        expected = ["A2", "B", "C"]
+    elif change == "include":
+        write(repo, "tasks/b.yml", "- {id: B2}\n")
+        expected = ["A", "B2", "C"]
+    elif change == "new glob match":
+        write(repo, "tasks/d.yml", "- {id: D}\n")
+        expected = ["A", "B", "C", "D"]
+    else:
+        (repo / "tasks" / "c.yml").unlink()
+        expected = ["A", "B"]
+    assert [t.id for t in load_plan().plan.tasks] == expected
+
+
+def test_a_broken_include_is_reported_even_after_a_cached_success(repo: Path) -> None:
+    write(repo, "orchestrator.yml", "include: [more.yml]\ntasks: [{id: A}]\n")
+    write(repo, "more.yml", "- {id: B}\n")
+    load_plan()
+    write(repo, "more.yml", "- {id: B, dependencies: [Z]}\n")
+    with pytest.raises(PlanError, match="unknown dependency 'Z'"):
+        load_plan()
+
+
+def test_cache_can_be_switched_off(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITORCH_PLAN_CACHE", "0")
+    write(repo, "orchestrator.yml", "tasks: [{id: A}]\n")
+    load_plan()
+    assert _slots(repo) == []
+
+
+def test_unreadable_cache_is_ignored(repo: Path) -> None:
+    write(repo, "orchestrator.yml", "tasks: [{id: A}]\n")
+    load_plan()
+    (slot,) = _slots(repo)
+    slot.write_bytes(b"\x00garbage")
+    assert load_plan().plan.tasks[0].id == "A"
