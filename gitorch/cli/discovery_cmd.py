@@ -103,6 +103,7 @@ def discover(
                       for r in result.repos],
             "packages": [{"index": p.ecosystem, "name": p.name, "latest": p.latest,
                           "releases": len(p.releases), "withdrawn": p.yanked} for p in result.packages],
+            "unpublished": result.unpublished,
             "opportunities": counts, "stats": result.stats, "seconds": round(result.seconds, 3),
             "commit": result.commit, "offline": offline,
         })
@@ -114,6 +115,8 @@ def discover(
     for p in result.packages:
         say(f"{p.ecosystem}:{p.name}: latest {p.latest or '?'}, {len(p.releases)} releases"
             + (f", withdrawn: {', '.join(p.yanked)}" if p.yanked else ""))
+    if result.unpublished:
+        say(f"not on any index (skipped): {', '.join(result.unpublished)}")
     st = result.stats
     say(f"{st['requests']} requests ({st['not_modified']} unchanged), {st['bytes']} bytes, "
         f"{result.seconds:.2f}s; opportunities: "

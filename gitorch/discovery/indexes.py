@@ -101,7 +101,7 @@ def sync_package(client: HttpClient, ecosystem: str, name: str,
     try:
         data = client.get(path(name)).data
     except NotFound:
-        raise UsageError(f"unknown package {name} on {ecosystem} ({client.base_url}, HTTP 404)") from None
+        raise NotFound(f"unknown package {name} on {ecosystem} ({client.base_url}, HTTP 404)") from None
     if not isinstance(data, dict):
         raise DiscoveryError(f"{ecosystem} answered a JSON {type(data).__name__} for package {name}")
     latest, releases = reader(name, data)

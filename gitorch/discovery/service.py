@@ -111,6 +111,7 @@ class Discovery:
     opportunities: list[Opportunity] = field(default_factory=list)
     seconds: float = 0.0
     commit: str | None = None
+    unpublished: list[str] = field(default_factory=list)  # workspace packages no index knows
 
 
 def targets_for(repo: Repo, local: LocalView, st: Any) -> list[str]:
@@ -133,7 +134,7 @@ def discover(
     """Sync forge repos and packages, rank opportunities, store it all in one commit."""
     from gitorch.config import settings
     from gitorch.discovery.forge import check_repo_name, sync_repos, whoami
-    from gitorch.discovery.http import HttpClient, Stats
+    from gitorch.discovery.http import HttpClient, NotFound, Stats
     from gitorch.discovery.indexes import parse_package, sync_package
     from gitorch.events import Generic
 
@@ -142,7 +143,9 @@ def discover(
     st = records.store(repo)
     local = view(repo)
     names = [check_repo_name(r) for r in repos or []] or targets_for(repo, local, st)
-    pkgs = [parse_package(p) for p in packages or []] or (list(local.packages) if not repos else [])
+    explicit = [parse_package(p) for p in packages or []]
+    # Packages the workspace provides are looked up too; an unpublished one is not an error.
+    pkgs = explicit or (list(local.packages) if not repos else [])
     if not names and not pkgs:
         raise UsageError("nothing to discover: no --repo given, no intent with target repos, "
                          "and no workspace repo with a forge remote",
@@ -166,7 +169,13 @@ def discover(
                                     policy=policy, sleep=sleep)
                 index_clients[index] = client
                 clients.append(client)
-            package = sync_package(client, index, pkg)
+            try:
+                package = sync_package(client, index, pkg)
+            except NotFound:
+                if explicit:
+                    raise
+                result.unpublished.append(f"{index}:{pkg}")
+                continue
             result.packages.append(package)
             if progress:
                 progress(f"{index}:{pkg}: {len(package.releases)} releases, latest {package.latest}, "

@@ -296,3 +296,24 @@ def test_intent_matches_a_repos_own_manifest(tmp_path: Path, cli: Cli,
     assert intent["skills"] == ["django", "python"]  # keywords are topics, not skills
     framework = ok(cli("intent", "x", "--capability", "django", "--json"))
     assert framework["targets"] == ["acme/authlib"]
+
+
+def test_workspace_packages_are_looked_up_and_unpublished_ones_skipped(
+    tmp_path: Path, server: FakeServer, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conftest import git, make_repo
+
+    ws = tmp_path / "ws"
+    lib = make_repo(ws / "widgets", {"pyproject.toml": '[project]\nname = "widgets"\nversion = "1"\n'})
+    make_repo(ws / "internal", {"package.json": '{"name": "internal-tool", "version": "0.0.1"}'})
+    (ws / "workspace.toml").write_text('[[repos]]\nname = "widgets"\npath = "widgets"\n'
+                                       '[[repos]]\nname = "internal"\npath = "internal"\n')
+    git(lib, "remote", "add", "origin", f"https://github.com/{W}.git")
+    server.json("/pypi/widgets/json", pypi_project("widgets", {"1.0": False}))
+    monkeypatch.chdir(lib)
+    out = ok(cli("discover", "--json"))
+    assert [r["repo"] for r in out["repos"]] == [W]
+    assert [(p["index"], p["name"]) for p in out["packages"]] == [("pypi", "widgets")]
+    assert out["unpublished"] == ["npm:internal-tool"]
+    named = cli("discover", "--package", "npm:internal-tool")  # asked for by name: an error
+    assert named.exit_code == 2 and "unknown package internal-tool on npm" in named.stderr
