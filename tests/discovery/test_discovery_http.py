@@ -278,3 +278,15 @@ def test_cache_entry_with_a_broken_body_is_refetched_unconditionally(
         ResponseCache(cache_dir).put(CacheEntry(url=url, etag='"stale"', body='{"v": '))
         assert c.get("doc").data == {"v": 3}
     assert [(h.status, h.conditional) for h in server.hits] == [(200, False)]
+
+
+def test_retry_after_as_seconds_or_http_date() -> None:
+    from email.utils import formatdate
+
+    from gitorch.discovery.http import _parse_retry_after
+
+    now = 1_800_000_000.0
+    assert _parse_retry_after("120", now) == 120.0
+    assert _parse_retry_after(formatdate(now + 30, usegmt=True), now) == pytest.approx(30.0, abs=1)
+    assert _parse_retry_after(formatdate(now - 30, usegmt=True), now) == 0.0
+    assert _parse_retry_after("soon", now) is None and _parse_retry_after(None, now) is None
