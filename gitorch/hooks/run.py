@@ -1,8 +1,8 @@
 """What the installed hooks start: observe, print a few lines, record; never fail.
 
 The sh hook runs `python -I -S -c 'from gitorch.hooks.run import main; main(argv)'` with
-the interpreter gitorch was installed with and gitorch's directory appended to sys.path,
-so only the standard library and gitorch.gitcmd are imported here (docs/hooks.md).
+the interpreter gitorch was installed with and gitorch's directory appended to sys.path;
+what it may import, and why so little, is in observe.py and docs/hooks.md.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def main(argv: list[str]) -> None:
     try:
         for line in run(trigger):
             sys.stdout.write(line + "\n")
-    except BaseException as exc:  # noqa: BLE001 - a hook must never fail the git command
+    except BaseException as exc:  # a hook must never fail the git command
         text = str(exc).strip().splitlines()
         detail = f"{type(exc).__name__}: {text[0][:160]}" if text else type(exc).__name__
         sys.stdout.write(f"orch: the {trigger} hook could not observe ({detail})\n")
@@ -46,9 +46,13 @@ def run(trigger: str) -> list[str]:
         found = lines[0], lines[1]
     common, root = found
     obs = observe(root, branch=state_branch(root, own), trigger=trigger, env=own)
+    lines = obs.notices()
     if obs.has_state:
-        record_observed(common, trigger, obs.drift, obs.findings())
-    return obs.notices()
+        try:
+            record_observed(common, trigger, obs.drift, obs.findings())
+        except OSError as exc:  # a read-only git directory: still tell what was seen
+            lines.append(f"orch: could not record this observation ({exc.strerror or exc})")
+    return lines
 
 
 def locate(cwd: str) -> tuple[str, str] | None:

@@ -375,3 +375,11 @@ def test_git_quick_matches_git(project: Path) -> None:
         assert git_quick(args, str(project), input=data) == (slow.returncode, slow.stdout)
     big = b"HEAD\n" * 5000  # more than git_quick writes up front: falls back to subprocess
     assert git_quick(["cat-file", "--batch-check"], str(project), input=big)[1].count(b"commit") == 5000
+
+
+def test_an_unwritable_journal_still_prints_what_was_seen(hooked: Path) -> None:
+    (hooked / ".git" / "orch").mkdir()
+    (hooked / ".git" / "orch" / "journal").write_text("a file where the journal folder goes")
+    lines = orch_lines(run_git(hooked, "checkout", "feature"))
+    assert lines[0].startswith("orch: 1 task is stale")
+    assert lines[-1].startswith("orch: could not record this observation")
