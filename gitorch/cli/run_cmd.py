@@ -18,6 +18,8 @@ def _render_summary(summary: Any) -> None:
     for change in summary.plan_changes:
         say(f"plan changed since the run started: {change}")
     say(f"run {summary.run} {summary.status}: {counts} ({summary.duration:.1f}s)")
+    if summary.build:
+        say(f"  release build {summary.build}")
     for f in summary.failures:
         say(f"  FAILED {f['task']}: {f['reason']}")
     blocked = summary.counts.get("blocked", 0)

@@ -44,7 +44,7 @@ def identifiers(checks: list[Check]) -> list[str]:
 
 def context(task_id: str, file: str | None = None) -> dict[str, Any]:
     """The context pack of `task_id`."""
-    lp = load(file)
+    lp = load(file, run_plan=True)
     if task_id not in lp.by_id:
         raise UsageError(f"unknown task {task_id}", hint=f"tasks: {', '.join(list(lp.by_id)[:10])}")
     task = lp.by_id[task_id]

@@ -79,11 +79,10 @@ def approve(gate: str, task: str | None = None, by: str | None = None,
     from gitorch.engine.setup import load, task_inputs
     from gitorch.views.fold import latest_run
 
-    lp = load(file)
+    lp = load(file, run_plan=True)
     if task is not None and task not in lp.by_id:
         raise UsageError(f"unknown task {task} (--task)")
-    events = lp.store.events() if lp.store.exists() else []
-    run = latest_run(events, lp.plan)
+    run = latest_run(lp.events, lp.plan)
     awaiting = list(run.awaiting) if run is not None else []
     tids = select_waiting(awaiting, gate, task)
     current = task_inputs(lp)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitorch import events as ev
-from gitorch.store.state import StateStore
+
+if TYPE_CHECKING:
+    from gitorch.engine.setup import Loaded
 
 
 @dataclass(frozen=True)
@@ -35,9 +37,10 @@ class History:
         return latest_run(self.events)
 
 
-def read_history(store: StateStore, readonly: bool = False) -> History:
+def read_history(loaded: Loaded, readonly: bool = False) -> History:
     """Fold the state branch (and any journal not yet on it) into what the engine needs."""
-    events = store.events() if store.exists() or not readonly else []
+    store = loaded.store
+    events = loaded.events
     h = History(events=events)
     for e in events:
         cls = type(e)

@@ -126,12 +126,32 @@ def _popen(args: list[str], cwd: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def read_worktree(root: Path, *, untracked: bool = True) -> WorkTree:
-    """Object ids of the work tree's files with two or three git calls in all."""
-    ls = _popen(["ls-files", "-s", "-z"], root)
+def pathspecs(patterns: Sequence[str]) -> list[str] | None:
+    """Literal git pathspecs covering `patterns` (None: the whole tree)."""
+    out: list[str] = []
+    for raw in patterns:
+        pat = raw.strip().removeprefix("./")
+        cut = min((pat.index(c) for c in _GLOB if c in pat), default=len(pat))
+        head = pat[:cut]
+        if cut < len(pat):
+            head = head.rpartition("/")[0]
+        head = head.rstrip("/")
+        if not head or head == ".":
+            return None
+        out.append(head)
+    return out or None
+
+
+def read_worktree(root: Path, *, untracked: bool = True, only: Sequence[str] | None = None) -> WorkTree:
+    """Object ids of the work tree's files with two or three git calls in all.
+
+    `only`: literal pathspecs to limit the listing to (see `pathspecs`).
+    """
+    tail = ["--", *only] if only else []
+    ls = _popen(["ls-files", "-s", "-z", *tail], root)
     st_args = ["status", "--porcelain=v1", "-z", "--no-renames", "--ignore-submodules=all"]
     st_args.append("--untracked-files=all" if untracked else "--untracked-files=no")
-    st = _popen(st_args, root)
+    st = _popen([*st_args, *tail], root)
     ls_out, _ = ls.communicate()
     st_out, _ = st.communicate()
     oids: dict[str, str] = {}
@@ -217,9 +237,31 @@ def compute_inputs(
             oids = {_WHOLE_TREE: tree_digest}
         parts = definition_parts(t)
         deps = {d: out[d].digest for d in t.get("dependencies") or [] if d in out}
-        digest = sha(canonical([parts, sorted(oids.items()), sorted(deps.items())]))
-        out[tid] = TaskInputs(tid, digest, parts, patterns, oids, deps)
+        out[tid] = TaskInputs(tid, digest_of(parts, oids, deps), parts, patterns, oids, deps)
     return out
+
+
+def digest_of(parts: Mapping[str, str], oids: Mapping[str, str], deps: Mapping[str, str]) -> str:
+    """The inputs digest: definition parts, input object ids, dependencies' digests."""
+    return sha(canonical([dict(parts), sorted(oids.items()), sorted(deps.items())]))
+
+
+def rebind(ti: TaskInputs, deps: Mapping[str, str]) -> TaskInputs:
+    """`ti` with its dependencies' digests as they are now (after they ran)."""
+    if deps == ti.deps:
+        return ti
+    return TaskInputs(ti.task, digest_of(ti.parts, ti.oids, deps), ti.parts, ti.paths, ti.oids, dict(deps))
+
+
+def refresh(ti: TaskInputs, root: Path) -> TaskInputs:
+    """`ti` with its paths' object ids as they are now (after the task wrote to them)."""
+    if not ti.paths:
+        return ti  # the whole tree: left as it was when the run started
+    tree = read_worktree(root, only=pathspecs(ti.paths))
+    oids = {p: tree.oids[p] for p in tree.match(ti.paths)}
+    if oids == ti.oids:
+        return ti
+    return TaskInputs(ti.task, digest_of(ti.parts, oids, ti.deps), ti.parts, ti.paths, oids, ti.deps)
 
 
 def _topo(by_id: Mapping[str, Mapping[str, Any]]) -> list[str]:

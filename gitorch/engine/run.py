@@ -73,6 +73,7 @@ class RunSummary:
     duration: float = 0.0
     commit: str | None = None
     resumed: bool = False
+    build: str | None = None  # completed | failed when the build phase ran
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -80,6 +81,7 @@ class RunSummary:
             "counts": self.counts, "failures": self.failures, "awaiting": self.awaiting,
             "waiting": self.waiting, "plan_changes": self.plan_changes,
             "duration": round(self.duration, 3), "commit": self.commit, "resumed": self.resumed,
+            "build": self.build,
         }
 
 
@@ -115,7 +117,7 @@ def new_run_id() -> str:
 
 def execute(opts: RunOptions, progress: Progress | None = None) -> RunSummary:
     """Run (or resume) the plan as `opts` asks; see the module docstring."""
-    lp = load(opts.file, opts.cwd)
+    lp = load(opts.file, opts.cwd, run_plan=opts.resume)
     if opts.tasks:
         unknown = [t for t in opts.tasks if t not in lp.by_id]
         if unknown:
@@ -138,11 +140,12 @@ class _Run:
         self.completed_now: list[str] = []
         self.gated: dict[str, str] = {}
         self._watch_written = time.monotonic()
+        self.build: str | None = None
 
     # --- setup ---------------------------------------------------------------------
     def go(self) -> RunSummary:
         lp, opts = self.lp, self.opts
-        self.history: History = read_history(self.store)
+        self.history: History = read_history(lp)
         self.commit = lp.head
         changes: list[str] = []
         done: set[str] = set()
@@ -169,10 +172,12 @@ class _Run:
                 changes = plan_changes(self.store, latest.plan_digest, self.plan)
                 events.append(ev.PlanUpdated(run=self.run_id, digest=lp.digest,
                                              previous_digest=latest.plan_digest, changes=changes))
+            old_parts = recorded_parts(self.store, latest.plan_digest) if changes else {}
             for tid, tv in latest.tasks.items():
                 cur = self.inputs.get(tid)
+                # completed in this run: never again, unless the plan changed the task itself
                 if tv.state == "completed" and cur is not None and tid in self.selection and \
-                        (tv.inputs is None or tv.inputs == cur.digest):
+                        old_parts.get(tid, cur.parts) == cur.parts:
                     done.add(tid)
             events.append(ev.Resumed(run=self.run_id, reason="resume" + (
                 f" after {latest.status}" if latest.status != "running" else " after a crash")))
@@ -280,7 +285,9 @@ class _Run:
         while slots > 0 and sched.has_ready():
             tid = sched.pop()
             task = self.lp.by_id[tid]
-            cur = self.inputs[tid]
+            # dependencies that ran in this run may have new digests (their outputs)
+            cur = self.inputs[tid] = inp.rebind(
+                self.inputs[tid], {d: self.inputs[d].digest for d in self.inputs[tid].deps})
             last = self.history.passes.get(tid)
             if not self.opts.force and last is not None and last.inputs == cur.digest:
                 at = f" at {last.commit[:7]}" if last.commit else ""
@@ -306,6 +313,11 @@ class _Run:
 
     def _finished(self, res: TaskResult) -> None:
         self.results[res.task] = res
+        if res.outcome == "completed":
+            # the digest the task passed on: its paths as it left them (its outputs included)
+            final = self.inputs[res.task] = inp.refresh(self.inputs[res.task], self.lp.repo_root)
+            res.events = [msgspec.structs.replace(e, inputs=final.digest)
+                          if isinstance(e, ev.TaskCompleted) else e for e in res.events]
         self.rec.add(res.events, res.files)
         state = {"completed": "completed", "failed": "failed", "waiting": "waiting"}.get(
             res.outcome, "interrupted")
@@ -378,7 +390,7 @@ class _Run:
 
         res = drive(build_task(self.ctx, release), self.ctx)
         self.rec.add(res.events, res.files)
-        self.progress.task_finished("(build)", res.outcome, res.duration)
+        self.build = res.outcome
         return None if res.outcome == "completed" else {"task": "(build)", "reason": res.reason}
 
     def _finish(self, loop: str, changes: list[str], resumed: bool) -> RunSummary:
@@ -417,6 +429,7 @@ class _Run:
             run=self.run_id, status=status, exit_code=code, counts=counts, failures=failures,
             awaiting=awaiting, waiting=waiting, plan_changes=changes,
             duration=time.monotonic() - self.t0, commit=self.commit, resumed=resumed,
+            build=self.build,
         )
 
     def _publish(self) -> None:
@@ -442,6 +455,20 @@ class _Run:
 
             with contextlib.suppress(Exception):  # a note is a courtesy; never fail a run on it
                 self.store.add_note(self.commit, render_note(view))
+
+
+def recorded_parts(store: Any, digest: str) -> dict[str, dict[str, str]]:
+    """Definition part digests of each task of the plan recorded as `digest` ({} if unknown)."""
+    from gitorch.engine.setup import definition
+
+    raw = store.read(f"plans/{digest}.json") if digest else None
+    if raw is None:
+        return {}
+    try:
+        old = msgspec.json.decode(raw, type=Plan)
+    except msgspec.DecodeError:
+        return {}
+    return {t.id: inp.definition_parts(definition(t)) for t in old.tasks}
 
 
 def drive(gen: Steps, ctx: RunContext) -> Any:
@@ -498,7 +525,7 @@ def dry_run(opts: RunOptions) -> dict[str, Any]:
             raise UsageError(f"unknown task {', '.join(unknown)} (--task)")
     deps = {t.id: list(t.dependencies) for t in lp.plan.tasks}
     selection = set(deps) if (opts.all or not opts.tasks) else closure(deps, opts.tasks)
-    history = read_history(lp.store, readonly=True)
+    history = read_history(lp, readonly=True)
     inputs = task_inputs(lp)
     from gitorch.engine.checks import describe
     from gitorch.plan.model import CommandCheck

@@ -12,6 +12,7 @@ import msgspec
 from gitorch.config import Settings, settings
 from gitorch.engine.inputs import TaskInputs, compute_inputs, read_worktree
 from gitorch.errors import UsageError
+from gitorch.events import Event, RunStarted
 from gitorch.gitcmd import git
 from gitorch.plan.load import LoadedPlan, load_plan
 from gitorch.plan.model import Plan, Task
@@ -64,6 +65,11 @@ class Loaded:
         return [tid for level in order(self.plan) for tid in level]
 
     @cached_property
+    def events(self) -> list[Event]:
+        """Every event of the state branch and the journal (read once)."""
+        return self.store.events() if self.store.exists() else []
+
+    @cached_property
     def head(self) -> str | None:
         """The commit the work tree is on (None before the first commit)."""
         proc = git(["rev-parse", "--verify", "-q", "HEAD"], self.repo_root, check=False)
@@ -82,12 +88,29 @@ def task_inputs(loaded: Loaded) -> dict[str, TaskInputs]:
     return compute_inputs([definition(t) for t in loaded.plan.tasks], tree, loaded.order, exclude)
 
 
-def load(file: str | None = None, cwd: str | None = None) -> Loaded:
-    """The repository at `cwd` (default: here) and its plan (default: orchestrator.yml)."""
+def load(file: str | None = None, cwd: str | None = None, *, run_plan: bool = False) -> Loaded:
+    """The repository at `cwd` (default: here) and its plan (default: orchestrator.yml).
+
+    `run_plan`: without `file`, take the plan file the latest run used (resume, approve,
+    status, next, report follow the run, whichever plan file it was started with).
+    """
     repo = find_repo(cwd)
-    repo.require_worktree()
+    root = repo.require_worktree()
+    store = StateStore.open(repo)
+    events: list[Event] | None = None
+    if file is None and run_plan:
+        events = store.events() if store.exists() else []
+        for e in reversed(events):
+            if isinstance(e, RunStarted) and e.plan_file:
+                candidate = root / e.plan_file
+                if candidate.is_file():
+                    file = str(candidate)
+                break
     lp = load_plan(file, repo)
-    return Loaded(repo=repo, lp=lp, settings=settings(repo), store=StateStore.open(repo))
+    loaded = Loaded(repo=repo, lp=lp, settings=settings(repo), store=store)
+    if events is not None:
+        loaded.__dict__["events"] = events
+    return loaded
 
 
 def definition(task: Task) -> dict[str, object]:

@@ -15,12 +15,12 @@ from gitorch.views.fold import RunView, latest_run
 
 
 def _latest(lp: Loaded) -> RunView | None:
-    return latest_run(lp.store.events() if lp.store.exists() else [], lp.plan)
+    return latest_run(lp.events, lp.plan)
 
 
 def status(file: str | None = None) -> dict[str, Any]:
     """The latest run: each task's state, duration, what blocks it, which gates wait."""
-    lp = load(file)
+    lp = load(file, run_plan=True)
     run = _latest(lp)
     deps = {t.id: list(t.dependencies) for t in lp.plan.tasks}
     out: dict[str, Any] = {"plan": lp.file, "plan_digest": lp.digest, "run": None, "tasks": []}
@@ -54,7 +54,7 @@ def status(file: str | None = None) -> dict[str, Any]:
 
 def next_tasks(file: str | None = None) -> dict[str, Any]:
     """Tasks to work on next, ranked (fewest unmet dependencies, then plan order)."""
-    lp = load(file)
+    lp = load(file, run_plan=True)
     run = _latest(lp)
     states = {tid: t.state for tid, t in run.tasks.items()} if run else {}
     deps = {t.id: list(t.dependencies) for t in lp.plan.tasks}
@@ -67,10 +67,10 @@ def next_tasks(file: str | None = None) -> dict[str, Any]:
 
 def explain(task_id: str, file: str | None = None) -> dict[str, Any]:
     """Why `task_id` would run or be skipped by the next `run`."""
-    lp = load(file)
+    lp = load(file, run_plan=True)
     if task_id not in lp.by_id:
         raise UsageError(f"unknown task {task_id}", hint=f"tasks: {', '.join(list(lp.by_id)[:10])}")
-    history: History = read_history(lp.store, readonly=True)
+    history: History = read_history(lp, readonly=True)
     current = task_inputs(lp)
     cur = current[task_id]
     last = history.passes.get(task_id)
@@ -101,7 +101,7 @@ def report(file: str | None = None, out: str | None = None, junit: str | None = 
     """The latest run's report (Markdown) and optionally JUnit XML, written where asked."""
     from gitorch.views.report import render_junit, render_report
 
-    lp = load(file)
+    lp = load(file, run_plan=True)
     run = _latest(lp)
     if run is None:
         raise UsageError("no run to report on", hint="start one with `git orch run`")
