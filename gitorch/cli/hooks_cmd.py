@@ -83,6 +83,8 @@ def status_cmd(as_json: bool = JSON_OPT) -> None:
             line += f", runs {h['legacy']} first"
         if h["python"] and not h["python_found"]:
             line += f", its interpreter {h['python']} is gone (falls back to `git orch`)"
+        elif h["python"] and not h["gitorch_found"]:
+            line += ", gitorch is no longer where it was installed from (falls back to `git orch`)"
         say(line)
 
 

@@ -96,6 +96,7 @@ class HookState:
     pre_commit: bool = False  # pre-commit owns the hook and runs gitorch's as its .legacy
     python: str | None = None  # the interpreter recorded in gitorch's hook
     python_found: bool | None = None
+    gitorch_found: bool | None = None  # gitorch is still where the hook imports it from
 
 
 def _read(path: Path) -> bytes | None:
@@ -109,12 +110,20 @@ def _ours(data: bytes | None) -> int | None:
     return template_version(data.decode("utf-8", "replace")) if data is not None else None
 
 
-def _recorded_python(data: bytes) -> str | None:
-    m = re.search(rb"^GITORCH_PYTHON=(.*)$", data, re.MULTILINE)
+def _recorded(data: bytes, name: str) -> str | None:
+    """The value the installer filled in for `name` (GITORCH_PYTHON, GITORCH_PATH)."""
+    m = re.search(rb"^" + name.encode() + rb"=(.*)$", data, re.MULTILINE)
     if not m:
         return None
     words = shlex.split(m.group(1).decode("utf-8", "replace"))
     return words[0] if words else None
+
+
+def _gitorch_at(path: str | None) -> bool:
+    """Whether gitorch can still be imported from `path` (a directory or a zip archive)."""
+    if not path:
+        return False
+    return os.path.isfile(path) or os.path.isfile(os.path.join(path, "gitorch", "hooks", "run.py"))
 
 
 def describe(directory: Path, hook: str) -> HookState:
@@ -132,11 +141,12 @@ def describe(directory: Path, hook: str) -> HookState:
     if version is None or ours_data is None:
         state = "absent" if data is None and not path.is_symlink() else "other"
         return HookState(hook, str(path), state, legacy=str(kept) if kept else None)
-    python = _recorded_python(ours_data)
+    python = _recorded(ours_data, "GITORCH_PYTHON")
     return HookState(
         hook, str(path), "installed" if version == CURRENT_VERSION else "outdated", version,
         at=str(at), legacy=str(kept) if kept else None, pre_commit=pre_commit, python=python,
         python_found=python is not None and os.access(python, os.X_OK),
+        gitorch_found=_gitorch_at(_recorded(ours_data, "GITORCH_PATH")),
     )
 
 

@@ -177,6 +177,10 @@ def test_status_names_a_gone_interpreter(project: Path, orch: OrchRunner, tmp_pa
     proc = orch("hooks", "status", cwd=project)
     assert "is gone" in proc.stdout
     assert "post-rewrite: installed" in proc.stdout
+    hi.install(find_repo(project), path=str(tmp_path / "gone"))
+    assert hi.describe(_hooks(project), "post-merge").gitorch_found is False
+    hi.install(find_repo(project))
+    assert hi.describe(_hooks(project), "post-merge").gitorch_found is True
 
 
 def test_not_a_repo_is_one_message(tmp_path: Path, orch: OrchRunner) -> None:
