@@ -85,3 +85,16 @@ def test_tree_entry_and_edit_tree(be: Backend, repo: Path) -> None:
     fresh = be.edit_tree(None, {"x": TreeEntry("x", MODE_BLOB, a)})
     assert fresh == be.write_tree([TreeEntry("x", MODE_BLOB, a)])
     git(repo, "fsck", "--strict", "--no-dangling")
+
+
+def test_compare_and_swap_of_a_packed_ref(be: Backend, repo: Path) -> None:
+    tree = be.write_tree([])
+    c1 = be.write_commit(tree, [], "one")
+    c2 = be.write_commit(tree, [c1], "two")
+    assert be.update_ref(REF, c1, None, "create")
+    git(repo, "pack-refs", "--all")
+    assert not (repo / ".git" / "refs" / "heads" / "orch" / "state").exists()
+    assert be.read_ref(REF) == c1
+    assert not be.update_ref(REF, c2, None, "exists (packed)")
+    assert be.update_ref(REF, c2, c1, "move")
+    assert git(repo, "rev-parse", REF) == c2
