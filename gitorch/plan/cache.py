@@ -38,6 +38,7 @@ class Entry(msgspec.Struct, frozen=True):
     plan: Plan
     digest: str
     root: str
+    order: list[list[str]] = []  # graph.order(plan), so a cached plan needs no graphlib pass
     schema: int = _SCHEMA
 
 

@@ -52,6 +52,12 @@ def order(plan: Plan) -> list[list[str]]:
     return [list(g) for g in generations]
 
 
+def remember_order(plan: Plan, generations: list[list[str]]) -> None:
+    """Record `plan`'s order, known from elsewhere (the plan cache)."""
+    global _last
+    _last = (plan, generations)
+
+
 def _order(plan: Plan) -> list[list[str]]:
     known = _index(plan)
     ts = _sorter(plan, known)

@@ -16,7 +16,7 @@ from typing import Any
 import msgspec
 
 from gitorch.errors import Location, NotARepoError, OrchError, PlanError
-from gitorch.plan import cache, normalize
+from gitorch.plan import cache, graph, normalize
 from gitorch.plan.model import Orchestrator, Plan, Project, Task
 from gitorch.plan.source import Document, PathT, read_document
 from gitorch.plan.spec import IncludedSpec, PlanSpec, TaskSpec
@@ -74,7 +74,8 @@ def load_plan(file: str | os.PathLike[str] | None = None, repo: Repo | None = No
     loaded = loader.run(main)
     if scratch is not None:
         entry = cache.Entry(code=cache.code_stamp(), files=[(str(d.file), d.sha256) for d in loader.docs],
-                            globs=loader.globs, plan=loaded.plan, digest=loaded.digest, root=str(loaded.root))
+                            globs=loader.globs, plan=loaded.plan, digest=loaded.digest, root=str(loaded.root),
+                            order=graph.order(loaded.plan))
         cache.store(scratch, main, entry)
     return loaded
 
@@ -87,6 +88,7 @@ def _cached(scratch: Path, main: Path) -> LoadedPlan | None:
     entry = cache.lookup(scratch, main, data)
     if entry is None or not Path(entry.root).is_dir():
         return None
+    graph.remember_order(entry.plan, entry.order)
     return LoadedPlan(plan=entry.plan, digest=entry.digest, file=main,
                       files=[Path(f) for f, _ in entry.files], root=Path(entry.root))
 

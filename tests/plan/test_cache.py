@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from gitorch.errors import PlanError
-from gitorch.plan import cache
+from gitorch.plan import cache, graph
 from gitorch.plan.load import load_plan
 from gitorch.repo import find_repo
 from tests.plan.helpers import write
@@ -29,6 +29,7 @@ def test_valid_plan_is_cached_in_the_git_dir_and_reused(repo: Path) -> None:
     assert again.plan == first.plan and again.digest == first.digest
     assert (again.files, again.root) == (first.files, first.root)
     assert [f.name for f in again.files] == ["orchestrator.yml", "b.yml"]
+    assert graph.order(again.plan) == [["A"], ["B"]]  # remembered from the cache entry
 
 
 @pytest.mark.parametrize("change", ["main", "include", "new glob match", "removed glob match"])
