@@ -24,6 +24,8 @@ from gitorch import events as ev
 from gitorch.engine.checks import CheckContext, describe, evaluate
 from gitorch.engine.inputs import read_worktree
 from gitorch.engine.process import Outcome, tail
+from gitorch.errors import OrchError
+from gitorch.gitcmd import git
 from gitorch.plan.model import Check, CommandCheck, Retry, Task
 from gitorch.secrets.redact import Redactor
 
@@ -197,7 +199,16 @@ def _forbidden_oids(root: Path, patterns: Sequence[str]) -> dict[str, str]:
 def run_task(ctx: RunContext, task: Task, inputs: str | None = None) -> Steps:
     """Execute `task` (a generator of Requests) and return how it ended (TaskResult)."""
     start = time.monotonic()
-    tr = _TaskRun(ctx, task, inputs)
+    try:
+        tr = _TaskRun(ctx, task, inputs)
+    except OrchError as exc:  # a secret not set, a workspace repo not checked out
+        failed = ev.TaskFailed(run=ctx.run, task=task.id, reason=exc.message, duration=0.0)
+        return TaskResult(task.id, "failed", [failed], {}, exc.message, 0.0)
+    if task.repo:
+        # a cross-repo task: record which commit of that repository it ran on
+        head = git(["rev-parse", "--verify", "-q", "HEAD"], tr.root, check=False).stdout.decode().strip()
+        tr.emit(ev.Generic(run=ctx.run, task=task.id, kind="task_repo",
+                           data={"repo": task.repo, "path": str(tr.root), "commit": head or None}))
     forbidden = list(dict.fromkeys([*task.constraints.forbidden, *task.paths.forbidden]))
     before = _forbidden_oids(ctx.repo_root, forbidden) if forbidden else {}
     reason = yield from _run_steps(tr)

@@ -180,9 +180,12 @@ def test_secrets_reach_only_the_tasks_that_declare_them_and_are_redacted(
     write_plan(repo, [
         {"id": "uses", "secrets": ["API_TOKEN"], "commands": {"t": "echo token=$API_TOKEN"}},
         {"id": "other", "commands": {"t": "echo other=${API_TOKEN:-unset}"}},
+        {"id": "unset", "secrets": ["NOT_SET_ANYWHERE"], "commands": {"t": "true"}},
     ])
-    proc = orch("run", "-j1", cwd=repo, env={"API_TOKEN": "s3cr3t-value-123"})
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = orch("run", "-j1", "--keep-going", cwd=repo, env={"API_TOKEN": "s3cr3t-value-123"})
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert states(orch, repo) == {"uses": "completed", "other": "completed", "unset": "failed"}
+    assert "NOT_SET_ANYWHERE" in proc.stdout
     evs = events(repo)
     assert of_type(evs, ev.CommandRun, "uses")[0].excerpt.strip() == "token=***"
     assert of_type(evs, ev.CommandRun, "other")[0].excerpt.strip() == "other=unset"
