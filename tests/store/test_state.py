@@ -262,3 +262,14 @@ def test_a_partly_broken_segment_keeps_its_readable_lines(repo: Path, backend: s
         assert store.problems == [
             p for p in store.problems if p.startswith("sessions/undated/hand/00/edited.jsonl:2:")
         ] and store.problems
+
+
+def test_a_stale_ref_lock_left_by_a_killed_writer_is_cleared(repo: Path, backend: str) -> None:
+    with open_store(repo) as store:
+        store.append([ev.TaskStarted(task="a")])
+        lock = repo / ".git" / "refs" / "heads" / "orch" / "state.lock"
+        lock.write_text("")
+        os.utime(lock, (0, 0))  # long ago: its writer is gone
+        store.append([ev.TaskStarted(task="b")])
+        assert not lock.exists()
+        assert [e.task for e in store.events()] == ["a", "b"]
