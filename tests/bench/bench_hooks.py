@@ -197,6 +197,14 @@ def main() -> None:
         files = measure(repos, env, file_checkout)
         _table("file checkout", files)
 
+        # The hook alone, as git runs it after `git checkout other` (less noise than the
+        # checkout around it): the exit-0 hook stands in for "no hooks".
+        old, new = (_git(repos["gitorch"], env, "rev-parse", b) for b in ("main", "other"))
+        hooked = {name: repo for name, repo in repos.items() if name != "no hooks"}
+        alone = measure(hooked, env, lambda repo, i: [str(repo / ".git" / "hooks" / "post-checkout"),
+                                                      old, new, "1"])
+        _table("the post-checkout hook alone", {"no hooks": alone["exit 0 hook"], **alone})
+
         added = branch["gitorch"][0] - branch["no hooks"][0]
         added_best = branch["gitorch"][1] - branch["no hooks"][1]
         added_file = files["gitorch"][0] - files["no hooks"][0]
