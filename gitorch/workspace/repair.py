@@ -8,9 +8,10 @@ the plan (its preconditions fail) until the user resolves it.
 
 from __future__ import annotations
 
-from gitorch.errors import WorkspaceError
+from gitorch.errors import CheckFailed, WorkspaceError
 from gitorch.workspace.manifest import LinkSpec
 from gitorch.workspace.materialize import Workspace
+from gitorch.workspace.model import Snapshot
 from gitorch.workspace.plan import Plan, desired_from, make_plan
 
 
@@ -21,9 +22,19 @@ def repair_plan(ws: Workspace) -> Plan:
         raise WorkspaceError("nothing to repair: no workspace has been applied here",
                              hint="run `git orch ws apply` first")
     current = ws.current(applied)
+    lost = [r.name for r in applied.repos if r.exists and not _exists(current, r.name)
+            and not ws.manifest.repo(r.name).url]
+    if lost:
+        raise CheckFailed(f"cannot repair: {', '.join(lost)} deleted and no url to clone from",
+                          hint="restore the checkout, or add its url to workspace.toml")
     present = {r.name for r in current.repos if r.exists}
     # A link to a repo being cloned again is made by the next repair, once its manifest is there.
     specs = [LinkSpec(lk.repo, lk.provider, lk.dep) for lk in applied.links
              if lk.recorded and {lk.repo, lk.provider} <= present]
     desired = desired_from(current, ws.manifest, specs)
     return make_plan(current, desired, "repair")
+
+
+def _exists(snap: Snapshot, name: str) -> bool:
+    info = snap.repo(name)
+    return info is not None and info.exists

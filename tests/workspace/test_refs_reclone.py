@@ -52,3 +52,11 @@ def test_deleted_repo_is_cloned_again_by_repair(hub: Path, cli: Any, tmp_path: P
     assert result.exit_code == 0, result.output
     assert (hub.parent / "npmlib/package.json").exists()
     assert json.loads(cli("ws", "observe", "--json").stdout)["drift"] is False  # type: ignore[attr-defined]
+
+
+def test_deleted_repo_without_url_cannot_be_repaired(hub: Path, cli: Any) -> None:
+    assert cli("ws", "apply").exit_code == 0  # type: ignore[attr-defined]
+    shutil.rmtree(hub.parent / "exlib")
+    result: Any = cli("ws", "repair")
+    assert result.exit_code == 1
+    assert "cannot repair: exlib deleted and no url to clone from" in result.output
