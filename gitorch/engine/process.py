@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import select
+import shutil
 import signal
 import subprocess
 import threading
@@ -22,6 +24,17 @@ from pathlib import Path
 
 KILL_GRACE = 0.5  # seconds between SIGTERM and SIGKILL of a group that overran
 SHELL = "/bin/sh"
+# Like make: a command with nothing the shell would interpret is executed directly, which
+# saves one process per command. Anything else (quotes, $, globs, redirections, builtins,
+# VAR=value prefixes) goes through /bin/sh -c.
+_PLAIN = re.compile(r"[A-Za-z0-9_./,:+@%-]+(?: +[A-Za-z0-9_./,:+@%=-]+)*")
+_BUILTINS = frozenset({
+    "!", ".", ":", "[", "alias", "bg", "break", "case", "cd", "command", "continue", "do", "done",
+    "echo", "elif", "else", "esac", "eval", "exec", "exit", "export", "false", "fc", "fg", "fi",
+    "for", "getopts", "hash", "if", "jobs", "kill", "local", "printf", "pwd", "read", "readonly",
+    "return", "set", "shift", "test", "then", "times", "trap", "true", "type", "ulimit", "umask",
+    "unalias", "unset", "until", "wait", "while", "{", "}",
+})
 _PIDFD = hasattr(os, "pidfd_open") and hasattr(os, "posix_spawn") and hasattr(os, "POSIX_SPAWN_DUP2")
 
 
@@ -51,6 +64,28 @@ class Child:
     timed_out: bool = False
     popen: subprocess.Popen[bytes] | None = None
     waited: list[int] = field(default_factory=list)  # the waiter thread's status (fallback)
+
+
+_which: dict[tuple[str, str], str | None] = {}
+
+
+def direct_argv(cmd: str, path: str) -> list[str] | None:
+    """argv to exec `cmd` without a shell (its program resolved on PATH), or None."""
+    text = cmd.strip()
+    if not _PLAIN.fullmatch(text):
+        return None
+    words = text.split()
+    if words[0] in _BUILTINS or "=" in words[0]:
+        return None
+    if "/" in words[0]:
+        return None  # relative to the task's directory: leave it to the shell
+    key = (words[0], path)
+    if key not in _which:
+        _which[key] = shutil.which(words[0], path=path)
+    exe = _which[key]
+    if exe is None:
+        return None  # the shell says "not found" (exit 127) as a user expects
+    return [exe, *words[1:]]
 
 
 def kill_group(pid: int, sig: int) -> None:
@@ -103,7 +138,10 @@ class Children:
             (os.POSIX_SPAWN_DUP2, log_fd, 1),
             (os.POSIX_SPAWN_DUP2, log_fd, 2),
         ]
-        return os.posix_spawn(SHELL, [SHELL, "-c", cmd], env, file_actions=actions, setsid=True)
+        argv = direct_argv(cmd, env.get("PATH", ""))
+        if argv is None:
+            argv = [SHELL, "-c", cmd]
+        return os.posix_spawn(argv[0], argv, env, file_actions=actions, setsid=True)
 
     def _spawn_portable(
         self, cmd: str, cwd: Path, env: Mapping[str, str], log_fd: int,
