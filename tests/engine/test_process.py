@@ -1,0 +1,57 @@
+"""Children of a run: direct exec vs shell, output to a file, timeouts kill the group."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from gitorch.engine.process import Children, Outcome, direct_argv, tail
+
+
+def _run(tmp_path: Path, cmd: str, timeout: float | None = None) -> tuple[Outcome, str]:
+    children = Children()
+    log = tmp_path / "out.log"
+    started = children.spawn(cmd, cwd=tmp_path, env=dict(os.environ), log_path=log, timeout=timeout, key=1)
+    if isinstance(started, Outcome):
+        return started, log.read_text()
+    done: list[tuple[object, Outcome]] = []
+    while not done:
+        done = children.wait(None)
+    return done[0][1], log.read_text()
+
+
+def test_plain_commands_skip_the_shell_and_the_rest_use_it() -> None:
+    path = os.environ["PATH"]
+    assert direct_argv("sh -c true", path)[1:] == ["-c", "true"]  # type: ignore[index]
+    for cmd in ("exit 3", "echo $HOME", "a | b", "FOO=1 make", "cd x", "true", "no-such-command-xyz",
+                "./local.sh", "echo 'q'"):
+        assert direct_argv(cmd, path) is None, cmd
+
+
+def test_exit_code_output_and_missing_command(tmp_path: Path) -> None:
+    out, text = _run(tmp_path, "echo out; echo err >&2; exit 7")
+    assert (out.status, out.timed_out) == (7, False) and text == "out\nerr\n" and out.size == 8
+    out, _ = _run(tmp_path, "no-such-command-xyz")
+    assert out.status == 127
+    out, text = _run(tmp_path, "pwd")
+    assert text.strip() == str(tmp_path)
+
+
+def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
+    pidfile = tmp_path / "pid"
+    t0 = time.monotonic()
+    out, _ = _run(tmp_path, f"sleep 30 & echo $! > {pidfile}; wait", timeout=0.3)
+    assert out.timed_out and out.status is None and time.monotonic() - t0 < 5
+    pid = int(pidfile.read_text())
+    time.sleep(0.1)
+    assert not Path(f"/proc/{pid}").exists() or " Z " in Path(f"/proc/{pid}/stat").read_text()
+
+
+def test_tail_is_bounded_and_starts_at_a_line(tmp_path: Path) -> None:
+    log = tmp_path / "big"
+    log.write_text("".join(f"line {i}\n" for i in range(100_000)))
+    text = tail(log, log.stat().st_size, 1000)
+    assert len(text) < 1100 and text.endswith("line 99999\n")
+    body = text.split("\n", 1)[1]
+    assert body.startswith("line ") and "omitted" in text.splitlines()[0]
