@@ -11,7 +11,7 @@ from pathlib import Path
 
 from gitorch.gitcmd import git
 from gitorch.workspace.gitdir import git_dir, in_progress
-from gitorch.workspace.model import GitState
+from gitorch.workspace.model import MAX_CHANGED, GitState
 
 
 def parse_status(repo: str, out: bytes) -> GitState:
@@ -48,7 +48,8 @@ def parse_status(repo: str, out: bytes) -> GitState:
             changed.append(path)
         elif rec[0] == "?":
             changed.append(rec[2:])
-    return GitState(**fields, changed=sorted(changed), conflicts=sorted(conflicts),  # type: ignore[arg-type]
+    return GitState(**fields, changed=sorted(changed)[:MAX_CHANGED],  # type: ignore[arg-type]
+                    changed_total=len(changed), conflicts=sorted(conflicts)[:MAX_CHANGED],
                     dirty=bool(changed))
 
 

@@ -14,6 +14,7 @@ import msgspec
 from gitorch.errors import StateConflict
 
 SNAPSHOT_SCHEMA_VERSION = 1
+MAX_CHANGED = 200  # a snapshot names at most this many changed paths per repo
 ECOSYSTEMS = ("python", "npm", "cargo", "go", "mix")
 
 
@@ -49,7 +50,8 @@ class GitState(_S, frozen=True):
     ahead: int = 0
     behind: int = 0
     dirty: bool = False
-    changed: list[str] = []  # paths git status reports (tracked changes and untracked files)
+    changed: list[str] = []  # paths git status reports (tracked and untracked), first MAX_CHANGED
+    changed_total: int = 0
     conflicts: list[str] = []  # unmerged paths
     in_progress: str | None = None  # merge | rebase | cherry-pick | revert | bisect
 
