@@ -32,12 +32,12 @@ FAULT_ENV = "GITORCH_FAULT"
 
 def _fault(stage: str, index: int) -> None:
     """Raise the injected I/O error for operation `index` at `stage` (apply | rollback);
-    `crash:N` kills the process before operation N, as SIGKILL would (no cleanup at all)."""
-    faults = os.environ.get(FAULT_ENV, "").split(",")
-    if stage == "apply" and f"crash:{index}" in faults:
+    at stage `crash`, end the process at once, as SIGKILL would (no cleanup at all)."""
+    if f"{stage}:{index}" not in os.environ.get(FAULT_ENV, "").split(","):
+        return
+    if stage == "crash":
         os._exit(137)
-    if f"{stage}:{index}" in faults:
-        raise OSError(errno.EIO, f"injected fault ({FAULT_ENV}={stage}:{index})")
+    raise OSError(errno.EIO, f"injected fault ({FAULT_ENV}={stage}:{index})")
 
 
 _current: list[tuple[str, int]] = []  # the (stage, index) whose writes may fault
@@ -250,11 +250,11 @@ def execute(plan: Plan, urls: dict[str, str] | None = None) -> Outcome:
     for op in order(plan.operations):
         _current.append(("apply", op.index))
         try:
-            if op.type not in ("create_link", "remove_link") or f"crash:{op.index}" in os.environ.get(
-                    FAULT_ENV, ""):
+            _fault("crash", op.index)
+            if op.type not in ("create_link", "remove_link"):  # file writes fault inside atomic_write
                 _fault("apply", op.index)
             run_operation(op, journal, urls)
-        except Exception as exc:  # noqa: BLE001 - any failure rolls back
+        except (Exception, KeyboardInterrupt) as exc:  # any failure, even Ctrl-C, rolls back
             outcome.failed_operation = op.index
             outcome.error = f"operation {op.index} ({op.type} {op.target}) failed: {_why(exc)}"
             done.append(op)  # a failed step may have half-happened: undo what its journal holds
@@ -286,6 +286,8 @@ def execute(plan: Plan, urls: dict[str, str] | None = None) -> Outcome:
 
 
 def _why(exc: BaseException) -> str:
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted"
     if isinstance(exc, OSError) and exc.strerror:
         return f"{exc.strerror}" + (f": {exc.filename}" if exc.filename else "")
     return str(exc)
