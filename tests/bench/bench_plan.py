@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -18,11 +19,17 @@ from typing import Any
 N_TASKS = 10_000
 
 
-def generate(n: int = N_TASKS) -> dict[str, Any]:
-    """A realistic plan of `n` tasks: commands, acceptance (strings and mappings), paths,
-    shards on every tenth task, up to three dependencies on earlier tasks."""
+def generate(n: int = N_TASKS, rich: bool = True) -> dict[str, Any]:
+    """A plan of `n` tasks with up to three dependencies on earlier tasks each. Rich tasks
+    carry commands, acceptance (strings and mappings), paths, and every tenth one shards;
+    lean ones an id, a title, one command and one check."""
     tasks: list[dict[str, Any]] = []
     for i in range(n):
+        deps = [f"T-{j:05d}" for j in sorted({i - 1, i // 2, i - 7}) if 0 <= j < i]
+        if not rich:
+            tasks.append({"id": f"T-{i:05d}", "title": f"Task {i}", "commands": {"test": f"make t{i}"},
+                          "acceptance": [f"Tests pass: make t{i}"], "dependencies": deps})
+            continue
         task: dict[str, Any] = {
             "id": f"T-{i:05d}",
             "title": f"Task number {i}",
@@ -36,7 +43,7 @@ def generate(n: int = N_TASKS) -> dict[str, Any]:
                 f"File exists: src/mod{i % 97}.py",
                 {"contains": f"def f{i % 97}", "in": f"src/mod{i % 97}.py"},
             ],
-            "dependencies": [f"T-{j:05d}" for j in sorted({i - 1, i // 2, i - 7}) if 0 <= j < i],
+            "dependencies": deps,
         }
         if i % 10 == 0:
             task["shards"] = [{"id": f"T-{i:05d}-S{k}", "title": f"Shard {k}",
@@ -54,11 +61,11 @@ def generate(n: int = N_TASKS) -> dict[str, Any]:
     }
 
 
-def write_plans(directory: Path, n: int = N_TASKS) -> dict[str, Path]:
+def write_plans(directory: Path, n: int = N_TASKS, rich: bool = True) -> dict[str, Path]:
     """The generated plan as orchestrator.yml and orchestrator.json in `directory`."""
     import yaml
 
-    data = generate(n)
+    data = generate(n, rich)
     out = {"yaml": directory / "orchestrator.yml", "json": directory / "orchestrator.json"}
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     out["yaml"].write_text(yaml.dump(data, Dumper=dumper, sort_keys=False))
@@ -66,19 +73,30 @@ def write_plans(directory: Path, n: int = N_TASKS) -> dict[str, Path]:
     return out
 
 
-def _best(fn: Any, rounds: int = 3) -> float:
-    times = []
+def _best(fn: Any, rounds: int = 3) -> tuple[float, float]:
+    """Best wall time and best CPU time (process_time: steadier on a shared machine), seconds."""
+    walls, cpus = [], []
     for _ in range(rounds):
-        t0 = time.perf_counter()
+        w0, c0 = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+        cpus.append(time.process_time() - c0)
+        walls.append(time.perf_counter() - w0)
+    return min(walls), min(cpus)
 
 
-def _cli(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str]:
+def _cli(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall and CPU (user + system of the child) seconds of one `git orch` process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(["git", "orch", *args], cwd=cwd, capture_output=True, text=True, env=env)
-    return time.perf_counter() - t0, f"exit {proc.returncode}: {proc.stdout.strip()[:70]}"
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, f"exit {proc.returncode}"
+
+
+def _ms(pair: tuple[float, float]) -> str:
+    return f"{pair[0] * 1000:6.0f} / {pair[1] * 1000:6.0f}"
 
 
 def main() -> None:
@@ -87,39 +105,41 @@ def main() -> None:
 
     from gitorch.plan.load import load_plan
 
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        subprocess.run(["git", "init", "-q", str(root)], check=True)
-        files = write_plans(root)
-        sizes = {fmt: path.stat().st_size / 1e6 for fmt, path in files.items()}
-        print(f"plan: {N_TASKS} tasks, {N_TASKS // 10 * 2} shards, ~30,000 edges; "
-              f"YAML {sizes['yaml']:.1f} MB, JSON {sizes['json']:.1f} MB")
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        floors = {
-            "yaml": lambda: yaml.load(files["yaml"].read_text(), Loader=loader),
-            "json": lambda: msgspec.json.decode(files["json"].read_bytes()),
-        }
-        os.environ["GITORCH_PLAN_CACHE"] = "0"
-        for fmt, path in files.items():
-            floor = _best(floors[fmt])
-            full = _best(lambda p=path: load_plan(p))  # type: ignore[misc]
-            parser = "libyaml CSafeLoader" if fmt == "yaml" else "msgspec"
-            print(f"{fmt:4} cold load_plan (parse+validate+normalize+digest) {full * 1000:7.0f} ms | "
-                  f"parse alone ({parser}) {floor * 1000:6.0f} ms | "
-                  f"validation itself {(full - floor) * 1000:5.0f} ms")
-        del os.environ["GITORCH_PLAN_CACHE"]
-        for fmt, path in files.items():
-            load_plan(path)  # fills the cache
-            warm = _best(lambda p=path: load_plan(p))  # type: ignore[misc]
-            print(f"{fmt:4} warm load_plan (plan cache in .git/orch) {warm * 1000:7.0f} ms")
-        env = dict(os.environ)
-        for fmt, path in files.items():
-            cold, out = _cli(["plan", "validate", "--file", str(path)], root,
-                             {**env, "GITORCH_PLAN_CACHE": "0"})
-            warm, _ = _cli(["plan", "validate", "--file", str(path)], root, env)
-            print(f"{fmt:4} `git orch plan validate` whole process: cold {cold * 1000:5.0f} ms, "
-                  f"warm {warm * 1000:5.0f} ms ({out})")
-        print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    print("figures: wall ms / CPU ms, best of 3 (CPU time is the steadier figure on a shared machine)")
+    for rich in (True, False):
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            subprocess.run(["git", "init", "-q", str(root)], check=True)
+            files = write_plans(root, rich=rich)
+            sizes = {fmt: path.stat().st_size / 1e6 for fmt, path in files.items()}
+            print(f"\n{'rich' if rich else 'lean'} plan: {N_TASKS} tasks"
+                  + (f", {N_TASKS // 10 * 2} shards" if rich else "")
+                  + f"; YAML {sizes['yaml']:.1f} MB, JSON {sizes['json']:.1f} MB")
+            floors = {
+                "yaml": lambda f=files["yaml"]: yaml.load(f.read_text(), Loader=loader),
+                "json": lambda f=files["json"]: msgspec.json.decode(f.read_bytes()),
+            }
+            os.environ["GITORCH_PLAN_CACHE"] = "0"
+            for fmt, path in files.items():
+                floor = _best(floors[fmt])
+                full = _best(lambda p=path: load_plan(p))  # type: ignore[misc]
+                parser = "libyaml CSafeLoader" if fmt == "yaml" else "msgspec"
+                print(f"  {fmt:4} cold load_plan {_ms(full)} | parse alone ({parser}) {_ms(floor)} | "
+                      f"validation itself {(full[1] - floor[1]) * 1000:5.0f} ms CPU")
+            del os.environ["GITORCH_PLAN_CACHE"]
+            for fmt, path in files.items():
+                load_plan(path)  # fills the cache
+                warm = _best(lambda p=path: load_plan(p))  # type: ignore[misc]
+                print(f"  {fmt:4} warm load_plan (plan cache in .git/orch) {_ms(warm)}")
+            env = dict(os.environ)
+            for fmt, path in files.items():
+                args = ["plan", "validate", "--file", str(path)]
+                cold = _cli(args, root, {**env, "GITORCH_PLAN_CACHE": "0"})
+                again = _cli(args, root, env)
+                print(f"  {fmt:4} `git orch plan validate` process: cold {_ms(cold[:2])}, "
+                      f"warm {_ms(again[:2])} ({cold[2]})")
+    print(f"\nload average after the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":
