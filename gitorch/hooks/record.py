@@ -3,7 +3,7 @@
 The line written is what `gitorch.events.encode(Observed(...))` gives (a test holds them
 equal), appended to this session's journal exactly as `gitorch.store.journal.Journal`
 appends: `<git common dir>/orch/journal/<session>.jsonl`, under the file's flock, rechecking
-after the lock that a flush did not rotate the file away, then fsync. The next
+after the lock that a flush did not rotate the file away. The next
 `StateStore.flush()` folds it into the state branch.
 """
 
@@ -61,9 +61,14 @@ def journal_path(common_dir: str, session_id: str) -> str:
     return os.path.join(common_dir, "orch", "journal", f"{safe}.jsonl")
 
 
-def record_observed(common_dir: str, trigger: str, drift: bool, findings: list[str]) -> str | None:
+def record_observed(
+    common_dir: str, trigger: str, drift: bool, findings: list[str], *, sync: bool = False,
+) -> str | None:
     """Append an `observed` event to this session's journal; the journal's path, or None
-    where flock is missing (the store locks the journal with it; no lock, no write)."""
+    where flock is missing (the store locks the journal with it; no lock, no write).
+
+    No fsync unless `sync` (as `StateStore.journal(sync=False)`): on a disk an fsync can
+    cost more than the whole hook, and an observation lost to a power cut is harmless."""
     try:
         import fcntl
     except ImportError:  # Windows: the store locks with msvcrt, which sh hooks do not reach
@@ -84,7 +89,8 @@ def record_observed(common_dir: str, trigger: str, drift: bool, findings: list[s
                 if same:
                     fh.write(data)
                     fh.flush()
-                    os.fsync(fh.fileno())
+                    if sync:
+                        os.fsync(fh.fileno())
                     return path
             finally:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
