@@ -79,7 +79,7 @@ def approve(gate: str, task: str | None = None, by: str | None = None,
     from gitorch.engine.setup import load, task_inputs
     from gitorch.views.fold import latest_run
 
-    lp = load(file, run_plan=True)
+    lp = load(file, run_plan=True, prefetch=True)
     if task is not None and task not in lp.by_id:
         raise UsageError(f"unknown task {task} (--task)")
     run = latest_run(lp.events, lp.plan)

@@ -142,18 +142,36 @@ def pathspecs(patterns: Sequence[str]) -> list[str] | None:
     return out or None
 
 
+class WorktreeReader:
+    """`read_worktree` in two halves: start the git calls now, collect them later (so they
+    run while the caller does other work, e.g. imports and reading the state branch)."""
+
+    def __init__(self, root: Path, *, untracked: bool = True, only: Sequence[str] | None = None) -> None:
+        self.root = root
+        tail = ["--", *only] if only else []
+        self._ls = _popen(["ls-files", "-s", "-z", *tail], root)
+        st_args = ["status", "--porcelain=v1", "-z", "--no-renames", "--ignore-submodules=all"]
+        st_args.append("--untracked-files=all" if untracked else "--untracked-files=no")
+        self._st = _popen([*st_args, *tail], root)
+        self._tree: WorkTree | None = None
+
+    def result(self) -> WorkTree:
+        if self._tree is None:
+            ls_out, _ = self._ls.communicate()
+            st_out, _ = self._st.communicate()
+            self._tree = _parse_worktree(self.root, ls_out, st_out)
+        return self._tree
+
+
 def read_worktree(root: Path, *, untracked: bool = True, only: Sequence[str] | None = None) -> WorkTree:
     """Object ids of the work tree's files with two or three git calls in all.
 
     `only`: literal pathspecs to limit the listing to (see `pathspecs`).
     """
-    tail = ["--", *only] if only else []
-    ls = _popen(["ls-files", "-s", "-z", *tail], root)
-    st_args = ["status", "--porcelain=v1", "-z", "--no-renames", "--ignore-submodules=all"]
-    st_args.append("--untracked-files=all" if untracked else "--untracked-files=no")
-    st = _popen([*st_args, *tail], root)
-    ls_out, _ = ls.communicate()
-    st_out, _ = st.communicate()
+    return WorktreeReader(root, untracked=untracked, only=only).result()
+
+
+def _parse_worktree(root: Path, ls_out: bytes, st_out: bytes) -> WorkTree:
     oids: dict[str, str] = {}
     for rec in ls_out.split(b"\0"):
         if not rec:

@@ -117,7 +117,7 @@ def new_run_id() -> str:
 
 def execute(opts: RunOptions, progress: Progress | None = None) -> RunSummary:
     """Run (or resume) the plan as `opts` asks; see the module docstring."""
-    lp = load(opts.file, opts.cwd, run_plan=opts.resume)
+    lp = load(opts.file, opts.cwd, run_plan=opts.resume, prefetch=True)
     if opts.tasks:
         unknown = [t for t in opts.tasks if t not in lp.by_id]
         if unknown:
@@ -518,7 +518,7 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 def dry_run(opts: RunOptions) -> dict[str, Any]:
     """What `run` would do, executing nothing and writing nothing."""
-    lp = load(opts.file, opts.cwd)
+    lp = load(opts.file, opts.cwd, prefetch=True)
     if opts.tasks:
         unknown = [t for t in opts.tasks if t not in lp.by_id]
         if unknown:

@@ -10,7 +10,7 @@ from pathlib import Path
 import msgspec
 
 from gitorch.config import Settings, settings
-from gitorch.engine.inputs import TaskInputs, compute_inputs, read_worktree
+from gitorch.engine.inputs import TaskInputs, WorktreeReader, compute_inputs
 from gitorch.errors import UsageError
 from gitorch.events import Event, RunStarted
 from gitorch.gitcmd import git
@@ -28,6 +28,11 @@ class Loaded:
     lp: LoadedPlan
     settings: Settings
     store: StateStore
+
+    @cached_property
+    def worktree(self) -> WorktreeReader:
+        """git's view of the work tree (started early by `load(prefetch=True)`)."""
+        return WorktreeReader(self.repo_root)
 
     @property
     def plan(self) -> Plan:
@@ -67,7 +72,7 @@ class Loaded:
     @cached_property
     def events(self) -> list[Event]:
         """Every event of the state branch and the journal (read once)."""
-        return self.store.events() if self.store.exists() else []
+        return self.store.events()  # the branch and any journal (a killed run may have no branch yet)
 
     @cached_property
     def head(self) -> str | None:
@@ -79,7 +84,7 @@ class Loaded:
 
 def task_inputs(loaded: Loaded) -> dict[str, TaskInputs]:
     """Every task's inputs digest, from the work tree as git sees it (two or three git calls)."""
-    tree = read_worktree(loaded.repo_root)
+    tree = loaded.worktree.result()
     root = loaded.repo_root
     exclude = ["TASKS.md"]
     for f in loaded.lp.files:
@@ -88,18 +93,22 @@ def task_inputs(loaded: Loaded) -> dict[str, TaskInputs]:
     return compute_inputs([definition(t) for t in loaded.plan.tasks], tree, loaded.order, exclude)
 
 
-def load(file: str | None = None, cwd: str | None = None, *, run_plan: bool = False) -> Loaded:
+def load(file: str | None = None, cwd: str | None = None, *, run_plan: bool = False,
+         prefetch: bool = False) -> Loaded:
     """The repository at `cwd` (default: here) and its plan (default: orchestrator.yml).
 
     `run_plan`: without `file`, take the plan file the latest run used (resume, approve,
     status, next, report follow the run, whichever plan file it was started with).
+    `prefetch`: start listing the work tree with git now (for inputs digests), so it runs
+    while the plan and the state branch are read.
     """
     repo = find_repo(cwd)
     root = repo.require_worktree()
+    worktree = WorktreeReader(root) if prefetch else None
     store = StateStore.open(repo)
     events: list[Event] | None = None
     if file is None and run_plan:
-        events = store.events() if store.exists() else []
+        events = store.events()
         for e in reversed(events):
             if isinstance(e, RunStarted) and e.plan_file:
                 candidate = root / e.plan_file
@@ -108,6 +117,8 @@ def load(file: str | None = None, cwd: str | None = None, *, run_plan: bool = Fa
                 break
     lp = load_plan(file, repo)
     loaded = Loaded(repo=repo, lp=lp, settings=settings(repo), store=store)
+    if worktree is not None:
+        loaded.__dict__["worktree"] = worktree
     if events is not None:
         loaded.__dict__["events"] = events
     return loaded

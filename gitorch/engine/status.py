@@ -67,7 +67,7 @@ def next_tasks(file: str | None = None) -> dict[str, Any]:
 
 def explain(task_id: str, file: str | None = None) -> dict[str, Any]:
     """Why `task_id` would run or be skipped by the next `run`."""
-    lp = load(file, run_plan=True)
+    lp = load(file, run_plan=True, prefetch=True)
     if task_id not in lp.by_id:
         raise UsageError(f"unknown task {task_id}", hint=f"tasks: {', '.join(list(lp.by_id)[:10])}")
     history: History = read_history(lp, readonly=True)
