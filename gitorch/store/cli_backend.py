@@ -1,10 +1,10 @@
 """The git CLI backend: plumbing only, for machines without pygit2.
 
 Reads go through one long-lived `git cat-file --batch` per store; writes through
-long-lived `git hash-object -w --stdin-paths` (blobs, commits) and `git mktree --batch`
-(trees), and ref updates through a long-lived `git update-ref --stdin` transaction
-(`update REF NEW OLD`: git's own compare-and-swap under `<ref>.lock`), so an append
-spawns no process at all (`ls-tree` runs once per full read).
+long-lived `git hash-object -w --stdin-paths` processes (blobs, trees, commits; git
+checks the format of trees and commits), and ref updates through a long-lived
+`git update-ref --stdin` transaction (`update REF NEW OLD`: git's own compare-and-swap
+under `<ref>.lock`), so an append spawns no process (`ls-tree` runs once per full read).
 """
 
 from __future__ import annotations
@@ -71,9 +71,7 @@ class CliBackend:
         self._cat = _Pipe([*self._base, "cat-file", "--batch"])
         self._blob = _Pipe([*self._base, "hash-object", "-w", "--no-filters", "--stdin-paths"])
         self._commit = _Pipe([*self._base, "hash-object", "-w", "-t", "commit", "--stdin-paths"])
-        # --missing: a long-lived mktree does not notice packs fetched after it started; the
-        # entries come from objects this store wrote or read, so the check adds nothing.
-        self._mktree = _Pipe([*self._base, "mktree", "--batch", "-z", "--missing"])
+        self._tree = _Pipe([*self._base, "hash-object", "-w", "-t", "tree", "--stdin-paths"])
         self._update = _Pipe([*self._base, "update-ref", "--stdin", "-z", "-m", "gitorch"], stderr=True)
         tmp = Path(scratch) if scratch else Path(git_dir) / "orch"
         self._tmp = tmp / "tmp"
@@ -208,21 +206,17 @@ class CliBackend:
         return self._hash_file(self._blob, data)
 
     def write_tree(self, entries: Iterable[TreeEntry]) -> str:
-        body = b"".join(
-            f"{e.mode:06o} {'tree' if e.mode == MODE_TREE else 'blob'} {e.oid}\t{e.name}".encode(
-                "utf-8", errors="surrogateescape"
-            ) + b"\0"
-            for e in entries
-        )
-        with self._mktree.lock:
-            stdin, stdout = self._mktree.io()
-            stdin.write(body + b"\0")
-            stdin.flush()
-            line = stdout.readline().strip()
-        if len(line) != 40:
-            self._mktree.close()
-            raise GitError(f"git mktree failed in {self.git_dir}")
-        return line.decode()
+        # git's tree format, written by `hash-object -t tree` (which checks the format).
+        # Not `mktree`: it looks up the object of every entry, a cost that grows with the
+        # tree (hundreds of loose-object reads for a wide directory) on every append.
+        items = []
+        for e in entries:
+            name = e.name.encode("utf-8", errors="surrogateescape")
+            # git orders entries by name, a directory as if its name ended in "/".
+            key = name + b"/" if e.mode == MODE_TREE else name
+            items.append((key, f"{e.mode:o} ".encode() + name + b"\0" + bytes.fromhex(e.oid)))
+        items.sort()
+        return self._hash_file(self._tree, b"".join(raw for _key, raw in items))
 
     def write_commit(self, tree: str, parents: Sequence[str], message: str) -> str:
         name, email = self._who
@@ -269,7 +263,7 @@ class CliBackend:
             return False, err or "git update-ref --stdin stopped"
 
     def close(self) -> None:
-        for pipe in (self._cat, self._blob, self._commit, self._mktree, self._update):
+        for pipe in (self._cat, self._blob, self._commit, self._tree, self._update):
             pipe.close()
         for path in self._tmp_files:
             path.unlink(missing_ok=True)

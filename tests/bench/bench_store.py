@@ -3,6 +3,7 @@
 1. Append cost with 100,000 events already on the branch vs with 100 (goal: within 1.3x),
    per backend. The big branch holds 100,000 events in 2,000 segments over 10 sessions
    of one day; the measured appends go into one of those sessions (the deepest path).
+   Then the time to read all of them back with events() (fresh decode).
 2. Events per second: single-event appends, 100-event batches and journal() calls, per
    backend, beside `git commit --allow-empty` in a loop (the peer: one commit per record).
 
@@ -60,8 +61,20 @@ def _append_costs(backend: str, root: Path) -> tuple[float, float]:
             store.append([e])
             times[k].append(time.perf_counter() - t)
     small.close()
+    # Reading everything back: a fresh store (no decoded-segment cache from this run).
+    from gitorch.store import statebranch
+
+    statebranch._segment_cache.clear()
+    reader = StateStore(big.repo, backend=backend)
+    t = time.perf_counter()
+    count = len(reader.events())
+    READS[backend] = (count, time.perf_counter() - t)
+    reader.close()
     big.close()
     return statistics.median(times[0]), statistics.median(times[1])
+
+
+READS: dict[str, tuple[int, float]] = {}
 
 
 def _rate(backend: str, root: Path, kind: str) -> float:
@@ -101,6 +114,8 @@ def main() -> None:
         for backend in BACKENDS:
             small, big = _append_costs(backend, root)
             print(f"{backend:<8} {small * 1000:>11.2f} ms {big * 1000:>9.2f} ms {big / small:>6.2f}x")
+        for backend, (count, secs) in READS.items():
+            print(f"{backend:<8} events() reads {count:,} events in {secs:.2f} s ({count / secs:,.0f}/s)")
         base = _git_commit_rate(root)
         print(f"\n{'events/s':<30}" + "".join(f"{b:>10}" for b in BACKENDS) + "   (vs git commit)")
         for kind, label in (("single", "single-event appends"), ("batch100", "100-event batches"),
