@@ -13,6 +13,7 @@ import os
 import subprocess
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO
@@ -22,6 +23,7 @@ from gitorch.gitcmd import clean_env, git
 from gitorch.store.backend import MODE_TREE, ZERO_OID, CommitInfo, RefLocked, TreeEntry
 
 _LOCK_WAIT = 1.0
+_PARSED_TREES = 512  # recently parsed trees kept (the paths appends rewrite)
 
 
 class _Pipe:
@@ -77,6 +79,8 @@ class CliBackend:
         self._tmp = tmp / "tmp"
         self._tmp.mkdir(parents=True, exist_ok=True)
         self._tmp_files: set[Path] = set()
+        self._parsed: OrderedDict[str, dict[str, TreeEntry]] = OrderedDict()
+        self._parsed_lock = threading.Lock()
         self._who = self._identity()
 
     def _git(self, args: Sequence[str], check: bool = True) -> subprocess.CompletedProcess[bytes]:
@@ -132,32 +136,48 @@ class CliBackend:
         return self._object(oid, "blob")
 
     def read_tree(self, oid: str) -> list[TreeEntry]:
+        return list(self._tree_map(oid).values())
+
+    def _tree_map(self, oid: str) -> dict[str, TreeEntry]:
+        """A tree's entries by name; trees are immutable, so recent ones stay parsed."""
+        with self._parsed_lock:
+            cached = self._parsed.get(oid)
+            if cached is not None:
+                self._parsed.move_to_end(oid)
+                return cached
         data = self._object(oid, "tree")
-        entries: list[TreeEntry] = []
+        entries: dict[str, TreeEntry] = {}
         i = 0
         while i < len(data):
             sp = data.index(b" ", i)
             nul = data.index(b"\0", sp)
-            mode = int(data[i:sp], 8)
             name = data[sp + 1 : nul].decode("utf-8", errors="surrogateescape")
-            entries.append(TreeEntry(name, mode, data[nul + 1 : nul + 21].hex()))
+            entries[name] = TreeEntry(name, int(data[i:sp], 8), data[nul + 1 : nul + 21].hex())
             i = nul + 21
+        with self._parsed_lock:
+            self._parsed[oid] = entries
+            if len(self._parsed) > _PARSED_TREES:
+                self._parsed.popitem(last=False)
         return entries
 
     def tree_entry(self, tree: str, name: str) -> TreeEntry | None:
-        for e in self.read_tree(tree):
-            if e.name == name:
-                return e
-        return None
+        return self._tree_map(tree).get(name)
 
     def edit_tree(self, base: str | None, edits: Mapping[str, TreeEntry | None]) -> str | None:
-        entries = {e.name: e for e in self.read_tree(base)} if base else {}
+        entries = dict(self._tree_map(base)) if base else {}
         for name, e in edits.items():
             if e is None:
                 entries.pop(name, None)
             else:
                 entries[name] = e
-        return self.write_tree(entries.values()) if entries else None
+        if not entries:
+            return None
+        oid = self.write_tree(entries.values())
+        with self._parsed_lock:  # the next append starts from this tree
+            self._parsed[oid] = entries
+            if len(self._parsed) > _PARSED_TREES:
+                self._parsed.popitem(last=False)
+        return oid
 
     def read_commit(self, oid: str) -> CommitInfo:
         data = self._object(oid, "commit")
