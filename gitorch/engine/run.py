@@ -269,6 +269,14 @@ class _Run:
                 del self.active[tid]
                 self._finished(stop.value)
                 return
+            except Exception as exc:  # a bug or an unreadable file: this task fails, the run goes on
+                if os.environ.get("GITORCH_DEBUG"):
+                    raise
+                del self.active[tid]
+                reason = f"internal error: {type(exc).__name__}: {exc}"
+                failed = ev.TaskFailed(run=self.run_id, task=tid, reason=reason)
+                self._finished(TaskResult(tid, "failed", [failed], {}, reason, 0.0))
+                return
             if isinstance(req, Sleep):
                 heapq.heappush(self.sleepers, (time.monotonic() + req.seconds, tid))
                 return
