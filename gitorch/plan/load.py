@@ -55,7 +55,7 @@ def find_plan_file(root: Path) -> Path | None:
 
 def load_plan(file: str | os.PathLike[str] | None = None, repo: Repo | None = None) -> LoadedPlan:
     """Load, validate and normalize a plan; PlanError listing every located problem otherwise."""
-    main = Path(file).absolute() if file is not None else None
+    main = Path(os.path.normpath(Path(file).absolute())) if file is not None else None
     base, found_repo = _base(main, repo)
     if main is None:
         found = find_plan_file(base)
