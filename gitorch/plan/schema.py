@@ -18,7 +18,7 @@ _KINDS = ("run", "file_exists", "file_absent", "contains", "not_contains", "matc
 
 
 def plan_schema() -> dict[str, Any]:
-    """JSON Schema (draft 2020-12) of a plan file; included files use `$defs/Included`."""
+    """JSON Schema (draft 2020-12) of a plan file; included files use `$defs/IncludedFile`."""
     (main, included), components = msgspec.json.schema_components([PlanSpec, IncludedSpec])
     defs = {_short(name): _rename(body) for name, body in components.items()}
     acceptance = defs["Acceptance"]
@@ -26,6 +26,9 @@ def plan_schema() -> dict[str, Any]:
     for name in ("Task", "Shard"):
         defs[name]["properties"]["id"]["pattern"] = ID_PATTERN
     defs["Plan"]["properties"]["version"]["const"] = 1
+    # an included file may also be a bare list of tasks
+    defs["IncludedFile"] = {"anyOf": [{"type": "array", "items": {"$ref": "#/$defs/Task"}},
+                                      {"$ref": "#/$defs/Included"}]}
     schema: dict[str, Any] = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,

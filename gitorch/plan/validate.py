@@ -122,12 +122,20 @@ def _leaf_message(error: msgspec.ValidationError, value: Any) -> str:
     return text[:1].lower() + text[1:]
 
 
+_HINTS = {
+    "type": "one of " + ", ".join(TASK_TYPES),
+    "version": "this gitorch reads plan version 1",
+    "commands": 'a mapping of name -> shell command, e.g. {test: "python -m pytest -q"}',
+    "dependencies": "a list of task ids, e.g. [EXC-001, DOC-001]",
+    "acceptance": 'a list of checks, e.g. ["Tests pass: make test", {file_exists: dist/app}]',
+    "tasks": "a list of tasks, each a mapping with at least an `id`",
+    "shards": "a list of shards, each a mapping with at least an `id`",
+}
+
+
 def _leaf_hint(path: PathT, value: Any) -> str | None:
-    if path and path[-1] == "type":
-        return "one of " + ", ".join(TASK_TYPES)
-    if path and path[-1] == "version":
-        return "this gitorch reads plan version 1"
-    return None
+    key = path[-1] if path else None
+    return _HINTS.get(key) if isinstance(key, str) else None
 
 
 # --- meaning --------------------------------------------------------------------------

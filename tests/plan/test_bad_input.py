@@ -51,6 +51,7 @@ CASES: dict[str, tuple[dict[str, str], str | None, list[str]]] = {
         None,
         ["orchestrator.yml:3:5: tasks[0].titel: unknown key `titel`", "hint: did you mean `title`?",
          "orchestrator.yml:4:5: tasks[0].dependencies: expected a list, got a string",
+         "hint: a list of task ids",
          "orchestrator.yml:5:16: tasks[0].commands.a: expected a string, got an integer",
          "orchestrator.yml:6:1: projekt: unknown key `projekt`"],
     ),
