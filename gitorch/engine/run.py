@@ -36,7 +36,6 @@ from gitorch.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PAUSED, 
 from gitorch.plan.model import Plan, Task
 
 WATCH_FILE = "watch.json"
-WATCH_EVERY = 5.0
 DASHBOARD_FILE = "TASKS.md"
 
 
@@ -139,7 +138,7 @@ class _Run:
         self.results: dict[str, TaskResult] = {}
         self.completed_now: list[str] = []
         self.gated: dict[str, str] = {}
-        self._watch_written = time.monotonic()
+        self._watch_key: tuple[int, int, int] = (0, 0, -1)
         self.build: str | None = None
 
     # --- setup ---------------------------------------------------------------------
@@ -379,12 +378,12 @@ class _Run:
         return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
 
     def _flush_files(self) -> dict[str, bytes | None]:
-        # watch.json is rewritten at most every WATCH_EVERY seconds while the run goes (it
-        # is the whole index, so not on every flush), and always at the end (_publish)
-        now = time.monotonic()
-        if now - self._watch_written < WATCH_EVERY:
+        # watch.json goes with every flush in which it changed (a task passed, a gate waits)
+        # and always with the last one (_publish); the git hooks read it
+        key = (len(self.completed_now), len(self.gated), len(self.watch))
+        if key == self._watch_key:
             return {}
-        self._watch_written = now
+        self._watch_key = key
         return {WATCH_FILE: self._watch_json()}
 
     def _build(self) -> dict[str, str] | None:
