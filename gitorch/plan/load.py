@@ -154,6 +154,10 @@ class _Loader:
 
     def _visit(self, doc: Document, stack: list[Path]) -> None:
         self.docs.append(doc)
+        for line, column, key in doc.duplicates:
+            self.errors.append(OrchError(f"key `{key}` appears twice in one mapping",
+                                         Location(file=doc.display, line=line, column=column),
+                                         hint="YAML keeps only the last one; remove or rename one of them"))
         self.seen.add(doc.file.resolve())
         is_main = len(self.docs) == 1
         data = doc.data
@@ -163,7 +167,9 @@ class _Loader:
         if isinstance(data, list) and not is_main:
             tasks, prefix = data, ()
         elif isinstance(data, dict):
-            head = {k: v for k, v in data.items() if k != "tasks"}
+            # `x-…` keys at the top are the author's (e.g. YAML anchors to merge from)
+            head = {k: v for k, v in data.items()
+                    if k != "tasks" and not (isinstance(k, str) and k.startswith("x-"))}
             kind: type[msgspec.Struct] = PlanSpec if is_main else IncludedSpec
             problems = structure(head, kind)
             self.issues += [(doc, i) for i in problems]
@@ -273,10 +279,16 @@ class _Loader:
         return self.docs[0], issue
 
     def _located(self) -> list[OrchError]:
-        order = {id(d): n for n, d in enumerate(self.docs)}
-        located = [(order[id(doc)], doc.locate(issue.path), issue) for doc, issue in self.issues]
-        located.sort(key=lambda x: (x[0], x[1].line or 0, x[1].column or 0))
-        return self.errors + [OrchError(issue.message, where, hint=issue.hint) for _, where, issue in located]
+        """Every problem as a located error, by file (in load order), then line and column."""
+        files = {d.display: n for n, d in enumerate(self.docs)}
+        problems = self.errors + [OrchError(issue.message, doc.locate(issue.path), hint=issue.hint)
+                                  for doc, issue in self.issues]
+
+        def position(p: OrchError) -> tuple[int, int, int]:
+            w = p.where or Location()
+            return files.get(w.file or "", len(files)), w.line or 0, w.column or 0
+
+        return sorted(problems, key=position)
 
 
 def _salvage(raw: Any, found: list[Issue], depth: int) -> TaskSpec | None:

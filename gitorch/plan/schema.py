@@ -26,6 +26,7 @@ def plan_schema() -> dict[str, Any]:
     for name in ("Task", "Shard"):
         defs[name]["properties"]["id"]["pattern"] = ID_PATTERN
     defs["Plan"]["properties"]["version"]["const"] = 1
+    defs["Plan"]["patternProperties"] = {"^x-": {}}  # the author's own keys, e.g. YAML anchors
     # an included file may also be a bare list of tasks
     defs["IncludedFile"] = {"anyOf": [{"type": "array", "items": {"$ref": "#/$defs/Task"}},
                                       {"$ref": "#/$defs/Included"}]}

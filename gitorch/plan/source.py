@@ -41,6 +41,7 @@ class Document:
     text: str
     data: Any
     sha256: str = ""  # of the file's bytes (the plan cache checks it)
+    duplicates: list[tuple[int, int, str]] = field(default_factory=list)  # YAML keys given twice
     _marks: dict[PathT, tuple[int, int]] | None = field(default=None, repr=False)
 
     def locate(self, path: PathT, shown: PathT | None = None) -> Location:
@@ -120,18 +121,52 @@ def read_document(file: Path, display: str) -> Document:
     if not text.strip():
         raise _parse_error(display, "the plan file is empty", None, None,
                            hint="start with `version: 1` and a `tasks:` list (see docs/plan.md)")
-    data = _parse(text, raw, fmt, display)
+    duplicates: list[tuple[int, int, str]] = []
+    data = _parse(text, raw, fmt, display, duplicates)
     return Document(file=file, display=display, fmt=fmt, text=text, data=data,
-                    sha256=hashlib.sha256(raw).hexdigest())
+                    sha256=hashlib.sha256(raw).hexdigest(), duplicates=duplicates)
 
 
-def _parse(text: str, raw: bytes, fmt: str, display: str) -> Any:
+def _yaml_loader() -> Any:
+    """libyaml's safe loader, noting keys given twice in one mapping (YAML keeps the last
+    silently, which would drop a command or a check without a word)."""
+    import yaml
+
+    base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    merge = "tag:yaml.org,2002:merge"
+
+    class PlanLoader(base):  # type: ignore[misc, valid-type]
+        duplicates: list[tuple[int, int, str]]
+
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            mapping = super().construct_mapping(node, deep=deep)
+            if len(mapping) < len(node.value):  # merge keys (`<<`) may repeat keys on purpose
+                seen: set[Any] = set()
+                for key, _ in node.value:
+                    if key.tag == merge or not isinstance(key, yaml.ScalarNode):
+                        continue
+                    if key.value in seen and not getattr(node, "_orch_merged", False):
+                        mark = key.start_mark
+                        self.duplicates.append((mark.line + 1, mark.column + 1, key.value))
+                    seen.add(key.value)
+            return mapping
+
+        def flatten_mapping(self, node: Any) -> None:
+            if any(k.tag == merge for k, _ in node.value):
+                node._orch_merged = True
+            super().flatten_mapping(node)
+
+    return PlanLoader
+
+
+def _parse(text: str, raw: bytes, fmt: str, display: str, duplicates: list[tuple[int, int, str]]) -> Any:
     if fmt == "yaml":
         import yaml
 
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        loader = _yaml_loader()(text)
+        loader.duplicates = duplicates
         try:
-            return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+            return loader.get_single_data()
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -142,6 +177,8 @@ def _parse(text: str, raw: bytes, fmt: str, display: str) -> Any:
             raise _parse_error(display, msg, None, None) from None
         except RecursionError:
             raise _parse_error(display, "invalid YAML: nested too deeply", None, None) from None
+        finally:
+            loader.dispose()
     if fmt == "json":
         import msgspec
 

@@ -177,3 +177,35 @@ def test_plan_outside_a_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     write(tmp_path, "plan.yml", "tasks: [{id: A}]\n")
     loaded = load_plan("plan.yml")
     assert loaded.root == tmp_path and loaded.plan.tasks[0].id == "A"
+
+
+def test_yaml_keys_given_twice_are_reported(repo: Path) -> None:
+    write(repo, "orchestrator.yml", """\
+        tasks:
+          - id: A
+            commands:
+              test: make a
+              test: make b
+        """)
+    with pytest.raises(PlanError) as info:
+        load_plan()
+    (problem,) = info.value.problems
+    assert problem.message == "key `test` appears twice in one mapping"
+    assert problem.where is not None and (problem.where.line, problem.where.column) == (5, 7)
+
+
+def test_anchors_under_x_keys_and_merge_keys(repo: Path) -> None:
+    write(repo, "orchestrator.yml", """\
+        x-python: &python
+          type: test
+          commands: {test: "python -m pytest -q"}
+        tasks:
+          - <<: *python
+            id: A
+          - <<: *python
+            id: B
+            type: docs
+        """)
+    a, b = load_plan().plan.tasks
+    assert (a.type, a.commands) == ("test", {"test": "python -m pytest -q"})
+    assert (b.type, b.commands) == ("docs", {"test": "python -m pytest -q"})  # merge keys override
