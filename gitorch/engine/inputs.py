@@ -79,7 +79,7 @@ class WorkTree:
         for p in self.tracked:
             if p in skip:
                 continue
-            h.update(p.encode())
+            h.update(p.encode("utf-8", "surrogateescape"))
             h.update(b"\0")
             h.update(oids[p].encode())
             h.update(b"\n")
@@ -229,6 +229,7 @@ class TaskInputs:
     paths: list[str]  # the patterns it declares
     oids: dict[str, str]  # matched file -> oid (or {"(tree)": digest} without paths)
     deps: dict[str, str]  # dependency id -> its digest
+    tree: str = ""  # without paths: digest of every tracked file, nothing excluded (the hook's)
 
 
 def compute_inputs(
@@ -243,6 +244,7 @@ def compute_inputs(
     by_id = {str(t["id"]): t for t in tasks}
     ids = list(order) if order is not None else _topo(by_id)
     tree_digest: str | None = None
+    full_digest = ""
     out: dict[str, TaskInputs] = {}
     for tid in ids:
         t = by_id[tid]
@@ -252,10 +254,12 @@ def compute_inputs(
         else:
             if tree_digest is None:
                 tree_digest = tree.tree_digest(exclude)
+                full_digest = tree.tree_digest()
             oids = {_WHOLE_TREE: tree_digest}
         parts = definition_parts(t)
         deps = {d: out[d].digest for d in t.get("dependencies") or [] if d in out}
-        out[tid] = TaskInputs(tid, digest_of(parts, oids, deps), parts, patterns, oids, deps)
+        out[tid] = TaskInputs(tid, digest_of(parts, oids, deps), parts, patterns, oids, deps,
+                              "" if patterns else full_digest)
     return out
 
 
@@ -268,7 +272,8 @@ def rebind(ti: TaskInputs, deps: Mapping[str, str]) -> TaskInputs:
     """`ti` with its dependencies' digests as they are now (after they ran)."""
     if deps == ti.deps:
         return ti
-    return TaskInputs(ti.task, digest_of(ti.parts, ti.oids, deps), ti.parts, ti.paths, ti.oids, dict(deps))
+    return TaskInputs(ti.task, digest_of(ti.parts, ti.oids, deps), ti.parts, ti.paths, ti.oids, dict(deps),
+                      ti.tree)
 
 
 def refresh(ti: TaskInputs, root: Path) -> TaskInputs:
@@ -334,7 +339,9 @@ def watch_entry(inputs: TaskInputs, run: str, commit: str) -> dict[str, Any]:
         "paths": inputs.paths, "inputs": inputs.digest,
         "oids": {p: o for p, o in inputs.oids.items() if p != _WHOLE_TREE},
         "run": run, "commit": commit, "parts": inputs.parts, "deps": inputs.deps,
-        **({"tree": inputs.oids[_WHOLE_TREE]} if _WHOLE_TREE in inputs.oids else {}),
+        # the whole tracked tree as `git ls-tree -r HEAD` lists it (path NUL oid LF, sorted),
+        # nothing excluded: what the git hook recomputes
+        **({"tree": inputs.tree} if inputs.tree else {}),
     }
 
 

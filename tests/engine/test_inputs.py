@@ -94,3 +94,12 @@ def test_inputs_module_imports_with_the_standard_library_only() -> None:
     # the package __init__ of gitorch.engine must stay light too
     proc = subprocess.run(["python", "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_watch_tree_digest_is_the_one_the_git_hook_recomputes(tmp_path: Path) -> None:
+    from gitorch.hooks.observe import head_files, tree_digest
+
+    root = make_repo(tmp_path / "r", {"a": "1", "orchestrator.yml": "x", "d/b": "2"})
+    tasks = [_task("A", [])]
+    ti = compute_inputs(tasks, read_worktree(root), exclude=["orchestrator.yml"])["A"]
+    assert watch_entry(ti, "r", "c")["tree"] == tree_digest(head_files(str(root), None))
