@@ -73,7 +73,7 @@ def status_cmd(as_json: bool = JSON_OPT) -> None:
     say(f"hooks folder: {info['dir']}{where}")
     if not info["enabled"]:
         say(f"hooks are switched off by {info['disabled_by']}")
-    for h in info["hooks"]:  # type: ignore[attr-defined]
+    for h in info["hooks"]:
         line = f"  {h['hook']}: {h['state']}"
         if h["version"] is not None:
             line += f" (version {h['version']})"

@@ -18,6 +18,7 @@ import sys
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from gitorch.errors import UsageError
 from gitorch.gitcmd import git
@@ -252,7 +253,7 @@ def uninstall(repo: Repo) -> tuple[HooksDir, list[Action]]:
     return where, actions
 
 
-def status(repo: Repo) -> dict[str, object]:
+def status(repo: Repo) -> dict[str, Any]:
     """What is installed where, and whether the hooks would run."""
     where = hooks_dir(repo)
     setting = git(["config", "--bool", "orch.hooks"], repo.cwd, check=False).stdout.decode().strip()
