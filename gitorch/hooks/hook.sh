@@ -21,7 +21,7 @@ if [ -x "$0.legacy" ]; then
     status=$?
 fi
 
-case ${GITORCH_HOOKS-} in 0 | [Ff]alse | [Nn]o | [Oo]ff) exit "$status" ;; esac
+case ${GITORCH_HOOKS-} in 0 | [Ff][Aa][Ll][Ss][Ee] | [Nn][Oo] | [Oo][Ff][Ff]) exit "$status" ;; esac
 # A file checkout (flag 0), or one that keeps HEAD (`git checkout -b`), changes nothing to observe.
 if [ "$hook" = post-checkout ] && { [ "${3-1}" = 0 ] || [ "${1-}" = "${2-}" ]; }; then
     exit "$status"

@@ -96,11 +96,11 @@ def test_worktree_add_observes_in_the_new_worktree(hooked: Path, tmp_path: Path)
     assert journal_events(hooked)[-1]["trigger"] == "post-checkout"  # the shared common dir
 
 
-@pytest.mark.parametrize("how", ["env", "config", "config-c"])
+@pytest.mark.parametrize("how", ["env", "env-OFF", "config", "config-c"])
 def test_switched_off_does_nothing(hooked: Path, how: str) -> None:
-    env = {"GITORCH_HOOKS": "0"} if how == "env" else None
+    env = {"GITORCH_HOOKS": "0" if how == "env" else "OFF"} if how.startswith("env") else None
     if how == "config":
-        git(hooked, "config", "orch.hooks", "false")
+        git(hooked, "config", "orch.hooks", "No")
     args = ["-c", "orch.hooks=false"] if how == "config-c" else []
     proc = run_git(hooked, *args, "checkout", "feature", env=env)
     assert orch_lines(proc) == []
