@@ -79,7 +79,8 @@ READS: dict[str, tuple[int, float]] = {}
 
 def _rate(backend: str, root: Path, kind: str) -> float:
     """Events per second for single appends, 100-event batches or journal() calls."""
-    store = StateStore(find_repo(_repo(root, f"{backend}-rate-{kind}")), backend=backend)
+    path = _repo(root, f"{backend}-rate-{kind}-{time.monotonic_ns()}")
+    store = StateStore(find_repo(path), backend=backend)
     store.init()
     count = 0
     t = time.perf_counter()
@@ -99,7 +100,7 @@ def _rate(backend: str, root: Path, kind: str) -> float:
 
 
 def _git_commit_rate(root: Path) -> float:
-    path = _repo(root, "git-commit")
+    path = _repo(root, f"git-commit-{time.monotonic_ns()}")
     t = time.perf_counter()
     for i in range(N):
         subprocess.run(["git", "-C", str(path), "commit", "-q", "--allow-empty", "-m", f"e{i}"], check=True)
@@ -116,11 +117,20 @@ def main() -> None:
             print(f"{backend:<8} {small * 1000:>11.2f} ms {big * 1000:>9.2f} ms {big / small:>6.2f}x")
         for backend, (count, secs) in READS.items():
             print(f"{backend:<8} events() reads {count:,} events in {secs:.2f} s ({count / secs:,.0f}/s)")
-        base = _git_commit_rate(root)
-        print(f"\n{'events/s':<30}" + "".join(f"{b:>10}" for b in BACKENDS) + "   (vs git commit)")
-        for kind, label in (("single", "single-event appends"), ("batch100", "100-event batches"),
-                            ("journal", "journal() (fsync'd)")):
-            rates = [_rate(b, root, kind) for b in BACKENDS]
+        # Rates: best of 3 rounds, the contenders taking turns (load spikes hit one round).
+        kinds = (("single", "single-event appends"), ("batch100", "100-event batches"),
+                 ("journal", "journal() (fsync'd)"))
+        best: dict[tuple[str, str], float] = {}
+        for _round in range(3):
+            best["git", "commit"] = max(best.get(("git", "commit"), 0.0), _git_commit_rate(root))
+            for kind, _label in kinds:
+                for b in BACKENDS:
+                    best[b, kind] = max(best.get((b, kind), 0.0), _rate(b, root, kind))
+        base = best["git", "commit"]
+        heads = "".join(f"{b:>10}" for b in BACKENDS)
+        print(f"\n{'events/s (best of 3)':<30}{heads}   (vs git commit)")
+        for kind, label in kinds:
+            rates = [best[b, kind] for b in BACKENDS]
             print(f"{label:<30}" + "".join(f"{r:>10.0f}" for r in rates) + "   ("
                   + " / ".join(f"{r / base:.1f}x" for r in rates) + ")")
         print(f"{'git commit --allow-empty loop':<30} {base:>10.0f}")
