@@ -281,8 +281,12 @@ class _Loader:
     def _located(self) -> list[OrchError]:
         """Every problem as a located error, by file (in load order), then line and column."""
         files = {d.display: n for n, d in enumerate(self.docs)}
-        problems = self.errors + [OrchError(issue.message, doc.locate(issue.path), hint=issue.hint)
-                                  for doc, issue in self.issues]
+        problems = list(self.errors)
+        for doc in self.docs:
+            mine = [issue for d, issue in self.issues if d is doc]
+            if mine:
+                wheres = doc.locate_all([i.path for i in mine])
+                problems += [OrchError(i.message, w, hint=i.hint) for i, w in zip(mine, wheres, strict=True)]
 
         def position(p: OrchError) -> tuple[int, int, int]:
             w = p.where or Location()

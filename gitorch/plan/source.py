@@ -42,61 +42,87 @@ class Document:
     data: Any
     sha256: str = ""  # of the file's bytes (the plan cache checks it)
     duplicates: list[tuple[int, int, str]] = field(default_factory=list)  # YAML keys given twice
-    _marks: dict[PathT, tuple[int, int]] | None = field(default=None, repr=False)
 
-    def locate(self, path: PathT, shown: PathT | None = None) -> Location:
+    def locate(self, path: PathT) -> Location:
         """The Location of `path` (its nearest existing ancestor's line when it is missing)."""
-        line = column = None
-        marks = self._source_map()
-        probe = path
-        while True:
-            if probe in marks:
-                line, column = marks[probe]
-                break
-            if not probe:
-                break
-            probe = probe[:-1]
-        return Location(file=self.display, line=line, column=column,
-                        path=format_path(path if shown is None else shown) or None)
+        return self.locate_all([path])[0]
 
-    def _source_map(self) -> dict[PathT, tuple[int, int]]:
-        if self._marks is None:
-            self._marks = {}
-            if self.fmt in ("yaml", "json"):  # JSON is (nearly) YAML: best effort for its lines
-                try:
-                    _map_yaml(self.text, self._marks)
-                except Exception:  # noqa: BLE001 - a map we cannot build only costs line numbers
-                    pass
-        return self._marks
+    def locate_all(self, paths: list[PathT]) -> list[Location]:
+        """Locations of `paths`, reading the file's structure once (only as far as needed)."""
+        wanted = {p[:n] for p in paths for n in range(len(p) + 1)}
+        marks: dict[PathT, tuple[int, int]] = {}
+        if self.fmt in ("yaml", "json"):  # JSON is (nearly) YAML: best effort for its lines
+            try:
+                _map_events(self.text, wanted, marks)
+            except Exception:  # noqa: BLE001 - a map we cannot build only costs line numbers
+                pass
+        out = []
+        for path in paths:
+            probe = path
+            while probe not in marks and probe:
+                probe = probe[:-1]
+            line, column = marks.get(probe, (None, None))
+            out.append(Location(file=self.display, line=line, column=column, path=format_path(path) or None))
+        return out
 
 
-def _map_yaml(text: str, marks: dict[PathT, tuple[int, int]]) -> None:
+def _map_events(text: str, wanted: set[PathT], marks: dict[PathT, tuple[int, int]]) -> None:
+    """Record where each wanted path starts (a mapping entry at its key), walking libyaml's
+    parse events: no nodes are built, aliases are not followed, and the walk stops once
+    every wanted path is found."""
     import yaml
+    from yaml.events import (
+        AliasEvent,
+        CollectionEndEvent,
+        MappingStartEvent,
+        ScalarEvent,
+        SequenceStartEvent,
+    )
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    root = yaml.compose(text, Loader=loader)
-    if root is None:
-        return
-    marks[()] = (root.start_mark.line + 1, root.start_mark.column + 1)
-    stack: list[tuple[Any, PathT]] = [(root, ())]
-    seen: set[int] = set()  # aliases make the node graph shared, even cyclic (`&a [*a]`)
-    while stack:
-        node, path = stack.pop()
-        if id(node) in seen:
+    # one frame per open collection: [path or None (inside a complex key), is_mapping,
+    # next sequence index, key awaited?, current key]
+    stack: list[list[Any]] = []
+    todo = len(wanted)
+
+    def note(path: PathT | None, mark: Any) -> None:
+        nonlocal todo
+        if path is not None and path in wanted and path not in marks:
+            marks[path] = (mark.line + 1, mark.column + 1)
+            todo -= 1
+
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, CollectionEndEvent):
+            stack.pop()
             continue
-        seen.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if not isinstance(key, yaml.ScalarNode):
-                    continue
-                sub = (*path, key.value)
-                marks.setdefault(sub, (key.start_mark.line + 1, key.start_mark.column + 1))
-                stack.append((value, sub))
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                sub = (*path, i)
-                marks.setdefault(sub, (item.start_mark.line + 1, item.start_mark.column + 1))
-                stack.append((item, sub))
+        if not isinstance(event, ScalarEvent | MappingStartEvent | SequenceStartEvent | AliasEvent):
+            continue
+        path: PathT | None
+        if not stack:
+            path = ()
+            note(path, event.start_mark)
+        else:
+            frame = stack[-1]
+            parent = frame[0]
+            if frame[1] and frame[3]:  # a mapping's key
+                frame[3] = False
+                frame[4] = event.value if isinstance(event, ScalarEvent) else None
+                if frame[4] is not None and parent is not None:
+                    note((*parent, frame[4]), event.start_mark)
+                path = None  # a complex key's insides are nobody's path
+            elif frame[1]:  # a mapping's value: located at its key, noted above
+                frame[3] = True
+                path = None if parent is None or frame[4] is None else (*parent, frame[4])
+            else:  # a sequence item
+                path = None if parent is None else (*parent, frame[2])
+                frame[2] += 1
+                note(path, event.start_mark)
+        if isinstance(event, MappingStartEvent):
+            stack.append([path, True, 0, True, None])
+        elif isinstance(event, SequenceStartEvent):
+            stack.append([path, False, 0, False, None])
+        if todo <= 0:
+            return
 
 
 def read_document(file: Path, display: str) -> Document:

@@ -148,9 +148,9 @@ def meaning(plan: Plan, skip: Iterable[int] = (), task_paths: bool = True) -> li
     broken = set(skip)
     issues: list[Issue] = []
     issues += _ids(plan, broken)
-    issues += _dependencies(plan, broken)
+    issues += _dependencies(plan)
     issues += _escapes(plan, task_paths)
-    issues += _gates_and_secrets(plan, broken)
+    issues += _gates_and_secrets(plan)
     return issues
 
 
@@ -186,7 +186,7 @@ def _bad_id(ident: str) -> str | None:
     return "contains characters other than letters, digits, '.', '_' and '-'"
 
 
-def _dependencies(plan: Plan, broken: set[int]) -> list[Issue]:
+def _dependencies(plan: Plan) -> list[Issue]:
     issues: list[Issue] = []
     ids = {t.id: i for i, t in enumerate(plan.tasks)}
     shard_of = {s.id: t.id for t in plan.tasks for s in t.shards}
@@ -254,7 +254,7 @@ def _escapes(plan: Plan, task_paths: bool) -> list[Issue]:
     return issues
 
 
-def _gates_and_secrets(plan: Plan, broken: set[int]) -> list[Issue]:
+def _gates_and_secrets(plan: Plan) -> list[Issue]:
     issues: list[Issue] = []
     declared = plan.orchestrator.approvals.required
     for i, task in enumerate(plan.tasks):
