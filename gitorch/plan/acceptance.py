@@ -13,6 +13,7 @@ The last form splits at the last " in " only when what follows looks like a sing
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass
 
@@ -65,6 +66,7 @@ def parse_duration(value: float | str, what: str = "duration") -> float:
     return seconds
 
 
+@functools.lru_cache(maxsize=4096)  # plans repeat their checks; a Check is immutable
 def parse_string(text: str) -> Check:
     """One of the seed's acceptance strings -> its Check; SpecProblem for any other form."""
     head, sep, rest = text.partition(":")
