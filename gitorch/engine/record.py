@@ -29,6 +29,7 @@ class Recorder:
         self._files: dict[str, bytes | None] = {}
         self._unflushed = 0
         self._last_flush = time.monotonic()
+        self.tip: str | None = None  # the state branch as this run last committed it
 
     def add(self, events: Sequence[ev.Event], files: Mapping[str, bytes | None] | None = None) -> None:
         self.new.extend(events)
@@ -51,9 +52,12 @@ class Recorder:
     def seconds_to_flush(self) -> float:
         return max(0.0, FLUSH_EVERY - (time.monotonic() - self._last_flush))
 
-    def maybe_flush(self) -> None:
+    def maybe_flush(self) -> bool:
+        """Flush when a second has passed since the last one; whether it did."""
         if (self._unflushed or self._files) and self.seconds_to_flush() == 0.0:
             self.flush()
+            return True
+        return False
 
     def flush(self, files: Mapping[str, bytes | None] | None = None) -> str | None:
         """Commit the journal and pending files to the state branch now."""
@@ -63,6 +67,7 @@ class Recorder:
         if files:
             out.update(files)
         commit = self.store.flush(out)
+        self.tip = commit
         self._files.clear()
         self._unflushed = 0
         self._last_flush = time.monotonic()

@@ -33,9 +33,11 @@ from gitorch.engine.runner import RunContext, Sleep, Steps, TaskResult, run_task
 from gitorch.engine.scheduler import Scheduler, closure
 from gitorch.engine.setup import Loaded, load, plan_changes, task_inputs, task_root
 from gitorch.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PAUSED, UsageError
+from gitorch.gitcmd import git
 from gitorch.plan.model import Plan, Task
 
 WATCH_FILE = "watch.json"
+GATE_CHECK_EVERY = 1.0  # seconds between looks for approvals given while the run goes on
 DASHBOARD_FILE = "TASKS.md"
 
 
@@ -189,6 +191,7 @@ class _Run:
         self.watch = self.history.watch
         self.rec = Recorder(self.store, self._flush_files)
         self.rec.add(events)
+        self._seen_tip = self.store.tip()
         if not self.store.read(f"plans/{lp.digest}.json"):
             self.rec.add_files({f"plans/{lp.digest}.json": msgspec.json.encode(self.plan)})
         self.rec.boundary()
@@ -236,6 +239,8 @@ class _Run:
                         break
                     self.rec.maybe_flush()
                     timeout = self.rec.seconds_to_flush()
+                    if self.gated:
+                        timeout = min(timeout, self._approvals_arrived())
                     if self.sleepers:
                         timeout = min(timeout, max(0.0, self.sleepers[0][0] - time.monotonic()))
                     for child, outcome in children.wait(max(0.001, timeout)):
@@ -257,6 +262,46 @@ class _Run:
         finally:
             children.restore_cwd(cwd)
         return "interrupted" if interrupted else "ended"
+
+    def _approvals_arrived(self) -> float:
+        """While tasks still run, a gate approved from another shell opens at once.
+
+        Looked at once a second (returns the seconds to the next look), and reads events
+        only when someone else moved the state branch."""
+        now = time.monotonic()
+        due = getattr(self, "_gate_check", 0.0)
+        if now < due:
+            return due - now
+        self._gate_check = now + GATE_CHECK_EVERY
+        waiting = [t for t, g in self.gated.items() if self.sched.state.get(t) == "awaiting_approval"]
+        if not waiting:
+            return GATE_CHECK_EVERY
+        self._check_approvals(waiting)
+        return GATE_CHECK_EVERY
+
+    def _check_approvals(self, waiting: list[str]) -> None:
+        tip = self.store.tip()
+        seen = getattr(self, "_seen_tip", None)
+        if tip is None or tip == seen:
+            return
+        self._seen_tip = tip
+        if seen is not None and tip == self.rec.tip:
+            # our own flush on top of what we saw: nothing new from anyone else
+            parent = git(["rev-parse", "-q", "--verify", f"{tip}^"], self.lp.repo_root, check=False)
+            if parent.stdout.decode().strip() == seen:
+                return
+        known = {a.id for a in self.history.approvals}
+        new = [e for e in self.store.events(types=["approved"])
+               if isinstance(e, ev.Approved) and e.id not in known]
+        if not new:
+            return
+        self.history.approvals.extend(new)
+        for tid in waiting:
+            task = self.lp.by_id[tid]
+            cur = self.inputs[tid]
+            if not unmet_gates(self.plan, task, self.lp.digest, cur.digest, self.history.approvals):
+                del self.gated[tid]
+                self.sched.reopen(tid)
 
     def _advance(self, tid: str, value: Any) -> None:
         """Send `value` to task `tid` and carry out what it asks next (or record its end)."""

@@ -86,6 +86,14 @@ class Scheduler:
         blocked.sort(key=self.rank.__getitem__)
         return blocked
 
+    def reopen(self, tid: str) -> None:
+        """Make a held task (awaiting an approval that has come) ready again."""
+        if self.state[tid] != "awaiting_approval":
+            return
+        self.state[tid] = "pending"
+        if self._missing[tid] == 0:
+            heapq.heappush(self._ready, (self.rank[tid], tid))
+
     def count(self, *states: str) -> int:
         return sum(1 for s in self.state.values() if s in states)
 

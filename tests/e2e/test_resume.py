@@ -219,3 +219,30 @@ def test_ctrl_c_stops_children_records_interrupted_and_resumes(
     assert status(orch, repo)["run"]["status"] == "interrupted"
     assert orch("resume", cwd=repo).returncode == 0
     assert states(orch, repo) == {"long": "completed"}
+
+
+def test_an_approval_given_while_the_run_goes_on_opens_the_gate(
+    repo: Path, orch: OrchRunner, tmp_path: Path,
+) -> None:
+    mark, go_on = tmp_path / "marks", tmp_path / "go-on"
+    write_plan(repo, [
+        {"id": "ship", "type": "deploy", "commands": {"t": f"echo ship >> {mark}"}},
+        # keeps the run busy until the test says so (after it approved)
+        {"id": "long", "commands": {"t": f"while [ ! -e {go_on} ]; do sleep 0.05; done"}},
+    ], orchestrator={"approvals": {"required": ["deploy"]}})
+    run = subprocess.Popen(["git", "orch", "run", "-j2"], cwd=repo, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 30
+    approved = None
+    while time.time() < deadline:
+        approved = orch("approve", "deploy", "--by", "ops", cwd=repo)
+        if approved.returncode == 0:
+            break
+        time.sleep(0.2)
+    assert approved is not None and approved.returncode == 0, approved.stderr if approved else ""
+    time.sleep(1.5)  # the run looks for approvals when it flushes, once a second
+    go_on.touch()
+    out, err = run.communicate(timeout=60)
+    assert run.returncode == 0, out + err
+    assert marks(mark) == ["ship"]
+    assert states(orch, repo) == {"ship": "completed", "long": "completed"}
