@@ -191,3 +191,24 @@ def test_secrets_reach_only_the_tasks_that_declare_them_and_are_redacted(
     assert of_type(evs, ev.CommandRun, "other")[0].excerpt.strip() == "other=unset"
     everything = git(repo, "log", "-p", "orch/state") + git(repo, "log", "--notes=orch", "-p")
     assert "s3cr3t-value-123" not in everything
+
+
+def test_cross_repo_task_runs_in_the_workspace_repo_and_records_its_commit(
+    repo: Path, orch: OrchRunner, tmp_path: Path,
+) -> None:
+    from tests.conftest import make_repo
+
+    lib = make_repo(repo / "libs" / "core", {"core.txt": "core\n"})
+    (repo / "workspace.toml").write_text('[[repos]]\nname = "core"\npath = "libs/core"\n')
+    write_plan(repo, [
+        {"id": "in-core", "repo": "core", "commands": {"t": "cat core.txt"}},
+        {"id": "missing", "repo": "nowhere", "commands": {"t": "true"}},
+    ])
+    proc = orch("run", "--keep-going", cwd=repo)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert states(orch, repo) == {"in-core": "completed", "missing": "failed"}
+    evs = events(repo)
+    assert of_type(evs, ev.CommandRun, "in-core")[0].excerpt.strip() == "core"
+    where = [e for e in of_type(evs, ev.Generic, "in-core") if e.kind == "task_repo"][0]
+    assert where.data["commit"] == git(lib, "rev-parse", "HEAD")
+    assert "nowhere" in of_type(evs, ev.TaskFailed, "missing")[0].reason
