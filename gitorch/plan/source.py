@@ -7,6 +7,7 @@ decoder, tomllib). Line numbers are only needed when something is wrong, so the 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import tomllib
@@ -153,6 +154,7 @@ def read_document(file: Path, display: str) -> Document:
                     sha256=hashlib.sha256(raw).hexdigest(), duplicates=duplicates)
 
 
+@functools.cache
 def _yaml_loader() -> Any:
     """libyaml's safe loader, noting keys given twice in one mapping (YAML keeps the last
     silently, which would drop a command or a check without a word)."""
