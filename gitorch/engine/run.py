@@ -161,6 +161,12 @@ class _Run:
         else:
             if opts.resume and latest is None:
                 raise UsageError("no run to resume", hint="start one with `git orch run`")
+            if opts.resume and latest is not None:  # it completed: nothing to continue
+                counts: dict[str, int] = {}
+                for t in latest.tasks.values():
+                    counts[t.state] = counts.get(t.state, 0) + 1
+                return RunSummary(run=latest.id, status="completed", exit_code=EXIT_OK, counts=counts,
+                                  commit=latest.commit, resumed=False)
             self.run_id = new_run_id()
             targets = list(opts.tasks)
         if opts.tasks and resumed:
