@@ -195,9 +195,11 @@ def stale_tasks(
     every file when `specs` is None (needed for globs and for tasks without paths).
     """
     entries = {str(tid): t for tid, t in tasks.items() if isinstance(t, dict)}
-    patterns = {p for t in entries.values() for p in _patterns(t)}
+    patterns = {_norm(p) for t in entries.values() for p in _patterns(t)}
+    # Literal pathspecs narrow the listing; anything else (globs, the whole tree, a path
+    # git would refuse, like "/x" or "../x") lists every file and matches here.
     whole = any(not _patterns(t) for t in entries.values()) or any(
-        _GLOB & set(p) or p in ("", ".") for p in patterns)
+        not p or _GLOB & set(p) or p.startswith("/") or ".." in p.split("/") for p in patterns)
     current: dict[str, str] = list_files(None if whole else sorted(patterns))
     files = sorted(current)
     out: dict[str, list[str]] = {}
@@ -210,10 +212,18 @@ def stale_tasks(
         recorded = t.get("oids")
         old: Mapping[str, str] = recorded if isinstance(recorded, dict) else {}
         now = {p: current[p] for p in match_paths(files, pats)}
-        changed = sorted(p for p in set(old) | set(now) if old.get(p) != now.get(p))
-        if changed:
-            out[tid] = changed
+        if now != old:
+            out[tid] = sorted(p for p in old.keys() | now.keys() if old.get(p) != now.get(p))
     return out
+
+
+def _norm(pattern: str) -> str:
+    """A pattern as the engine reads it: "" names everything; "/" (stripped to nothing)
+    names nothing, so it stays "/"."""
+    pat = pattern.strip().removeprefix("./")
+    if pat in ("", "."):
+        return ""
+    return pat if _GLOB & set(pat) else pat.rstrip("/") or "/"
 
 
 def _patterns(task: Mapping[str, Any]) -> list[str]:
@@ -229,8 +239,8 @@ def match_paths(files: Sequence[str], patterns: Iterable[str]) -> list[str]:
     """
     out: set[str] = set()
     for raw in patterns:
-        pat = raw.strip().removeprefix("./")
-        if not pat or pat == ".":
+        pat = _norm(raw)
+        if not pat:
             out.update(files)
         elif _GLOB & set(pat):
             from fnmatch import fnmatchcase  # imports re: only for globs
@@ -238,15 +248,11 @@ def match_paths(files: Sequence[str], patterns: Iterable[str]) -> list[str]:
             under = pat.rstrip("/") + "/*"
             out.update(f for f in files if fnmatchcase(f, pat) or fnmatchcase(f, under))
         else:
-            prefix = pat.rstrip("/")
-            i = bisect_left(files, prefix)
-            if i < len(files) and files[i] == prefix:
-                out.add(prefix)
-            below = prefix + "/"
-            j = bisect_left(files, below)
-            while j < len(files) and files[j].startswith(below):
-                out.add(files[j])
-                j += 1
+            i = bisect_left(files, pat)
+            if i < len(files) and files[i] == pat:
+                out.add(pat)
+            # Everything under "pat/" sorts between "pat/" and "pat0" ("0" follows "/").
+            out.update(files[bisect_left(files, pat + "/"):bisect_left(files, pat + "0")])
     return sorted(out)
 
 

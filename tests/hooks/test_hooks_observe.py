@@ -244,6 +244,18 @@ def test_observe_command_without_state(repo: Path, orch: OrchRunner) -> None:
     assert proc.returncode == 0 and "no state branch yet" in proc.stdout
 
 
+def test_odd_patterns_list_the_whole_tree(project: Path) -> None:
+    tasks = {"odd": {"paths": ["/", "../x", " src "], "oids": ho.head_files(str(project), ["src"])}}
+    asked: list[object] = []
+
+    def listing(specs: object) -> dict[str, str]:
+        asked.append(specs)
+        return ho.head_files(str(project), None)
+
+    assert ho.stale_tasks(tasks, listing) == {}
+    assert asked == [None]
+
+
 def test_tasks_without_paths_use_the_tree_digest(project: Path) -> None:
     files = ho.head_files(str(project), None)
     watch = {"tasks": {"all": {"paths": [], "oids": {}, "tree": ho.tree_digest(files)}}}
@@ -266,7 +278,8 @@ _paths = st.lists(_names, min_size=1, max_size=3).map("/".join)
 @settings(max_examples=150, deadline=None)
 @given(files=st.lists(_paths, max_size=12, unique=True),
        patterns=st.lists(st.one_of(_paths, st.sampled_from(["*.py", "src/*", "./docs", ".", "src/",
-                                                             "a*", "*/x.py", "[ab]"])), max_size=3))
+                                                             "a*", "*/x.py", "[ab]", "/", "./",
+                                                             " src ", "../a", "//"])), max_size=3))
 def test_match_paths_agrees_with_the_engine(files: list[str], patterns: list[str]) -> None:
     from gitorch.engine.inputs import match_paths
 
