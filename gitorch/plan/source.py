@@ -154,6 +154,22 @@ def read_document(file: Path, display: str) -> Document:
                     sha256=hashlib.sha256(raw).hexdigest(), duplicates=duplicates)
 
 
+MAX_DEPTH = 1000
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _flow_depth(text: str) -> int:
+    """How deep `[`/`{` nest (brackets inside strings counted too: an upper bound)."""
+    depth = deepest = 0
+    for m in _BRACKETS.finditer(text):
+        if m.group() in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth = max(depth - 1, 0)
+    return deepest
+
+
 @functools.cache
 def _yaml_loader() -> Any:
     """libyaml's safe loader, noting keys given twice in one mapping (YAML keeps the last
@@ -191,6 +207,9 @@ def _parse(text: str, raw: bytes, fmt: str, display: str, duplicates: list[tuple
     if fmt == "yaml":
         import yaml
 
+        if _flow_depth(text) > MAX_DEPTH:
+            # libyaml's node composer recurses in C: thousands of `[` would overflow the stack
+            raise _parse_error(display, "invalid YAML: nested too deeply", None, None)
         loader = _yaml_loader()(text)
         loader.duplicates = duplicates
         try:

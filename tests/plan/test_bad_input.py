@@ -130,11 +130,17 @@ CASES: dict[str, tuple[dict[str, str], str | None, list[str]]] = {
                      ["plan.toml:3:6: invalid TOML"]),
     "unknown format": ({"plan.txt": "tasks: []\n"}, "plan.txt", ["unsupported plan format '.txt'"]),
     "not utf-8": ({}, "bin.yml", ["bin.yml:2: not UTF-8 text"]),
+    # libyaml composes nodes recursively in C: deep flow nesting must be refused, not crash
+    "deeply nested yaml": ({PLAN: "tasks: " + "[" * 100_000 + "]" * 100_000 + "\n"}, None,
+                           ["orchestrator.yml: invalid YAML: nested too deeply"]),
+    "deeply nested json": ({"plan.json": '{"tasks": ' + "[" * 100_000 + "]" * 100_000 + "}"}, "plan.json",
+                           ["plan.json: invalid JSON: nested too deeply"]),
 }
 
 # The issue's own list of bad inputs also runs through a real `git orch` process (slower).
 PROCESS_CASES = ["missing file", "no plan at root", "unreadable yaml", "empty file", "wrong version",
-                 "list instead of mapping", "task id with spaces", "dependency cycle", "invalid json"]
+                 "list instead of mapping", "task id with spaces", "dependency cycle", "invalid json",
+                 "deeply nested yaml"]
 
 
 def _setup(repo: Path, name: str) -> tuple[str | None, list[str]]:
