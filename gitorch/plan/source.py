@@ -224,6 +224,8 @@ def _parse(text: str, raw: bytes, fmt: str, display: str, duplicates: list[tuple
             raise _parse_error(display, msg, None, None) from None
         except RecursionError:
             raise _parse_error(display, "invalid YAML: nested too deeply", None, None) from None
+        except (ValueError, OverflowError) as exc:  # e.g. an integer of 5,000 digits
+            raise _parse_error(display, f"invalid YAML: {_first_line(exc)}", None, None) from None
         finally:
             loader.dispose()
     if fmt == "json":
@@ -238,7 +240,7 @@ def _parse(text: str, raw: bytes, fmt: str, display: str, duplicates: list[tuple
                 before = raw[: int(m.group(1))]
                 line = before.count(b"\n") + 1
                 col = len(before) - (before.rfind(b"\n") + 1) + 1
-            msg = re.sub(r"\s*\(byte \d+\)", "", str(exc))
+            msg = re.sub(r"\s*\(byte \d+\)| - at `\$[^`]*`", "", str(exc))
             raise _parse_error(display, f"invalid JSON: {msg.removeprefix('JSON is malformed: ')}",
                                line, col) from None
         except RecursionError:
@@ -252,6 +254,12 @@ def _parse(text: str, raw: bytes, fmt: str, display: str, duplicates: list[tuple
         raise _parse_error(display, f"invalid TOML: {msg}", line, col) from None
     except RecursionError:
         raise _parse_error(display, "invalid TOML: nested too deeply", None, None) from None
+    except (ValueError, OverflowError) as exc:  # e.g. an integer of 5,000 digits
+        raise _parse_error(display, f"invalid TOML: {_first_line(exc)}", None, None) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0].split("; use sys.")[0]
 
 
 def _parse_error(display: str, message: str, line: int | None, column: int | None,

@@ -116,9 +116,9 @@ def _leaf_message(error: msgspec.ValidationError, value: Any) -> str:
     text = re.sub(r"`([a-z |]+)`", lambda m: " or ".join(_WORDS.get(w.strip(), w.strip())
                                                        for w in m.group(1).split("|")), text)
     if text.startswith("Invalid enum value"):
-        return f"invalid value {value!r}"
+        return f"invalid value {_short(value)}"
     if ", got" not in text and isinstance(value, str | int | float):
-        text += f", got {value!r}"
+        text += f", got {_short(value)}"
     return text[:1].lower() + text[1:]
 
 
@@ -131,6 +131,11 @@ _HINTS = {
     "tasks": "a list of tasks, each a mapping with at least an `id`",
     "shards": "a list of shards, each a mapping with at least an `id`",
 }
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _leaf_hint(path: PathT, value: Any) -> str | None:

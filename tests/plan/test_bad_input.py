@@ -130,6 +130,12 @@ CASES: dict[str, tuple[dict[str, str], str | None, list[str]]] = {
                      ["plan.toml:3:6: invalid TOML"]),
     "unknown format": ({"plan.txt": "tasks: []\n"}, "plan.txt", ["unsupported plan format '.txt'"]),
     "not utf-8": ({}, "bin.yml", ["bin.yml:2: not UTF-8 text"]),
+    "huge integer in yaml": ({PLAN: "version: " + "1" * 5000 + "\n"}, None,
+                             ["orchestrator.yml: invalid YAML: Exceeds the limit (4300 digits)"]),
+    "huge integer in toml": ({"plan.toml": "version = " + "1" * 5000 + "\n"}, "plan.toml",
+                             ["plan.toml: invalid TOML: Exceeds the limit (4300 digits)"]),
+    "huge integer in json": ({"plan.json": '{"version": ' + "1" * 5000 + "}"}, "plan.json",
+                             ["plan.json: invalid JSON: Integer value out of range"]),
     # libyaml composes nodes recursively in C: deep flow nesting must be refused, not crash
     "deeply nested yaml": ({PLAN: "tasks: " + "[" * 100_000 + "]" * 100_000 + "\n"}, None,
                            ["orchestrator.yml: invalid YAML: nested too deeply"]),
