@@ -10,7 +10,7 @@ import os
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import subprocess
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
 # Variables git sets for hooks and sub-commands; they must not leak into a call on another repo.
 _GIT_REPO_VARS = (
@@ -74,14 +74,29 @@ def git_quick(
     For the hooks' hot path: os.posix_spawnp needs no import, where `subprocess` costs the
     hooks about 10 ms. `input` must be small (it is written before git starts); elsewhere,
     or where posix_spawn is missing, this is `git()`."""
+    return git_start(args, cwd, input=input, env=env)()
+
+
+def git_start(
+    args: Sequence[str],
+    cwd: str | None = None,
+    *,
+    input: bytes = b"",
+    env: Mapping[str, str] | None = None,
+) -> Callable[[], tuple[int, bytes]]:
+    """Start `git ARGS` as `git_quick` runs it and return what waits for it: a function giving
+    (exit status, stdout), the same on every call. Its output pipe is enlarged (Linux) so git
+    can finish while the caller does something else."""
     spawn = getattr(os, "posix_spawnp", None)
     if spawn is None or len(input) > 16384:
         proc = git(args, cwd, input=input, check=False, env=env)
-        return proc.returncode, proc.stdout
+        done = (proc.returncode, proc.stdout)
+        return lambda: done
     argv = ["git", *(["-C", cwd] if cwd is not None else []), *args]
     in_r, in_w = os.pipe()
     out_r, out_w = os.pipe()
     try:
+        _enlarge(out_w)
         os.write(in_w, input)
         os.close(in_w)
         in_w = -1
@@ -90,16 +105,42 @@ def git_quick(
             (os.POSIX_SPAWN_DUP2, out_w, 1),
             (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
         ])
-        os.close(out_w)
-        out_w = -1
-        chunks = []
-        while chunk := os.read(out_r, 65536):
-            chunks.append(chunk)
-        return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), b"".join(chunks)
-    finally:
-        for fd in (in_r, in_w, out_r, out_w):
+    except BaseException:
+        for fd in (out_r, in_w):
             if fd >= 0:
                 os.close(fd)
+        raise
+    finally:
+        os.close(in_r)
+        os.close(out_w)
+    result: list[tuple[int, bytes]] = []
+
+    def wait() -> tuple[int, bytes]:
+        if not result:
+            chunks = []
+            try:
+                while chunk := os.read(out_r, 1 << 20):
+                    chunks.append(chunk)
+            finally:
+                os.close(out_r)
+                status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+            result.append((status, b"".join(chunks)))
+        return result[0]
+
+    return wait
+
+
+def _enlarge(fd: int) -> None:
+    """Let a pipe hold 1 MiB (Linux F_SETPIPE_SZ); elsewhere it keeps its size."""
+    try:
+        import fcntl
+    except ImportError:
+        return
+    if hasattr(fcntl, "F_SETPIPE_SZ"):
+        try:
+            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
+        except OSError:  # above /proc/sys/fs/pipe-max-size: keep the default
+            pass
 
 
 def git_out(args: Sequence[str], cwd: str | os.PathLike[str] | None = None, **kw: object) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -156,8 +157,6 @@ def test_interpreter_without_gitorch_falls_back_to_git_orch(hooked: Path, tmp_pa
 
 
 def _base_env() -> dict[str, str]:
-    import os
-
     return {k: v for k, v in os.environ.items() if k != "PATH"}
 
 
@@ -222,8 +221,6 @@ def test_git_variables_do_not_reach_other_repositories(project: Path, monkeypatc
     monkeypatch.setenv("GIT_DIR", str(project / ".git"))
     monkeypatch.setenv("GIT_INDEX_FILE", str(project / ".git" / "index"))
     ho.observe(str(project), branch="orch/state", trigger="manual")
-    import os
-
     assert "GIT_DIR" not in os.environ and "GIT_INDEX_FILE" not in os.environ
 
 
@@ -396,3 +393,20 @@ def test_an_unwritable_journal_still_prints_what_was_seen(hooked: Path) -> None:
     lines = orch_lines(run_git(hooked, "checkout", "feature"))
     assert lines[0].startswith("orch: 1 task is stale")
     assert lines[-1].startswith("orch: could not record this observation")
+
+
+def test_prefetching_the_tree_sees_the_same(hooked: Path) -> None:
+    from gitorch.hooks.run import worth_prefetching
+
+    common = str(hooked / ".git")
+    assert worth_prefetching(str(hooked), common, "orch/state")
+    assert not worth_prefetching(str(hooked), common, "no/such-branch")
+    assert not worth_prefetching(str(hooked), common, "orch/state", max_index=10)
+    git(hooked, "checkout", "-q", "feature")
+    plain = ho.observe(str(hooked), branch="orch/state", trigger="t")
+    fetched = ho.observe(str(hooked), branch="orch/state", trigger="t", prefetch=True)
+    assert fetched.to_json() == plain.to_json() and plain.stale == {"build": ["src/a.py"]}
+    # unused when there is no state: still waited for (no zombie git left behind)
+    ho.observe(str(hooked), branch="no/such-branch", trigger="t", prefetch=True)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
