@@ -33,15 +33,16 @@ def _render_summary(summary: Any) -> None:
 
 
 def _run(opts: Any, as_json: bool) -> None:
-    from gitorch.engine import run as engine
-
     if opts.dry_run:
-        doc = engine.dry_run(opts)
+        from gitorch.engine.dryrun import dry_run, print_dry_run
+
+        doc = dry_run(opts)
         if as_json:
             emit_json(doc)
         else:
-            engine.print_dry_run(doc)
+            print_dry_run(doc)
         return
+    from gitorch.engine import run as engine
     from gitorch.views.progress import Progress
 
     progress = Progress(json_mode=as_json)

@@ -37,7 +37,7 @@ class History:
         return latest_run(self.events)
 
 
-def read_history(loaded: Loaded, readonly: bool = False) -> History:
+def read_history(loaded: Loaded) -> History:
     """Fold the state branch (and any journal not yet on it) into what the engine needs."""
     store = loaded.store
     events = loaded.events

@@ -70,7 +70,7 @@ def explain(task_id: str, file: str | None = None) -> dict[str, Any]:
     lp = load(file, run_plan=True, prefetch=True)
     if task_id not in lp.by_id:
         raise UsageError(f"unknown task {task_id}", hint=f"tasks: {', '.join(list(lp.by_id)[:10])}")
-    history: History = read_history(lp, readonly=True)
+    history: History = read_history(lp)
     current = task_inputs(lp)
     cur = current[task_id]
     last = history.passes.get(task_id)
