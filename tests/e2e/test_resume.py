@@ -185,17 +185,23 @@ def test_context_and_next(repo: Path, orch: OrchRunner) -> None:
 
 
 def test_two_runs_at_once_second_waits_or_gives_up(repo: Path, orch: OrchRunner, tmp_path: Path) -> None:
-    mark = tmp_path / "marks"
-    write_plan(repo, [{"id": "slow", "commands": {"t": f"echo slow >> {mark}; sleep 1.5"}}])
+    mark, release = tmp_path / "marks", tmp_path / "release"
+    # the task holds the first run (and its lock) until the test releases it
+    hold = f"i=0; while [ ! -e {release} ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done"
+    write_plan(repo, [{"id": "slow", "commands": {"t": f"echo slow >> {mark}; {hold}"}}])
     first = subprocess.Popen(["git", "orch", "run"], cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.time() + 20
     while not mark.exists() and time.time() < deadline:
         time.sleep(0.05)
     busy = orch("run", cwd=repo, env={"GITORCH_LOCK_TIMEOUT": "0.2"})
     assert busy.returncode == 4, busy.stdout + busy.stderr
-    waited = orch("run", cwd=repo, env={"GITORCH_LOCK_TIMEOUT": "30"})
-    assert first.wait(30) == 0
-    assert waited.returncode == 0
+    env = {**os.environ, "GITORCH_LOCK_TIMEOUT": "60"}
+    second = subprocess.Popen(["git", "orch", "run"], cwd=repo, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, env=env)
+    time.sleep(0.5)
+    release.touch()
+    assert first.wait(60) == 0
+    assert second.wait(60) == 0
     assert marks(mark) == ["slow"]  # the second run found it done and skipped it
 
 
