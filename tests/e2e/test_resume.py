@@ -246,7 +246,10 @@ def test_an_approval_given_while_the_run_goes_on_opens_the_gate(
             break
         time.sleep(0.2)
     assert approved is not None and approved.returncode == 0, approved.stderr if approved else ""
-    time.sleep(1.5)  # the run looks for approvals when it flushes, once a second
+    # the run looks for approvals once a second: ship runs while `long` still holds the run
+    deadline = time.time() + 30
+    while "ship" not in marks(mark) and time.time() < deadline:
+        time.sleep(0.1)
     go_on.touch()
     out, err = run.communicate(timeout=60)
     assert run.returncode == 0, out + err
