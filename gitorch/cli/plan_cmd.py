@@ -144,10 +144,7 @@ def show_cmd(file: Path | None = FILE_OPT, as_json: bool = JSON_OPT) -> None:
 
 
 def _display(loaded: LoadedPlan) -> str:
-    try:
-        return loaded.file.relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return str(loaded.file)
+    return loaded.display or str(loaded.file)
 
 
 def register(app: typer.Typer) -> None:

@@ -36,6 +36,7 @@ class LoadedPlan:
     file: Path  # the main plan file
     files: list[Path]  # the main file, then every included file, in load order
     root: Path  # the project root: the repository root, or project.root under it
+    display: str = ""  # how messages name the main file (relative to the repository root)
 
 
 def plan_digest(plan: Plan) -> str:
@@ -67,7 +68,7 @@ def load_plan(file: str | os.PathLike[str] | None = None, repo: Repo | None = No
         main = found
     scratch = found_repo.scratch if found_repo is not None and cache.enabled() else None
     if scratch is not None:
-        hit = _cached(scratch, main)
+        hit = _cached(scratch, main, _Loader(base).display(main))
         if hit is not None:
             return hit
     loader = _Loader(base)
@@ -80,7 +81,7 @@ def load_plan(file: str | os.PathLike[str] | None = None, repo: Repo | None = No
     return loaded
 
 
-def _cached(scratch: Path, main: Path) -> LoadedPlan | None:
+def _cached(scratch: Path, main: Path, display: str) -> LoadedPlan | None:
     try:
         data = main.read_bytes()
     except OSError:
@@ -90,7 +91,7 @@ def _cached(scratch: Path, main: Path) -> LoadedPlan | None:
         return None
     graph.remember_order(entry.plan, entry.order)
     return LoadedPlan(plan=entry.plan, digest=entry.digest, file=main,
-                      files=[Path(f) for f, _ in entry.files], root=Path(entry.root))
+                      files=[Path(f) for f, _ in entry.files], root=Path(entry.root), display=display)
 
 
 def _base(main: Path | None, repo: Repo | None) -> tuple[Path, Repo | None]:
@@ -148,7 +149,7 @@ class _Loader:
             raise PlanError(f"{doc.display}: {count}", Location(file=doc.display), problems=problems)
         root = (self.base / plan.project.root).resolve() if plan.project.root != "." else self.base
         return LoadedPlan(plan=plan, digest=plan_digest(plan), file=main,
-                          files=[d.file for d in self.docs], root=root)
+                          files=[d.file for d in self.docs], root=root, display=doc.display)
 
     # --- reading ----------------------------------------------------------------------
 

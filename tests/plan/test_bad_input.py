@@ -207,8 +207,12 @@ def test_valid_plan_summary(repo: Path, orch: OrchRunner) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == (
         "orchestrator.yml: valid: 3 tasks, 1 shard, 3 edges, longest chain 3 (A -> B -> C)")
-    report = json.loads(orch("plan", "validate", "--json").stdout)
-    assert report["valid"] is True
+    sub = repo / "src" / "deep"
+    sub.mkdir(parents=True)
+    from_sub = orch("plan", "validate", "--json", cwd=sub)  # found at the root from a subfolder
+    assert from_sub.returncode == 0, from_sub.stderr
+    report = json.loads(from_sub.stdout)
+    assert report["valid"] is True and report["file"] == "orchestrator.yml"  # named as in error messages
     counts = (report["tasks"], report["shards"], report["edges"], report["longest_chain"])
     assert counts == (3, 1, 3, ["A", "B", "C"])
     assert len(report["digest"]) == 64
