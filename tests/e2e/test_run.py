@@ -17,9 +17,10 @@ def test_parallel_branches_run_at_once_and_state_lands_in_git(repo: Path, orch: 
         {"id": "c", "dependencies": ["a"], "commands": {"t": "sleep 0.4"}},
         {"id": "d", "dependencies": ["b", "c"], "commands": {"t": "echo done-d"}},
     ])
-    proc = orch("run", "-j2", cwd=repo)
+    proc = orch("run", "-j2", "--dashboard", cwd=repo)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert set(states(orch, repo).values()) == {"completed"}
+    assert "- [x] d" in (repo / "TASKS.md").read_text()  # asked for in the work tree too
     evs = events(repo)
     started = {e.task: e.ts for e in of_type(evs, ev.TaskStarted)}
     done = {e.task: e.ts for e in of_type(evs, ev.TaskCompleted)}
