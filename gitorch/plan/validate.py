@@ -156,6 +156,7 @@ def meaning(plan: Plan, skip: Iterable[int] = (), task_paths: bool = True) -> li
     issues += _dependencies(plan)
     issues += _escapes(plan, task_paths)
     issues += _gates_and_secrets(plan)
+    issues += _empty_commands(plan)
     return issues
 
 
@@ -275,6 +276,19 @@ def _gates_and_secrets(plan: Plan) -> list[Issue]:
     for j, name in enumerate(plan.secrets):
         if not _SECRET.match(name):
             issues.append(Issue(("secrets", j), f"secret name {name!r} is not an environment variable name"))
+    return issues
+
+
+def _empty_commands(plan: Plan) -> list[Issue]:
+    issues: list[Issue] = []
+    for i, task in enumerate(plan.tasks):
+        parts: list[tuple[PathT, dict[str, str]]] = [(("tasks", i), task.commands)]
+        parts += [(("tasks", i, "shards", k), s.commands) for k, s in enumerate(task.shards)]
+        for base, commands in parts:
+            for name, command in commands.items():
+                if not command.strip():
+                    issues.append(Issue((*base, "commands", name), f"command `{name}` is empty",
+                                        "give it a shell command, or remove it"))
     return issues
 
 

@@ -110,6 +110,12 @@ CASES: dict[str, tuple[dict[str, str], str | None, list[str]]] = {
         ["orchestrator.yml:4:17: tasks[0].approvals[0]: unknown approval gate 'ship'",
          "declared gates: deploy"],
     ),
+    "empty command": (
+        {PLAN: "tasks:\n  - id: A\n    commands: {lint: '', test: make}\n"
+               "    shards: [{id: S, commands: {x: ' '}}]\n"},
+        None, ["orchestrator.yml:3:16: tasks[0].commands.lint: command `lint` is empty",
+               "tasks[0].shards[0].commands.x: command `x` is empty"],
+    ),
     "unknown acceptance form": (
         {PLAN: "tasks:\n  - id: A\n    acceptance: ['Test passes: make', {run: x, contains: y}]\n"},
         None, ["tasks[0].acceptance[0]: unknown acceptance check 'Test passes: make'",
