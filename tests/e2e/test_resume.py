@@ -255,3 +255,30 @@ def test_an_approval_given_while_the_run_goes_on_opens_the_gate(
     assert run.returncode == 0, out + err
     assert marks(mark) == ["ship"]
     assert states(orch, repo) == {"ship": "completed", "long": "completed"}
+
+
+def test_an_approval_from_another_clone_after_sync(
+    repo: Path, orch: OrchRunner, tmp_path: Path, bare_remote: Path,
+) -> None:
+    mark = tmp_path / "marks"
+    (repo / "app.txt").write_text("v1\n")
+    write_plan(repo, [
+        {"id": "ship", "type": "deploy", "paths": {"preferred": ["app.txt"]},
+         "commands": {"t": f"echo ship >> {mark}"}},
+    ], orchestrator={"approvals": {"required": ["deploy"]}})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "plan")
+    git(repo, "remote", "add", "origin", str(bare_remote))
+    git(repo, "push", "-q", "origin", "main")
+    assert orch("run", cwd=repo).returncode == 3
+    assert orch("sync", cwd=repo).returncode == 0
+    other = tmp_path / "other"
+    git(tmp_path, "clone", "-q", str(bare_remote), str(other))
+    assert orch("sync", cwd=other).returncode == 0
+    approved = orch("approve", "deploy", "--by", "remote-reviewer", cwd=other)
+    assert approved.returncode == 0, approved.stderr
+    assert orch("sync", cwd=other).returncode == 0
+    assert orch("sync", cwd=repo).returncode == 0
+    proc = orch("resume", cwd=repo)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert marks(mark) == ["ship"]
