@@ -144,15 +144,15 @@ def parse_text(key: str, text: str, where: Location | None = None, source: str =
                 return False
             raise ValueError
         if kind is int:
-            return int(text.strip())
+            return check_value(key, int(text.strip()), where, source)
         if kind is float:
-            return float(text.strip())
+            return check_value(key, float(text.strip()), where, source)
     except ValueError:
         label = f"{source}: " if source else ""
         raise ConfigError(
             f"{label}{key} must be {_TYPE_NAMES[kind]}, got {text!r}", where=where
         ) from None
-    return text
+    return check_value(key, text, where, source)
 
 
 def check_typed(key: str, value: Any, where: Location | None = None) -> Any:
@@ -165,12 +165,35 @@ def check_typed(key: str, value: Any, where: Location | None = None) -> Any:
             raise ConfigError(f"{key}: {exc}", where=where) from None
     ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
+        return check_value(key, float(value), where)
     if not ok:
         raise ConfigError(
             f"{key} must be {_TYPE_NAMES[kind]}, got {type(value).__name__} {value!r}", where=where
         )
-    return value
+    return check_value(key, value, where)
+
+
+_BACKENDS = ("auto", "pygit2", "cli", "git")
+# git check-ref-format's rules, without a git call (settings are read on every command).
+_BAD_REF = re.compile(r"(^|/)\.|\.\.|\.lock(/|$)|[\x00-\x20\x7f~^:?*\[\\]|@\{|//|^/|/$|\.$|^@$|^-")
+
+
+def check_value(key: str, value: Any, where: Location | None = None, source: str = "") -> Any:
+    """`value` if it is usable for `key`: a known backend, a valid ref name, no negative or
+    NaN counts and durations; ConfigError naming the key (and where it was set) otherwise."""
+    problem = None
+    if key == "backend" and str(value).lower() not in _BACKENDS:
+        problem = f"must be one of {', '.join(_BACKENDS[:3])}, got {value!r}"
+    elif key in ("state_branch", "notes_ref") and (not value or _BAD_REF.search(value)):
+        problem = f"is not a valid git ref name: {value!r}"
+    elif isinstance(value, float) and not value >= 0:  # also NaN
+        problem = f"must be a number of seconds >= 0, got {value!r}"
+    elif isinstance(value, int) and not isinstance(value, bool) and value < 0:
+        problem = f"must be >= 0, got {value!r}"
+    if problem is None:
+        return value
+    label = f"{source}: " if source else ""
+    raise ConfigError(f"{label}{key} {problem}", where=where)
 
 
 # --- files -----------------------------------------------------------------------------
