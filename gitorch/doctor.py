@@ -56,9 +56,13 @@ def check_git(repo: Repo) -> list[Finding]:
     else:
         out.append(Finding("git", "ok", text))
     from gitorch.config import settings
+    from gitorch.errors import ConfigError
     from gitorch.store.select import backend_name
 
-    requested = settings(repo).backend
+    try:
+        requested = settings(repo).backend
+    except ConfigError:
+        return out  # the config check names the problem; the git version still shows
     name = backend_name(requested if requested != "auto" else None)
     if name == "pygit2":
         try:
@@ -353,7 +357,7 @@ def check_ephemeral(repo: Repo) -> list[Finding]:
     return [Finding("ephemeral", "warning",
                     f"ephemeral environment ({where}) and state branch {branch} is not pushed: "
                     "it would be lost with this machine",
-                    "`git orch sync` to push it, or `git orch export > state.tar.gz` to keep a copy")]
+                    "`git orch sync` to push it, or `git orch export -o state.tar.gz` to keep a copy")]
 
 
 def check_disk(repo: Repo) -> list[Finding]:
@@ -399,7 +403,7 @@ CHECKS: tuple[Callable[[Repo], list[Finding]], ...] = (
 
 def diagnose(repo: Repo, plan_file: str | Path | None = None) -> list[Finding]:
     """Run every check; a check that crashes becomes an error finding rather than a traceback."""
-    from gitorch.errors import OrchError
+    from gitorch.errors import ConfigError, OrchError
 
     findings: list[Finding] = []
     runs: list[tuple[str, Callable[[], list[Finding]]]] = [
@@ -409,6 +413,13 @@ def diagnose(repo: Repo, plan_file: str | Path | None = None) -> list[Finding]:
     for name, run in runs:
         try:
             findings.extend(run())
+        except ConfigError as exc:
+            if any(f.check == "config" and f.problem for f in findings):
+                # Said once by the config check: later checks only say what they skipped.
+                findings.append(Finding(name, "info", "skipped: it needs the config, which does "
+                                        "not read (see the config finding)"))
+            else:
+                findings.append(Finding(name, "error", exc.message, exc.hint))
         except OrchError as exc:
             findings.append(Finding(name, "error", exc.message, exc.hint))
         except Exception as exc:  # a broken check must not hide the others
