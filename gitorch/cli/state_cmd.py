@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
+    from gitorch.events import Event
     from gitorch.store.state import StateStore
 
 state_app = typer.Typer(
@@ -29,6 +30,42 @@ def _warn_problems(store: StateStore, as_json: bool) -> None:
     if not as_json:
         for problem in store.problems:
             warn(f"git orch: warning: {problem}")
+
+
+def _legacy_notice(store: StateStore, as_json: bool) -> None:
+    """The seed's one-time notice (stderr) when legacy state exists and is not migrated.
+
+    Skipped with --json, so that a machine reading the output does not use up the one
+    time a person would have seen it."""
+    if as_json:
+        return
+    from gitorch.cli.output import warn
+    from gitorch.errors import OrchError
+    from gitorch.migrate import legacy_notice
+
+    try:
+        text = legacy_notice(store.repo)
+    except OrchError:
+        return  # a notice never makes a read fail; `git orch doctor` reports the cause
+    if text:
+        warn(text)
+
+
+def _with_legacy(store: StateStore, found: list[Event], run: str | None,
+                 types: list[str] | None) -> list[Event]:
+    """Dual-read: the events of legacy files not yet migrated, beside the branch's."""
+    from gitorch.migrate import exists, legacy_events
+
+    if store.repo.root is None or not exists(store.repo.root):
+        return found
+    extra = [e for e in legacy_events(store.repo)
+             if (run is None or e.run == run)
+             and (not types or type(e).__struct_config__.tag in types)]
+    if not extra:
+        return found
+    seen = {e.id for e in found}
+    merged = found + [e for e in extra if e.id not in seen]
+    return sorted(merged, key=lambda e: (e.ts, e.id))
 
 
 def init_cmd(
@@ -146,8 +183,9 @@ def events_cmd(
     from gitorch.cli.output import emit_jsonl, say
 
     with _store() as store:
-        found = store.events(run=run, types=types or None)
+        found = _with_legacy(store, store.events(run=run, types=types or None), run, types)
         _warn_problems(store, as_json)
+        _legacy_notice(store, as_json)
         if as_json:
             emit_jsonl(found)
             return
@@ -186,6 +224,7 @@ def log_cmd(
 
     with _store() as store:
         commits = store.log(limit)
+        _legacy_notice(store, as_json)
         if as_json:
             emit_json([{"commit": c.oid, "parents": list(c.parents), "message": c.message.strip()}
                        for c in commits])
