@@ -342,8 +342,9 @@ def check_ephemeral(repo: Repo) -> list[Finding]:
     if tip.returncode != 0:
         return [Finding("ephemeral", "info", f"ephemeral environment ({where}); no state yet")]
     local = tip.stdout.decode().strip()
-    remotes = git(["for-each-ref", "--format=%(objectname) %(refname)",
-                   f"refs/remotes/*/{branch}"], repo.cwd, check=False).stdout.decode().split("\n")
+    # Either git's remote-tracking branch or the one `init --portable` fetch refspecs fill.
+    remotes = git(["for-each-ref", "--format=%(objectname) %(refname)", f"refs/remotes/*/{branch}",
+                   "refs/orch/remotes/*/state"], repo.cwd, check=False).stdout.decode().split("\n")
     pushed = False
     for line in remotes:
         if not line.strip():

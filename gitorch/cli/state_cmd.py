@@ -69,15 +69,24 @@ def _with_legacy(store: StateStore, found: list[Event], run: str | None,
 
 
 def init_cmd(
-    portable: bool = typer.Option(False, "--portable", help="Also make git push/fetch carry the state."),
+    portable: bool | None = typer.Option(
+        None, "--portable/--no-portable",
+        help="Also make git push/fetch carry the state (default: on in an ephemeral environment).",
+    ),
     template: str | None = typer.Option(None, "--template", help="Start from a template (path or URL)."),
     remote: str | None = typer.Option(None, "--remote", help="Remote for --portable (default: all)."),
     as_json: bool = JSON_OPT,
 ) -> None:
     """Create the orphan state branch (and, with --portable, the remote refspecs)."""
     from gitorch.cli.output import emit_json, say
+    from gitorch.ephemeral import detect
     from gitorch.store.portable import configure_portable
 
+    # On a machine that goes away (Codespaces, a web agent session), state that stays
+    # local is lost with it: default to portable state and say how to push it.
+    ephemeral = detect()
+    if portable is None:
+        portable = ephemeral is not None
     with _store() as store:
         created = store.init()
         configured = configure_portable(store, remote) if portable else []
@@ -87,12 +96,16 @@ def init_cmd(
         if as_json:
             emit_json({"branch": store.branch, "created": created, "tip": store.tip(),
                        "notes_ref": store.notes_ref, "portable": configured,
-                       "template": applied, "backend": store.backend_name})
+                       "template": applied, "backend": store.backend_name,
+                       "ephemeral": ephemeral})
             return
         say(f"{'created' if created else 'already there:'} state branch {store.branch} "
             f"({(store.tip() or '')[:12]}, backend {store.backend_name})")
         for line in configured:
             say(f"configured {line}")
+        if ephemeral is not None and portable:
+            say(f"ephemeral environment ({ephemeral}): state is portable; run `git orch sync` "
+                "to push it before this machine goes away")
         if applied:
             say(f"wrote {applied} from template {template}")
 
