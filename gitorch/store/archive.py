@@ -9,9 +9,11 @@ Import merges into the local state as a union; it never replaces anything.
 from __future__ import annotations
 
 import io
+import os
 import socket
 import tarfile
 import tempfile
+import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,7 +21,7 @@ import msgspec
 
 from gitorch import __version__
 from gitorch import events as ev
-from gitorch.errors import GitError, StateConflict, UsageError
+from gitorch.errors import StateConflict, UsageError
 from gitorch.gitcmd import git
 from gitorch.store.state import StateStore
 from gitorch.store.sync import MergeResult, merge_notes, merge_state
@@ -60,8 +62,23 @@ def default_name(store: StateStore) -> str:
     return f"orch-state-{base}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.tar.gz"
 
 
+def _check_out(out: Path) -> None:
+    """Refuse an output path that cannot be a file, before any work is done."""
+    if out.is_dir():
+        raise UsageError(f"{out}: is a directory; give a file name (-o {out / 'state.tar.gz'})")
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise UsageError(f"{out}: {parent} is not a directory")
+            break
+
+
 def export(store: StateStore, out: Path) -> Metadata:
-    """Write the state (after folding in the journal) to `out` as a .tar.gz."""
+    """Write the state (after folding in the journal) to `out` as a .tar.gz.
+
+    Written beside `out` and renamed into place, so an interrupted export never leaves a
+    truncated tarball (nor spoils an earlier one at that path)."""
+    _check_out(out)
     store.flush()
     tip = store.tip()
     if tip is None:
@@ -78,11 +95,18 @@ def export(store: StateStore, out: Path) -> Metadata:
         bundle = Path(tmp) / "state.bundle"
         refs = [store.ref] + ([store.notes_ref] if notes_tip else [])
         git(["bundle", "create", "--quiet", str(bundle), *refs], store.repo.cwd)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(out, "w:gz") as tar:
-            _add(tar, "metadata.json", msgspec.json.format(msgspec.json.encode(meta)) + b"\n")
-            tar.add(bundle, arcname="state.bundle")
-            _add(tar, "events.jsonl", ev.encode_lines(events))
+        partial = out.with_name(f".{out.name}.{os.getpid()}.partial")
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            with tarfile.open(partial, "w:gz") as tar:
+                _add(tar, "metadata.json", msgspec.json.format(msgspec.json.encode(meta)) + b"\n")
+                tar.add(bundle, arcname="state.bundle")
+                _add(tar, "events.jsonl", ev.encode_lines(events))
+            os.replace(partial, out)
+        except OSError as exc:
+            raise UsageError(f"{out}: cannot write the export: {exc.strerror or exc}") from None
+        finally:
+            partial.unlink(missing_ok=True)
     return meta
 
 
@@ -105,7 +129,8 @@ def import_(store: StateStore, path: Path) -> tuple[Metadata, MergeResult]:
                 raise KeyError("state.bundle")
             meta = msgspec.json.decode(meta_file.read(), type=Metadata)
             bundle_data = bundle_file.read()
-    except (tarfile.TarError, KeyError, OSError, msgspec.DecodeError, msgspec.ValidationError) as exc:
+    except (tarfile.TarError, KeyError, OSError, EOFError, zlib.error, msgspec.DecodeError,
+            msgspec.ValidationError) as exc:
         raise UsageError(f"{path}: not a gitorch state export ({exc})") from None
     if meta.format != FORMAT:
         raise UsageError(f"{path}: format '{meta.format}' is not {FORMAT}")
@@ -121,7 +146,9 @@ def import_(store: StateStore, path: Path) -> tuple[Metadata, MergeResult]:
         proc = git(["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", str(bundle), *specs],
                    store.repo.cwd, check=False)
         if proc.returncode != 0:
-            raise GitError(f"{path}: cannot read its bundle: {proc.stderr.decode(errors='replace').strip()}")
+            said = proc.stderr.decode(errors="replace").strip().splitlines()
+            raise UsageError(f"{path}: not a gitorch state export (its state.bundle does not read: "
+                             f"{said[0] if said else 'git fetch failed'})")
     result = merge_state(store, store.backend.read_ref(IMPORT_STATE))
     result.notes = merge_notes(store, store.backend.read_ref(IMPORT_NOTES) if meta.notes_tip else None)
     return meta, result
