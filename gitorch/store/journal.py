@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import msgspec
-import portalocker
 
 from gitorch import events as ev
 from gitorch.events import Event
@@ -47,6 +46,8 @@ class Journal:
         """Append `events` to `session`'s journal and fsync (unless `sync` is False)."""
         if not events:
             return
+        import portalocker  # here, not at the top: readers of events never lock
+
         self.dir.mkdir(parents=True, exist_ok=True)
         data = ev.encode_lines(events)
         path = self.path_for(session)
@@ -72,6 +73,8 @@ class Journal:
         """Move every live journal file aside as `*.pending` (held writers finish first)."""
         if not self.dir.is_dir():
             return
+        import portalocker
+
         for path in sorted(self.dir.glob("*.jsonl")):
             try:
                 fh = open(path, "ab")  # noqa: SIM115

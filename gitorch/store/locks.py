@@ -19,7 +19,6 @@ from types import TracebackType
 from typing import IO, Any
 
 import msgspec
-import portalocker
 
 from gitorch.errors import Busy
 from gitorch.events import default_session, now
@@ -87,6 +86,9 @@ class Lock:
 
     def acquire(self) -> Lock:
         """Take the lock, waiting up to `timeout` seconds; raise Busy naming the holder."""
+        # Imported here (about 40 ms, for its package metadata): read-only commands never lock.
+        import portalocker
+
         deadline = time.monotonic() + max(self.timeout, 0.0)
         fh = open(self.path, "a+b")  # noqa: SIM115 - kept open while the lock is held
         delay = self.poll
@@ -122,6 +124,8 @@ class Lock:
         fh, self._fh = self._fh, None
         if fh is None:
             return
+        import portalocker
+
         try:
             fh.seek(0)
             fh.truncate()  # nobody holds it now
