@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from gitorch.discovery.http import HttpClient, NotFound
 from gitorch.discovery.model import ForgeState, Issue, PullRequest, RepoInfo
@@ -31,6 +32,7 @@ _REPRO_RE = re.compile(
     r"traceback|```",
     re.IGNORECASE,
 )
+T = TypeVar("T")
 EXCERPT_CHARS = 400
 MAX_TIMELINES = 50  # per repo: the timeline costs one request per issue
 
@@ -58,6 +60,16 @@ def _depends(text: str, repo: str) -> list[str]:
         if full not in out:
             out.append(full)
     return out
+
+
+def _shaped(what: str, url: str, build: Callable[[], T]) -> T:
+    """`build()`, turning a crash on an answer of the wrong shape (a field missing, a number
+    that is not one) into an error naming the URL, so nothing is stored."""
+    try:
+        return build()
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise DiscoveryError(f"forge at {url} answered {what} of an unexpected shape "
+                             f"({type(exc).__name__}: {exc}); nothing was stored") from None
 
 
 def _login(user: Any) -> str:
@@ -147,20 +159,23 @@ def sync_repo(
         ) from None
     if not isinstance(meta, dict):
         raise DiscoveryError(f"forge answered a JSON {type(meta).__name__} for repo {repo}")
+    topics = meta.get("topics") or []
     info = RepoInfo(
         full_name=str(meta.get("full_name") or repo),
         description=str(meta.get("description") or ""),
         language=str(meta.get("language") or ""),
-        topics=sorted(str(t) for t in meta.get("topics") or []),
+        topics=sorted(str(t) for t in topics) if isinstance(topics, list) else [],
         default_branch=str(meta.get("default_branch") or ""),
         clone_url=str(meta.get("clone_url") or ""),
         archived=bool(meta.get("archived")),
     )
-    raw_issues = client.get_all(f"repos/{repo}/issues", {"state": "open", "per_page": 100})
-    issues = [_issue(repo, raw) for raw in raw_issues
-              if isinstance(raw, dict) and "pull_request" not in raw]
-    raw_pulls = client.get_all(f"repos/{repo}/pulls", {"state": "open", "per_page": 100})
-    prs = [_pull(repo, raw) for raw in raw_pulls if isinstance(raw, dict)]
+    params: dict[str, str | int] = {"state": "open", "per_page": 100}
+    raw_issues = client.get_all(f"repos/{repo}/issues", params)
+    issues = _shaped("an issue", client.url(f"repos/{repo}/issues", params), lambda: [
+        _issue(repo, raw) for raw in raw_issues if isinstance(raw, dict) and "pull_request" not in raw])
+    raw_pulls = client.get_all(f"repos/{repo}/pulls", params)
+    prs = _shaped("a pull request", client.url(f"repos/{repo}/pulls", params), lambda: [
+        _pull(repo, raw) for raw in raw_pulls if isinstance(raw, dict)])
 
     linked: dict[str, list[str]] = {}
     for pr in prs:
@@ -168,8 +183,10 @@ def sync_repo(
             linked.setdefault(ref, []).append(pr.id)
     if timelines:
         for issue in issues[:MAX_TIMELINES]:
-            events = client.get_all(f"repos/{repo}/issues/{issue.number}/timeline", {"per_page": 100})
-            for pr_id in _cross_referencing_prs(events):
+            path = f"repos/{repo}/issues/{issue.number}/timeline"
+            events = client.get_all(path, {"per_page": 100})
+            for pr_id in _shaped("a timeline event", client.url(path, {"per_page": 100}),
+                                 partial(_cross_referencing_prs, events)):
                 linked.setdefault(issue.id, []).append(pr_id)
     for issue in issues:
         issue.linked_prs = sorted(set(linked.get(issue.id, [])))

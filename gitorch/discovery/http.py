@@ -34,6 +34,7 @@ import msgspec
 from gitorch.errors import ConfigError, DiscoveryError, UsageError
 
 CACHE_SCHEMA = 1
+_TOO_SLOW = "the whole answer took longer than"
 MAX_LIMIT_WAITS = 3  # rate-limit answers to one request before giving up (GitHub's advice)
 
 
@@ -149,6 +150,10 @@ class Policy:
     backoff: float = 0.5  # first backoff in seconds; doubles each attempt
     backoff_cap: float = 8.0
     max_wait: float = 60.0  # longest rate-limit wait before stopping with a message
+    max_bytes: int = 32 * 1024 * 1024  # one answer larger than this is refused, not buffered
+    # `timeout` bounds each network read; a server trickling bytes would never trip it, so a
+    # whole answer must also arrive within `timeout * total_factor` seconds.
+    total_factor: float = 3.0
 
 
 def _parse_retry_after(value: str | None, now: float) -> float | None:
@@ -351,13 +356,13 @@ class HttpClient:
             if headers:
                 self._count(conditional=1)
             try:
-                response = self._http().get(url, headers=headers)
+                response = self._fetch(url, headers)
             except httpx.TimeoutException as exc:
-                failure = f"timed out after {self.policy.timeout:g}s ({type(exc).__name__})"
+                failure = (f"timed out: {exc}" if str(exc).startswith(_TOO_SLOW) else
+                           f"timed out after {self.policy.timeout:g}s ({type(exc).__name__})")
             except httpx.TransportError as exc:
                 failure = f"could not connect ({type(exc).__name__}: {exc})"
             else:
-                self._count(bytes=response.num_bytes_downloaded)
                 self._note_quota(response)
                 status = response.status_code
                 if status in (403, 429) and self._rate_limited(response):
@@ -382,6 +387,34 @@ class HttpClient:
             attempt += 1
             self._count(retries=1)
             self._pause(delay)
+
+    def _fetch(self, url: str, headers: dict[str, str]) -> httpx.Response:
+        """GET `url`, reading the body in chunks within the size and total-time bounds."""
+        limit = self.policy.max_bytes
+        deadline = time.monotonic() + self.policy.timeout * self.policy.total_factor
+        with self._http().stream("GET", url, headers=headers) as response:
+            declared = _int_header(response.headers, "content-length")
+            chunks: list[bytes] = []
+            size = 0
+            if declared is None or declared <= limit:
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > limit:
+                        break
+                    chunks.append(chunk)
+                    if time.monotonic() > deadline:
+                        raise httpx.ReadTimeout(f"{_TOO_SLOW} "
+                                                f"{self.policy.timeout * self.policy.total_factor:g}s")
+            if max(size, declared or 0) > limit:
+                raise DiscoveryError(
+                    f"{self.service} at {url} answered more than {limit // (1024 * 1024)} MiB; "
+                    "refusing to read it", hint=f"check the configured URL {self.base_url}")
+            self._count(bytes=response.num_bytes_downloaded)
+            # The body is decoded already: drop the headers that would make httpx decode it again.
+            kept = [(k, v) for k, v in response.headers.multi_items()
+                    if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+            return httpx.Response(response.status_code, headers=kept, content=b"".join(chunks),
+                                  request=response.request)
 
     def _pause(self, seconds: float) -> None:
         self._count(waited=seconds)
@@ -477,8 +510,9 @@ class HttpClient:
                 hint=f"check the configured URL {self.base_url} (it must be the API endpoint)",
             )
         try:
+            body.decode("utf-8")  # the cache keeps the body as text; msgspec lets bad bytes in strings
             return msgspec.json.decode(body)
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
             raise DiscoveryError(
                 f"{self.service} at {url} answered malformed JSON ({exc}); nothing was stored",
             ) from None

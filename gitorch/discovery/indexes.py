@@ -104,7 +104,11 @@ def sync_package(client: HttpClient, ecosystem: str, name: str,
         raise NotFound(f"unknown package {name} on {ecosystem} ({client.base_url}, HTTP 404)") from None
     if not isinstance(data, dict):
         raise DiscoveryError(f"{ecosystem} answered a JSON {type(data).__name__} for package {name}")
-    latest, releases = reader(name, data)
+    try:
+        latest, releases = reader(name, data)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise DiscoveryError(f"{ecosystem} at {client.url(path(name))} answered package {name} in an "
+                             f"unexpected shape ({type(exc).__name__}: {exc}); nothing was stored") from None
     from gitorch.events import now as ts
 
     return PackageState(ecosystem=ecosystem, name=name, fetched_at=(now or ts)(), latest=latest,

@@ -24,6 +24,7 @@ class Reply:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to sleep before answering (timeouts)
+    trickle: float = 0.0  # seconds between body bytes (a server that is slow but never silent)
 
 
 @dataclass
@@ -35,6 +36,14 @@ class Hit:
     conditional: bool
     body_bytes: int
     authorization: str | None
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a client that hung up early
+            super().handle_error(request, client_address)
 
 
 class FakeServer:
@@ -58,7 +67,7 @@ class FakeServer:
             def do_GET(self) -> None:  # noqa: N802 (stdlib name)
                 server._answer(self)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _QuietServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -123,7 +132,12 @@ class FakeServer:
                 req.send_header(k, v)
             req.send_header("Content-Length", str(len(reply.body)))
             req.end_headers()
-            if reply.body:
+            if reply.body and reply.trickle:
+                for i in range(len(reply.body)):
+                    req.wfile.write(reply.body[i:i + 1])
+                    req.wfile.flush()
+                    time.sleep(reply.trickle)
+            elif reply.body:
                 req.wfile.write(reply.body)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client timed out and went away

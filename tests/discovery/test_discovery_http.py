@@ -290,3 +290,54 @@ def test_retry_after_as_seconds_or_http_date() -> None:
     assert _parse_retry_after(formatdate(now + 30, usegmt=True), now) == pytest.approx(30.0, abs=1)
     assert _parse_retry_after(formatdate(now - 30, usegmt=True), now) == 0.0
     assert _parse_retry_after("soon", now) is None and _parse_retry_after(None, now) is None
+
+
+def test_a_server_trickling_bytes_times_out_as_a_whole(server: FakeServer, cache_dir: Path) -> None:
+    # Each byte arrives well within the read timeout, so only a bound on the whole answer stops it.
+    server.raw("/trickle", b'{"v": 1}' + b" " * 200, "application/json")
+    server.routes["/trickle"].trickle = 0.05
+    started = time.monotonic()
+    with client(server, cache_dir, timeout=0.2, retries=0) as c, \
+            pytest.raises(DiscoveryError, match="whole answer took longer than 0.6s"):
+        c.get("trickle")
+    assert time.monotonic() - started < 3
+    assert cached_files(cache_dir) == []
+
+
+def test_a_huge_answer_is_refused_without_buffering_it(server: FakeServer, cache_dir: Path) -> None:
+    server.raw("/huge", b"[" + b"1," * 600_000 + b"1]", "application/json")
+    c = HttpClient(server.url, cache=ResponseCache(cache_dir), sleep=Sleeps(),
+                   policy=Policy(retries=3, max_bytes=1024 * 1024))
+    with c, pytest.raises(DiscoveryError, match="more than 1 MiB"):
+        c.get("huge")
+    assert c.stats.requests == 1 and cached_files(cache_dir) == []  # not retried, nothing kept
+
+
+def test_json_that_is_not_utf8_is_malformed_not_a_crash(server: FakeServer, cache_dir: Path) -> None:
+    server.raw("/latin1", b'{"title": "caf\xe9"}', "application/json")
+    with client(server, cache_dir) as c, pytest.raises(DiscoveryError, match="malformed JSON"):
+        c.get("latin1")
+    assert cached_files(cache_dir) == []
+
+
+@pytest.mark.parametrize("issues", [
+    [{"number": 1, "title": "t", "comments": "many"}],
+    [{"title": "no number"}],
+    [{"number": 2, "title": "t", "body": 12}],
+])
+def test_issues_of_the_wrong_shape_are_an_error_naming_the_url(
+    server: FakeServer, cache_dir: Path, issues: list[dict[str, object]]
+) -> None:
+    add_repo(server, REPO, [], [])
+    server.json("/repos/acme/widgets/issues?per_page=100&state=open", issues)
+    with client(server, cache_dir) as c, pytest.raises(DiscoveryError) as err:
+        sync_repo(c, REPO)
+    assert "unexpected shape" in err.value.message and "/repos/acme/widgets/issues" in err.value.message
+
+
+def test_a_package_of_the_wrong_shape_is_an_error(server: FakeServer, cache_dir: Path) -> None:
+    from gitorch.discovery.indexes import sync_package
+
+    server.json("/pypi/widgets/json", {"info": {"version": "1"}, "releases": ["1.0"]})
+    with client(server, cache_dir) as c, pytest.raises(DiscoveryError, match="unexpected shape"):
+        sync_package(c, "pypi", "widgets")
