@@ -26,6 +26,16 @@ def _emit(as_json: bool, obj: Any, lines: list[str]) -> None:
             say(line)
 
 
+def _write_out(path: Path, data: bytes) -> None:
+    """Write `--out`; a path that cannot be written is bad input naming it, not a crash."""
+    from gitorch.errors import Location, WorkspaceError
+
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise WorkspaceError(f"cannot write --out: {exc.strerror}", where=Location(file=str(path))) from None
+
+
 def _workspace() -> Any:
     from gitorch.workspace.materialize import Workspace
 
@@ -59,7 +69,7 @@ def snapshot_cmd(
         root = here if (here / "workspace.toml").is_file() else here.parent
     snap = S.take(root.absolute())
     if out is not None:
-        out.write_bytes(encode(snap) + b"\n")
+        _write_out(out, encode(snap) + b"\n")
     lines = [f"snapshot {snap.id} of {snap.root}: {len(snap.repos)} repo(s), {len(snap.links)} link(s)"]
     for info in snap.repos:
         g = snap.git_of(info.name)
@@ -109,16 +119,16 @@ def plan_cmd(
         repo = find_repo()
         plan, req = plan_for(repo, for_)
         if out is not None:
-            out.write_bytes(plan.to_bytes())
+            _write_out(out, plan.to_bytes())
         lines = [f"{for_}: repos {', '.join(req.repos)}; capabilities {', '.join(req.capabilities) or '-'}"]
         _emit(as_json, {"requirements": _builtins(req), "plan": plan}, lines + _plan_lines(plan))
         return
     ws: Workspace = _workspace()
     plan, _, _ = attach_plan(ws)
+    if out is not None:
+        _write_out(out, plan.to_bytes())
     ws.recorder.transition(plan.id, "draft", "planned",
                            files={f"workspace/plans/{plan.id}.json": plan.to_bytes()})
-    if out is not None:
-        out.write_bytes(plan.to_bytes())
     if as_json:
         import sys
 
@@ -129,13 +139,13 @@ def plan_cmd(
 
 
 def _read_plan(path: Path) -> Any:
-    from gitorch.errors import WorkspaceError
+    from gitorch.errors import Location, WorkspaceError
     from gitorch.workspace.plan import load_plan
 
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise WorkspaceError(f"cannot read plan: {exc.strerror}", hint=str(path)) from None
+        raise WorkspaceError(f"cannot read plan: {exc.strerror}", where=Location(file=str(path))) from None
     return load_plan(data, str(path))
 
 

@@ -156,3 +156,19 @@ def test_credentials_in_a_url_never_reach_the_state_branch(hub: Path, cli: Any) 
     blob = b"".join(store.read(f"workspace/plans/{name}") or b"" for name in store.list("workspace/plans"))
     events = repr(store.events())
     assert blob and b"s3cret" not in blob and "s3cret" not in events
+
+
+def test_out_that_cannot_be_written_is_bad_input_not_a_crash(hub: Path, orch: Any) -> None:
+    for args in (["ws", "plan", "--out", "/nonexistent-dir/plan.json"],
+                 ["ws", "snapshot", "--out", str(hub.parent)]):
+        proc = orch(*args, "--json", cwd=hub)
+        assert proc.returncode == 2, proc.stderr
+        err = json.loads(proc.stdout)
+        assert err["message"].startswith("cannot write --out") and err["file"] == args[-1]
+    assert "ws_transition" not in orch("events", "--json", cwd=hub).stdout  # nothing recorded
+
+
+def test_plan_file_that_cannot_be_read_names_it(hub: Path, orch: Any) -> None:
+    proc = orch("ws", "verify", "missing-plan.json", "--json", cwd=hub)
+    assert proc.returncode == 2
+    assert json.loads(proc.stdout)["file"] == "missing-plan.json"
