@@ -210,10 +210,19 @@ def _parse(text: str, raw: bytes, fmt: str, display: str, duplicates: list[tuple
         if _flow_depth(text) > MAX_DEPTH:
             # libyaml's node composer recurses in C: thousands of `[` would overflow the stack
             raise _parse_error(display, "invalid YAML: nested too deeply", None, None)
-        loader = _yaml_loader()(text)
-        loader.duplicates = duplicates
+        from gitorch.plan import fastyaml
+
         try:
-            return loader.get_single_data()
+            try:
+                return fastyaml.load(text, duplicates)
+            except fastyaml.Unsupported:
+                duplicates.clear()  # the full loader below finds them again
+            loader = _yaml_loader()(text)
+            loader.duplicates = duplicates
+            try:
+                return loader.get_single_data()
+            finally:
+                loader.dispose()
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -224,10 +233,9 @@ def _parse(text: str, raw: bytes, fmt: str, display: str, duplicates: list[tuple
             raise _parse_error(display, msg, None, None) from None
         except RecursionError:
             raise _parse_error(display, "invalid YAML: nested too deeply", None, None) from None
-        except (ValueError, OverflowError) as exc:  # e.g. an integer of 5,000 digits
+        except Exception as exc:  # noqa: BLE001 - PyYAML's constructors fail on some scalars
+            # (an integer of 5,000 digits, `!!int ""`): bad input, not a gitorch bug
             raise _parse_error(display, f"invalid YAML: {_first_line(exc)}", None, None) from None
-        finally:
-            loader.dispose()
     if fmt == "json":
         import msgspec
 
