@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitorch.errors import PlanError
+from gitorch.errors import PlanError, UsageError
 from gitorch.repo import Repo
 
 PLAN_NAMES = ("orchestrator.yml", "orchestrator.yaml", "orchestrator.json", "orchestrator.toml")
@@ -59,6 +59,10 @@ def _load(path: Path) -> Any:
         raise PlanError(f"{path}: cannot read the plan to find its secrets: {exc}") from None
 
 
+def _items(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else []
+
+
 def _names(value: Any) -> list[str]:
     if isinstance(value, list):
         return [str(v) for v in value]
@@ -69,17 +73,20 @@ def required(repo: Repo, plan_file: str | Path | None = None) -> Requirements:
     """The secrets the plan of `repo` declares (empty when there is no plan)."""
     path = find_plan_file(repo, plan_file)
     req = Requirements(plan_file=path)
+    if path is not None and plan_file is not None and not path.is_file():
+        raise UsageError(f"{plan_file}: no such plan file")
     if path is None or not path.is_file():
         return req
     doc = _load(path)
     if not isinstance(doc, dict):
         return req
-    tasks: list[Any] = list(doc.get("tasks") or [])
+    # Tolerant: a wrong shape (`tasks: 5`) is `plan validate`'s to report, not a crash here.
+    tasks: list[Any] = _items(doc.get("tasks"))
     for pattern in _names(doc.get("include")):
         for inc in sorted(glob.glob(str(path.parent / pattern))):
             sub = _load(Path(inc))
             if isinstance(sub, dict):
-                tasks.extend(sub.get("tasks") or [])
+                tasks.extend(_items(sub.get("tasks")))
             elif isinstance(sub, list):
                 tasks.extend(sub)
     for name in _names(doc.get("secrets")):

@@ -1,0 +1,24 @@
+"""`secrets doctor`/`doctor` with a plan file they cannot use: a message, never a crash."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import OrchRunner
+
+
+def test_named_plan_file_that_is_missing_is_exit_2(repo: Path, orch: OrchRunner) -> None:
+    proc = orch("secrets", "doctor", "--file", "nope.yml", "--json", cwd=repo)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert json.loads(proc.stdout)["message"] == "nope.yml: no such plan file"
+    doctor = orch("doctor", "--file", "nope.yml", "--json", cwd=repo)
+    secrets = [f for f in json.loads(doctor.stdout)["findings"] if f["check"] == "secrets"]
+    assert secrets and "no such plan file" in secrets[0]["message"]
+
+
+def test_a_wrongly_shaped_plan_still_gets_its_secrets_checked(repo: Path, orch: OrchRunner) -> None:
+    (repo / "orchestrator.yml").write_text("version: 1\ntasks: 5\ninclude: 7\nsecrets: [API_TOKEN]\n")
+    proc = orch("secrets", "doctor", "--json", cwd=repo)
+    assert proc.returncode == 1, proc.stderr  # missing, not an internal error (70)
+    assert [s["name"] for s in json.loads(proc.stdout)["secrets"]] == ["API_TOKEN"]
