@@ -422,6 +422,21 @@ def _repo_values(repo: Repo) -> tuple[Any, dict[str, Any]]:
     return store, {k: v for k, (v, _line) in parsed.items()}
 
 
+def _repo_config_lock(repo: Repo) -> Any:
+    """Held from reading config.toml to committing it, so that concurrent `config set --repo`
+    of different keys all land (each rewrites the whole file)."""
+    from gitorch.store.locks import Lock
+
+    return Lock(repo.scratch / "locks", "repo-config", float(settings(repo).lock_timeout))
+
+
+def _user_config_lock(repo: Repo | None) -> Any:
+    """The same for the user config file (`config.lock` beside it)."""
+    from gitorch.store.locks import Lock
+
+    return Lock(user_config_path().parent, "config", float(settings(repo).lock_timeout))
+
+
 def _write_repo(store: Any, values: dict[str, Any], key: str, action: str) -> None:
     from gitorch.events import Generic
 
@@ -438,10 +453,11 @@ def set_value(repo: Repo | None, key: str, text: str, level: str = "git") -> Val
     key = canonical_key(key)
     value = parse_text(key, text)
     if level == "user":
-        _path, current = read_user_config()
-        merged = {k: v for k, (v, _line) in current.items()}
-        merged[key] = value
-        path = _write_user_config(merged)
+        with _user_config_lock(repo):
+            _path, current = read_user_config()
+            merged = {k: v for k, (v, _line) in current.items()}
+            merged[key] = value
+            path = _write_user_config(merged)
         source = display_path(path)
     elif level == "repo":
         if key in NOT_IN_REPO_CONFIG:
@@ -450,9 +466,10 @@ def set_value(repo: Repo | None, key: str, text: str, level: str = "git") -> Val
                 hint=f"use `git orch config set {key} VALUE --local` or --user",
             )
         repo = _need_repo(repo, level)
-        store, merged = _repo_values(repo)
-        merged[key] = value
-        _write_repo(store, merged, key, "set")
+        with _repo_config_lock(repo):
+            store, merged = _repo_values(repo)
+            merged[key] = value
+            _write_repo(store, merged, key, "set")
         source = f"{store.branch}:{REPO_CONFIG_PATH}"
     elif level == "git":
         repo = _need_repo(repo, level)
@@ -470,17 +487,19 @@ def unset_value(repo: Repo | None, key: str, level: str = "git") -> bool:
     """Remove `key` from one level; True when it was set there."""
     key = canonical_key(key)
     if level == "user":
-        _path, current = read_user_config()
-        if key not in current:
-            return False
-        _write_user_config({k: v for k, (v, _line) in current.items() if k != key})
+        with _user_config_lock(repo):
+            _path, current = read_user_config()
+            if key not in current:
+                return False
+            _write_user_config({k: v for k, (v, _line) in current.items() if k != key})
     elif level == "repo":
         repo = _need_repo(repo, level)
-        store, merged = _repo_values(repo)
-        if key not in merged:
-            return False
-        del merged[key]
-        _write_repo(store, merged, key, "unset")
+        with _repo_config_lock(repo):
+            store, merged = _repo_values(repo)
+            if key not in merged:
+                return False
+            del merged[key]
+            _write_repo(store, merged, key, "unset")
     elif level == "git":
         repo = _need_repo(repo, level)
         from gitorch.gitcmd import git
