@@ -13,7 +13,7 @@ from gitorch.workspace.model import Snapshot
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # file_modified | repo_deleted | branch_changed | conflict | link_broken
+    kind: str  # file_modified | repo_deleted | branch_changed | conflict | link_broken | interrupted
     repo: str
     message: str
 
@@ -71,7 +71,11 @@ def observe(ws: Workspace, trigger: str = "manual", record: bool = True) -> tupl
     desired = ws.desired()
     current = ws.current(desired)
     found = findings(desired, current) if desired is not None else []
-    if record and desired is not None:
+    dead = ws.interrupted()
+    if dead is not None:  # links of a killed apply are on disk but in no desired state
+        found.insert(0, Finding("interrupted", "", f"an apply of {dead.id} was interrupted; "
+                                "`git orch ws apply` finishes it, `git orch ws teardown` undoes it"))
+    if record and (desired is not None or dead is not None):
         ws.recorder.store.append(
             [Observed(trigger=trigger, drift=bool(found),
                       findings=[f"{f.kind}: {f.message}" for f in found])],

@@ -131,8 +131,11 @@ def materialize(ws: Workspace, plan: Plan, *, dry_run: bool = False, force: bool
             rec.cache_desired(None if extra.get(DESIRED, b"") is None else after)
             ws.marker.unlink(missing_ok=True)
             return outcome
+        # A first attach rolled back leaves nothing to tear down: forget the base it recorded,
+        # so the next attach records the workspace as it is then.
+        undo_base = {BASE: None} if BASE in files and outcome.state == "rolled_back" else None
         rec.transition(plan.id, outcome.state, detail=outcome.error or "",
-                       operation=outcome.failed_operation)
+                       operation=outcome.failed_operation, files=undo_base)
         ws.marker.unlink(missing_ok=True)
     if outcome.state == "rolled_back":
         raise CheckFailed(f"{outcome.error}; every operation was rolled back, the workspace is as before")

@@ -32,8 +32,14 @@ def _dirty(current: Snapshot) -> list[str]:
 
 
 def compare_with_base(base: Snapshot, after: Snapshot) -> Delta:
-    """What differs from the base snapshot: repos present, links, manifest bytes, git heads."""
-    return diff_views(view(base), view(after))
+    """What differs from the base snapshot: repos present, links, manifest bytes, git heads.
+
+    A repo absent in both is no difference, even when the manifest listed it only on one side
+    (a repo added to or dropped from workspace.toml without ever being cloned)."""
+    a, b = view(base), view(after)
+    for v in (a, b):
+        v["repos"] = {name: r for name, r in v["repos"].items() if r["exists"]}
+    return diff_views(a, b)
 
 
 def teardown(ws: Workspace, mode: str, *, force: bool = False, dry_run: bool = False) -> dict[str, Any]:
@@ -42,7 +48,8 @@ def teardown(ws: Workspace, mode: str, *, force: bool = False, dry_run: bool = F
         raise WorkspaceError(f"unknown teardown mode {mode!r} (expected {', '.join(MODES)})")
     rec = ws.recorder
     applied = rec.desired()
-    if applied is None:
+    # An apply killed while executing left links behind (adopted by `ws.current`): undo them too.
+    if applied is None and ws.interrupted() is None:
         raise WorkspaceError("nothing to tear down: no workspace has been applied here")
     base = rec.base()
     current = ws.current(applied)

@@ -163,3 +163,38 @@ def test_killed_mid_apply_then_apply_again_and_teardown_exactly(hub: Path) -> No
     assert proc.wait(timeout=120) == 0, proc.stderr.read() if proc.stderr else ""
     assert tree_digest(root) == before
     assert all(st == "" for st in statuses(root).values())
+
+
+def test_killed_mid_apply_then_teardown_straight_away(hub: Path) -> None:
+    """No second apply: observe names the interrupted apply, teardown undoes its links."""
+    root = hub.parent
+    before = tree_digest(root)
+    assert _orch(hub, "ws", "apply", env={"GITORCH_FAULT": "crash:3"}).wait(timeout=120) == 137
+    proc = _orch(hub, "ws", "observe", "--json")
+    assert proc.wait(timeout=120) == 1
+    findings = json.loads(proc.stdout.read() if proc.stdout else "")["findings"]
+    assert [f["kind"] for f in findings] == ["interrupted"]
+    proc = _orch(hub, "ws", "teardown")
+    assert proc.wait(timeout=120) == 0, proc.stderr.read() if proc.stderr else ""
+    assert tree_digest(root) == before
+    assert all(st == "" for st in statuses(root).values())
+
+
+def test_rolled_back_first_attach_does_not_leave_a_stale_base(hub: Path) -> None:
+    """The clone fails and rolls back; the user drops that repo from the manifest, applies
+    and tears down: the result matches the workspace as it was, not the failed attempt."""
+    root = hub.parent
+    manifest = hub / "workspace.toml"
+    original = manifest.read_bytes()
+    manifest.write_bytes(original + b'\n[[repos]]\nname = "gone"\npath = "../gone"\n'
+                                    b'url = "http://127.0.0.1:9/gone.git"\n')
+    proc = _orch(hub, "ws", "apply")
+    assert proc.wait(timeout=120) == 1
+    assert "rolled back" in (proc.stderr.read() if proc.stderr else "")
+    assert [s for s, _ in transitions(hub)][-1] == "rolled_back"
+    manifest.write_bytes(original)
+    before = tree_digest(root)
+    assert _orch(hub, "ws", "apply").wait(timeout=120) == 0
+    proc = _orch(hub, "ws", "teardown", "--json")
+    assert proc.wait(timeout=120) == 0, proc.stdout.read() if proc.stdout else ""
+    assert tree_digest(root) == before
