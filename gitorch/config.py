@@ -236,10 +236,25 @@ def parse_toml(data: bytes, label: str) -> dict[str, tuple[Any, int | None]]:
     out: dict[str, tuple[Any, int | None]] = {}
     for raw_key, value in doc.items():
         line = _key_line(text, raw_key)
+        if isinstance(value, dict) and _unknown(raw_key):  # `[orch]`: keys are top-level
+            header = re.search(rf"^\s*\[\s*[\"']?{re.escape(raw_key)}\b", text, re.M)
+            raise ConfigError(
+                f"unexpected table [{raw_key}]: settings are top-level keys",
+                where=Location(file=label, line=text.count("\n", 0, header.start()) + 1 if header else line),
+                hint="write each setting (e.g. `jobs = 4`) at the top of the file, under no [table]",
+            )
         where = Location(file=label, line=line)
         key = canonical_key(raw_key, where)
         out[key] = (check_typed(key, value, where), line)
     return out
+
+
+def _unknown(raw_key: str) -> bool:
+    try:
+        canonical_key(raw_key)
+    except ConfigError:
+        return True
+    return False
 
 
 def read_user_config() -> tuple[Path, dict[str, tuple[Any, int | None]]]:

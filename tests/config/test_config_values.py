@@ -43,3 +43,14 @@ def test_doctor_reports_a_bad_config_once(repo: Path, orch: OrchRunner) -> None:
     errors = [f for f in findings if f["severity"] == "error"]
     assert [f["check"] for f in errors] == ["config"], errors
     assert any(f["check"] == "git" and f["severity"] == "ok" for f in findings)
+
+
+def test_a_table_in_the_user_config_is_named_with_its_line(repo: Path, orch: OrchRunner) -> None:
+    import os
+
+    user = Path(os.environ["XDG_CONFIG_HOME"]) / "gitorch" / "config.toml"
+    user.parent.mkdir(parents=True, exist_ok=True)
+    user.write_text("# mine\njobs = 3\n[orch]\njobs = 2\n")
+    proc = orch("config", "show", cwd=repo)
+    assert proc.returncode == 2
+    assert "config.toml:3: unexpected table [orch]: settings are top-level keys" in proc.stderr
