@@ -227,9 +227,11 @@ def parse_toml(data: bytes, label: str) -> dict[str, tuple[Any, int | None]]:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        msg = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc))
         line = int(m.group(1)) if m else getattr(exc, "lineno", None)
         col = int(m.group(2)) if m else getattr(exc, "colno", None)
+        if line is None and "end of document" in str(exc):  # the last line, then
+            line = max(1, len(text.splitlines()))
         raise ConfigError(
             f"config file does not parse: {msg}", where=Location(file=label, line=line, column=col)
         ) from None
@@ -334,8 +336,11 @@ def read_git_config(repo: Repo | None) -> dict[str, tuple[str, str]]:
 
 # --- the levels together -----------------------------------------------------------------
 
-def explain(repo: Repo | None = None, overrides: dict[str, Any] | None = None) -> dict[str, Value]:
-    """Every setting's effective value and where it came from."""
+def explain(
+    repo: Repo | None = None, overrides: dict[str, Any] | None = None, *, repo_config: bool = True
+) -> dict[str, Value]:
+    """Every setting's effective value and where it came from (without the repo config
+    level when `repo_config` is False: what repairs a repo config that does not read uses)."""
     values = {name: Value(name, getattr(_DEFAULTS, name), "default", "default") for name in FIELDS}
 
     user_path, user = read_user_config()
@@ -354,7 +359,7 @@ def explain(repo: Repo | None = None, overrides: dict[str, Any] | None = None) -
     # name; read again only when git config names another branch.
     guess = flag_values.get("state_branch", env_values.get("state_branch",
                                                           values["state_branch"].value))
-    early = _start_repo_config_read(repo, str(guess)) if repo is not None else None
+    early = _start_repo_config_read(repo, str(guess)) if repo is not None and repo_config else None
     try:
         git_values = read_git_config(repo)
     except BaseException:
@@ -362,7 +367,7 @@ def explain(repo: Repo | None = None, overrides: dict[str, Any] | None = None) -
             early.kill()
             early.wait()
         raise
-    if repo is not None:
+    if repo is not None and repo_config:
         branch = values["state_branch"].value
         if "state_branch" in git_values:
             branch = git_values["state_branch"][0]
@@ -376,7 +381,7 @@ def explain(repo: Repo | None = None, overrides: dict[str, Any] | None = None) -
             data = read_repo_config_bytes(repo, branch)
         if data is not None:
             label = f"{branch}:{REPO_CONFIG_PATH}"
-            for key, (value, line) in parse_toml(data, label).items():
+            for key, (value, line) in _parse_repo_toml(data, label).items():
                 if key in NOT_IN_REPO_CONFIG:
                     raise ConfigError(
                         f"{key} cannot be set in the repo config (it lives on that branch)",
@@ -395,6 +400,19 @@ def explain(repo: Repo | None = None, overrides: dict[str, Any] | None = None) -
                  else check_typed(key, value, Location(file="command line")))
         values[key] = Value(key, typed, "flag", "command line")
     return values
+
+
+def _parse_repo_toml(data: bytes, label: str) -> dict[str, tuple[Any, int | None]]:
+    """parse_toml, with the way out when the file (which may come from another clone via
+    sync) cannot be used: it lives on the branch, not in a file a user can edit."""
+    try:
+        return parse_toml(data, label)
+    except ConfigError as exc:
+        if exc.hint is None or "did you mean" in exc.hint:
+            what = f"{exc.hint}; or " if exc.hint else ""
+            exc.hint = (f"{what}`git orch config unset --repo --all` removes the repo config "
+                        "(its history stays on the branch), then set values again")
+        raise
 
 
 def settings(repo: Repo | None = None, overrides: dict[str, Any] | None = None) -> Settings:
@@ -427,13 +445,17 @@ def _write_user_config(values: dict[str, Any]) -> Path:
     return path
 
 
-def _repo_values(repo: Repo) -> tuple[Any, dict[str, Any]]:
+def _repo_values(repo: Repo, *, parse: bool = True) -> tuple[Any, dict[str, Any]]:
+    """The store (opened with every level but the repo config, so a broken one can still be
+    repaired) and the repo config's values (none when not `parse`)."""
     from gitorch.store.state import StateStore
 
-    store = StateStore.open(repo)
-    data = store.read(REPO_CONFIG_PATH) if store.exists() else None
+    s = msgspec.convert({k: v.value for k, v in explain(repo, repo_config=False).items()}, Settings)
+    store = StateStore(repo, backend=s.backend, branch=s.state_branch, notes_ref=s.notes_ref,
+                       lock_timeout=float(s.lock_timeout))
+    data = store.read(REPO_CONFIG_PATH) if parse and store.exists() else None
     label = f"{store.branch}:{REPO_CONFIG_PATH}"
-    parsed = parse_toml(data, label) if data is not None else {}
+    parsed = _parse_repo_toml(data, label) if data is not None else {}
     return store, {k: v for k, (v, _line) in parsed.items()}
 
 
@@ -442,7 +464,8 @@ def _repo_config_lock(repo: Repo) -> Any:
     of different keys all land (each rewrites the whole file)."""
     from gitorch.store.locks import Lock
 
-    return Lock(repo.scratch / "locks", "repo-config", float(settings(repo).lock_timeout))
+    timeout = explain(repo, repo_config=False)["lock_timeout"].value
+    return Lock(repo.scratch / "locks", "repo-config", float(timeout))
 
 
 def _user_config_lock(repo: Repo | None) -> Any:
@@ -496,6 +519,19 @@ def set_value(repo: Repo | None, key: str, text: str, level: str = "git") -> Val
         raise ConfigError(f"cannot write config level {level!r} (use --user, --repo or --local)")
     _cache.clear()
     return Value(key, value, level, source)
+
+
+def unset_repo_config(repo: Repo | None) -> bool:
+    """Remove `config.toml` from the state branch, readable or not; True when it was there."""
+    repo = _need_repo(repo, "repo")
+    with _repo_config_lock(repo):
+        store, _values = _repo_values(repo, parse=False)
+        with store:
+            if not store.exists() or store.read(REPO_CONFIG_PATH) is None:
+                return False
+            _write_repo(store, {}, "--all", "unset")
+    _cache.clear()
+    return True
 
 
 def unset_value(repo: Repo | None, key: str, level: str = "git") -> bool:

@@ -93,10 +93,12 @@ def config_set(
 
 @config_app.command("unset")
 def config_unset(
-    key: str = typer.Argument(..., help="Setting name."),
+    key: str | None = typer.Argument(None, metavar="KEY", help="Setting name."),
     user: bool = typer.Option(False, "--user", help="The user config file."),
     repo_level: bool = typer.Option(False, "--repo", help="config.toml on the state branch."),
     local: bool = typer.Option(False, "--local", help="git config orch.* (the default)."),
+    everything: bool = typer.Option(False, "--all", help="With --repo and no KEY: remove the "
+                                    "whole repo config, even one that does not parse."),
     as_json: bool = _JSON,
 ) -> None:
     """Remove a setting from one level."""
@@ -104,6 +106,17 @@ def config_unset(
     from gitorch.cli.output import emit_json, say
 
     level = _level(user, repo_level, local) or "git"
+    if everything:
+        if level != "repo" or key is not None:
+            raise UsageError("--all goes with --repo and no KEY: git orch config unset --repo --all")
+        removed = config.unset_repo_config(_repo_or_none())
+        if as_json:
+            emit_json({"key": None, "level": level, "removed": removed})
+        else:
+            say("repo config removed" if removed else "there was no repo config")
+        return
+    if key is None:
+        raise UsageError("missing KEY: git orch config unset KEY [--user|--repo|--local]")
     removed = config.unset_value(_repo_or_none(), key, level)
     name = config.canonical_key(key)
     if as_json:

@@ -54,3 +54,24 @@ def test_a_table_in_the_user_config_is_named_with_its_line(repo: Path, orch: Orc
     proc = orch("config", "show", cwd=repo)
     assert proc.returncode == 2
     assert "config.toml:3: unexpected table [orch]: settings are top-level keys" in proc.stderr
+
+
+def test_a_repo_config_that_does_not_parse_can_be_removed(repo: Path, orch: OrchRunner) -> None:
+    from gitorch.repo import find_repo
+    from gitorch.store.state import StateStore
+
+    # As another clone could have written it, arriving with `git orch sync`.
+    with StateStore.open(find_repo(repo)) as store:
+        store.append([], files={"config.toml": b"jobs = 1\nhttp_retries = [\n"})
+    proc = orch("events", cwd=repo)
+    assert proc.returncode == 2
+    assert "orch/state:config.toml:2: config file does not parse" in proc.stderr
+    assert "git orch config unset --repo --all" in proc.stderr
+    assert orch("config", "unset", "jobs", "--repo", cwd=repo).returncode == 2  # cannot merge into it
+    proc = orch("config", "unset", "--repo", "--all", "--json", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["removed"] is True
+    assert orch("events", cwd=repo).returncode == 0
+    assert orch("config", "set", "jobs", "2", "--repo", cwd=repo).returncode == 0
+    assert git(repo, "show", "orch/state:config.toml").strip() == "jobs = 2"
+    assert orch("config", "unset", "--all", cwd=repo).returncode == 2  # --all needs --repo
