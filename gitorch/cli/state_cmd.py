@@ -88,11 +88,10 @@ def init_cmd(
     if portable is None:
         portable = ephemeral is not None
     with _store() as store:
+        # The template first: a mistyped one then changes nothing (no branch, no refspecs).
+        applied = _apply_template(store, template) if template else None
         created = store.init()
         configured = configure_portable(store, remote) if portable else []
-        applied: str | None = None
-        if template:
-            applied = _apply_template(store, template)
         if as_json:
             emit_json({"branch": store.branch, "created": created, "tip": store.tip(),
                        "notes_ref": store.notes_ref, "portable": configured,

@@ -42,3 +42,10 @@ def test_no_portable_and_a_normal_machine_leave_the_remote_alone(
     assert out["portable"] == [] and out["ephemeral"] == "forced by GITORCH_EPHEMERAL"
     assert orch("init", cwd=clone).returncode == 0
     assert "orch/state" not in git(clone, "config", "--list")
+
+
+def test_a_template_that_fails_leaves_no_state_branch(repo: Path, orch: OrchRunner) -> None:
+    proc = orch("init", "--template", str(repo / "no-such-template"), "--portable", "--json", cwd=repo)
+    assert proc.returncode == 2 and "not found" in json.loads(proc.stdout)["message"]
+    assert "orch/state" not in git(repo, "for-each-ref")
+    assert "orch.portable" not in git(repo, "config", "--list")
