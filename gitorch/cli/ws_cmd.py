@@ -67,7 +67,7 @@ def snapshot_cmd(
 
         here = find_repo().require_worktree()
         root = here if (here / "workspace.toml").is_file() else here.parent
-    snap = S.take(root.absolute())
+    snap = S.take_enriched(root.absolute(), _discovered)
     if out is not None:
         _write_out(out, encode(snap) + b"\n")
     lines = [f"snapshot {snap.id} of {snap.root}: {len(snap.repos)} repo(s), {len(snap.links)} link(s)"]
@@ -84,7 +84,40 @@ def snapshot_cmd(
         lines.append("  order: " + " ".join(snap.topology.order))
     for d in snap.diagnostics:
         lines.append(f"  {d.severity}: {d.repo or '-'}: {d.kind}: {d.message}")
+    if snap.github is not None:
+        lines.append(f"  discovered: {len(snap.github['issues'])} open issue(s), "
+                     f"{len(snap.github['prs'])} open PR(s)")
+    for index in ("pypi", "npm", "crates", "hex"):
+        part = getattr(snap, index)
+        if part is not None:
+            lines.append(f"  {index}: " + ", ".join(f"{p['name']} {p.get('latest') or '?'}"
+                                                   for p in part["packages"]))
     _emit(as_json, snap, lines)
+
+
+def _discovered() -> dict[str, Any]:
+    """What `git orch discover` stored here, for the snapshot's enriched parts (no network).
+
+    Read with the git CLI backend: it answers as fast as pygit2 for a few reads and spares
+    the snapshot pygit2's import. A record that cannot be read leaves the parts out."""
+    from gitorch.errors import NotARepoError, OrchError
+
+    try:
+        from gitorch.discovery.records import enrichment, store
+        from gitorch.repo import find_repo
+
+        st = store(find_repo(), backend="cli")
+        try:
+            return enrichment(st)
+        finally:
+            st.close()
+    except NotARepoError:
+        return {}
+    except OrchError as exc:
+        from gitorch.cli.output import warn
+
+        warn(f"git orch: discovery records not attached: {exc}")
+        return {}
 
 
 @ws_app.command("diff")

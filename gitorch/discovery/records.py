@@ -59,10 +59,10 @@ def intent_path(intent_id: str) -> str:
 GRAPH_PATH = f"{ROOT}/graph.json"
 
 
-def store(repo: Repo | None) -> Any:
+def store(repo: Repo | None, backend: str | None = None) -> Any:
     from gitorch.store.state import StateStore
 
-    return StateStore.open(repo)
+    return StateStore.open(repo, backend=backend)
 
 
 def _json_names(st: Any, path: str) -> list[str]:
@@ -108,13 +108,15 @@ def graph(st: Any) -> Graph | None:
 
 def enrichment(st: Any) -> dict[str, Any]:
     """The seed's enriched-snapshot parts from what discovery stored: `github` (issues and
-    PRs of every discovered repo) and one part per package index (`pypi`, `npm`, `crates`,
-    `hex`), each `{"packages": [...]}`; for `ws snapshot` to attach when it wants them."""
-    states = forge_states(st) if st.exists() else []
-    out: dict[str, Any] = {"github": {
-        "issues": [msgspec.to_builtins(i) for s in states for i in s.issues],
-        "prs": [msgspec.to_builtins(p) for s in states for p in s.prs],
-    }}
-    for pkg in package_states(st) if st.exists() else []:
+    PRs of every discovered repo, when a repo was discovered) and one part per package index
+    (`pypi`, `npm`, `crates`, `hex`), each `{"packages": [...]}`; `ws snapshot` attaches them."""
+    if not st.exists() or not st.list(ROOT):
+        return {}  # nothing discovered: no parts (not empty ones)
+    states = forge_states(st)
+    out: dict[str, Any] = {}
+    if states:
+        out["github"] = {"issues": [msgspec.to_builtins(i) for s in states for i in s.issues],
+                         "prs": [msgspec.to_builtins(p) for s in states for p in s.prs]}
+    for pkg in package_states(st):
         out.setdefault(pkg.ecosystem, {"packages": []})["packages"].append(msgspec.to_builtins(pkg))
     return out

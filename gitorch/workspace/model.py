@@ -137,6 +137,15 @@ class Snapshot(_S, frozen=True):
     files: list[FileState] = []
     topology: Topology = Topology()
     diagnostics: list[Diagnostic] = []
+    # The seed's enriched parts, from what `git orch discover` stored on the state branch
+    # (attached by `ws snapshot` after the id is stamped: they describe the forge and the
+    # indexes, not the workspace). `github`: {"issues": [...], "prs": [...]}; one part per
+    # package index: {"packages": [...]}. None when nothing was discovered.
+    github: dict[str, Any] | None = None
+    pypi: dict[str, Any] | None = None
+    npm: dict[str, Any] | None = None
+    crates: dict[str, Any] | None = None
+    hex: dict[str, Any] | None = None
 
     def repo(self, name: str) -> RepoInfo | None:
         return next((r for r in self.repos if r.name == name), None)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import graphlib
 import os
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -102,6 +104,23 @@ def take(manifest_or_root: Manifest | Path | str, recorded: list[Link] | None = 
         repos=repos, git=git, deps=deps, links=links, files=files, topology=topology,
         diagnostics=diags,
     ))
+
+
+ENRICHMENT = ("github", "pypi", "npm", "crates", "hex")
+
+
+def take_enriched(manifest_or_root: Manifest | Path | str,
+                  parts: Callable[[], Mapping[str, Any]]) -> Snapshot:
+    """`take`, with the enriched parts `parts()` returns (e.g. discovery's records) attached.
+
+    `parts` runs in a thread meanwhile (reading the state branch waits on git as the snapshot
+    does, so it adds almost no time); the id stays the digest of the workspace alone.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(parts)
+        snap = take(manifest_or_root)
+        found = pending.result()
+    return msgspec.structs.replace(snap, **{k: dict(v) for k, v in found.items() if k in ENRICHMENT})
 
 
 def finish(snap: Snapshot) -> Snapshot:

@@ -144,7 +144,7 @@ def test_packages_from_every_index(repo: Path, server: FakeServer, cli: Cli) -> 
     from gitorch.repo import find_repo
 
     parts = enrichment(store(find_repo()))
-    assert sorted(parts) == ["crates", "github", "hex", "npm", "pypi"]
+    assert sorted(parts) == ["crates", "hex", "npm", "pypi"]  # no forge repo discovered: no github
     assert parts["hex"]["packages"][0]["releases"][1] == {
         "version": "0.9.0", "published_at": "2026-01-01T00:00:00.000000Z", "yanked": True,
         "reason": "security: CVE-2026-1"}
@@ -317,3 +317,22 @@ def test_workspace_packages_are_looked_up_and_unpublished_ones_skipped(
     assert out["unpublished"] == ["npm:internal-tool"]
     named = cli("discover", "--package", "npm:internal-tool")  # asked for by name: an error
     assert named.exit_code == 2 and "unknown package internal-tool on npm" in named.stderr
+
+
+def test_ws_snapshot_carries_what_discovery_stored_without_network(
+        repo: Path, server: FakeServer, cli: Cli) -> None:
+    (repo / "workspace.toml").write_text('[[repos]]\nname = "here"\npath = "."\n')
+    before = ok(cli("ws", "snapshot", "--json"))
+    assert [before[k] for k in ("github", "pypi", "npm", "crates", "hex")] == [None] * 5
+    server.json("/pypi/widgets/json", pypi_project("widgets", {"1.0": False, "1.1": "broken"}))
+    ok(cli("discover", "--repo", W, "--package", "pypi:widgets"))
+    server.reset_log()
+    after = ok(cli("ws", "snapshot", "--json"))
+    assert server.hits == []  # read from the state branch, not the network
+    assert sorted(i["number"] for i in after["github"]["issues"]) == [1, 2, 3, 4, 5]
+    assert [p["number"] for p in after["github"]["prs"]] == [6]
+    assert [(p["name"], p["latest"]) for p in after["pypi"]["packages"]] == [("widgets", "1.0")]
+    assert after["npm"] is None and after["hex"] is None
+    assert after["id"] == before["id"]  # the id is the workspace's, not the forge's
+    text = ok(cli("ws", "snapshot"))
+    assert "discovered: 5 open issue(s), 1 open PR(s)" in text and "pypi: widgets 1.0" in text
