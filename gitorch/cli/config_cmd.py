@@ -42,7 +42,7 @@ def _repo_or_none() -> Repo | None:
 
 @config_app.command("get")
 def config_get(
-    key: str = typer.Argument(..., help="Setting name, e.g. state_branch."),
+    key: str = typer.Argument(..., metavar="KEY", help="Setting name, e.g. state_branch."),
     user: bool = typer.Option(False, "--user", help="Only the user config file."),
     repo_level: bool = typer.Option(False, "--repo", help="Only config.toml on the state branch."),
     local: bool = typer.Option(False, "--local", help="Only git config orch.*."),
@@ -71,8 +71,8 @@ def config_get(
 
 @config_app.command("set")
 def config_set(
-    key: str = typer.Argument(..., help="Setting name."),
-    value: str = typer.Argument(..., help="New value (booleans: true/false)."),
+    key: str = typer.Argument(..., metavar="KEY", help="Setting name."),
+    value: str = typer.Argument(..., metavar="VALUE", help="New value (booleans: true/false)."),
     user: bool = typer.Option(False, "--user", help="Write the user config file."),
     repo_level: bool = typer.Option(False, "--repo", help="Write config.toml on the state branch "
                                     "(shared by every clone through sync)."),
@@ -179,7 +179,7 @@ def secrets_doctor(
 
 @secrets_app.command("set")
 def secrets_set(
-    name: str = typer.Argument(..., help="Secret name (becomes an environment variable)."),
+    name: str = typer.Argument(..., metavar="NAME", help="Secret name (becomes an environment variable)."),
     user: bool = typer.Option(False, "--user", help="Store for every repository of this user."),
     repo_level: bool = typer.Option(False, "--repo", help="Store for this repository (default)."),
     as_json: bool = _JSON,
@@ -215,7 +215,7 @@ def secrets_set(
 
 @secrets_app.command("unset")
 def secrets_unset(
-    name: str = typer.Argument(..., help="Secret name."),
+    name: str = typer.Argument(..., metavar="NAME", help="Secret name."),
     user: bool = typer.Option(False, "--user", help="The user store."),
     as_json: bool = _JSON,
 ) -> None:
@@ -234,7 +234,7 @@ def secrets_unset(
 
 @secrets_app.command("test")
 def secrets_test(
-    name: str = typer.Argument(..., help="Secret name."),
+    name: str = typer.Argument(..., metavar="NAME", help="Secret name."),
     file: str = typer.Option(None, "--file", "-f", help="Plan file (default: orchestrator.yml)."),
     as_json: bool = _JSON,
 ) -> None:

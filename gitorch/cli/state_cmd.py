@@ -123,7 +123,9 @@ def _apply_template(store: StateStore, template: str) -> str:
 
 
 def sync_cmd(
-    remote: str | None = typer.Argument(None, help="Remote to sync with (default: the only one, or origin)."),
+    remote: str | None = typer.Argument(
+        None, metavar="[REMOTE]", help="Remote to sync with (default: the only one, or origin)."
+    ),
     no_push: bool = typer.Option(False, "--no-push", help="Fetch and merge only."),
     as_json: bool = JSON_OPT,
 ) -> None:
@@ -165,7 +167,7 @@ def export_cmd(
 
 
 def import_cmd(
-    file: Path = typer.Argument(..., help="A tarball written by `git orch export`."),
+    file: Path = typer.Argument(..., metavar="FILE.tar.gz", help="A tarball written by `git orch export`."),
     as_json: bool = JSON_OPT,
 ) -> None:
     """Merge the state in a tarball into this repository's state (never clobbers)."""
