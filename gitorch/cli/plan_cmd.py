@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -151,5 +151,3 @@ def register(app: typer.Typer) -> None:
     """Add the `plan` group to the root app."""
     app.add_typer(plan_app, name="plan")
 
-
-__all__: list[Any] = ["register"]
