@@ -196,6 +196,7 @@ def events_cmd(
     """Print the recorded events (JSONL with --json), oldest first."""
     from gitorch.cli.output import emit_jsonl, say
 
+    _check_types(types or [])
     with _store() as store:
         found = _with_legacy(store, store.events(run=run, types=types or None), run, types)
         _warn_problems(store, as_json)
@@ -207,6 +208,23 @@ def events_cmd(
             tag = type(e).__struct_config__.tag
             where = "/".join(x for x in (e.run, e.task, e.shard) if x)
             say(f"{e.ts}  {tag:<18} {where}")
+
+
+def _check_types(types: list[str]) -> None:
+    """An unknown --type can never match: say so rather than print nothing."""
+    import typing
+
+    from gitorch.errors import UsageError
+    from gitorch.events import AnyEvent
+
+    known = sorted(str(t.__struct_config__.tag) for t in typing.get_args(AnyEvent))
+    for t in types:
+        if t not in known:
+            import difflib
+
+            near = difflib.get_close_matches(t, known, n=1)
+            raise UsageError(f"unknown event type {t!r} (--type)",
+                             hint=f"did you mean `{near[0]}`?" if near else "known: " + ", ".join(known))
 
 
 def sessions_cmd(as_json: bool = JSON_OPT) -> None:

@@ -1,0 +1,25 @@
+"""The state commands' arguments: unknown values named, usage lines readable."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import OrchRunner
+
+
+def test_events_unknown_type_is_named_with_the_nearest(repo: Path, orch: OrchRunner) -> None:
+    assert orch("init", cwd=repo).returncode == 0
+    proc = orch("events", "--type", "task_start", cwd=repo)
+    assert proc.returncode == 2
+    assert "unknown event type 'task_start'" in proc.stderr and "task_started" in proc.stderr
+    proc = orch("events", "--type", "xyz", "--json", cwd=repo)
+    assert proc.returncode == 2 and json.loads(proc.stdout)["error"] == "UsageError"
+    assert orch("events", "--type", "task_started", "--type", "unknown", cwd=repo).returncode == 0
+
+
+def test_usage_lines_name_the_arguments(repo: Path, orch: OrchRunner) -> None:
+    for args, shown in [(("config", "set"), "KEY} {VALUE"), (("import",), "FILE.tar.gz"),
+                        (("secrets", "test"), "NAME"), (("sync", "-h"), "[REMOTE]")]:
+        proc = orch(*args, cwd=repo)
+        assert shown in proc.stdout + proc.stderr, (args, proc.stdout + proc.stderr)
