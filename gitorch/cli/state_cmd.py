@@ -248,7 +248,7 @@ def sessions_cmd(as_json: bool = JSON_OPT) -> None:
 
 @state_app.command("log")
 def log_cmd(
-    limit: int | None = typer.Option(None, "-n", "--max-count", help="Show at most N commits."),
+    limit: int | None = typer.Option(None, "-n", "--max-count", min=0, help="Show at most N commits."),
     as_json: bool = JSON_OPT,
 ) -> None:
     """The commits of the state branch, newest first."""
@@ -261,7 +261,7 @@ def log_cmd(
             emit_json([{"commit": c.oid, "parents": list(c.parents), "message": c.message.strip()}
                        for c in commits])
             return
-        if not commits:
+        if not commits and not store.exists():
             say(f"no state branch ({store.branch}) yet")
         for c in commits:
             say(f"{c.oid[:12]} {c.message.strip().splitlines()[0] if c.message.strip() else ''}")

@@ -23,3 +23,12 @@ def test_usage_lines_name_the_arguments(repo: Path, orch: OrchRunner) -> None:
                         (("secrets", "test"), "NAME"), (("sync", "-h"), "[REMOTE]")]:
         proc = orch(*args, cwd=repo)
         assert shown in proc.stdout + proc.stderr, (args, proc.stdout + proc.stderr)
+
+
+def test_state_log_count(repo: Path, orch: OrchRunner) -> None:
+    assert "no state branch (orch/state) yet" in orch("state", "log", cwd=repo).stdout
+    assert orch("init", cwd=repo).returncode == 0
+    assert orch("state", "log", "-n", "0", cwd=repo).stdout == ""  # the branch exists: nothing to say
+    proc = orch("state", "log", "-n", "-1", cwd=repo)
+    assert proc.returncode == 2 and "-n" in proc.stderr
+    assert len(json.loads(orch("state", "log", "-n", "1", "--json", cwd=repo).stdout)) == 1
