@@ -33,22 +33,9 @@ def _warn_problems(store: StateStore, as_json: bool) -> None:
 
 
 def _legacy_notice(store: StateStore, as_json: bool) -> None:
-    """The seed's one-time notice (stderr) when legacy state exists and is not migrated.
+    from gitorch.migrate import show_legacy_notice
 
-    Skipped with --json, so that a machine reading the output does not use up the one
-    time a person would have seen it."""
-    if as_json:
-        return
-    from gitorch.cli.output import warn
-    from gitorch.errors import OrchError
-    from gitorch.migrate import legacy_notice
-
-    try:
-        text = legacy_notice(store.repo)
-    except OrchError:
-        return  # a notice never makes a read fail; `git orch doctor` reports the cause
-    if text:
-        warn(text)
+    show_legacy_notice(store.repo, as_json)
 
 
 def _with_legacy(store: StateStore, found: list[Event], run: str | None,

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Report", "Status", "exists", "legacy_events", "legacy_notice", "migrate", "notice_text",
-    "remove", "rollback", "scan", "status",
+    "remove", "rollback", "scan", "show_legacy_notice", "status",
 ]
 
 NOTICE_FILE = "legacy-notice"  # under Repo.scratch: which legacy set was announced
@@ -72,6 +72,25 @@ def legacy_notice(repo: Repo, *, once: bool = True) -> str | None:
             pass
         marker.write_text(key + "\n")
     return notice_text(st.changed, s.state_branch)
+
+
+def show_legacy_notice(repo: Repo, as_json: bool = False) -> None:
+    """For read-only commands: print the one-time notice on stderr when there is one.
+
+    Nothing with `as_json` (a machine reading the output would use up the one time a
+    person sees it), and never an error: the notice must not make a read fail."""
+    if as_json:
+        return
+    from gitorch.errors import OrchError
+
+    try:
+        text = legacy_notice(repo)
+    except (OrchError, OSError):
+        return  # `git orch doctor` reports the cause
+    if text:
+        import sys
+
+        sys.stderr.write(text + "\n")
 
 
 def legacy_events(repo: Repo) -> list[Event]:
