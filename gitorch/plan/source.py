@@ -52,11 +52,13 @@ class Document:
         """Locations of `paths`, reading the file's structure once (only as far as needed)."""
         wanted = {p[:n] for p in paths for n in range(len(p) + 1)}
         marks: dict[PathT, tuple[int, int]] = {}
-        if self.fmt in ("yaml", "json"):  # JSON is (nearly) YAML: best effort for its lines
-            try:
+        try:
+            if self.fmt in ("yaml", "json"):  # JSON is (nearly) YAML: best effort for its lines
                 _map_events(self.text, wanted, marks)
-            except Exception:  # noqa: BLE001 - a map we cannot build only costs line numbers
-                pass
+            elif self.fmt == "toml":
+                _map_toml(self.text, marks)
+        except Exception:  # noqa: BLE001 - a map we cannot build only costs line numbers
+            pass
         out = []
         for path in paths:
             probe = path
@@ -65,6 +67,53 @@ class Document:
             line, column = marks.get(probe, (None, None))
             out.append(Location(file=self.display, line=line, column=column, path=format_path(path) or None))
         return out
+
+
+_TOML_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_TOML_NAME = r"(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')"
+_TOML_KEY = re.compile(rf"^(\s*)({_TOML_NAME}(?:\s*\.\s*{_TOML_NAME})*)\s*=")
+
+
+def _toml_parts(dotted: str) -> list[str]:
+    return [p.strip().strip("\"'") for p in re.findall(r"\"[^\"]*\"|'[^']*'|[^.]+", dotted)]
+
+
+def _map_toml(text: str, marks: dict[PathT, tuple[int, int]]) -> None:
+    """Where tables, array-of-tables entries (`[[tasks]]`) and `key =` lines start.
+
+    tomllib gives no positions, so this reads only the line structure TOML plans are
+    written in; values inside inline tables and arrays are located at their key's line."""
+    table: PathT = ()
+    arrays: dict[PathT, int] = {}  # array-of-tables path -> index of its last entry
+    in_string: str | None = None
+    for number, line in enumerate(text.splitlines(), 1):
+        if in_string is not None:  # inside a multi-line string: nothing here is structure
+            if line.count(in_string) % 2 == 1:
+                in_string = None
+            continue
+        header = _TOML_HEADER.match(line)
+        if header:
+            parts: list[str | int] = []
+            names = _toml_parts(header.group(2))
+            for k, name in enumerate(names):
+                parts.append(name)
+                last = k == len(names) - 1
+                if tuple(parts) in arrays and not (last and header.group(1) == "[["):
+                    parts.append(arrays[tuple(parts)])
+            path: PathT = tuple(parts)
+            if header.group(1) == "[[":
+                arrays[path] = arrays.get(path, -1) + 1
+                path = (*path, arrays[path])
+            table = path
+            marks.setdefault(path, (number, len(line) - len(line.lstrip()) + 1))
+            continue
+        key = _TOML_KEY.match(line)
+        if key:
+            marks.setdefault((*table, *_toml_parts(key.group(2))), (number, len(key.group(1)) + 1))
+        for quote in ('"""', "'''"):
+            if line.count(quote) % 2 == 1:
+                in_string = quote
+                break
 
 
 def _map_events(text: str, wanted: set[PathT], marks: dict[PathT, tuple[int, int]]) -> None:

@@ -134,6 +134,32 @@ CASES: dict[str, tuple[dict[str, str], str | None, list[str]]] = {
     ),
     "invalid toml": ({"plan.toml": "version = 1\n[[tasks]]\nid = \n"}, "plan.toml",
                      ["plan.toml:3:6: invalid TOML"]),
+    "toml problems have lines": (
+        {"plan.toml": """\
+            [orchestrator.approvals]
+            required = ["deploy"]
+
+            [[tasks]]
+            id = "A"
+            description = \"\"\"
+            [[tasks]]
+            \"\"\"
+            dependencies = ["Z"]
+
+            [[tasks.shards]]
+            id = "S1"
+            titel = "x"
+
+            [[tasks]]
+            id = "my task"
+            approvals = ["ship"]
+            """},
+        "plan.toml",
+        ["plan.toml:9:1: tasks[0].dependencies[0]: unknown dependency 'Z'",
+         "plan.toml:13:1: tasks[0].shards[0].titel: unknown key `titel`",
+         "plan.toml:16:1: tasks[1].id: task id 'my task' contains whitespace",
+         "plan.toml:17:1: tasks[1].approvals[0]: unknown approval gate 'ship'"],
+    ),
     "unknown format": ({"plan.txt": "tasks: []\n"}, "plan.txt", ["unsupported plan format '.txt'"]),
     "not utf-8": ({}, "bin.yml", ["bin.yml:2: not UTF-8 text"]),
     "huge integer in yaml": ({PLAN: "version: " + "1" * 5000 + "\n"}, None,
