@@ -6,6 +6,7 @@ domain lazily, so `git orch --help` and `status` stay fast.
 
 from __future__ import annotations
 
+import copy
 import os
 import sys
 from typing import Any
@@ -107,10 +108,68 @@ def _register_all() -> None:
 _register_all()
 
 
+def _command_word(args: list[str]) -> str | None:
+    """The subcommand named on the command line (None for `--help`, `--version`, nothing)."""
+    for arg in args:
+        if arg == "--":
+            return None
+        if not arg.startswith("-"):
+            return arg
+    return None
+
+
+def _info_name(info: Any) -> str:
+    name = info.name
+    if not name and info.callback is not None:  # typer derives it from the function
+        name = info.callback.__name__.replace("_", "-")
+    return str(name or "")
+
+
+def app_for(args: list[str]) -> typer.Typer:
+    """The root app pruned to the one command `args` name, so typer builds only that one.
+
+    typer turns every registered function into a click command (signature inspection,
+    parameter objects) before it dispatches: with ~50 commands that was ~40 ms of every
+    `git orch status`. Help, unknown commands and typos keep the whole tree, so listings
+    and "No such command" messages are unchanged.
+    """
+    word = _command_word(args)
+    if word is None:
+        return app
+    commands = [c for c in app.registered_commands if _info_name(c) == word]
+    groups = [g for g in app.registered_groups if g.name == word]
+    if not commands and not groups:
+        return app
+    pruned = copy.copy(app)
+    pruned.registered_commands = commands
+    pruned.registered_groups = groups
+    return pruned
+
+
+# Commands for which "auto" means the git CLI backend (no pygit2 import; see store/select.py):
+# the read-only ones, and the run engine's, which commit in batches.
+CLI_BACKEND_COMMANDS = frozenset({
+    "status", "next", "explain", "context", "report", "events", "sessions",
+    "run", "resume", "approve",
+})
+
+
+def _prefers_cli(args: list[str]) -> bool:
+    words = [a for a in args if not a.startswith("-")]
+    if not words:
+        return False
+    return words[0] in CLI_BACKEND_COMMANDS or words[:2] == ["state", "log"]
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point (`git-orch`, so `git orch …` works)."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if _prefers_cli(args):
+        from gitorch.store.select import prefer_cli
+
+        prefer_cli()
     try:
-        app(args=argv, prog_name="git orch")
+        app_for(args)(args=args, prog_name="git orch")
     except KeyboardInterrupt:
         sys.stderr.write("git orch: interrupted\n")
         sys.exit(EXIT_INTERRUPTED)

@@ -6,11 +6,11 @@ import contextlib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
 
 from gitorch.config import Settings, settings
-from gitorch.engine.inputs import TaskInputs, WorktreeReader, compute_inputs
 from gitorch.errors import UsageError
 from gitorch.events import Event, RunStarted
 from gitorch.gitcmd import git
@@ -18,6 +18,9 @@ from gitorch.plan.load import LoadedPlan, load_plan
 from gitorch.plan.model import Plan, Task
 from gitorch.repo import Repo, find_repo
 from gitorch.store.state import StateStore
+
+if TYPE_CHECKING:  # inputs (fnmatch, subprocess, json) is imported where digests are taken
+    from gitorch.engine.inputs import TaskInputs, WorktreeReader
 
 
 @dataclass
@@ -32,6 +35,8 @@ class Loaded:
     @cached_property
     def worktree(self) -> WorktreeReader:
         """git's view of the work tree (started early by `load(prefetch=True)`)."""
+        from gitorch.engine.inputs import WorktreeReader
+
         return WorktreeReader(self.repo_root)
 
     @property
@@ -84,6 +89,8 @@ class Loaded:
 
 def task_inputs(loaded: Loaded) -> dict[str, TaskInputs]:
     """Every task's inputs digest, from the work tree as git sees it (two or three git calls)."""
+    from gitorch.engine.inputs import compute_inputs
+
     tree = loaded.worktree.result()
     root = loaded.repo_root
     exclude = ["TASKS.md"]
@@ -104,7 +111,11 @@ def load(file: str | None = None, cwd: str | None = None, *, run_plan: bool = Fa
     """
     repo = find_repo(cwd)
     root = repo.require_worktree()
-    worktree = WorktreeReader(root) if prefetch else None
+    worktree = None
+    if prefetch:
+        from gitorch.engine.inputs import WorktreeReader
+
+        worktree = WorktreeReader(root)
     store = StateStore.open(repo)
     events: list[Event] | None = None
     if file is None and run_plan:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gitorch.engine import inputs as inp
-from gitorch.engine.gates import unmet_gates
-from gitorch.engine.history import History, read_history
-from gitorch.engine.scheduler import rank_next
-from gitorch.engine.setup import Loaded, load, task_inputs
+# Only what `status` needs is imported here: these commands are start-up bound, and the
+# inputs, gates and history modules cost ~30 ms that `status` and `next` never use.
+from gitorch.engine.setup import Loaded, load
 from gitorch.errors import UsageError
-from gitorch.views.fold import RunView, latest_run
+from gitorch.views.fold import latest_run
+
+if TYPE_CHECKING:
+    from gitorch.views.fold import RunView
 
 
 def _latest(lp: Loaded) -> RunView | None:
@@ -54,6 +55,8 @@ def status(file: str | None = None) -> dict[str, Any]:
 
 def next_tasks(file: str | None = None) -> dict[str, Any]:
     """Tasks to work on next, ranked (fewest unmet dependencies, then plan order)."""
+    from gitorch.engine.scheduler import rank_next
+
     lp = load(file, run_plan=True)
     run = _latest(lp)
     states = {tid: t.state for tid, t in run.tasks.items()} if run else {}
@@ -67,6 +70,11 @@ def next_tasks(file: str | None = None) -> dict[str, Any]:
 
 def explain(task_id: str, file: str | None = None) -> dict[str, Any]:
     """Why `task_id` would run or be skipped by the next `run`."""
+    from gitorch.engine import inputs as inp
+    from gitorch.engine.gates import unmet_gates
+    from gitorch.engine.history import History, read_history
+    from gitorch.engine.setup import task_inputs
+
     lp = load(file, run_plan=True, prefetch=True)
     if task_id not in lp.by_id:
         raise UsageError(f"unknown task {task_id}", hint=f"tasks: {', '.join(list(lp.by_id)[:10])}")

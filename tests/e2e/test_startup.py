@@ -1,0 +1,68 @@
+"""The everyday commands start cheaply: one command built, no pygit2 or portalocker on reads."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import git
+from tests.e2e.helpers import write_plan
+
+PROBE = """
+import json, sys
+sys.argv = ["git-orch", *sys.argv[1:]]
+from gitorch.cli.entry import main
+try:
+    main()
+except SystemExit:
+    pass
+sys.stderr.write(json.dumps({m: m in sys.modules for m in ("pygit2", "portalocker", "httpx",
+                 "gitorch.engine.run", "gitorch.cli.app")}) + "\\n")
+"""
+
+
+def _loaded(root: Path, *args: str) -> dict[str, bool]:
+    proc = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=root, capture_output=True, text=True,
+                          timeout=60)
+    last = proc.stderr.strip().splitlines()[-1]
+    return dict(json.loads(last))
+
+
+def test_read_commands_import_neither_pygit2_nor_portalocker(repo: Path, orch: Any) -> None:
+    write_plan(repo, [{"id": "a", "commands": {"t": "true"}},
+                      {"id": "b", "dependencies": ["a"], "commands": {"t": "true"}}])
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "plan")
+    assert orch("run", "--all", cwd=repo).returncode == 0
+    for args in (["status"], ["next", "--json"], ["explain", "a"], ["context", "b"], ["report"]):
+        loaded = _loaded(repo, *args)
+        assert loaded["pygit2"] is False, args
+        assert loaded["portalocker"] is False, args
+        assert loaded["httpx"] is False, args
+        assert loaded["gitorch.engine.run"] is False, args
+    assert _loaded(repo, "--version")["gitorch.cli.app"] is False  # answered before typer
+
+
+def test_app_for_builds_only_the_named_command() -> None:
+    from gitorch.cli.app import app, app_for
+
+    full = {c.name for c in app.registered_commands} | {g.name for g in app.registered_groups}
+    assert {"run", "status", "plan", "ws", "hooks"} <= full
+    for name in full:  # every command and group is reachable on its own
+        pruned = app_for([str(name), "--json"])
+        names = [c.name for c in pruned.registered_commands] + [g.name for g in pruned.registered_groups]
+        assert names == [name]
+    assert app_for(["-h"]) is app
+    assert app_for([]) is app
+    assert app_for(["no-such-command"]) is app  # typer still says "No such command"
+    assert len(app.registered_commands) + len(app.registered_groups) == len(full)  # not mutated
+
+
+def test_typo_and_help_still_work(repo: Path, orch: Any) -> None:
+    bad = orch("stauts", cwd=repo)
+    assert bad.returncode == 2 and "No such command" in bad.stderr
+    listing = orch("-h", cwd=repo)
+    assert listing.returncode == 0 and "status" in listing.stdout and "ws" in listing.stdout
