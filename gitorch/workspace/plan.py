@@ -107,6 +107,11 @@ def choose_dependency(current: Snapshot, spec: LinkSpec, where: str | None) -> t
         for dep in declared:
             if dep.ecosystem == offer.ecosystem and D.normalise(dep.ecosystem, dep.name) == want:
                 return dep.ecosystem, dep.name
+    for diag in current.diagnostics:  # a manifest that does not parse declares nothing: say so
+        if diag.kind == "unparsable_manifest" and diag.repo in (spec.consumer, spec.provider):
+            raise WorkspaceError(f"link {spec.key}: cannot parse {diag.repo}/{diag.message}",
+                                 where=Location(file=where, path=f"links[{spec.key}]"),
+                                 hint="fix that manifest, then plan again")
     names = ", ".join(f"{p.name} ({p.ecosystem})" for p in offers) or "no package"
     raise WorkspaceError(
         f"link {spec.key}: {spec.consumer}'s manifests do not declare a dependency on "

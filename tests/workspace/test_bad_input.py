@@ -172,3 +172,22 @@ def test_plan_file_that_cannot_be_read_names_it(hub: Path, orch: Any) -> None:
     proc = orch("ws", "verify", "missing-plan.json", "--json", cwd=hub)
     assert proc.returncode == 2
     assert json.loads(proc.stdout)["file"] == "missing-plan.json"
+
+
+def test_consumer_or_provider_manifest_that_does_not_parse_is_named(hub: Path, cli: Any) -> None:
+    npmapp = hub.parent / "npmapp" / "package.json"
+    good = npmapp.read_bytes()
+    npmapp.write_text('{"name": "npmapp", "dependencies": {\n')
+    out = fails(cli, "plan", code=2, text="link npmapp/npmlib: cannot parse npmapp/package.json:")
+    assert "do not declare" not in out
+    npmapp.write_bytes(good)
+    (hub.parent / "rcrate" / "Cargo.toml").write_text("[package\n")
+    fails(cli, "plan", code=2, text="link rapp/rcrate: cannot parse rcrate/Cargo.toml:")
+
+
+def test_manifest_with_two_names_for_one_checkout_or_empty_values(hub: Path, cli: Any) -> None:
+    set_manifest(hub, manifest_text(links=[], extra='\n[[repos]]\nname = "lib2"\npath = "../pylib/"\n'))
+    fails(cli, "plan", code=2, text="path: same checkout as repo 'pylib'")
+    for key in ("url", "path", "ref"):
+        set_manifest(hub, manifest_text(links=[], extra=f'\n[[repos]]\nname = "x"\n{key} = " "\n'))
+        fails(cli, "snapshot", code=2, text=f".{key}: must not be empty")
