@@ -115,13 +115,20 @@ def parse(data: dict[str, object], root: Path, file: Path | None) -> Manifest:
         for key in ("name", "path", "url", "ref"):
             if key in item and not isinstance(item[key], str):
                 raise fail("must be a string", f"{where}.{key}")
+            if key in item and not item[key].strip():
+                raise fail("must not be empty (leave the key out instead)", f"{where}.{key}")
         name = item.get("name")
         if not name or not _NAME.match(name):
             raise fail("`name` is required: letters, digits, '.', '_', '-'", f"{where}.name")
         if name in seen:
             raise fail(f"duplicate repo name {name!r}", f"{where}.name")
         seen.add(name)
-        repos.append(RepoSpec(name, str(item.get("path", name)), item.get("url"), item.get("ref")))
+        spec = RepoSpec(name, str(item.get("path", name)), item.get("url"), item.get("ref"))
+        where_to = _join(root, spec.path)
+        twin = next((r for r in repos if _join(root, r.path) == where_to), None)
+        if twin is not None:  # two names for one checkout would link a repo to itself
+            raise fail(f"same checkout as repo {twin.name!r} ({where_to})", f"{where}.path")
+        repos.append(spec)
     links: list[LinkSpec] = []
     keys: set[tuple[str, str]] = set()
     for i, item in enumerate(raw_links):
