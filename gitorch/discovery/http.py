@@ -25,13 +25,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-from urllib.parse import urljoin, urlsplit
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode, urljoin, urlsplit
 
-import httpx
 import msgspec
 
 from gitorch.errors import ConfigError, DiscoveryError, UsageError
+
+if TYPE_CHECKING:
+    import httpx  # imported where a request is sent: `--offline` answers without it (~100 ms)
 
 CACHE_SCHEMA = 1
 _TOO_SLOW = "the whole answer took longer than"
@@ -46,6 +48,9 @@ class CacheEntry(msgspec.Struct, kw_only=True):
     etag: str | None = None
     last_modified: str | None = None
     link: str | None = None
+    # rel="next" of `link`, parsed when fetched ("" for none; None in entries from before it),
+    # so answering from the cache needs no httpx
+    next_url: str | None = None
     body: str = ""
     fetched_at: float = 0.0
 
@@ -182,9 +187,17 @@ def _int_header(headers: httpx.Headers, name: str) -> int | None:
 def _next_link(link: str | None) -> str | None:
     if not link:
         return None
+    import httpx
+
     links = httpx.Response(200, headers={"link": link}).links
     nxt = links.get("next")
     return nxt.get("url") if nxt else None
+
+
+def _cached_next(entry: CacheEntry) -> str | None:
+    if entry.next_url is not None:
+        return entry.next_url or None
+    return _next_link(entry.link)
 
 
 def _clock(epoch: float) -> str:
@@ -228,6 +241,8 @@ class HttpClient:
 
     # --- lifecycle -----------------------------------------------------------------
     def _http(self) -> httpx.Client:
+        import httpx
+
         with self._lock:
             if self._client is None:
                 # Loading the CA bundle costs ~60 ms; a loopback forge (tests, a local
@@ -270,7 +285,7 @@ class HttpClient:
         """The absolute URL of `path` under the base URL, with `params` in a stable order."""
         url = path if "://" in path else urljoin(self.base_url, path.lstrip("/"))
         if params:
-            query = httpx.QueryParams(sorted((k, str(v)) for k, v in params.items()))
+            query = urlencode(sorted((k, str(v)) for k, v in params.items()))  # as httpx.QueryParams
             url = f"{url}{'&' if '?' in url else '?'}{query}"
         return url
 
@@ -323,7 +338,7 @@ class HttpClient:
                     hint="run `git orch discover` once with network access",
                 )
             self._count(cache_hits=1)
-            return Page(url, kept, 304, _next_link(cached.link), True)
+            return Page(url, kept, 304, _cached_next(cached), True)
         headers: dict[str, str] = {}
         if cached is not None:
             if cached.etag:
@@ -333,21 +348,25 @@ class HttpClient:
         response = self._send(url, headers)
         if response.status_code == 304 and cached is not None:
             self._count(not_modified=1)
-            return Page(url, kept, 304, _next_link(cached.link), True)
+            return Page(url, kept, 304, _cached_next(cached), True)
         body = response.content
         data = self._decode(url, body, response.headers.get("content-type"))
         link = response.headers.get("link")
+        next_url = _next_link(link)
         self.cache.put(CacheEntry(
             url=url,
             etag=response.headers.get("etag"),
             last_modified=response.headers.get("last-modified"),
             link=link,
+            next_url=next_url or "",
             body=body.decode("utf-8"),
             fetched_at=self._clock(),
         ))
-        return Page(url, data, response.status_code, _next_link(link), False)
+        return Page(url, data, response.status_code, next_url, False)
 
     def _send(self, url: str, headers: dict[str, str]) -> httpx.Response:
+        import httpx
+
         attempt = 0
         limited = 0
         while True:
@@ -390,6 +409,8 @@ class HttpClient:
 
     def _fetch(self, url: str, headers: dict[str, str]) -> httpx.Response:
         """GET `url`, reading the body in chunks within the size and total-time bounds."""
+        import httpx
+
         limit = self.policy.max_bytes
         deadline = time.monotonic() + self.policy.timeout * self.policy.total_factor
         with self._http().stream("GET", url, headers=headers) as response:

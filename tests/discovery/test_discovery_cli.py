@@ -210,6 +210,13 @@ def test_real_subprocess_and_no_httpx_at_cli_import(repo: Path, server: FakeServ
     assert json.loads(proc.stdout)["repos"][0]["issues"] == 5
     proc = orch("opportunities", "--category", "nonsense", cwd=repo)
     assert proc.returncode == 2 and "unknown category" in proc.stderr and "Traceback" not in proc.stderr
+    # --offline answers from the cache (pages followed by their stored next links) without httpx
+    proc = orch("discover", "--repo", W, "--offline", "--json", cwd=repo,
+                env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["repos"][0]["issues"] == 5
+    imported = [line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if "|" in line]
+    assert "gitorch.discovery.http" in imported and "httpx" not in imported
     code = "import sys, gitorch.cli.app; print('httpx' in sys.modules)"
     check = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert check.stdout.strip() == "False"
