@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from gitorch.cli.output import emit_json, say
+from gitorch.cli.output import emit_json, say, warn
 
 FILE_OPT = typer.Option(None, "--file", "-f", help="Plan file (default: orchestrator.yml at the repo root).")
 JSON_OPT = typer.Option(False, "--json", help="Machine-readable output.")
@@ -30,6 +30,13 @@ def _render_summary(summary: Any) -> None:
             f"git orch approve {a['gate']} --task {a['task']}, then git orch resume")
     for w in summary.waiting:
         say(f"  {w['task']} waits for its acceptance ({w['reason']}); `git orch resume` re-checks it")
+    if summary.sync is not None:
+        if "error" in summary.sync:
+            warn(f"git orch: warning: the state was not synced: {summary.sync['error']}"
+                 " (it is kept locally; run `git orch sync` later)")
+        else:
+            say(f"state synced with {summary.sync['remote']}"
+                + (" (pushed)" if summary.sync["pushed"] else " (nothing to push)"))
 
 
 def _run(opts: Any, as_json: bool) -> None:
@@ -125,7 +132,7 @@ def register(app: typer.Typer) -> None:
         """Each task's state in the latest run, what blocks it, which gates wait."""
         from gitorch.engine.status import status
 
-        doc = status(file)
+        doc = status(file, notice=not as_json)
         if as_json:
             emit_json(doc)
             return
@@ -219,7 +226,7 @@ def register(app: typer.Typer) -> None:
         """The latest run's report: summary, durations, timeline, failures, approvals."""
         from gitorch.engine.status import report
 
-        doc = report(file, out, junit)
+        doc = report(file, out, junit, notice=not as_json)
         if as_json:
             emit_json(doc)
         elif out:

@@ -78,6 +78,9 @@ class RunSummary:
     commit: str | None = None
     resumed: bool = False
     build: str | None = None  # completed | failed when the build phase ran
+    # after a run with sync_after_run (or portable state on an ephemeral machine):
+    # {"remote", "pushed", "state"} when the state was pushed, {"error"} when it could not be
+    sync: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -85,7 +88,7 @@ class RunSummary:
             "counts": self.counts, "failures": self.failures, "awaiting": self.awaiting,
             "waiting": self.waiting, "plan_changes": self.plan_changes,
             "duration": round(self.duration, 3), "commit": self.commit, "resumed": self.resumed,
-            "build": self.build,
+            "build": self.build, "sync": self.sync,
         }
 
 
@@ -129,7 +132,34 @@ def execute(opts: RunOptions, progress: Progress | None = None) -> RunSummary:
             raise UsageError(f"unknown task {', '.join(unknown)} (--task)",
                              hint=f"tasks in {lp.file}: {known}")
     with lp.store.lock("run", timeout=lp.settings.lock_timeout):
-        return _Run(lp, opts, progress or Silent()).go()
+        summary = _Run(lp, opts, progress or Silent()).go()
+    if _wants_sync(lp):
+        summary.sync = sync_state(lp)
+    return summary
+
+
+def _wants_sync(lp: Loaded) -> bool:
+    """sync_after_run, or portable state on a machine that will not outlive the session."""
+    if lp.settings.sync_after_run:
+        return True
+    if not lp.settings.portable:
+        return False
+    from gitorch.ephemeral import detect
+
+    return detect() is not None
+
+
+def sync_state(lp: Loaded) -> dict[str, Any]:
+    """Push the state branch and notes (`git orch sync`); a failure is reported, not raised:
+    the run itself is recorded locally either way."""
+    from gitorch.errors import OrchError
+    from gitorch.store.sync import sync
+
+    try:
+        result = sync(lp.store)
+    except OrchError as exc:  # git's own message can run to several lines: the first says it
+        return {"error": (str(exc).strip().splitlines() or ["sync failed"])[0]}
+    return {"remote": result.remote, "pushed": result.pushed, "state": result.merge.state}
 
 
 class _Run:

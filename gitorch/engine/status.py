@@ -19,9 +19,20 @@ def _latest(lp: Loaded) -> RunView | None:
     return latest_run(lp.events, lp.plan)
 
 
-def status(file: str | None = None) -> dict[str, Any]:
-    """The latest run: each task's state, duration, what blocks it, which gates wait."""
+def _legacy_notice(lp: Loaded) -> None:
+    """The one-time legacy-migration notice, on stderr (never fails the command)."""
+    from gitorch.migrate import show_legacy_notice
+
+    show_legacy_notice(lp.repo)
+
+
+def status(file: str | None = None, *, notice: bool = False) -> dict[str, Any]:
+    """The latest run: each task's state, duration, what blocks it, which gates wait.
+
+    `notice`: also print the one-time legacy-migration notice (not with --json)."""
     lp = load(file, run_plan=True)
+    if notice:
+        _legacy_notice(lp)
     run = _latest(lp)
     deps = {t.id: list(t.dependencies) for t in lp.plan.tasks}
     out: dict[str, Any] = {"plan": lp.file, "plan_digest": lp.digest, "run": None, "tasks": []}
@@ -105,11 +116,16 @@ def explain(task_id: str, file: str | None = None) -> dict[str, Any]:
     return out
 
 
-def report(file: str | None = None, out: str | None = None, junit: str | None = None) -> dict[str, Any]:
-    """The latest run's report (Markdown) and optionally JUnit XML, written where asked."""
+def report(file: str | None = None, out: str | None = None, junit: str | None = None, *,
+           notice: bool = False) -> dict[str, Any]:
+    """The latest run's report (Markdown) and optionally JUnit XML, written where asked.
+
+    `notice`: also print the one-time legacy-migration notice (not with --json)."""
     from gitorch.views.report import render_junit, render_report
 
     lp = load(file, run_plan=True)
+    if notice:
+        _legacy_notice(lp)
     run = _latest(lp)
     if run is None:
         raise UsageError("no run to report on", hint="start one with `git orch run`")

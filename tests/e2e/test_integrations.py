@@ -1,0 +1,71 @@
+"""What the run engine does for other parts: sync after a run, the legacy notice."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import OrchRunner, git
+from tests.e2e.helpers import write_plan
+
+
+def _plan(repo: Path) -> None:
+    write_plan(repo, [{"id": "a", "commands": {"t": "true"}}])
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "plan")
+
+
+def test_sync_after_run_pushes_the_state_and_says_so(repo: Path, bare_remote: Path, orch: OrchRunner) -> None:
+    _plan(repo)
+    git(repo, "remote", "add", "origin", str(bare_remote))
+    git(repo, "config", "orch.syncAfterRun", "true")
+    proc = orch("run", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    assert "state synced with origin (pushed)" in proc.stdout
+    assert git(bare_remote, "rev-parse", "refs/heads/orch/state") == git(repo, "rev-parse", "orch/state")
+    doc = json.loads(orch("run", "--json", cwd=repo).stdout)
+    assert doc["sync"]["remote"] == "origin" and doc["status"] == "completed"
+
+
+def test_sync_failure_is_one_warning_not_a_failed_run(repo: Path, tmp_path: Path, orch: OrchRunner) -> None:
+    _plan(repo)
+    git(repo, "remote", "add", "origin", str(tmp_path / "gone.git"))
+    proc = orch("run", cwd=repo, env={"GITORCH_SYNC_AFTER_RUN": "1"})
+    assert proc.returncode == 0, proc.stderr
+    warnings = [line for line in proc.stderr.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and "not synced" in warnings[0] and "git orch sync" in warnings[0]
+    assert "Traceback" not in proc.stderr
+    doc = json.loads(orch("run", "--json", cwd=repo, env={"GITORCH_SYNC_AFTER_RUN": "1"}).stdout)
+    assert "cannot reach remote" in doc["sync"]["error"]
+
+
+def test_portable_state_on_an_ephemeral_machine_is_pushed(repo: Path, bare_remote: Path,
+                                                          orch: OrchRunner) -> None:
+    _plan(repo)
+    git(repo, "remote", "add", "origin", str(bare_remote))
+    git(repo, "config", "orch.portable", "true")
+    proc = orch("run", cwd=repo, env={"GITORCH_EPHEMERAL": "1"})
+    assert proc.returncode == 0, proc.stderr
+    assert "state synced with origin" in proc.stdout
+    quiet = orch("run", cwd=repo, env={"GITORCH_EPHEMERAL": "0"})
+    assert "synced" not in quiet.stdout
+
+
+def test_status_and_report_show_the_legacy_notice_once_and_never_with_json(
+        repo: Path, orch: OrchRunner) -> None:
+    _plan(repo)
+    assert orch("run", cwd=repo).returncode == 0
+    (repo / ".workflow_state.json").write_text(json.dumps(
+        {"workflow_id": "wf_1", "task_description": "x", "status": "active", "current_phase": "PLAN",
+         "created_at": "2025-11-02T10:00:00", "phases": {}}))
+    quiet = orch("status", "--json", cwd=repo)
+    assert quiet.returncode == 0 and "legacy" not in quiet.stderr
+    json.loads(quiet.stdout)
+    first = orch("status", cwd=repo)
+    assert first.returncode == 0 and "legacy orchestrator state found" in first.stderr
+    assert "legacy" not in first.stdout
+    again = orch("report", cwd=repo)
+    assert again.returncode == 0 and "legacy" not in again.stderr  # one time only
+    (repo / ".workflow_log.jsonl").write_text('{"event_type": "workflow_started"}\n')
+    changed = orch("report", cwd=repo)  # a new legacy file: a new notice
+    assert "legacy orchestrator state found" in changed.stderr
