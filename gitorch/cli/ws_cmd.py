@@ -303,6 +303,8 @@ def teardown_cmd(
         lines.append("differs from the base snapshot: " + ", ".join(result["differences"]))
     _emit(as_json, result, lines)
     if result.get("verified") is False:
+        if as_json:  # the document above says so; a second one (the error) would break the JSON
+            raise typer.Exit(1)
         raise CheckFailed("the workspace does not match its base snapshot: "
                           + ", ".join(result["differences"]))
 
@@ -349,6 +351,8 @@ def gc_cmd(
     if kept:
         from gitorch.errors import CheckFailed
 
+        if as_json:  # the document above lists them; a second one would break the JSON
+            raise typer.Exit(1)
         raise CheckFailed(f"{len(kept)} ephemeral workspace(s) kept: "
                           + "; ".join(f"{n}: {w}" for n, w in kept))
 

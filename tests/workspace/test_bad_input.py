@@ -191,3 +191,13 @@ def test_manifest_with_two_names_for_one_checkout_or_empty_values(hub: Path, cli
     for key in ("url", "path", "ref"):
         set_manifest(hub, manifest_text(links=[], extra=f'\n[[repos]]\nname = "x"\n{key} = " "\n'))
         fails(cli, "snapshot", code=2, text=f".{key}: must not be empty")
+
+
+def test_teardown_not_matching_its_base_is_one_json_document(hub: Path, cli: Any) -> None:
+    assert cli("ws", "apply").exit_code == 0
+    with (hub.parent / "goapp" / "go.mod").open("a") as fh:
+        fh.write("// edited by hand\n")
+    result = cli("ws", "teardown", "--force", "--json")
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)  # one document: the result, not the result and an error
+    assert doc["verified"] is False and doc["differences"] == ["files/goapp/go.mod"]

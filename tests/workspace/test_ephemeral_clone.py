@@ -31,7 +31,9 @@ def test_new_list_gc(hub: Path, cli: Any) -> None:
     time.sleep(1.1)
     (folder / "npmlib/new.js").write_text("x\n")
     result = cli("ws", "gc", "--json")
-    assert result.exit_code == 1 and "npmlib has uncommitted changes" in result.stdout
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["kept"] == [  # one JSON document, not it and an error
+        {"name": "try", "reason": "npmlib has uncommitted changes (new.js)"}]
     assert folder.exists()
     result = cli("ws", "gc", "--force", "--json")
     assert result.exit_code == 0 and json.loads(result.stdout)["removed"] == ["try"]
