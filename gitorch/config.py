@@ -465,7 +465,7 @@ def _repo_config_lock(repo: Repo) -> Any:
     from gitorch.store.locks import Lock
 
     timeout = explain(repo, repo_config=False)["lock_timeout"].value
-    return Lock(repo.scratch / "locks", "repo-config", float(timeout))
+    return Lock(repo.common_dir / "orch" / "locks", "repo-config", float(timeout))
 
 
 def _user_config_lock(repo: Repo | None) -> Any:

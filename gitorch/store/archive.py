@@ -91,7 +91,7 @@ def export(store: StateStore, out: Path) -> Metadata:
         remotes=remotes, root_commits=roots, branch=store.branch, state_tip=tip,
         notes_ref=store.notes_ref, notes_tip=notes_tip, events=len(events),
     )
-    with tempfile.TemporaryDirectory(dir=store.repo.scratch) as tmp:
+    with tempfile.TemporaryDirectory(dir=store.scratch()) as tmp:
         bundle = Path(tmp) / "state.bundle"
         refs = [store.ref] + ([store.notes_ref] if notes_tip else [])
         git(["bundle", "create", "--quiet", str(bundle), *refs], store.repo.cwd)
@@ -137,7 +137,7 @@ def import_(store: StateStore, path: Path) -> tuple[Metadata, MergeResult]:
     if meta.schema_version > 1:
         raise StateConflict(f"{path}: exported by a newer gitorch ({meta.gitorch}); upgrade to import it")
     store.flush()
-    with tempfile.TemporaryDirectory(dir=store.repo.scratch) as tmp:
+    with tempfile.TemporaryDirectory(dir=store.scratch()) as tmp:
         bundle = Path(tmp) / "state.bundle"
         bundle.write_bytes(bundle_data)
         specs = [f"+refs/heads/{meta.branch}:{IMPORT_STATE}"]

@@ -76,8 +76,7 @@ class CliBackend:
         self._tree = _Pipe([*self._base, "hash-object", "-w", "-t", "tree", "--stdin-paths"])
         self._update = _Pipe([*self._base, "update-ref", "--stdin", "-z", "-m", "gitorch"], stderr=True)
         tmp = Path(scratch) if scratch else Path(git_dir) / "orch"
-        self._tmp = tmp / "tmp"
-        self._tmp.mkdir(parents=True, exist_ok=True)
+        self._tmp = tmp / "tmp"  # created by the first write: reads need no writable git dir
         self._tmp_files: set[Path] = set()
         self._parsed: OrderedDict[str, dict[str, TreeEntry]] = OrderedDict()
         self._parsed_lock = threading.Lock()
@@ -211,6 +210,8 @@ class CliBackend:
         with pipe.lock:
             # One scratch file per process and thread; hash-object has read it when it answers.
             path = self._tmp / f"obj-{os.getpid()}-{threading.get_ident()}"
+            if not self._tmp_files:
+                self._tmp.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
             self._tmp_files.add(path)
             stdin, stdout = pipe.io()

@@ -20,7 +20,7 @@ from typing import IO, Any
 
 import msgspec
 
-from gitorch.errors import Busy
+from gitorch.errors import Busy, NotARepoError
 from gitorch.events import default_session, now
 
 
@@ -71,12 +71,25 @@ def read_holder(path: Path) -> Holder | None:
         return None
 
 
+def ensure_dir(path: Path) -> Path:
+    """Create `path` (under the git directory) or say clearly why it cannot be."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise NotARepoError(
+            f"cannot create {path}: {exc.strerror or exc}",
+            hint="gitorch keeps locks, its journal and temporary files under <git dir>/orch: "
+            "it must be a directory this user can write",
+        ) from None
+    return path
+
+
 class Lock:
     """An exclusive lock on `<locks dir>/<name>.lock`; use as a context manager."""
 
     def __init__(self, locks_dir: Path, name: str, timeout: float, *, poll: float = 0.02) -> None:
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
-        locks_dir.mkdir(parents=True, exist_ok=True)
+        ensure_dir(locks_dir)
         self.name = name
         self.path = locks_dir / f"{safe}.lock"
         self.timeout = timeout

@@ -20,7 +20,7 @@ from gitorch.repo import Repo
 from gitorch.store import layout
 from gitorch.store.backend import Backend, CommitInfo
 from gitorch.store.journal import Journal
-from gitorch.store.locks import Lock, thread_lock
+from gitorch.store.locks import Lock, ensure_dir, thread_lock
 from gitorch.store.statebranch import Changes, StateBranch, read_segments
 
 
@@ -52,7 +52,10 @@ class StateStore:
         self.problems: list[str] = []  # what the last read could not use (reported, skipped)
         self._backend: Backend | None = None
         self._state: StateBranch | None = None
-        self._journal = Journal(repo.scratch)
+        # Not `repo.scratch`, which creates the folder: reading state must work in a
+        # repository this user cannot write (the folder is made by the first write).
+        self._scratch = repo.common_dir / "orch"
+        self._journal = Journal(self._scratch)
         self._mutex = threading.RLock()
 
     @classmethod
@@ -75,7 +78,7 @@ class StateStore:
             from gitorch.store.backend import open_backend
 
             self._backend = open_backend(
-                str(self.repo.git_dir), self.backend_name, str(self.repo.scratch)
+                str(self.repo.git_dir), self.backend_name, str(self._scratch)
             )
         return self._backend
 
@@ -98,7 +101,7 @@ class StateStore:
         self.close()
 
     def _write_lock(self) -> Lock:
-        return Lock(self.repo.scratch / "locks", "write-" + self.branch, self.lock_timeout)
+        return Lock(self._scratch / "locks", "write-" + self.branch, self.lock_timeout)
 
     # --- the branch ---------------------------------------------------------------
     def exists(self) -> bool:
@@ -213,7 +216,7 @@ class StateStore:
     def flush(self, files: Mapping[str, bytes | None] | None = None) -> str | None:
         """Fold every pending journal (any session, live or dead) into one commit, with
         `files`. Idempotent after a crash (events keep their ids). Returns the commit."""
-        with Lock(self.repo.scratch / "locks", "flush-" + self.branch, self.lock_timeout):
+        with Lock(self._scratch / "locks", "flush-" + self.branch, self.lock_timeout):
             self._journal.rotate()
             pending = self._journal.pending()
             batches = [p.events for p in pending if p.events]
@@ -256,7 +259,7 @@ class StateStore:
         """Attach `text` to `commit` on the notes ref, merged with an existing note."""
         from gitorch.store.notes import Notes
 
-        with self._mutex, Lock(self.repo.scratch / "locks", "notes", self.lock_timeout):
+        with self._mutex, Lock(self._scratch / "locks", "notes", self.lock_timeout):
             Notes(self.backend, self.notes_ref, self.repo.common_dir).add(commit, text)
 
     def note(self, commit: str) -> str | None:
@@ -271,10 +274,11 @@ class StateStore:
         """A context manager: an exclusive lock `<git common dir>/orch/locks/<name>.lock`,
         waiting up to `timeout` (default: settings.lock_timeout) then raising Busy naming
         the holder; a lock left by a dead process is taken over."""
-        return Lock(self.repo.scratch / "locks", name, self.lock_timeout if timeout is None else timeout)
+        return Lock(self._scratch / "locks", name, self.lock_timeout if timeout is None else timeout)
 
     def scratch(self) -> Path:
-        return self.repo.scratch
+        """`<git common dir>/orch`, created (NotARepoError naming it when it cannot be)."""
+        return ensure_dir(self._scratch)
 
 
 def _type_of(e: Event) -> str:

@@ -112,9 +112,7 @@ def merge_notes(store: StateStore, theirs: str | None) -> str:
     if theirs is None:
         return "up to date"
     backend, ref = store.backend, store.notes_ref
-    from gitorch.store.locks import Lock
-
-    with Lock(store.repo.scratch / "locks", "notes", store.lock_timeout):
+    with store.lock("notes"):
         for _ in range(ATTEMPTS):
             ours = backend.read_ref(ref)
             if ours == theirs or (ours and backend.is_ancestor(theirs, ours)):
