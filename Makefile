@@ -25,7 +25,9 @@ test: lint
 demo: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash examples/demo.sh
 
+# The peers the benchmarks compare with (go-task, gita, pre-commit) come from the package index.
 bench: install
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[bench]'
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(PY) tests/bench/run.py
 
 zipapp: install
