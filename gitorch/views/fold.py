@@ -292,7 +292,8 @@ _TASK_SET = frozenset(_TASK_EVENTS)
 
 def with_plan(run: RunView, plan: Plan) -> RunView:
     """A copy of `run` laid out by `plan`: plan order, plan titles, untouched tasks and shards
-    pending; tasks only in the events (no longer in the plan) follow in their own order."""
+    pending (but the shards of a skipped or completed task take its state); tasks only in
+    the events (no longer in the plan) follow in their own order."""
     tasks: dict[str, TaskView] = {}
     for pt in plan.tasks:
         shards = {s.id: "pending" for s in pt.shards}
@@ -301,6 +302,10 @@ def with_plan(run: RunView, plan: Plan) -> RunView:
             tasks[pt.id] = TaskView(id=pt.id, title=pt.title, shards=shards, commands=[], checks=[])
         else:
             shards.update(t.shards)
+            if t.state in ("skipped", "completed"):
+                # a skipped task ran none of its shards in this run, and a completed one passed
+                # them all: a shard without events of its own takes the task's state
+                shards = {sid: t.state if st == "pending" else st for sid, st in shards.items()}
             tasks[pt.id] = msgspec.structs.replace(t, title=pt.title or t.title, shards=shards)
     for tid, t in run.tasks.items():
         if tid not in tasks:

@@ -69,3 +69,19 @@ def test_status_and_report_show_the_legacy_notice_once_and_never_with_json(
     (repo / ".workflow_log.jsonl").write_text('{"event_type": "workflow_started"}\n')
     changed = orch("report", cwd=repo)  # a new legacy file: a new notice
     assert "legacy orchestrator state found" in changed.stderr
+
+
+def test_shards_of_a_skipped_task_show_skipped_on_the_dashboard(repo: Path, orch: OrchRunner) -> None:
+    write_plan(repo, [{"id": "a", "commands": {"t": "true"},
+                       "shards": [{"id": "s1", "commands": {"x": "true"}},
+                                  {"id": "s2", "commands": {"x": "true"}}]}])
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "plan")
+    assert orch("run", cwd=repo).returncode == 0
+    first = git(repo, "show", "orch/state:TASKS.md")
+    assert "- [x] s1" in first and "(completed)" in first
+    assert orch("run", cwd=repo).returncode == 0
+    again = git(repo, "show", "orch/state:TASKS.md")
+    assert "- [x] a" in again and "(skipped)" in again
+    assert "- [ ]" not in again and "pending" not in again.split("## Graph")[0]
+    assert "  - [x] s1" in again and "  - [x] s2" in again
