@@ -89,7 +89,8 @@ def check_config(repo: Repo) -> list[Finding]:
         return [Finding("config", "error", str(exc).split("\n")[0],
                         exc.hint or "fix the file or key named; `git orch config show` checks again")]
     changed = sum(v.level != "default" for v in values.values())
-    return [Finding("config", "ok", f"config reads cleanly ({changed} values set outside the defaults)")]
+    values_set = f"{changed} value{'s' if changed != 1 else ''}"
+    return [Finding("config", "ok", f"config reads cleanly ({values_set} set outside the defaults)")]
 
 
 def check_state_branch(repo: Repo) -> list[Finding]:

@@ -75,3 +75,10 @@ def test_a_repo_config_that_does_not_parse_can_be_removed(repo: Path, orch: Orch
     assert orch("config", "set", "jobs", "2", "--repo", cwd=repo).returncode == 0
     assert git(repo, "show", "orch/state:config.toml").strip() == "jobs = 2"
     assert orch("config", "unset", "--all", cwd=repo).returncode == 2  # --all needs --repo
+
+
+def test_doctor_counts_values_set_in_good_english(repo: Path, orch: OrchRunner) -> None:
+    git(repo, "config", "orch.jobs", "2")
+    findings = json.loads(orch("doctor", "--json", cwd=repo).stdout)["findings"]
+    assert [f["message"] for f in findings if f["check"] == "config"] == [
+        "config reads cleanly (1 value set outside the defaults)"]
