@@ -61,7 +61,8 @@ def init_cmd(
         help="Also make git push/fetch carry the state (default: on in an ephemeral environment).",
     ),
     template: str | None = typer.Option(None, "--template", help="Start from a template (path or URL)."),
-    remote: str | None = typer.Option(None, "--remote", help="Remote for --portable (default: all)."),
+    remote: str | None = typer.Option(None, "--remote", help="Remote for --portable (default: all; "
+                                      "implies --portable)."),
     as_json: bool = JSON_OPT,
 ) -> None:
     """Create the orphan state branch (and, with --portable, the remote refspecs)."""
@@ -72,8 +73,12 @@ def init_cmd(
     # On a machine that goes away (Codespaces, a web agent session), state that stays
     # local is lost with it: default to portable state and say how to push it.
     ephemeral = detect()
+    if remote is not None and portable is False:
+        from gitorch.errors import UsageError
+
+        raise UsageError("--remote names the remote for --portable; it cannot go with --no-portable")
     if portable is None:
-        portable = ephemeral is not None
+        portable = remote is not None or ephemeral is not None
     with _store() as store:
         # The template first: a mistyped one then changes nothing (no branch, no refspecs).
         applied = _apply_template(store, template) if template else None

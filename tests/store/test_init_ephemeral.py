@@ -49,3 +49,12 @@ def test_a_template_that_fails_leaves_no_state_branch(repo: Path, orch: OrchRunn
     assert proc.returncode == 2 and "not found" in json.loads(proc.stdout)["message"]
     assert "orch/state" not in git(repo, "for-each-ref")
     assert "orch.portable" not in git(repo, "config", "--list")
+
+
+def test_remote_implies_portable(tmp_path: Path, bare_remote: Path, orch: OrchRunner) -> None:
+    clone = _clone(tmp_path, bare_remote)
+    proc = orch("init", "--remote", "origin", "--no-portable", cwd=clone)
+    assert proc.returncode == 2 and "--no-portable" in proc.stderr
+    assert orch("init", "--remote", "origin", cwd=clone).returncode == 0
+    assert "refs/heads/orch/state*:refs/heads/orch/state*" in git(clone, "config", "--get-all",
+                                                                    "remote.origin.push")
