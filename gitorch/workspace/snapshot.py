@@ -38,7 +38,7 @@ def load_manifest(manifest_or_root: Manifest | Path | str) -> Manifest:
     """A manifest as given, read from `root/workspace.toml`, or discovered under `root`."""
     if isinstance(manifest_or_root, Manifest):
         return manifest_or_root
-    root = Path(manifest_or_root).absolute()
+    root = Path(os.path.normpath(Path(manifest_or_root).absolute()))  # `--root ..` reads as a folder
     return find(root) or discover(root)
 
 

@@ -84,6 +84,8 @@ def test_auto_discovery_without_manifest(hub: Path, cli: Any) -> None:
     assert snap["manifest"] is None
     assert sorted(r["name"] for r in snap["repos"]) == sorted(["hub", *REPOS])
     assert snap["topology"]["providers"]["rapp"] == ["rcrate"]
+    relative: Any = cli("ws", "snapshot", "--root", "..", "--json")  # cwd is hub
+    assert json.loads(relative.stdout)["root"] == str(hub.parent)  # not .../hub/..
 
 
 def test_missing_repo_and_cycle_diagnostics(hub: Path) -> None:
