@@ -11,6 +11,7 @@ crates.io), deprecated (npm), retired (Hex); `reason` keeps the index's words.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
@@ -78,7 +79,8 @@ def _hex(name: str, data: dict[str, Any]) -> tuple[str, list[Release]]:
 
 Reader = Callable[[str, dict[str, Any]], tuple[str, list[Release]]]
 _READERS: dict[str, tuple[Callable[[str], str], Reader]] = {
-    "pypi": (lambda n: f"pypi/{quote(n, safe='')}/json", _pypi),
+    # PEP 503 name: PyPI redirects any other spelling (one more round trip, a second cache key)
+    "pypi": (lambda n: f"pypi/{quote(re.sub(r'[-_.]+', '-', n).lower(), safe='')}/json", _pypi),
     "npm": (lambda n: quote(n, safe="@"), _npm),  # scoped names: @scope%2Fname
     "crates": (lambda n: f"api/v1/crates/{quote(n, safe='')}", _crates),
     "hex": (lambda n: f"api/packages/{quote(n, safe='')}", _hex),

@@ -341,3 +341,16 @@ def test_a_package_of_the_wrong_shape_is_an_error(server: FakeServer, cache_dir:
     server.json("/pypi/widgets/json", {"info": {"version": "1"}, "releases": ["1.0"]})
     with client(server, cache_dir) as c, pytest.raises(DiscoveryError, match="unexpected shape"):
         sync_package(c, "pypi", "widgets")
+
+
+def test_pypi_is_asked_for_the_normalised_name(server: FakeServer, cache_dir: Path) -> None:
+    from discovery_fakes import pypi_project
+
+    from gitorch.discovery.indexes import sync_package
+
+    server.json("/pypi/acme-lib/json", pypi_project("acme-lib", {"1.0": False}))
+    with client(server, cache_dir) as c:
+        assert sync_package(c, "pypi", "Acme_Lib").latest == "1.0"
+        assert sync_package(c, "pypi", "acme.lib").latest == "1.0"  # 304: one cache entry
+    assert [(h.path, h.status) for h in server.hits] == [("/pypi/acme-lib/json", 200),
+                                                         ("/pypi/acme-lib/json", 304)]
