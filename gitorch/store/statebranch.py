@@ -100,13 +100,22 @@ def decode_segment(backend: Backend, path: str, oid: str, problems: list[str]) -
         except Exception as exc:  # a missing object in a damaged repo: report, keep the rest
             problems.append(f"{path}: cannot read segment ({exc})")
             return []
+        # An event written without a session (by hand, by another tool) decodes with the
+        # reader's own session id: give it the session folder it was found in instead.
+        mine = ev.default_session()
+        parts = path.split("/")
+        owner = parts[2] if len(parts) >= 5 and parts[0] == layout.SESSIONS else None
+        if owner == layout.safe_name(mine):
+            owner = None
         for n, line in enumerate(data.splitlines(), 1):
             if not line.strip():
                 continue
             try:
-                found.append(ev.decode(line))
+                e = ev.decode(line)
             except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:
                 bad.append(f"{path}:{n}: unreadable event skipped ({exc})")
+                continue
+            found.append(msgspec.structs.replace(e, session=owner) if owner and e.session == mine else e)
         cached = _segment_cache[oid] = (found, bad)
     problems.extend(cached[1])
     return cached[0]
