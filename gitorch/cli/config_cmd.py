@@ -201,8 +201,9 @@ def secrets_set(
             value = value[:-2]
         elif value.endswith("\n"):
             value = value[:-1]
-    if not value:
-        raise UsageError(f"no value given for {name} on stdin")
+    if not value.strip():  # blank is a mistake (an empty variable, a stray newline), not a secret
+        raise UsageError(f"no value given for {name} on stdin" if not value
+                         else f"the value given for {name} is only whitespace")
     from gitorch.repo import find_repo
 
     repo = _repo_or_none() if scope == "user" else find_repo()

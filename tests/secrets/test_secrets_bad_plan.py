@@ -22,3 +22,11 @@ def test_a_wrongly_shaped_plan_still_gets_its_secrets_checked(repo: Path, orch: 
     proc = orch("secrets", "doctor", "--json", cwd=repo)
     assert proc.returncode == 1, proc.stderr  # missing, not an internal error (70)
     assert [s["name"] for s in json.loads(proc.stdout)["secrets"]] == ["API_TOKEN"]
+
+
+def test_a_blank_secret_value_is_refused(repo: Path, orch: OrchRunner) -> None:
+    proc = orch("secrets", "set", "API_TOKEN", input="   \n", cwd=repo)
+    assert proc.returncode == 2 and "only whitespace" in proc.stderr
+    assert not (repo / ".git" / "orch" / "secrets" / "API_TOKEN").exists()
+    assert orch("secrets", "set", "API_TOKEN", input="\n", cwd=repo).returncode == 2
+    assert orch("secrets", "set", "API_TOKEN", input=" a b \n", cwd=repo).returncode == 0
