@@ -38,19 +38,35 @@ class OrchGroup(TyperGroup):
         except OrchError as exc:
             _report(exc, as_json)
             raise typer.Exit(exc.exit_code) from None
+        except click.exceptions.UsageError as exc:
+            if as_json:  # bad flags: still one JSON document on stdout (click's text on stderr)
+                from gitorch.cli.output import emit_json
+
+                emit_json({"error": "UsageError", "message": exc.format_message(), "exit_code": EXIT_USAGE})
+            raise
         except (typer.Exit, typer.Abort, click.exceptions.ClickException):
             raise
         except KeyboardInterrupt:
-            sys.stderr.write("git orch: interrupted\n")
+            _plain_error("Interrupted", "interrupted", EXIT_INTERRUPTED, as_json)
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except Exception as exc:  # a bug: one line, the traceback only on request
             if os.environ.get("GITORCH_DEBUG"):
                 raise
-            sys.stderr.write(
-                f"git orch: internal error: {type(exc).__name__}: {exc}\n"
-                "  (set GITORCH_DEBUG=1 for a traceback, and please report it)\n"
-            )
+            _plain_error("InternalError", f"internal error: {type(exc).__name__}: {exc}", EXIT_INTERNAL,
+                         as_json, "set GITORCH_DEBUG=1 for a traceback, and please report it")
             raise typer.Exit(EXIT_INTERNAL) from None
+
+
+def _plain_error(kind: str, message: str, code: int, as_json: bool, hint: str = "") -> None:
+    """An error that is not an OrchError, shaped like one (JSON on stdout with --json)."""
+    if as_json:
+        from gitorch.cli.output import emit_json
+
+        doc: dict[str, object] = {"error": kind, "message": message, "exit_code": code}
+        if hint:
+            doc["hint"] = hint
+        emit_json(doc)
+    sys.stderr.write(f"git orch: {message}\n" + (f"  ({hint})\n" if hint else ""))
 
 
 def _wants_json(ctx: click.Context) -> bool:

@@ -11,12 +11,18 @@ import sys
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
-    if args == ["--version"]:
-        from gitorch import __version__
-        from gitorch.store.select import backend_name
+    try:
+        if args == ["--version"]:
+            from gitorch import __version__
+            from gitorch.store.select import backend_name
 
-        sys.stdout.write(f"gitorch {__version__} (backend: {backend_name()})\n")
-        return
-    from gitorch.cli.app import main as app_main
+            sys.stdout.write(f"gitorch {__version__} (backend: {backend_name()})\n")
+            return
+        from gitorch.cli.app import main as app_main
 
-    app_main(args)
+        app_main(args)
+    except KeyboardInterrupt:  # Ctrl-C while the CLI itself loads: no traceback either
+        sys.stderr.write("git orch: interrupted\n")
+        if "--json" in args:
+            sys.stdout.write('{"error":"Interrupted","exit_code":130,"message":"interrupted"}\n')
+        sys.exit(130)

@@ -241,7 +241,8 @@ class _Run:
         for tid in done:
             self.progress.task_finished(tid, "completed", 0.0)
         status = self._loop()
-        return self._finish(status, changes, resumed)
+        with _interrupts_deferred():  # the last flush, dashboard and note are written whole
+            return self._finish(status, changes, resumed)
 
     def _jobs(self) -> int:
         j = self.opts.jobs or self.lp.settings.jobs or os.cpu_count() or 1
@@ -605,3 +606,24 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, old)
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[list[int]]:
+    """Ctrl-C or SIGTERM while a run records its end is noted, not raised: the end takes a
+    moment, and an interruption halfway would lose the summary (and --json's document)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield []
+        return
+    got: list[int] = []
+
+    def handler(signum: int, frame: object) -> None:
+        got.append(signum)
+
+    old_int = signal.signal(signal.SIGINT, handler)
+    old_term = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield got
+    finally:
+        signal.signal(signal.SIGINT, old_int)
+        signal.signal(signal.SIGTERM, old_term)

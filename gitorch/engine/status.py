@@ -132,9 +132,23 @@ def report(file: str | None = None, out: str | None = None, junit: str | None = 
     text = render_report(run, lp.plan, log_reader=lp.store.read)
     result: dict[str, Any] = {"run": run.id, "status": run.status, "report": text}
     if out:
-        Path(out).write_text(text)
+        _write_file(out, text, "--out")
         result["out"] = out
     if junit:
-        Path(junit).write_text(render_junit(run, lp.plan))
+        _write_file(junit, render_junit(run, lp.plan), "--junit")
         result["junit"] = junit
     return result
+
+
+def _write_file(where: str, text: str, flag: str) -> None:
+    """Write a file the user asked for; its folder is created (like `mkdir -p`) when missing."""
+    path = Path(where)
+    if path.is_dir():
+        raise UsageError(f"{flag} {where}: is a directory", hint="name a file, e.g. REPORT.md")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(text)
+        tmp.replace(path)  # never a half-written report where an old one was
+    except OSError as exc:
+        raise UsageError(f"{flag} {where}: cannot write it ({exc.strerror or exc})") from None

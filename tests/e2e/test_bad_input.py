@@ -1,0 +1,106 @@
+"""A demanding user through the real CLI: bad input gets one message, a documented exit code,
+and with --json nothing but one JSON document on stdout."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import OrchRunner, git, make_repo
+from tests.e2e.helpers import write_plan
+
+
+def _json(proc: object) -> dict[str, object]:
+    out = proc.stdout  # type: ignore[attr-defined]
+    assert out.count("\n") == 1, out  # exactly one document
+    doc = json.loads(out)
+    assert isinstance(doc, dict)
+    return doc
+
+
+def _two_tasks(repo: Path) -> None:
+    write_plan(repo, [{"id": "a", "commands": {"t": "true"}},
+                      {"id": "b", "dependencies": ["a"], "commands": {"t": "true"}}])
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "plan")
+
+
+def test_every_error_is_json_with_json(repo: Path, orch: OrchRunner, tmp_path: Path) -> None:
+    _two_tasks(repo)
+    cases = [
+        (("report", "--json"), 2),  # no run yet
+        (("run", "--task", "nope", "--json"), 2),
+        (("run", "--task", "a", "--all", "--json"), 2),
+        (("run", "-j", "0", "--json"), 2),
+        (("run", "-j", "-3", "--json"), 2),
+        (("resume", "--json"), 2),  # nothing to resume
+        (("approve", "deploy", "--json"), 2),
+        (("context", "zzz", "--json"), 2),
+        (("explain", "zzz", "--json"), 2),
+        (("status", "--file", str(tmp_path / "none.yml"), "--json"), 2),
+    ]
+    for args, code in cases:
+        proc = orch(*args, cwd=repo)
+        assert proc.returncode == code, (args, proc.stderr)
+        doc = _json(proc)
+        assert doc["exit_code"] == code and doc["message"], args
+        assert "Traceback" not in proc.stderr
+    outside = orch("status", "--json", cwd=tmp_path)
+    assert outside.returncode == 2 and _json(outside)["error"] == "NotARepoError"
+
+
+def test_every_command_answers_json(repo: Path, orch: OrchRunner) -> None:
+    _two_tasks(repo)
+    assert _json(orch("run", "--all", "--json", cwd=repo))["status"] == "completed"
+    for args in (("status",), ("next",), ("context", "a"), ("explain", "b"), ("report",),
+                 ("run", "--dry-run"), ("resume",)):
+        proc = orch(*args, "--json", cwd=repo)
+        assert proc.returncode == 0, (args, proc.stderr)
+        _json(proc)
+
+
+def test_report_out_into_a_missing_folder_creates_it(repo: Path, orch: OrchRunner, tmp_path: Path) -> None:
+    _two_tasks(repo)
+    assert orch("run", cwd=repo).returncode == 0
+    target = tmp_path / "reports" / "nightly" / "REPORT.md"
+    proc = orch("report", "--out", str(target), "--junit", str(tmp_path / "x" / "j.xml"), cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    assert target.read_text().startswith("# Run report")
+    assert (tmp_path / "x" / "j.xml").read_text().startswith("<?xml")
+    as_dir = orch("report", "--out", str(tmp_path), cwd=repo)
+    assert as_dir.returncode == 2 and "is a directory" in as_dir.stderr
+    (tmp_path / "file").write_text("")
+    under_file = orch("report", "--out", str(tmp_path / "file" / "R.md"), "--json", cwd=repo)
+    assert under_file.returncode == 2 and "cannot write" in str(_json(under_file)["message"])
+
+
+@pytest.mark.parametrize("where", ["subdir", "detached", "no-commit"])
+def test_runs_from_a_subfolder_a_detached_head_and_a_repo_without_commits(
+        tmp_path: Path, orch: OrchRunner, where: str) -> None:
+    if where == "no-commit":
+        repo = tmp_path / "fresh"
+        repo.mkdir()
+        git(repo, "init", "-q", "-b", "main")
+        write_plan(repo, [{"id": "a", "commands": {"t": "echo hi > out.txt"}}])
+    else:
+        repo = make_repo(tmp_path / "r")
+        _two_tasks(repo)
+        if where == "detached":
+            git(repo, "checkout", "-q", "--detach")
+    cwd = repo / "deep" / "er" if where == "subdir" else repo
+    cwd.mkdir(parents=True, exist_ok=True)
+    before = sorted(p.name for p in repo.iterdir())
+    run = orch("run", "--json", cwd=cwd)
+    assert run.returncode == 0, run.stderr
+    doc = _json(run)
+    assert doc["status"] == "completed"
+    assert (doc["commit"] is None) == (where == "no-commit")
+    status = _json(orch("status", "--json", cwd=cwd))
+    assert all(t["state"] == "completed" for t in status["tasks"])
+    assert orch("report", cwd=cwd).returncode == 0
+    after = sorted(p.name for p in repo.iterdir())
+    created = set(after) - set(before)
+    assert created <= {"out.txt"}, created  # what the task wrote, nothing of gitorch's
+    assert not (repo / "TASKS.md").exists()
