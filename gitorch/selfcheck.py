@@ -34,14 +34,17 @@ def gather() -> dict[str, object]:
         ephemeral = detect()
     except ImportError:
         ephemeral = None
+    zipapp = "GITORCH_ZIPAPP" in os.environ
+    writable = _writable(cache)
     return {
         "gitorch": __version__,
         "python": f"{sys.version.split()[0]} ({sys.executable})",
         "git": git_version or "missing: install git",
         "backend": backend_name(),
-        "mode": "zipapp " + os.environ["GITORCH_ZIPAPP"] if "GITORCH_ZIPAPP" in os.environ else "installed",
+        "mode": "zipapp " + os.environ["GITORCH_ZIPAPP"] if zipapp else "installed",
         "cache": cache,
-        "cache_writable": _writable(cache),
+        "cache_writable": writable,
         "ephemeral": ephemeral or "no",
-        "ok": bool(git_path) and _writable(cache),
+        # Only the zipapp needs the cache (its compiled modules are extracted there).
+        "ok": bool(git_path) and (writable or not zipapp),
     }

@@ -215,3 +215,13 @@ def test_hooks_partly_replaced_is_a_warning(repo: Path, cli) -> None:  # type: i
     code, doc = _doctor(cli)
     (hook,) = _checks(doc, "hooks")
     assert code == 1 and "post-rewrite" in hook["message"] and "hooks install" in hook["fix"]
+
+
+def test_self_check_of_an_installed_gitorch_needs_no_cache(tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_CACHE_HOME": "/proc/no-such-place"}
+    env.pop("GITORCH_ZIPAPP", None)
+    proc = subprocess.run(["git", "orch", "self-check", "--json"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True)
+    report = json.loads(proc.stdout)
+    assert report["cache_writable"] is False and report["mode"] == "installed"
+    assert proc.returncode == 0 and report["ok"] is True  # only the zipapp extracts into the cache
