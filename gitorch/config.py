@@ -593,5 +593,6 @@ def _need_repo(repo: Repo | None, level: str) -> Repo:
     if repo is None:
         from gitorch.errors import NotARepoError
 
-        raise NotARepoError(f"the {level} config level needs a git repository")
+        raise NotARepoError(f"the {level} config level needs a git repository (not inside one here)",
+                            hint="run it inside your repository, or use --user for every repository")
     return repo

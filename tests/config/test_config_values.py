@@ -82,3 +82,10 @@ def test_doctor_counts_values_set_in_good_english(repo: Path, orch: OrchRunner) 
     findings = json.loads(orch("doctor", "--json", cwd=repo).stdout)["findings"]
     assert [f["message"] for f in findings if f["check"] == "config"] == [
         "config reads cleanly (1 value set outside the defaults)"]
+
+
+def test_outside_a_repository_the_message_points_at_user(tmp_path: Path, orch: OrchRunner) -> None:
+    proc = orch("config", "set", "jobs", "2", "--json", cwd=tmp_path)
+    assert proc.returncode == 2
+    out = json.loads(proc.stdout)
+    assert "needs a git repository" in out["message"] and "--user" in out["hint"]
