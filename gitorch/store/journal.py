@@ -46,14 +46,14 @@ class Journal:
         """Append `events` to `session`'s journal and fsync (unless `sync` is False)."""
         if not events:
             return
-        import portalocker  # here, not at the top: readers of events never lock
+        from gitorch.store.locks import funlock, try_flock  # flock; portalocker off POSIX
 
         self.dir.mkdir(parents=True, exist_ok=True)
         data = ev.encode_lines(events)
         path = self.path_for(session)
         while True:
             with open(path, "ab") as fh:
-                portalocker.lock(fh, portalocker.LOCK_EX)
+                try_flock(fh, blocking=True)
                 try:
                     # A flush may have rotated the file while we waited: then write a new one.
                     try:
@@ -67,13 +67,13 @@ class Journal:
                             os.fsync(fh.fileno())
                         return
                 finally:
-                    portalocker.unlock(fh)
+                    funlock(fh)
 
     def rotate(self) -> None:
         """Move every live journal file aside as `*.pending` (held writers finish first)."""
         if not self.dir.is_dir():
             return
-        import portalocker
+        from gitorch.store.locks import funlock, try_flock
 
         for path in sorted(self.dir.glob("*.jsonl")):
             try:
@@ -81,7 +81,7 @@ class Journal:
             except FileNotFoundError:
                 continue
             try:
-                portalocker.lock(fh, portalocker.LOCK_EX)
+                try_flock(fh, blocking=True)
                 try:
                     if os.fstat(fh.fileno()).st_size > 0:
                         target = path.with_name(f"{path.stem}.{secrets.token_hex(4)}.pending")
@@ -91,7 +91,7 @@ class Journal:
                 except FileNotFoundError:
                     pass
             finally:
-                portalocker.unlock(fh)
+                funlock(fh)
                 fh.close()
 
     def pending(self) -> list[Pending]:
