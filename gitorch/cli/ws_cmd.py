@@ -103,10 +103,12 @@ def _discovered() -> dict[str, Any]:
     from gitorch.errors import NotARepoError, OrchError
 
     try:
-        from gitorch.discovery.records import enrichment, store
         from gitorch.repo import find_repo
 
-        st = store(find_repo(), backend="cli")
+        repo = find_repo()  # first: outside a repository there is nothing to read or import
+        from gitorch.discovery.records import enrichment, store
+
+        st = store(repo, backend="cli")
         try:
             return enrichment(st)
         finally:

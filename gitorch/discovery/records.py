@@ -12,15 +12,17 @@ ever an HTTP header).
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
-from gitorch.discovery.graph import Graph
-from gitorch.discovery.intent import Intent
 from gitorch.discovery.model import DISCOVERY_SCHEMA, ForgeState, PackageState
 from gitorch.errors import StateConflict
-from gitorch.repo import Repo
+
+if TYPE_CHECKING:  # imported where read: `ws snapshot` needs only the forge and index records
+    from gitorch.discovery.graph import Graph
+    from gitorch.discovery.intent import Intent
+    from gitorch.repo import Repo
 
 ROOT = "discovery"
 T = TypeVar("T")
@@ -93,6 +95,8 @@ def package_states(st: Any) -> list[PackageState]:
 
 
 def latest_intent(st: Any) -> Intent | None:
+    from gitorch.discovery.intent import Intent
+
     names = _json_names(st, f"{ROOT}/intents")
     if not names:
         return None
@@ -102,6 +106,8 @@ def latest_intent(st: Any) -> Intent | None:
 
 
 def graph(st: Any) -> Graph | None:
+    from gitorch.discovery.graph import Graph
+
     data = st.read(GRAPH_PATH)
     return decode(data, Graph, GRAPH_PATH) if data else None
 
