@@ -161,6 +161,14 @@ CASES: dict[str, tuple[dict[str, str], str | None, list[str]]] = {
          "plan.toml:17:1: tasks[1].approvals[0]: unknown approval gate 'ship'"],
     ),
     "unknown format": ({"plan.txt": "tasks: []\n"}, "plan.txt", ["unsupported plan format '.txt'"]),
+    # a directory named in include: (not a glob) is named as one, not as a missing file
+    "include a directory": (
+        {PLAN: "tasks: [{id: A}]\ninclude: [tasks]\n", "tasks/a.yml": "- id: B\n"}, None,
+        ["orchestrator.yml:2:11: include[0]: include 'tasks' is a directory, not a plan file",
+         "hint: include its files with a glob such as 'tasks/*.yml'"],
+    ),
+    "plan file is a directory": ({"plan.yml/x.yml": "tasks: []\n"}, "plan.yml",
+                                 ["plan.yml: is a directory, not a plan file"]),
     "not utf-8": ({}, "bin.yml", ["bin.yml:2: not UTF-8 text"]),
     "huge integer in yaml": ({PLAN: "version: " + "1" * 5000 + "\n"}, None,
                              ["orchestrator.yml: invalid YAML: Exceeds the limit (4300 digits)"]),
@@ -178,7 +186,7 @@ CASES: dict[str, tuple[dict[str, str], str | None, list[str]]] = {
 # The issue's own list of bad inputs also runs through a real `git orch` process (slower).
 PROCESS_CASES = ["missing file", "no plan at root", "unreadable yaml", "empty file", "wrong version",
                  "list instead of mapping", "task id with spaces", "dependency cycle", "invalid json",
-                 "deeply nested yaml"]
+                 "deeply nested yaml", "include a directory"]
 
 
 def _setup(repo: Path, name: str) -> tuple[str | None, list[str]]:

@@ -30,3 +30,25 @@ def test_ten_thousand_tasks_validate(repo: Path, orch: OrchRunner) -> None:
     assert proc.returncode == 2
     problems = json.loads(proc.stdout)["problems"]
     assert {p["path"] for p in problems} >= {"tasks[9999].dependencies[3]", "tasks[5000].id"}
+
+
+def test_a_large_load_is_frozen_out_of_the_collector(repo: Path) -> None:
+    """Loading pauses the collector; re-enabled as it was, it would rescan everything a large
+    load allocated three times over (~0.6 s after 10,000 tasks). A large load is frozen; a
+    small one is not (a long process loading small plans keeps collecting their garbage)."""
+    import gc
+
+    from gitorch.plan.load import load_plan
+
+    (repo / "small.json").write_text(json.dumps(generate(3)))
+    (repo / "big.json").write_text(json.dumps(generate(2_000)))
+    gc.unfreeze()
+    try:
+        load_plan(repo / "small.json")
+        assert gc.get_freeze_count() == 0
+        loaded = load_plan(repo / "big.json")
+        assert len(loaded.plan.tasks) == 2_000
+        assert gc.get_freeze_count() > 20_000
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
