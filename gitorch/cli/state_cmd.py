@@ -160,6 +160,7 @@ def export_cmd(
 
 def import_cmd(
     file: Path = typer.Argument(..., metavar="FILE.tar.gz", help="A tarball written by `git orch export`."),
+    force: bool = typer.Option(False, "--force", help="Merge an export of another repository too."),
     as_json: bool = JSON_OPT,
 ) -> None:
     """Merge the state in a tarball into this repository's state (never clobbers)."""
@@ -169,7 +170,7 @@ def import_cmd(
     from gitorch.store.archive import import_
 
     with _store() as store:
-        meta, m = import_(store, file)
+        meta, m = import_(store, file, force=force)
         if as_json:
             emit_json({"file": str(file), "state": m.state, "notes": m.notes, "added": m.added,
                        "conflicts": m.conflicts, "metadata": msgspec.to_builtins(meta)})

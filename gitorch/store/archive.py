@@ -117,8 +117,11 @@ def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     tar.addfile(info, io.BytesIO(data))
 
 
-def import_(store: StateStore, path: Path) -> tuple[Metadata, MergeResult]:
-    """Merge the state in the tarball at `path` into this repository's state."""
+def import_(store: StateStore, path: Path, *, force: bool = False) -> tuple[Metadata, MergeResult]:
+    """Merge the state in the tarball at `path` into this repository's state.
+
+    An export of another project (no root commit in common) is refused unless `force`:
+    its runs and notes would describe commits this repository does not have."""
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
     try:
@@ -136,6 +139,12 @@ def import_(store: StateStore, path: Path) -> tuple[Metadata, MergeResult]:
         raise UsageError(f"{path}: format '{meta.format}' is not {FORMAT}")
     if meta.schema_version > 1:
         raise StateConflict(f"{path}: exported by a newer gitorch ({meta.gitorch}); upgrade to import it")
+    _remotes, roots = _identity(store)
+    if not force and roots and meta.root_commits and not set(roots) & set(meta.root_commits):
+        raise UsageError(
+            f"{path} was exported from another repository ({meta.repo}): no root commit in common",
+            hint="`git orch import --force` merges it anyway",
+        )
     store.flush()
     with tempfile.TemporaryDirectory(dir=store.scratch()) as tmp:
         bundle = Path(tmp) / "state.bundle"

@@ -52,3 +52,19 @@ def test_import_of_truncated_or_foreign_tarballs(repo: Path, tmp_path: Path, orc
     proc = orch("import", str(fake), "--json", cwd=repo)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "state.bundle does not read" in json.loads(proc.stdout)["message"]
+
+
+def test_import_of_another_repositorys_export_needs_force(
+    repo: Path, tmp_path: Path, orch: OrchRunner
+) -> None:
+    from tests.conftest import make_repo
+
+    other = make_repo(tmp_path / "other", {"x.txt": "another project\n"})
+    _some_state(other)
+    archive = tmp_path / "other.tar.gz"
+    assert orch("export", "-o", str(archive), cwd=other).returncode == 0
+    proc = orch("import", str(archive), cwd=repo)
+    assert proc.returncode == 2 and "exported from another repository" in proc.stderr
+    assert "orch/state" not in git(repo, "for-each-ref")
+    assert orch("import", "--force", str(archive), cwd=repo).returncode == 0
+    assert "r1" in orch("events", cwd=repo).stdout

@@ -83,7 +83,8 @@ def test_sync_and_export_import_commands(tmp_path: Path, bare_remote: Path, orch
     assert json.loads(proc.stdout)["pushed"] is True
     archive = tmp_path / "out.tar.gz"
     assert orch("export", "-o", str(archive), cwd=one).returncode == 0
-    two = make_repo(tmp_path / "two")
+    git(tmp_path, "clone", "-q", str(one), "two")  # a fresh clone: same project, no local state
+    two = tmp_path / "two"
     proc = orch("import", str(archive), "--json", cwd=two)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["state"] == "created"
