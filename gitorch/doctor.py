@@ -71,8 +71,14 @@ def check_git(repo: Repo) -> list[Finding]:
             out.append(Finding("backend", "ok", f"pygit2 {pygit2.__version__} (libgit2 "
                                                 f"{pygit2.LIBGIT2_VERSION})"))
         except ImportError as exc:
-            out.append(Finding("backend", "error", f"backend pygit2 requested but not importable: {exc}",
-                               "`git orch config set backend cli` or install pygit2"))
+            asked = (requested if requested != "auto" else os.environ.get("GITORCH_BACKEND") or "auto")
+            if asked.lower() == "pygit2":
+                out.append(Finding("backend", "error", f"backend pygit2 requested but not importable: "
+                                   f"{exc}", "`git orch config set backend cli` or install pygit2"))
+            else:  # "auto" falls back to the git CLI, which works; the broken install is worth knowing
+                out.append(Finding("backend", "warning", f"pygit2 is installed but does not import "
+                                   f"({exc}); using the git command line instead",
+                                   "reinstall pygit2, or `git orch config set backend cli` to say so"))
     else:
         out.append(Finding("backend", "ok", "git command line (pygit2 not in use)"))
     return out
