@@ -9,6 +9,7 @@ against the current snapshot to produce the plan.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -115,10 +116,13 @@ def desired_manifest(repo: Repo, req: Requirements, root: Path | None = None) ->
             rel = _relative(Path(info.path), base)
             specs.append(RepoSpec(info.name, rel, info.url, info.ref))
     have = {s.name for s in specs}
+    # New repos go beside the others, never into a repository's work tree (the manifest's
+    # folder is often a repo listing itself as ".").
+    home = base.parent if (base / ".git").exists() else base
     for r in req.repos:
         name = _local_name(local, r)
         if name not in have:
-            specs.append(RepoSpec(name, name, req.urls.get(r)))
+            specs.append(RepoSpec(name, os.path.relpath(home / name, base), req.urls.get(r)))
             have.add(name)
     links = tuple(LinkSpec(_local_name(local, lk.from_), _local_name(local, lk.to)) for lk in req.links)
     return Manifest(root=base, file=None, repos=tuple(specs), links=links)

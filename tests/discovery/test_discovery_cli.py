@@ -343,3 +343,21 @@ def test_ws_snapshot_carries_what_discovery_stored_without_network(
     assert after["id"] == before["id"]  # the id is the workspace's, not the forge's
     text = ok(cli("ws", "snapshot"))
     assert "discovered: 5 open issue(s), 1 open PR(s)" in text and "pypi: widgets 1.0" in text
+
+
+def test_plan_for_clones_beside_a_hub_not_inside_it(tmp_path: Path, server: FakeServer, cli: Cli,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from conftest import git, make_repo
+
+    ws = tmp_path / "ws"
+    remote = make_repo(ws / "widgets-src", {"pyproject.toml": '[project]\nname = "widgets"\n'})
+    server.json(f"/repos/{W}", {"full_name": W, "language": "Python",
+                                "clone_url": remote.as_uri(), "default_branch": "main"})
+    hub = make_repo(ws / "hub", {"workspace.toml": '[[repos]]\nname = "hub"\npath = "."\n'})
+    monkeypatch.chdir(hub)
+    ok(cli("discover", "--repo", W))
+    out = ok(cli("ws", "plan", "--for", f"{W}#1", "--out", str(tmp_path / "plan.json")))
+    assert "clone_repo widgets" in out
+    ok(cli("ws", "apply", str(tmp_path / "plan.json")))
+    assert (ws / "widgets" / "pyproject.toml").is_file()
+    assert not (hub / "widgets").exists() and git(hub, "status", "--porcelain") == ""
