@@ -1,5 +1,5 @@
 #!/bin/sh
-# gitorch-hook 1
+# gitorch-hook 2
 # Installed by `git orch hooks install` as post-checkout, post-merge and post-rewrite;
 # `git orch hooks uninstall` removes it and puts back the hook that was here before.
 # It observes and tells: it never runs a plan's commands and never fails the git command.
@@ -43,9 +43,21 @@ if [ -n "$branch" ] && [ -z "${GITORCH_STATE_BRANCH-}" ]; then
     export GITORCH_STATE_BRANCH
 fi
 
+# Nothing to observe without a state branch (nothing recorded, no watch.json) and without a
+# workspace.toml: say so without starting Python, when the files git keeps tell for sure (git
+# runs hooks at the work tree's root; a linked worktree, GIT_DIR or reftable: ask Python).
+if [ ! -e workspace.toml ] && [ -z "${GIT_DIR-}" ] && [ -d .git ] && [ ! -e .git/reftable ]; then
+    ref=${GITORCH_STATE_BRANCH:-orch/state}
+    case $ref in refs/*) ;; *) ref=refs/heads/$ref ;; esac
+    if [ ! -e ".git/$ref" ] && { [ ! -e .git/packed-refs ] || ! grep -q -F -e " $ref" .git/packed-refs 2>/dev/null; }; then
+        exit "$status"
+    fi
+fi
+
 # The interpreter gitorch was installed with, told where gitorch is (-I -S: no site, no user
 # paths, nothing from the work tree on sys.path); then `git orch` on PATH; then one line.
-if [ -x "$GITORCH_PYTHON" ] && "$GITORCH_PYTHON" -I -S -c '
+# GITORCH_HOOK_CONFIG_READ tells Python the git config above was read (no second call).
+if [ -x "$GITORCH_PYTHON" ] && GITORCH_HOOK_CONFIG_READ=1 "$GITORCH_PYTHON" -I -S -c '
 import sys
 sys.path.append(sys.argv[1]) if sys.argv[1] else None
 from gitorch.hooks.run import main

@@ -105,5 +105,8 @@ def state_branch(root: str, env: dict[str, str]) -> str:
     branch = os.environ.get("GITORCH_STATE_BRANCH")
     if branch:
         return branch
+    if os.environ.get("GITORCH_HOOK_CONFIG_READ") == "1":
+        # the sh hook read orch.stateBranch already, and exported it when it was set
+        return DEFAULT_STATE_BRANCH
     _, out = git_quick(["config", "--get", "orch.stateBranch"], root, env=env)
     return out.decode().strip() or DEFAULT_STATE_BRANCH

@@ -410,3 +410,48 @@ def test_prefetching_the_tree_sees_the_same(hooked: Path) -> None:
     ho.observe(str(hooked), branch="no/such-branch", trigger="t", prefetch=True)
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)
+
+
+def _checkout_without_gitorch(repo: Path, tmp_path: Path, branch: str) -> list[str]:
+    """Check out `branch` with the hook's interpreter gone and no `git orch` on PATH: the
+    hook prints its "gitorch is gone" line exactly when it tried to start Python."""
+    gone = tmp_path / "venv-gone"
+    hi.install(find_repo(repo), python=str(gone / "python"), path=str(gone))
+    git_bin = shutil.which("git")
+    assert git_bin
+    env = {**_base_env(), "PATH": f"{Path(git_bin).parent}:/usr/bin:/bin"}
+    proc = subprocess.run([git_bin, "checkout", "-q", branch], cwd=repo, capture_output=True, text=True,
+                          env=env)
+    assert proc.returncode == 0, proc.stderr
+    return orch_lines(proc)
+
+
+def test_no_state_branch_and_no_workspace_start_no_python(project: Path, tmp_path: Path) -> None:
+    # Nothing to observe: the sh part sees there is no state branch (loose or packed) and no
+    # workspace.toml, and exits like an `exit 0` hook.
+    assert _checkout_without_gitorch(project, tmp_path, "feature") == []
+    # A packed state branch (named in git config) is seen: Python is wanted, and is gone.
+    git(project, "config", "orch.stateBranch", "team/state")
+    write_state(project, {"watch.json": b'{"tasks": {}}'}, branch="team/state")
+    git(project, "pack-refs", "--all")
+    assert not (project / ".git" / "refs" / "heads" / "team" / "state").exists()
+    lines = _checkout_without_gitorch(project, tmp_path, "main")
+    assert len(lines) == 1 and "gitorch is gone" in lines[0]
+    # Without a state branch, a workspace.toml still wants Python (workspace drift).
+    git(project, "update-ref", "-d", "refs/heads/team/state")
+    (project / "workspace.toml").write_text("[repos]\n")
+    lines = _checkout_without_gitorch(project, tmp_path, "feature")
+    assert len(lines) == 1 and "gitorch is gone" in lines[0]
+
+
+def test_state_branch_named_in_config_with_the_default_present(project: Path) -> None:
+    # The sh reads orch.stateBranch once and hands it on; Python must not fall back to the
+    # default branch when the config names another one.
+    hi.install(find_repo(project))
+    write_state(project, {"watch.json": json.dumps({"tasks": {}, "awaiting": AWAIT}).encode()})
+    git(project, "config", "orch.stateBranch", "team/state")
+    write_state(project, {"watch.json": b'{"tasks": {}}'}, branch="team/state")
+    assert orch_lines(run_git(project, "checkout", "feature")) == []
+    git(project, "config", "--unset", "orch.stateBranch")
+    assert orch_lines(run_git(project, "checkout", "main")) == [
+        "orch: run r-0042 is waiting for approval of deploy"]
