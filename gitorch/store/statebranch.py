@@ -9,6 +9,7 @@ correct against anyone else (plain git, a sync, another gitorch).
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -138,6 +139,39 @@ def read_segments(backend: Backend, root_tree: str) -> ReadResult:
     return result
 
 
+def check_not_checked_out(common_dir: Path, ref: str) -> None:
+    """Refuse to move `ref` while a work tree has it checked out: its files and index would
+    silently fall behind, and the next `git commit -a` there would undo the state.
+
+    Reads the HEAD files (main and linked work trees): no git call."""
+    heads = [*(common_dir / "worktrees").glob("*/HEAD")]
+    try:
+        bare = re.search(r"^\s*bare\s*=\s*true\s*$", (common_dir / "config").read_text(), re.M | re.I)
+    except OSError:
+        bare = None
+    if not bare:  # a bare repository's HEAD has no work tree to fall behind
+        heads.insert(0, common_dir / "HEAD")
+    for head in heads:
+        try:
+            text = head.read_text(errors="replace").strip()
+        except OSError:
+            continue
+        if text == f"ref: {ref}":
+            where = common_dir.parent
+            if head.parent != common_dir:  # a linked work tree: its gitdir file names it
+                try:
+                    where = Path((head.parent / "gitdir").read_text().strip()).parent
+                except OSError:
+                    where = head.parent
+            raise StateConflict(
+                f"{ref} is checked out (in {where}); gitorch will not move a branch under a "
+                "work tree",
+                hint="check out another branch there (`git switch -`); browse the state with "
+                f"`git orch events`, `git show {ref.removeprefix('refs/heads/')}:README.md` or "
+                "`git worktree add --detach`",
+            )
+
+
 class StateBranch:
     """One state branch (`ref`) of one repository, written with compare-and-swap."""
 
@@ -188,6 +222,7 @@ class StateBranch:
         """Apply the changes `build(root_tree)` returns on top of the current tip, in one
         compare-and-swap, rebuilding and retrying while other writers move the ref.
         Returns the new tip (the old one when nothing changed)."""
+        check_not_checked_out(self.common_dir, self.ref)
         locked_since: float | None = None
         for attempt in range(MAX_ATTEMPTS):
             tip = self.backend.read_ref(self.ref)

@@ -1,0 +1,28 @@
+"""The state branch checked out in a work tree: gitorch refuses to move it (exit 5), since
+the work tree and index would fall behind and a later `git commit -a` would undo the state."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import OrchRunner, git
+
+
+def test_writes_refused_while_checked_out_here_or_in_a_linked_worktree(
+    repo: Path, tmp_path: Path, orch: OrchRunner, backend: str
+) -> None:
+    assert orch("init", cwd=repo).returncode == 0
+    tip = git(repo, "rev-parse", "orch/state")
+    git(repo, "checkout", "-q", "orch/state")
+    proc = orch("config", "set", "jobs", "2", "--repo", cwd=repo)
+    assert proc.returncode == 5 and "is checked out" in proc.stderr, proc.stderr
+    assert git(repo, "status", "--porcelain") == "" and git(repo, "rev-parse", "orch/state") == tip
+    assert orch("events", cwd=repo).returncode == 0  # reading is fine
+
+    git(repo, "checkout", "-q", "main")
+    git(repo, "worktree", "add", "-q", str(tmp_path / "wt"), "orch/state")
+    proc = orch("config", "set", "jobs", "2", "--repo", "--json", cwd=repo)
+    assert proc.returncode == 5 and str(tmp_path / "wt") in json.loads(proc.stdout)["message"]
+    git(repo, "worktree", "remove", "--force", str(tmp_path / "wt"))
+    assert orch("config", "set", "jobs", "2", "--repo", cwd=repo).returncode == 0
