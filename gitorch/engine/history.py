@@ -28,6 +28,7 @@ class History:
     passes: dict[str, Pass] = field(default_factory=dict)
     approvals: list[ev.Approved] = field(default_factory=list)
     watch: dict[str, Any] = field(default_factory=dict)  # watch.json's tasks
+    watch_awaiting: list[Any] | None = None  # watch.json's gates waiting (None: no watch.json)
     commits: dict[str, str] = field(default_factory=dict)  # run -> commit it verified
 
     def latest_run(self) -> Any:
@@ -60,6 +61,7 @@ def read_history(loaded: Loaded) -> History:
         try:
             doc = json.loads(raw)
             h.watch = dict(doc.get("tasks") or {})
-        except (ValueError, AttributeError):
-            h.watch = {}
+            h.watch_awaiting = list(doc.get("awaiting") or [])
+        except (ValueError, AttributeError, TypeError):
+            h.watch, h.watch_awaiting = {}, None
     return h

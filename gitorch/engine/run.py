@@ -228,6 +228,9 @@ class _Run:
                 run=self.run_id, plan_digest=lp.digest, plan_file=lp.file, commit=self.commit,
                 targets=targets, jobs=self._jobs(), argv=opts.argv))
         self.watch = self.history.watch
+        self._watch_added = False  # a task passed, or got its first watch entry, in this run
+        if self.history.watch_awaiting is not None:  # on the branch already: rewrite on change
+            self._watch_key = (0, 0, len(self.watch))
         self.rec = Recorder(self.store, self._flush_files)
         self.rec.add(events)
         self._seen_tip = self.store.tip()
@@ -387,6 +390,7 @@ class _Run:
                                          reason=f"unchanged since the last pass in run {last.run}{at}")])
                 if tid not in self.watch:
                     self.watch[tid] = inp.watch_entry(cur, last.run, last.commit)
+                    self._watch_added = True
                 sched.finish(tid, "skipped")
                 self.progress.task_finished(tid, "skipped", 0.0)
                 continue
@@ -417,6 +421,7 @@ class _Run:
         if res.outcome == "completed":
             self.completed_now.append(res.task)
             self.watch[res.task] = inp.watch_entry(self.inputs[res.task], self.run_id, self.commit or "")
+            self._watch_added = True
         for tid in blocked:
             self.rec.add([ev.TaskBlocked(run=self.run_id, task=tid, blocked_by=[res.task])])
             self.progress.task_finished(tid, "blocked", 0.0)
@@ -456,10 +461,19 @@ class _Run:
         )
 
     # --- the end -------------------------------------------------------------------
+    def _awaiting(self) -> list[dict[str, str]]:
+        return [{"run": self.run_id, "task": t, "gate": g} for t, g in self.gated.items()
+                if self.sched.state.get(t) == "awaiting_approval"]
+
+    def _watch_changed(self) -> bool:
+        """Whether watch.json must be written: a re-run that skipped everything leaves it as it
+        was (on a 10,000-file repository it is ~600 kB to encode, hash and store for nothing)."""
+        if self.history.watch_awaiting is None or self._watch_added:
+            return True
+        return self._awaiting() != self.history.watch_awaiting
+
     def _watch_json(self) -> bytes:
-        awaiting = [{"run": self.run_id, "task": t, "gate": g} for t, g in self.gated.items()
-                    if self.sched.state.get(t) == "awaiting_approval"]
-        doc = {"schema_version": 1, "tasks": self.watch, "awaiting": awaiting}
+        doc = {"schema_version": 1, "tasks": self.watch, "awaiting": self._awaiting()}
         return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
 
     def _flush_files(self) -> dict[str, bytes | None]:
@@ -539,7 +553,8 @@ class _Run:
             want = self.opts.dashboard if self.opts.dashboard is not None else self.lp.settings.dashboard
             if want:
                 (self.lp.repo_root / DASHBOARD_FILE).write_text(dashboard)
-        files[WATCH_FILE] = self._watch_json()
+        if self._watch_changed():
+            files[WATCH_FILE] = self._watch_json()
         self.rec.flush(files)
         shutil.rmtree(self.lp.repo.scratch / "out" / self.run_id, ignore_errors=True)
         if view is not None and self.commit:
