@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from gitorch.errors import UsageError
+from gitorch.errors import OrchError, UsageError
 from gitorch.gitcmd import git
 from gitorch.repo import Repo
 
@@ -103,8 +103,8 @@ class HookState:
 def _read(path: Path) -> bytes | None:
     try:
         return path.read_bytes()
-    except (FileNotFoundError, IsADirectoryError):
-        return None
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None  # NotADirectoryError: the hooks folder is a file (install says so)
 
 
 def _ours(data: bytes | None) -> int | None:
@@ -194,8 +194,34 @@ def install(
             hint="move them away, or pass --force to replace them",
         )
     text = render(python or sys.executable, path or gitorch_path())
-    where.path.mkdir(parents=True, exist_ok=True)
-    return where, [_install_one(where.path, s, text) for s in states]
+    if where.path.exists() and not where.path.is_dir():
+        raise OrchError(f"cannot install hooks in {where.path}: it is a file, not a folder",
+                        hint="point core.hooksPath at a folder, or unset it")
+    try:
+        # a folder git cannot be given hooks in (read-only, immutable, a file) is found out
+        # before any hook is touched
+        where.path.mkdir(parents=True, exist_ok=True)
+        probe = where.path / ".gitorch-probe"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise _unwritable(where.path, exc, "install") from None
+    actions: list[Action] = []
+    for s in states:
+        try:
+            actions.append(_install_one(where.path, s, text))
+        except OSError as exc:
+            raise _unwritable(where.path, exc, "install", actions) from None
+    return where, actions
+
+
+def _unwritable(directory: Path, exc: OSError, verb: str, done: list[Action] | None = None) -> OrchError:
+    """The error for a hooks folder that cannot be changed, saying what was done before."""
+    so_far = "; ".join(f"{a.hook} {a.did}" for a in done or []) or "nothing was changed"
+    return OrchError(
+        f"cannot {verb} hooks in {directory}: {exc.strerror or exc} ({so_far})",
+        hint=f"make {directory} writable and run `git orch hooks {verb}` again",
+    )
 
 
 def _install_one(directory: Path, state: HookState, text: str) -> Action:
@@ -230,27 +256,34 @@ def uninstall(repo: Repo) -> tuple[HooksDir, list[Action]]:
     where = hooks_dir(repo)
     actions: list[Action] = []
     for hook in HOOK_NAMES:
-        state = describe(where.path, hook)
-        hook_path = where.path / hook
-        if state.state == "absent" and state.legacy is None:
-            continue
-        if state.state == "absent":
-            actions.append(Action(hook, str(state.legacy), "skipped",
-                                  "a kept hook without gitorch's; left alone"))
-            continue
-        if state.state == "other":
-            actions.append(Action(hook, str(hook_path), "skipped", "not gitorch's; left alone"))
-            continue
-        at = Path(state.at or hook_path)
-        at.unlink()
-        if state.pre_commit:
-            actions.append(Action(hook, str(at), "removed", "pre-commit's hook stays"))
-        elif state.legacy:
-            os.replace(state.legacy, hook_path)
-            actions.append(Action(hook, str(hook_path), "restored", "your hook is back"))
-        else:
-            actions.append(Action(hook, str(hook_path), "removed"))
+        try:
+            _uninstall_one(where.path, hook, actions)
+        except OSError as exc:
+            raise _unwritable(where.path, exc, "uninstall", actions) from None
     return where, actions
+
+
+def _uninstall_one(directory: Path, hook: str, actions: list[Action]) -> None:
+    state = describe(directory, hook)
+    hook_path = directory / hook
+    if state.state == "absent" and state.legacy is None:
+        return
+    if state.state == "absent":
+        actions.append(Action(hook, str(state.legacy), "skipped",
+                              "a kept hook without gitorch's; left alone"))
+        return
+    if state.state == "other":
+        actions.append(Action(hook, str(hook_path), "skipped", "not gitorch's; left alone"))
+        return
+    at = Path(state.at or hook_path)
+    at.unlink()
+    if state.pre_commit:
+        actions.append(Action(hook, str(at), "removed", "pre-commit's hook stays"))
+    elif state.legacy:
+        os.replace(state.legacy, hook_path)
+        actions.append(Action(hook, str(hook_path), "restored", "your hook is back"))
+    else:
+        actions.append(Action(hook, str(hook_path), "removed"))
 
 
 def status(repo: Repo) -> dict[str, Any]:

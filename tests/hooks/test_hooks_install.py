@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 import sys
 from pathlib import Path
 
@@ -199,3 +200,42 @@ def test_worktrees_share_the_hooks(project: Path, tmp_path: Path, hook: str) -> 
     where = hi.hooks_dir(find_repo(wt))
     assert where.path == _hooks(project).resolve()
     assert hi.describe(where.path, hook).state == "installed"
+
+
+def test_hooks_folder_that_is_a_file_is_one_message(project: Path, orch: OrchRunner) -> None:
+    (project / "hooksfile").write_text("not a folder\n")
+    git(project, "config", "core.hooksPath", "hooksfile")
+    for args in (["hooks", "install"], ["hooks", "install", "--json"]):
+        proc = orch(*args, cwd=project)
+        assert proc.returncode == 2, proc.stderr
+        assert "Traceback" not in proc.stderr and "internal error" not in proc.stdout + proc.stderr
+        assert "hooksfile: it is a file, not a folder" in proc.stdout + proc.stderr
+    assert orch("hooks", "status", cwd=project).returncode == 0
+    assert orch("hooks", "uninstall", cwd=project).returncode == 0
+    assert (project / "hooksfile").read_text() == "not a folder\n"
+
+
+def test_unwritable_hooks_folder_changes_nothing_and_says_so(project: Path, orch: OrchRunner) -> None:
+    hooks = _hooks(project)
+    # root ignores permission bits: an immutable folder stands in for a read-only one there
+    lock = ["chattr", "+i", str(hooks)] if os.geteuid() == 0 else ["chmod", "a-w", str(hooks)]
+    unlock = ["chattr", "-i", str(hooks)] if os.geteuid() == 0 else ["chmod", "u+w", str(hooks)]
+    if subprocess.run(lock, capture_output=True).returncode != 0:
+        pytest.skip("cannot make the hooks folder read-only here")
+    try:
+        before = sorted(p.name for p in hooks.iterdir())
+        proc = orch("hooks", "install", cwd=project)
+        assert proc.returncode == 2, proc.stderr
+        assert f"cannot install hooks in {hooks}" in proc.stderr
+        assert "(nothing was changed)" in proc.stderr and "internal error" not in proc.stderr
+        assert sorted(p.name for p in hooks.iterdir()) == before
+    finally:
+        subprocess.run(unlock, check=True)
+    assert orch("hooks", "install", cwd=project).returncode == 0
+    subprocess.run(lock, check=True)
+    try:
+        proc = orch("hooks", "uninstall", "--json", cwd=project)
+        assert proc.returncode == 2
+        assert "cannot uninstall hooks in" in proc.stdout and "internal error" not in proc.stdout
+    finally:
+        subprocess.run(unlock, check=True)
