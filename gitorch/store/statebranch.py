@@ -19,7 +19,7 @@ import msgspec
 
 from gitorch import __version__
 from gitorch import events as ev
-from gitorch.errors import StateConflict
+from gitorch.errors import ConfigError, StateConflict
 from gitorch.events import Event
 from gitorch.store import layout
 from gitorch.store.backend import MODE_BLOB, MODE_TREE, Backend, RefLocked, TreeEntry
@@ -139,6 +139,29 @@ def read_segments(backend: Backend, root_tree: str) -> ReadResult:
     return result
 
 
+def check_ref_free(common_dir: Path, ref: str) -> None:
+    """Before creating `ref`: no existing ref is a folder of it or inside it (git refs are
+    paths: a branch `orch` and a branch `orch/state` cannot both exist)."""
+    try:
+        packed = (common_dir / "packed-refs").read_text(errors="replace")
+    except OSError:
+        packed = ""
+    parts = ref.split("/")
+    for n in range(3, len(parts)):  # refs/heads/<prefix>
+        prefix = "/".join(parts[:n])
+        if (common_dir / prefix).is_file() or f" {prefix}\n" in packed:
+            short, other = ref.removeprefix("refs/heads/"), prefix.removeprefix("refs/heads/")
+            raise ConfigError(
+                f"cannot create {short}: the branch '{other}' exists, and git cannot hold both "
+                f"'{other}' and '{short}'",
+                hint=f"name the state branch otherwise: `git orch config set state_branch "
+                f"{short.replace('/', '-')}`",
+            )
+    if (common_dir / ref).is_dir() or f" {ref}/" in packed:
+        raise ConfigError(f"cannot create {ref.removeprefix('refs/heads/')}: branches exist under it",
+                          hint="name the state branch otherwise: `git orch config set state_branch NAME`")
+
+
 def check_not_checked_out(common_dir: Path, ref: str) -> None:
     """Refuse to move `ref` while a work tree has it checked out: its files and index would
     silently fall behind, and the next `git commit -a` there would undo the state.
@@ -226,6 +249,8 @@ class StateBranch:
         locked_since: float | None = None
         for attempt in range(MAX_ATTEMPTS):
             tip = self.backend.read_ref(self.ref)
+            if tip is None:
+                check_ref_free(self.common_dir, self.ref)
             base_tree = self.backend.read_commit(tip).tree if tip else None
             if base_tree is not None:
                 self.check_marker(base_tree)

@@ -23,7 +23,13 @@ from gitorch.store import layout
 from gitorch.store.backend import Backend
 from gitorch.store.notes import all_notes, merge_text
 from gitorch.store.state import StateStore
-from gitorch.store.statebranch import Changes, check_not_checked_out, clear_stale_ref_lock, put_tree
+from gitorch.store.statebranch import (
+    Changes,
+    check_not_checked_out,
+    check_ref_free,
+    clear_stale_ref_lock,
+    put_tree,
+)
 from gitorch.store.summary import merge_runs, render_readme
 
 ATTEMPTS = 10
@@ -66,6 +72,8 @@ def merge_state(store: StateStore, theirs: str | None) -> MergeResult:
                 return result
             clear_stale_ref_lock(store.repo.common_dir, store.ref)
             check_not_checked_out(store.repo.common_dir, store.ref)
+            if ours is None:
+                check_ref_free(store.repo.common_dir, store.ref)
             if not backend.update_ref(store.ref, theirs, ours, "orch: sync fast-forward"):
                 raise StateConflict(f"{store.ref} moved during the sync; run it again")
             result.state = "created" if ours is None else "fast-forward"

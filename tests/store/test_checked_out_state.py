@@ -26,3 +26,16 @@ def test_writes_refused_while_checked_out_here_or_in_a_linked_worktree(
     assert proc.returncode == 5 and str(tmp_path / "wt") in json.loads(proc.stdout)["message"]
     git(repo, "worktree", "remove", "--force", str(tmp_path / "wt"))
     assert orch("config", "set", "jobs", "2", "--repo", cwd=repo).returncode == 0
+
+
+def test_a_branch_named_like_a_folder_of_the_state_branch(repo: Path, orch: OrchRunner, backend: str) -> None:
+    git(repo, "branch", "orch")  # refs/heads/orch: then refs/heads/orch/state cannot exist
+    for packed in (False, True):
+        if packed:
+            git(repo, "pack-refs", "--all")
+        proc = orch("init", "--json", cwd=repo)
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        out = json.loads(proc.stdout)
+        assert "the branch 'orch' exists" in out["message"] and "state_branch" in out["hint"]
+    assert orch("config", "set", "state_branch", "orch-state", cwd=repo).returncode == 0
+    assert orch("init", cwd=repo).returncode == 0
