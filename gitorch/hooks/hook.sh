@@ -26,6 +26,19 @@ case ${GITORCH_HOOKS-} in 0 | [Ff][Aa][Ll][Ss][Ee] | [Nn][Oo] | [Oo][Ff][Ff]) ex
 if [ "$hook" = post-checkout ] && { [ "${3-1}" = 0 ] || [ "${1-}" = "${2-}" ]; }; then
     exit "$status"
 fi
+# A rebase checks out its base first (post-checkout), then replays the commits on its todo
+# list and reports them (post-rewrite): tell once, at the end. A rebase with nothing to
+# replay (a fast-forward) runs no post-rewrite, so its checkout is observed as any other.
+if [ "$hook" = post-checkout ]; then
+    gitdir=${GIT_DIR:-.git}
+    if [ -f "$gitdir" ]; then  # a linked worktree: `gitdir: PATH`
+        read -r gitdir <"$gitdir" || gitdir=
+        gitdir=${gitdir#gitdir: }
+    fi
+    if [ -n "$gitdir" ] && [ -s "$gitdir/rebase-merge/git-rebase-todo" ]; then
+        exit "$status"
+    fi
+fi
 # One git call reads both settings the hooks follow (git prints the keys in lower case).
 off= branch=
 while read -r key value; do

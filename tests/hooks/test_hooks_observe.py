@@ -455,3 +455,28 @@ def test_state_branch_named_in_config_with_the_default_present(project: Path) ->
     git(project, "config", "--unset", "orch.stateBranch")
     assert orch_lines(run_git(project, "checkout", "main")) == [
         "orch: run r-0042 is waiting for approval of deploy"]
+
+
+@pytest.mark.parametrize("where", ["main", "worktree"])
+def test_a_rebase_tells_once(hooked: Path, tmp_path: Path, where: str) -> None:
+    # A rebase checks out its base (post-checkout), then reports the commits it replayed
+    # (post-rewrite): one notice, one observation, at the end.
+    repo = hooked
+    if where == "worktree":
+        repo = tmp_path / "wt"
+        run_git(hooked, "worktree", "add", "-q", "--detach", str(repo), "main")
+    run_git(repo, "checkout", "-q", "-b", "topic", "main")
+    (repo / "docs" / "more.md").write_text("more\n")
+    run_git(repo, "add", "-A")
+    run_git(repo, "commit", "-q", "-m", "more docs")
+    before = len(journal_events(hooked))
+    proc = run_git(repo, "rebase", "-q", "feature")
+    lines = orch_lines(proc)
+    assert len([ln for ln in lines if "stale" in ln]) == 1, lines
+    assert [e["trigger"] for e in journal_events(hooked)[before:]] == ["post-rewrite"]
+    # A rebase with nothing to replay is a fast-forward: no post-rewrite, so its checkout tells.
+    run_git(repo, "checkout", "-q", "-b", "behind", "main")
+    before = len(journal_events(hooked))
+    proc = run_git(repo, "rebase", "-q", "feature")
+    assert len([ln for ln in orch_lines(proc) if "stale" in ln]) == 1
+    assert [e["trigger"] for e in journal_events(hooked)[before:]] == ["post-checkout"]
