@@ -129,7 +129,10 @@ def _observe_state(
         obs.problems.append(f"{WATCH_FILE} on {branch} is unreadable ({exc})")
     if watch is not None:
         version = watch.get("schema_version", WATCH_SCHEMA_VERSION)
-        if not isinstance(version, int) or version > WATCH_SCHEMA_VERSION:
+        if not isinstance(version, int) or isinstance(version, bool):
+            obs.problems.append(f"{WATCH_FILE} on {branch} is unreadable "
+                                f"(schema_version {version!r} is not a number)")
+        elif version > WATCH_SCHEMA_VERSION:
             obs.problems.append(f"{WATCH_FILE} was written by a newer gitorch (schema {version}); "
                                 "upgrade gitorch to see drift")
         else:
@@ -140,9 +143,11 @@ def _observe_state(
                                     else (lambda specs: head_files(root, specs, env)))
                 obs.stale = stale_tasks(tasks, files)
             awaiting = watch.get("awaiting") or []
+            # an entry that does not name its run and gate as text says nothing worth a line
             obs.awaiting = [
-                {k: str(a[k]) for k in ("run", "task", "gate") if k in a}
-                for a in awaiting if isinstance(a, dict)
+                {k: a[k] for k in ("run", "task", "gate") if isinstance(a.get(k), str)}
+                for a in (awaiting if isinstance(awaiting, list) else [])
+                if isinstance(a, dict) and isinstance(a.get("run"), str) and isinstance(a.get("gate"), str)
             ]
 
 
@@ -163,10 +168,25 @@ def read_watch(
     raw = objects[1] if len(objects) > 1 else None
     if raw is None:
         return exists, None
+    if not _is_blob(out, 1):
+        raise ValueError("not a file")
     watch = jsonlite.loads(raw.decode("utf-8"))
     if not isinstance(watch, dict):
         raise ValueError(f"a JSON {type(watch).__name__}, not an object")
     return exists, watch
+
+
+def _is_blob(out: bytes, n: int) -> bool:
+    """Whether the `n`th object `git cat-file --batch` printed in `out` is a blob."""
+    pos = 0
+    for i in range(n + 1):
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split()
+        found = len(header) == 3 and header[2].isdigit()
+        if i == n:
+            return found and header[1] == b"blob"
+        pos = end + 1 + (int(header[2]) + 1 if found else 0)
+    return False
 
 
 def _split_batch(out: bytes) -> list[bytes | None]:

@@ -480,3 +480,24 @@ def test_a_rebase_tells_once(hooked: Path, tmp_path: Path, where: str) -> None:
     proc = run_git(repo, "rebase", "-q", "feature")
     assert len([ln for ln in orch_lines(proc) if "stale" in ln]) == 1
     assert [e["trigger"] for e in journal_events(hooked)[before:]] == ["post-checkout"]
+
+
+def test_a_corrupt_state_branch_is_one_line_or_silent(project: Path) -> None:
+    # Whatever is on the state branch, the checkout succeeds and the hook says at most one
+    # line that names the problem (not JSON's complaint about a tree's bytes, not a garbled gate).
+    hi.install(find_repo(project))
+    empty_tree = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+    tree = subprocess.run(["git", "mktree", "--missing"], cwd=project, check=True, capture_output=True,
+                          input=f"040000 tree {empty_tree}\twatch.json\n".encode()).stdout.decode().strip()
+    git(project, "update-ref", "refs/heads/orch/state", git(project, "commit-tree", tree, "-m", "x"))
+    assert orch_lines(run_git(project, "checkout", "feature")) == [
+        "orch: watch.json on orch/state is unreadable (not a file)"]
+    write_state(project, {"watch.json": b'{"schema_version": "1"}'})
+    assert orch_lines(run_git(project, "checkout", "main")) == [
+        "orch: watch.json on orch/state is unreadable (schema_version '1' is not a number)"]
+    odd = {"tasks": {"t": {"paths": 5}, "u": [1]}, "awaiting": [1, {"run": []}, {"run": "r-1", "gate": "g"}]}
+    write_state(project, {"watch.json": json.dumps(odd).encode()})
+    assert orch_lines(run_git(project, "checkout", "feature")) == [
+        "orch: run r-1 is waiting for approval of g"]
+    (project / ".git" / "refs" / "heads" / "orch" / "state").write_text("garbage\n")
+    assert orch_lines(run_git(project, "checkout", "main")) == []
