@@ -8,6 +8,7 @@ Uncommitted changes (other than gitorch's own link edits) refuse a teardown unle
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from gitorch.errors import CheckFailed, WorkspaceError
@@ -31,14 +32,17 @@ def _dirty(current: Snapshot) -> list[str]:
     return out
 
 
-def compare_with_base(base: Snapshot, after: Snapshot) -> Delta:
+def compare_with_base(base: Snapshot, after: Snapshot, kept: Collection[str] = ()) -> Delta:
     """What differs from the base snapshot: repos present, links, manifest bytes, git heads.
 
     A repo absent in both is no difference, even when the manifest listed it only on one side
-    (a repo added to or dropped from workspace.toml without ever being cloned)."""
+    (a repo added to or dropped from workspace.toml without ever being cloned); nor are the
+    repos in `kept` (clones that `detach` keeps on purpose)."""
     a, b = view(base), view(after)
     for v in (a, b):
-        v["repos"] = {name: r for name, r in v["repos"].items() if r["exists"]}
+        v["repos"] = {name: r for name, r in v["repos"].items() if r["exists"] and name not in kept}
+        v["git"] = {name: g for name, g in v["git"].items() if name not in kept}
+        v["files"] = {key: h for key, h in v["files"].items() if key.split("/", 1)[0] not in kept}
     return diff_views(a, b)
 
 
@@ -63,10 +67,11 @@ def teardown(ws: Workspace, mode: str, *, force: bool = False, dry_run: bool = F
             rec.transition("teardown-preserve", "committed", detail="preserve: kept as-is", files=forget)
             rec.cache_desired(None)
         return {"mode": mode, "plan": None, "verified": True, "differences": [], "dry_run": dry_run}
-    drop: list[str] = []
-    if mode == "clean" and base is not None:
+    cloned: list[str] = []  # repos present now that the base did not have: gitorch cloned them
+    if base is not None:
         had = {r.name for r in base.repos if r.exists}
-        drop = [r.name for r in current.repos if r.exists and r.name not in had]
+        cloned = [r.name for r in current.repos if r.exists and r.name not in had]
+    drop = cloned if mode == "clean" else []
     target = without_links(current, drop_repos=drop)
     plan = make_plan(current, target, "clean" if mode == "clean" else "detach")
     outcome = materialize(ws, plan, dry_run=dry_run, force=force, commit_files=lambda _after: dict(forget))
@@ -75,7 +80,8 @@ def teardown(ws: Workspace, mode: str, *, force: bool = False, dry_run: bool = F
     if dry_run:
         return result
     after = take(ws.manifest)
-    delta = compare_with_base(base, after) if base is not None else Delta()
+    delta = compare_with_base(base, after, kept=cloned if mode == "detach" else ()) \
+        if base is not None else Delta()
     result["verified"] = delta.empty
     result["differences"] = ["/".join(c.path) for c in delta.added + delta.removed + delta.changed]
     return result

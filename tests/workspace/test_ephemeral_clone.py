@@ -78,6 +78,22 @@ def test_clone_from_url_then_clean_teardown(hub: Path, cli: Any, tmp_path: Path)
     assert tree_digest(root) == before
 
 
+def test_clone_from_url_then_detach_keeps_it_and_verifies(hub: Path, cli: Any, tmp_path: Path) -> None:
+    root = hub.parent
+    remote = tmp_path / "extlib.git"
+    git(tmp_path, "clone", "-q", "--bare", str(root / "pylib"), str(remote))
+    extra = f'\n[[repos]]\nname = "extlib"\npath = "../extlib"\nurl = "{remote}"\n'
+    (hub / "workspace.toml").write_text(manifest_text(links=[("app_uv", "pylib")]) + extra)
+    git(hub, "commit", "-qam", "clone extlib")
+    before = tree_digest(root)
+    assert cli("ws", "apply").exit_code == 0
+    result: Any = cli("ws", "teardown", "--json")  # detach: links undone, the clone kept
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["verified"] is True
+    assert (root / "extlib/pyproject.toml").exists()
+    assert {k: v for k, v in tree_digest(root).items() if not k.startswith("extlib/")} == before
+
+
 def test_quick_drift_imports_little_and_sees_branch_change(hub: Path, cli: Any) -> None:
     code = ("import sys, time\nfrom pathlib import Path\nt = time.perf_counter()\n"
             "from gitorch.workspace.observe import quick_drift\n"
