@@ -173,14 +173,24 @@ def redact_url(url: str | None) -> str | None:
 
 
 def discover(root: Path) -> Manifest:
-    """A manifest of the git repositories directly under `root` (sorted by name), without links."""
+    """A manifest of the git repositories directly under `root` (sorted by name), without links.
+
+    A folder name that is not a valid repo name (`my repo`) is named with `-` for each run of
+    other characters; a symlink to a repository already listed is left out (one checkout,
+    one repo)."""
     if not root.is_dir():
         raise WorkspaceError(f"{root}: no such directory")
-    repos = [
-        RepoSpec(child.name, child.name)
-        for child in sorted(root.iterdir())
-        if child.is_dir() and (child / ".git").exists() and _NAME.match(child.name)
-    ]
+    children = [c for c in sorted(root.iterdir()) if c.is_dir() and (c / ".git").exists()]
+    real = {c.resolve() for c in children if not c.is_symlink()}
+    repos: list[RepoSpec] = []
+    for child in children:
+        if child.is_symlink() and child.resolve() in real:
+            continue
+        name = child.name
+        if not _NAME.match(name):
+            name = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-._")
+        if name and _NAME.match(name) and all(r.name != name for r in repos):
+            repos.append(RepoSpec(name, child.name))
     return Manifest(root=root, file=None, repos=tuple(repos))
 
 

@@ -84,6 +84,11 @@ def test_auto_discovery_without_manifest(hub: Path, cli: Any) -> None:
     assert snap["manifest"] is None
     assert sorted(r["name"] for r in snap["repos"]) == sorted(["hub", *REPOS])
     assert snap["topology"]["providers"]["rapp"] == ["rcrate"]
+    (hub.parent / "link-to-pylib").symlink_to(hub.parent / "pylib")  # the same checkout again
+    git(hub.parent, "init", "-q", str(hub.parent / "my repo"))
+    result = cli("ws", "snapshot", "--root", str(hub.parent), "--json")
+    repos = {r["name"]: r["path"] for r in json.loads(result.stdout)["repos"]}
+    assert "link-to-pylib" not in repos and repos["my-repo"] == str(hub.parent / "my repo")
     relative: Any = cli("ws", "snapshot", "--root", "..", "--json")  # cwd is hub
     assert json.loads(relative.stdout)["root"] == str(hub.parent)  # not .../hub/..
 
