@@ -2,7 +2,8 @@
 
 A 2,000-file repository with two branches 200 files apart; the median of RUNS checkouts
 back and forth for each setup, interleaved so machine load hits them alike. gitorch's
-hooks observe a watch.json of 40 tasks (each naming a folder) and one waiting gate. Also
+hooks observe a watch.json of 40 tasks (each naming a folder) and one waiting gate; a
+second copy has gitorch's hooks but no state branch (nothing to observe). Also
 a file checkout (`git checkout -- FILE`, post-checkout flag 0). Goals: at most 40 ms added
 to a branch checkout, 10 ms to a file checkout. pre-commit (a post-checkout hook running
 `true`) is the peer; it is skipped with a note when not installed
@@ -110,10 +111,14 @@ def setups(base: Path, home: Path, env: dict[str, str]) -> dict[str, Path]:
     hook.chmod(0o755)
     repo = copy("gitorch")
     add_state(repo, env)
+    # gitorch's hooks in a repository where gitorch never ran: no state branch, nothing to
+    # observe (the sh part sees it and starts no Python)
+    no_state = copy("gitorch, no state")
     old = os.environ.copy()
     os.environ.update(env)
     try:
         hi.install(find_repo(repo))
+        hi.install(find_repo(no_state))
     finally:
         os.environ.clear()
         os.environ.update(old)
@@ -162,9 +167,9 @@ def measure(repos: dict[str, Path], env: dict[str, str], prepare: Callable[[Path
 def _table(title: str, medians: Medians, base: str = "no hooks") -> None:
     wall0, best0, cpu0 = medians[base]
     print(f"\n{title} ({RUNS} runs; CPU = user+sys of git and everything it ran)")
-    print(f"  {'setup':<14} {'median':>8} {'added':>7} {'best':>7} {'added':>7} {'CPU':>7} {'added':>7}")
+    print(f"  {'setup':<18} {'median':>8} {'added':>7} {'best':>7} {'added':>7} {'CPU':>7} {'added':>7}")
     for name, (wall, best, cpu) in medians.items():
-        print(f"  {name:<14} {wall:8.1f} {wall - wall0:+7.1f} {best:7.1f} {best - best0:+7.1f} "
+        print(f"  {name:<18} {wall:8.1f} {wall - wall0:+7.1f} {best:7.1f} {best - best0:+7.1f} "
               f"{cpu:7.1f} {cpu - cpu0:+7.1f}")
 
 
@@ -215,6 +220,8 @@ def main() -> None:
         print(f"\ngitorch adds {added:.1f} ms (median; best {added_best:.1f}) to a branch checkout "
               f"(goal <= 40) and {added_file:.1f} ms (best {added_file_best:.1f}) to a file checkout "
               f"(goal <= 10); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        quiet = branch["gitorch, no state"][0] - branch["no hooks"][0]
+        print(f"without a state branch gitorch's hooks add {quiet:.1f} ms to a branch checkout")
         if "pre-commit" in branch:
             pc = branch["pre-commit"][0] - branch["no hooks"][0]
             print(f"pre-commit adds {pc:.1f} ms; gitorch's hooks cost {added / pc:.2f}x pre-commit's")
