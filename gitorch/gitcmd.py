@@ -44,7 +44,11 @@ def git(
     check: bool = True,
     env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
-    """Run `git ARGS` in `cwd` with a clean environment; raise GitError on failure when `check`."""
+    """Run `git ARGS` in `cwd` with a clean environment; raise GitError on failure when `check`.
+
+    gitorch's own checkouts (workspace clones, worktrees, ref checkouts in other repos) must
+    not fire gitorch's hooks there: they would observe a half-applied workspace and cost a
+    Python start each, so GITORCH_HOOKS=0 is set unless the caller says otherwise."""
     import subprocess
 
     proc = subprocess.run(
@@ -52,7 +56,7 @@ def git(
         cwd=cwd,
         input=input,
         capture_output=True,
-        env=clean_env(env),
+        env=clean_env({"GITORCH_HOOKS": "0", **(env or {})}),
     )
     if check and proc.returncode != 0:
         from gitorch.errors import GitError
