@@ -127,7 +127,7 @@ _register_all()
 def _command_word(args: list[str]) -> str | None:
     """The subcommand named on the command line (None for `--help`, `--version`, nothing)."""
     for arg in args:
-        if arg == "--":
+        if arg in ("--", "-h", "--help"):  # `git orch -h status` lists every command
             return None
         if not arg.startswith("-"):
             return arg

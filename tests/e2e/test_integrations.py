@@ -85,3 +85,21 @@ def test_shards_of_a_skipped_task_show_skipped_on_the_dashboard(repo: Path, orch
     assert "- [x] a" in again and "(skipped)" in again
     assert "- [ ]" not in again and "pending" not in again.split("## Graph")[0]
     assert "  - [x] s1" in again and "  - [x] s2" in again
+
+
+def test_a_rerun_that_skips_everything_leaves_watch_json_as_it_was(repo: Path, orch: OrchRunner) -> None:
+    (repo / "src").mkdir()
+    (repo / "src" / "a.py").write_text("a = 1\n")
+    write_plan(repo, [{"id": "a", "paths": {"preferred": ["src/"]}, "commands": {"t": "true"}},
+                      {"id": "b", "dependencies": ["a"], "commands": {"t": "true"}}])
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "plan")
+    assert orch("run", cwd=repo).returncode == 0
+    first = git(repo, "rev-parse", "orch/state:watch.json")
+    assert orch("run", cwd=repo).returncode == 0
+    assert git(repo, "rev-parse", "orch/state:watch.json") == first
+    (repo / "src" / "a.py").write_text("a = 2\n")
+    assert orch("run", cwd=repo).returncode == 0
+    watch = json.loads(git(repo, "show", "orch/state:watch.json"))
+    assert git(repo, "rev-parse", "orch/state:watch.json") != first
+    assert watch["tasks"]["a"]["oids"]["src/a.py"] == git(repo, "hash-object", "src/a.py")

@@ -56,6 +56,7 @@ def test_app_for_builds_only_the_named_command() -> None:
         names = [c.name for c in pruned.registered_commands] + [g.name for g in pruned.registered_groups]
         assert names == [name]
     assert app_for(["-h"]) is app
+    assert app_for(["-h", "status"]) is app  # the root's help lists every command
     assert app_for([]) is app
     assert app_for(["no-such-command"]) is app  # typer still says "No such command"
     assert len(app.registered_commands) + len(app.registered_groups) == len(full)  # not mutated
