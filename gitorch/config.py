@@ -186,8 +186,8 @@ def check_value(key: str, value: Any, where: Location | None = None, source: str
         problem = f"must be one of {', '.join(_BACKENDS[:3])}, got {value!r}"
     elif key in ("state_branch", "notes_ref") and (not value or _BAD_REF.search(value)):
         problem = f"is not a valid git ref name: {value!r}"
-    elif isinstance(value, float) and not value >= 0:  # also NaN
-        problem = f"must be a number of seconds >= 0, got {value!r}"
+    elif isinstance(value, float) and not 0 <= value < float("inf"):  # also NaN
+        problem = f"must be a finite number of seconds >= 0, got {value!r}"
     elif isinstance(value, int) and not isinstance(value, bool) and value < 0:
         problem = f"must be >= 0, got {value!r}"
     if problem is None:

@@ -15,6 +15,7 @@ from conftest import OrchRunner, git
     ("state_branch", "../x", "not a valid git ref name"),
     ("notes_ref", "refs/notes/o..x", "not a valid git ref name"),
     ("lock_timeout", "nan", ">= 0"),
+    ("http_timeout", "inf", "finite"),  # JSON has no infinity: `config get --json` would say null
     ("lock_timeout", "-5", ">= 0"),
     ("jobs", "-1", ">= 0"),
 ])
