@@ -52,7 +52,7 @@ def check_name(name: str) -> str:
 
 def repo_dir(repo: Repo) -> Path:
     """The repo-scoped store: under the git directory, never the work tree."""
-    return repo.scratch / "secrets"
+    return repo.common_dir / "orch" / "secrets"  # made by the first write (reads need no write access)
 
 
 def user_dir() -> Path:
@@ -86,7 +86,9 @@ def _read_file(path: Path) -> str | None:
 
 
 def _write_file(directory: Path, name: str, value: str) -> Path:
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    from gitorch.store.locks import ensure_dir
+
+    ensure_dir(directory)  # a clear message when it cannot be made
     with contextlib.suppress(OSError):
         os.chmod(directory, 0o700)
     path = directory / name
