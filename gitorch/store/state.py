@@ -129,9 +129,12 @@ class StateStore:
             if tree:
                 self.state.check_marker(tree)
             return False
-        before = self.tip()
-        after = self._commit([], {}, "orch: create the state branch", readme=True)
-        return before is None and after is not None
+        # Under a lock, so that of several `init`s at once only one says it created the branch.
+        with self.lock("init-" + self.branch):
+            if self.exists():
+                return False
+            after = self._commit([], {}, "orch: create the state branch", readme=True)
+        return after is not None
 
     def tip(self) -> str | None:
         """The commit the state branch points at, or None."""

@@ -32,3 +32,14 @@ def test_state_log_count(repo: Path, orch: OrchRunner) -> None:
     proc = orch("state", "log", "-n", "-1", cwd=repo)
     assert proc.returncode == 2 and "-n" in proc.stderr
     assert len(json.loads(orch("state", "log", "-n", "1", "--json", cwd=repo).stdout)) == 1
+
+
+def test_concurrent_inits_one_creates(repo: Path) -> None:
+    import os
+    import subprocess
+
+    procs = [subprocess.Popen(["git", "orch", "init", "--json"], cwd=repo, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, env=dict(os.environ)) for _ in range(4)]
+    outs = [json.loads(p.communicate(timeout=120)[0]) for p in procs]
+    assert sorted(o["created"] for o in outs) == [False, False, False, True]
+    assert len({o["tip"] for o in outs}) == 1
