@@ -278,7 +278,14 @@ def _parse(text: str, raw: bytes, fmt: str, display: str, duplicates: list[tuple
             context = getattr(exc, "context", None)
             msg = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
             if mark is not None:
-                raise _parse_error(display, msg, mark.line + 1, mark.column + 1) from None
+                lines = text.splitlines()
+                at = lines[mark.line] if mark.line < len(lines) else ""
+                # libyaml names a tab only sometimes ("cannot start any token" otherwise)
+                indent = at[: len(at) - len(at.lstrip(" \t"))]
+                hint = None
+                if "\t" in indent:
+                    hint = "YAML does not allow tabs for indentation: indent with spaces"
+                raise _parse_error(display, msg, mark.line + 1, mark.column + 1, hint=hint) from None
             raise _parse_error(display, msg, None, None) from None
         except RecursionError:
             raise _parse_error(display, "invalid YAML: nested too deeply", None, None) from None

@@ -161,6 +161,12 @@ CASES: dict[str, tuple[dict[str, str], str | None, list[str]]] = {
          "plan.toml:17:1: tasks[1].approvals[0]: unknown approval gate 'ship'"],
     ),
     "unknown format": ({"plan.txt": "tasks: []\n"}, "plan.txt", ["unsupported plan format '.txt'"]),
+    # libyaml says "cannot start any token" for a tab at the start of a line: name the tab
+    "tab indentation": (
+        {PLAN: "tasks:\n\t- id: A\n"}, None,
+        ["orchestrator.yml:2:1: invalid YAML: found character that cannot start any token",
+         "hint: YAML does not allow tabs for indentation: indent with spaces"],
+    ),
     # a directory named in include: (not a glob) is named as one, not as a missing file
     "include a directory": (
         {PLAN: "tasks: [{id: A}]\ninclude: [tasks]\n", "tasks/a.yml": "- id: B\n"}, None,
