@@ -340,10 +340,23 @@ def _salvage(raw: Any, found: list[Issue], depth: int) -> TaskSpec | None:
     if not isinstance(raw, dict):
         return None
     bad = {i.path[depth] for i in found if len(i.path) > depth}
+    kept = {k: v for k, v in raw.items() if k not in bad}
+    checks = raw.get("acceptance")
+    at = [i.path[depth + 1] for i in found if len(i.path) > depth + 1 and i.path[depth] == "acceptance"]
+    if "acceptance" in bad and isinstance(checks, list) and at and all(isinstance(j, int) for j in at):
+        # only some checks are malformed: the others are still checked (forms, paths, regexes),
+        # each at its own index, with a check that raises nothing standing in for the bad ones
+        kept["acceptance"] = [_NEUTRAL_CHECK if j in at else c for j, c in enumerate(checks)]
     try:
-        return msgspec.convert({k: v for k, v in raw.items() if k not in bad}, TaskSpec)
+        return msgspec.convert(kept, TaskSpec)
     except msgspec.ValidationError:
-        return None
+        try:
+            return msgspec.convert({k: v for k, v in raw.items() if k not in bad}, TaskSpec)
+        except msgspec.ValidationError:
+            return None
+
+
+_NEUTRAL_CHECK = {"file_exists": "."}
 
 
 def _single(doc: Document, path: PathT, message: str, hint: str | None = None) -> PlanError:

@@ -161,6 +161,15 @@ CASES: dict[str, tuple[dict[str, str], str | None, list[str]]] = {
          "plan.toml:17:1: tasks[1].approvals[0]: unknown approval gate 'ship'"],
     ),
     "unknown format": ({"plan.txt": "tasks: []\n"}, "plan.txt", ["unsupported plan format '.txt'"]),
+    # one malformed check must not hide the problems of the task's other checks
+    "one malformed check among bad ones": (
+        {PLAN: "tasks:\n  - id: A\n    acceptance:\n      - {file_exists: a, label: 3}\n"
+               "      - 'Tests passed: make'\n      - {matches: '('}\n      - 'File exists: ../x'\n"}, None,
+        ["orchestrator.yml:4:26: tasks[0].acceptance[0].label: expected a string or null, got an integer",
+         "orchestrator.yml:5:9: tasks[0].acceptance[1]: unknown acceptance check 'Tests passed: make'",
+         "orchestrator.yml:6:10: tasks[0].acceptance[2].matches: `matches` is not a valid regular expression",
+         "orchestrator.yml:7:9: tasks[0].acceptance[3]: path '../x' leaves the repository"],
+    ),
     # libyaml says "cannot start any token" for a tab at the start of a line: name the tab
     "tab indentation": (
         {PLAN: "tasks:\n\t- id: A\n"}, None,
