@@ -189,6 +189,11 @@ def _bad_id(ident: str) -> str | None:
         return "is empty"
     if any(c.isspace() for c in ident):
         return "contains whitespace"
+    if _ID.match("A" + ident[1:]):  # only its first character is wrong
+        return f"starts with {ident[0]!r}, not a letter or digit"
+    others = sorted({c for c in ident[1:] if not _ID.match("A" + c)})
+    if others:
+        return f"contains {', '.join(map(repr, others))} (only ASCII letters, digits, '.', '_' and '-')"
     return "contains characters other than letters, digits, '.', '_' and '-'"
 
 

@@ -170,6 +170,13 @@ CASES: dict[str, tuple[dict[str, str], str | None, list[str]]] = {
          "orchestrator.yml:6:10: tasks[0].acceptance[2].matches: `matches` is not a valid regular expression",
          "orchestrator.yml:7:9: tasks[0].acceptance[3]: path '../x' leaves the repository"],
     ),
+    # an id's message names what is wrong with it
+    "odd task ids": (
+        {PLAN: "tasks:\n  - id: -x\n  - id: a/b\n  - id: tâche\n"}, None,
+        ["orchestrator.yml:2:5: tasks[0].id: task id '-x' starts with '-', not a letter or digit",
+         "orchestrator.yml:3:5: tasks[1].id: task id 'a/b' contains '/' (only ASCII letters",
+         "orchestrator.yml:4:5: tasks[2].id: task id 'tâche' contains 'â' (only ASCII letters"],
+    ),
     # libyaml says "cannot start any token" for a tab at the start of a line: name the tab
     "tab indentation": (
         {PLAN: "tasks:\n\t- id: A\n"}, None,
