@@ -86,8 +86,8 @@ def register(app: typer.Typer) -> None:
             from gitorch.errors import UsageError
 
             raise UsageError("--task and --all exclude each other")
-        opts = RunOptions(file=file, tasks=list(task), all=all_tasks, dry_run=dry_run, resume=resume,
-                          jobs=jobs, keep_going=keep_going, no_build=no_build, force=force,
+        opts = RunOptions(file=file, tasks=list(dict.fromkeys(task)), all=all_tasks, dry_run=dry_run,
+                          resume=resume, jobs=jobs, keep_going=keep_going, no_build=no_build, force=force,
                           dashboard=dashboard or None, argv=sys.argv[1:])
         _run(opts, as_json)
 
@@ -227,6 +227,8 @@ def register(app: typer.Typer) -> None:
         from gitorch.engine.status import report
 
         doc = report(file, out, junit, notice=not as_json)
+        for text in doc["warnings"] if not as_json else []:
+            warn(f"git orch: warning: {text}")
         if as_json:
             emit_json(doc)
         elif out:

@@ -121,23 +121,63 @@ def report(file: str | None = None, out: str | None = None, junit: str | None = 
     """The latest run's report (Markdown) and optionally JUnit XML, written where asked.
 
     `notice`: also print the one-time legacy-migration notice (not with --json)."""
+    from gitorch.errors import PlanError
     from gitorch.views.report import render_junit, render_report
 
-    lp = load(file, run_plan=True)
-    if notice:
-        _legacy_notice(lp)
-    run = _latest(lp)
-    if run is None:
-        raise UsageError("no run to report on", hint="start one with `git orch run`")
-    text = render_report(run, lp.plan, log_reader=lp.store.read)
-    result: dict[str, Any] = {"run": run.id, "status": run.status, "report": text}
+    warnings: list[str] = []
+    try:
+        lp = load(file, run_plan=True)
+    except PlanError as exc:
+        # a report is made from the events: a plan file being edited (and not loading right
+        # now) does not stop it; the plan the run recorded gives the titles and shards
+        recorded = _recorded_plan()
+        if recorded is None:
+            raise
+        store, run, plan = recorded
+        first = (str(exc).splitlines() or ["does not load"])[0]
+        warnings.append(f"the plan file does not load ({first}); "
+                        f"the report uses the plan recorded by run {run.id}")
+        text = render_report(run, plan, log_reader=store.read)
+        result: dict[str, Any] = {"run": run.id, "status": run.status, "report": text,
+                                  "warnings": warnings}
+    else:
+        if notice:
+            _legacy_notice(lp)
+        latest = _latest(lp)
+        if latest is None:
+            raise UsageError("no run to report on", hint="start one with `git orch run`")
+        run = latest
+        text = render_report(run, lp.plan, log_reader=lp.store.read)
+        result = {"run": run.id, "status": run.status, "report": text, "warnings": warnings}
+        plan = lp.plan
     if out:
         _write_file(out, text, "--out")
         result["out"] = out
     if junit:
-        _write_file(junit, render_junit(run, lp.plan), "--junit")
+        _write_file(junit, render_junit(run, plan), "--junit")
         result["junit"] = junit
     return result
+
+
+def _recorded_plan() -> tuple[Any, RunView, Any] | None:
+    """The store, the latest run and the plan it recorded (`plans/<digest>.json`), or None."""
+    import msgspec
+
+    from gitorch.plan.model import Plan
+    from gitorch.store.state import StateStore
+
+    store = StateStore.open()
+    run = latest_run(store.events())
+    if run is None or not run.plan_digest:
+        return None
+    raw = store.read(f"plans/{run.plan_digest}.json")
+    if raw is None:
+        return None
+    try:
+        plan = msgspec.json.decode(raw, type=Plan)
+    except msgspec.DecodeError:
+        return None
+    return store, latest_run(store.events(), plan) or run, plan
 
 
 def _write_file(where: str, text: str, flag: str) -> None:

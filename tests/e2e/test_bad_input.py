@@ -104,3 +104,18 @@ def test_runs_from_a_subfolder_a_detached_head_and_a_repo_without_commits(
     created = set(after) - set(before)
     assert created <= {"out.txt"}, created  # what the task wrote, nothing of gitorch's
     assert not (repo / "TASKS.md").exists()
+
+
+def test_report_of_the_latest_run_while_the_plan_file_does_not_load(repo: Path, orch: OrchRunner) -> None:
+    _two_tasks(repo)
+    assert orch("run", "--task", "a", "--task", "a", cwd=repo).returncode == 0
+    plan = repo / "orchestrator.json"
+    plan.write_text(plan.read_text()[:-3])  # mid-edit: not JSON any more
+    proc = orch("report", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("# Run report") and "targets:** a\n" in proc.stdout
+    assert "plan file does not load" in proc.stderr and "recorded by run" in proc.stderr
+    doc = _json(orch("report", "--json", cwd=repo))
+    assert doc["warnings"] and doc["status"] == "completed"
+    status = orch("status", "--json", cwd=repo)  # status follows the plan: the error says where
+    assert status.returncode == 2 and _json(status)["error"] == "PlanError"
