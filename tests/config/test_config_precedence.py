@@ -13,36 +13,6 @@ from gitorch.errors import ConfigError
 from gitorch.repo import find_repo
 
 
-class _Done:
-    """What `orch` returns (returncode, stdout, stderr), from an in-process run."""
-
-    def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
-        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
-
-
-@pytest.fixture
-def inproc(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """Like the `orch` fixture, but in this process (the typer app; far cheaper than a
-    subprocess on a loaded machine). End-to-end subprocess runs stay in a few tests."""
-    from typer.testing import CliRunner
-
-    from gitorch import config
-    from gitorch.cli.app import app
-
-    def run(*args: str, cwd: Path | None = None, input: str | None = None,
-            env: dict[str, str] | None = None) -> _Done:
-        config._cache.clear()
-        with monkeypatch.context() as m:
-            if cwd is not None:
-                m.chdir(cwd)
-            for k, v in (env or {}).items():
-                m.setenv(k, v)
-            result = CliRunner().invoke(app, list(args), input=input, catch_exceptions=False)
-        config._cache.clear()
-        return _Done(result.exit_code, result.stdout, result.stderr)
-
-    return run
-
 def _git(cwd: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 

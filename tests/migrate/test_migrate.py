@@ -16,36 +16,6 @@ from legacy_fixtures import SESSION, snapshot, write_all, write_codex_runs, writ
 from gitorch.repo import find_repo
 
 
-class _Done:
-    """What `orch` returns (returncode, stdout, stderr), from an in-process run."""
-
-    def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
-        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
-
-
-@pytest.fixture
-def inproc(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """Like the `orch` fixture, but in this process (the typer app; far cheaper than a
-    subprocess on a loaded machine). End-to-end subprocess runs stay in a few tests."""
-    from typer.testing import CliRunner
-
-    from gitorch import config
-    from gitorch.cli.app import app
-
-    def run(*args: str, cwd: Path | None = None, input: str | None = None,
-            env: dict[str, str] | None = None) -> _Done:
-        config._cache.clear()
-        with monkeypatch.context() as m:
-            if cwd is not None:
-                m.chdir(cwd)
-            for k, v in (env or {}).items():
-                m.setenv(k, v)
-            result = CliRunner().invoke(app, list(args), input=input, catch_exceptions=False)
-        config._cache.clear()
-        return _Done(result.exit_code, result.stdout, result.stderr)
-
-    return run
-
 def _sh(cwd: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout
 

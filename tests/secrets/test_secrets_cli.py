@@ -6,8 +6,6 @@ import json
 import stat
 from pathlib import Path
 
-import pytest
-
 PLAN = """\
 version: 1
 secrets: [API_TOKEN]
@@ -18,37 +16,6 @@ tasks:
     secrets: [DEPLOY_KEY]
 """
 
-
-
-class _Done:
-    """What `orch` returns (returncode, stdout, stderr), from an in-process run."""
-
-    def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
-        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
-
-
-@pytest.fixture
-def inproc(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """Like the `orch` fixture, but in this process (the typer app; far cheaper than a
-    subprocess on a loaded machine). End-to-end subprocess runs stay in a few tests."""
-    from typer.testing import CliRunner
-
-    from gitorch import config
-    from gitorch.cli.app import app
-
-    def run(*args: str, cwd: Path | None = None, input: str | None = None,
-            env: dict[str, str] | None = None) -> _Done:
-        config._cache.clear()
-        with monkeypatch.context() as m:
-            if cwd is not None:
-                m.chdir(cwd)
-            for k, v in (env or {}).items():
-                m.setenv(k, v)
-            result = CliRunner().invoke(app, list(args), input=input, catch_exceptions=False)
-        config._cache.clear()
-        return _Done(result.exit_code, result.stdout, result.stderr)
-
-    return run
 
 def test_set_reads_stdin_and_stores_privately(repo: Path, inproc) -> None:  # type: ignore[no-untyped-def]
     proc = inproc("secrets", "set", "API_TOKEN", input="good-token\n", cwd=repo)

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import venv
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -46,13 +45,18 @@ def bare_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return python
 
 
+def env_without_gitorch(cache: Path) -> dict[str, str]:
+    """The environment minus GITORCH_* and the test venv's bin: `git orch` must not resolve
+    to the installed package, so whatever runs is the archive."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITORCH_")}
+    venv_bin = Path(sys.executable).parent.resolve()
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if Path(p).resolve() != venv_bin)
+    env["GITORCH_CACHE_DIR"] = str(cache)
+    return env
+
+
 def run_pyz(python: Path, pyz: Path, *args: str, cwd: Path, cache: Path, **env: str):
-    full = {k: v for k, v in os.environ.items() if not k.startswith("GITORCH_")}
-    # No venv bin on PATH: `git orch` must not resolve to the installed package.
-    full["PATH"] = os.pathsep.join(
-        p for p in full["PATH"].split(os.pathsep) if Path(p).resolve() != Path(sys.executable).parent.resolve()
-    )
-    full["GITORCH_CACHE_DIR"] = str(cache)
+    full = env_without_gitorch(cache)
     full.update(env)
     return subprocess.run(
         [str(python), str(pyz), *args], cwd=cwd, capture_output=True, text=True, env=full, timeout=120
@@ -162,11 +166,7 @@ def test_hooks_from_zipapp(pyz: Path, bare_python: Path, tmp_path: Path) -> None
     cache = tmp_path / "cache"
     proc = run_pyz(bare_python, pyz, "hooks", "install", cwd=repo, cache=cache)
     assert proc.returncode == 0, proc.stderr
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GITORCH_")}
-    env["PATH"] = os.pathsep.join(
-        p for p in env["PATH"].split(os.pathsep) if Path(p).resolve() != Path(sys.executable).parent.resolve()
-    )
-    env["GITORCH_CACHE_DIR"] = str(cache)
+    env = env_without_gitorch(cache)
     checkout = subprocess.run(["git", "checkout", "-q", "other"], cwd=repo, capture_output=True, text=True,
                               env=env)
     assert checkout.returncode == 0
