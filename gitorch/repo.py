@@ -27,7 +27,14 @@ class Repo:
     def scratch(self) -> Path:
         """Machine-local scratch (locks, journal, caches): `<common dir>/orch`, shared by worktrees."""
         path = self.common_dir / "orch"
-        path.mkdir(parents=True, exist_ok=True)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise NotARepoError(
+                f"cannot create {path}: {exc.strerror or exc}",
+                hint="gitorch keeps locks, its journal and caches under <git dir>/orch: "
+                "it must be a directory this user can write",
+            ) from None
         return path
 
     @property

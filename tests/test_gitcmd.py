@@ -29,3 +29,4 @@ def test_git_repo_variables_do_not_leak(tmp_path: Path, monkeypatch) -> None:
     out = orch_git(["ls-files"], b).stdout.decode()
     assert "only-in-b.txt" in out
     assert os.environ["GIT_DIR"] == str(a / ".git")
+
