@@ -119,7 +119,8 @@ def match_paths(files: Sequence[str], patterns: Sequence[str]) -> list[str]:
     return sorted(out)
 
 
-def _popen(args: list[str], cwd: Path) -> subprocess.Popen[bytes]:
+def start_git(args: list[str], cwd: Path) -> subprocess.Popen[bytes]:
+    """Start `git ARGS` in `cwd` (stdout piped); collect it later with communicate()."""
     return subprocess.Popen(
         ["git", *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         env=clean_env(),
@@ -149,10 +150,10 @@ class WorktreeReader:
     def __init__(self, root: Path, *, untracked: bool = True, only: Sequence[str] | None = None) -> None:
         self.root = root
         tail = ["--", *only] if only else []
-        self._ls = _popen(["ls-files", "-s", "-z", *tail], root)
+        self._ls = start_git(["ls-files", "-s", "-z", *tail], root)
         st_args = ["status", "--porcelain=v1", "-z", "--no-renames", "--ignore-submodules=all"]
         st_args.append("--untracked-files=all" if untracked else "--untracked-files=no")
-        self._st = _popen([*st_args, *tail], root)
+        self._st = start_git([*st_args, *tail], root)
         self._tree: WorkTree | None = None
 
     def result(self) -> WorkTree:

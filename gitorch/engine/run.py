@@ -124,7 +124,7 @@ def new_run_id() -> str:
 
 def execute(opts: RunOptions, progress: Progress | None = None) -> RunSummary:
     """Run (or resume) the plan as `opts` asks; see the module docstring."""
-    lp = load(opts.file, opts.cwd, run_plan=opts.resume, prefetch=True)
+    lp = load(opts.file, opts.cwd, run_plan=opts.resume, prefetch="run")
     if opts.tasks:
         unknown = [t for t in opts.tasks if t not in lp.by_id]
         if unknown:

@@ -82,8 +82,12 @@ class Loaded:
     @cached_property
     def head(self) -> str | None:
         """The commit the work tree is on (None before the first commit)."""
-        proc = git(["rev-parse", "--verify", "-q", "HEAD"], self.repo_root, check=False)
-        out = proc.stdout.decode().strip()
+        started = self.__dict__.pop("_head_proc", None)  # by load(prefetch="run")
+        if started is not None:
+            out = started.communicate()[0].decode().strip()
+        else:
+            proc = git(["rev-parse", "--verify", "-q", "HEAD"], self.repo_root, check=False)
+            out = proc.stdout.decode().strip()
         return out or None
 
 
@@ -101,21 +105,24 @@ def task_inputs(loaded: Loaded) -> dict[str, TaskInputs]:
 
 
 def load(file: str | None = None, cwd: str | None = None, *, run_plan: bool = False,
-         prefetch: bool = False) -> Loaded:
+         prefetch: bool | str = False) -> Loaded:
     """The repository at `cwd` (default: here) and its plan (default: orchestrator.yml).
 
     `run_plan`: without `file`, take the plan file the latest run used (resume, approve,
     status, next, report follow the run, whichever plan file it was started with).
     `prefetch`: start listing the work tree with git now (for inputs digests), so it runs
-    while the plan and the state branch are read.
+    while the plan and the state branch are read; "run": and resolving HEAD.
     """
     repo = find_repo(cwd)
     root = repo.require_worktree()
     worktree = None
+    head_proc = None
     if prefetch:
-        from gitorch.engine.inputs import WorktreeReader
+        from gitorch.engine.inputs import WorktreeReader, start_git
 
         worktree = WorktreeReader(root)
+        if prefetch == "run":  # a run reads HEAD too: ask beside the listing
+            head_proc = start_git(["rev-parse", "--verify", "-q", "HEAD"], root)
     store = StateStore.open(repo)
     events: list[Event] | None = None
     if file is None and run_plan:
@@ -130,6 +137,8 @@ def load(file: str | None = None, cwd: str | None = None, *, run_plan: bool = Fa
     loaded = Loaded(repo=repo, lp=lp, settings=settings(repo), store=store)
     if worktree is not None:
         loaded.__dict__["worktree"] = worktree
+    if head_proc is not None:
+        loaded.__dict__["_head_proc"] = head_proc
     if events is not None:
         loaded.__dict__["events"] = events
     return loaded
