@@ -375,4 +375,6 @@ def _kind(value: Any) -> str:
         return "a number"
     if value is None:
         return "empty"
+    if isinstance(value, dict):
+        return "a mapping"  # the word the docs and the other messages use
     return f"a {type(value).__name__}"

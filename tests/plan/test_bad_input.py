@@ -170,6 +170,8 @@ CASES: dict[str, tuple[dict[str, str], str | None, list[str]]] = {
          "orchestrator.yml:6:10: tasks[0].acceptance[2].matches: `matches` is not a valid regular expression",
          "orchestrator.yml:7:9: tasks[0].acceptance[3]: path '../x' leaves the repository"],
     ),
+    "tasks is a mapping": ({PLAN: "tasks: {id: A}\n"}, None,
+                           ["orchestrator.yml:1:1: tasks: `tasks` must be a list, not a mapping"]),
     # an id's message names what is wrong with it
     "odd task ids": (
         {PLAN: "tasks:\n  - id: -x\n  - id: a/b\n  - id: tâche\n"}, None,
