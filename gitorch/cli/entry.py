@@ -18,6 +18,10 @@ def main(argv: list[str] | None = None) -> None:
 
             sys.stdout.write(f"gitorch {__version__} (backend: {backend_name()})\n")
             return
+        if args[:1] in (["run"], ["resume"]) and "-h" not in args and "--help" not in args:
+            from gitorch.engine import prestart  # git lists the work tree while Python imports
+
+            prestart.start()
         from gitorch.cli.app import main as app_main
 
         app_main(args)

@@ -156,6 +156,14 @@ class WorktreeReader:
         self._st = start_git([*st_args, *tail], root)
         self._tree: WorkTree | None = None
 
+    @classmethod
+    def adopt(cls, root: Path, ls: subprocess.Popen[bytes], st: subprocess.Popen[bytes]) -> WorktreeReader:
+        """A reader of git processes already started (prestart.py): `ls-files -s -z` and
+        `status --porcelain=v1 -z`, both listing the whole work tree, paths from its top."""
+        reader = cls.__new__(cls)
+        reader.root, reader._ls, reader._st, reader._tree = root, ls, st, None
+        return reader
+
     def result(self) -> WorkTree:
         if self._tree is None:
             ls_out, _ = self._ls.communicate()

@@ -118,9 +118,10 @@ def load(file: str | None = None, cwd: str | None = None, *, run_plan: bool = Fa
     worktree = None
     head_proc = None
     if prefetch:
+        from gitorch.engine import prestart
         from gitorch.engine.inputs import WorktreeReader, start_git
 
-        worktree = WorktreeReader(root)
+        worktree = (prestart.take(root) if cwd is None else None) or WorktreeReader(root)
         if prefetch == "run":  # a run reads HEAD too: ask beside the listing
             head_proc = start_git(["rev-parse", "--verify", "-q", "HEAD"], root)
     store = StateStore.open(repo)

@@ -67,3 +67,25 @@ def test_typo_and_help_still_work(repo: Path, orch: Any) -> None:
     assert bad.returncode == 2 and "No such command" in bad.stderr
     listing = orch("-h", cwd=repo)
     assert listing.returncode == 0 and "status" in listing.stdout and "ws" in listing.stdout
+
+
+def test_a_run_from_a_subfolder_sees_changes_anywhere_in_the_work_tree(repo: Path, orch: Any) -> None:
+    # the listing starts before the imports, from the current folder: paths from the top
+    for d in ("a", "b", "deep/sub"):
+        (repo / d).mkdir(parents=True)
+        (repo / d / "f.txt").write_text(d + "\n")
+    write_plan(repo, [{"id": t, "paths": {"preferred": [f"{t}/"]}, "commands": {"t": "true"}}
+                      for t in ("a", "b")])
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "plan")
+    here = repo / "deep" / "sub"
+    first = json.loads(orch("run", "--json", cwd=here).stdout)
+    assert first["counts"] == {"completed": 2}
+    (repo / "b" / "f.txt").write_text("changed\n")  # modified, tracked
+    (repo / "a" / "new.txt").write_text("new\n")  # untracked
+    again = json.loads(orch("run", "--json", cwd=here).stdout)
+    assert again["counts"] == {"completed": 2}
+    same = json.loads(orch("run", "--json", cwd=here).stdout)
+    assert same["counts"] == {"skipped": 2}
+    explain = json.loads(orch("explain", "a", "--json", cwd=repo).stdout)
+    assert "a/new.txt" in explain["files"] and explain["action"] == "skip"
