@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -85,15 +86,22 @@ def _best(fn: Any, rounds: int = 3) -> tuple[float, float]:
     return min(walls), min(cpus)
 
 
-def _cli(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, str]:
-    """Wall and CPU (user + system of the child) seconds of one `git orch` process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    proc = subprocess.run(["git", "orch", *args], cwd=cwd, capture_output=True, text=True, env=env)
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, f"exit {proc.returncode}"
+def _cli(args: list[str], cwd: Path, env: dict[str, str], runs: int = 5) -> tuple[float, float]:
+    """Median wall and CPU (user + system of the child) seconds of `runs` `git orch`
+    processes; SystemExit when one fails (a figure for a failed run would mean nothing)."""
+    walls: list[float] = []
+    cpus: list[float] = []
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        proc = subprocess.run(["git", "orch", *args], cwd=cwd, capture_output=True, text=True, env=env)
+        walls.append(time.perf_counter() - t0)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
+        if proc.returncode != 0:
+            raise SystemExit(f"git orch {' '.join(args)} failed (exit {proc.returncode}): "
+                             f"{proc.stderr[-500:]}")
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def _ms(pair: tuple[float, float]) -> str:
@@ -133,13 +141,15 @@ def main() -> None:
                 load_plan(path)  # fills the cache
                 warm = _best(lambda p=path: load_plan(p))  # type: ignore[misc]
                 print(f"  {fmt:4} warm load_plan (plan cache in .git/orch) {_ms(warm)}")
-            env = dict(os.environ)
+            # `git orch` from this interpreter's environment, also when run without `make bench`
+            path_var = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+            env = {**os.environ, "PATH": path_var}
             for fmt, path in files.items():
                 args = ["plan", "validate", "--file", str(path)]
                 cold = _cli(args, root, {**env, "GITORCH_PLAN_CACHE": "0"})
                 again = _cli(args, root, env)
-                print(f"  {fmt:4} `git orch plan validate` process: cold {_ms(cold[:2])}, "
-                      f"warm {_ms(again[:2])} ({cold[2]})")
+                print(f"  {fmt:4} `git orch plan validate` process, median of 5: cold {_ms(cold)}, "
+                      f"warm {_ms(again)}")
     print(f"\nload average after the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
