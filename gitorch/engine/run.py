@@ -244,8 +244,7 @@ class _Run:
         for tid in done:
             self.progress.task_finished(tid, "completed", 0.0)
         status = self._loop()
-        with _interrupts_deferred():  # the last flush, dashboard and note are written whole
-            return self._finish(status, changes, resumed)
+        return self._finish(status, changes, resumed)
 
     def _jobs(self) -> int:
         j = self.opts.jobs or self.lp.settings.jobs or os.cpu_count() or 1
@@ -507,26 +506,27 @@ class _Run:
         waiting = [{"task": t, "reason": self.results[t].reason} for t in sched.in_state("waiting")]
         awaiting = [{"task": t, "gate": g} for t, g in self.gated.items()
                     if sched.state.get(t) == "awaiting_approval"]
-        if loop == "interrupted":
-            status, code = "interrupted", EXIT_INTERRUPTED
-            self.rec.add([ev.Interrupted(run=self.run_id, reason="interrupted (Ctrl-C or SIGTERM)")])
-        else:
-            if not failures and not blocked and not sched.halted:
-                build_failure = self._build()
-                if build_failure:
-                    failures.append(build_failure)
-            if failures or blocked or sched.halted:
-                status, code = "failed", EXIT_FAILED
-            elif awaiting or waiting:
-                status, code = "paused", EXIT_PAUSED
+        if loop != "interrupted" and not failures and not blocked and not sched.halted:
+            build_failure = self._build()  # Ctrl-C here still interrupts (the build is a command)
+            if build_failure:
+                failures.append(build_failure)
+        with _interrupts_deferred():  # the end (events, dashboard, note) is recorded whole
+            if loop == "interrupted":
+                status, code = "interrupted", EXIT_INTERRUPTED
+                self.rec.add([ev.Interrupted(run=self.run_id, reason="interrupted (Ctrl-C or SIGTERM)")])
             else:
-                status, code = "completed", EXIT_OK
-            self.rec.add([ev.Completed(
-                run=self.run_id, status=status, failures=[f["task"] for f in failures],
-                duration=round(time.monotonic() - self.t0, 3))])
-        self.rec.boundary()
-        self._publish()
-        self.progress.close()
+                if failures or blocked or sched.halted:
+                    status, code = "failed", EXIT_FAILED
+                elif awaiting or waiting:
+                    status, code = "paused", EXIT_PAUSED
+                else:
+                    status, code = "completed", EXIT_OK
+                self.rec.add([ev.Completed(
+                    run=self.run_id, status=status, failures=[f["task"] for f in failures],
+                    duration=round(time.monotonic() - self.t0, 3))])
+            self.rec.boundary()
+            self._publish()
+            self.progress.close()
         counts: dict[str, int] = {}
         for s in sched.state.values():
             s2 = "in_progress" if s == "waiting" else s

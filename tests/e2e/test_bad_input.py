@@ -119,3 +119,25 @@ def test_report_of_the_latest_run_while_the_plan_file_does_not_load(repo: Path, 
     assert doc["warnings"] and doc["status"] == "completed"
     status = orch("status", "--json", cwd=repo)  # status follows the plan: the error says where
     assert status.returncode == 2 and _json(status)["error"] == "PlanError"
+
+
+def test_ctrl_c_during_the_release_build_still_interrupts(repo: Path, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import time
+
+    marker = tmp_path / "building"
+    write_plan(repo, [{"id": "a", "type": "code_change", "commands": {"t": "true"}}],
+               project={"name": "p", "build": {"release": f"touch {marker}; sleep 30"}})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "plan")
+    proc = subprocess.Popen(["git-orch", "run", "--json"], cwd=repo, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.time() + 20
+    while not marker.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)  # a terminal's Ctrl-C
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130, err
+    assert json.loads(out)["exit_code"] == 130 and b"Traceback" not in err
