@@ -9,42 +9,16 @@ The store knows events only as this union; views are pure functions of lists of 
 
 from __future__ import annotations
 
-import os
-import secrets
-import time
-from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 
+from gitorch.ids import new_id, now, session
+
 EVENT_SCHEMA_VERSION = 1
 
-_last_ms = 0
-_seq = 0
-
-
-def new_id() -> str:
-    """A unique, time-ordered id: 12 hex digits of milliseconds, 4 of sequence, 8 random."""
-    global _last_ms, _seq
-    ms = int(time.time() * 1000)
-    if ms == _last_ms:
-        _seq += 1
-    else:
-        _last_ms, _seq = ms, 0
-    return f"{ms:012x}{_seq & 0xFFFF:04x}{secrets.token_hex(4)}"
-
-
-def now() -> str:
-    """UTC timestamp as RFC 3339 with milliseconds, e.g. 2026-11-22T07:40:01.123Z."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def default_session() -> str:
-    """This process's session id (set once; `GITORCH_SESSION` overrides)."""
-    return os.environ.get("GITORCH_SESSION") or _SESSION
-
-
-_SESSION = f"s-{new_id()[:12]}-{os.getpid()}"
+# Re-exported: ids, timestamps and session ids live in a stdlib-only module the hooks share.
+default_session = session
 
 
 class Event(msgspec.Struct, tag_field="type", kw_only=True, frozen=True, omit_defaults=True):

@@ -10,37 +10,12 @@ after the lock that a flush did not rotate the file away. The next
 from __future__ import annotations
 
 import os
-import time
 
 from gitorch.hooks import jsonlite
+from gitorch.ids import new_id, now
+from gitorch.ids import session as session
 
 EVENT_SCHEMA_VERSION = 1  # gitorch.events.EVENT_SCHEMA_VERSION; the test checks they agree
-
-_last_ms = 0
-_seq = 0
-
-
-def new_id() -> str:
-    """gitorch.events.new_id: 12 hex digits of milliseconds, 4 of sequence, 8 random."""
-    global _last_ms, _seq
-    ms = int(time.time() * 1000)
-    if ms == _last_ms:
-        _seq += 1
-    else:
-        _last_ms, _seq = ms, 0
-    return f"{ms:012x}{_seq & 0xFFFF:04x}{os.urandom(4).hex()}"
-
-
-def now() -> str:
-    """gitorch.events.now: UTC, RFC 3339 with milliseconds."""
-    t = time.time()
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t * 1000) % 1000:03d}Z"
-
-
-def session() -> str:
-    """gitorch.events.default_session: `GITORCH_SESSION`, or one made for this process."""
-    return os.environ.get("GITORCH_SESSION") or f"s-{new_id()[:12]}-{os.getpid()}"
-
 
 def observed_line(trigger: str, drift: bool, findings: list[str], session_id: str) -> bytes:
     """An `observed` event as one JSON line, field for field what msgspec would write."""

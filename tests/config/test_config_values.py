@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import OrchRunner, git
+
+from tests.conftest import OrchRunner, git
 
 
 @pytest.mark.parametrize(("key", "value", "says"), [

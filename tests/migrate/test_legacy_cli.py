@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import OrchRunner, git
 from legacy_fixtures import write_all
+
+from tests.conftest import OrchRunner, git
 
 
 def test_events_and_state_log_show_the_notice_once_and_read_legacy(repo: Path, orch: OrchRunner) -> None:

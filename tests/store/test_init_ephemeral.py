@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import OrchRunner, git
+from tests.conftest import OrchRunner, git
 
 
 def _clone(tmp_path: Path, bare_remote: Path) -> Path:
