@@ -65,3 +65,38 @@ def read_history(loaded: Loaded) -> History:
         except (ValueError, AttributeError, TypeError):
             h.watch, h.watch_awaiting = {}, None
     return h
+
+
+def history_from_watch(loaded: Loaded) -> History | None:
+    """Each task's last pass from `watch.json` alone, without reading a single event; None
+    when that is not the whole story (then `read_history`).
+
+    watch.json holds, per task, the inputs digest, run and commit of its last pass (the
+    run writes it with the events it flushes), which is all a plain `run` needs when no gate
+    is involved. Not trusted when a journal has not reached the branch (a killed run's
+    passes are only there) or an entry lacks what a pass needs. A sync that kept our
+    watch.json over another clone's only makes tasks run again, never skip wrongly: a
+    skip still needs the same inputs digest."""
+    journal = loaded.repo.scratch / "journal"
+    try:
+        if journal.is_dir() and any(journal.iterdir()):
+            return None
+    except OSError:
+        return None
+    raw = loaded.store.read("watch.json")
+    if not raw:
+        return None
+    try:
+        doc = json.loads(raw)
+        tasks = doc.get("tasks")
+        awaiting = list(doc.get("awaiting") or [])
+    except (ValueError, AttributeError, TypeError):
+        return None
+    if not isinstance(tasks, dict):
+        return None
+    h = History(events=[], watch=dict(tasks), watch_awaiting=awaiting)
+    for tid, entry in tasks.items():
+        if not isinstance(entry, dict) or not entry.get("inputs") or not entry.get("run"):
+            return None
+        h.passes[tid] = Pass(str(entry["inputs"]), str(entry["run"]), str(entry.get("commit") or ""), "")
+    return h

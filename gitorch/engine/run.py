@@ -29,7 +29,7 @@ import msgspec
 from gitorch import events as ev
 from gitorch.engine import inputs as inp
 from gitorch.engine.gates import unmet_gates
-from gitorch.engine.history import History, read_history
+from gitorch.engine.history import History, history_from_watch, read_history
 from gitorch.engine.process import Children, Outcome
 from gitorch.engine.record import Recorder
 from gitorch.engine.runner import RunContext, Sleep, Steps, TaskResult, run_task
@@ -179,7 +179,11 @@ class _Run:
     # --- setup ---------------------------------------------------------------------
     def go(self) -> RunSummary:
         lp, opts = self.lp, self.opts
-        self.history: History = read_history(lp)
+        gated_plan = any(self.plan.gates_for(t) for t in self.plan.tasks)
+        # a plain run without gates needs only each task's last pass: watch.json has it,
+        # so the events (which grow with every run) are not read at all
+        fast = None if opts.resume or gated_plan else history_from_watch(lp)
+        self.history: History = fast or read_history(lp)
         self.commit = lp.head
         changes: list[str] = []
         done: set[str] = set()

@@ -89,3 +89,30 @@ def test_a_run_from_a_subfolder_sees_changes_anywhere_in_the_work_tree(repo: Pat
     assert same["counts"] == {"skipped": 2}
     explain = json.loads(orch("explain", "a", "--json", cwd=repo).stdout)
     assert "a/new.txt" in explain["files"] and explain["action"] == "skip"
+
+
+def test_a_fresh_run_after_sigkill_skips_what_the_killed_run_completed(repo: Path, tmp_path: Path) -> None:
+    # a plain run reads last passes from watch.json, unless a journal has not reached the branch
+    import os
+    import signal
+    import subprocess
+    import time
+
+    count, started = tmp_path / "count", tmp_path / "b-started"
+    write_plan(repo, [{"id": "a", "commands": {"t": f"echo x >> {count}"}},
+                      {"id": "b", "dependencies": ["a"], "commands": {"t": f"touch {started}; sleep 30"}}])
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "plan")
+    proc = subprocess.Popen(["git-orch", "run"], cwd=repo, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 20
+    while not started.exists() and time.time() < deadline:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+    write_plan(repo, [{"id": "a", "commands": {"t": f"echo x >> {count}"}},
+                      {"id": "b", "dependencies": ["a"], "commands": {"t": "true"}}])
+    out = subprocess.run(["git-orch", "run", "--json"], cwd=repo, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["counts"] == {"skipped": 1, "completed": 1}
+    assert count.read_text().count("x") == 1  # a ran once in all
