@@ -224,10 +224,9 @@ def test_real_subprocess_and_no_httpx_at_cli_import(repo: Path, server: FakeServ
 
 def test_requirements_and_desired_workspace(tmp_path: Path, server: FakeServer, cli: Cli,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    from conftest import git, make_repo
-
     from gitorch.discovery.requirements import desired_manifest, plan_for, requirements_for
     from gitorch.repo import find_repo
+    from tests.conftest import git, make_repo
 
     ws = tmp_path / "ws"
     gadgets = make_repo(ws / "gadgets", {"Cargo.toml": '[package]\nname = "gadgets"\nversion = "0.1.0"\n'
@@ -256,7 +255,7 @@ def test_requirements_and_desired_workspace(tmp_path: Path, server: FakeServer, 
 
 
 def test_discover_defaults_to_the_workspace_forge_repos(repo: Path, server: FakeServer, cli: Cli) -> None:
-    from conftest import git
+    from tests.conftest import git
 
     nothing = cli("discover")
     assert nothing.exit_code == 2 and "nothing to discover" in nothing.stderr
@@ -291,7 +290,7 @@ def test_score_weights_come_from_config(repo: Path, server: FakeServer, cli: Cli
 
 def test_intent_matches_a_repos_own_manifest(tmp_path: Path, cli: Cli,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    from conftest import git, make_repo
+    from tests.conftest import git, make_repo
 
     lib = make_repo(tmp_path / "authlib", {
         "pyproject.toml": '[project]\nname = "authlib"\nversion = "1"\nkeywords = ["OAuth", "jwt"]\n'
@@ -308,7 +307,7 @@ def test_intent_matches_a_repos_own_manifest(tmp_path: Path, cli: Cli,
 def test_workspace_packages_are_looked_up_and_unpublished_ones_skipped(
     tmp_path: Path, server: FakeServer, cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from conftest import git, make_repo
+    from tests.conftest import git, make_repo
 
     ws = tmp_path / "ws"
     lib = make_repo(ws / "widgets", {"pyproject.toml": '[project]\nname = "widgets"\nversion = "1"\n'})
@@ -347,7 +346,7 @@ def test_ws_snapshot_carries_what_discovery_stored_without_network(
 
 def test_plan_for_clones_beside_a_hub_not_inside_it(tmp_path: Path, server: FakeServer, cli: Cli,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    from conftest import git, make_repo
+    from tests.conftest import git, make_repo
 
     ws = tmp_path / "ws"
     remote = make_repo(ws / "widgets-src", {"pyproject.toml": '[project]\nname = "widgets"\n'})
