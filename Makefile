@@ -11,6 +11,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "gitorch needs Python >= 3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	# An editable install skips data files: put the man page where `git orch --help` finds it.
+	mkdir -p $(VENV)/share/man/man1 && cp man/git-orch.1 $(VENV)/share/man/man1/
 	touch $@
 
 install: $(VENV)/.installed

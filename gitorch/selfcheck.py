@@ -9,7 +9,7 @@ import tempfile
 
 from gitorch import __version__
 from gitorch.gitcmd import git_out
-from gitorch.store.select import backend_name
+from gitorch.store.select import describe
 
 
 def _writable(path: str) -> bool:
@@ -40,7 +40,7 @@ def gather() -> dict[str, object]:
         "gitorch": __version__,
         "python": f"{sys.version.split()[0]} ({sys.executable})",
         "git": git_version or "missing: install git",
-        "backend": backend_name(),
+        "backend": describe(),
         "mode": "zipapp " + os.environ["GITORCH_ZIPAPP"] if zipapp else "installed",
         "cache": cache,
         "cache_writable": writable,

@@ -46,6 +46,9 @@ class OrchGroup(TyperGroup):
             raise
         except (typer.Exit, typer.Abort, click.exceptions.ClickException):
             raise
+        except BrokenPipeError:  # `git orch events | head`: the reader left; not an error
+            _silence_stdout()
+            raise typer.Exit(0) from None
         except KeyboardInterrupt:
             _plain_error("Interrupted", "interrupted", EXIT_INTERRUPTED, as_json)
             raise typer.Exit(EXIT_INTERRUPTED) from None
@@ -55,6 +58,12 @@ class OrchGroup(TyperGroup):
             _plain_error("InternalError", f"internal error: {type(exc).__name__}: {exc}", EXIT_INTERNAL,
                          as_json, "set GITORCH_DEBUG=1 for a traceback, and please report it")
             raise typer.Exit(EXIT_INTERNAL) from None
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _plain_error(kind: str, message: str, code: int, as_json: bool, hint: str = "") -> None:
@@ -88,9 +97,9 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        from gitorch.store.select import backend_name
+        from gitorch.store.select import describe
 
-        typer.echo(f"gitorch {__version__} (backend: {backend_name()})")
+        typer.echo(f"gitorch {__version__} (backend: {describe()})")
         raise typer.Exit()
 
 
@@ -186,6 +195,8 @@ def main(argv: list[str] | None = None) -> None:
         prefer_cli()
     try:
         app_for(args)(args=args, prog_name="git orch")
+    except BrokenPipeError:
+        _silence_stdout()
     except KeyboardInterrupt:
         sys.stderr.write("git orch: interrupted\n")
         sys.exit(EXIT_INTERRUPTED)

@@ -14,9 +14,9 @@ def main(argv: list[str] | None = None) -> None:
     try:
         if args == ["--version"]:
             from gitorch import __version__
-            from gitorch.store.select import backend_name
+            from gitorch.store.select import describe
 
-            sys.stdout.write(f"gitorch {__version__} (backend: {backend_name()})\n")
+            sys.stdout.write(f"gitorch {__version__} (backend: {describe()})\n")
             return
         if args[:1] in (["run"], ["resume"]) and "-h" not in args and "--help" not in args:
             from gitorch.engine import prestart  # git lists the work tree while Python imports

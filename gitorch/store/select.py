@@ -32,3 +32,12 @@ def backend_name(requested: str | None = None) -> str:
     if _prefer_cli:
         return "cli"
     return "pygit2" if importlib.util.find_spec("pygit2") is not None else "cli"
+
+
+def describe() -> str:
+    """The backend as `--version` and `self-check` tell it, e.g. "cli" or "auto (…)"."""
+    name = backend_name()
+    want = (os.environ.get("GITORCH_BACKEND") or "auto").lower()
+    if want == "auto" and name == "pygit2":
+        return "pygit2 (runs and reads use the git CLI: faster to start)"
+    return name
