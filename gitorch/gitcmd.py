@@ -150,23 +150,3 @@ def _enlarge(fd: int) -> None:
 def git_out(args: Sequence[str], cwd: str | os.PathLike[str] | None = None, **kw: object) -> str:
     """Run git and return its stdout as stripped text."""
     return git(args, cwd, **kw).stdout.decode(errors="replace").strip()  # type: ignore[arg-type]
-
-
-def identity_env(cwd: str | os.PathLike[str]) -> dict[str, str]:
-    """Author/committer variables so commits work in a repo without user.name/user.email."""
-    env: dict[str, str] = {}
-    for role in ("AUTHOR", "COMMITTER"):
-        if f"GIT_{role}_NAME" not in os.environ:
-            env[f"GIT_{role}_NAME"] = "gitorch"
-        if f"GIT_{role}_EMAIL" not in os.environ:
-            env[f"GIT_{role}_EMAIL"] = "gitorch@localhost"
-    # Respect a configured identity when there is one.
-    proc = git(["config", "--get", "user.name"], cwd, check=False)
-    if proc.returncode == 0:
-        env.pop("GIT_AUTHOR_NAME", None)
-        env.pop("GIT_COMMITTER_NAME", None)
-    proc = git(["config", "--get", "user.email"], cwd, check=False)
-    if proc.returncode == 0:
-        env.pop("GIT_AUTHOR_EMAIL", None)
-        env.pop("GIT_COMMITTER_EMAIL", None)
-    return env

@@ -352,23 +352,3 @@ def watch_entry(inputs: TaskInputs, run: str, commit: str) -> dict[str, Any]:
         # nothing excluded: what the git hook recomputes
         **({"tree": inputs.tree} if inputs.tree else {}),
     }
-
-
-def changed_paths(root: Path, watch: Mapping[str, Any]) -> dict[str, list[str]]:
-    """For the git hook: task id -> its input files changed since its last pass (watch.json)."""
-    tasks: Mapping[str, Any] = watch.get("tasks") or {}
-    patterns = sorted({p for t in tasks.values() for p in t.get("paths") or []})
-    if not patterns:
-        return {}
-    tree = read_worktree(root)
-    out: dict[str, list[str]] = {}
-    for tid, t in tasks.items():
-        pats = t.get("paths") or []
-        if not pats:
-            continue
-        old: Mapping[str, str] = t.get("oids") or {}
-        now = {p: tree.oids[p] for p in tree.match(pats)}
-        diff = sorted(p for p in set(old) | set(now) if old.get(p) != now.get(p))
-        if diff:
-            out[tid] = diff
-    return out

@@ -33,13 +33,6 @@ def checklist(run: RunView, plan: Plan) -> list[str]:
     return lines
 
 
-def mermaid_flowchart(run: RunView, plan: Plan) -> str:
-    """The plan's DAG as a Mermaid flowchart coloured by state: every task and shard, or, for
-    a plan too big for Mermaid to draw, its dependency generations (condensed_flowchart)."""
-    chart = _drawable_flowchart(run, plan)
-    return chart if chart is not None else condensed_flowchart(run, plan)
-
-
 def _drawable_flowchart(run: RunView, plan: Plan) -> str | None:
     """task_flowchart, or None when Mermaid would refuse it (counted first: cheaper to know)."""
     edges = sum(len(t.dependencies) + len(t.shards) for t in plan.tasks)

@@ -1,4 +1,4 @@
-"""Git state of workspace repos: one `git status --porcelain=v2 --branch` per repo, in parallel.
+"""Git state of workspace repos: one `git status --porcelain=v2 --branch` per repo.
 
 That one process gives branch, sha, upstream, ahead/behind and every changed path; an
 in-progress merge or rebase is read from marker files in the git directory (no process).
@@ -6,7 +6,6 @@ in-progress merge or rebase is read from marker files in the git directory (no p
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from gitorch.gitcmd import git
@@ -68,14 +67,3 @@ def read_one(repo: str, path: Path) -> GitState:
     import msgspec
 
     return msgspec.structs.replace(state, in_progress=kind)
-
-
-def read_all(repos: list[tuple[str, Path]], jobs: int | None = None) -> list[GitState]:
-    """Git state of every repo, in parallel threads (each waits on its own git process)."""
-    if not repos:
-        return []
-    workers = max(1, min(jobs or 8, len(repos)))
-    if workers == 1:
-        return [read_one(name, path) for name, path in repos]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda item: read_one(*item), repos))
