@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from gitorch.config import Settings, settings
-from gitorch.errors import UsageError
 from gitorch.events import Event, RunStarted
 from gitorch.gitcmd import git
 from gitorch.plan.load import LoadedPlan, load_plan
@@ -186,12 +185,7 @@ def task_root(loaded: Loaded, task: Task) -> Path:
     """Where `task`'s commands run: the project root, or its workspace repo (`repo:`)."""
     if not task.repo:
         return loaded.project_root
-    try:
-        from gitorch.workspace.manifest import resolve_repo  # type: ignore[attr-defined]
-    except ImportError as exc:
-        raise UsageError(f"task {task.id} names repo {task.repo!r}, but no workspace is set up",
-                         hint="define the workspace manifest (git orch ws …)") from exc
-    found = resolve_repo(loaded.repo_root, task.repo)
-    if found is None:
-        raise UsageError(f"task {task.id}: repo {task.repo!r} is not in the workspace manifest")
-    return Path(found)
+    # A missing manifest, an unknown name or a repo not checked out: a WorkspaceError (exit 2).
+    from gitorch.workspace.manifest import resolve_repo
+
+    return resolve_repo(loaded.repo_root, task.repo)
