@@ -11,6 +11,19 @@ from gitorch.errors import NotARepoError
 from gitorch.gitcmd import git
 
 
+def ensure_dir(path: Path) -> Path:
+    """Create `path` (under the git directory) or say clearly why it cannot be."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise NotARepoError(
+            f"cannot create {path}: {exc.strerror or exc}",
+            hint="gitorch keeps locks, its journal, caches and temporary files under "
+            "<git dir>/orch: it must be a directory this user can write",
+        ) from None
+    return path
+
+
 @dataclass(frozen=True)
 class Repo:
     """A git repository: its work tree (None when bare), git dir and common dir."""
@@ -26,16 +39,7 @@ class Repo:
     @cached_property
     def scratch(self) -> Path:
         """Machine-local scratch (locks, journal, caches): `<common dir>/orch`, shared by worktrees."""
-        path = self.common_dir / "orch"
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise NotARepoError(
-                f"cannot create {path}: {exc.strerror or exc}",
-                hint="gitorch keeps locks, its journal and caches under <git dir>/orch: "
-                "it must be a directory this user can write",
-            ) from None
-        return path
+        return ensure_dir(self.common_dir / "orch")
 
     @property
     def cwd(self) -> Path:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gitorch.errors import ConfigError, UsageError
-from gitorch.repo import Repo
+from gitorch.repo import Repo, ensure_dir
 
 # Secrets become environment variables of a task, so their names follow the same rule.
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -86,8 +86,6 @@ def _read_file(path: Path) -> str | None:
 
 
 def _write_file(directory: Path, name: str, value: str) -> Path:
-    from gitorch.store.locks import ensure_dir
-
     ensure_dir(directory)  # a clear message when it cannot be made
     with contextlib.suppress(OSError):
         os.chmod(directory, 0o700)

@@ -20,8 +20,9 @@ from typing import IO, Any
 
 import msgspec
 
-from gitorch.errors import Busy, NotARepoError
+from gitorch.errors import Busy
 from gitorch.events import default_session, now
+from gitorch.repo import ensure_dir
 
 
 class Holder(msgspec.Struct, frozen=True):
@@ -69,19 +70,6 @@ def read_holder(path: Path) -> Holder | None:
         return msgspec.json.decode(data, type=Holder)
     except msgspec.DecodeError:
         return None
-
-
-def ensure_dir(path: Path) -> Path:
-    """Create `path` (under the git directory) or say clearly why it cannot be."""
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise NotARepoError(
-            f"cannot create {path}: {exc.strerror or exc}",
-            hint="gitorch keeps locks, its journal and temporary files under <git dir>/orch: "
-            "it must be a directory this user can write",
-        ) from None
-    return path
 
 
 def try_flock(fh: IO[Any], *, blocking: bool = False) -> bool:

@@ -17,11 +17,11 @@ import msgspec
 
 from gitorch import events as ev
 from gitorch.events import Event
-from gitorch.repo import Repo
+from gitorch.repo import Repo, ensure_dir
 from gitorch.store import layout
 from gitorch.store.backend import Backend, CommitInfo
 from gitorch.store.journal import Journal
-from gitorch.store.locks import Lock, ensure_dir, thread_lock
+from gitorch.store.locks import Lock, thread_lock
 from gitorch.store.statebranch import Changes, StateBranch, read_segments
 
 
