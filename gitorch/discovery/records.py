@@ -71,27 +71,26 @@ def _json_names(st: Any, path: str) -> list[str]:
     return sorted(n for n in st.list(path) if n.endswith(".json"))
 
 
-def forge_states(st: Any) -> list[ForgeState]:
-    """Every repo discovered so far."""
-    out: list[ForgeState] = []
-    for owner in sorted(st.list(f"{ROOT}/forge")):
-        for name in _json_names(st, f"{ROOT}/forge/{owner}"):
-            path = f"{ROOT}/forge/{owner}/{name}"
+def _two_level(st: Any, folder: str, kind: type[T]) -> list[T]:
+    """Every `<folder>/<group>/<name>.json` record, decoded as `kind`, in path order."""
+    out: list[T] = []
+    for group in sorted(st.list(f"{ROOT}/{folder}")):
+        for name in _json_names(st, f"{ROOT}/{folder}/{group}"):
+            path = f"{ROOT}/{folder}/{group}/{name}"
             data = st.read(path)
             if data:
-                out.append(decode(data, ForgeState, path))
+                out.append(decode(data, kind, path))
     return out
+
+
+def forge_states(st: Any) -> list[ForgeState]:
+    """Every repo discovered so far."""
+    return _two_level(st, "forge", ForgeState)
 
 
 def package_states(st: Any) -> list[PackageState]:
-    out: list[PackageState] = []
-    for index in sorted(st.list(f"{ROOT}/index")):
-        for name in _json_names(st, f"{ROOT}/index/{index}"):
-            path = f"{ROOT}/index/{index}/{name}"
-            data = st.read(path)
-            if data:
-                out.append(decode(data, PackageState, path))
-    return out
+    """Every package whose releases discovery read."""
+    return _two_level(st, "index", PackageState)
 
 
 def latest_intent(st: Any) -> Intent | None:
