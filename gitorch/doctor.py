@@ -15,10 +15,13 @@ import stat
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitorch.gitcmd import git
 from gitorch.repo import Repo
+
+if TYPE_CHECKING:
+    from gitorch.store.state import StateStore
 
 SEVERITIES = ("ok", "info", "warning", "error")
 MIN_GIT = (2, 25)
@@ -115,17 +118,17 @@ def check_state_branch(repo: Repo) -> list[Finding]:
         version = _schema_version(store)
         # Reading every event checks the format marker and each segment.
         count = len(store.events())
-        problems = list(getattr(store, "problems", []) or [])
+        problems = list(store.problems)
     except OrchError as exc:
         return [Finding("state", "error", f"state branch {branch} cannot be read: {exc.message}",
                         exc.hint or "`git orch sync` from a clone with good state, or "
                         "`git orch import` an export")]
-    from gitorch.events import EVENT_SCHEMA_VERSION
+    from gitorch.store.layout import SCHEMA_VERSION
 
     short = (tip or "")[:12]
-    if version is not None and version > EVENT_SCHEMA_VERSION:
+    if version is not None and version > SCHEMA_VERSION:
         return [Finding("state", "error", f"state branch {branch} ({short}) has schema version "
-                        f"{version}, newer than this gitorch ({EVENT_SCHEMA_VERSION})",
+                        f"{version}, newer than this gitorch ({SCHEMA_VERSION})",
                         "upgrade gitorch; it refuses to rewrite newer state")]
     shown = f"schema version {version}" if version is not None else "no schema record"
     found = [Finding("state", "ok", f"state branch {branch} at {short}, {shown}, {count} events")]
@@ -136,37 +139,19 @@ def check_state_branch(repo: Repo) -> list[Finding]:
     return found
 
 
-def _schema_version(store: Any) -> int | None:
-    """The schema version the store records, read tolerantly (the store owns the layout)."""
-    for attr in ("schema_version", "version"):
-        fn = getattr(store, attr, None)
-        if callable(fn):
-            try:
-                value = fn()
-            except Exception:
-                value = None
-            if isinstance(value, int):
-                return value
+def _schema_version(store: StateStore) -> int | None:
+    """The schema version in the branch's format marker (None when there is none to read)."""
+    import msgspec
+
+    from gitorch.store.layout import MARKER, Marker
+
+    data = store.read(MARKER)
+    if data is None:
+        return None
     try:
-        from gitorch.store.layout import MARKER
-    except ImportError:
-        MARKER = "gitorch-state.json"
-    for path in (MARKER, "meta.json", "VERSION"):
-        data = store.read(path)
-        if data is None:
-            continue
-        text = data.decode(errors="replace").strip()
-        if text.isdigit():
-            return int(text)
-        try:
-            doc = json.loads(text)
-        except ValueError:
-            continue
-        if isinstance(doc, dict):
-            for key in ("schema_version", "version", "schema"):
-                if isinstance(doc.get(key), int):
-                    return int(doc[key])
-    return None
+        return msgspec.json.decode(data, type=Marker).schema_version
+    except msgspec.DecodeError:  # reading the events names the broken marker
+        return None
 
 
 def check_locks(repo: Repo) -> list[Finding]:
