@@ -6,11 +6,9 @@ Findings have a severity: `ok`, `info` (worth knowing, nothing to do), `warning`
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
-import socket
 import stat
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -156,27 +154,24 @@ def _schema_version(store: StateStore) -> int | None:
 
 def check_locks(repo: Repo) -> list[Finding]:
     """Locks under `<scratch>/locks`: held (by whom) or left by a process that died."""
-    import portalocker
+    from gitorch.store.locks import funlock, read_holder, try_flock
 
     locks = repo.common_dir / "orch" / "locks"
     if not locks.is_dir():
         return [Finding("locks", "ok", "no locks")]
     out: list[Finding] = []
     for path in sorted(locks.glob("*.lock")):
-        holder = _read_holder(path)
-        busy = False
+        holder = read_holder(path)
         try:
             with open(path, "rb") as fh:
-                try:
-                    portalocker.lock(fh, portalocker.LOCK_EX | portalocker.LOCK_NB)
-                    portalocker.unlock(fh)
-                except portalocker.LockException:
-                    busy = True
+                busy = not try_flock(fh)
+                if not busy:
+                    funlock(fh)
         except OSError:
             continue
         name = path.stem
-        who = _describe(holder)
-        alive = _alive(holder)
+        who = holder.describe() if holder else "an unknown process"
+        alive = holder.alive() if holder else False
         if busy or (holder and alive):
             out.append(Finding("locks", "info", f"lock {name} is held by {who}",
                                f"wait for it to finish; it blocks other writers of {name}"))
@@ -186,48 +181,6 @@ def check_locks(repo: Repo) -> list[Finding]:
                                f"nothing holds it now and the next writer takes it over; "
                                f"to clear the record: truncate {path}"))
     return out or [Finding("locks", "ok", "no lock held")]
-
-
-def _read_holder(path: Path) -> dict[str, Any] | None:
-    try:
-        doc = json.loads(path.read_bytes() or b"null")
-    except (OSError, ValueError):
-        return None
-    return doc if isinstance(doc, dict) and doc else None
-
-
-def _describe(holder: dict[str, Any] | None) -> str:
-    if not holder:
-        return "an unknown process"
-    parts = [f"pid {holder.get('pid', '?')} on {holder.get('host', '?')}"]
-    if holder.get("session"):
-        parts.append(f"session {holder['session']}")
-    if holder.get("command"):
-        parts.append(f"running `{holder['command']}`")
-    since = holder.get("since") or holder.get("time")
-    if since:
-        parts.append(f"since {since}")
-    return ", ".join(parts)
-
-
-def _alive(holder: dict[str, Any] | None) -> bool | None:
-    if not holder:
-        return False
-    if holder.get("host") not in (None, "", socket.gethostname()):
-        return None
-    try:
-        pid = int(holder.get("pid") or 0)
-    except (TypeError, ValueError):
-        return False
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def check_hooks(repo: Repo) -> list[Finding]:
