@@ -102,15 +102,8 @@ def init_cmd(
 
 
 def _apply_template(store: StateStore, template: str) -> str:
-    from gitorch.errors import UsageError
+    from gitorch.templates import apply_template
 
-    try:
-        from gitorch.templates import apply_template
-    except ImportError:
-        raise UsageError(
-            "templates are unavailable in this gitorch (gitorch.templates is missing)",
-            hint="run `git orch init` without --template",
-        ) from None
     return str(apply_template(store.repo, template))
 
 
