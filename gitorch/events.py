@@ -9,7 +9,7 @@ The store knows events only as this union; views are pure functions of lists of 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 import msgspec
 
@@ -192,9 +192,17 @@ AnyEvent = (
     | Generic | UnknownEvent
 )
 
+# Every `type` tag this gitorch knows ("unknown" included).
+EVENT_TYPES: frozenset[str] = frozenset(str(t.__struct_config__.tag) for t in get_args(AnyEvent))
+
 _decoder = msgspec.json.Decoder(AnyEvent)
 _encoder = msgspec.json.Encoder()
 _raw_decoder = msgspec.json.Decoder(dict[str, Any])
+
+
+def type_of(event: Event) -> str:
+    """The event's `type` tag, e.g. "task_completed"."""
+    return str(type(event).__struct_config__.tag)
 
 
 def encode(event: Event) -> bytes:

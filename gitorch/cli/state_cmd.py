@@ -41,13 +41,14 @@ def _legacy_notice(store: StateStore, as_json: bool) -> None:
 def _with_legacy(store: StateStore, found: list[Event], run: str | None,
                  types: list[str] | None) -> list[Event]:
     """Dual-read: the events of legacy files not yet migrated, beside the branch's."""
+    from gitorch.events import type_of
     from gitorch.migrate import exists, legacy_events
 
     if store.repo.root is None or not exists(store.repo.root):
         return found
     extra = [e for e in legacy_events(store.repo)
              if (run is None or e.run == run)
-             and (not types or type(e).__struct_config__.tag in types)]
+             and (not types or type_of(e) in types)]
     if not extra:
         return found
     seen = {e.id for e in found}
@@ -181,6 +182,7 @@ def events_cmd(
 ) -> None:
     """Print the recorded events (JSONL with --json), oldest first."""
     from gitorch.cli.output import emit_jsonl, say
+    from gitorch.events import type_of
 
     _check_types(types or [])
     with _store() as store:
@@ -191,19 +193,17 @@ def events_cmd(
             emit_jsonl(found)
             return
         for e in found:
-            tag = type(e).__struct_config__.tag
+            tag = type_of(e)
             where = "/".join(x for x in (e.run, e.task, e.shard) if x)
             say(f"{e.ts}  {tag:<18} {where}")
 
 
 def _check_types(types: list[str]) -> None:
     """An unknown --type can never match: say so rather than print nothing."""
-    import typing
-
     from gitorch.errors import UsageError
-    from gitorch.events import AnyEvent
+    from gitorch.events import EVENT_TYPES
 
-    known = sorted(str(t.__struct_config__.tag) for t in typing.get_args(AnyEvent))
+    known = sorted(EVENT_TYPES)
     for t in types:
         if t not in known:
             import difflib

@@ -205,10 +205,7 @@ def _event_id(ts: str, rel: str, index: int, line: bytes) -> str:
     return f"{ms:012x}{index & 0xFFFF:04x}{digest}"
 
 
-_KNOWN_TYPES = {
-    cls.__struct_config__.tag for cls in ev.Event.__subclasses__()  # type: ignore[attr-defined]
-    if isinstance(cls.__struct_config__.tag, str)  # type: ignore[attr-defined]
-} - {"unknown"}
+_KNOWN_TYPES = ev.EVENT_TYPES - {"unknown"}
 
 
 def _run_id(rel: str) -> str:

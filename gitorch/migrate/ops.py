@@ -82,7 +82,7 @@ def status(repo: Repo) -> Status:
 def _type_counts(events: list[ev.Event]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for e in events:
-        tag = str(type(e).__struct_config__.tag)
+        tag = ev.type_of(e)
         counts[tag] = counts.get(tag, 0) + 1
     return dict(sorted(counts.items()))
 

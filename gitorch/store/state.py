@@ -217,7 +217,7 @@ class StateStore:
         for e in found:
             if run is not None and e.run != run:
                 continue
-            if wanted is not None and _type_of(e) not in wanted:
+            if wanted is not None and ev.type_of(e) not in wanted:
                 continue
             unique.setdefault(e.id, e)
         return sorted(unique.values(), key=lambda e: (e.ts, e.id))
@@ -296,10 +296,6 @@ class StateStore:
     def scratch(self) -> Path:
         """`<git common dir>/orch`, created (NotARepoError naming it when it cannot be)."""
         return ensure_dir(self._scratch)
-
-
-def _type_of(e: Event) -> str:
-    return str(type(e).__struct_config__.tag)
 
 
 def _message(events: Sequence[Event], files: Mapping[str, bytes | None]) -> str:
