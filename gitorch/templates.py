@@ -17,9 +17,9 @@ import tomllib
 from pathlib import Path
 
 from gitorch.errors import UsageError
+from gitorch.plan.load import PLAN_NAMES, find_plan_file
 from gitorch.repo import Repo
 
-PLAN_NAMES = ("orchestrator.yml", "orchestrator.yaml", "orchestrator.json", "orchestrator.toml")
 TARGET = "orchestrator.yml"
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://|^[\w.-]+@[\w.-]+:")
 
@@ -40,9 +40,9 @@ def _clone(url: str, into: Path) -> Path:
 
 
 def _plan_in(directory: Path, source: str) -> Path:
-    for name in PLAN_NAMES:
-        if (directory / name).is_file():
-            return directory / name
+    found = find_plan_file(directory)
+    if found is not None:
+        return found
     raise UsageError(f"template {source} holds no plan ({', '.join(PLAN_NAMES)})")
 
 

@@ -16,8 +16,6 @@ from typing import Any
 from gitorch.errors import PlanError, UsageError
 from gitorch.repo import Repo
 
-PLAN_NAMES = ("orchestrator.yml", "orchestrator.yaml", "orchestrator.json", "orchestrator.toml")
-
 
 @dataclass
 class Requirements:
@@ -39,10 +37,9 @@ def find_plan_file(repo: Repo, plan_file: str | Path | None = None) -> Path | No
         return path if path.is_absolute() else Path.cwd() / path
     if repo.root is None:
         return None
-    for name in PLAN_NAMES:
-        if (repo.root / name).is_file():
-            return repo.root / name
-    return None
+    from gitorch.plan.load import find_plan_file as plan_at  # the one list of plan file names
+
+    return plan_at(repo.root)
 
 
 def _load(path: Path) -> Any:
