@@ -238,7 +238,9 @@ class TaskInputs:
     paths: list[str]  # the patterns it declares
     oids: dict[str, str]  # matched file -> oid (or {"(tree)": digest} without paths)
     deps: dict[str, str]  # dependency id -> its digest
-    tree: str = ""  # without paths: digest of every tracked file, nothing excluded (the hook's)
+    tree: str = ""  # without paths: digest of the tracked files but `exclude` (the hook's check)
+    untracked: frozenset[str] = frozenset()  # matched files git does not track (not in HEAD)
+    exclude: tuple[str, ...] = ()  # files a task without paths ignores (the plan itself, …)
 
 
 def compute_inputs(
@@ -253,7 +255,8 @@ def compute_inputs(
     by_id = {str(t["id"]): t for t in tasks}
     ids = list(order) if order is not None else _topo(by_id)
     tree_digest: str | None = None
-    full_digest = ""
+    excluded = tuple(sorted(set(exclude)))
+    untracked = set(tree.untracked)
     out: dict[str, TaskInputs] = {}
     for tid in ids:
         t = by_id[tid]
@@ -262,13 +265,13 @@ def compute_inputs(
             oids = {p: tree.oids[p] for p in tree.match(patterns)}
         else:
             if tree_digest is None:
-                tree_digest = tree.tree_digest(exclude)
-                full_digest = tree.tree_digest()
+                tree_digest = tree.tree_digest(excluded)
             oids = {_WHOLE_TREE: tree_digest}
         parts = definition_parts(t)
         deps = {d: out[d].digest for d in t.get("dependencies") or [] if d in out}
         out[tid] = TaskInputs(tid, digest_of(parts, oids, deps), parts, patterns, oids, deps,
-                              "" if patterns else full_digest)
+                              "" if patterns else tree_digest or "",
+                              frozenset(p for p in oids if p in untracked), () if patterns else excluded)
     return out
 
 
@@ -282,7 +285,7 @@ def rebind(ti: TaskInputs, deps: Mapping[str, str]) -> TaskInputs:
     if deps == ti.deps:
         return ti
     return TaskInputs(ti.task, digest_of(ti.parts, ti.oids, deps), ti.parts, ti.paths, ti.oids, dict(deps),
-                      ti.tree)
+                      ti.tree, ti.untracked, ti.exclude)
 
 
 def refresh(ti: TaskInputs, root: Path) -> TaskInputs:
@@ -293,7 +296,9 @@ def refresh(ti: TaskInputs, root: Path) -> TaskInputs:
     oids = {p: tree.oids[p] for p in tree.match(ti.paths)}
     if oids == ti.oids:
         return ti
-    return TaskInputs(ti.task, digest_of(ti.parts, oids, ti.deps), ti.parts, ti.paths, oids, ti.deps)
+    untracked = set(tree.untracked)
+    return TaskInputs(ti.task, digest_of(ti.parts, oids, ti.deps), ti.parts, ti.paths, oids, ti.deps,
+                      untracked=frozenset(p for p in oids if p in untracked))
 
 
 def _topo(by_id: Mapping[str, Mapping[str, Any]]) -> list[str]:
@@ -346,9 +351,11 @@ def watch_entry(inputs: TaskInputs, run: str, commit: str) -> dict[str, Any]:
     """The watch.json record of a task's last pass (read by the git hook)."""
     return {
         "paths": inputs.paths, "inputs": inputs.digest,
-        "oids": {p: o for p, o in inputs.oids.items() if p != _WHOLE_TREE},
+        # Only tracked files: the hook compares them with HEAD after a checkout, where an
+        # untracked file (a build product, __pycache__) never is.
+        "oids": {p: o for p, o in inputs.oids.items() if p != _WHOLE_TREE and p not in inputs.untracked},
         "run": run, "commit": commit, "parts": inputs.parts, "deps": inputs.deps,
-        # the whole tracked tree as `git ls-tree -r HEAD` lists it (path NUL oid LF, sorted),
-        # nothing excluded: what the git hook recomputes
-        **({"tree": inputs.tree} if inputs.tree else {}),
+        # the tracked tree as `git ls-tree -r HEAD` lists it (path NUL oid LF, sorted), but
+        # the files the engine ignores for it (the plan): what the git hook recomputes
+        **({"tree": inputs.tree, "exclude": list(inputs.exclude)} if inputs.tree else {}),
     }

@@ -248,7 +248,8 @@ def stale_tasks(
     for tid, t in entries.items():
         pats = _patterns(t)
         if not pats:
-            if "tree" in t and t["tree"] != tree_digest(current):
+            skip = t.get("exclude")
+            if "tree" in t and t["tree"] != tree_digest(current, skip if isinstance(skip, list) else ()):
                 out[tid] = ["(the tracked tree)"]
             continue
         recorded = t.get("oids")
@@ -298,12 +299,15 @@ def match_paths(files: Sequence[str], patterns: Iterable[str]) -> list[str]:
     return sorted(out)
 
 
-def tree_digest(files: Mapping[str, str]) -> str:
-    """The engine's digest of the whole tracked tree (a task that names no paths)."""
+def tree_digest(files: Mapping[str, str], exclude: Iterable[str] = ()) -> str:
+    """The engine's digest of the tracked tree but `exclude` (a task that names no paths)."""
     import hashlib
 
     h = hashlib.sha256()
+    skip = set(exclude)
     for path in sorted(files):
+        if path in skip:
+            continue
         h.update(path.encode("utf-8", "surrogateescape") + b"\0" + files[path].encode() + b"\n")
     return h.hexdigest()
 

@@ -102,4 +102,6 @@ def test_watch_tree_digest_is_the_one_the_git_hook_recomputes(tmp_path: Path) ->
     root = make_repo(tmp_path / "r", {"a": "1", "orchestrator.yml": "x", "d/b": "2"})
     tasks = [_task("A", [])]
     ti = compute_inputs(tasks, read_worktree(root), exclude=["orchestrator.yml"])["A"]
-    assert watch_entry(ti, "r", "c")["tree"] == tree_digest(head_files(str(root), None))
+    entry = watch_entry(ti, "r", "c")
+    assert entry["exclude"] == ["orchestrator.yml"]
+    assert entry["tree"] == tree_digest(head_files(str(root), None), entry["exclude"])

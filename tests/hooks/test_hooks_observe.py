@@ -501,3 +501,27 @@ def test_a_corrupt_state_branch_is_one_line_or_silent(project: Path) -> None:
         "orch: run r-1 is waiting for approval of g"]
     (project / ".git" / "refs" / "heads" / "orch" / "state").write_text("garbage\n")
     assert orch_lines(run_git(project, "checkout", "main")) == []
+
+
+def test_observe_agrees_with_explain_right_after_a_pass(tmp_path: Path, orch) -> None:
+    """No false 'stale': untracked build products under a task's paths, and a commit that
+    only edits the plan (which a task without paths ignores), are not input changes."""
+    from tests.conftest import git, make_repo
+
+    plan = (
+        "version: 1\ntasks:\n"
+        "  - id: build\n    paths: [src]\n"
+        "    commands: {pyc: \"mkdir -p src/__pycache__ && echo x > src/__pycache__/a.pyc\"}\n"
+        "  - id: test\n    commands: {t: \"true\"}\n"
+    )
+    repo = make_repo(tmp_path / "r", {"src/a.py": "A = 1\n", "orchestrator.yml": plan})
+    assert orch("run", "--all", cwd=repo).returncode == 0
+    observed = orch("observe", "--json", cwd=repo)
+    assert observed.returncode == 0, observed.stderr
+    assert json.loads(observed.stdout)["stale"] == {}, observed.stdout
+    (repo / "orchestrator.yml").write_text(plan + "# a comment\n")
+    git(repo, "commit", "-qam", "plan: comment")
+    observed = orch("observe", "--json", cwd=repo)
+    assert "test" not in json.loads(observed.stdout).get("stale", {}), observed.stdout
+    explained = orch("explain", "test", cwd=repo)
+    assert "skip" in explained.stdout, explained.stdout
