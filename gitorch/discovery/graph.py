@@ -14,7 +14,7 @@ from datetime import datetime
 import msgspec
 
 from gitorch.discovery.model import ForgeState, Issue, PullRequest
-from gitorch.discovery.scoring import Opportunity
+from gitorch.discovery.scoring import Opportunity, parse_time
 
 GRAPH_SCHEMA = 1
 TEMPORAL_DAYS = 7
@@ -43,13 +43,6 @@ class Graph(msgspec.Struct, kw_only=True):
         out = [e.target for e in self.edges if e.source == node and (kind is None or e.kind == kind)]
         out += [e.source for e in self.edges if e.target == node and (kind is None or e.kind == kind)]
         return sorted(set(out))
-
-
-def _when(text: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def build(states: list[ForgeState], opportunities: list[Opportunity],
@@ -98,7 +91,7 @@ def build(states: list[ForgeState], opportunities: list[Opportunity],
 
     by_repo: dict[str, list[tuple[datetime, str]]] = {}
     for nid, item in items:
-        when = _when(item.created_at)
+        when = parse_time(item.created_at)
         if when is not None:
             by_repo.setdefault(item.repo, []).append((when, nid))
     for seq in by_repo.values():

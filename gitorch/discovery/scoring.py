@@ -152,7 +152,8 @@ def difficulty_of(labels: list[str]) -> str:
     return "medium"
 
 
-def _parse_time(text: str) -> datetime | None:
+def parse_time(text: str) -> datetime | None:
+    """An ISO 8601 timestamp as GitHub writes it (`Z` for UTC); None when it is not one."""
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
@@ -218,8 +219,8 @@ def score_issue(issue: Issue, ctx: Context, weights: Mapping[str, int] | None = 
     elif issue.comments > 20:
         fired.append("long discussion")
 
-    now = _parse_time(ctx.now) if ctx.now else datetime.now(UTC)
-    updated = _parse_time(issue.updated_at or issue.created_at)
+    now = parse_time(ctx.now) if ctx.now else datetime.now(UTC)
+    updated = parse_time(issue.updated_at or issue.created_at)
     if now and updated and (now - updated).days > STALE_DAYS:
         fired.append("stale")
     # Missing skills only count when the intent says which languages the user has.
