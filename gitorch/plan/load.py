@@ -299,6 +299,7 @@ class _Loader:
             orchestrator=normalize.orchestrator(head.orchestrator) if head else Orchestrator(),
             tasks=tasks,
             secrets=list(head.secrets) if head else [],
+            secret_probes=dict(head.secret_probes) if head else {},
         )
         for issue in meaning(plan, skip=broken, task_paths=False):
             self.issues.append(self._to_local(issue))

@@ -156,6 +156,10 @@ class PlanSpec(_Spec, frozen=True, kw_only=True):
         Meta(description="Further plan files (relative to this one; globs allowed) whose tasks join."),
     ] = []
     secrets: Annotated[list[str], Meta(description="Names of secrets every task receives.")] = []
+    secret_probes: Annotated[
+        dict[str, str],
+        Meta(description="Secret name -> a command that checks it works (`git orch secrets test NAME`)."),
+    ] = {}
 
 
 class IncludedSpec(_Spec, frozen=True, kw_only=True):

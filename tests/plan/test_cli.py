@@ -1,0 +1,22 @@
+"""Plan features through the real CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitorch.plan.load import load_plan
+from tests.conftest import make_repo
+
+
+def test_secret_probes_are_part_of_the_plan(tmp_path: Path, orch) -> None:
+    """docs/secrets.md's probes: a top-level `secret_probes` mapping validates and loads."""
+    plan = (
+        "version: 1\nsecrets: [API_TOKEN]\n"
+        "secret_probes:\n  API_TOKEN: 'test -n \"$API_TOKEN\"'\n"
+        "tasks:\n  - id: a\n    commands: {x: 'true'}\n"
+    )
+    repo = make_repo(tmp_path / "r", {"orchestrator.yml": plan})
+    proc = orch("plan", "validate", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    loaded = load_plan(repo / "orchestrator.yml")
+    assert loaded.plan.secret_probes == {"API_TOKEN": 'test -n "$API_TOKEN"'}
