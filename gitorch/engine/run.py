@@ -131,6 +131,11 @@ def execute(opts: RunOptions, progress: Progress | None = None) -> RunSummary:
             known = ", ".join(list(lp.by_id)[:10])
             raise UsageError(f"unknown task {', '.join(unknown)} (--task)",
                              hint=f"tasks in {lp.file}: {known}")
+    if not opts.dry_run:
+        # Refuse before any command runs, not at the first write after the work is done.
+        from gitorch.store.statebranch import check_not_checked_out
+
+        check_not_checked_out(lp.store.repo.common_dir, lp.store.ref)
     with lp.store.lock("run", timeout=lp.settings.lock_timeout):
         summary = _Run(lp, opts, progress or Silent()).go()
     if _wants_sync(lp):
@@ -175,6 +180,8 @@ class _Run:
         self.gated: dict[str, str] = {}
         self._watch_key: tuple[int, int, int] = (0, 0, -1)
         self.build: str | None = None
+        self._gate_check = 0.0  # monotonic time of the next look for approvals
+        self._seen_tip: str | None = None  # the state branch tip those approvals were read at
 
     # --- setup ---------------------------------------------------------------------
     def go(self) -> RunSummary:
@@ -315,7 +322,7 @@ class _Run:
         Looked at once a second (returns the seconds to the next look), and reads events
         only when someone else moved the state branch."""
         now = time.monotonic()
-        due = getattr(self, "_gate_check", 0.0)
+        due = self._gate_check
         if now < due:
             return due - now
         self._gate_check = now + GATE_CHECK_EVERY
@@ -327,7 +334,7 @@ class _Run:
 
     def _check_approvals(self, waiting: list[str]) -> None:
         tip = self.store.tip()
-        seen = getattr(self, "_seen_tip", None)
+        seen = self._seen_tip
         if tip is None or tip == seen:
             return
         self._seen_tip = tip
