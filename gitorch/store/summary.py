@@ -108,7 +108,7 @@ def render_readme(
         f"- `{layout.MARKER}`: format marker (schema version {layout.SCHEMA_VERSION})",
         "- `sessions/<day>/<session>/<bucket>/*.jsonl`: event segments (one JSON event per line)",
         "- `runs/<run>.json`: one summary per run; `logs/<run>/<task>/`: full command output",
-        "- `plans/`, `approvals/`: plans as loaded and approvals given",
+        "- `plans/`: plans as loaded (approvals are `approved` events)",
         "",
         f"## Latest runs ({len(summaries)} of {len(names)})",
         "",

@@ -141,3 +141,17 @@ def test_ctrl_c_during_the_release_build_still_interrupts(repo: Path, tmp_path: 
     out, err = proc.communicate(timeout=20)
     assert proc.returncode == 130, err
     assert json.loads(out)["exit_code"] == 130 and b"Traceback" not in err
+
+
+def test_state_branch_checked_out_is_refused_before_anything_runs(tmp_path, orch) -> None:
+    """With orch/state checked out in a worktree, `run` exits 5 without running a command."""
+    from tests.conftest import git, make_repo
+
+    plan = "version: 1\ntasks:\n  - id: a\n    commands: {x: 'echo ran >> marker.txt'}\n"
+    repo = make_repo(tmp_path / "r", {"orchestrator.yml": plan})
+    assert orch("init", cwd=repo).returncode == 0
+    git(repo, "worktree", "add", "-q", str(tmp_path / "wt"), "orch/state")
+    proc = orch("run", "--all", "--force", cwd=repo)
+    assert proc.returncode == 5, proc.stderr
+    assert not (repo / "marker.txt").exists()
+    assert "checked out" in proc.stderr
