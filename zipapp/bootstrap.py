@@ -112,8 +112,7 @@ def _extract(
     native: str | None,
     skip_msgspec: bool,
 ) -> None:
-    import shutil
-
+    folders: set[str] = set()
     for info in zf.infolist():
         name = info.filename
         if name.endswith("/"):
@@ -127,9 +126,12 @@ def _extract(
         else:
             continue
         target = os.path.join(dest, *rel.split("/"))
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with zf.open(info) as src, open(target, "wb") as out:  # noqa: SIM117
-            shutil.copyfileobj(src, out)
+        folder = os.path.dirname(target)
+        if folder not in folders:
+            os.makedirs(folder, exist_ok=True)
+            folders.add(folder)
+        with open(target, "wb") as out:
+            out.write(zf.read(info))
 
 
 def _key() -> tuple[str, str | None]:
