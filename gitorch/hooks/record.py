@@ -14,6 +14,7 @@ import os
 from gitorch.hooks import jsonlite
 from gitorch.ids import new_id, now
 from gitorch.ids import session as session
+from gitorch.journalfile import append_locked, journal_path
 
 EVENT_SCHEMA_VERSION = 1  # gitorch.events.EVENT_SCHEMA_VERSION; the test checks they agree
 
@@ -28,12 +29,6 @@ def observed_line(trigger: str, drift: bool, findings: list[str], session_id: st
         event["findings"] = findings
     event.update(id=new_id(), ts=now(), session=session_id)  # msgspec puts the base's last
     return jsonlite.dumps(event).encode() + b"\n"
-
-
-def journal_path(common_dir: str, session_id: str) -> str:
-    """`<common dir>/orch/journal/<session>.jsonl`, the name sanitised as the store does."""
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in session_id) or "session"
-    return os.path.join(common_dir, "orch", "journal", f"{safe}.jsonl")
 
 
 def record_observed(
@@ -52,20 +47,6 @@ def record_observed(
     path = journal_path(common_dir, sid)
     data = observed_line(trigger, drift, findings, sid)
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    while True:
-        with open(path, "ab") as fh:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-            try:
-                # A flush may have rotated the file while we waited: then write a new one.
-                try:
-                    same = os.stat(path).st_ino == os.fstat(fh.fileno()).st_ino
-                except FileNotFoundError:
-                    same = False
-                if same:
-                    fh.write(data)
-                    fh.flush()
-                    if sync:
-                        os.fsync(fh.fileno())
-                    return path
-            finally:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    append_locked(path, data, sync=sync, lock=lambda fh: fcntl.flock(fh.fileno(), fcntl.LOCK_EX),
+                  unlock=lambda fh: fcntl.flock(fh.fileno(), fcntl.LOCK_UN))
+    return path

@@ -18,6 +18,7 @@ import msgspec
 
 from gitorch import events as ev
 from gitorch.events import Event
+from gitorch.journalfile import append_locked, safe_name
 
 
 @dataclass
@@ -29,10 +30,6 @@ class Pending:
     problems: list[str] = field(default_factory=list)
 
 
-def _safe(session: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in session) or "session"
-
-
 class Journal:
     """The journal directory of one repository."""
 
@@ -40,7 +37,7 @@ class Journal:
         self.dir = scratch / "journal"
 
     def path_for(self, session: str) -> Path:
-        return self.dir / f"{_safe(session)}.jsonl"
+        return self.dir / f"{safe_name(session)}.jsonl"
 
     def append(self, events: list[Event] | tuple[Event, ...], session: str, sync: bool = True) -> None:
         """Append `events` to `session`'s journal and fsync (unless `sync` is False)."""
@@ -49,25 +46,8 @@ class Journal:
         from gitorch.store.locks import funlock, try_flock  # flock; portalocker off POSIX
 
         self.dir.mkdir(parents=True, exist_ok=True)
-        data = ev.encode_lines(events)
-        path = self.path_for(session)
-        while True:
-            with open(path, "ab") as fh:
-                try_flock(fh, blocking=True)
-                try:
-                    # A flush may have rotated the file while we waited: then write a new one.
-                    try:
-                        same = os.stat(path).st_ino == os.fstat(fh.fileno()).st_ino
-                    except FileNotFoundError:
-                        same = False
-                    if same:
-                        fh.write(data)
-                        fh.flush()
-                        if sync:
-                            os.fsync(fh.fileno())
-                        return
-                finally:
-                    funlock(fh)
+        append_locked(str(self.path_for(session)), ev.encode_lines(events), sync=sync,
+                      lock=lambda fh: try_flock(fh, blocking=True), unlock=funlock)
 
     def rotate(self) -> None:
         """Move every live journal file aside as `*.pending` (held writers finish first)."""
