@@ -28,6 +28,8 @@ def _render_summary(summary: Any) -> None:
     for a in summary.awaiting:
         say(f"  {a['task']} waits for approval of gate {a['gate']}: "
             f"git orch approve {a['gate']} --task {a['task']}, then git orch resume")
+    for s in summary.stale_approvals:
+        say(f"    {s['reason']} (`git orch explain {s['task']}` says what changed)")
     for w in summary.waiting:
         say(f"  {w['task']} waits for its acceptance ({w['reason']}); `git orch resume` re-checks it")
     if summary.sync is not None:

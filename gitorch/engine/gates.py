@@ -36,6 +36,21 @@ def unmet_gates(
     ]
 
 
+def stale_approvals(
+    gate: str, task: str, plan_digest: str, inputs: str | None, approvals: Iterable[ev.Approved],
+) -> list[str]:
+    """Why approvals of `gate` for `task` that exist do not open it, one line each."""
+    out: list[str] = []
+    for a in approvals:
+        if a.gate != gate or (a.task is not None and a.task != task):
+            continue
+        if matches(a, gate, task, plan_digest, inputs):
+            continue
+        why = "the plan changed since" if a.plan_digest != plan_digest else "the task's inputs changed since"
+        out.append(f"the approval of {gate} by {a.by or 'someone'} ({a.ts}) no longer applies: {why}")
+    return out
+
+
 def default_approver(cwd: os.PathLike[str] | str | None = None) -> str:
     """Who approves when `--by` is not given: git's user.name, else the login name."""
     from gitorch.gitcmd import git

@@ -28,7 +28,7 @@ import msgspec
 
 from gitorch import events as ev
 from gitorch.engine import inputs as inp
-from gitorch.engine.gates import unmet_gates
+from gitorch.engine.gates import stale_approvals, unmet_gates
 from gitorch.engine.history import History, history_from_watch, read_history
 from gitorch.engine.process import Children, Outcome
 from gitorch.engine.record import Recorder
@@ -74,6 +74,7 @@ class RunSummary:
     awaiting: list[dict[str, str]] = field(default_factory=list)
     waiting: list[dict[str, str]] = field(default_factory=list)
     plan_changes: list[str] = field(default_factory=list)
+    stale_approvals: list[dict[str, str]] = field(default_factory=list)  # given, but no longer apply
     duration: float = 0.0
     commit: str | None = None
     resumed: bool = False
@@ -87,6 +88,7 @@ class RunSummary:
             "run": self.run, "status": self.status, "exit_code": self.exit_code,
             "counts": self.counts, "failures": self.failures, "awaiting": self.awaiting,
             "waiting": self.waiting, "plan_changes": self.plan_changes,
+            "stale_approvals": self.stale_approvals,
             "duration": round(self.duration, 3), "commit": self.commit, "resumed": self.resumed,
             "build": self.build, "sync": self.sync,
         }
@@ -178,6 +180,7 @@ class _Run:
         self.results: dict[str, TaskResult] = {}
         self.completed_now: list[str] = []
         self.gated: dict[str, str] = {}
+        self.stale: dict[str, list[str]] = {}  # task -> approvals of its gate that no longer apply
         self._watch_key: tuple[int, int, int] = (0, 0, -1)
         self.build: str | None = None
         self._gate_check = 0.0  # monotonic time of the next look for approvals
@@ -408,6 +411,8 @@ class _Run:
             if gates:
                 self.rec.add([ev.AwaitingApproval(run=self.run_id, task=tid, gate=gates[0])])
                 self.gated[tid] = gates[0]
+                self.stale[tid] = stale_approvals(gates[0], tid, self.lp.digest, cur.digest,
+                                                  self.history.approvals)
                 sched.finish(tid, "awaiting_approval")
                 self.progress.task_finished(tid, "awaiting_approval", 0.0)
                 continue
@@ -474,6 +479,11 @@ class _Run:
     def _awaiting(self) -> list[dict[str, str]]:
         return [{"run": self.run_id, "task": t, "gate": g} for t, g in self.gated.items()
                 if self.sched.state.get(t) == "awaiting_approval"]
+
+    def _stale_notes(self) -> list[dict[str, str]]:
+        """Approvals that exist for a waiting gate but no longer apply, with the reason."""
+        return [{"task": a["task"], "gate": a["gate"], "reason": why}
+                for a in self._awaiting() for why in self.stale.get(a["task"], [])]
 
     def _watch_changed(self) -> bool:
         """Whether watch.json must be written: a re-run that skipped everything leaves it as it
@@ -545,6 +555,7 @@ class _Run:
         return RunSummary(
             run=self.run_id, status=status, exit_code=code, counts=counts, failures=failures,
             awaiting=awaiting, waiting=waiting, plan_changes=changes,
+            stale_approvals=self._stale_notes(),
             duration=time.monotonic() - self.t0, commit=self.commit, resumed=resumed,
             build=self.build,
         )

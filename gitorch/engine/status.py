@@ -111,8 +111,11 @@ def explain(task_id: str, file: str | None = None) -> dict[str, Any]:
             out["reasons"] = inp.explain_change(cur, record, last.commit)
     gates = unmet_gates(lp.plan, lp.by_id[task_id], lp.digest, cur.digest, history.approvals)
     if gates and out["action"] == "run":
+        from gitorch.engine.gates import stale_approvals
+
         out["gates"] = gates
         out["reasons"].append("then waits for approval of gate " + ", ".join(gates))
+        out["reasons"] += stale_approvals(gates[0], task_id, lp.digest, cur.digest, history.approvals)
     return out
 
 

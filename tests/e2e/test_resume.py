@@ -65,6 +65,10 @@ def test_an_approval_no_longer_applies_once_the_task_inputs_change(
     assert proc.returncode == 3
     assert states(orch, repo)["ship"] == "awaiting_approval"
     assert "ship" not in marks(mark)
+    # The user is told why the approval they gave does not open the gate.
+    assert "no longer applies: the task's inputs changed since" in proc.stdout
+    explained = json.loads(orch("explain", "ship", "--json", cwd=repo).stdout)
+    assert any("no longer applies" in r for r in explained["reasons"])
 
 
 def test_skip_unchanged_and_explain_after_editing_one_input(
