@@ -10,6 +10,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from gitorch.errors import Location, WorkspaceError
 
@@ -94,6 +95,15 @@ def parse(data: dict[str, object], root: Path, file: Path | None) -> Manifest:
     def fail(msg: str, path: str) -> WorkspaceError:
         return WorkspaceError(msg, where=Location(file=str(file) if file else None, path=path))
 
+    def table(item: object, where: str, allowed: set[str]) -> dict[str, Any]:
+        """`item` as a table with only `allowed` keys, else the located error."""
+        if not isinstance(item, dict):
+            raise fail("must be a table", where)
+        extra = sorted(set(item) - allowed)
+        if extra:
+            raise fail(f"unknown key {extra[0]!r}", f"{where}.{extra[0]}")
+        return item
+
     unknown = set(data) - {"repos", "links"}
     if unknown:
         raise fail(f"unknown key {sorted(unknown)[0]!r} (expected repos, links)", sorted(unknown)[0])
@@ -105,13 +115,9 @@ def parse(data: dict[str, object], root: Path, file: Path | None) -> Manifest:
         raise fail("`links` must be an array of tables ([[links]])", "links")
     repos: list[RepoSpec] = []
     seen: set[str] = set()
-    for i, item in enumerate(raw_repos):
+    for i, raw in enumerate(raw_repos):
         where = f"repos[{i}]"
-        if not isinstance(item, dict):
-            raise fail("must be a table", where)
-        extra = set(item) - _REPO_KEYS
-        if extra:
-            raise fail(f"unknown key {sorted(extra)[0]!r}", f"{where}.{sorted(extra)[0]}")
+        item = table(raw, where, _REPO_KEYS)
         for key in ("name", "path", "url", "ref"):
             if key in item and not isinstance(item[key], str):
                 raise fail("must be a string", f"{where}.{key}")
@@ -131,13 +137,9 @@ def parse(data: dict[str, object], root: Path, file: Path | None) -> Manifest:
         repos.append(spec)
     links: list[LinkSpec] = []
     keys: set[tuple[str, str]] = set()
-    for i, item in enumerate(raw_links):
+    for i, raw in enumerate(raw_links):
         where = f"links[{i}]"
-        if not isinstance(item, dict):
-            raise fail("must be a table", where)
-        extra = set(item) - _LINK_KEYS
-        if extra:
-            raise fail(f"unknown key {sorted(extra)[0]!r}", f"{where}.{sorted(extra)[0]}")
+        item = table(raw, where, _LINK_KEYS)
         for key in ("consumer", "provider"):
             value = item.get(key)
             if not isinstance(value, str) or value not in seen:
