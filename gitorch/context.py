@@ -1,0 +1,136 @@
+"""The context a command runs in, built once at the CLI edge and passed down.
+
+`build_context()` is the one place that decides where the repository is, which plan file
+and settings apply, and what the terminal can show. Domain code takes a `Context` instead
+of looking for the repository, the settings or the state store on its own (the shape of
+pre-commit's `main()` building `Store()` once, and of git-bug's `execenv.Env`).
+
+Start-up stays flat: building a Context runs no git command and imports nothing heavy.
+The repository is found on first use (one `git rev-parse`), the settings are read on first
+use, the state store opens its backend (pygit2 or git) only when it is first read, and the
+plan is loaded only when a command asks for it. The hook path does not use a Context.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from gitorch.config import Settings
+    from gitorch.plan.load import LoadedPlan
+    from gitorch.repo import Repo
+    from gitorch.store.state import StateStore
+
+
+@dataclass(frozen=True)
+class Output:
+    """What the terminal can show: JSON or lines, colour, whether a person watches."""
+
+    json: bool = False
+    colour: bool = False
+    tty: bool = False
+    prog: str = "git orch"  # the program name as the user typed it, for hints
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a command needs from its surroundings; expensive members are lazy."""
+
+    cwd: Path
+    file: str | None = None  # the plan file asked for with --file (None: the default)
+    output: Output = field(default_factory=Output)
+    overrides: tuple[tuple[str, Any], ...] = ()  # settings given on the command line
+    given_repo: Repo | None = None  # a repository already found (tests, nested commands)
+
+    @cached_property
+    def repo(self) -> Repo:
+        """The repository containing `cwd` (NotARepoError, exit 2, outside one)."""
+        if self.given_repo is not None:
+            return self.given_repo
+        from gitorch.repo import find_repo
+
+        return find_repo(self.cwd)
+
+    @cached_property
+    def settings(self) -> Settings:
+        """The effective settings: defaults < user < state branch < git config < env < flags."""
+        from gitorch.config import settings
+
+        return settings(self.repo, dict(self.overrides) or None)
+
+    @cached_property
+    def store(self) -> StateStore:
+        """The state store, with the settings' backend, branch, notes ref and lock timeout."""
+        from gitorch.store.state import StateStore
+
+        s = self.settings
+        return StateStore(self.repo, backend=s.backend, branch=s.state_branch, notes_ref=s.notes_ref,
+                          lock_timeout=float(s.lock_timeout))
+
+    @cached_property
+    def plan(self) -> LoadedPlan:
+        """The plan named by --file, or the default plan file of the repository."""
+        from gitorch.plan.load import load_plan
+
+        return load_plan(self.file, self.repo)
+
+    @property
+    def json(self) -> bool:
+        return self.output.json
+
+    @property
+    def prog(self) -> str:
+        return self.output.prog
+
+    def with_file(self, file: str | None) -> Context:
+        """The same context for another plan file (the repository and settings are kept)."""
+        if file == self.file:
+            return self
+        kept = self.__dict__.get("repo", self.given_repo)
+        return replace(self, file=file, given_repo=kept)
+
+
+def build_context(
+    *,
+    cwd: str | os.PathLike[str] | None = None,
+    file: str | None = None,
+    json: bool = False,
+    repo: Repo | None = None,
+    overrides: dict[str, Any] | None = None,
+    stream: TextIO | None = None,
+    environ: dict[str, str] | None = None,
+    argv0: str | None = None,
+) -> Context:
+    """The one way to make a Context (the CLI calls it once per command; tests call it too)."""
+    env = os.environ if environ is None else environ
+    out = stream if stream is not None else sys.stdout
+    tty = _isatty(out)
+    colour = tty and not json and "NO_COLOR" not in env and env.get("TERM") != "dumb"
+    if env.get("FORCE_COLOR") and not json:
+        colour = True
+    output = Output(json=json, colour=colour, tty=tty, prog=program_name(argv0, env))
+    where = Path(cwd) if cwd is not None else Path.cwd()
+    return Context(cwd=where, file=file, output=output,
+                   overrides=tuple(sorted((overrides or {}).items())), given_repo=repo)
+
+
+def program_name(argv0: str | None = None, environ: dict[str, str] | os._Environ[str] | None = None) -> str:
+    """How the user started gitorch: "git orch" (through git, or the git-orch script) or
+    "python -m gitorch", so hints name a command the user can type again."""
+    env = os.environ if environ is None else environ
+    name = os.path.basename(argv0 if argv0 is not None else (sys.argv[0] if sys.argv else ""))
+    if name in ("__main__.py", "-m") and "GIT_EXEC_PATH" not in env:
+        return "python -m gitorch"
+    return "git orch"
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a closed or replaced stream (CliRunner)
+        return False
