@@ -26,6 +26,7 @@ from typing import Any
 
 import msgspec
 
+from gitorch import atomic
 from gitorch.errors import ConfigError, Location
 from gitorch.repo import Repo
 
@@ -439,9 +440,7 @@ def _dump_toml(values: dict[str, Any]) -> bytes:
 def _write_user_config(values: dict[str, Any]) -> Path:
     path = user_config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(_dump_toml(values))
-    os.replace(tmp, path)
+    atomic.write_bytes(path, _dump_toml(values))
     return path
 
 

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
-import os
 import random
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,6 +28,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 import msgspec
 
+from gitorch import atomic
 from gitorch.errors import ConfigError, DiscoveryError, UsageError
 
 if TYPE_CHECKING:
@@ -100,14 +99,7 @@ class ResponseCache:
         """Write `entry` with temp-file + rename, so a crash never leaves half a file."""
         path = self._path(entry.url)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(_encoder.encode(entry))
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic.write_bytes(path, _encoder.encode(entry))
 
 
 @dataclass
