@@ -29,6 +29,7 @@ import msgspec
 from gitorch import atomic
 from gitorch.errors import ConfigError, Location
 from gitorch.repo import Repo
+from gitorch.store.layout import REPO_CONFIG
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -54,10 +55,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     http_retries: int = 3  # retries of connect errors, timeouts and 5xx (with backoff)
     http_max_wait: float = 60.0  # longest rate-limit wait before stopping with a message
     legacy_notice: bool = True  # print the one-time notice when legacy state is found
+    # the edit step (docs/agents.md): the agent command, `{prompt}` = the prompt file's path
+    # (without it the prompt is on stdin), and how many attempts a task gets
+    agent_command: str = ""
+    agent_attempts: int = 3
 
 
 LEVELS = ("default", "user", "repo", "git", "env", "flag")
-REPO_CONFIG_PATH = "config.toml"  # on the state branch
 _DEFAULTS = Settings()
 FIELDS: dict[str, type] = {f.name: f.type for f in msgspec.structs.fields(Settings)}
 _GIT_NAMES = {name.replace("_", "").lower(): name for name in FIELDS}
@@ -101,7 +105,7 @@ def canonical_key(key: str, where: Location | None = None) -> str:
     raw = key
     if key.lower().startswith("orch."):
         key = key[5:]
-    snake = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", key).replace("-", "_").lower()
+    snake = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", key).replace("-", "_").replace(".", "_").lower()
     if snake in FIELDS:
         return snake
     squashed = key.replace("_", "").replace("-", "").lower()
@@ -289,7 +293,7 @@ def read_repo_config_bytes(repo: Repo, branch: str) -> bytes | None:
         return None
     from gitorch.gitcmd import git
 
-    proc = git(["cat-file", "blob", f"refs/heads/{branch}:{REPO_CONFIG_PATH}"], repo.cwd, check=False)
+    proc = git(["cat-file", "blob", f"refs/heads/{branch}:{REPO_CONFIG}"], repo.cwd, check=False)
     return proc.stdout if proc.returncode == 0 else None
 
 
@@ -299,7 +303,7 @@ def _start_repo_config_read(repo: Repo, branch: str) -> subprocess.Popen[bytes] 
     from gitorch.gitcmd import clean_env
 
     return subprocess.Popen(
-        ["git", "cat-file", "blob", f"refs/heads/{branch}:{REPO_CONFIG_PATH}"], cwd=repo.cwd,
+        ["git", "cat-file", "blob", f"refs/heads/{branch}:{REPO_CONFIG}"], cwd=repo.cwd,
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env=clean_env(),
     )
 
@@ -381,7 +385,7 @@ def explain(
         if branch != guess or early is None:
             data = read_repo_config_bytes(repo, branch)
         if data is not None:
-            label = f"{branch}:{REPO_CONFIG_PATH}"
+            label = f"{branch}:{REPO_CONFIG}"
             for key, (value, line) in _parse_repo_toml(data, label).items():
                 if key in NOT_IN_REPO_CONFIG:
                     raise ConfigError(
@@ -452,8 +456,8 @@ def _repo_values(repo: Repo, *, parse: bool = True) -> tuple[Any, dict[str, Any]
     s = msgspec.convert({k: v.value for k, v in explain(repo, repo_config=False).items()}, Settings)
     store = StateStore(repo, backend=s.backend, branch=s.state_branch, notes_ref=s.notes_ref,
                        lock_timeout=float(s.lock_timeout))
-    data = store.read(REPO_CONFIG_PATH) if parse and store.exists() else None
-    label = f"{store.branch}:{REPO_CONFIG_PATH}"
+    data = store.read(REPO_CONFIG) if parse and store.exists() else None
+    label = f"{store.branch}:{REPO_CONFIG}"
     parsed = _parse_repo_toml(data, label) if data is not None else {}
     return store, {k: v for k, (v, _line) in parsed.items()}
 
@@ -480,7 +484,7 @@ def _write_repo(store: Any, values: dict[str, Any], key: str, action: str) -> No
     data = _dump_toml(values) if values else None
     store.append(
         [Generic(kind="config", data={"key": key, "action": action})],
-        files={REPO_CONFIG_PATH: data},
+        files={REPO_CONFIG: data},
         message=f"config: {action} {key}",
     )
 
@@ -507,7 +511,7 @@ def set_value(repo: Repo | None, key: str, text: str, level: str = "git") -> Val
             store, merged = _repo_values(repo)
             merged[key] = value
             _write_repo(store, merged, key, "set")
-        source = f"{store.branch}:{REPO_CONFIG_PATH}"
+        source = f"{store.branch}:{REPO_CONFIG}"
     elif level == "git":
         repo = _need_repo(repo, level)
         from gitorch.gitcmd import git
@@ -526,7 +530,7 @@ def unset_repo_config(repo: Repo | None) -> bool:
     with _repo_config_lock(repo):
         store, _values = _repo_values(repo, parse=False)
         with store:
-            if not store.exists() or store.read(REPO_CONFIG_PATH) is None:
+            if not store.exists() or store.read(REPO_CONFIG) is None:
                 return False
             _write_repo(store, {}, "--all", "unset")
     _cache.clear()
@@ -576,7 +580,7 @@ def level_value(repo: Repo | None, key: str, level: str) -> Value | None:
         repo = _need_repo(repo, level)
         branch = settings(repo).state_branch
         data = read_repo_config_bytes(repo, branch)
-        label = f"{branch}:{REPO_CONFIG_PATH}"
+        label = f"{branch}:{REPO_CONFIG}"
         parsed = parse_toml(data, label) if data is not None else {}
         return Value(key, parsed[key][0], "repo", label) if key in parsed else None
     if level == "git":

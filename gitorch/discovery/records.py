@@ -18,13 +18,14 @@ import msgspec
 
 from gitorch.discovery.model import DISCOVERY_SCHEMA, ForgeState, PackageState
 from gitorch.errors import StateConflict
+from gitorch.store import layout
 
 if TYPE_CHECKING:  # imported where read: `ws snapshot` needs only the forge and index records
     from gitorch.discovery.graph import Graph
     from gitorch.discovery.intent import Intent
     from gitorch.repo import Repo
 
-ROOT = "discovery"
+ROOT = layout.DISCOVERY
 T = TypeVar("T")
 _enc = msgspec.json.Encoder(order="deterministic")
 
@@ -45,20 +46,12 @@ def decode(data: bytes, kind: type[T], path: str) -> T:
         raise StateConflict(f"{path} on the state branch is unreadable: {exc}") from None
 
 
-def forge_path(repo: str) -> str:
-    return f"{ROOT}/forge/{repo}.json"
+forge_path = layout.discovery_forge_path
+index_path = layout.discovery_index_path
+intent_path = layout.discovery_intent_path
 
 
-def index_path(index: str, name: str) -> str:
-    # npm scopes contain a slash; keep one file per package
-    return f"{ROOT}/index/{index}/{name.replace('/', '%2F')}.json"
-
-
-def intent_path(intent_id: str) -> str:
-    return f"{ROOT}/intents/{intent_id}.json"
-
-
-GRAPH_PATH = f"{ROOT}/graph.json"
+GRAPH_PATH = layout.DISCOVERY_GRAPH
 
 
 def store(repo: Repo | None, backend: str | None = None) -> Any:
@@ -74,9 +67,9 @@ def _json_names(st: Any, path: str) -> list[str]:
 def _two_level(st: Any, folder: str, kind: type[T]) -> list[T]:
     """Every `<folder>/<group>/<name>.json` record, decoded as `kind`, in path order."""
     out: list[T] = []
-    for group in sorted(st.list(f"{ROOT}/{folder}")):
-        for name in _json_names(st, f"{ROOT}/{folder}/{group}"):
-            path = f"{ROOT}/{folder}/{group}/{name}"
+    for group in sorted(st.list(folder)):
+        for name in _json_names(st, f"{folder}/{group}"):
+            path = f"{folder}/{group}/{name}"
             data = st.read(path)
             if data:
                 out.append(decode(data, kind, path))
@@ -85,21 +78,21 @@ def _two_level(st: Any, folder: str, kind: type[T]) -> list[T]:
 
 def forge_states(st: Any) -> list[ForgeState]:
     """Every repo discovered so far."""
-    return _two_level(st, "forge", ForgeState)
+    return _two_level(st, layout.DISCOVERY_FORGE, ForgeState)
 
 
 def package_states(st: Any) -> list[PackageState]:
     """Every package whose releases discovery read."""
-    return _two_level(st, "index", PackageState)
+    return _two_level(st, layout.DISCOVERY_INDEX, PackageState)
 
 
 def latest_intent(st: Any) -> Intent | None:
     from gitorch.discovery.intent import Intent
 
-    names = _json_names(st, f"{ROOT}/intents")
+    names = _json_names(st, layout.DISCOVERY_INTENTS)
     if not names:
         return None
-    path = f"{ROOT}/intents/{names[-1]}"
+    path = f"{layout.DISCOVERY_INTENTS}/{names[-1]}"
     data = st.read(path)
     return decode(data, Intent, path) if data else None
 

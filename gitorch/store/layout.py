@@ -6,7 +6,20 @@
                                         event segments: immutable, uniquely named from
                                         their event ids, fanned out by a hash of the name
     runs/<run>.json                     one summary per run (start, end, status)
-    logs/ plans/ approvals/ ...         records written by their owners via append(files=)
+    plans/<digest>.json                 each plan a run used, by its digest
+    watch.json                          each task's last pass (the hooks read it)
+    TASKS.md                            the dashboard of the latest run
+    config.toml                         the repository's settings (`config set --repo`)
+    logs/<run>/<task>/<n>-<label>.log   command output the runner kept
+    workspace/{desired,base,leftovers}.json, workspace/plans/<id>.json,
+    workspace/snapshots/<id>.json       the workspace's records
+    migrations/<id>.json, legacy/<id>/<path>
+                                        migration records and the legacy files they kept
+    discovery/{intents,forge,index}/..., discovery/graph.json
+                                        discovery's records
+
+Every path on the branch is named here and nowhere else; owners write theirs via
+append(files=).
 
 An append writes one segment and rewrites only the trees on its path, whose sizes are
 bounded (sessions of one day, 256 buckets per session), so it costs the same at 100
@@ -17,13 +30,16 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
 import msgspec
 
 from gitorch.errors import UsageError
-from gitorch.events import Event
+
+if TYPE_CHECKING:
+    from gitorch.events import Event
 
 SCHEMA_VERSION = 1
 FORMAT = "gitorch-state"
@@ -32,6 +48,22 @@ README = "README.md"
 SESSIONS = "sessions"
 RUNS = "runs"
 README_RUNS = 50  # the README lists this many of the latest runs (keeps it O(1))
+PLANS = "plans"
+WATCH = "watch.json"
+DASHBOARD = "TASKS.md"
+REPO_CONFIG = "config.toml"
+LOGS = "logs"
+WORKSPACE = "workspace"
+WORKSPACE_DESIRED = f"{WORKSPACE}/desired.json"
+WORKSPACE_BASE = f"{WORKSPACE}/base.json"
+WORKSPACE_LEFTOVERS = f"{WORKSPACE}/leftovers.json"
+MIGRATIONS = "migrations"
+LEGACY_COPIES = "legacy"
+DISCOVERY = "discovery"
+DISCOVERY_INTENTS = f"{DISCOVERY}/intents"
+DISCOVERY_FORGE = f"{DISCOVERY}/forge"
+DISCOVERY_INDEX = f"{DISCOVERY}/index"
+DISCOVERY_GRAPH = f"{DISCOVERY}/graph.json"
 
 _SESSION_RE = re.compile(r"^s-([0-9a-f]{12})-")
 
@@ -103,3 +135,83 @@ def check_path(path: str) -> str:
     ):
         raise UsageError(f"cannot write '{path}' on the state branch: not a record path")
     return path
+
+
+def plan_path(digest: str) -> str:
+    """The plan a run used, recorded by its digest."""
+    return f"{PLANS}/{digest}.json"
+
+
+_LOG_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _log_part(name: str) -> str:
+    return _LOG_UNSAFE.sub("_", name) or "_"
+
+
+def log_path(run: str, task: str, n: int, label: str) -> str:
+    """Output of a task's `n`th command (`label` names it) in `run`."""
+    return f"{LOGS}/{_log_part(run)}/{_log_part(task)}/{n}-{_log_part(label)}.log"
+
+
+PATCHES = "patches"
+
+
+def patch_path(run: str, task: str, attempt: int) -> str:
+    """The diff an agent's edit step made in attempt `attempt` of `task` in `run`."""
+    return f"{PATCHES}/{_log_part(run)}/{_log_part(task)}/{attempt}.diff"
+
+
+def workspace_plan_path(plan_id: str) -> str:
+    return f"{WORKSPACE}/plans/{plan_id}.json"
+
+
+def workspace_snapshot_path(snapshot_id: str) -> str:
+    return f"{WORKSPACE}/snapshots/{snapshot_id}.json"
+
+
+def migration_path(migration_id: str) -> str:
+    return f"{MIGRATIONS}/{migration_id}.json"
+
+
+def legacy_copy_path(migration_id: str, original: str) -> str:
+    """Where a migration keeps the bytes of a legacy file it imported."""
+    return f"{LEGACY_COPIES}/{migration_id}/{original}"
+
+
+def discovery_intent_path(intent_id: str) -> str:
+    return f"{DISCOVERY_INTENTS}/{intent_id}.json"
+
+
+def discovery_forge_path(repo: str) -> str:
+    return f"{DISCOVERY_FORGE}/{repo}.json"
+
+
+def discovery_index_path(index: str, name: str) -> str:
+    # npm scopes contain a slash; keep one file per package
+    return f"{DISCOVERY_INDEX}/{index}/{name.replace('/', '%2F')}.json"
+
+
+T = TypeVar("T")
+
+
+class Recorded(NamedTuple, Generic[T]):
+    """A record read from the branch: its value, or None and why ("missing", "unreadable")."""
+
+    value: T | None
+    problem: str = ""
+
+
+def read_recorded_plan(read: Callable[[str], bytes | None], digest: str, kind: type[T]) -> Recorded[T]:
+    """The plan recorded as `digest`, decoded as `kind` (the caller's plan type: the store
+    knows no plans); a missing digest, record or an undecodable one is reported, not raised,
+    so callers fall back (e.g. "the old plan is not recorded") instead of failing a run."""
+    if not digest:
+        return Recorded(None, "missing")
+    raw = read(plan_path(digest))
+    if raw is None:
+        return Recorded(None, "missing")
+    try:
+        return Recorded(msgspec.json.decode(raw, type=kind))
+    except msgspec.DecodeError:  # also msgspec.ValidationError
+        return Recorded(None, "unreadable")
