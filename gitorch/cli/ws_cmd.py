@@ -59,15 +59,15 @@ def snapshot_cmd(
     as_json: bool = JSON,
 ) -> None:
     """Snapshot the workspace: repos, git state, dependencies, links, topology, diagnostics."""
-    from gitorch.workspace import snapshot as S
     from gitorch.workspace.model import encode
+    from gitorch.workspace.snapshot import take_enriched
 
     if root is None:
         from gitorch.repo import find_repo
 
         here = find_repo().require_worktree()
         root = here if (here / "workspace.toml").is_file() else here.parent
-    snap = S.take_enriched(root.absolute(), _discovered)
+    snap = take_enriched(root.absolute(), _discovered)
     if out is not None:
         _write_out(out, encode(snap) + b"\n")
     lines = [f"snapshot {snap.id} of {snap.root}: {len(snap.repos)} repo(s), {len(snap.links)} link(s)"]
@@ -145,7 +145,7 @@ def plan_cmd(
     as_json: bool = JSON,
 ) -> None:
     """Plan the attach: preconditions, operations and rollback (same inputs, same bytes)."""
-    from gitorch.workspace.materialize import Workspace, attach_plan
+    from gitorch.workspace.materialize import Workspace, attach_plan, record_planned
 
     if for_ is not None:
         from gitorch.discovery.requirements import plan_for
@@ -162,8 +162,7 @@ def plan_cmd(
     plan, _, _ = attach_plan(ws)
     if out is not None:
         _write_out(out, plan.to_bytes())
-    ws.recorder.transition(plan.id, "draft", "planned",
-                           files={f"workspace/plans/{plan.id}.json": plan.to_bytes()})
+    record_planned(ws, plan)
     if as_json:
         import sys
 
@@ -188,22 +187,10 @@ def _read_plan(path: Path) -> Any:
 def verify_cmd(plan_file: Path = typer.Argument(..., help="A plan written by `ws plan --out`."),
                as_json: bool = JSON) -> None:
     """Check every precondition of a plan against the disk."""
-    from gitorch.errors import Busy, CheckFailed, StateConflict
-    from gitorch.workspace.apply import verify
+    from gitorch.workspace.materialize import verify_saved
 
     plan = _read_plan(plan_file)
-    ws = _workspace()
-    if plan.root != str(ws.manifest.root):
-        raise StateConflict(f"plan was made for the workspace at {plan.root}, not {ws.manifest.root}")
-    try:
-        with ws.recorder.lock(timeout=0):
-            lock_free = True
-    except Busy:
-        lock_free = False
-    failures = verify(plan, ws.current(), lock_free=lock_free)
-    if failures:
-        raise CheckFailed("plan does not verify:\n  " + "\n  ".join(failures))
-    ws.recorder.transition(plan.id, "verified", files={f"workspace/plans/{plan.id}.json": plan.to_bytes()})
+    verify_saved(_workspace(), plan)
     _emit(as_json, {"plan": plan.id, "verified": True}, [f"plan {plan.id}: every precondition holds"])
 
 
@@ -221,22 +208,12 @@ def apply_cmd(
     as_json: bool = JSON,
 ) -> None:
     """Apply a plan under the workspace lock; on any failure roll back, last operation first."""
-    from gitorch.workspace.materialize import attach_plan, materialize
+    from gitorch.workspace.materialize import apply_workspace
 
-    ws = _workspace()
-    if plan_file is not None:
-        plan = _read_plan(plan_file)
-    else:
-        plan, _, _ = attach_plan(ws)
-    outcome = materialize(ws, plan, dry_run=dry_run, force=force, fresh=plan_file is None)
-    lines = _outcome_lines(outcome, plan, dry_run)
-    if plan_file is None and not dry_run and any(op.type == "clone_repo" for op in plan.operations):
-        # Links to repos just cloned can be planned only now that their manifests exist.
-        follow, _, _ = attach_plan(ws)
-        if follow.operations:
-            outcome = materialize(ws, follow, force=force)
-            plan = follow
-            lines += _outcome_lines(outcome, follow, False)
+    saved = _read_plan(plan_file) if plan_file is not None else None
+    done = apply_workspace(_workspace(), saved, dry_run=dry_run, force=force)
+    lines = [line for plan, outcome in done for line in _outcome_lines(outcome, plan, dry_run)]
+    plan, outcome = done[-1]
     _emit(as_json, {"plan": plan.id, **_builtins(outcome)}, lines)
 
 

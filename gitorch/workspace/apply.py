@@ -22,9 +22,9 @@ import msgspec
 
 from gitorch.errors import WorkspaceError
 from gitorch.gitcmd import git
-from gitorch.workspace import links as L
+from gitorch.workspace.links import redo, restore
 from gitorch.workspace.model import Link, Snapshot, sha256
-from gitorch.workspace.plan import Operation, Plan, Precondition
+from gitorch.workspace.plan import Operation, Precondition, WorkspacePlan
 from gitorch.workspace.snapshot import would_cycle
 
 FAULT_ENV = "GITORCH_FAULT"
@@ -116,7 +116,7 @@ def check(pre: Precondition, snap: Snapshot, *, force: bool, lock_free: bool = T
     return f"unknown precondition {pre.type!r}"
 
 
-def verify(plan: Plan, snap: Snapshot, *, force: bool = False, lock_free: bool = True) -> list[str]:
+def verify(plan: WorkspacePlan, snap: Snapshot, *, force: bool = False, lock_free: bool = True) -> list[str]:
     """Every failed precondition of `plan` against `snap`, as messages (empty: verified)."""
     if plan.root != snap.root:
         return [f"plan was made for the workspace at {plan.root}, not {snap.root}"]
@@ -127,7 +127,7 @@ def verify(plan: Plan, snap: Snapshot, *, force: bool = False, lock_free: bool =
 # --- execution --------------------------------------------------------------------------
 
 @dataclass
-class Journal:
+class UndoLog:
     """What the forward operations changed, so each can be undone exactly."""
 
     files: dict[int, list[tuple[Path, bytes | None]]] = field(default_factory=dict)
@@ -135,7 +135,7 @@ class Journal:
     heads: dict[int, tuple[Path, str]] = field(default_factory=dict)
 
 
-class Outcome(msgspec.Struct, kw_only=True):
+class ApplyOutcome(msgspec.Struct, kw_only=True):
     plan_id: str
     state: str  # committed | rolled_back | failed | verified (dry run)
     executed: list[int] = []
@@ -162,13 +162,13 @@ def _link(params: dict[str, Any]) -> Link:
     return msgspec.convert(params["link"], Link)
 
 
-def _write(journal: Journal, index: int, path: Path, data: bytes) -> None:
+def _write(journal: UndoLog, index: int, path: Path, data: bytes) -> None:
     old = path.read_bytes() if path.exists() else None
     journal.files.setdefault(index, []).append((path, old))
     atomic_write(path, data)
 
 
-def run_operation(op: Operation, journal: Journal, urls: dict[str, str] | None = None) -> None:
+def run_operation(op: Operation, journal: UndoLog, urls: dict[str, str] | None = None) -> None:
     """Execute one forward operation, journaling what it changes (`urls`: the real clone url
     for each recorded one, which has its credentials redacted)."""
     p = op.params
@@ -180,14 +180,14 @@ def run_operation(op: Operation, journal: Journal, urls: dict[str, str] | None =
         data = target.read_bytes()
         if sha256(data) != link.hashes.before:
             raise WorkspaceError(f"{target} changed since the plan was made")
-        new = L.redo(link, data)
+        new = redo(link, data)
         if new is None or sha256(new) != link.hashes.after:
             raise WorkspaceError(f"{target}: the planned edit no longer applies")
         _write(journal, op.index, target, new)
     elif op.type == "remove_link":
         link = _link(p)
         target = Path(p["repo_path"]) / link.file
-        _write(journal, op.index, target, L.restore(link, target.read_bytes(), target))
+        _write(journal, op.index, target, restore(link, target.read_bytes(), target))
     elif op.type == "clone_repo":
         path = Path(p["path"])
         journal.created[op.index] = path
@@ -210,7 +210,7 @@ def run_operation(op: Operation, journal: Journal, urls: dict[str, str] | None =
         raise WorkspaceError(f"unknown operation type {op.type!r}")
 
 
-def undo_operation(op: Operation, journal: Journal) -> None:
+def undo_operation(op: Operation, journal: UndoLog) -> None:
     """Undo one forward operation exactly, from the journal."""
     for path, old in reversed(journal.files.get(op.index, [])):
         if old is None:
@@ -241,12 +241,12 @@ def describe(op: Operation) -> str:
     return f"operation {op.index} ({op.type} {op.target}) is done"
 
 
-def execute(plan: Plan, urls: dict[str, str] | None = None) -> Outcome:
+def execute(plan: WorkspacePlan, urls: dict[str, str] | None = None) -> ApplyOutcome:
     """Run the operations; on failure undo the done ones LIFO. Never raises for an operation
-    failure: the Outcome says what happened."""
-    journal = Journal()
+    failure: the ApplyOutcome says what happened."""
+    journal = UndoLog()
     done: list[Operation] = []
-    outcome = Outcome(plan_id=plan.id, state="committed")
+    outcome = ApplyOutcome(plan_id=plan.id, state="committed")
     for op in order(plan.operations):
         _current.append(("apply", op.index))
         try:

@@ -12,7 +12,7 @@ from gitorch.workspace.model import Snapshot
 
 
 @dataclass(frozen=True)
-class Finding:
+class DriftFinding:
     kind: str  # file_modified | repo_deleted | branch_changed | conflict | link_broken | interrupted
     repo: str
     message: str
@@ -21,16 +21,16 @@ class Finding:
         return {"kind": self.kind, "repo": self.repo, "message": self.message}
 
 
-def findings(desired: Snapshot, current: Snapshot) -> list[Finding]:
+def findings(desired: Snapshot, current: Snapshot) -> list[DriftFinding]:
     """Drift between the applied desired state and now, by the seed's kinds."""
     from gitorch.workspace.diff import head_of as head_str
 
-    out: list[Finding] = []
+    out: list[DriftFinding] = []
     now_repos = {r.name: r for r in current.repos}
     for want in desired.repos:
         have = now_repos.get(want.name)
         if want.exists and (have is None or not have.exists):
-            out.append(Finding("repo_deleted", want.name, f"{want.name} is gone from {want.path}"))
+            out.append(DriftFinding("repo_deleted", want.name, f"{want.name} is gone from {want.path}"))
     now_git = {g.repo: g for g in current.git}
     for want_git in desired.git:
         have_git = now_git.get(want_git.repo)
@@ -38,11 +38,11 @@ def findings(desired: Snapshot, current: Snapshot) -> list[Finding]:
         if have_git is None or info is None or not info.exists:
             continue
         if want_git.sha and head_str(want_git) != head_str(have_git):
-            out.append(Finding("branch_changed", want_git.repo,
+            out.append(DriftFinding("branch_changed", want_git.repo,
                                f"{want_git.repo} is on {head_str(have_git)}, the workspace has "
                                f"{head_str(want_git)}"))
         if have_git.in_progress or have_git.conflicts:
-            out.append(Finding("conflict", want_git.repo,
+            out.append(DriftFinding("conflict", want_git.repo,
                                f"{want_git.repo}: {have_git.in_progress or 'merge'} in progress"
                                + (f", unmerged: {', '.join(have_git.conflicts)}"
                                   if have_git.conflicts else "")))
@@ -53,18 +53,19 @@ def findings(desired: Snapshot, current: Snapshot) -> list[Finding]:
         present = now_links.get(link.key)
         provider = now_repos.get(link.provider)
         if present is None or present.path != link.path:
-            out.append(Finding("link_broken", link.repo,
+            out.append(DriftFinding("link_broken", link.repo,
                                f"link {link.key} ({link.dep}) no longer points at {link.path}"))
         elif provider is None or not provider.exists:
-            out.append(Finding("link_broken", link.repo, f"link {link.key}: {link.provider} is gone"))
+            out.append(DriftFinding("link_broken", link.repo, f"link {link.key}: {link.provider} is gone"))
         want_hash = want_files.get((link.repo, link.file))
         if want_hash and now_files.get((link.repo, link.file)) != want_hash:
-            out.append(Finding("file_modified", link.repo,
+            out.append(DriftFinding("file_modified", link.repo,
                                f"{link.repo}/{link.file} changed since the workspace was applied"))
     return sorted(set(out), key=lambda f: (f.repo, f.kind, f.message))
 
 
-def observe(ws: Workspace, trigger: str = "manual", record: bool = True) -> tuple[list[Finding], Snapshot]:
+def observe(ws: Workspace, trigger: str = "manual",
+            record: bool = True) -> tuple[list[DriftFinding], Snapshot]:
     """Full observation: a new snapshot against the last applied state; recorded as an event."""
     from gitorch.events import Observed
 
@@ -73,7 +74,7 @@ def observe(ws: Workspace, trigger: str = "manual", record: bool = True) -> tupl
     found = findings(desired, current) if desired is not None else []
     dead = ws.interrupted()
     if dead is not None:  # links of a killed apply are on disk but in no desired state
-        found.insert(0, Finding("interrupted", "", f"an apply of {dead.id} was interrupted; "
+        found.insert(0, DriftFinding("interrupted", "", f"an apply of {dead.id} was interrupted; "
                                 "`git orch ws apply` finishes it, `git orch ws teardown` undoes it"))
     if record and (desired is not None or dead is not None):
         ws.recorder.store.append(

@@ -20,7 +20,7 @@ import msgspec
 from gitorch.errors import CheckFailed, UsageError, WorkspaceError
 from gitorch.events import Generic
 from gitorch.gitcmd import git, git_out
-from gitorch.workspace import apply as A
+from gitorch.workspace.apply import atomic_write, execute
 from gitorch.workspace.manifest import Manifest, RepoSpec
 from gitorch.workspace.materialize import Workspace
 from gitorch.workspace.plan import desired_from, make_plan
@@ -125,7 +125,7 @@ def create(ws: Workspace, name: str, repos: list[str], ttl: str) -> Ephemeral:
         raise
     now = time.time()
     record = Ephemeral(name=name, path=str(folder), members=members, created=now, expires_at=now + seconds)
-    A.atomic_write(_dir(ws) / f"{name}.json", msgspec.json.encode(record))
+    atomic_write(_dir(ws) / f"{name}.json", msgspec.json.encode(record))
     ws.recorder.store.append([Generic(kind="ws_ephemeral_created",
                                       data={"name": name, "repos": repos, "ttl": seconds})])
     return record
@@ -140,7 +140,7 @@ def _link(manifest: Manifest, folder: Path, repos: list[str]) -> dict[str, list[
         return {}
     current = take(local)
     plan = make_plan(current, desired_from(current, local), "attach")
-    outcome = A.execute(plan)
+    outcome = execute(plan)
     if outcome.state != "committed":
         raise CheckFailed(f"linking the ephemeral workspace failed: {outcome.error}")
     managed: dict[str, list[str]] = {}

@@ -16,10 +16,21 @@ import tomllib
 from pathlib import Path
 
 from gitorch.errors import Location, WorkspaceError
-from gitorch.workspace import deps as D
+from gitorch.workspace.deps import (
+    MANIFEST_FILES,
+    NPM_SECTIONS,
+    PARSERS,
+    ManifestSyntaxError,
+    file_url_path,
+    mix_deps_span,
+    normalise,
+    parse_go_mod,
+    split_requirement,
+    strip_elixir_comments,
+)
 from gitorch.workspace.model import Link, LinkHashes, sha256
 
-MANIFEST_OF = {eco: file for file, eco in D.MANIFEST_FILES.items()}
+MANIFEST_OF = {eco: file for file, eco in MANIFEST_FILES.items()}
 
 
 def relpath(target: Path, start: Path) -> str:
@@ -112,11 +123,11 @@ def edit(ecosystem: str, text: str, dep: str, consumer_dir: Path, provider_dir: 
 def _check(ecosystem: str, new: str, dep: str, path: str, where: Path) -> None:
     """Parse the edited text: `dep` must now be a path dependency on `path`."""
     try:
-        _, found = D.PARSERS[ecosystem]("check", new)
-    except D.ManifestSyntaxError as exc:
+        _, found = PARSERS[ecosystem]("check", new)
+    except ManifestSyntaxError as exc:
         raise _fail(where, f"edit would not parse ({exc}); left unchanged") from None
-    want = D.normalise(ecosystem, dep)
-    if not any(d.source == "path" and d.path == path and D.normalise(ecosystem, d.name) == want
+    want = normalise(ecosystem, dep)
+    if not any(d.source == "path" and d.path == path and normalise(ecosystem, d.name) == want
                for d in found):
         raise _fail(where, f"cannot link {dep!r}: the edited manifest would not point at {path}")
 
@@ -149,7 +160,7 @@ def _set_entry(text: str, header: re.Match[str] | None, key: str, entry: str, ec
     nxt = _TABLE.search(text, start + 1)
     end = nxt.start() if nxt else len(text)
     for m in _KEY.finditer(text, start, end):
-        if D.normalise(eco, m.group(1)) == D.normalise(eco, key):
+        if normalise(eco, m.group(1)) == normalise(eco, key):
             line_end = m.end() - (1 if text[m.end() - 1:m.end()] == "\r" else 0)
             return text[:m.start()] + entry + text[line_end:]
     return text[:start] + nl + entry + text[start:]
@@ -205,13 +216,13 @@ def _edit_pep508(text: str, dep: str, uri: str, where: Path) -> str:
     if arr is None:
         raise _fail(where, f"does not declare the dependency {dep!r} (no project.dependencies)")
     for a, b in _toml_array_strings(text, arr.end() - 1):
-        parts = D.split_requirement(text[a:b])
-        if parts and D.normalise("python", parts["name"]) == D.normalise("python", dep):
+        parts = split_requirement(text[a:b])
+        if parts and normalise("python", parts["name"]) == normalise("python", dep):
             req = f"{parts['name']}{parts['extras']} @ {uri}"
             if parts["marker"]:
                 req += f" ; {parts['marker']}"
             new = text[:a] + req + text[b:]
-            path = D.file_url_path(uri)
+            path = file_url_path(uri)
             assert path is not None
             _check("python", new, dep, path, where)
             return new
@@ -244,7 +255,7 @@ def _json_object_end(text: str, start: int) -> int:
 
 def _edit_npm(text: str, dep: str, spec: str, where: Path) -> str:
     data = json.loads(text)
-    for section in D.NPM_SECTIONS:
+    for section in NPM_SECTIONS:
         if dep not in (data.get(section) or {}):
             continue
         for head in re.finditer(r'"' + section + r'"\s*:\s*\{', text):
@@ -272,8 +283,8 @@ def _edit_cargo(text: str, dep: str, rel: str, where: Path) -> str:
     data = tomllib.loads(text)
     declared = [spec for section in ("dependencies", "dev-dependencies", "build-dependencies")
                 for key, spec in (data.get(section) or {}).items()
-                if D.normalise("cargo", spec.get("package", key) if isinstance(spec, dict) else key)
-                == D.normalise("cargo", dep)]
+                if normalise("cargo", spec.get("package", key) if isinstance(spec, dict) else key)
+                == normalise("cargo", dep)]
     if not declared:
         raise _fail(where, f"does not declare the dependency {dep!r}")
     if any(isinstance(s, dict) and "git" in s for s in declared):
@@ -288,7 +299,7 @@ def _edit_cargo(text: str, dep: str, rel: str, where: Path) -> str:
 # --- Go ------------------------------------------------------------------------------------
 
 def _edit_go(text: str, dep: str, rel: str, where: Path) -> str:
-    _, found = D.parse_go_mod("check", text)
+    _, found = parse_go_mod("check", text)
     if not any(d.name == dep and d.section == "require" for d in found):
         raise _fail(where, f"does not require {dep!r}")
     nl = _newline(text)
@@ -336,8 +347,8 @@ def _split_top(inner: str) -> list[str]:
 
 
 def _edit_mix(text: str, dep: str, rel: str, where: Path) -> str:
-    body = D.strip_elixir_comments(text)
-    span = D.mix_deps_span(body) or (0, len(body))
+    body = strip_elixir_comments(text)
+    span = mix_deps_span(body) or (0, len(body))
     pattern = re.compile(r"\{\s*:" + re.escape(dep) + r"\s*,((?:[^{}]|\{[^{}]*\})*)\}")
     m = pattern.search(body, span[0], span[1])
     if m is None:

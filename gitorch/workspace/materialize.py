@@ -12,12 +12,12 @@ from pathlib import Path
 
 from gitorch.errors import CheckFailed, Location, StateConflict, WorkspaceError
 from gitorch.repo import Repo, find_repo
-from gitorch.workspace import apply as A
+from gitorch.workspace.apply import ApplyOutcome, atomic_write, execute, verify
 from gitorch.workspace.diff import diff_views, view
 from gitorch.workspace.manifest import MANIFEST_NAME, Manifest, load, redact_url
 from gitorch.workspace.model import Snapshot
-from gitorch.workspace.plan import Plan
-from gitorch.workspace.record import BASE, DESIRED, Recorder
+from gitorch.workspace.plan import WorkspacePlan
+from gitorch.workspace.record import BASE, DESIRED, WorkspaceRecorder, plan_path
 from gitorch.workspace.snapshot import take
 
 
@@ -39,8 +39,8 @@ class Workspace:
         return cls(repo=repo, manifest=load(root))
 
     @cached_property
-    def recorder(self) -> Recorder:
-        return Recorder(self.repo)
+    def recorder(self) -> WorkspaceRecorder:
+        return WorkspaceRecorder(self.repo)
 
     def desired(self) -> Snapshot | None:
         return self.recorder.desired()
@@ -60,25 +60,25 @@ class Workspace:
         """Names the plan being executed; left behind only when the process died mid-apply."""
         return self.repo.scratch / "workspace" / "executing"
 
-    def interrupted(self) -> Plan | None:
+    def interrupted(self) -> WorkspacePlan | None:
         """The plan a dead process was executing, read back from the state branch."""
         try:
             plan_id = self.marker.read_text(encoding="utf-8").strip()
         except OSError:
             return None
-        data = self.recorder.store.read(f"workspace/plans/{plan_id}.json")
+        data = self.recorder.store.read(plan_path(plan_id))
         if not data:
             return None
         from gitorch.workspace.plan import load_plan
 
-        return load_plan(data, f"workspace/plans/{plan_id}.json")
+        return load_plan(data, plan_path(plan_id))
 
 
 CommitFiles = Callable[[Snapshot], dict[str, bytes | None]]
 
 
-def materialize(ws: Workspace, plan: Plan, *, dry_run: bool = False, force: bool = False,
-                commit_files: CommitFiles | None = None, fresh: bool = True) -> A.Outcome:
+def materialize(ws: Workspace, plan: WorkspacePlan, *, dry_run: bool = False, force: bool = False,
+                commit_files: CommitFiles | None = None, fresh: bool = True) -> ApplyOutcome:
     """Verify `plan` under the workspace lock and execute it; record every transition
     (`fresh`: the plan was just made here, so its draft and planned states are recorded too).
 
@@ -89,7 +89,7 @@ def materialize(ws: Workspace, plan: Plan, *, dry_run: bool = False, force: bool
         raise StateConflict(f"plan {plan.id} was made for the workspace at {plan.root}, "
                             f"not {ws.manifest.root}; refusing it")
     rec = ws.recorder
-    plan_file = {f"workspace/plans/{plan.id}.json": plan.to_bytes()}
+    plan_file = {plan_path(plan.id): plan.to_bytes()}
     first = ("draft", "planned") if fresh else ()
     with rec.lock():
         dead = ws.interrupted()  # we hold the lock, so the process that left it is gone
@@ -99,7 +99,7 @@ def materialize(ws: Workspace, plan: Plan, *, dry_run: bool = False, force: bool
             ws.marker.unlink(missing_ok=True)
         desired_before = rec.desired()
         snap = ws.current(desired_before)
-        failures = A.verify(plan, snap, force=force)
+        failures = verify(plan, snap, force=force)
         if failures:
             rec.transition(plan.id, *first, "failed", detail="preconditions: " + "; ".join(failures),
                            files=plan_file)
@@ -107,7 +107,7 @@ def materialize(ws: Workspace, plan: Plan, *, dry_run: bool = False, force: bool
                               hint="fix the above, or make a new plan (`git orch ws plan`)")
         if dry_run:
             rec.transition(plan.id, *first, "verified", detail="dry run", files=plan_file)
-            return A.Outcome(plan_id=plan.id, state="verified")
+            return ApplyOutcome(plan_id=plan.id, state="verified")
         files = dict(plan_file)
         if rec.base() is None and plan.action == "attach":
             from gitorch.workspace.model import encode
@@ -115,9 +115,9 @@ def materialize(ws: Workspace, plan: Plan, *, dry_run: bool = False, force: bool
             files[BASE] = encode(snap)  # teardown's target: the workspace before the first attach
         rec.transition(plan.id, *first, "verified", "executing", files=files)
         ws.marker.parent.mkdir(parents=True, exist_ok=True)
-        A.atomic_write(ws.marker, plan.id.encode())
+        atomic_write(ws.marker, plan.id.encode())
         urls = {redact_url(r.url) or "": r.url for r in ws.manifest.repos if r.url}
-        outcome = A.execute(plan, urls)
+        outcome = execute(plan, urls)
         for redacted, real in urls.items():  # git may echo a url with its credentials
             outcome.error = outcome.error.replace(real, redacted) if outcome.error else outcome.error
             outcome.left = [line.replace(real, redacted) for line in outcome.left]
@@ -143,7 +143,7 @@ def materialize(ws: Workspace, plan: Plan, *, dry_run: bool = False, force: bool
                       + "\n  ".join(outcome.left or ["nothing"]))
 
 
-def attach_plan(ws: Workspace) -> tuple[Plan, Snapshot, Snapshot]:
+def attach_plan(ws: Workspace) -> tuple[WorkspacePlan, Snapshot, Snapshot]:
     """The plan making the workspace what the manifest says (repos, refs, links)."""
     from gitorch.workspace.plan import desired_from, make_plan
 
@@ -155,3 +155,39 @@ def attach_plan(ws: Workspace) -> tuple[Plan, Snapshot, Snapshot]:
                                  hint="fix its path, add a url, or remove it from the manifest")
     desired = desired_from(current, ws.manifest)
     return make_plan(current, desired, "attach"), current, desired
+
+
+def record_planned(ws: Workspace, plan: WorkspacePlan) -> None:
+    """Keep a plan just made on the state branch (draft -> planned)."""
+    ws.recorder.transition(plan.id, "draft", "planned", files={plan_path(plan.id): plan.to_bytes()})
+
+
+def verify_saved(ws: Workspace, plan: WorkspacePlan) -> None:
+    """Check a saved plan's preconditions against the disk now (lock included) and record it
+    verified; CheckFailed (exit 1) naming every failure otherwise."""
+    from gitorch.errors import Busy
+
+    if plan.root != str(ws.manifest.root):
+        raise StateConflict(f"plan was made for the workspace at {plan.root}, not {ws.manifest.root}")
+    try:
+        with ws.recorder.lock(timeout=0):
+            lock_free = True
+    except Busy:
+        lock_free = False
+    failures = verify(plan, ws.current(), lock_free=lock_free)
+    if failures:
+        raise CheckFailed("plan does not verify:\n  " + "\n  ".join(failures))
+    ws.recorder.transition(plan.id, "verified", files={plan_path(plan.id): plan.to_bytes()})
+
+
+def apply_workspace(ws: Workspace, saved: WorkspacePlan | None, *, dry_run: bool = False,
+                    force: bool = False) -> list[tuple[WorkspacePlan, ApplyOutcome]]:
+    """`ws apply`: the saved plan, or the attach planned now; when that cloned repos, a second
+    plan links them (their manifests can be read only once they exist). Each (plan, outcome)."""
+    plan = saved if saved is not None else attach_plan(ws)[0]
+    done = [(plan, materialize(ws, plan, dry_run=dry_run, force=force, fresh=saved is None))]
+    if saved is None and not dry_run and any(op.type == "clone_repo" for op in plan.operations):
+        follow = attach_plan(ws)[0]
+        if follow.operations:
+            done.append((follow, materialize(ws, follow, force=force)))
+    return done

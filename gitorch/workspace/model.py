@@ -30,7 +30,7 @@ class Provided(_S, frozen=True):
     file: str
 
 
-class RepoInfo(_S, frozen=True):
+class SnapshotRepo(_S, frozen=True):
     name: str
     path: str  # absolute
     exists: bool
@@ -130,7 +130,7 @@ class Snapshot(_S, frozen=True):
     root: str = ""
     generated_at: str = ""
     manifest: str | None = None  # the manifest file, None when auto-discovered
-    repos: list[RepoInfo] = []
+    repos: list[SnapshotRepo] = []
     git: list[GitState] = []
     deps: list[Dependency] = []
     links: list[Link] = []
@@ -147,7 +147,7 @@ class Snapshot(_S, frozen=True):
     crates: dict[str, Any] | None = None
     hex: dict[str, Any] | None = None
 
-    def repo(self, name: str) -> RepoInfo | None:
+    def repo(self, name: str) -> SnapshotRepo | None:
         return next((r for r in self.repos if r.name == name), None)
 
     def git_of(self, name: str) -> GitState | None:

@@ -14,9 +14,9 @@ import msgspec
 
 from gitorch.errors import Location, StateConflict, WorkspaceError
 from gitorch.gitcmd import git
-from gitorch.workspace import deps as D
-from gitorch.workspace import links as L
+from gitorch.workspace.deps import normalise
 from gitorch.workspace.diff import Delta, diff, head_of, view
+from gitorch.workspace.links import MANIFEST_OF, make_link, minimal_span, restore
 from gitorch.workspace.manifest import LinkSpec, Manifest
 from gitorch.workspace.model import (
     ECOSYSTEMS,
@@ -49,7 +49,7 @@ class Operation(msgspec.Struct, frozen=True, kw_only=True):
     depends_on: list[int] = []
 
 
-class Plan(msgspec.Struct, frozen=True, kw_only=True):
+class WorkspacePlan(msgspec.Struct, frozen=True, kw_only=True):
     id: str
     schema_version: int = PLAN_SCHEMA_VERSION
     action: str
@@ -66,11 +66,11 @@ class Plan(msgspec.Struct, frozen=True, kw_only=True):
         return encode(self) + b"\n"
 
 
-def plan_id(plan: Plan) -> str:
+def plan_id(plan: WorkspacePlan) -> str:
     return "plan-" + digest(msgspec.structs.replace(plan, id=""))[:20]
 
 
-def load_plan(data: bytes, where: str) -> Plan:
+def load_plan(data: bytes, where: str) -> WorkspacePlan:
     """Decode a plan file; refuse one whose content no longer matches its id (edited by hand)."""
     try:
         raw = msgspec.json.decode(data)
@@ -78,7 +78,7 @@ def load_plan(data: bytes, where: str) -> Plan:
                 and raw["schema_version"] > PLAN_SCHEMA_VERSION:
             raise StateConflict(f"plan schema version {raw['schema_version']} is newer than this "
                                 "gitorch reads", where=Location(file=where))
-        plan = msgspec.convert(raw, Plan)
+        plan = msgspec.convert(raw, WorkspacePlan)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise WorkspaceError(f"not a workspace plan: {exc}", where=Location(file=where)) from None
     if plan_id(plan) != plan.id:
@@ -103,9 +103,9 @@ def choose_dependency(current: Snapshot, spec: LinkSpec, where: str | None) -> t
                 and not (d.ecosystem == "go" and d.section == "replace")]
     offers = sorted(provider.provides, key=lambda p: ECOSYSTEMS.index(p.ecosystem))
     for offer in offers:
-        want = D.normalise(offer.ecosystem, spec.dep or offer.name)
+        want = normalise(offer.ecosystem, spec.dep or offer.name)
         for dep in declared:
-            if dep.ecosystem == offer.ecosystem and D.normalise(dep.ecosystem, dep.name) == want:
+            if dep.ecosystem == offer.ecosystem and normalise(dep.ecosystem, dep.name) == want:
                 return dep.ecosystem, dep.name
     for diag in current.diagnostics:  # a manifest that does not parse declares nothing: say so
         if diag.kind == "unparsable_manifest" and diag.repo in (spec.consumer, spec.provider):
@@ -164,7 +164,7 @@ def desired_from(current: Snapshot, manifest: Manifest, specs: list[LinkSpec] | 
         if lk.key not in keys and lk.recorded:
             path = Path(current.repo(lk.repo).path) / lk.file  # type: ignore[union-attr]
             data = pending.get((lk.repo, lk.file)) or path.read_bytes()
-            pending[(lk.repo, lk.file)] = L.restore(lk, data, path)
+            pending[(lk.repo, lk.file)] = restore(lk, data, path)
     seq = max((lk.seq for lk in current.links), default=0)
     for ls in sorted(wanted, key=lambda s: s.key):
         ends = [current.repo(ls.consumer), current.repo(ls.provider)]
@@ -181,9 +181,9 @@ def desired_from(current: Snapshot, manifest: Manifest, specs: list[LinkSpec] | 
                                  + " -> ".join(cycle), where=Location(file=where))
         consumer_dir = Path(current.repo(ls.consumer).path)  # type: ignore[union-attr]
         provider_dir = Path(current.repo(ls.provider).path)  # type: ignore[union-attr]
-        file = L.MANIFEST_OF[ecosystem]
+        file = MANIFEST_OF[ecosystem]
         data = pending.get((ls.consumer, file)) or (consumer_dir / file).read_bytes()
-        link, new = L.make_link(consumer=ls.consumer, consumer_dir=consumer_dir, provider=ls.provider,
+        link, new = make_link(consumer=ls.consumer, consumer_dir=consumer_dir, provider=ls.provider,
                                 provider_dir=provider_dir, ecosystem=ecosystem, dep=dep, data=data)
         pending[(ls.consumer, file)] = new
         seq += 1
@@ -211,17 +211,17 @@ def readopt(link: Link, current: Snapshot) -> Link:
     if sha256(data) == link.hashes.after:
         return link
     try:
-        before = L.restore(link, data, path)
+        before = restore(link, data, path)
     except WorkspaceError:
         return msgspec.structs.replace(link, hashes=LinkHashes(), preimage="", replacement="")
-    offset, pre, rep = L.minimal_span(before.decode(), data.decode())
+    offset, pre, rep = minimal_span(before.decode(), data.decode())
     return msgspec.structs.replace(link, hashes=LinkHashes(before=sha256(before), after=sha256(data)),
                                    preimage=pre, replacement=rep, offset=offset)
 
 
 # --- the plan ---------------------------------------------------------------------------
 
-def make_plan(current: Snapshot, desired: Snapshot, action: str = "attach") -> Plan:
+def make_plan(current: Snapshot, desired: Snapshot, action: str = "attach") -> WorkspacePlan:
     """The seed's Graft.Plan turning `current` into `desired` (deterministic bytes)."""
     if action not in ACTIONS:
         raise WorkspaceError(f"unknown plan action {action!r} (expected {', '.join(ACTIONS)})")
@@ -322,9 +322,9 @@ def make_plan(current: Snapshot, desired: Snapshot, action: str = "attach") -> P
                      or op.target.endswith("/" + gone.name)],
                     ("none", {"reason": "a removed clone cannot be restored"}))
     unique = sorted({(p.type, p.target): p for p in pre}.values(), key=lambda p: (p.type, p.target))
-    plan = Plan(id="", action=action, root=current.root, current=view(current), desired=view(desired),
-                delta=delta, preconditions=unique, operations=ops, rollback=list(reversed(undo)),
-                links=desired.links)
+    plan = WorkspacePlan(id="", action=action, root=current.root, current=view(current),
+                         desired=view(desired), delta=delta, preconditions=unique, operations=ops,
+                         rollback=list(reversed(undo)), links=desired.links)
     return msgspec.structs.replace(plan, id=plan_id(plan))
 
 

@@ -24,9 +24,20 @@ from gitorch.workspace.model import Snapshot, decode_snapshot, encode
 
 DESIRED = "workspace/desired.json"
 BASE = "workspace/base.json"
+LEFTOVERS = "workspace/leftovers.json"
 
 
-class Recorder:
+def plan_path(plan_id: str) -> str:
+    """Where a workspace plan is kept on the state branch."""
+    return f"workspace/plans/{plan_id}.json"
+
+
+def snapshot_path(snapshot_id: str) -> str:
+    """Where a committed snapshot is kept on the state branch."""
+    return f"workspace/snapshots/{snapshot_id}.json"
+
+
+class WorkspaceRecorder:
     """Appends workspace events and records to one repository's state branch."""
 
     def __init__(self, repo: Repo) -> None:
@@ -58,7 +69,7 @@ class Recorder:
     def commit_files(self, desired: Snapshot, base: Snapshot | None) -> dict[str, bytes | None]:
         files: dict[str, bytes | None] = {
             DESIRED: encode(desired),
-            f"workspace/snapshots/{desired.id}.json": encode(desired),
+            snapshot_path(desired.id): encode(desired),
         }
         if base is not None:
             files[BASE] = encode(base)

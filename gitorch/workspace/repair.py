@@ -12,10 +12,10 @@ from gitorch.errors import CheckFailed, WorkspaceError
 from gitorch.workspace.manifest import LinkSpec
 from gitorch.workspace.materialize import Workspace
 from gitorch.workspace.model import Snapshot
-from gitorch.workspace.plan import Plan, desired_from, make_plan
+from gitorch.workspace.plan import WorkspacePlan, desired_from, make_plan
 
 
-def repair_plan(ws: Workspace) -> Plan:
+def repair_plan(ws: Workspace) -> WorkspacePlan:
     """The plan that brings the workspace back to the last applied state."""
     applied = ws.desired()
     if applied is None:

@@ -17,8 +17,15 @@ from typing import Any
 import msgspec
 
 from gitorch.events import now
-from gitorch.workspace import deps as D
 from gitorch.workspace import gitstate
+from gitorch.workspace.deps import (
+    FRAMEWORKS,
+    LANGUAGES,
+    MANIFEST_FILES,
+    Parsed,
+    normalise,
+    parse_repo,
+)
 from gitorch.workspace.manifest import Manifest, discover, find, redact_url
 from gitorch.workspace.model import (
     Dependency,
@@ -26,8 +33,8 @@ from gitorch.workspace.model import (
     FileState,
     GitState,
     Link,
-    RepoInfo,
     Snapshot,
+    SnapshotRepo,
     Topology,
     digest,
     sha256,
@@ -42,10 +49,10 @@ def load_manifest(manifest_or_root: Manifest | Path | str) -> Manifest:
     return find(root) or discover(root)
 
 
-def _read_repo(name: str, path: Path) -> tuple[GitState, D.Parsed, list[FileState]]:
+def _read_repo(name: str, path: Path) -> tuple[GitState, Parsed, list[FileState]]:
     if not path.is_dir():
-        return GitState(repo=name), D.Parsed(), []
-    parsed = D.parse_repo(name, path)
+        return GitState(repo=name), Parsed(), []
+    parsed = parse_repo(name, path)
     files = [FileState(repo=name, file=f, sha256=_hash(path / f)) for f in parsed.manifests]
     return gitstate.read_one(name, path), parsed, files
 
@@ -65,16 +72,16 @@ def take(manifest_or_root: Manifest | Path | str, recorded: list[Link] | None = 
     workers = max(1, min(jobs or 8, len(paths)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(lambda item: _read_repo(*item), paths))
-    repos: list[RepoInfo] = []
+    repos: list[SnapshotRepo] = []
     git: list[GitState] = []
     deps: list[Dependency] = []
     files: list[FileState] = []
     diags: list[Diagnostic] = []
     for (name, path), spec, (state, parsed, fstates) in zip(paths, manifest.repos, results, strict=True):
         exists = path.is_dir() and (path / ".git").exists()
-        languages = sorted({D.LANGUAGES[D.MANIFEST_FILES[f]] for f in parsed.manifests})
-        frameworks = {D.FRAMEWORKS[d.name] for d in parsed.deps if d.name in D.FRAMEWORKS}
-        repos.append(RepoInfo(name=name, path=str(path), exists=exists, manifests=parsed.manifests,
+        languages = sorted({LANGUAGES[MANIFEST_FILES[f]] for f in parsed.manifests})
+        frameworks = {FRAMEWORKS[d.name] for d in parsed.deps if d.name in FRAMEWORKS}
+        repos.append(SnapshotRepo(name=name, path=str(path), exists=exists, manifests=parsed.manifests,
                               provides=parsed.provides, languages=languages,
                               capabilities=sorted(set(languages) | frameworks),
                               url=redact_url(spec.url), ref=spec.ref))
@@ -129,11 +136,11 @@ def finish(snap: Snapshot) -> Snapshot:
     return msgspec.structs.replace(snap, id="snap-" + digest(body)[:16], generated_at=now())
 
 
-def find_links(repos: list[RepoInfo], deps: list[Dependency], recorded: list[Link]) -> list[Link]:
+def find_links(repos: list[SnapshotRepo], deps: list[Dependency], recorded: list[Link]) -> list[Link]:
     """Path dependencies that point at another workspace repo; recorded links keep their edit."""
     by_path = {os.path.normpath(r.path): r.name for r in repos}
     dirs = {r.name: Path(r.path) for r in repos}
-    records = {(lk.key, D.normalise(lk.ecosystem, lk.dep)): lk for lk in recorded}
+    records = {(lk.key, normalise(lk.ecosystem, lk.dep)): lk for lk in recorded}
     found: dict[str, Link] = {}
     for dep in deps:
         if dep.source != "path" or not dep.path:
@@ -144,18 +151,18 @@ def find_links(repos: list[RepoInfo], deps: list[Dependency], recorded: list[Lin
             continue
         link = Link(repo=dep.repo, dep=dep.name, provider=provider, ecosystem=dep.ecosystem,
                     file=dep.file, path=dep.path)
-        record = records.get((link.key, D.normalise(dep.ecosystem, dep.name)))
+        record = records.get((link.key, normalise(dep.ecosystem, dep.name)))
         found.setdefault(link.key, record or link)
     return [found[k] for k in sorted(found)]
 
 
-def compute_topology(repos: list[RepoInfo], deps: list[Dependency], links: list[Link]) -> Topology:
+def compute_topology(repos: list[SnapshotRepo], deps: list[Dependency], links: list[Link]) -> Topology:
     """Who depends on whom among the workspace repos, an order (providers first) and cycles."""
-    providers_of = {(p.ecosystem, D.normalise(p.ecosystem, p.name)): r.name
+    providers_of = {(p.ecosystem, normalise(p.ecosystem, p.name)): r.name
                     for r in repos for p in r.provides}
     graph: dict[str, set[str]] = {r.name: set() for r in repos}
     for dep in deps:
-        provider = providers_of.get((dep.ecosystem, D.normalise(dep.ecosystem, dep.name)))
+        provider = providers_of.get((dep.ecosystem, normalise(dep.ecosystem, dep.name)))
         if provider and provider != dep.repo:
             graph[dep.repo].add(provider)
     for link in links:

@@ -116,10 +116,10 @@ def test_two_applies_at_once(hub: Path, tmp_path: Path) -> None:
 
 
 def test_busy_lock_exits_4_naming_the_holder(hub: Path) -> None:
-    from gitorch.workspace.record import Recorder
+    from gitorch.workspace.record import WorkspaceRecorder
 
     before = tree_digest(hub.parent)
-    with Recorder(find_repo(hub)).lock():
+    with WorkspaceRecorder(find_repo(hub)).lock():
         proc = _orch(hub, "ws", "apply", env={"GITORCH_LOCK_TIMEOUT": "0.2"})
         code = proc.wait(timeout=60)
     assert code == 4
@@ -132,8 +132,8 @@ def test_stale_lock_from_dead_process_is_taken_over(hub: Path) -> None:
         [sys.executable, "-c",
          "import sys, time\n"
          "from gitorch.repo import find_repo\n"
-         "from gitorch.workspace.record import Recorder\n"
-         "lock = Recorder(find_repo()).lock(); lock.__enter__()\n"
+         "from gitorch.workspace.record import WorkspaceRecorder\n"
+         "lock = WorkspaceRecorder(find_repo()).lock(); lock.__enter__()\n"
          "print('held', flush=True); time.sleep(120)\n"],
         cwd=hub, stdout=subprocess.PIPE, text=True)
     assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
