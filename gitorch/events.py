@@ -133,7 +133,15 @@ class AcceptanceFailed(Event, tag="acceptance_failed", frozen=True):
 
 
 class PatchApplied(Event, tag="patch_applied", frozen=True):
+    """An agent's edit step changed the work tree (one event per attempt)."""
+
     paths: list[str] = []
+    attempt: int = 1
+    added: int = 0  # lines
+    removed: int = 0
+    tree: str | None = None  # the work tree after the attempt, as a git tree id
+    diff: str | None = None  # the patch on the state branch (None: no change)
+    reverted: list[str] = []  # forbidden paths the agent changed, put back
 
 
 # --- gates ---------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from typing import Any
 import msgspec
 
 from gitorch import events as ev
+from gitorch.agent.edit import AgentSetup, edit_steps
 from gitorch.engine.checks import CheckContext, describe, evaluate
 from gitorch.engine.inputs import read_worktree
 from gitorch.engine.process import Outcome, tail
@@ -67,6 +68,7 @@ class RunContext:
     base_env: Mapping[str, str]
     env_for: Callable[[Task], Mapping[str, str]]  # the secrets a task declares
     root_for: Callable[[Task], Path] | None = None  # cross-repo tasks (`repo:`)
+    agent: AgentSetup | None = None  # who does the edit step of agent tasks (gitorch.agent)
     stopping: bool = False  # set on Ctrl-C: no new command, no retry
 
     def __post_init__(self) -> None:
@@ -233,6 +235,14 @@ def run_task(ctx: RunContext, task: Task, inputs: str | None = None) -> Steps:
 
 
 def _run_steps(tr: _TaskRun) -> Steps:
+    """The agent's edit step where the task has one, then the task's own steps."""
+    agent = tr.ctx.agent
+    if agent is not None and agent.wants(tr.task):
+        return (yield from edit_steps(tr, agent, lambda: _task_steps(tr)))
+    return (yield from _task_steps(tr))
+
+
+def _task_steps(tr: _TaskRun) -> Steps:
     """Commands, shards, acceptance. -> None when all passed, else why not."""
     task = tr.task
     timeout = task.constraints.timeout

@@ -90,6 +90,7 @@ class Approvals(_Strict, kw_only=True, frozen=True):
 class Orchestrator(_Strict, kw_only=True, frozen=True):
     strategy: str = "conservative"
     approvals: Approvals = Approvals()
+    agent_types: list[str] = []  # task types the agent's edit step does (issue: agents)
 
 
 class Paths(_Strict, kw_only=True, frozen=True):
@@ -135,6 +136,7 @@ class Task(_Strict, kw_only=True, frozen=True):
     retry: Retry = Retry()
     secrets: list[str] = []  # names of secrets this task receives in its environment
     repo: str | None = None  # a workspace repo to run in (workspace issue)
+    agent: bool = False  # the agent command does this task's edit step (it has no commands)
 
 
 class Plan(_Strict, kw_only=True, frozen=True):

@@ -46,7 +46,8 @@ def project(spec: ProjectSpec) -> Project:
 
 
 def orchestrator(spec: OrchestratorSpec) -> Orchestrator:
-    return Orchestrator(strategy=spec.strategy, approvals=Approvals(required=list(spec.approvals.required)))
+    return Orchestrator(strategy=spec.strategy, approvals=Approvals(required=list(spec.approvals.required)),
+                        agent_types=list(spec.agent_types))
 
 
 def head_issues(spec: PlanSpec) -> list[Issue]:
@@ -74,6 +75,7 @@ def task(spec: TaskSpec, path: PathT, issues: list[Issue]) -> Task:
         retry=_retry(spec.retry, (*path, "retry"), issues),
         secrets=spec.secrets,
         repo=spec.repo,
+        agent=spec.agent,
     )
 
 

@@ -80,6 +80,9 @@ class OrchestratorSpec(_Spec, frozen=True, kw_only=True):
 
     strategy: str = "conservative"
     approvals: ApprovalsSpec = ApprovalsSpec()
+    agent_types: Annotated[
+        list[str], Meta(description="Task types whose edit step the agent command does (agent.command).")
+    ] = []
 
 
 class PathsSpec(_Spec, frozen=True, kw_only=True):
@@ -142,6 +145,9 @@ class TaskSpec(_Spec, frozen=True, kw_only=True):
     retry: RetrySpec = RetrySpec()
     secrets: Annotated[list[str], Meta(description="Names of secrets passed in the environment.")] = []
     repo: Annotated[str | None, Meta(description="Workspace repository to run in.")] = None
+    agent: Annotated[
+        bool, Meta(description="The agent command does this task's edit step; gitorch verifies it.")
+    ] = False
 
 
 class PlanSpec(_Spec, frozen=True, kw_only=True):

@@ -1,0 +1,129 @@
+"""The edit step: run the agent, keep its patch as evidence, verify, and try again.
+
+A task the agent works on (`agent: true`, or a type the plan maps to the agent in
+`orchestrator.agent_types`, with no commands of its own) runs this loop in place of its
+commands: the agent command gets the task's context pack as its prompt; gitorch then
+snapshots the work tree, records the patch (`patch_applied`, the diff on the state
+branch), undoes changes to forbidden paths, and runs the task's shards and acceptance
+checks itself. A failure feeds the next prompt (which step, its output, the diff so far)
+until the checks pass, the attempts run out, or the run stops.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from gitorch import events as ev
+from gitorch.agent.patch import Patch, between, forbidden, revert, snapshot
+from gitorch.agent.prompt import Failure, render
+from gitorch.plan.model import Retry, Task
+from gitorch.store.layout import patch_path
+
+if TYPE_CHECKING:
+    from gitorch.engine.runner import Steps, _TaskRun
+
+PLACEHOLDER = "{prompt}"
+
+
+@dataclass(frozen=True)
+class AgentSetup:
+    """How this run reaches its agent."""
+
+    command: str  # `{prompt}` becomes the prompt file's path; without it the prompt is stdin
+    attempts: int
+    types: frozenset[str]  # task types the plan hands to the agent
+    pack_for: Callable[[Task], str]  # the task's context pack, as text
+
+    def wants(self, task: Task) -> bool:
+        """Whether the agent does `task`'s edit step."""
+        handed = task.agent or task.type in self.types
+        return handed and not task.commands
+
+
+def command_line(command: str, prompt_file: str) -> str:
+    """The shell command that gives the agent its prompt."""
+    quoted = shlex.quote(prompt_file)
+    if PLACEHOLDER in command:
+        return command.replace(PLACEHOLDER, quoted)
+    return f"{command} < {quoted}"
+
+
+def edit_steps(tr: _TaskRun, setup: AgentSetup, verify: Callable[[], Steps]) -> Steps:
+    """The loop; returns None when the task's checks pass, else why not (as `verify` does)."""
+    ctx, task = tr.ctx, tr.task
+    work = ctx.scratch / "agent" / ctx.run
+    work.mkdir(parents=True, exist_ok=True)
+    index = work / f"{tr.n}-{_name(task.id)}.index"
+    patterns = list(dict.fromkeys([*task.constraints.forbidden, *task.paths.forbidden]))
+    start = snapshot(tr.root, index)
+    failure: Failure | None = None
+    reason = "the agent was not run"
+    for attempt in range(1, setup.attempts + 1):
+        if ctx.stopping:
+            return reason
+        before = snapshot(tr.root, index) if attempt > 1 else start
+        so_far = between(tr.root, start, before).diff.decode(errors="replace") if attempt > 1 else ""
+        prompt = render(setup.pack_for(task), attempt, setup.attempts, failure, ctx.redactor.redact(so_far))
+        prompt_file = work / f"{_name(task.id)}-{attempt}.prompt.md"
+        prompt_file.write_text(prompt, encoding="utf-8")
+        mark = len(tr.events)
+        status, evidence = yield from tr.command(
+            "agent", command_line(setup.command, str(prompt_file)), shard=None,
+            timeout=task.constraints.timeout, retry=Retry())
+        patch = between(tr.root, before, snapshot(tr.root, index))
+        undone = forbidden(patch.files, patterns)
+        if undone:
+            revert(tr.root, before, undone)
+        _record(tr, attempt, patch, undone)
+        if undone:
+            reason = "the agent changed forbidden paths (undone): " + ", ".join(undone)
+            failure = Failure(reason)
+        elif status != 0:
+            reason = f"the agent command exited {status}"
+            failure = Failure(reason, "agent", str(evidence.get("excerpt", "")))
+        else:
+            mark = len(tr.events)
+            verdict = yield from verify()
+            if verdict is None:
+                return None
+            reason = verdict
+            failure = _failure(verdict, tr.events[mark:])
+    tries = f"{setup.attempts} attempt" + ("s" if setup.attempts != 1 else "")
+    return f"agent: {tries} without passing; last: {reason}"
+
+
+def _record(tr: _TaskRun, attempt: int, patch: Patch, undone: list[str]) -> None:
+    """A patch_applied event for the attempt, and its diff on the state branch."""
+    ctx = tr.ctx
+    diff = None
+    if patch.diff:
+        diff = patch_path(ctx.run, tr.task.id, attempt)
+        tr.files[diff] = ctx.redactor.redact_bytes(patch.diff)
+    tr.emit(ev.PatchApplied(
+        run=ctx.run, task=tr.task.id, paths=patch.files, attempt=attempt, added=patch.added,
+        removed=patch.removed, tree=patch.after, diff=diff, reverted=undone,
+    ))
+
+
+def _failure(reason: str, events: list[ev.Event]) -> Failure:
+    """The failing step of a verification and its output, from the events it recorded."""
+    for e in reversed(events):
+        if isinstance(e, ev.AcceptanceFailed):
+            return Failure(reason, e.check, _evidence_text(e.evidence))
+        if isinstance(e, ev.CommandRun) and e.status != 0:
+            return Failure(reason, f"command {e.name}: {e.cmd}", e.excerpt)
+    return Failure(reason)
+
+
+def _evidence_text(evidence: dict[str, Any]) -> str:
+    for key in ("excerpt", "reason", "detail", "message"):
+        if evidence.get(key):
+            return str(evidence[key])
+    return "\n".join(f"{k}: {v}" for k, v in evidence.items())
+
+
+def _name(task: str) -> str:
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in task) or "_"
