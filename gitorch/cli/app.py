@@ -114,6 +114,7 @@ def root(
 
 def _register_all() -> None:
     from gitorch.cli import (
+        ci_cmd,
         config_cmd,
         discovery_cmd,
         hooks_cmd,
@@ -125,7 +126,7 @@ def _register_all() -> None:
     )
 
     for module in (
-        plan_cmd, run_cmd, state_cmd, hooks_cmd, ws_cmd, config_cmd, discovery_cmd, selfcheck_cmd,
+        plan_cmd, run_cmd, state_cmd, hooks_cmd, ws_cmd, config_cmd, discovery_cmd, selfcheck_cmd, ci_cmd,
     ):
         module.register(app)
 
