@@ -114,6 +114,7 @@ def root(
 
 def _register_all() -> None:
     from gitorch.cli import (
+        agent_cmd,
         ci_cmd,
         config_cmd,
         discovery_cmd,
@@ -127,6 +128,7 @@ def _register_all() -> None:
 
     for module in (
         plan_cmd, run_cmd, state_cmd, hooks_cmd, ws_cmd, config_cmd, discovery_cmd, selfcheck_cmd, ci_cmd,
+        agent_cmd,
     ):
         module.register(app)
 
