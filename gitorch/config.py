@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -30,6 +29,9 @@ from gitorch import atomic
 from gitorch.errors import ConfigError, Location
 from gitorch.repo import Repo
 from gitorch.store.layout import REPO_CONFIG
+
+if TYPE_CHECKING:
+    from gitorch.gitcmd import GitProcess
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -297,18 +299,15 @@ def read_repo_config_bytes(repo: Repo, branch: str) -> bytes | None:
     return proc.stdout if proc.returncode == 0 else None
 
 
-def _start_repo_config_read(repo: Repo, branch: str) -> subprocess.Popen[bytes] | None:
+def _start_repo_config_read(repo: Repo, branch: str) -> GitProcess | None:
     if not _branch_may_exist(repo, branch):
         return None
-    from gitorch.gitcmd import clean_env
+    from gitorch.gitcmd import git_popen
 
-    return subprocess.Popen(
-        ["git", "cat-file", "blob", f"refs/heads/{branch}:{REPO_CONFIG}"], cwd=repo.cwd,
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env=clean_env(),
-    )
+    return git_popen(["cat-file", "blob", f"refs/heads/{branch}:{REPO_CONFIG}"], repo.cwd)
 
 
-def _finish_repo_config_read(proc: subprocess.Popen[bytes] | None) -> bytes | None:
+def _finish_repo_config_read(proc: GitProcess | None) -> bytes | None:
     if proc is None:
         return None
     out, _err = proc.communicate()

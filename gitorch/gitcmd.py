@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     import subprocess
     from collections.abc import Callable, Mapping, Sequence
 
+    GitProcess = subprocess.Popen[bytes]  # what git_popen returns (for annotations elsewhere)
+
 # Variables git sets for hooks and sub-commands; they must not leak into a call on another repo.
 _GIT_REPO_VARS = (
     "GIT_DIR",
@@ -64,6 +66,46 @@ def git(
         msg = proc.stderr.decode(errors="replace").strip() or f"exit {proc.returncode}"
         raise GitError(f"git {' '.join(args[:2])} failed: {msg}")
     return proc
+
+
+def git_popen(
+    args: Sequence[str],
+    cwd: str | os.PathLike[str] | None = None,
+    *,
+    stdin: bool = False,
+    stderr: bool = False,
+    env: Mapping[str, str] | None = None,
+) -> GitProcess:
+    """Start `git ARGS` in `cwd` (clean environment, `env` added) and return it running: stdout is
+    piped, stdin piped when `stdin` (else empty), stderr piped when `stderr` (else dropped).
+    For git processes kept open (`cat-file --batch`) or collected later (`communicate()`);
+    end a kept one with `stop()`."""
+    import subprocess
+
+    return subprocess.Popen(
+        ["git", *args], cwd=cwd, stdout=subprocess.PIPE,
+        stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+        stderr=subprocess.PIPE if stderr else subprocess.DEVNULL,
+        env=clean_env(env),
+    )
+
+
+def stop(proc: GitProcess, timeout: float = 5.0) -> int:
+    """End a process from `git_popen`: close its stdin, wait up to `timeout` seconds, then
+    kill it; its pipes are closed. Returns its exit status."""
+    import subprocess
+
+    if proc.stdin:
+        proc.stdin.close()
+    try:
+        status = proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        status = proc.wait()
+    for stream in (proc.stdout, proc.stderr):
+        if stream:
+            stream.close()
+    return status
 
 
 def git_quick(

@@ -30,3 +30,29 @@ def test_git_repo_variables_do_not_leak(tmp_path: Path, monkeypatch) -> None:
     assert "only-in-b.txt" in out
     assert os.environ["GIT_DIR"] == str(a / ".git")
 
+
+
+def test_popen_keeps_a_batch_process_and_stop_ends_it(tmp_path: Path, monkeypatch) -> None:
+    """git_popen: a long-lived `cat-file --batch` answers line by line; stop() closes it."""
+    from gitorch.gitcmd import git_popen, stop
+
+    repo = make_repo(tmp_path / "r", {"f.txt": "hello\n"})
+    monkeypatch.setenv("GIT_DIR", str(tmp_path / "elsewhere"))  # must not leak into the child
+    proc = git_popen(["cat-file", "--batch"], repo, stdin=True)
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(b"HEAD:f.txt\n")
+    proc.stdin.flush()
+    header = proc.stdout.readline().split()
+    assert header[1:] == [b"blob", b"6"]
+    assert proc.stdout.read(7) == b"hello\n\n"
+    assert stop(proc) == 0
+    assert proc.stdout.closed
+
+
+def test_popen_collects_later_and_drops_stderr(tmp_path: Path) -> None:
+    from gitorch.gitcmd import git_popen
+
+    repo = make_repo(tmp_path / "r")
+    proc = git_popen(["cat-file", "blob", "HEAD:missing"], repo)
+    out, err = proc.communicate()
+    assert proc.returncode != 0 and out == b"" and err is None

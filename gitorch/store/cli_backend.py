@@ -10,17 +10,21 @@ under `<ref>.lock`), so an append spawns no process (`ls-tree` runs once per ful
 from __future__ import annotations
 
 import os
-import subprocess
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from gitorch.errors import GitError
-from gitorch.gitcmd import clean_env, git
+from gitorch.gitcmd import git, git_popen, stop
 from gitorch.store.backend import MODE_TREE, ZERO_OID, CommitInfo, RefLocked, TreeEntry
+
+if TYPE_CHECKING:
+    from subprocess import CompletedProcess
+
+    from gitorch.gitcmd import GitProcess
 
 _LOCK_WAIT = 1.0
 _PARSED_TREES = 512  # recently parsed trees kept (the paths appends rewrite)
@@ -32,15 +36,12 @@ class _Pipe:
     def __init__(self, args: list[str], *, stderr: bool = False) -> None:
         self.args = args
         self.stderr = stderr
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.proc: GitProcess | None = None
         self.lock = threading.Lock()
 
-    def start(self) -> subprocess.Popen[bytes]:
+    def start(self) -> GitProcess:
         if self.proc is None or self.proc.poll() is not None:
-            self.proc = subprocess.Popen(
-                self.args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE if self.stderr else subprocess.DEVNULL, env=clean_env(),
-            )
+            self.proc = git_popen(self.args, stdin=True, stderr=self.stderr)
         return self.proc
 
     def io(self) -> tuple[IO[bytes], IO[bytes]]:
@@ -50,15 +51,7 @@ class _Pipe:
 
     def close(self) -> None:
         if self.proc is not None:
-            if self.proc.stdin:
-                self.proc.stdin.close()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-            for stream in (self.proc.stdout, self.proc.stderr):
-                if stream:
-                    stream.close()
+            stop(self.proc)
             self.proc = None
 
 
@@ -69,7 +62,7 @@ class CliBackend:
 
     def __init__(self, git_dir: str, scratch: str | None = None) -> None:
         self.git_dir = git_dir
-        self._base = ["git", f"--git-dir={git_dir}"]
+        self._base = [f"--git-dir={git_dir}"]
         self._cat = _Pipe([*self._base, "cat-file", "--batch"])
         self._blob = _Pipe([*self._base, "hash-object", "-w", "--no-filters", "--stdin-paths"])
         self._commit = _Pipe([*self._base, "hash-object", "-w", "-t", "commit", "--stdin-paths"])
@@ -82,7 +75,7 @@ class CliBackend:
         self._parsed_lock = threading.Lock()
         self._who = self._identity()
 
-    def _git(self, args: Sequence[str], check: bool = True) -> subprocess.CompletedProcess[bytes]:
+    def _git(self, args: Sequence[str], check: bool = True) -> CompletedProcess[bytes]:
         return git([f"--git-dir={self.git_dir}", *args], check=check)
 
     def _identity(self) -> tuple[str, str]:
