@@ -1,5 +1,5 @@
 #!/bin/sh
-# gitorch-hook 2
+# gitorch-hook 3
 # Installed by `git orch hooks install` as post-checkout, post-merge and post-rewrite;
 # `git orch hooks uninstall` removes it and puts back the hook that was here before.
 # It observes and tells: it never runs a plan's commands and never fails the git command.
@@ -8,6 +8,7 @@
 # start templated
 GITORCH_PYTHON=''
 GITORCH_PATH=''
+GITORCH_PYZ=''
 # end templated
 
 hook=${0##*/}
@@ -70,12 +71,15 @@ fi
 # The interpreter gitorch was installed with, told where gitorch is (-I -S: no site, no user
 # paths, nothing from the work tree on sys.path); then `git orch` on PATH; then one line.
 # GITORCH_HOOK_CONFIG_READ tells Python the git config above was read (no second call).
-if [ -x "$GITORCH_PYTHON" ] && GITORCH_HOOK_CONFIG_READ=1 "$GITORCH_PYTHON" -I -S -c '
+if [ -x "$GITORCH_PYTHON" ] && GITORCH_HOOK_CONFIG_READ=1 GITORCH_ZIPAPP=$GITORCH_PYZ "$GITORCH_PYTHON" -I -S -c '
 import sys
 sys.path.append(sys.argv[1]) if sys.argv[1] else None
 from gitorch.hooks.run import main
 main(sys.argv[2:])' "$GITORCH_PATH" "$hook" "$@" </dev/null 2>/dev/null; then
     :
+elif [ -n "$GITORCH_PYZ" ] && [ -f "$GITORCH_PYZ" ] && [ -x "$GITORCH_PYTHON" ] &&
+    "$GITORCH_PYTHON" "$GITORCH_PYZ" observe --trigger "$hook" </dev/null 2>/dev/null; then
+    :  # installed from orch.pyz whose extracted cache was removed: the archive extracts it again
 elif command -v git-orch >/dev/null 2>&1 && git orch observe --trigger "$hook" </dev/null 2>/dev/null; then
     :
 else

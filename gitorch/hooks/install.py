@@ -54,11 +54,15 @@ def gitorch_path() -> str:
 
 
 def render(python: str, path: str) -> str:
-    """The template with the interpreter and gitorch's location filled in."""
+    """The template with the interpreter, gitorch's location and the zipapp (if any) filled in."""
+    from gitorch.invocation import zipapp_archive
+
     text = template()
     before, rest = text.split(_START, 1)
     _, after = rest.split(_END, 1)
-    assigned = f"GITORCH_PYTHON={shlex.quote(python)}\nGITORCH_PATH={shlex.quote(path)}\n"
+    pyz = zipapp_archive() or ""
+    assigned = (f"GITORCH_PYTHON={shlex.quote(python)}\nGITORCH_PATH={shlex.quote(path)}\n"
+                f"GITORCH_PYZ={shlex.quote(pyz)}\n")
     return before + _START + assigned + _END + after
 
 
@@ -147,7 +151,8 @@ def describe(directory: Path, hook: str) -> HookState:
         hook, str(path), "installed" if version == CURRENT_VERSION else "outdated", version,
         at=str(at), legacy=str(kept) if kept else None, pre_commit=pre_commit, python=python,
         python_found=python is not None and os.access(python, os.X_OK),
-        gitorch_found=_gitorch_at(_recorded(ours_data, "GITORCH_PATH")),
+        gitorch_found=(_gitorch_at(_recorded(ours_data, "GITORCH_PATH"))
+                       or _gitorch_at(_recorded(ours_data, "GITORCH_PYZ"))),
     )
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from bisect import bisect_left
 
+from gitorch import invocation
 from gitorch.gitcmd import clean_env, git_quick, git_start
 from gitorch.hooks import jsonlite
 
@@ -73,7 +74,7 @@ class Observation:
             lines.append(
                 f"orch: {n} task{' is' if n == 1 else 's are'} stale since "
                 f"{'its' if n == 1 else 'their'} inputs changed{': ' + names if names else ''}"
-                " (run `git orch explain`)"
+                f" (run `{invocation.name()} explain`)"
             )
         for a in self.awaiting[:MAX_AWAITING_LINES]:
             lines.append(
@@ -81,7 +82,7 @@ class Observation:
             )
         if len(self.awaiting) > MAX_AWAITING_LINES:
             lines.append(f"orch: {len(self.awaiting) - MAX_AWAITING_LINES} more approvals are "
-                         "waiting (run `git orch status`)")
+                         f"waiting (run `{invocation.name()} status`)")
         # quick_drift already caps its lines (the last one says how many more) and names them
         lines += [f"orch: {line}" for line in self.workspace[:MAX_WORKSPACE_LINES]]
         if self.problems:
