@@ -21,9 +21,10 @@ import msgspec
 from gitorch.errors import Location, NotARepoError, OrchError, PlanError
 from gitorch.plan import cache, graph, normalize
 from gitorch.plan.model import Orchestrator, Plan, Project, Task
+from gitorch.plan.repos import check_repos
 from gitorch.plan.source import Document, PathT, read_document
 from gitorch.plan.spec import IncludedSpec, PlanSpec, TaskSpec
-from gitorch.plan.validate import Issue, meaning, structure, task_placeholder
+from gitorch.plan.validate import Issue, bad_text, meaning, structure, task_placeholder
 from gitorch.repo import Repo, find_repo
 
 PLAN_NAMES = ("orchestrator.yml", "orchestrator.yaml", "orchestrator.json", "orchestrator.toml")
@@ -107,7 +108,9 @@ def _load(file: str | os.PathLike[str] | None, repo: Repo | None) -> LoadedPlan:
     loader = _Loader(base)
     loaded = loader.run(main)
     if scratch is not None:
-        entry = cache.Entry(code=cache.code_stamp(), files=[(str(d.file), d.sha256) for d in loader.docs],
+        files = [(str(d.file), d.sha256) for d in loader.docs]
+        files += loader.extra_files
+        entry = cache.Entry(code=cache.code_stamp(), files=files,
                             globs=loader.globs, plan=loaded.plan, digest=loaded.digest, root=str(loaded.root),
                             order=graph.order(loaded.plan))
         cache.store(scratch, main, entry)
@@ -159,6 +162,7 @@ class _Loader:
     seen: set[Path] = field(default_factory=set)
     globs: list[cache.GlobUse] = field(default_factory=list)  # include globs and what they matched
     head: PlanSpec | None = None
+    extra_files: list[tuple[str, str]] = field(default_factory=list)  # (path, sha256) read for meaning
 
     def display(self, path: Path) -> str:
         try:
@@ -243,6 +247,10 @@ class _Loader:
             message = f"include {pattern!r} must be a path relative to this file"
             self.issues.append((doc, Issue(site, message)))
             return
+        bad = bad_text(pattern)
+        if bad:
+            self.issues.append((doc, Issue(site, f"include {pattern!r} {bad}")))
+            return
         here = doc.file.parent
         if _GLOB & set(pattern):
             targets = sorted(p for p in here.glob(pattern) if p.is_file())
@@ -301,7 +309,7 @@ class _Loader:
             secrets=list(head.secrets) if head else [],
             secret_probes=dict(head.secret_probes) if head else {},
         )
-        for issue in meaning(plan, skip=broken, task_paths=False):
+        for issue in [*meaning(plan, skip=broken, task_paths=False), *self._repos(plan)]:
             self.issues.append(self._to_local(issue))
         if head and not self.issues and plan.project.root != ".":
             root = self.base / plan.project.root
@@ -309,6 +317,12 @@ class _Loader:
                 message = f"project root {plan.project.root!r} is not a directory"
                 self.issues.append((self.docs[0], Issue(("project", "root"), message)))
         return plan
+
+    def _repos(self, plan: Plan) -> list[Issue]:
+        found = check_repos(self.base, plan)
+        self.globs += found.globs
+        self.extra_files += found.files
+        return found.issues
 
     def _to_local(self, issue: Issue) -> tuple[Document, Issue]:
         """Map a path in the merged plan back to the file and path where the user wrote it."""

@@ -30,7 +30,7 @@ from gitorch.plan.spec import (
     ShardSpec,
     TaskSpec,
 )
-from gitorch.plan.validate import Issue, escapes
+from gitorch.plan.validate import Issue, escapes, path_hint
 
 _NO_PATHS = Paths()
 _NO_CONSTRAINTS = Constraints()
@@ -85,7 +85,7 @@ def _inside(paths: list[str], path: PathT, issues: list[Issue], indexed: bool = 
         why = escapes(p)
         if why:
             where = (*path, j) if indexed else path
-            issues.append(Issue(where, f"path {p!r} {why}", "paths are relative to the project root"))
+            issues.append(Issue(where, f"path {p!r} {why}", path_hint(why)))
 
 
 def _paths(spec: PathsSpec | list[str] | str, path: PathT, issues: list[Issue]) -> Paths:

@@ -22,7 +22,7 @@ import msgspec
 from gitorch.errors import Location, OrchError
 from gitorch.plan import graph
 from gitorch.plan.acceptance import check_paths
-from gitorch.plan.model import TASK_TYPES, Plan, Task
+from gitorch.plan.model import TASK_TYPES, Check, CommandCheck, Plan, Task
 from gitorch.plan.source import PathT, format_path
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
@@ -156,7 +156,8 @@ def meaning(plan: Plan, skip: Iterable[int] = (), task_paths: bool = True) -> li
     issues += _dependencies(plan)
     issues += _escapes(plan, task_paths)
     issues += _gates_and_secrets(plan)
-    issues += _empty_commands(plan)
+    issues += _commands(plan)
+    issues += _repo_names(plan)
     return issues
 
 
@@ -180,6 +181,11 @@ def _ids(plan: Plan, broken: set[int]) -> list[Issue]:
             else:
                 seen[ident] = where
     return issues
+
+
+def is_id(name: str) -> bool:
+    """Whether `name` is a well-formed id (of a task, shard, gate or workspace repo)."""
+    return _ID.match(name) is not None
 
 
 def _bad_id(ident: str) -> str | None:
@@ -221,12 +227,33 @@ def _dependencies(plan: Plan) -> list[Issue]:
     return issues
 
 
+# bytes no file name holds (NUL) or that only a mistake puts there (other C0 controls, DEL),
+# and lone surrogates (JSON "\\ud800"): not encodable as a file name
+_BAD_CHAR = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+
+
+def bad_text(text: str) -> str | None:
+    """Why `text` cannot be a path or a command (a NUL, control or unencodable character), or None."""
+    found = _BAD_CHAR.search(text)
+    if found is None:
+        return None
+    char = found.group()
+    if char == "\0":
+        return "contains a NUL byte"
+    if "\ud800" <= char <= "\udfff":
+        return f"contains {char!r}, which is not valid text"
+    return f"contains the control character {char!r}"
+
+
 def escapes(path: str) -> str | None:
-    """Why `path` (relative to the project root) leaves the repository, or None when it stays in."""
+    """Why `path` (relative to the project root) is not a path in the repository, or None."""
     if path and ".." not in path and path[0] not in "/\\~" and ":" not in path:
-        return None  # the common case, decided without normalizing
+        return bad_text(path)  # the common case, decided without normalizing
     if not path:
         return "is empty"
+    bad = bad_text(path)
+    if bad:
+        return bad
     if path.startswith(("/", "\\", "~")) or re.match(r"^[A-Za-z]:[\\/]", path):
         return "is absolute"
     norm = posixpath.normpath(path.replace("\\", "/"))
@@ -235,13 +262,20 @@ def escapes(path: str) -> str | None:
     return None
 
 
+def path_hint(why: str) -> str:
+    """The hint for a path `escapes` refused."""
+    if why.startswith("contains"):
+        return "a file name cannot hold NUL, control characters or invalid text"
+    return "paths are relative to the project root"
+
+
 def _escapes(plan: Plan, task_paths: bool) -> list[Issue]:
     issues: list[Issue] = []
 
     def check(path: str, where: PathT) -> None:
         why = escapes(path)
         if why:
-            issues.append(Issue(where, f"path {path!r} {why}", "paths are relative to the project root"))
+            issues.append(Issue(where, f"path {path!r} {why}", path_hint(why)))
 
     why = escapes(plan.project.root) if plan.project.root != "." else None
     if why:
@@ -268,6 +302,11 @@ def _escapes(plan: Plan, task_paths: bool) -> list[Issue]:
 def _gates_and_secrets(plan: Plan) -> list[Issue]:
     issues: list[Issue] = []
     declared = plan.orchestrator.approvals.required
+    for j, gate in enumerate(declared):
+        bad = _bad_id(gate)
+        if bad:  # gate names are printed and stored like task ids: the same rules
+            issues.append(Issue(("orchestrator", "approvals", "required", j), f"gate name {gate!r} {bad}",
+                                "use letters, digits, '.', '_' and '-', starting with a letter or digit"))
     for i, task in enumerate(plan.tasks):
         for j, gate in enumerate(task.approvals):
             if gate not in declared:
@@ -284,17 +323,51 @@ def _gates_and_secrets(plan: Plan) -> list[Issue]:
     return issues
 
 
-def _empty_commands(plan: Plan) -> list[Issue]:
+def _repo_names(plan: Plan) -> list[Issue]:
+    """`repo:` names follow workspace.toml's rules for names (those of task ids)."""
     issues: list[Issue] = []
     for i, task in enumerate(plan.tasks):
-        parts: list[tuple[PathT, dict[str, str]]] = [(("tasks", i), task.commands)]
-        parts += [(("tasks", i, "shards", k), s.commands) for k, s in enumerate(task.shards)]
-        for base, commands in parts:
-            for name, command in commands.items():
-                if not command.strip():
-                    issues.append(Issue((*base, "commands", name), f"command `{name}` is empty",
-                                        "give it a shell command, or remove it"))
+        bad = _bad_id(task.repo) if task.repo is not None else None
+        if bad:
+            issues.append(Issue(("tasks", i, "repo"), f"repo name {task.repo!r} {bad}",
+                                "a repo's name in workspace.toml"))
     return issues
+
+
+def _commands(plan: Plan) -> list[Issue]:
+    """Empty commands, and commands no process can be given (a NUL byte, invalid text)."""
+    issues: list[Issue] = []
+    parts: list[tuple[PathT, dict[str, str]]] = []
+    build = plan.project.build
+    parts.append((("project", "build"), {k: v for k, v in (("lint", build.lint), ("test", build.test),
+                                                          ("release", build.release)) if v is not None}))
+    parts.append((("secret_probes",), plan.secret_probes))
+    for i, task in enumerate(plan.tasks):
+        parts.append((("tasks", i, "commands"), task.commands))
+        parts += [(("tasks", i, "shards", k, "commands"), s.commands) for k, s in enumerate(task.shards)]
+        runs: list[tuple[PathT, Check]] = [
+            (("tasks", i, "acceptance", j), c) for j, c in enumerate(task.acceptance)]
+        runs += [(("tasks", i, "shards", k, "acceptance", j), c)
+                 for k, s in enumerate(task.shards) for j, c in enumerate(s.acceptance)]
+        for where, check in runs:
+            if isinstance(check, CommandCheck) and _unrunnable(check.run):
+                issues.append(Issue(where, f"check command {_unrunnable(check.run)}"))
+    for base, commands in parts:
+        for name, command in commands.items():
+            if not command.strip():
+                issues.append(Issue((*base, name), f"command `{name}` is empty",
+                                    "give it a shell command, or remove it"))
+            elif _unrunnable(command):
+                issues.append(Issue((*base, name), f"command `{name}` {_unrunnable(command)}"))
+    return issues
+
+
+def _unrunnable(command: str) -> str | None:
+    """Why no process can be given `command` (control characters such as newlines are fine)."""
+    if "\0" in command:
+        return "contains a NUL byte"
+    bad = bad_text(command)
+    return bad if bad and "control" not in bad else None
 
 
 def validate(plan: Plan, locate: Callable[[PathT], Location] | None = None) -> list[OrchError]:

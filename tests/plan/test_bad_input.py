@@ -170,6 +170,37 @@ CASES: dict[str, tuple[dict[str, str], str | None, list[str]]] = {
          "orchestrator.yml:6:10: tasks[0].acceptance[2].matches: `matches` is not a valid regular expression",
          "orchestrator.yml:7:9: tasks[0].acceptance[3]: path '../x' leaves the repository"],
     ),
+    # hostile bytes (issue 14): a NUL or a control character where a path or command is read
+    "NUL in include": ({PLAN: 'include: "x\\0"\ntasks: [{id: A}]\n'}, None,
+                       ["orchestrator.yml:1:1: include: include 'x\\x00' contains a NUL byte"]),
+    "NUL and control bytes in paths": (
+        {PLAN: 'tasks:\n  - id: A\n    paths: ["a\\0b"]\n    constraints: {forbidden: ["\\e[31m"]}\n'
+               '    acceptance: ["File exists: a\\tb", {contains: x, in: "q\\x01"}]\n'}, None,
+        ["orchestrator.yml:3:13: tasks[0].paths[0]: path 'a\\x00b' contains a NUL byte",
+         "  hint: a file name cannot hold NUL, control characters or invalid text",
+         "tasks[0].constraints.forbidden[0]: path '\\x1b[31m' contains the control character '\\x1b'",
+         "tasks[0].acceptance[0]: path 'a\\tb' contains the control character '\\t'",
+         "tasks[0].acceptance[1]: path 'q\\x01' contains the control character '\\x01'"],
+    ),
+    "NUL in commands": (
+        {PLAN: 'project: {build: {test: "make\\0"}}\n'
+               'tasks:\n  - {id: A, commands: {t: "echo \\0"}, acceptance: [{run: "x\\0y"}]}\n'}, None,
+        ["project.build.test: command `test` contains a NUL byte",
+         "tasks[0].commands.t: command `t` contains a NUL byte",
+         "tasks[0].acceptance[0]: check command contains a NUL byte"],
+    ),
+    "gate names follow the rules of task ids": (
+        {PLAN: "orchestrator: {approvals: {required: ['a b', 'ok', '-x']}}\ntasks: [{id: A}]\n"}, None,
+        ["orchestrator.yml:1:39: orchestrator.approvals.required[0]: gate name 'a b' contains whitespace",
+         "orchestrator.approvals.required[2]: gate name '-x' starts with '-', not a letter or digit"],
+    ),
+    "unknown repo with a workspace manifest": (
+        {PLAN: "tasks:\n  - {id: A, repo: lib}\n  - {id: B, repo: app}\n  - {id: C, repo: 'x y'}\n",
+         "workspace.toml": '[[repos]]\nname = "lib"\n'}, None,
+        ["orchestrator.yml:3:13: tasks[1].repo: unknown workspace repo 'app'",
+         "  hint: repos in workspace.toml: lib",
+         "tasks[2].repo: repo name 'x y' contains whitespace"],
+    ),
     "tasks is a mapping": ({PLAN: "tasks: {id: A}\n"}, None,
                            ["orchestrator.yml:1:1: tasks: `tasks` must be a list, not a mapping"]),
     # an id's message names what is wrong with it
@@ -208,7 +239,8 @@ CASES: dict[str, tuple[dict[str, str], str | None, list[str]]] = {
 }
 
 # The issue's own list of bad inputs also runs through a real `git orch` process (slower).
-PROCESS_CASES = ["missing file", "no plan at root", "unreadable yaml", "empty file", "wrong version",
+PROCESS_CASES = ["NUL in include", "NUL and control bytes in paths",
+                 "missing file", "no plan at root", "unreadable yaml", "empty file", "wrong version",
                  "list instead of mapping", "task id with spaces", "dependency cycle", "invalid json",
                  "deeply nested yaml", "include a directory"]
 

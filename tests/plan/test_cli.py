@@ -20,3 +20,15 @@ def test_secret_probes_are_part_of_the_plan(tmp_path: Path, orch) -> None:
     assert proc.returncode == 0, proc.stderr
     loaded = load_plan(repo / "orchestrator.yml")
     assert loaded.plan.secret_probes == {"API_TOKEN": 'test -n "$API_TOKEN"'}
+
+
+def test_run_refuses_a_nul_path_before_starting(tmp_path: Path, orch) -> None:
+    """Issue 14: `paths: ["a\\0b"]` validated, then crashed `run` (exit 70, the run left running)."""
+    plan = 'version: 1\ntasks:\n  - id: a\n    paths: ["a\\0b"]\n    commands: {x: "true"}\n'
+    repo = make_repo(tmp_path / "r", {"orchestrator.yml": plan})
+    proc = orch("run", cwd=repo)
+    assert proc.returncode == 2, proc.stderr
+    assert "tasks[0].paths[0]: path 'a\\x00b' contains a NUL byte" in proc.stderr
+    assert "internal error" not in proc.stderr
+    status = orch("status", "--json", cwd=repo)
+    assert '"running"' not in status.stdout
