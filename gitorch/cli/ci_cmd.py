@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from gitorch.cli.output import emit_json, say, warn
+
+if TYPE_CHECKING:
+    from gitorch.context import Context
 
 ci_app = typer.Typer(
     name="ci", help="Run the plan's DAG on GitHub Actions or GitLab CI; results come back through git.",
@@ -63,3 +68,107 @@ def export_cmd(
 def register(app: typer.Typer) -> None:
     """Add the `ci` group to the root app."""
     app.add_typer(ci_app, name="ci")
+
+
+def _ctx(file: str | None = None, as_json: bool = False) -> Context:
+    from gitorch.context import build_context
+
+    return build_context(file=file, json=as_json)
+
+
+@ci_app.command("plan")
+def plan_cmd(file: str | None = FILE_OPT, remote: str = REMOTE_OPT, as_json: bool = JSON_OPT) -> None:
+    """The first job: validate the plan and say which tasks this tree still has to run."""
+    from gitorch.ci.decide import decide
+    from gitorch.ci.env import ci_run
+    from gitorch.ci.results import fetch_state
+
+    ctx = _ctx(file, as_json)
+    ctx.plan  # noqa: B018 - an invalid plan stops here (exit 2, located)
+    run = ci_run()
+    if run is not None:
+        fetch_state(ctx.store, remote, run)
+    decisions = decide(ctx)
+    if as_json:
+        emit_json({"decisions": [vars(d) for d in decisions]})
+        return
+    lines = [f"{d.action:<4} {d.task}: {d.reason}" for d in decisions]
+    for line in lines:
+        say(line)
+    if run is not None and run.summary:
+        _append(run.summary, "## git orch: plan\n\n" + "".join(f"- `{line}`\n" for line in lines))
+
+
+def _append(path: str, text: str) -> None:
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(text)
+
+
+@ci_app.command("fetch")
+def fetch_cmd(remote: str = REMOTE_OPT) -> None:
+    """In a job: merge the remote's state branch and this run's results into the local state."""
+    from gitorch.ci.env import require_ci_run
+    from gitorch.ci.results import fetch_state
+
+    run = require_ci_run()
+    done = fetch_state(_ctx().store, remote, run)
+    say(f"state from {remote}; {done['results']} result(s) of run {run.id}")
+
+
+@ci_app.command("push-result")
+def push_result_cmd(job: str = typer.Option(..., "--job", help="This job's id."),
+                    remote: str = REMOTE_OPT) -> None:
+    """In a job: push the local state as this job's result ref (refs/orch/results/<run>/<job>)."""
+    from gitorch.ci.env import check_job, require_ci_run
+    from gitorch.ci.results import push_result
+
+    ref = push_result(_ctx().store, remote, require_ci_run(), check_job(job))
+    say(f"pushed {ref}")
+
+
+@ci_app.command("approve")
+def approve_cmd(gate: str = typer.Option(..., "--gate", help="The gate the job's environment held."),
+                task: list[str] = typer.Option(..., "--task", "-t", help="The job's task(s)."),
+                file: str | None = FILE_OPT) -> None:
+    """In a GitHub job held by an environment: record its approval (who, which run)."""
+    from gitorch.ci.env import require_ci_run
+    from gitorch.ci.gates import record_forge_approval
+
+    given = record_forge_approval(_ctx(file), require_ci_run(), gate, task)
+    for a in given:
+        say(f"approved {a.gate} for {a.task} by {a.by}")
+
+
+@ci_app.command("collect")
+def collect_cmd(
+    file: str | None = FILE_OPT,
+    remote: str = REMOTE_OPT,
+    out: str | None = typer.Option(None, "--out", "-o", help="Also write the Markdown report here."),
+    junit: str | None = typer.Option(None, "--junit", help="Also write JUnit XML here."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """The last job: fold every result of this run into the state branch, report, exit with its status."""
+    from gitorch.ci.collect import collect, render
+    from gitorch.ci.env import require_ci_run
+
+    run = require_ci_run()
+    ctx = _ctx(file, as_json)
+    plan = ctx.plan.plan
+    result = render(ctx.store, plan, run, collect(ctx.store, plan, remote, run))
+    for path, text in ((out, result.report), (junit, result.junit)):
+        if path:
+            from gitorch.atomic import write_text
+
+            write_text(path, text)
+    if run.summary:
+        _append(run.summary, result.report)
+    if as_json:
+        emit_json({"run": result.run, "status": result.status, "results": result.results,
+                   "counts": result.counts, "failures": result.failures})
+    else:
+        counts = ", ".join(f"{n} {s}" for s, n in sorted(result.counts.items()))
+        say(f"run {result.run} {result.status}: {counts} ({result.results} result(s) collected)")
+        for tid in result.failures:
+            say(f"  FAILED {tid}")
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)

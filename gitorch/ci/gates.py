@@ -1,0 +1,35 @@
+"""A gate the forge held: when a GitHub job with `environment: <gate>` runs, its reviewers
+approved it; the job records that approval in the state branch, naming who and which run."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gitorch import events as ev
+from gitorch.ci.env import CiRun
+from gitorch.errors import UsageError
+
+if TYPE_CHECKING:
+    from gitorch.context import Context
+
+
+def record_forge_approval(ctx: Context, run: CiRun, gate: str, tasks: list[str]) -> list[ev.Approved]:
+    """Approved events for `gate` of `tasks`, bound to this plan and commit."""
+    from gitorch.gitcmd import git
+
+    if run.engine != "github":
+        raise UsageError("`git orch ci approve` records a GitHub environment's approval; "
+                         f"this is {run.engine}", hint="approve with `git orch approve GATE`")
+    loaded = ctx.plan
+    by_id = {t.id: t for t in loaded.plan.tasks}
+    for tid in tasks:
+        if tid not in by_id:
+            raise UsageError(f"unknown task {tid} (--task)")
+        if gate not in loaded.plan.gates_for(by_id[tid]):
+            raise UsageError(f"task {tid} has no gate {gate!r}")
+    head = git(["rev-parse", "--verify", "-q", "HEAD"], ctx.repo.cwd, check=False).stdout.decode().strip()
+    who = f"{run.actor or 'unknown'} (GitHub environment {gate}, run {run.url or run.id})"
+    approvals = [ev.Approved(run=run.id, task=tid, gate=gate, by=who, plan_digest=loaded.digest,
+                             commit=head or None) for tid in tasks]
+    ctx.store.append(approvals, message=f"approve {gate} ({', '.join(tasks)}) by {who}")
+    return approvals
