@@ -1,22 +1,23 @@
 """Acceptance checks, evaluated by gitorch itself: the evidence is what it observed.
 
-Exit codes come from commands it ran; file existence and contents from the work tree,
-with the file list from git (`git ls-files --cached --others --exclude-standard`, so
-ignored build output is not searched). A `Contains` without paths searches the task's
-preferred paths.
+Exit codes come from commands it ran; file existence and contents from the work tree.
+What a check searches: a file or folder it (or its task) names explicitly is searched whole,
+whether or not .gitignore covers it (a task's build output is what it names); a glob and the
+all-files default take the files git sees (`git ls-files --cached --others --exclude-standard`),
+so ignored build output is not searched. A `Contains` without paths searches the task's
+preferred paths. No check follows a symlink out of the repository.
 """
 
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gitorch.engine.inputs import match_paths
-from gitorch.gitcmd import clean_env
+from gitorch.gitcmd import git
 from gitorch.plan.model import (
     Check,
     CommandCheck,
@@ -50,24 +51,62 @@ def describe(check: Check) -> str:
     return f"Matches: {check.pattern}{where}"
 
 
+_GLOB = frozenset("*?[")
+OUTSIDE = "outside the repository"
+MAX_LISTED = 20  # searched files named in the evidence
+
+
 @dataclass
 class CheckContext:
-    """What checks of one task need: where files are and its preferred paths."""
+    """What checks of one task need: where files are, its preferred paths, the repository."""
 
     root: Path
     preferred: Sequence[str]
+    repository: Path | None = None  # what a path must stay in (default: root)
     _files: list[str] | None = field(default=None, repr=False)
+    _top: Path | None = field(default=None, repr=False)
 
     def files(self) -> list[str]:
         """Files git sees in the work tree (tracked and untracked, not ignored), sorted."""
         if self._files is None:
-            proc = subprocess.run(
-                ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                cwd=self.root, capture_output=True, env=clean_env(),
-            )
-            names = {n.decode("utf-8", "surrogateescape") for n in proc.stdout.split(b"\0") if n}
-            self._files = sorted(n for n in names if (self.root / n).is_file())
+            self._files = self._listed(["--exclude-standard"], [])
         return self._files
+
+    def named(self, paths: Sequence[str]) -> list[str]:
+        """Files at or under the explicitly named `paths`, ignored ones included, sorted."""
+        specs = [":(literal)" + _plain(p).rstrip("/") for p in paths]
+        return self._listed([], specs)
+
+    def _listed(self, options: list[str], specs: list[str]) -> list[str]:
+        proc = git(["ls-files", "-z", "--cached", "--others", *options, "--", *specs], self.root,
+                   check=False)
+        names = {n.decode("utf-8", "surrogateescape") for n in proc.stdout.split(b"\0") if n}
+        return sorted(n for n in names if (self.root / n).is_file())
+
+    def inside(self, name: str) -> bool:
+        """Whether `name` (relative to root), symlinks resolved, stays in the repository."""
+        if self._top is None:
+            self._top = (self.repository or self.root).resolve()
+        try:
+            (self.root / name).resolve().relative_to(self._top)
+        except (ValueError, OSError, RuntimeError):  # elsewhere, or a symlink loop
+            return False
+        return True
+
+    def searched(self, patterns: Sequence[str]) -> list[str]:
+        """The files a content check over `patterns` reads (all files git sees when none)."""
+        if not patterns:
+            return self.files()
+        explicit = [p for p in patterns if not _GLOB & set(p) and _plain(p) not in ("", ".")]
+        others = [p for p in patterns if p not in explicit]
+        found = set(match_paths(self.files(), others)) if others else set()
+        if explicit:
+            found.update(self.named(explicit))
+        return sorted(found)
+
+
+def _plain(path: str) -> str:
+    return path.strip().removeprefix("./")
 
 
 def evaluate(check: Check, ctx: CheckContext) -> tuple[bool, dict[str, Any]]:
@@ -75,25 +114,39 @@ def evaluate(check: Check, ctx: CheckContext) -> tuple[bool, dict[str, Any]]:
     if isinstance(check, CommandCheck):
         raise TypeError("command checks are run by the runner (they are commands)")
     if isinstance(check, FileExists | FileAbsent):
-        found = _existing(check.path, ctx)
-        evidence = {"path": check.path, "exists": bool(found)}
+        found, outside = _existing(check.path, ctx)
+        evidence: dict[str, Any] = {"path": check.path, "exists": bool(found)}
         if found and found != [check.path]:
             evidence["matched"] = found[:MAX_HITS]
+        if outside:
+            evidence["note"] = f"{', '.join(outside[:MAX_HITS])}: {OUTSIDE} (a symlink), not looked at"
         return bool(found) == isinstance(check, FileExists), evidence
     return _search(check, ctx)
 
 
-def _existing(path: str, ctx: CheckContext) -> list[str]:
-    if set("*?[") & set(path):
-        return match_paths(ctx.files(), [path])
-    p = ctx.root / path
-    return [path] if p.exists() or p.is_symlink() else []
+def _existing(path: str, ctx: CheckContext) -> tuple[list[str], list[str]]:
+    """(paths that exist in the repository, paths that lead out of it)."""
+    if _GLOB & set(path):
+        matched = match_paths(ctx.files(), [path])
+    else:
+        p = ctx.root / path
+        matched = [path] if p.exists() or p.is_symlink() else []
+    inside = [m for m in matched if ctx.inside(m)]
+    outside = [m for m in matched if m not in inside]
+    if not matched and not _GLOB & set(path) and not ctx.inside(path):
+        outside = [path]  # a symlinked folder on the way leads out, whether or not the target exists
+    return inside, outside
 
 
 def _search(check: Contains | NotContains | Matches, ctx: CheckContext) -> tuple[bool, dict[str, Any]]:
     patterns = list(check.paths) or list(ctx.preferred)
-    files = match_paths(ctx.files(), patterns) if patterns else ctx.files()
+    candidates = ctx.searched(patterns)
+    files = [f for f in candidates if ctx.inside(f)]
     evidence: dict[str, Any] = {"paths": patterns or ["(all files)"], "searched": len(files)}
+    evidence["files"] = files[:MAX_LISTED] + ([f"… and {len(files) - MAX_LISTED} more"]
+                                              if len(files) > MAX_LISTED else [])
+    if len(files) < len(candidates):
+        evidence["outside"] = [f for f in candidates if f not in set(files)][:MAX_HITS]
     if isinstance(check, Matches):
         evidence["pattern"] = check.pattern
         try:

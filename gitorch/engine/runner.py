@@ -170,7 +170,8 @@ class _TaskRun:
     def checks(self, checks: Sequence[Check], shard: str | None) -> Steps:
         """Evaluate every check (not only up to the first failure). -> labels of failed ones"""
         timeout = self.task.constraints.timeout
-        cctx = CheckContext(root=self.root, preferred=self.task.paths.preferred)
+        repository = self.root if self.task.repo else self.ctx.repo_root
+        cctx = CheckContext(root=self.root, preferred=self.task.paths.preferred, repository=repository)
         failed: list[str] = []
         for check in checks:
             label = self.ctx.redactor.redact(describe(check))
