@@ -104,7 +104,7 @@ def build_context(
     overrides: dict[str, Any] | None = None,
     stream: TextIO | None = None,
     environ: dict[str, str] | None = None,
-    argv0: str | None = None,
+    prog: str | None = None,
 ) -> Context:
     """The one way to make a Context (the CLI calls it once per command; tests call it too)."""
     env = os.environ if environ is None else environ
@@ -113,20 +113,16 @@ def build_context(
     colour = tty and not json and "NO_COLOR" not in env and env.get("TERM") != "dumb"
     if env.get("FORCE_COLOR") and not json:
         colour = True
-    output = Output(json=json, colour=colour, tty=tty, prog=program_name(argv0, env))
+    output = Output(json=json, colour=colour, tty=tty, prog=prog or _program_name())
     where = Path(cwd) if cwd is not None else Path.cwd()
     return Context(cwd=where, file=file, output=output,
                    overrides=tuple(sorted((overrides or {}).items())), given_repo=repo)
 
 
-def program_name(argv0: str | None = None, environ: dict[str, str] | os._Environ[str] | None = None) -> str:
-    """How the user started gitorch: "git orch" (through git, or the git-orch script) or
-    "python -m gitorch", so hints name a command the user can type again."""
-    env = os.environ if environ is None else environ
-    name = os.path.basename(argv0 if argv0 is not None else (sys.argv[0] if sys.argv else ""))
-    if name in ("__main__.py", "-m") and "GIT_EXEC_PATH" not in env:
-        return "python -m gitorch"
-    return "git orch"
+def _program_name() -> str:
+    from gitorch.invocation import name
+
+    return name()
 
 
 def _isatty(stream: TextIO) -> bool:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from gitorch.cli.output import emit_json, say, warn
+
+if TYPE_CHECKING:
+    from gitorch.context import Context
 
 FILE_OPT = typer.Option(None, "--file", "-f", help="Plan file (default: orchestrator.yml at the repo root).")
 JSON_OPT = typer.Option(False, "--json", help="Machine-readable output.")
@@ -41,11 +44,33 @@ def _render_summary(summary: Any) -> None:
                 + (" (pushed)" if summary.sync["pushed"] else " (nothing to push)"))
 
 
-def _run(opts: Any, as_json: bool) -> None:
+_VERB = {"await_approval": "wait for approval", "waiting_on": "wait", "blocked": "be blocked"}
+
+
+def _say_failure(failure: Any) -> None:
+    """The latest failure of a task: its reason, the end of its output, where the rest is."""
+    if failure is None:
+        return
+    say(f"  latest failure (run {failure.run}): {failure.reason}")
+    for line in failure.excerpt.splitlines():
+        say(f"  | {line}")
+    if failure.log:
+        say(f"  full output: git show orch/state:{failure.log}")
+
+
+def _context(file: str | None, as_json: bool) -> Context:
+    """The one Context of this command (see gitorch.context)."""
+    from gitorch.context import build_context
+
+    return build_context(file=file, json=as_json)
+
+
+def _run(ctx: Context, opts: Any) -> None:
+    as_json = ctx.json
     if opts.dry_run:
         from gitorch.engine.dryrun import dry_run, print_dry_run
 
-        doc = dry_run(opts)
+        doc = dry_run(ctx, opts)
         if as_json:
             emit_json(doc)
         else:
@@ -55,7 +80,7 @@ def _run(opts: Any, as_json: bool) -> None:
     from gitorch.views.progress import Progress
 
     progress = Progress(json_mode=as_json)
-    summary = engine.execute(opts, progress)
+    summary = engine.execute(ctx, opts, progress)
     if as_json:
         emit_json(summary.to_json())
     else:
@@ -64,176 +89,164 @@ def _run(opts: Any, as_json: bool) -> None:
         raise typer.Exit(summary.exit_code)
 
 
+def run_command(
+    file: str | None = FILE_OPT,
+    task: list[str] = typer.Option([], "--task", "-t", help="Run this task and its dependencies."),
+    all_tasks: bool = typer.Option(False, "--all", help="Run the whole DAG (the default)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the commands; run nothing."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the latest run."),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Tasks at once (default: cores)."),
+    keep_going: bool = typer.Option(False, "--keep-going", "-k", help="Go on after a failure."),
+    no_build: bool = typer.Option(False, "--no-build", help="Skip the release build phase."),
+    force: bool = typer.Option(False, "--force", help="Run tasks even when their inputs are unchanged."),
+    dashboard: bool = typer.Option(False, "--dashboard", help="Also write TASKS.md to the work tree."),
+    only: bool = typer.Option(False, "--only", help="Run exactly the --task tasks; their dependencies "
+                                                    "must be completed already (CI jobs)."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Run the plan's tasks in dependency order, up to -j at once."""
+    from gitorch.engine.run import RunOptions
+
+    if task and all_tasks:
+        from gitorch.errors import UsageError
+
+        raise UsageError("--task and --all exclude each other")
+    opts = RunOptions(tasks=list(dict.fromkeys(task)), all=all_tasks, dry_run=dry_run,
+                      resume=resume, jobs=jobs, keep_going=keep_going, no_build=no_build, force=force,
+                      dashboard=dashboard or None, argv=sys.argv[1:], only=only)
+    if only:
+        from gitorch.ci.env import ci_run
+
+        ci = ci_run()
+        opts.run_id = ci.id if ci else None
+    _run(_context(file, as_json), opts)
+
+def resume_command(
+    file: str | None = FILE_OPT,
+    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Tasks at once (default: cores)."),
+    keep_going: bool = typer.Option(False, "--keep-going", "-k", help="Go on after a failure."),
+    no_build: bool = typer.Option(False, "--no-build", help="Skip the release build phase."),
+    dashboard: bool = typer.Option(False, "--dashboard", help="Also write TASKS.md to the work tree."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Continue the latest run (after a crash, a fix, or an approval)."""
+    from gitorch.engine.run import RunOptions
+
+    _run(_context(file, as_json), RunOptions(resume=True, jobs=jobs, keep_going=keep_going,
+                                             no_build=no_build, dashboard=dashboard or None,
+                                             argv=sys.argv[1:]))
+
+def approve_command(
+    gate: str = typer.Argument(..., help="The gate to approve, e.g. deploy."),
+    task: str | None = typer.Option(None, "--task", "-t", help="Only this task's gate."),
+    by: str | None = typer.Option(None, "--by", help="Who approves (default: git user.name)."),
+    file: str | None = FILE_OPT,
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Approve a gate the latest run waits for (then `git orch resume`)."""
+    from gitorch.engine.gates import approve
+
+    given = approve(_context(file, as_json), gate, task=task, by=by)
+    if as_json:
+        emit_json({"approved": [{"gate": a.gate, "task": a.task, "by": a.by, "commit": a.commit,
+                                 "plan_digest": a.plan_digest, "inputs": a.inputs} for a in given]})
+        return
+    for a in given:
+        say(f"approved {a.gate} for {a.task} by {a.by} at {(a.commit or '')[:7]}"
+            f" (plan {a.plan_digest[:12]})")
+    say("continue with: git orch resume")
+
+def status_command(file: str | None = FILE_OPT, as_json: bool = JSON_OPT) -> None:
+    """Each task's state in the latest run, what blocks it, which gates wait."""
+    from gitorch.engine.status import status
+
+    doc = status(_context(file, as_json), notice=not as_json)
+    if as_json:
+        emit_json(doc)
+        return
+    run = doc["run"]
+    if run is None:
+        say(f"no run yet ({len(doc['tasks'])} tasks pending); start one with `git orch run`")
+    else:
+        changed = " (the plan changed since)" if run["plan_changed"] else ""
+        say(f"run {run['id']}: {run['status']}{changed}, {run['duration']:.1f}s, "
+            f"commit {(run['commit'] or '-')[:7]}")
+    for t in doc["tasks"]:
+        extra = ""
+        if t["gate"]:
+            extra = f" — waits for gate {t['gate']}"
+        elif t["blocked_by"]:
+            extra = f" — blocked by {', '.join(t['blocked_by'])}"
+        elif t["state"] in ("failed", "in_progress") and t["reason"]:
+            extra = f" — {t['reason']}"
+        elif t["waiting_on"] and run is not None:
+            extra = f" — after {', '.join(t['waiting_on'])}"
+        dur = f" {t['duration']:.2f}s" if t["duration"] else ""
+        say(f"  {t['state']:<17} {t['id']}{dur}{extra}")
+
+def next_command(file: str | None = FILE_OPT, as_json: bool = JSON_OPT) -> None:
+    """The task(s) ready to work on, ranked."""
+    from gitorch.engine.status import next_tasks
+
+    doc = next_tasks(_context(file, as_json))
+    if as_json:
+        emit_json(doc)
+        return
+    if not doc["ready"]:
+        say("nothing is ready" + (f"; later: {', '.join(str(t['task']) for t in doc['later'])}"
+                                  if doc["later"] else ": everything is done or waits for a gate"))
+    for t in doc["ready"]:
+        say(f"{t['task']}: {t['title']} ({t['state']})")
+
+def context_command(task: str = typer.Argument(..., help="Task id."), file: str | None = FILE_OPT,
+                    as_json: bool = JSON_OPT) -> None:
+    """The minimal pack an agent needs for TASK."""
+    from gitorch.engine.context import context, render
+
+    doc = context(_context(file, as_json), task)
+    if as_json:
+        emit_json(doc)
+        return
+    sys.stdout.write(render(doc))
+
+
+def explain_command(task: str = typer.Argument(..., help="Task id."), file: str | None = FILE_OPT,
+                    as_json: bool = JSON_OPT) -> None:
+    """Why TASK would run or be skipped."""
+    from gitorch.engine.explain import explain
+
+    doc = explain(_context(file, as_json), task)
+    if as_json:
+        emit_json(doc)
+        return
+    say(f"{doc.task} would {_VERB.get(doc.action, doc.action)}:")
+    for reason in doc.reasons:
+        say(f"  - {reason}")
+    _say_failure(doc.latest_failure)
+
+def report_command(
+    file: str | None = FILE_OPT,
+    out: str | None = typer.Option(None, "--out", "-o", help="Write the Markdown report here."),
+    junit: str | None = typer.Option(None, "--junit", help="Also write JUnit XML here."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """The latest run's report: summary, durations, timeline, failures, approvals."""
+    from gitorch.engine.status import report
+
+    doc = report(_context(file, as_json), out, junit, notice=not as_json)
+    for text in doc["warnings"] if not as_json else []:
+        warn(f"git orch: warning: {text}")
+    if as_json:
+        emit_json(doc)
+    elif out:
+        say(f"wrote {out}" + (f" and {junit}" if junit else ""))
+    else:
+        sys.stdout.write(doc["report"])
+
+
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the root app."""
-
-    @app.command("run")
-    def run_command(
-        file: str | None = FILE_OPT,
-        task: list[str] = typer.Option([], "--task", "-t", help="Run this task and its dependencies."),
-        all_tasks: bool = typer.Option(False, "--all", help="Run the whole DAG (the default)."),
-        dry_run: bool = typer.Option(False, "--dry-run", help="Print the commands; run nothing."),
-        resume: bool = typer.Option(False, "--resume", help="Continue the latest run."),
-        jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Tasks at once (default: cores)."),
-        keep_going: bool = typer.Option(False, "--keep-going", "-k", help="Go on after a failure."),
-        no_build: bool = typer.Option(False, "--no-build", help="Skip the release build phase."),
-        force: bool = typer.Option(False, "--force", help="Run tasks even when their inputs are unchanged."),
-        dashboard: bool = typer.Option(False, "--dashboard", help="Also write TASKS.md to the work tree."),
-        as_json: bool = JSON_OPT,
-    ) -> None:
-        """Run the plan's tasks in dependency order, up to -j at once."""
-        from gitorch.engine.run import RunOptions
-
-        if task and all_tasks:
-            from gitorch.errors import UsageError
-
-            raise UsageError("--task and --all exclude each other")
-        opts = RunOptions(file=file, tasks=list(dict.fromkeys(task)), all=all_tasks, dry_run=dry_run,
-                          resume=resume, jobs=jobs, keep_going=keep_going, no_build=no_build, force=force,
-                          dashboard=dashboard or None, argv=sys.argv[1:])
-        _run(opts, as_json)
-
-    @app.command("resume")
-    def resume_command(
-        file: str | None = FILE_OPT,
-        jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Tasks at once (default: cores)."),
-        keep_going: bool = typer.Option(False, "--keep-going", "-k", help="Go on after a failure."),
-        no_build: bool = typer.Option(False, "--no-build", help="Skip the release build phase."),
-        dashboard: bool = typer.Option(False, "--dashboard", help="Also write TASKS.md to the work tree."),
-        as_json: bool = JSON_OPT,
-    ) -> None:
-        """Continue the latest run (after a crash, a fix, or an approval)."""
-        from gitorch.engine.run import RunOptions
-
-        _run(RunOptions(file=file, resume=True, jobs=jobs, keep_going=keep_going, no_build=no_build,
-                        dashboard=dashboard or None, argv=sys.argv[1:]), as_json)
-
-    @app.command("approve")
-    def approve_command(
-        gate: str = typer.Argument(..., help="The gate to approve, e.g. deploy."),
-        task: str | None = typer.Option(None, "--task", "-t", help="Only this task's gate."),
-        by: str | None = typer.Option(None, "--by", help="Who approves (default: git user.name)."),
-        file: str | None = FILE_OPT,
-        as_json: bool = JSON_OPT,
-    ) -> None:
-        """Approve a gate the latest run waits for (then `git orch resume`)."""
-        from gitorch.engine.gates import approve
-
-        given = approve(gate, task=task, by=by, file=file)
-        if as_json:
-            emit_json({"approved": [{"gate": a.gate, "task": a.task, "by": a.by, "commit": a.commit,
-                                     "plan_digest": a.plan_digest, "inputs": a.inputs} for a in given]})
-            return
-        for a in given:
-            say(f"approved {a.gate} for {a.task} by {a.by} at {(a.commit or '')[:7]}"
-                f" (plan {a.plan_digest[:12]})")
-        say("continue with: git orch resume")
-
-    @app.command("status")
-    def status_command(file: str | None = FILE_OPT, as_json: bool = JSON_OPT) -> None:
-        """Each task's state in the latest run, what blocks it, which gates wait."""
-        from gitorch.engine.status import status
-
-        doc = status(file, notice=not as_json)
-        if as_json:
-            emit_json(doc)
-            return
-        run = doc["run"]
-        if run is None:
-            say(f"no run yet ({len(doc['tasks'])} tasks pending); start one with `git orch run`")
-        else:
-            changed = " (the plan changed since)" if run["plan_changed"] else ""
-            say(f"run {run['id']}: {run['status']}{changed}, {run['duration']:.1f}s, "
-                f"commit {(run['commit'] or '-')[:7]}")
-        for t in doc["tasks"]:
-            extra = ""
-            if t["gate"]:
-                extra = f" — waits for gate {t['gate']}"
-            elif t["blocked_by"]:
-                extra = f" — blocked by {', '.join(t['blocked_by'])}"
-            elif t["state"] in ("failed", "in_progress") and t["reason"]:
-                extra = f" — {t['reason']}"
-            elif t["waiting_on"] and run is not None:
-                extra = f" — after {', '.join(t['waiting_on'])}"
-            dur = f" {t['duration']:.2f}s" if t["duration"] else ""
-            say(f"  {t['state']:<17} {t['id']}{dur}{extra}")
-
-    @app.command("next")
-    def next_command(file: str | None = FILE_OPT, as_json: bool = JSON_OPT) -> None:
-        """The task(s) ready to work on, ranked."""
-        from gitorch.engine.status import next_tasks
-
-        doc = next_tasks(file)
-        if as_json:
-            emit_json(doc)
-            return
-        if not doc["ready"]:
-            say("nothing is ready" + (f"; later: {', '.join(str(t['task']) for t in doc['later'])}"
-                                      if doc["later"] else ": everything is done or waits for a gate"))
-        for t in doc["ready"]:
-            say(f"{t['task']}: {t['title']} ({t['state']})")
-
-    @app.command("context")
-    def context_command(task: str = typer.Argument(..., help="Task id."), file: str | None = FILE_OPT,
-                        as_json: bool = JSON_OPT) -> None:
-        """The minimal pack an agent needs for TASK."""
-        from gitorch.engine.context import context
-
-        doc = context(task, file)
-        if as_json:
-            emit_json(doc)
-            return
-        say(f"# {doc['id']}: {doc['title']} ({doc['type']})")
-        if doc["description"]:
-            say(doc["description"])
-        for key in ("paths", "commands", "acceptance", "forbidden", "constraints", "dependencies",
-                    "gates", "relevant_files"):
-            value = doc[key]
-            if not value:
-                continue
-            say(f"\n{key}:")
-            if isinstance(value, dict):
-                for k, v in value.items():
-                    say(f"  {k}: {v}")
-            else:
-                for v in value:
-                    if isinstance(v, dict) and "exists" in v:
-                        say(f"  {v['path']}{'' if v['exists'] else ' (does not exist yet)'}")
-                    elif isinstance(v, dict):
-                        say(f"  {v['path']} ({v['matches']} matches)")
-                    else:
-                        say(f"  {v}")
-
-    @app.command("explain")
-    def explain_command(task: str = typer.Argument(..., help="Task id."), file: str | None = FILE_OPT,
-                        as_json: bool = JSON_OPT) -> None:
-        """Why TASK would run or be skipped."""
-        from gitorch.engine.status import explain
-
-        doc = explain(task, file)
-        if as_json:
-            emit_json(doc)
-            return
-        say(f"{doc['task']} would {doc['action']}:")
-        for reason in doc["reasons"]:
-            say(f"  - {reason}")
-
-    @app.command("report")
-    def report_command(
-        file: str | None = FILE_OPT,
-        out: str | None = typer.Option(None, "--out", "-o", help="Write the Markdown report here."),
-        junit: str | None = typer.Option(None, "--junit", help="Also write JUnit XML here."),
-        as_json: bool = JSON_OPT,
-    ) -> None:
-        """The latest run's report: summary, durations, timeline, failures, approvals."""
-        from gitorch.engine.status import report
-
-        doc = report(file, out, junit, notice=not as_json)
-        for text in doc["warnings"] if not as_json else []:
-            warn(f"git orch: warning: {text}")
-        if as_json:
-            emit_json(doc)
-        elif out:
-            say(f"wrote {out}" + (f" and {junit}" if junit else ""))
-        else:
-            sys.stdout.write(doc["report"])
+    for name, command in (("run", run_command), ("resume", resume_command), ("approve", approve_command),
+                          ("status", status_command), ("next", next_command), ("context", context_command),
+                          ("explain", explain_command), ("report", report_command)):
+        app.command(name)(command)

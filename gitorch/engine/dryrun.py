@@ -1,77 +1,108 @@
-"""`run --dry-run`: what a run would do, executing nothing and writing nothing."""
+"""`run --dry-run`: what a run would do, executing nothing and writing nothing.
+
+Each task's action is the one `decide.forecast` gives (the decision the run itself makes),
+so a dry run and the run agree."""
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from gitorch.engine.gates import unmet_gates
+import msgspec
+
+from gitorch.engine.decide import Action, forecast
 from gitorch.engine.history import read_history
 from gitorch.engine.run import RunOptions
-from gitorch.engine.scheduler import closure
-from gitorch.engine.setup import load, task_inputs
-from gitorch.errors import UsageError
+from gitorch.engine.setup import load, selection_of, task_inputs
+from gitorch.plan.model import CommandCheck, Task
+
+if TYPE_CHECKING:
+    from gitorch.context import Context
 
 
-def dry_run(opts: RunOptions) -> dict[str, Any]:
+class DryCommand(msgspec.Struct, frozen=True, omit_defaults=True):
+    """One command a run would start (a check's command is named `check`)."""
+
+    name: str
+    cmd: str
+    shard: str | None = None
+
+
+class DryTask(msgspec.Struct, frozen=True):
+    """One task of a dry run: what the run would do with it and why."""
+
+    id: str
+    title: str
+    action: Action
+    reason: str
+    dependencies: list[str]
+    commands: list[DryCommand]
+    acceptance: list[str]
+    gates: list[str]
+    inputs: str
+
+
+class DryRun(msgspec.Struct, frozen=True):
+    """The whole dry run (`run --dry-run --json` prints it as it is)."""
+
+    plan: str
+    plan_digest: str
+    tasks: list[DryTask]
+    build: str | None
+    jobs: int
+    dry_run: bool = True
+
+
+def dry_run(ctx: Context, opts: RunOptions) -> DryRun:
     """What `run` would do, executing nothing and writing nothing."""
-    lp = load(opts.file, opts.cwd, prefetch=True)
-    if opts.tasks:
-        unknown = [t for t in opts.tasks if t not in lp.by_id]
-        if unknown:
-            raise UsageError(f"unknown task {', '.join(unknown)} (--task)")
-    deps = {t.id: list(t.dependencies) for t in lp.plan.tasks}
-    selection = set(deps) if (opts.all or not opts.tasks) else closure(deps, opts.tasks)
+    lp = load(ctx, prefetch=True)
+    selection = selection_of(lp, opts.tasks, opts.all)
     history = read_history(lp)
     inputs = task_inputs(lp)
+    decisions = forecast(lp.plan, lp.order, selection, plan_digest=lp.digest,
+                         inputs={t: i.digest for t, i in inputs.items()}, passes=history.passes,
+                         approvals=history.approvals, force=opts.force)
     from gitorch.engine.checks import describe
-    from gitorch.plan.model import CommandCheck
 
-    tasks: list[dict[str, Any]] = []
-    for tid in lp.order:
-        if tid not in selection:
-            continue
-        task = lp.by_id[tid]
-        cur = inputs[tid]
-        last = history.passes.get(tid)
-        commands = [{"name": n, "cmd": c} for n, c in task.commands.items()]
-        for shard in task.shards:
-            commands += [{"name": n, "cmd": c, "shard": shard.id} for n, c in shard.commands.items()]
-            commands += [{"name": "check", "cmd": c.run, "shard": shard.id}
-                         for c in shard.acceptance if isinstance(c, CommandCheck)]
-        commands += [{"name": "check", "cmd": c.run} for c in task.acceptance if isinstance(c, CommandCheck)]
-        would = "run"
-        reason = ""
-        if not opts.force and last is not None and last.inputs == cur.digest:
-            would, reason = "skip", f"unchanged since the last pass in run {last.run}"
-        else:
-            gates = unmet_gates(lp.plan, task, lp.digest, cur.digest, history.approvals)
-            if gates:
-                would, reason = "await_approval", f"gate {gates[0]}"
-            elif not task.commands and not any(s.commands for s in task.shards):
-                reason = "manual task: completes when its acceptance passes"
-        tasks.append({
-            "id": tid, "title": task.title, "action": would, "reason": reason,
-            "dependencies": [d for d in task.dependencies if d in selection],
-            "commands": commands, "acceptance": [describe(c) for c in task.acceptance],
-            "gates": lp.plan.gates_for(task), "inputs": cur.digest,
-        })
+    tasks = [
+        DryTask(id=tid, title=task.title, action=d.action, reason=d.reason,
+                dependencies=[x for x in task.dependencies if x in selection],
+                commands=commands_of(task), acceptance=[describe(c) for c in task.acceptance],
+                gates=lp.plan.gates_for(task), inputs=inputs[tid].digest)
+        for tid, d in decisions.items() for task in (lp.by_id[tid],)
+    ]
     build = lp.plan.project.build.release
-    will_build = bool(build) and not opts.no_build and any(
-        lp.by_id[t["id"]].type == "code_change" and t["action"] == "run" for t in tasks)
-    return {"dry_run": True, "plan": lp.file, "plan_digest": lp.digest, "tasks": tasks,
-            "build": build if will_build else None, "jobs": opts.jobs or lp.settings.jobs or os.cpu_count()}
+    # the release build runs only when every selected task ends completed (or skipped)
+    finishes = all(t.action in ("run", "skip") and not decisions[t.id].manual for t in tasks)
+    will_build = bool(build) and not opts.no_build and finishes and any(
+        lp.by_id[t.id].type == "code_change" and t.action == "run" for t in tasks)
+    return DryRun(plan=lp.file, plan_digest=lp.digest, tasks=tasks, build=build if will_build else None,
+                  jobs=opts.jobs or lp.settings.jobs or os.cpu_count() or 1)
 
 
-def print_dry_run(doc: Mapping[str, Any], write: Callable[[str], object] = sys.stdout.write) -> None:
+def commands_of(task: Task) -> list[DryCommand]:
+    """Every command the task would start, in order: its own, each shard's, the checks'."""
+    out = [DryCommand(n, c) for n, c in task.commands.items()]
+    for shard in task.shards:
+        out += [DryCommand(n, c, shard.id) for n, c in shard.commands.items()]
+        out += [DryCommand("check", c.run, shard.id) for c in shard.acceptance if isinstance(c, CommandCheck)]
+    out += [DryCommand("check", c.run) for c in task.acceptance if isinstance(c, CommandCheck)]
+    return out
+
+
+_VERB = {"run": "run", "skip": "skip", "await_approval": "await approval", "waiting_on": "wait",
+         "blocked": "be blocked", "ready": "run"}
+
+
+def print_dry_run(doc: DryRun, write: Callable[[str], object] = sys.stdout.write) -> None:
     """The dry run as lines a person reads: one per task, its commands indented."""
-    for t in doc["tasks"]:
-        extra = f" ({t['reason']})" if t["reason"] else ""
-        write(f"{t['id']}: would {t['action'].replace('_', ' ')}{extra}\n")
-        for c in t["commands"]:
-            where = f"[{c['shard']}] " if c.get("shard") else ""
-            write(f"  $ {where}{c['cmd']}\n")
-    if doc["build"]:
-        write(f"(build): would run\n  $ {doc['build']}\n")
+    for t in doc.tasks:
+        extra = f" ({t.reason})" if t.reason else ""
+        write(f"{t.id}: would {_VERB[t.action]}{extra}\n")
+        for c in t.commands:
+            where = f"[{c.shard}] " if c.shard else ""
+            write(f"  $ {where}{c.cmd}\n")
+    if doc.build:
+        write(f"(build): would run\n  $ {doc.build}\n")

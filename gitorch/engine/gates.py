@@ -10,10 +10,14 @@ from __future__ import annotations
 import getpass
 import os
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from gitorch import events as ev
 from gitorch.errors import UsageError
 from gitorch.plan.model import Plan, Task
+
+if TYPE_CHECKING:
+    from gitorch.context import Context
 
 
 def matches(approval: ev.Approved, gate: str, task: str, plan_digest: str, inputs: str | None) -> bool:
@@ -83,8 +87,7 @@ def select_waiting(awaiting: Sequence[tuple[str, str]], gate: str, task: str | N
                      hint="name one of the waiting gates (and --task ID)")
 
 
-def approve(gate: str, task: str | None = None, by: str | None = None,
-            file: str | None = None) -> list[ev.Approved]:
+def approve(ctx: Context, gate: str, task: str | None = None, by: str | None = None) -> list[ev.Approved]:
     """Record approval of `gate` for the tasks of the latest run waiting on it.
 
     Each approval names the task, the plan digest, HEAD and the task's inputs digest.
@@ -94,7 +97,7 @@ def approve(gate: str, task: str | None = None, by: str | None = None,
     from gitorch.engine.setup import load, task_inputs
     from gitorch.views.fold import latest_run
 
-    lp = load(file, run_plan=True, prefetch=True)
+    lp = load(ctx, run_plan=True, prefetch=True)
     if task is not None and task not in lp.by_id:
         raise UsageError(f"unknown task {task} (--task)")
     run = latest_run(lp.events, lp.plan)

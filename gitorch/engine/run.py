@@ -22,22 +22,26 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
 
 from gitorch import events as ev
+from gitorch.agent.setup import agent_setup
 from gitorch.engine import inputs as inp
-from gitorch.engine.gates import stale_approvals, unmet_gates
+from gitorch.engine.decide import decide
 from gitorch.engine.history import History, history_from_watch, read_history
 from gitorch.engine.process import Children, Outcome
 from gitorch.engine.record import Recorder
 from gitorch.engine.runner import RunContext, Sleep, Steps, TaskResult, run_task
-from gitorch.engine.scheduler import Scheduler, closure
-from gitorch.engine.setup import Loaded, load, plan_changes, task_inputs, task_root
+from gitorch.engine.scheduler import Scheduler
+from gitorch.engine.setup import Loaded, load, plan_changes, selection_of, task_inputs, task_root
 from gitorch.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PAUSED, UsageError
 from gitorch.gitcmd import git
 from gitorch.plan.model import Plan, Task
+
+if TYPE_CHECKING:
+    from gitorch.context import Context
 
 WATCH_FILE = "watch.json"
 GATE_CHECK_EVERY = 1.0  # seconds between looks for approvals given while the run goes on
@@ -48,7 +52,6 @@ DASHBOARD_FILE = "TASKS.md"
 class RunOptions:
     """What `git orch run` was asked."""
 
-    file: str | None = None
     tasks: list[str] = field(default_factory=list)
     all: bool = False
     dry_run: bool = False
@@ -59,7 +62,8 @@ class RunOptions:
     force: bool = False
     dashboard: bool | None = None
     argv: list[str] = field(default_factory=list)
-    cwd: str | None = None
+    only: bool = False  # exactly `tasks`; their dependencies must be done already (gitorch/ci/only.py)
+    run_id: str | None = None  # the CI run's id, shared by all its jobs (else a new one)
 
 
 @dataclass
@@ -124,15 +128,14 @@ def new_run_id() -> str:
     return time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-" + ev.new_id()[-6:]
 
 
-def execute(opts: RunOptions, progress: Progress | None = None) -> RunSummary:
+def execute(ctx: Context, opts: RunOptions, progress: Progress | None = None) -> RunSummary:
     """Run (or resume) the plan as `opts` asks; see the module docstring."""
-    lp = load(opts.file, opts.cwd, run_plan=opts.resume, prefetch="run")
-    if opts.tasks:
-        unknown = [t for t in opts.tasks if t not in lp.by_id]
-        if unknown:
-            known = ", ".join(list(lp.by_id)[:10])
-            raise UsageError(f"unknown task {', '.join(unknown)} (--task)",
-                             hint=f"tasks in {lp.file}: {known}")
+    lp = load(ctx, run_plan=opts.resume, prefetch="run")
+    selection_of(lp, opts.tasks)  # an unknown --task id: exit 2 before anything starts
+    if opts.only:
+        from gitorch.ci.only import check_only
+
+        check_only(lp, opts.tasks, opts.run_id)
     if not opts.dry_run:
         # Refuse before any command runs, not at the first write after the work is done.
         from gitorch.store.statebranch import check_not_checked_out
@@ -214,7 +217,7 @@ class _Run:
                     counts[t.state] = counts.get(t.state, 0) + 1
                 return RunSummary(run=latest.id, status="completed", exit_code=EXIT_OK, counts=counts,
                                   commit=latest.commit, resumed=False)
-            self.run_id = new_run_id()
+            self.run_id = opts.run_id or new_run_id()
             targets = list(opts.tasks)
         if opts.tasks and resumed:
             targets = list(opts.tasks)
@@ -265,10 +268,9 @@ class _Run:
         return max(1, j)
 
     def _select(self, targets: list[str]) -> set[str]:
-        deps = {t.id: list(t.dependencies) for t in self.plan.tasks}
-        if not targets or self.opts.all:
-            return set(deps)
-        return closure(deps, targets)
+        if self.opts.only:
+            return set(targets)
+        return selection_of(self.lp, targets, self.opts.all)
 
     # --- the loop ------------------------------------------------------------------
     def _loop(self) -> str:
@@ -355,7 +357,9 @@ class _Run:
         for tid in waiting:
             task = self.lp.by_id[tid]
             cur = self.inputs[tid]
-            if not unmet_gates(self.plan, task, self.lp.digest, cur.digest, self.history.approvals):
+            d = decide(task, plan=self.plan, plan_digest=self.lp.digest, inputs=cur.digest, last=None,
+                       approvals=self.history.approvals)
+            if d.action != "await_approval":
                 del self.gated[tid]
                 self.sched.reopen(tid)
 
@@ -396,23 +400,22 @@ class _Run:
             # dependencies that ran in this run may have new digests (their outputs)
             cur = self.inputs[tid] = inp.rebind(
                 self.inputs[tid], {d: self.inputs[d].digest for d in self.inputs[tid].deps})
-            last = self.history.passes.get(tid)
-            if not self.opts.force and last is not None and last.inputs == cur.digest:
-                at = f" at {last.commit[:7]}" if last.commit else ""
-                self.rec.add([ev.Skipped(run=self.run_id, task=tid,
-                                         reason=f"unchanged since the last pass in run {last.run}{at}")])
+            d = decide(task, plan=self.plan, plan_digest=self.lp.digest, inputs=cur.digest,
+                       last=self.history.passes.get(tid), approvals=self.history.approvals,
+                       force=self.opts.force)
+            if d.action == "skip":
+                last = self.history.passes[tid]
+                self.rec.add([ev.Skipped(run=self.run_id, task=tid, reason=d.reason)])
                 if tid not in self.watch:
                     self.watch[tid] = inp.watch_entry(cur, last.run, last.commit)
                     self._watch_added = True
                 sched.finish(tid, "skipped")
                 self.progress.task_finished(tid, "skipped", 0.0)
                 continue
-            gates = unmet_gates(self.plan, task, self.lp.digest, cur.digest, self.history.approvals)
-            if gates:
-                self.rec.add([ev.AwaitingApproval(run=self.run_id, task=tid, gate=gates[0])])
-                self.gated[tid] = gates[0]
-                self.stale[tid] = stale_approvals(gates[0], tid, self.lp.digest, cur.digest,
-                                                  self.history.approvals)
+            if d.action == "await_approval" and d.gate is not None:
+                self.rec.add([ev.AwaitingApproval(run=self.run_id, task=tid, gate=d.gate)])
+                self.gated[tid] = d.gate
+                self.stale[tid] = d.stale
                 sched.finish(tid, "awaiting_approval")
                 self.progress.task_finished(tid, "awaiting_approval", 0.0)
                 continue
@@ -472,7 +475,7 @@ class _Run:
         return RunContext(
             run=self.run_id, root=lp.project_root, repo_root=lp.repo_root, scratch=lp.repo.scratch,
             excerpt_bytes=lp.settings.excerpt_bytes, redactor=redactor, base_env=base_env,
-            env_for=env_for, root_for=root_for,
+            env_for=env_for, root_for=root_for, agent=agent_setup(lp),
         )
 
     # --- the end -------------------------------------------------------------------

@@ -10,15 +10,16 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from gitorch.config import Settings, settings
+from gitorch.config import Settings
 from gitorch.events import Event, RunStarted
 from gitorch.gitcmd import git
-from gitorch.plan.load import LoadedPlan, load_plan
+from gitorch.plan.load import LoadedPlan
 from gitorch.plan.model import Plan, Task
-from gitorch.repo import Repo, find_repo
+from gitorch.repo import Repo
 from gitorch.store.state import StateStore
 
 if TYPE_CHECKING:  # inputs (fnmatch, subprocess, json) is imported where digests are taken
+    from gitorch.context import Context
     from gitorch.engine.inputs import TaskInputs, WorktreeReader
 
 
@@ -103,16 +104,15 @@ def task_inputs(loaded: Loaded) -> dict[str, TaskInputs]:
     return compute_inputs([definition(t) for t in loaded.plan.tasks], tree, loaded.order, exclude)
 
 
-def load(file: str | None = None, cwd: str | None = None, *, run_plan: bool = False,
-         prefetch: bool | str = False) -> Loaded:
-    """The repository at `cwd` (default: here) and its plan (default: orchestrator.yml).
+def load(ctx: Context, *, run_plan: bool = False, prefetch: bool | str = False) -> Loaded:
+    """The context's repository and its plan (--file, default: orchestrator.yml).
 
-    `run_plan`: without `file`, take the plan file the latest run used (resume, approve,
+    `run_plan`: without --file, take the plan file the latest run used (resume, approve,
     status, next, report follow the run, whichever plan file it was started with).
     `prefetch`: start listing the work tree with git now (for inputs digests), so it runs
     while the plan and the state branch are read; "run": and resolving HEAD.
     """
-    repo = find_repo(cwd)
+    repo = ctx.repo
     root = repo.require_worktree()
     worktree = None
     head_proc = None
@@ -120,11 +120,13 @@ def load(file: str | None = None, cwd: str | None = None, *, run_plan: bool = Fa
         from gitorch.engine import prestart
         from gitorch.engine.inputs import WorktreeReader, start_git
 
-        worktree = (prestart.take(root) if cwd is None else None) or WorktreeReader(root)
+        here = _same_dir(ctx.cwd)
+        worktree = (prestart.take(root) if here else None) or WorktreeReader(root)
         if prefetch == "run":  # a run reads HEAD too: ask beside the listing
             head_proc = start_git(["rev-parse", "--verify", "-q", "HEAD"], root)
-    store = StateStore.open(repo)
+    store = ctx.store
     events: list[Event] | None = None
+    file = ctx.file
     if file is None and run_plan:
         events = store.events()
         for e in reversed(events):
@@ -133,8 +135,8 @@ def load(file: str | None = None, cwd: str | None = None, *, run_plan: bool = Fa
                 if candidate.is_file():
                     file = str(candidate)
                 break
-    lp = load_plan(file, repo)
-    loaded = Loaded(repo=repo, lp=lp, settings=settings(repo), store=store)
+    lp = ctx.with_file(file).plan
+    loaded = Loaded(repo=repo, lp=lp, settings=ctx.settings, store=store)
     if worktree is not None:
         loaded.__dict__["worktree"] = worktree
     if head_proc is not None:
@@ -142,6 +144,29 @@ def load(file: str | None = None, cwd: str | None = None, *, run_plan: bool = Fa
     if events is not None:
         loaded.__dict__["events"] = events
     return loaded
+
+
+def _same_dir(cwd: Path) -> bool:
+    """Whether `cwd` is the process's directory (where prestart listed the work tree)."""
+    try:
+        return cwd.resolve() == Path.cwd().resolve()
+    except OSError:
+        return False
+
+
+def selection_of(loaded: Loaded, targets: list[str], all_tasks: bool = False) -> set[str]:
+    """The tasks a run with these --task targets runs: them and their dependencies (every
+    task without targets); UsageError (exit 2) for an unknown id."""
+    from gitorch.engine.scheduler import closure
+    from gitorch.errors import UsageError
+
+    unknown = [t for t in targets if t not in loaded.by_id]
+    if unknown:
+        known = ", ".join(list(loaded.by_id)[:10])
+        raise UsageError(f"unknown task {', '.join(unknown)} (--task)",
+                         hint=f"tasks in {loaded.file}: {known}")
+    deps = {t.id: list(t.dependencies) for t in loaded.plan.tasks}
+    return set(deps) if (all_tasks or not targets) else closure(deps, targets)
 
 
 def definition(task: Task) -> dict[str, object]:

@@ -12,6 +12,7 @@ from gitorch.errors import UsageError
 from gitorch.views.fold import latest_run
 
 if TYPE_CHECKING:
+    from gitorch.context import Context
     from gitorch.views.fold import RunView
 
 
@@ -26,11 +27,11 @@ def _legacy_notice(lp: Loaded) -> None:
     show_legacy_notice(lp.repo)
 
 
-def status(file: str | None = None, *, notice: bool = False) -> dict[str, Any]:
+def status(ctx: Context, *, notice: bool = False) -> dict[str, Any]:
     """The latest run: each task's state, duration, what blocks it, which gates wait.
 
     `notice`: also print the one-time legacy-migration notice (not with --json)."""
-    lp = load(file, run_plan=True)
+    lp = load(ctx, run_plan=True)
     if notice:
         _legacy_notice(lp)
     run = _latest(lp)
@@ -64,11 +65,11 @@ def status(file: str | None = None, *, notice: bool = False) -> dict[str, Any]:
     return out
 
 
-def next_tasks(file: str | None = None) -> dict[str, Any]:
+def next_tasks(ctx: Context) -> dict[str, Any]:
     """Tasks to work on next, ranked (fewest unmet dependencies, then plan order)."""
     from gitorch.engine.scheduler import rank_next
 
-    lp = load(file, run_plan=True)
+    lp = load(ctx, run_plan=True)
     run = _latest(lp)
     states = {tid: t.state for tid, t in run.tasks.items()} if run else {}
     deps = {t.id: list(t.dependencies) for t in lp.plan.tasks}
@@ -79,47 +80,7 @@ def next_tasks(file: str | None = None) -> dict[str, Any]:
             "later": [r for r in ranked if not r["ready"]]}
 
 
-def explain(task_id: str, file: str | None = None) -> dict[str, Any]:
-    """Why `task_id` would run or be skipped by the next `run`."""
-    from gitorch.engine import inputs as inp
-    from gitorch.engine.gates import unmet_gates
-    from gitorch.engine.history import History, read_history
-    from gitorch.engine.setup import task_inputs
-
-    lp = load(file, run_plan=True, prefetch=True)
-    if task_id not in lp.by_id:
-        raise UsageError(f"unknown task {task_id}", hint=f"tasks: {', '.join(list(lp.by_id)[:10])}")
-    history: History = read_history(lp)
-    current = task_inputs(lp)
-    cur = current[task_id]
-    last = history.passes.get(task_id)
-    entry = history.watch.get(task_id)
-    out: dict[str, Any] = {"task": task_id, "inputs": cur.digest, "paths": cur.paths,
-                           "files": sorted(p for p in cur.oids if p != "(tree)")}
-    if last is not None:
-        out["last_pass"] = {"run": last.run, "commit": last.commit, "inputs": last.inputs, "ts": last.ts}
-    if last is not None and last.inputs == cur.digest:
-        at = f" at {last.commit[:7]}" if last.commit else ""
-        out["action"] = "skip"
-        out["reasons"] = [f"unchanged since the last pass in run {last.run}{at}"]
-    else:
-        out["action"] = "run"
-        if last is None:
-            out["reasons"] = ["never passed"]
-        else:
-            record = entry if entry and entry.get("inputs") == last.inputs else {"inputs": last.inputs}
-            out["reasons"] = inp.explain_change(cur, record, last.commit)
-    gates = unmet_gates(lp.plan, lp.by_id[task_id], lp.digest, cur.digest, history.approvals)
-    if gates and out["action"] == "run":
-        from gitorch.engine.gates import stale_approvals
-
-        out["gates"] = gates
-        out["reasons"].append("then waits for approval of gate " + ", ".join(gates))
-        out["reasons"] += stale_approvals(gates[0], task_id, lp.digest, cur.digest, history.approvals)
-    return out
-
-
-def report(file: str | None = None, out: str | None = None, junit: str | None = None, *,
+def report(ctx: Context, out: str | None = None, junit: str | None = None, *,
            notice: bool = False) -> dict[str, Any]:
     """The latest run's report (Markdown) and optionally JUnit XML, written where asked.
 
@@ -129,11 +90,11 @@ def report(file: str | None = None, out: str | None = None, junit: str | None = 
 
     warnings: list[str] = []
     try:
-        lp = load(file, run_plan=True)
+        lp = load(ctx, run_plan=True)
     except PlanError as exc:
         # a report is made from the events: a plan file being edited (and not loading right
         # now) does not stop it; the plan the run recorded gives the titles and shards
-        recorded = _recorded_plan()
+        recorded = _recorded_plan(ctx)
         if recorded is None:
             raise
         store, run, plan = recorded
@@ -162,14 +123,12 @@ def report(file: str | None = None, out: str | None = None, junit: str | None = 
     return result
 
 
-def _recorded_plan() -> tuple[Any, RunView, Any] | None:
+def _recorded_plan(ctx: Context) -> tuple[Any, RunView, Any] | None:
     """The store, the latest run and the plan it recorded (`plans/<digest>.json`), or None."""
     import msgspec
 
     from gitorch.plan.model import Plan
-    from gitorch.store.state import StateStore
-
-    store = StateStore.open()
+    store = ctx.store
     run = latest_run(store.events())
     if run is None or not run.plan_digest:
         return None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gitorch.context import build_context, program_name
+from gitorch.context import build_context
 from gitorch.errors import NotARepoError
 
 
@@ -43,8 +43,8 @@ def test_terminal_facts() -> None:
     assert forced.output.colour
     as_json = build_context(json=True, stream=io.StringIO(), environ={"FORCE_COLOR": "1"})
     assert as_json.json and not as_json.output.colour
-    assert program_name("/usr/bin/git-orch", {}) == "git orch"
-    assert program_name("/x/gitorch/__main__.py", {}) == "python -m gitorch"
+    assert plain.prog == "git orch"  # gitorch.invocation.name(): as the user ran it
+    assert build_context(prog="python3 orch.pyz").prog == "python3 orch.pyz"
 
 
 def test_building_a_context_imports_nothing_heavy() -> None:
