@@ -37,9 +37,11 @@ def _write_out(path: Path, data: bytes) -> None:
 
 
 def _workspace() -> Any:
+    """The workspace of the repository here, over the one Context this command builds."""
+    from gitorch.context import build_context
     from gitorch.workspace.materialize import Workspace
 
-    return Workspace.here()
+    return Workspace.of(build_context())
 
 
 def _plan_lines(plan: Any) -> list[str]:

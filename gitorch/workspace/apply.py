@@ -20,6 +20,7 @@ from typing import Any
 
 import msgspec
 
+from gitorch.atomic import write_bytes
 from gitorch.errors import WorkspaceError
 from gitorch.gitcmd import git
 from gitorch.workspace.links import redo, restore
@@ -43,28 +44,15 @@ def _fault(stage: str, index: int) -> None:
 _current: list[tuple[str, int]] = []  # the (stage, index) whose writes may fault
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace `path` with `data`: temp file beside it, fsync, rename, fsync the folder."""
-    tmp = path.parent / f".{path.name}.orch-{os.getpid()}.tmp"
-    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        try:
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        if _current:
-            _fault(*_current[-1])
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    dirfd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dirfd)
-    finally:
-        os.close(dirfd)
+def _fault_before_replace() -> None:
+    if _current:
+        _fault(*_current[-1])
+
+
+def _write_with_faults(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` through gitorch.atomic (an injected fault strikes after the
+    data is synced and before the rename, as a real I/O error there would)."""
+    write_bytes(path, data, before_replace=_fault_before_replace)
 
 
 # --- preconditions ----------------------------------------------------------------------
@@ -165,7 +153,7 @@ def _link(params: dict[str, Any]) -> Link:
 def _write(journal: UndoLog, index: int, path: Path, data: bytes) -> None:
     old = path.read_bytes() if path.exists() else None
     journal.files.setdefault(index, []).append((path, old))
-    atomic_write(path, data)
+    _write_with_faults(path, data)
 
 
 def run_operation(op: Operation, journal: UndoLog, urls: dict[str, str] | None = None) -> None:
@@ -216,7 +204,7 @@ def undo_operation(op: Operation, journal: UndoLog) -> None:
         if old is None:
             path.unlink(missing_ok=True)
         elif not path.exists() or path.read_bytes() != old:  # a failed write changed nothing
-            atomic_write(path, old)
+            _write_with_faults(path, old)
     if op.index in journal.created:
         created = journal.created[op.index]
         if created.exists():
@@ -251,7 +239,7 @@ def execute(plan: WorkspacePlan, urls: dict[str, str] | None = None) -> ApplyOut
         _current.append(("apply", op.index))
         try:
             _fault("crash", op.index)
-            if op.type not in ("create_link", "remove_link"):  # file writes fault inside atomic_write
+            if op.type not in ("create_link", "remove_link"):  # file writes fault inside _write_with_faults
                 _fault("apply", op.index)
             run_operation(op, journal, urls)
         except (Exception, KeyboardInterrupt) as exc:  # any failure, even Ctrl-C, rolls back

@@ -17,10 +17,11 @@ from pathlib import Path
 
 import msgspec
 
+from gitorch.atomic import write_bytes
 from gitorch.errors import CheckFailed, UsageError, WorkspaceError
 from gitorch.events import Generic
 from gitorch.gitcmd import git, git_out
-from gitorch.workspace.apply import atomic_write, execute
+from gitorch.workspace.apply import execute
 from gitorch.workspace.manifest import Manifest, RepoSpec
 from gitorch.workspace.materialize import Workspace
 from gitorch.workspace.plan import desired_from, make_plan
@@ -125,7 +126,7 @@ def create(ws: Workspace, name: str, repos: list[str], ttl: str) -> Ephemeral:
         raise
     now = time.time()
     record = Ephemeral(name=name, path=str(folder), members=members, created=now, expires_at=now + seconds)
-    atomic_write(_dir(ws) / f"{name}.json", msgspec.json.encode(record))
+    write_bytes(_dir(ws) / f"{name}.json", msgspec.json.encode(record))
     ws.recorder.store.append([Generic(kind="ws_ephemeral_created",
                                       data={"name": name, "repos": repos, "ttl": seconds})])
     return record

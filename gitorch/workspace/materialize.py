@@ -9,10 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from gitorch.atomic import write_bytes
 from gitorch.errors import CheckFailed, Location, StateConflict, WorkspaceError
-from gitorch.repo import Repo, find_repo
-from gitorch.workspace.apply import ApplyOutcome, atomic_write, execute, verify
+from gitorch.repo import Repo
+from gitorch.workspace.apply import ApplyOutcome, execute, verify
 from gitorch.workspace.diff import diff_views, view
 from gitorch.workspace.manifest import MANIFEST_NAME, Manifest, load, redact_url
 from gitorch.workspace.model import Snapshot
@@ -20,27 +22,35 @@ from gitorch.workspace.plan import WorkspacePlan
 from gitorch.workspace.record import BASE, DESIRED, WorkspaceRecorder, plan_path
 from gitorch.workspace.snapshot import take
 
+if TYPE_CHECKING:
+    from gitorch.context import Context
+
 
 @dataclass
 class Workspace:
-    """The workspace of the repository holding workspace.toml: its manifest and records."""
+    """The workspace of the repository holding workspace.toml: its manifest and records,
+    over the command's Context (which owns the repository, the settings and the state store)."""
 
     repo: Repo
     manifest: Manifest
+    ctx: Context | None = None  # None: a Context over `repo` is made on first use
 
     @classmethod
-    def here(cls, start: Path | None = None) -> Workspace:
-        repo = find_repo(start)
-        root = repo.require_worktree()
+    def of(cls, ctx: Context) -> Workspace:
+        """The workspace of the context's repository (WorkspaceError without a manifest)."""
+        root = ctx.repo.require_worktree()
         if not (root / MANIFEST_NAME).is_file():
             raise WorkspaceError(f"no {MANIFEST_NAME} at {root}",
                                  hint="write one (see docs/workspace.md), or use "
                                       "`git orch ws snapshot --root DIR` to look at a folder of repos")
-        return cls(repo=repo, manifest=load(root))
+        return cls(repo=ctx.repo, manifest=load(root), ctx=ctx)
 
     @cached_property
     def recorder(self) -> WorkspaceRecorder:
-        return WorkspaceRecorder(self.repo)
+        from gitorch.context import build_context
+
+        ctx = self.ctx if self.ctx is not None else build_context(cwd=self.repo.cwd, repo=self.repo)
+        return WorkspaceRecorder(ctx.store)
 
     def desired(self) -> Snapshot | None:
         return self.recorder.desired()
@@ -115,7 +125,7 @@ def materialize(ws: Workspace, plan: WorkspacePlan, *, dry_run: bool = False, fo
             files[BASE] = encode(snap)  # teardown's target: the workspace before the first attach
         rec.transition(plan.id, *first, "verified", "executing", files=files)
         ws.marker.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(ws.marker, plan.id.encode())
+        write_bytes(ws.marker, plan.id.encode())
         urls = {redact_url(r.url) or "": r.url for r in ws.manifest.repos if r.url}
         outcome = execute(plan, urls)
         for redacted, real in urls.items():  # git may echo a url with its credentials

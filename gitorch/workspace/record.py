@@ -16,35 +16,29 @@ import json
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from gitorch.events import Event, WorkspaceTransition
 from gitorch.repo import Repo
+from gitorch.store import layout
+
+if TYPE_CHECKING:
+    from gitorch.store.state import StateStore
 from gitorch.workspace.model import Snapshot, decode_snapshot, encode
 
-DESIRED = "workspace/desired.json"
-BASE = "workspace/base.json"
-LEFTOVERS = "workspace/leftovers.json"
-
-
-def plan_path(plan_id: str) -> str:
-    """Where a workspace plan is kept on the state branch."""
-    return f"workspace/plans/{plan_id}.json"
-
-
-def snapshot_path(snapshot_id: str) -> str:
-    """Where a committed snapshot is kept on the state branch."""
-    return f"workspace/snapshots/{snapshot_id}.json"
+DESIRED = layout.WORKSPACE_DESIRED
+BASE = layout.WORKSPACE_BASE
+LEFTOVERS = layout.WORKSPACE_LEFTOVERS
+plan_path = layout.workspace_plan_path
+snapshot_path = layout.workspace_snapshot_path
 
 
 class WorkspaceRecorder:
     """Appends workspace events and records to one repository's state branch."""
 
-    def __init__(self, repo: Repo) -> None:
-        from gitorch.store.state import StateStore
-
-        self.repo = repo
-        self.store = StateStore.open(repo)
+    def __init__(self, store: StateStore) -> None:
+        self.store = store
+        self.repo: Repo = store.repo
 
     def lock(self, timeout: float | None = None) -> AbstractContextManager[Any]:
         """The workspace lock (Busy, exit 4, naming the holder when taken)."""
@@ -85,7 +79,7 @@ def cache_path(scratch: Path) -> Path:
 
 def write_cache(scratch: Path, desired: Snapshot | None) -> None:
     """What quick_drift needs (stdlib JSON): repo paths, heads, linked files and their hashes."""
-    from gitorch.workspace.apply import atomic_write
+    from gitorch.atomic import write_bytes
     from gitorch.workspace.diff import head_of
 
     path = cache_path(scratch)
@@ -103,7 +97,7 @@ def write_cache(scratch: Path, desired: Snapshot | None) -> None:
             for lk in desired.links
         ],
     }
-    atomic_write(path, json.dumps(data, sort_keys=True, indent=1).encode() + b"\n")
+    write_bytes(path, json.dumps(data, sort_keys=True, indent=1).encode() + b"\n")
 
 
 def _file_hash(snap: Snapshot, repo: str, file: str) -> str:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from gitorch.context import build_context
 from gitorch.errors import CheckFailed
 from gitorch.workspace import apply, drift, model, plan, record
 from gitorch.workspace.materialize import (
@@ -20,7 +21,7 @@ from .fixtures import LINKS
 
 
 def test_plan_verify_apply_without_the_cli(hub: Path) -> None:
-    ws = Workspace.here(hub)
+    ws = Workspace.of(build_context(cwd=hub))
     made, _, _ = attach_plan(ws)
     record_planned(ws, made)
     assert ws.recorder.store.read(record.plan_path(made.id)) == made.to_bytes()

@@ -44,16 +44,30 @@ def test_fault_at_every_operation_leaves_workspace_byte_identical(
     assert cli("ws", "apply").exit_code == 0  # type: ignore[attr-defined]
 
 
-def test_real_fault_mid_apply_rolls_back(hub: Path, cli: Any) -> None:
-    """The last operation's temp file cannot be created (a directory is in its way): a real
-    OSError after five manifests were already rewritten."""
+def _small_files_only() -> None:
+    """In the child: files may grow to 32 KiB; a bigger write fails with EFBIG, not a signal."""
+    import resource
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (32 * 1024, 32 * 1024))
+
+
+def test_real_fault_mid_apply_rolls_back(hub: Path) -> None:
+    """The last operation rewrites a 64 KiB Cargo.toml in a process whose files may not grow
+    past 32 KiB: a real OSError (EFBIG) from the kernel after five manifests were rewritten."""
+    from .fixtures import git
+
     root = hub.parent
+    cargo = root / "rapp" / "Cargo.toml"
+    cargo.write_text(cargo.read_text() + "# padding\n" * 6600)
+    git(root / "rapp", "commit", "-qam", "a big manifest")
     before = tree_digest(root)
-    blocker = root / "rapp" / f".Cargo.toml.orch-{os.getpid()}.tmp"
-    blocker.mkdir()
-    result: Any = cli("ws", "apply")
-    assert result.exit_code == 1, result.output
-    assert "rapp/rcrate" in result.output and "rolled back" in result.output
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    proc = subprocess.run(["git", "orch", "ws", "apply"], cwd=hub, capture_output=True, text=True,
+                          env=env, preexec_fn=_small_files_only)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "rapp/rcrate" in proc.stderr and "rolled back" in proc.stderr
+    assert "File too large" in proc.stderr
     assert tree_digest(root) == before
     assert [s for s, _ in transitions(hub)][-3:] == ["verified", "executing", "rolled_back"]
 
@@ -116,10 +130,11 @@ def test_two_applies_at_once(hub: Path, tmp_path: Path) -> None:
 
 
 def test_busy_lock_exits_4_naming_the_holder(hub: Path) -> None:
+    from gitorch.context import build_context
     from gitorch.workspace.record import WorkspaceRecorder
 
     before = tree_digest(hub.parent)
-    with WorkspaceRecorder(find_repo(hub)).lock():
+    with WorkspaceRecorder(build_context(cwd=hub).store).lock():
         proc = _orch(hub, "ws", "apply", env={"GITORCH_LOCK_TIMEOUT": "0.2"})
         code = proc.wait(timeout=60)
     assert code == 4
@@ -131,9 +146,9 @@ def test_stale_lock_from_dead_process_is_taken_over(hub: Path) -> None:
     holder = subprocess.Popen(
         [sys.executable, "-c",
          "import sys, time\n"
-         "from gitorch.repo import find_repo\n"
+         "from gitorch.context import build_context\n"
          "from gitorch.workspace.record import WorkspaceRecorder\n"
-         "lock = WorkspaceRecorder(find_repo()).lock(); lock.__enter__()\n"
+         "lock = WorkspaceRecorder(build_context().store).lock(); lock.__enter__()\n"
          "print('held', flush=True); time.sleep(120)\n"],
         cwd=hub, stdout=subprocess.PIPE, text=True)
     assert holder.stdout is not None and holder.stdout.readline().strip() == "held"

@@ -137,11 +137,11 @@ def test_newer_snapshot_schema_is_refused(hub: Path, cli: Any) -> None:
 
 
 def test_verify_reports_a_held_lock(hub: Path, cli: Any, tmp_path: Path) -> None:
-    from gitorch.repo import find_repo
+    from gitorch.context import build_context
     from gitorch.workspace.record import WorkspaceRecorder
 
     run(cli, "plan", "--out", str(tmp_path / "p.json"))
-    with WorkspaceRecorder(find_repo(hub)).lock():
+    with WorkspaceRecorder(build_context(cwd=hub).store).lock():
         result = run(cli, "verify", str(tmp_path / "p.json"), code=1)
     assert "another workspace operation holds the lock" in result.output
 
