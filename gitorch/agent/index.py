@@ -24,8 +24,9 @@ _KEYWORDS = (
     "def|defp|defmodule|defmacro|defstruct|class|interface|enum|record|struct|trait|type|fn|"
     "impl|mod|func|function|const|let|var|static"
 )
+# POSIX ERE (git grep -E): plain groups only, no (?:…)
 _MODIFIERS = (
-    r"(?:(?:pub(?:\([a-z]+\))?|export|default|async|abstract|final|public|private|protected|static)\s+)*"
+    r"((pub(\([a-z]+\))?|export|default|async|abstract|final|public|private|protected|static)\s+)*"
 )
 
 

@@ -43,15 +43,14 @@ _STOP = frozenset({
 
 
 def identifiers(checks: list[Check], text: str = "") -> list[str]:
-    """Identifiers a task names: in its Contains/Matches texts, its description's code-like
-    words, then the code-like words of its check commands."""
-    found: list[str] = []
+    """Identifiers a task names: the code-like words of its title and description, the
+    words of its Contains/Matches texts, then the code-like words of its check commands."""
+    found: list[str] = code_words(text)
     for check in checks:
         if isinstance(check, Contains | NotContains):
             found += _WORD.findall(check.text)
         elif isinstance(check, Matches):
             found += _WORD.findall(re.sub(r"\\[A-Za-z]", " ", check.pattern))
-    found += code_words(text)
     for check in checks:
         if isinstance(check, CommandCheck):
             found += [w for w in _WORD.findall(check.run) if "_" in w or any(c.isupper() for c in w[1:])]
