@@ -15,17 +15,21 @@ import typer
 from typer import _click as click  # typer >= 0.26 bundles its own click
 from typer.core import TyperGroup
 
-from gitorch import __version__
+from gitorch import __version__, invocation
 from gitorch.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, OrchError
+from gitorch.invocation import localize
 
 
 def _report(exc: OrchError, as_json: bool) -> None:
     if as_json:
         from gitorch.cli.output import emit_json
 
-        emit_json(exc.to_json())
+        doc = exc.to_json()
+        if "hint" in doc:  # what to type next, as the user runs gitorch
+            doc["hint"] = localize(str(doc["hint"]))
+        emit_json(doc)
     else:
-        sys.stderr.write(f"git orch: {exc}\n")
+        sys.stderr.write(localize(f"git orch: {exc}\n"))
 
 
 class OrchGroup(TyperGroup):
@@ -75,7 +79,7 @@ def _plain_error(kind: str, message: str, code: int, as_json: bool, hint: str = 
         if hint:
             doc["hint"] = hint
         emit_json(doc)
-    sys.stderr.write(f"git orch: {message}\n" + (f"  ({hint})\n" if hint else ""))
+    sys.stderr.write(localize(f"git orch: {message}\n" + (f"  ({hint})\n" if hint else "")))
 
 
 def _wants_json(ctx: click.Context) -> bool:
@@ -174,30 +178,14 @@ def app_for(args: list[str]) -> typer.Typer:
     return pruned
 
 
-# Commands for which "auto" means the git CLI backend (no pygit2 import; see store/select.py):
-# the read-only ones, and the run engine's, which commit in batches.
-CLI_BACKEND_COMMANDS = frozenset({
-    "status", "next", "explain", "context", "report", "events", "sessions",
-    "run", "resume", "approve",
-})
-
-
-def _prefers_cli(args: list[str]) -> bool:
-    words = [a for a in args if not a.startswith("-")]
-    if not words:
-        return False
-    return words[0] in CLI_BACKEND_COMMANDS or words[:2] == ["state", "log"]
-
-
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point (`git-orch`, so `git orch …` works)."""
     args = sys.argv[1:] if argv is None else list(argv)
-    if _prefers_cli(args):
-        from gitorch.store.select import prefer_cli
+    from gitorch.store.select import command_prefers_cli, preferring_cli
 
-        prefer_cli()
     try:
-        app_for(args)(args=args, prog_name="git orch")
+        with preferring_cli(command_prefers_cli(args)):  # "auto" is the git CLI for some commands
+            app_for(args)(args=args, prog_name=invocation.name())
     except BrokenPipeError:
         _silence_stdout()
     except KeyboardInterrupt:

@@ -7,6 +7,8 @@ from typing import Any
 
 import msgspec
 
+from gitorch.invocation import localize
+
 _enc = msgspec.json.Encoder(order="deterministic")
 
 
@@ -23,8 +25,9 @@ def emit_jsonl(items: Any) -> None:
 
 
 def say(text: str = "") -> None:
-    sys.stdout.write(text + "\n")
+    """One line for the user; a `git orch …` in it names the command they actually ran."""
+    sys.stdout.write(localize(text) + "\n")
 
 
 def warn(text: str) -> None:
-    sys.stderr.write(text + "\n")
+    sys.stderr.write(localize(text) + "\n")
