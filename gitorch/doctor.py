@@ -56,33 +56,33 @@ def check_git(repo: Repo) -> list[Finding]:
                            "install a newer git"))
     else:
         out.append(Finding("git", "ok", text))
+    out.append(_check_backend(repo))
+    return out
+
+
+def _check_backend(repo: Repo) -> Finding:
+    """The backend store/select.py chooses here, opened as a store would open it."""
     from gitorch.config import settings
     from gitorch.errors import ConfigError
-    from gitorch.store.select import backend_name
+    from gitorch.store.select import choose, open_backend
 
     try:
-        requested = settings(repo).backend
-    except ConfigError:
-        return out  # the config check names the problem; the git version still shows
-    name = backend_name(requested if requested != "auto" else None)
-    if name == "pygit2":
-        try:
-            import pygit2
+        wanted = choose(settings(repo).backend)
+    except ConfigError as exc:  # the config check names the problem
+        return Finding("backend", "info", f"not checked: the settings do not read ({exc})".split("\n")[0])
+    try:
+        backend, got = open_backend(str(repo.git_dir), wanted, str(repo.common_dir / "orch"))
+    except ConfigError as exc:
+        return Finding("backend", "error", str(exc), exc.hint)
+    backend.close()
+    if got.name == "pygit2":
+        import pygit2
 
-            out.append(Finding("backend", "ok", f"pygit2 {pygit2.__version__} (libgit2 "
-                                                f"{pygit2.LIBGIT2_VERSION})"))
-        except ImportError as exc:
-            asked = (requested if requested != "auto" else os.environ.get("GITORCH_BACKEND") or "auto")
-            if asked.lower() == "pygit2":
-                out.append(Finding("backend", "error", f"backend pygit2 requested but not importable: "
-                                   f"{exc}", "`git orch config set backend cli` or install pygit2"))
-            else:  # "auto" falls back to the git CLI, which works; the broken install is worth knowing
-                out.append(Finding("backend", "warning", f"pygit2 is installed but does not import "
-                                   f"({exc}); using the git command line instead",
-                                   "reinstall pygit2, or `git orch config set backend cli` to say so"))
-    else:
-        out.append(Finding("backend", "ok", "git command line (pygit2 not in use)"))
-    return out
+        return Finding("backend", "ok", f"pygit2 {pygit2.__version__} (libgit2 {pygit2.LIBGIT2_VERSION})")
+    if wanted.name == "pygit2":  # "auto" fell back: the git CLI works; the broken install is worth knowing
+        return Finding("backend", "warning", f"{got.reason.removeprefix('auto: ')}; using the git command "
+                       "line instead", "reinstall pygit2, or `git orch config set backend cli` to say so")
+    return Finding("backend", "ok", f"git command line ({wanted.reason})")
 
 
 def check_config(repo: Repo) -> list[Finding]:
@@ -253,6 +253,7 @@ def check_legacy(repo: Repo) -> list[Finding]:
     else:
         out.append(Finding("legacy", "info", f"legacy files still present, already migrated "
                            f"({st.migration})", "`git orch migrate --remove-legacy` removes them"))
+    out += [Finding("legacy", "info", f"left alone by migrate: {note}") for note in st.notes]
     return out
 
 

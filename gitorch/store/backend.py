@@ -96,14 +96,3 @@ class Backend(Protocol):
 
     def close(self) -> None: ...
 
-
-def open_backend(git_dir: str, name: str, scratch: str | None = None) -> Backend:
-    """The backend called `name` ('pygit2' or 'cli') on the repository at `git_dir`;
-    `scratch` is where the CLI backend may keep temporary files."""
-    if name == "pygit2":
-        from gitorch.store.pygit2_backend import Pygit2Backend
-
-        return Pygit2Backend(git_dir)
-    from gitorch.store.cli_backend import CliBackend
-
-    return CliBackend(git_dir, scratch)

@@ -1,43 +1,140 @@
-"""Which git backend to use: pygit2 when importable, else the git CLI (GITORCH_BACKEND).
+"""Which git backend a store uses, decided here and nowhere else.
 
-"auto" in the run engine's commands (status, next, explain, report, events, and run itself)
-means the git CLI: importing pygit2 costs ~90 ms (libgit2, ssl, its enums), more than the
-few `cat-file` round trips a read makes, and a run commits in batches (measured: a
-1,000-task run and a skip-everything re-run are as fast or faster on the CLI backend).
-The CLI calls `prefer_cli()` first for those; an explicit choice (config `backend`,
-GITORCH_BACKEND) still wins.
+Four inputs, strongest first:
+1. an explicit choice: the setting `backend` (`git orch config set backend cli`, which
+   GITORCH_BACKEND also sets as the setting's environment level) or the variable itself
+   where no settings are read (`--version`);
+2. the command's preference: "auto" in the run engine's commands (status, next, explain,
+   report, events, run, ...) means the git CLI: importing pygit2 costs ~90 ms (libgit2,
+   ssl, its enums), more than the few `cat-file` round trips a read makes, and a run
+   commits in batches (measured: a 1,000-task run and a skip-everything re-run are as fast
+   or faster on the CLI backend);
+3. pygit2 when it is installed (found without importing it);
+4. the git CLI when pygit2 is missing, or installed but fails to import (a bad build).
+
+The preference is a value in a ContextVar that `preferring_cli()` sets around one command
+and resets after it, so an in-process caller (tests, CliRunner) never inherits another
+command's choice.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Literal
 
-_prefer_cli = False
+if TYPE_CHECKING:
+    from gitorch.store.backend import Backend
+
+Name = Literal["pygit2", "cli"]
+ENV = "GITORCH_BACKEND"
+
+# Commands for which "auto" means the git CLI backend: the read-only ones, and the run
+# engine's, which commit in batches (see the module docstring).
+CLI_PREFERRED_COMMANDS = frozenset({
+    "status", "next", "explain", "context", "report", "events", "sessions",
+    "run", "resume", "approve",
+})
+
+_prefer_cli: ContextVar[bool] = ContextVar("gitorch_prefer_cli", default=False)
 
 
-def prefer_cli(value: bool = True) -> None:
-    """Make "auto" resolve to the git CLI backend in this process (see the module docstring)."""
-    global _prefer_cli
-    _prefer_cli = value
+@dataclass(frozen=True)
+class Choice:
+    """The backend to open and why: `asked` is what the user set ("auto", "pygit2", "cli")."""
+
+    name: Name
+    asked: str
+    reason: str  # e.g. "setting backend", "auto: pygit2 is installed", "auto: command prefers cli"
+
+    @property
+    def explicit(self) -> bool:
+        return self.asked != "auto"
 
 
-def backend_name(requested: str | None = None) -> str:
-    """'pygit2' or 'cli', without importing pygit2."""
-    want = (requested or os.environ.get("GITORCH_BACKEND") or "auto").lower()
-    if want in ("cli", "git"):
-        return "cli"
-    if want == "pygit2":
-        return "pygit2"
-    if _prefer_cli:
-        return "cli"
-    return "pygit2" if importlib.util.find_spec("pygit2") is not None else "cli"
+def _normalise(value: str | None) -> str:
+    want = (value or "auto").strip().lower()
+    return "cli" if want == "git" else want
+
+
+def command_prefers_cli(args: Sequence[str]) -> bool:
+    """Whether the command in `args` (argv without the program) prefers the git CLI."""
+    words = [a for a in args if not a.startswith("-")]
+    if not words:
+        return False
+    return words[0] in CLI_PREFERRED_COMMANDS or list(words[:2]) == ["state", "log"]
+
+
+@contextmanager
+def preferring_cli(prefer: bool = True) -> Iterator[None]:
+    """Within the block, "auto" resolves to the git CLI backend (one command's preference)."""
+    token = _prefer_cli.set(prefer)
+    try:
+        yield
+    finally:
+        _prefer_cli.reset(token)
+
+
+def choose(
+    configured: str | None = None,
+    *,
+    prefer_cli: bool | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Choice:
+    """The backend for the setting `configured` (None or "auto": GITORCH_BACKEND, else auto),
+    without importing pygit2. `prefer_cli` None: the current command's preference."""
+    asked = _normalise(configured)
+    if asked == "auto":
+        asked = _normalise((os.environ if environ is None else environ).get(ENV))
+    if asked == "cli":
+        return Choice("cli", asked, "setting backend")
+    if asked == "pygit2":
+        return Choice("pygit2", asked, "setting backend")
+    if (_prefer_cli.get() if prefer_cli is None else prefer_cli):
+        return Choice("cli", "auto", "auto: this command reads and commits faster with the git CLI")
+    if importlib.util.find_spec("pygit2") is not None:
+        return Choice("pygit2", "auto", "auto: pygit2 is installed")
+    return Choice("cli", "auto", "auto: pygit2 is not installed")
+
+
+def backend_name(requested: str | None = None) -> Name:
+    """'pygit2' or 'cli' for the setting `requested` (see `choose`)."""
+    return choose(requested).name
+
+
+def open_backend(git_dir: str, choice: Choice | str, scratch: str | None = None) -> tuple[Backend, Choice]:
+    """The backend `choice` names on the repository at `git_dir`, and the choice it ended
+    as: an "auto" pygit2 that fails to import falls back to the git CLI; an explicit one is
+    a ConfigError (exit 2) saying so. `scratch`: where the CLI backend keeps temp files."""
+    if isinstance(choice, str):
+        choice = choose(choice)
+    if choice.name == "pygit2":
+        try:
+            from gitorch.store.pygit2_backend import Pygit2Backend
+        except ImportError as exc:  # installed but broken (a bad build, a missing libgit2)
+            if choice.explicit:
+                from gitorch.errors import ConfigError
+
+                raise ConfigError(
+                    f"backend pygit2 was asked for (setting `backend` or {ENV}) but cannot be "
+                    f"imported: {exc}",
+                    hint="`git orch config set backend cli`, or reinstall pygit2",
+                ) from None
+            choice = replace(choice, name="cli", reason=f"auto: pygit2 does not import ({exc})")
+        else:
+            return Pygit2Backend(git_dir), choice
+    from gitorch.store.cli_backend import CliBackend
+
+    return CliBackend(git_dir, scratch), choice
 
 
 def describe() -> str:
-    """The backend as `--version` and `self-check` tell it, e.g. "cli" or "auto (…)"."""
-    name = backend_name()
-    want = (os.environ.get("GITORCH_BACKEND") or "auto").lower()
-    if want == "auto" and name == "pygit2":
+    """The backend as `--version` and `self-check` tell it, e.g. "cli" or "pygit2 (…)"."""
+    choice = choose(prefer_cli=False)
+    if not choice.explicit and choice.name == "pygit2":
         return "pygit2 (runs and reads use the git CLI: faster to start)"
-    return name
+    return choice.name

@@ -8,7 +8,6 @@ store/layout.py and docs/state.md.
 from __future__ import annotations
 
 import builtins
-import os
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -41,14 +40,14 @@ class StateStore:
         notes_ref: str = "refs/notes/orch",
         lock_timeout: float = 30.0,
     ) -> None:
-        from gitorch.store.select import backend_name
+        from gitorch.store.select import choose
 
         self.repo = repo
         self.branch = branch.removeprefix("refs/heads/")
         self.notes_ref = notes_ref if notes_ref.startswith("refs/") else f"refs/notes/{notes_ref}"
         self.ref = f"refs/heads/{self.branch}"
-        self.backend_name = backend_name(None if backend == "auto" else backend)
-        self._asked = (backend if backend != "auto" else os.environ.get("GITORCH_BACKEND") or "auto").lower()
+        self.choice = choose(backend)
+        self.backend_name: str = self.choice.name
         self.lock_timeout = lock_timeout
         self.session = ev.default_session()
         self.problems: list[str] = []  # what the last read could not use (reported, skipped)
@@ -77,23 +76,12 @@ class StateStore:
     @property
     def backend(self) -> Backend:
         if self._backend is None:
-            from gitorch.store.backend import open_backend
+            from gitorch.store.select import open_backend
 
-            try:
-                self._backend = open_backend(
-                    str(self.repo.git_dir), self.backend_name, str(self._scratch)
-                )
-            except ImportError as exc:  # pygit2 present but broken (a bad build, a missing libgit2)
-                if self._asked == "pygit2":
-                    from gitorch.errors import ConfigError
-
-                    raise ConfigError(
-                        f"backend pygit2 was asked for (setting `backend` or GITORCH_BACKEND) but "
-                        f"cannot be imported: {exc}",
-                        hint="`git orch config set backend cli`, or reinstall pygit2",
-                    ) from None
-                self.backend_name = "cli"  # "auto": the git CLI does the same job
-                self._backend = open_backend(str(self.repo.git_dir), "cli", str(self._scratch))
+            self._backend, self.choice = open_backend(
+                str(self.repo.git_dir), self.choice, str(self._scratch)
+            )
+            self.backend_name = self.choice.name
         return self._backend
 
     @property

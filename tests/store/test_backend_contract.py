@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gitorch.store.backend import MODE_BLOB, MODE_TREE, Backend, TreeEntry, open_backend
+from gitorch.store.backend import MODE_BLOB, MODE_TREE, Backend, TreeEntry
+from gitorch.store.select import open_backend
 from tests.conftest import git
 
 REF = "refs/heads/orch/state"
@@ -15,7 +16,7 @@ REF = "refs/heads/orch/state"
 
 @pytest.fixture
 def be(repo: Path, backend: str) -> Iterator[Backend]:
-    b = open_backend(str(repo / ".git"), backend, str(repo / ".git" / "orch"))
+    b, _choice = open_backend(str(repo / ".git"), backend, str(repo / ".git" / "orch"))
     yield b
     b.close()
 

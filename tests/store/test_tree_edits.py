@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from gitorch import events as ev
 from gitorch.repo import find_repo
-from gitorch.store.backend import open_backend
+from gitorch.store.select import open_backend
 from gitorch.store.state import StateStore
 from gitorch.store.statebranch import put_tree
 
@@ -24,7 +24,7 @@ steps = st.lists(st.tuples(paths, st.one_of(st.none(), st.binary(max_size=8))), 
 def test_put_tree_matches_a_dict_model(
     repo: Path, backend: str, steps: list[tuple[str, bytes | None]]
 ) -> None:
-    be = open_backend(str(repo / ".git"), backend, str(repo / ".git" / "orch"))
+    be, _choice = open_backend(str(repo / ".git"), backend, str(repo / ".git" / "orch"))
     try:
         model: dict[str, bytes] = {}
         tree: str | None = None
