@@ -14,6 +14,7 @@ ws_app = typer.Typer(
 )
 
 JSON = typer.Option(False, "--json", help="Machine-readable output.")
+FROZEN = typer.Option(False, "--frozen", help="Each repo at the commit workspace.lock records.")
 
 
 def _emit(as_json: bool, obj: Any, lines: list[str]) -> None:
@@ -144,6 +145,7 @@ def plan_cmd(
     out: Path | None = typer.Option(None, "--out", help="Write the plan (JSON) to this file."),
     for_: str | None = typer.Option(None, "--for", help="Plan the workspace an opportunity needs "
                                     "(owner/name#N), from discovery's requirements."),
+    frozen: bool = FROZEN,
     as_json: bool = JSON,
 ) -> None:
     """Plan the attach: preconditions, operations and rollback (same inputs, same bytes)."""
@@ -161,7 +163,7 @@ def plan_cmd(
         _emit(as_json, {"requirements": _builtins(req), "plan": plan}, lines + _plan_lines(plan))
         return
     ws: Workspace = _workspace()
-    plan, _, _ = attach_plan(ws)
+    plan, _, _ = attach_plan(ws, frozen=frozen)
     if out is not None:
         _write_out(out, plan.to_bytes())
     record_planned(ws, plan)
@@ -207,13 +209,17 @@ def apply_cmd(
     plan_file: Path | None = typer.Argument(None, help="A saved plan (default: plan the attach now)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Verify only; change nothing."),
     force: bool = typer.Option(False, "--force", help="Apply despite uncommitted changes."),
+    frozen: bool = FROZEN,
     as_json: bool = JSON,
 ) -> None:
     """Apply a plan under the workspace lock; on any failure roll back, last operation first."""
+    from gitorch.errors import UsageError
     from gitorch.workspace.materialize import apply_workspace
 
+    if frozen and plan_file is not None:
+        raise UsageError("--frozen plans from workspace.lock; it cannot be given with a saved plan")
     saved = _read_plan(plan_file) if plan_file is not None else None
-    done = apply_workspace(_workspace(), saved, dry_run=dry_run, force=force)
+    done = apply_workspace(_workspace(), saved, dry_run=dry_run, force=force, frozen=frozen)
     lines = [line for plan, outcome in done for line in _outcome_lines(outcome, plan, dry_run)]
     plan, outcome = done[-1]
     _emit(as_json, {"plan": plan.id, **_builtins(outcome)}, lines)
@@ -288,6 +294,25 @@ def teardown_cmd(
             raise typer.Exit(1)
         raise CheckFailed("the workspace does not match its base snapshot: "
                           + ", ".join(result["differences"]))
+
+
+@ws_app.command("freeze")
+def freeze_cmd(as_json: bool = JSON) -> None:
+    """Record every repo's commit (and the branch and upstream it tracks) in workspace.lock."""
+    from gitorch.workspace.freeze import write_lock
+
+    path, changed, warnings = write_lock(_workspace().manifest)
+    _emit(as_json, {"lock": str(path), "changed": changed, "warnings": warnings},
+          [f"{'wrote' if changed else 'unchanged:'} {path}"] + [f"warning: {w}" for w in warnings])
+
+
+@ws_app.command("status")
+def status_cmd(as_json: bool = JSON) -> None:
+    """Each repo: branch or detached HEAD, uncommitted changes, ahead/behind, lock, links."""
+    from gitorch.workspace.status import describe, workspace_status
+
+    found = workspace_status(_workspace().manifest)
+    _emit(as_json, found, [describe(s) for s in found])
 
 
 @ws_app.command("new")

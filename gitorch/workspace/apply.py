@@ -23,6 +23,7 @@ import msgspec
 from gitorch.atomic import write_bytes
 from gitorch.errors import WorkspaceError
 from gitorch.gitcmd import git
+from gitorch.workspace.freeze import orphaned_commits
 from gitorch.workspace.links import redo, restore
 from gitorch.workspace.model import Link, Snapshot, sha256
 from gitorch.workspace.plan import Operation, Precondition, WorkspacePlan
@@ -97,6 +98,12 @@ def check(pre: Precondition, snap: Snapshot, *, force: bool, lock_free: bool = T
         if info is None or not any(p.ecosystem == eco for p in info.provides):
             return f"repo {pre.target} does not provide a {eco} package"
         return None
+    if pre.type == "detached_work_kept":  # never bypassed by --force: the commits would be lost
+        info = snap.repo(pre.target)
+        orphans = orphaned_commits(Path(info.path)) if info is not None and info.exists else 0
+        return None if not orphans else (
+            f"repo {pre.target} is on a detached HEAD with {orphans} commit(s) on no branch; "
+            f"moving it would lose them: `git -C {info.path} branch NAME` keeps them")  # type: ignore[union-attr]
     if pre.type == "no_cycle":
         consumer, provider = pre.target.split("/", 1)
         cycle = would_cycle(snap, consumer, provider)

@@ -153,18 +153,41 @@ def materialize(ws: Workspace, plan: WorkspacePlan, *, dry_run: bool = False, fo
                       + "\n  ".join(outcome.left or ["nothing"]))
 
 
-def attach_plan(ws: Workspace) -> tuple[WorkspacePlan, Snapshot, Snapshot]:
-    """The plan making the workspace what the manifest says (repos, refs, links)."""
+def attach_plan(ws: Workspace, *, frozen: bool = False) -> tuple[WorkspacePlan, Snapshot, Snapshot]:
+    """The plan making the workspace what the manifest says (repos, refs, links); `frozen`:
+    each repo at the commit workspace.lock records (CheckFailed, nothing planned, when a
+    locked commit is not in its repository)."""
     from gitorch.workspace.plan import desired_from, make_plan
 
+    manifest = _frozen(ws.manifest) if frozen else ws.manifest
     current = ws.current()
     for info in current.repos:
         if not info.exists and not info.url:
             raise WorkspaceError(f"repo {info.name}: no checkout at {info.path} and no url to clone it from",
                                  where=Location(file=str(ws.manifest.file), path=f"repos[{info.name}]"),
                                  hint="fix its path, add a url, or remove it from the manifest")
-    desired = desired_from(current, ws.manifest)
+    desired = desired_from(current, manifest)
     return make_plan(current, desired, "attach"), current, desired
+
+
+def _frozen(manifest: Manifest) -> Manifest:
+    from gitorch.gitcmd import git
+    from gitorch.workspace.freeze import LOCK_NAME, frozen_manifest, read_lock
+
+    lock = read_lock(manifest)
+    if lock is None:
+        raise WorkspaceError(f"no {LOCK_NAME} beside {manifest.file}",
+                             hint="write one with `git orch ws freeze`")
+    missing = []
+    for name, entry in sorted(lock.items()):
+        path = manifest.path_of(name)
+        if path.is_dir() and git(["cat-file", "-e", f"{entry.commit}^{{commit}}"], path,
+                                 check=False).returncode != 0:
+            missing.append(f"repo {name}: commit {entry.commit[:12]} ({LOCK_NAME}) is not in {path}")
+    if missing:
+        raise CheckFailed("the frozen workspace cannot be planned:\n  " + "\n  ".join(missing),
+                          hint="fetch those commits (git fetch), or freeze again")
+    return frozen_manifest(manifest, lock)
 
 
 def record_planned(ws: Workspace, plan: WorkspacePlan) -> None:
@@ -191,13 +214,14 @@ def verify_saved(ws: Workspace, plan: WorkspacePlan) -> None:
 
 
 def apply_workspace(ws: Workspace, saved: WorkspacePlan | None, *, dry_run: bool = False,
-                    force: bool = False) -> list[tuple[WorkspacePlan, ApplyOutcome]]:
-    """`ws apply`: the saved plan, or the attach planned now; when that cloned repos, a second
-    plan links them (their manifests can be read only once they exist). Each (plan, outcome)."""
-    plan = saved if saved is not None else attach_plan(ws)[0]
+                    force: bool = False, frozen: bool = False) -> list[tuple[WorkspacePlan, ApplyOutcome]]:
+    """`ws apply`: the saved plan, or the attach planned now (`frozen`: at workspace.lock's
+    commits); when that cloned repos, a second plan links them (their manifests can be read
+    only once they exist). Each (plan, outcome)."""
+    plan = saved if saved is not None else attach_plan(ws, frozen=frozen)[0]
     done = [(plan, materialize(ws, plan, dry_run=dry_run, force=force, fresh=saved is None))]
     if saved is None and not dry_run and any(op.type == "clone_repo" for op in plan.operations):
-        follow = attach_plan(ws)[0]
+        follow = attach_plan(ws, frozen=frozen)[0]
         if follow.operations:
             done.append((follow, materialize(ws, follow, force=force)))
     return done

@@ -35,6 +35,7 @@ ACTIONS = ("attach", "detach", "repair", "migrate", "clean")
 
 class Precondition(msgspec.Struct, frozen=True, kw_only=True):
     # repo_exists | repo_absent | clean_tree | pushed | file_hash | lock_free | no_cycle | capability
+    # | detached_work_kept
     type: str
     target: str
     expected: Any = True
@@ -261,6 +262,10 @@ def make_plan(current: Snapshot, desired: Snapshot, action: str = "attach") -> W
             assert target is not None
             pre.append(Precondition(type="clean_tree", target=state.repo,
                                     message=f"{state.repo} has no uncommitted changes"))
+            if cur_heads[state.repo] and str(cur_heads[state.repo]).startswith("detached@"):
+                pre.append(Precondition(type="detached_work_kept", target=state.repo,
+                                        message=f"{state.repo}'s detached HEAD has no commits "
+                                                "that only it reaches"))
             i = add("checkout_ref", state.repo, {"path": target.path, "ref": target.ref, "head": head},
                     done_for.get(state.repo, []),
                     ("checkout_ref", {"path": target.path, "head": cur_heads[state.repo]}))

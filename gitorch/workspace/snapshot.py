@@ -26,6 +26,7 @@ from gitorch.workspace.deps import (
     normalise,
     parse_repo,
 )
+from gitorch.workspace.freeze import lock_diagnostics, orphaned_commits
 from gitorch.workspace.manifest import Manifest, discover, find, redact_url
 from gitorch.workspace.model import (
     Dependency,
@@ -94,13 +95,14 @@ def take(manifest_or_root: Manifest | Path | str, recorded: list[Link] | None = 
                 severity="warning" if spec.url else "error", repo=name, kind="missing_repo",
                 message=f"{path} is not a git checkout" + (" (it can be cloned)" if spec.url else "")))
         elif state.sha and state.branch is None:
-            diags.append(Diagnostic(severity="warning", repo=name, kind="detached_head",
-                                    message="HEAD is detached"))
+            diags.append(detached_diagnostic(name, path, state.sha))
         if state.in_progress or state.conflicts:
             diags.append(Diagnostic(severity="warning", repo=name, kind="conflict",
                                     message=f"{state.in_progress or 'merge'} in progress"
                                     + (f", {len(state.conflicts)} unmerged path(s)"
                                        if state.conflicts else "")))
+    if manifest.file is not None:
+        diags.extend(lock_diagnostics(manifest, git))
     links = find_links(repos, deps, recorded or [])
     topology = compute_topology(repos, deps, links)
     for cycle in topology.cycles:
@@ -111,6 +113,15 @@ def take(manifest_or_root: Manifest | Path | str, recorded: list[Link] | None = 
         repos=repos, git=git, deps=deps, links=links, files=files, topology=topology,
         diagnostics=diags,
     ))
+
+
+def detached_diagnostic(name: str, path: Path, sha: str) -> Diagnostic:
+    """A detached HEAD, said aloud, with the commits only it reaches (lost if the repo moves)."""
+    orphans = orphaned_commits(path)
+    kept = (f"; {orphans} commit(s) there are on no branch: `git branch NAME` keeps them"
+            if orphans else "")
+    return Diagnostic(severity="warning", repo=name, kind="detached_head",
+                      message=f"HEAD is detached at {sha[:12]}{kept}")
 
 
 ENRICHMENT = ("github", "pypi", "npm", "crates", "hex")

@@ -1,0 +1,68 @@
+"""`ws status`: one line of facts per repo (head, detached, dirty, ahead/behind, lock), and
+`ws gate`: whether every repo is ready for CI or a release."""
+
+from __future__ import annotations
+
+import msgspec
+
+from gitorch.workspace.manifest import Manifest
+from gitorch.workspace.model import Snapshot
+
+
+class RepoStatus(msgspec.Struct, frozen=True, kw_only=True):
+    repo: str
+    exists: bool
+    branch: str | None = None  # None: detached (or missing)
+    commit: str | None = None
+    detached: str = ""  # what a detached HEAD means here, '' when on a branch
+    dirty: int = 0  # changed paths
+    upstream: str | None = None
+    ahead: int = 0
+    behind: int = 0
+    lock: str = ""  # how HEAD differs from workspace.lock, '' when it matches or there is none
+    links: list[str] = []  # active links in this repo (consumer side)
+
+
+def statuses(snap: Snapshot) -> list[RepoStatus]:
+    """Every repo's status, from one snapshot (its diagnostics carry detached and lock facts)."""
+    said = {(d.repo, d.kind): d.message for d in snap.diagnostics}
+    out = []
+    for info in snap.repos:
+        g = snap.git_of(info.name)
+        if g is None or not info.exists:
+            out.append(RepoStatus(repo=info.name, exists=False))
+            continue
+        out.append(RepoStatus(
+            repo=info.name, exists=True, branch=g.branch, commit=g.sha,
+            detached=said.get((info.name, "detached_head"), ""), dirty=g.changed_total,
+            upstream=g.upstream, ahead=g.ahead, behind=g.behind,
+            lock=said.get((info.name, "lock_differs"), ""),
+            links=sorted(lk.key for lk in snap.links if lk.repo == info.name)))
+    return out
+
+
+def workspace_status(manifest: Manifest) -> list[RepoStatus]:
+    from gitorch.workspace.snapshot import take
+
+    return statuses(take(manifest))
+
+
+def describe(s: RepoStatus) -> str:
+    """One human line."""
+    if not s.exists:
+        return f"{s.repo:<16} MISSING"
+    head = s.branch or f"DETACHED {(s.commit or '')[:12]}"
+    parts = [f"{s.repo:<16} {head:<20}"]
+    if s.dirty:
+        parts.append(f"dirty ({s.dirty})")
+    if s.ahead or s.behind:
+        parts.append(f"ahead {s.ahead}, behind {s.behind} ({s.upstream})")
+    elif s.branch and not s.upstream:
+        parts.append("no upstream")
+    if s.detached:
+        parts.append(s.detached)
+    if s.lock:
+        parts.append(f"lock: {s.lock}")
+    if s.links:
+        parts.append("linked: " + ", ".join(s.links))
+    return "  ".join(parts).rstrip()
