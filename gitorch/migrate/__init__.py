@@ -11,7 +11,9 @@ import hashlib
 from typing import TYPE_CHECKING
 
 from gitorch.migrate.legacy import exists, scan
-from gitorch.migrate.ops import Report, Status, migrate, remove, rollback, status
+from gitorch.migrate.ops import Report, Status, migrate, prepare, status
+from gitorch.migrate.removal import remove
+from gitorch.migrate.rollback import rollback
 from gitorch.repo import Repo
 
 if TYPE_CHECKING:
@@ -19,20 +21,21 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Report", "Status", "exists", "legacy_events", "legacy_notice", "migrate", "notice_text",
-    "remove", "rollback", "scan", "show_legacy_notice", "status",
+    "prepare", "remove", "rollback", "scan", "show_legacy_notice", "status",
 ]
 
 NOTICE_FILE = "legacy-notice"  # under Repo.scratch: which legacy set was announced
 
 
-def notice_text(files: list[str], branch: str) -> str:
-    """The seed's visual notice box, for gitorch."""
+def notice_text(files: list[str], branch: str, left: list[str] | None = None) -> str:
+    """The seed's visual notice box, for gitorch; `left`: what migrate leaves alone, and why."""
     shown = ", ".join(files[:3]) + (", …" if len(files) > 3 else "")
-    lines = [
+    lines: list[str | None] = [
         "gitorch: legacy orchestrator state found",
         None,
         f"Old: {shown}",
         f"New: the state branch {branch}, inside git",
+        *[f"Left alone: {note}" for note in (left or [])],
         "",
         "gitorch reads the old files for now and changes nothing.",
         "Run 'git orch migrate --dry-run' to see what would move,",
@@ -71,7 +74,7 @@ def legacy_notice(repo: Repo, *, once: bool = True) -> str | None:
         except OSError:
             pass
         marker.write_text(key + "\n")
-    return notice_text(st.changed, s.state_branch)
+    return notice_text(st.changed, s.state_branch, st.notes)
 
 
 def show_legacy_notice(repo: Repo, as_json: bool = False) -> None:
@@ -100,6 +103,6 @@ def legacy_events(repo: Repo) -> list[Event]:
     st = status(repo)
     if st.migration is not None:
         return []
-    found = scan(repo.root)
-    out = [e for f in found.good for e in f.events]
-    return sorted(out, key=lambda e: (e.ts, e.id))
+    from gitorch.migrate.convert import convert
+
+    return convert(scan(repo.root)).events

@@ -1,16 +1,23 @@
-"""Reading the seed's legacy state without changing it.
+"""Finding and reading the legacy state of the tools gitorch replaces, without changing it.
 
-Layouts, as the seed's tools wrote them (paths relative to the work tree root):
+Layouts, as workflow-orchestrator and the seed's tools write them (paths relative to the
+work tree root):
 
-- `.workflow_state.json` and `.workflow_log.jsonl`: the scattered files of the first tool;
-- `.orchestrator/`: `meta.json`, `current`, `sessions/<id>/state.json`, `log.jsonl`,
-  `meta.json`, `feedback/*.jsonl`, `checkpoints/`, `config.yaml`; its `secrets/` folder is
-  never imported (secrets do not go on the state branch);
-- `.codex/runs/<timestamp>.jsonl`: event logs in the seed's event model
-  (`{"ts": …, "type": "task_started", "task": "EXC-001"}`).
+- `.workflow_state.json`, `.workflow_log.jsonl`: the first, scattered layout; beside them
+  `.workflow_checkpoints/*.json` and the feedback logs (`.workflow_feedback.jsonl`, split
+  later into `.workflow_tool_feedback.jsonl` and `.workflow_process_feedback.jsonl`);
+- `.orchestrator/`: `state.json`, `log.jsonl`, `meta.json`, `current`,
+  `sessions/<id>/{state.json,log.jsonl,meta.json,checkpoints/,feedback/}`; its `secrets/`
+  folder is never imported (secrets do not go on the state branch) and its `worktrees/`
+  are git work trees, not state;
+- `.codex/runs/<timestamp>.jsonl`: event logs in the seed's event model.
 
-Symbolic links are reported and never followed. A file that is not valid JSON (or JSONL)
-is reported with its line; the caller decides whether to skip it.
+`.claude/prd_state.json` belongs to another tool that still reads it: it is reported,
+never imported or removed. Symbolic links are reported and never followed; any folder
+holding `.git` (a worktree, a nested clone) is reported and skipped. A JSON Lines file
+keeps its readable lines: a line that is not JSON (the cut-off last line of a crash
+mid-write) is a warning naming the file and line. A `.json` file that does not parse is a
+problem: the caller decides whether to skip it.
 """
 
 from __future__ import annotations
@@ -20,37 +27,57 @@ import json
 import os
 import stat
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import msgspec
-
-from gitorch import events as ev
-
-SINGLE_FILES = (".workflow_state.json", ".workflow_log.jsonl")
-DIRECTORIES = (".orchestrator", ".codex/runs")
+SINGLE_FILES = (
+    ".workflow_state.json", ".workflow_log.jsonl", ".workflow_feedback.jsonl",
+    ".workflow_tool_feedback.jsonl", ".workflow_process_feedback.jsonl",
+)
+DIRECTORIES = (".orchestrator", ".workflow_checkpoints", ".codex/runs")
 NEVER_IMPORTED = (".orchestrator/secrets",)  # secrets stay off the state branch
+# Files another tool owns and still reads: reported (dry run, notice, doctor), never taken.
+FOREIGN = {
+    ".claude/prd_state.json": "workflow-orchestrator's PRD executor reads it back; "
+                              "left to that tool (never imported or removed)",
+}
+
+
+@dataclass
+class Line:
+    """One readable JSON Lines record (or a whole JSON document, number 0)."""
+
+    number: int
+    raw: bytes
+    value: Any
 
 
 @dataclass
 class LegacyFile:
-    """One legacy file: where it is, what it holds, and the events it becomes."""
+    """One legacy file: where it is, what it holds, what could not be read."""
 
     rel: str  # posix path relative to the work tree root
     size: int
     sha256: str
     blob: str  # git blob id (sha1) of its bytes, to restore them exactly
     mode: int
-    kind: str  # state | log | events | meta | other
+    kind: str  # state | log | events | checkpoint | feedback | meta | other
+    mtime: float = 0.0
     data: bytes = b""
-    problem: str | None = None  # why it cannot be read (invalid JSON, line N)
-    events: list[ev.Event] = field(default_factory=list)
+    problem: str | None = None  # why it cannot be read at all (invalid JSON, line N)
+    warnings: list[str] = field(default_factory=list)  # lines left out, each named
+    lines: list[Line] = field(default_factory=list)
+    events: int = 0  # how many events it contributes (set by the conversion)
 
     def to_json(self) -> dict[str, Any]:
-        return {"path": self.rel, "size": self.size, "sha256": self.sha256, "blob": self.blob,
-                "mode": self.mode, "kind": self.kind, "events": len(self.events),
-                **({"problem": self.problem} if self.problem else {})}
+        out: dict[str, Any] = {"path": self.rel, "size": self.size, "sha256": self.sha256,
+                               "blob": self.blob, "mode": self.mode, "kind": self.kind,
+                               "events": self.events}
+        if self.problem:
+            out["problem"] = self.problem
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
+        return out
 
 
 @dataclass
@@ -61,6 +88,8 @@ class Scan:
     files: list[LegacyFile] = field(default_factory=list)
     symlinks: list[str] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)  # e.g. secrets
+    worktrees: list[str] = field(default_factory=list)  # folders holding .git: not state
+    foreign: list[dict[str, str]] = field(default_factory=list)  # {"path", "reason"}
 
     @property
     def good(self) -> list[LegacyFile]:
@@ -71,8 +100,12 @@ class Scan:
         return [f for f in self.files if f.problem is not None]
 
     @property
+    def warnings(self) -> list[str]:
+        return [w for f in self.files for w in f.warnings]
+
+    @property
     def present(self) -> bool:
-        return bool(self.files or self.symlinks)
+        return bool(self.files or self.symlinks or self.worktrees)
 
 
 def git_blob_id(data: bytes) -> str:
@@ -85,11 +118,12 @@ def exists(root: Path) -> bool:
     return any(os.path.lexists(root / p) for p in (*SINGLE_FILES, *DIRECTORIES))
 
 
-def scan(root: Path, *, convert: bool = True) -> Scan:
-    """Find and read every legacy file under `root` (no symlink is followed)."""
+def scan(root: Path, *, read: bool = True) -> Scan:
+    """Find every legacy file under `root` (no symlink followed, no worktree entered);
+    with `read`, parse each one too."""
     result = Scan(root)
     for rel in SINGLE_FILES:
-        _visit(result, root, rel, convert)
+        _visit(result, root, rel, read)
     for rel in DIRECTORIES:
         path = root / rel
         # A symlinked parent (".codex" itself) counts as a symlinked legacy path too.
@@ -101,13 +135,24 @@ def scan(root: Path, *, convert: bool = True) -> Scan:
             if path.is_symlink():
                 result.symlinks.append(rel)
             elif path.is_dir():
-                _walk(result, root, rel, convert)
+                _walk(result, root, rel, read)
+    for rel, reason in FOREIGN.items():
+        if os.path.lexists(root / rel):
+            result.foreign.append({"path": rel, "reason": reason})
     result.symlinks = sorted(set(result.symlinks))
+    result.worktrees.sort()
     result.files.sort(key=lambda f: f.rel)
     return result
 
 
-def _walk(result: Scan, root: Path, top: str, convert: bool) -> None:
+def _is_worktree(path: Path) -> bool:
+    return os.path.lexists(path / ".git")
+
+
+def _walk(result: Scan, root: Path, top: str, read: bool) -> None:
+    if _is_worktree(root / top):
+        result.worktrees.append(top + "/")
+        return
     for dirpath, dirnames, filenames in os.walk(root / top, followlinks=False):
         base = Path(dirpath)
         for d in list(dirnames):
@@ -118,12 +163,15 @@ def _walk(result: Scan, root: Path, top: str, convert: bool) -> None:
             elif rel in NEVER_IMPORTED:
                 result.excluded.append(rel + "/")
                 dirnames.remove(d)
+            elif _is_worktree(base / d):
+                result.worktrees.append(rel + "/")
+                dirnames.remove(d)
         dirnames.sort()
         for name in sorted(filenames):
-            _visit(result, root, (base / name).relative_to(root).as_posix(), convert)
+            _visit(result, root, (base / name).relative_to(root).as_posix(), read)
 
 
-def _visit(result: Scan, root: Path, rel: str, convert: bool) -> None:
+def _visit(result: Scan, root: Path, rel: str, read: bool) -> None:
     path = root / rel
     try:
         st = path.lstat()
@@ -136,20 +184,24 @@ def _visit(result: Scan, root: Path, rel: str, convert: bool) -> None:
         return
     data = path.read_bytes()
     item = LegacyFile(rel=rel, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
-                      blob=git_blob_id(data), mode=stat.S_IMODE(st.st_mode), kind=_kind(rel),
-                      data=data)
-    item.problem = _check(rel, data)
-    if convert and item.problem is None:
-        item.events = to_events(rel, data, st.st_mtime)
+                      blob=git_blob_id(data), mode=stat.S_IMODE(st.st_mode), kind=kind_of(rel),
+                      mtime=st.st_mtime, data=data)
+    if read:
+        parse(item)
     result.files.append(item)
 
 
-def _kind(rel: str) -> str:
+def kind_of(rel: str) -> str:
+    """What a legacy path holds, by where the tools write it."""
     name = rel.rsplit("/", 1)[-1]
     if rel.startswith(".codex/runs/"):
         return "events"
     if name in ("state.json", ".workflow_state.json"):
         return "state"
+    if "feedback" in name or "/feedback/" in rel:
+        return "feedback" if name.endswith(".jsonl") else "other"
+    if (rel.startswith(".workflow_checkpoints/") or "/checkpoints/" in rel) and name.endswith(".json"):
+        return "checkpoint"
     if name.endswith(".jsonl"):
         return "log"
     if name == "meta.json":
@@ -157,114 +209,29 @@ def _kind(rel: str) -> str:
     return "other"
 
 
-def _check(rel: str, data: bytes) -> str | None:
-    """Why the file is not valid JSON/JSONL, naming the line; None when it is fine."""
-    if rel.endswith(".json"):
+def parse(item: LegacyFile) -> None:
+    """Fill `item.lines`, `item.warnings` and `item.problem` from its bytes."""
+    if item.rel.endswith(".jsonl"):
+        _parse_lines(item)
+    elif item.rel.endswith(".json"):
         try:
-            json.loads(data)
+            item.lines = [Line(0, item.data, json.loads(item.data))]
         except (ValueError, UnicodeDecodeError) as exc:
             line = getattr(exc, "lineno", None)
-            return f"not valid JSON{f' (line {line})' if line else ''}: {getattr(exc, 'msg', exc)}"
-    elif rel.endswith(".jsonl"):
-        for number, line_bytes in enumerate(data.splitlines(), 1):
-            if not line_bytes.strip():
-                continue
-            try:
-                json.loads(line_bytes)
-            except (ValueError, UnicodeDecodeError) as exc:
-                return f"not valid JSON Lines (line {number}): {getattr(exc, 'msg', exc)}"
-    return None
+            item.problem = (f"not valid JSON{f' (line {line})' if line else ''}: "
+                            f"{getattr(exc, 'msg', exc)}")
 
 
-# --- conversion to events ----------------------------------------------------------------
-
-def _ts(value: Any, fallback: float) -> str:
-    """A legacy timestamp as gitorch's (UTC, milliseconds, Z); the file's mtime when absent."""
-    when: datetime | None = None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        when = datetime.fromtimestamp(value, UTC)
-    elif isinstance(value, str):
+def _parse_lines(item: LegacyFile) -> None:
+    raw_lines = item.data.split(b"\n")
+    last = len(raw_lines) - (1 if item.data.endswith(b"\n") else 0)
+    for number, raw in enumerate(raw_lines[:last], 1):
+        if not raw.strip():
+            continue
         try:
-            when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            when = None
-        if when is not None and when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-    if when is None:
-        when = datetime.fromtimestamp(fallback, UTC)
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def _event_id(ts: str, rel: str, index: int, line: bytes) -> str:
-    """A deterministic, time-ordered id: importing the same line twice gives the same event."""
-    try:
-        ms = int(datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp() * 1000)
-    except ValueError:
-        ms = 0
-    digest = hashlib.sha256(rel.encode() + b"\0" + line).hexdigest()[:8]
-    return f"{ms:012x}{index & 0xFFFF:04x}{digest}"
-
-
-_KNOWN_TYPES = ev.EVENT_TYPES - {"unknown"}
-
-
-def _run_id(rel: str) -> str:
-    """Which legacy run or session a file belongs to."""
-    parts = rel.split("/")
-    if rel.startswith(".orchestrator/sessions/") and len(parts) > 2:
-        return f"legacy:{parts[2]}"
-    if rel.startswith(".codex/runs/"):
-        return "legacy:" + parts[-1].rsplit(".", 1)[0]
-    return "legacy:workflow"
-
-
-def to_events(rel: str, data: bytes, mtime: float) -> list[ev.Event]:
-    """The events a legacy file becomes: one per log line (typed when the seed's event model
-    names a gitorch type), plus one `migrated` summary per state or metadata file."""
-    run = _run_id(rel)
-    out: list[ev.Event] = []
-    if rel.endswith(".jsonl"):
-        for index, line in enumerate(data.splitlines()):
-            if not line.strip():
-                continue
-            record = json.loads(line)
-            if not isinstance(record, dict):
-                record = {"value": record}
-            out.append(_record_event(record, rel, index, line, mtime, run))
-        return out
-    ts = _ts(None, mtime)
-    summary: dict[str, Any] = {"file": rel}
-    if rel.endswith(".json"):
-        doc = json.loads(data)
-        if isinstance(doc, dict):
-            summary["keys"] = sorted(str(k) for k in doc)[:50]
-            for key in ("status", "current_phase", "phase", "session_id", "workflow_id", "version"):
-                if isinstance(doc.get(key), str | int):
-                    summary[key] = doc[key]
-    out.append(ev.Generic(id=_event_id(ts, rel, 0, data), ts=ts, session="legacy", run=run,
-                          kind="legacy_" + _kind(rel), data=summary))
-    return out
-
-
-def _record_event(record: dict[str, Any], rel: str, index: int, line: bytes, mtime: float,
-                  run: str) -> ev.Event:
-    ts = _ts(record.get("ts", record.get("timestamp", record.get("time"))), mtime)
-    base: dict[str, Any] = {"id": _event_id(ts, rel, index, line), "ts": ts, "session": "legacy",
-                            "run": run}
-    kind = record.get("type")
-    if isinstance(kind, str) and kind in _KNOWN_TYPES:
-        # Identity and schema are gitorch's; the rest of the record is the seed's event.
-        fields = {k: v for k, v in record.items()
-                  if k not in ("id", "ts", "session", "run", "schema_version")}
-        fields.update(base)
-        for key in ("task", "shard"):
-            if fields.get(key) is not None and not isinstance(fields[key], str):
-                fields[key] = str(fields[key])
-        try:
-            return msgspec.convert(fields, ev.AnyEvent, strict=False)  # type: ignore[arg-type]
-        except msgspec.ValidationError:
-            pass  # the seed's field had another shape: keep the record whole below
-    label = record.get("event_type") or record.get("type") or record.get("event") or "record"
-    task = record.get("task", record.get("item_id", record.get("task_id")))
-    return ev.Generic(**base, task=str(task) if task is not None else None,
-                      kind=f"legacy:{label}", data=record)
+            item.lines.append(Line(number, raw, json.loads(raw)))
+        except (ValueError, UnicodeDecodeError) as exc:
+            cut = number == last and not item.data.endswith(b"\n")
+            why = "cut off (no line end: a crash mid-write?)" if cut else "not valid JSON"
+            item.warnings.append(f"{item.rel}: line {number} skipped: {why}: "
+                                 f"{getattr(exc, 'msg', exc)}")

@@ -39,8 +39,12 @@ class MigrationRecord(msgspec.Struct, kw_only=True, omit_defaults=True):
     kind: str = "import"  # import | prefer-state (changed legacy files acknowledged, not imported)
     files: list[FileRecord] = []
     skipped: list[dict[str, str]] = []  # {"path", "reason"}: invalid files left out with --skip-bad
+    warnings: list[str] = []  # lines left out of files that were imported (file and line)
     symlinks: list[str] = []
     excluded: list[str] = []
+    worktrees: list[str] = []  # folders holding .git: work trees, not state
+    foreign: list[dict[str, str]] = []  # {"path", "reason"}: another tool's files, left alone
+    tracked: list[str] = []  # legacy files git tracks: imported, never removed by gitorch
     events: int = 0
     supersedes: str | None = None  # the previous migration when importing changed files
     removed: list[str] = []

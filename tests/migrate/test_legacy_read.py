@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from legacy_fixtures import write_all
 
 from gitorch import events as ev
 from gitorch.migrate import legacy
+from gitorch.migrate.convert import convert
 
 
 def test_scan_finds_every_layout_and_excludes_secrets(tmp_path: Path) -> None:
@@ -30,16 +32,18 @@ def test_scan_finds_every_layout_and_excludes_secrets(tmp_path: Path) -> None:
     assert f.blob == oid
 
 
-def test_invalid_json_names_the_line(tmp_path: Path) -> None:
+def test_invalid_json_names_the_line_and_a_bad_log_line_is_only_a_warning(tmp_path: Path) -> None:
     (tmp_path / ".workflow_state.json").write_text('{\n  "a": 1,\n  oops\n}')
     runs = tmp_path / ".codex" / "runs"
     runs.mkdir(parents=True)
-    (runs / "r.jsonl").write_text('{"type": "task_started"}\n\n[1, 2\n')
+    (runs / "r.jsonl").write_text('{"type": "task_started"}\n\n[1, 2\n{"type": "completed"}\n{"cut')
     found = legacy.scan(tmp_path)
     problems = {f.rel: f.problem for f in found.bad}
-    assert "line 3" in str(problems[".workflow_state.json"])
-    assert problems[".codex/runs/r.jsonl"].startswith("not valid JSON Lines (line 3)")
-    assert found.good == []
+    assert list(problems) == [".workflow_state.json"] and "line 3" in str(problems[".workflow_state.json"])
+    (log,) = found.good
+    assert [line.number for line in log.lines] == [1, 4]
+    assert log.warnings[0].startswith(".codex/runs/r.jsonl: line 3 skipped: not valid JSON")
+    assert log.warnings[1].startswith(".codex/runs/r.jsonl: line 5 skipped: cut off")
 
 
 def test_symlinked_directories_and_files_are_not_followed(tmp_path: Path) -> None:
@@ -57,38 +61,46 @@ def test_symlinked_directories_and_files_are_not_followed(tmp_path: Path) -> Non
     assert legacy.exists(repo)
 
 
-def test_conversion_keeps_timestamps_and_types() -> None:
+def _converted(root: Path, rel: str, data: bytes) -> list[ev.Event]:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    os.utime(path, (1_700_000_000, 1_700_000_000))
+    return convert(legacy.scan(root)).events
+
+
+def test_conversion_keeps_timestamps_and_types(tmp_path: Path) -> None:
     lines = [
         {"ts": "2025-09-22T11:03:14Z", "type": "task_started", "task": "A", "schema_version": 9},
         {"ts": 1758539000, "type": "command_run", "task": 7, "cmd": "make", "status": "2"},
         {"ts": "2025-09-22T11:03:30+02:00", "type": "command_run", "status": "not a number"},
         {"timestamp": "2025-11-02T10:00:00.2", "event_type": "phase_advanced", "item_id": "x"},
-        {"type": "something_new", "value": 1},
+        {"type": "something_new", "value": 1, "ts": "2025-09-22T11:04:00Z"},
         [1, 2, 3],
     ]
     data = "".join(json.dumps(x) + "\n" for x in lines).encode()
-    out = legacy.to_events(".codex/runs/r1.jsonl", data, 0.0)
-    assert [type(e).__name__ for e in out] == [
-        "TaskStarted", "CommandRun", "Generic", "Generic", "Generic", "Generic"]
-    first, second, third, fourth, fifth, sixth = out
-    assert first.ts == "2025-09-22T11:03:14.000Z" and first.schema_version == ev.EVENT_SCHEMA_VERSION
+    out = _converted(tmp_path, ".codex/runs/r1.jsonl", data)
+    by_ts = {e.ts: e for e in out}
+    first, second = by_ts["2025-09-22T11:03:14.000Z"], by_ts["2025-09-22T11:03:20.000Z"]
+    assert isinstance(first, ev.TaskStarted) and first.schema_version == ev.EVENT_SCHEMA_VERSION
     assert first.run == "legacy:r1" and first.session == "legacy"
     assert isinstance(second, ev.CommandRun) and second.status == 2 and second.task == "7"
-    assert second.ts == "2025-09-22T11:03:20.000Z"
+    third = by_ts["2025-09-22T09:03:30.000Z"]  # converted to UTC
     assert isinstance(third, ev.Generic) and third.kind == "legacy:command_run"
-    assert third.ts == "2025-09-22T09:03:30.000Z"  # converted to UTC
+    fourth = by_ts["2025-11-02T10:00:00.200Z"]
     assert isinstance(fourth, ev.Generic) and fourth.kind == "legacy:phase_advanced" and fourth.task == "x"
-    assert isinstance(fifth, ev.Generic) and fifth.kind == "legacy:something_new"
+    assert isinstance(by_ts["2025-09-22T11:04:00.000Z"], ev.Generic)
+    sixth = by_ts["2023-11-14T22:13:20.000Z"]  # no timestamp inside: the file's mtime
     assert isinstance(sixth, ev.Generic) and sixth.data == {"value": [1, 2, 3]}
-    # Deterministic ids: reading the same file again gives the same events.
-    again = legacy.to_events(".codex/runs/r1.jsonl", data, 0.0)
+    # Deterministic, content-derived ids: reading the same file again gives the same events.
+    again = convert(legacy.scan(tmp_path)).events
     assert [e.id for e in again] == [e.id for e in out]
-    assert len({e.id for e in out}) == len(out)
+    assert len({e.id for e in out}) == len(out) == 6
 
 
-def test_state_files_become_one_summary_event() -> None:
-    data = json.dumps({"workflow_id": "wf", "status": "active", "phases": {}}).encode()
-    (e,) = legacy.to_events(".orchestrator/sessions/abc/state.json", data, 1_700_000_000.0)
-    assert isinstance(e, ev.Generic) and e.kind == "legacy_state" and e.run == "legacy:abc"
-    assert e.data["status"] == "active" and e.data["keys"] == ["phases", "status", "workflow_id"]
-    assert e.ts == "2023-11-14T22:13:20.000Z"  # no timestamp inside: the file's mtime
+def test_other_state_files_become_one_summary_event(tmp_path: Path) -> None:
+    data = json.dumps({"tasks": {}, "status": "active", "_updated_at": "2026-01-12T08:58:09+00:00"}).encode()
+    (e,) = _converted(tmp_path, ".orchestrator/state.json", data)
+    assert isinstance(e, ev.Generic) and e.kind == "legacy_state"
+    assert e.data["status"] == "active" and e.data["keys"] == ["_updated_at", "status", "tasks"]
+    assert e.ts == "2026-01-12T08:58:09.000Z"  # dated by its own timestamp, not the mtime

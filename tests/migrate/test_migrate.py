@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from legacy_fixtures import SESSION, snapshot, write_all, write_codex_runs, write_contained, write_scattered
+from legacy_fixtures import snapshot, write_all, write_codex_runs, write_contained, write_scattered
 
 from gitorch.repo import find_repo
 
@@ -79,8 +79,9 @@ def test_each_layout_imports_its_history(repo: Path, inproc, layout) -> None:  #
         assert run["task"] == "EXC-001" and run["run"] == "legacy:20250922T110314Z"
     if layout is write_contained:
         kinds = {e.get("kind") for e in legacy}
-        assert "legacy:workflow_started" in kinds and "legacy_state" in kinds
-        assert any(e.get("run") == f"legacy:{SESSION}" for e in legacy)
+        assert "legacy:phase_advanced" in kinds and "legacy_state" in kinds and "legacy_run" in kinds
+        assert [e["ts"] for e in legacy if e["type"] == "run_started" and e["run"] == "legacy:wf_9f00"] == [
+            "2025-12-01T09:00:02.000Z"]
         assert "sk-never-imported" not in _sh(repo, "log", "-p", "orch/state")
     (record,) = _records(repo)
     assert sorted(f["path"] for f in record["files"]) == sorted(files)
@@ -167,16 +168,18 @@ def test_rollback_with_nothing_to_roll_back(repo: Path, inproc) -> None:  # type
 def test_invalid_json_is_reported_and_skipped_only_on_request(repo: Path, inproc) -> None:  # type: ignore[no-untyped-def]
     write_scattered(repo)
     write_codex_runs(repo)
-    with open(repo / ".codex" / "runs" / "20250922T110314Z.jsonl", "a") as fh:
-        fh.write("{not json\n")
+    (repo / ".orchestrator").mkdir()
+    (repo / ".orchestrator" / "meta.json").write_text('{"created": ')
     proc = inproc("migrate", cwd=repo)
     assert proc.returncode == 2
-    assert ".codex/runs/20250922T110314Z.jsonl: not valid JSON Lines (line 5)" in proc.stderr
+    assert ".orchestrator/meta.json: not valid JSON (line 1)" in proc.stderr
     assert "--skip-bad" in proc.stderr and "orch/state" not in _refs(repo)
+    dry = inproc("migrate", "--dry-run", cwd=repo)  # the same decision, before anything is written
+    assert dry.returncode == 2 and "the migration would refuse" in dry.stdout
     proc = inproc("migrate", "--skip-bad", cwd=repo)
-    assert proc.returncode == 0 and "imported 2 legacy files" in proc.stdout
+    assert proc.returncode == 0 and "imported 3 legacy files" in proc.stdout
     (record,) = _records(repo)
-    assert record["skipped"][0]["path"] == ".codex/runs/20250922T110314Z.jsonl"
+    assert record["skipped"][0]["path"] == ".orchestrator/meta.json"
 
 
 def test_symlinked_legacy_paths_are_reported_never_followed(repo: Path, inproc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

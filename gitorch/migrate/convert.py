@@ -1,0 +1,188 @@
+"""Legacy records as gitorch events: dated by their own timestamps, identified by content.
+
+A record's id is derived from what it says (for workflow-orchestrator: timestamp, workflow,
+event, phase and item), never from the file or line it was read from, so the same record
+read from two copies (the root log and the session copy the old tool's migration script
+leaves behind) is one event, and a second import finds the ids it already has.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+from gitorch import events as ev
+from gitorch.migrate.legacy import LegacyFile, Scan
+
+SESSION = "legacy"
+_KNOWN_TYPES = ev.EVENT_TYPES - {"unknown"}
+
+
+def parse_time(value: Any) -> datetime | None:
+    """A legacy timestamp (ISO 8601 with or without zone, or epoch seconds) in UTC."""
+    when: datetime | None = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            when = datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    elif isinstance(value, str):
+        try:
+            when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC) if when is not None else None
+
+
+def stamp(value: Any, fallback: float | None = None) -> str | None:
+    """gitorch's form of a legacy timestamp (UTC, milliseconds, Z); None when unreadable
+    and no fallback (a file's mtime) is given."""
+    when = parse_time(value)
+    if when is None and fallback is not None:
+        when = datetime.fromtimestamp(fallback, UTC)
+    if when is None:
+        return None
+    return when.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def content_id(ts: str, *key: Any) -> str:
+    """A deterministic, time-ordered id (the shape of `ids.new_id`) from a record's content."""
+    when = parse_time(ts)
+    ms = int(when.timestamp() * 1000) if when else 0
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
+    return f"{ms:012x}{digest[:12]}"
+
+
+def record_ts(record: dict[str, Any]) -> Any:
+    return record.get("timestamp", record.get("ts", record.get("time")))
+
+
+@dataclass
+class Converted:
+    """Events from a scan, and which file each came from (for per-file counts)."""
+
+    events: list[ev.Event] = field(default_factory=list)
+    source: dict[str, str] = field(default_factory=dict)  # event id -> legacy path
+    plans: dict[str, bytes] = field(default_factory=dict)  # plans/<digest>.json of imported runs
+
+    def add(self, event: ev.Event, rel: str) -> None:
+        if event.id in self.source:
+            return  # the same record read twice (another copy of the log)
+        self.source[event.id] = rel
+        self.events.append(event)
+
+
+def convert(found: Scan) -> Converted:
+    """Every event the good files of `found` become, each record once."""
+    from gitorch.migrate import runs
+
+    out = Converted()
+    # Root files first: a record found again in a session copy is attributed to the original.
+    files = sorted(found.good, key=lambda f: (f.rel.startswith(".orchestrator/sessions/"), f.rel))
+    runs.convert_workflows(files, out)
+    for f in files:
+        if f.kind == "events":
+            for line in f.lines:
+                out.add(seed_event(line.value, f, line.raw), f.rel)
+        elif f.kind == "log":
+            for line in f.lines:  # lines that are not a workflow's (another shape, no id)
+                if not runs.is_workflow_record(line.value):
+                    out.add(seed_event(line.value, f, line.raw, typed=False), f.rel)
+        elif f.kind == "state" and f.lines and not runs.is_workflow_state(f.lines[0].value):
+            _summary(f, out)
+        elif f.kind == "checkpoint":
+            _checkpoint(f, out)
+        elif f.kind == "feedback":
+            _feedback(f, out)
+    counts: dict[str, int] = {}
+    for rel in out.source.values():
+        counts[rel] = counts.get(rel, 0) + 1
+    for f in found.files:
+        f.events = counts.get(f.rel, 0)
+    out.events.sort(key=lambda e: e.ts)  # stable: records of one instant keep their order
+    return out
+
+
+def _run_of(rel: str) -> str:
+    return "legacy:" + rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+
+
+def seed_event(record: Any, f: LegacyFile, raw: bytes, *, typed: bool = True) -> ev.Event:
+    """A line of `.codex/runs/*.jsonl` (the seed's own event model): typed when gitorch
+    knows its type, else (and for any other log's stray lines) a note keeping it whole."""
+    if not isinstance(record, dict):
+        record = {"value": record}
+    run = _run_of(f.rel) if typed else "legacy:workflow"
+    ts = stamp(record_ts(record), f.mtime) or ev.now()
+    base: dict[str, Any] = {"id": content_id(ts, run, raw.decode(errors="replace")), "ts": ts,
+                            "session": SESSION, "run": run}
+    kind = record.get("type")
+    if typed and isinstance(kind, str) and kind in _KNOWN_TYPES:
+        fields = {k: v for k, v in record.items()
+                  if k not in ("id", "ts", "session", "run", "schema_version")}
+        fields.update(base)
+        for key in ("task", "shard"):
+            if fields.get(key) is not None and not isinstance(fields[key], str):
+                fields[key] = str(fields[key])
+        try:
+            return msgspec.convert(fields, ev.AnyEvent, strict=False)  # type: ignore[arg-type]
+        except msgspec.ValidationError:
+            pass  # the seed's field had another shape: keep the record whole below
+    label = record.get("event_type") or record.get("type") or record.get("event") or "record"
+    task = record.get("task", record.get("item_id", record.get("task_id")))
+    return ev.Generic(**base, task=str(task) if task is not None else None,
+                      kind=f"legacy:{label}", data=record)
+
+
+def _checkpoint(f: LegacyFile, out: Converted) -> None:
+    """A checkpoint (`checkpoint_id`, `workflow_id`, phase, item, message, decisions,
+    files, and a snapshot of the whole state) as a record of its run; its bytes, snapshot
+    included, are kept with the file on the state branch."""
+    doc = f.lines[0].value if f.lines else None
+    if not isinstance(doc, dict):
+        return
+    ts = stamp(record_ts(doc), f.mtime) or ev.now()
+    wid = doc.get("workflow_id")
+    data = {k: v for k, v in doc.items() if k != "workflow_state_snapshot"}
+    data["file"] = f.rel
+    out.add(ev.Generic(id=content_id(ts, "checkpoint", doc.get("checkpoint_id"), wid), ts=ts,
+                       session=SESSION, run=f"legacy:{wid}" if isinstance(wid, str) else "legacy:checkpoints",
+                       kind="legacy_checkpoint", data=data), f.rel)
+
+
+def _feedback(f: LegacyFile, out: Converted) -> None:
+    """Feedback lines (tool: anonymized metrics; process: learnings) as records."""
+    name = f.rel.rsplit("/", 1)[-1]
+    tier = "tool" if "tool" in name else "process" if "process" in name else "feedback"
+    for line in f.lines:
+        record = line.value if isinstance(line.value, dict) else {"value": line.value}
+        ts = stamp(record_ts(record), f.mtime) or ev.now()
+        wid = record.get("workflow_id")
+        run = f"legacy:{wid}" if isinstance(wid, str) and wid != "unknown" else "legacy:feedback"
+        out.add(ev.Generic(id=content_id(ts, tier, line.raw.decode(errors="replace")), ts=ts,
+                           session=SESSION, run=run, kind=f"legacy_{tier}_feedback",
+                           data=record), f.rel)
+
+
+def _summary(f: LegacyFile, out: Converted) -> None:
+    """A state file of another shape (e.g. `.orchestrator/state.json` of the v4 engine):
+    one record of its top-level keys, dated by its own timestamp when it has one."""
+    doc = f.lines[0].value if f.lines else None
+    summary: dict[str, Any] = {"file": f.rel}
+    when: Any = None
+    if isinstance(doc, dict):
+        summary["keys"] = sorted(str(k) for k in doc)[:50]
+        for key in ("status", "current_phase", "phase", "session_id", "workflow_id", "version"):
+            if isinstance(doc.get(key), str | int):
+                summary[key] = doc[key]
+        when = doc.get("_updated_at", doc.get("updated_at", doc.get("created_at")))
+    ts = stamp(when, f.mtime) or ev.now()
+    out.add(ev.Generic(id=content_id(ts, "state", f.sha256), ts=ts, session=SESSION,
+                       run="legacy:workflow", kind="legacy_state", data=summary), f.rel)
