@@ -1,5 +1,5 @@
-"""`config`, `secrets`, `doctor` and `migrate`: thin wrappers over gitorch.config,
-gitorch.secrets, gitorch.doctor and gitorch.migrate."""
+"""`config`, `secrets` and `doctor`: thin wrappers over gitorch.config, gitorch.secrets and
+gitorch.doctor (`migrate` is registered from here; it lives in cli/migrate_cmd.py)."""
 
 from __future__ import annotations
 
@@ -260,7 +260,7 @@ def secrets_test(
         raise typer.Exit(EXIT_FAILED)
 
 
-# --- doctor and migrate (registered at the top level) ------------------------------------
+# --- doctor (registered at the top level) ------------------------------------------------
 
 def doctor_command(
     file: str = typer.Option(None, "--file", "-f", help="Plan file (default: orchestrator.yml)."),
@@ -286,65 +286,11 @@ def doctor_command(
         raise typer.Exit(EXIT_FAILED)
 
 
-def migrate_command(
-    dry_run: bool = typer.Option(False, "--dry-run", help="List what would be imported; change nothing."),
-    rollback: bool = typer.Option(False, "--rollback", help="Revert the latest migration (a new "
-                                  "commit) and restore legacy files it removed."),
-    remove_legacy: bool = typer.Option(False, "--remove-legacy", help="Remove legacy files whose "
-                                       "bytes still match what was imported."),
-    skip_bad: bool = typer.Option(False, "--skip-bad", help="Import the rest when some legacy "
-                                  "files are not valid JSON."),
-    prefer: str = typer.Option(None, "--prefer", help="When legacy files changed since a "
-                               "migration: legacy (import them) or state (keep the branch)."),
-    as_json: bool = _JSON,
-) -> None:
-    """Import the seed's legacy state (.workflow_*, .orchestrator/, .codex/runs) in one commit."""
-    from gitorch.cli.output import emit_json, say
-    from gitorch.migrate import migrate, remove
-    from gitorch.migrate import rollback as do_rollback
-    from gitorch.repo import find_repo
-
-    if rollback and (dry_run or remove_legacy or skip_bad or prefer):
-        raise UsageError("--rollback cannot be combined with other migrate options")
-    repo = find_repo()
-    if rollback:
-        report = do_rollback(repo)
-    elif remove_legacy and not dry_run and not (skip_bad or prefer) and _already_migrated(repo):
-        report = remove(repo)
-    else:
-        report = migrate(repo, dry_run=dry_run, skip_bad=skip_bad, prefer=prefer,
-                         remove_legacy=remove_legacy)
-    if as_json:
-        emit_json(report.to_json())
-        return
-    for f in report.files:
-        note = f"  ! {f['problem']}" if f.get("problem") else ""
-        say(f"  {f['path']}  {f['size']} bytes  {f['kind']}  {f['events']} events{note}")
-    for s in report.skipped:
-        say(f"  skipped {s['path']}: {s['reason']}")
-    for link in report.symlinks:
-        say(f"  symlink {link}: reported, not followed")
-    for ex in report.excluded:
-        say(f"  not imported {ex}: secrets stay off the state branch (`git orch secrets set`)")
-    if report.event_types:
-        say("  events: " + ", ".join(f"{k} {v}" for k, v in report.event_types.items()))
-    for k in report.kept:
-        say(f"  kept {k['path']}: {k['reason']}")
-    for r in report.restored:
-        say(f"  restored {r}")
-    say(report.message)
-
-
-def _already_migrated(repo: Repo) -> bool:
-    from gitorch.migrate import status
-
-    st = status(repo)
-    return st.migration is not None and not st.changed
-
-
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the root app."""
     app.add_typer(config_app, name="config")
     app.add_typer(secrets_app, name="secrets")
     app.command("doctor")(doctor_command)
-    app.command("migrate")(migrate_command)
+    from gitorch.cli import migrate_cmd  # `migrate` has its own module (issue 13 item 10)
+
+    migrate_cmd.register(app)
