@@ -149,5 +149,9 @@ def _display(loaded: LoadedPlan) -> str:
 
 def register(app: typer.Typer) -> None:
     """Add the `plan` group to the root app."""
+    from gitorch.cli.migrate_cmd import plan_import_command  # issue 19: lives beside `migrate`
+
+    if not any(c.name == "import" for c in plan_app.registered_commands):
+        plan_app.command("import")(plan_import_command)
     app.add_typer(plan_app, name="plan")
 
