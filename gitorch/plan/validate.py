@@ -45,6 +45,11 @@ class Issue:
 
 def structure(value: Any, tp: Any, path: PathT = ()) -> list[Issue]:
     """Every place where `value` does not fit the input type `tp` (empty when it fits)."""
+    inner = value.get("workflow") if isinstance(value, dict) else None
+    if not path and isinstance(value, dict) and (isinstance(value.get("phases"), list) or (
+            isinstance(inner, dict) and isinstance(inner.get("phases"), list))):
+        return [Issue((), "this is a workflow-orchestrator workflow (phases of items), not a gitorch plan",
+                      "convert it with `git orch plan import FILE --out orchestrator.yml`")]
     out: list[Issue] = []
     _walk(value, tp, path, out)
     return out
