@@ -239,18 +239,3 @@ class Children:
             out += [self._reap(self.live[fd]) for fd, _ in ready if fd in self.live]
         return out
 
-
-def tail(path: Path, size: int, limit: int) -> str:
-    """The last `limit` bytes of the file as text, cut at a line start, with a marker."""
-    if size <= 0:
-        return ""
-    with open(path, "rb") as f:
-        if size <= limit:
-            return f.read().decode("utf-8", "replace")
-        f.seek(size - limit)
-        data = f.read(limit)
-    nl = data.find(b"\n")
-    if 0 <= nl < len(data) - 1:
-        data = data[nl + 1:]
-    omitted = size - len(data)
-    return f"[… {omitted} bytes omitted; full output in the log …]\n" + data.decode("utf-8", "replace")

@@ -24,10 +24,12 @@ from gitorch import events as ev
 from gitorch.agent.edit import AgentSetup, edit_steps
 from gitorch.engine.checks import CheckContext, describe, evaluate
 from gitorch.engine.inputs import read_worktree
-from gitorch.engine.process import Outcome, tail
+from gitorch.engine.outputlog import CHUNK, DEFAULT_LIMIT, keep_output
+from gitorch.engine.process import Outcome
 from gitorch.errors import OrchError
 from gitorch.gitcmd import git
-from gitorch.plan.model import Check, CommandCheck, Retry, Task
+from gitorch.plan.acceptance import parse_duration
+from gitorch.plan.model import Check, CommandCheck, Retry, Shard, Task
 from gitorch.secrets.redact import Redactor
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -70,6 +72,7 @@ class RunContext:
     root_for: Callable[[Task], Path] | None = None  # cross-repo tasks (`repo:`)
     agent: AgentSetup | None = None  # who does the edit step of agent tasks (gitorch.agent)
     stopping: bool = False  # set on Ctrl-C: no new command, no retry
+    log_bytes: int = DEFAULT_LIMIT  # of one command's output kept in its log (head and tail)
 
     def __post_init__(self) -> None:
         self.out_dir = self.scratch / "out" / self.run
@@ -111,6 +114,14 @@ class _TaskRun:
         self.root = ctx.root_for(task) if ctx.root_for and task.repo else ctx.root
         extra = ctx.env_for(task)
         self.env = {**ctx.base_env, **extra} if extra else ctx.base_env
+        box = task.constraints.timebox
+        # the whole task's budget: commands, shards, checks and retries (validated at load)
+        self.deadline = time.monotonic() + parse_duration(box) if box else None
+        self.over = False  # the timebox ran out
+
+    def left(self) -> float | None:
+        """Seconds of the timebox left (None: no timebox)."""
+        return None if self.deadline is None else self.deadline - time.monotonic()
 
     def emit(self, event: ev.Event) -> None:
         self.events.append(event)
@@ -124,10 +135,15 @@ class _TaskRun:
         for attempt in range(1, attempts + 1):
             status, evidence = yield from self._once(name, cmd, shard=shard, timeout=timeout,
                                                      attempt=attempt)
-            if status == 0 or self.ctx.stopping or attempt == attempts:
+            if status == 0 or self.ctx.stopping or self.over or attempt == attempts:
                 break
             delay = min(retry.max_backoff, retry.backoff * (2 ** (attempt - 1)))
-            yield Sleep(delay * random.uniform(0.5, 1.0))  # jitter spreads parallel retries
+            delay *= random.uniform(0.5, 1.0)  # jitter spreads parallel retries
+            left = self.left()
+            if left is not None and delay >= left:
+                self.over = True  # no time for another try
+                break
+            yield Sleep(delay)
         return status, evidence
 
     def _once(self, name: str, cmd: str, *, shard: str | None, timeout: float | None,
@@ -136,18 +152,30 @@ class _TaskRun:
         self.n += 1
         label = f"{shard}.{name}" if shard else name
         tmp_log = ctx.log_path()
+        left = self.left()
+        boxed = left is not None and (timeout is None or left < timeout)
         if ctx.stopping:
             out = Outcome(None, 0.0, False, 0, "interrupted before start")
+        elif left is not None and left <= 0:
+            self.over = True
+            box = self.task.constraints.timebox
+            out = Outcome(None, 0.0, False, 0, f"not started: timebox {box} exceeded")
         else:
-            out = yield Spawn(cmd, self.root, self.env, tmp_log, timeout)
+            out = yield Spawn(cmd, self.root, self.env, tmp_log, left if boxed else timeout)
+            if boxed and out.timed_out:
+                self.over = True
+                out.error = f"stopped: timebox {self.task.constraints.timebox} exceeded"
         log: str | None = None
         excerpt = ""
         if out.size:
-            excerpt = ctx.redactor.redact(tail(tmp_log, out.size, ctx.excerpt_bytes))
+            kept = keep_output(tmp_log, out.size, ctx.redactor, ctx.log_bytes, ctx.excerpt_bytes)
+            excerpt = kept.excerpt
             log = f"logs/{_safe(ctx.run)}/{_safe(self.task.id)}/{self.n}-{_safe(label)}.log"
-            self.files[log] = ctx.redactor.redact_bytes(tmp_log.read_bytes())
+            self.files[log] = kept.log
         if out.error and not out.timed_out:
             excerpt = (excerpt + f"\n[gitorch: {out.error}]").lstrip("\n")
+        if out.size > CHUNK:
+            os.truncate(tmp_log, 0)  # the file is reused: free the disk a large output took now
         ctx.release(tmp_log)
         shown = ctx.redactor.redact(cmd)
         self.emit(ev.CommandRun(
@@ -215,6 +243,8 @@ def run_task(ctx: RunContext, task: Task, inputs: str | None = None) -> Steps:
     forbidden = list(dict.fromkeys([*task.constraints.forbidden, *task.paths.forbidden]))
     before = _forbidden_oids(ctx.repo_root, forbidden) if forbidden else {}
     reason = yield from _run_steps(tr)
+    if tr.over:
+        reason = f"timebox {task.constraints.timebox} exceeded"
     if ctx.stopping:
         return TaskResult(task.id, "interrupted", tr.events, tr.files, "interrupted",
                           time.monotonic() - start)
@@ -231,6 +261,10 @@ def run_task(ctx: RunContext, task: Task, inputs: str | None = None) -> Steps:
         why = reason.removeprefix("waiting:").strip()
         tr.emit(ev.TaskWaiting(run=ctx.run, task=task.id, reason=why))
         return TaskResult(task.id, "waiting", tr.events, tr.files, why, duration)
+    if reason.startswith("awaiting:"):  # a gate after the work (apply_patch holds the agent's patch)
+        gate = reason.removeprefix("awaiting:").strip()
+        tr.emit(ev.AwaitingApproval(run=ctx.run, task=task.id, gate=gate))
+        return TaskResult(task.id, "awaiting_approval", tr.events, tr.files, gate, duration)
     tr.emit(ev.TaskFailed(run=ctx.run, task=task.id, reason=reason, duration=duration))
     return TaskResult(task.id, "failed", tr.events, tr.files, reason, duration)
 
@@ -254,21 +288,43 @@ def _task_steps(tr: _TaskRun) -> Steps:
     for shard in task.shards:
         t0 = time.monotonic()
         tr.emit(ev.ShardStarted(run=tr.ctx.run, task=task.id, shard=shard.id))
-        for name, cmd in shard.commands.items():
-            status, evidence = yield from tr.command(name, cmd, shard=shard.id, timeout=timeout,
-                                                     retry=task.retry)
-            if status != 0:
-                return f"shard {shard.id}: " + _command_failure(name, status, evidence)
-        failed = yield from tr.checks(shard.acceptance, shard.id)
-        if failed:
-            return f"shard {shard.id}: acceptance failed: " + "; ".join(failed)
-        tr.emit(ev.ShardCompleted(run=tr.ctx.run, task=task.id, shard=shard.id,
-                                  duration=round(time.monotonic() - t0, 4)))
+        why = yield from _shard_steps(tr, shard)
+        duration = round(time.monotonic() - t0, 4)
+        if why is not None:
+            if tr.ctx.stopping:
+                return why  # an interrupted shard is left to the run's interrupt record
+            why = f"timebox {task.constraints.timebox} exceeded" if tr.over else why
+            # the shard's own end, so views show it failed (not still in progress)
+            tr.emit(ev.TaskFailed(run=tr.ctx.run, task=task.id, shard=shard.id, reason=why,
+                                  duration=duration))
+            return f"shard {shard.id}: {why}"
+        tr.emit(ev.ShardCompleted(run=tr.ctx.run, task=task.id, shard=shard.id, duration=duration))
     failed = yield from tr.checks(task.acceptance, None)
     if failed:
-        manual = not task.commands and not any(s.commands for s in task.shards)
-        prefix = "waiting: " if manual else ""
+        prefix = "waiting: " if _manual(task) else ""
         return prefix + "acceptance failed: " + "; ".join(failed)
+    return None
+
+
+def _manual(task: Task) -> bool:
+    """Work gitorch cannot do itself: no command and no runnable check (a failing check then
+    means "not done yet", and the task waits instead of failing)."""
+    if task.commands or any(s.commands for s in task.shards):
+        return False
+    checks = [*task.acceptance, *(c for s in task.shards for c in s.acceptance)]
+    return not any(isinstance(c, CommandCheck) for c in checks)
+
+
+def _shard_steps(tr: _TaskRun, shard: Shard) -> Steps:
+    """One shard's commands, then its acceptance. -> None when all passed, else why not."""
+    for name, cmd in shard.commands.items():
+        status, evidence = yield from tr.command(
+            name, cmd, shard=shard.id, timeout=tr.task.constraints.timeout, retry=tr.task.retry)
+        if status != 0:
+            return _command_failure(name, status, evidence)
+    failed = yield from tr.checks(shard.acceptance, shard.id)
+    if failed:
+        return "acceptance failed: " + "; ".join(failed)
     return None
 
 

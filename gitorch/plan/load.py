@@ -292,18 +292,19 @@ class _Loader:
     def _assemble(self) -> Plan:
         tasks: list[Task] = []
         broken: list[int] = []
+        head = self.head
+        project = normalize.project(head.project) if head else Project()
         for i, entry in enumerate(self.entries):
             if entry.spec is None:
                 broken.append(i)
                 tasks.append(task_placeholder(entry.raw))
                 continue
             found: list[Issue] = []
-            tasks.append(normalize.task(entry.spec, entry.local, found))
+            tasks.append(normalize.task(entry.spec, entry.local, found, project.build))
             self.issues += [(entry.doc, issue) for issue in found]
-        head = self.head
         plan = Plan(
             version=1,
-            project=normalize.project(head.project) if head else Project(),
+            project=project,
             orchestrator=normalize.orchestrator(head.orchestrator) if head else Orchestrator(),
             tasks=tasks,
             secrets=list(head.secrets) if head else [],

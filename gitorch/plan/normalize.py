@@ -58,15 +58,22 @@ def head_issues(spec: PlanSpec) -> list[Issue]:
     return []
 
 
-def task(spec: TaskSpec, path: PathT, issues: list[Issue]) -> Task:
-    """The model Task for `spec`; problems are appended to `issues` (located under `path`)."""
+def task(spec: TaskSpec, path: PathT, issues: list[Issue], build: Build | None = None) -> Task:
+    """The model Task for `spec`; problems are appended to `issues` (located under `path`).
+    A code-changing task gets the project's `build.lint` / `build.test` as its `lint` / `test`
+    commands when it has none of its own (after its own commands: they check the change)."""
+    commands = spec.commands
+    if build is not None and spec.type == "code_change":
+        defaults = {k: v for k, v in (("lint", build.lint), ("test", build.test)) if v and k not in commands}
+        if defaults:
+            commands = {**commands, **defaults}
     return Task(
         id=spec.id,
         title=spec.title,
         type=spec.type,
         description=spec.description,
         paths=_paths(spec.paths, (*path, "paths"), issues),
-        commands=spec.commands,
+        commands=commands,
         acceptance=_checks(spec.acceptance, (*path, "acceptance"), issues),
         dependencies=spec.dependencies,
         shards=[_shard(s, (*path, "shards", k), issues) for k, s in enumerate(spec.shards)],
@@ -146,6 +153,8 @@ def _constraints(spec: ConstraintsSpec | list[str] | str, path: PathT, issues: l
         return _NO_CONSTRAINTS
     _inside(spec.forbidden, (*path, "forbidden"), issues)
     timeout = None if spec.timeout is None else _duration(spec.timeout, (*path, "timeout"), issues, True)
+    if spec.timebox is not None:  # kept as written (messages quote it); the runner enforces it
+        _duration(spec.timebox, (*path, "timebox"), issues, True)
     return Constraints(
         timeout=timeout, timebox=spec.timebox, forbidden=spec.forbidden, style=spec.style,
         language=spec.language, notes=[spec.notes] if isinstance(spec.notes, str) else spec.notes,

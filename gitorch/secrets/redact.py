@@ -110,3 +110,44 @@ class Redactor:
         if isinstance(obj, list | tuple):
             return type(obj)(self.redact_obj(v) for v in obj)
         return obj
+
+    def stream(self) -> StreamRedactor:
+        """A redactor for output read in pieces (a secret split between two reads is masked)."""
+        return StreamRedactor(self._bcompiled(), max((len(v.encode("utf-8", "surrogateescape"))
+                                                      for v in self._values), default=0))
+
+
+class StreamRedactor:
+    """Masks secrets in a byte stream fed in pieces of any size.
+
+    It holds back the last (longest secret - 1) bytes of what it was given: a secret that
+    begins in the part it returns lies wholly in what it has seen, so it is masked whole
+    even when it arrived split across two reads."""
+
+    def __init__(self, pattern: re.Pattern[bytes] | None, longest: int) -> None:
+        self._pattern = pattern
+        self._hold = max(0, longest - 1)
+        self._buf = b""
+
+    def feed(self, data: bytes) -> bytes:
+        """The redacted output that is now certain; the rest waits for more data or close()."""
+        if self._pattern is None:
+            return data
+        buf = self._buf + data
+        safe = len(buf) - self._hold  # a secret starting before here ends within buf
+        out: list[bytes] = []
+        pos = 0
+        for m in self._pattern.finditer(buf):
+            if m.start() >= safe:
+                break
+            out += [buf[pos:m.start()], MASK.encode()]
+            pos = m.end()
+        cut = max(pos, safe)
+        out.append(buf[pos:cut])
+        self._buf = buf[cut:]
+        return b"".join(out)
+
+    def close(self) -> bytes:
+        """What was held back, redacted (the stream has ended)."""
+        rest, self._buf = self._buf, b""
+        return self._pattern.sub(MASK.encode(), rest) if self._pattern is not None else rest

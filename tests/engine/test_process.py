@@ -6,7 +6,10 @@ import os
 import time
 from pathlib import Path
 
-from gitorch.engine.process import Children, Outcome, direct_argv, tail
+from gitorch.engine import outputlog
+from gitorch.engine.outputlog import keep_output
+from gitorch.engine.process import Children, Outcome, direct_argv
+from gitorch.secrets.redact import Redactor
 
 
 def _run(tmp_path: Path, cmd: str, timeout: float | None = None) -> tuple[Outcome, str]:
@@ -48,10 +51,31 @@ def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
     assert not Path(f"/proc/{pid}").exists() or " Z " in Path(f"/proc/{pid}/stat").read_text()
 
 
-def test_tail_is_bounded_and_starts_at_a_line(tmp_path: Path) -> None:
+def test_excerpt_is_bounded_and_starts_at_a_line(tmp_path: Path) -> None:
     log = tmp_path / "big"
     log.write_text("".join(f"line {i}\n" for i in range(100_000)))
-    text = tail(log, log.stat().st_size, 1000)
+    kept = keep_output(log, log.stat().st_size, Redactor(), 10_000, 1000)
+    text = kept.excerpt
     assert len(text) < 1100 and text.endswith("line 99999\n")
     body = text.split("\n", 1)[1]
     assert body.startswith("line ") and "omitted" in text.splitlines()[0]
+
+
+def test_stored_log_keeps_head_and_tail_and_masks_split_secrets(tmp_path: Path) -> None:
+    """The log keeps its first and last halves of the limit with a marker between; a secret is
+    masked wherever the chunks of the stream cut it, in the log and in the excerpt."""
+    secret = "s3cr3t-" + "x" * 40
+    log = tmp_path / "out"
+    chunk = outputlog.CHUNK
+    # the secret straddles the first chunk boundary, and sits in the tail
+    data = b"a" * (chunk - 10) + secret.encode() + b"\n" + b"m" * (3 * chunk)
+    data += b"\nend " + secret.encode() + b"\n"
+    log.write_bytes(data)
+    kept = keep_output(log, len(data), Redactor([secret]), 2 * chunk, 4000)
+    assert secret.encode() not in kept.log and b"s3cr3t" not in kept.log
+    assert b"***" in kept.log and kept.log.endswith(b"end ***\n")
+    assert len(kept.log) < 2 * chunk + 200 and kept.cut > 0
+    assert f"[gitorch: {kept.cut} bytes of output cut here".encode() in kept.log
+    assert kept.excerpt.endswith("end ***\n") and "s3cr3t" not in kept.excerpt
+    small = keep_output(log, len(data), Redactor(), 0, 100)  # 0: everything is kept
+    assert small.log == data and small.cut == 0
