@@ -142,6 +142,9 @@ class PatchApplied(Event, tag="patch_applied", frozen=True):
     tree: str | None = None  # the work tree after the attempt, as a git tree id
     diff: str | None = None  # the patch on the state branch (None: no change)
     reverted: list[str] = []  # forbidden paths the agent changed, put back
+    # edit: an attempt's change; held: the passing change, kept for the apply_patch gate;
+    # applied: that held change, applied to the work tree after approval
+    stage: str = "edit"
 
 
 # --- gates ---------------------------------------------------------------------------

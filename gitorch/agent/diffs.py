@@ -20,6 +20,7 @@ class AttemptPatch:
     task: str
     attempt: int
     attempts: int  # how many attempts that run made on the task
+    stage: str  # edit (one attempt), held (for apply_patch), applied (after approval)
     paths: list[str]
     added: int
     removed: int
@@ -35,12 +36,17 @@ def task_patch(ctx: Context, task: str, attempt: int | None = None) -> AttemptPa
         raise UsageError(f"no patch recorded for task {task}",
                          hint="patches come from agent tasks' edit steps (docs/agents.md)")
     run = found[-1].run
-    tries = [e for e in found if e.run == run]
-    chosen = tries[-1] if attempt is None else next((e for e in tries if e.attempt == attempt), None)
+    in_run = [e for e in found if e.run == run]
+    tries = [e for e in in_run if e.stage == "edit"]
+    if attempt is None:
+        chosen: ev.PatchApplied | None = in_run[-1]
+    else:
+        chosen = next((e for e in tries if e.attempt == attempt), None)
     if chosen is None:
         have = ", ".join(str(e.attempt) for e in tries)
         raise UsageError(f"run {run} has no attempt {attempt} of task {task}", hint=f"attempts: {have}")
-    raw = ctx.store.read(chosen.diff) if chosen.diff else b""
+    raw = (ctx.store.read(chosen.diff) if chosen.diff else None) or b""
     return AttemptPatch(run=run or "", task=task, attempt=chosen.attempt, attempts=len(tries),
-                        paths=list(chosen.paths), added=chosen.added, removed=chosen.removed,
-                        reverted=list(chosen.reverted), diff=(raw or b"").decode(errors="replace"))
+                        stage=chosen.stage, paths=list(chosen.paths), added=chosen.added,
+                        removed=chosen.removed, reverted=list(chosen.reverted),
+                        diff=raw.decode(errors="replace"))

@@ -14,9 +14,11 @@ from __future__ import annotations
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitorch import events as ev
+from gitorch.agent.held import APPLY_PATCH, apply, close_worktree, open_worktree
 from gitorch.agent.patch import Patch, between, forbidden, revert, snapshot
 from gitorch.agent.prompt import Failure, render
 from gitorch.plan.model import Retry, Task
@@ -29,6 +31,15 @@ PLACEHOLDER = "{prompt}"
 
 
 @dataclass(frozen=True)
+class HeldPatch:
+    """A passing patch held for the `apply_patch` gate, and whether it is approved."""
+
+    event: ev.PatchApplied
+    diff: bytes
+    approved: bool
+
+
+@dataclass(frozen=True)
 class AgentSetup:
     """How this run reaches its agent."""
 
@@ -36,11 +47,12 @@ class AgentSetup:
     attempts: int
     types: frozenset[str]  # task types the plan hands to the agent
     pack_for: Callable[[Task], str]  # the task's context pack, as text
+    gated: Callable[[Task], bool] = lambda task: False  # whether apply_patch holds its patch
+    held: Callable[[Task, str | None], HeldPatch | None] = lambda task, inputs: None
 
     def wants(self, task: Task) -> bool:
-        """Whether the agent does `task`'s edit step."""
-        handed = task.agent or task.type in self.types
-        return handed and not task.commands
+        """Whether the agent does `task`'s edit step (as Plan.agent_does says)."""
+        return (task.agent or task.type in self.types) and not task.commands
 
 
 def command_line(command: str, prompt_file: str) -> str:
@@ -52,24 +64,31 @@ def command_line(command: str, prompt_file: str) -> str:
 
 
 def edit_steps(tr: _TaskRun, setup: AgentSetup, verify: Callable[[], Steps]) -> Steps:
-    """The loop; returns None when the task's checks pass, else why not (as `verify` does)."""
+    """The edit step; returns None when the task's checks pass, else why not (as `verify`
+    does; "awaiting: apply_patch" when its patch waits for approval)."""
+    if setup.gated(tr.task):
+        return (yield from _held_steps(tr, setup, verify))
+    work = _workdir(tr)
+    start = snapshot(tr.root, work / f"{_name(tr.task.id)}.index")
+    return (yield from _attempts(tr, setup, verify, start))
+
+
+def _attempts(tr: _TaskRun, setup: AgentSetup, verify: Callable[[], Steps], start: str) -> Steps:
+    """Prompt, agent, patch, verify; again with the evidence, up to the attempts."""
     ctx, task = tr.ctx, tr.task
-    work = ctx.scratch / "agent" / ctx.run
-    work.mkdir(parents=True, exist_ok=True)
-    index = work / f"{tr.n}-{_name(task.id)}.index"
+    work = _workdir(tr)
+    index = work / f"{_name(task.id)}.index"
     patterns = list(dict.fromkeys([*task.constraints.forbidden, *task.paths.forbidden]))
-    start = snapshot(tr.root, index)
     failure: Failure | None = None
     reason = "the agent was not run"
     for attempt in range(1, setup.attempts + 1):
-        if ctx.stopping:
+        if ctx.stopping or getattr(tr, "over", False):  # stopped, or the timebox ran out
             return reason
         before = snapshot(tr.root, index) if attempt > 1 else start
         so_far = between(tr.root, start, before).diff.decode(errors="replace") if attempt > 1 else ""
         prompt = render(setup.pack_for(task), attempt, setup.attempts, failure, ctx.redactor.redact(so_far))
         prompt_file = work / f"{_name(task.id)}-{attempt}.prompt.md"
         prompt_file.write_text(prompt, encoding="utf-8")
-        mark = len(tr.events)
         status, evidence = yield from tr.command(
             "agent", command_line(setup.command, str(prompt_file)), shard=None,
             timeout=task.constraints.timeout, retry=Retry())
@@ -95,16 +114,55 @@ def edit_steps(tr: _TaskRun, setup: AgentSetup, verify: Callable[[], Steps]) -> 
     return f"agent: {tries} without passing; last: {reason}"
 
 
-def _record(tr: _TaskRun, attempt: int, patch: Patch, undone: list[str]) -> None:
+def _held_steps(tr: _TaskRun, setup: AgentSetup, verify: Callable[[], Steps]) -> Steps:
+    """apply_patch: work in a worktree and hold the patch; once approved, apply and verify."""
+    ctx, task = tr.ctx, tr.task
+    held = setup.held(task, tr.inputs)
+    if held is not None:
+        if not held.approved:
+            return f"awaiting: {APPLY_PATCH}"
+        why = apply(tr.root, held.diff)
+        if why is not None:
+            return f"the approved patch no longer applies cleanly ({why}); nothing was applied"
+        e = held.event
+        tr.emit(ev.PatchApplied(run=ctx.run, task=task.id, paths=list(e.paths), attempt=e.attempt,
+                                added=e.added, removed=e.removed, tree=e.tree, diff=e.diff,
+                                stage="applied"))
+        return (yield from verify())
+    work = _workdir(tr)
+    start = snapshot(tr.root, work / f"{_name(task.id)}.index")
+    branch = f"orch-agent/{_name(ctx.run)}/{_name(task.id)}"
+    where = open_worktree(ctx.repo_root, work / f"{_name(task.id)}.worktree", start, branch)
+    home, tr.root = tr.root, where
+    try:
+        reason = yield from _attempts(tr, setup, verify, start)
+        total = between(where, start, snapshot(where, work / f"{_name(task.id)}.index"))
+    finally:
+        tr.root = home
+        close_worktree(ctx.repo_root, where, branch)
+    if reason is not None:
+        return reason
+    last = max((e.attempt for e in tr.events if isinstance(e, ev.PatchApplied)), default=1)
+    _record(tr, last, total, [], stage="held")
+    return f"awaiting: {APPLY_PATCH}"
+
+
+def _workdir(tr: _TaskRun) -> Path:
+    work = tr.ctx.scratch / "agent" / tr.ctx.run
+    work.mkdir(parents=True, exist_ok=True)
+    return work
+
+
+def _record(tr: _TaskRun, attempt: int, patch: Patch, undone: list[str], stage: str = "edit") -> None:
     """A patch_applied event for the attempt, and its diff on the state branch."""
     ctx = tr.ctx
     diff = None
     if patch.diff:
-        diff = patch_path(ctx.run, tr.task.id, attempt)
+        diff = patch_path(ctx.run, tr.task.id, attempt if stage == "edit" else stage)
         tr.files[diff] = ctx.redactor.redact_bytes(patch.diff)
     tr.emit(ev.PatchApplied(
         run=ctx.run, task=tr.task.id, paths=patch.files, attempt=attempt, added=patch.added,
-        removed=patch.removed, tree=patch.after, diff=diff, reverted=undone,
+        removed=patch.removed, tree=patch.after, diff=diff, reverted=undone, stage=stage,
     ))
 
 

@@ -16,6 +16,8 @@ from gitorch import events as ev
 from gitorch.errors import UsageError
 from gitorch.plan.model import Plan, Task
 
+APPLY_PATCH = "apply_patch"  # the gate that holds an agent's patch (gitorch.agent.held)
+
 if TYPE_CHECKING:
     from gitorch.context import Context
 
@@ -32,11 +34,15 @@ def matches(approval: ev.Approved, gate: str, task: str, plan_digest: str, input
 def unmet_gates(
     plan: Plan, task: Task, plan_digest: str, inputs: str | None, approvals: Iterable[ev.Approved],
 ) -> list[str]:
-    """The gates `task` still waits for, in the order it lists them."""
+    """The gates `task` still waits for before it runs, in the order it lists them.
+
+    `apply_patch` on a task the agent does is not one of them: it holds the agent's passing
+    patch after the run (gitorch.agent.held), not the task before it."""
     given = list(approvals)
     return [
         gate for gate in plan.gates_for(task)
-        if not any(matches(a, gate, task.id, plan_digest, inputs) for a in given)
+        if not (gate == APPLY_PATCH and plan.agent_does(task))
+        and not any(matches(a, gate, task.id, plan_digest, inputs) for a in given)
     ]
 
 

@@ -30,6 +30,7 @@ from gitorch import events as ev
 from gitorch.agent.setup import agent_setup
 from gitorch.engine import inputs as inp
 from gitorch.engine.decide import decide
+from gitorch.engine.gates import APPLY_PATCH, matches
 from gitorch.engine.history import History, history_from_watch, read_history
 from gitorch.engine.process import Children, Outcome
 from gitorch.engine.record import Recorder
@@ -359,6 +360,9 @@ class _Run:
             cur = self.inputs[tid]
             d = decide(task, plan=self.plan, plan_digest=self.lp.digest, inputs=cur.digest, last=None,
                        approvals=self.history.approvals)
+            held = self.gated[tid] == APPLY_PATCH and self.plan.agent_does(task)
+            if held and not any(matches(a, APPLY_PATCH, tid, self.lp.digest, cur.digest) for a in new):
+                continue  # the agent's held patch waits for its own approval
             if d.action != "await_approval":
                 del self.gated[tid]
                 self.sched.reopen(tid)
@@ -433,8 +437,10 @@ class _Run:
             res.events = [msgspec.structs.replace(e, inputs=final.digest)
                           if isinstance(e, ev.TaskCompleted) else e for e in res.events]
         self.rec.add(res.events, res.files)
-        state = {"completed": "completed", "failed": "failed", "waiting": "waiting"}.get(
-            res.outcome, "interrupted")
+        if res.outcome == "awaiting_approval":  # its gate holds the result (apply_patch)
+            self.gated[res.task] = res.reason
+        state = {"completed": "completed", "failed": "failed", "waiting": "waiting",
+                 "awaiting_approval": "awaiting_approval"}.get(res.outcome, "interrupted")
         blocked = self.sched.finish(res.task, state)
         if res.outcome == "completed":
             self.completed_now.append(res.task)

@@ -265,6 +265,10 @@ def run_task(ctx: RunContext, task: Task, inputs: str | None = None) -> Steps:
         gate = reason.removeprefix("awaiting:").strip()
         tr.emit(ev.AwaitingApproval(run=ctx.run, task=task.id, gate=gate))
         return TaskResult(task.id, "awaiting_approval", tr.events, tr.files, gate, duration)
+    if reason.startswith("awaiting:"):  # a gate after the work (apply_patch holds the agent's patch)
+        gate = reason.removeprefix("awaiting:").strip()
+        tr.emit(ev.AwaitingApproval(run=ctx.run, task=task.id, gate=gate))
+        return TaskResult(task.id, "awaiting_approval", tr.events, tr.files, gate, duration)
     tr.emit(ev.TaskFailed(run=ctx.run, task=task.id, reason=reason, duration=duration))
     return TaskResult(task.id, "failed", tr.events, tr.files, reason, duration)
 

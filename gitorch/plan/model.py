@@ -156,6 +156,10 @@ class Plan(_Strict, kw_only=True, frozen=True):
                 return t
         raise KeyError(task_id)
 
+    def agent_does(self, task: Task) -> bool:
+        """Whether the agent's edit step does `task` (agent: true or an agent type, no commands)."""
+        return (task.agent or task.type in self.orchestrator.agent_types) and not task.commands
+
     def gates_for(self, task: Task) -> list[str]:
         """The gates `task` must pass before it runs."""
         declared = self.orchestrator.approvals.required

@@ -157,8 +157,9 @@ def log_path(run: str, task: str, n: int, label: str) -> str:
 PATCHES = "patches"
 
 
-def patch_path(run: str, task: str, attempt: int) -> str:
-    """The diff an agent's edit step made in attempt `attempt` of `task` in `run`."""
+def patch_path(run: str, task: str, attempt: int | str) -> str:
+    """The diff an agent's edit step made in attempt `attempt` of `task` in `run` ("held":
+    the whole passing change, held for the apply_patch gate)."""
     return f"{PATCHES}/{_log_part(run)}/{_log_part(task)}/{attempt}.diff"
 
 

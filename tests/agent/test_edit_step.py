@@ -106,3 +106,52 @@ def test_agent_types_hand_a_task_type_to_the_agent(repo: Path, inproc, tmp_path:
     proc = inproc("run", "--all", cwd=repo, env=_env("learner", tmp_path))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert len(of_type(events(repo), ev.PatchApplied, "fix")) == 2
+
+
+def test_apply_patch_holds_the_patch_until_approved(repo: Path, orch, tmp_path: Path) -> None:
+    (repo / "src").mkdir()
+    (repo / "src" / "answer.py").write_text("def answer():\n    return 0\n")
+    write_plan(repo, [{"id": "fix", "agent": True, "approvals": ["apply_patch"], "acceptance": [CHECK]}],
+               orchestrator={"approvals": {"required": ["apply_patch"]}})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "plan")
+    env = _env("learner", tmp_path)
+    first = orch("run", "--all", cwd=repo, env=env)
+    assert first.returncode == 3, first.stdout + first.stderr
+    assert "approve apply_patch --task fix" in first.stdout
+    # the agent worked elsewhere: the work tree, the branches and the worktrees are as they were
+    assert git(repo, "status", "--porcelain") == ""
+    assert (repo / "src" / "answer.py").read_text() == "def answer():\n    return 0\n"
+    assert git(repo, "branch", "--list", "orch-agent/*") == ""
+    assert len(git(repo, "worktree", "list").splitlines()) == 1
+    held = [p for p in of_type(events(repo), ev.PatchApplied, "fix") if p.stage == "held"]
+    assert len(held) == 1 and held[0].paths == ["src/answer.py"]
+    # resuming without an approval changes nothing and does not run the agent again
+    again = orch("resume", cwd=repo, env=env)
+    assert again.returncode == 3
+    assert len(of_type(events(repo), ev.PatchApplied, "fix")) == 3  # two attempts and the held patch
+    assert orch("approve", "apply_patch", "--task", "fix", cwd=repo).returncode == 0
+    done = orch("resume", cwd=repo, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (repo / "src" / "answer.py").read_text() == "def answer():\n    return 42\n"
+    assert git(repo, "status", "--porcelain") == "M src/answer.py"
+    assert of_type(events(repo), ev.PatchApplied, "fix")[-1].stage == "applied"
+
+
+def test_an_approved_patch_that_no_longer_applies_changes_nothing(repo: Path, inproc, tmp_path: Path) -> None:
+    (repo / "src").mkdir()
+    (repo / "src" / "answer.py").write_text("def answer():\n    return 0\n")
+    write_plan(repo, [{"id": "fix", "agent": True, "approvals": ["apply_patch"], "acceptance": [CHECK],
+                       "paths": ["README.md"]}],
+               orchestrator={"approvals": {"required": ["apply_patch"]}})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "plan")
+    env = _env("learner", tmp_path)
+    assert inproc("run", "--all", cwd=repo, env=env).returncode == 3
+    assert inproc("approve", "apply_patch", "--task", "fix", cwd=repo).returncode == 0
+    (repo / "src" / "answer.py").write_text("def answer():\n    return -1  # edited meanwhile\n")
+    proc = inproc("resume", cwd=repo, env=env)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert (repo / "src" / "answer.py").read_text() == "def answer():\n    return -1  # edited meanwhile\n"
+    failed = of_type(events(repo), ev.TaskFailed, "fix")[-1]
+    assert "no longer applies cleanly" in failed.reason and "nothing was applied" in failed.reason
