@@ -481,6 +481,7 @@ class _Run:
         return RunContext(
             run=self.run_id, root=lp.project_root, repo_root=lp.repo_root, scratch=lp.repo.scratch,
             excerpt_bytes=lp.settings.excerpt_bytes, redactor=redactor, base_env=base_env,
+            log_bytes=lp.settings.log_bytes,
             env_for=env_for, root_for=root_for, agent=agent_setup(lp),
         )
 
