@@ -27,10 +27,12 @@ test: lint
 demo: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash examples/demo.sh
 
-# The peers the benchmarks compare with (go-task, gita, pre-commit) come from the package index.
+# Issue 15's cases P1-P9, paired ratios from interleaved rounds (docs/benchmarks.md). The peers
+# (go-task, doit, gita, pre-commit) come from the package index; make and git from the system.
+# A selection: make bench BENCH_ARGS='--only P3,P4 --rounds 5'
 bench: install
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[bench]'
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(PY) tests/bench/run.py
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(PY) tests/bench/run.py $(BENCH_ARGS)
 
 zipapp: install
 	$(PY) zipapp/build.py --out dist/orch.pyz

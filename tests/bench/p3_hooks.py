@@ -1,0 +1,117 @@
+"""P3: what gitorch's post-checkout hook adds to a branch checkout, (a) 2,000 files and 40
+tasks, (b) 10,000 files and 1,000 tasks, each with a real state branch (made by `git orch
+run`); beside no hook, an `exit 0` hook and pre-commit (a post-checkout hook running `true`).
+Also a file checkout (`git checkout -- FILE`, flag 0). Goals: <= +25 ms to a branch
+checkout in both, <= +2 ms to a file checkout. The repositories live in /dev/shm when it
+exists: disk writeback of the checked-out files otherwise swamps the milliseconds a hook adds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from measure import Figure, added, bench_env, git_repo, interleave, sh, timed, tree_of, which
+
+PRE_COMMIT_CONFIG = """default_install_hook_types: [post-checkout]
+repos:
+  - repo: local
+    hooks:
+      - id: noop
+        name: noop
+        entry: "true"
+        language: system
+        always_run: true
+        pass_filenames: false
+        stages: [post-checkout]
+"""
+
+
+def template(base: Path, files: int, tasks: int, env: dict[str, str]) -> Path:
+    """`files` files in `tasks` folders, a plan of one task per folder, run once; branch
+    `other` changes a tenth of the files."""
+    tree = tree_of(files, tasks)
+    dirs = sorted({p.split("/")[0] for p in tree})
+    plan = {"version": 1, "tasks": [{"id": f"task-{d}", "paths": {"preferred": [f"{d}/"]},
+                                     "commands": {"t": "true"}} for d in dirs]}
+    tree["orchestrator.json"] = json.dumps(plan)
+    tree[".pre-commit-config.yaml"] = PRE_COMMIT_CONFIG
+    repo = git_repo(base / "template", tree)
+    sh(["git", "checkout", "-q", "-b", "other"], repo, env)
+    for i, rel in enumerate(sorted(tree)):
+        if rel.startswith("d") and i % 10 == 0:
+            (repo / rel).write_text(f"changed {i}\n")
+    sh(["git", "commit", "-q", "-am", "other"], repo, env)
+    sh(["git", "checkout", "-q", "main"], repo, env)
+    sh(["git", "orch", "run", "-j2"], repo, env)  # the real state branch: watch.json of every task
+    return repo
+
+
+def setups(base: Path, repo: Path, env: dict[str, str]) -> dict[str, Path]:
+    out: dict[str, Path] = {}
+    for name in ("no hook", "exit 0 hook", "pre-commit", "gitorch"):
+        out[name] = base / name.replace(" ", "-")
+        shutil.copytree(repo, out[name], symlinks=True)
+    hook = out["exit 0 hook"] / ".git" / "hooks" / "post-checkout"
+    hook.write_text("#!/bin/sh\nexit 0\n")
+    hook.chmod(0o755)
+    pre_commit = which("pre-commit")
+    if pre_commit:
+        sh([pre_commit, "install", "--hook-type", "post-checkout"], out["pre-commit"], env)
+    else:
+        print("  pre-commit not installed (make bench installs it): left out")
+        del out["pre-commit"]
+    sh(["git", "orch", "hooks", "install"], out["gitorch"], env)
+    for repo in out.values():  # pre-commit builds its environment once, before timing
+        sh(["git", "checkout", "-q", "other"], repo, env)
+        sh(["git", "checkout", "-q", "main"], repo, env)
+    return out
+
+
+def branch_checkout(repo: Path, env: dict[str, str]) -> Callable[[], float]:
+    state = {"on": "main"}
+
+    def once() -> float:
+        state["on"] = "other" if state["on"] == "main" else "main"
+        return timed(["git", "checkout", "-q", state["on"]], repo, env)
+
+    return once
+
+
+def file_checkout(repo: Path, env: dict[str, str]) -> Callable[[], float]:
+    n = [0]
+    target = sorted(p for p in os.listdir(repo) if p.startswith("d"))[0]
+    rel = f"{target}/{sorted(os.listdir(repo / target))[0]}"
+
+    def once() -> float:
+        n[0] += 1
+        (repo / rel).write_text(f"edit {n[0]}\n")
+        return timed(["git", "checkout", "-q", "--", rel], repo, env)
+
+    return once
+
+
+def scenario(label: str, files: int, tasks: int, rounds: int, env: dict[str, str]) -> list[Figure]:
+    shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+    base = Path(tempfile.mkdtemp(prefix="bench-p3-", dir=shm))
+    repos = setups(base, template(base, files, tasks, env), env)
+    print(f"P3({label}) branch checkout, {files:,} files, {tasks:,} tasks ({rounds * 2} rounds)",
+          flush=True)
+    s = interleave({n: branch_checkout(r, env) for n, r in repos.items()}, rounds * 2)
+    goal = "<= +25 ms"
+    out = [added(f"P3{label}", s, "gitorch", "no hook", goal, 25.0)]
+    out += [added(f"P3{label}", s, p, "no hook", "", None) for p in repos if p not in ("gitorch", "no hook")]
+    if label == "a":
+        f = interleave({n: file_checkout(repos[n], env) for n in ("gitorch", "no hook")}, rounds * 2)
+        out.append(added("P3", f, "gitorch", "no hook", "<= +2 ms", 2.0, note="file checkout"))
+    shutil.rmtree(base, ignore_errors=True)
+    return out
+
+
+def main(rounds: int) -> list[Figure]:
+    env = bench_env({"GIT_CONFIG_PARAMETERS": "'advice.detachedhead'='false'"})
+    return scenario("a", 2000, 40, rounds, env) + scenario("b", 10_000, 1000, rounds, env)
