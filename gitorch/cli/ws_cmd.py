@@ -214,15 +214,32 @@ def apply_cmd(
 ) -> None:
     """Apply a plan under the workspace lock; on any failure roll back, last operation first."""
     from gitorch.errors import UsageError
-    from gitorch.workspace.materialize import apply_workspace
+    from gitorch.workspace.materialize import applied_link_effects, apply_workspace
 
     if frozen and plan_file is not None:
         raise UsageError("--frozen plans from workspace.lock; it cannot be given with a saved plan")
     saved = _read_plan(plan_file) if plan_file is not None else None
-    done = apply_workspace(_workspace(), saved, dry_run=dry_run, force=force, frozen=frozen)
+    ws = _workspace()
+    done = apply_workspace(ws, saved, dry_run=dry_run, force=force, frozen=frozen)
     lines = [line for plan, outcome in done for line in _outcome_lines(outcome, plan, dry_run)]
     plan, outcome = done[-1]
-    _emit(as_json, {"plan": plan.id, **_builtins(outcome)}, lines)
+    effects = [] if dry_run else applied_link_effects(ws)
+    lines += [e.describe() for e in effects]
+    _emit(as_json, {"plan": plan.id, **_builtins(outcome), "links": _builtins_list(effects)}, lines)
+    failed = [e for e in effects if e.state == "not_effective"]
+    if failed:
+        if as_json:  # the document above says so; a second one (the error) would break the JSON
+            raise typer.Exit(1)
+        from gitorch.errors import CheckFailed
+
+        raise CheckFailed(f"applied, but {len(failed)} link(s) not effective (see above)",
+                          hint="do what each line says, then `git orch ws observe`")
+
+
+def _builtins_list(objs: list[Any]) -> list[Any]:
+    import msgspec
+
+    return [msgspec.to_builtins(o) for o in objs]
 
 
 def _builtins(obj: Any) -> dict[str, Any]:
@@ -241,11 +258,12 @@ def observe_cmd(
     """Compare the workspace with the last applied state and name any drift."""
     from gitorch.workspace.drift import observe
 
-    ws = _workspace()
-    found, snap = observe(ws, trigger=trigger)
+    seen = observe(_workspace(), trigger=trigger)
+    found = seen.findings
     lines = [f"{f.kind}: {f.message}" for f in found] or ["no drift"]
-    _emit(as_json, {"drift": bool(found), "findings": [f.to_json() for f in found], "snapshot": snap.id},
-          lines)
+    lines += [e.describe() for e in seen.effects if e.state != "not_effective"]
+    _emit(as_json, {"drift": bool(found), "findings": [f.to_json() for f in found],
+                    "snapshot": seen.snapshot.id, "links": _builtins_list(seen.effects)}, lines)
     if found:
         raise typer.Exit(1)  # drift is a finding (exit 1), so scripts can act on it
 

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import msgspec
+
+from gitorch.workspace.effective import LinkEffect
 from gitorch.workspace.materialize import Workspace
 from gitorch.workspace.model import Snapshot
 
@@ -14,6 +17,7 @@ from gitorch.workspace.model import Snapshot
 @dataclass(frozen=True)
 class DriftFinding:
     kind: str  # file_modified | repo_deleted | branch_changed | conflict | link_broken | interrupted
+    # | not_effective
     repo: str
     message: str
 
@@ -64,10 +68,24 @@ def findings(desired: Snapshot, current: Snapshot) -> list[DriftFinding]:
     return sorted(set(out), key=lambda f: (f.repo, f.kind, f.message))
 
 
-def observe(ws: Workspace, trigger: str = "manual",
-            record: bool = True) -> tuple[list[DriftFinding], Snapshot]:
-    """Full observation: a new snapshot against the last applied state; recorded as an event."""
+class Observation(msgspec.Struct, frozen=True, kw_only=True):
+    """What `ws observe` saw: drift findings, the snapshot taken, and each link's effect."""
+
+    findings: list[DriftFinding]
+    snapshot: Snapshot
+    effects: list[LinkEffect] = []
+
+    @property
+    def drift(self) -> bool:
+        return bool(self.findings)
+
+
+def observe(ws: Workspace, trigger: str = "manual", record: bool = True) -> Observation:
+    """Full observation: a new snapshot against the last applied state, and every applied link
+    checked with its ecosystem's resolver ("applied but not effective" is a finding);
+    recorded as an event."""
     from gitorch.events import Observed
+    from gitorch.workspace.effective import check_links
 
     desired = ws.desired()
     current = ws.current(desired)
@@ -75,10 +93,15 @@ def observe(ws: Workspace, trigger: str = "manual",
     dead = ws.interrupted()
     if dead is not None:  # links of a killed apply are on disk but in no desired state
         found.insert(0, DriftFinding("interrupted", "", f"an apply of {dead.id} was interrupted; "
-                                "`git orch ws apply` finishes it, `git orch ws teardown` undoes it"))
+                                     "`git orch ws apply` finishes it, `git orch ws teardown` undoes it"))
+    applied = {lk.key for lk in desired.links} if desired is not None else set()
+    effects = check_links(msgspec.structs.replace(
+        current, links=[lk for lk in current.links if lk.key in applied]))
+    found += [DriftFinding("not_effective", e.key.split("/", 1)[0], e.describe())
+              for e in effects if e.state == "not_effective"]
     if record and (desired is not None or dead is not None):
         ws.recorder.store.append(
             [Observed(trigger=trigger, drift=bool(found),
                       findings=[f"{f.kind}: {f.message}" for f in found])],
             message=f"workspace: observed ({len(found)} finding(s))")
-    return found, current
+    return Observation(findings=found, snapshot=current, effects=effects)

@@ -24,6 +24,7 @@ from gitorch.workspace.snapshot import take
 
 if TYPE_CHECKING:
     from gitorch.context import Context
+    from gitorch.workspace.effective import LinkEffect
 
 
 @dataclass
@@ -39,7 +40,7 @@ class Workspace:
     def of(cls, ctx: Context) -> Workspace:
         """The workspace of the context's repository (WorkspaceError without a manifest)."""
         root = ctx.repo.require_worktree()
-        if not (root / MANIFEST_NAME).is_file():
+        if not (root / MANIFEST_NAME).is_file() and not (root / "graft.exs").is_file():  # or mix_graft's
             raise WorkspaceError(f"no {MANIFEST_NAME} at {root}",
                                  hint="write one (see docs/workspace.md), or use "
                                       "`git orch ws snapshot --root DIR` to look at a folder of repos")
@@ -225,3 +226,17 @@ def apply_workspace(ws: Workspace, saved: WorkspacePlan | None, *, dry_run: bool
         if follow.operations:
             done.append((follow, materialize(ws, follow, force=force)))
     return done
+
+
+def applied_link_effects(ws: Workspace) -> list[LinkEffect]:
+    """Each link of the last applied state, checked with its ecosystem's resolver."""
+    import msgspec
+
+    from gitorch.workspace.effective import check_links
+
+    desired = ws.desired()
+    if desired is None:
+        return []
+    current = ws.current(desired)
+    keys = {lk.key for lk in desired.links}
+    return check_links(msgspec.structs.replace(current, links=[lk for lk in current.links if lk.key in keys]))
