@@ -90,9 +90,9 @@ def plan_cmd(file: str | None = FILE_OPT, remote: str = REMOTE_OPT, as_json: boo
         fetch_state(ctx.store, remote, run)
     decisions = decide(ctx)
     if as_json:
-        emit_json({"decisions": [vars(d) for d in decisions]})
+        emit_json({"decisions": decisions})
         return
-    lines = [f"{d.action:<4} {d.task}: {d.reason}" for d in decisions]
+    lines = [f"{d.action:<14} {d.task}: {d.reason}" for d in decisions]
     for line in lines:
         say(line)
     if run is not None and run.summary:
