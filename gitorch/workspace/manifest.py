@@ -80,6 +80,10 @@ def load(root: Path) -> Manifest:
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
+        if (root / "graft.exs").is_file():  # mix_graft's manifest, read as data (workspace/graft.py)
+            from gitorch.workspace.graft import load as load_graft
+
+            return load_graft(root)
         raise WorkspaceError(
             f"no {MANIFEST_NAME} in {root}",
             hint="create one, or run `git orch ws snapshot --root DIR` to auto-discover repos",
@@ -198,7 +202,7 @@ def discover(root: Path) -> Manifest:
 
 def find(start: Path) -> Manifest | None:
     """The manifest at `start` when there is one, else None."""
-    return load(start) if (start / MANIFEST_NAME).is_file() else None
+    return load(start) if (start / MANIFEST_NAME).is_file() or (start / "graft.exs").is_file() else None
 
 
 def resolve_repo(root: Path, name: str) -> Path:
