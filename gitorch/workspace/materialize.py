@@ -24,7 +24,6 @@ from gitorch.workspace.snapshot import take
 
 if TYPE_CHECKING:
     from gitorch.context import Context
-    from gitorch.workspace.effective import LinkEffect
 
 
 @dataclass
@@ -226,17 +225,3 @@ def apply_workspace(ws: Workspace, saved: WorkspacePlan | None, *, dry_run: bool
         if follow.operations:
             done.append((follow, materialize(ws, follow, force=force)))
     return done
-
-
-def applied_link_effects(ws: Workspace) -> list[LinkEffect]:
-    """Each link of the last applied state, checked with its ecosystem's resolver."""
-    import msgspec
-
-    from gitorch.workspace.effective import check_links
-
-    desired = ws.desired()
-    if desired is None:
-        return []
-    current = ws.current(desired)
-    keys = {lk.key for lk in desired.links}
-    return check_links(msgspec.structs.replace(current, links=[lk for lk in current.links if lk.key in keys]))
