@@ -101,6 +101,8 @@ def convert(found: Scan) -> Converted:
             _checkpoint(f, out)
         elif f.kind == "feedback":
             _feedback(f, out)
+        elif f.kind == "graft":
+            _graft(f, out)
     counts: dict[str, int] = {}
     for rel in out.source.values():
         counts[rel] = counts.get(rel, 0) + 1
@@ -186,3 +188,16 @@ def _summary(f: LegacyFile, out: Converted) -> None:
     ts = stamp(when, f.mtime) or ev.now()
     out.add(ev.Generic(id=content_id(ts, "state", f.sha256), ts=ts, session=SESSION,
                        run="legacy:workflow", kind="legacy_state", data=summary), f.rel)
+
+
+def _graft(f: LegacyFile, out: Converted) -> None:
+    """Each link mix_graft recorded, as a record dated by the state's `generated_at`."""
+    from gitorch.migrate.graft_state import events_of
+
+    doc = f.lines[0].value if f.lines else None
+    when = doc.get("generated_at") if isinstance(doc, dict) else None
+    ts = stamp(when, f.mtime) or ev.now()
+    for entry in events_of(doc):
+        data = {k: entry.get(k) for k in ("repo", "target_app", "preimage", "replacement", "operation")}
+        out.add(ev.Generic(id=content_id(ts, "graft", data), ts=ts, session=SESSION, run="legacy:graft",
+                           kind="graft_link", data=data), f.rel)

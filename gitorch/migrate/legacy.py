@@ -10,7 +10,8 @@ work tree root):
   `sessions/<id>/{state.json,log.jsonl,meta.json,checkpoints/,feedback/}`; its `secrets/`
   folder is never imported (secrets do not go on the state branch) and its `worktrees/`
   are git work trees, not state;
-- `.codex/runs/<timestamp>.jsonl`: event logs in the seed's event model.
+- `.codex/runs/<timestamp>.jsonl`: event logs in the seed's event model;
+- `.graft/state.json`: the links mix_graft made (see `graft_state`).
 
 `.claude/prd_state.json` belongs to another tool that still reads it: it is reported,
 never imported or removed. Symbolic links are reported and never followed; any folder
@@ -34,7 +35,7 @@ SINGLE_FILES = (
     ".workflow_state.json", ".workflow_log.jsonl", ".workflow_feedback.jsonl",
     ".workflow_tool_feedback.jsonl", ".workflow_process_feedback.jsonl",
 )
-DIRECTORIES = (".orchestrator", ".workflow_checkpoints", ".codex/runs")
+DIRECTORIES = (".orchestrator", ".workflow_checkpoints", ".codex/runs", ".graft")
 NEVER_IMPORTED = (".orchestrator/secrets",)  # secrets stay off the state branch
 # Files another tool owns and still reads: reported (dry run, notice, doctor), never taken.
 FOREIGN = {
@@ -196,6 +197,8 @@ def kind_of(rel: str) -> str:
     name = rel.rsplit("/", 1)[-1]
     if rel.startswith(".codex/runs/"):
         return "events"
+    if rel.startswith(".graft/"):
+        return "graft"
     if name in ("state.json", ".workflow_state.json"):
         return "state"
     if "feedback" in name or "/feedback/" in rel:

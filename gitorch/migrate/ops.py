@@ -133,18 +133,20 @@ def prepare(store: Any, root: Path, *, skip_bad: bool = False, strict: bool = Fa
     migration_id = "m-" + ev.new_id()
     files: dict[str, bytes | None] = {}
     events: list[ev.Event] = []
+    notes: list[str] = []  # warnings of the import itself (not of a file's lines)
     if kind == "import" and todo:
         existing = _existing_ids(store, converted.events) if acc.latest is not None else set()
         events = [e for e in converted.events if e.id not in existing]
         files.update({p: d for p, d in converted.plans.items() if store.read(p) is None})
         for f in todo:
             files[layout.legacy_copy_path(migration_id, f.rel)] = f.data
+        files.update(_graft_records(store, root, todo, notes))
     tracked = tracked_files(root, [f.rel for f in found.files])
     record = MigrationRecord(
         id=migration_id, time=ev.now(), gitorch=__version__, kind=kind,
         files=[_file_record(f, migration_id, kind) for f in todo],
         skipped=[{"path": f.rel, "reason": f.problem or ""} for f in found.bad],
-        warnings=found.warnings, symlinks=found.symlinks, excluded=found.excluded,
+        warnings=found.warnings + notes, symlinks=found.symlinks, excluded=found.excluded,
         worktrees=found.worktrees, foreign=found.foreign, tracked=tracked,
         events=len(events), supersedes=acc.latest.id if acc.latest else None)
     files[layout.migration_path(migration_id)] = encode(record)
@@ -159,6 +161,14 @@ def prepare(store: Any, root: Path, *, skip_bad: bool = False, strict: bool = Fa
                                   files=[f.rel for f in todo]))
     runs = sorted({e.run for e in events if isinstance(e, ev.RunStarted) and e.run})
     return Prepared(found, todo, acc.latest, kind, events, files, record, runs, refusal)
+
+
+def _graft_records(store: Any, root: Path, todo: list[legacy.LegacyFile],
+                   notes: list[str]) -> dict[str, bytes | None]:
+    from gitorch.migrate.graft_state import GRAFT_STATE, workspace_records
+
+    state = next((f for f in todo if f.rel == GRAFT_STATE and f.lines), None)
+    return workspace_records(store, root, state.lines[0].value, notes) if state else {}
 
 
 def _file_record(f: legacy.LegacyFile, migration_id: str, kind: str) -> FileRecord:
