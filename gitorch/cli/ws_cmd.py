@@ -333,6 +333,22 @@ def status_cmd(as_json: bool = JSON) -> None:
     _emit(as_json, found, [describe(s) for s in found])
 
 
+@ws_app.command("gate")
+def gate_cmd(as_json: bool = JSON) -> None:
+    """Exit 1 unless every repo is clean, on a branch, pushed and without an active link."""
+    from gitorch.errors import CheckFailed
+    from gitorch.workspace.status import gate_failures
+
+    failures = gate_failures(_workspace().manifest)
+    _emit(as_json, {"ok": not failures, "failures": failures},
+          ["gate: every repo is clean, on a branch, pushed, without links"] if not failures else [])
+    if failures:
+        if as_json:
+            raise typer.Exit(1)
+        raise CheckFailed("gate: the workspace is not ready:\n  " + "\n  ".join(failures),
+                          hint="commit, push, and `git orch ws teardown` the links")
+
+
 @ws_app.command("new")
 def new_cmd(
     name: str = typer.Argument(..., help="Name of the ephemeral workspace."),

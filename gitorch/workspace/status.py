@@ -66,3 +66,31 @@ def describe(s: RepoStatus) -> str:
     if s.links:
         parts.append("linked: " + ", ".join(s.links))
     return "  ".join(parts).rstrip()
+
+
+def gate_failures(manifest: Manifest) -> list[str]:
+    """Why the workspace is not ready for CI or a release: every repo must be checked out,
+    clean, on a branch, pushed to its upstream, and carry no active link ([]: ready)."""
+    from pathlib import Path
+
+    from gitorch.workspace.linkguard import active_links
+    from gitorch.workspace.snapshot import take
+
+    snap = take(manifest)
+    out: list[str] = []
+    for s in statuses(snap):
+        if not s.exists:
+            out.append(f"{s.repo}: not checked out")
+            continue
+        if s.dirty:
+            out.append(f"{s.repo}: {s.dirty} uncommitted change(s)")
+        if s.branch is None:
+            out.append(f"{s.repo}: detached HEAD at {(s.commit or '')[:12]}, not on a branch")
+        elif not s.upstream:
+            out.append(f"{s.repo}: branch {s.branch} has no upstream (never pushed)")
+        elif s.ahead:
+            out.append(f"{s.repo}: {s.ahead} commit(s) not pushed to {s.upstream}")
+        info = snap.repo(s.repo)
+        path = Path(info.path) if info is not None else manifest.path_of(s.repo)
+        out += [f"{s.repo}: active link {lk.describe()}" for lk in active_links(path)]
+    return out
