@@ -15,11 +15,9 @@ A task that declares no paths depends on the whole tracked tree.
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import json
 import subprocess
-from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -27,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from gitorch.gitcmd import clean_env
+from gitorch.twins import match_paths, tree_digest  # one copy with the git hook's
 
 # Parts of a task's definition that decide what it does; title and description do not.
 DEFINITION_PARTS = (
@@ -73,17 +72,7 @@ class WorkTree:
 
     def tree_digest(self, exclude: Iterable[str] = ()) -> str:
         """One digest of every tracked file's content (but the `exclude`d ones)."""
-        h = hashlib.sha256()
-        oids = self.oids
-        skip = set(exclude)
-        for p in self.tracked:
-            if p in skip:
-                continue
-            h.update(p.encode("utf-8", "surrogateescape"))
-            h.update(b"\0")
-            h.update(oids[p].encode())
-            h.update(b"\n")
-        return h.hexdigest()
+        return tree_digest({p: self.oids[p] for p in self.tracked}, exclude)
 
     @cached_property
     def files(self) -> list[str]:
@@ -93,30 +82,6 @@ class WorkTree:
     def match(self, patterns: Sequence[str]) -> list[str]:
         """Files (tracked and untracked) named by `patterns`: files, directories, or globs."""
         return match_paths(self.files, patterns)
-
-
-def match_paths(files: Sequence[str], patterns: Sequence[str]) -> list[str]:
-    """The sorted `files` named by `patterns` (a file, a directory prefix, or a glob)."""
-    out: set[str] = set()
-    for raw in patterns:
-        pat = raw.strip().removeprefix("./")
-        if not pat or pat == ".":
-            out.update(files)
-            continue
-        if _GLOB & set(pat):
-            out.update(fnmatch.filter(files, pat))
-            out.update(fnmatch.filter(files, pat.rstrip("/") + "/*"))
-            continue
-        prefix = pat.rstrip("/")
-        i = bisect_left(files, prefix)
-        if i < len(files) and files[i] == prefix:
-            out.add(prefix)
-        under = prefix + "/"
-        j = bisect_left(files, under)
-        while j < len(files) and files[j].startswith(under):
-            out.add(files[j])
-            j += 1
-    return sorted(out)
 
 
 def start_git(args: list[str], cwd: Path) -> subprocess.Popen[bytes]:
