@@ -16,16 +16,18 @@ explain` also counts uncommitted edits. Workspace drift comes from
 from __future__ import annotations
 
 import os
-from bisect import bisect_left
 
 from gitorch import invocation
 from gitorch.gitcmd import clean_env, git_quick, git_start
 from gitorch.hooks import jsonlite
+from gitorch.twins import GLOB as _GLOB
+from gitorch.twins import match_paths, tree_digest
+from gitorch.twins import norm_pattern as _norm
 
 # `typing` and `collections.abc` cost the hook ~5 ms; mypy still reads the block below.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
     from typing import Any
 
     ListFiles = Callable[[Sequence[str] | None], dict[str, str]]
@@ -33,7 +35,6 @@ if TYPE_CHECKING:
 WATCH_FILE = "watch.json"
 WATCH_SCHEMA_VERSION = 1
 WORKSPACE_MANIFEST = "workspace.toml"
-_GLOB = frozenset("*?[")
 MAX_AWAITING_LINES = 2
 MAX_WORKSPACE_LINES = 3
 
@@ -261,56 +262,9 @@ def stale_tasks(
     return out
 
 
-def _norm(pattern: str) -> str:
-    """A pattern as the engine reads it: "" names everything; "/" (stripped to nothing)
-    names nothing, so it stays "/"."""
-    pat = pattern.strip().removeprefix("./")
-    if pat in ("", "."):
-        return ""
-    return pat if _GLOB & set(pat) else pat.rstrip("/") or "/"
-
-
 def _patterns(task: Mapping[str, Any]) -> list[str]:
     paths = task.get("paths") or []
     return [str(p) for p in paths] if isinstance(paths, list) else []
-
-
-def match_paths(files: Sequence[str], patterns: Iterable[str]) -> list[str]:
-    """The sorted `files` named by `patterns`: a file, a directory prefix, or a glob.
-
-    The same rules as `gitorch.engine.inputs.match_paths` (a test holds them equal); that
-    module is not imported here because its dataclasses cost the hook about 10 ms.
-    """
-    out: set[str] = set()
-    for raw in patterns:
-        pat = _norm(raw)
-        if not pat:
-            out.update(files)
-        elif _GLOB & set(pat):
-            from fnmatch import fnmatchcase  # imports re: only for globs
-
-            under = pat.rstrip("/") + "/*"
-            out.update(f for f in files if fnmatchcase(f, pat) or fnmatchcase(f, under))
-        else:
-            i = bisect_left(files, pat)
-            if i < len(files) and files[i] == pat:
-                out.add(pat)
-            # Everything under "pat/" sorts between "pat/" and "pat0" ("0" follows "/").
-            out.update(files[bisect_left(files, pat + "/"):bisect_left(files, pat + "0")])
-    return sorted(out)
-
-
-def tree_digest(files: Mapping[str, str], exclude: Iterable[str] = ()) -> str:
-    """The engine's digest of the tracked tree but `exclude` (a task that names no paths)."""
-    import hashlib
-
-    h = hashlib.sha256()
-    skip = set(exclude)
-    for path in sorted(files):
-        if path in skip:
-            continue
-        h.update(path.encode("utf-8", "surrogateescape") + b"\0" + files[path].encode() + b"\n")
-    return h.hexdigest()
 
 
 def workspace_drift(root: str) -> tuple[list[str], str | None]:

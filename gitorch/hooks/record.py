@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from gitorch.hooks import jsonlite
+from gitorch import twins
 from gitorch.ids import new_id, now
 from gitorch.ids import session as session
 from gitorch.journalfile import append_locked, journal_path
@@ -20,15 +20,7 @@ EVENT_SCHEMA_VERSION = 1  # gitorch.events.EVENT_SCHEMA_VERSION; the test checks
 
 def observed_line(trigger: str, drift: bool, findings: list[str], session_id: str) -> bytes:
     """An `observed` event as one JSON line, field for field what msgspec would write."""
-    event: dict[str, object] = {"type": "observed"}
-    if trigger:
-        event["trigger"] = trigger
-    if drift:
-        event["drift"] = True
-    if findings:
-        event["findings"] = findings
-    event.update(id=new_id(), ts=now(), session=session_id)  # msgspec puts the base's last
-    return jsonlite.dumps(event).encode() + b"\n"
+    return twins.observed_line(trigger, drift, findings, session_id, new_id(), now())
 
 
 def record_observed(

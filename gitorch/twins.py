@@ -1,0 +1,88 @@
+"""What the engine and the git hook must compute alike, in one copy (standard library only).
+
+The hook runs under `python -I -S` on a budget of a few milliseconds, so it cannot import the
+engine (dataclasses, json, subprocess) or msgspec; the engine cannot use a second copy of the
+same rules without the two drifting apart. So both import these: which files a task's `paths`
+name (`match_paths`), the digest of the tracked tree a task without paths depends on
+(`tree_digest`), and the `observed` event line the hook appends to the journal (the msgspec
+encoding of `gitorch.events.Observed`, which a test holds equal).
+
+Imports: nothing at module level beyond `bisect`; `fnmatch` (which imports `re`) only for a
+glob, `hashlib` only for a digest.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+GLOB = frozenset("*?[")
+
+
+def norm_pattern(pattern: str) -> str:
+    """A `paths` pattern as matched: "" names everything; a literal loses its trailing "/",
+    and "/" alone (which names nothing) stays "/"."""
+    pat = pattern.strip().removeprefix("./")
+    if pat in ("", "."):
+        return ""
+    return pat if GLOB & set(pat) else pat.rstrip("/") or "/"
+
+
+def is_glob(pattern: str) -> bool:
+    return bool(GLOB & set(pattern))
+
+
+def match_paths(files: Sequence[str], patterns: Iterable[str]) -> list[str]:
+    """The sorted `files` (themselves sorted) named by `patterns`: a file, a directory prefix,
+    or a glob (case-sensitive, as git paths are: `fnmatchcase`, on every platform)."""
+    out: set[str] = set()
+    for raw in patterns:
+        pat = norm_pattern(raw)
+        if not pat:
+            out.update(files)
+        elif GLOB & set(pat):
+            from fnmatch import fnmatchcase  # imports re: only for globs
+
+            under = pat.rstrip("/") + "/*"
+            out.update(f for f in files if fnmatchcase(f, pat) or fnmatchcase(f, under))
+        else:
+            i = bisect_left(files, pat)
+            if i < len(files) and files[i] == pat:
+                out.add(pat)
+            # Everything under "pat/" sorts between "pat/" and "pat0" ("0" follows "/").
+            out.update(files[bisect_left(files, pat + "/"):bisect_left(files, pat + "0")])
+    return sorted(out)
+
+
+def tree_digest(files: Mapping[str, str], exclude: Iterable[str] = ()) -> str:
+    """One digest of the tracked tree (path -> object id) but `exclude`: sha256 over
+    `path NUL oid LF`, paths sorted. A task without paths depends on it."""
+    import hashlib
+
+    h = hashlib.sha256()
+    skip = set(exclude)
+    for path in sorted(files):
+        if path in skip:
+            continue
+        h.update(path.encode("utf-8", "surrogateescape") + b"\0" + files[path].encode() + b"\n")
+    return h.hexdigest()
+
+
+def observed_line(trigger: str, drift: bool, findings: list[str], session_id: str,
+                  event_id: str, ts: str) -> bytes:
+    """An `observed` event as one JSON line, field for field what msgspec writes for
+    `gitorch.events.Observed` (defaults omitted, the base's fields last)."""
+    from gitorch.hooks import jsonlite
+
+    event: dict[str, object] = {"type": "observed"}
+    if trigger:
+        event["trigger"] = trigger
+    if drift:
+        event["drift"] = True
+    if findings:
+        event["findings"] = findings
+    event.update(id=event_id, ts=ts, session=session_id)
+    return jsonlite.dumps(event).encode() + b"\n"
