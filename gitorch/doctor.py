@@ -102,13 +102,12 @@ def check_config(repo: Repo) -> list[Finding]:
 
 def check_state_branch(repo: Repo) -> list[Finding]:
     """The state branch exists, can be read, and was written by a schema this gitorch knows."""
-    from gitorch.config import settings
+    from gitorch.config import open_store, settings
     from gitorch.errors import OrchError
-    from gitorch.store.state import StateStore
 
     branch = settings(repo).state_branch
     try:
-        store = StateStore.open(repo)
+        store = open_store(repo)
         if not store.exists():
             return [Finding("state", "info", f"no state branch {branch} yet",
                             "`git orch init` creates it (any run does too)")]

@@ -176,16 +176,77 @@ class WorkspaceTransition(Event, tag="ws_transition", frozen=True):
     operation: int | None = None
 
 
+class TaskRepo(Event, tag="task_repo", frozen=True):
+    """A cross-repository task ran in `repo` (checked out at `path`) on `commit`."""
+
+    repo: str = ""
+    path: str = ""
+    commit: str | None = None
+
+
+class ConfigChanged(Event, tag="config_changed", frozen=True):
+    """`config set|unset --repo` changed `config.toml` on the state branch."""
+
+    key: str = ""  # the setting, or "--all" when the whole file was removed
+    action: str = ""  # set | unset
+
+
+class EphemeralCreated(Event, tag="ws_ephemeral_created", frozen=True):
+    name: str = ""
+    repos: list[str] = []
+    ttl: float = 0.0  # seconds until it expires
+
+
+class EphemeralRemoved(Event, tag="ws_ephemeral_removed", frozen=True):
+    names: list[str] = []
+
+
+class IntentRecorded(Event, tag="intent_recorded", frozen=True):
+    intent: str = ""  # the intent's id (its record is discovery/intents/<id>.json)
+    capabilities: list[str] = []
+    targets: list[str] = []
+
+
+class DiscoverySynced(Event, tag="discovery_synced", frozen=True):
+    """A discovery read forges and package indexes; what it asked and what it cost."""
+
+    repos: list[str] = []
+    packages: list[str] = []  # "<ecosystem>:<name>"
+    offline: bool = False
+    requests: int = 0
+    not_modified: int = 0
+    bytes: int = 0
+    retries: int = 0
+
+
 class Migrated(Event, tag="migrated", frozen=True):
     source: str = ""
     files: list[str] = []
 
 
-class Generic(Event, tag="note", frozen=True):
-    """A free-form record, for things no other type covers yet."""
+class LegacyRemoved(Event, tag="legacy_removed", frozen=True):
+    """`migrate --remove-legacy` removed these legacy files (all were imported unchanged)."""
+
+    files: list[str] = []
+
+
+class MigrationRolledBack(Event, tag="migration_rolled_back", frozen=True):
+    migration: str = ""
+    commit: str = ""  # the migration's commit that was reverted
+
+
+class LegacyRecord(Event, tag="note", frozen=True):
+    """A record imported from a legacy tool and kept whole: `kind` says what it was there
+    (e.g. "legacy:phase_advanced", "legacy_checkpoint"), `data` is the record itself.
+
+    Its tag is "note", the old catch-all type: notes gitorch itself wrote before its typed
+    events existed (kind "config", "task_repo", ...) decode as those typed events."""
 
     kind: str = ""
     data: dict[str, Any] = {}
+
+
+Generic = LegacyRecord  # the old name, for callers not yet renamed (migrate/)
 
 
 class UnknownEvent(Event, tag="unknown", frozen=True):
@@ -199,9 +260,19 @@ AnyEvent = (
     PlanValidated | PlanUpdated | RunStarted | Resumed | Interrupted | Completed
     | TaskStarted | TaskCompleted | TaskFailed | TaskBlocked | TaskWaiting | Skipped
     | ShardStarted | ShardCompleted | CommandRun | AcceptancePassed | AcceptanceFailed
-    | PatchApplied | AwaitingApproval | Approved | Observed | WorkspaceTransition | Migrated
-    | Generic | UnknownEvent
+    | PatchApplied | AwaitingApproval | Approved | Observed | WorkspaceTransition | TaskRepo
+    | ConfigChanged | EphemeralCreated | EphemeralRemoved | IntentRecorded | DiscoverySynced
+    | Migrated | LegacyRemoved | MigrationRolledBack | LegacyRecord | UnknownEvent
 )
+
+# The `kind` of a note gitorch wrote before these types existed -> the type it is now.
+_NOTE_KINDS: dict[str, type[Event]] = {
+    "task_repo": TaskRepo, "config": ConfigChanged, "ws_ephemeral_created": EphemeralCreated,
+    "ws_ephemeral_removed": EphemeralRemoved, "intent_recorded": IntentRecorded,
+    "discovery_synced": DiscoverySynced, "legacy_removed": LegacyRemoved,
+    "migration_rolled_back": MigrationRolledBack,
+}
+_BASE_FIELDS = ("id", "ts", "schema_version", "session", "run", "task", "shard")
 
 # Every `type` tag this gitorch knows ("unknown" included).
 EVENT_TYPES: frozenset[str] = frozenset(str(t.__struct_config__.tag) for t in get_args(AnyEvent))
@@ -225,10 +296,25 @@ def encode_lines(events: list[Event] | tuple[Event, ...]) -> bytes:
     return b"".join(_encoder.encode(e) + b"\n" for e in events)
 
 
-def decode(line: bytes) -> Event:
-    """One event; a valid JSON object of an unknown type becomes UnknownEvent."""
+def _typed_note(note: LegacyRecord) -> Event:
+    """An old note as the typed event it stands for (the note itself when its data does not
+    fit: a record is never lost for being odd)."""
+    kind = _NOTE_KINDS.get(note.kind)
+    if kind is None:
+        return note
+    fields = {**note.data, **{f: getattr(note, f) for f in _BASE_FIELDS}}
     try:
-        return _decoder.decode(line)
+        return msgspec.convert(fields, kind, strict=False)
+    except msgspec.ValidationError:
+        return note
+
+
+def decode(line: bytes) -> Event:
+    """One event; a valid JSON object of an unknown type becomes UnknownEvent, and an old
+    note of a kind that has a type now becomes that type."""
+    try:
+        event = _decoder.decode(line)
+        return _typed_note(event) if type(event) is LegacyRecord else event
     except msgspec.ValidationError:
         raw = _raw_decoder.decode(line)
         base = {k: raw[k] for k in ("id", "ts", "session", "run", "task", "shard") if k in raw}

@@ -19,9 +19,9 @@ JSON_OPT = typer.Option(False, "--json", help="Machine-readable output.")
 
 
 def _store() -> StateStore:
-    from gitorch.store.state import StateStore
+    from gitorch.config import open_store
 
-    return StateStore.open()
+    return open_store()
 
 
 def _warn_problems(store: StateStore, as_json: bool) -> None:

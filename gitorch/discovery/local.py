@@ -118,10 +118,10 @@ def _origin(path: Path) -> str | None:
 def _last_run_passed(repo: Repo) -> bool:
     """Whether the latest run recorded in this repo's state completed (best effort)."""
     try:
+        from gitorch.config import open_store
         from gitorch.events import Completed
-        from gitorch.store.state import StateStore
 
-        store = StateStore.open(repo)
+        store = open_store(repo)
         if not store.exists():
             return False
         done = [e for e in store.events(types=["completed"]) if isinstance(e, Completed)]

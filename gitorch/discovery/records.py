@@ -55,9 +55,9 @@ GRAPH_PATH = layout.DISCOVERY_GRAPH
 
 
 def store(repo: Repo | None, backend: str | None = None) -> Any:
-    from gitorch.store.state import StateStore
+    from gitorch.config import open_store
 
-    return StateStore.open(repo, backend=backend)
+    return open_store(repo, backend=backend)
 
 
 def _json_names(st: Any, path: str) -> list[str]:

@@ -80,7 +80,7 @@ def record_intent(repo: Repo, text: str, *, capabilities: list[str] | None = Non
                   max_difficulty: str | None = None, time_available: str | None = None,
                   prefer: str | None = None, needs_tests: bool = False) -> Intent:
     """Resolve an intent against what is known and store it on the state branch."""
-    from gitorch.events import Generic, new_id, now
+    from gitorch.events import IntentRecorded, new_id, now
 
     st = records.store(repo)
     states = records.forge_states(st) if st.exists() else []
@@ -90,8 +90,7 @@ def record_intent(repo: Repo, text: str, *, capabilities: list[str] | None = Non
     intent.id = new_id()
     intent.created_at = now()
     st.append(
-        [Generic(kind="intent_recorded", data={
-            "intent": intent.id, "capabilities": intent.capabilities, "targets": intent.targets})],
+        [IntentRecorded(intent=intent.id, capabilities=intent.capabilities, targets=intent.targets)],
         files={records.intent_path(intent.id): records.encode(intent)},
         message=f"discovery: intent {intent.id}",
     )
@@ -136,7 +135,7 @@ def discover(
     from gitorch.discovery.forge import check_repo_name, sync_repos, whoami
     from gitorch.discovery.http import HttpClient, NotFound, Stats
     from gitorch.discovery.indexes import parse_package, sync_package
-    from gitorch.events import Generic
+    from gitorch.events import DiscoverySynced
 
     started = time.perf_counter()
     s = settings(repo)
@@ -194,12 +193,12 @@ def discover(
     files: dict[str, bytes | None] = {records.forge_path(x.repo): records.encode(x) for x in result.repos}
     files.update({records.index_path(p.ecosystem, p.name): records.encode(p) for p in result.packages})
     files[records.GRAPH_PATH] = records.encode(result.graph)
-    event = Generic(kind="discovery_synced", data={
-        "repos": [x.repo for x in result.repos],
-        "packages": [f"{p.ecosystem}:{p.name}" for p in result.packages],
-        "offline": offline,
+    event = DiscoverySynced(
+        repos=[x.repo for x in result.repos],
+        packages=[f"{p.ecosystem}:{p.name}" for p in result.packages],
+        offline=offline,
         **{k: result.stats[k] for k in ("requests", "not_modified", "bytes", "retries")},
-    })
+    )
     message = f"discovery: {len(result.repos)} repos, {len(result.packages)} packages"
     result.commit = st.append([event], files=files, message=message)
     result.seconds = time.perf_counter() - started

@@ -59,11 +59,11 @@ def test_a_table_in_the_user_config_is_named_with_its_line(repo: Path, orch: Orc
 
 
 def test_a_repo_config_that_does_not_parse_can_be_removed(repo: Path, orch: OrchRunner) -> None:
+    from gitorch.config import open_store
     from gitorch.repo import find_repo
-    from gitorch.store.state import StateStore
 
     # As another clone could have written it, arriving with `git orch sync`.
-    with StateStore.open(find_repo(repo)) as store:
+    with open_store(find_repo(repo)) as store:
         store.append([], files={"config.toml": b"jobs = 1\nhttp_retries = [\n"})
     proc = orch("events", cwd=repo)
     assert proc.returncode == 2

@@ -266,11 +266,11 @@ def test_discover_defaults_to_the_workspace_forge_repos(repo: Path, server: Fake
     assert ready[f"{W}#1"] == {"repo_cloned": True, "repo_linked": True, "deps_resolved": True,
                                "tests_passing": False}
     # a run that completed in this repo (as the engine records it) means its tests pass
+    from gitorch.config import open_store
     from gitorch.events import Completed
     from gitorch.repo import find_repo
-    from gitorch.store.state import StateStore
 
-    StateStore.open(find_repo()).append([Completed(run="r1", status="completed")])
+    open_store(find_repo()).append([Completed(run="r1", status="completed")])
     ready = {o["id"]: o["workspace_readiness"] for o in ok(cli("opportunities", "--json"))["opportunities"]}
     assert ready[f"{W}#1"]["tests_passing"] is True
 

@@ -44,9 +44,9 @@ def test_healthy_repo_exits_0(repo: Path, cli) -> None:  # type: ignore[no-untyp
 
 
 def test_state_branch_schema_version_reported(repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    from gitorch.store.state import StateStore
+    from gitorch.config import open_store
 
-    StateStore.open(find_repo(repo)).init()
+    open_store(find_repo(repo)).init()
     _code, doc = _doctor(cli)
     (state,) = _checks(doc, "state")
     assert state["severity"] == "ok" and "schema version 1" in state["message"]
@@ -77,8 +77,8 @@ def test_stale_lock_is_a_problem_naming_the_holder(repo: Path, cli) -> None:  # 
 def test_held_lock_is_reported_with_its_holder(repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
     # A real holder: another process inside the store's own lock.
     script = (
-        "import sys,time\nfrom gitorch.repo import find_repo\nfrom gitorch.store.state import StateStore\n"
-        "with StateStore.open(find_repo(sys.argv[1])).lock('run'):\n"
+        "import sys,time\nfrom gitorch.repo import find_repo\nfrom gitorch.config import open_store\n"
+        "with open_store(find_repo(sys.argv[1])).lock('run'):\n"
         "    print('held', flush=True); time.sleep(30)\n"
     )
     holder = subprocess.Popen([sys.executable, "-c", script, str(repo)], stdout=subprocess.PIPE, text=True)
@@ -110,9 +110,9 @@ def test_missing_secret_is_an_error_with_a_fix(repo: Path, cli, monkeypatch: pyt
 
 def test_ephemeral_with_unpushed_state_warns(repo: Path, cli, bare_remote: Path,  # type: ignore[no-untyped-def]
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    from gitorch.store.state import StateStore
+    from gitorch.config import open_store
 
-    StateStore.open(find_repo(repo)).init()
+    open_store(find_repo(repo)).init()
     monkeypatch.setenv("GITORCH_EPHEMERAL", "1")
     code, doc = _doctor(cli)
     (eph,) = _checks(doc, "ephemeral")

@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 from gitorch import events as ev
+from gitorch.config import open_store
 from gitorch.repo import find_repo
-from gitorch.store.state import StateStore
 from tests.conftest import OrchRunner, git
 
 
 def _some_state(repo: Path) -> None:
-    with StateStore.open(find_repo(repo)) as store:
+    with open_store(find_repo(repo)) as store:
         store.append([ev.RunStarted(run="r1")])
 
 

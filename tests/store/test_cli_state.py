@@ -9,13 +9,14 @@ import textwrap
 from pathlib import Path
 
 from gitorch import events as ev
+from gitorch.config import open_store
 from gitorch.repo import find_repo
 from gitorch.store.state import StateStore
 from tests.conftest import OrchRunner, git, make_repo
 
 
 def seed(path: Path) -> StateStore:
-    store = StateStore.open(find_repo(path))
+    store = open_store(find_repo(path))
     store.append([ev.RunStarted(run="r1"), ev.TaskStarted(run="r1", task="build")])
     store.append([ev.TaskStarted(run="r2", task="lint")])
     store.journal([ev.TaskCompleted(run="r1", task="build")])
@@ -98,8 +99,8 @@ def test_held_lock_exits_4_naming_the_holder(repo: Path, orch: OrchRunner) -> No
         """
         import sys, time
         from gitorch.repo import find_repo
-        from gitorch.store.state import StateStore
-        store = StateStore.open(find_repo("."))
+        from gitorch.config import open_store
+        store = open_store(find_repo("."))
         with store.lock("write-orch/state", timeout=5):
             print("held", flush=True)
             time.sleep(30)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from gitorch.config import open_store
 from gitorch.repo import find_repo
-from gitorch.store.state import StateStore
 from tests.conftest import git
 
 WRITER = str(Path(__file__).with_name("writer.py"))
@@ -33,7 +33,7 @@ def read_all(repo: Path) -> tuple[list[str], list[str]]:
     from gitorch import config
 
     config._cache.clear()
-    with StateStore.open(find_repo(repo)) as store:
+    with open_store(find_repo(repo)) as store:
         ids = [e.id for e in store.events()]
         return ids, store.problems
 
@@ -96,7 +96,7 @@ def test_sigkill_at_random_moments_never_corrupts(repo: Path, backend: str) -> N
         assert confirmed <= set(ids)
         assert len(ids) == len(set(ids))
         assert all("unreadable journal line" in p for p in problems), problems
-    with StateStore.open(find_repo(repo)) as store:
+    with open_store(find_repo(repo)) as store:
         store.flush()
         assert confirmed <= {e.id for e in store.events()}
         assert not [p for p in store.problems if "segment" in p]
@@ -107,7 +107,7 @@ def test_sigkill_at_random_moments_never_corrupts(repo: Path, backend: str) -> N
 def test_journal_writers_while_flushes_rotate(repo: Path, backend: str) -> None:
     """Journal writers in two processes while this one flushes: no event lost or doubled."""
     procs = [spawn(repo, "journal", "300", "1", f"j{i}") for i in range(2)]
-    with StateStore.open(find_repo(repo)) as store:
+    with open_store(find_repo(repo)) as store:
         while any(p.poll() is None for p in procs):
             store.flush()
         written: list[str] = []

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from gitorch import events as ev
+from gitorch.config import open_store
 from gitorch.repo import find_repo
-from gitorch.store.state import StateStore
 
 
 def _imported(repo: Path, *args: str, env: dict[str, str] | None = None) -> set[str]:
@@ -25,7 +25,7 @@ def _imported(repo: Path, *args: str, env: dict[str, str] | None = None) -> set[
 
 @pytest.mark.parametrize("args", [("events",), ("state", "log"), ("sessions",)])
 def test_reading_state_neither_locks_nor_talks_http(repo: Path, args: tuple[str, ...]) -> None:
-    with StateStore.open(find_repo(repo)) as store:
+    with open_store(find_repo(repo)) as store:
         store.append([ev.RunStarted(run="r1")])
     found = _imported(repo, *args, env={"GITORCH_BACKEND": "cli"})
     assert not found & {"portalocker", "httpx", "pygit2", "yaml"}, found & {"portalocker", "httpx", "pygit2"}

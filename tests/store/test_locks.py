@@ -12,17 +12,17 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from gitorch.config import open_store
 from gitorch.errors import Busy
 from gitorch.repo import find_repo
 from gitorch.store.locks import Holder, Lock, read_holder
-from gitorch.store.state import StateStore
 
 HOLD = textwrap.dedent(
     """
     import sys, time
     from gitorch.repo import find_repo
-    from gitorch.store.state import StateStore
-    store = StateStore.open(find_repo(sys.argv[1]))
+    from gitorch.config import open_store
+    store = open_store(find_repo(sys.argv[1]))
     with store.lock("run", timeout=5):
         print("held", flush=True)
         time.sleep(float(sys.argv[2]))
@@ -41,7 +41,7 @@ def hold(repo: Path, seconds: float) -> subprocess.Popen[str]:
 def test_held_lock_times_out_with_busy_naming_the_holder(repo: Path, backend: str) -> None:
     proc = hold(repo, 30)
     try:
-        store = StateStore.open(find_repo(repo))
+        store = open_store(find_repo(repo))
         start = time.monotonic()
         with pytest.raises(Busy) as err, store.lock("run", timeout=0.3):
             pass
@@ -57,7 +57,7 @@ def test_lock_of_a_killed_process_is_taken_over(repo: Path) -> None:
     proc = hold(repo, 30)
     proc.kill()  # SIGKILL: no cleanup ran, its record is still in the file
     proc.wait()
-    store = StateStore.open(find_repo(repo))
+    store = open_store(find_repo(repo))
     with store.lock("run", timeout=2) as lock:
         assert isinstance(lock, Lock)
         assert lock.took_over is not None and lock.took_over.pid == proc.pid
@@ -68,7 +68,7 @@ def test_lock_of_a_killed_process_is_taken_over(repo: Path) -> None:
 
 def test_waiter_gets_the_lock_when_the_holder_finishes(repo: Path) -> None:
     proc = hold(repo, 0.3)
-    store = StateStore.open(find_repo(repo))
+    store = open_store(find_repo(repo))
     with store.lock("run", timeout=10):
         assert proc.wait(timeout=10) == 0
 

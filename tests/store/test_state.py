@@ -19,7 +19,7 @@ def open_store(path: Path) -> StateStore:
     from gitorch import config
 
     config._cache.clear()
-    return StateStore.open(find_repo(path))
+    return config.open_store(find_repo(path))
 
 
 def test_append_leaves_work_tree_index_and_head_alone(repo: Path, backend: str) -> None:

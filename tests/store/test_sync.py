@@ -25,7 +25,7 @@ def open_store(path: Path) -> StateStore:
     from gitorch import config
 
     config._cache.clear()
-    return StateStore.open(find_repo(path))
+    return config.open_store(find_repo(path))
 
 
 def ids(path: Path) -> set[str]:

@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gitorch import events as ev
+from gitorch.config import open_store
 from gitorch.repo import find_repo
 from gitorch.store.select import open_backend
-from gitorch.store.state import StateStore
 from gitorch.store.statebranch import put_tree
 
 names = st.sampled_from(["a", "b", "c d", "é"])
@@ -51,7 +51,7 @@ def _paths(be: object, tree: str | None) -> list[str]:
 
 
 def test_threads_share_one_store(repo: Path, backend: str) -> None:
-    store = StateStore.open(find_repo(repo))
+    store = open_store(find_repo(repo))
     errors: list[BaseException] = []
 
     def work(k: int) -> None:

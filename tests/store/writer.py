@@ -14,16 +14,16 @@ from __future__ import annotations
 import sys
 
 from gitorch import events as ev
+from gitorch.config import open_store
 from gitorch.repo import find_repo
 from gitorch.store import layout
-from gitorch.store.state import StateStore
 from gitorch.store.statebranch import StateBranch
 
 
 def main() -> None:
     repo_path, mode, count, batch = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     tag = sys.argv[5] if len(sys.argv) > 5 else "w"
-    store = StateStore.open(find_repo(repo_path))
+    store = open_store(find_repo(repo_path))
     out = sys.stdout
     n = 0
     while mode == "mixed" or n < count:
