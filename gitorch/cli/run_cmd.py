@@ -102,6 +102,8 @@ def run_command(
     dashboard: bool = typer.Option(False, "--dashboard", help="Also write TASKS.md to the work tree."),
     only: bool = typer.Option(False, "--only", help="Run exactly the --task tasks; their dependencies "
                                                     "must be completed already (CI jobs)."),
+    claim: bool = typer.Option(False, "--claim", help="Run only the tasks you claimed (next --claim)."),
+    remote: str = typer.Option("origin", "--remote", help="Where claims live (--claim)."),
     as_json: bool = JSON_OPT,
 ) -> None:
     """Run the plan's tasks in dependency order, up to -j at once."""
@@ -119,6 +121,10 @@ def run_command(
 
         ci = ci_run()
         opts.run_id = ci.id if ci else None
+    if claim:  # claims live in gitorch/ci (issue 18)
+        from gitorch.cli.ci_cmd import run_claimed
+
+        return run_claimed(file, as_json, opts, remote, _run)
     _run(_context(file, as_json), opts)
 
 def resume_command(
@@ -184,8 +190,18 @@ def status_command(file: str | None = FILE_OPT, as_json: bool = JSON_OPT) -> Non
         dur = f" {t['duration']:.2f}s" if t["duration"] else ""
         say(f"  {t['state']:<17} {t['id']}{dur}{extra}")
 
-def next_command(file: str | None = FILE_OPT, as_json: bool = JSON_OPT) -> None:
+def next_command(
+    file: str | None = FILE_OPT,
+    claim: bool = typer.Option(False, "--claim", help="Claim the top ready task on --remote (exit 1: none)."),
+    remote: str = typer.Option("origin", "--remote", help="Where claims live (--claim)."),
+    ttl: float = typer.Option(900.0, "--ttl", help="Seconds a claim holds without renewal (--claim)."),
+    as_json: bool = JSON_OPT,
+) -> None:
     """The task(s) ready to work on, ranked."""
+    if claim:  # claims live in gitorch/ci (issue 18)
+        from gitorch.cli.ci_cmd import next_claim
+
+        return next_claim(file, remote, ttl, as_json)
     from gitorch.engine.status import next_tasks
 
     doc = next_tasks(_context(file, as_json))
