@@ -76,10 +76,10 @@ def status(repo: Repo) -> Status:
     """Legacy files, the latest migration, and which files changed since (cheap when none)."""
     if repo.root is None or not legacy.exists(repo.root):
         return Status([], [], None, [])
-    from gitorch.store.state import StateStore
+    from gitorch.config import open_store
 
     found = legacy.scan(repo.root, read=False)
-    acc = accepted(read_records(StateStore.open(repo)))
+    acc = accepted(read_records(open_store(repo)))
     changed = [f.rel for f in found.files if acc.digests.get(f.rel) != f.sha256]
     return Status([f.rel for f in found.files], found.symlinks,
                   acc.latest.id if acc.latest else None, changed, found.worktrees, found.foreign)
