@@ -299,10 +299,10 @@ def test_observed_line_is_what_msgspec_writes() -> None:
 
 
 def test_the_store_folds_what_the_hook_journaled(project: Path) -> None:
-    from gitorch.store.state import StateStore
+    from gitorch.config import open_store
 
     hi.install(find_repo(project))
-    store = StateStore.open(find_repo(project))
+    store = open_store(find_repo(project))
     store.init()  # a real state branch, watch.json written by the store itself
     watch = {"tasks": {"build": {"paths": ["src"], "oids": ho.head_files(str(project), ["src"])}}}
     store.append([], files={"watch.json": json.dumps(watch).encode()})
