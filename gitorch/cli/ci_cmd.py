@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import typer
@@ -172,3 +173,60 @@ def collect_cmd(
             say(f"  FAILED {tid}")
     if result.exit_code:
         raise typer.Exit(result.exit_code)
+
+
+# --- claims: `next --claim` and `run --claim` (run_cmd delegates here) -----------------
+
+def next_claim(file: str | None, remote: str, ttl: float, as_json: bool) -> None:
+    """Claim the top ready task on `remote`; exit 1 when nothing could be claimed."""
+    from gitorch.ci.claiming import claim_next
+
+    out = claim_next(_ctx(file, as_json), remote, ttl)
+    if as_json:
+        emit_json({"claimed": out.claim.to_json() if out.claim else None, "held": out.held,
+                   "ready": out.ready})
+    elif out.claim is not None:
+        c = out.claim
+        say(f"claimed {c.task} as {c.holder} until {_when(c.expires)} ({c.ref} on {remote})")
+        say(f"run it with: git orch run --claim --remote {remote}")
+    elif not out.ready:
+        say("nothing is ready to claim")
+    else:
+        for task, holder in out.held.items():
+            say(f"{task}: held by {holder}")
+        say("nothing claimed: every ready task is held")
+    if out.claim is None:
+        raise typer.Exit(1)
+
+
+def _when(epoch: float) -> str:
+    import time
+
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+def run_claimed(file: str | None, as_json: bool, opts: object, remote: str,
+                runner: Callable[[Context, object], None]) -> None:
+    """`run --claim`: run exactly the tasks this holder claimed, renewing the claims while
+    they run; then push the state (so others see the result) and release the claims."""
+    from gitorch.ci.claiming import holding, my_claims
+
+    ctx = _ctx(file, as_json)
+    claims = my_claims(ctx, remote)
+    opts.tasks = [c.task for c in claims]  # type: ignore[attr-defined]
+    opts.only = True  # type: ignore[attr-defined]
+    with holding(ctx, remote, claims):
+        try:
+            runner(ctx, opts)
+        finally:
+            _push_state(ctx, remote)
+
+
+def _push_state(ctx: Context, remote: str) -> None:
+    from gitorch.errors import OrchError
+    from gitorch.store.sync import sync
+
+    try:
+        sync(ctx.store, remote)
+    except OrchError as exc:
+        warn(f"git orch: warning: the state was not pushed to {remote}: {str(exc).splitlines()[0]}")
