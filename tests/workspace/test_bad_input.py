@@ -139,8 +139,8 @@ def test_teardown_refuses_dirty_without_force(hub: Path, cli: Any) -> None:
 
 
 def test_credentials_in_a_url_never_reach_the_state_branch(hub: Path, cli: Any) -> None:
+    from gitorch.config import open_store
     from gitorch.repo import find_repo
-    from gitorch.store.state import StateStore
     from gitorch.workspace.manifest import redact_url
 
     assert redact_url("https://user:s3cret@example.org/x.git") == "https://***@example.org/x.git"
@@ -152,7 +152,7 @@ def test_credentials_in_a_url_never_reach_the_state_branch(hub: Path, cli: Any) 
               'url = "http://user:s3cret@127.0.0.1:9/nothing.git"\n'))
     out = fails(cli, "apply", code=1, text="clone_repo remote")
     assert "s3cret" not in out
-    store = StateStore.open(find_repo(hub))
+    store = open_store(find_repo(hub))
     blob = b"".join(store.read(f"workspace/plans/{name}") or b"" for name in store.list("workspace/plans"))
     events = repr(store.events())
     assert blob and b"s3cret" not in blob and "s3cret" not in events
