@@ -14,14 +14,14 @@ from typing import Any
 
 import pytest
 
+from gitorch.config import open_store
 from gitorch.repo import find_repo
-from gitorch.store.state import StateStore
 
 from .fixtures import LINKS, statuses, tree_digest
 
 
 def transitions(hub: Path) -> list[tuple[str, int | None]]:
-    events = StateStore.open(find_repo(hub)).events(types=["ws_transition"])
+    events = open_store(find_repo(hub)).events(types=["ws_transition"])
     return [(e.state, e.operation) for e in events]  # type: ignore[attr-defined]
 
 
