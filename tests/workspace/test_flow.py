@@ -59,13 +59,13 @@ def test_attach_observe_drift_repair_teardown(hub: Path, cli: Any) -> None:
 
 
 def test_every_transition_is_recorded(hub: Path, cli: Any, tmp_path: Path) -> None:
+    from gitorch.config import open_store
     from gitorch.repo import find_repo
-    from gitorch.store.state import StateStore
 
     run(cli, "plan", "--out", str(tmp_path / "plan.json"))
     plan = json.loads((tmp_path / "plan.json").read_bytes())
     run(cli, "apply", str(tmp_path / "plan.json"))
-    store = StateStore.open(find_repo(hub))
+    store = open_store(find_repo(hub))
     states = [(e.plan_id, e.state) for e in store.events(types=["ws_transition"])]  # type: ignore[attr-defined]
     assert states == [(plan["id"], "draft"), (plan["id"], "planned"), (plan["id"], "verified"),
                       (plan["id"], "executing"), (plan["id"], "committed")]
