@@ -70,11 +70,11 @@ def test_secret_value_never_stored_or_printed(repo: Path, orch, tmp_path: Path) 
         assert events.returncode == 0, events.stderr
         assert "command_run" in events.stdout
     else:  # the events command is not there yet: read them through the store
+        from gitorch.config import open_store
         from gitorch.events import encode_lines
         from gitorch.repo import find_repo
-        from gitorch.store.state import StateStore
 
-        found = StateStore.open(find_repo(repo)).events()
+        found = open_store(find_repo(repo)).events()
         terminal.append(encode_lines(found).decode())
         assert any(type(e).__name__ == "CommandRun" for e in found)
 
