@@ -32,10 +32,10 @@ def _events(orch, repo: Path) -> list[dict]:  # type: ignore[no-untyped-def, typ
         text = proc.stdout.strip()
         doc = json.loads(text) if text.startswith("[") else [json.loads(x) for x in text.splitlines()]
         return doc if isinstance(doc, list) else doc.get("events", [])
+    from gitorch.config import open_store
     from gitorch.events import to_builtins
-    from gitorch.store.state import StateStore
 
-    return [to_builtins(e) for e in StateStore.open(find_repo(repo)).events()]
+    return [to_builtins(e) for e in open_store(find_repo(repo)).events()]
 
 
 def _records(repo: Path) -> list[dict]:  # type: ignore[type-arg]
@@ -135,9 +135,9 @@ def test_rollback_restores_byte_for_byte_without_rewriting_history(repo: Path, i
                           cwd=repo).returncode == 0
     # On the branch the imported events are gone (`events` shows the restored files again,
     # read in place: dual-read until the next migration).
-    from gitorch.store.state import StateStore
+    from gitorch.config import open_store
 
-    with StateStore.open(find_repo(repo)) as store:
+    with open_store(find_repo(repo)) as store:
         on_branch = store.events()
     assert not [e for e in on_branch if e.session == "legacy" and type(e).__name__ != "Generic"]
     assert [e for e in _events(inproc, repo) if e["type"] == "task_started" and e.get("session") == "legacy"]
@@ -239,9 +239,9 @@ def test_notice_once_and_dual_read(repo: Path, inproc) -> None:  # type: ignore[
 
 @pytest.mark.slow
 def test_kill_at_a_random_moment_leaves_none_or_all(repo: Path) -> None:
+    from gitorch.config import open_store
     from gitorch.events import Generic
     from gitorch.migrate.record import read_records
-    from gitorch.store.state import StateStore
 
     big = repo / ".codex" / "runs"
     big.mkdir(parents=True)
@@ -253,7 +253,7 @@ def test_kill_at_a_random_moment_leaves_none_or_all(repo: Path) -> None:
     expected = 3 * 1000 + 1  # every line, plus the migration's summary
 
     def state() -> tuple[int, int]:
-        store = StateStore.open(find_repo(repo))
+        store = open_store(find_repo(repo))
         if not store.exists():
             return 0, 0
         active = [r for r in read_records(store) if r.active]
