@@ -37,10 +37,10 @@ def test_unknown_command_is_usage_error(orch, repo) -> None:
 
 def test_reader_closing_the_pipe_is_not_an_error(repo) -> None:
     """`git orch events --json | head -1`: the reader leaves early; exit quietly, no traceback."""
+    from gitorch.config import open_store
     from gitorch.events import Generic
-    from gitorch.store.state import StateStore
 
-    with StateStore.open() as store:
+    with open_store() as store:
         store.append([Generic(kind="pad", data={"text": "x" * 2000}) for _ in range(200)])
     proc = subprocess.Popen(["git", "orch", "events", "--json"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
