@@ -19,11 +19,11 @@ def write_plan(root: Path, tasks: list[dict[str, Any]], **top: Any) -> Path:
 def events(root: Path) -> list[ev.Event]:
     """Every event of the repository at `root` (branch plus journal)."""
     from gitorch import config
+    from gitorch.config import open_store
     from gitorch.repo import find_repo
-    from gitorch.store.state import StateStore
 
     config._cache.clear()
-    return StateStore.open(find_repo(root)).events()
+    return open_store(find_repo(root)).events()
 
 
 def of_type(evs: list[ev.Event], cls: type[ev.Event], task: str | None = None) -> list[Any]:
