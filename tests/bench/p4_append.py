@@ -26,20 +26,20 @@ RUNS = int(os.environ.get("BENCH_P4_RUNS", "14"))
 APPEND = f"""
 import sys
 from gitorch import events as ev
+from gitorch.config import open_store
 from gitorch.ids import session
 from gitorch.repo import find_repo
-from gitorch.store.state import StateStore
-store = StateStore.open(find_repo('.'), backend=sys.argv[1])
+store = open_store(find_repo('.'), backend=sys.argv[1])
 for i in range({APPENDS}):
     store.append([ev.TaskStarted(run='r-append', task=f'm{{i}}', session=session())])
 """
 PREFILL = """
 import sys, time
 from gitorch import events as ev
+from gitorch.config import open_store
 from gitorch.repo import find_repo
-from gitorch.store.state import StateStore
 sessions, per = int(sys.argv[1]), int(sys.argv[2])
-store = StateStore.open(find_repo('.'))
+store = open_store(find_repo('.'))
 now = int(time.time() * 1000)
 batches = []
 for s in range(sessions):
