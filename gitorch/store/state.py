@@ -59,19 +59,6 @@ class StateStore:
         self._journal = Journal(self._scratch)
         self._mutex = threading.RLock()
 
-    @classmethod
-    def open(cls, repo: Repo | None = None, *, backend: str | None = None) -> StateStore:
-        """Open the store of `repo` (default: the current repository), with settings applied."""
-        from gitorch.config import settings
-        from gitorch.repo import find_repo
-
-        repo = repo or find_repo()
-        s = settings(repo)
-        return cls(
-            repo, backend=backend or s.backend, branch=s.state_branch, notes_ref=s.notes_ref,
-            lock_timeout=float(s.lock_timeout),
-        )
-
     # --- plumbing ------------------------------------------------------------------
     @property
     def backend(self) -> Backend:
