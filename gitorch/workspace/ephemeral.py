@@ -19,7 +19,7 @@ import msgspec
 
 from gitorch.atomic import write_bytes
 from gitorch.errors import CheckFailed, UsageError, WorkspaceError
-from gitorch.events import Generic
+from gitorch.events import EphemeralCreated, EphemeralRemoved
 from gitorch.gitcmd import git, git_out
 from gitorch.workspace.apply import execute
 from gitorch.workspace.manifest import Manifest, RepoSpec
@@ -127,8 +127,7 @@ def create(ws: Workspace, name: str, repos: list[str], ttl: str) -> Ephemeral:
     now = time.time()
     record = Ephemeral(name=name, path=str(folder), members=members, created=now, expires_at=now + seconds)
     write_bytes(_dir(ws) / f"{name}.json", msgspec.json.encode(record))
-    ws.recorder.store.append([Generic(kind="ws_ephemeral_created",
-                                      data={"name": name, "repos": repos, "ttl": seconds})])
+    ws.recorder.store.append([EphemeralCreated(name=name, repos=repos, ttl=seconds)])
     return record
 
 
@@ -185,5 +184,5 @@ def gc(ws: Workspace, names: list[str], force: bool = False) -> tuple[list[str],
         (_dir(ws) / f"{record.name}.json").unlink(missing_ok=True)
         removed.append(record.name)
     if removed:
-        ws.recorder.store.append([Generic(kind="ws_ephemeral_removed", data={"names": removed})])
+        ws.recorder.store.append([EphemeralRemoved(names=removed)])
     return removed, kept
