@@ -95,8 +95,7 @@ def _revert(repo: Repo, store: Any, rec: MigrationRecord) -> str | None:
     # Plans recorded by the migration may be shared with runs recorded since: keep them.
     keep = {layout.MARKER, layout.README, record_path(rec.id)}
     rec.rolled_back = ev.now()
-    note = ev.Generic(session="legacy", run="legacy:migration", kind="migration_rolled_back",
-                      data={"migration": rec.id, "commit": commit})
+    note = ev.MigrationRolledBack(session="legacy", run="legacy:migration", migration=rec.id, commit=commit)
     backend = store.backend
     changes: dict[str, str | None] = {p: None for p in added
                                       if p and p not in keep and not p.startswith("plans/")}
