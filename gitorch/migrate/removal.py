@@ -86,7 +86,7 @@ def _record_removal(store: object, by_record: dict[str, list[str]], removed: lis
         rec.removed = sorted(set(rec.removed) | set(rels))
         rec.removed_at = now
         files[record_path(rid)] = encode(rec)
-    store.append([ev.LegacyRemoved(session="legacy", run="legacy:migration", files=removed)],
+    store.append([ev.LegacyRemoved(session="legacy", run="legacy:migration", files=removed)],  # type: ignore[attr-defined]
                  files=files, message=f"orch: legacy files removed ({len(removed)})")
 
 
