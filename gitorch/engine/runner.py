@@ -238,8 +238,8 @@ def run_task(ctx: RunContext, task: Task, inputs: str | None = None) -> Steps:
     if task.repo:
         # a cross-repo task: record which commit of that repository it ran on
         head = git(["rev-parse", "--verify", "-q", "HEAD"], tr.root, check=False).stdout.decode().strip()
-        tr.emit(ev.Generic(run=ctx.run, task=task.id, kind="task_repo",
-                           data={"repo": task.repo, "path": str(tr.root), "commit": head or None}))
+        tr.emit(ev.TaskRepo(run=ctx.run, task=task.id, repo=task.repo, path=str(tr.root),
+                            commit=head or None))
     forbidden = list(dict.fromkeys([*task.constraints.forbidden, *task.paths.forbidden]))
     before = _forbidden_oids(ctx.repo_root, forbidden) if forbidden else {}
     reason = yield from _run_steps(tr)

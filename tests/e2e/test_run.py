@@ -210,6 +210,6 @@ def test_cross_repo_task_runs_in_the_workspace_repo_and_records_its_commit(
     assert states(orch, repo) == {"in-core": "completed", "missing": "failed"}
     evs = events(repo)
     assert of_type(evs, ev.CommandRun, "in-core")[0].excerpt.strip() == "core"
-    where = [e for e in of_type(evs, ev.Generic, "in-core") if e.kind == "task_repo"][0]
-    assert where.data["commit"] == git(lib, "rev-parse", "HEAD")
+    where = of_type(evs, ev.TaskRepo, "in-core")[0]
+    assert where.commit == git(lib, "rev-parse", "HEAD")
     assert "nowhere" in of_type(evs, ev.TaskFailed, "missing")[0].reason
