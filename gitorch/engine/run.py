@@ -39,6 +39,7 @@ from gitorch.engine.scheduler import Scheduler
 from gitorch.engine.setup import Loaded, load, plan_changes, selection_of, task_inputs, task_root
 from gitorch.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PAUSED, UsageError
 from gitorch.gitcmd import git
+from gitorch.hooks.watchindex import INDEX_FILE, build_index
 from gitorch.plan.model import Plan, Task
 
 if TYPE_CHECKING:
@@ -513,7 +514,7 @@ class _Run:
         if key == self._watch_key:
             return {}
         self._watch_key = key
-        return {WATCH_FILE: self._watch_json()}
+        return {WATCH_FILE: self._watch_json(), INDEX_FILE: None}  # its index: with the last
 
     def _build(self) -> dict[str, str] | None:
         """The release build after code-changing tasks completed; a failure, or None."""
@@ -587,6 +588,8 @@ class _Run:
                 (self.lp.repo_root / DASHBOARD_FILE).write_text(dashboard)
         if self._watch_changed():
             files[WATCH_FILE] = self._watch_json()
+            files[INDEX_FILE] = build_index({"tasks": self.watch, "awaiting": self._awaiting()},
+                                            str(self.lp.repo_root))  # what the git hook reads
         self.rec.flush(files)
         shutil.rmtree(self.lp.repo.scratch / "out" / self.run_id, ignore_errors=True)
         if view is not None and self.commit:
