@@ -18,8 +18,9 @@ from __future__ import annotations
 import os
 
 from gitorch import invocation
-from gitorch.gitcmd import clean_env, git_quick, git_start
+from gitorch.gitcmd import clean_env, git_quick
 from gitorch.hooks import jsonlite
+from gitorch.hooks.watchindex import INDEX_FILE, INDEX_SCHEMA_VERSION, stale_from_index
 from gitorch.twins import GLOB as _GLOB
 from gitorch.twins import match_paths, tree_digest
 from gitorch.twins import norm_pattern as _norm
@@ -100,19 +101,12 @@ class Observation:
 
 def observe(
     root: str, *, branch: str, trigger: str, env: Mapping[str, str] | None = None,
-    prefetch: bool = False,
 ) -> Observation:
-    """Compare the state branch's `watch.json` with HEAD in `root`, and the workspace with
-    its manifest. `env` adds git variables that locate this repository (the hook's own).
-    `prefetch` lists HEAD's whole tree while watch.json is read (worth it in a small
-    repository whose state branch exists: two gits side by side save ~3 ms)."""
+    """Compare the state branch's watch index (else `watch.json`) with HEAD in `root`, and
+    the workspace with its manifest. `env` adds git variables that locate this repository
+    (the hook's own)."""
     obs = Observation(trigger)
-    listing = git_start(["ls-tree", "-r", "-z", "HEAD"], root, env=env) if prefetch else None
-    try:
-        _observe_state(obs, root, branch, env, listing)
-    finally:
-        if listing is not None:
-            listing()  # reaped even when unused
+    _observe_state(obs, root, branch, env)
     if os.path.isfile(os.path.join(root, WORKSPACE_MANIFEST)):
         obs.workspace, problem = workspace_drift(root)
         if problem:
@@ -120,37 +114,55 @@ def observe(
     return obs
 
 
-def _observe_state(
-    obs: Observation, root: str, branch: str, env: Mapping[str, str] | None,
-    listing: Callable[[], tuple[int, bytes]] | None,
-) -> None:
+def _observe_state(obs: Observation, root: str, branch: str, env: Mapping[str, str] | None) -> None:
     try:
-        obs.has_state, watch = read_watch(root, branch, env)
+        obs.has_state, watch, name = read_watch(root, branch, env, index=True)
+        stale = _from_index(obs, watch, root, env) if name == INDEX_FILE else None
+        if name == INDEX_FILE and stale is None and not obs.problems:
+            _, watch, name = read_watch(root, branch, env, index=False)  # the index cannot tell
     except ValueError as exc:
-        obs.has_state, watch = True, None
+        obs.has_state, watch, stale = True, None, None
         obs.problems.append(f"{WATCH_FILE} on {branch} is unreadable ({exc})")
-    if watch is not None:
-        version = watch.get("schema_version", WATCH_SCHEMA_VERSION)
-        if not isinstance(version, int) or isinstance(version, bool):
-            obs.problems.append(f"{WATCH_FILE} on {branch} is unreadable "
-                                f"(schema_version {version!r} is not a number)")
-        elif version > WATCH_SCHEMA_VERSION:
-            obs.problems.append(f"{WATCH_FILE} was written by a newer gitorch (schema {version}); "
-                                "upgrade gitorch to see drift")
-        else:
-            tasks = watch.get("tasks") or {}
-            if isinstance(tasks, dict) and tasks:
-                # The prefetched whole tree serves any specs: matching happens here anyway.
-                files: ListFiles = ((lambda specs: _parse_tree(*listing())) if listing is not None
-                                    else (lambda specs: head_files(root, specs, env)))
-                obs.stale = stale_tasks(tasks, files)
-            awaiting = watch.get("awaiting") or []
-            # an entry that does not name its run and gate as text says nothing worth a line
-            obs.awaiting = [
-                {k: a[k] for k in ("run", "task", "gate") if isinstance(a.get(k), str)}
-                for a in (awaiting if isinstance(awaiting, list) else [])
-                if isinstance(a, dict) and isinstance(a.get("run"), str) and isinstance(a.get("gate"), str)
-            ]
+    if watch is None or not _version_ok(obs, watch, name, branch):
+        return
+    if stale is not None:
+        obs.stale = stale
+    else:
+        tasks = watch.get("tasks") or {}
+        if isinstance(tasks, dict) and tasks:
+            obs.stale = stale_tasks(tasks, lambda specs: head_files(root, specs, env))
+    awaiting = watch.get("awaiting") or []
+    # an entry that does not name its run and gate as text says nothing worth a line
+    obs.awaiting = [
+        {k: a[k] for k in ("run", "task", "gate") if isinstance(a.get(k), str)}
+        for a in (awaiting if isinstance(awaiting, list) else [])
+        if isinstance(a, dict) and isinstance(a.get("run"), str) and isinstance(a.get("gate"), str)
+    ]
+
+
+def _from_index(
+    obs: Observation, index: dict[str, Any] | None, root: str, env: Mapping[str, str] | None,
+) -> dict[str, list[str]] | None:
+    """The stale tasks by the watch index, None when it cannot tell (then watch.json)."""
+    if index is None or index.get("schema_version") != INDEX_SCHEMA_VERSION:
+        return None  # an index of another schema: watch.json (its version is checked there)
+    try:
+        return stale_from_index(index, root, env)
+    except (ValueError, TypeError, IndexError, AttributeError, KeyError):
+        return None  # a malformed index: watch.json says the same, slower
+
+
+def _version_ok(obs: Observation, doc: dict[str, Any], name: str, branch: str) -> bool:
+    version = doc.get("schema_version", WATCH_SCHEMA_VERSION)
+    if not isinstance(version, int) or isinstance(version, bool):
+        obs.problems.append(f"{name} on {branch} is unreadable "
+                            f"(schema_version {version!r} is not a number)")
+        return False
+    if version > WATCH_SCHEMA_VERSION and name == WATCH_FILE:
+        obs.problems.append(f"{WATCH_FILE} was written by a newer gitorch (schema {version}); "
+                            "upgrade gitorch to see drift")
+        return False
+    return True
 
 
 def _ref(branch: str) -> str:
@@ -158,24 +170,33 @@ def _ref(branch: str) -> str:
 
 
 def read_watch(
-    root: str, branch: str, env: Mapping[str, str] | None = None,
-) -> tuple[bool, dict[str, Any] | None]:
-    """(whether the state branch exists, its `watch.json` or None), with one git call;
-    ValueError when `watch.json` is not a JSON object."""
+    root: str, branch: str, env: Mapping[str, str] | None = None, *, index: bool = False,
+) -> tuple[bool, dict[str, Any] | None, str]:
+    """(whether the state branch exists, the document, its name): the watch index when
+    `index` and the branch has one, else `watch.json` (None when missing); one git call per
+    document read. ValueError when the document is not a JSON object."""
     ref = _ref(branch)
-    _, out = git_quick(["cat-file", "--batch"], root, input=f"{ref}\n{ref}:{WATCH_FILE}\n".encode(),
-                       env=env)
-    objects = _split_batch(out)
-    exists = len(objects) > 0 and objects[0] is not None
-    raw = objects[1] if len(objects) > 1 else None
-    if raw is None:
-        return exists, None
-    if not _is_blob(out, 1):
-        raise ValueError("not a file")
-    watch = jsonlite.loads(raw.decode("utf-8"))
-    if not isinstance(watch, dict):
-        raise ValueError(f"a JSON {type(watch).__name__}, not an object")
-    return exists, watch
+    names = [INDEX_FILE, WATCH_FILE] if index else [WATCH_FILE]
+    exists = False
+    for n, name in enumerate(names):
+        query = (f"{ref}\n" if n == 0 else "") + f"{ref}:{name}\n"
+        _, out = git_quick(["cat-file", "--batch"], root, input=query.encode(), env=env)
+        objects = _split_batch(out)
+        if n == 0:
+            exists = len(objects) > 0 and objects[0] is not None
+            if not exists:
+                return False, None, WATCH_FILE
+        at = 1 if n == 0 else 0
+        raw = objects[at] if len(objects) > at else None
+        if raw is None:
+            continue
+        if not _is_blob(out, at):
+            raise ValueError("not a file")
+        doc = jsonlite.loads(raw.decode("utf-8"))
+        if not isinstance(doc, dict):
+            raise ValueError(f"a JSON {type(doc).__name__}, not an object")
+        return exists, doc, name
+    return exists, None, WATCH_FILE
 
 
 def _is_blob(out: bytes, n: int) -> bool:

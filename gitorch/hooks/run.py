@@ -46,8 +46,7 @@ def run(trigger: str) -> list[str]:
         found = lines[0], lines[1]
     common, root = found
     branch = state_branch(root, own)
-    obs = observe(root, branch=branch, trigger=trigger, env=own,
-                  prefetch=worth_prefetching(root, common, branch))
+    obs = observe(root, branch=branch, trigger=trigger, env=own)
     lines = obs.notices()
     if obs.has_state:
         try:
@@ -81,20 +80,6 @@ def locate(cwd: str) -> tuple[str, str] | None:
     except OSError:
         return None
     return os.path.normpath(common), cwd
-
-
-def worth_prefetching(root: str, common: str, branch: str, max_index: int = 1 << 20) -> bool:
-    """Whether to list HEAD's whole tree while watch.json is read: when the state branch is a
-    loose ref (so it exists) and the index is small (under ~10,000 files)."""
-    ref = os.path.join(common, "refs", "heads", *branch.removeprefix("refs/heads/").split("/"))
-    if not os.path.isfile(ref):
-        return False
-    dotgit = os.path.join(root, ".git")
-    index = os.path.join(dotgit, "index") if os.path.isdir(dotgit) else None
-    try:
-        return index is not None and os.path.getsize(index) < max_index
-    except OSError:
-        return False
 
 
 def state_branch(root: str, env: dict[str, str]) -> str:

@@ -395,23 +395,6 @@ def test_an_unwritable_journal_still_prints_what_was_seen(hooked: Path) -> None:
     assert lines[-1].startswith("orch: could not record this observation")
 
 
-def test_prefetching_the_tree_sees_the_same(hooked: Path) -> None:
-    from gitorch.hooks.run import worth_prefetching
-
-    common = str(hooked / ".git")
-    assert worth_prefetching(str(hooked), common, "orch/state")
-    assert not worth_prefetching(str(hooked), common, "no/such-branch")
-    assert not worth_prefetching(str(hooked), common, "orch/state", max_index=10)
-    git(hooked, "checkout", "-q", "feature")
-    plain = ho.observe(str(hooked), branch="orch/state", trigger="t")
-    fetched = ho.observe(str(hooked), branch="orch/state", trigger="t", prefetch=True)
-    assert fetched.to_json() == plain.to_json() and plain.stale == {"build": ["src/a.py"]}
-    # unused when there is no state: still waited for (no zombie git left behind)
-    ho.observe(str(hooked), branch="no/such-branch", trigger="t", prefetch=True)
-    with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)
-
-
 def _checkout_without_gitorch(repo: Path, tmp_path: Path, branch: str) -> list[str]:
     """Check out `branch` with the hook's interpreter gone and no `git orch` on PATH: the
     hook prints its "gitorch is gone" line exactly when it tried to start Python."""
