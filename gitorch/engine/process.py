@@ -39,7 +39,7 @@ _PIDFD = hasattr(os, "pidfd_open") and hasattr(os, "posix_spawn") and hasattr(os
 
 
 @dataclass
-class Outcome:
+class CommandOutcome:
     """What one command did."""
 
     status: int | None  # exit code; None when killed (timeout, interrupt, signal) or not started
@@ -103,8 +103,8 @@ class Children:
         self._cwd: str | None = None
 
     def spawn(self, cmd: str, *, cwd: Path, env: Mapping[str, str], log_path: Path,
-              timeout: float | None, key: object) -> Child | Outcome:
-        """Start `cmd`; an Outcome right away when it cannot start."""
+              timeout: float | None, key: object) -> Child | CommandOutcome:
+        """Start `cmd`; an CommandOutcome right away when it cannot start."""
         start = time.monotonic()
         log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
         try:
@@ -119,7 +119,7 @@ class Children:
             os.write(log_fd, f"gitorch: cannot start: {exc}\n".encode())
             size = os.fstat(log_fd).st_size
             os.close(log_fd)
-            return Outcome(None, time.monotonic() - start, False, size, f"cannot start: {exc}")
+            return CommandOutcome(None, time.monotonic() - start, False, size, f"cannot start: {exc}")
         child = Child(pid=pid, fd=fd, log_fd=log_fd, started=start,
                       deadline=start + timeout if timeout else None, timeout=timeout, key=key,
                       popen=popen, waited=waited)
@@ -170,7 +170,7 @@ class Children:
         deadlines = [c.deadline for c in self.live.values() if c.deadline is not None]
         return min(deadlines) if deadlines else None
 
-    def wait(self, timeout: float | None) -> list[tuple[Child, Outcome]]:
+    def wait(self, timeout: float | None) -> list[tuple[Child, CommandOutcome]]:
         """Children that ended within `timeout` seconds (None: until one does)."""
         if not self.live:
             if timeout:
@@ -199,7 +199,7 @@ class Children:
                 kill_group(child.pid, signal.SIGKILL)
                 child.deadline = None
 
-    def _reap(self, child: Child) -> tuple[Child, Outcome]:
+    def _reap(self, child: Child) -> tuple[Child, CommandOutcome]:
         self._poll.unregister(child.fd)
         del self.live[child.fd]
         if child.popen is not None:
@@ -214,21 +214,21 @@ class Children:
         os.close(child.log_fd)
         duration = time.monotonic() - child.started
         if child.timed_out:
-            return child, Outcome(None, duration, True, size, f"timed out after {child.timeout:g}s")
+            return child, CommandOutcome(None, duration, True, size, f"timed out after {child.timeout:g}s")
         if code < 0:
             try:
                 name = signal.Signals(-code).name
             except ValueError:
                 name = f"signal {-code}"
-            return child, Outcome(None, duration, False, size, f"killed by {name}")
-        return child, Outcome(code, duration, False, size)
+            return child, CommandOutcome(None, duration, False, size, f"killed by {name}")
+        return child, CommandOutcome(code, duration, False, size)
 
-    def stop_all(self) -> list[tuple[Child, Outcome]]:
+    def stop_all(self) -> list[tuple[Child, CommandOutcome]]:
         """Stop every child's process group (SIGTERM, then SIGKILL after a grace); reap them."""
         for child in self.live.values():
             kill_group(child.pid, signal.SIGTERM)
         end = time.monotonic() + KILL_GRACE
-        out: list[tuple[Child, Outcome]] = []
+        out: list[tuple[Child, CommandOutcome]] = []
         while self.live and time.monotonic() < end:
             ready = self._poll.poll(max(1, int((end - time.monotonic()) * 1000)))
             out += [self._reap(self.live[fd]) for fd, _ in ready if fd in self.live]

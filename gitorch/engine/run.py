@@ -32,7 +32,7 @@ from gitorch.engine import inputs as inp
 from gitorch.engine.decide import decide
 from gitorch.engine.gates import APPLY_PATCH, matches
 from gitorch.engine.history import History, history_from_watch, read_history
-from gitorch.engine.process import Children, Outcome
+from gitorch.engine.process import Children, CommandOutcome
 from gitorch.engine.record import Recorder
 from gitorch.engine.runner import RunContext, Sleep, Steps, TaskResult, run_task
 from gitorch.engine.scheduler import Scheduler
@@ -391,7 +391,7 @@ class _Run:
                 return
             started = self.children.spawn(req.cmd, cwd=req.cwd, env=req.env, log_path=req.log_path,
                                           timeout=req.timeout, key=tid)
-            if not isinstance(started, Outcome):
+            if not isinstance(started, CommandOutcome):
                 return
             value = started  # could not start: the task hears it at once
 
@@ -630,10 +630,10 @@ def drive(gen: Steps, ctx: RunContext) -> Any:
                 continue
             started = children.spawn(req.cmd, cwd=req.cwd, env=req.env, log_path=req.log_path,
                                      timeout=req.timeout, key="build")
-            if isinstance(started, Outcome):
+            if isinstance(started, CommandOutcome):
                 value = started
                 continue
-            done: list[tuple[Any, Outcome]] = []
+            done: list[tuple[Any, CommandOutcome]] = []
             while not done:
                 done = children.wait(None)
             value = done[0][1]

@@ -25,7 +25,7 @@ from gitorch.agent.edit import AgentSetup, edit_steps
 from gitorch.engine.checks import CheckContext, describe, evaluate
 from gitorch.engine.inputs import read_worktree
 from gitorch.engine.outputlog import CHUNK, DEFAULT_LIMIT, keep_output
-from gitorch.engine.process import Outcome
+from gitorch.engine.process import CommandOutcome
 from gitorch.errors import OrchError
 from gitorch.gitcmd import git
 from gitorch.plan.acceptance import parse_duration
@@ -37,7 +37,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 @dataclass(frozen=True)
 class Spawn:
-    """Run `cmd` (sh -c) in `cwd` with `env`, output to `log_path`; send back an Outcome."""
+    """Run `cmd` (sh -c) in `cwd` with `env`, output to `log_path`; send back an CommandOutcome."""
 
     cmd: str
     cwd: Path
@@ -155,11 +155,11 @@ class _TaskRun:
         left = self.left()
         boxed = left is not None and (timeout is None or left < timeout)
         if ctx.stopping:
-            out = Outcome(None, 0.0, False, 0, "interrupted before start")
+            out = CommandOutcome(None, 0.0, False, 0, "interrupted before start")
         elif left is not None and left <= 0:
             self.over = True
             box = self.task.constraints.timebox
-            out = Outcome(None, 0.0, False, 0, f"not started: timebox {box} exceeded")
+            out = CommandOutcome(None, 0.0, False, 0, f"not started: timebox {box} exceeded")
         else:
             out = yield Spawn(cmd, self.root, self.env, tmp_log, left if boxed else timeout)
             if boxed and out.timed_out:
@@ -261,10 +261,6 @@ def run_task(ctx: RunContext, task: Task, inputs: str | None = None) -> Steps:
         why = reason.removeprefix("waiting:").strip()
         tr.emit(ev.TaskWaiting(run=ctx.run, task=task.id, reason=why))
         return TaskResult(task.id, "waiting", tr.events, tr.files, why, duration)
-    if reason.startswith("awaiting:"):  # a gate after the work (apply_patch holds the agent's patch)
-        gate = reason.removeprefix("awaiting:").strip()
-        tr.emit(ev.AwaitingApproval(run=ctx.run, task=task.id, gate=gate))
-        return TaskResult(task.id, "awaiting_approval", tr.events, tr.files, gate, duration)
     if reason.startswith("awaiting:"):  # a gate after the work (apply_patch holds the agent's patch)
         gate = reason.removeprefix("awaiting:").strip()
         tr.emit(ev.AwaitingApproval(run=ctx.run, task=task.id, gate=gate))

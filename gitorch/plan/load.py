@@ -24,7 +24,7 @@ from gitorch.plan.model import Orchestrator, Plan, Project, Task
 from gitorch.plan.repos import check_repos
 from gitorch.plan.source import Document, PathT, read_document
 from gitorch.plan.spec import IncludedSpec, PlanSpec, TaskSpec
-from gitorch.plan.validate import Issue, bad_text, meaning, structure, task_placeholder
+from gitorch.plan.validate import PlanIssue, bad_text, meaning, structure, task_placeholder
 from gitorch.repo import Repo, find_repo
 
 PLAN_NAMES = ("orchestrator.yml", "orchestrator.yaml", "orchestrator.json", "orchestrator.toml")
@@ -157,7 +157,7 @@ class _Loader:
     base: Path
     docs: list[Document] = field(default_factory=list)
     entries: list[_TaskEntry] = field(default_factory=list)
-    issues: list[tuple[Document, Issue]] = field(default_factory=list)
+    issues: list[tuple[Document, PlanIssue]] = field(default_factory=list)
     errors: list[OrchError] = field(default_factory=list)  # already located (unreadable includes)
     seen: set[Path] = field(default_factory=set)
     globs: list[cache.GlobUse] = field(default_factory=list)  # include globs and what they matched
@@ -217,7 +217,8 @@ class _Loader:
                     self.head = spec
                     self.issues += [(doc, i) for i in normalize.head_issues(spec)]
                 elif isinstance(spec, IncludedSpec) and spec.version != 1:
-                    self.issues.append((doc, Issue(("version",), f"unsupported plan version {spec.version}")))
+                    unsupported = PlanIssue(("version",), f"unsupported plan version {spec.version}")
+                    self.issues.append((doc, unsupported))
                 inc = spec.include  # type: ignore[attr-defined]
                 includes = [(inc, ("include",))] if isinstance(inc, str) else [
                     (p, ("include", j)) for j, p in enumerate(inc)]
@@ -225,10 +226,10 @@ class _Loader:
         else:
             what = "empty" if data is None else (
                 f"{_kind(data)}, not a list of tasks or a mapping with `tasks`")
-            self.issues.append((doc, Issue((), f"the included file is {what}")))
+            self.issues.append((doc, PlanIssue((), f"the included file is {what}")))
             return
         if not isinstance(tasks, list):
-            self.issues.append((doc, Issue(prefix, f"`tasks` must be a list, not {_kind(tasks)}")))
+            self.issues.append((doc, PlanIssue(prefix, f"`tasks` must be a list, not {_kind(tasks)}")))
             tasks = []
         for k, raw in enumerate(tasks):
             local = (*prefix, k)
@@ -245,18 +246,18 @@ class _Loader:
     def _include(self, doc: Document, pattern: str, site: PathT, stack: list[Path]) -> None:
         if not pattern or Path(pattern).is_absolute():
             message = f"include {pattern!r} must be a path relative to this file"
-            self.issues.append((doc, Issue(site, message)))
+            self.issues.append((doc, PlanIssue(site, message)))
             return
         bad = bad_text(pattern)
         if bad:
-            self.issues.append((doc, Issue(site, f"include {pattern!r} {bad}")))
+            self.issues.append((doc, PlanIssue(site, f"include {pattern!r} {bad}")))
             return
         here = doc.file.parent
         if _GLOB & set(pattern):
             targets = sorted(p for p in here.glob(pattern) if p.is_file())
             self.globs.append(cache.GlobUse(str(here), pattern, [str(p) for p in targets]))
             if not targets:
-                self.issues.append((doc, Issue(site, f"include {pattern!r} matches no files")))
+                self.issues.append((doc, PlanIssue(site, f"include {pattern!r} matches no files")))
         else:
             targets = [here / pattern]
         for target in targets:
@@ -264,21 +265,21 @@ class _Loader:
             try:
                 real.relative_to(self.base.resolve())
             except ValueError:
-                self.issues.append((doc, Issue(site, f"include {pattern!r} is outside the repository")))
+                self.issues.append((doc, PlanIssue(site, f"include {pattern!r} is outside the repository")))
                 continue
             if real in stack:
                 chain = [self.display(p) for p in stack[stack.index(real):]] + [self.display(real)]
-                self.issues.append((doc, Issue(site, "include cycle: " + " -> ".join(chain))))
+                self.issues.append((doc, PlanIssue(site, "include cycle: " + " -> ".join(chain))))
                 continue
             if real in self.seen:
                 continue  # included twice along different paths: its tasks count once
             if target.is_dir():
                 message = f"include {pattern!r} is a directory, not a plan file"
                 hint = f"include its files with a glob such as '{pattern.rstrip('/')}/*.yml'"
-                self.issues.append((doc, Issue(site, message, hint)))
+                self.issues.append((doc, PlanIssue(site, message, hint)))
                 continue
             if not target.is_file():
-                self.issues.append((doc, Issue(site, f"included file {pattern!r} not found")))
+                self.issues.append((doc, PlanIssue(site, f"included file {pattern!r} not found")))
                 continue
             try:
                 sub = read_document(target, self.display(target))
@@ -299,7 +300,7 @@ class _Loader:
                 broken.append(i)
                 tasks.append(task_placeholder(entry.raw))
                 continue
-            found: list[Issue] = []
+            found: list[PlanIssue] = []
             tasks.append(normalize.task(entry.spec, entry.local, found, project.build))
             self.issues += [(entry.doc, issue) for issue in found]
         plan = Plan(
@@ -316,21 +317,21 @@ class _Loader:
             root = self.base / plan.project.root
             if not root.is_dir():
                 message = f"project root {plan.project.root!r} is not a directory"
-                self.issues.append((self.docs[0], Issue(("project", "root"), message)))
+                self.issues.append((self.docs[0], PlanIssue(("project", "root"), message)))
         return plan
 
-    def _repos(self, plan: Plan) -> list[Issue]:
+    def _repos(self, plan: Plan) -> list[PlanIssue]:
         found = check_repos(self.base, plan)
         self.globs += found.globs
         self.extra_files += found.files
         return found.issues
 
-    def _to_local(self, issue: Issue) -> tuple[Document, Issue]:
+    def _to_local(self, issue: PlanIssue) -> tuple[Document, PlanIssue]:
         """Map a path in the merged plan back to the file and path where the user wrote it."""
         path = issue.path
         if len(path) >= 2 and path[0] == "tasks" and isinstance(path[1], int):
             entry = self.entries[path[1]]
-            return entry.doc, Issue((*entry.local, *path[2:]), issue.message, issue.hint)
+            return entry.doc, PlanIssue((*entry.local, *path[2:]), issue.message, issue.hint)
         return self.docs[0], issue
 
     def _located(self) -> list[OrchError]:
@@ -350,7 +351,7 @@ class _Loader:
         return sorted(problems, key=position)
 
 
-def _salvage(raw: Any, found: list[Issue], depth: int) -> TaskSpec | None:
+def _salvage(raw: Any, found: list[PlanIssue], depth: int) -> TaskSpec | None:
     """The task without its offending keys, so its other problems (dependencies, gates, paths)
     are still reported; None when even that is unreadable (e.g. no id)."""
     if not isinstance(raw, dict):

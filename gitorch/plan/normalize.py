@@ -30,7 +30,7 @@ from gitorch.plan.spec import (
     ShardSpec,
     TaskSpec,
 )
-from gitorch.plan.validate import Issue, escapes, path_hint
+from gitorch.plan.validate import PlanIssue, escapes, path_hint
 
 _NO_PATHS = Paths()
 _NO_CONSTRAINTS = Constraints()
@@ -50,15 +50,15 @@ def orchestrator(spec: OrchestratorSpec) -> Orchestrator:
                         agent_types=list(spec.agent_types))
 
 
-def head_issues(spec: PlanSpec) -> list[Issue]:
+def head_issues(spec: PlanSpec) -> list[PlanIssue]:
     """Problems of the plan's top-level keys that the types alone do not catch."""
     if spec.version != 1:
-        return [Issue(("version",), f"unsupported plan version {spec.version}",
+        return [PlanIssue(("version",), f"unsupported plan version {spec.version}",
                       "this gitorch reads plan version 1")]
     return []
 
 
-def task(spec: TaskSpec, path: PathT, issues: list[Issue], build: Build | None = None) -> Task:
+def task(spec: TaskSpec, path: PathT, issues: list[PlanIssue], build: Build | None = None) -> Task:
     """The model Task for `spec`; problems are appended to `issues` (located under `path`).
     A code-changing task gets the project's `build.lint` / `build.test` as its `lint` / `test`
     commands when it has none of its own (after its own commands: they check the change)."""
@@ -86,16 +86,16 @@ def task(spec: TaskSpec, path: PathT, issues: list[Issue], build: Build | None =
     )
 
 
-def _inside(paths: list[str], path: PathT, issues: list[Issue], indexed: bool = True) -> None:
+def _inside(paths: list[str], path: PathT, issues: list[PlanIssue], indexed: bool = True) -> None:
     """Report each of `paths` that leaves the repository (located at path[j], or at path)."""
     for j, p in enumerate(paths):
         why = escapes(p)
         if why:
             where = (*path, j) if indexed else path
-            issues.append(Issue(where, f"path {p!r} {why}", path_hint(why)))
+            issues.append(PlanIssue(where, f"path {p!r} {why}", path_hint(why)))
 
 
-def _paths(spec: PathsSpec | list[str] | str, path: PathT, issues: list[Issue]) -> Paths:
+def _paths(spec: PathsSpec | list[str] | str, path: PathT, issues: list[PlanIssue]) -> Paths:
     if isinstance(spec, str):
         _inside([spec], path, issues, indexed=False)
         return Paths(preferred=[spec])
@@ -113,38 +113,40 @@ def _approvals(spec: list[str] | ApprovalsSpec) -> list[str]:
     return list(spec.required) if isinstance(spec, ApprovalsSpec) else spec
 
 
-def _checks(items: list[AcceptanceItem], path: PathT, issues: list[Issue]) -> list[Check]:
+def _checks(items: list[AcceptanceItem], path: PathT, issues: list[PlanIssue]) -> list[Check]:
     out: list[Check] = []
     for j, item in enumerate(items):
         try:
             check = acceptance.parse(item)
         except SpecProblem as exc:
             where: PathT = (*path, j, exc.key) if exc.key else (*path, j)
-            issues.append(Issue(where, exc.message, exc.hint))
+            issues.append(PlanIssue(where, exc.message, exc.hint))
             continue
         _inside(acceptance.check_paths(check), (*path, j), issues, indexed=False)
         out.append(check)
     return out
 
 
-def _shard(spec: ShardSpec, path: PathT, issues: list[Issue]) -> Shard:
+def _shard(spec: ShardSpec, path: PathT, issues: list[PlanIssue]) -> Shard:
     return Shard(id=spec.id, title=spec.title, description=spec.description, commands=spec.commands,
                  acceptance=_checks(spec.acceptance, (*path, "acceptance"), issues))
 
 
-def _duration(value: float | str, path: PathT, issues: list[Issue], positive: bool) -> float | None:
+def _duration(value: float | str, path: PathT, issues: list[PlanIssue], positive: bool) -> float | None:
     try:
         seconds = parse_duration(value, path[-1] if isinstance(path[-1], str) else "duration")
     except SpecProblem as exc:
-        issues.append(Issue(path, exc.message, exc.hint))
+        issues.append(PlanIssue(path, exc.message, exc.hint))
         return None
     if positive and seconds <= 0:
-        issues.append(Issue(path, f"{path[-1]} must be more than 0 seconds"))
+        issues.append(PlanIssue(path, f"{path[-1]} must be more than 0 seconds"))
         return None
     return seconds
 
 
-def _constraints(spec: ConstraintsSpec | list[str] | str, path: PathT, issues: list[Issue]) -> Constraints:
+def _constraints(
+    spec: ConstraintsSpec | list[str] | str, path: PathT, issues: list[PlanIssue],
+) -> Constraints:
     if isinstance(spec, str):
         return Constraints(notes=[spec])
     if isinstance(spec, list):
@@ -161,7 +163,7 @@ def _constraints(spec: ConstraintsSpec | list[str] | str, path: PathT, issues: l
     )
 
 
-def _retry(spec: RetrySpec, path: PathT, issues: list[Issue]) -> Retry:
+def _retry(spec: RetrySpec, path: PathT, issues: list[PlanIssue]) -> Retry:
     if spec == _DEFAULT_RETRY:
         return _NO_RETRY
     backoff = _duration(spec.backoff, (*path, "backoff"), issues, False)

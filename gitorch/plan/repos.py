@@ -12,7 +12,7 @@ from pathlib import Path
 from gitorch.errors import WorkspaceError
 from gitorch.plan import cache
 from gitorch.plan.model import Plan
-from gitorch.plan.validate import Issue, is_id
+from gitorch.plan.validate import PlanIssue, is_id
 
 MANIFEST_NAME = "workspace.toml"  # as gitorch.workspace.manifest names it
 
@@ -21,7 +21,7 @@ MANIFEST_NAME = "workspace.toml"  # as gitorch.workspace.manifest names it
 class RepoCheck:
     """Problems with `repo:` names, and what the answer depends on (for the plan cache)."""
 
-    issues: list[Issue] = field(default_factory=list)
+    issues: list[PlanIssue] = field(default_factory=list)
     globs: list[cache.GlobUse] = field(default_factory=list)
     files: list[tuple[str, str]] = field(default_factory=list)  # (path, sha256)
 
@@ -45,9 +45,10 @@ def check_repos(base: Path, plan: Plan) -> RepoCheck:
         names = [r.name for r in load(base).repos]
     except (OSError, WorkspaceError) as exc:
         why = exc.message if isinstance(exc, WorkspaceError) else exc.strerror
-        out.issues = [Issue(("tasks", i, "repo"), f"cannot check repo {name!r}: {why}") for i, name in used]
+        out.issues = [PlanIssue(("tasks", i, "repo"), f"cannot check repo {name!r}: {why}")
+                      for i, name in used]
         return out
     hint = f"repos in {MANIFEST_NAME}: " + ", ".join(names)
-    out.issues = [Issue(("tasks", i, "repo"), f"unknown workspace repo {name!r}", hint)
+    out.issues = [PlanIssue(("tasks", i, "repo"), f"unknown workspace repo {name!r}", hint)
                   for i, name in used if name not in names and is_id(name)]
     return out

@@ -3,7 +3,7 @@
 Structure is checked against the input types in `plan/spec.py`: msgspec converts a valid
 value in one C call; only when that fails do we walk the value to name *every* offending
 key instead of the first. Meaning is checked on the normalized `Plan`.
-Problems are `Issue`s (a plan path, a message, a hint); the loader turns them into located
+Problems are `PlanIssue`s (a plan path, a message, a hint); the loader turns them into located
 `OrchError`s, because only it knows which file and line a path came from.
 """
 
@@ -33,7 +33,7 @@ _WORDS = {"str": "a string", "int": "an integer", "float": "a number", "bool": "
 
 
 @dataclass(frozen=True)
-class Issue:
+class PlanIssue:
     """One problem: where in the plan (a path such as ("tasks", 3, "dependencies", 0)) and what."""
 
     path: PathT
@@ -43,19 +43,20 @@ class Issue:
 
 # --- structure ------------------------------------------------------------------------
 
-def structure(value: Any, tp: Any, path: PathT = ()) -> list[Issue]:
+def structure(value: Any, tp: Any, path: PathT = ()) -> list[PlanIssue]:
     """Every place where `value` does not fit the input type `tp` (empty when it fits)."""
     inner = value.get("workflow") if isinstance(value, dict) else None
     if not path and isinstance(value, dict) and (isinstance(value.get("phases"), list) or (
             isinstance(inner, dict) and isinstance(inner.get("phases"), list))):
-        return [Issue((), "this is a workflow-orchestrator workflow (phases of items), not a gitorch plan",
-                      "convert it with `git orch plan import FILE --out orchestrator.yml`")]
-    out: list[Issue] = []
+        return [PlanIssue(
+            (), "this is a workflow-orchestrator workflow (phases of items), not a gitorch plan",
+            "convert it with `git orch plan import FILE --out orchestrator.yml`")]
+    out: list[PlanIssue] = []
     _walk(value, tp, path, out)
     return out
 
 
-def _walk(value: Any, tp: Any, path: PathT, out: list[Issue]) -> None:
+def _walk(value: Any, tp: Any, path: PathT, out: list[PlanIssue]) -> None:
     try:
         msgspec.convert(value, tp)
         return
@@ -72,7 +73,7 @@ def _walk(value: Any, tp: Any, path: PathT, out: list[Issue]) -> None:
             value_type = get_args(mapping)[1]
             for key, item in value.items():
                 if not isinstance(key, str):
-                    out.append(Issue(path, f"key {key!r} must be a string"))
+                    out.append(PlanIssue(path, f"key {key!r} must be a string"))
                 else:
                     _walk(item, value_type, (*path, key), out)
             return
@@ -83,25 +84,27 @@ def _walk(value: Any, tp: Any, path: PathT, out: list[Issue]) -> None:
             for i, item in enumerate(value):
                 _walk(item, item_type, (*path, i), out)
             return
-    out.append(Issue(path, _leaf_message(error, value), _leaf_hint(path, value)))
+    out.append(PlanIssue(path, _leaf_message(error, value), _leaf_hint(path, value)))
 
 
-def _walk_struct(value: dict[Any, Any], struct: type[msgspec.Struct], path: PathT, out: list[Issue]) -> None:
+def _walk_struct(
+    value: dict[Any, Any], struct: type[msgspec.Struct], path: PathT, out: list[PlanIssue],
+) -> None:
     fields = {f.encode_name: f for f in msgspec.structs.fields(struct)}
     for key, item in value.items():
         if not isinstance(key, str):
-            out.append(Issue(path, f"key {key!r} must be a string"))
+            out.append(PlanIssue(path, f"key {key!r} must be a string"))
             continue
         info = fields.get(key)
         if info is None:
             close = difflib.get_close_matches(key, list(fields), n=1)
             hint = f"did you mean `{close[0]}`?" if close else "known keys: " + ", ".join(fields)
-            out.append(Issue((*path, key), f"unknown key `{key}`", hint))
+            out.append(PlanIssue((*path, key), f"unknown key `{key}`", hint))
             continue
         _walk(item, info.type, (*path, key), out)
     for name, info in fields.items():
         if info.required and name not in value:
-            out.append(Issue(path, f"missing required key `{name}`"))
+            out.append(PlanIssue(path, f"missing required key `{name}`"))
 
 
 def _members(tp: Any) -> list[Any]:
@@ -150,13 +153,13 @@ def _leaf_hint(path: PathT, value: Any) -> str | None:
 
 # --- meaning --------------------------------------------------------------------------
 
-def meaning(plan: Plan, skip: Iterable[int] = (), task_paths: bool = True) -> list[Issue]:
+def meaning(plan: Plan, skip: Iterable[int] = (), task_paths: bool = True) -> list[PlanIssue]:
     """Problems a well-typed plan can still have; tasks at indexes in `skip` were unreadable
     (their structure problems are reported already) and are only known by id.
     The loader checks task paths as it normalizes them (it knows how each was written:
     `paths:` as a list, acceptance strings that did not parse) and passes `task_paths=False`."""
     broken = set(skip)
-    issues: list[Issue] = []
+    issues: list[PlanIssue] = []
     issues += _ids(plan, broken)
     issues += _dependencies(plan)
     issues += _escapes(plan, task_paths)
@@ -166,8 +169,8 @@ def meaning(plan: Plan, skip: Iterable[int] = (), task_paths: bool = True) -> li
     return issues
 
 
-def _ids(plan: Plan, broken: set[int]) -> list[Issue]:
-    issues: list[Issue] = []
+def _ids(plan: Plan, broken: set[int]) -> list[PlanIssue]:
+    issues: list[PlanIssue] = []
     seen: dict[str, PathT] = {}
     for i, task in enumerate(plan.tasks):
         entries: list[tuple[str, PathT, str]] = []
@@ -177,11 +180,11 @@ def _ids(plan: Plan, broken: set[int]) -> list[Issue]:
         for ident, where, what in entries:
             bad = _bad_id(ident)
             if bad:
-                issues.append(Issue(where, f"{what} id {ident!r} {bad}",
+                issues.append(PlanIssue(where, f"{what} id {ident!r} {bad}",
                                     "use letters, digits, '.', '_' and '-', starting with a letter or digit"))
             if ident in seen:
                 first = format_path(seen[ident])
-                issues.append(Issue(where, f"duplicate {what} id {ident!r} (also at {first})",
+                issues.append(PlanIssue(where, f"duplicate {what} id {ident!r} (also at {first})",
                                     "task and shard ids must be unique across the plan"))
             else:
                 seen[ident] = where
@@ -208,8 +211,8 @@ def _bad_id(ident: str) -> str | None:
     return "contains characters other than letters, digits, '.', '_' and '-'"
 
 
-def _dependencies(plan: Plan) -> list[Issue]:
-    issues: list[Issue] = []
+def _dependencies(plan: Plan) -> list[PlanIssue]:
+    issues: list[PlanIssue] = []
     ids = {t.id: i for i, t in enumerate(plan.tasks)}
     shard_of = {s.id: t.id for t in plan.tasks for s in t.shards}
     for i, task in enumerate(plan.tasks):
@@ -222,12 +225,12 @@ def _dependencies(plan: Plan) -> list[Issue]:
             else:
                 close = difflib.get_close_matches(dep, list(ids), n=1)
                 hint = f"did you mean {close[0]!r}?" if close else None
-            issues.append(Issue(("tasks", i, "dependencies", j), f"unknown dependency {dep!r}", hint))
+            issues.append(PlanIssue(("tasks", i, "dependencies", j), f"unknown dependency {dep!r}", hint))
     for cycle in graph.cycles(plan):
         first, second = cycle[0], cycle[1]
         i = next(k for k, t in enumerate(plan.tasks) if t.id == first and second in t.dependencies)
         j = plan.tasks[i].dependencies.index(second)
-        issues.append(Issue(("tasks", i, "dependencies", j), "dependency cycle: " + " -> ".join(cycle),
+        issues.append(PlanIssue(("tasks", i, "dependencies", j), "dependency cycle: " + " -> ".join(cycle),
                             "a task cannot depend, directly or through others, on itself"))
     return issues
 
@@ -274,17 +277,17 @@ def path_hint(why: str) -> str:
     return "paths are relative to the project root"
 
 
-def _escapes(plan: Plan, task_paths: bool) -> list[Issue]:
-    issues: list[Issue] = []
+def _escapes(plan: Plan, task_paths: bool) -> list[PlanIssue]:
+    issues: list[PlanIssue] = []
 
     def check(path: str, where: PathT) -> None:
         why = escapes(path)
         if why:
-            issues.append(Issue(where, f"path {path!r} {why}", path_hint(why)))
+            issues.append(PlanIssue(where, f"path {path!r} {why}", path_hint(why)))
 
     why = escapes(plan.project.root) if plan.project.root != "." else None
     if why:
-        issues.append(Issue(("project", "root"), f"project root {plan.project.root!r} {why}"))
+        issues.append(PlanIssue(("project", "root"), f"project root {plan.project.root!r} {why}"))
     for i, task in enumerate(plan.tasks):
         if not task_paths:
             break
@@ -304,44 +307,45 @@ def _escapes(plan: Plan, task_paths: bool) -> list[Issue]:
     return issues
 
 
-def _gates_and_secrets(plan: Plan) -> list[Issue]:
-    issues: list[Issue] = []
+def _gates_and_secrets(plan: Plan) -> list[PlanIssue]:
+    issues: list[PlanIssue] = []
     declared = plan.orchestrator.approvals.required
     for j, gate in enumerate(declared):
         bad = _bad_id(gate)
         if bad:  # gate names are printed and stored like task ids: the same rules
-            issues.append(Issue(("orchestrator", "approvals", "required", j), f"gate name {gate!r} {bad}",
+            issues.append(PlanIssue(("orchestrator", "approvals", "required", j), f"gate name {gate!r} {bad}",
                                 "use letters, digits, '.', '_' and '-', starting with a letter or digit"))
     for i, task in enumerate(plan.tasks):
         for j, gate in enumerate(task.approvals):
             if gate not in declared:
                 hint = ("declared gates: " + ", ".join(declared)) if declared else "no gates are declared"
-                issues.append(Issue(("tasks", i, "approvals", j), f"unknown approval gate {gate!r}",
+                issues.append(PlanIssue(("tasks", i, "approvals", j), f"unknown approval gate {gate!r}",
                                     hint + "; add it to orchestrator.approvals.required"))
         for j, name in enumerate(task.secrets):
             if not _SECRET.match(name):
-                issues.append(Issue(("tasks", i, "secrets", j), f"secret name {name!r} is not an environment "
-                                    "variable name"))
+                issues.append(PlanIssue(("tasks", i, "secrets", j),
+                                        f"secret name {name!r} is not an environment variable name"))
     for j, name in enumerate(plan.secrets):
         if not _SECRET.match(name):
-            issues.append(Issue(("secrets", j), f"secret name {name!r} is not an environment variable name"))
+            issues.append(PlanIssue(("secrets", j),
+                                    f"secret name {name!r} is not an environment variable name"))
     return issues
 
 
-def _repo_names(plan: Plan) -> list[Issue]:
+def _repo_names(plan: Plan) -> list[PlanIssue]:
     """`repo:` names follow workspace.toml's rules for names (those of task ids)."""
-    issues: list[Issue] = []
+    issues: list[PlanIssue] = []
     for i, task in enumerate(plan.tasks):
         bad = _bad_id(task.repo) if task.repo is not None else None
         if bad:
-            issues.append(Issue(("tasks", i, "repo"), f"repo name {task.repo!r} {bad}",
+            issues.append(PlanIssue(("tasks", i, "repo"), f"repo name {task.repo!r} {bad}",
                                 "a repo's name in workspace.toml"))
     return issues
 
 
-def _commands(plan: Plan) -> list[Issue]:
+def _commands(plan: Plan) -> list[PlanIssue]:
     """Empty commands, and commands no process can be given (a NUL byte, invalid text)."""
-    issues: list[Issue] = []
+    issues: list[PlanIssue] = []
     parts: list[tuple[PathT, dict[str, str]]] = []
     build = plan.project.build
     parts.append((("project", "build"), {k: v for k, v in (("lint", build.lint), ("test", build.test),
@@ -356,14 +360,14 @@ def _commands(plan: Plan) -> list[Issue]:
                  for k, s in enumerate(task.shards) for j, c in enumerate(s.acceptance)]
         for where, check in runs:
             if isinstance(check, CommandCheck) and _unrunnable(check.run):
-                issues.append(Issue(where, f"check command {_unrunnable(check.run)}"))
+                issues.append(PlanIssue(where, f"check command {_unrunnable(check.run)}"))
     for base, commands in parts:
         for name, command in commands.items():
             if not command.strip():
-                issues.append(Issue((*base, name), f"command `{name}` is empty",
+                issues.append(PlanIssue((*base, name), f"command `{name}` is empty",
                                     "give it a shell command, or remove it"))
             elif _unrunnable(command):
-                issues.append(Issue((*base, name), f"command `{name}` {_unrunnable(command)}"))
+                issues.append(PlanIssue((*base, name), f"command `{name}` {_unrunnable(command)}"))
     return issues
 
 

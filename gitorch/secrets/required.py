@@ -18,7 +18,7 @@ from gitorch.repo import Repo
 
 
 @dataclass
-class Requirements:
+class SecretRequirements:
     """Secret names a plan uses, who uses them, and their probe commands."""
 
     plan_file: Path | None = None
@@ -66,10 +66,10 @@ def _names(value: Any) -> list[str]:
     return []
 
 
-def required(repo: Repo, plan_file: str | Path | None = None) -> Requirements:
+def required(repo: Repo, plan_file: str | Path | None = None) -> SecretRequirements:
     """The secrets the plan of `repo` declares (empty when there is no plan)."""
     path = find_plan_file(repo, plan_file)
-    req = Requirements(plan_file=path)
+    req = SecretRequirements(plan_file=path)
     if path is not None and plan_file is not None and not path.is_file():
         raise UsageError(f"{plan_file}: no such plan file")
     if path is None or not path.is_file():

@@ -8,17 +8,17 @@ from pathlib import Path
 
 from gitorch.engine import outputlog
 from gitorch.engine.outputlog import keep_output
-from gitorch.engine.process import Children, Outcome, direct_argv
+from gitorch.engine.process import Children, CommandOutcome, direct_argv
 from gitorch.secrets.redact import Redactor
 
 
-def _run(tmp_path: Path, cmd: str, timeout: float | None = None) -> tuple[Outcome, str]:
+def _run(tmp_path: Path, cmd: str, timeout: float | None = None) -> tuple[CommandOutcome, str]:
     children = Children()
     log = tmp_path / "out.log"
     started = children.spawn(cmd, cwd=tmp_path, env=dict(os.environ), log_path=log, timeout=timeout, key=1)
-    if isinstance(started, Outcome):
+    if isinstance(started, CommandOutcome):
         return started, log.read_text()
-    done: list[tuple[object, Outcome]] = []
+    done: list[tuple[object, CommandOutcome]] = []
     while not done:
         done = children.wait(None)
     return done[0][1], log.read_text()
