@@ -123,6 +123,13 @@ def parse_pyproject(repo: str, text: str) -> tuple[str | None, list[Dependency]]
     sections: list[tuple[str, Any]] = [("project.dependencies", project.get("dependencies", []))]
     for extra, reqs in sorted((project.get("optional-dependencies") or {}).items()):
         sections.append((f"project.optional-dependencies.{extra}", reqs))
+    groups = data.get("dependency-groups") or {}  # PEP 735: dev-only dependencies among them
+    if not isinstance(groups, dict):
+        raise ManifestSyntaxError("[dependency-groups] must be a table")
+    for group, reqs in sorted(groups.items()):
+        if isinstance(reqs, list):  # `{include-group = "…"}` entries name no package
+            reqs = [r for r in reqs if not isinstance(r, dict)]
+        sections.append((f"dependency-groups.{group}", reqs))
     for section, reqs in sections:
         if not isinstance(reqs, list):
             raise ManifestSyntaxError(f"{section} must be an array")

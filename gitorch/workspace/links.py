@@ -22,11 +22,9 @@ from gitorch.workspace.deps import (
     PARSERS,
     ManifestSyntaxError,
     file_url_path,
-    mix_deps_span,
     normalise,
     parse_go_mod,
     split_requirement,
-    strip_elixir_comments,
 )
 from gitorch.workspace.model import Link, LinkHashes, sha256
 
@@ -116,7 +114,11 @@ def edit(ecosystem: str, text: str, dep: str, consumer_dir: Path, provider_dir: 
         rel = rel if rel.startswith(("./", "../")) else "./" + rel
         return _edit_go(text, dep, rel, where), rel
     if ecosystem == "mix":
-        return _edit_mix(text, dep, rel, where), rel
+        from gitorch.workspace.mix_edit import edit_mix
+
+        new = edit_mix(text, dep, rel, where)
+        _check("mix", new, dep, rel, where)
+        return new, rel
     raise _fail(where, f"unknown ecosystem {ecosystem!r}")
 
 
@@ -206,27 +208,42 @@ def _toml_array_strings(text: str, start: int) -> list[tuple[int, int]]:
     return spans
 
 
+def _requirement_arrays(text: str) -> list[int]:
+    """Where each array of PEP 508 strings opens: project.dependencies, then every array of
+    [project.optional-dependencies] and of [dependency-groups] (PEP 735)."""
+    starts: list[int] = []
+    for table, only in (("project", "dependencies"), ("project.optional-dependencies", None),
+                        ("dependency-groups", None)):
+        header = re.search(r"^[ \t]*\[[ \t]*" + re.escape(table).replace(r"\.", r"[ \t]*\.[ \t]*")
+                           + r"[ \t]*\][^\n]*$", text, re.M)
+        if header is None:
+            continue
+        nxt = _TABLE.search(text, header.end() + 1)
+        end = nxt.start() if nxt else len(text)
+        key = re.escape(only) if only else r"[\"']?[A-Za-z0-9._-]+[\"']?"
+        starts += [m.end() - 1 for m in re.finditer(r"^[ \t]*" + key + r"[ \t]*=[ \t]*\[", text[:end], re.M)
+                   if m.start() > header.end()]
+    return starts
+
+
 def _edit_pep508(text: str, dep: str, uri: str, where: Path) -> str:
-    project = re.search(r"^[ \t]*\[[ \t]*project[ \t]*\][^\n]*$", text, re.M)
-    if project is None:
+    if re.search(r"^[ \t]*\[[ \t]*project[ \t]*\][^\n]*$", text, re.M) is None \
+            and "dependency-groups" not in text:
         raise _fail(where, "no [project] table")
-    nxt = _TABLE.search(text, project.end() + 1)
-    end = nxt.start() if nxt else len(text)
-    arr = re.compile(r"^[ \t]*dependencies[ \t]*=[ \t]*\[", re.M).search(text, project.end(), end)
-    if arr is None:
-        raise _fail(where, f"does not declare the dependency {dep!r} (no project.dependencies)")
-    for a, b in _toml_array_strings(text, arr.end() - 1):
-        parts = split_requirement(text[a:b])
-        if parts and normalise("python", parts["name"]) == normalise("python", dep):
-            req = f"{parts['name']}{parts['extras']} @ {uri}"
-            if parts["marker"]:
-                req += f" ; {parts['marker']}"
-            new = text[:a] + req + text[b:]
-            path = file_url_path(uri)
-            assert path is not None
-            _check("python", new, dep, path, where)
-            return new
-    raise _fail(where, f"does not declare the dependency {dep!r} in project.dependencies")
+    for start in _requirement_arrays(text):
+        for a, b in _toml_array_strings(text, start):
+            parts = split_requirement(text[a:b])
+            if parts and normalise("python", parts["name"]) == normalise("python", dep):
+                req = f"{parts['name']}{parts['extras']} @ {uri}"
+                if parts["marker"]:
+                    req += f" ; {parts['marker']}"
+                new = text[:a] + req + text[b:]
+                path = file_url_path(uri)
+                assert path is not None
+                _check("python", new, dep, path, where)
+                return new
+    raise _fail(where, f"does not declare the dependency {dep!r} in project.dependencies, "
+                       "optional-dependencies or [dependency-groups]")
 
 
 # --- npm -----------------------------------------------------------------------------------
@@ -318,43 +335,4 @@ def _edit_go(text: str, dep: str, rel: str, where: Path) -> str:
         sep = "" if text.endswith(nl) else nl
         new = f"{text}{sep}{nl}replace {dep} => {rel}{nl}"
     _check("go", new, dep, rel, where)
-    return new
-
-
-# --- Mix -----------------------------------------------------------------------------------
-
-_DROP = re.compile(r"^(git|github|branch|tag|ref|hex|path|repo|sparse|submodules|in_umbrella):")
-
-
-def _split_top(inner: str) -> list[str]:
-    parts, depth, cur, in_str = [], 0, "", False
-    for ch in inner:
-        if in_str:
-            in_str = ch != '"'
-        elif ch == '"':
-            in_str = True
-        elif ch in "[{(":
-            depth += 1
-        elif ch in "]})":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append(cur)
-            cur = ""
-            continue
-        cur += ch
-    parts.append(cur)
-    return [p.strip() for p in parts if p.strip()]
-
-
-def _edit_mix(text: str, dep: str, rel: str, where: Path) -> str:
-    body = strip_elixir_comments(text)
-    span = mix_deps_span(body) or (0, len(body))
-    pattern = re.compile(r"\{\s*:" + re.escape(dep) + r"\s*,((?:[^{}]|\{[^{}]*\})*)\}")
-    m = pattern.search(body, span[0], span[1])
-    if m is None:
-        raise _fail(where, f"does not declare the dependency :{dep} in deps")
-    keep = [p for p in _split_top(m.group(1)) if not p.startswith('"') and not _DROP.match(p)]
-    new_tuple = "{:" + dep + ", " + ", ".join([f'path: "{rel}"', *keep]) + "}"
-    new = text[:m.start()] + new_tuple + text[m.end():]
-    _check("mix", new, dep, rel, where)
     return new
