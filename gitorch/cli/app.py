@@ -35,6 +35,12 @@ def _report(exc: OrchError, as_json: bool) -> None:
 class OrchGroup(TyperGroup):
     """Turns every error into one message and a documented exit code, never a traceback."""
 
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        from gitorch.cli.helptext import polish
+
+        command = super().get_command(ctx, cmd_name)
+        return polish(command) if command is not None else None
+
     def invoke(self, ctx: click.Context) -> Any:
         as_json = "--json" in sys.argv or "--json" in (ctx.args or []) or _wants_json(ctx)
         try:
@@ -107,10 +113,36 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _completion(show: bool, install: bool) -> None:
+    """`--show-completion` / `--install-completion` for the shell in $SHELL (bash, zsh, fish)."""
+    from gitorch.cli import completion
+
+    try:
+        if show:
+            sys.stdout.write(completion.script(None))
+        else:
+            shell, path = completion.install(None)
+            sys.stdout.write(f"{shell} completion installed in {path}; it takes effect in a new shell\n")
+    except OrchError as exc:
+        _report(exc, False)
+        raise typer.Exit(exc.exit_code) from None
+    raise typer.Exit()
+
+
 @app.callback()
 def root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+    show_completion: bool = typer.Option(
+        False, "--show-completion", is_eager=True, expose_value=False,
+        callback=lambda v: _completion(True, False) if v else None,
+        help="Print the completion script for your shell ($SHELL: bash, zsh or fish) and exit.",
+    ),
+    install_completion: bool = typer.Option(
+        False, "--install-completion", is_eager=True, expose_value=False,
+        callback=lambda v: _completion(False, True) if v else None,
+        help="Install completion for your shell ($SHELL: bash, zsh or fish) and exit.",
     ),
 ) -> None:
     """git orch: plans, runs, gates and workspaces, with state kept in git."""
@@ -185,6 +217,11 @@ def main(argv: list[str] | None = None) -> None:
 
     try:
         with preferring_cli(command_prefers_cli(args)):  # "auto" is the git CLI for some commands
+            if os.environ.get("_GIT_ORCH_COMPLETE"):  # a shell asks for completions
+                from gitorch.cli.completion import COMPLETE_VAR, prepare_request
+
+                prepare_request()
+                app(args=args, prog_name="git-orch", complete_var=COMPLETE_VAR)
             app_for(args)(args=args, prog_name=invocation.name())
     except BrokenPipeError:
         _silence_stdout()
