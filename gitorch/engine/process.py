@@ -239,3 +239,20 @@ class Children:
             out += [self._reap(self.live[fd]) for fd, _ in ready if fd in self.live]
         return out
 
+
+
+def run_command(cmd: str, *, cwd: Path, env: Mapping[str, str], timeout: float | None,
+                log_path: Path) -> CommandOutcome:
+    """Run one command to its end outside a run (a secret's probe), output to `log_path`; on a
+    timeout its whole process group is stopped, as in a run."""
+    children = Children()
+    here = os.getcwd()
+    try:
+        started = children.spawn(cmd, cwd=cwd, env=env, log_path=log_path, timeout=timeout, key=None)
+        if isinstance(started, CommandOutcome):
+            return started
+        while True:
+            for _, outcome in children.wait(None):
+                return outcome
+    finally:
+        children.restore_cwd(here)

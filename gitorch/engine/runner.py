@@ -37,7 +37,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 @dataclass(frozen=True)
 class Spawn:
-    """Run `cmd` (sh -c) in `cwd` with `env`, output to `log_path`; send back an CommandOutcome."""
+    """Run `cmd` (sh -c) in `cwd` with `env`, output to `log_path`; send back a CommandOutcome."""
 
     cmd: str
     cwd: Path

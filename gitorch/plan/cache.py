@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 
 import msgspec
 
-from gitorch import __version__
+from gitorch import __version__, atomic
 from gitorch.plan.model import Plan
 
 _SCHEMA = 1
@@ -94,9 +93,6 @@ def store(scratch: Path, main: Path, entry: Entry) -> None:
     slot = _slot(scratch, main)
     try:
         slot.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=slot.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(msgspec.msgpack.encode(entry))
-        os.replace(tmp, slot)
+        atomic.write_bytes(slot, msgspec.msgpack.encode(entry))
     except OSError:
         pass

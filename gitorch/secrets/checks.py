@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,21 +72,24 @@ def test(repo: Repo, name: str, plan_file: str | Path | None = None) -> ProbeRes
     result = ProbeResult(name, found is not None, found.source if found else None, probe)
     if found is None or probe is None:
         return result
+    import tempfile
+
+    from gitorch.engine.process import run_command
     from gitorch.gitcmd import clean_env
 
     red = Redactor.for_repo(repo, [name])
-    try:
-        proc = subprocess.run(
-            probe, shell=True, cwd=repo.cwd, capture_output=True, timeout=PROBE_TIMEOUT,
-            env=clean_env({name: found.value}),
-        )
-    except subprocess.TimeoutExpired:
+    with tempfile.TemporaryDirectory(prefix="gitorch-probe-") as tmp:
+        log = Path(tmp) / "out"
+        done = run_command(probe, cwd=Path(repo.cwd), env=clean_env({name: found.value}),
+                           timeout=PROBE_TIMEOUT, log_path=log)
+        data = log.read_bytes()[-8000:] if log.exists() else b""
+    if done.timed_out:
         result.exit_code = None
         result.output = f"probe timed out after {PROBE_TIMEOUT:.0f}s"
         return result
-    except OSError as exc:
-        raise UsageError(f"cannot run the probe for {name}: {exc}") from None
-    result.exit_code = proc.returncode
-    text = (proc.stdout + proc.stderr).decode("utf-8", errors="replace")
+    if done.error.startswith("cannot start"):
+        raise UsageError(f"cannot run the probe for {name}: {done.error}")
+    result.exit_code = done.status
+    text = data.decode("utf-8", errors="replace")
     result.output = red.redact(text)[-2000:]
     return result

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gitorch import atomic
 from gitorch.errors import ConfigError, UsageError
 from gitorch.repo import Repo, ensure_dir
 
@@ -90,15 +91,9 @@ def _write_file(directory: Path, name: str, value: str) -> Path:
     with contextlib.suppress(OSError):
         os.chmod(directory, 0o700)
     path = directory / name
-    tmp = directory / f".{name}.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, value.encode("utf-8", errors="surrogateescape"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    with atomic.replacing(path, mode=0o600) as fh:
+        os.fchmod(fh.fileno(), 0o600)  # owner-only before the value is written, not after
+        fh.write(value.encode("utf-8", errors="surrogateescape"))
     return path
 
 
