@@ -1,0 +1,114 @@
+"""The watch index (gitorch.hooks.watchindex) tells the hook what watch.json would, from a
+small blob: built by a real `git orch run`, compared with the watch.json path on real edits."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitorch.hooks import observe as ho
+from gitorch.hooks.watchindex import INDEX_FILE, build_index, stale_from_index
+from tests.conftest import git
+
+PLAN = {"version": 1, "tasks": [
+    {"id": "src", "paths": {"preferred": ["src/"]}, "commands": {"t": "true"}},
+    {"id": "src-again", "paths": {"preferred": ["src"]}, "commands": {"t": "true"}},
+    {"id": "one-file", "paths": {"preferred": ["docs/index.md", "missing.txt"]}, "commands": {"t": "true"}},
+    {"id": "whole", "commands": {"t": "true"}},
+]}
+
+
+def orch(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run(["git", "orch", *args], cwd=repo, capture_output=True, text=True, env=env)
+
+
+def state_doc(repo: Path, name: str) -> Any:
+    proc = subprocess.run(["git", "show", f"orch/state:{name}"], cwd=repo, capture_output=True)
+    return json.loads(proc.stdout) if proc.returncode == 0 else None
+
+
+def by_watch_json(repo: Path) -> dict[str, list[str]]:
+    watch = state_doc(repo, "watch.json")
+    return ho.stale_tasks(watch["tasks"], lambda specs: ho.head_files(str(repo), specs))
+
+
+@pytest.fixture
+def ran(project: Path) -> Path:
+    (project / "orchestrator.json").write_text(json.dumps(PLAN))
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "plan")
+    assert orch(project, "run", "-j2").returncode == 0
+    return project
+
+
+def test_a_run_writes_a_small_index_with_one_entry_per_shared_folder(ran: Path) -> None:
+    index = state_doc(ran, INDEX_FILE)
+    assert index is not None and index["schema_version"] == 1
+    paths = [u[0] for u in index["units"]]
+    assert sorted(paths) == ["", "docs/index.md", "missing.txt", "src"]  # src once for two tasks
+    assert index["tasks"]["src"] == index["tasks"]["src-again"]
+    assert stale_from_index(index, str(ran)) == {}
+
+
+def _edit(repo: Path, step: int) -> None:
+    if step == 0:
+        (repo / "src" / "a.py").write_text("a = 3\n")  # a change
+    elif step == 1:
+        (repo / "src" / "new.py").write_text("n = 1\n")  # an addition
+    elif step == 2:
+        os.unlink(repo / "src" / "b.py")  # a removal
+    elif step == 3:
+        (repo / "missing.txt").write_text("now here\n")  # a path that was missing appears
+    elif step == 4:
+        os.chmod(repo / "docs" / "index.md", 0o755)  # mode only: not an input change
+    elif step == 5:
+        (repo / "orchestrator.json").write_text(json.dumps(PLAN, indent=1))  # the plan only
+
+
+@pytest.mark.parametrize("step", range(6))
+def test_the_index_and_watch_json_agree_after_a_commit(ran: Path, step: int) -> None:
+    _edit(ran, step)
+    git(ran, "add", "-A")
+    git(ran, "commit", "-q", "-m", f"edit {step}")
+    index = state_doc(ran, INDEX_FILE)
+    assert stale_from_index(index, str(ran)) == by_watch_json(ran)
+    obs = ho.observe(str(ran), branch="orch/state", trigger="t")
+    assert obs.stale == by_watch_json(ran)
+
+
+def test_and_after_switching_to_another_branch(ran: Path) -> None:
+    git(ran, "checkout", "-q", "feature")  # no plan there, src/a.py changed, the plan gone
+    index = state_doc(ran, INDEX_FILE)
+    got = stale_from_index(index, str(ran))
+    assert got == by_watch_json(ran)
+    assert got is not None and got["src"] == ["src/a.py"] and "whole" in got
+
+
+def test_a_pass_on_uncommitted_content_leaves_no_index(project: Path) -> None:
+    (project / "orchestrator.json").write_text(json.dumps(PLAN))
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "plan")
+    (project / "src" / "a.py").write_text("a = 'not committed'\n")
+    assert orch(project, "run", "-j2").returncode == 0
+    assert state_doc(project, INDEX_FILE) is None  # the hook reads watch.json instead
+    obs = ho.observe(str(project), branch="orch/state", trigger="t")
+    assert obs.stale == by_watch_json(project) and obs.stale["src"] == ["src/a.py"]
+
+
+def test_globs_are_not_indexed(project: Path) -> None:
+    watch = {"tasks": {"g": {"paths": ["src/*.py"], "oids": {}, "commit": git(project, "rev-parse", "HEAD")}}}
+    assert build_index(watch, str(project)) is None
+
+
+def test_a_commit_that_is_gone_falls_back_to_watch_json(ran: Path) -> None:
+    index = state_doc(ran, INDEX_FILE)
+    index["commits"] = ["0" * 40]
+    index["units"] = [[u[0], u[1], "f" * 40] for u in index["units"]]
+    assert stale_from_index(index, str(ran)) is None
