@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from gitorch.cli.output import emit_json, say, warn
+from gitorch.cli.output import emit_json, paint, paint_counts, say, warn
 
 if TYPE_CHECKING:
     from gitorch.context import Context
@@ -17,24 +17,24 @@ JSON_OPT = typer.Option(False, "--json", help="Machine-readable output.")
 
 
 def _render_summary(summary: Any) -> None:
-    counts = ", ".join(f"{n} {s}" for s, n in sorted(summary.counts.items()))
+    counts = paint_counts(summary.counts) or "no tasks"
     for change in summary.plan_changes:
         say(f"plan changed since the run started: {change}")
     say(f"run {summary.run} {summary.status}: {counts} ({summary.duration:.1f}s)")
     if summary.build:
         say(f"  release build {summary.build}")
     for f in summary.failures:
-        say(f"  FAILED {f['task']}: {f['reason']}")
+        say(f"  {paint('FAILED', 'failed')} {f['task']}: {f['reason']}")
     blocked = summary.counts.get("blocked", 0)
     if blocked:
         say(f"  {blocked} task{'s' if blocked != 1 else ''} blocked by the failures")
     for a in summary.awaiting:
-        say(f"  {a['task']} waits for approval of gate {a['gate']}: "
+        say(f"  {a['task']} {paint('waits', 'waits')} for approval of gate {a['gate']}: "
             f"git orch approve {a['gate']} --task {a['task']}, then git orch resume")
     for s in summary.stale_approvals:
         say(f"    {s['reason']} (`git orch explain {s['task']}` says what changed)")
     for w in summary.waiting:
-        say(f"  {w['task']} waits for its acceptance ({w['reason']}); `git orch resume` re-checks it")
+        say(f"  {w['task']} {paint('waits', 'waits')} for its acceptance ({w['reason']}); `git orch resume` re-checks it")
     if summary.sync is not None:
         if "error" in summary.sync:
             warn(f"git orch: warning: the state was not synced: {summary.sync['error']}"
