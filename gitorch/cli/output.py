@@ -1,9 +1,15 @@
-"""Rendering shared by every command: JSON, concise human lines, errors."""
+"""Rendering shared by every command: JSON, concise human lines, errors, colour.
+
+Colour follows https://no-color.org and the FORCE_COLOR convention: none when NO_COLOR is
+set or the stream is not a terminal (or TERM=dumb); FORCE_COLOR (not 0) forces it. Failures
+are red, completions green, waits yellow.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 import msgspec
 
@@ -31,3 +37,46 @@ def say(text: str = "") -> None:
 
 def warn(text: str) -> None:
     sys.stderr.write(localize(text) + "\n")
+
+
+def fail(text: str) -> None:
+    """An error line on stderr, red on a terminal."""
+    sys.stderr.write(paint(localize(text), "red", sys.stderr) + "\n")
+
+
+_SGR = {"red": "31", "green": "32", "yellow": "33", "bold": "1"}
+# A task's state (or an outcome word) -> its colour.
+STATE_COLORS = {
+    "failed": "red", "error": "red", "FAILED": "red", "interrupted": "red",
+    "completed": "green", "approved": "green", "ok": "green", "passed": "green",
+    "awaiting_approval": "yellow", "waiting": "yellow", "waits": "yellow", "blocked": "yellow",
+    "in_progress": "yellow",
+}
+
+
+def use_color(stream: TextIO | None = None) -> bool:
+    """Whether to colour what goes to `stream` (stdout by default)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    force = os.environ.get("FORCE_COLOR")
+    if force is not None and force not in ("", "0", "false"):
+        return True
+    stream = stream if stream is not None else sys.stdout
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+    return tty and os.environ.get("TERM") != "dumb"
+
+
+def paint(text: str, color: str | None, stream: TextIO | None = None) -> str:
+    """`text` in `color` (red, green, yellow, bold, or a state from STATE_COLORS) when colour is on."""
+    code = _SGR.get(STATE_COLORS.get(color or "", color or ""))
+    if not code or not text or not use_color(stream):
+        return text
+    return f"\x1b[{code}m{text}\x1b[0m"
+
+
+def paint_counts(counts: dict[str, int], stream: TextIO | None = None) -> str:
+    """`3 completed, 1 failed`, each part in its state's colour."""
+    return ", ".join(paint(f"{n} {state}", state, stream) for state, n in sorted(counts.items()))
