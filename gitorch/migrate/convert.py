@@ -139,7 +139,7 @@ def seed_event(record: Any, f: LegacyFile, raw: bytes, *, typed: bool = True) ->
             pass  # the seed's field had another shape: keep the record whole below
     label = record.get("event_type") or record.get("type") or record.get("event") or "record"
     task = record.get("task", record.get("item_id", record.get("task_id")))
-    return ev.Generic(**base, task=str(task) if task is not None else None,
+    return ev.LegacyRecord(**base, task=str(task) if task is not None else None,
                       kind=f"legacy:{label}", data=record)
 
 
@@ -154,7 +154,7 @@ def _checkpoint(f: LegacyFile, out: Converted) -> None:
     wid = doc.get("workflow_id")
     data = {k: v for k, v in doc.items() if k != "workflow_state_snapshot"}
     data["file"] = f.rel
-    out.add(ev.Generic(id=content_id(ts, "checkpoint", doc.get("checkpoint_id"), wid), ts=ts,
+    out.add(ev.LegacyRecord(id=content_id(ts, "checkpoint", doc.get("checkpoint_id"), wid), ts=ts,
                        session=SESSION, run=f"legacy:{wid}" if isinstance(wid, str) else "legacy:checkpoints",
                        kind="legacy_checkpoint", data=data), f.rel)
 
@@ -168,7 +168,7 @@ def _feedback(f: LegacyFile, out: Converted) -> None:
         ts = stamp(record_ts(record), f.mtime) or ev.now()
         wid = record.get("workflow_id")
         run = f"legacy:{wid}" if isinstance(wid, str) and wid != "unknown" else "legacy:feedback"
-        out.add(ev.Generic(id=content_id(ts, tier, line.raw.decode(errors="replace")), ts=ts,
+        out.add(ev.LegacyRecord(id=content_id(ts, tier, line.raw.decode(errors="replace")), ts=ts,
                            session=SESSION, run=run, kind=f"legacy_{tier}_feedback",
                            data=record), f.rel)
 
@@ -186,7 +186,7 @@ def _summary(f: LegacyFile, out: Converted) -> None:
                 summary[key] = doc[key]
         when = doc.get("_updated_at", doc.get("updated_at", doc.get("created_at")))
     ts = stamp(when, f.mtime) or ev.now()
-    out.add(ev.Generic(id=content_id(ts, "state", f.sha256), ts=ts, session=SESSION,
+    out.add(ev.LegacyRecord(id=content_id(ts, "state", f.sha256), ts=ts, session=SESSION,
                        run="legacy:workflow", kind="legacy_state", data=summary), f.rel)
 
 
@@ -199,5 +199,5 @@ def _graft(f: LegacyFile, out: Converted) -> None:
     ts = stamp(when, f.mtime) or ev.now()
     for entry in events_of(doc):
         data = {k: entry.get(k) for k in ("repo", "target_app", "preimage", "replacement", "operation")}
-        out.add(ev.Generic(id=content_id(ts, "graft", data), ts=ts, session=SESSION, run="legacy:graft",
+        out.add(ev.LegacyRecord(id=content_id(ts, "graft", data), ts=ts, session=SESSION, run="legacy:graft",
                            kind="graft_link", data=data), f.rel)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 def _title(events: list[ev.Event], run_id: str) -> str:
     for e in events:
-        if e.run == run_id and isinstance(e, ev.Generic) and e.kind == "legacy_run":
+        if e.run == run_id and isinstance(e, ev.LegacyRecord) and e.kind == "legacy_run":
             return str(e.data.get("task_description") or "")
     return ""
 

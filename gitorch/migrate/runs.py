@@ -113,7 +113,7 @@ class _Builder:
         described = _describe(state, records)
         self.add(ev.RunStarted, rel, start, ("run_started",), plan_digest=digest,
                  plan_file=f"workflow-orchestrator: {described}"[:200])
-        self.add(ev.Generic, rel, start, ("legacy_run",), kind="legacy_run",
+        self.add(ev.LegacyRecord, rel, start, ("legacy_run",), kind="legacy_run",
                  data=_run_info(flow, state, described))
         ended = False
         for r in records:
@@ -177,10 +177,10 @@ class _Builder:
         elif task is not None and kind in ("verification_failed", "gate_failed"):
             self.add(ev.AcceptanceFailed, r.rel, r.ts, key, task=task, check=message, evidence=details)
         elif kind.startswith("phase_"):
-            self.add(ev.Generic, r.rel, r.ts, key, kind=kind,
+            self.add(ev.LegacyRecord, r.rel, r.ts, key, kind=kind,
                      data={"phase": rec.get("phase_id"), "message": message})
         else:
-            self.add(ev.Generic, r.rel, r.ts, key, task=task, kind=f"legacy:{kind}", data=rec)
+            self.add(ev.LegacyRecord, r.rel, r.ts, key, task=task, kind=f"legacy:{kind}", data=rec)
         return False
 
     def _end_task(self, task: str, state: str, rel: str, ts: str, key: tuple[Any, ...],

@@ -86,12 +86,13 @@ def test_conversion_keeps_timestamps_and_types(tmp_path: Path) -> None:
     assert first.run == "legacy:r1" and first.session == "legacy"
     assert isinstance(second, ev.CommandRun) and second.status == 2 and second.task == "7"
     third = by_ts["2025-09-22T09:03:30.000Z"]  # converted to UTC
-    assert isinstance(third, ev.Generic) and third.kind == "legacy:command_run"
+    assert isinstance(third, ev.LegacyRecord) and third.kind == "legacy:command_run"
     fourth = by_ts["2025-11-02T10:00:00.200Z"]
-    assert isinstance(fourth, ev.Generic) and fourth.kind == "legacy:phase_advanced" and fourth.task == "x"
-    assert isinstance(by_ts["2025-09-22T11:04:00.000Z"], ev.Generic)
+    assert isinstance(fourth, ev.LegacyRecord) and fourth.kind == "legacy:phase_advanced"
+    assert fourth.task == "x"
+    assert isinstance(by_ts["2025-09-22T11:04:00.000Z"], ev.LegacyRecord)
     sixth = by_ts["2023-11-14T22:13:20.000Z"]  # no timestamp inside: the file's mtime
-    assert isinstance(sixth, ev.Generic) and sixth.data == {"value": [1, 2, 3]}
+    assert isinstance(sixth, ev.LegacyRecord) and sixth.data == {"value": [1, 2, 3]}
     # Deterministic, content-derived ids: reading the same file again gives the same events.
     again = convert(legacy.scan(tmp_path)).events
     assert [e.id for e in again] == [e.id for e in out]
@@ -101,6 +102,6 @@ def test_conversion_keeps_timestamps_and_types(tmp_path: Path) -> None:
 def test_other_state_files_become_one_summary_event(tmp_path: Path) -> None:
     data = json.dumps({"tasks": {}, "status": "active", "_updated_at": "2026-01-12T08:58:09+00:00"}).encode()
     (e,) = _converted(tmp_path, ".orchestrator/state.json", data)
-    assert isinstance(e, ev.Generic) and e.kind == "legacy_state"
+    assert isinstance(e, ev.LegacyRecord) and e.kind == "legacy_state"
     assert e.data["status"] == "active" and e.data["keys"] == ["_updated_at", "status", "tasks"]
     assert e.ts == "2026-01-12T08:58:09.000Z"  # dated by its own timestamp, not the mtime

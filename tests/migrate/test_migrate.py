@@ -139,7 +139,8 @@ def test_rollback_restores_byte_for_byte_without_rewriting_history(repo: Path, i
 
     with open_store(find_repo(repo)) as store:
         on_branch = store.events()
-    assert not [e for e in on_branch if e.session == "legacy" and type(e).__name__ != "Generic"]
+    kept = ("LegacyRecord", "LegacyRemoved", "MigrationRolledBack")  # what removal and rollback say
+    assert not [e for e in on_branch if e.session == "legacy" and type(e).__name__ not in kept]
     assert [e for e in _events(inproc, repo) if e["type"] == "task_started" and e.get("session") == "legacy"]
     (record,) = _records(repo)
     assert record["rolled_back"]
@@ -240,7 +241,7 @@ def test_notice_once_and_dual_read(repo: Path, inproc) -> None:  # type: ignore[
 @pytest.mark.slow
 def test_kill_at_a_random_moment_leaves_none_or_all(repo: Path) -> None:
     from gitorch.config import open_store
-    from gitorch.events import Generic
+    from gitorch.events import LegacyRecord, MigrationRolledBack
     from gitorch.migrate.record import read_records
 
     big = repo / ".codex" / "runs"
@@ -257,7 +258,8 @@ def test_kill_at_a_random_moment_leaves_none_or_all(repo: Path) -> None:
         if not store.exists():
             return 0, 0
         active = [r for r in read_records(store) if r.active]
-        imported = [e for e in store.events() if e.session == "legacy" and not isinstance(e, Generic)]
+        imported = [e for e in store.events() if e.session == "legacy"
+                    and not isinstance(e, LegacyRecord | MigrationRolledBack)]
         return len(active), len(imported)
 
     def rollback() -> None:

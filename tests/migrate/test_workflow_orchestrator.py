@@ -46,6 +46,8 @@ def test_dry_run_is_the_migration_decision_and_everything_is_accounted_for(
     repo = legacy_repo
     line = _cut_off(repo)
     before = wo.snapshot(repo)
+    notice = _ok(orch("events", cwd=repo)).stderr  # the one-time notice names what is left alone
+    assert "Left alone: .claude/prd_state.json" in notice and "fix-retry-3f9c/: a git work tree" in notice
     dry = json.loads(_ok(orch("migrate", "--dry-run", "--json", cwd=repo)).stdout)
     assert dry["refused"] is None and wo.snapshot(repo) == before
     assert dry["worktrees"] == [".orchestrator/worktrees/fix-retry-3f9c/"]
