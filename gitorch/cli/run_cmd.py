@@ -11,6 +11,7 @@ from gitorch.cli.output import emit_json, paint, paint_counts, say, warn
 
 if TYPE_CHECKING:
     from gitorch.context import Context
+    from gitorch.engine.status import Status
 
 FILE_OPT = typer.Option(None, "--file", "-f", help="Plan file (default: orchestrator.yml at the repo root).")
 JSON_OPT = typer.Option(False, "--json", help="Machine-readable output.")
@@ -170,25 +171,30 @@ def status_command(file: str | None = FILE_OPT, as_json: bool = JSON_OPT) -> Non
     if as_json:
         emit_json(doc)
         return
-    run = doc["run"]
+    _say_status(doc)
+
+
+def _say_status(doc: Status) -> None:
+    run = doc.run
     if run is None:
-        say(f"no run yet ({len(doc['tasks'])} tasks pending); start one with `git orch run`")
+        say(f"no run yet ({len(doc.tasks)} tasks pending); start one with `git orch run`")
     else:
-        changed = " (the plan changed since)" if run["plan_changed"] else ""
-        say(f"run {run['id']}: {run['status']}{changed}, {run['duration']:.1f}s, "
-            f"commit {(run['commit'] or '-')[:7]}")
-    for t in doc["tasks"]:
+        changed = " (the plan changed since)" if run.plan_changed else ""
+        say(f"run {run.id}: {run.status}{changed}, {run.duration:.1f}s, "
+            f"commit {(run.commit or '-')[:7]}" + (f" — {run.title}" if run.title else ""))
+    for t in doc.tasks:
         extra = ""
-        if t["gate"]:
-            extra = f" — waits for gate {t['gate']}"
-        elif t["blocked_by"]:
-            extra = f" — blocked by {', '.join(t['blocked_by'])}"
-        elif t["state"] in ("failed", "in_progress") and t["reason"]:
-            extra = f" — {t['reason']}"
-        elif t["waiting_on"] and run is not None:
-            extra = f" — after {', '.join(t['waiting_on'])}"
-        dur = f" {t['duration']:.2f}s" if t["duration"] else ""
-        say(f"  {t['state']:<17} {t['id']}{dur}{extra}")
+        if t.gate:
+            extra = f" — waits for gate {t.gate}"
+        elif t.blocked_by:
+            extra = f" — blocked by {', '.join(t.blocked_by)}"
+        elif t.state in ("failed", "in_progress") and t.reason:
+            extra = f" — {t.reason}"
+        elif t.waiting_on and run is not None:
+            extra = f" — after {', '.join(t.waiting_on)}"
+        dur = f" {t.duration:.2f}s" if t.duration else ""
+        say(f"  {t.state:<17} {t.id}{dur}{extra}")
+
 
 def next_command(
     file: str | None = FILE_OPT,
@@ -208,11 +214,11 @@ def next_command(
     if as_json:
         emit_json(doc)
         return
-    if not doc["ready"]:
-        say("nothing is ready" + (f"; later: {', '.join(str(t['task']) for t in doc['later'])}"
-                                  if doc["later"] else ": everything is done or waits for a gate"))
-    for t in doc["ready"]:
-        say(f"{t['task']}: {t['title']} ({t['state']})")
+    if not doc.ready:
+        say("nothing is ready" + (f"; later: {', '.join(t.task for t in doc.later)}"
+                                  if doc.later else ": everything is done or waits for a gate"))
+    for t in doc.ready:
+        say(f"{t.task}: {t.title} ({t.state})")
 
 def context_command(task: str = typer.Argument(..., help="Task id."), file: str | None = FILE_OPT,
                     as_json: bool = JSON_OPT) -> None:
@@ -250,14 +256,14 @@ def report_command(
     from gitorch.engine.status import report
 
     doc = report(_context(file, as_json), out, junit, notice=not as_json)
-    for text in doc["warnings"] if not as_json else []:
+    for text in doc.warnings if not as_json else []:
         warn(f"git orch: warning: {text}")
     if as_json:
         emit_json(doc)
     elif out:
         say(f"wrote {out}" + (f" and {junit}" if junit else ""))
     else:
-        sys.stdout.write(doc["report"])
+        sys.stdout.write(doc.report)
 
 
 def register(app: typer.Typer) -> None:

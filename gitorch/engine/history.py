@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gitorch import events as ev
+from gitorch.store import layout
 
 if TYPE_CHECKING:
     from gitorch.engine.setup import Loaded
@@ -56,7 +57,7 @@ def read_history(loaded: Loaded) -> History:
         elif cls is ev.Approved:
             assert isinstance(e, ev.Approved)
             h.approvals.append(e)
-    raw = store.read("watch.json") if (events or store.exists()) else None
+    raw = store.read(layout.WATCH) if (events or store.exists()) else None
     if raw:
         try:
             doc = json.loads(raw)
@@ -83,7 +84,7 @@ def history_from_watch(loaded: Loaded) -> History | None:
             return None
     except OSError:
         return None
-    raw = loaded.store.read("watch.json")
+    raw = loaded.store.read(layout.WATCH)
     if not raw:
         return None
     try:

@@ -41,13 +41,14 @@ from gitorch.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PAUSED, 
 from gitorch.gitcmd import git
 from gitorch.hooks.watchindex import INDEX_FILE, build_index
 from gitorch.plan.model import Plan, Task
+from gitorch.store import layout
 
 if TYPE_CHECKING:
     from gitorch.context import Context
 
-WATCH_FILE = "watch.json"
+WATCH_FILE = layout.WATCH
 GATE_CHECK_EVERY = 1.0  # seconds between looks for approvals given while the run goes on
-DASHBOARD_FILE = "TASKS.md"
+DASHBOARD_FILE = layout.DASHBOARD
 
 
 @dataclass
@@ -190,6 +191,9 @@ class _Run:
         self.build: str | None = None
         self._gate_check = 0.0  # monotonic time of the next look for approvals
         self._seen_tip: str | None = None  # the state branch tip those approvals were read at
+        from gitorch.ci.cache_run import for_run
+
+        self.cache = for_run(lp)  # the result cache (gitorch/ci, issue 18); None when off
 
     # --- setup ---------------------------------------------------------------------
     def go(self) -> RunSummary:
@@ -253,8 +257,8 @@ class _Run:
         self.rec = Recorder(self.store, self._flush_files)
         self.rec.add(events)
         self._seen_tip = self.store.tip()
-        if not self.store.read(f"plans/{lp.digest}.json"):
-            self.rec.add_files({f"plans/{lp.digest}.json": msgspec.json.encode(self.plan)})
+        if not self.store.read(layout.plan_path(lp.digest)):
+            self.rec.add_files({layout.plan_path(lp.digest): msgspec.json.encode(self.plan)})
         self.rec.boundary()
         order = [t for t in lp.order if t in self.selection]
         deps = {t: [d for d in lp.by_id[t].dependencies if d in self.selection] for t in order}
@@ -417,6 +421,12 @@ class _Run:
                 sched.finish(tid, "skipped")
                 self.progress.task_finished(tid, "skipped", 0.0)
                 continue
+            cached = self.cache.hit(task, cur.digest) if d.action == "run" and self.cache else None
+            if cached is not None:  # another clone or CI job passed it on these inputs
+                self.rec.add([ev.Skipped(run=self.run_id, task=tid, reason=cached)])
+                sched.finish(tid, "skipped")
+                self.progress.task_finished(tid, "skipped", 0.0)
+                continue
             if d.action == "await_approval" and d.gate is not None:
                 self.rec.add([ev.AwaitingApproval(run=self.run_id, task=tid, gate=d.gate)])
                 self.gated[tid] = d.gate
@@ -432,6 +442,8 @@ class _Run:
 
     def _finished(self, res: TaskResult) -> None:
         self.results[res.task] = res
+        if res.outcome == "completed" and self.cache is not None:  # keyed by its inputs before it ran
+            self.cache.record(self.lp.by_id[res.task], self.inputs[res.task].digest, self.run_id)
         if res.outcome == "completed":
             # the digest the task passed on: its paths as it left them (its outputs included)
             final = self.inputs[res.task] = inp.refresh(self.inputs[res.task], self.lp.repo_root)
@@ -585,7 +597,9 @@ class _Run:
             files[DASHBOARD_FILE] = dashboard.encode()
             want = self.opts.dashboard if self.opts.dashboard is not None else self.lp.settings.dashboard
             if want:
-                (self.lp.repo_root / DASHBOARD_FILE).write_text(dashboard)
+                from gitorch.atomic import write_text
+
+                write_text(self.lp.repo_root / DASHBOARD_FILE, dashboard)
         if self._watch_changed():
             files[WATCH_FILE] = self._watch_json()
             files[INDEX_FILE] = build_index({"tasks": self.watch, "awaiting": self._awaiting()},
@@ -603,12 +617,8 @@ def recorded_parts(store: Any, digest: str) -> dict[str, dict[str, str]]:
     """Definition part digests of each task of the plan recorded as `digest` ({} if unknown)."""
     from gitorch.engine.setup import definition
 
-    raw = store.read(f"plans/{digest}.json") if digest else None
-    if raw is None:
-        return {}
-    try:
-        old = msgspec.json.decode(raw, type=Plan)
-    except msgspec.DecodeError:
+    old = layout.read_recorded_plan(store.read, digest, Plan).value
+    if old is None:
         return {}
     return {t.id: inp.definition_parts(definition(t)) for t in old.tasks}
 

@@ -16,6 +16,7 @@ from gitorch.gitcmd import git
 from gitorch.plan.load import LoadedPlan
 from gitorch.plan.model import Plan, Task
 from gitorch.repo import Repo
+from gitorch.store import layout
 from gitorch.store.state import StateStore
 
 if TYPE_CHECKING:  # inputs (fnmatch, subprocess, json) is imported where digests are taken
@@ -97,7 +98,7 @@ def task_inputs(loaded: Loaded) -> dict[str, TaskInputs]:
 
     tree = loaded.worktree.result()
     root = loaded.repo_root
-    exclude = ["TASKS.md"]
+    exclude = [layout.DASHBOARD]  # a TASKS.md kept in the work tree (run --dashboard)
     for f in loaded.lp.files:
         with contextlib.suppress(ValueError):
             exclude.append(str(Path(f).absolute().relative_to(root)))
@@ -180,13 +181,12 @@ def plan_changes(store: StateStore, old_digest: str, plan: Plan) -> list[str]:
     """What changed between the plan recorded as `old_digest` and `plan`, in words."""
     from gitorch.engine.inputs import definition_parts
 
-    raw = store.read(f"plans/{old_digest}.json")
-    if raw is None:
-        return [f"the plan changed (digest {old_digest[:12]} -> now; the old plan is not recorded)"]
-    try:
-        old = msgspec.json.decode(raw, type=Plan)
-    except msgspec.DecodeError:
+    recorded = layout.read_recorded_plan(store.read, old_digest, Plan)
+    old = recorded.value
+    if old is None and recorded.problem == "unreadable":
         return [f"the plan changed (the recorded plan {old_digest[:12]} cannot be read)"]
+    if old is None:
+        return [f"the plan changed (digest {old_digest[:12]} -> now; the old plan is not recorded)"]
     before = {t.id: t for t in old.tasks}
     after = {t.id: t for t in plan.tasks}
     changes = [f"task {tid} added" for tid in after if tid not in before]

@@ -5,14 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 # Only what `status` needs is imported here: these commands are start-up bound, and the
 # inputs, gates and history modules cost ~30 ms that `status` and `next` never use.
 from gitorch.engine.setup import Loaded, load
 from gitorch.errors import UsageError
 from gitorch.views.fold import latest_run
+from gitorch.views.states import DONE, RunStatus, TaskState
 
 if TYPE_CHECKING:
     from gitorch.context import Context
+    from gitorch.engine.decide import Decision
     from gitorch.views.fold import RunView
 
 
@@ -27,7 +31,52 @@ def _legacy_notice(lp: Loaded) -> None:
     show_legacy_notice(lp.repo)
 
 
-def status(ctx: Context, *, notice: bool = False) -> dict[str, Any]:
+class RunInfo(msgspec.Struct, frozen=True, omit_defaults=True):
+    """The latest run, as `status` shows it."""
+
+    id: str
+    status: RunStatus
+    started: str
+    ended: str | None
+    duration: float
+    commit: str | None
+    plan_digest: str
+    plan_changed: bool
+    title: str = ""  # an imported workflow's task description (gitorch.migrate.imported)
+    source: str = ""  # "imported" or "recorded" when shown without a plan file
+
+
+class TaskStatus(msgspec.Struct, frozen=True):
+    """One task in `status`."""
+
+    id: str
+    title: str
+    state: TaskState
+    duration: float = 0.0
+    reason: str = ""
+    gate: str | None = None
+    blocked_by: list[str] = []
+    waiting_on: list[str] = []
+    attempts: int = 0
+
+
+class GateWait(msgspec.Struct, frozen=True):
+    task: str
+    gate: str
+
+
+class Status(msgspec.Struct, frozen=True):
+    """`status --json`: the latest run and each task's state in it."""
+
+    plan: str | None  # None: shown from the plan the run recorded (no plan file)
+    plan_digest: str
+    run: RunInfo | None
+    tasks: list[TaskStatus]
+    awaiting: list[GateWait]
+    counts: dict[str, int]
+
+
+def status(ctx: Context, *, notice: bool = False) -> Status:
     """The latest run: each task's state, duration, what blocks it, which gates wait.
 
     `notice`: also print the one-time legacy-migration notice (not with --json)."""
@@ -35,53 +84,96 @@ def status(ctx: Context, *, notice: bool = False) -> dict[str, Any]:
     if notice:
         _legacy_notice(lp)
     run = _latest(lp)
-    deps = {t.id: list(t.dependencies) for t in lp.plan.tasks}
-    out: dict[str, Any] = {"plan": lp.file, "plan_digest": lp.digest, "run": None, "tasks": []}
-    states: dict[str, str] = {}
+    info = None
+    states: dict[str, TaskState] = {}
     if run is not None:
-        out["run"] = {
-            "id": run.id, "status": run.status, "started": run.started, "ended": run.ended,
-            "duration": round(run.duration, 3), "commit": run.commit, "plan_digest": run.plan_digest,
-            "plan_changed": bool(run.plan_digest and run.plan_digest != lp.digest),
-        }
+        info = RunInfo(id=run.id, status=run.status, started=run.started, ended=run.ended,
+                       duration=round(run.duration, 3), commit=run.commit, plan_digest=run.plan_digest,
+                       plan_changed=bool(run.plan_digest and run.plan_digest != lp.digest))
         states = {tid: t.state for tid, t in run.tasks.items()}
+    tasks: list[TaskStatus] = []
     for task in lp.plan.tasks:
         tv = run.tasks.get(task.id) if run is not None else None
         state = states.get(task.id, "pending")
-        waiting_on = [d for d in deps[task.id] if states.get(d, "pending") not in ("completed", "skipped")]
-        out["tasks"].append({
-            "id": task.id, "title": task.title, "state": state,
-            "duration": round(tv.duration, 3) if tv else 0.0,
-            "reason": tv.reason if tv else "", "gate": tv.gate if tv else None,
-            "blocked_by": (tv.blocked_by if tv and tv.blocked_by else []),
-            "waiting_on": waiting_on if state in ("pending", "blocked") else [],
-            "attempts": tv.attempts if tv else 0,
-        })
-    out["awaiting"] = [{"task": t, "gate": g} for t, g in (run.awaiting if run else [])]
+        waiting_on: list[str] = []
+        if state in ("pending", "blocked"):
+            d = _dependencies(lp, task.id, states)
+            waiting_on = d.blocked_by + d.waiting_on
+        if tv is None:
+            tasks.append(TaskStatus(id=task.id, title=task.title, state=state, waiting_on=waiting_on))
+            continue
+        tasks.append(TaskStatus(
+            id=task.id, title=task.title, state=state, duration=round(tv.duration, 3), reason=tv.reason,
+            gate=tv.gate, blocked_by=list(tv.blocked_by), waiting_on=waiting_on, attempts=tv.attempts))
     counts: dict[str, int] = {}
-    for t in out["tasks"]:
-        counts[t["state"]] = counts.get(t["state"], 0) + 1
-    out["counts"] = counts
-    return out
+    for t in tasks:
+        counts[t.state] = counts.get(t.state, 0) + 1
+    awaiting = [GateWait(t, g) for t, g in (run.awaiting if run else [])]
+    return Status(plan=lp.file, plan_digest=lp.digest, run=info, tasks=tasks, awaiting=awaiting,
+                  counts=counts)
 
 
-def next_tasks(ctx: Context) -> dict[str, Any]:
-    """Tasks to work on next, ranked (fewest unmet dependencies, then plan order)."""
-    from gitorch.engine.scheduler import rank_next
+def _dependencies(lp: Loaded, task_id: str, states: dict[str, TaskState]) -> Decision:
+    """decide() on what the latest run left: blocked by, waiting on, or ready."""
+    from gitorch.engine.decide import decide
 
+    task = lp.by_id[task_id]
+    dep_states = {d: states.get(d, "pending") for d in task.dependencies if d in lp.by_id}
+    return decide(task, plan=lp.plan, plan_digest=lp.digest, inputs=None, last=None, approvals=(),
+                  dep_states=dep_states)
+
+
+class NextTask(msgspec.Struct, frozen=True):
+    """A task left to do: ready, or what it still waits for."""
+
+    task: str
+    title: str
+    state: TaskState
+    ready: bool
+    unmet: list[str]
+
+
+class Next(msgspec.Struct, frozen=True):
+    """`next --json`: tasks ready now (ranked), then the others."""
+
+    run: str | None
+    ready: list[NextTask]
+    later: list[NextTask]
+
+
+def next_tasks(ctx: Context) -> Next:
+    """Tasks to work on next, ranked (fewest unmet dependencies, then plan order); tasks
+    done or held at a gate are left out."""
     lp = load(ctx, run_plan=True)
     run = _latest(lp)
-    states = {tid: t.state for tid, t in run.tasks.items()} if run else {}
-    deps = {t.id: list(t.dependencies) for t in lp.plan.tasks}
-    ranked = rank_next(deps, [t.id for t in lp.plan.tasks], states)
-    for item in ranked:
-        item["title"] = lp.by_id[str(item["task"])].title
-    return {"run": run.id if run else None, "ready": [r for r in ranked if r["ready"]],
-            "later": [r for r in ranked if not r["ready"]]}
+    states: dict[str, TaskState] = {tid: t.state for tid, t in run.tasks.items()} if run else {}
+    ranked: list[tuple[int, int, NextTask]] = []
+    for i, task in enumerate(lp.plan.tasks):
+        state = states.get(task.id, "pending")
+        if state in DONE or state == "awaiting_approval":
+            continue
+        d = _dependencies(lp, task.id, states)
+        unmet = d.blocked_by + d.waiting_on
+        ranked.append((len(unmet), i, NextTask(task.id, task.title, state, not unmet, unmet)))
+    ranked.sort(key=lambda r: r[:2])
+    items = [r[2] for r in ranked]
+    return Next(run=run.id if run else None, ready=[t for t in items if t.ready],
+                later=[t for t in items if not t.ready])
+
+
+class Report(msgspec.Struct, frozen=True, omit_defaults=True):
+    """`report --json`: the Markdown report, and where it and the JUnit XML were written."""
+
+    run: str
+    status: RunStatus
+    report: str
+    warnings: list[str]
+    out: str | None = None
+    junit: str | None = None
 
 
 def report(ctx: Context, out: str | None = None, junit: str | None = None, *,
-           notice: bool = False) -> dict[str, Any]:
+           notice: bool = False) -> Report:
     """The latest run's report (Markdown) and optionally JUnit XML, written where asked.
 
     `notice`: also print the one-time legacy-migration notice (not with --json)."""
@@ -102,8 +194,6 @@ def report(ctx: Context, out: str | None = None, junit: str | None = None, *,
         warnings.append(f"the plan file does not load ({first}); "
                         f"the report uses the plan recorded by run {run.id}")
         text = render_report(run, plan, log_reader=store.read)
-        result: dict[str, Any] = {"run": run.id, "status": run.status, "report": text,
-                                  "warnings": warnings}
     else:
         if notice:
             _legacy_notice(lp)
@@ -112,32 +202,26 @@ def report(ctx: Context, out: str | None = None, junit: str | None = None, *,
             raise UsageError("no run to report on", hint="start one with `git orch run`")
         run = latest
         text = render_report(run, lp.plan, log_reader=lp.store.read)
-        result = {"run": run.id, "status": run.status, "report": text, "warnings": warnings}
         plan = lp.plan
     if out:
         _write_file(out, text, "--out")
-        result["out"] = out
     if junit:
         _write_file(junit, render_junit(run, plan), "--junit")
-        result["junit"] = junit
-    return result
+    return Report(run=run.id, status=run.status, report=text, warnings=warnings, out=out or None,
+                  junit=junit or None)
 
 
 def _recorded_plan(ctx: Context) -> tuple[Any, RunView, Any] | None:
     """The store, the latest run and the plan it recorded (`plans/<digest>.json`), or None."""
-    import msgspec
-
     from gitorch.plan.model import Plan
+    from gitorch.store import layout
+
     store = ctx.store
     run = latest_run(store.events())
     if run is None or not run.plan_digest:
         return None
-    raw = store.read(f"plans/{run.plan_digest}.json")
-    if raw is None:
-        return None
-    try:
-        plan = msgspec.json.decode(raw, type=Plan)
-    except msgspec.DecodeError:
+    plan = layout.read_recorded_plan(store.read, run.plan_digest, Plan).value
+    if plan is None:
         return None
     return store, latest_run(store.events(), plan) or run, plan
 
@@ -149,8 +233,8 @@ def _write_file(where: str, text: str, flag: str) -> None:
         raise UsageError(f"{flag} {where}: is a directory", hint="name a file, e.g. REPORT.md")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(text)
-        tmp.replace(path)  # never a half-written report where an old one was
+        from gitorch.atomic import write_text
+
+        write_text(path, text)  # never a half-written report where an old one was
     except OSError as exc:
         raise UsageError(f"{flag} {where}: cannot write it ({exc.strerror or exc})") from None

@@ -68,9 +68,9 @@ def task_flowchart(run: RunView, plan: Plan) -> tuple[str, int]:
                 lines.append(f"  {ids[dep]} --> {ids[planned.id]}")
                 edges += 1
     lines += mermaid.class_defs()
-    for state, nodes in by_state.items():
+    for name, nodes in by_state.items():
         if nodes:
-            lines.append(f"  class {','.join(nodes)} {state if state in mermaid.STATE_STYLES else 'pending'}")
+            lines.append(f"  class {','.join(nodes)} {name if name in mermaid.STATE_STYLES else 'pending'}")
     return "\n".join(lines), edges
 
 

@@ -23,17 +23,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 
 from gitorch import events as ev
 from gitorch.plan.model import Plan
-
-TASK_STATES: tuple[str, ...] = (
-    "pending", "in_progress", "awaiting_approval", "blocked", "failed", "completed", "skipped",
-)
-RUN_STATUSES: tuple[str, ...] = ("running", "completed", "failed", "paused", "interrupted")
+from gitorch.views.states import RUN_STATUSES as RUN_STATUSES  # re-exported for views and tests
+from gitorch.views.states import TASK_STATES as TASK_STATES
+from gitorch.views.states import RunStatus, TaskState
 
 
 # gc=False: thousands of these per run, never part of a reference cycle, so the cycle
@@ -80,7 +78,7 @@ class TaskView(msgspec.Struct, kw_only=True):
     """A task's state as its events say."""
 
     id: str
-    state: str = "pending"
+    state: TaskState = "pending"
     title: str = ""
     started: str | None = None  # ts of the latest task_started
     ended: str | None = None  # ts of the event that ended it (completed/failed/skipped/...)
@@ -93,7 +91,7 @@ class TaskView(msgspec.Struct, kw_only=True):
     inputs: str | None = None  # inputs digest from the last task_started/task_completed
     commands: list[CommandView] = []
     checks: list[CheckView] = []
-    shards: dict[str, str] = {}  # shard id -> state
+    shards: dict[str, TaskState] = {}  # shard id -> state
 
 
 class RunView(msgspec.Struct, kw_only=True):
@@ -108,7 +106,7 @@ class RunView(msgspec.Struct, kw_only=True):
     ended: str | None = None
     updated: str = ""  # ts of the run's latest event
     duration: float = 0.0  # seconds the run was active (sum of its started/resumed segments)
-    status: str = "running"
+    status: RunStatus = "running"
     jobs: int = 1
     targets: list[str] = []
     tasks: dict[str, TaskView] = {}
@@ -167,7 +165,7 @@ class _Run:
         self.last_ts = ""
 
 
-def _end(t: TaskView, state: str, e: ev.Event, duration: float) -> None:
+def _end(t: TaskView, state: TaskState, e: ev.Event, duration: float) -> None:
     t.state = state
     t.ended = e.ts
     t.gate = None
@@ -245,7 +243,7 @@ def _apply_task(t: TaskView, e: ev.Event) -> None:
     elif cls is ev.TaskWaiting:
         assert isinstance(e, ev.TaskWaiting)
         t.state, t.gate, t.ended = "in_progress", None, None
-        t.reason = e.reason
+        t.reason = e.reason or "waits for its acceptance"  # a reason marks it waiting, not running
         if t.started is None:
             t.started = e.ts
     elif cls is ev.AwaitingApproval:
@@ -273,11 +271,16 @@ def _apply_run(st: _Run, e: ev.Event) -> None:
         if st.segment_start is None:
             st.segment_start = e.ts
     elif cls is ev.Interrupted or cls is ev.Completed:
-        r.status = e.status if isinstance(e, ev.Completed) else "interrupted"
+        r.status = _run_status(e.status) if isinstance(e, ev.Completed) else "interrupted"
         r.ended = e.ts
         if st.segment_start is not None:
             r.duration += seconds_between(st.segment_start, e.ts)
             st.segment_start = None
+
+
+def _run_status(text: str) -> RunStatus:
+    """A recorded run status as the type (an unknown word, from a newer gitorch: failed)."""
+    return cast(RunStatus, text) if text in RUN_STATUSES else "failed"
 
 
 _RUN_EVENTS = (ev.RunStarted, ev.PlanUpdated, ev.Resumed, ev.Interrupted, ev.Completed)
@@ -296,7 +299,7 @@ def with_plan(run: RunView, plan: Plan) -> RunView:
     the events (no longer in the plan) follow in their own order."""
     tasks: dict[str, TaskView] = {}
     for pt in plan.tasks:
-        shards = {s.id: "pending" for s in pt.shards}
+        shards: dict[str, TaskState] = {s.id: "pending" for s in pt.shards}
         t = run.tasks.get(pt.id)
         if t is None:
             tasks[pt.id] = TaskView(id=pt.id, title=pt.title, shards=shards, commands=[], checks=[])
@@ -327,6 +330,12 @@ def _finish(st: _Run, approvals: list[ev.Approved], plan: Plan | None) -> RunVie
         for a in approvals
         if a.run == r.id or (a.plan_digest and a.plan_digest == r.plan_digest)
     ]
+    if r.status == "interrupted":
+        # what was running when the run stopped did not end: it was interrupted (a manual
+        # task waiting for its acceptance, with its reason, still waits)
+        for t in r.tasks.values():
+            if t.state == "in_progress" and not t.reason:
+                t.state = "interrupted"
     r.failures = [tid for tid, t in r.tasks.items() if t.state == "failed"]
     r.awaiting = []
     for tid, t in r.tasks.items():

@@ -13,6 +13,7 @@ from gitorch.plan.model import Plan
 STATE_STYLES: dict[str, str] = {
     "pending": "fill:#f1f3f5,stroke:#868e96,color:#212529",
     "in_progress": "fill:#fff3bf,stroke:#f59f00,color:#212529",
+    "interrupted": "fill:#fff4e6,stroke:#d9480f,color:#212529",
     "awaiting_approval": "fill:#e5dbff,stroke:#7048e8,color:#212529",
     "blocked": "fill:#ffe8cc,stroke:#e8590c,color:#212529",
     "failed": "fill:#ffc9c9,stroke:#e03131,color:#212529",
@@ -27,7 +28,8 @@ MAX_EDGES = 500
 
 # The state a group of tasks is coloured by: the one a reader must act on first.
 URGENCY: tuple[str, ...] = (
-    "failed", "awaiting_approval", "blocked", "in_progress", "pending", "skipped", "completed",
+    "failed", "interrupted", "awaiting_approval", "blocked", "in_progress", "pending", "skipped",
+    "completed",
 )
 
 

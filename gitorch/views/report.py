@@ -64,7 +64,7 @@ def _name(task: TaskView) -> str:
 
 
 def _counts(run: RunView) -> dict[str, int]:
-    counts = dict.fromkeys(TASK_STATES, 0)
+    counts: dict[str, int] = dict.fromkeys(TASK_STATES, 0)
     for task in run.tasks.values():
         counts[task.state] = counts.get(task.state, 0) + 1
     return counts

@@ -91,7 +91,7 @@ def failing_run(log: Log) -> None:
 
 
 def every_state_plan() -> Plan:
-    """Seven independent tasks, one to be driven into each state."""
+    """Independent tasks, one to be driven into each state."""
     return Plan(tasks=[Task(id=f"T-{state}", title=state.replace("_", " ").title())
                        for state in TASK_STATES])
 
@@ -99,6 +99,8 @@ def every_state_plan() -> Plan:
 def every_state(log: Log) -> None:
     log.add(ev.RunStarted, plan_digest="pd7", commit="feed")
     log.add(ev.TaskStarted, "T-in_progress")
+    log.add(ev.TaskWaiting, "T-in_progress", reason="waits for its acceptance")
+    log.add(ev.TaskStarted, "T-interrupted")  # still running when the run is stopped
     log.add(ev.AwaitingApproval, "T-awaiting_approval", gate="deploy")
     log.add(ev.TaskBlocked, "T-blocked", blocked_by=["T-failed"])
     log.add(ev.TaskStarted, "T-failed")
@@ -106,7 +108,7 @@ def every_state(log: Log) -> None:
     log.add(ev.TaskStarted, "T-completed")
     log.add(ev.TaskCompleted, "T-completed")
     log.add(ev.Skipped, "T-skipped", reason="unchanged")
-    log.add(ev.Completed, status="paused")
+    log.add(ev.Interrupted, reason="interrupted (Ctrl-C or SIGTERM)")
 
 
 def fan_out(tasks: int, failing: tuple[int, ...] = ()) -> tuple[Plan, list[ev.Event]]:
