@@ -66,7 +66,7 @@ class Progress:
         if self.mode == "plain":
             self._write(line)
         elif self.mode == "tty" and state == "failed" and self._live is not None:
-            self._live.console.print(line, markup=False, highlight=False)  # failures stay on screen
+            self._live.console.print(line, markup=False, highlight=False, style="red")  # stays on screen
 
     def close(self) -> None:
         """The run is over (or stopped): clear the status line and print the totals once."""
