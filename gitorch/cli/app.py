@@ -29,7 +29,9 @@ def _report(exc: OrchError, as_json: bool) -> None:
             doc["hint"] = localize(str(doc["hint"]))
         emit_json(doc)
     else:
-        sys.stderr.write(localize(f"git orch: {exc}\n"))
+        from gitorch.cli.output import fail
+
+        fail(f"git orch: {exc}")
 
 
 class OrchGroup(TyperGroup):
@@ -85,7 +87,9 @@ def _plain_error(kind: str, message: str, code: int, as_json: bool, hint: str = 
         if hint:
             doc["hint"] = hint
         emit_json(doc)
-    sys.stderr.write(localize(f"git orch: {message}\n" + (f"  ({hint})\n" if hint else "")))
+    from gitorch.cli.output import fail
+
+    fail(f"git orch: {message}" + (f"\n  ({hint})" if hint else ""))
 
 
 def _wants_json(ctx: click.Context) -> bool:
