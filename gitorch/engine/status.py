@@ -80,7 +80,17 @@ def status(ctx: Context, *, notice: bool = False) -> Status:
     """The latest run: each task's state, duration, what blocks it, which gates wait.
 
     `notice`: also print the one-time legacy-migration notice (not with --json)."""
-    lp = load(ctx, run_plan=True)
+    from gitorch.errors import PlanError
+
+    try:
+        lp = load(ctx, run_plan=True)
+    except PlanError:
+        from gitorch.migrate.imported import recorded_status  # no plan file yet: the branch's run
+
+        recorded = recorded_status(ctx)
+        if recorded is None:
+            raise
+        return recorded
     if notice:
         _legacy_notice(lp)
     run = _latest(lp)
