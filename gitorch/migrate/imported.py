@@ -1,19 +1,20 @@
 """`status` before there is a plan file: the latest run on the state branch, laid out by
 the plan it recorded (an imported workflow records the plan its definition converts to).
 
-Returns the same document as `gitorch.engine.status.status`, with `plan` None, the run's
-`title` (an imported workflow's task description) and `source` ("imported" for runs
-`git orch migrate` made), so the CLI renders it unchanged.
+Returns the `Status` of `gitorch.engine.status.status`, with `plan` None, the run's `title`
+(an imported workflow's task description) and `source` ("imported" for runs `git orch
+migrate` made), so the CLI renders it unchanged.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitorch import events as ev
 
 if TYPE_CHECKING:
     from gitorch.context import Context
+    from gitorch.engine.status import Status
 
 
 def _title(events: list[ev.Event], run_id: str) -> str:
@@ -23,9 +24,10 @@ def _title(events: list[ev.Event], run_id: str) -> str:
     return ""
 
 
-def recorded_status(ctx: Context) -> dict[str, Any] | None:
+def recorded_status(ctx: Context) -> Status | None:
     """The status document of the latest run from the state branch alone; None when the
     branch has no run (the caller then reports the missing plan file)."""
+    from gitorch.engine.status import GateWait, RunInfo, Status, TaskStatus
     from gitorch.plan.load import find_plan_file
     from gitorch.plan.model import Plan
     from gitorch.store import layout
@@ -46,21 +48,19 @@ def recorded_status(ctx: Context) -> dict[str, Any] | None:
         run = latest_run(events, plan) or run
     deps = {t.id: list(t.dependencies) for t in plan.tasks} if plan is not None else {}
     states = {tid: t.state for tid, t in run.tasks.items()}
-    tasks: list[dict[str, Any]] = []
+    tasks: list[TaskStatus] = []
     for tid, tv in run.tasks.items():
         waiting = [d for d in deps.get(tid, []) if states.get(d, "pending") not in ("completed", "skipped")]
-        tasks.append({"id": tid, "title": tv.title, "state": tv.state, "duration": round(tv.duration, 3),
-                      "reason": tv.reason, "gate": tv.gate, "blocked_by": list(tv.blocked_by),
-                      "waiting_on": waiting if tv.state in ("pending", "blocked") else [],
-                      "attempts": tv.attempts})
+        tasks.append(TaskStatus(id=tid, title=tv.title, state=tv.state, duration=round(tv.duration, 3),
+                                reason=tv.reason, gate=tv.gate, blocked_by=list(tv.blocked_by),
+                                waiting_on=waiting if tv.state in ("pending", "blocked") else [],
+                                attempts=tv.attempts))
     counts: dict[str, int] = {}
     for t in tasks:
-        counts[t["state"]] = counts.get(t["state"], 0) + 1
-    return {
-        "plan": None, "plan_digest": run.plan_digest,
-        "run": {"id": run.id, "status": run.status, "started": run.started, "ended": run.ended,
-                "duration": round(run.duration, 3), "commit": run.commit, "plan_digest": run.plan_digest,
-                "plan_changed": False, "title": _title(events, run.id),
-                "source": "imported" if run.id.startswith("legacy:") else "recorded"},
-        "tasks": tasks, "awaiting": [{"task": t, "gate": g} for t, g in run.awaiting], "counts": counts,
-    }
+        counts[t.state] = counts.get(t.state, 0) + 1
+    info = RunInfo(id=run.id, status=run.status, started=run.started, ended=run.ended,
+                   duration=round(run.duration, 3), commit=run.commit, plan_digest=run.plan_digest,
+                   plan_changed=False, title=_title(events, run.id),
+                   source="imported" if run.id.startswith("legacy:") else "recorded")
+    return Status(plan=None, plan_digest=run.plan_digest, run=info, tasks=tasks,
+                  awaiting=[GateWait(t, g) for t, g in run.awaiting], counts=counts)

@@ -110,6 +110,22 @@ def test_each_workflow_is_a_run_with_typed_events_once(legacy_repo: Path, orch: 
     assert [e["type"] for e in last if e.get("task") == "EXECUTE.write_tests"][-1] == "task_completed"
 
 
+def test_status_and_report_show_the_imported_runs(legacy_repo: Path, orch: OrchRunner) -> None:
+    repo = legacy_repo
+    _ok(orch("migrate", cwd=repo))
+    status = json.loads(_ok(orch("status", "--json", cwd=repo)).stdout)
+    assert status["run"]["id"] == "legacy:wf_e3bef6ab" and status["run"]["status"] == "interrupted"
+    states = {t["id"]: t["state"] for t in status["tasks"]}
+    assert states == {"PLAN.initial_plan": "completed", "PLAN.user_approval": "completed",
+                      "EXECUTE.write_tests": "completed", "EXECUTE.implement_code": "pending",
+                      "REVIEW.security_review": "pending"}
+    human = _ok(orch("status", cwd=repo))
+    assert "legacy:wf_e3bef6ab: interrupted" in human.stdout and "Add retry to fetch" in human.stdout
+    report = _ok(orch("report", cwd=repo))
+    assert "Run report — legacy:wf_e3bef6ab" in report.stdout and "Add retry to fetch" in report.stdout
+    assert "| EXECUTE.implement_code | Implement Code | pending |" in report.stdout
+
+
 def test_remove_legacy_leaves_tracked_files_worktrees_and_prd_state_and_rollback_restores(
         legacy_repo: Path, orch: OrchRunner) -> None:
     repo = legacy_repo
