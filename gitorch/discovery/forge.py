@@ -18,7 +18,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from gitorch.discovery.http import HttpClient, NotFound
-from gitorch.discovery.model import ForgeState, Issue, PullRequest, RepoInfo
+from gitorch.discovery.model import ForgeIssue, ForgeRepo, ForgeState, PullRequest
 from gitorch.errors import DiscoveryError, UsageError
 
 REPO_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9_.-]+$")
@@ -76,9 +76,9 @@ def _login(user: Any) -> str:
     return str(user.get("login", "")) if isinstance(user, dict) else ""
 
 
-def _issue(repo: str, raw: dict[str, Any]) -> Issue:
+def _issue(repo: str, raw: dict[str, Any]) -> ForgeIssue:
     body = raw.get("body") or ""
-    return Issue(
+    return ForgeIssue(
         repo=repo,
         number=int(raw["number"]),
         title=str(raw.get("title") or ""),
@@ -160,7 +160,7 @@ def sync_repo(
     if not isinstance(meta, dict):
         raise DiscoveryError(f"forge answered a JSON {type(meta).__name__} for repo {repo}")
     topics = meta.get("topics") or []
-    info = RepoInfo(
+    info = ForgeRepo(
         full_name=str(meta.get("full_name") or repo),
         description=str(meta.get("description") or ""),
         language=str(meta.get("language") or ""),

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import msgspec
 
-from gitorch.discovery.model import ForgeState, Issue, PullRequest
+from gitorch.discovery.model import ForgeIssue, ForgeState, PullRequest
 from gitorch.discovery.scoring import Opportunity, parse_time
 
 GRAPH_SCHEMA = 1
@@ -51,7 +51,7 @@ def build(states: list[ForgeState], opportunities: list[Opportunity],
     nodes: dict[str, Node] = {}
     edges: set[tuple[str, str, str]] = set()
     by_id = {o.id: o for o in opportunities}
-    items: list[tuple[str, Issue | PullRequest]] = []
+    items: list[tuple[str, ForgeIssue | PullRequest]] = []
 
     for st in states:
         repo_node = f"repo:{st.repo}"

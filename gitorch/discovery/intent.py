@@ -31,7 +31,7 @@ _NOT_IN_TEXT = {"go", "c", "build", "tests", "web", "ui"}
 _TIME_RE = re.compile(r"^(?:(\d+(?:\.\d+)?)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?$", re.IGNORECASE)
 
 
-class Constraints(msgspec.Struct, kw_only=True, omit_defaults=True):
+class IntentConstraints(msgspec.Struct, kw_only=True, omit_defaults=True):
     max_difficulty: str | None = None  # easy | medium | hard
     time_available: str | None = None  # as written, e.g. "2h"
 
@@ -57,7 +57,7 @@ class Intent(msgspec.Struct, kw_only=True):
     text: str = ""
     created_at: str = ""
     capabilities: list[str] = []
-    constraints: Constraints = msgspec.field(default_factory=Constraints)
+    constraints: IntentConstraints = msgspec.field(default_factory=IntentConstraints)
     preferences: Preferences = msgspec.field(default_factory=Preferences)
     targets: list[str] = []  # repos that match, best first
     skills: list[str] = []  # what those repos require (languages, frameworks)
@@ -184,7 +184,7 @@ def resolve(
                     fits=None if hours is None else HOURS[difficulty] <= hours)
     return Intent(
         text=text, capabilities=caps,
-        constraints=Constraints(max_difficulty=max_difficulty, time_available=time),
+        constraints=IntentConstraints(max_difficulty=max_difficulty, time_available=time),
         preferences=Preferences(bug_vs_feature=prefer, needs_tests=needs_tests),
         targets=targets, skills=sorted(skills), effort=effort,
     )

@@ -11,7 +11,7 @@ import msgspec
 DISCOVERY_SCHEMA = 1
 
 
-class Issue(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ForgeIssue(msgspec.Struct, kw_only=True, omit_defaults=True):
     """An open issue on a forge, reduced to what scoring and the graph need."""
 
     repo: str  # owner/name
@@ -53,7 +53,7 @@ class PullRequest(msgspec.Struct, kw_only=True, omit_defaults=True):
         return f"{self.repo}#{self.number}"
 
 
-class RepoInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ForgeRepo(msgspec.Struct, kw_only=True, omit_defaults=True):
     full_name: str
     description: str = ""
     language: str = ""
@@ -69,8 +69,8 @@ class ForgeState(msgspec.Struct, kw_only=True):
     schema_version: int = DISCOVERY_SCHEMA
     repo: str = ""
     fetched_at: str = ""
-    info: RepoInfo | None = None
-    issues: list[Issue] = []
+    info: ForgeRepo | None = None
+    issues: list[ForgeIssue] = []
     prs: list[PullRequest] = []
     user: str | None = None  # the token's login, when known
     requests: int = 0

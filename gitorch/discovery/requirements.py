@@ -32,7 +32,7 @@ class RequiredLink(msgspec.Struct, frozen=True, rename={"from_": "from"}):
     type: str = "path"
 
 
-class Requirements(msgspec.Struct, kw_only=True):
+class OpportunityRequirements(msgspec.Struct, kw_only=True):
     """The seed's Workspace.Requirements for one opportunity."""
 
     opportunity: str
@@ -52,7 +52,7 @@ def parse_opportunity(text: str) -> tuple[str, int]:
     return m.group(1), int(m.group(2))
 
 
-def requirements_for(repo: Repo, opportunity: str) -> Requirements:
+def requirements_for(repo: Repo, opportunity: str) -> OpportunityRequirements:
     """What a workspace needs to work on `opportunity` ("owner/name#123")."""
     from gitorch.discovery.scoring import score_issue
     from gitorch.discovery.service import _context
@@ -84,7 +84,7 @@ def requirements_for(repo: Repo, opportunity: str) -> Requirements:
         if info is not None and info.url:
             urls[r] = info.url
     cloned = all((i := local.repo_info(r)) is not None and i.exists for r in repos)
-    return Requirements(
+    return OpportunityRequirements(
         opportunity=f"{name}#{number}", repos=repos, links=links,
         capabilities=opp.required_capabilities, ephemeral=not cloned,
         cross_repo=len(repos) > 1, urls=urls,
@@ -103,7 +103,7 @@ def _local_name(local: LocalView, forge: str) -> str:
     return local.local_of.get(forge, forge.split("/", 1)[1])
 
 
-def desired_manifest(repo: Repo, req: Requirements, root: Path | None = None) -> Any:
+def desired_manifest(repo: Repo, req: OpportunityRequirements, root: Path | None = None) -> Any:
     """The workspace manifest (gitorch.workspace.manifest.Manifest) that meets `req`:
     every required repo (existing ones where they are, new ones beside them) and links."""
     from gitorch.workspace.manifest import LinkSpec, Manifest, RepoSpec
@@ -135,7 +135,7 @@ def _relative(path: Path, base: Path) -> str:
         return str(path)
 
 
-def plan_for(repo: Repo, opportunity: str) -> tuple[Any, Requirements]:
+def plan_for(repo: Repo, opportunity: str) -> tuple[Any, OpportunityRequirements]:
     """The workspace plan (gitorch.workspace.plan.Plan) that prepares `opportunity`, and
     the requirements it came from: what `git orch ws plan --for owner/name#123` shows."""
     from gitorch.workspace.materialize import Workspace, attach_plan

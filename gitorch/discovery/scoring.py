@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 import msgspec
 
-from gitorch.discovery.model import Issue
+from gitorch.discovery.model import ForgeIssue
 from gitorch.errors import ConfigError
 
 DEFAULT_WEIGHTS: dict[str, int] = {
@@ -96,7 +96,7 @@ class Opportunity(msgspec.Struct, kw_only=True):
 
     id: str
     repo: str
-    issue: Issue | None = None
+    issue: ForgeIssue | None = None
     title: str = ""
     url: str = ""
     score: Score
@@ -108,7 +108,7 @@ class Opportunity(msgspec.Struct, kw_only=True):
     workspace_readiness: Readiness = Readiness()
 
 
-class Context(msgspec.Struct, kw_only=True):
+class ScoringContext(msgspec.Struct, kw_only=True):
     """What scoring needs besides the issue: the user's intent and what is known of repos."""
 
     capabilities: list[str] = []  # the user's skills / interests (from the intent)
@@ -160,7 +160,7 @@ def parse_time(text: str) -> datetime | None:
         return None
 
 
-def required_capabilities(issue: Issue, ctx: Context) -> list[str]:
+def required_capabilities(issue: ForgeIssue, ctx: ScoringContext) -> list[str]:
     """The repo's languages, plus area labels and labels naming a known capability."""
     known = {c.lower() for c in ctx.repo_capabilities.get(issue.repo, [])} | {
         c.lower() for c in ctx.capabilities}
@@ -184,7 +184,9 @@ def is_triage_label(label: str) -> bool:
     return _has([norm(label)], _TRIAGE)
 
 
-def score_issue(issue: Issue, ctx: Context, weights: Mapping[str, int] | None = None) -> Opportunity:
+def score_issue(
+    issue: ForgeIssue, ctx: ScoringContext, weights: Mapping[str, int] | None = None
+) -> Opportunity:
     """One issue as an opportunity: its signals, total, category and effort."""
     w = weights or DEFAULT_WEIGHTS
     labels = [norm(label) for label in issue.labels]
@@ -262,7 +264,7 @@ def score_issue(issue: Issue, ctx: Context, weights: Mapping[str, int] | None = 
     )
 
 
-def rank(issues: Iterable[Issue], ctx: Context,
+def rank(issues: Iterable[ForgeIssue], ctx: ScoringContext,
          weights: Mapping[str, int] | None = None) -> list[Opportunity]:
     """Every issue scored, best first (ties by id, so the order is stable)."""
     scored = [score_issue(i, ctx, weights) for i in issues]

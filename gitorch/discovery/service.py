@@ -16,7 +16,7 @@ from gitorch.discovery.graph import Graph, build
 from gitorch.discovery.intent import Intent, canonical, resolve
 from gitorch.discovery.local import LocalView, view
 from gitorch.discovery.model import ForgeState, PackageState
-from gitorch.discovery.scoring import Context, Opportunity, is_triage_label, norm, rank, weights_from
+from gitorch.discovery.scoring import Opportunity, ScoringContext, is_triage_label, norm, rank, weights_from
 from gitorch.errors import UsageError
 from gitorch.repo import Repo
 
@@ -207,9 +207,9 @@ def discover(
 
 # --- opportunities ---------------------------------------------------------------------
 
-def _context(repo: Repo, local: LocalView, states: list[ForgeState], intent: Intent | None) -> Context:
+def _context(repo: Repo, local: LocalView, states: list[ForgeState], intent: Intent | None) -> ScoringContext:
     caps, _skills = catalogue(local, states)
-    return Context(
+    return ScoringContext(
         capabilities=list(intent.capabilities) if intent else [],
         max_difficulty=intent.constraints.max_difficulty if intent else None,
         hours_available=intent.hours_available if intent else None,

@@ -7,8 +7,8 @@ import pytest
 from gitorch.discovery.forge import _cross_referencing_prs, _issue
 from gitorch.discovery.graph import build, to_mermaid
 from gitorch.discovery.intent import check_capabilities, parse_hours, resolve
-from gitorch.discovery.model import ForgeState, Issue, PullRequest, RepoInfo
-from gitorch.discovery.scoring import Context, rank
+from gitorch.discovery.model import ForgeIssue, ForgeRepo, ForgeState, PullRequest
+from gitorch.discovery.scoring import ScoringContext, rank
 from gitorch.errors import UsageError
 
 CATALOGUE = {
@@ -88,15 +88,16 @@ def test_issue_parsing_from_the_rest_shape() -> None:
 def test_graph_nodes_and_edges() -> None:
     day = "2026-11-{:02d}T00:00:00Z"
     issues = [
-        Issue(repo="o/r", number=1, title="one", author="ann", created_at=day.format(1), labels=["area: db"]),
-        Issue(repo="o/r", number=2, title="two", author="ann", created_at=day.format(2),
-              depends_on=["o/r#1"], linked_prs=["o/r#3"]),
-        Issue(repo="o/r", number=4, title="four", author="ann", created_at=day.format(20)),
+        ForgeIssue(repo="o/r", number=1, title="one", author="ann", created_at=day.format(1),
+                   labels=["area: db"]),
+        ForgeIssue(repo="o/r", number=2, title="two", author="ann", created_at=day.format(2),
+                   depends_on=["o/r#1"], linked_prs=["o/r#3"]),
+        ForgeIssue(repo="o/r", number=4, title="four", author="ann", created_at=day.format(20)),
     ]
     prs = [PullRequest(repo="o/r", number=3, title="fix", author="bob", created_at=day.format(3),
                        closes=["o/r#2"])]
-    state = ForgeState(repo="o/r", info=RepoInfo(full_name="o/r", language="Python"), issues=issues, prs=prs)
-    opps = rank(issues, Context(languages={"o/r": ["python"]}, now="2026-11-10T00:00:00Z"))
+    state = ForgeState(repo="o/r", info=ForgeRepo(full_name="o/r", language="Python"), issues=issues, prs=prs)
+    opps = rank(issues, ScoringContext(languages={"o/r": ["python"]}, now="2026-11-10T00:00:00Z"))
     graph = build([state], opps, {"o/r": ["python"]})
     kinds = {(e.source, e.target, e.kind) for e in graph.edges}
     assert ("repo:o/r", "issue:o/r#1", "has") in kinds and ("repo:o/r", "pr:o/r#3", "has") in kinds

@@ -6,11 +6,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitorch.discovery.model import Issue
+from gitorch.discovery.model import ForgeIssue
 from gitorch.discovery.scoring import (
     CATEGORIES,
     DEFAULT_WEIGHTS,
-    Context,
+    ScoringContext,
     norm,
     rank,
     score_issue,
@@ -24,10 +24,10 @@ REPRO = "Steps to reproduce:\n1. run it\n"
 
 
 def issue(n: int, *labels: str, body: str = "", assignees: tuple[str, ...] = (), comments: int = 0,
-          updated: str = RECENT, linked: tuple[str, ...] = (), title: str = "") -> Issue:
+          updated: str = RECENT, linked: tuple[str, ...] = (), title: str = "") -> ForgeIssue:
     from gitorch.discovery.forge import _REPRO_RE, _depends
 
-    return Issue(repo=R, number=n, title=title or f"issue {n}", labels=list(labels),
+    return ForgeIssue(repo=R, number=n, title=title or f"issue {n}", labels=list(labels),
                  assignees=list(assignees), comments=comments, updated_at=updated,
                  created_at=updated, has_reproduction=bool(_REPRO_RE.search(body)),
                  depends_on=_depends(body, R), linked_prs=list(linked))
@@ -47,15 +47,15 @@ TABLE = [
 ]
 
 
-def ctx(**kw: object) -> Context:
+def ctx(**kw: object) -> ScoringContext:
     base: dict[str, object] = {"now": "2026-11-22T00:00:00Z", "max_difficulty": "medium",
                                "open_issues": {i.id for i, _, _ in TABLE}}
     base.update(kw)
-    return Context(**base)  # type: ignore[arg-type]
+    return ScoringContext(**base)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(("item", "category", "total"), TABLE, ids=lambda v: getattr(v, "id", str(v)))
-def test_each_issue_gets_its_category_and_total(item: Issue, category: str, total: int) -> None:
+def test_each_issue_gets_its_category_and_total(item: ForgeIssue, category: str, total: int) -> None:
     opp = score_issue(item, ctx())
     assert (opp.category, opp.score.total) == (category, total), opp.score.signals
     assert sum(s.score for s in opp.score.signals) == opp.score.total
