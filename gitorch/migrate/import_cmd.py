@@ -50,14 +50,21 @@ def render(result: Imported, source: Path, doc: dict[str, Any]) -> str:
     return "\n".join(head) + "\n" + body
 
 
-def _validate(text: str) -> Any:
-    """Load `text` with gitorch's plan loader (in a scratch folder); PlanError when invalid."""
+def _validate(text: str, source: Path) -> Any:
+    """Load `text` with gitorch's plan loader (in a scratch folder); a UsageError naming
+    `source` and every problem when the converted plan is not valid."""
+    from gitorch.errors import PlanError
     from gitorch.plan.load import load_plan
 
     with tempfile.TemporaryDirectory(prefix="orch-import-") as scratch:
         path = Path(scratch) / "orchestrator.yml"
         path.write_text(text, encoding="utf-8")
-        return load_plan(path).plan
+        try:
+            return load_plan(path).plan
+        except PlanError as exc:
+            problems = "; ".join(str(p.message) for p in (exc.problems or [exc]))
+            raise UsageError(f"{source}: converts to a plan that is not valid: {problems}",
+                             hint="fix the workflow (or convert, then edit the plan by hand)") from None
 
 
 def import_workflow(source: Path, out: Path | None, *, force: bool = False) -> dict[str, Any]:
@@ -69,7 +76,7 @@ def import_workflow(source: Path, out: Path | None, *, force: bool = False) -> d
     doc = read_workflow(source)
     result = convert(doc)
     text = render(result, source, doc)
-    plan = _validate(text)
+    plan = _validate(text, source)
     if out is not None:
         from gitorch.atomic import write_text
 

@@ -86,6 +86,12 @@ def test_bad_input_is_one_clear_message(repo: Path, orch: OrchRunner) -> None:
     not_one = _ok(orch("plan", "import", "plan.yaml", cwd=repo), 2)
     assert "not a workflow-orchestrator workflow" in not_one.stderr
     assert "cannot read" in _ok(orch("plan", "import", "missing.yaml", cwd=repo), 2).stderr
+    (repo / "escape.yaml").write_text("name: x\nphases:\n  - id: P\n    name: P\n    items:\n"
+                                      "      - {id: a, name: A, verification: {type: file_exists, "
+                                      "path: ../../etc/passwd}}\n")
+    escape = _ok(orch("plan", "import", "escape.yaml", "--out", "escaped.yml", cwd=repo), 2)
+    assert "escape.yaml: converts to a plan that is not valid" in escape.stderr
+    assert "leaves the repository" in escape.stderr and not (repo / "escaped.yml").exists()
     shutil.copy(WORKFLOWS / "default_v4.yaml", repo / "workflow.yaml")
     (repo / "orchestrator.yml").write_text("keep me\n")
     proc = _ok(orch("plan", "import", "workflow.yaml", "--out", "orchestrator.yml", cwd=repo), 2)
