@@ -17,15 +17,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gitorch.gitcmd import clean_env
+from gitorch.gitcmd import git, git_popen
 from gitorch.twins import match_paths, tree_digest  # one copy with the git hook's
+
+if TYPE_CHECKING:
+    from gitorch.gitcmd import GitProcess
 
 # Parts of a task's definition that decide what it does; title and description do not.
 DEFINITION_PARTS = (
@@ -84,12 +86,9 @@ class WorkTree:
         return match_paths(self.files, patterns)
 
 
-def start_git(args: list[str], cwd: Path) -> subprocess.Popen[bytes]:
+def start_git(args: list[str], cwd: Path) -> GitProcess:
     """Start `git ARGS` in `cwd` (stdout piped); collect it later with communicate()."""
-    return subprocess.Popen(
-        ["git", *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-        env=clean_env(),
-    )
+    return git_popen(args, cwd)
 
 
 def pathspecs(patterns: Sequence[str]) -> list[str] | None:
@@ -122,7 +121,7 @@ class WorktreeReader:
         self._tree: WorkTree | None = None
 
     @classmethod
-    def adopt(cls, root: Path, ls: subprocess.Popen[bytes], st: subprocess.Popen[bytes]) -> WorktreeReader:
+    def adopt(cls, root: Path, ls: GitProcess, st: GitProcess) -> WorktreeReader:
         """A reader of git processes already started (prestart.py): `ls-files -s -z` and
         `status --porcelain=v1 -z`, both listing the whole work tree, paths from its top."""
         reader = cls.__new__(cls)
@@ -184,11 +183,8 @@ def hash_files(root: Path, paths: Sequence[str]) -> list[str]:
     readable = [p for p in paths if (root / p).is_file()]
     if not readable:
         return [""] * len(paths)
-    proc = subprocess.run(
-        ["git", "hash-object", "--stdin-paths"], cwd=root, capture_output=True,
-        input="".join(p + "\n" for p in readable).encode("utf-8", "surrogateescape"),
-        env=clean_env(),
-    )
+    proc = git(["hash-object", "--stdin-paths"], root, check=False,
+               input="".join(p + "\n" for p in readable).encode("utf-8", "surrogateescape"))
     got = dict(zip(readable, proc.stdout.decode().split(), strict=False))
     return [got.get(p, "") for p in paths]
 

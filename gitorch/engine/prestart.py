@@ -11,25 +11,24 @@ them so), so the result is the same from any subfolder. Only the standard librar
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gitorch.gitcmd import clean_env
+from gitorch.gitcmd import git_popen
 
 if TYPE_CHECKING:
     from gitorch.engine.inputs import WorktreeReader
+    from gitorch.gitcmd import GitProcess
 
 LS_ARGS = ["ls-files", "-s", "-z", "--full-name", "--", ":/"]
 STATUS_ARGS = ["status", "--porcelain=v1", "-z", "--no-renames", "--ignore-submodules=all",
                "--untracked-files=all", "--", ":/"]
 
-_started: tuple[str, subprocess.Popen[bytes], subprocess.Popen[bytes]] | None = None
+_started: tuple[str, GitProcess, GitProcess] | None = None
 
 
-def _git(args: list[str], cwd: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(["git", *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            env=clean_env())
+def _git(args: list[str], cwd: str) -> GitProcess:
+    return git_popen(args, cwd)
 
 
 def start() -> None:
