@@ -1,5 +1,5 @@
-"""`config`, `secrets` and `doctor`: thin wrappers over gitorch.config, gitorch.secrets and
-gitorch.doctor (`migrate` is registered from here; it lives in cli/migrate_cmd.py)."""
+"""`config` and `secrets`: thin wrappers over gitorch.config and gitorch.secrets (`doctor`
+and `migrate` are registered from here; they live in cli/doctor_cmd.py, cli/migrate_cmd.py)."""
 
 from __future__ import annotations
 
@@ -260,37 +260,11 @@ def secrets_test(
         raise typer.Exit(EXIT_FAILED)
 
 
-# --- doctor (registered at the top level) ------------------------------------------------
-
-def doctor_command(
-    file: str = typer.Option(None, "--file", "-f", help="Plan file (default: orchestrator.yml)."),
-    as_json: bool = _JSON,
-) -> None:
-    """Check everything gitorch depends on here; each problem comes with a fix (exit 1 if any)."""
-    from gitorch.cli.output import emit_json, say
-    from gitorch.doctor import diagnose, healthy
-    from gitorch.repo import find_repo
-
-    findings = diagnose(find_repo(), file)
-    ok = healthy(findings)
-    if as_json:
-        emit_json({"ok": ok, "findings": [f.to_json() for f in findings]})
-    else:
-        for f in findings:
-            say(f"{f.severity.upper():8} {f.check}: {f.message}")
-            if f.fix and f.severity != "ok":
-                say(f"         fix: {f.fix}")
-        count = sum(f.problem for f in findings)
-        say("healthy" if ok else f"{count} problem{'s' if count != 1 else ''} found")
-    if not ok:
-        raise typer.Exit(EXIT_FAILED)
-
-
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the root app."""
     app.add_typer(config_app, name="config")
     app.add_typer(secrets_app, name="secrets")
-    app.command("doctor")(doctor_command)
-    from gitorch.cli import migrate_cmd  # `migrate` has its own module (issue 13 item 10)
+    from gitorch.cli import doctor_cmd, migrate_cmd  # each has its own module (issue 13 item 10)
 
+    doctor_cmd.register(app)
     migrate_cmd.register(app)

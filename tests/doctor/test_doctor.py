@@ -7,11 +7,11 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from gitorch.context import build_context
 from gitorch.doctor import diagnose, healthy
 from gitorch.repo import find_repo
 
@@ -162,19 +162,13 @@ def test_legacy_state_and_loose_secret_files(repo: Path, cli) -> None:  # type: 
 def test_a_check_that_crashes_does_not_hide_the_others(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import gitorch.doctor as doctor
 
-    def boom(_repo: object) -> list[doctor.Finding]:
+    def boom(_ctx: object) -> list[doctor.DoctorFinding]:
         raise RuntimeError("disk gone")
 
     monkeypatch.setattr(doctor, "CHECKS", (boom, doctor.check_locks))
-    found = diagnose(find_repo(repo))
+    found = diagnose(build_context(repo=find_repo(repo)))
     assert found[0].severity == "error" and "disk gone" in found[0].message
     assert not healthy(found) and len(found) >= 2
-
-
-def test_doctor_is_fast(repo: Path) -> None:
-    start = time.perf_counter()
-    diagnose(find_repo(repo))
-    assert time.perf_counter() - start < 5
 
 
 def test_foreign_branch_under_the_state_name_is_an_error(repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
@@ -225,3 +219,23 @@ def test_self_check_of_an_installed_gitorch_needs_no_cache(tmp_path: Path) -> No
     report = json.loads(proc.stdout)
     assert report["cache_writable"] is False and report["mode"] == "installed"
     assert proc.returncode == 0 and report["ok"] is True  # only the zipapp extracts into the cache
+
+
+def test_doctor_takes_the_context_it_is_given(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The checks read the Context's settings (flags included), never look for their own."""
+    from gitorch.doctor import check_state_branch
+
+    ctx = build_context(repo=find_repo(repo), overrides={"state_branch": "elsewhere/state"})
+    monkeypatch.chdir("/")  # a check that looked for the repository itself would fail here
+    (state,) = check_state_branch(ctx)
+    assert state.severity == "info" and "elsewhere/state" in state.message
+
+
+def test_render_names_each_problem_and_its_fix() -> None:
+    from gitorch.cli.doctor_cmd import render
+    from gitorch.doctor import DoctorFinding
+
+    found = [DoctorFinding("git", "ok", "git 2.43"),
+             DoctorFinding("locks", "warning", "stale", "truncate it")]
+    assert render(found, ok=False) == ["OK       git: git 2.43", "WARNING  locks: stale",
+                                       "         fix: truncate it", "1 problem found"]
