@@ -41,6 +41,8 @@ NEVER_IMPORTED = (".orchestrator/secrets",)  # secrets stay off the state branch
 FOREIGN = {
     ".claude/prd_state.json": "workflow-orchestrator's PRD executor reads it back; "
                               "left to that tool (never imported or removed)",
+    ".workflow_approvals.db": "workflow-orchestrator's approval queue (SQLite); not imported: "
+                              "gitorch gates are approved with `git orch approve` (never removed)",
 }
 
 

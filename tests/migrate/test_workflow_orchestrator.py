@@ -127,7 +127,7 @@ def test_status_and_report_show_the_imported_runs(legacy_repo: Path, orch: OrchR
 
 
 def test_remove_legacy_leaves_tracked_files_worktrees_and_prd_state_and_rollback_restores(
-        legacy_repo: Path, orch: OrchRunner) -> None:
+        legacy_repo: Path, orch: OrchRunner, backend: str) -> None:  # both git backends
     repo = legacy_repo
     before = wo.snapshot(repo)
     removal = json.loads(_ok(orch("migrate", "--remove-legacy", "--json", cwd=repo)).stdout)
