@@ -177,10 +177,11 @@ def status_command(file: str | None = FILE_OPT, as_json: bool = JSON_OPT) -> Non
 def _say_status(doc: Status) -> None:
     run = doc.run
     if run is None:
-        say(f"no run yet ({len(doc.tasks)} tasks pending); start one with `git orch run`")
+        n = len(doc.tasks)
+        say(f"no run yet ({n} task{'s' if n != 1 else ''} pending); start one with `git orch run`")
     else:
         changed = " (the plan changed since)" if run.plan_changed else ""
-        say(f"run {run.id}: {run.status}{changed}, {run.duration:.1f}s, "
+        say(f"run {run.id}: {paint(run.status, run.status)}{changed}, {run.duration:.1f}s, "
             f"commit {(run.commit or '-')[:7]}" + (f" — {run.title}" if run.title else ""))
     for t in doc.tasks:
         extra = ""
@@ -193,7 +194,7 @@ def _say_status(doc: Status) -> None:
         elif t.waiting_on and run is not None:
             extra = f" — after {', '.join(t.waiting_on)}"
         dur = f" {t.duration:.2f}s" if t.duration else ""
-        say(f"  {t.state:<17} {t.id}{dur}{extra}")
+        say(f"  {paint(f'{t.state:<17}', t.state)} {t.id}{dur}{extra}")
 
 
 def next_command(
