@@ -53,7 +53,7 @@ def find_plan_file(root: Path) -> Path | None:
     """The plan at `root`: orchestrator.yml, .yaml, .json or .toml, in that order of preference."""
     for name in PLAN_NAMES:
         candidate = root / name
-        if candidate.is_file():
+        if candidate.exists():  # a folder by that name is reported as one, not as no plan
             return candidate
     return None
 
