@@ -184,7 +184,7 @@ def read_document(file: Path, display: str) -> Document:
     try:
         raw = file.read_bytes()
     except FileNotFoundError:
-        raise _parse_error(display, "no such plan file", None, None) from None
+        raise _parse_error(display, "plan file not found", None, None) from None
     except IsADirectoryError:
         raise _parse_error(display, "is a directory, not a plan file", None, None) from None
     except OSError as exc:
