@@ -71,7 +71,7 @@ def required(repo: Repo, plan_file: str | Path | None = None) -> SecretRequireme
     path = find_plan_file(repo, plan_file)
     req = SecretRequirements(plan_file=path)
     if path is not None and plan_file is not None and not path.is_file():
-        raise UsageError(f"{plan_file}: no such plan file")
+        raise UsageError(f"{plan_file}: plan file not found")
     if path is None or not path.is_file():
         return req
     doc = _load(path)
