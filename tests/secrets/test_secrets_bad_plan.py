@@ -11,10 +11,10 @@ from tests.conftest import OrchRunner
 def test_named_plan_file_that_is_missing_is_exit_2(repo: Path, orch: OrchRunner) -> None:
     proc = orch("secrets", "doctor", "--file", "nope.yml", "--json", cwd=repo)
     assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert json.loads(proc.stdout)["message"] == "nope.yml: no such plan file"
+    assert json.loads(proc.stdout)["message"] == "nope.yml: plan file not found"
     doctor = orch("doctor", "--file", "nope.yml", "--json", cwd=repo)
     secrets = [f for f in json.loads(doctor.stdout)["findings"] if f["check"] == "secrets"]
-    assert secrets and "no such plan file" in secrets[0]["message"]
+    assert secrets and "plan file not found" in secrets[0]["message"]
 
 
 def test_a_wrongly_shaped_plan_still_gets_its_secrets_checked(repo: Path, orch: OrchRunner) -> None:
