@@ -16,7 +16,7 @@ PLAN = "orchestrator.yml"
 
 # name -> (files, plan file passed with --file or None for discovery, expected lines of the report)
 CASES: dict[str, tuple[dict[str, str], str | None, list[str]]] = {
-    "missing file": ({}, "nope.yml", ["nope.yml: no such plan file"]),
+    "missing file": ({}, "nope.yml", ["nope.yml: plan file not found"]),
     "no plan at root": ({}, None, ["no plan found at", "orchestrator.yml, orchestrator.yaml"]),
     "unreadable yaml": (
         {PLAN: "version: 1\ntasks:\n  - id: A\n    title: [unclosed\n  - id: B\n"},
