@@ -23,6 +23,7 @@ import msgspec
 from gitorch.atomic import write_bytes
 from gitorch.errors import WorkspaceError
 from gitorch.gitcmd import git
+from gitorch.workspace.deps import normalise
 from gitorch.workspace.freeze import orphaned_commits
 from gitorch.workspace.links import redo, restore
 from gitorch.workspace.model import Link, Snapshot, sha256
@@ -93,11 +94,7 @@ def check(pre: Precondition, snap: Snapshot, *, force: bool, lock_free: bool = T
     if pre.type == "lock_free":
         return None if lock_free else "another workspace operation holds the lock"
     if pre.type == "capability":
-        info = snap.repo(pre.target)
-        eco = pre.expected.get("ecosystem") if isinstance(pre.expected, dict) else None
-        if info is None or not any(p.ecosystem == eco for p in info.provides):
-            return f"repo {pre.target} does not provide a {eco} package"
-        return None
+        return _capability(pre, snap)
     if pre.type == "detached_work_kept":  # never bypassed by --force: the commits would be lost
         info = snap.repo(pre.target)
         orphans = orphaned_commits(Path(info.path)) if info is not None and info.exists else 0
@@ -109,6 +106,27 @@ def check(pre: Precondition, snap: Snapshot, *, force: bool, lock_free: bool = T
         cycle = would_cycle(snap, consumer, provider)
         return None if cycle is None else "link closes a cycle: " + " -> ".join(cycle)
     return f"unknown precondition {pre.type!r}"
+
+
+def _capability(pre: Precondition, snap: Snapshot) -> str | None:
+    """The provider offers that package at the folder the link points to (in a monorepo, the
+    member folder; a plan made before package names were recorded checks the ecosystem only)."""
+    info = snap.repo(pre.target)
+    want = pre.expected if isinstance(pre.expected, dict) else {}
+    eco = str(want.get("ecosystem", ""))
+    if info is None or not any(p.ecosystem == eco for p in info.provides):
+        return f"repo {pre.target} does not provide a {eco} package"
+    if "dir" not in want:
+        return None
+    at = [p for p in info.provides if p.ecosystem == eco and p.dir == want["dir"]]
+    if any(normalise(eco, p.name) == normalise(eco, want.get("package", "")) for p in at) or \
+            (at and not want["dir"]):  # the root package under another name (`dep` alias)
+        return None
+    where = f"{pre.target}/{want['dir']}" if want["dir"] else pre.target
+    found = ", ".join(p.name for p in at) or "no package"
+    members = ", ".join(f"{p.name} in {p.dir or '.'}" for p in info.provides if p.ecosystem == eco)
+    return (f"the link points at {where}, which provides {found}, not the {eco} package "
+            f"{want.get('package')} ({pre.target} has: {members})")
 
 
 def verify(plan: WorkspacePlan, snap: Snapshot, *, force: bool = False, lock_free: bool = True) -> list[str]:

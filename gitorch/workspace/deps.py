@@ -82,6 +82,13 @@ def parse_repo(repo: str, path: Path) -> Parsed:
         if name:
             out.provides.append(Provided(ecosystem=eco, name=name, file=file))
         out.deps.extend(deps)
+        if eco in ("cargo", "npm"):
+            from gitorch.workspace.members import read_members
+
+            provides, member_deps, diags = read_members(repo, path, file, eco, text, PARSERS[eco])
+            out.provides += provides
+            out.deps += member_deps
+            out.diagnostics += diags
     return out
 
 
@@ -223,6 +230,10 @@ def parse_cargo(repo: str, text: str) -> tuple[str | None, list[Dependency]]:
 
     for section in ("dependencies", "dev-dependencies", "build-dependencies"):
         table(section, data.get(section))
+    for cfg, target in sorted((data.get("target") or {}).items()):  # [target.'cfg(unix)'.dependencies]
+        for section in ("dependencies", "dev-dependencies", "build-dependencies"):
+            if isinstance(target, dict):
+                table(f"target.{cfg}.{section}", target.get(section))
     for registry, entries in sorted((data.get("patch") or {}).items()):
         table(f"patch.{registry}", entries)
     package = data.get("package") or {}

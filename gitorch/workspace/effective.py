@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -91,10 +92,29 @@ def _node(link: Link, consumer: Path, provider: Path) -> tuple[Effect, str]:
                              "(run npm install there)")
 
 
+def _leaving_lock_as_it_was(lock: Path, run: Callable[[], ToolResult]) -> ToolResult:
+    """Run cargo, then put Cargo.lock back as it was (cargo writes or updates it; a check
+    must not leave the consumer dirty)."""
+    from gitorch.atomic import write_bytes
+
+    try:
+        before: bytes | None = lock.read_bytes()
+    except FileNotFoundError:
+        before = None
+    try:
+        return run()
+    finally:
+        if before is None:
+            lock.unlink(missing_ok=True)
+        elif not lock.exists() or lock.read_bytes() != before:
+            write_bytes(lock, before)
+
+
 def _cargo(link: Link, consumer: Path, provider: Path) -> tuple[Effect, str]:
     if not installed("cargo"):
         return _not_installed("cargo")
-    res = run_tool(["cargo", "metadata", "--offline", "--format-version", "1"], consumer)
+    res = _leaving_lock_as_it_was(consumer / "Cargo.lock", lambda: run_tool(
+        ["cargo", "metadata", "--offline", "--format-version", "1"], consumer))
     unused = "was not used in the crate graph"
     if unused in res.stderr:
         return "not_effective", next(ln.strip() for ln in res.stderr.splitlines() if unused in ln)

@@ -296,13 +296,20 @@ def _edit_npm(text: str, dep: str, spec: str, where: Path) -> str:
 _PATCH = re.compile(r"^[ \t]*\[[ \t]*patch[ \t]*\.[ \t]*(?:crates-io|\"crates-io\")[ \t]*\][^\n]*$", re.M)
 
 
+_CARGO_SECTIONS = ("dependencies", "dev-dependencies", "build-dependencies")
+
+
 def _edit_cargo(text: str, dep: str, rel: str, where: Path) -> str:
     data = tomllib.loads(text)
-    declared = [spec for section in ("dependencies", "dev-dependencies", "build-dependencies")
-                for key, spec in (data.get(section) or {}).items()
+    sections = [data.get(s) or {} for s in _CARGO_SECTIONS]
+    sections += [t.get(s) or {} for t in (data.get("target") or {}).values() if isinstance(t, dict)
+                 for s in _CARGO_SECTIONS]
+    sections.append((data.get("workspace") or {}).get("dependencies") or {})
+    declared = [spec for table in sections for key, spec in table.items()
                 if normalise("cargo", spec.get("package", key) if isinstance(spec, dict) else key)
                 == normalise("cargo", dep)]
-    if not declared:
+    # A workspace root's members declare their own dependencies: [patch] belongs in the root.
+    if not declared and "workspace" not in data:
         raise _fail(where, f"does not declare the dependency {dep!r}")
     if any(isinstance(s, dict) and "git" in s for s in declared):
         raise _fail(where, f"{dep!r} comes from git; gitorch links registry dependencies with "

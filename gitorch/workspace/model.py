@@ -28,6 +28,7 @@ class Provided(_S, frozen=True):
     ecosystem: str
     name: str
     file: str
+    dir: str = ""  # the member folder of a monorepo providing it ('' for the repository root)
 
 
 class SnapshotRepo(_S, frozen=True):

@@ -14,7 +14,7 @@ import msgspec
 
 from gitorch.errors import Location, StateConflict, WorkspaceError
 from gitorch.gitcmd import git
-from gitorch.workspace.deps import normalise
+from gitorch.workspace.deps import file_url_path, normalise
 from gitorch.workspace.diff import Delta, diff, head_of, view
 from gitorch.workspace.links import MANIFEST_OF, make_link, minimal_span, restore
 from gitorch.workspace.manifest import LinkSpec, Manifest
@@ -90,8 +90,9 @@ def load_plan(data: bytes, where: str) -> WorkspacePlan:
 
 # --- the desired workspace --------------------------------------------------------------
 
-def choose_dependency(current: Snapshot, spec: LinkSpec, where: str | None) -> tuple[str, str]:
-    """(ecosystem, name as the consumer declares it) for a link; WorkspaceError when none fits."""
+def choose_dependency(current: Snapshot, spec: LinkSpec, where: str | None) -> tuple[str, str, str]:
+    """(ecosystem, name as the consumer declares it, the provider's member folder or '') for a
+    link; WorkspaceError when none fits."""
     provider = current.repo(spec.provider)
     consumer = current.repo(spec.consumer)
     for side, info in (("consumer", consumer), ("provider", provider)):
@@ -102,12 +103,18 @@ def choose_dependency(current: Snapshot, spec: LinkSpec, where: str | None) -> t
     declared = [d for d in current.deps if d.repo == spec.consumer and d.section != "tool.uv.sources"
                 and not d.section.startswith("patch.")
                 and not (d.ecosystem == "go" and d.section == "replace")]
-    offers = sorted(provider.provides, key=lambda p: ECOSYSTEMS.index(p.ecosystem))
-    for offer in offers:
-        want = normalise(offer.ecosystem, spec.dep or offer.name)
+    offers = sorted(provider.provides, key=lambda p: (ECOSYSTEMS.index(p.ecosystem), p.dir))
+    # First a package of that very name (in a monorepo: the member folder offering it), then
+    # the repository's own package under the consumer's name for it (`dep` naming an alias).
+    candidates = [(o, o.name) for o in offers] + [(o, spec.dep or o.name) for o in offers if not o.dir]
+    for offer, name in candidates:
+        want = normalise(offer.ecosystem, name)
+        if offer.dir and normalise(offer.ecosystem, offer.name) != want:
+            continue
         for dep in declared:
-            if dep.ecosystem == offer.ecosystem and normalise(dep.ecosystem, dep.name) == want:
-                return dep.ecosystem, dep.name
+            if dep.ecosystem == offer.ecosystem and normalise(dep.ecosystem, dep.name) == want \
+                    and (spec.dep is None or want == normalise(dep.ecosystem, spec.dep)):
+                return dep.ecosystem, dep.name, offer.dir
     for diag in current.diagnostics:  # a manifest that does not parse declares nothing: say so
         if diag.kind == "unparsable_manifest" and diag.repo in (spec.consumer, spec.provider):
             raise WorkspaceError(f"link {spec.key}: cannot parse {diag.repo}/{diag.message}",
@@ -175,13 +182,13 @@ def desired_from(current: Snapshot, manifest: Manifest, specs: list[LinkSpec] | 
         if existing is not None:
             links[ls.key] = readopt(existing, current)
             continue
-        ecosystem, dep = choose_dependency(current, ls, where)
+        ecosystem, dep, member = choose_dependency(current, ls, where)
         cycle = would_cycle(current, ls.consumer, ls.provider)
         if cycle:
             raise WorkspaceError(f"link {ls.key} would introduce a dependency cycle: "
                                  + " -> ".join(cycle), where=Location(file=where))
         consumer_dir = Path(current.repo(ls.consumer).path)  # type: ignore[union-attr]
-        provider_dir = Path(current.repo(ls.provider).path)  # type: ignore[union-attr]
+        provider_dir = Path(current.repo(ls.provider).path) / member  # type: ignore[union-attr]
         file = MANIFEST_OF[ecosystem]
         data = pending.get((ls.consumer, file)) or (consumer_dir / file).read_bytes()
         link, new = make_link(consumer=ls.consumer, consumer_dir=consumer_dir, provider=ls.provider,
@@ -299,8 +306,10 @@ def make_plan(current: Snapshot, desired: Snapshot, action: str = "attach") -> W
             Precondition(type="repo_exists", target=lk.repo, message=f"{lk.repo} is checked out"),
             Precondition(type="repo_exists", target=lk.provider, message=f"{lk.provider} is checked out"),
             Precondition(type="capability", target=lk.provider,
-                         expected={"ecosystem": lk.ecosystem, "package": lk.dep},
-                         message=f"{lk.provider} provides the {lk.ecosystem} package {lk.dep}"),
+                         expected={"ecosystem": lk.ecosystem, "package": lk.dep,
+                                   "dir": _provider_dir(lk, consumer.path, provider.path)},
+                         message=f"{lk.provider} provides the {lk.ecosystem} package {lk.dep} "
+                                 "where the link points"),
             Precondition(type="no_cycle", target=key, message=f"linking {key} closes no dependency cycle"),
         ]
         if file_key not in last_on_file:
@@ -331,6 +340,15 @@ def make_plan(current: Snapshot, desired: Snapshot, action: str = "attach") -> W
                          desired=view(desired), delta=delta, preconditions=unique, operations=ops,
                          rollback=list(reversed(undo)), links=desired.links)
     return msgspec.structs.replace(plan, id=plan_id(plan))
+
+
+def _provider_dir(lk: Link, consumer_path: str, provider_path: str) -> str:
+    """The folder of the provider the link points at, relative to the provider ('' its root)."""
+    import os
+
+    target = file_url_path(lk.path) or lk.path.removeprefix("file:").removeprefix("link:")
+    rel = os.path.relpath(os.path.normpath(Path(consumer_path) / target), provider_path)
+    return "" if rel == "." else Path(rel).as_posix()
 
 
 def _link_view(lk: Link) -> tuple[str, ...]:

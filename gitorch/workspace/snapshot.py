@@ -157,7 +157,7 @@ def find_links(repos: list[SnapshotRepo], deps: list[Dependency], recorded: list
         if dep.source != "path" or not dep.path:
             continue
         target = os.path.normpath(dirs[dep.repo] / dep.path)
-        provider = by_path.get(target)
+        provider = by_path.get(target) or _holder(by_path, target)
         if provider is None or provider == dep.repo:
             continue
         link = Link(repo=dep.repo, dep=dep.name, provider=provider, ecosystem=dep.ecosystem,
@@ -165,6 +165,14 @@ def find_links(repos: list[SnapshotRepo], deps: list[Dependency], recorded: list
         record = records.get((link.key, normalise(dep.ecosystem, dep.name)))
         found.setdefault(link.key, record or link)
     return [found[k] for k in sorted(found)]
+
+
+def _holder(by_path: dict[str, str], target: str) -> str | None:
+    """The repo whose checkout contains `target` (a monorepo member folder), if any."""
+    for root, name in sorted(by_path.items(), key=lambda item: -len(item[0])):
+        if target.startswith(root + os.sep):
+            return name
+    return None
 
 
 def compute_topology(repos: list[SnapshotRepo], deps: list[Dependency], links: list[Link]) -> Topology:
