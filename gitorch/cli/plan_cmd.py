@@ -33,17 +33,21 @@ def _load(file: Path | None, as_json: bool) -> LoadedPlan:
 
 
 def _report(exc: PlanError, as_json: bool) -> None:
-    from gitorch.cli.output import emit_json, warn
+    from gitorch.cli.output import emit_json, fail, warn
 
     if as_json:
         emit_json({"valid": False, **exc.to_json()})
         return
-    problems = exc.problems or [exc]
-    for problem in problems:
+    file_level = [p for p in exc.problems if p.where is None or p.where.line is None]
+    if not exc.problems or (len(exc.problems) == 1 and file_level):
+        # about the file itself (not found, a folder, unreadable, empty): one message, no count
+        fail(f"git orch: {exc.problems[0] if exc.problems else exc}")
+        return
+    for problem in exc.problems:
         warn(str(problem))
-    count = _n(len(problems), "problem")
+    count = _n(len(exc.problems), "problem")
     where = exc.where.file if exc.where and exc.where.file else "plan"
-    warn(f"git orch: plan invalid: {count} in {where}")
+    fail(f"git orch: plan invalid: {count} in {where}")
 
 
 def _chain_text(chain: list[str], limit: int = 8) -> str:
@@ -129,18 +133,51 @@ def show_cmd(file: Path | None = FILE_OPT, as_json: bool = JSON_OPT) -> None:
     if as_json:
         emit_json({"file": _display(loaded), "digest": loaded.digest, "plan": plan})
         return
+    results = _check_results()
     say(f"{_display(loaded)}  digest {loaded.digest[:12]}  root {loaded.root}")
     for n, generation in enumerate(graph.order(plan), 1):
         for tid in generation:
             task = plan.task(tid)
-            deps = f"  after {', '.join(task.dependencies)}" if task.dependencies else ""
             gates = plan.gates_for(task)
-            gate = f"  gates {', '.join(gates)}" if gates else ""
-            say(f"{n:>3}  {tid}  [{task.type}] {task.title}{deps}{gate}")
+            words = [f"[{task.type}]", task.title,
+                     f"(after {', '.join(task.dependencies)})" if task.dependencies else "",
+                     f"(gates {', '.join(gates)})" if gates else ""]
+            say(f"{n:>3}  {tid}  " + " ".join(w for w in words if w))
             for check in task.acceptance:
-                say(f"       ✓ {check.label}")
+                say(f"       {_check_line(check.label, results.get((tid, check.label)))}")
             for shard in task.shards:
-                say(f"       · {shard.id} {shard.title}")
+                say(f"       · {shard.id}" + (f" {shard.title}" if shard.title else ""))
+
+
+_CHECK_MARKS = {"passed": ("✓", "green"), "failed": ("✗", "red")}
+
+
+def _check_line(label: str, result: str | None) -> str:
+    """`✓ label` when it passed last time, `✗ label (failed)`, `○ label (not run)` when it never ran."""
+    from gitorch.cli.output import paint
+
+    if result is None:
+        return f"○ {label} (not run)"
+    mark, color = _CHECK_MARKS[result]
+    return paint(f"{mark} {label}" + ("" if result == "passed" else f" ({result})"), color)
+
+
+def _check_results() -> dict[tuple[str, str], str]:
+    """The latest outcome of each (task, check) recorded on the state branch; empty without one."""
+    from gitorch.context import build_context
+    from gitorch.errors import OrchError
+
+    store = build_context().store
+    try:
+        if not store.exists():
+            return {}
+        found = store.events(types=["acceptance_passed", "acceptance_failed"])
+    except OrchError:
+        return {}
+    finally:
+        store.close()
+    return {(e.task or "", getattr(e, "check", "")): "passed" if type(e).__name__ == "AcceptancePassed"
+            else "failed" for e in found}
 
 
 def _display(loaded: LoadedPlan) -> str:
