@@ -219,7 +219,7 @@ def next_command(
         say("nothing is ready" + (f"; later: {', '.join(t.task for t in doc.later)}"
                                   if doc.later else ": everything is done or waits for a gate"))
     for t in doc.ready:
-        say(f"{t.task}: {t.title} ({t.state})")
+        say(f"{t.task}: {t.title} ({t.state})" if t.title else f"{t.task} ({t.state})")
 
 def context_command(task: str = typer.Argument(..., help="Task id."), file: str | None = FILE_OPT,
                     as_json: bool = JSON_OPT) -> None:
