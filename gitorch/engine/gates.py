@@ -107,7 +107,10 @@ def approve(ctx: Context, gate: str, task: str | None = None, by: str | None = N
     if task is not None and task not in lp.by_id:
         raise UsageError(f"unknown task {task} (--task)")
     run = latest_run(lp.events, lp.plan)
-    awaiting = list(run.awaiting) if run is not None else []
+    if run is None:
+        raise UsageError(f"no run to approve {gate} for: nothing has run here yet",
+                         hint="start one with `git orch run`; it stops at the gate")
+    awaiting = list(run.awaiting)
     tids = select_waiting(awaiting, gate, task)
     current = task_inputs(lp)
     who = by or default_approver(lp.repo_root)
