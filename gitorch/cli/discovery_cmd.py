@@ -6,11 +6,22 @@ httpx is imported only when `discover` actually runs (never at CLI import time).
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
+if TYPE_CHECKING:
+    from gitorch.context import Context
+
 JSON_OPT = typer.Option(False, "--json", help="Machine-readable output.")
+
+
+def _context(as_json: bool) -> Context:
+    """The command's Context; the repository is found first (outside one: exit 2)."""
+    from gitorch.context import build_context
+    from gitorch.repo import find_repo
+
+    return build_context(json=as_json, repo=find_repo())
 
 
 def _signals(opp: Any) -> str:
@@ -60,9 +71,8 @@ def intent(
     """Record what you want to work on; resolve it to target repos by capability."""
     from gitorch.cli.output import emit_json, say
     from gitorch.discovery.service import record_intent
-    from gitorch.repo import find_repo
 
-    result = record_intent(find_repo(), text, capabilities=capability, max_difficulty=max_difficulty,
+    result = record_intent(_context(as_json), text, capabilities=capability, max_difficulty=max_difficulty,
                            time_available=time_available, prefer=prefer, needs_tests=needs_tests)
     if as_json:
         emit_json(result)
@@ -89,10 +99,9 @@ def discover(
     """Fetch open issues and PRs (forge) and releases (package indexes); rank opportunities."""
     from gitorch.cli.output import emit_json, say, warn
     from gitorch.discovery.service import discover as run
-    from gitorch.repo import find_repo
 
     progress = warn if sys.stderr.isatty() and not as_json else None
-    result = run(find_repo(), repo, package, offline=offline, progress=progress)
+    result = run(_context(as_json), repo, package, offline=offline, progress=progress)
     counts: dict[str, int] = {}
     for o in result.opportunities:
         counts[o.category] = counts.get(o.category, 0) + 1
@@ -132,9 +141,8 @@ def opportunities(
     """Ranked opportunities with their score breakdown, category and workspace readiness."""
     from gitorch.cli.output import emit_json, emit_jsonl, say
     from gitorch.discovery.service import opportunities as ranked
-    from gitorch.repo import find_repo
 
-    opps, intent_ = ranked(find_repo(), category)
+    opps, intent_ = ranked(_context(as_json or agent), category)
     if limit > 0:
         opps = opps[:limit]
     if agent:

@@ -111,7 +111,7 @@ def _discovered() -> dict[str, Any]:
         repo = find_repo()  # first: outside a repository there is nothing to read or import
         from gitorch.discovery.records import enrichment, store
 
-        st = store(repo, backend="cli")
+        st = store(repo, prefer_cli=True)  # store/select: "auto" is the git CLI here
         try:
             return enrichment(st)
         finally:
@@ -152,11 +152,12 @@ def plan_cmd(
     from gitorch.workspace.materialize import Workspace, attach_plan, record_planned
 
     if for_ is not None:
+        from gitorch.context import build_context
         from gitorch.discovery.requirements import plan_for
         from gitorch.repo import find_repo
 
         repo = find_repo()
-        plan, req = plan_for(repo, for_)
+        plan, req = plan_for(build_context(repo=repo), for_)
         if out is not None:
             _write_out(out, plan.to_bytes())
         lines = [f"{for_}: repos {', '.join(req.repos)}; capabilities {', '.join(req.capabilities) or '-'}"]

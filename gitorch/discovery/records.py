@@ -54,10 +54,16 @@ intent_path = layout.discovery_intent_path
 GRAPH_PATH = layout.DISCOVERY_GRAPH
 
 
-def store(repo: Repo | None, backend: str | None = None) -> Any:
+def store(repo: Repo | None, *, prefer_cli: bool = False) -> Any:
+    """The state store for reading records without a Context (`ws snapshot`); `prefer_cli`:
+    "auto" means the git CLI backend (a few reads do not pay for pygit2's import)."""
     from gitorch.config import open_store
+    from gitorch.store.select import preferring_cli
 
-    return open_store(repo, backend=backend)
+    if prefer_cli:
+        with preferring_cli():
+            return open_store(repo)
+    return open_store(repo)
 
 
 def _json_names(st: Any, path: str) -> list[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -20,6 +20,9 @@ from gitorch.discovery import records
 from gitorch.discovery.local import LocalView, view, workspace_root
 from gitorch.errors import UsageError
 from gitorch.repo import Repo
+
+if TYPE_CHECKING:
+    from gitorch.context import Context
 
 _OPP_RE = re.compile(r"^([A-Za-z0-9][\w.-]*/[\w.-]+)#(\d+)$")
 
@@ -52,13 +55,13 @@ def parse_opportunity(text: str) -> tuple[str, int]:
     return m.group(1), int(m.group(2))
 
 
-def requirements_for(repo: Repo, opportunity: str) -> OpportunityRequirements:
+def requirements_for(ctx: Context, opportunity: str) -> OpportunityRequirements:
     """What a workspace needs to work on `opportunity` ("owner/name#123")."""
     from gitorch.discovery.scoring import score_issue
-    from gitorch.discovery.service import _context
+    from gitorch.discovery.service import scoring_context
 
     name, number = parse_opportunity(opportunity)
-    st = records.store(repo)
+    st = ctx.store
     states = records.forge_states(st) if st.exists() else []
     state = next((s for s in states if s.repo == name), None)
     issue = next((i for i in state.issues if i.number == number), None) if state else None
@@ -67,8 +70,8 @@ def requirements_for(repo: Repo, opportunity: str) -> OpportunityRequirements:
             f"unknown opportunity {opportunity}: it is not among the discovered open issues",
             hint=f"run `git orch discover --repo {name}` first",
         )
-    local = view(repo)
-    opp = score_issue(issue, _context(repo, local, states, records.latest_intent(st)))
+    local = view(ctx.repo)
+    opp = score_issue(issue, scoring_context(local, states, records.latest_intent(st)))
     known = {s.repo for s in states} | set(local.forge_of.values())
     repos = [name]
     for ref in [*issue.depends_on, *issue.references]:
@@ -135,11 +138,12 @@ def _relative(path: Path, base: Path) -> str:
         return str(path)
 
 
-def plan_for(repo: Repo, opportunity: str) -> tuple[Any, OpportunityRequirements]:
+def plan_for(ctx: Context, opportunity: str) -> tuple[Any, OpportunityRequirements]:
     """The workspace plan (gitorch.workspace.plan.Plan) that prepares `opportunity`, and
     the requirements it came from: what `git orch ws plan --for owner/name#123` shows."""
     from gitorch.workspace.materialize import Workspace, attach_plan
 
-    req = requirements_for(repo, opportunity)
-    plan, _current, _desired = attach_plan(Workspace(repo=repo, manifest=desired_manifest(repo, req)))
+    req = requirements_for(ctx, opportunity)
+    manifest = desired_manifest(ctx.repo, req)
+    plan, _current, _desired = attach_plan(Workspace(repo=ctx.repo, manifest=manifest))
     return plan, req

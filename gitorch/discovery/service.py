@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitorch.discovery import records
 from gitorch.discovery.graph import Graph, build
@@ -19,6 +19,10 @@ from gitorch.discovery.model import ForgeState, PackageState
 from gitorch.discovery.scoring import Opportunity, ScoringContext, is_triage_label, norm, rank, weights_from
 from gitorch.errors import UsageError
 from gitorch.repo import Repo
+
+if TYPE_CHECKING:
+    from gitorch.config import Settings
+    from gitorch.context import Context
 
 TOKEN_SECRET = "GITHUB_TOKEN"
 FORGE_JOBS = 4  # repos synced at once: hides latency, stays well inside GitHub's burst limits
@@ -33,11 +37,10 @@ def forge_auth(repo: Repo | None) -> Any:
     return Auth(found.value if found else None, TOKEN_SECRET)
 
 
-def policy_for(repo: Repo | None) -> Any:
-    from gitorch.config import settings
+def policy_for(s: Settings) -> Any:
+    """Timeouts, retries and the longest rate-limit wait, from the settings."""
     from gitorch.discovery.http import Policy
 
-    s = settings(repo)
     return Policy(timeout=s.http_timeout, retries=s.http_retries, max_wait=s.http_max_wait)
 
 
@@ -76,15 +79,15 @@ def languages_of(local: LocalView, states: list[ForgeState]) -> dict[str, list[s
 
 # --- intent ----------------------------------------------------------------------------
 
-def record_intent(repo: Repo, text: str, *, capabilities: list[str] | None = None,
+def record_intent(ctx: Context, text: str, *, capabilities: list[str] | None = None,
                   max_difficulty: str | None = None, time_available: str | None = None,
                   prefer: str | None = None, needs_tests: bool = False) -> Intent:
     """Resolve an intent against what is known and store it on the state branch."""
     from gitorch.events import IntentRecorded, new_id, now
 
-    st = records.store(repo)
+    st = ctx.store
     states = records.forge_states(st) if st.exists() else []
-    caps, skills = catalogue(view(repo), states)
+    caps, skills = catalogue(view(ctx.repo), states)
     intent = resolve(text, caps, capabilities=capabilities, max_difficulty=max_difficulty,
                      time=time_available, prefer=prefer, needs_tests=needs_tests, skills_of=skills)
     intent.id = new_id()
@@ -121,7 +124,7 @@ def targets_for(repo: Repo, local: LocalView, st: Any) -> list[str]:
 
 
 def discover(
-    repo: Repo,
+    ctx: Context,
     repos: list[str] | None = None,
     packages: list[str] | None = None,
     *,
@@ -131,17 +134,14 @@ def discover(
     cache: Any | None = None,
 ) -> Discovery:
     """Sync forge repos and packages, rank opportunities, store it all in one commit."""
-    from gitorch.config import settings
-    from gitorch.discovery.forge import check_repo_name, sync_repos, whoami
-    from gitorch.discovery.http import HttpClient, NotFound, Stats
-    from gitorch.discovery.indexes import parse_package, sync_package
+    from gitorch.discovery.forge import check_repo_name
+    from gitorch.discovery.indexes import parse_package
     from gitorch.events import DiscoverySynced
 
     started = time.perf_counter()
-    s = settings(repo)
-    st = records.store(repo)
-    local = view(repo)
-    names = [check_repo_name(r) for r in repos or []] or targets_for(repo, local, st)
+    st = ctx.store
+    local = view(ctx.repo)
+    names = [check_repo_name(r) for r in repos or []] or targets_for(ctx.repo, local, st)
     explicit = [parse_package(p) for p in packages or []]
     # Packages the workspace provides are looked up too; an unpublished one is not an error.
     pkgs = explicit or (list(local.packages) if not repos else [])
@@ -149,12 +149,43 @@ def discover(
         raise UsageError("nothing to discover: no --repo given, no intent with target repos, "
                          "and no workspace repo with a forge remote",
                          hint="pass --repo owner/name (repeatable)")
-    policy = policy_for(repo)
+    result = _fetch(ctx, names, pkgs, bool(explicit), offline=offline, progress=progress,
+                    sleep=sleep, cache=cache)
+    # Rank with everything known (earlier discoveries of other repos too).
+    known = {x.repo: x for x in (records.forge_states(st) if st.exists() else [])}
+    known.update({x.repo: x for x in result.repos})
+    result.opportunities, result.graph = _rank(ctx, local, list(known.values()))
+    files: dict[str, bytes | None] = {records.forge_path(x.repo): records.encode(x) for x in result.repos}
+    files.update({records.index_path(p.ecosystem, p.name): records.encode(p) for p in result.packages})
+    files[records.GRAPH_PATH] = records.encode(result.graph)
+    event = DiscoverySynced(
+        repos=[x.repo for x in result.repos],
+        packages=[f"{p.ecosystem}:{p.name}" for p in result.packages],
+        offline=offline,
+        **{k: result.stats[k] for k in ("requests", "not_modified", "bytes", "retries")},
+    )
+    message = f"discovery: {len(result.repos)} repos, {len(result.packages)} packages"
+    result.commit = st.append([event], files=files, message=message)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _fetch(
+    ctx: Context, names: list[str], pkgs: list[tuple[str, str]], explicit: bool, *, offline: bool,
+    progress: Callable[[str], None] | None, sleep: Callable[[float], None], cache: Any | None,
+) -> Discovery:
+    """Read the forge repos `names` and the packages `pkgs` over HTTP (the network part)."""
+    from gitorch.discovery.forge import sync_repos, whoami
+    from gitorch.discovery.http import HttpClient, NotFound, Stats
+    from gitorch.discovery.indexes import sync_package
+
+    s = ctx.settings
+    policy = policy_for(s)
     result = Discovery()
     totals = Stats()
     clients: list[HttpClient] = []
     try:
-        forge = HttpClient(s.forge_url, service="forge", auth=forge_auth(repo), cache=cache,
+        forge = HttpClient(s.forge_url, service="forge", auth=forge_auth(ctx.repo), cache=cache,
                            offline=offline, policy=policy, sleep=sleep)
         clients.append(forge)
         user = whoami(forge) if names and not offline else None
@@ -185,29 +216,13 @@ def discover(
             for k, v in c.stats.as_dict().items():
                 setattr(totals, k, getattr(totals, k) + v)
     result.stats = totals.as_dict()
-
-    # Rank with everything known (earlier discoveries of other repos too).
-    known = {x.repo: x for x in (records.forge_states(st) if st.exists() else [])}
-    known.update({x.repo: x for x in result.repos})
-    result.opportunities, result.graph = _rank(repo, st, local, list(known.values()))
-    files: dict[str, bytes | None] = {records.forge_path(x.repo): records.encode(x) for x in result.repos}
-    files.update({records.index_path(p.ecosystem, p.name): records.encode(p) for p in result.packages})
-    files[records.GRAPH_PATH] = records.encode(result.graph)
-    event = DiscoverySynced(
-        repos=[x.repo for x in result.repos],
-        packages=[f"{p.ecosystem}:{p.name}" for p in result.packages],
-        offline=offline,
-        **{k: result.stats[k] for k in ("requests", "not_modified", "bytes", "retries")},
-    )
-    message = f"discovery: {len(result.repos)} repos, {len(result.packages)} packages"
-    result.commit = st.append([event], files=files, message=message)
-    result.seconds = time.perf_counter() - started
     return result
 
 
 # --- opportunities ---------------------------------------------------------------------
 
-def _context(repo: Repo, local: LocalView, states: list[ForgeState], intent: Intent | None) -> ScoringContext:
+def scoring_context(local: LocalView, states: list[ForgeState], intent: Intent | None) -> ScoringContext:
+    """What ranking needs to know: the intent, what each repo can do, readiness."""
     caps, _skills = catalogue(local, states)
     return ScoringContext(
         capabilities=list(intent.capabilities) if intent else [],
@@ -222,28 +237,26 @@ def _context(repo: Repo, local: LocalView, states: list[ForgeState], intent: Int
     )
 
 
-def _rank(repo: Repo, st: Any, local: LocalView, states: list[ForgeState]
-          ) -> tuple[list[Opportunity], Graph]:
-    from gitorch.config import settings
-
+def _rank(ctx: Context, local: LocalView, states: list[ForgeState]) -> tuple[list[Opportunity], Graph]:
+    st = ctx.store
     intent = records.latest_intent(st) if st.exists() else None
     targets = set(intent.targets) if intent else set()
     chosen = [x for x in states if x.repo in targets] if targets & {x.repo for x in states} else states
-    ctx = _context(repo, local, states, intent)
-    opps = rank([i for x in chosen for i in x.issues], ctx, weights_from(settings(repo).score_weights))
-    return opps, build(states, opps, ctx.repo_capabilities)
+    scoring = scoring_context(local, states, intent)
+    opps = rank([i for x in chosen for i in x.issues], scoring, weights_from(ctx.settings.score_weights))
+    return opps, build(states, opps, scoring.repo_capabilities)
 
 
-def opportunities(repo: Repo, category: str | None = None) -> tuple[list[Opportunity], Intent | None]:
+def opportunities(ctx: Context, category: str | None = None) -> tuple[list[Opportunity], Intent | None]:
     """Ranked opportunities from what was discovered (no network), optionally one category."""
     from gitorch.discovery.scoring import CATEGORIES
 
     if category is not None and category not in CATEGORIES:
         raise UsageError(f"unknown category {category!r}", hint="use one of " + ", ".join(CATEGORIES))
-    st = records.store(repo)
+    st = ctx.store
     states = records.forge_states(st) if st.exists() else []
     if not states:
         raise UsageError("no discovery results yet", hint="run `git orch discover --repo owner/name`")
-    opps, _graph = _rank(repo, st, view(repo), states)
+    opps, _graph = _rank(ctx, view(ctx.repo), states)
     intent = records.latest_intent(st)
     return [o for o in opps if category is None or o.category == category], intent

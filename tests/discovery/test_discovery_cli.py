@@ -224,6 +224,7 @@ def test_real_subprocess_and_no_httpx_at_cli_import(repo: Path, server: FakeServ
 
 def test_requirements_and_desired_workspace(tmp_path: Path, server: FakeServer, cli: Cli,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from gitorch.context import build_context
     from gitorch.discovery.requirements import desired_manifest, plan_for, requirements_for
     from gitorch.repo import find_repo
     from tests.conftest import git, make_repo
@@ -235,7 +236,7 @@ def test_requirements_and_desired_workspace(tmp_path: Path, server: FakeServer, 
     (ws / "workspace.toml").write_text('[[repos]]\nname = "gadgets"\npath = "gadgets"\n')
     monkeypatch.chdir(gadgets)
     ok(cli("discover", "--repo", W, "--repo", G))
-    req = requirements_for(find_repo(), f"{G}#10")
+    req = requirements_for(build_context(repo=find_repo()), f"{G}#10")
     assert req.repos == [G, W]  # the issue names acme/widgets#1: a cross-repo change
     assert req.cross_repo and req.ephemeral  # widgets is not checked out here
     assert req.urls[W] == f"https://github.com/{W}.git"
@@ -246,10 +247,10 @@ def test_requirements_and_desired_workspace(tmp_path: Path, server: FakeServer, 
     ready = {o["id"]: o["workspace_readiness"] for o in opp}
     assert ready[f"{G}#10"]["repo_cloned"] is True and ready[f"{W}#1"]["repo_cloned"] is False
     with pytest.raises(Exception, match="unknown opportunity"):
-        requirements_for(find_repo(), f"{W}#999")
+        requirements_for(build_context(repo=find_repo()), f"{W}#999")
 
     # the seed's flow continues: requirements -> desired workspace -> plan (widgets is cloned)
-    plan, _req = plan_for(find_repo(), f"{G}#10")
+    plan, _req = plan_for(build_context(repo=find_repo()), f"{G}#10")
     clones = [op for op in plan.operations if op.type == "clone_repo"]
     assert [(op.target, op.params["url"]) for op in clones] == [("widgets", f"https://github.com/{W}.git")]
 
