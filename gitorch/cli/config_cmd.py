@@ -69,7 +69,8 @@ def config_get(
         say(config.format_value(value.value))
 
 
-@config_app.command("set")
+# A negative number is a value to validate (and refuse with the documented message), not an option.
+@config_app.command("set", context_settings={"ignore_unknown_options": True})
 def config_set(
     key: str = typer.Argument(..., metavar="KEY", help="Setting name."),
     value: str = typer.Argument(..., metavar="VALUE", help="New value (booleans: true/false)."),
