@@ -172,7 +172,8 @@ def secrets_doctor(
             say("the plan declares no secrets")
         for s in found:
             used = ", ".join(s.used_by)
-            state = f"present (from: {s.source} {s.where})" if s.present else s.where
+            origin = s.where if s.where.startswith(f"{s.source} ") else f"{s.source} {s.where}"
+            state = f"present (from: {origin})" if s.present else s.where  # `env X`, not `env env X`
             say(f"{'ok' if s.present else 'MISSING'}  {s.name}  [{used}]  {state}")
     if missing:
         raise typer.Exit(EXIT_FAILED)
