@@ -277,9 +277,13 @@ def repair_cmd(
 ) -> None:
     """Plan the way back from drift to the last applied state, and apply it."""
     from gitorch.workspace.materialize import materialize
-    from gitorch.workspace.repair import repair_plan
+    from gitorch.workspace.repair import finish_rollback, repair_plan
 
     ws = _workspace()
+    finished = finish_rollback(ws, dry_run=dry_run)
+    if finished is not None:  # a failed rollback first: its leftovers are what is to repair
+        _emit(as_json, {"rollback_finished": not dry_run, "lines": finished}, finished)
+        return
     plan = repair_plan(ws)
     if dry_run:
         _emit(as_json, plan, _plan_lines(plan) + ["dry run: nothing changed"])

@@ -254,10 +254,11 @@ def describe(op: Operation) -> str:
     return f"operation {op.index} ({op.type} {op.target}) is done"
 
 
-def execute(plan: WorkspacePlan, urls: dict[str, str] | None = None) -> ApplyOutcome:
+def execute(plan: WorkspacePlan, urls: dict[str, str] | None = None,
+            journal: UndoLog | None = None) -> ApplyOutcome:
     """Run the operations; on failure undo the done ones LIFO. Never raises for an operation
-    failure: the ApplyOutcome says what happened."""
-    journal = UndoLog()
+    failure: the ApplyOutcome says what happened (`journal`, when given, keeps the pre-images)."""
+    journal = journal if journal is not None else UndoLog()
     done: list[Operation] = []
     outcome = ApplyOutcome(plan_id=plan.id, state="committed")
     for op in order(plan.operations):

@@ -17,7 +17,7 @@ from gitorch.workspace.model import Snapshot
 @dataclass(frozen=True)
 class DriftFinding:
     kind: str  # file_modified | repo_deleted | branch_changed | conflict | link_broken | interrupted
-    # | not_effective
+    # | not_effective | leftover
     repo: str
     message: str
 
@@ -94,12 +94,19 @@ def observe(ws: Workspace, trigger: str = "manual", record: bool = True) -> Obse
     if dead is not None:  # links of a killed apply are on disk but in no desired state
         found.insert(0, DriftFinding("interrupted", "", f"an apply of {dead.id} was interrupted; "
                                      "`git orch ws apply` finishes it, `git orch ws teardown` undoes it"))
+    left = ws.leftovers()
+    if left is not None:
+        from gitorch.workspace.leftovers import still_left
+
+        found[:0] = [DriftFinding("leftover", "", f"{line}: a rollback failed; `git orch ws repair` "
+                                  "finishes it, `git orch ws teardown` restores it")
+                     for line in still_left(left)]
     applied = {lk.key for lk in desired.links} if desired is not None else set()
     effects = check_links(msgspec.structs.replace(
         current, links=[lk for lk in current.links if lk.key in applied]))
     found += [DriftFinding("not_effective", e.key.split("/", 1)[0], e.describe())
               for e in effects if e.state == "not_effective"]
-    if record and (desired is not None or dead is not None):
+    if record and (desired is not None or dead is not None or left is not None):
         ws.recorder.store.append(
             [Observed(trigger=trigger, drift=bool(found),
                       findings=[f"{f.kind}: {f.message}" for f in found])],

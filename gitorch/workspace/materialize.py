@@ -14,16 +14,18 @@ from typing import TYPE_CHECKING
 from gitorch.atomic import write_bytes
 from gitorch.errors import CheckFailed, Location, StateConflict, WorkspaceError
 from gitorch.repo import Repo
-from gitorch.workspace.apply import ApplyOutcome, execute, verify
+from gitorch.workspace.apply import ApplyOutcome, UndoLog, execute, verify
 from gitorch.workspace.diff import diff_views, view
 from gitorch.workspace.manifest import MANIFEST_NAME, Manifest, load, redact_url
 from gitorch.workspace.model import Snapshot
 from gitorch.workspace.plan import WorkspacePlan
-from gitorch.workspace.record import BASE, DESIRED, WorkspaceRecorder, plan_path
+from gitorch.workspace.record import BASE, DESIRED, LEFTOVERS, WorkspaceRecorder, plan_path
 from gitorch.workspace.snapshot import take
 
 if TYPE_CHECKING:
     from gitorch.context import Context
+    from gitorch.workspace.effective import LinkEffect
+    from gitorch.workspace.leftovers import Leftovers
 
 
 @dataclass
@@ -69,6 +71,29 @@ class Workspace:
     def marker(self) -> Path:
         """Names the plan being executed; left behind only when the process died mid-apply."""
         return self.repo.scratch / "workspace" / "executing"
+
+    def leftovers(self) -> Leftovers | None:
+        """What a failed rollback left behind, when it is not resolved yet."""
+        from gitorch.workspace.leftovers import decode
+
+        data = self.recorder.store.read(LEFTOVERS)
+        return decode(data) if data else None
+
+    def finish_leftovers(self) -> list[str]:
+        """Finish a failed rollback from its record (pre-images back) and forget the record."""
+        from gitorch.workspace.leftovers import finish
+
+        record = self.leftovers()
+        if record is None:
+            return []
+        with self.recorder.lock():
+            done = finish(record)
+            forget: dict[str, bytes | None] = {LEFTOVERS: None}
+            if self.desired() is None:  # a first attach undone: the next one records its own base
+                forget[BASE] = None
+            self.recorder.transition(record.plan_id, "rolled_back", detail="rollback finished: "
+                                     + ("; ".join(done) or "nothing left"), files=forget)
+        return done or ["nothing left to restore"]
 
     def interrupted(self) -> WorkspacePlan | None:
         """The plan a dead process was executing, read back from the state branch."""
@@ -127,7 +152,8 @@ def materialize(ws: Workspace, plan: WorkspacePlan, *, dry_run: bool = False, fo
         ws.marker.parent.mkdir(parents=True, exist_ok=True)
         write_bytes(ws.marker, plan.id.encode())
         urls = {redact_url(r.url) or "": r.url for r in ws.manifest.repos if r.url}
-        outcome = execute(plan, urls)
+        log = UndoLog()
+        outcome = execute(plan, urls, log)
         for redacted, real in urls.items():  # git may echo a url with its credentials
             outcome.error = outcome.error.replace(real, redacted) if outcome.error else outcome.error
             outcome.left = [line.replace(real, redacted) for line in outcome.left]
@@ -143,9 +169,14 @@ def materialize(ws: Workspace, plan: WorkspacePlan, *, dry_run: bool = False, fo
             return outcome
         # A first attach rolled back leaves nothing to tear down: forget the base it recorded,
         # so the next attach records the workspace as it is then.
-        undo_base = {BASE: None} if BASE in files and outcome.state == "rolled_back" else None
+        after_failure: dict[str, bytes | None] = {BASE: None} if BASE in files and \
+            outcome.state == "rolled_back" else {}
+        if outcome.state == "failed":  # what the failed undo left is kept until resolved
+            from gitorch.workspace import leftovers
+
+            after_failure[LEFTOVERS] = leftovers.encode(leftovers.from_failed(outcome, log))
         rec.transition(plan.id, outcome.state, detail=outcome.error or "",
-                       operation=outcome.failed_operation, files=undo_base)
+                       operation=outcome.failed_operation, files=after_failure or None)
         ws.marker.unlink(missing_ok=True)
     if outcome.state == "rolled_back":
         raise CheckFailed(f"{outcome.error}; every operation was rolled back, the workspace is as before")
@@ -225,3 +256,17 @@ def apply_workspace(ws: Workspace, saved: WorkspacePlan | None, *, dry_run: bool
         if follow.operations:
             done.append((follow, materialize(ws, follow, force=force)))
     return done
+
+
+def applied_link_effects(ws: Workspace) -> list[LinkEffect]:
+    """Each link of the last applied state, checked with its ecosystem's resolver."""
+    import msgspec
+
+    from gitorch.workspace.effective import check_links
+
+    desired = ws.desired()
+    if desired is None:
+        return []
+    current = ws.current(desired)
+    keys = {lk.key for lk in desired.links}
+    return check_links(msgspec.structs.replace(current, links=[lk for lk in current.links if lk.key in keys]))

@@ -38,3 +38,16 @@ def repair_plan(ws: Workspace) -> WorkspacePlan:
 def _exists(snap: Snapshot, name: str) -> bool:
     info = snap.repo(name)
     return info is not None and info.exists
+
+
+def finish_rollback(ws: Workspace, *, dry_run: bool = False) -> list[str] | None:
+    """When a rollback failed, finish it from the recorded pre-images (None: nothing recorded);
+    with `dry_run`, what it would restore."""
+    record = ws.leftovers()
+    if record is None:
+        return None
+    if dry_run:
+        from gitorch.workspace.leftovers import still_left
+
+        return [f"would restore: {line}" for line in still_left(record)] or ["nothing left to restore"]
+    return ws.finish_leftovers()

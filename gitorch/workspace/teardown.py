@@ -51,9 +51,14 @@ def teardown(ws: Workspace, mode: str, *, force: bool = False, dry_run: bool = F
     if mode not in MODES:
         raise WorkspaceError(f"unknown teardown mode {mode!r} (expected {', '.join(MODES)})")
     rec = ws.recorder
+    # A failed rollback's leftovers come back from their pre-images first.
+    restored = ws.finish_leftovers() if not dry_run and ws.leftovers() is not None else []
     applied = rec.desired()
     # An apply killed while executing left links behind (adopted by `ws.current`): undo them too.
     if applied is None and ws.interrupted() is None:
+        if restored:
+            return {"mode": mode, "plan": None, "restored": restored, "verified": True,
+                    "differences": [], "dry_run": dry_run}
         raise WorkspaceError("nothing to tear down: no workspace has been applied here")
     base = rec.base()
     current = ws.current(applied)
