@@ -94,9 +94,13 @@ def _prune_dirs(root: Path) -> None:
     """Remove legacy folders left empty (never following symlinks, never into a worktree)."""
     for top in legacy.DIRECTORIES:
         base = root / top
-        if base.is_symlink() or not base.is_dir():
+        if base.is_symlink() or not base.is_dir() or os.path.lexists(base / ".git"):
             continue
-        for dirpath, _dirs, _files in sorted(os.walk(base), key=lambda t: -len(t[0])):
+        found: list[str] = []
+        for dirpath, dirs, _files in os.walk(base):
+            dirs[:] = [d for d in dirs if not os.path.lexists(os.path.join(dirpath, d, ".git"))]
+            found.append(dirpath)
+        for dirpath in sorted(found, key=len, reverse=True):
             with contextlib.suppress(OSError):
                 os.rmdir(dirpath)
     with contextlib.suppress(OSError):

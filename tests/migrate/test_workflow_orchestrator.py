@@ -130,13 +130,14 @@ def test_remove_legacy_leaves_tracked_files_worktrees_and_prd_state_and_rollback
         legacy_repo: Path, orch: OrchRunner, backend: str) -> None:  # both git backends
     repo = legacy_repo
     before = wo.snapshot(repo)
+    (repo / ".orchestrator" / "worktrees" / "fix-retry-3f9c" / "build").mkdir()  # an empty folder there
     removal = json.loads(_ok(orch("migrate", "--remove-legacy", "--json", cwd=repo)).stdout)
     kept = {k["path"]: k["reason"] for k in removal["kept"]}
     assert set(kept) == {".orchestrator/external_reviews.json", ".orchestrator/review_gemini.md"}
     assert all("tracked by git" in reason for reason in kept.values())
     assert ".workflow_log.jsonl" in removal["removed"] and not (repo / ".workflow_log.jsonl").exists()
     assert (repo / ".claude" / "prd_state.json").exists()
-    assert (repo / ".orchestrator" / "worktrees" / "fix-retry-3f9c" / ".git").exists()
+    assert (repo / ".orchestrator" / "worktrees" / "fix-retry-3f9c" / "build").is_dir()  # never pruned
     status = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True).stdout
     assert ".orchestrator/review_gemini.md" not in status  # tracked files untouched
     _ok(orch("migrate", "--rollback", cwd=repo))
