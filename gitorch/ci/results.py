@@ -87,6 +87,9 @@ def fetch_state(store: StateStore, remote: str, run: CiRun) -> dict[str, int]:
     if has_state.returncode == 0:
         sync(store, remote, push=False)
     refs = fetch_results(store, remote, run)
+    from gitorch.ci.cache import fetch
+
+    fetch(store.repo.cwd, remote)  # the result cache: entries are only ever added
     return {"results": fold_results(store, refs.values(), run)}
 
 
@@ -101,4 +104,17 @@ def push_result(store: StateStore, remote: str, run: CiRun, job: str) -> str:
     proc = git(["push", "--quiet", "--force", remote, f"{tip}:{ref}"], store.repo.cwd, check=False)
     if proc.returncode != 0:
         raise GitError(f"could not push {ref} to '{remote}': {proc.stderr.decode(errors='replace').strip()}")
+    _push_cache(store, remote)
     return ref
+
+
+def _push_cache(store: StateStore, remote: str) -> None:
+    """The cache entries this job added, when this run may write the cache (never from a
+    pull request). Without `+`: an entry on the remote is never replaced."""
+    from gitorch.ci.cache import CACHE, may_write
+
+    if not may_write()[0]:
+        return
+    if not git(["for-each-ref", "--count=1", CACHE + "/"], store.repo.cwd).stdout.strip():
+        return
+    git(["push", "--quiet", remote, f"{CACHE}/*:{CACHE}/*"], store.repo.cwd, check=False)

@@ -15,6 +15,7 @@ import random
 import re
 import subprocess
 import threading
+import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,7 @@ class Forge:
     secrets: dict[str, str] = field(default_factory=dict)
     parallel: int = 4
     manual: bool = True  # GitLab: play manual jobs (GitHub: environments approve)
+    event: str = "push"  # GitHub's GITHUB_EVENT_NAME (pull_request: the cache is read-only)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # --- common -----------------------------------------------------------------
@@ -115,6 +117,7 @@ class Forge:
             "GITHUB_SHA": sha, "GITHUB_ACTOR": "octo", "GITHUB_JOB": j,
             "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_PATH": str(path_file),
             "RUNNER_TEMP": str(job_dir / "tmp"), "GITHUB_REPOSITORY": "o/r",
+            "GITHUB_EVENT_NAME": self.event, "GITHUB_REF": "refs/heads/main",
         })
         res = JobResult(j, "success")
         failed = False
@@ -138,9 +141,11 @@ class Forge:
             step_env["PATH"] = os.pathsep.join([*reversed(added), env["PATH"]])
             for k, v in (step.get("env") or {}).items():
                 step_env[k] = SECRET.sub(lambda m: self.secrets.get(m.group(1), ""), str(v))
+            t0 = time.monotonic()
             proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
                                   cwd=ws, env=step_env, capture_output=True, text=True)
             res.output += f"$ {step['run']}\n{proc.stdout}{proc.stderr}"
+            res.steps[-1] += f" ({time.monotonic() - t0:.1f}s)"
             if proc.returncode != 0:
                 failed = True
         res.status = "failure" if failed else "success"

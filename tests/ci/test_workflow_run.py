@@ -93,12 +93,19 @@ def test_github_workflow_runs_collects_and_skips_the_second_time(tmp_path: Path)
     approvals = [e for e in events if e["type"] == "approved"]
     assert len(approvals) == 1 and "octo" in str(approvals[0]["by"])
     assert _refs(remote, "refs/orch/results/") == []  # folded and deleted
+    assert len(_refs(remote, "refs/orch/cache/")) == 3  # one entry per task that ran
 
+    # without the state branch, the cache alone lets the second run skip every task
+    git(remote, "update-ref", "-d", "refs/heads/orch/state")
     again = _forge(tmp_path, remote, "run2").run_github(text, sha, "102")
-    assert all(r.status == "success" for r in again.values())
+    assert all(r.status == "success" for r in again.values()), \
+        "\n".join(r.output for r in again.values() if r.status != "success")
     events = _state_events(remote, tmp_path)
-    skipped = sorted(e["task"] for e in events if e["type"] == "skipped" and e["run"] == "gh-102-1")
-    assert skipped == ["build.x", "deploy", "lint"]
+    skipped = {e["task"]: e["reason"] for e in events if e["type"] == "skipped" and e["run"] == "gh-102-1"}
+    assert sorted(skipped) == ["build.x", "deploy", "lint"]
+    assert all(str(r).startswith("cached: run gh-101-1 on https://github.com/o/r/actions/runs/101, key ")
+               for r in skipped.values()), skipped
+    assert "cached: run gh-101-1" in again["t-lint"].output  # loud in the job's log
     assert not [e for e in events if e["type"] == "task_started" and e["run"] == "gh-102-1"]
 
 

@@ -1,0 +1,69 @@
+"""The result cache inside a run: look a task up before it starts, record it after it passed.
+
+On in CI jobs (and wherever GITORCH_CACHE=1), off otherwise (GITORCH_CACHE=0 turns it off
+in CI too), so a local run pays nothing for it. A hit skips the task with the evidence
+`cached: run <id> on <host or CI run>, key <k>`, printed at once on stderr and recorded as
+the skip's reason (which status and the report show).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING
+
+from gitorch.ci import cache as c
+
+if TYPE_CHECKING:
+    from gitorch.engine.setup import Loaded
+    from gitorch.plan.model import Task
+
+
+class RunCache:
+    """The cache as one run uses it."""
+
+    def __init__(self, lp: Loaded) -> None:
+        from gitorch.ci.env import ci_run
+
+        self.cwd = lp.repo_root
+        self.plan = lp.plan
+        self.ci = ci_run()
+        self.writable, self.why = c.may_write()
+        self.written: list[c.Entry] = []
+
+    def key(self, task: Task, digest: str) -> str:
+        return c.cache_key(digest, [*self.plan.secrets, *task.secrets])
+
+    def hit(self, task: Task, digest: str) -> str | None:
+        """The evidence line when `task` on these inputs is cached, else None."""
+        entry = c.lookup(self.cwd, self.key(task, digest))
+        if entry is None:
+            return None
+        evidence = entry.evidence()
+        sys.stderr.write(f"{task.id}: {evidence}\n")
+        return evidence
+
+    def record(self, task: Task, digest: str, run: str) -> None:
+        """Add the entry for a task that passed on `digest` (its inputs before it ran)."""
+        if not self.writable:
+            return
+        from gitorch.errors import OrchError
+
+        ci = (self.ci.url or self.ci.id) if self.ci else ""
+        try:
+            entry = c.put(self.cwd, self.key(task, digest), task.id, run, ci=ci)
+        except OrchError as exc:  # the task passed; a cache that cannot be written only costs time later
+            sys.stderr.write(f"git orch: warning: {task.id} not cached: {str(exc).splitlines()[0]}\n")
+            return
+        if entry is not None:
+            self.written.append(entry)
+
+
+def for_run(lp: Loaded) -> RunCache | None:
+    """The run's cache, or None when it is off (see the module docstring)."""
+    from gitorch.ci.env import ci_run
+
+    flag = os.environ.get("GITORCH_CACHE", "")
+    if flag == "0" or (flag != "1" and ci_run() is None):
+        return None
+    return RunCache(lp)
