@@ -39,29 +39,40 @@ def install_cmd(
     force: bool = typer.Option(
         False, "--force", help="Install into a hooks folder shared with other repositories "
         "(core.hooksPath), and replace a `.legacy` file that is in the way."),
+    into: str = typer.Option(
+        None, "--into", metavar="PATH", help="Put the hook files in this folder (one git does not "
+        "track) instead; your own hooks call them. For hooks kept in a tracked folder."),
     as_json: bool = JSON_OPT,
 ) -> None:
     """Install post-checkout, post-merge and post-rewrite hooks (kept hooks still run first)."""
     from gitorch.hooks.install import install
     from gitorch.repo import find_repo
 
-    where, actions = install(find_repo(), force=force)
+    where, actions = install(find_repo(), force=force, into=into)
     _render_actions(where, actions, as_json, "in")
+    if into is not None and not as_json:
+        say(f"git does not run hooks from {where.path} by itself: call them from your hooks, e.g. "
+            f'add `{where.path}/post-checkout "$@"` to your post-checkout hook (and likewise for '
+            "post-merge and post-rewrite)")
 
 
 @hooks_app.command("uninstall")
-def uninstall_cmd(as_json: bool = JSON_OPT) -> None:
+def uninstall_cmd(
+    into: str = typer.Option(None, "--into", metavar="PATH",
+                             help="Remove the hook files put into this folder with --into."),
+    as_json: bool = JSON_OPT,
+) -> None:
     """Remove gitorch's hooks and put back the hooks they kept."""
     from gitorch.hooks.install import uninstall
     from gitorch.repo import find_repo
 
-    where, actions = uninstall(find_repo())
+    where, actions = uninstall(find_repo(), into=into)
     _render_actions(where, actions, as_json, "removed from")
 
 
 @hooks_app.command("status")
 def status_cmd(as_json: bool = JSON_OPT) -> None:
-    """Say which hooks are installed, where, and whether they would run."""
+    """Say whether the hooks are installed, missing, bypassed or disabled, and how."""
     from gitorch.hooks.install import status
     from gitorch.repo import find_repo
 
@@ -69,10 +80,14 @@ def status_cmd(as_json: bool = JSON_OPT) -> None:
     if as_json:
         emit_json(info)
         return
-    where = f" (core.hooksPath {info['core_hooks_path']})" if info["core_hooks_path"] else ""
+    how = {"file": "hook files", "config": "git's config-based hooks",
+           "call": "a call in your own hooks", "none": "-"}[info["mechanism"]]
+    say(f"hooks: {info['state']} ({how}): {info['detail']}")
+    where = f" (core.hooksPath {info['core_hooks_path']}{', tracked' if info['tracked'] else ''})" \
+        if info["core_hooks_path"] else ""
     say(f"hooks folder: {info['dir']}{where}")
-    if not info["enabled"]:
-        say(f"hooks are switched off by {info['disabled_by']}")
+    if info["mechanism"] == "config":
+        return
     for h in info["hooks"]:
         line = f"  {h['hook']}: {h['state']}"
         if h["version"] is not None:

@@ -1,6 +1,7 @@
 #!/bin/sh
 # gitorch-hook 3
-# Installed by `git orch hooks install` as post-checkout, post-merge and post-rewrite;
+# Installed by `git orch hooks install` as post-checkout, post-merge and post-rewrite (or, on
+# git >= 2.54, as the command of the config-based hook gitorch-observe for all three);
 # `git orch hooks uninstall` removes it and puts back the hook that was here before.
 # It observes and tells: it never runs a plan's commands and never fails the git command.
 # Switch it off with GITORCH_HOOKS=0 or `git config orch.hooks false`.
@@ -13,6 +14,19 @@ GITORCH_PYZ=''
 
 hook=${0##*/}
 hook=${hook%%.*}  # also when run as another tool's `<hook>.legacy`
+case $hook in
+post-checkout | post-merge | post-rewrite) ;;
+*)  # git's config-based hooks (hook.gitorch-observe.command) run one script for all three:
+    # post-checkout gets three arguments, post-rewrite `amend` or `rebase`, post-merge a flag
+    if [ $# -ge 3 ]; then
+        hook=post-checkout
+    elif [ "${1-}" = amend ] || [ "${1-}" = rebase ]; then
+        hook=post-rewrite
+    else
+        hook=post-merge
+    fi
+    ;;
+esac
 status=0
 
 # The hook that was here before gitorch's runs first, with the same arguments and stdin,

@@ -15,16 +15,27 @@ import os
 import re
 import shlex
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from gitorch.errors import OrchError, UsageError
-from gitorch.gitcmd import git
+from gitorch.hooks.where import (
+    CONFIG_NAME,
+    HOOK_NAMES,
+    HooksDir,
+    config_hook,
+    config_hooks_supported,
+    hooks_dir,
+    is_tracked,
+    manual_call,
+    set_config_hook,
+    unset_config_hook,
+)
 from gitorch.repo import Repo
 
-HOOK_NAMES = ("post-checkout", "post-merge", "post-rewrite")
+__all__ = ["HOOK_NAMES", "HooksDir", "hooks_dir", "install", "uninstall", "describe", "render"]
 MARKER = "# gitorch-hook"
 TEMPLATE_NAME = "hook.sh"
 LEGACY = ".legacy"
@@ -64,28 +75,6 @@ def render(python: str, path: str) -> str:
     assigned = (f"GITORCH_PYTHON={shlex.quote(python)}\nGITORCH_PATH={shlex.quote(path)}\n"
                 f"GITORCH_PYZ={shlex.quote(pyz)}\n")
     return before + _START + assigned + _END + after
-
-
-@dataclass(frozen=True)
-class HooksDir:
-    """Where git runs hooks from, and the `core.hooksPath` value that chose it (if any)."""
-
-    path: Path
-    hooks_path: str | None  # core.hooksPath as configured, None when unset
-    shared: bool  # outside this repository: other repositories run these hooks too
-
-
-def hooks_dir(repo: Repo) -> HooksDir:
-    """Where git looks for this repository's hooks."""
-    cwd = repo.cwd
-    configured = git(["config", "--get", "core.hooksPath"], cwd, check=False)
-    value = configured.stdout.decode().strip() or None
-    out = git(["rev-parse", "--git-path", "hooks"], cwd).stdout.decode().strip()
-    path = Path(out) if os.path.isabs(out) else cwd / out
-    path = path.resolve()
-    inside = [p.resolve() for p in (repo.common_dir, repo.git_dir, repo.root) if p is not None]
-    shared = not any(path.is_relative_to(p) for p in inside)
-    return HooksDir(path, value, shared)
 
 
 @dataclass(frozen=True)
@@ -158,10 +147,9 @@ def describe(directory: Path, hook: str) -> HookState:
 
 def _write(path: Path, text: str) -> None:
     """Write an executable file atomically (a checkout running meanwhile sees old or new)."""
-    tmp = path.with_name(f".{path.name}.gitorch-tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.chmod(0o755)
-    os.replace(tmp, path)
+    from gitorch.atomic import write_text
+
+    write_text(path, text, mode=0o755)
 
 
 @dataclass(frozen=True)
@@ -176,13 +164,29 @@ class Action:
 
 def install(
     repo: Repo, *, force: bool = False, python: str | None = None, path: str | None = None,
+    into: str | os.PathLike[str] | None = None,
 ) -> tuple[HooksDir, list[Action]]:
-    """Install the three hooks; idempotent; upgrades gitorch's older hooks in place.
+    """Install the observation hooks; idempotent; upgrades gitorch's older hooks in place.
 
-    Refuses (UsageError) without `force` when the hooks folder is shared with other
+    On git >= 2.54, as config-based hooks (no hook file is touched); on older git, as hook
+    files in the folder git runs hooks from, or in `into` (an untracked folder the user's
+    own hooks call). Never writes a tracked file: a `core.hooksPath` folder git tracks
+    (husky's .husky/, a committed .githooks/) is refused with the alternatives, changing
+    nothing. Refuses (UsageError) without `force` when the hooks folder is shared with other
     repositories (`core.hooksPath` outside this one) or a `.legacy` file is in the way;
     `force` installs there anyway and replaces that `.legacy` file."""
+    text = render(python or sys.executable, path or gitorch_path())
+    if into is not None:
+        folder = (repo.cwd / into).resolve()
+        if is_tracked(repo, folder):
+            raise UsageError(f"cannot install hooks into {folder}: git tracks files there, and "
+                             "gitorch never writes a tracked file", hint="pass a folder git does not track")
+        return HooksDir(folder, None, shared=False), _install_files(folder, text, force)
+    if config_hooks_supported(repo.cwd):
+        return _install_config(repo, text)
     where = hooks_dir(repo)
+    if where.tracked:
+        raise refuse_tracked(where)
     if where.shared and not force:
         raise UsageError(
             f"core.hooksPath is {where.hooks_path}, outside this repository: every repository "
@@ -190,7 +194,26 @@ def install(
             hint="pass --force to install there anyway, or unset core.hooksPath for this "
                  "repository",
         )
-    states = [describe(where.path, h) for h in HOOK_NAMES]
+    return where, _install_files(where.path, text, force)
+
+
+def refuse_tracked(where: HooksDir) -> UsageError:
+    """The refusal for a hooks folder git tracks, naming the safe ways instead."""
+    calls = "\n".join(f"    {h}: {manual_call(h)}" for h in HOOK_NAMES)
+    return UsageError(
+        f"core.hooksPath is {where.hooks_path}, a folder git tracks ({where.path}): gitorch "
+        "never writes into tracked files (its hooks hold this machine's paths, which the next "
+        "`git commit -a` would publish); nothing was changed",
+        hint="either upgrade git to 2.54 or later and run `git orch hooks install` again "
+             "(config-based hooks: no file is written); or `git orch hooks install --into PATH` "
+             "with a folder git does not track, and call its hooks from yours; or add this "
+             f"line to each of these hooks in {where.hooks_path} yourself:\n{calls}",
+    )
+
+
+def _install_files(directory: Path, text: str, force: bool) -> list[Action]:
+    """gitorch's hook files in `directory`, keeping (and chaining) hooks that were there."""
+    states = [describe(directory, h) for h in HOOK_NAMES]
     blocked = [s for s in states if s.state == "other" and s.legacy]
     if blocked and not force:
         names = ", ".join(s.legacy or "" for s in blocked)
@@ -198,26 +221,51 @@ def install(
             f"cannot keep the existing hooks: {names} already exist",
             hint="move them away, or pass --force to replace them",
         )
-    text = render(python or sys.executable, path or gitorch_path())
-    if where.path.exists() and not where.path.is_dir():
-        raise OrchError(f"cannot install hooks in {where.path}: it is a file, not a folder",
+    if directory.exists() and not directory.is_dir():
+        raise OrchError(f"cannot install hooks in {directory}: it is a file, not a folder",
                         hint="point core.hooksPath at a folder, or unset it")
     try:
         # a folder git cannot be given hooks in (read-only, immutable, a file) is found out
         # before any hook is touched
-        where.path.mkdir(parents=True, exist_ok=True)
-        probe = where.path / ".gitorch-probe"
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / ".gitorch-probe"
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
-        raise _unwritable(where.path, exc, "install") from None
+        raise _unwritable(directory, exc, "install") from None
     actions: list[Action] = []
     for s in states:
         try:
-            actions.append(_install_one(where.path, s, text))
+            actions.append(_install_one(directory, s, text))
         except OSError as exc:
-            raise _unwritable(where.path, exc, "install", actions) from None
-    return where, actions
+            raise _unwritable(directory, exc, "install", actions) from None
+    return actions
+
+
+def config_script(repo: Repo) -> Path:
+    """The hook script git's config-based hook runs: in the git directory, never tracked."""
+    return repo.common_dir / "orch" / "hooks" / CONFIG_NAME
+
+
+def _install_config(repo: Repo, text: str) -> tuple[HooksDir, list[Action]]:
+    """hook.gitorch-observe.command and .event for the three hooks (git >= 2.54); gitorch's
+    hook files from an earlier install go, so nothing runs twice."""
+    script = config_script(repo)
+    before = _read(script)
+    script.parent.mkdir(parents=True, exist_ok=True)
+    _write(script, text)
+    old_command, old_events = config_hook(repo)
+    set_config_hook(repo, shlex.quote(str(script)))
+    same = before == text.encode() and old_command == shlex.quote(str(script)) \
+        and sorted(old_events) == sorted(HOOK_NAMES)
+    where = hooks_dir(repo)
+    actions = [Action(", ".join(HOOK_NAMES), f"hook.{CONFIG_NAME}", "unchanged" if same else "installed",
+                      f"config-based hooks running {script}")]
+    if not where.tracked:
+        for hook in HOOK_NAMES:
+            if describe(where.path, hook).state in ("installed", "outdated"):
+                _uninstall_one(where.path, hook, actions)
+    return HooksDir(script.parent, where.hooks_path, shared=False), actions
 
 
 def _unwritable(directory: Path, exc: OSError, verb: str, done: list[Action] | None = None) -> OrchError:
@@ -256,10 +304,18 @@ def _install_one(directory: Path, state: HookState, text: str) -> Action:
                   f"your hook is kept as {legacy.name} and runs first{replaced}")
 
 
-def uninstall(repo: Repo) -> tuple[HooksDir, list[Action]]:
-    """Remove gitorch's hooks and put back the hooks they kept."""
-    where = hooks_dir(repo)
+def uninstall(
+    repo: Repo, *, into: str | os.PathLike[str] | None = None,
+) -> tuple[HooksDir, list[Action]]:
+    """Remove gitorch's hooks (files, config-based, or those put `into` a folder) and put back
+    the hooks they kept."""
+    where = hooks_dir(repo) if into is None else HooksDir((repo.cwd / into).resolve(), None, False)
     actions: list[Action] = []
+    if into is None and unset_config_hook(repo):
+        config_script(repo).unlink(missing_ok=True)
+        actions.append(Action(", ".join(HOOK_NAMES), f"hook.{CONFIG_NAME}", "removed", "config-based hooks"))
+    if where.tracked:
+        return where, actions  # nothing of gitorch's is written there
     for hook in HOOK_NAMES:
         try:
             _uninstall_one(where.path, hook, actions)
@@ -292,20 +348,7 @@ def _uninstall_one(directory: Path, hook: str, actions: list[Action]) -> None:
 
 
 def status(repo: Repo) -> dict[str, Any]:
-    """What is installed where, and whether the hooks would run."""
-    where = hooks_dir(repo)
-    setting = git(["config", "--bool", "orch.hooks"], repo.cwd, check=False).stdout.decode().strip()
-    env = os.environ.get("GITORCH_HOOKS", "")
-    disabled_by = (
-        "GITORCH_HOOKS" if env.lower() in ("0", "false", "no", "off")
-        else "orch.hooks" if setting == "false" else None
-    )
-    return {
-        "dir": str(where.path),
-        "core_hooks_path": where.hooks_path,
-        "shared": where.shared,
-        "enabled": disabled_by is None,
-        "disabled_by": disabled_by,
-        "version": CURRENT_VERSION,
-        "hooks": [asdict(describe(where.path, h)) for h in HOOK_NAMES],
-    }
+    """What is installed where, by which mechanism, and whether git would run it."""
+    from gitorch.hooks.status import hooks_status
+
+    return hooks_status(repo)
