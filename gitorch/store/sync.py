@@ -51,6 +51,16 @@ class SyncResult:
     merge: MergeResult
     pushed: bool
     attempts: int
+    runs_fetched: int = 0  # runs the remote had and this clone did not
+    runs_pushed: int = 0  # runs this clone gave the remote
+
+
+def _runs(backend: Backend, commit: str | None) -> set[str]:
+    """The runs recorded in a state commit (the names under runs/)."""
+    if commit is None:
+        return set()
+    entry = backend.tree_entry(backend.read_commit(commit).tree, layout.RUNS)
+    return {e.name for e in backend.read_tree(entry.oid)} if entry is not None and entry.is_tree else set()
 
 
 def _blobs(backend: Backend, tree: str | None) -> dict[str, str]:
@@ -205,13 +215,15 @@ def sync(store: StateStore, remote: str | None = None, *, push: bool = True) -> 
             specs.append(f"+{store.notes_ref}:{notes_track}")
         if specs:
             git(["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", name, *specs], store.repo.cwd)
+        ours, theirs = _runs(store.backend, store.tip()), _runs(store.backend, seen.get(store.ref))
         merged = merge_state(store, seen.get(store.ref))
         merged.notes = merge_notes(store, seen.get(store.notes_ref))
         if not push:
-            return SyncResult(name, merged, False, attempt)
+            return SyncResult(name, merged, False, attempt, len(theirs - ours))
         pushed = _push(store, name, seen)
         if pushed is not None:
-            return SyncResult(name, merged, pushed, attempt)
+            return SyncResult(name, merged, pushed, attempt, len(theirs - ours),
+                              len(ours - theirs) if pushed else 0)
         time.sleep(random.uniform(0.05, 0.3) * attempt)  # another clone pushed first
     raise StateConflict(
         f"could not push state to '{name}': other clones kept pushing first ({ATTEMPTS} tries)",
