@@ -115,13 +115,11 @@ def _origin(path: Path) -> str | None:
     return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
 
 
-def _last_run_passed(repo: Repo) -> bool:
-    """Whether the latest run recorded in this repo's state completed (best effort)."""
+def _last_run_passed(store: Any) -> bool:
+    """Whether the latest run recorded in `store` completed (best effort)."""
     try:
-        from gitorch.config import open_store
         from gitorch.events import Completed
 
-        store = open_store(repo)
         if not store.exists():
             return False
         done = [e for e in store.events(types=["completed"]) if isinstance(e, Completed)]
@@ -140,8 +138,9 @@ def workspace_root(repo: Repo) -> Path | None:
     return None
 
 
-def view(repo: Repo | None) -> LocalView:
-    """The workspace around `repo` (its manifest, or just `repo` itself)."""
+def view(repo: Repo | None, store: Any = None) -> LocalView:
+    """The workspace around `repo` (its manifest, or just `repo` itself); `store`, the state
+    store of `repo`, says whether its latest run passed (unknown without it)."""
     if repo is None or repo.root is None:
         return LocalView()
     from gitorch.workspace.manifest import Manifest, RepoSpec
@@ -166,6 +165,6 @@ def view(repo: Repo | None) -> LocalView:
             if index and (index, provided.name) not in out.packages:
                 out.packages.append((index, provided.name))
     mine = next((i.name for i in snap.repos if Path(i.path) == repo.root), None)
-    if mine and mine in out.forge_of:
-        out.tests_passing[out.forge_of[mine]] = _last_run_passed(repo)
+    if mine and mine in out.forge_of and store is not None:
+        out.tests_passing[out.forge_of[mine]] = _last_run_passed(store)
     return out

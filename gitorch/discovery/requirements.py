@@ -70,7 +70,7 @@ def requirements_for(ctx: Context, opportunity: str) -> OpportunityRequirements:
             f"unknown opportunity {opportunity}: it is not among the discovered open issues",
             hint=f"run `git orch discover --repo {name}` first",
         )
-    local = view(ctx.repo)
+    local = view(ctx.repo, ctx.store)
     opp = score_issue(issue, scoring_context(local, states, records.latest_intent(st)))
     known = {s.repo for s in states} | set(local.forge_of.values())
     repos = [name]

@@ -87,7 +87,7 @@ def record_intent(ctx: Context, text: str, *, capabilities: list[str] | None = N
 
     st = ctx.store
     states = records.forge_states(st) if st.exists() else []
-    caps, skills = catalogue(view(ctx.repo), states)
+    caps, skills = catalogue(view(ctx.repo, ctx.store), states)
     intent = resolve(text, caps, capabilities=capabilities, max_difficulty=max_difficulty,
                      time=time_available, prefer=prefer, needs_tests=needs_tests, skills_of=skills)
     intent.id = new_id()
@@ -140,7 +140,7 @@ def discover(
 
     started = time.perf_counter()
     st = ctx.store
-    local = view(ctx.repo)
+    local = view(ctx.repo, ctx.store)
     names = [check_repo_name(r) for r in repos or []] or targets_for(ctx.repo, local, st)
     explicit = [parse_package(p) for p in packages or []]
     # Packages the workspace provides are looked up too; an unpublished one is not an error.
@@ -257,6 +257,6 @@ def opportunities(ctx: Context, category: str | None = None) -> tuple[list[Oppor
     states = records.forge_states(st) if st.exists() else []
     if not states:
         raise UsageError("no discovery results yet", hint="run `git orch discover --repo owner/name`")
-    opps, _graph = _rank(ctx, view(ctx.repo), states)
+    opps, _graph = _rank(ctx, view(ctx.repo, ctx.store), states)
     intent = records.latest_intent(st)
     return [o for o in opps if category is None or o.category == category], intent
