@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -125,12 +125,34 @@ def sync_cmd(
         if as_json:
             emit_json({"remote": result.remote, "state": m.state, "notes": m.notes, "added": m.added,
                        "conflicts": m.conflicts, "pushed": result.pushed, "attempts": result.attempts,
+                       "runs_fetched": result.runs_fetched, "runs_pushed": result.runs_pushed,
                        "tip": store.tip()})
             return
-        say(f"synced with {result.remote}: state {m.state} (+{m.added} files), notes {m.notes}"
-            + (", pushed" if result.pushed else ", not pushed"))
+        say(f"synced with {result.remote}: {_sync_words(result, no_push)}")
         for path in m.conflicts:
             say(f"  kept ours: {path} (changed on both sides)")
+
+
+def _sync_words(result: Any, no_push: bool) -> str:
+    """What a sync did, in words: `fetched 2 runs, pushed 3 runs`, `already in sync`."""
+    m, words = result.merge, []
+    if result.runs_fetched:
+        words.append(f"fetched {_count(result.runs_fetched, 'run')}")
+    elif m.state not in ("up to date",):
+        words.append(f"state {m.state} ({_count(m.added, 'new file')})")
+    if m.notes not in ("up to date",):
+        words.append(f"notes {m.notes}")
+    if result.runs_pushed:
+        words.append(f"pushed {_count(result.runs_pushed, 'run')}")
+    elif result.pushed:
+        words.append("pushed the state")
+    elif no_push:
+        words.append("not pushed (--no-push)")
+    return ", ".join(words) or "already in sync, nothing to fetch or push"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def export_cmd(
