@@ -66,9 +66,51 @@ def export_cmd(
         raise typer.Exit(1)
 
 
+cache_app = typer.Typer(
+    name="cache", help="The result cache in git (refs/orch/cache): verify entries, prune old ones.",
+    no_args_is_help=True, rich_markup_mode=None,
+)
+
+
+@cache_app.command("verify")
+def cache_verify_cmd(
+    require_signed: bool = typer.Option(False, "--require-signed", help="An unsigned entry is a problem."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Check every entry is what its name says, and its signature (exit 1 on a problem)."""
+    from gitorch.ci.cache_admin import verify
+
+    count, problems = verify(_ctx().repo.cwd, require_signed)
+    if as_json:
+        emit_json({"entries": count, "problems": [vars(p) for p in problems]})
+    else:
+        for p in problems:
+            warn(f"{p.ref}: {p.reason}")
+        say(f"{count} cache entr{'y' if count == 1 else 'ies'}, {len(problems)} problem(s)")
+    if problems:
+        raise typer.Exit(1)
+
+
+@cache_app.command("gc")
+def cache_gc_cmd(
+    older_than: str = typer.Option("30d", "--older-than", help="Age of entries to delete, e.g. 30d, 12h."),
+    remote: str | None = typer.Option(None, "--remote", help="Delete them on this remote too."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Delete cache entries older than --older-than (and unreadable ones)."""
+    from gitorch.ci.cache_admin import gc, parse_age
+
+    removed = gc(_ctx().repo.cwd, parse_age(older_than), remote)
+    if as_json:
+        emit_json({"removed": removed})
+    else:
+        say(f"removed {len(removed)} cache entr{'y' if len(removed) == 1 else 'ies'}")
+
+
 def register(app: typer.Typer) -> None:
-    """Add the `ci` group to the root app."""
+    """Add the `ci` and `cache` groups to the root app."""
     app.add_typer(ci_app, name="ci")
+    app.add_typer(cache_app, name="cache")
 
 
 def _ctx(file: str | None = None, as_json: bool = False) -> Context:

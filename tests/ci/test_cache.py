@@ -1,0 +1,109 @@
+"""The result cache: lookups, immutability, trust (pull requests never write), verify, gc."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from gitorch.ci import cache as c
+from gitorch.ci.cache_admin import gc, verify
+from gitorch.errors import UsageError
+from tests.ci.conftest import orch
+from tests.conftest import git, make_repo
+
+PUSH = {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "push", "GITHUB_REF": "refs/heads/main",
+        "GITHUB_ACTOR": "octo"}
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "r")
+
+
+def test_put_then_lookup_and_entries_are_immutable(repo: Path) -> None:
+    key = c.cache_key("d" * 64, ["TOKEN"])
+    assert key != c.cache_key("d" * 64, [])  # the secret names a task receives are in the key
+    assert c.lookup(repo, key) is None
+    entry = c.put(repo, key, "build", "run-1", ci="https://ci/1", environ=PUSH)
+    assert entry is not None and entry.writer == "octo"
+    found = c.lookup(repo, key)
+    assert found is not None and (found.task, found.run, found.oid) == ("build", "run-1", entry.oid)
+    assert found.evidence() == f"cached: run run-1 on https://ci/1, key {key[:16]}"
+    assert c.put(repo, key, "build", "run-2", environ=PUSH) is None  # never replaced
+    assert c.lookup(repo, key).run == "run-1"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("env, allowed", [
+    (PUSH, True),
+    ({**PUSH, "GITHUB_EVENT_NAME": "pull_request"}, False),
+    ({**PUSH, "GITHUB_EVENT_NAME": "pull_request_target"}, False),
+    ({**PUSH, "GITHUB_REF": "refs/heads/feature"}, False),
+    ({**PUSH, "GITHUB_REF": "refs/heads/feature", "GITORCH_CACHE_WRITE_REFS": "refs/heads/*"}, True),
+    ({"GITLAB_CI": "true", "CI_PIPELINE_SOURCE": "merge_request_event", "CI_COMMIT_BRANCH": "main"}, False),
+    ({"GITLAB_CI": "true", "CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BRANCH": "main"}, True),
+    ({}, True),  # a local run writes its own clone's cache
+])
+def test_trust_who_may_write(env: dict[str, str], allowed: bool) -> None:
+    assert c.may_write(env)[0] is allowed
+
+
+def test_a_pull_request_entry_is_refused(repo: Path) -> None:
+    key = c.cache_key("e" * 64, [])
+    with pytest.raises(UsageError, match="pull_request run reads the cache but never writes it"):
+        c.put(repo, key, "build", "run-1", environ={**PUSH, "GITHUB_EVENT_NAME": "pull_request"})
+    assert c.lookup(repo, key) is None
+
+
+def test_verify_finds_a_tampered_entry(repo: Path) -> None:
+    good = c.put(repo, c.cache_key("a" * 64, []), "a", "r1", environ=PUSH)
+    other = c.put(repo, c.cache_key("b" * 64, []), "b", "r1", environ=PUSH)
+    assert good and other
+    assert verify(repo) == (2, [])
+    # point a's entry at b's record: a lookup of a's key no longer finds it, verify names it
+    git(repo, "update-ref", good.ref, other.oid)
+    assert c.lookup(repo, good.key) is None
+    count, problems = verify(repo)
+    assert count == 2 and [p.ref for p in problems] == [good.ref]
+    assert "not the key it is stored as" in problems[0].reason
+    code, _, err = orch(repo, "cache", "verify")
+    assert code == 1 and good.ref in err
+
+
+def _ssh_signing(repo: Path, tmp: Path) -> None:
+    key = tmp / "id"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    pub = (tmp / "id.pub").read_text().split()
+    (tmp / "allowed").write_text(f"test@example.org {pub[0]} {pub[1]}\n")
+    for k, v in (("gpg.format", "ssh"), ("user.signingkey", str(key)),
+                 ("gpg.ssh.allowedSignersFile", str(tmp / "allowed")), ("orch.cacheSign", "true")):
+        git(repo, "config", k, v)
+
+
+def test_signed_entries_verify_and_an_unsigned_rewrite_fails(repo: Path, tmp_path: Path) -> None:
+    _ssh_signing(repo, tmp_path)
+    entry = c.put(repo, c.cache_key("s" * 64, []), "s", "r1", environ=PUSH)
+    assert entry is not None
+    assert verify(repo, require_signed=True) == (1, [])
+    # the same record, rewritten without the signature (as someone without the key would)
+    body = git(repo, "log", "-1", "--format=%B", entry.oid)
+    tree = git(repo, "rev-parse", f"{entry.oid}^{{tree}}")
+    forged = git(repo, "commit-tree", tree, "-m", body)
+    git(repo, "update-ref", entry.ref, forged)
+    _, problems = verify(repo, require_signed=True)
+    assert len(problems) == 1 and "not signed" in problems[0].reason
+
+
+def test_gc_prunes_old_entries(repo: Path) -> None:
+    old = c.put(repo, c.cache_key("o" * 64, []), "o", "r1", environ=PUSH)
+    new = c.put(repo, c.cache_key("n" * 64, []), "n", "r2", environ=PUSH)
+    assert old and new
+    later = time.time() + 31 * 86400
+    assert gc(repo, 30 * 86400, now=later) == sorted([old.ref, new.ref])
+    assert verify(repo) == (0, [])
+    code, out, _ = orch(repo, "cache", "gc", "--older-than", "30d")
+    assert code == 0 and "removed 0" in out
+    code, _, err = orch(repo, "cache", "gc", "--older-than", "soon")
+    assert code == 2 and "--older-than 'soon'" in err
