@@ -65,6 +65,7 @@ class CheckContext:
     repository: Path | None = None  # what a path must stay in (default: root)
     _files: list[str] | None = field(default=None, repr=False)
     _top: Path | None = field(default=None, repr=False)
+    _named: dict[tuple[str, ...], list[str]] = field(default_factory=dict, repr=False)
 
     def files(self) -> list[str]:
         """Files git sees in the work tree (tracked and untracked, not ignored), sorted."""
@@ -74,8 +75,10 @@ class CheckContext:
 
     def named(self, paths: Sequence[str]) -> list[str]:
         """Files at or under the explicitly named `paths`, ignored ones included, sorted."""
-        specs = [":(literal)" + _plain(p).rstrip("/") for p in paths]
-        return self._listed([], specs)
+        key = tuple(paths)
+        if key not in self._named:  # checks of one task often name the same paths
+            self._named[key] = self._listed([], [":(literal)" + _plain(p).rstrip("/") for p in paths])
+        return self._named[key]
 
     def _listed(self, options: list[str], specs: list[str]) -> list[str]:
         proc = git(["ls-files", "-z", "--cached", "--others", *options, "--", *specs], self.root,
