@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 BIN_DIR = str(Path(sys.executable).parent)
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True)
@@ -152,3 +154,58 @@ def inproc(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
         return InprocResult(result.exit_code, result.stdout, result.stderr)
 
     return run
+
+
+# --- built once per test session ----------------------------------------------------------
+
+def _session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder every worker of this session shares: under pytest-xdist each worker has its
+    own base temp folder, and their common parent belongs to this session alone."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = shared / "session-shared"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def build_once(folder: Path, name: str, build: Callable[[Path], None]) -> Path:
+    """`folder/name`, made by `build(path)` in the first worker that gets here; the others
+    wait on a file lock and reuse it (a failed build is retried by the next worker)."""
+    import fcntl
+
+    target = folder / name
+    with open(folder / f"{name}.lock", "wb") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not target.exists():
+            partial = folder / f".{name}.{os.getpid()}.partial"
+            build(partial)
+            os.replace(partial, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def shared_pyz(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """orch.pyz built by zipapp/build.py once per session (its wheels downloaded once, into
+    build/wheels), shared by every xdist worker. Treat it as read-only."""
+
+    def build(out: Path) -> None:
+        subprocess.run(
+            [sys.executable, str(ROOT / "zipapp" / "build.py"), "--out", str(out),
+             "--wheels", str(ROOT / "build" / "wheels")],
+            check=True, capture_output=True,
+        )
+
+    return build_once(_session_dir(tmp_path_factory), "orch.pyz", build)
+
+
+@pytest.fixture
+def man_from_source(tmp_path: Path) -> dict[str, str]:
+    """An environment in which `man git-orch` (what `git orch --help` runs) finds the page
+    of this source tree: an editable install does not install data files, and a test must
+    not depend on the Makefile copying it into the venv. Skips only when `man` is absent."""
+    if shutil.which("man") is None:
+        pytest.skip("no man viewer on this machine")
+    folder = tmp_path / "man" / "man1"
+    folder.mkdir(parents=True)
+    shutil.copyfile(ROOT / "man" / "git-orch.1", folder / "git-orch.1")
+    return {"MANPATH": str(tmp_path / "man"), "MANPAGER": "cat", "PAGER": "cat", "MANWIDTH": "80"}
