@@ -22,8 +22,9 @@ def build_pyz(out: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pyz(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_pyz(tmp_path_factory.mktemp("dist") / "orch.pyz")
+def pyz(shared_pyz: Path) -> Path:
+    """Built once per session for all xdist workers (tests/conftest.py); read-only."""
+    return shared_pyz
 
 
 @pytest.fixture(scope="session")
