@@ -75,3 +75,20 @@ def test_unreadable_cache_is_ignored(repo: Path) -> None:
     (slot,) = _slots(repo)
     slot.write_bytes(b"\x00garbage")
     assert load_plan().plan.tasks[0].id == "A"
+
+
+def test_workspace_manifest_changes_miss_for_plans_with_repo_tasks(repo: Path) -> None:
+    """`repo:` names are checked against workspace.toml: its appearing, changing or going
+    away is a change of what the plan means, so a cached answer is not reused."""
+    write(repo, "orchestrator.yml", "tasks: [{id: A, repo: lib}]\n")
+    load_plan()  # no manifest: not checked, cached
+    write(repo, "workspace.toml", '[[repos]]\nname = "app"\n')
+    with pytest.raises(PlanError, match="unknown workspace repo 'lib'"):
+        load_plan()
+    write(repo, "workspace.toml", '[[repos]]\nname = "lib"\n')
+    assert load_plan().plan.tasks[0].repo == "lib"
+    write(repo, "workspace.toml", '[[repos]]\nname = "other"\n')
+    with pytest.raises(PlanError, match="unknown workspace repo 'lib'"):
+        load_plan()
+    (repo / "workspace.toml").unlink()
+    assert load_plan().plan.tasks[0].repo == "lib"
