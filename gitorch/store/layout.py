@@ -90,6 +90,7 @@ class RunSummary(msgspec.Struct, kw_only=True, omit_defaults=True):
     status: str = "running"
     failures: list[str] = []
     sessions: list[str] = []
+    tasks: dict[str, str] = {}  # each task's latest outcome in the run (completed, failed, …)
 
 
 def safe_name(text: str) -> str:
