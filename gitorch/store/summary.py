@@ -12,7 +12,13 @@ from gitorch.store import layout
 from gitorch.store.backend import Backend
 from gitorch.store.statebranch import lookup
 
-_RUN_TYPES = (ev.RunStarted, ev.Resumed, ev.Interrupted, ev.Completed)
+# A task's outcome events, and the word each leaves in the run summary's `tasks`.
+TASK_OUTCOMES: dict[type[Event], str] = {
+    ev.TaskCompleted: "completed", ev.TaskFailed: "failed", ev.Skipped: "skipped",
+    ev.TaskBlocked: "blocked", ev.AwaitingApproval: "awaiting_approval", ev.TaskWaiting: "waiting",
+}
+_RUN_TYPES: tuple[type[Event], ...] = (
+    ev.RunStarted, ev.Resumed, ev.Interrupted, ev.Completed, *TASK_OUTCOMES)
 
 
 def has_run_events(events: Sequence[Event]) -> bool:
@@ -35,7 +41,11 @@ def fold(summary: layout.RunSummary, e: Event) -> None:
     """Update a run summary with one event."""
     if e.session and e.session not in summary.sessions:
         summary.sessions = [*summary.sessions, e.session]
-    if isinstance(e, ev.RunStarted):
+    outcome = TASK_OUTCOMES.get(type(e))
+    if outcome is not None:
+        if e.task:
+            summary.tasks[e.task] = outcome
+    elif isinstance(e, ev.RunStarted):
         if not summary.started or e.ts < summary.started:
             summary.started = e.ts
         summary.plan_digest = e.plan_digest or summary.plan_digest
@@ -78,7 +88,16 @@ def merge_runs(a: layout.RunSummary, b: layout.RunSummary) -> layout.RunSummary:
         status=last.status if last.ended or not first.ended else first.status,
         failures=last.failures,
         sessions=sorted(set(a.sessions) | set(b.sessions)),
+        tasks={**first.tasks, **last.tasks},
     )
+
+
+def counts(s: layout.RunSummary) -> dict[str, int]:
+    """How many tasks of the run ended in each outcome."""
+    out: dict[str, int] = {}
+    for outcome in s.tasks.values():
+        out[outcome] = out.get(outcome, 0) + 1
+    return out
 
 
 def render_readme(
