@@ -169,7 +169,10 @@ class StateStore:
                     changes[layout.README] = backend.write_blob(text)
                 return changes
 
-            msg = message or _message(all_events, files)
+            if message is None:
+                runs = summary.run_updates(backend, self.state.root_tree(), all_events) if run_events else {}
+                message = _message(all_events, files, runs)
+            msg = message
             return self.state.update(build, msg)
 
     def events(self, *, run: str | None = None, types: Iterable[str] | None = None) -> list[Event]:
@@ -213,13 +216,10 @@ class StateStore:
             pending = self._journal.pending()
             batches = [p.events for p in pending if p.events]
             self.problems = [m for p in pending for m in p.problems]
-            count = sum(len(b) for b in batches)
             if not batches and not files and not self.exists():
                 self._journal.remove(pending)
                 return None  # nothing to write: do not create the branch for nothing
-            tip = self._commit(
-                batches, dict(files or {}), f"orch: flush {count} journaled events", readme=True
-            )
+            tip = self._commit(batches, dict(files or {}), None, readme=True)  # says what happened
             # Committed (or already there from a flush that crashed before this point).
             self._journal.remove(pending)
             return tip
@@ -273,7 +273,43 @@ class StateStore:
         return ensure_dir(self._scratch)
 
 
-def _message(events: Sequence[Event], files: Mapping[str, bytes | None]) -> str:
+_OUTCOME_ORDER = ("completed", "failed", "blocked", "skipped", "awaiting_approval", "waiting")
+
+
+def _tally(s: layout.RunSummary | None) -> str:
+    """`12 completed, 1 failed` for a run summary."""
+    from gitorch.store.summary import counts
+
+    found = counts(s) if s is not None else {}
+    order = sorted(found, key=lambda w: (_OUTCOME_ORDER.index(w) if w in _OUTCOME_ORDER else 99, w))
+    return ", ".join(f"{found[w]} {w}" for w in order)
+
+
+def _describe(events: Sequence[Event], runs: Mapping[str, layout.RunSummary]) -> str | None:
+    """What a commit of `events` did to a run, in words (None: no run event in it)."""
+    from gitorch.store.summary import TASK_OUTCOMES
+
+    by_run = {s.run: s for s in runs.values()}
+    for e in reversed(events):
+        if e.run and isinstance(e, ev.Completed | ev.Interrupted):
+            status = e.status if isinstance(e, ev.Completed) else "interrupted"
+            tally = _tally(by_run.get(e.run))
+            return f"run {e.run} {status}" + (f": {tally}" if tally else "")
+    for e in reversed(events):
+        if e.run and (isinstance(e, ev.RunStarted | ev.Resumed) or type(e) in TASK_OUTCOMES):
+            verb = ("started" if isinstance(e, ev.RunStarted)
+                    else "resumed" if isinstance(e, ev.Resumed) else "")
+            tally = _tally(by_run.get(e.run))
+            head = f"run {e.run}" + (f" {verb}" if verb else "")
+            return head + (f": {tally} so far" if tally else "")
+    return None
+
+
+def _message(events: Sequence[Event], files: Mapping[str, bytes | None],
+             summaries: Mapping[str, layout.RunSummary] | None = None) -> str:
+    described = _describe(events, summaries or {})
+    if described:
+        return described
     runs = sorted({e.run for e in events if e.run})
     head = f"orch: {len(events)} event{'s' if len(events) != 1 else ''}"
     if runs:
