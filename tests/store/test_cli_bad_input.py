@@ -19,7 +19,7 @@ def test_events_unknown_type_is_named_with_the_nearest(repo: Path, orch: OrchRun
 
 
 def test_usage_lines_name_the_arguments(repo: Path, orch: OrchRunner) -> None:
-    for args, shown in [(("config", "set"), "KEY} {VALUE"), (("import",), "FILE.tar.gz"),
+    for args, shown in [(("config", "set"), "KEY VALUE"), (("import",), "FILE.tar.gz"),
                         (("secrets", "test"), "NAME"), (("sync", "-h"), "[REMOTE]")]:
         proc = orch(*args, cwd=repo)
         assert shown in proc.stdout + proc.stderr, (args, proc.stdout + proc.stderr)
