@@ -171,7 +171,7 @@ def export_cmd(
         if as_json:
             emit_json({"file": str(out), **msgspec.to_builtins(meta)})
             return
-        say(f"exported {meta.events} events ({store.branch} {(meta.state_tip or '')[:12]}) to {out}")
+        say(f"exported {_count(meta.events, 'event')} ({store.branch} {(meta.state_tip or '')[:12]}) to {out}")
 
 
 def import_cmd(
@@ -192,7 +192,7 @@ def import_cmd(
                        "conflicts": m.conflicts, "metadata": msgspec.to_builtins(meta)})
             return
         say(f"imported {file} (exported {meta.exported} from {meta.repo}, gitorch {meta.gitorch}): "
-            f"state {m.state} (+{m.added} files), notes {m.notes}")
+            f"state {m.state} (+{_count(m.added, 'file')}), notes {m.notes}")
         for path in m.conflicts:
             say(f"  kept ours: {path} (differs in the import)")
 
@@ -251,7 +251,7 @@ def sessions_cmd(as_json: bool = JSON_OPT) -> None:
         for i in infos:
             pending = f", {i.pending} not flushed" if i.pending else ""
             runs = f", runs {', '.join(i.runs[:3])}" + (" …" if len(i.runs) > 3 else "") if i.runs else ""
-            say(f"{i.session}  {i.first or i.day}  {i.events} events in {i.segments} segments{pending}{runs}")
+            say(f"{i.session}  {i.first or i.day}  {_count(i.events, 'event')} in {_count(i.segments, 'segment')}{pending}{runs}")
 
 
 @state_app.command("log")
