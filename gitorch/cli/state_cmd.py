@@ -171,7 +171,8 @@ def export_cmd(
         if as_json:
             emit_json({"file": str(out), **msgspec.to_builtins(meta)})
             return
-        say(f"exported {_count(meta.events, 'event')} ({store.branch} {(meta.state_tip or '')[:12]}) to {out}")
+        tip = (meta.state_tip or "")[:12]
+        say(f"exported {_count(meta.events, 'event')} ({store.branch} {tip}) to {out}")
 
 
 def import_cmd(
@@ -251,7 +252,8 @@ def sessions_cmd(as_json: bool = JSON_OPT) -> None:
         for i in infos:
             pending = f", {i.pending} not flushed" if i.pending else ""
             runs = f", runs {', '.join(i.runs[:3])}" + (" …" if len(i.runs) > 3 else "") if i.runs else ""
-            say(f"{i.session}  {i.first or i.day}  {_count(i.events, 'event')} in {_count(i.segments, 'segment')}{pending}{runs}")
+            say(f"{i.session}  {i.first or i.day}  {_count(i.events, 'event')} in "
+                f"{_count(i.segments, 'segment')}{pending}{runs}")
 
 
 @state_app.command("log")
