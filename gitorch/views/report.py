@@ -17,6 +17,7 @@ import msgspec
 from gitorch.plan.model import Plan
 from gitorch.views import mermaid
 from gitorch.views.fold import TASK_STATES, CommandView, RunView, TaskView, parse_ts, with_plan
+from gitorch.words import plural
 
 LogReader = Callable[[str], bytes | None]
 LOG_TAIL_LINES = 40
@@ -372,4 +373,4 @@ def render_note(run: RunView) -> str:
     bad = [t for t in tasks if t.state not in ("completed", "skipped")]
     named = ", ".join(_note_task(t) for t in bad[:NOTE_MAX_TASKS])
     more = f", +{len(bad) - NOTE_MAX_TASKS} more" if len(bad) > NOTE_MAX_TASKS else ""
-    return f"{head}: {len(tasks)} tasks, " + ", ".join(parts) + (f"; {named}{more}" if bad else "") + "\n"
+    return f"{head}: {plural(len(tasks), 'task')}, " + ", ".join(parts) + (f"; {named}{more}" if bad else "") + "\n"
