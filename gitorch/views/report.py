@@ -373,4 +373,5 @@ def render_note(run: RunView) -> str:
     bad = [t for t in tasks if t.state not in ("completed", "skipped")]
     named = ", ".join(_note_task(t) for t in bad[:NOTE_MAX_TASKS])
     more = f", +{len(bad) - NOTE_MAX_TASKS} more" if len(bad) > NOTE_MAX_TASKS else ""
-    return f"{head}: {plural(len(tasks), 'task')}, " + ", ".join(parts) + (f"; {named}{more}" if bad else "") + "\n"
+    tail = f"; {named}{more}" if bad else ""
+    return f"{head}: {plural(len(tasks), 'task')}, " + ", ".join(parts) + tail + "\n"
