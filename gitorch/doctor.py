@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitorch.gitcmd import git
+from gitorch.words import plural
 
 if TYPE_CHECKING:
     from gitorch.context import Context
@@ -132,7 +133,8 @@ def check_state_branch(ctx: Context) -> list[DoctorFinding]:
                               f"{version}, newer than this gitorch ({SCHEMA_VERSION})",
                               "upgrade gitorch; it refuses to rewrite newer state")]
     shown = f"schema version {version}" if version is not None else "no schema record"
-    found = [DoctorFinding("state", "ok", f"state branch {branch} at {short}, {shown}, {count} events")]
+    found = [DoctorFinding("state", "ok", f"state branch {branch} at {short}, {shown}, "
+                                      f"{plural(count, 'event')}")]
     if problems:
         found.append(DoctorFinding("state", "warning", f"{len(problems)} unreadable records skipped: "
                                    + "; ".join(problems[:3]) + ("; …" if len(problems) > 3 else ""),
