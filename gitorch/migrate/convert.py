@@ -52,12 +52,13 @@ def stamp(value: Any, fallback: float | None = None) -> str | None:
     return when.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-def content_id(ts: str, *key: Any) -> str:
-    """A deterministic, time-ordered id (the shape of `ids.new_id`) from a record's content."""
+def content_id(ts: str, *key: Any, order: int = 0) -> str:
+    """A deterministic, time-ordered id (the shape of `ids.new_id`) from a record's content;
+    `order` ranks events of the same millisecond (events sort by time, then id)."""
     when = parse_time(ts)
     ms = int(when.timestamp() * 1000) if when else 0
     digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
-    return f"{ms:012x}{digest[:12]}"
+    return f"{ms:012x}{order & 0xFFFF:04x}{digest[:8]}"
 
 
 def record_ts(record: dict[str, Any]) -> Any:
@@ -89,8 +90,8 @@ def convert(found: Scan) -> Converted:
     runs.convert_workflows(files, out)
     for f in files:
         if f.kind == "events":
-            for line in f.lines:
-                out.add(seed_event(line.value, f, line.raw), f.rel)
+            for n, line in enumerate(f.lines):
+                out.add(seed_event(line.value, f, line.raw, order=n), f.rel)
         elif f.kind == "log":
             for line in f.lines:  # lines that are not a workflow's (another shape, no id)
                 if not runs.is_workflow_record(line.value):
@@ -116,14 +117,14 @@ def _run_of(rel: str) -> str:
     return "legacy:" + rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
 
 
-def seed_event(record: Any, f: LegacyFile, raw: bytes, *, typed: bool = True) -> ev.Event:
+def seed_event(record: Any, f: LegacyFile, raw: bytes, *, typed: bool = True, order: int = 0) -> ev.Event:
     """A line of `.codex/runs/*.jsonl` (the seed's own event model): typed when gitorch
     knows its type, else (and for any other log's stray lines) a note keeping it whole."""
     if not isinstance(record, dict):
         record = {"value": record}
     run = _run_of(f.rel) if typed else "legacy:workflow"
     ts = stamp(record_ts(record), f.mtime) or ev.now()
-    base: dict[str, Any] = {"id": content_id(ts, run, raw.decode(errors="replace")), "ts": ts,
+    base: dict[str, Any] = {"id": content_id(ts, run, raw.decode(errors="replace"), order=order), "ts": ts,
                             "session": SESSION, "run": run}
     kind = record.get("type")
     if typed and isinstance(kind, str) and kind in _KNOWN_TYPES:

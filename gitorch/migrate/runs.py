@@ -23,6 +23,12 @@ from gitorch.migrate.legacy import LegacyFile
 from gitorch.migrate.workflow_plan import plan_from_definition, plan_from_items, task_id
 
 _TASK_END = {"item_completed": "completed", "item_skipped": "skipped", "item_failed": "failed"}
+# Within one millisecond: the start first, then notes, task starts, checks, task ends, the end.
+_ORDER: dict[type[ev.Event], int] = {
+    ev.RunStarted: 0, ev.LegacyRecord: 2, ev.TaskStarted: 3, ev.AcceptancePassed: 4,
+    ev.AcceptanceFailed: 4, ev.TaskCompleted: 5, ev.Skipped: 5, ev.TaskFailed: 5,
+    ev.Completed: 0xFFF0, ev.Interrupted: 0xFFF0,
+}
 _STATE_END = {"completed": "completed", "skipped": "skipped", "failed": "failed",
               "in_progress": "in_progress"}
 
@@ -55,7 +61,7 @@ def is_workflow_state(doc: Any) -> bool:
 
 
 def collect(files: list[LegacyFile]) -> dict[str, Workflow]:
-    """Workflows by id, from every log and state file (newest state wins)."""
+    """Workflows by id, from every log, state file and checkpoint snapshot (newest state wins)."""
     flows: dict[str, Workflow] = {}
     for f in files:
         if f.kind == "log":
@@ -66,8 +72,12 @@ def collect(files: list[LegacyFile]) -> dict[str, Workflow]:
                     continue
                 flows.setdefault(rec["workflow_id"], Workflow(rec["workflow_id"])).records.append(
                     _Record(ts, rec, f.rel))
-        elif f.kind == "state" and f.lines and is_workflow_state(f.lines[0].value):
+        elif f.kind in ("state", "checkpoint") and f.lines:
             doc = f.lines[0].value
+            if f.kind == "checkpoint" and isinstance(doc, dict):
+                doc = doc.get("workflow_state_snapshot")  # the state as of the checkpoint
+            if not is_workflow_state(doc):
+                continue
             flow = flows.setdefault(doc["workflow_id"], Workflow(doc["workflow_id"]))
             if flow.state is None or str(doc.get("updated_at", "")) > str(flow.state.get("updated_at", "")):
                 flow.state, flow.state_rel = doc, f.rel
@@ -90,8 +100,9 @@ class _Builder:
 
     def add(self, event_type: type[ev.Event], rel: str, ts: str, key: tuple[Any, ...],
             **fields: Any) -> None:
-        event = event_type(id=content_id(ts, self.flow.id, *key), ts=ts, session=SESSION,
-                           run=self.run, **fields)
+        order = _ORDER.get(event_type, 2) if fields.get("kind") != "legacy_run" else 1
+        event = event_type(id=content_id(ts, self.flow.id, *key, order=order), ts=ts,
+                           session=SESSION, run=self.run, **fields)
         self.out.add(event, rel)
         self.last_ts = max(self.last_ts, ts)
 

@@ -142,3 +142,11 @@ def test_remove_legacy_leaves_tracked_files_worktrees_and_prd_state_and_rollback
     assert ".orchestrator/review_gemini.md" not in status  # tracked files untouched
     _ok(orch("migrate", "--rollback", cwd=repo))
     assert wo.snapshot(repo) == before  # byte for byte
+
+
+def test_a_checkpoint_alone_gives_its_workflow_a_run(repo: Path, orch: OrchRunner) -> None:
+    wo.write_checkpoint(repo, "wf_5c0ffee1")  # the state snapshot inside it is the only state
+    _ok(orch("migrate", cwd=repo))
+    status = json.loads(_ok(orch("status", "--json", cwd=repo)).stdout)
+    assert status["run"]["id"] == "legacy:wf_5c0ffee1" and status["run"]["title"] == "Add retry to fetch"
+    assert status["counts"] == {"completed": 3, "pending": 2}
