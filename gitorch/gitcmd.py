@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
     GitProcess = subprocess.Popen[bytes]  # what git_popen returns (for annotations elsewhere)
+    GitResult = subprocess.CompletedProcess[bytes]  # what git returns
 
 # Variables git sets for hooks and sub-commands; they must not leak into a call on another repo.
 _GIT_REPO_VARS = (
@@ -45,7 +46,7 @@ def git(
     input: bytes | None = None,
     check: bool = True,
     env: Mapping[str, str] | None = None,
-) -> subprocess.CompletedProcess[bytes]:
+) -> GitResult:
     """Run `git ARGS` in `cwd` with a clean environment; raise GitError on failure when `check`.
 
     gitorch's own checkouts (workspace clones, worktrees, ref checkouts in other repos) must

@@ -22,9 +22,7 @@ from gitorch.gitcmd import git, git_popen, stop
 from gitorch.store.backend import MODE_TREE, ZERO_OID, CommitInfo, RefLocked, TreeEntry
 
 if TYPE_CHECKING:
-    from subprocess import CompletedProcess
-
-    from gitorch.gitcmd import GitProcess
+    from gitorch.gitcmd import GitProcess, GitResult
 
 _LOCK_WAIT = 1.0
 _PARSED_TREES = 512  # recently parsed trees kept (the paths appends rewrite)
@@ -75,7 +73,7 @@ class CliBackend:
         self._parsed_lock = threading.Lock()
         self._who = self._identity()
 
-    def _git(self, args: Sequence[str], check: bool = True) -> CompletedProcess[bytes]:
+    def _git(self, args: Sequence[str], check: bool = True) -> GitResult:
         return git([f"--git-dir={self.git_dir}", *args], check=check)
 
     def _identity(self) -> tuple[str, str]:
