@@ -301,13 +301,16 @@ def teardown_cmd(
     mode: str = typer.Option("detach", "--mode", help="detach | clean | preserve"),
     force: bool = typer.Option(False, "--force", help="Tear down despite uncommitted changes."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Verify only; change nothing."),
+    verify: str | None = typer.Option(None, "--verify", metavar="CMD", help="Run CMD in each consumer "
+                                      "first and stop if it fails (default: the manifest's "
+                                      "teardown.verify); --force skips it."),
     as_json: bool = JSON,
 ) -> None:
     """Undo the workspace (links restored byte for byte) and check it against the base snapshot."""
     from gitorch.errors import CheckFailed
     from gitorch.workspace.teardown import teardown
 
-    result = teardown(_workspace(), mode, force=force, dry_run=dry_run)
+    result = teardown(_workspace(), mode, force=force, dry_run=dry_run, verify=verify)
     lines = [f"teardown ({mode}): {result.get('state', 'committed')}"]
     if result.get("differences"):
         lines.append("differs from the base snapshot: " + ", ".join(result["differences"]))
@@ -354,54 +357,8 @@ def gate_cmd(as_json: bool = JSON) -> None:
                           hint="commit, push, and `git orch ws teardown` the links")
 
 
-@ws_app.command("new")
-def new_cmd(
-    name: str = typer.Argument(..., help="Name of the ephemeral workspace."),
-    repos: str = typer.Option(..., "--repos", help="Comma-separated workspace repos."),
-    ttl: str = typer.Option("2h", "--ttl", help="Time to live, e.g. 30m, 2h, 1d."),
-    as_json: bool = JSON,
-) -> None:
-    """Make an ephemeral workspace: worktrees of the repos in a temporary folder, linked."""
-    from gitorch.workspace.ephemeral import create
-
-    record = create(_workspace(), name, [r.strip() for r in repos.split(",") if r.strip()], ttl)
-    _emit(as_json, _builtins(record), [f"{record.name}: {record.path} (expires {record.expires})"])
-
-
-@ws_app.command("list")
-def list_cmd(as_json: bool = JSON) -> None:
-    """List ephemeral workspaces with their expiry."""
-    from gitorch.workspace.ephemeral import list_all
-
-    records = list_all(_workspace())
-    lines = [f"{r.name:<16} {r.path}  expires {r.expires}{' (expired)' if r.expired() else ''}"
-             for r in records] or ["no ephemeral workspaces"]
-    _emit(as_json, [dict(_builtins(r), expired=r.expired()) for r in records], lines)
-
-
-@ws_app.command("gc")
-def gc_cmd(
-    name: list[str] = typer.Argument(
-        None, help="Remove these now, expired or not (default: every expired one)."),
-    force: bool = typer.Option(False, "--force", help="Remove even with uncommitted changes."),
-    as_json: bool = JSON,
-) -> None:
-    """Remove expired ephemeral workspaces (refusing dirty ones without --force)."""
-    from gitorch.workspace.ephemeral import gc
-
-    removed, kept = gc(_workspace(), names=name or [], force=force)
-    lines = [f"removed {n}" for n in removed] + [f"kept {n}: {why}" for n, why in kept]
-    _emit(as_json, {"removed": removed, "kept": [{"name": n, "reason": w} for n, w in kept]},
-          lines or ["nothing to remove"])
-    if kept:
-        from gitorch.errors import CheckFailed
-
-        if as_json:  # the document above lists them; a second one would break the JSON
-            raise typer.Exit(1)
-        raise CheckFailed(f"{len(kept)} ephemeral workspace(s) kept: "
-                          + "; ".join(f"{n}: {w}" for n, w in kept))
-
-
 def register(app: typer.Typer) -> None:
-    """Add `ws` to the root app."""
+    """Add `ws` to the root app (with the ephemeral-workspace commands of ws_ephemeral_cmd)."""
+    from gitorch.cli import ws_ephemeral_cmd  # noqa: F401  (its commands register on ws_app)
+
     app.add_typer(ws_app, name="ws")

@@ -12,8 +12,10 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
 
@@ -26,6 +28,10 @@ from gitorch.workspace.manifest import Manifest, RepoSpec
 from gitorch.workspace.materialize import Workspace
 from gitorch.workspace.plan import desired_from, make_plan
 from gitorch.workspace.snapshot import take
+
+if TYPE_CHECKING:
+    from gitorch.repo import Repo
+    from gitorch.store.state import StateStore
 
 _TTL = re.compile(r"^(\d+)\s*([smhd])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -63,16 +69,16 @@ def parse_ttl(text: str) -> int:
     return int(m.group(1)) * _UNITS[m.group(2)]
 
 
-def _dir(ws: Workspace) -> Path:
-    path = ws.repo.scratch / "workspace" / "ephemeral"
+def _dir(repo: Repo) -> Path:
+    path = repo.scratch / "workspace" / "ephemeral"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def list_all(ws: Workspace) -> list[Ephemeral]:
-    """Every recorded ephemeral workspace, by name."""
+def list_all(repo: Repo) -> list[Ephemeral]:
+    """Every ephemeral workspace made from `repo`, by name (no manifest needed)."""
     out = []
-    for file in sorted(_dir(ws).glob("*.json")):
+    for file in sorted(_dir(repo).glob("*.json")):
         try:
             out.append(msgspec.json.decode(file.read_bytes(), type=Ephemeral))
         except (msgspec.DecodeError, msgspec.ValidationError):
@@ -92,7 +98,7 @@ def create(ws: Workspace, name: str, repos: list[str], ttl: str) -> Ephemeral:
     """Make the ephemeral workspace `name` from `repos` (names in workspace.toml)."""
     if not _NAME.match(name):
         raise UsageError(f"ephemeral workspace name {name!r}: letters, digits, '.', '_', '-'")
-    if (_dir(ws) / f"{name}.json").exists():
+    if (_dir(ws.repo) / f"{name}.json").exists():
         raise WorkspaceError(f"ephemeral workspace {name!r} already exists",
                              hint=f"remove it with `git orch ws gc {name}`")
     if not repos:
@@ -126,7 +132,7 @@ def create(ws: Workspace, name: str, repos: list[str], ttl: str) -> Ephemeral:
         raise
     now = time.time()
     record = Ephemeral(name=name, path=str(folder), members=members, created=now, expires_at=now + seconds)
-    write_bytes(_dir(ws) / f"{name}.json", msgspec.json.encode(record))
+    write_bytes(_dir(ws.repo) / f"{name}.json", msgspec.json.encode(record))
     ws.recorder.store.append([EphemeralCreated(name=name, repos=repos, ttl=seconds)])
     return record
 
@@ -164,9 +170,11 @@ def _why_keep(record: Ephemeral) -> str | None:
     return None
 
 
-def gc(ws: Workspace, names: list[str], force: bool = False) -> tuple[list[str], list[tuple[str, str]]]:
-    """Remove the named ephemeral workspaces (default: every expired one)."""
-    records = {r.name: r for r in list_all(ws)}
+def gc(repo: Repo, store: StateStore | None, names: list[str],
+       force: bool = False) -> tuple[list[str], list[tuple[str, str]]]:
+    """Remove the named ephemeral workspaces (default: every expired one), keeping those with
+    uncommitted changes or new commits unless `force`; the removal is recorded in `store`."""
+    records = {r.name: r for r in list_all(repo)}
     unknown = [n for n in names if n not in records]
     if unknown:
         raise WorkspaceError(f"no ephemeral workspace named {unknown[0]!r}")
@@ -181,8 +189,17 @@ def gc(ws: Workspace, names: list[str], force: bool = False) -> tuple[list[str],
         for member in record.members:
             _remove_member(member)
         shutil.rmtree(record.path, ignore_errors=True)
-        (_dir(ws) / f"{record.name}.json").unlink(missing_ok=True)
+        (_dir(repo) / f"{record.name}.json").unlink(missing_ok=True)
         removed.append(record.name)
-    if removed:
-        ws.recorder.store.append([EphemeralRemoved(names=removed)])
+    if removed and store is not None:
+        store.append([EphemeralRemoved(names=removed)])
     return removed, kept
+
+
+def sweep_expired(repo: Repo, store: Callable[[], StateStore]) -> list[tuple[str, str]]:
+    """What every `ws` command does first: remove expired ephemeral workspaces that hold no
+    work; those kept (uncommitted changes, new commits) are returned with the reason."""
+    if not any(r.expired() for r in list_all(repo)):
+        return []
+    _removed, kept = gc(repo, store(), [])
+    return kept

@@ -51,6 +51,7 @@ class Manifest:
     file: Path | None
     repos: tuple[RepoSpec, ...]
     links: tuple[LinkSpec, ...] = field(default=())
+    teardown_verify: str | None = None  # [teardown] verify: run in each consumer before unlinking
 
     def repo(self, name: str) -> RepoSpec:
         for spec in self.repos:
@@ -108,9 +109,13 @@ def parse(data: dict[str, object], root: Path, file: Path | None) -> Manifest:
             raise fail(f"unknown key {extra[0]!r}", f"{where}.{extra[0]}")
         return item
 
-    unknown = set(data) - {"repos", "links"}
+    unknown = set(data) - {"repos", "links", "teardown"}
     if unknown:
-        raise fail(f"unknown key {sorted(unknown)[0]!r} (expected repos, links)", sorted(unknown)[0])
+        raise fail(f"unknown key {sorted(unknown)[0]!r} (expected repos, links, teardown)",
+                   sorted(unknown)[0])
+    verify = table(data.get("teardown", {}), "teardown", {"verify"}).get("verify")
+    if verify is not None and (not isinstance(verify, str) or not verify.strip()):
+        raise fail("must be a non-empty string (a shell command)", "teardown.verify")
     raw_repos = data.get("repos", [])
     raw_links = data.get("links", [])
     if not isinstance(raw_repos, list) or not raw_repos:
@@ -159,7 +164,7 @@ def parse(data: dict[str, object], root: Path, file: Path | None) -> Manifest:
             raise fail(f"duplicate link {pair[0]} -> {pair[1]}", where)
         keys.add(pair)
         links.append(LinkSpec(item["consumer"], item["provider"], dep))
-    return Manifest(root=root, file=file, repos=tuple(repos), links=tuple(links))
+    return Manifest(root=root, file=file, repos=tuple(repos), links=tuple(links), teardown_verify=verify)
 
 
 def redact_url(url: str | None) -> str | None:

@@ -9,6 +9,7 @@ Uncommitted changes (other than gitorch's own link edits) refuse a teardown unle
 from __future__ import annotations
 
 from collections.abc import Collection
+from pathlib import Path
 from typing import Any
 
 from gitorch.errors import CheckFailed, WorkspaceError
@@ -46,8 +47,28 @@ def compare_with_base(base: Snapshot, after: Snapshot, kept: Collection[str] = (
     return diff_views(a, b)
 
 
-def teardown(ws: Workspace, mode: str, *, force: bool = False, dry_run: bool = False) -> dict[str, Any]:
-    """Tear the workspace down; returns what was done and whether it matches the base."""
+def verify_consumers(current: Snapshot, command: str) -> None:
+    """Run `command` in each repo holding a link gitorch made, before unlinking (the seed's
+    teardown checks first); CheckFailed with its output when it fails there."""
+    from gitorch.workspace.toolrun import run_tool
+
+    for repo in sorted({lk.repo for lk in current.links if lk.recorded}):
+        info = current.repo(repo)
+        if info is None or not info.exists:
+            continue
+        res = run_tool(["sh", "-c", command], Path(info.path), timeout=None)
+        if not res.ok:
+            tail = "\n".join((res.stdout + res.stderr).strip().splitlines()[-20:])
+            raise CheckFailed(f"teardown stopped before changing anything: `{command}` failed in "
+                              f"{repo} ({res.error or f'exit {res.returncode}'})"
+                              + (f":\n{tail}" if tail else ""),
+                              hint="fix it and tear down again, or `--force` to skip the check")
+
+
+def teardown(ws: Workspace, mode: str, *, force: bool = False, dry_run: bool = False,
+             verify: str | None = None) -> dict[str, Any]:
+    """Tear the workspace down; returns what was done and whether it matches the base
+    (`verify`, default the manifest's teardown.verify: run in each consumer first, unless `force`)."""
     if mode not in MODES:
         raise WorkspaceError(f"unknown teardown mode {mode!r} (expected {', '.join(MODES)})")
     rec = ws.recorder
@@ -66,6 +87,9 @@ def teardown(ws: Workspace, mode: str, *, force: bool = False, dry_run: bool = F
     if dirty and not force:
         raise CheckFailed("uncommitted changes; commit or stash them, or use --force:\n  "
                           + "\n  ".join(dirty))
+    command = verify or ws.manifest.teardown_verify
+    if command and not force and mode != "preserve":
+        verify_consumers(current, command)
     forget: dict[str, bytes | None] = {DESIRED: None, BASE: None}
     if mode == "preserve":
         if not dry_run:

@@ -40,7 +40,7 @@ def installed(program: str) -> bool:
     return shutil.which(program) is not None
 
 
-def run_tool(argv: Sequence[str], cwd: Path, *, timeout: float = TIMEOUT, stdin: str | None = None,
+def run_tool(argv: Sequence[str], cwd: Path, *, timeout: float | None = TIMEOUT, stdin: str | None = None,
              env: Mapping[str, str] | None = None) -> ToolResult:
     """Run `argv` in `cwd` and collect its output; never raises for the tool's own failure."""
     program = argv[0]
@@ -51,7 +51,7 @@ def run_tool(argv: Sequence[str], cwd: Path, *, timeout: float = TIMEOUT, stdin:
                               timeout=timeout, env=dict(env) if env is not None else None,
                               errors="replace")
     except subprocess.TimeoutExpired:
-        return ToolResult(-1, "", "", error=f"{program} did not finish within {timeout:.0f} s")
+        return ToolResult(-1, "", "", error=f"{program} did not finish within {timeout or 0:.0f} s")
     except OSError as exc:
         return ToolResult(-1, "", "", error=f"{program}: {exc.strerror or exc}")
     return ToolResult(proc.returncode, proc.stdout, proc.stderr)

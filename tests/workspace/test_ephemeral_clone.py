@@ -14,9 +14,17 @@ from gitorch.workspace.observe import quick_drift
 from .fixtures import git, manifest_text, statuses, tree_digest
 
 
+def expire(hub: Path, name: str) -> None:
+    """Make the record of ephemeral workspace `name` say it expired a second ago."""
+    (record,) = (hub / ".git").rglob(f"ephemeral/{name}.json")
+    data = json.loads(record.read_text())
+    data["expires_at"] = time.time() - 1
+    record.write_text(json.dumps(data))
+
+
 def test_new_list_gc(hub: Path, cli: Any) -> None:
     before = tree_digest(hub.parent)
-    result: Any = cli("ws", "new", "try", "--repos", "npmlib,npmapp", "--ttl", "1s", "--json")
+    result: Any = cli("ws", "new", "try", "--repos", "npmlib,npmapp", "--ttl", "1h", "--json")
     assert result.exit_code == 0, result.output
     record = json.loads(result.stdout)
     folder = Path(record["path"])
@@ -28,7 +36,7 @@ def test_new_list_gc(hub: Path, cli: Any) -> None:
     listed = json.loads(cli("ws", "list", "--json").stdout)  # type: ignore[attr-defined]
     assert [r["name"] for r in listed] == ["try"]
     # A dirty ephemeral workspace is kept by gc until --force.
-    time.sleep(1.1)
+    expire(hub, "try")
     (folder / "npmlib/new.js").write_text("x\n")
     result = cli("ws", "gc", "--json")
     assert result.exit_code == 1
@@ -111,3 +119,25 @@ def test_quick_drift_imports_little_and_sees_branch_change(hub: Path, cli: Any) 
     # Repair accepts the new branch (the links follow it); drift is gone.
     assert cli("ws", "repair").exit_code == 0  # type: ignore[attr-defined]
     assert quick_drift(hub) == []
+
+
+def test_any_ws_command_removes_expired_ephemeral_workspaces(hub: Path, cli: Any) -> None:
+    for name in ("done", "busy"):
+        assert cli("ws", "new", name, "--repos", "npmlib", "--json").exit_code == 0
+    busy = Path(json.loads(cli("ws", "list", "--json").stdout)[0]["path"])
+    assert busy.name.startswith("gitorch-ws-busy-")
+    git(busy / "npmlib", "commit", "-q", "--allow-empty", "-m", "work in the ephemeral copy")
+    expire(hub, "done")
+    expire(hub, "busy")
+    result = cli("ws", "status")
+    assert result.exit_code == 0
+    assert "kept expired ephemeral workspace busy: npmlib has new commits" in result.output
+    listed = json.loads(cli("ws", "list", "--json").stdout)
+    assert [(r["name"], r["expired"]) for r in listed] == [("busy", True)]
+    assert busy.is_dir()
+    # `ws list` works in a repository without workspace.toml.
+    import os
+
+    os.chdir(hub.parent / "npmlib")
+    result = cli("ws", "list")
+    assert result.exit_code == 0 and "no ephemeral workspaces" in result.output
