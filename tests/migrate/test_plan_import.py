@@ -26,7 +26,7 @@ def _ok(proc: subprocess.CompletedProcess[str], code: int = 0) -> subprocess.Com
 
 @pytest.mark.parametrize(("name", "kind", "tasks"), [
     ("default_workflow.yaml", "items", 39), ("agent_workflow.yaml", "agent", 5),
-    ("default_v4.yaml", "v4", 5)])
+    ("default_v4.yaml", "v4", 5), ("workflow_root.yaml", "items", 30)])
 def test_real_workflows_convert_and_validate(repo: Path, orch: OrchRunner, name: str, kind: str,
                                              tasks: int) -> None:
     shutil.copy(WORKFLOWS / name, repo / "workflow.yaml")
