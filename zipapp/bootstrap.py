@@ -254,7 +254,8 @@ def _compile(path, lock_fd):
     """Bytecode for every module of the entry, written beside the sources (keyed by this
     interpreter's cache tag). POSIX: a detached process holding our use lock does it while
     this command runs, so the first start does not wait for ~350 modules."""
-    code = "import compileall, sys; compileall.compile_dir(sys.argv[1], quiet=2)"
+    # niced: the command that started it keeps the CPU
+    code = "import compileall, os, sys; os.nice(10); compileall.compile_dir(sys.argv[1], quiet=2)"
     argv = [sys.executable, "-I", "-c", code, path]
     if sys.platform == "win32":
         import compileall
