@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gitorch.ci import model as m
@@ -32,8 +32,11 @@ def render(opts: m.Options, file: str | None = None, cwd: str | None = None) -> 
 
     if opts.target not in m.TARGETS:
         raise UsageError(f"unknown target {opts.target!r}", hint="targets: " + ", ".join(m.TARGETS))
+    from gitorch.config import settings
+
     repo = find_repo(cwd)
     root = repo.require_worktree()
+    opts = replace(opts, state_branch=settings(repo).state_branch)
     loaded = load_plan(file, repo)
     plan = loaded.plan
     specs = m.job_specs(plan, [t for level in order(plan) for t in level], opts)

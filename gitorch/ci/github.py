@@ -71,7 +71,10 @@ def render(specs: list[m.JobSpec], opts: m.Options, header: list[str]) -> str:
     })
     jobs["collect"] = {"name": "collect", "needs": ["plan", *(s.id for s in specs)], "if": "${{ always() }}",
                        "runs-on": opts.runs_on, "permissions": {"contents": "write"}, "steps": collect_steps}
-    doc = {"name": "orch", "on": {"push": None, "workflow_dispatch": None}, "permissions": {},
+    # a push of the state branch (collect's, or a PAT's: GITHUB_TOKEN pushes start nothing)
+    # must not start the workflow again
+    on = {"push": {"branches-ignore": [opts.state_branch]}, "workflow_dispatch": None}
+    doc = {"name": "orch", "on": on, "permissions": {},
            "jobs": jobs}
     comments = {f"{a}@{sha}": tag for a, (sha, tag) in opts.pins.items()}
     comments["persist-credentials: true"] = KEEP_TOKEN

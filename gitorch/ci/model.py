@@ -42,6 +42,7 @@ class Options:
     runs_on: str = "ubuntu-latest"
     image: str = "python:3.12"
     local_gates: tuple[str, ...] = ()  # gates approved in the state branch, not by the forge
+    state_branch: str = "orch/state"  # pushes to it must not start the workflow again
 
     def __post_init__(self) -> None:
         for name, value in (("--pyz", self.pyz), ("--file", self.plan_file or "x")):
