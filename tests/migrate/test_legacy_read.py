@@ -105,3 +105,22 @@ def test_other_state_files_become_one_summary_event(tmp_path: Path) -> None:
     assert isinstance(e, ev.LegacyRecord) and e.kind == "legacy_state"
     assert e.data["status"] == "active" and e.data["keys"] == ["_updated_at", "status", "tasks"]
     assert e.ts == "2026-01-12T08:58:09.000Z"  # dated by its own timestamp, not the mtime
+
+
+def test_abandoned_and_completed_workflows_end_as_their_records_say(tmp_path: Path) -> None:
+    import wo_fixtures as wo
+
+    log = wo.workflow_log("wf_ab", "03", finish=False)
+    log.append(wo._event("2026-01-03T06:00:00.000000Z", "workflow_abandoned", "wf_ab",
+                         "Workflow abandoned: superseded by #42"))
+    wo.append_log(tmp_path / ".workflow_log.jsonl", log)
+    done = wo.workflow_state("wf_done", status="completed")
+    done["completed_at"] = "2026-01-09T05:10:00.000000Z"
+    wo.write_state(tmp_path / ".workflow_state.json", done)
+    events = convert(legacy.scan(tmp_path)).events
+    abandoned = [e for e in events if e.run == "legacy:wf_ab"][-1]
+    assert isinstance(abandoned, ev.Interrupted) and abandoned.reason.endswith("superseded by #42")
+    finished = [e for e in events if e.run == "legacy:wf_done"]
+    assert isinstance(finished[0], ev.RunStarted) and finished[0].ts == "2026-01-09T04:08:22.969Z"
+    assert isinstance(finished[-1], ev.Completed) and finished[-1].ts == "2026-01-09T05:10:00.000Z"
+    assert finished[-1].duration == 3697.031
