@@ -116,10 +116,10 @@ def observe(
 
 def _observe_state(obs: Observation, root: str, branch: str, env: Mapping[str, str] | None) -> None:
     try:
-        obs.has_state, watch, name = read_watch(root, branch, env, index=True)
-        stale = _from_index(obs, watch, root, env) if name == INDEX_FILE else None
-        if name == INDEX_FILE and stale is None and not obs.problems:
-            _, watch, name = read_watch(root, branch, env, index=False)  # the index cannot tell
+        obs.has_state, watch, name, head_tree = read_watch(root, branch, env, index=True)
+        stale = _from_index(watch, root, env, head_tree) if name == INDEX_FILE else None
+        if name == INDEX_FILE and stale is None:
+            _, watch, name, _ = read_watch(root, branch, env, index=False)  # the index cannot tell
     except ValueError as exc:
         obs.has_state, watch, stale = True, None, None
         obs.problems.append(f"{WATCH_FILE} on {branch} is unreadable ({exc})")
@@ -141,13 +141,13 @@ def _observe_state(obs: Observation, root: str, branch: str, env: Mapping[str, s
 
 
 def _from_index(
-    obs: Observation, index: dict[str, Any] | None, root: str, env: Mapping[str, str] | None,
+    index: dict[str, Any] | None, root: str, env: Mapping[str, str] | None, head_tree: str,
 ) -> dict[str, list[str]] | None:
     """The stale tasks by the watch index, None when it cannot tell (then watch.json)."""
     if index is None or index.get("schema_version") != INDEX_SCHEMA_VERSION:
         return None  # an index of another schema: watch.json (its version is checked there)
     try:
-        return stale_from_index(index, root, env)
+        return stale_from_index(index, root, env, head_tree=head_tree or None)
     except (ValueError, TypeError, IndexError, AttributeError, KeyError):
         return None  # a malformed index: watch.json says the same, slower
 
@@ -171,32 +171,35 @@ def _ref(branch: str) -> str:
 
 def read_watch(
     root: str, branch: str, env: Mapping[str, str] | None = None, *, index: bool = False,
-) -> tuple[bool, dict[str, Any] | None, str]:
-    """(whether the state branch exists, the document, its name): the watch index when
-    `index` and the branch has one, else `watch.json` (None when missing); one git call per
-    document read. ValueError when the document is not a JSON object."""
+) -> tuple[bool, dict[str, Any] | None, str, str]:
+    """(whether the state branch exists, the document, its name, HEAD's root tree or ""):
+    the watch index when `index` and the branch has one (read with HEAD's commit, in the
+    same git call), else `watch.json` (None when missing). ValueError when the document is
+    not a JSON object."""
     ref = _ref(branch)
-    names = [INDEX_FILE, WATCH_FILE] if index else [WATCH_FILE]
-    exists = False
-    for n, name in enumerate(names):
-        query = (f"{ref}\n" if n == 0 else "") + f"{ref}:{name}\n"
+    exists, head_tree = False, ""
+    for name in [INDEX_FILE, WATCH_FILE] if index else [WATCH_FILE]:
+        first = not exists
+        query = f"{ref}\n{ref}:{name}\n" + ("HEAD\n" if name == INDEX_FILE else "")
         _, out = git_quick(["cat-file", "--batch"], root, input=query.encode(), env=env)
         objects = _split_batch(out)
-        if n == 0:
+        if first:
             exists = len(objects) > 0 and objects[0] is not None
             if not exists:
-                return False, None, WATCH_FILE
-        at = 1 if n == 0 else 0
-        raw = objects[at] if len(objects) > at else None
+                return False, None, WATCH_FILE, ""
+        if name == INDEX_FILE and len(objects) > 2 and objects[2] is not None:
+            line = objects[2].split(b"\n", 1)[0].split()  # a commit starts `tree <oid>`
+            head_tree = line[1].decode() if len(line) == 2 and line[0] == b"tree" else ""
+        raw = objects[1] if len(objects) > 1 else None
         if raw is None:
             continue
-        if not _is_blob(out, at):
+        if not _is_blob(out, 1):
             raise ValueError("not a file")
         doc = jsonlite.loads(raw.decode("utf-8"))
         if not isinstance(doc, dict):
             raise ValueError(f"a JSON {type(doc).__name__}, not an object")
-        return exists, doc, name
-    return exists, None, WATCH_FILE
+        return exists, doc, name, head_tree
+    return exists, None, WATCH_FILE, head_tree
 
 
 def _is_blob(out: bytes, n: int) -> bool:

@@ -4,18 +4,20 @@ watch.json lists, per task, the object id of every input file at its last pass: 
 10,000-file repository with 1,000 tasks that is megabytes, most of it repeated where tasks
 share a folder, and the hook used to read and parse all of it and list HEAD's whole tree.
 
-The index names each task's inputs by git's own content address instead: for every input
-path (a file or a folder, as the plan names it) the object id git gave it in the commit the
-task passed at, and for a task without paths the commit's root tree. One small blob; the
-hook asks git for the same paths at HEAD in one `cat-file --batch-check`, and only where an
-id differs runs one `git diff` from that commit to HEAD to name the files (as watch.json's
-comparison would). A task whose passing content was not the commit's (uncommitted edits),
-or whose paths are globs, is not indexable: then the index says so and the hook falls back
-to watch.json, which stays the record the engine and `explain` read.
+The index is content-addressed instead: each task names the commit it passed at (whose
+root tree id stands for all its content) and its input paths (each folder or file once,
+shared by the tasks that name it). The hook compares HEAD's root tree id with each commit's
+(equal: nothing changed, no further git call); otherwise one `git diff-tree` from that
+commit to HEAD, which skips every folder whose tree id is unchanged, names the files that
+differ, and each task is stale when one is under its paths (what comparing watch.json's
+file lists finds). A task whose passing content was not the commit's (uncommitted edits),
+or whose paths are globs, cannot be indexed: then there is no index and the hook reads
+watch.json, which stays the record the engine and `explain` read.
 
-Layout (JSON): {"schema_version", "commits": [commit], "units": [[path, commit index, oid]],
-"tasks": {task: [unit index]}, "trees": {task: [unit index, [excluded paths]]},
-"awaiting": [...]}; a unit's path "" is the root tree.
+Layout (JSON): {"schema_version", "commits": [commit], "commit_trees": [root tree],
+"units": [[path, commit index]], "tasks": {task: [unit index]},
+"trees": {task: [unit index, [excluded paths]]}, "awaiting": [...]}; a unit's path "" is
+the whole tree (a task without paths).
 """
 
 from __future__ import annotations
@@ -29,21 +31,19 @@ if TYPE_CHECKING:
     from typing import Any
 
 INDEX_FILE = "watch-index.json"  # beside watch.json on the state branch
-INDEX_SCHEMA_VERSION = 1
-_MAX_QUERY = 16384  # bytes of `cat-file` input gitcmd.git_quick hands over without subprocess
+INDEX_SCHEMA_VERSION = 2  # 1 (a day old) held per-path object ids
 
 
-def _listing(root: str, commit: str) -> dict[str, tuple[str, str]] | None:
-    """path -> (type, oid) of every blob and tree in `commit`, None when it is unreadable."""
-    status, out = git_quick(["ls-tree", "-r", "-t", "-z", "--full-tree", commit], root)
+def _listing(root: str, commit: str) -> dict[str, str] | None:
+    """path -> oid of every file in `commit`, None when it is unreadable."""
+    status, out = git_quick(["ls-tree", "-r", "-z", "--full-tree", commit], root)
     if status != 0:
         return None
-    found: dict[str, tuple[str, str]] = {}
+    found: dict[str, str] = {}
     for rec in out.split(b"\0"):
         meta, _, path = rec.partition(b"\t")
         if path:
-            _mode, kind, oid = meta.decode().split(" ")
-            found[path.decode("utf-8", "surrogateescape")] = (kind, oid)
+            found[path.decode("utf-8", "surrogateescape")] = meta.rsplit(b" ", 1)[-1].decode()
     return found
 
 
@@ -78,25 +78,25 @@ def build_index(watch: Mapping[str, Any], root: str) -> bytes | None:
     if trees is None or any(v is None for v in listings.values()):
         return None
     units: dict[tuple[str, int], int] = {}
-    doc: dict[str, Any] = {"schema_version": INDEX_SCHEMA_VERSION, "commits": commits, "units": [],
+    doc: dict[str, Any] = {"schema_version": INDEX_SCHEMA_VERSION, "commits": commits,
+                           "commit_trees": trees, "units": [],
                            "tasks": {}, "trees": {}, "awaiting": watch.get("awaiting") or []}
 
-    def unit(path: str, ci: int, oid: str) -> int:
+    def unit(path: str, ci: int) -> int:
         if (path, ci) not in units:
             units[path, ci] = len(doc["units"])
-            doc["units"].append([path, ci, oid])
+            doc["units"].append([path, ci])
         return units[path, ci]
 
     for tid, t in sorted(tasks.items()):
         ci = commits.index(str(t.get("commit")))
-        listing = listings[commits[ci]] or {}
-        files = {p: oid for p, (kind, oid) in listing.items() if kind != "tree"}
+        files = listings[commits[ci]] or {}
         patterns = [str(p) for p in t.get("paths") or []]
         if not patterns:
             exclude = [str(p) for p in t.get("exclude") or []]
             if t.get("tree") != tree_digest(files, exclude):
                 return None  # the tree it passed with was not the commit's
-            doc["trees"][tid] = [unit("", ci, trees[ci]), exclude]
+            doc["trees"][tid] = [unit("", ci), exclude]
             continue
         paths = _indexable(patterns)
         if paths is None:
@@ -104,7 +104,7 @@ def build_index(watch: Mapping[str, Any], root: str) -> bytes | None:
         passed = {p: files[p] for p in match_paths(sorted(files), paths)}
         if passed != (t.get("oids") or {}):
             return None  # it passed with content that is not the commit's
-        doc["tasks"][tid] = [unit(p, ci, listing.get(p, ("", ""))[1]) for p in paths]
+        doc["tasks"][tid] = [unit(p, ci) for p in paths]
     from json import dumps
 
     return dumps(doc, separators=(",", ":"), sort_keys=True).encode()
@@ -112,49 +112,49 @@ def build_index(watch: Mapping[str, Any], root: str) -> bytes | None:
 
 def stale_from_index(
     index: Mapping[str, Any], root: str, env: Mapping[str, str] | None = None,
+    head_tree: str | None = None,
 ) -> dict[str, list[str]] | None:
     """task -> its input files that differ at HEAD from its last pass (what
     `observe.stale_tasks` finds from watch.json), or None when the index cannot tell (the
-    caller reads watch.json)."""
+    caller reads watch.json). `head_tree`: HEAD's root tree when the caller read it already.
+
+    A commit whose root tree is HEAD's changed nothing; otherwise one `git diff-tree` from
+    it to HEAD (which skips every folder whose tree id is the same) names the files."""
     units: list[list[Any]] = index.get("units") or []
     commits: list[str] = index.get("commits") or []
-    query = "".join("HEAD^{tree}\n" if u[0] == "" else f"HEAD:{u[0]}\n" for u in units).encode()
-    if not units or len(query) > _MAX_QUERY:
+    trees: list[str] = index.get("commit_trees") or []
+    if len(trees) != len(commits):
         return None
-    status, out = git_quick(["cat-file", "--batch-check=%(objectname)"], root, input=query, env=env)
-    now = out.decode("utf-8", "surrogateescape").split("\n")[:len(units)]
-    if status != 0 or len(now) != len(units):
-        return None
-    changed = [i for i, (u, oid) in enumerate(zip(units, now, strict=True))
-               if (oid if " " not in oid else "") != u[2]]  # "HEAD:x missing": not there
-    if not changed:
-        return {}
-    diffs: dict[int, list[str]] = {}  # unit -> its files that differ
-    for ci in sorted({units[i][1] for i in changed}):
-        mine = [i for i in changed if units[i][1] == ci]
-        specs = [] if any(units[i][0] == "" for i in mine) else [units[i][0] for i in mine]
-        files = _diff(root, commits[ci], specs, env)
+    if head_tree is None:
+        status, out = git_quick(["rev-parse", "HEAD^{tree}"], root, env=env)
+        head_tree = out.decode().strip() if status == 0 else ""
+    diffs: dict[int, list[str]] = {}  # commit -> the files that differ at HEAD, sorted
+    for ci, (commit, tree) in enumerate(zip(commits, trees, strict=True)):
+        if tree == head_tree:
+            diffs[ci] = []
+            continue
+        files = _diff(root, commit, env)
         if files is None:
             return None
-        for i in mine:
-            diffs[i] = files if units[i][0] == "" else match_paths(files, [units[i][0]])
+        diffs[ci] = files
     out_: dict[str, list[str]] = {}
+    under = {i: (diffs[u[1]] if u[0] == "" else match_paths(diffs[u[1]], [u[0]]))
+             for i, u in enumerate(units) if diffs[u[1]]}
     for tid, refs in (index.get("tasks") or {}).items():
-        paths = sorted({p for i in refs for p in diffs.get(i, ())})
+        paths = sorted({p for i in refs for p in under.get(i, ())})
         if paths:
             out_[tid] = paths
     for tid, (i, exclude) in (index.get("trees") or {}).items():
-        if i in diffs and set(diffs[i]) - set(exclude):
+        if set(under.get(i, ())) - set(exclude):
             out_[tid] = ["(the tracked tree)"]
     return out_
 
 
-def _diff(root: str, commit: str, specs: Sequence[str], env: Mapping[str, str] | None) -> list[str] | None:
-    """The sorted files whose object id differs between `commit` and HEAD under `specs`
-    (everywhere when empty); None when git cannot tell (the commit is gone)."""
-    args = ["--literal-pathspecs", "diff-tree", "-r", "-z", "--raw", "--no-abbrev", "--no-renames",
-            commit, "HEAD"]
-    status, out = git_quick([*args, "--", *specs] if specs else args, root, env=env)
+def _diff(root: str, commit: str, env: Mapping[str, str] | None) -> list[str] | None:
+    """The sorted files whose object id differs between `commit` and HEAD; None when git
+    cannot tell (the commit is gone)."""
+    args = ["diff-tree", "-r", "-z", "--raw", "--no-abbrev", "--no-renames", commit, "HEAD"]
+    status, out = git_quick(args, root, env=env)
     if status != 0:
         return None
     files: list[str] = []

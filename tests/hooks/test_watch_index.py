@@ -50,9 +50,10 @@ def ran(project: Path) -> Path:
 
 def test_a_run_writes_a_small_index_with_one_entry_per_shared_folder(ran: Path) -> None:
     index = state_doc(ran, INDEX_FILE)
-    assert index is not None and index["schema_version"] == 1
+    assert index is not None and index["schema_version"] == 2
     paths = [u[0] for u in index["units"]]
     assert sorted(paths) == ["", "docs/index.md", "missing.txt", "src"]  # src once for two tasks
+    assert index["commit_trees"] == [git(ran, "rev-parse", "HEAD^{tree}")]
     assert index["tasks"]["src"] == index["tasks"]["src-again"]
     assert stale_from_index(index, str(ran)) == {}
 
@@ -110,5 +111,5 @@ def test_globs_are_not_indexed(project: Path) -> None:
 def test_a_commit_that_is_gone_falls_back_to_watch_json(ran: Path) -> None:
     index = state_doc(ran, INDEX_FILE)
     index["commits"] = ["0" * 40]
-    index["units"] = [[u[0], u[1], "f" * 40] for u in index["units"]]
+    index["commit_trees"] = ["f" * 40]
     assert stale_from_index(index, str(ran)) is None
