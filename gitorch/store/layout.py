@@ -2,9 +2,12 @@
 
     gitorch-state.json                  format marker: {"format", "schema_version", ...}
     README.md                           generated summary of the latest runs
-    sessions/<day>/<session>/<ff>/<segment>.jsonl
+    sessions/<day>/<hh>/<session>/<ff>/<segment>.jsonl
                                         event segments: immutable, uniquely named from
-                                        their event ids, fanned out by a hash of the name
+                                        their event ids; a day's sessions fanned out by a
+                                        hash of the session id, a session's segments by a
+                                        hash of the name (older branches hold
+                                        sessions/<day>/<session>/<ff>/...: still read)
     runs/<run>.json                     one summary per run (start, end, status)
     plans/<digest>.json                 each plan a run used, by its digest
     watch.json                          each task's last pass (the hooks read it)
@@ -22,7 +25,8 @@ Every path on the branch is named here and nowhere else; owners write theirs via
 append(files=).
 
 An append writes one segment and rewrites only the trees on its path, whose sizes are
-bounded (sessions of one day, 256 buckets per session), so it costs the same at 100
+bounded (256 buckets per day, a few sessions per bucket, 256 buckets per session), so it
+costs the same at 100
 events as at 100,000. Names derive from content, so two clones merge by plain union.
 """
 
@@ -116,8 +120,12 @@ def segment_name(events: Sequence[Event]) -> str:
 
 
 def segment_path(session: str, name: str) -> str:
+    """`sessions/<day>/<hh>/<session>/<ff>/<name>`: the session folder is always third
+    from the end (readers rely on it; older branches lack the `<hh>` level)."""
+    safe = safe_name(session)
+    fan = hashlib.sha1(safe.encode()).hexdigest()[:2]
     bucket = hashlib.sha1(name.encode()).hexdigest()[:2]
-    return f"{SESSIONS}/{session_day(session)}/{safe_name(session)}/{bucket}/{name}"
+    return f"{SESSIONS}/{session_day(session)}/{fan}/{safe}/{bucket}/{name}"
 
 
 def run_path(run: str) -> str:
