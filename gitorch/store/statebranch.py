@@ -105,7 +105,7 @@ def decode_segment(backend: Backend, path: str, oid: str, problems: list[str]) -
         # reader's own session id: give it the session folder it was found in instead.
         mine = ev.default_session()
         parts = path.split("/")
-        owner = parts[2] if len(parts) >= 5 and parts[0] == layout.SESSIONS else None
+        owner = parts[-3] if len(parts) >= 5 and parts[0] == layout.SESSIONS else None
         if owner == layout.safe_name(mine):
             owner = None
         for n, line in enumerate(data.splitlines(), 1):
