@@ -14,182 +14,34 @@ that also counts what it did (the benchmark reports requests and bytes).
 
 from __future__ import annotations
 
-import email.utils
-import hashlib
 import random
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import msgspec
 
-from gitorch import atomic
+from gitorch.discovery.httpcache import CacheEntry, ResponseCache
+from gitorch.discovery.wire import Auth, Page, Policy, Stats, int_header, next_link, parse_retry_after
 from gitorch.errors import ConfigError, DiscoveryError, UsageError
 
 if TYPE_CHECKING:
     import httpx  # imported where a request is sent: `--offline` answers without it (~100 ms)
 
-CACHE_SCHEMA = 1
 _TOO_SLOW = "the whole answer took longer than"
 MAX_LIMIT_WAITS = 3  # rate-limit answers to one request before giving up (GitHub's advice)
-
-
-class CacheEntry(msgspec.Struct, kw_only=True):
-    """One cached response: validators, the Link header and the JSON body as text."""
-
-    schema: int = CACHE_SCHEMA
-    url: str
-    etag: str | None = None
-    last_modified: str | None = None
-    link: str | None = None
-    # rel="next" of `link`, parsed when fetched ("" for none; None in entries from before it),
-    # so answering from the cache needs no httpx
-    next_url: str | None = None
-    body: str = ""
-    fetched_at: float = 0.0
-
-
-_entry_decoder = msgspec.json.Decoder(CacheEntry)
 _UNREADABLE = object()  # a cached body that no longer decodes
-_encoder = msgspec.json.Encoder()
 
-
-def default_cache_dir() -> Path:
-    """`<user cache dir>/gitorch/http` (platformdirs; XDG_CACHE_HOME on Linux)."""
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("gitorch")) / "http"
-
-
-class ResponseCache:
-    """Cached responses keyed by URL, one small JSON file each, written atomically."""
-
-    def __init__(self, root: Path | None = None) -> None:
-        self.root = root or default_cache_dir()
-
-    def _path(self, url: str) -> Path:
-        digest = hashlib.sha256(url.encode()).hexdigest()
-        return self.root / digest[:2] / f"{digest}.json"
-
-    def get(self, url: str) -> CacheEntry | None:
-        """The entry for `url`; a corrupt file is discarded (so the caller refetches)."""
-        path = self._path(url)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            return None
-        try:
-            entry = _entry_decoder.decode(data)
-            if entry.url != url or entry.schema != CACHE_SCHEMA:
-                raise ValueError("stale or foreign cache entry")
-            return entry
-        except (msgspec.DecodeError, ValueError):
-            path.unlink(missing_ok=True)
-            return None
-
-    def discard(self, url: str) -> None:
-        self._path(url).unlink(missing_ok=True)
-
-    def put(self, entry: CacheEntry) -> None:
-        """Write `entry` with temp-file + rename, so a crash never leaves half a file."""
-        path = self._path(entry.url)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic.write_bytes(path, _encoder.encode(entry))
-
-
-@dataclass
-class Stats:
-    """What a client did: the benchmark and `discover --json` report these."""
-
-    requests: int = 0
-    conditional: int = 0  # requests sent with If-None-Match or If-Modified-Since
-    not_modified: int = 0  # 304 answers
-    bytes: int = 0  # response body bytes received
-    retries: int = 0
-    waited: float = 0.0  # seconds slept for rate limits and backoff
-    cache_hits: int = 0  # offline answers from the cache
-    urls: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in vars(self).items() if k != "urls"}
-
-
-@dataclass(frozen=True)
-class Page:
-    """A decoded JSON answer and where it came from."""
-
-    url: str
-    data: Any
-    status: int  # 200, or 304 when the cached body was reused
-    next_url: str | None
-    from_cache: bool
-
-
-@dataclass(frozen=True)
-class Auth:
-    """A token and the name of the secret it came from (the name is shown, never the value)."""
-
-    token: str | None
-    secret: str = "GITHUB_TOKEN"
-
-
-@dataclass
-class Policy:
-    """Timeouts, retries and waits (from settings; tests shorten them)."""
-
-    timeout: float = 10.0
-    retries: int = 3  # extra attempts after the first, for connect errors, timeouts and 5xx
-    backoff: float = 0.5  # first backoff in seconds; doubles each attempt
-    backoff_cap: float = 8.0
-    max_wait: float = 60.0  # longest rate-limit wait before stopping with a message
-    max_bytes: int = 32 * 1024 * 1024  # one answer larger than this is refused, not buffered
-    # `timeout` bounds each network read; a server trickling bytes would never trip it, so a
-    # whole answer must also arrive within `timeout * total_factor` seconds.
-    total_factor: float = 3.0
-
-
-def _parse_retry_after(value: str | None, now: float) -> float | None:
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, when.timestamp() - now)
-
-
-def _int_header(headers: httpx.Headers, name: str) -> int | None:
-    value = headers.get(name)
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _next_link(link: str | None) -> str | None:
-    if not link:
-        return None
-    import httpx
-
-    links = httpx.Response(200, headers={"link": link}).links
-    nxt = links.get("next")
-    return nxt.get("url") if nxt else None
+__all__ = ["Auth", "CacheEntry", "HttpClient", "NotFound", "Page", "Policy", "ResponseCache", "Stats"]
 
 
 def _cached_next(entry: CacheEntry) -> str | None:
     if entry.next_url is not None:
         return entry.next_url or None
-    return _next_link(entry.link)
+    return next_link(entry.link)
 
 
 def _clock(epoch: float) -> str:
@@ -344,7 +196,7 @@ class HttpClient:
         body = response.content
         data = self._decode(url, body, response.headers.get("content-type"))
         link = response.headers.get("link")
-        next_url = _next_link(link)
+        next_url = next_link(link)
         self.cache.put(CacheEntry(
             url=url,
             etag=response.headers.get("etag"),
@@ -406,7 +258,7 @@ class HttpClient:
         limit = self.policy.max_bytes
         deadline = time.monotonic() + self.policy.timeout * self.policy.total_factor
         with self._http().stream("GET", url, headers=headers) as response:
-            declared = _int_header(response.headers, "content-length")
+            declared = int_header(response.headers, "content-length")
             chunks: list[bytes] = []
             size = 0
             if declared is None or declared <= limit:
@@ -435,8 +287,8 @@ class HttpClient:
 
     # --- rate limits -----------------------------------------------------------------
     def _note_quota(self, response: httpx.Response) -> None:
-        remaining = _int_header(response.headers, "x-ratelimit-remaining")
-        reset = _int_header(response.headers, "x-ratelimit-reset")
+        remaining = int_header(response.headers, "x-ratelimit-remaining")
+        reset = int_header(response.headers, "x-ratelimit-reset")
         if remaining == 0 and reset is not None:
             with self._lock:
                 self._blocked_until = max(self._blocked_until, float(reset))
@@ -466,9 +318,9 @@ class HttpClient:
 
     def _wait_rate_limit(self, url: str, response: httpx.Response) -> None:
         now = self._clock()
-        wait = _parse_retry_after(response.headers.get("retry-after"), now)
+        wait = parse_retry_after(response.headers.get("retry-after"), now)
         if wait is None:
-            reset = _int_header(response.headers, "x-ratelimit-reset")
+            reset = int_header(response.headers, "x-ratelimit-reset")
             # GitHub's advice for a secondary limit without headers: wait at least a minute.
             wait = max(0.0, reset - now) if reset is not None else 60.0
         if wait > self.policy.max_wait:

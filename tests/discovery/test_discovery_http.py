@@ -261,7 +261,7 @@ def test_cache_writes_are_atomic_and_keyed_by_url(tmp_path: Path) -> None:
 
 
 def test_default_cache_dir_is_the_user_cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from gitorch.discovery.http import default_cache_dir
+    from gitorch.discovery.httpcache import default_cache_dir
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert default_cache_dir() == tmp_path / "xdg" / "gitorch" / "http"
@@ -283,7 +283,7 @@ def test_cache_entry_with_a_broken_body_is_refetched_unconditionally(
 def test_retry_after_as_seconds_or_http_date() -> None:
     from email.utils import formatdate
 
-    from gitorch.discovery.http import _parse_retry_after
+    from gitorch.discovery.wire import parse_retry_after as _parse_retry_after
 
     now = 1_800_000_000.0
     assert _parse_retry_after("120", now) == 120.0
