@@ -33,3 +33,33 @@ def record_forge_approval(ctx: Context, run: CiRun, gate: str, tasks: list[str])
                              commit=head or None) for tid in tasks]
     ctx.store.append(approvals, message=f"approve {gate} ({', '.join(tasks)}) by {who}")
     return approvals
+
+
+def wait_for_local_approval(ctx: Context, run: CiRun, remote: str, gate: str, tasks: list[str],
+                            timeout: float, every: float) -> bool:
+    """A `ci: local` gate (`--local-gate`): record that the job waits, push it, then pull the
+    state until an approval (`git orch approve`, synced) opens the gate for every task.
+    False when `timeout` seconds pass first."""
+    import time
+
+    from gitorch.engine.gates import unmet_gates
+    from gitorch.store.sync import sync
+
+    loaded = ctx.plan
+    by_id = {t.id: t for t in loaded.plan.tasks}
+    for tid in tasks:
+        if tid not in by_id or gate not in loaded.plan.gates_for(by_id[tid]):
+            raise UsageError(f"task {tid} has no gate {gate!r}")
+    store = ctx.store
+    store.append([ev.AwaitingApproval(run=run.id, task=tid, gate=gate) for tid in tasks],
+                 message=f"orch: {', '.join(tasks)} wait for {gate} in {run.id}")
+    sync(store, remote)
+    deadline = time.monotonic() + timeout
+    while True:
+        given = [e for e in store.events(types=["approved"]) if isinstance(e, ev.Approved)]
+        if not any(unmet_gates(loaded.plan, by_id[t], loaded.digest, None, given) for t in tasks):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(every)
+        sync(store, remote, push=False)

@@ -44,7 +44,8 @@ def _task_job(spec: m.JobSpec, opts: m.Options) -> dict[str, Any]:
     steps = _setup(opts, push=True)
     *before, run = m.task_lines(spec, opts, approve=True)
     steps += [{"name": "fetch state", "run": line} for line in before[:1]]
-    steps += [{"name": "record approval", "run": line} for line in before[1:]]
+    steps += [{"name": "wait for approval" if spec.gate_local else "record approval", "run": line}
+              for line in before[1:]]
     step: dict[str, Any] = {"name": "run", "run": run}
     if spec.secrets:
         step["env"] = {name: "${{ secrets." + name + " }}" for name in spec.secrets}

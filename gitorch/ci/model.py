@@ -117,7 +117,9 @@ def task_lines(spec: JobSpec, opts: Options, approve: bool) -> list[str]:
     """The job's commands after gitorch is installed: state in, the task, its result out."""
     tasks = " ".join(f"--task {shlex.quote(t)}" for t in spec.tasks)
     lines = ["git orch ci fetch"]
-    if approve and spec.gate and not spec.gate_local:
+    if spec.gate and spec.gate_local:  # approved in the state branch: wait for it there
+        lines.append(f"git orch ci wait-approval --gate {shlex.quote(spec.gate)} {tasks}{file_args(opts)}")
+    elif approve and spec.gate:
         lines.append(f"git orch ci approve --gate {shlex.quote(spec.gate)} {tasks}{file_args(opts)}")
     lines.append(f"git orch run --only {tasks}{file_args(opts)}")
     return lines

@@ -182,6 +182,30 @@ def approve_cmd(gate: str = typer.Option(..., "--gate", help="The gate the job's
         say(f"approved {a.gate} for {a.task} by {a.by}")
 
 
+@ci_app.command("wait-approval")
+def wait_approval_cmd(
+    gate: str = typer.Option(..., "--gate", help="The gate approved with `git orch approve`."),
+    task: list[str] = typer.Option(..., "--task", "-t", help="The job's task(s)."),
+    remote: str = REMOTE_OPT,
+    timeout: str = typer.Option("5h", "--timeout", help="Give up after this long (exit 3), e.g. 5h."),
+    every: float = typer.Option(30.0, "--every", help="Seconds between looks at the remote's state."),
+    file: str | None = FILE_OPT,
+) -> None:
+    """In a job of a `--local-gate` gate: wait until the state branch holds its approval."""
+    from gitorch.ci.cache_admin import parse_age
+    from gitorch.ci.env import require_ci_run
+    from gitorch.ci.gates import wait_for_local_approval
+    from gitorch.errors import EXIT_PAUSED
+
+    run = require_ci_run()
+    say(f"waiting for approval of {gate} for {', '.join(task)}: "
+        f"git orch sync && git orch approve {gate} --task {task[0]} && git orch sync")
+    if not wait_for_local_approval(_ctx(file), run, remote, gate, task, parse_age(timeout), every):
+        warn(f"git orch: no approval of {gate} within {timeout}")
+        raise typer.Exit(EXIT_PAUSED)
+    say(f"{gate} approved")
+
+
 @ci_app.command("collect")
 def collect_cmd(
     file: str | None = FILE_OPT,

@@ -128,6 +128,9 @@ def test_local_gate_is_not_held_by_the_forge(planned: Path) -> None:
     assert orch(planned, "ci", "export", "--target", "github", "--local-gate", "deploy")[0] == 0
     doc = yaml.safe_load((planned / ".github/workflows/orch.yml").read_text())
     assert "environment" not in doc["jobs"]["t-deploy"]
+    runs = [s.get("run", "") for s in doc["jobs"]["t-deploy"]["steps"]]
+    assert "git orch ci wait-approval --gate deploy --task deploy" in runs
+    assert not any("ci approve" in r for r in runs)
     code, _, err = orch(planned, "ci", "export", "--target", "github", "--local-gate", "nope")
     assert code == 2 and "not a gate the plan declares" in err
 
