@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from gitorch.cli.output import emit_json, paint, paint_counts, say, warn
+from gitorch.views.text import printable
 
 if TYPE_CHECKING:
     from gitorch.context import Context
@@ -20,22 +21,25 @@ JSON_OPT = typer.Option(False, "--json", help="Machine-readable output.")
 def _render_summary(summary: Any) -> None:
     counts = paint_counts(summary.counts) or "no tasks"
     for change in summary.plan_changes:
-        say(f"plan changed since the run started: {change}")
+        say(f"plan changed since the run started: {printable(change)}")
     say(f"run {summary.run} {summary.status}: {counts} ({summary.duration:.1f}s)")
     if summary.build:
         say(f"  release build {summary.build}")
     for f in summary.failures:
-        say(f"  {paint('FAILED', 'failed')} {f['task']}: {f['reason']}")
+        say(f"  {paint('FAILED', 'failed')} {printable(f['task'])}: {printable(f['reason'])}")
+        _say_output(f.get("excerpt", ""), f.get("log", ""))
     blocked = summary.counts.get("blocked", 0)
     if blocked:
         say(f"  {blocked} task{'s' if blocked != 1 else ''} blocked by the failures")
     for a in summary.awaiting:
-        say(f"  {a['task']} {paint('waits', 'waits')} for approval of gate {a['gate']}: "
-            f"git orch approve {a['gate']} --task {a['task']}, then git orch resume")
+        task, gate = printable(a["task"]), printable(a["gate"])
+        say(f"  {task} {paint('waits', 'waits')} for approval of gate {gate}: "
+            f"git orch approve {gate} --task {task}, then git orch resume")
     for s in summary.stale_approvals:
-        say(f"    {s['reason']} (`git orch explain {s['task']}` says what changed)")
+        say(f"    {printable(s['reason'])} (`git orch explain {printable(s['task'])}` says what changed)")
     for w in summary.waiting:
-        say(f"  {w['task']} {paint('waits', 'waits')} for its acceptance ({w['reason']}); `git orch resume` re-checks it")
+        say(f"  {printable(w['task'])} {paint('waits', 'waits')} for its acceptance "
+            f"({printable(w['reason'])}); `git orch resume` re-checks it")
     if summary.sync is not None:
         if "error" in summary.sync:
             warn(f"git orch: warning: the state was not synced: {summary.sync['error']}"
@@ -48,15 +52,20 @@ def _render_summary(summary: Any) -> None:
 _VERB = {"await_approval": "wait for approval", "waiting_on": "wait", "blocked": "be blocked"}
 
 
-def _say_failure(failure: Any) -> None:
+def _say_output(excerpt: str, log: str) -> None:
+    """The end of a failing command's output (redacted when recorded) and where the rest is."""
+    for line in excerpt.splitlines():
+        say(f"    | {printable(line)}")
+    if log:
+        say(f"    full output: git show {log}")
+
+
+def _say_failure(failure: Any, branch: str) -> None:
     """The latest failure of a task: its reason, the end of its output, where the rest is."""
     if failure is None:
         return
-    say(f"  latest failure (run {failure.run}): {failure.reason}")
-    for line in failure.excerpt.splitlines():
-        say(f"  | {line}")
-    if failure.log:
-        say(f"  full output: git show orch/state:{failure.log}")
+    say(f"  latest failure (run {failure.run}): {printable(failure.reason)}")
+    _say_output(failure.excerpt, f"{branch}:{failure.log}" if failure.log else "")
 
 
 def _context(file: str | None, as_json: bool) -> Context:
@@ -151,17 +160,21 @@ def approve_command(
     as_json: bool = JSON_OPT,
 ) -> None:
     """Approve a gate the latest run waits for (then `git orch resume`)."""
-    from gitorch.engine.gates import approve
+    from gitorch.engine.gates import approve, run_in_progress
 
-    given = approve(_context(file, as_json), gate, task=task, by=by)
+    ctx = _context(file, as_json)
+    given = approve(ctx, gate, task=task, by=by)
     if as_json:
         emit_json({"approved": [{"gate": a.gate, "task": a.task, "by": a.by, "commit": a.commit,
                                  "plan_digest": a.plan_digest, "inputs": a.inputs} for a in given]})
         return
     for a in given:
-        say(f"approved {a.gate} for {a.task} by {a.by} at {(a.commit or '')[:7]}"
-            f" (plan {a.plan_digest[:12]})")
-    say("continue with: git orch resume")
+        say(f"approved {printable(a.gate)} for {printable(a.task or '')} by {printable(a.by)} "
+            f"at {(a.commit or '')[:7]} (plan {a.plan_digest[:12]})")
+    if run_in_progress(ctx.store):
+        say("the run in progress picks the approval up within a second")
+    else:
+        say("continue with: git orch resume")
 
 def status_command(file: str | None = FILE_OPT, as_json: bool = JSON_OPT) -> None:
     """Each task's state in the latest run, what blocks it, which gates wait."""
@@ -182,7 +195,7 @@ def _say_status(doc: Status) -> None:
     else:
         changed = " (the plan changed since)" if run.plan_changed else ""
         say(f"run {run.id}: {paint(run.status, run.status)}{changed}, {run.duration:.1f}s, "
-            f"commit {(run.commit or '-')[:7]}" + (f" — {run.title}" if run.title else ""))
+            f"commit {(run.commit or '-')[:7]}" + (f" — {printable(run.title)}" if run.title else ""))
     for t in doc.tasks:
         extra = ""
         if t.gate:
@@ -194,7 +207,8 @@ def _say_status(doc: Status) -> None:
         elif t.waiting_on and run is not None:
             extra = f" — after {', '.join(t.waiting_on)}"
         dur = f" {t.duration:.2f}s" if t.duration else ""
-        say(f"  {paint(f'{t.state:<17}', t.state)} {t.id}{dur}{extra}")
+        # names, gates and reasons come from the state branch (any clone): shown escaped
+        say(f"  {paint(f'{t.state:<17}', t.state)} {printable(t.id)}{dur}{printable(extra)}")
 
 
 def next_command(
@@ -238,14 +252,15 @@ def explain_command(task: str = typer.Argument(..., help="Task id."), file: str 
     """Why TASK would run or be skipped."""
     from gitorch.engine.explain import explain
 
-    doc = explain(_context(file, as_json), task)
+    ctx = _context(file, as_json)
+    doc = explain(ctx, task)
     if as_json:
         emit_json(doc)
         return
-    say(f"{doc.task} would {_VERB.get(doc.action, doc.action)}:")
+    say(f"{printable(doc.task)} would {_VERB.get(doc.action, doc.action)}:")
     for reason in doc.reasons:
-        say(f"  - {reason}")
-    _say_failure(doc.latest_failure)
+        say(f"  - {printable(reason)}")
+    _say_failure(doc.latest_failure, ctx.settings.state_branch)
 
 def report_command(
     file: str | None = FILE_OPT,

@@ -20,6 +20,7 @@ APPLY_PATCH = "apply_patch"  # the gate that holds an agent's patch (gitorch.age
 
 if TYPE_CHECKING:
     from gitorch.context import Context
+    from gitorch.store.state import StateStore
 
 
 def matches(approval: ev.Approved, gate: str, task: str, plan_digest: str, inputs: str | None) -> bool:
@@ -59,6 +60,25 @@ def stale_approvals(
         why = "the plan changed since" if a.plan_digest != plan_digest else "the task's inputs changed since"
         out.append(f"the approval of {gate} by {a.by or 'someone'} ({a.ts}) no longer applies: {why}")
     return out
+
+
+def run_in_progress(store: StateStore) -> bool:
+    """Whether a run of this repository holds the run lock now (it then picks up approvals
+    by itself, within a second)."""
+    from gitorch.store.locks import funlock, try_flock
+
+    path = store.repo.common_dir / "orch" / "locks" / "run.lock"
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed below, whatever happens
+    except OSError:
+        return False
+    try:
+        if try_flock(fh):
+            funlock(fh)
+            return False
+        return True
+    finally:
+        fh.close()
 
 
 def default_approver(cwd: os.PathLike[str] | str | None = None) -> str:

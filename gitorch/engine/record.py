@@ -18,7 +18,7 @@ from gitorch.store.state import StateStore
 FLUSH_EVERY = 1.0  # seconds between commits of the journal to the state branch
 
 
-class Recorder:
+class EventRecorder:
     """Events and files of one run on their way to the journal and the state branch."""
 
     def __init__(self, store: StateStore, files_at_flush: Callable[[], Mapping[str, bytes | None]]) -> None:

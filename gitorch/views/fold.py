@@ -154,7 +154,7 @@ def _sort_key(e: ev.Event) -> str:
     return canonical_ts(e.ts)
 
 
-class _Run:
+class _RunFold:
     """Mutable folding state of one run (kept apart from the view for speed and clarity)."""
 
     __slots__ = ("view", "segment_start", "last_ts")
@@ -253,7 +253,7 @@ def _apply_task(t: TaskView, e: ev.Event) -> None:
         t.reason = f"waiting for approval of gate {e.gate}"
 
 
-def _apply_run(st: _Run, e: ev.Event) -> None:
+def _apply_run(st: _RunFold, e: ev.Event) -> None:
     r = st.view
     cls = type(e)
     if cls is ev.RunStarted:
@@ -316,7 +316,7 @@ def with_plan(run: RunView, plan: Plan) -> RunView:
     return msgspec.structs.replace(run, tasks=tasks)
 
 
-def _finish(st: _Run, approvals: list[ev.Approved], plan: Plan | None) -> RunView:
+def _finish(st: _RunFold, approvals: list[ev.Approved], plan: Plan | None) -> RunView:
     r = st.view
     r.updated = st.last_ts
     if st.segment_start is not None:  # still running (or killed without a record): count to now-ish
@@ -355,7 +355,7 @@ def fold_runs(events: Iterable[ev.Event], plan: Plan | None = None) -> list[RunV
     never touched appear as pending.
     """
     ordered: Sequence[ev.Event] = sorted(events, key=_sort_key)
-    runs: dict[str, _Run] = {}
+    runs: dict[str, _RunFold] = {}
     approvals: list[ev.Approved] = []
     run_set, task_set = _RUN_SET, _TASK_SET
     for e in ordered:
@@ -373,7 +373,7 @@ def fold_runs(events: Iterable[ev.Event], plan: Plan | None = None) -> list[RunV
         st = runs.get(rid)
         if st is None:
             # events come in time order: the run's first one marks its start
-            st = runs[rid] = _Run(RunView(id=rid, started=e.ts, tasks={}))
+            st = runs[rid] = _RunFold(RunView(id=rid, started=e.ts, tasks={}))
         st.view.events += 1
         st.last_ts = e.ts
         if is_run:

@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Any, TextIO
 
 RUNNING_SHOWN = 3  # running task ids named on the status line; the rest are counted
+NOT_DONE = frozenset({"awaiting_approval", "in_progress"})  # held at a gate, waiting for acceptance
 
 
 class Progress:
@@ -30,6 +31,8 @@ class Progress:
         self.run = ""
         self.total = 0
         self.done = 0
+        self.finished: set[str] = set()  # tasks counted as done (each once)
+        self.held: dict[str, str] = {}  # tasks announced but not done: gate waits, manual waits
         self.running: dict[str, float] = {}  # task id -> monotonic start, in start order
         self.states: dict[str, int] = {}
         self._began = 0.0
@@ -39,10 +42,12 @@ class Progress:
 
     # --- the calls the engine makes ---------------------------------------------------
 
-    def start(self, run: str, total: int) -> None:
-        """A run of `total` tasks begins."""
+    def start(self, run: str, total: int, done: int = 0) -> None:
+        """A run of `total` tasks begins; `done` of them finished in earlier sessions of it (a
+        resume): counted, not announced again."""
         with self._lock:
             self.run, self.total, self._began = run, total, time.monotonic()
+            self.done = min(done, total)
         if self.mode == "tty":
             self._start_live()
         if self.mode == "plain":
@@ -57,11 +62,17 @@ class Progress:
             self._write(line)
 
     def task_finished(self, task_id: str, state: str, duration: float) -> None:
-        """`task_id` ended in `state` after `duration` seconds (blocked/skipped tasks count too)."""
+        """`task_id` ended in `state` after `duration` seconds (blocked/skipped tasks count too;
+        a task held at a gate or waiting for its acceptance is announced, not done)."""
         with self._lock:
             self.running.pop(task_id, None)
-            self.done += 1
-            self.states[state] = self.states.get(state, 0) + 1
+            if state in NOT_DONE:
+                self.held[task_id] = state
+            elif task_id not in self.finished:
+                self.held.pop(task_id, None)
+                self.finished.add(task_id)
+                self.done = min(self.done + 1, self.total)
+                self.states[state] = self.states.get(state, 0) + 1
             line = f"[{self._fraction()}] {state} {task_id} ({duration:.2f} s)"
         if self.mode == "plain":
             self._write(line)
@@ -86,7 +97,10 @@ class Progress:
     def summary(self) -> str:
         """`orch r-…: 7/9 done (6 completed, 1 failed) in 3.2 s`."""
         with self._lock:
-            parts = ", ".join(f"{n} {s}" for s, n in sorted(self.states.items()))
+            counts = dict(self.states)
+            for state in self.held.values():
+                counts[state] = counts.get(state, 0) + 1
+            parts = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
             elapsed = time.monotonic() - self._began if self._began else 0.0
             return (f"orch {self.run}: {self.done}/{self.total} done"
                     + (f" ({parts})" if parts else "") + f" in {elapsed:.1f} s")

@@ -95,3 +95,21 @@ def test_a_closed_stream_does_not_fail_the_run() -> None:
     p = Progress(stream=out)
     out.close()
     drive(p)  # no exception
+
+
+def test_gate_waits_are_not_done_and_done_never_exceeds_total() -> None:
+    out = io.StringIO()
+    p = Progress(stream=out)
+    p.start("r-2", 3, done=1)  # a resume: one task finished in an earlier session
+    p.task_finished("G", "awaiting_approval", 0.0)
+    assert p.done == 1  # held at its gate: announced, not done
+    p.task_started("G")  # approved while the run goes on
+    p.task_finished("G", "completed", 0.5)
+    p.task_finished("G", "completed", 0.5)  # reported twice: counted once
+    p.task_finished("H", "completed", 0.1)
+    p.task_finished("X", "completed", 0.1)  # more than the total: still 3/3
+    assert p.done == 3
+    p.close()
+    text = out.getvalue()
+    assert "[1/3] awaiting_approval G" in text and "4/3" not in text
+    assert "completed A" not in text  # the earlier session's task is not announced again

@@ -1,0 +1,301 @@
+"""The loop of a run: one thread drives every running task (generators, see runner.py) and
+their processes (process.py), starting up to -j at once in plan order as dependencies finish.
+
+Which ready task runs, is skipped or waits at a gate is `decide()`'s answer (decide.py); the
+driver carries it out, records every boundary (record.py) and looks for approvals given while
+it runs. How the session begins is in start.py, how it ends in finish.py.
+"""
+
+from __future__ import annotations
+
+import heapq
+import os
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from gitorch import events as ev
+from gitorch.engine import inputs as inp
+from gitorch.engine.decide import decide
+from gitorch.engine.gates import APPLY_PATCH, matches
+from gitorch.engine.process import Children, CommandOutcome
+from gitorch.engine.record import EventRecorder
+from gitorch.engine.runner import RunContext, Sleep, Steps, TaskResult, run_task
+from gitorch.engine.scheduler import Scheduler
+from gitorch.engine.setup import Loaded, task_root
+from gitorch.engine.signals import sigterm_as_interrupt
+from gitorch.engine.watch import WatchRecord
+from gitorch.gitcmd import git
+from gitorch.plan.model import Plan, Task
+
+if TYPE_CHECKING:
+    from gitorch.engine.history import History
+    from gitorch.engine.run import Progress, RunOptions
+    from gitorch.engine.start import Start
+
+GATE_CHECK_EVERY = 1.0  # seconds between looks for approvals given while the run goes on
+
+
+class RunDriver:
+    """One session of a run (run or resume), holding the run lock."""
+
+    def __init__(self, lp: Loaded, opts: RunOptions, progress: Progress, history: History,
+                 start: Start, inputs: dict[str, inp.TaskInputs], selection: set[str]) -> None:
+        self.lp, self.opts, self.progress = lp, opts, progress
+        self.plan: Plan = lp.plan
+        self.store = lp.store
+        self.history = history
+        self.start = start
+        self.run_id = start.run_id
+        self.inputs = inputs
+        self.selection = selection
+        self.commit = lp.head
+        self.t0 = time.monotonic()
+        self.results: dict[str, TaskResult] = {}
+        self.completed_now: list[str] = []
+        self.gated: dict[str, str] = {}
+        self.stale: dict[str, list[str]] = {}  # task -> approvals of its gate that no longer apply
+        self.build: str | None = None
+        self._gate_check = 0.0  # monotonic time of the next look for approvals
+        self.watch = WatchRecord(history, lp)
+        self.rec = EventRecorder(self.store, lambda: self.watch.flush_files(self.awaiting()))
+        self._seen_tip: str | None = self.store.tip()  # the state branch tip approvals were read at
+        from gitorch.ci.cache_run import for_run
+
+        self.cache = for_run(lp)  # the result cache (gitorch/ci, issue 18); None when off
+        order = [t for t in lp.order if t in selection]
+        deps = {t: [d for d in lp.by_id[t].dependencies if d in selection] for t in order}
+        self.sched = Scheduler(deps, order, start.done, keep_going=opts.keep_going)
+
+    def jobs(self) -> int:
+        return max(1, self.opts.jobs or self.lp.settings.jobs or os.cpu_count() or 1)
+
+    def awaiting(self) -> list[dict[str, str]]:
+        """The gates this run waits at now: {"run", "task", "gate"} each."""
+        return [{"run": self.run_id, "task": t, "gate": g} for t, g in self.gated.items()
+                if self.sched.state.get(t) == "awaiting_approval"]
+
+    # --- the loop ------------------------------------------------------------------
+    def loop(self) -> str:
+        """Drive every running task from this one thread until none is left:
+        "ended", or "interrupted" (Ctrl-C, SIGTERM)."""
+        self.ctx = self._context()
+        self.children = Children()
+        self.active: dict[str, Steps] = {}
+        self.sleepers: list[tuple[float, str]] = []
+        cwd = os.getcwd()
+        try:
+            with sigterm_as_interrupt():
+                while self._round():
+                    pass
+        except KeyboardInterrupt:
+            self._stop_all()
+            return "interrupted"
+        finally:
+            self.children.restore_cwd(cwd)
+        return "ended"
+
+    def _round(self) -> bool:
+        """Start what may start, wait for the next event; False when nothing is left."""
+        to_start = self._fill(self.jobs() - len(self.active))
+        self.rec.boundary()
+        for task in to_start:
+            self.active[task.id] = run_task(self.ctx, task, self.inputs[task.id].digest)
+            self._advance(task.id, None)
+        if not self.active:
+            return self.sched.has_ready()
+        self.rec.maybe_flush()
+        timeout = self.rec.seconds_to_flush()
+        if self.gated:
+            timeout = min(timeout, self._approvals_arrived())
+        if self.sleepers:
+            timeout = min(timeout, max(0.0, self.sleepers[0][0] - time.monotonic()))
+        for child, outcome in self.children.wait(max(0.001, timeout)):
+            self._advance(str(child.key), outcome)
+        now = time.monotonic()
+        while self.sleepers and self.sleepers[0][0] <= now:
+            _, tid = heapq.heappop(self.sleepers)
+            self._advance(tid, None)
+        return True
+
+    def _stop_all(self) -> None:
+        self.ctx.stopping = True
+        for child, outcome in self.children.stop_all():
+            self._advance(str(child.key), outcome)
+        for _, tid in self.sleepers:
+            if tid in self.active:
+                self._advance(tid, None)
+        for tid, gen in list(self.active.items()):
+            gen.close()
+            del self.active[tid]
+
+    def _approvals_arrived(self) -> float:
+        """While tasks still run, a gate approved from another shell opens at once.
+
+        Looked at once a second (returns the seconds to the next look), and reads events
+        only when someone else moved the state branch."""
+        now = time.monotonic()
+        if now < self._gate_check:
+            return self._gate_check - now
+        self._gate_check = now + GATE_CHECK_EVERY
+        waiting = [t for t, g in self.gated.items() if self.sched.state.get(t) == "awaiting_approval"]
+        if waiting:
+            self._check_approvals(waiting)
+        return GATE_CHECK_EVERY
+
+    def _check_approvals(self, waiting: list[str]) -> None:
+        tip = self.store.tip()
+        seen = self._seen_tip
+        if tip is None or tip == seen:
+            return
+        self._seen_tip = tip
+        if seen is not None and tip == self.rec.tip:
+            # our own flush on top of what we saw: nothing new from anyone else
+            parent = git(["rev-parse", "-q", "--verify", f"{tip}^"], self.lp.repo_root, check=False)
+            if parent.stdout.decode().strip() == seen:
+                return
+        known = {a.id for a in self.history.approvals}
+        new = [e for e in self.store.events(types=["approved"])
+               if isinstance(e, ev.Approved) and e.id not in known]
+        if not new:
+            return
+        self.history.approvals.extend(new)
+        for tid in waiting:
+            task = self.lp.by_id[tid]
+            cur = self.inputs[tid]
+            d = decide(task, plan=self.plan, plan_digest=self.lp.digest, inputs=cur.digest, last=None,
+                       approvals=self.history.approvals)
+            held = self.gated[tid] == APPLY_PATCH and self.plan.agent_does(task)
+            if held and not any(matches(a, APPLY_PATCH, tid, self.lp.digest, cur.digest) for a in new):
+                continue  # the agent's held patch waits for its own approval
+            if d.action != "await_approval":
+                del self.gated[tid]
+                self.sched.reopen(tid)
+
+    def _advance(self, tid: str, value: Any) -> None:
+        """Send `value` to task `tid` and carry out what it asks next (or record its end)."""
+        gen = self.active[tid]
+        while True:
+            try:
+                req = gen.send(value)
+            except StopIteration as stop:
+                del self.active[tid]
+                self._finished(stop.value)
+                return
+            except Exception as exc:  # a bug or an unreadable file: this task fails, the run goes on
+                if os.environ.get("GITORCH_DEBUG"):
+                    raise
+                del self.active[tid]
+                reason = f"internal error: {type(exc).__name__}: {exc}"
+                failed = ev.TaskFailed(run=self.run_id, task=tid, reason=reason)
+                self._finished(TaskResult(tid, "failed", [failed], {}, reason, 0.0))
+                return
+            if isinstance(req, Sleep):
+                heapq.heappush(self.sleepers, (time.monotonic() + req.seconds, tid))
+                return
+            started = self.children.spawn(req.cmd, cwd=req.cwd, env=req.env, log_path=req.log_path,
+                                          timeout=req.timeout, key=tid)
+            if not isinstance(started, CommandOutcome):
+                return
+            value = started  # could not start: the task hears it at once
+
+    def _fill(self, slots: int) -> list[Task]:
+        """Pop ready tasks and carry out decide()'s answer: skip, hold at a gate, or start
+        (up to `slots`)."""
+        out: list[Task] = []
+        while slots > 0 and self.sched.has_ready():
+            tid = self.sched.pop()
+            task = self.lp.by_id[tid]
+            # dependencies that ran in this run may have new digests (their outputs)
+            cur = self.inputs[tid] = inp.rebind(
+                self.inputs[tid], {d: self.inputs[d].digest for d in self.inputs[tid].deps})
+            d = decide(task, plan=self.plan, plan_digest=self.lp.digest, inputs=cur.digest,
+                       last=self.history.passes.get(tid), approvals=self.history.approvals,
+                       force=self.opts.force)
+            if d.action == "skip":
+                self.watch.skipped(tid, cur, self.history.passes[tid])
+                self._held(tid, "skipped", ev.Skipped(run=self.run_id, task=tid, reason=d.reason))
+                continue
+            cached = self.cache.hit(task, cur.digest) if d.action == "run" and self.cache else None
+            if cached is not None:  # another clone or CI job passed it on these inputs
+                self._held(tid, "skipped", ev.Skipped(run=self.run_id, task=tid, reason=cached))
+                continue
+            if d.action == "await_approval" and d.gate is not None:
+                self.gated[tid] = d.gate
+                self.stale[tid] = d.stale
+                self._held(tid, "awaiting_approval", ev.AwaitingApproval(run=self.run_id, task=tid,
+                                                                          gate=d.gate))
+                continue
+            self.rec.add([ev.TaskStarted(run=self.run_id, task=tid, inputs=cur.digest)])
+            self.progress.task_started(tid)
+            out.append(task)
+            slots -= 1
+        return out
+
+    def _held(self, tid: str, state: str, event: ev.Event) -> None:
+        """A ready task that does not start: skipped, or held at a gate."""
+        self.rec.add([event])
+        self.sched.finish(tid, state)
+        self.progress.task_finished(tid, state, 0.0)
+
+    def _finished(self, res: TaskResult) -> None:
+        self.results[res.task] = res
+        if res.outcome == "completed" and self.cache is not None:  # keyed by its inputs before it ran
+            self.cache.record(self.lp.by_id[res.task], self.inputs[res.task].digest, self.run_id)
+        if res.outcome == "completed":
+            # the digest the task passed on: its paths as it left them (its outputs included)
+            final = self.inputs[res.task] = inp.refresh(self.inputs[res.task], self.lp.repo_root)
+            res.events = [msgspec.structs.replace(e, inputs=final.digest)
+                          if isinstance(e, ev.TaskCompleted) else e for e in res.events]
+        self.rec.add(res.events, res.files)
+        if res.outcome == "awaiting_approval":  # its gate holds the result (apply_patch)
+            self.gated[res.task] = res.reason
+        state = {"completed": "completed", "failed": "failed", "waiting": "waiting",
+                 "awaiting_approval": "awaiting_approval"}.get(res.outcome, "interrupted")
+        blocked = self.sched.finish(res.task, state)
+        if res.outcome == "completed":
+            self.completed_now.append(res.task)
+            self.watch.passed(res.task, self.inputs[res.task], self.run_id, self.commit or "")
+        for tid in blocked:
+            self.rec.add([ev.TaskBlocked(run=self.run_id, task=tid, blocked_by=[res.task])])
+            self.progress.task_finished(tid, "blocked", 0.0)
+        self.progress.task_finished(res.task, state if state != "waiting" else "in_progress", res.duration)
+
+    def _context(self) -> RunContext:
+        lp = self.lp
+        names = list(dict.fromkeys([*self.plan.secrets, *(n for t in self.plan.tasks for n in t.secrets)]))
+        if names:
+            from gitorch.secrets import redactor_for_plan, resolve_for_task
+
+            redactor = redactor_for_plan(lp.repo, self.plan)
+        else:  # no secret declared: nothing to resolve or mask (and gitorch.secrets stays unloaded)
+            from gitorch.secrets.redact import Redactor
+
+            redactor = Redactor()
+        secret_names = set(names)
+        # a task's environment holds only the secrets it declares, even if others are exported
+        base_env = {k: v for k, v in os.environ.items() if k not in secret_names}
+        base_env["GITORCH_RUN"] = self.run_id
+
+        def env_for(task: Task) -> Mapping[str, str]:
+            if not names:
+                return {"GITORCH_TASK": task.id}
+            values = resolve_for_task(lp.repo, self.plan, task)
+            for v in values.values():
+                redactor.add(v)
+            return {**values, "GITORCH_TASK": task.id}
+
+        def root_for(task: Task) -> Path:
+            return task_root(lp, task)
+
+        from gitorch.agent.setup import agent_setup
+
+        return RunContext(
+            run=self.run_id, root=lp.project_root, repo_root=lp.repo_root, scratch=lp.repo.scratch,
+            excerpt_bytes=lp.settings.excerpt_bytes, redactor=redactor, base_env=base_env,
+            log_bytes=lp.settings.log_bytes,
+            env_for=env_for, root_for=root_for, agent=agent_setup(lp),
+        )

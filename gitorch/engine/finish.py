@@ -1,0 +1,162 @@
+"""How a session of a run ends: the release build (only when everything selected is done and
+no gate waits), the last events, TASKS.md, watch.json, the note on the verified commit, and the
+`RunResult` the CLI renders."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import time
+from typing import TYPE_CHECKING, Any
+
+from gitorch import events as ev
+from gitorch.engine.failures import failing_command, last_lines
+from gitorch.engine.process import Children, CommandOutcome
+from gitorch.engine.runner import RunContext, Sleep, Steps
+from gitorch.engine.signals import interrupts_deferred
+from gitorch.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PAUSED
+from gitorch.store import layout
+
+if TYPE_CHECKING:
+    from gitorch.engine.driver import RunDriver
+    from gitorch.engine.run import RunResult
+
+
+def failures_of(d: RunDriver) -> list[dict[str, str]]:
+    """Each failed task with its reason, the end of its failing command's output and the
+    state-branch path of the whole output."""
+    out: list[dict[str, str]] = []
+    for tid in d.sched.in_state("failed"):
+        res = d.results.get(tid)
+        item = {"task": tid, "reason": res.reason if res else ""}
+        cmd = failing_command(res.events, d.run_id, tid) if res else None
+        if cmd is not None and cmd.excerpt:
+            item["excerpt"] = last_lines(cmd.excerpt)
+        if cmd is not None and cmd.log:
+            item["log"] = f"{d.store.branch}:{cmd.log}"
+        out.append(item)
+    return out
+
+
+def build_due(d: RunDriver) -> bool:
+    """The release build runs after the last gate, not before: every selected task completed
+    or skipped, at least one code-changing task completed in this run (any session of it)."""
+    release = d.plan.project.build.release
+    if d.opts.no_build or not release or d.sched.halted:
+        return False
+    states = d.sched.state
+    if any(s not in ("completed", "skipped") for s in states.values()):
+        return False
+    return any(d.lp.by_id[t].type == "code_change" and s == "completed" for t, s in states.items())
+
+
+def run_build(d: RunDriver) -> dict[str, str] | None:
+    """The release build; its failure, or None."""
+    from gitorch.engine.runner import build_task
+
+    res = drive(build_task(d.ctx, d.plan.project.build.release or ""), d.ctx)
+    d.rec.add(res.events, res.files)
+    d.build = res.outcome
+    return None if res.outcome == "completed" else {"task": "(build)", "reason": res.reason}
+
+
+def finish(d: RunDriver, loop: str) -> RunResult:
+    """Record the end of this session and say how it went."""
+    from gitorch.engine.run import RunResult
+
+    sched = d.sched
+    failures = failures_of(d)
+    blocked = sched.in_state("blocked")
+    waiting = [{"task": t, "reason": d.results[t].reason} for t in sched.in_state("waiting")]
+    awaiting = [{"task": a["task"], "gate": a["gate"]} for a in d.awaiting()]
+    if loop != "interrupted" and build_due(d):
+        build_failure = run_build(d)  # Ctrl-C here still interrupts (the build is a command)
+        if build_failure:
+            failures.append(build_failure)
+    with interrupts_deferred():  # the end (events, dashboard, note) is recorded whole
+        if loop == "interrupted":
+            status, code = "interrupted", EXIT_INTERRUPTED
+            d.rec.add([ev.Interrupted(run=d.run_id, reason="interrupted (Ctrl-C or SIGTERM)")])
+        else:
+            status, code = _verdict(failures, blocked, sched.halted, awaiting, waiting)
+            d.rec.add([ev.Completed(run=d.run_id, status=status, failures=[f["task"] for f in failures],
+                                    duration=round(time.monotonic() - d.t0, 3))])
+        d.rec.boundary()
+        publish(d)
+        d.progress.close()
+    counts: dict[str, int] = {}
+    for s in sched.state.values():
+        s2 = "in_progress" if s == "waiting" else s
+        counts[s2] = counts.get(s2, 0) + 1
+    stale = [{"task": a["task"], "gate": a["gate"], "reason": why}
+             for a in awaiting for why in d.stale.get(a["task"], [])]
+    return RunResult(
+        run=d.run_id, status=status, exit_code=code, counts=counts, failures=failures,
+        awaiting=awaiting, waiting=waiting, plan_changes=d.start.changes, stale_approvals=stale,
+        duration=time.monotonic() - d.t0, commit=d.commit, resumed=d.start.resumed, build=d.build,
+    )
+
+
+def _verdict(failures: list[Any], blocked: list[str], halted: bool, awaiting: list[Any],
+             waiting: list[Any]) -> tuple[str, int]:
+    if failures or blocked or halted:
+        return "failed", EXIT_FAILED
+    if awaiting or waiting:
+        return "paused", EXIT_PAUSED
+    return "completed", EXIT_OK
+
+
+def publish(d: RunDriver) -> None:
+    """The last flush: TASKS.md, watch.json; the result note on the verified commit."""
+    from gitorch.views.dashboard import render_dashboard
+    from gitorch.views.fold import latest_run
+
+    run_events = [e for e in d.history.events
+                  if e.run == d.run_id or isinstance(e, ev.Approved)] + d.rec.new
+    view = latest_run(run_events, d.plan)
+    files: dict[str, bytes | None] = {}
+    if view is not None:
+        dashboard = render_dashboard(view, d.plan)
+        files[layout.DASHBOARD] = dashboard.encode()
+        want = d.opts.dashboard if d.opts.dashboard is not None else d.lp.settings.dashboard
+        if want:
+            from gitorch.atomic import write_text
+
+            write_text(d.lp.repo_root / layout.DASHBOARD, dashboard)
+    files.update(d.watch.final_files(d.awaiting()))
+    d.rec.flush(files)
+    shutil.rmtree(d.lp.repo.scratch / "out" / d.run_id, ignore_errors=True)
+    if view is not None and d.commit:
+        from gitorch.views.report import render_note
+
+        with contextlib.suppress(Exception):  # a note is a courtesy; never fail a run on it
+            d.store.add_note(d.commit, render_note(view))
+
+
+def drive(gen: Steps, ctx: RunContext) -> Any:
+    """Run one task generator to its end on its own (the build phase)."""
+    children = Children()
+    cwd = os.getcwd()
+    value: Any = None
+    try:
+        while True:
+            try:
+                req = gen.send(value)
+            except StopIteration as stop:
+                return stop.value
+            if isinstance(req, Sleep):
+                time.sleep(req.seconds)
+                value = None
+                continue
+            started = children.spawn(req.cmd, cwd=req.cwd, env=req.env, log_path=req.log_path,
+                                     timeout=req.timeout, key="build")
+            if isinstance(started, CommandOutcome):
+                value = started
+                continue
+            done: list[tuple[Any, CommandOutcome]] = []
+            while not done:
+                done = children.wait(None)
+            value = done[0][1]
+    finally:
+        children.restore_cwd(cwd)
