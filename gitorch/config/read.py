@@ -34,6 +34,7 @@ from gitorch.repo import Repo
 from gitorch.store.layout import REPO_CONFIG
 
 if TYPE_CHECKING:
+    from gitorch.gitcmd import GitProcess
     from gitorch.store.state import StateStore
 
 _cache: dict[object, Settings] = {}
@@ -71,27 +72,10 @@ def explain(
             early.wait()
         raise
     if repo is not None and repo_config:
-        branch = values["state_branch"].value
-        if "state_branch" in git_values:
-            branch = git_values["state_branch"][0]
-        branch = env_values.get("state_branch", branch)
-        branch = flag_values.get("state_branch", branch)
-        data = _finish_repo_config_read(early) if branch == guess else None
-        if early is not None and branch != guess:
-            early.kill()
-            early.wait()
-        if branch != guess or early is None:
-            data = read_repo_config_bytes(repo, branch)
-        if data is not None:
-            label = f"{branch}:{REPO_CONFIG}"
-            for key, (value, line) in _parse_repo_toml(data, label).items():
-                if key in NOT_IN_REPO_CONFIG:
-                    raise ConfigError(
-                        f"{key} cannot be set in the repo config (it lives on that branch)",
-                        where=Location(file=label, line=line),
-                        hint=f"use `git config {git_key(key)}` or {env_key(key)}",
-                    )
-                values[key] = Value(key, value, "repo", label)
+        branch = flag_values.get("state_branch", env_values.get(
+            "state_branch", git_values["state_branch"][0] if "state_branch" in git_values
+            else values["state_branch"].value))
+        values.update(_repo_level(repo, str(branch), early if branch == guess else None, early))
 
     for key, (text, name) in git_values.items():
         values[key] = Value(key, parse_text(key, text, source=f"git config {name}"), "git",
@@ -103,6 +87,29 @@ def explain(
                  else check_typed(key, value, Location(file="command line")))
         values[key] = Value(key, typed, "flag", "command line")
     return values
+
+
+def _repo_level(repo: Repo, branch: str, started: GitProcess | None,
+                early: GitProcess | None) -> dict[str, Value]:
+    """The repo config level: `config.toml` on `branch`, from the read `started` on the
+    right branch (else read now; an early read of another branch is stopped)."""
+    if early is not None and started is None:
+        early.kill()
+        early.wait()
+    data = _finish_repo_config_read(started) if started is not None else read_repo_config_bytes(repo, branch)
+    if data is None:
+        return {}
+    label = f"{branch}:{REPO_CONFIG}"
+    out: dict[str, Value] = {}
+    for key, (value, line) in _parse_repo_toml(data, label).items():
+        if key in NOT_IN_REPO_CONFIG:
+            raise ConfigError(
+                f"{key} cannot be set in the repo config (it lives on that branch)",
+                where=Location(file=label, line=line),
+                hint=f"use `git config {git_key(key)}` or {env_key(key)}",
+            )
+        out[key] = Value(key, value, "repo", label)
+    return out
 
 
 def _parse_repo_toml(data: bytes, label: str) -> dict[str, tuple[Any, int | None]]:
