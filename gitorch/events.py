@@ -54,10 +54,16 @@ class RunStarted(Event, tag="run_started", frozen=True):
     targets: list[str] = []  # requested task ids; empty means all
     jobs: int = 1
     argv: list[str] = []
+    # what was verified when the work tree differs from HEAD: the tree (HEAD's plus the
+    # uncommitted changes, in the object database) and how many files differ; None/0: HEAD's
+    tree: str | None = None
+    dirty: int = 0
 
 
 class Resumed(Event, tag="resumed", frozen=True):
     reason: str = ""
+    tree: str | None = None  # as RunStarted: the tree this session verifies when dirty
+    dirty: int = 0
 
 
 class Interrupted(Event, tag="interrupted", frozen=True):

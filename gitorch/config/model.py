@@ -20,6 +20,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     jobs: int = 0  # 0: number of cores
     dashboard: bool = False  # also write TASKS.md to the work tree
     sync_after_run: bool = False
+    refuse_dirty: bool = False  # refuse a run on a work tree with uncommitted changes (exit 1)
     hooks: bool = True
     portable: bool = False
     excerpt_bytes: int = 4000
