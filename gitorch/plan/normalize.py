@@ -81,6 +81,7 @@ def task(spec: TaskSpec, path: PathT, issues: list[PlanIssue], build: Build | No
         approvals=_approvals(spec.approvals),
         retry=_retry(spec.retry, (*path, "retry"), issues),
         secrets=spec.secrets,
+        outputs=_outputs(spec.outputs, (*path, "outputs"), issues),
         repo=spec.repo,
         agent=spec.agent,
     )
@@ -93,6 +94,12 @@ def _inside(paths: list[str], path: PathT, issues: list[PlanIssue], indexed: boo
         if why:
             where = (*path, j) if indexed else path
             issues.append(PlanIssue(where, f"path {p!r} {why}", path_hint(why)))
+
+
+def _outputs(paths: list[str], path: PathT, issues: list[PlanIssue]) -> list[str]:
+    """A task's outputs: inside the repository like every path of a plan."""
+    _inside(paths, path, issues)
+    return paths
 
 
 def _paths(spec: PathsSpec | list[str] | str, path: PathT, issues: list[PlanIssue]) -> Paths:

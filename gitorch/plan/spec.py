@@ -146,6 +146,9 @@ class TaskSpec(_Spec, frozen=True, kw_only=True):
     retry: RetrySpec = RetrySpec()
     secrets: Annotated[list[str], Meta(description="Names of secrets passed in the environment.")] = []
     repo: Annotated[str | None, Meta(description="Workspace repository to run in.")] = None
+    outputs: Annotated[
+        list[str], Meta(description="Files (paths, folders, globs) the result cache stores and restores.")
+    ] = []
     agent: Annotated[
         bool, Meta(description="The agent command does this task's edit step; gitorch verifies it.")
     ] = False
