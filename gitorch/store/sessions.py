@@ -35,10 +35,12 @@ def list_sessions(store: StateStore) -> list[SessionInfo]:
         sessions = lookup(store.backend, tree, layout.SESSIONS)
         if sessions is not None and sessions.is_tree:
             for path, _entry in store.backend.walk(sessions.oid):
+                # <day>/[<hh>/]<session>/<ff>/<segment>: the session is third from the end
                 parts = path.split("/")
                 if len(parts) >= 3 and path.endswith(".jsonl"):
-                    dirs.setdefault(parts[1], parts[1])
-                    info(parts[1]).segments += 1
+                    name = parts[1] if len(parts) == 3 else parts[-3]
+                    dirs.setdefault(name, name)
+                    info(name).segments += 1
     pending_ids = {e.id for p in store._journal.live() for e in p.events}
     for e in store.events():
         name = e.session or "unknown"
