@@ -139,6 +139,38 @@ def whoami(client: HttpClient) -> str | None:
     return _login(data) or None
 
 
+def _repo_info(repo: str, meta: dict[str, Any]) -> ForgeRepo:
+    topics = meta.get("topics") or []
+    return ForgeRepo(
+        full_name=str(meta.get("full_name") or repo),
+        description=str(meta.get("description") or ""),
+        language=str(meta.get("language") or ""),
+        topics=sorted(str(t) for t in topics) if isinstance(topics, list) else [],
+        default_branch=str(meta.get("default_branch") or ""),
+        clone_url=str(meta.get("clone_url") or ""),
+        archived=bool(meta.get("archived")),
+    )
+
+
+def _link_prs(client: HttpClient, repo: str, issues: list[ForgeIssue], prs: list[PullRequest],
+              timelines: bool) -> None:
+    """Set each issue's linked PRs: those that close it, and (with `timelines`) those its
+    timeline shows cross-referencing it (one request per issue, the first MAX_TIMELINES)."""
+    linked: dict[str, list[str]] = {}
+    for pr in prs:
+        for ref in pr.closes:
+            linked.setdefault(ref, []).append(pr.id)
+    if timelines:
+        for issue in issues[:MAX_TIMELINES]:
+            path = f"repos/{repo}/issues/{issue.number}/timeline"
+            events = client.get_all(path, {"per_page": 100})
+            for pr_id in _shaped("a timeline event", client.url(path, {"per_page": 100}),
+                                 partial(_cross_referencing_prs, events)):
+                linked.setdefault(issue.id, []).append(pr_id)
+    for issue in issues:
+        issue.linked_prs = sorted(set(linked.get(issue.id, [])))
+
+
 def sync_repo(
     client: HttpClient,
     repo: str,
@@ -159,16 +191,7 @@ def sync_repo(
         ) from None
     if not isinstance(meta, dict):
         raise DiscoveryError(f"forge answered a JSON {type(meta).__name__} for repo {repo}")
-    topics = meta.get("topics") or []
-    info = ForgeRepo(
-        full_name=str(meta.get("full_name") or repo),
-        description=str(meta.get("description") or ""),
-        language=str(meta.get("language") or ""),
-        topics=sorted(str(t) for t in topics) if isinstance(topics, list) else [],
-        default_branch=str(meta.get("default_branch") or ""),
-        clone_url=str(meta.get("clone_url") or ""),
-        archived=bool(meta.get("archived")),
-    )
+    info = _repo_info(repo, meta)
     params: dict[str, str | int] = {"state": "open", "per_page": 100}
     raw_issues = client.get_all(f"repos/{repo}/issues", params)
     issues = _shaped("an issue", client.url(f"repos/{repo}/issues", params), lambda: [
@@ -177,19 +200,7 @@ def sync_repo(
     prs = _shaped("a pull request", client.url(f"repos/{repo}/pulls", params), lambda: [
         _pull(repo, raw) for raw in raw_pulls if isinstance(raw, dict)])
 
-    linked: dict[str, list[str]] = {}
-    for pr in prs:
-        for ref in pr.closes:
-            linked.setdefault(ref, []).append(pr.id)
-    if timelines:
-        for issue in issues[:MAX_TIMELINES]:
-            path = f"repos/{repo}/issues/{issue.number}/timeline"
-            events = client.get_all(path, {"per_page": 100})
-            for pr_id in _shaped("a timeline event", client.url(path, {"per_page": 100}),
-                                 partial(_cross_referencing_prs, events)):
-                linked.setdefault(issue.id, []).append(pr_id)
-    for issue in issues:
-        issue.linked_prs = sorted(set(linked.get(issue.id, [])))
+    _link_prs(client, repo, issues, prs, timelines)
 
     from gitorch.events import now as ts
 

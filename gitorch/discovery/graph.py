@@ -81,6 +81,21 @@ def build(states: list[ForgeState], opportunities: list[Opportunity],
             for ref in pull.closes:
                 edges.add((nid, f"issue:{ref}", "links"))
 
+    edges |= _related(items)
+    # Edges may name issues that were not discovered (closed, another repo): keep them as nodes.
+    for source, target, _kind in list(edges):
+        for nid in (source, target):
+            if nid not in nodes:
+                kind = nid.split(":", 1)[0]
+                nodes[nid] = Node(nid, kind, "")
+    return Graph(nodes=[nodes[k] for k in sorted(nodes)],
+                 edges=[Edge(s, t, k) for s, t, k in sorted(edges)])
+
+
+def _related(items: list[tuple[str, ForgeIssue | PullRequest]]) -> set[tuple[str, str, str]]:
+    """Edges between items by the same author, and between items of one repo opened within
+    TEMPORAL_DAYS of each other."""
+    edges: set[tuple[str, str, str]] = set()
     by_author: dict[str, list[str]] = {}
     for nid, item in items:
         if item.author:
@@ -99,15 +114,7 @@ def build(states: list[ForgeState], opportunities: list[Opportunity],
         for (t1, a), (t2, b) in zip(seq, seq[1:], strict=False):
             if (t2 - t1).days < TEMPORAL_DAYS:
                 edges.add((a, b, "temporal"))
-
-    # Edges may name issues that were not discovered (closed, another repo): keep them as nodes.
-    for source, target, _kind in list(edges):
-        for nid in (source, target):
-            if nid not in nodes:
-                kind = nid.split(":", 1)[0]
-                nodes[nid] = Node(nid, kind, "")
-    return Graph(nodes=[nodes[k] for k in sorted(nodes)],
-                 edges=[Edge(s, t, k) for s, t, k in sorted(edges)])
+    return edges
 
 
 def to_mermaid(graph: Graph) -> str:

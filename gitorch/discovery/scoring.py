@@ -190,16 +190,30 @@ def score_issue(
     """One issue as an opportunity: its signals, total, category and effort."""
     w = weights or DEFAULT_WEIGHTS
     labels = [norm(label) for label in issue.labels]
+    required = required_capabilities(issue, ctx)
+    difficulty = difficulty_of(labels)
+    hours = HOURS[difficulty]
+    fired = (_appeal(issue, labels, required, ctx) + _effort(issue, hours, ctx)
+             + _hurdles(issue, labels, difficulty, ctx))
+    signals = [Signal(label, int(w.get(label, DEFAULT_WEIGHTS[label]))) for label in fired]
+    return Opportunity(
+        id=issue.id, repo=issue.repo, issue=issue, title=issue.title, url=issue.url,
+        score=Score(total=sum(s.score for s in signals), signals=signals),
+        category=_category(issue, fired), difficulty=difficulty, estimate_hours=hours,
+        required_capabilities=required, linked_prs=list(issue.linked_prs),
+        workspace_readiness=ctx.readiness.get(issue.repo, Readiness()),
+    )
+
+
+def _appeal(issue: ForgeIssue, labels: list[str], required: list[str], ctx: ScoringContext) -> list[str]:
+    """The signals that make an issue attractive: labels, a reproduction, the intent."""
     fired: list[str] = []
-    beginner = _has(labels, _BEGINNER)
-    if beginner:
+    if _has(labels, _BEGINNER):
         fired.append("beginner-friendly label")
     if _has(labels, _HELP):
         fired.append("help-wanted label")
     if issue.has_reproduction:
         fired.append("has reproduction")
-
-    required = required_capabilities(issue, ctx)
     words = set(re.findall(r"[a-z0-9+#.]+", issue.title.lower())) | set(labels) | set(required)
     wanted = {c.lower() for c in ctx.capabilities}
     # Topics ("auth") match the issue itself; languages alone match the whole repo.
@@ -211,57 +225,57 @@ def score_issue(
         fired.append("matches preference")
     if ctx.needs_tests and ("test" in issue.title.lower() or any("test" in lb for lb in labels)):
         fired.append("wants tests")
+    return fired
 
-    difficulty = difficulty_of(labels)
-    hours = HOURS[difficulty]
+
+def _effort(issue: ForgeIssue, hours: float, ctx: ScoringContext) -> list[str]:
+    """The signals of what working on it costs: time, discussion, staleness."""
+    fired: list[str] = []
     if ctx.hours_available is not None:
         fired.append("fits time" if hours <= ctx.hours_available else "exceeds time")
     if 1 <= issue.comments <= 10:
         fired.append("active discussion")
     elif issue.comments > 20:
         fired.append("long discussion")
-
     now = parse_time(ctx.now) if ctx.now else datetime.now(UTC)
     updated = parse_time(issue.updated_at or issue.created_at)
     if now and updated and (now - updated).days > STALE_DAYS:
         fired.append("stale")
+    return fired
+
+
+def _hurdles(issue: ForgeIssue, labels: list[str], difficulty: str, ctx: ScoringContext) -> list[str]:
+    """The signals that stand in the way: skills, difficulty, someone else on it, blockers."""
+    fired: list[str] = []
+    wanted = {c.lower() for c in ctx.capabilities}
     # Missing skills only count when the intent says which languages the user has.
     repo_langs = {lang.lower() for lang in ctx.languages.get(issue.repo, [])}
     all_langs = LANGUAGES | {lang.lower() for langs in ctx.languages.values() for lang in langs}
-    missing = sorted(repo_langs - wanted) if wanted & all_langs else []
-    too_hard = (ctx.max_difficulty is not None
-                and DIFFICULTIES.index(difficulty) > DIFFICULTIES.index(ctx.max_difficulty))
-    if missing:
+    if wanted & all_langs and repo_langs - wanted:
         fired.append("missing skills")
-    if too_hard:
+    if (ctx.max_difficulty is not None
+            and DIFFICULTIES.index(difficulty) > DIFFICULTIES.index(ctx.max_difficulty)):
         fired.append("too hard")
     if issue.assignees:
         fired.append("assigned")
-    open_deps = [d for d in issue.depends_on if d in ctx.open_issues]
-    blocked = _has(labels, _BLOCKED) or bool(open_deps)
-    if blocked:
+    if _has(labels, _BLOCKED) or any(d in ctx.open_issues for d in issue.depends_on):
         fired.append("blocked")
     if issue.linked_prs:
         fired.append("claimed")
+    return fired
 
-    signals = [Signal(label, int(w.get(label, DEFAULT_WEIGHTS[label]))) for label in fired]
+
+def _category(issue: ForgeIssue, fired: list[str]) -> str:
+    """Where the issue stands, from the signals that fired."""
     if issue.linked_prs:
-        category = "claimed"
-    elif blocked:
-        category = "blocked"
-    elif missing or too_hard:
-        category = "needs_skills"
-    elif (issue.has_reproduction or beginner) and not issue.assignees:
-        category = "ready_for_pr"
-    else:
-        category = "needs_investigation"
-    return Opportunity(
-        id=issue.id, repo=issue.repo, issue=issue, title=issue.title, url=issue.url,
-        score=Score(total=sum(s.score for s in signals), signals=signals),
-        category=category, difficulty=difficulty, estimate_hours=hours,
-        required_capabilities=required, linked_prs=list(issue.linked_prs),
-        workspace_readiness=ctx.readiness.get(issue.repo, Readiness()),
-    )
+        return "claimed"
+    if "blocked" in fired:
+        return "blocked"
+    if "missing skills" in fired or "too hard" in fired:
+        return "needs_skills"
+    if ("has reproduction" in fired or "beginner-friendly label" in fired) and not issue.assignees:
+        return "ready_for_pr"
+    return "needs_investigation"
 
 
 def rank(issues: Iterable[ForgeIssue], ctx: ScoringContext,
