@@ -173,7 +173,11 @@ class StateStore:
                 runs = summary.run_updates(backend, self.state.root_tree(), all_events) if run_events else {}
                 message = _message(all_events, files, runs)
             msg = message
-            return self.state.update(build, msg)
+            tip = self.state.update(build, msg)
+        from gitorch.store.pack import maybe_pack
+
+        maybe_pack(self.repo.common_dir, self._scratch)  # like gc --auto, outside the write lock
+        return tip
 
     def events(self, *, run: str | None = None, types: Iterable[str] | None = None) -> list[Event]:
         """Every event on the branch (plus a journal not yet folded in), ordered by (ts, id)."""
