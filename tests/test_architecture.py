@@ -59,6 +59,7 @@ SPAWNERS = frozenset({"gitorch.gitcmd", "gitorch.engine.process"})
 KNOWN_SPAWNERS = {
     "gitorch.agent.index": "F: runs ctags for the context pack",
     "gitorch.workspace.toolrun": "I: runs a workspace repo's build tool",
+    "gitorch.store.archive": "I: runs gpg for encrypted exports",
 }
 
 

@@ -19,9 +19,10 @@ JSON_OPT = typer.Option(False, "--json", help="Machine-readable output.")
 
 
 def _store() -> StateStore:
-    from gitorch.config import open_store
+    """The state store of this command's Context (its repository, settings and backend)."""
+    from gitorch.context import build_context
 
-    return open_store()
+    return build_context().store
 
 
 def _warn_problems(store: StateStore, as_json: bool) -> None:
@@ -157,17 +158,19 @@ def _count(n: int, noun: str) -> str:
 
 def export_cmd(
     output: Path | None = typer.Option(None, "-o", "--output", help="Tarball to write (.tar.gz)."),
+    encrypt: bool = typer.Option(False, "--encrypt", help="Encrypt with gpg (AES256); passphrase from "
+                                 "GITORCH_EXPORT_PASSPHRASE or a prompt."),
     as_json: bool = JSON_OPT,
 ) -> None:
     """Write the state branch and notes to a tarball (for sessions that cannot push)."""
     import msgspec
 
     from gitorch.cli.output import emit_json, say
-    from gitorch.store.archive import default_name, export
+    from gitorch.store.archive import default_name, export, terminal_prompt
 
     with _store() as store:
         out = output or Path(default_name(store))
-        meta = export(store, out)
+        meta = export(store, out, encrypt=encrypt, ask=terminal_prompt())
         if as_json:
             emit_json({"file": str(out), **msgspec.to_builtins(meta)})
             return
@@ -184,10 +187,10 @@ def import_cmd(
     import msgspec
 
     from gitorch.cli.output import emit_json, say
-    from gitorch.store.archive import import_
+    from gitorch.store.archive import import_, terminal_prompt
 
     with _store() as store:
-        meta, m = import_(store, file, force=force)
+        meta, m = import_(store, file, force=force, ask=terminal_prompt())
         if as_json:
             emit_json({"file": str(file), "state": m.state, "notes": m.notes, "added": m.added,
                        "conflicts": m.conflicts, "metadata": msgspec.to_builtins(meta)})
