@@ -135,16 +135,17 @@ def writer_identity(cwd: Path, environ: Mapping[str, str] | None = None) -> str:
 
 
 def put(cwd: Path, key: str, task: str, run: str, ci: str = "", sign: bool | None = None,
-        environ: Mapping[str, str] | None = None) -> Entry | None:
-    """Add the entry for `key` (None when one exists: entries are immutable). UsageError when
-    this process may not write (see `may_write`)."""
+        environ: Mapping[str, str] | None = None, tree: str | None = None) -> Entry | None:
+    """Add the entry for `key` (None when one exists: entries are immutable); `tree`: the
+    task's outputs (gitorch/ci/outputs.py), the entry commit's tree. UsageError when this
+    process may not write (see `may_write`)."""
     ok, why = may_write(environ)
     if not ok:
         raise UsageError(f"cache entry for {task} refused: {why}")
     entry = Entry(key=key, task=task, run=run, host=socket.gethostname(),
                   writer=writer_identity(cwd, environ), created=time.time(), ci=ci)
     body = {k: v for k, v in asdict(entry).items() if k in _FIELDS}
-    tree = git(["mktree"], cwd, input=b"").stdout.decode().strip()
+    tree = tree or git(["mktree"], cwd, input=b"").stdout.decode().strip()
     args = ["commit-tree", tree, "-m", "orch cache\n\n" + json.dumps(body, sort_keys=True)]
     if sign if sign is not None else _signing(cwd):
         args.insert(1, "-S")

@@ -26,6 +26,7 @@ class RunCache:
         from gitorch.ci.env import ci_run
 
         self.cwd = lp.repo_root
+        self.root = lp.project_root  # where a task's outputs are (plan paths are relative to it)
         self.plan = lp.plan
         self.ci = ci_run()
         self.writable, self.why = c.may_write()
@@ -40,6 +41,13 @@ class RunCache:
         if entry is None:
             return None
         evidence = entry.evidence()
+        if task.outputs:
+            from gitorch.ci.outputs import restore_tree
+            from gitorch.gitcmd import git
+
+            tree = git(["rev-parse", f"{entry.ref}^{{tree}}"], self.cwd).stdout.decode().strip()
+            count = restore_tree(self.root, tree)
+            evidence += f"; {count} output file{'s' if count != 1 else ''} restored"
         sys.stderr.write(f"{task.id}: {evidence}\n")
         return evidence
 
@@ -51,7 +59,12 @@ class RunCache:
 
         ci = (self.ci.url or self.ci.id) if self.ci else ""
         try:
-            entry = c.put(self.cwd, self.key(task, digest), task.id, run, ci=ci)
+            tree = None
+            if task.outputs:
+                from gitorch.ci.outputs import store_tree
+
+                tree = store_tree(self.root, task.outputs)
+            entry = c.put(self.cwd, self.key(task, digest), task.id, run, ci=ci, tree=tree)
         except OrchError as exc:  # the task passed; a cache that cannot be written only costs time later
             sys.stderr.write(f"git orch: warning: {task.id} not cached: {str(exc).splitlines()[0]}\n")
             return

@@ -107,3 +107,26 @@ def test_gc_prunes_old_entries(repo: Path) -> None:
     assert code == 0 and "removed 0" in out
     code, _, err = orch(repo, "cache", "gc", "--older-than", "soon")
     assert code == 2 and "--older-than 'soon'" in err
+
+
+def test_a_run_skips_from_the_cache_and_restores_the_outputs(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = make_repo(tmp_path / "r", {
+        ".gitignore": "out/\n",
+        "orchestrator.yml": "version: 1\ntasks:\n  - id: build\n"
+                            "    commands: {b: 'mkdir -p out/sub && echo built > out/sub/a.txt'}\n"
+                            "    outputs: [out]\n",
+    })
+    monkeypatch.setenv("GITORCH_CACHE", "1")
+    code, out, err = orch(repo, "run")
+    assert code == 0, out + err
+    assert len(verify(repo)[1]) == 0 and verify(repo)[0] == 1
+    # another machine: no state branch, no outputs; only the cache refs
+    (repo / "out/sub/a.txt").unlink()
+    git(repo, "update-ref", "-d", "refs/heads/orch/state")
+    code, out, err = orch(repo, "run")
+    assert code == 0, out + err
+    assert "cached: run " in err and "1 output file restored" in err
+    assert (repo / "out/sub/a.txt").read_text() == "built\n"
+    code, out, _ = orch(repo, "report")
+    assert "cached: run " in out  # the evidence is in the report too
