@@ -23,6 +23,7 @@ from gitorch.agent.patch import Patch, between, forbidden, revert, snapshot
 from gitorch.agent.prompt import Failure, render
 from gitorch.plan.model import Retry, Task
 from gitorch.store.layout import patch_path
+from gitorch.words import plural
 
 if TYPE_CHECKING:
     from gitorch.engine.runner import Steps, _TaskRun
@@ -110,8 +111,7 @@ def _attempts(tr: _TaskRun, setup: AgentSetup, verify: Callable[[], Steps], star
                 return None
             reason = verdict
             failure = _failure(verdict, tr.events[mark:])
-    tries = f"{setup.attempts} attempt" + ("s" if setup.attempts != 1 else "")
-    return f"agent: {tries} without passing; last: {reason}"
+    return f"agent: {plural(setup.attempts, 'attempt')} without passing; last: {reason}"
 
 
 def _held_steps(tr: _TaskRun, setup: AgentSetup, verify: Callable[[], Steps]) -> Steps:

@@ -7,6 +7,7 @@ import sys
 import typer
 
 from gitorch.cli.output import emit_json, say
+from gitorch.words import plural
 
 JSON_OPT = typer.Option(False, "--json", help="Machine-readable output.")
 
@@ -25,8 +26,9 @@ def diff_command(
     if as_json:
         emit_json(patch.__dict__)
         return
-    files = f"{len(patch.paths)} file" + ("s" if len(patch.paths) != 1 else "")
-    say(f"# run {patch.run}, task {patch.task}, attempt {patch.attempt} of {patch.attempts}: "
+    files = plural(len(patch.paths), "file")
+    stage = {"held": " (held for apply_patch)", "applied": " (applied after approval)"}.get(patch.stage, "")
+    say(f"# run {patch.run}, task {patch.task}, attempt {patch.attempt} of {patch.attempts}{stage}: "
         f"{files}, +{patch.added} -{patch.removed}")
     if patch.reverted:
         say(f"# undone (forbidden paths): {', '.join(patch.reverted)}")
