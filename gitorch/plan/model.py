@@ -85,6 +85,10 @@ class Project(_Strict, kw_only=True, frozen=True):
 
 class Approvals(_Strict, kw_only=True, frozen=True):
     required: list[str] = []
+    # gate -> who approves it when the plan runs on a CI engine (`git orch ci export`): the
+    # forge (GitHub environment, GitLab manual job; the default) or `local`: an approval
+    # given with `git orch approve` in the state branch, which the job waits for
+    ci: dict[str, Literal["forge", "local"]] = {}
 
 
 class Orchestrator(_Strict, kw_only=True, frozen=True):

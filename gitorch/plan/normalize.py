@@ -46,8 +46,8 @@ def project(spec: ProjectSpec) -> Project:
 
 
 def orchestrator(spec: OrchestratorSpec) -> Orchestrator:
-    return Orchestrator(strategy=spec.strategy, approvals=Approvals(required=list(spec.approvals.required)),
-                        agent_types=list(spec.agent_types))
+    approvals = Approvals(required=list(spec.approvals.required), ci=dict(spec.approvals.ci))
+    return Orchestrator(strategy=spec.strategy, approvals=approvals, agent_types=list(spec.agent_types))
 
 
 def head_issues(spec: PlanSpec) -> list[PlanIssue]:

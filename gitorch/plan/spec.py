@@ -73,6 +73,10 @@ class ApprovalsSpec(_Spec, frozen=True, kw_only=True):
     """Approval gates."""
 
     required: Annotated[list[str], Meta(description="Gate names, e.g. deploy, apply_patch, tag.")] = []
+    ci: Annotated[
+        dict[str, Literal["forge", "local"]],
+        Meta(description="Gate -> who approves it in CI: the forge (default) or local (git orch approve)."),
+    ] = {}
 
 
 class OrchestratorSpec(_Spec, frozen=True, kw_only=True):

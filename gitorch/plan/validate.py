@@ -315,6 +315,10 @@ def _gates_and_secrets(plan: Plan) -> list[PlanIssue]:
         if bad:  # gate names are printed and stored like task ids: the same rules
             issues.append(PlanIssue(("orchestrator", "approvals", "required", j), f"gate name {gate!r} {bad}",
                                 "use letters, digits, '.', '_' and '-', starting with a letter or digit"))
+    for gate in plan.orchestrator.approvals.ci:
+        if gate not in declared:
+            issues.append(PlanIssue(("orchestrator", "approvals", "ci", gate), f"unknown gate {gate!r} in ci",
+                                    "list it in orchestrator.approvals.required"))
     for i, task in enumerate(plan.tasks):
         for j, gate in enumerate(task.approvals):
             if gate not in declared:
