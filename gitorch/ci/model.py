@@ -68,7 +68,8 @@ def job_specs(plan: Plan, order: list[str], opts: Options) -> list[JobSpec]:
     """The task jobs with their gate and secrets; a task with two gates is refused (a job
     has one environment)."""
     by_id = {t.id: t for t in plan.tasks}
-    local = set(opts.local_gates)
+    ci_modes = plan.orchestrator.approvals.ci
+    local = set(opts.local_gates) | {g for g, mode in ci_modes.items() if mode == "local"}
     unknown = sorted(local - set(plan.orchestrator.approvals.required))
     if unknown:
         declared = ", ".join(plan.orchestrator.approvals.required) or "none"

@@ -133,6 +133,16 @@ def test_local_gate_is_not_held_by_the_forge(planned: Path) -> None:
     assert not any("ci approve" in r for r in runs)
     code, _, err = orch(planned, "ci", "export", "--target", "github", "--local-gate", "nope")
     assert code == 2 and "not a gate the plan declares" in err
+    plan = planned / "orchestrator.yml"  # the same, said in the plan
+    local = "required: [deploy]\n    ci: {deploy: local}"
+    plan.write_text(plan.read_text().replace("required: [deploy]", local))
+    assert orch(planned, "ci", "export", "--target", "gitlab")[0] == 0
+    gl = yaml.safe_load((planned / ".gitlab-ci.orch.yml").read_text())
+    assert "when" not in gl["t-deploy"]
+    assert gl["t-deploy"]["script"][1].startswith("git orch ci wait-approval")
+    plan.write_text(plan.read_text().replace("ci: {deploy: local}", "ci: {deploy: local, qa: forge}"))
+    code, _, err = orch(planned, "ci", "export", "--target", "gitlab")
+    assert code == 2 and "unknown gate 'qa' in ci" in err
 
 
 def test_bad_input(planned: Path) -> None:
