@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from gitorch import events as ev
 from gitorch.config import open_store
 from gitorch.repo import find_repo
 from tests.conftest import OrchRunner, git
+
+pytestmark = pytest.mark.usefixtures("backend")  # each test on both git backends
 
 
 def _some_state(repo: Path) -> None:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import OrchRunner
+
+pytestmark = pytest.mark.usefixtures("backend")  # each test on both git backends
 
 
 def test_events_unknown_type_is_named_with_the_nearest(repo: Path, orch: OrchRunner) -> None:

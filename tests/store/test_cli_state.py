@@ -8,11 +8,15 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from gitorch import events as ev
 from gitorch.config import open_store
 from gitorch.repo import find_repo
 from gitorch.store.state import StateStore
 from tests.conftest import OrchRunner, git, make_repo
+
+pytestmark = pytest.mark.usefixtures("backend")  # each test on both git backends
 
 
 def seed(path: Path) -> StateStore:

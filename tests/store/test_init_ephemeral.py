@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import OrchRunner, git
+
+pytestmark = pytest.mark.usefixtures("backend")  # each test on both git backends
 
 
 def _clone(tmp_path: Path, bare_remote: Path) -> Path:

@@ -17,6 +17,8 @@ from gitorch.store.state import StateStore
 from gitorch.store.sync import sync
 from tests.conftest import git, make_repo
 
+pytestmark = pytest.mark.usefixtures("backend")  # each test on both git backends
+
 WRITER = str(Path(__file__).with_name("writer.py"))
 ROOT = str(Path(__file__).resolve().parents[2])
 
