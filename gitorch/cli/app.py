@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         _silence_stdout()
     except KeyboardInterrupt:
-        sys.stderr.write("git orch: interrupted\n")
+        sys.stderr.write(localize("git orch: interrupted\n"))
         sys.exit(EXIT_INTERRUPTED)
 
 

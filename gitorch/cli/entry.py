@@ -26,7 +26,9 @@ def main(argv: list[str] | None = None) -> None:
 
         app_main(args)
     except KeyboardInterrupt:  # Ctrl-C while the CLI itself loads: no traceback either
-        sys.stderr.write("git orch: interrupted\n")
+        from gitorch.invocation import localize
+
+        sys.stderr.write(localize("git orch: interrupted\n"))
         if "--json" in args:
             sys.stdout.write('{"error":"Interrupted","exit_code":130,"message":"interrupted"}\n')
         sys.exit(130)
