@@ -9,6 +9,7 @@ import tempfile
 
 from gitorch import __version__
 from gitorch.gitcmd import git_out
+from gitorch.invocation import zipapp_archive
 from gitorch.store.select import describe
 
 
@@ -27,21 +28,22 @@ def gather() -> dict[str, object]:
 
     git_path = shutil.which("git")
     git_version = git_out(["--version"]) if git_path else None
-    cache = os.environ.get("GITORCH_ZIPAPP_CACHE") or platformdirs.user_cache_dir("gitorch", appauthor=False)
+    zipapp = zipapp_archive()  # not an inherited GITORCH_ZIPAPP: the archive this gitorch runs from
+    cache = (os.environ.get("GITORCH_ZIPAPP_CACHE") if zipapp else None) or platformdirs.user_cache_dir(
+        "gitorch", appauthor=False)
     try:
         from gitorch.ephemeral import detect
 
         ephemeral = detect()
     except ImportError:
         ephemeral = None
-    zipapp = "GITORCH_ZIPAPP" in os.environ
     writable = _writable(cache)
     return {
         "gitorch": __version__,
         "python": f"{sys.version.split()[0]} ({sys.executable})",
         "git": git_version or "missing: install git",
         "backend": describe(),
-        "mode": "zipapp " + os.environ["GITORCH_ZIPAPP"] if zipapp else "installed",
+        "mode": f"zipapp {zipapp}" if zipapp else "installed",
         "cache": cache,
         "cache_writable": writable,
         "ephemeral": ephemeral or "no",
