@@ -100,6 +100,9 @@ def test_invocation_ignores_an_inherited_zipapp_variable(planned) -> None:
     proc = subprocess.run(["git", "orch", "resume"], capture_output=True, text=True,
                           env={**os.environ, "GITORCH_ZIPAPP": "/somewhere/orch.pyz"})
     assert "`git orch run`" in proc.stderr
+    check = subprocess.run(["git", "orch", "self-check"], capture_output=True, text=True,
+                           env={**os.environ, "GITORCH_ZIPAPP": "/somewhere/orch.pyz"})
+    assert "mode: installed" in check.stdout
 
 
 # --- completion ---------------------------------------------------------------------------

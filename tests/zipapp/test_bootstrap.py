@@ -152,3 +152,16 @@ def test_hook_reextracts_when_the_cache_was_removed(pyz: Path, bare_python: Path
     assert checkout.returncode == 0
     assert "gone" not in checkout.stderr and "Traceback" not in checkout.stderr, checkout.stderr
     assert [p for p in (cache / "zipapp").iterdir() if (p / ".complete").exists()], "not extracted again"
+
+
+def test_hook_process_names_the_archive(pyz: Path, bare_python: Path, tmp_path: Path) -> None:
+    """The hook starts `python -I -S` on the extracted folder with GITORCH_ZIPAPP set by the hook:
+    its hints say how to run the archive, not `git orch`."""
+    cache = tmp_path / "cache"
+    assert run_pyz(bare_python, pyz, "--version", cwd=tmp_path, cache=cache).returncode == 0
+    [entry] = [p for p in (cache / "zipapp").iterdir() if (p / ".complete").exists()]
+    code = ("import sys; sys.path.append(sys.argv[1]); from gitorch import invocation; "
+            "print(invocation.name())")
+    proc = subprocess.run([str(bare_python), "-I", "-S", "-c", code, str(entry)], capture_output=True,
+                          text=True, env={**env_without_gitorch(cache), "GITORCH_ZIPAPP": str(pyz)})
+    assert proc.stdout.strip() == f"{bare_python} {pyz}", proc.stderr
