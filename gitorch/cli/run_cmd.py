@@ -23,6 +23,9 @@ def _render_summary(summary: Any) -> None:
     for change in summary.plan_changes:
         say(f"plan changed since the run started: {printable(change)}")
     say(f"run {summary.run} {summary.status}: {counts} ({summary.duration:.1f}s)")
+    if summary.dirty:
+        say(f"  verified{_dirty_words(summary.dirty, summary.tree)}; no note on "
+            f"{(summary.commit or 'HEAD')[:7]} (its tree is not what was verified)")
     if summary.build:
         say(f"  release build {summary.build}")
     for f in summary.failures:
@@ -47,6 +50,14 @@ def _render_summary(summary: Any) -> None:
         else:
             say(f"state synced with {summary.sync['remote']}"
                 + (" (pushed)" if summary.sync["pushed"] else " (nothing to push)"))
+
+
+def _dirty_words(dirty: int, tree: str | None) -> str:
+    """" + uncommitted changes in 2 files (tree 1a2b3c4)" for a dirty run, else ""."""
+    if not dirty:
+        return ""
+    where = f" (tree {tree[:12]})" if tree else ""
+    return f" + uncommitted changes in {dirty} file{'s' if dirty != 1 else ''}{where}"
 
 
 _VERB = {"await_approval": "wait for approval", "waiting_on": "wait", "blocked": "be blocked"}
@@ -195,7 +206,8 @@ def _say_status(doc: Status) -> None:
     else:
         changed = " (the plan changed since)" if run.plan_changed else ""
         say(f"run {run.id}: {paint(run.status, run.status)}{changed}, {run.duration:.1f}s, "
-            f"commit {(run.commit or '-')[:7]}" + (f" — {printable(run.title)}" if run.title else ""))
+            f"commit {(run.commit or '-')[:7]}" + _dirty_words(run.dirty, run.tree)
+            + (f" — {printable(run.title)}" if run.title else ""))
     for t in doc.tasks:
         extra = ""
         if t.gate:

@@ -27,6 +27,7 @@ from gitorch.engine.runner import RunContext, Sleep, Steps, TaskResult, run_task
 from gitorch.engine.scheduler import Scheduler
 from gitorch.engine.setup import Loaded, task_root
 from gitorch.engine.signals import sigterm_as_interrupt
+from gitorch.engine.verified import Verified
 from gitorch.engine.watch import WatchRecord
 from gitorch.gitcmd import git
 from gitorch.plan.model import Plan, Task
@@ -59,6 +60,7 @@ class RunDriver:
         self.gated: dict[str, str] = {}
         self.stale: dict[str, list[str]] = {}  # task -> approvals of its gate that no longer apply
         self.build: str | None = None
+        self.verified = Verified()  # what this session verifies (engine/verified.py)
         self._gate_check = 0.0  # monotonic time of the next look for approvals
         self.watch = WatchRecord(history, lp)
         self.rec = EventRecorder(self.store, lambda: self.watch.flush_files(self.awaiting()))

@@ -74,6 +74,7 @@ def finish(d: RunDriver, loop: str) -> RunResult:
         build_failure = run_build(d)  # Ctrl-C here still interrupts (the build is a command)
         if build_failure:
             failures.append(build_failure)
+    noted = False
     with interrupts_deferred():  # the end (events, dashboard, note) is recorded whole
         if loop == "interrupted":
             status, code = "interrupted", EXIT_INTERRUPTED
@@ -83,7 +84,7 @@ def finish(d: RunDriver, loop: str) -> RunResult:
             d.rec.add([ev.Completed(run=d.run_id, status=status, failures=[f["task"] for f in failures],
                                     duration=round(time.monotonic() - d.t0, 3))])
         d.rec.boundary()
-        publish(d)
+        noted = publish(d)
         d.progress.close()
     counts: dict[str, int] = {}
     for s in sched.state.values():
@@ -95,6 +96,7 @@ def finish(d: RunDriver, loop: str) -> RunResult:
         run=d.run_id, status=status, exit_code=code, counts=counts, failures=failures,
         awaiting=awaiting, waiting=waiting, plan_changes=d.start.changes, stale_approvals=stale,
         duration=time.monotonic() - d.t0, commit=d.commit, resumed=d.start.resumed, build=d.build,
+        tree=d.verified.tree, dirty=len(d.verified.files), noted=noted,
     )
 
 
@@ -107,8 +109,9 @@ def _verdict(failures: list[Any], blocked: list[str], halted: bool, awaiting: li
     return "completed", EXIT_OK
 
 
-def publish(d: RunDriver) -> None:
-    """The last flush: TASKS.md, watch.json; the result note on the verified commit."""
+def publish(d: RunDriver) -> bool:
+    """The last flush: TASKS.md, watch.json; the result note on HEAD when its tree is the
+    verified tree (never on a commit the run did not verify). Whether the note was put."""
     from gitorch.views.dashboard import render_dashboard
     from gitorch.views.fold import latest_run
 
@@ -127,11 +130,17 @@ def publish(d: RunDriver) -> None:
     files.update(d.watch.final_files(d.awaiting()))
     d.rec.flush(files)
     shutil.rmtree(d.lp.repo.scratch / "out" / d.run_id, ignore_errors=True)
-    if view is not None and d.commit:
-        from gitorch.views.report import render_note
+    if view is None or not d.commit:
+        return False
+    from gitorch.engine.verified import head_tree_is
+    from gitorch.views.report import render_note
 
-        with contextlib.suppress(Exception):  # a note is a courtesy; never fail a run on it
-            d.store.add_note(d.commit, render_note(view))
+    if not head_tree_is(d.lp, d.commit, d.verified.tree):
+        return False
+    with contextlib.suppress(Exception):  # a note is a courtesy; never fail a run on it
+        d.store.add_note(d.commit, render_note(view))
+        return True
+    return False
 
 
 def drive(gen: Steps, ctx: RunContext) -> Any:

@@ -71,6 +71,7 @@ class WorkTree:
     oids: dict[str, str]  # path -> oid (work tree content), tracked and untracked
     tracked: list[str]  # sorted tracked paths present in the work tree
     untracked: list[str] = field(default_factory=list)  # sorted untracked, not ignored
+    changed: list[str] = field(default_factory=list)  # tracked files differing from HEAD (staged or not)
 
     def tree_digest(self, exclude: Iterable[str] = ()) -> str:
         """One digest of every tracked file's content (but the `exclude`d ones)."""
@@ -155,6 +156,7 @@ def _parse_worktree(root: Path, ls_out: bytes, st_out: bytes) -> WorkTree:
             oids.setdefault(raw.decode("utf-8", "surrogateescape"), parts[1].decode())
     rehash: list[str] = []
     new: list[str] = []
+    changed: list[str] = []
     entries = st_out.split(b"\0")
     for rec in entries:
         if len(rec) < 4:
@@ -163,7 +165,9 @@ def _parse_worktree(root: Path, ls_out: bytes, st_out: bytes) -> WorkTree:
         if x == "?":
             new.append(path)
             rehash.append(path)
-        elif y == "D" or (x == "D" and y == " "):
+            continue
+        changed.append(path)
+        if y == "D" or (x == "D" and y == " "):
             oids.pop(path, None)  # gone from the work tree
         elif y != " " or x == "U":
             rehash.append(path)
@@ -175,7 +179,8 @@ def _parse_worktree(root: Path, ls_out: bytes, st_out: bytes) -> WorkTree:
                 oids.pop(path, None)
     new_set = set(new)
     tracked = sorted(p for p in oids if p not in new_set)
-    return WorkTree(oids=oids, tracked=tracked, untracked=sorted(p for p in new if p in oids))
+    return WorkTree(oids=oids, tracked=tracked, untracked=sorted(p for p in new if p in oids),
+                    changed=changed)
 
 
 def hash_files(root: Path, paths: Sequence[str]) -> list[str]:
@@ -286,7 +291,8 @@ def explain_change(current: TaskInputs, last: Mapping[str, Any] | None, last_com
         if part in old_parts and old_parts[part] != digest:
             noun = {"commands": "command", "acceptance": "acceptance"}.get(part, part)
             reasons.append(f"{noun} changed")
-    old_oids: Mapping[str, str] = last.get("oids") or {}
+    # untracked files the task itself left on its last pass (its outputs) count as known
+    old_oids: Mapping[str, str] = {**(last.get("oids") or {}), **(last.get("untracked") or {})}
     if _WHOLE_TREE in current.oids:
         if old_oids.get(_WHOLE_TREE) != current.oids[_WHOLE_TREE]:
             reasons.append(f"the tracked tree changed since the last pass{at} (the task names no paths)")
@@ -315,6 +321,8 @@ def watch_entry(inputs: TaskInputs, run: str, commit: str) -> dict[str, Any]:
         # Only tracked files: the hook compares them with HEAD after a checkout, where an
         # untracked file (a build product, __pycache__) never is.
         "oids": {p: o for p, o in inputs.oids.items() if p != _WHOLE_TREE and p not in inputs.untracked},
+        # the untracked ones apart (what `explain` compares with; the hook never reads them)
+        **({"untracked": {p: inputs.oids[p] for p in sorted(inputs.untracked)}} if inputs.untracked else {}),
         "run": run, "commit": commit, "parts": inputs.parts, "deps": inputs.deps,
         # the tracked tree as `git ls-tree -r HEAD` lists it (path NUL oid LF, sorted), but
         # the files the engine ignores for it (the plan): what the git hook recomputes

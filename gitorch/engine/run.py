@@ -61,6 +61,9 @@ class RunResult:
     commit: str | None = None
     resumed: bool = False
     build: str | None = None  # completed | failed when the build phase ran
+    tree: str | None = None  # the verified tree when the work tree had uncommitted changes
+    dirty: int = 0  # how many files differed from HEAD (0: HEAD itself was verified)
+    noted: bool = False  # the result note was put on `commit`
     # after a run with sync_after_run (or portable state on an ephemeral machine):
     # {"remote", "pushed", "state"} when the state was pushed, {"error"} when it could not be
     sync: dict[str, Any] | None = None
@@ -72,7 +75,8 @@ class RunResult:
             "waiting": self.waiting, "plan_changes": self.plan_changes,
             "stale_approvals": self.stale_approvals,
             "duration": round(self.duration, 3), "commit": self.commit, "resumed": self.resumed,
-            "build": self.build, "sync": self.sync,
+            "build": self.build, "sync": self.sync, "tree": self.tree, "dirty": self.dirty,
+            "noted": self.noted,
         }
 
 
@@ -142,9 +146,13 @@ def _session(lp: Loaded, opts: RunOptions, progress: Progress) -> RunResult:
         return _already_completed(latest)
     selection = set(start.targets) if opts.only else selection_of(lp, start.targets, opts.all)
     inputs = task_inputs(lp)
+    from gitorch.engine.verified import verify
+
+    verified = verify(lp, inputs)  # refuse_dirty: exit 1 before anything is recorded
     jobs = max(1, opts.jobs or lp.settings.jobs or os.cpu_count() or 1)
-    opening = opening_events(lp, start, opts, lp.head, jobs, selection, inputs)
+    opening = opening_events(lp, start, opts, lp.head, jobs, selection, inputs, verified)
     d = RunDriver(lp, opts, progress, history, start, inputs, selection)
+    d.verified = verified
     d.rec.add(opening)
     _record_plan(d)
     d.rec.boundary()

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from gitorch.engine.inputs import TaskInputs
     from gitorch.engine.run import RunOptions
     from gitorch.engine.setup import Loaded
+    from gitorch.engine.verified import Verified
     from gitorch.views.fold import RunView
 
 
@@ -51,14 +52,15 @@ def choose(lp: Loaded, opts: RunOptions, latest: RunView | None) -> Start | None
 
 
 def opening_events(lp: Loaded, st: Start, opts: RunOptions, commit: str | None, jobs: int,
-                   selection: set[str], inputs: dict[str, TaskInputs]) -> list[ev.Event]:
+                   selection: set[str], inputs: dict[str, TaskInputs], verified: Verified) -> list[ev.Event]:
     """The events that open this session; on a resume also fills `st.done` and `st.changes`."""
     latest = st.latest
+    dirty = len(verified.files)
     if not st.resumed or latest is None:
         return [
             ev.PlanValidated(run=st.run_id, digest=lp.digest, file=lp.file, tasks=len(lp.plan.tasks)),
             ev.RunStarted(run=st.run_id, plan_digest=lp.digest, plan_file=lp.file, commit=commit,
-                          targets=st.targets, jobs=jobs, argv=opts.argv),
+                          targets=st.targets, jobs=jobs, argv=opts.argv, tree=verified.tree, dirty=dirty),
         ]
     out: list[ev.Event] = []
     if latest.plan_digest and latest.plan_digest != lp.digest:
@@ -75,7 +77,7 @@ def opening_events(lp: Loaded, st: Start, opts: RunOptions, commit: str | None, 
                 old_parts.get(tid, cur.parts) == cur.parts:
             st.done.add(tid)
     why = f" after {latest.status}" if latest.status != "running" else " after a crash"
-    out.append(ev.Resumed(run=st.run_id, reason="resume" + why))
+    out.append(ev.Resumed(run=st.run_id, reason="resume" + why, tree=verified.tree, dirty=dirty))
     return out
 
 

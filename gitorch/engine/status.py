@@ -42,6 +42,8 @@ class RunInfo(msgspec.Struct, frozen=True, omit_defaults=True):
     commit: str | None
     plan_digest: str
     plan_changed: bool
+    dirty: int = 0  # files that differed from `commit` when the run verified the work tree
+    tree: str | None = None  # the tree it verified then
     title: str = ""  # an imported workflow's task description (gitorch.migrate.imported)
     source: str = ""  # "imported" or "recorded" when shown without a plan file
 
@@ -99,7 +101,8 @@ def status(ctx: Context, *, notice: bool = False) -> Status:
     if run is not None:
         info = RunInfo(id=run.id, status=run.status, started=run.started, ended=run.ended,
                        duration=round(run.duration, 3), commit=run.commit, plan_digest=run.plan_digest,
-                       plan_changed=bool(run.plan_digest and run.plan_digest != lp.digest))
+                       plan_changed=bool(run.plan_digest and run.plan_digest != lp.digest),
+                       dirty=run.dirty, tree=run.tree)
         states = {tid: t.state for tid, t in run.tasks.items()}
     tasks: list[TaskStatus] = []
     for task in lp.plan.tasks:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from gitorch.plan.model import Plan
 from gitorch.views import mermaid
 from gitorch.views.fold import TASK_STATES, RunView, with_plan
+from gitorch.views.verified import verified_text
 
 DONE_STATES = frozenset({"completed", "skipped"})  # skipped = passed before, inputs unchanged
 
@@ -121,7 +122,8 @@ def render_dashboard(run: RunView, plan: Plan) -> str:
     waiting = [f"{tid} waits for approval of `{gate}`" for tid, gate in run.awaiting]
     footer = [
         f"Run `{run.id}` — {run.status} — {_counts(run)}",
-        f"Commit: `{run.commit}`" if run.commit else "Commit: (none recorded)",
+        ("Verified: " + verified_text(run, lambda t: f"`{t}`")) if run.dirty else
+        (f"Commit: `{run.commit}`" if run.commit else "Commit: (none recorded)"),
         f"Updated: {run.updated or run.started}",
     ]
     out += ["---", ""] + [f"{line}  " for line in footer[:-1]] + footer[-1:]

@@ -102,6 +102,8 @@ class RunView(msgspec.Struct, kw_only=True):
     plan_file: str = ""
     plan_changes: list[str] = []  # what plan_updated events said changed, in order
     commit: str | None = None
+    tree: str | None = None  # the verified tree when the work tree had uncommitted changes
+    dirty: int = 0  # how many files differed from `commit` (0: the commit itself was verified)
     started: str = ""
     ended: str | None = None
     updated: str = ""  # ts of the run's latest event
@@ -260,6 +262,7 @@ def _apply_run(st: _RunFold, e: ev.Event) -> None:
         assert isinstance(e, ev.RunStarted)
         r.plan_digest, r.plan_file, r.commit = e.plan_digest, e.plan_file, e.commit
         r.jobs, r.targets = e.jobs, list(e.targets)
+        r.tree, r.dirty = e.tree, e.dirty
         r.status, r.ended = "running", None
         st.segment_start = e.ts
     elif cls is ev.PlanUpdated:  # resumed on a changed plan: the run now follows the new one
@@ -267,6 +270,8 @@ def _apply_run(st: _RunFold, e: ev.Event) -> None:
         r.plan_digest = e.digest or r.plan_digest
         r.plan_changes.extend(e.changes)
     elif cls is ev.Resumed:
+        assert isinstance(e, ev.Resumed)
+        r.tree, r.dirty = e.tree, e.dirty  # this session verifies the work tree as it is now
         r.status, r.ended = "running", None
         if st.segment_start is None:
             st.segment_start = e.ts

@@ -17,6 +17,7 @@ import msgspec
 from gitorch.plan.model import Plan
 from gitorch.views import mermaid
 from gitorch.views.fold import TASK_STATES, CommandView, RunView, TaskView, parse_ts, with_plan
+from gitorch.views.verified import verified_text
 from gitorch.words import plural
 
 LogReader = Callable[[str], bytes | None]
@@ -98,7 +99,8 @@ def _summary(run: RunView) -> list[str]:
         f"- **Tasks:** {len(run.tasks)} ({by_state})",
         f"- **Duration:** {format_duration(run.duration)} (started {run.started}"
         + (f", ended {run.ended})" if run.ended else ", not ended)"),
-        f"- **Commit verified:** {_code(run.commit) if run.commit else '(none recorded)'}",
+        (f"- **Verified:** {verified_text(run, _code)}" if run.dirty else
+         f"- **Commit verified:** {_code(run.commit) if run.commit else '(none recorded)'}"),
         f"- **Plan:** {_code(run.plan_file or '?')}, digest {_code(run.plan_digest or '?')}",
         f"- **Jobs:** {run.jobs}; **targets:** "
         + (", ".join(run.targets) if run.targets else "all"),
@@ -312,7 +314,8 @@ def render_junit(run: RunView, plan: Plan) -> str:
                                                "timestamp": run.started})
     props = ET.SubElement(suite, "properties")
     for key, value in (("run", run.id), ("status", run.status), ("commit", run.commit or ""),
-                       ("plan_digest", run.plan_digest), ("plan_file", run.plan_file)):
+                       ("plan_digest", run.plan_digest), ("plan_file", run.plan_file),
+                       ("dirty", "true" if run.dirty else "false"), ("tree", run.tree or "")):
         ET.SubElement(props, "property", {"name": key, "value": _xml_text(value)})
     for task in run.tasks.values():
         case = ET.SubElement(suite, "testcase", {
