@@ -2,9 +2,9 @@
 
 Each `workflow_id` becomes the run `legacy:<workflow_id>`: a `run_started` at its start
 (with the plan its version-locked workflow definition converts to, recorded under
-`plans/`), item events as task events (item -> task `<phase>.<item>`), phase events as
-notes naming the phase (a phase is a dependency group of the plan, not a task), and its
-end: `completed`, or `interrupted` for an abandoned workflow and for one whose log has no
+`plans/`), item events as task events (item -> task `<PHASE>.<item>`), phase events as
+the events of the phase's group task `<PHASE>` (on which the next phase's items depend),
+and its end: `completed`, or `interrupted` for an abandoned workflow and for one whose log has no
 final line (at its last record). The state file's phases and items give each task's
 final state: where the log says less (lines lost, an older log), the state's own
 timestamps date the missing transition.
@@ -29,6 +29,7 @@ _ORDER: dict[type[ev.Event], int] = {
     ev.AcceptanceFailed: 4, ev.TaskCompleted: 5, ev.Skipped: 5, ev.TaskFailed: 5,
     ev.Completed: 0xFFF0, ev.Interrupted: 0xFFF0,
 }
+_PHASE_END = {"completed": "completed", "active": "in_progress"}
 _STATE_END = {"completed": "completed", "skipped": "skipped", "failed": "failed",
               "in_progress": "in_progress"}
 
@@ -187,9 +188,12 @@ class _Builder:
             self.add(ev.AcceptancePassed, r.rel, r.ts, key, task=task, check=message, evidence=details)
         elif task is not None and kind in ("verification_failed", "gate_failed"):
             self.add(ev.AcceptanceFailed, r.rel, r.ts, key, task=task, check=message, evidence=details)
-        elif kind.startswith("phase_"):
-            self.add(ev.LegacyRecord, r.rel, r.ts, key, kind=kind,
-                     data={"phase": rec.get("phase_id"), "message": message})
+        elif kind == "phase_started" and rec.get("phase_id"):  # the phase's group task
+            group = str(rec["phase_id"])
+            self.started[group], self.states[group] = r.ts, "in_progress"
+            self.add(ev.TaskStarted, r.rel, r.ts, key, task=group)
+        elif kind == "phase_completed" and rec.get("phase_id"):
+            self._end_task(str(rec["phase_id"]), "completed", r.rel, r.ts, key, message)
         else:
             self.add(ev.LegacyRecord, r.rel, r.ts, key, task=task, kind=f"legacy:{kind}", data=rec)
         return False
@@ -212,11 +216,14 @@ class _Builder:
         fallback = stamp(state.get("updated_at")) or self.last_ts
         for phase, pstate in (state.get("phases") or {}).items():
             items = pstate.get("items") if isinstance(pstate, dict) else None
-            for item, istate in (items or {}).items():
+            pairs = [(task_id(str(phase), str(i)), s) for i, s in (items or {}).items()]
+            if isinstance(pstate, dict):  # the phase's group task, after its items
+                pairs.append((str(phase), {**pstate, "status": _PHASE_END.get(str(pstate.get("status")))}))
+            for task, istate in pairs:
                 if not isinstance(istate, dict):
                     continue
                 final = _STATE_END.get(str(istate.get("status")))
-                task = task_id(str(phase), str(item))
+                item = task.rsplit(".", 1)[-1]
                 if final is None or self.states.get(task) == final:
                     continue
                 key = ("state", phase, item, final)

@@ -5,11 +5,14 @@ the root `workflow.yaml`), phases with artifacts, gates and tool lists
 (`agent_workflow.yaml`), and the v4 form under a `workflow:` key whose phases carry gates
 (`workflows/default_v4.yaml`). The mapping:
 
-- an item becomes the task `<PHASE>.<item>` (a phase without items becomes one task);
-- a phase is a dependency group: its tasks depend on every task of the phase before it
-  (in a `strict` phase, also on the item before them, as that phase orders its items);
+- an item becomes the task `<PHASE>.<item>`;
+- a phase becomes a dependency group: the task `<PHASE>` depends on every item of the
+  phase, and the items of the next phase depend on it (in a `strict` phase an item also
+  depends on the item before it, as that phase orders them); a phase without items is
+  that one task;
 - `verification` becomes acceptance (`file_exists`, `command` with its exit code); a
-  `manual_gate`, an `approval` gate or a phase `exit_gate` becomes a gate to approve;
+  `manual_gate` or an `approval` gate becomes a gate to approve; a phase `exit_gate` is a
+  gate on the phase's group task (leaving the phase needs it);
 - `{{var}}` templates are filled from `settings`; `test_command`, `lint_command` become
   the project's build commands;
 - everything else (skip conditions, evidence schemas, agents, tool lists, …) is listed in
@@ -100,16 +103,13 @@ class _Converter:
     def run(self) -> Imported:
         tasks: list[dict[str, Any]] = []
         before: list[str] = []
-        carry: list[str] = []  # gates a phase's exit puts on the next phase
-        phases = self.doc.get("phases") or []
-        for n, phase in enumerate(phases):
+        for n, phase in enumerate(self.doc.get("phases") or []):
             if not isinstance(phase, dict) or not phase.get("id"):
                 self.skip(f"phases[{n}]", "a phase without an id", "cannot name its tasks")
                 continue
-            group = self.phase(phase, before, carry)
-            carry = self.exit_gates(phase, n == len(phases) - 1)
+            group = self.phase(phase, before)
             tasks += group
-            before = [t["id"] for t in group] or before
+            before = [group[-1]["id"]]  # the next phase waits for this one's group task
         self.out.plan = self.head(tasks)
         return self.out
 
@@ -135,29 +135,29 @@ class _Converter:
                           "gitorch has no equivalent")
         return plan
 
-    def phase(self, phase: dict[str, Any], before: list[str], carry: list[str]) -> list[dict[str, Any]]:
+    def phase(self, phase: dict[str, Any], before: list[str]) -> list[dict[str, Any]]:
+        """The phase's items, then its group task (the phase itself, depending on them)."""
         pid = str(phase["id"])
         for key in phase:
             if key not in _PHASE_KEYS_KEPT:
                 self.skip(f"phases.{pid}.{key}", _short(phase[key]), _WHY.get(key, "no gitorch equivalent"))
         notes = [self.fill(n, f"phases.{pid}.notes") for n in phase.get("notes") or []]
         items = [i for i in phase.get("items") or [] if isinstance(i, dict) and i.get("id")]
-        if not items:
-            task = self.base(pid, phase, before, carry, notes)
-            for g, gate in enumerate(phase.get("gates") or []):
-                self.gate(task, gate, f"phases.{pid}.gates[{g}]")
-            return [task]
         strict = phase.get("phase_type") == "strict"
         out: list[dict[str, Any]] = []
         for item in items:
             deps = before + ([out[-1]["id"]] if strict and out else [])
-            task = self.base(task_id(pid, str(item["id"])), item, deps, carry, notes)
+            task = self.base(task_id(pid, str(item["id"])), item, deps, [])
             self.item(task, item, f"phases.{pid}.items.{item['id']}")
             out.append(task)
-        return out
+        group = self.base(pid, phase, [t["id"] for t in out] or before, notes)
+        for g, gate in enumerate(phase.get("gates") or []):
+            self.gate(group, gate, f"phases.{pid}.gates[{g}]")
+        if phase.get("exit_gate"):  # leaving the phase needs this approval
+            self.add_gate(group, f"{pid}-{phase['exit_gate']}", None)
+        return [*out, group]
 
-    def base(self, tid: str, source: dict[str, Any], deps: list[str], gates: list[str],
-             notes: list[str]) -> dict[str, Any]:
+    def base(self, tid: str, source: dict[str, Any], deps: list[str], notes: list[str]) -> dict[str, Any]:
         where = tid
         task: dict[str, Any] = {"id": tid, "title": self.fill(source.get("name") or tid, where),
                                 "type": _type_of(tid)}
@@ -165,8 +165,6 @@ class _Converter:
             task["description"] = self.fill(source["description"], where).strip()
         if deps:
             task["dependencies"] = list(deps)
-        if gates:
-            task["approvals"] = list(gates)
         if notes:
             task["constraints"] = {"notes": list(notes)}
         if source.get("max_attempts"):
@@ -235,17 +233,6 @@ class _Converter:
         self.out.gates.append(name)
         if description:
             task["description"] = (task.get("description", "") + f"\n\nApproval: {description}").strip()
-
-    def exit_gates(self, phase: dict[str, Any], last: bool) -> list[str]:
-        gate = phase.get("exit_gate")
-        if not gate:
-            return []
-        if last:
-            self.skip(f"phases.{phase['id']}.exit_gate", str(gate), "the last phase: no task follows to hold")
-            return []
-        name = f"{phase['id']}-{gate}"
-        self.out.gates.append(name)
-        return [name]
 
 
 def convert(doc: Any) -> Imported:

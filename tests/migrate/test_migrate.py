@@ -53,7 +53,7 @@ def test_dry_run_changes_nothing(repo: Path, orch) -> None:  # type: ignore[no-u
     assert doc["action"] == "dry-run"
     assert [f["path"] for f in doc["files"]] == expected
     assert all(f["size"] > 0 and len(f["sha256"]) == 64 for f in doc["files"])
-    assert doc["events"] == 15 and doc["event_types"]["task_started"] == 1
+    assert doc["events"] == 16 and doc["event_types"]["task_started"] == 1
     assert doc["excluded"] == [".orchestrator/secrets/"]
     human = orch("migrate", "--dry-run", cwd=repo)
     assert "would import 8 files" in human.stdout and "bytes" in human.stdout

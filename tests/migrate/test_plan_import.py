@@ -25,8 +25,8 @@ def _ok(proc: subprocess.CompletedProcess[str], code: int = 0) -> subprocess.Com
 
 
 @pytest.mark.parametrize(("name", "kind", "tasks"), [
-    ("default_workflow.yaml", "items", 39), ("agent_workflow.yaml", "agent", 5),
-    ("default_v4.yaml", "v4", 5), ("workflow_root.yaml", "items", 30)])
+    ("default_workflow.yaml", "items", 45), ("agent_workflow.yaml", "agent", 5),
+    ("default_v4.yaml", "v4", 5), ("workflow_root.yaml", "items", 35)])
 def test_real_workflows_convert_and_validate(repo: Path, orch: OrchRunner, name: str, kind: str,
                                              tasks: int) -> None:
     shutil.copy(WORKFLOWS / name, repo / "workflow.yaml")
@@ -53,8 +53,9 @@ def test_items_phases_gates_templates_and_what_is_not_mapped(repo: Path, orch: O
     # a manual gate is a gate to approve; the next phase waits for every task of this one
     assert tasks["PLAN.user_approval"]["approvals"] == ["user_approval"]
     assert "user_approval" in plan["orchestrator"]["approvals"]["required"]
-    plan_ids = [t for t in tasks if t.startswith("PLAN.")]
-    assert tasks["EXECUTE.handoff_decision"]["dependencies"] == plan_ids
+    # a phase is a group task on its items; the next phase's items depend on it
+    assert tasks["PLAN"]["dependencies"] == [t for t in tasks if t.startswith("PLAN.")]
+    assert tasks["EXECUTE.handoff_decision"]["dependencies"] == ["PLAN"]
     graph = _ok(orch("plan", "graph", cwd=repo)).stdout
     assert "PLAN.user_approval" in graph
 
