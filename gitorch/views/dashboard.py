@@ -9,6 +9,7 @@ from __future__ import annotations
 from gitorch.plan.model import Plan
 from gitorch.views import mermaid
 from gitorch.views.fold import TASK_STATES, RunView, with_plan
+from gitorch.views.text import printable
 from gitorch.views.verified import verified_text
 
 DONE_STATES = frozenset({"completed", "skipped"})  # skipped = passed before, inputs unchanged
@@ -129,4 +130,4 @@ def render_dashboard(run: RunView, plan: Plan) -> str:
     out += ["---", ""] + [f"{line}  " for line in footer[:-1]] + footer[-1:]
     if waiting:
         out += ["", *[f"- {w}" for w in waiting]]
-    return "\n".join(out) + "\n"
+    return printable("\n".join(out) + "\n", newlines=True)  # text from any clone: escaped

@@ -22,7 +22,6 @@ Rules (a task's latest event wins; events are taken in timestamp order, ties in 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from typing import Any, cast
 
 import msgspec
@@ -32,6 +31,9 @@ from gitorch.plan.model import Plan
 from gitorch.views.states import RUN_STATUSES as RUN_STATUSES  # re-exported for views and tests
 from gitorch.views.states import TASK_STATES as TASK_STATES
 from gitorch.views.states import RunStatus, TaskState
+from gitorch.views.timestamps import canonical_ts as canonical_ts
+from gitorch.views.timestamps import parse_ts as parse_ts  # re-exported for report.py
+from gitorch.views.timestamps import seconds_between
 
 
 # gc=False: thousands of these per run, never part of a reference cycle, so the cycle
@@ -118,40 +120,6 @@ class RunView(msgspec.Struct, kw_only=True):
     events: int = 0  # how many events the run has
 
 
-def parse_ts(ts: str) -> datetime | None:
-    """An event timestamp as an aware datetime; None when it is not one."""
-    try:
-        return datetime.fromisoformat(ts)
-    except ValueError:
-        return None
-
-
-def seconds_between(start: str | None, end: str | None) -> float:
-    """Seconds from `start` to `end` (0.0 when either is missing or unparsable)."""
-    if not start or not end:
-        return 0.0
-    a, b = parse_ts(start), parse_ts(end)
-    if a is None or b is None:
-        return 0.0
-    return max(0.0, (b - a).total_seconds())
-
-
-def canonical_ts(ts: str) -> str:
-    """`ts` as gitorch writes timestamps (UTC, milliseconds, `Z`), so they sort as strings.
-
-    Hand-written or foreign stamps ("…:14Z", "…+02:00") are converted; unparsable ones are
-    kept as they are.
-    """
-    if len(ts) == 24 and ts[-1] == "Z":
-        return ts
-    moment = parse_ts(ts)
-    if moment is None:
-        return ts
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
 def _sort_key(e: ev.Event) -> str:
     return canonical_ts(e.ts)
 
@@ -191,7 +159,8 @@ def _apply_shard(t: TaskView, e: ev.Event, shard: str) -> None:
         t.shards[shard] = "awaiting_approval"
 
 
-def _apply_task(t: TaskView, e: ev.Event) -> None:
+def _apply_evidence(t: TaskView, e: ev.Event) -> bool:
+    """A command's or a check's record (not a state change); whether `e` was one."""
     cls = type(e)
     if cls is ev.CommandRun:
         assert isinstance(e, ev.CommandRun)
@@ -201,14 +170,21 @@ def _apply_task(t: TaskView, e: ev.Event) -> None:
         ))
         if e.attempt > t.attempts:
             t.attempts = e.attempt
-        return
+        return True
     if cls is ev.AcceptancePassed or cls is ev.AcceptanceFailed:
         assert isinstance(e, ev.AcceptancePassed | ev.AcceptanceFailed)
         t.checks.append(CheckView(
             check=e.check, passed=cls is ev.AcceptancePassed, evidence=e.evidence,
             shard=e.shard, ts=e.ts,
         ))
+        return True
+    return False
+
+
+def _apply_task(t: TaskView, e: ev.Event) -> None:
+    if _apply_evidence(t, e):
         return
+    cls = type(e)
     if e.shard is not None:
         _apply_shard(t, e, e.shard)
         return

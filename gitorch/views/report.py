@@ -17,6 +17,7 @@ import msgspec
 from gitorch.plan.model import Plan
 from gitorch.views import mermaid
 from gitorch.views.fold import TASK_STATES, CommandView, RunView, TaskView, parse_ts, with_plan
+from gitorch.views.text import printable
 from gitorch.views.verified import verified_text
 from gitorch.words import plural
 
@@ -284,7 +285,8 @@ def render_report(run: RunView, plan: Plan, *, log_reader: LogReader | None = No
     out += _failures(run, log_reader) + [""]
     out += _acceptance(run) + [""]
     out += _approvals(run)
-    return "\n".join(out) + "\n"
+    # names, titles, reasons and output come from any clone: no control character goes out
+    return printable("\n".join(out) + "\n", newlines=True)
 
 
 # --- JUnit -------------------------------------------------------------------------------
@@ -369,7 +371,7 @@ def render_note(run: RunView) -> str:
     tasks = list(run.tasks.values())
     if len(tasks) <= NOTE_MAX_TASKS:
         body = ", ".join(_note_task(t) for t in tasks) or "no tasks"
-        return f"{head}: {body}\n"
+        return printable(f"{head}: {body}") + "\n"  # one line, whatever the names hold
     counts = _counts(run)
     parts = [f"{counts['completed']} ok"] + [f"{n} {s}" for s, n in counts.items()
                                               if n and s != "completed"]
@@ -377,4 +379,4 @@ def render_note(run: RunView) -> str:
     named = ", ".join(_note_task(t) for t in bad[:NOTE_MAX_TASKS])
     more = f", +{len(bad) - NOTE_MAX_TASKS} more" if len(bad) > NOTE_MAX_TASKS else ""
     tail = f"; {named}{more}" if bad else ""
-    return f"{head}: {plural(len(tasks), 'task')}, " + ", ".join(parts) + tail + "\n"
+    return printable(f"{head}: {plural(len(tasks), 'task')}, " + ", ".join(parts) + tail) + "\n"
