@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -110,8 +111,27 @@ def scenario(label: str, files: int, tasks: int, rounds: int, env: dict[str, str
     if label == "a":
         f = interleave({n: file_checkout(repos[n], env) for n in ("gitorch", "no hook")}, rounds * 2)
         out.append(added("P3", f, "gitorch", "no hook", "<= +2 ms", 2.0, note="file checkout"))
+    out += hook_alone(label, repos, rounds, env)
     shutil.rmtree(base, ignore_errors=True)
     return out
+
+
+def hook_alone(label: str, repos: dict[str, Path], rounds: int, env: dict[str, str]) -> list[Figure]:
+    """The post-checkout hook as git runs it after `git checkout other`, without the checkout
+    around it (less noise), beside the `exit 0` hook; and the floor any Python hook pays:
+    `python -I -S -c pass`, the interpreter start gitorch's hook makes."""
+    repo = repos["gitorch"]
+    old, new = (sh(["git", "rev-parse", b], repo, env).strip() for b in ("main", "other"))
+    sh(["git", "checkout", "-q", "other"], repo, env)
+    hook = str(repo / ".git" / "hooks" / "post-checkout")
+    exit0 = str(repos["exit 0 hook"] / ".git" / "hooks" / "post-checkout")
+    s = interleave({"gitorch hook": lambda: timed([hook, old, new, "1"], repo, env),
+                    "exit 0 hook": lambda: timed([exit0, old, new, "1"], repo, env),
+                    "python start": lambda: timed([sys.executable, "-I", "-S", "-c", "pass"], repo, env)},
+                   rounds * 2)
+    sh(["git", "checkout", "-q", "main"], repo, env)
+    return [added(f"P3{label}", s, "gitorch hook", "exit 0 hook", "", None, note="the hook alone"),
+            added(f"P3{label}", s, "python start", "exit 0 hook", "", None, note="floor: interpreter start")]
 
 
 def main(rounds: int) -> list[Figure]:
