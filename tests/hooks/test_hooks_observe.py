@@ -276,12 +276,31 @@ _paths = st.lists(_names, min_size=1, max_size=3).map("/".join)
 @given(files=st.lists(_paths, max_size=12, unique=True),
        patterns=st.lists(st.one_of(_paths, st.sampled_from(["*.py", "src/*", "./docs", ".", "src/",
                                                              "a*", "*/x.py", "[ab]", "/", "./",
-                                                             " src ", "../a", "//"])), max_size=3))
-def test_match_paths_agrees_with_the_engine(files: list[str], patterns: list[str]) -> None:
-    from gitorch.engine.inputs import match_paths
+                                                             " src ", "../a", "//", "A*", "SRC"])),
+                         max_size=3))
+def test_match_paths_is_one_copy_with_these_rules(files: list[str], patterns: list[str]) -> None:
+    from fnmatch import fnmatchcase
 
+    from gitorch import twins
+    from gitorch.engine import inputs
+
+    # the engine and the hook import the same function (it cannot drift)…
+    assert inputs.match_paths is ho.match_paths is twins.match_paths
+    assert inputs.tree_digest is ho.tree_digest is twins.tree_digest
+    # …which follows the documented rules: "" and "." everything, a literal names a file or
+    # the folder under it, a glob matches case-sensitively (also the folder it names)
     files = sorted(files)
-    assert ho.match_paths(files, patterns) == match_paths(files, patterns)
+    want: set[str] = set()
+    for raw in patterns:
+        pat = raw.strip().removeprefix("./")
+        if pat in ("", "."):
+            want.update(files)
+        elif set(pat) & set("*?["):
+            want.update(f for f in files if fnmatchcase(f, pat) or fnmatchcase(f, pat.rstrip("/") + "/*"))
+        else:
+            lit = pat.rstrip("/") or "/"
+            want.update(f for f in files if f == lit or f.startswith(lit + "/"))
+    assert ho.match_paths(files, patterns) == sorted(want)
 
 
 def test_observed_line_is_what_msgspec_writes() -> None:
