@@ -301,20 +301,11 @@ def _task_steps(tr: _TaskRun) -> Steps:
         tr.emit(ev.ShardCompleted(run=tr.ctx.run, task=task.id, shard=shard.id, duration=duration))
     failed = yield from tr.checks(task.acceptance, None)
     if failed:
-        prefix = "waiting: " if _manual(task) else ""
+        from gitorch.engine.decide import is_manual  # one answer for the run, dry run and explain
+
+        prefix = "waiting: " if is_manual(task) else ""
         return prefix + "acceptance failed: " + "; ".join(failed)
     return None
-
-
-def _manual(task: Task) -> bool:
-    """Work gitorch cannot do itself: no command and no runnable check (a failing check then
-    means "not done yet", and the task waits instead of failing)."""
-    if task.commands or any(s.commands for s in task.shards):
-        return False
-    if task.agent:  # an agent's work, and no agent command here: an agent outside does it
-        return True
-    checks = [*task.acceptance, *(c for s in task.shards for c in s.acceptance)]
-    return not any(isinstance(c, CommandCheck) for c in checks)
 
 
 def _shard_steps(tr: _TaskRun, shard: Shard) -> Steps:
