@@ -195,6 +195,9 @@ def check_hooks(ctx: Context) -> list[DoctorFinding]:
     from gitorch.hooks.install import status as hooks_status
 
     st = hooks_status(repo)
+    if st["mechanism"] in ("config", "call") or st["state"] == "bypassed":
+        level = {"installed": "ok", "disabled": "info"}.get(st["state"], "warning")
+        return [DoctorFinding("hooks", level, f"drift hooks {st['state']}: {st['detail']}")]
     directory = st["dir"]
     hooks: list[dict[str, Any]] = list(st["hooks"])  # type: ignore[call-overload]
     ours = [h for h in hooks if h["state"] in ("installed", "outdated")]
