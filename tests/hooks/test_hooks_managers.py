@@ -133,6 +133,7 @@ def test_status_installed_bypassed_disabled_missing(project: Path, orch: OrchRun
     git(project, "config", "core.hooksPath", ".other-hooks")  # another tool took over
     info = _status(orch, project)
     assert info["state"] == "bypassed" and "core.hooksPath is .other-hooks" in str(info["detail"])
+    assert "drift hooks bypassed: core.hooksPath is .other-hooks" in orch("doctor", cwd=project).stdout
 
 
 @needs_config_hooks
