@@ -250,6 +250,8 @@ def test_an_approval_given_while_the_run_goes_on_opens_the_gate(
             break
         time.sleep(0.2)
     assert approved is not None and approved.returncode == 0, approved.stderr if approved else ""
+    # the live run picks it up by itself: no "continue with: git orch resume"
+    assert "continue with" not in approved.stdout and "picks the approval up" in approved.stdout
     # the run looks for approvals once a second: ship runs while `long` still holds the run
     deadline = time.time() + 30
     while "ship" not in marks(mark) and time.time() < deadline:

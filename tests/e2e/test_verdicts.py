@@ -169,3 +169,20 @@ def test_explain_does_not_call_a_task_output_added(repo: Path, orch: OrchRunner)
     reasons = json.loads(orch("explain", "gen", "--json", cwd=repo).stdout)["reasons"]
     assert any("src/a.txt changed" in r for r in reasons), reasons
     assert not any("out/a.txt added" in r for r in reasons), reasons
+
+
+def test_resume_does_not_announce_earlier_sessions_tasks(
+    repo: Path, orch: OrchRunner, tmp_path: Path,
+) -> None:
+    flag = tmp_path / "fixed"
+    write_plan(repo, [
+        {"id": "A", "commands": {"t": "true"}},
+        {"id": "B", "dependencies": ["A"], "commands": {"t": f"test -e {flag}"}},
+    ])
+    _commit_all(repo, "plan")
+    assert orch("run", cwd=repo).returncode == 1
+    flag.touch()
+    resumed = orch("resume", cwd=repo)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert "completed A" not in resumed.stdout  # A finished in the first session
+    assert "[2/2] completed B" in resumed.stdout
