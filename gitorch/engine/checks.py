@@ -185,7 +185,9 @@ def _hits(
         path = root / name
         try:
             if path.stat().st_size > MAX_FILE_BYTES:
-                evidence.setdefault("too_large", []).append(name)
+                skipped = evidence.setdefault("too_large", [])
+                if len(skipped) < MAX_LISTED:  # evidence stays bounded however many there are
+                    skipped.append(name)
                 continue
             data = path.read_bytes()
         except OSError:
