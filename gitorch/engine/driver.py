@@ -71,6 +71,10 @@ class RunDriver:
         order = [t for t in lp.order if t in selection]
         deps = {t: [d for d in lp.by_id[t].dependencies if d in selection] for t in order}
         self.sched = Scheduler(deps, order, start.done, keep_going=opts.keep_going)
+        # each task's paths as the file system saw them when its inputs were taken: a task that
+        # leaves them as they were needs no git call to know its final inputs (issue 15 P7)
+        root = lp.repo_root
+        self.stamps = {t: inp.stamp(root, inputs[t].paths) for t in order if t not in start.done}
 
     def jobs(self) -> int:
         return max(1, self.opts.jobs or self.lp.settings.jobs or os.cpu_count() or 1)
@@ -249,7 +253,7 @@ class RunDriver:
             self.cache.record(self.lp.by_id[res.task], self.inputs[res.task].digest, self.run_id)
         if res.outcome == "completed":
             # the digest the task passed on: its paths as it left them (its outputs included)
-            final = self.inputs[res.task] = inp.refresh(self.inputs[res.task], self.lp.repo_root)
+            final = self.inputs[res.task] = self._final_inputs(res.task)
             res.events = [msgspec.structs.replace(e, inputs=final.digest)
                           if isinstance(e, ev.TaskCompleted) else e for e in res.events]
         self.rec.add(res.events, res.files)
@@ -265,6 +269,15 @@ class RunDriver:
             self.rec.add([ev.TaskBlocked(run=self.run_id, task=tid, blocked_by=[res.task])])
             self.progress.task_finished(tid, "blocked", 0.0)
         self.progress.task_finished(res.task, state if state != "waiting" else "in_progress", res.duration)
+
+    def _final_inputs(self, tid: str) -> inp.TaskInputs:
+        """A task's inputs as it left them: unchanged when the file system shows its paths as
+        they were when the run read them, else read again from git."""
+        cur, root = self.inputs[tid], self.lp.repo_root
+        before = self.stamps.get(tid)
+        if before is not None and inp.stamp(root, cur.paths) == before:
+            return cur
+        return inp.refresh(cur, root)
 
     def _context(self) -> RunContext:
         lp = self.lp

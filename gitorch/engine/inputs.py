@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -252,6 +254,38 @@ def rebind(ti: TaskInputs, deps: Mapping[str, str]) -> TaskInputs:
         return ti
     return TaskInputs(ti.task, digest_of(ti.parts, ti.oids, deps), ti.parts, ti.paths, ti.oids, dict(deps),
                       ti.tree, ti.untracked, ti.exclude)
+
+
+Stamp = tuple[tuple[str, int, int, int, int], ...]
+
+
+def stamp(root: Path, patterns: Sequence[str]) -> Stamp | None:
+    """What the file system says of the files `patterns` name (files and folders; None for
+    globs or no paths): path, mtime, ctime, size and inode of each. Equal stamps before and
+    after a task mean it changed none of its paths, so its inputs need no git call again."""
+    if not patterns or any(c in _GLOB for p in patterns for c in p):
+        return None
+    out: list[tuple[str, int, int, int, int]] = []
+    for pattern in patterns:
+        top = root / pattern
+        try:
+            st = os.lstat(top)
+        except OSError:
+            out.append((pattern, -1, -1, -1, -1))  # absent (its appearance is a change)
+            continue
+        if not stat.S_ISDIR(st.st_mode):
+            out.append((pattern, st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino))
+            continue
+        for folder, dirs, files in os.walk(top):
+            dirs[:] = [d for d in dirs if d != ".git"]
+            for name in files:
+                full = os.path.join(folder, name)
+                try:
+                    f = os.lstat(full)
+                except OSError:
+                    continue
+                out.append((full, f.st_mtime_ns, f.st_ctime_ns, f.st_size, f.st_ino))
+    return tuple(sorted(out))
 
 
 def refresh(ti: TaskInputs, root: Path) -> TaskInputs:

@@ -105,3 +105,25 @@ def test_watch_tree_digest_is_the_one_the_git_hook_recomputes(tmp_path: Path) ->
     entry = watch_entry(ti, "r", "c")
     assert entry["exclude"] == ["orchestrator.yml"]
     assert entry["tree"] == tree_digest(head_files(str(root), None), entry["exclude"])
+
+
+def test_stamp_sees_a_change_in_a_named_file_or_folder(tmp_path: Path) -> None:
+    import os
+
+    from gitorch.engine.inputs import stamp
+
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a.txt").write_text("a")
+    (tmp_path / "f.txt").write_text("f")
+    before = stamp(tmp_path, ["d/", "f.txt", "missing.txt"])
+    assert before is not None and stamp(tmp_path, ["d/", "f.txt", "missing.txt"]) == before
+    assert stamp(tmp_path, ["d/*.txt"]) is None and stamp(tmp_path, []) is None  # globs: ask git
+    (tmp_path / "d" / "new.txt").write_text("new")
+    assert stamp(tmp_path, ["d/", "f.txt", "missing.txt"]) != before
+    after_new = stamp(tmp_path, ["d/", "f.txt", "missing.txt"])
+    st = os.stat(tmp_path / "f.txt")
+    (tmp_path / "f.txt").write_text("g")  # same size, new content
+    os.utime(tmp_path / "f.txt", ns=(st.st_atime_ns, st.st_mtime_ns))  # even with the old mtime
+    assert stamp(tmp_path, ["d/", "f.txt", "missing.txt"]) != after_new  # ctime moved
+    (tmp_path / "missing.txt").write_text("here now")
+    assert stamp(tmp_path, ["missing.txt"]) != ((("missing.txt", -1, -1, -1, -1)),)
