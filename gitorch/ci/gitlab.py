@@ -12,6 +12,7 @@ from typing import Any
 
 from gitorch.ci import model as m
 from gitorch.ci.yamlout import dump
+from gitorch.errors import UsageError
 
 # CI variable holding a token that may push refs (the job token may not, by default).
 PUSH_TOKEN = "ORCH_PUSH_TOKEN"
@@ -19,7 +20,13 @@ PUSH_URL = (f'if [ -n "${{{PUSH_TOKEN}:-}}" ]; then git remote set-url --push or
             f'"https://oauth2:${{{PUSH_TOKEN}}}@${{CI_SERVER_HOST}}/${{CI_PROJECT_PATH}}.git"; fi')
 
 
+MAX_NEEDS = 50  # GitLab's default limit of `needs:` per job
+
+
 def _task_job(spec: m.JobSpec, opts: m.Options) -> dict[str, Any]:
+    if len(spec.needs) + 1 > MAX_NEEDS:
+        raise UsageError(f"task {spec.tasks[0]}'s job would need {len(spec.needs) + 1} jobs; GitLab allows "
+                         f"{MAX_NEEDS} by default", hint="group its dependencies under fewer tasks")
     *before, run = m.task_lines(spec, opts, approve=False)
     job: dict[str, Any] = {"stage": "tasks", "needs": ["plan", *spec.needs]}
     if spec.gate and not spec.gate_local:

@@ -152,6 +152,11 @@ def test_bad_input(planned: Path) -> None:
     code, _, err = cli(planned, "ci", "export", "--target", "github", "--file", "bad.yml")
     assert code == 2 and "bad.yml" in err and "ghost" in err and "Traceback" not in err
     assert not (planned / ".github").exists()  # nothing half-written
+    wide = "".join(f"  - id: d{i}\n" for i in range(50)) + "  - id: top\n    dependencies: [" + \
+        ", ".join(f"d{i}" for i in range(50)) + "]\n"
+    (planned / "wide.yml").write_text("tasks:\n" + wide)
+    code, _, err = orch(planned, "ci", "export", "--target", "gitlab", "--file", "wide.yml")
+    assert code == 2 and "task top's job would need 51 jobs" in err
     (planned / "clash.yml").write_text("tasks:\n  - id: a.b\n  - id: a_b\n")
     code, _, err = orch(planned, "ci", "export", "--target", "gitlab", "--file", "clash.yml")
     assert code == 2 and "both become job" in err
