@@ -24,7 +24,7 @@ from gitorch.engine.gates import APPLY_PATCH, matches
 from gitorch.engine.process import Children, CommandOutcome
 from gitorch.engine.record import EventRecorder
 from gitorch.engine.runner import RunContext, Sleep, Steps, TaskResult, run_task
-from gitorch.engine.scheduler import Scheduler
+from gitorch.engine.scheduler import Scheduler, SchedulerState
 from gitorch.engine.setup import Loaded, task_root
 from gitorch.engine.signals import sigterm_as_interrupt
 from gitorch.engine.verified import Verified
@@ -38,6 +38,11 @@ if TYPE_CHECKING:
     from gitorch.engine.start import Start
 
 GATE_CHECK_EVERY = 1.0  # seconds between looks for approvals given while the run goes on
+# how a task's run ended (runner.TaskResult.outcome) -> its state; anything else: interrupted
+_OUTCOME_STATE: dict[str, SchedulerState] = {
+    "completed": "completed", "failed": "failed", "waiting": "waiting",
+    "awaiting_approval": "awaiting_approval",
+}
 
 
 class RunDriver:
@@ -241,7 +246,7 @@ class RunDriver:
             slots -= 1
         return out
 
-    def _held(self, tid: str, state: str, event: ev.Event) -> None:
+    def _held(self, tid: str, state: SchedulerState, event: ev.Event) -> None:
         """A ready task that does not start: skipped, or held at a gate."""
         self.rec.add([event])
         self.sched.finish(tid, state)
@@ -259,8 +264,7 @@ class RunDriver:
         self.rec.add(res.events, res.files)
         if res.outcome == "awaiting_approval":  # its gate holds the result (apply_patch)
             self.gated[res.task] = res.reason
-        state = {"completed": "completed", "failed": "failed", "waiting": "waiting",
-                 "awaiting_approval": "awaiting_approval"}.get(res.outcome, "interrupted")
+        state = _OUTCOME_STATE.get(res.outcome, "interrupted")
         blocked = self.sched.finish(res.task, state)
         if res.outcome == "completed":
             self.completed_now.append(res.task)

@@ -8,8 +8,14 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Literal
 
-DONE = frozenset({"completed", "skipped"})
+from gitorch.views.states import TaskState
+
+# a task's state in the scheduler: a TaskState, or "waiting" (a manual task waiting for its
+# acceptance: status shows it in_progress, the run's summary lists it as waiting)
+SchedulerState = TaskState | Literal["waiting"]
+DONE: frozenset[SchedulerState] = frozenset({"completed", "skipped"})
 
 
 class Scheduler:
@@ -31,7 +37,7 @@ class Scheduler:
                 self.dependents[d].append(tid)
         self.keep_going = keep_going
         self.halted = False
-        self.state: dict[str, str] = dict.fromkeys(order, "pending")
+        self.state: dict[str, SchedulerState] = dict.fromkeys(order, "pending")
         self._missing = {tid: len(ds) for tid, ds in self.deps.items()}
         self._ready: list[tuple[int, str]] = []
         finished = set(done)
@@ -61,7 +67,7 @@ class Scheduler:
         self.state[tid] = "in_progress"
         return tid
 
-    def finish(self, tid: str, state: str) -> list[str]:
+    def finish(self, tid: str, state: SchedulerState) -> list[str]:
         """Record how `tid` ended; returns the tasks this newly blocks (when it failed)."""
         self.state[tid] = state
         if state in DONE:
@@ -94,10 +100,10 @@ class Scheduler:
         if self._missing[tid] == 0:
             heapq.heappush(self._ready, (self.rank[tid], tid))
 
-    def count(self, *states: str) -> int:
+    def count(self, *states: SchedulerState) -> int:
         return sum(1 for s in self.state.values() if s in states)
 
-    def in_state(self, *states: str) -> list[str]:
+    def in_state(self, *states: SchedulerState) -> list[str]:
         return [tid for tid, s in self.state.items() if s in states]
 
 
