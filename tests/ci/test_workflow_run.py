@@ -86,7 +86,10 @@ def test_github_workflow_runs_collects_and_skips_the_second_time(tmp_path: Path)
         ["plan", "t-lint", "t-build_x", "t-deploy", "collect"], "success"), \
         "\n".join(r.output for r in results.values() if r.status != "success")
     assert "run gh-101-1 completed" in results["collect"].output
-    assert "| lint" in results["collect"].summary or "lint" in results["collect"].summary
+    summary = results["collect"].summary  # the report, in the job summary
+    for task in ("lint", "build.x", "deploy"):
+        assert f"| {task} |  | completed |" in summary, summary
+    assert "`run            lint: never passed`" in results["plan"].summary  # the plan job's decisions
     events = _state_events(remote, tmp_path)
     done = [(e["task"], e["run"]) for e in events if e["type"] == "task_completed"]
     assert sorted(done) == [("build.x", "gh-101-1"), ("deploy", "gh-101-1"), ("lint", "gh-101-1")]
@@ -106,6 +109,8 @@ def test_github_workflow_runs_collects_and_skips_the_second_time(tmp_path: Path)
     assert all(str(r).startswith("cached: run gh-101-1 on https://github.com/o/r/actions/runs/101, key ")
                for r in skipped.values()), skipped
     assert "cached: run gh-101-1" in again["t-lint"].output  # loud in the job's log
+    assert "| lint |  | skipped | " in again["collect"].summary
+    assert "cached: run gh-101-1" in again["collect"].summary
     assert not [e for e in events if e["type"] == "task_started" and e["run"] == "gh-102-1"]
 
 
