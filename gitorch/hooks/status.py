@@ -59,7 +59,8 @@ def _overall(repo: Repo, where: HooksDir, hooks: list[HookState]) -> tuple[str, 
     ours = [h.hook for h in hooks if h.state in ("installed", "outdated")]
     if len(ours) == len(HOOK_NAMES):
         return "file", "installed", f"hook files in {where.path}"
-    calls = [h for h in HOOK_NAMES if has_manual_call(where.path / h)]
+    # the printed line in a hook that is not gitorch's (gitorch's own has it as its fallback)
+    calls = [h.hook for h in hooks if h.state == "other" and has_manual_call(where.path / h.hook)]
     if calls and len(calls) + len(ours) >= len(HOOK_NAMES):
         return "call", "installed", f"{', '.join(calls)} in {where.path} call `git orch observe`"
     default = repo.common_dir / "hooks"

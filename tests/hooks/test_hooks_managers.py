@@ -124,6 +124,12 @@ def test_status_installed_bypassed_disabled_missing(project: Path, orch: OrchRun
     assert orch("hooks", "install", cwd=project).returncode == 0
     info = _status(orch, project)
     assert (info["state"], info["mechanism"]) == ("installed", "file")
+    theirs = project / ".git" / "hooks" / "post-rewrite"
+    ours = theirs.read_bytes()
+    theirs.write_text("#!/bin/sh\nexit 0\n")  # another tool replaced one
+    info = _status(orch, project)
+    assert (info["state"], info["mechanism"]) == ("missing", "file") and "post-rewrite" in str(info["detail"])
+    theirs.write_bytes(ours)
     git(project, "config", "orch.hooks", "false")
     assert _status(orch, project)["state"] == "disabled"
     text = orch("hooks", "status", cwd=project).stdout
