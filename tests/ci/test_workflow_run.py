@@ -114,7 +114,8 @@ def test_github_workflow_runs_collects_and_skips_the_second_time(tmp_path: Path)
     assert not [e for e in events if e["type"] == "task_started" and e["run"] == "gh-102-1"]
 
 
-def test_a_failing_task_stops_its_dependents_and_fails_the_run(tmp_path: Path) -> None:
+def test_a_failing_task_stops_its_dependents_and_fails_the_run(tmp_path: Path, backend: str) -> None:
+    """On both store backends: the jobs' state writes, merges and collect's fold."""
     plan = PLAN.replace("FAIL_HERE", "true").replace("test \"$API_TOKEN\" = s3cr3t", "exit 3")
     _work, remote, sha = _repo(tmp_path, plan, "gitlab")
     text = (_work / ".gitlab-ci.orch.yml").read_text()
