@@ -72,6 +72,18 @@ cache_app = typer.Typer(
 )
 
 
+@cache_app.command("fetch")
+def cache_fetch_cmd(remote: str = REMOTE_OPT) -> None:
+    """Add the remote's cache entries here (a local run with GITORCH_CACHE=1 then uses them)."""
+    from gitorch.ci.cache import fetch
+    from gitorch.ci.cache_admin import entries
+
+    cwd = _ctx().repo.cwd
+    before = len(entries(cwd))
+    fetch(cwd, remote)
+    say(f"{len(entries(cwd)) - before} new cache entries from {remote}")
+
+
 @cache_app.command("verify")
 def cache_verify_cmd(
     require_signed: bool = typer.Option(False, "--require-signed", help="An unsigned entry is a problem."),

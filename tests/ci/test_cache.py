@@ -130,3 +130,13 @@ def test_a_run_skips_from_the_cache_and_restores_the_outputs(tmp_path: Path,
     assert (repo / "out/sub/a.txt").read_text() == "built\n"
     code, out, _ = orch(repo, "report")
     assert "cached: run " in out  # the evidence is in the report too
+
+
+def test_cache_fetch_adds_the_remote_entries(repo: Path, tmp_path: Path) -> None:
+    entry = c.put(repo, c.cache_key("f" * 64, []), "f", "r1", environ=PUSH)
+    assert entry is not None
+    other = tmp_path / "other"
+    git(tmp_path, "clone", "-q", str(repo), str(other))
+    code, out, err = orch(other, "cache", "fetch")
+    assert code == 0 and "1 new cache entries from origin" in out, err
+    assert c.lookup(other, entry.key) is not None
