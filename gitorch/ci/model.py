@@ -12,9 +12,9 @@ from gitorch.errors import UsageError
 from gitorch.plan.model import Plan
 
 Target = Literal["github", "gitlab"]
-Install = Literal["pyz", "pip", "path"]
+Install = Literal["pyz", "url", "pip", "path"]
 TARGETS: tuple[str, ...] = ("github", "gitlab")
-INSTALLS: tuple[str, ...] = ("pyz", "pip", "path")
+INSTALLS: tuple[str, ...] = ("pyz", "url", "pip", "path")
 DEFAULT_OUT = {"github": ".github/workflows/orch.yml", "gitlab": ".gitlab-ci.orch.yml"}
 
 # Actions by commit SHA (the tag in the comment): a moved tag cannot change what runs.
@@ -26,6 +26,8 @@ BIN_DIR = "$HOME/.orch/bin"
 JUNIT = "orch-junit.xml"
 REPORT = "orch-report.md"
 _SAFE_PATH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._/-]*$")
+_SAFE_URL = re.compile(r"^https://[A-Za-z0-9._~:/?#@!$&()*+,;=%-]+$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class Options:
     max_jobs: int = DEFAULT_MAX_JOBS
     install: Install = "pyz"
     pyz: str = "orch.pyz"  # the committed zipapp (install=pyz)
+    pyz_url: str = ""  # where to download it (install=url), checked against pyz_sha256
+    pyz_sha256: str = ""
     version: str = ""  # the gitorch version pip installs (install=pip)
     pins: dict[str, tuple[str, str]] = field(default_factory=lambda: dict(PINS))
     runs_on: str = "ubuntu-latest"
@@ -49,6 +53,9 @@ class Options:
             if not _SAFE_PATH.match(value) or ".." in value.split("/"):
                 raise UsageError(f"{name} {value!r}: use a relative path of letters, digits, '.', '_', "
                                  "'-' and '/' (it is written into shell commands)")
+        if self.install == "url" and not (_SAFE_URL.match(self.pyz_url) and _SHA256.match(self.pyz_sha256)):
+            raise UsageError("--install url needs --pyz-url https://… (no quotes or spaces) and "
+                             "--pyz-sha256 with the archive's 64-hex sha256")
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,13 @@ def install_lines(opts: Options) -> list[str]:
                 f'mkdir -p "{BIN_DIR}"',
                 f"printf '#!/bin/sh\\nPYTHONPATH=\"%s\" exec python3 -m gitorch \"$@\"\\n' "
                 f'"$HOME/.orch/lib" > "{BIN_DIR}/git-orch"',
+                f'chmod +x "{BIN_DIR}/git-orch"']
+    if opts.install == "url":  # downloaded, and refused unless it is the archive named
+        return [f'mkdir -p "{BIN_DIR}"',
+                f"curl -fsSL --retry 3 -o \"$HOME/.orch/orch.pyz\" '{opts.pyz_url}'",
+                f"echo '{opts.pyz_sha256}  '\"$HOME/.orch/orch.pyz\" | sha256sum -c -",
+                f"printf '#!/bin/sh\\nexec python3 \"%s\" \"$@\"\\n' \"$HOME/.orch/orch.pyz\""
+                f' > "{BIN_DIR}/git-orch"',
                 f'chmod +x "{BIN_DIR}/git-orch"']
     return [f'mkdir -p "{BIN_DIR}"',
             f"printf '#!/bin/sh\\nexec python3 \"%s\" \"$@\"\\n' \"$PWD/{opts.pyz}\""

@@ -31,8 +31,10 @@ def export_cmd(
     check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 when the file is not current."),
     max_jobs: int = typer.Option(150, "--max-jobs", help="Over this many tasks, chains share a job."),
     install: str = typer.Option("pyz", "--install", help="How jobs get gitorch: pyz (committed orch.pyz), "
-                                                          "pip, or path (already installed)."),
+                                                          "url (downloaded, sha256-checked), pip, or path."),
     pyz: str = typer.Option("orch.pyz", "--pyz", help="The committed zipapp (--install pyz)."),
+    pyz_url: str = typer.Option("", "--pyz-url", help="Download orch.pyz from here (--install url)."),
+    pyz_sha256: str = typer.Option("", "--pyz-sha256", help="Its sha256 (--install url)."),
     local_gate: list[str] = typer.Option([], "--local-gate", help="A gate approved with `git orch approve`"
                                                                    " in the state branch, not by the forge."),
     as_json: bool = JSON_OPT,
@@ -46,7 +48,8 @@ def export_cmd(
     if install not in INSTALLS:
         raise UsageError(f"--install {install!r}: use one of {', '.join(INSTALLS)}")
     opts = Options(target=target, plan_file=file, max_jobs=max_jobs, install=install,  # type: ignore[arg-type]
-                   pyz=pyz, version=__version__, local_gates=tuple(local_gate))
+                   pyz=pyz, pyz_url=pyz_url, pyz_sha256=pyz_sha256, version=__version__,
+                   local_gates=tuple(local_gate))
     result = export(opts, file, out, check=check)
     if as_json:
         emit_json({"path": str(result.path), "jobs": result.jobs, "tasks": result.tasks,

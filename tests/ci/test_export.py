@@ -184,3 +184,19 @@ def test_gitlab_output_passes_the_schema(planned: Path) -> None:
     proc = subprocess.run([_tool("check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci",
                            str(planned / ".gitlab-ci.orch.yml")], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_a_downloaded_zipapp_is_checked_against_its_sha256(planned: Path) -> None:
+    sha = "ab" * 32
+    code, _, err = orch(planned, "ci", "export", "--target", "github", "--install", "url",
+                        "--pyz-url", "https://example.org/orch.pyz", "--pyz-sha256", sha)
+    assert code == 0, err
+    wf = planned / ".github/workflows/orch.yml"
+    install = yaml.safe_load(wf.read_text())["jobs"]["plan"]["steps"][1]["run"]
+    assert "curl -fsSL --retry 3 -o \"$HOME/.orch/orch.pyz\" 'https://example.org/orch.pyz'" in install
+    assert f"echo '{sha}  '\"$HOME/.orch/orch.pyz\" | sha256sum -c -" in install
+    proc = subprocess.run([_tool("actionlint"), str(wf)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout
+    code, _, err = orch(planned, "ci", "export", "--target", "github", "--install", "url",
+                        "--pyz-url", "https://example.org/x'; rm -rf /", "--pyz-sha256", sha)
+    assert code == 2 and "--install url needs" in err
