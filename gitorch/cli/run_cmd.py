@@ -214,7 +214,7 @@ def _say_status(doc: Status) -> None:
             extra = f" — waits for gate {t.gate}"
         elif t.blocked_by:
             extra = f" — blocked by {', '.join(t.blocked_by)}"
-        elif t.state in ("failed", "in_progress") and t.reason:
+        elif t.reason and (t.state in ("failed", "in_progress") or t.reason.startswith("cached:")):
             extra = f" — {t.reason}"
         elif t.waiting_on and run is not None:
             extra = f" — after {', '.join(t.waiting_on)}"
