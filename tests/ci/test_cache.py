@@ -130,6 +130,8 @@ def test_a_run_skips_from_the_cache_and_restores_the_outputs(tmp_path: Path,
     assert (repo / "out/sub/a.txt").read_text() == "built\n"
     code, out, _ = orch(repo, "report")
     assert "cached: run " in out  # the evidence is in the report too
+    code, out, _ = orch(repo, "status")
+    assert "skipped" in out and "cached: run " in out  # and in status
 
 
 def test_cache_fetch_adds_the_remote_entries(repo: Path, tmp_path: Path) -> None:
