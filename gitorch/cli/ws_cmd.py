@@ -8,41 +8,16 @@ from typing import Any
 
 import typer
 
-ws_app = typer.Typer(
-    name="ws", help="Multi-repo workspaces: link a library into its consumers and undo it exactly.",
-    no_args_is_help=True, add_completion=False, rich_markup_mode=None,
+from gitorch.cli.ws_common import (
+    FROZEN,
+    JSON,
+    _builtins,
+    _builtins_list,
+    _emit,
+    _workspace,
+    _write_out,
+    ws_app,
 )
-
-JSON = typer.Option(False, "--json", help="Machine-readable output.")
-FROZEN = typer.Option(False, "--frozen", help="Each repo at the commit workspace.lock records.")
-
-
-def _emit(as_json: bool, obj: Any, lines: list[str]) -> None:
-    from gitorch.cli.output import emit_json, say
-
-    if as_json:
-        emit_json(obj)
-    else:
-        for line in lines:
-            say(line)
-
-
-def _write_out(path: Path, data: bytes) -> None:
-    """Write `--out`; a path that cannot be written is bad input naming it, not a crash."""
-    from gitorch.errors import Location, WorkspaceError
-
-    try:
-        path.write_bytes(data)
-    except OSError as exc:
-        raise WorkspaceError(f"cannot write --out: {exc.strerror}", where=Location(file=str(path))) from None
-
-
-def _workspace() -> Any:
-    """The workspace of the repository here, over the one Context this command builds."""
-    from gitorch.context import build_context
-    from gitorch.workspace.materialize import Workspace
-
-    return Workspace.of(build_context())
 
 
 def _plan_lines(plan: Any) -> list[str]:
@@ -237,20 +212,6 @@ def apply_cmd(
                           hint="do what each line says, then `git orch ws observe`")
 
 
-def _builtins_list(objs: list[Any]) -> list[Any]:
-    import msgspec
-
-    return [msgspec.to_builtins(o) for o in objs]
-
-
-def _builtins(obj: Any) -> dict[str, Any]:
-    import msgspec
-
-    out = msgspec.to_builtins(obj)
-    assert isinstance(out, dict)
-    return out
-
-
 @ws_app.command("observe")
 def observe_cmd(
     trigger: str = typer.Option("manual", "--trigger", help="What ran the observation (for the event)."),
@@ -325,9 +286,9 @@ def teardown_cmd(
 @ws_app.command("freeze")
 def freeze_cmd(as_json: bool = JSON) -> None:
     """Record every repo's commit (and the branch and upstream it tracks) in workspace.lock."""
-    from gitorch.workspace.freeze import write_lock
+    from gitorch.workspace.status import freeze_workspace
 
-    path, changed, warnings = write_lock(_workspace().manifest)
+    path, changed, warnings = freeze_workspace(_workspace().manifest)
     _emit(as_json, {"lock": str(path), "changed": changed, "warnings": warnings},
           [f"{'wrote' if changed else 'unchanged:'} {path}"] + [f"warning: {w}" for w in warnings])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from gitorch.cli.ws_cmd import JSON, _builtins, _emit, _workspace, ws_app
+from gitorch.cli.ws_common import JSON, _builtins, _emit, _workspace, ws_app
 
 
 @ws_app.callback()

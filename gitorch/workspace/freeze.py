@@ -162,15 +162,14 @@ def orphaned_commits(path: Path) -> int:
     return int(proc.stdout.decode().strip() or 0) if proc.returncode == 0 else 0
 
 
-def write_lock(manifest: Manifest) -> tuple[Path, bool, list[str]]:
-    """`ws freeze`: write workspace.lock for the repos as they are now; (its path, whether its
-    bytes changed, warnings)."""
+def write_lock(manifest: Manifest, states: list[GitState]) -> tuple[Path, bool, list[str]]:
+    """`ws freeze`: write workspace.lock for the repos as `states` (a snapshot's) say; (its
+    path, whether its bytes changed, warnings)."""
     from gitorch.atomic import write_bytes
-    from gitorch.workspace.snapshot import take
 
     if manifest.file is None:
         raise WorkspaceError("freezing needs a workspace.toml (the lock is written beside it)")
-    data, warnings = freeze(manifest, take(manifest).git)
+    data, warnings = freeze(manifest, states)
     path = lock_file(manifest)
     try:
         changed = path.read_bytes() != data

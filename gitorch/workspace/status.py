@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import msgspec
 
 from gitorch.workspace.manifest import Manifest
@@ -41,6 +43,14 @@ def statuses(snap: Snapshot) -> list[RepoStatus]:
     return out
 
 
+def freeze_workspace(manifest: Manifest) -> tuple[Path, bool, list[str]]:
+    """`ws freeze`: workspace.lock for the repos as they are now (path, changed, warnings)."""
+    from gitorch.workspace.freeze import write_lock
+    from gitorch.workspace.snapshot import take
+
+    return write_lock(manifest, take(manifest).git)
+
+
 def workspace_status(manifest: Manifest) -> list[RepoStatus]:
     from gitorch.workspace.snapshot import take
 
@@ -71,8 +81,6 @@ def describe(s: RepoStatus) -> str:
 def gate_failures(manifest: Manifest) -> list[str]:
     """Why the workspace is not ready for CI or a release: every repo must be checked out,
     clean, on a branch, pushed to its upstream, and carry no active link ([]: ready)."""
-    from pathlib import Path
-
     from gitorch.workspace.linkguard import active_links
     from gitorch.workspace.snapshot import take
 
