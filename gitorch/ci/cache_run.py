@@ -1,9 +1,9 @@
 """The result cache inside a run: look a task up before it starts, record it after it passed.
 
-On in CI jobs (and wherever GITORCH_CACHE=1), off otherwise (GITORCH_CACHE=0 turns it off
-in CI too), so a local run pays nothing for it. A hit skips the task with the evidence
-`cached: run <id> on <host or CI run>, key <k>`, printed at once on stderr and recorded as
-the skip's reason (which status and the report show).
+On where GITORCH_CACHE=1 (the files `git orch ci export` writes set it for every job), off
+otherwise, so a local run, or a run in some other CI, pays nothing for it. A hit skips the
+task with the evidence `cached: run <id> on <host or CI run>, key <k>`, printed at once on
+stderr and recorded as the skip's reason (which status and the report show).
 """
 
 from __future__ import annotations
@@ -74,9 +74,6 @@ class RunCache:
 
 def for_run(lp: Loaded) -> RunCache | None:
     """The run's cache, or None when it is off (see the module docstring)."""
-    from gitorch.ci.env import ci_run
-
-    flag = os.environ.get("GITORCH_CACHE", "")
-    if flag == "0" or (flag != "1" and ci_run() is None):
+    if os.environ.get("GITORCH_CACHE", "") != "1":
         return None
     return RunCache(lp)

@@ -75,7 +75,7 @@ def render(specs: list[m.JobSpec], opts: m.Options, header: list[str]) -> str:
     # a push of the state branch (collect's, or a PAT's: GITHUB_TOKEN pushes start nothing)
     # must not start the workflow again
     on = {"push": {"branches-ignore": [opts.state_branch]}, "workflow_dispatch": None}
-    doc = {"name": "orch", "on": on, "permissions": {},
+    doc = {"name": "orch", "on": on, "permissions": {}, "env": {"GITORCH_CACHE": "1"},
            "jobs": jobs}
     comments = {f"{a}@{sha}": tag for a, (sha, tag) in opts.pins.items()}
     comments["persist-credentials: true"] = KEEP_TOKEN

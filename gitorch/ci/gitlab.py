@@ -44,7 +44,7 @@ def render(specs: list[m.JobSpec], opts: m.Options, header: list[str]) -> str:
     before.append(PUSH_URL)
     doc: dict[str, Any] = {
         "stages": ["plan", "tasks", "collect"],
-        "variables": {"GIT_DEPTH": "0", "GIT_STRATEGY": "clone"},
+        "variables": {"GIT_DEPTH": "0", "GIT_STRATEGY": "clone", "GITORCH_CACHE": "1"},
         "default": {"image": opts.image, "before_script": before},
         "plan": {"stage": "plan", "script": [m.plan_line(opts)]},
     }

@@ -85,6 +85,7 @@ class Forge:
     def run_github(self, text: str, sha: str, run_id: str) -> dict[str, JobResult]:
         doc = yaml.safe_load(text)
         jobs: dict[str, Any] = doc["jobs"]
+        workflow_env = {k: str(v) for k, v in (doc.get("env") or {}).items()}
         needs = {j: list(spec.get("needs", [])) for j, spec in jobs.items()}
 
         def ancestors_failed(j: str, results: dict[str, JobResult]) -> bool:
@@ -102,11 +103,12 @@ class Forge:
                 go = all(results[n].status == "success" for n in needs[j])
             if not go:
                 return JobResult(j, "skipped")
-            return self._github_job(j, spec, sha, run_id)
+            return self._github_job(j, spec, sha, run_id, workflow_env)
 
         return self._schedule(jobs, needs, run_job)
 
-    def _github_job(self, j: str, spec: dict[str, Any], sha: str, run_id: str) -> JobResult:
+    def _github_job(self, j: str, spec: dict[str, Any], sha: str, run_id: str,
+                    workflow_env: dict[str, str]) -> JobResult:
         job_dir = self.work / f"{run_id}-{j}"
         job_dir.mkdir(parents=True)
         summary, path_file = job_dir / "summary.md", job_dir / "path"
@@ -117,7 +119,7 @@ class Forge:
             "GITHUB_SHA": sha, "GITHUB_ACTOR": "octo", "GITHUB_JOB": j,
             "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_PATH": str(path_file),
             "RUNNER_TEMP": str(job_dir / "tmp"), "GITHUB_REPOSITORY": "o/r",
-            "GITHUB_EVENT_NAME": self.event, "GITHUB_REF": "refs/heads/main",
+            "GITHUB_EVENT_NAME": self.event, "GITHUB_REF": "refs/heads/main", **workflow_env,
         })
         res = JobResult(j, "success")
         failed = False
@@ -157,6 +159,7 @@ class Forge:
         doc = yaml.safe_load(text)
         stages: list[str] = doc["stages"]
         before: list[str] = doc["default"]["before_script"]
+        variables = {k: str(v) for k, v in (doc.get("variables") or {}).items()}
         jobs = {k: v for k, v in doc.items() if isinstance(v, dict) and "script" in v}
         needs: dict[str, list[str]] = {}
         for j, spec in jobs.items():
@@ -171,17 +174,19 @@ class Forge:
             ok = all(results[n].status == "success" for n in needs[j])
             if (when != "always" and not ok) or (when == "manual" and not self.manual):
                 return JobResult(j, "skipped")
-            return self._gitlab_job(j, [*before, *spec["script"]], sha, pipeline)
+            return self._gitlab_job(j, [*before, *spec["script"]], sha, pipeline, variables)
 
         return self._schedule(jobs, needs, run_job)
 
-    def _gitlab_job(self, j: str, lines: list[str], sha: str, pipeline: str) -> JobResult:
+    def _gitlab_job(self, j: str, lines: list[str], sha: str, pipeline: str,
+                    variables: dict[str, str]) -> JobResult:
         job_dir = self.work / f"gl{pipeline}-{j}"
         job_dir.mkdir(parents=True)
         ws = self._clone(job_dir, sha)
         env = self._job_env(job_dir, {"GITLAB_CI": "true", "CI_PIPELINE_ID": pipeline, "CI_JOB_NAME": j,
                                       "CI_COMMIT_SHA": sha, "GITLAB_USER_LOGIN": "tanuki",
-                                      "CI_SERVER_HOST": "gitlab.example", "CI_PROJECT_PATH": "o/r"})
+                                      "CI_SERVER_HOST": "gitlab.example", "CI_PROJECT_PATH": "o/r",
+                                      **variables})
         env.update(self.secrets)  # GitLab gives every job the project's variables
         proc = subprocess.run(["bash", "--noprofile", "--norc", "-e", "-c", "\n".join(lines)],
                               cwd=ws, env=env, capture_output=True, text=True)

@@ -105,6 +105,7 @@ def test_github_workflow_shape(planned: Path) -> None:
     jobs = doc["jobs"]
     assert list(jobs) == ["plan", "t-lint", "t-build_x", "t-test", "t-deploy", "collect"]
     assert doc["permissions"] == {}
+    assert doc["env"] == {"GITORCH_CACHE": "1"}  # the jobs use the result cache
     assert doc["on"]["push"] == {"branches-ignore": ["orch/state"]}  # collect's push starts nothing
     assert jobs["plan"]["permissions"] == {"contents": "read"}
     assert jobs["t-deploy"]["needs"] == ["plan", "t-lint", "t-test"]
