@@ -13,7 +13,7 @@ import msgspec
 
 from gitorch.errors import StateConflict
 
-SNAPSHOT_SCHEMA_VERSION = 1
+SNAPSHOT_SCHEMA_VERSION = 2  # upgrades from older versions: workspace/upgrade.py
 MAX_CHANGED = 200  # a snapshot names at most this many changed paths per repo
 ECOSYSTEMS = ("python", "npm", "cargo", "go", "mix")
 
@@ -174,14 +174,12 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def decode_snapshot(data: bytes) -> Snapshot:
-    """A stored snapshot; refuse one written by a newer gitorch."""
+def decode_snapshot(data: bytes, where: str | None = None) -> Snapshot:
+    """A stored snapshot, upgraded from an older schema version; one written by a newer
+    gitorch is refused."""
+    from gitorch.workspace.upgrade import upgrade
+
     raw = msgspec.json.decode(data)
-    version = raw.get("schema_version", 1) if isinstance(raw, dict) else 1
-    if isinstance(version, int) and version > SNAPSHOT_SCHEMA_VERSION:
-        raise StateConflict(
-            f"workspace snapshot has schema version {version}; this gitorch reads up to "
-            f"{SNAPSHOT_SCHEMA_VERSION}",
-            hint="upgrade gitorch",
-        )
-    return msgspec.convert(raw, Snapshot)
+    if not isinstance(raw, dict):
+        raise StateConflict("a stored workspace snapshot is not a JSON object", hint="upgrade gitorch")
+    return msgspec.convert(upgrade("snapshot", raw, where), Snapshot)

@@ -29,7 +29,7 @@ from gitorch.workspace.model import (
 )
 from gitorch.workspace.snapshot import finish, would_cycle
 
-PLAN_SCHEMA_VERSION = 1
+PLAN_SCHEMA_VERSION = 2  # upgrades from older versions: workspace/upgrade.py
 ACTIONS = ("attach", "detach", "repair", "migrate", "clean")
 
 
@@ -72,20 +72,25 @@ def plan_id(plan: WorkspacePlan) -> str:
 
 
 def load_plan(data: bytes, where: str) -> WorkspacePlan:
-    """Decode a plan file; refuse one whose content no longer matches its id (edited by hand)."""
+    """Decode a plan file; refuse one whose content no longer matches its id (edited by hand)
+    or written by a newer gitorch. An older plan is checked against its id as written, then
+    upgraded (workspace/upgrade.py) and given the id of its upgraded content."""
+    from gitorch.workspace.upgrade import upgrade
+
     try:
         raw = msgspec.json.decode(data)
-        if isinstance(raw, dict) and isinstance(raw.get("schema_version"), int) \
-                and raw["schema_version"] > PLAN_SCHEMA_VERSION:
-            raise StateConflict(f"plan schema version {raw['schema_version']} is newer than this "
-                                "gitorch reads", where=Location(file=where))
-        plan = msgspec.convert(raw, WorkspacePlan)
+        if not isinstance(raw, dict):
+            raise msgspec.ValidationError("expected a JSON object")
+        as_written = msgspec.convert(raw, WorkspacePlan)
+        upgraded = msgspec.convert(upgrade("workspace plan", raw, where), WorkspacePlan)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise WorkspaceError(f"not a workspace plan: {exc}", where=Location(file=where)) from None
-    if plan_id(plan) != plan.id:
+    if plan_id(as_written) != as_written.id:
         raise StateConflict("plan content does not match its id (edited by hand?); refusing it",
                             where=Location(file=where), hint="make a new one with `git orch ws plan`")
-    return plan
+    if as_written.schema_version == PLAN_SCHEMA_VERSION:
+        return as_written
+    return msgspec.structs.replace(upgraded, id=plan_id(upgraded))
 
 
 # --- the desired workspace --------------------------------------------------------------
