@@ -132,10 +132,10 @@ def publish(d: RunDriver) -> bool:
     shutil.rmtree(d.lp.repo.scratch / "out" / d.run_id, ignore_errors=True)
     if view is None or not d.commit:
         return False
-    from gitorch.engine.verified import head_tree_is
+    from gitorch.engine.verified import changed_since, head_tree_is
     from gitorch.views.report import render_note
 
-    if not head_tree_is(d.lp, d.commit, d.verified.tree):
+    if not head_tree_is(d.lp, d.commit, d.verified.tree) or changed_since(d.lp, d.commit):
         return False
     with contextlib.suppress(Exception):  # a note is a courtesy; never fail a run on it
         d.store.add_note(d.commit, render_note(view))

@@ -89,3 +89,10 @@ def head_tree_is(lp: Loaded, commit: str, tree: str | None) -> bool:
         return True
     out = git(["rev-parse", "-q", "--verify", f"{commit}^{{tree}}"], lp.repo_root, check=False)
     return out.stdout.decode().strip() == tree
+
+
+def changed_since(lp: Loaded, commit: str) -> bool:
+    """Whether tracked files now differ from `commit` (the run's own tasks edited them): the
+    run then verified content no commit holds, and `commit` gets no note."""
+    args = ["diff", "--quiet", commit, "--", ".", f":(exclude){layout.DASHBOARD}"]
+    return git(args, lp.repo_root, check=False).returncode != 0

@@ -186,3 +186,12 @@ def test_resume_does_not_announce_earlier_sessions_tasks(
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert "completed A" not in resumed.stdout  # A finished in the first session
     assert "[2/2] completed B" in resumed.stdout
+
+
+def test_no_note_when_the_run_itself_edits_tracked_files(repo: Path, orch: OrchRunner) -> None:
+    write_plan(repo, [{"id": "gen", "commands": {"t": "echo generated >> README.md"}}])
+    _commit_all(repo, "plan")
+    doc = json.loads(orch("run", "--json", cwd=repo).stdout)
+    assert doc["status"] == "completed" and doc["dirty"] == 0
+    assert doc["noted"] is False  # what passed is HEAD plus the task's edit, which no commit holds
+    assert git(repo, "notes", "--ref=orch", "list") == ""
