@@ -118,6 +118,8 @@ def test_a_run_skips_from_the_cache_and_restores_the_outputs(tmp_path: Path,
                             "    outputs: [out]\n",
     })
     monkeypatch.setenv("GITORCH_CACHE", "1")
+    for var in ("GITHUB_ACTIONS", "GITLAB_CI"):  # a local run, even when the suite runs in CI
+        monkeypatch.delenv(var, raising=False)
     code, out, err = orch(repo, "run")
     assert code == 0, out + err
     assert len(verify(repo)[1]) == 0 and verify(repo)[0] == 1

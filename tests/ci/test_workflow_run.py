@@ -51,7 +51,8 @@ def _repo(tmp_path: Path, plan: str, target: str) -> tuple[Path, Path, str]:
 
 
 def _forge(tmp_path: Path, remote: Path, name: str) -> Forge:
-    env = dict(os.environ)
+    # the suite may itself run in CI: none of its engine's variables reach the jobs
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GITLAB_", "CI_", "RUNNER_"))}
     env["GIT_CONFIG_GLOBAL"] = str(tmp_path / "no-such-gitconfig")  # a runner has no identity
     return Forge(remote=remote, work=tmp_path / name, base_env=env, secrets={"API_TOKEN": "s3cr3t"})
 
