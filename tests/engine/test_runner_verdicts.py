@@ -83,3 +83,21 @@ def test_a_task_with_only_a_runnable_check_fails_instead_of_waiting(repo: Path, 
     proc = orch("run", "--keep-going", cwd=repo)
     assert states(orch, repo)["check-only"] == "failed", proc.stdout
     assert states(orch, repo)["manual"] != "failed", proc.stdout
+
+
+def test_a_long_output_is_kept_as_head_and_tail_with_secrets_masked(repo: Path, orch: OrchRunner) -> None:
+    """The stored log keeps the first and last halves of `log_bytes` with a marker for what was
+    cut; a secret is masked in it and in the event's bounded excerpt."""
+    assert orch("config", "set", "log_bytes", "20000", cwd=repo).returncode == 0
+    assert orch("secrets", "set", "API_TOKEN", cwd=repo, input="tok-3f9a1c77e2\n").returncode == 0
+    loud = 'echo "first $API_TOKEN"; seq 1 200000; echo "last $API_TOKEN"; exit 1'
+    write_plan(repo, [{"id": "loud", "secrets": ["API_TOKEN"], "commands": {"print": loud}}])
+    proc = orch("run", cwd=repo)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "tok-3f9a1c77e2" not in proc.stdout + proc.stderr
+    (run,) = of_type(events(repo), ev.CommandRun, "loud")
+    log = git(repo, "show", f"orch/state:{run.log}")
+    assert log.startswith("first ***\n1\n2\n") and log.endswith("200000\nlast ***")
+    assert "bytes of output cut here" in log and len(log) < 20_400
+    assert "tok-3f9a1c77e2" not in log and "tok-3f9a1c77e2" not in run.excerpt
+    assert run.excerpt.endswith("last ***\n") and len(run.excerpt) < 4200
