@@ -75,17 +75,19 @@ def my_claims(ctx: Context, remote: str) -> list[cl.Claim]:
 
 
 @contextlib.contextmanager
-def holding(ctx: Context, remote: str, claims: list[cl.Claim], ttl: float = cl.DEFAULT_TTL) -> Iterator[None]:
-    """Renew `claims` every third of their time to live while the body runs; release them
-    after it (a claim lost meanwhile is left to its new holder)."""
+def holding(ctx: Context, remote: str, claims: list[cl.Claim]) -> Iterator[None]:
+    """Renew `claims` every third of their time to live (the one they were claimed with)
+    while the body runs; release them after it (a claim lost meanwhile is left to its new
+    holder)."""
     stop = threading.Event()
     live = list(claims)
+    ttl = max(0.3, min(c.expires - c.claimed for c in claims)) if claims else cl.DEFAULT_TTL
 
     def renew_loop() -> None:
         while not stop.wait(ttl / 3):
             for i, c in enumerate(live):
                 if c.oid:
-                    live[i] = cl.renew(ctx.repo.cwd, remote, c, ttl) or _lost(c)
+                    live[i] = cl.renew(ctx.repo.cwd, remote, c, c.expires - c.claimed) or _lost(c)
 
     thread = threading.Thread(target=renew_loop, name="orch-claim-renew", daemon=True)
     thread.start()

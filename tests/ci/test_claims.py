@@ -123,3 +123,32 @@ def test_next_claim_and_run_claim(tmp_path: Path) -> None:
     assert _remote_oid(remote, "refs/orch/claims/orchestrator.yml/lint") is None  # released
     code, out, err = cli(b, "next", "--claim")  # b pulls the state: lint is done
     assert code == 0 and "claimed build.x" in out, out + err
+
+
+def test_run_claim_renews_the_claim_while_the_task_runs(tmp_path: Path) -> None:
+    import subprocess
+
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    a = tmp_path / "a"
+    a.mkdir()
+    git(a, "init", "-q", "-b", "main")
+    (a / "orchestrator.yml").write_text("version: 1\ntasks:\n  - id: slow\n    commands: {s: 'sleep 5'}\n")
+    git(a, "add", "-A")
+    git(a, "commit", "-qm", "plan")
+    git(a, "remote", "add", "origin", str(remote))
+    git(a, "push", "-q", "origin", "main")
+    code, out, err = cli(a, "next", "--claim", "--ttl", "4")
+    assert code == 0 and "claimed slow" in out, err
+    ref = "refs/orch/claims/orchestrator.yml/slow"
+    first = _remote_oid(remote, ref)
+    run = subprocess.Popen(["git", "orch", "run", "--claim"], cwd=a, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    seen = {first}
+    while run.poll() is None:
+        seen.add(_remote_oid(remote, ref))
+        time.sleep(0.1)
+    out, err = run.communicate()
+    assert run.returncode == 0, out + err
+    assert len(seen - {None}) >= 2  # renewed (a new commit leased on the old one) while it ran
+    assert _remote_oid(remote, ref) is None  # released at the end
