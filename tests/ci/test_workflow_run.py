@@ -33,7 +33,7 @@ tasks:
 """
 
 
-def _repo(tmp_path: Path, plan: str, target: str) -> tuple[Path, Path, str]:
+def _repo(tmp_path: Path, plan: str, target: str, *extra: str) -> tuple[Path, Path, str]:
     remote = tmp_path / "remote.git"
     git(tmp_path, "init", "-q", "--bare", str(remote))
     work = tmp_path / "dev"
@@ -42,7 +42,7 @@ def _repo(tmp_path: Path, plan: str, target: str) -> tuple[Path, Path, str]:
     (work / "orchestrator.yml").write_text(plan)
     (work / "README.md").write_text("# r\n")
     write_pyz(work / "orch.pyz")
-    code, _, err = orch(work, "ci", "export", "--target", target)
+    code, _, err = orch(work, "ci", "export", "--target", target, *extra)
     assert code == 0, err
     git(work, "add", "-A")
     git(work, "commit", "-qm", "plan and workflow")
@@ -150,3 +150,16 @@ def test_jobs_pushing_results_at_the_same_moment_lose_nothing(tmp_path: Path, jo
     events = _state_events(remote, tmp_path)
     done = sorted(e["task"] for e in events if e["type"] == "task_completed")
     assert done == sorted(f"t{i}" for i in range(jobs))  # each exactly once
+
+
+def test_grouped_chains_run_in_one_job(tmp_path: Path) -> None:
+    plan = PLAN.replace("FAIL_HERE", "true")
+    work, remote, sha = _repo(tmp_path, plan, "github", "--max-jobs", "1")
+    text = (work / ".github/workflows/orch.yml").read_text()
+    results = _forge(tmp_path, remote, "grouped").run_github(text, sha, "400")
+    assert sorted(results) == ["collect", "g-lint-2", "plan", "t-deploy"]  # the gated task keeps its job
+    assert all(r.status == "success" for r in results.values()), \
+        "\n".join(r.output for r in results.values() if r.status != "success")
+    assert "git orch run --only --task lint --task build.x" in results["g-lint-2"].output
+    done = sorted(e["task"] for e in _state_events(remote, tmp_path) if e["type"] == "task_completed")
+    assert done == ["build.x", "deploy", "lint"]
