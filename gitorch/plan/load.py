@@ -21,6 +21,7 @@ import msgspec
 from gitorch.errors import Location, NotARepoError, OrchError, PlanError
 from gitorch.plan import cache, graph, normalize
 from gitorch.plan.model import Orchestrator, Plan, Project, Task
+from gitorch.plan.remote_include import RepoInclude, include_repo
 from gitorch.plan.repos import check_repos
 from gitorch.plan.source import Document, PathT, read_document
 from gitorch.plan.spec import IncludedSpec, PlanSpec, TaskSpec
@@ -220,7 +221,7 @@ class _Loader:
                     unsupported = PlanIssue(("version",), f"unsupported plan version {spec.version}")
                     self.issues.append((doc, unsupported))
                 inc = spec.include  # type: ignore[attr-defined]
-                includes = [(inc, ("include",))] if isinstance(inc, str) else [
+                includes = [(inc, ("include",))] if not isinstance(inc, list) else [
                     (p, ("include", j)) for j, p in enumerate(inc)]
             tasks = data.get("tasks", [])
         else:
@@ -243,7 +244,9 @@ class _Loader:
         for pattern, site in includes:
             self._include(doc, pattern, site, stack)
 
-    def _include(self, doc: Document, pattern: str, site: PathT, stack: list[Path]) -> None:
+    def _include(self, doc: Document, pattern: str | RepoInclude, site: PathT, stack: list[Path]) -> None:
+        if isinstance(pattern, RepoInclude):  # another repository's file (plan/remote_include.py)
+            return include_repo(self, doc, pattern, site, stack)
         if not pattern or Path(pattern).is_absolute():
             message = f"include {pattern!r} must be a path relative to this file"
             self.issues.append((doc, PlanIssue(site, message)))

@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from gitorch.plan.remote_include import RepoInclude
+
 TaskTypeSpec = Literal["code_change", "docs", "test", "release", "deploy", "chore"]
 
 # A duration: seconds as a number, or a string such as "90s", "10m", "1h30m".
@@ -166,8 +168,9 @@ class PlanSpec(_Spec, frozen=True, kw_only=True):
     orchestrator: OrchestratorSpec = OrchestratorSpec()
     tasks: list[TaskSpec] = []
     include: Annotated[
-        list[str] | str,
-        Meta(description="Further plan files (relative to this one; globs allowed) whose tasks join."),
+        list[str | RepoInclude] | str | RepoInclude,
+        Meta(description="Further plan files (relative to this one; globs allowed), or files in another "
+                         "repository ({repo, path, ref}), whose tasks join."),
     ] = []
     secrets: Annotated[list[str], Meta(description="Names of secrets every task receives.")] = []
     secret_probes: Annotated[
@@ -181,4 +184,4 @@ class IncludedSpec(_Spec, frozen=True, kw_only=True):
 
     version: int = 1
     tasks: list[TaskSpec] = []
-    include: list[str] | str = []
+    include: list[str | RepoInclude] | str | RepoInclude = []
