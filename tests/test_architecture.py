@@ -51,6 +51,8 @@ KNOWN_CYCLES = {
     frozenset({"gitorch.engine.driver", "gitorch.engine.finish", "gitorch.engine.run",
                "gitorch.engine.start"}): "A (run.py being split)",
     frozenset({"gitorch.agent.edit", "gitorch.engine.runner"}): "F/B",
+    frozenset({"gitorch.plan.acceptance", "gitorch.plan.remote_include", "gitorch.plan.spec",
+               "gitorch.plan.validate"}): "B/I (remote includes)",
     frozenset({"gitorch.engine.status", "gitorch.migrate.imported"}): "A/H",
     frozenset({"gitorch.cli.ws_cmd", "gitorch.cli.ws_ephemeral_cmd"}): "I",
 }
