@@ -62,3 +62,21 @@ def test_errors_are_located_in_the_included_file_with_its_repo(
     assert "include from '../nowhere': repo '../nowhere': no such checkout" in proc.stderr
     assert "path '../escape.yaml' must be a file inside that repository" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_change_upstream_invalidates_an_approval(repo: Path, tmp_path: Path, orch: OrchRunner) -> None:
+    shared = make_repo(tmp_path / "shared", {"common.yaml": SHARED})
+    (repo / "orchestrator.yml").write_text(
+        "orchestrator: {approvals: {required: [ship]}}\n"
+        "include:\n  - {repo: ../shared, path: common.yaml, ref: main}\n"
+        "tasks:\n  - {id: DEPLOY, dependencies: [LINT], approvals: [ship], commands: {go: 'true'}}\n")
+    git(repo, "add", "orchestrator.yml")
+    git(repo, "commit", "-qm", "plan")
+    waits = orch("run", cwd=repo)
+    assert waits.returncode == 3, waits.stdout + waits.stderr
+    assert orch("approve", "ship", cwd=repo).returncode == 0
+    (shared / "common.yaml").write_text(SHARED.replace("Shared lint", "Shared lint v2"))
+    git(shared, "commit", "-qam", "upstream change")
+    again = orch("run", "--json", cwd=repo)
+    assert again.returncode == 3, again.stdout + again.stderr
+    assert json.loads(again.stdout)["stale_approvals"], again.stdout
