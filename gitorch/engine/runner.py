@@ -24,7 +24,7 @@ from gitorch import events as ev
 from gitorch.agent.edit import AgentSetup, edit_steps
 from gitorch.engine.checks import CheckContext, describe, evaluate
 from gitorch.engine.inputs import read_worktree
-from gitorch.engine.outputlog import CHUNK, DEFAULT_LIMIT, keep_output
+from gitorch.engine.outputlog import DEFAULT_LIMIT, keep_output
 from gitorch.engine.process import CommandOutcome
 from gitorch.errors import OrchError
 from gitorch.gitcmd import git
@@ -174,8 +174,10 @@ class _TaskRun:
             self.files[log] = kept.log
         if out.error and not out.timed_out:
             excerpt = (excerpt + f"\n[gitorch: {out.error}]").lstrip("\n")
-        if out.size > CHUNK:
-            os.truncate(tmp_log, 0)  # the file is reused: free the disk a large output took now
+        if out.size:
+            # emptied now, not when reused: the raw output (secrets unmasked) leaves the disk
+            # as soon as its redacted copy is kept, and a large one frees its space
+            os.truncate(tmp_log, 0)
         ctx.release(tmp_log)
         shown = ctx.redactor.redact(cmd)
         self.emit(ev.CommandRun(
