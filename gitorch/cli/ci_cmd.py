@@ -150,7 +150,11 @@ def plan_cmd(file: str | None = FILE_OPT, remote: str = REMOTE_OPT, as_json: boo
     if as_json:
         emit_json({"decisions": decisions})
         return
-    lines = [f"{d.action:<14} {d.task}: {d.reason}" for d in decisions]
+    local = {g for g, mode in ctx.plan.plan.orchestrator.approvals.ci.items() if mode == "local"}
+    lines = [f"{d.action:<14} {d.task}: {d.reason}" + (
+        f" (its job waits for the forge's approval of {d.gate})"
+        if d.action == "await_approval" and d.gate and d.gate not in local else "")
+        for d in decisions]
     for line in lines:
         say(line)
     if run is not None and run.summary:
