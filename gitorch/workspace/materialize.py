@@ -158,30 +158,42 @@ def materialize(ws: Workspace, plan: WorkspacePlan, *, dry_run: bool = False, fo
             outcome.error = outcome.error.replace(real, redacted) if outcome.error else outcome.error
             outcome.left = [line.replace(real, redacted) for line in outcome.left]
         if outcome.state == "committed":
-            after = take(ws.manifest, recorded=plan.links)
-            drift = diff_views(plan.desired, view(after))
-            detail = "" if drift.empty else "differs from the plan: " + ", ".join(
-                "/".join(c.path) for c in drift.added + drift.removed + drift.changed)
-            extra = commit_files(after) if commit_files else rec.commit_files(after, None)
-            rec.transition(plan.id, "committed", detail=detail, files=extra)
-            rec.cache_desired(None if extra.get(DESIRED, b"") is None else after)
-            ws.marker.unlink(missing_ok=True)
+            _record_commit(ws, plan, commit_files)
             return outcome
-        # A first attach rolled back leaves nothing to tear down: forget the base it recorded,
-        # so the next attach records the workspace as it is then.
-        after_failure: dict[str, bytes | None] = {BASE: None} if BASE in files and \
-            outcome.state == "rolled_back" else {}
-        if outcome.state == "failed":  # what the failed undo left is kept until resolved
-            from gitorch.workspace import leftovers
-
-            after_failure[LEFTOVERS] = leftovers.encode(leftovers.from_failed(outcome, log))
-        rec.transition(plan.id, outcome.state, detail=outcome.error or "",
-                       operation=outcome.failed_operation, files=after_failure or None)
-        ws.marker.unlink(missing_ok=True)
+        _record_failure(ws, plan, outcome, log, recorded_base=BASE in files)
     if outcome.state == "rolled_back":
         raise CheckFailed(f"{outcome.error}; every operation was rolled back, the workspace is as before")
     raise CheckFailed(f"{outcome.error}\nleft for manual repair:\n  "
                       + "\n  ".join(outcome.left or ["nothing"]))
+
+
+def _record_commit(ws: Workspace, plan: WorkspacePlan, commit_files: CommitFiles | None) -> None:
+    """The committed transition with the snapshot taken after, and the hooks' local copy."""
+    rec = ws.recorder
+    after = take(ws.manifest, recorded=plan.links)
+    drift = diff_views(plan.desired, view(after))
+    detail = "" if drift.empty else "differs from the plan: " + ", ".join(
+        "/".join(c.path) for c in drift.added + drift.removed + drift.changed)
+    extra = commit_files(after) if commit_files else rec.commit_files(after, None)
+    rec.transition(plan.id, "committed", detail=detail, files=extra)
+    rec.cache_desired(None if extra.get(DESIRED, b"") is None else after)
+    ws.marker.unlink(missing_ok=True)
+
+
+def _record_failure(ws: Workspace, plan: WorkspacePlan, outcome: ApplyOutcome, log: UndoLog, *,
+                    recorded_base: bool) -> None:
+    """The rolled_back or failed transition; a failed undo's leftovers are kept until resolved."""
+    # A first attach rolled back leaves nothing to tear down: forget the base it recorded,
+    # so the next attach records the workspace as it is then.
+    files: dict[str, bytes | None] = {BASE: None} if recorded_base and \
+        outcome.state == "rolled_back" else {}
+    if outcome.state == "failed":
+        from gitorch.workspace import leftovers
+
+        files[LEFTOVERS] = leftovers.encode(leftovers.from_failed(outcome, log))
+    ws.recorder.transition(plan.id, outcome.state, detail=outcome.error or "",
+                           operation=outcome.failed_operation, files=files or None)
+    ws.marker.unlink(missing_ok=True)
 
 
 def attach_plan(ws: Workspace, *, frozen: bool = False) -> tuple[WorkspacePlan, Snapshot, Snapshot]:

@@ -28,7 +28,7 @@ def test_snapshot_of_the_fixture(hub: Path) -> None:
     for consumer, provider in [("rapp", "rcrate"), ("goapp", "golib"), ("exapp", "exlib")]:
         assert order.index(provider) < order.index(consumer)
     assert snap.diagnostics == []
-    assert snap.id.startswith("snap-") and snap.schema_version == 1
+    assert snap.id.startswith("snap-") and snap.schema_version == 2
     assert diff(snap, S.take(hub)).empty
 
 
