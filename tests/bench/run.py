@@ -5,7 +5,8 @@
     .venv/bin/python tests/bench/run.py --rounds 3 --json out.json
 
 Prints one line per figure as it is taken, then a Markdown table for docs/benchmarks.md with
-the load average before and after. bench_memory.py (memory figures) runs last when present.
+the load average before and after. bench_memory.py (memory figures) runs last, after the
+table, when all cases run.
 """
 
 from __future__ import annotations
@@ -66,8 +67,6 @@ def main(argv: list[str] | None = None) -> int:
         module, cap = CASES[case]
         rounds = min(args.rounds, cap) if cap else args.rounds
         figures += importlib.import_module(module).main(rounds)
-    if not args.only and (HERE / "bench_memory.py").exists():
-        importlib.import_module("bench_memory").main()
     load1 = os.getloadavg()
     print(f"\n`{' '.join(['tests/bench/run.py', *(argv if argv is not None else sys.argv[1:])])}`, "
           f"{start:%Y-%m-%d %H:%M}–{datetime.now(UTC):%H:%M} UTC ({time.perf_counter() - t0:.0f} s), "
@@ -75,9 +74,12 @@ def main(argv: list[str] | None = None) -> int:
           f"{subprocess.run(['git', '--version'], capture_output=True, text=True).stdout.strip()}; "
           f"load average (1/5/15 min) before {load0[0]:.1f}/{load0[1]:.1f}/{load0[2]:.1f}, "
           f"after {load1[0]:.1f}/{load1[1]:.1f}/{load1[2]:.1f}\n")
-    print(table(figures))
+    print(table(figures), flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps([f.to_json() for f in figures], indent=1) + "\n")
+    if not args.only and (HERE / "bench_memory.py").exists():
+        print("\n== bench_memory (peak memory; B's) ==", flush=True)
+        importlib.import_module("bench_memory").main([])  # its own options, not ours
     return 0
 
 
