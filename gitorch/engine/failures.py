@@ -20,25 +20,17 @@ def last_lines(text: str, n: int = EXCERPT_LINES) -> str:
 
 
 def latest_failure(events: Sequence[ev.Event], task: str) -> Failure | None:
-    """The task's latest failure (None when its latest end was not a failure)."""
+    """The task's latest failure (None when it passed since), as `context TASK` finds it
+    (engine/context.latest_failure: the failing command or check), its excerpt cut to the
+    last EXCERPT_LINES lines."""
+    from gitorch.engine.context import latest_failure as found_by_context
     from gitorch.engine.explain import Failure
 
-    failed: ev.TaskFailed | None = None
-    for e in reversed(events):
-        if e.task != task:
-            continue
-        if isinstance(e, ev.TaskFailed):
-            failed = e
-            break
-        if isinstance(e, ev.TaskCompleted | ev.Skipped):
-            return None  # it passed since
-    if failed is None:
+    doc = found_by_context(task, list(events))
+    if doc is None:
         return None
-    run = failed.run or ""
-    cmd = failing_command(events, run, task)
-    if cmd is None:
-        return Failure(run=run, reason=failed.reason)
-    return Failure(run=run, reason=failed.reason, excerpt=last_lines(cmd.excerpt), log=cmd.log or "")
+    return Failure(run=str(doc.get("run") or ""), reason=str(doc.get("reason") or ""),
+                   excerpt=last_lines(str(doc.get("excerpt") or "")), log=str(doc.get("log") or ""))
 
 
 def failing_command(events: Sequence[ev.Event], run: str, task: str) -> ev.CommandRun | None:
