@@ -21,6 +21,7 @@ the root `workflow.yaml`), phases with artifacts, gates and tool lists
 
 from __future__ import annotations
 
+import math
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -76,7 +77,7 @@ def looks_like_workflow(doc: Any) -> bool:
 
 class _Converter:
     def __init__(self, doc: dict[str, Any]) -> None:
-        self.v4 = isinstance(doc.get("workflow"), dict) and "phases" not in doc
+        self.v4 = isinstance(doc.get("workflow"), dict) and not isinstance(doc.get("phases"), list)
         self.doc: dict[str, Any] = doc["workflow"] if self.v4 else doc
         settings = self.doc.get("settings")
         self.settings: dict[str, Any] = settings if isinstance(settings, dict) else {}
@@ -88,6 +89,24 @@ class _Converter:
 
     def skip(self, where: str, what: str, why: str) -> None:
         self.out.unmapped.append({"where": where, "what": what, "why": why})
+
+    def listed(self, value: Any, where: str) -> list[Any]:
+        """`value` when it is a list (or absent); anything else is listed as not mapped."""
+        if value is None or isinstance(value, list):
+            return value or []
+        self.skip(where, _short(value), "not a list; left out")
+        return []
+
+    def number(self, value: Any, where: str) -> float | None:
+        """`value` as a number of at least 0 (anything else is listed as not mapped)."""
+        try:
+            number = float(value)
+            if not isinstance(value, bool) and math.isfinite(number) and number >= 0:
+                return number
+        except (TypeError, ValueError):
+            pass
+        self.skip(where, _short(value), "not a number; left out")
+        return None
 
     def fill(self, text: Any, where: str) -> str:
         """`text` with `{{var}}` filled from settings (unknown ones listed and kept)."""
@@ -141,24 +160,27 @@ class _Converter:
         for key in phase:
             if key not in _PHASE_KEYS_KEPT:
                 self.skip(f"phases.{pid}.{key}", _short(phase[key]), _WHY.get(key, "no gitorch equivalent"))
-        notes = [self.fill(n, f"phases.{pid}.notes") for n in phase.get("notes") or []]
-        items = [i for i in phase.get("items") or [] if isinstance(i, dict) and i.get("id")]
+        notes = [self.fill(n, f"phases.{pid}.notes")
+                 for n in self.listed(phase.get("notes"), f"phases.{pid}.notes")]
+        items = [i for i in self.listed(phase.get("items"), f"phases.{pid}.items")
+                 if isinstance(i, dict) and i.get("id")]
         strict = phase.get("phase_type") == "strict"
         out: list[dict[str, Any]] = []
         for item in items:
             deps = before + ([out[-1]["id"]] if strict and out else [])
-            task = self.base(task_id(pid, str(item["id"])), item, deps, [])
+            task = self.base(task_id(pid, str(item["id"])), item, deps, [],
+                             f"phases.{pid}.items.{item['id']}")
             self.item(task, item, f"phases.{pid}.items.{item['id']}")
             out.append(task)
-        group = self.base(pid, phase, [t["id"] for t in out] or before, notes)
-        for g, gate in enumerate(phase.get("gates") or []):
+        group = self.base(pid, phase, [t["id"] for t in out] or before, notes, f"phases.{pid}")
+        for g, gate in enumerate(self.listed(phase.get("gates"), f"phases.{pid}.gates")):
             self.gate(group, gate, f"phases.{pid}.gates[{g}]")
         if phase.get("exit_gate"):  # leaving the phase needs this approval
             self.add_gate(group, f"{pid}-{phase['exit_gate']}", None)
         return [*out, group]
 
-    def base(self, tid: str, source: dict[str, Any], deps: list[str], notes: list[str]) -> dict[str, Any]:
-        where = tid
+    def base(self, tid: str, source: dict[str, Any], deps: list[str], notes: list[str],
+             where: str) -> dict[str, Any]:
         task: dict[str, Any] = {"id": tid, "title": self.fill(source.get("name") or tid, where),
                                 "type": _type_of(tid)}
         if source.get("description"):
@@ -167,17 +189,20 @@ class _Converter:
             task["dependencies"] = list(deps)
         if notes:
             task["constraints"] = {"notes": list(notes)}
-        if source.get("max_attempts"):
-            task["retry"] = {"attempts": int(source["max_attempts"])}
-        if source.get("timeout"):
-            task.setdefault("constraints", {})["timeout"] = float(source["timeout"])
+        attempts = self.number(source["max_attempts"], f"{where}.max_attempts") \
+            if source.get("max_attempts") else None
+        if attempts is not None:
+            task["retry"] = {"attempts": int(attempts)}
+        timeout = self.number(source["timeout"], f"{where}.timeout") if source.get("timeout") else None
+        if timeout is not None:
+            task.setdefault("constraints", {})["timeout"] = timeout
         return task
 
     def item(self, task: dict[str, Any], item: dict[str, Any], where: str) -> None:
         for key in item:
             if key not in _ITEM_KEYS_KEPT:
                 self.skip(f"{where}.{key}", _short(item[key]), _WHY.get(key, "no gitorch equivalent"))
-        notes = [self.fill(n, f"{where}.notes") for n in item.get("notes") or []]
+        notes = [self.fill(n, f"{where}.notes") for n in self.listed(item.get("notes"), f"{where}.notes")]
         if notes:
             task.setdefault("constraints", {}).setdefault("notes", []).extend(notes)
         if item.get("required") is False or item.get("skippable") is True:
@@ -194,7 +219,8 @@ class _Converter:
         elif kind == "command" and check.get("command"):
             task.setdefault("acceptance", []).append(
                 {"run": self.fill(check["command"], where),
-                 "exit_code": int(check.get("expect_exit_code", 0))})
+                 "exit_code": int(self.number(check.get("expect_exit_code", 0), f"{where}.expect_exit_code")
+                                  or 0)})
         elif kind == "manual_gate":
             self.add_gate(task, str(task["id"]).rsplit(".", 1)[-1], check.get("description"))
         elif kind not in (None, "none"):
@@ -213,9 +239,11 @@ class _Converter:
                 {"run": f'test -z "$({self.fill(cmd, where)})"', "label": f"no output from `{cmd}`"})
         elif kind == "command" and cmd:
             task.setdefault("acceptance", []).append(
-                {"run": self.fill(cmd, where), "exit_code": int(gate.get("exit_code", 0))})
+                {"run": self.fill(cmd, where),
+                 "exit_code": int(self.number(gate.get("exit_code", 0), f"{where}.exit_code") or 0)})
         elif kind == "no_pattern" and gate.get("pattern"):
-            specs = " ".join(shlex.quote(f":(glob){p}") for p in gate.get("paths") or ["."])
+            specs = " ".join(shlex.quote(f":(glob){p}")
+                             for p in self.listed(gate.get("paths"), f"{where}.paths") or ["."])
             task.setdefault("acceptance", []).append(
                 {"run": f"! git grep -n -E -e {shlex.quote(str(gate['pattern']))} -- {specs}",
                  "label": f"no match of /{gate['pattern']}/"})

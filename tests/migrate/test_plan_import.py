@@ -99,3 +99,17 @@ def test_bad_input_is_one_clear_message(repo: Path, orch: OrchRunner) -> None:
     assert "--force" in proc.stderr and (repo / "orchestrator.yml").read_text() == "keep me\n"
     printed = _ok(orch("plan", "import", "workflow.yaml", cwd=repo))
     assert yaml.safe_load(printed.stdout)["tasks"][0]["id"] == "plan"
+
+
+def test_fields_of_the_wrong_type_are_listed_not_a_crash(repo: Path, orch: OrchRunner) -> None:
+    """A list that is a number, a number that is text: listed as not mapped (was exit 70)."""
+    (repo / "w.yaml").write_text(
+        "name: x\nphases:\n  - id: P\n    items: 5\n    notes: 4\n    timeout: .inf\n"
+        "  - id: Q\n    max_attempts: abc\n    items:\n      - id: a\n        notes: 3\n"
+        "        verification: {type: command, command: make, expect_exit_code: z}\n"
+        "phases_v4: 1\n")
+    doc = json.loads(_ok(orch("plan", "import", "w.yaml", "--json", cwd=repo)).stdout)
+    where = {u["where"]: u["why"] for u in doc["unmapped"]}
+    assert where["phases.P.items"] == where["phases.Q.items.a.notes"] == "not a list; left out"
+    assert where["phases.P.timeout"] == where["phases.Q.max_attempts"] == "not a number; left out"
+    assert "phases.Q.items.a.verification.expect_exit_code" in where and doc["tasks"] == 3
