@@ -165,7 +165,19 @@ def _search(check: Contains | NotContains | Matches, ctx: CheckContext) -> tuple
     evidence["found"] = found
     if not files:
         evidence["note"] = "no file matches the paths"
-    return (not found) if isinstance(check, NotContains) else bool(found), evidence
+    if isinstance(check, NotContains):
+        return _absent_everywhere(found, evidence), evidence
+    return bool(found), evidence
+
+
+def _absent_everywhere(found: list[str], evidence: dict[str, Any]) -> bool:
+    """A `Does not contain` passes only when it read every file it names: one it could not
+    read (outside the repository, too large, unreadable) may hold the text. No file at
+    all (a glob matching nothing) holds nothing, so that passes."""
+    unread = [k for k in ("outside", "too_large", "unreadable") if evidence.get(k)]
+    if unread and "note" not in evidence:
+        evidence["note"] = f"not every file was read ({', '.join(unread)}), so absence is not shown"
+    return not found and not unread
 
 
 def _find_all(data: bytes, needle: bytes) -> list[int]:
@@ -191,6 +203,9 @@ def _hits(
                 continue
             data = path.read_bytes()
         except OSError:
+            unreadable = evidence.setdefault("unreadable", [])
+            if len(unreadable) < MAX_LISTED:
+                unreadable.append(name)
             continue
         for offset in find(data)[:MAX_HITS]:
             line = data.count(NEWLINE, 0, offset) + 1

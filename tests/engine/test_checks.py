@@ -69,3 +69,23 @@ def test_file_checks_never_follow_a_symlink_out_of_the_repository(
     assert content["found"] == [] and content["searched"] == 0
     assert "leak.txt" in content["outside"]
     assert "TOKEN=abc" not in proc.stdout + proc.stderr
+
+
+def test_does_not_contain_fails_on_a_file_it_could_not_read(
+    repo: Path, orch: OrchRunner, tmp_path: Path,
+) -> None:
+    """A `not_contains` on a symlink out of the repository passed without reading it."""
+    (tmp_path / "elsewhere.txt").write_text("TOKEN=abc\n")
+    os.symlink(tmp_path / "elsewhere.txt", repo / "leak.txt")
+    (repo / "clean.txt").write_text("nothing here\n")
+    write_plan(repo, [
+        {"id": "leak", "commands": {"x": "true"},
+         "acceptance": [{"not_contains": "TOKEN", "in": "leak.txt"}]},
+        {"id": "clean", "commands": {"x": "true"},
+         "acceptance": [{"not_contains": "TOKEN", "in": ["clean.txt", "none/*.txt"]}]},
+    ])
+    proc = orch("run", "--keep-going", cwd=repo)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert states(orch, repo) == {"leak": "failed", "clean": "completed"}
+    evidence = of_type(events(repo), ev.AcceptanceFailed, "leak")[0].evidence
+    assert evidence["outside"] == ["leak.txt"] and evidence["searched"] == 0
