@@ -53,9 +53,13 @@ class Entry:
         return f"cached: run {self.run} on {where}, key {self.key[:16]}"
 
 
-def cache_key(inputs_digest: str, secret_names: list[str]) -> str:
-    """The entry name of a task on these inputs (inputs digest: definition, tree ids, deps)."""
+def cache_key(inputs_digest: str, secret_names: list[str], outputs: list[str] | None = None) -> str:
+    """The entry name of a task on these inputs (inputs digest: definition, tree ids, deps).
+    The declared outputs are part of it: they decide what the entry's tree holds, so two
+    tasks alike but for their outputs never restore each other's files."""
     text = "gitorch-cache-1\0" + inputs_digest + "\0" + ",".join(sorted(set(secret_names)))
+    if outputs:
+        text += "\0outputs\0" + "\0".join(sorted(set(outputs)))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -158,10 +162,15 @@ def put(cwd: Path, key: str, task: str, run: str, ci: str = "", sign: bool | Non
     return Entry(**{**asdict(entry), "oid": new}) if made.returncode == 0 else None
 
 
-def fetch(cwd: Path, remote: str) -> None:
-    """The remote's entries, added here; an existing entry is never overwritten (no `+`)."""
-    git(["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", remote, f"{CACHE}/*:{CACHE}/*"], cwd,
-        check=False)
+def fetch(cwd: Path, remote: str) -> str | None:
+    """The remote's entries, added here; an existing entry is never overwritten (no `+`).
+    Returns git's first error line when the fetch failed (an unknown or unreachable remote)."""
+    proc = git(["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", remote, f"{CACHE}/*:{CACHE}/*"],
+               cwd, check=False)
+    if proc.returncode == 0:
+        return None
+    lines = proc.stderr.decode(errors="replace").strip().splitlines()
+    return lines[0] if lines else f"git fetch exited {proc.returncode}"
 
 
 def push(cwd: Path, remote: str, entries: list[Entry]) -> None:

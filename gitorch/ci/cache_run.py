@@ -33,7 +33,7 @@ class RunCache:
         self.written: list[c.Entry] = []
 
     def key(self, task: Task, digest: str) -> str:
-        return c.cache_key(digest, [*self.plan.secrets, *task.secrets])
+        return c.cache_key(digest, [*self.plan.secrets, *task.secrets], task.outputs)
 
     def hit(self, task: Task, digest: str) -> str | None:
         """The evidence line when `task` on these inputs is cached, else None."""

@@ -80,10 +80,14 @@ def cache_fetch_cmd(remote: str = REMOTE_OPT) -> None:
     """Add the remote's cache entries here (a local run with GITORCH_CACHE=1 then uses them)."""
     from gitorch.ci.cache import fetch
     from gitorch.ci.cache_admin import entries
+    from gitorch.errors import UsageError
 
     cwd = _ctx().repo.cwd
     before = len(entries(cwd))
-    fetch(cwd, remote)
+    failed = fetch(cwd, remote)
+    if failed:
+        raise UsageError(f"cannot fetch cache entries from remote '{remote}': {failed}",
+                         hint="name a remote of this repository: git orch cache fetch --remote NAME")
     say(f"{len(entries(cwd)) - before} new cache entries from {remote}")
 
 

@@ -144,3 +144,29 @@ def test_cache_fetch_adds_the_remote_entries(repo: Path, tmp_path: Path) -> None
     code, out, err = orch(other, "cache", "fetch")
     assert code == 0 and "1 new cache entries from origin" in out, err
     assert c.lookup(other, entry.key) is not None
+    code, _, err = orch(other, "cache", "fetch", "--remote", "nowhere")
+    assert code == 2 and "cannot fetch cache entries from remote 'nowhere'" in err  # was "0 new"
+
+
+def test_tasks_alike_but_for_their_outputs_never_restore_each_others_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Same commands, other outputs: one key restored a's files for b (and not b's)."""
+    run = "mkdir -p out && echo a > out/a.txt && echo b > out/b.txt"
+    repo = make_repo(tmp_path / "r", {
+        ".gitignore": "out/\n",
+        "orchestrator.yml": "version: 1\ntasks:\n"
+                            f"  - {{id: a, commands: {{x: '{run}'}}, outputs: [out/a.txt]}}\n"
+                            f"  - {{id: b, commands: {{x: '{run}'}}, outputs: [out/b.txt]}}\n",
+    })
+    monkeypatch.setenv("GITORCH_CACHE", "1")
+    for var in ("GITHUB_ACTIONS", "GITLAB_CI"):
+        monkeypatch.delenv(var, raising=False)
+    code, out, err = orch(repo, "run")
+    assert code == 0 and verify(repo)[0] == 2, out + err
+    for name in ("a.txt", "b.txt"):
+        (repo / "out" / name).unlink()
+    git(repo, "update-ref", "-d", "refs/heads/orch/state")
+    code, out, err = orch(repo, "run")
+    assert code == 0 and err.count("1 output file restored") == 2, out + err
+    assert (repo / "out/a.txt").read_text() == "a\n" and (repo / "out/b.txt").read_text() == "b\n"
