@@ -36,6 +36,8 @@ _TOKEN = re.compile(r"""
   | (?P<int>-?\d[\d_]*)
   | (?P<word>true|false|nil)(?![A-Za-z0-9_])
 """, re.VERBOSE)
+_MAX_DEPTH = 64  # collections nested deeper are refused (mix_graft's manifests nest 3 deep)
+_BAD_CHAR = re.compile("[\x00-\x1f\x7f]")  # bytes no path of a manifest holds
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "#": "#", "0": "\0"}
 
 
@@ -48,6 +50,7 @@ class _Parser:
         self.text, self.file, self.pos = text, file, 0
         self.tokens = self._lex()
         self.i = 0
+        self.depth = 0
 
     def fail(self, message: str, at: int | None = None) -> WorkspaceError:
         if at is not None:
@@ -84,9 +87,14 @@ class _Parser:
         return token
 
     def value(self) -> Any:
-        kind, text, _ = self.take()
+        kind, text, at = self.take()
         if kind == "open":
-            return self.collection(text)
+            self.depth += 1
+            if self.depth > _MAX_DEPTH:
+                raise self.fail(f"collections nested deeper than {_MAX_DEPTH}", at)
+            value = self.collection(text)
+            self.depth -= 1
+            return value
         if kind == "string":
             return _unquote(text[1:-1])
         if kind == "atom":
@@ -168,6 +176,8 @@ def load(root: Path) -> Manifest:
     base = doc.get("root", ".")
     if not isinstance(base, str):
         raise fail("`root` must be a string path", "root")
+    if _BAD_CHAR.search(base):
+        raise fail(f"`root` {base!r} holds a NUL or control character", "root")
     siblings = doc.get("siblings", doc.get("repos"))
     if not isinstance(siblings, list):
         raise fail("`siblings` must be a list of %{name: :atom, path: \"...\"}", "siblings")
@@ -177,11 +187,16 @@ def load(root: Path) -> Manifest:
         if not isinstance(sib, dict) or not isinstance(sib.get("name"), str) or not isinstance(
                 sib.get("path"), str):
             raise fail("each sibling needs `name` (an atom) and `path` (a string)", f"siblings[{i}]")
+        if _BAD_CHAR.search(sib["path"]):
+            raise fail(f"sibling {sib['name']}: path {sib['path']!r} holds a NUL or control character",
+                       f"siblings[{i}].path")
         where = Path(os.path.normpath(top / sib["path"]))
         if not str(where).startswith(str(top) + os.sep):
             raise fail(f"sibling {sib['name']} resolves to {where}, outside the workspace root {top}",
                        f"siblings[{i}].path")
         repos.append({"name": str(sib["name"]), "path": os.path.relpath(where, root)})
-    links = [{k: str(v) for k, v in link.items()} if isinstance(link, dict) else link
-             for link in doc.get("links") or []]
+    listed = doc.get("links") or []
+    if not isinstance(listed, list):
+        raise fail("`links` must be a list of %{consumer: :a, provider: :b, dep: :c}", "links")
+    links = [{k: str(v) for k, v in link.items()} if isinstance(link, dict) else link for link in listed]
     return parse({"repos": repos, "links": links}, root, file)

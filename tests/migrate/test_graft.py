@@ -37,6 +37,17 @@ def test_graft_exs_is_never_evaluated(repo: Path, orch: OrchRunner) -> None:
     assert "outside the workspace root" in _ok(orch("ws", "status", cwd=repo), 2).stderr
 
 
+def test_hostile_graft_exs_is_a_located_error(repo: Path, orch: OrchRunner) -> None:
+    """Each of these was exit 70 (deep nesting, `links: 5`) or accepted (a NUL in a path)."""
+    bad = {"[" * 3000 + "]" * 3000: "graft.exs:1:65: collections nested deeper than 64",
+           '%{root: ".", siblings: [%{name: :x, path: "x"}], links: 5}': "links: `links` must be a list",
+           '%{root: ".", siblings: [%{name: :x, path: "a\\0b"}]}': "siblings[0].path: sibling x: path",
+           '%{root: "a\\nb", siblings: []}': "root: `root` 'a\\nb' holds a NUL or control character"}
+    for text, message in bad.items():
+        (repo / "graft.exs").write_text(text)
+        assert message in _ok(orch("ws", "status", cwd=repo), 2).stderr
+
+
 def test_migrate_adopts_graft_links_and_teardown_restores_the_line(repo: Path, orch: OrchRunner) -> None:
     gf.build(repo)
     original = gf.link_on(repo)
