@@ -77,9 +77,9 @@ def serve(root: Path | None = None) -> None:
 
 
 def ready_tasks(root: Path) -> dict[str, Any]:
-    from gitorch.engine.status import next_tasks
+    from gitorch.engine.status import NEXT_LIMIT, next_tasks
 
-    return _builtins(next_tasks(_ctx(root)))
+    return _builtins(next_tasks(_ctx(root), limit=NEXT_LIMIT))
 
 
 def task_context(root: Path, task: str) -> dict[str, Any]:

@@ -228,6 +228,8 @@ def next_command(
     claim: bool = typer.Option(False, "--claim", help="Claim the top ready task on --remote (exit 1: none)."),
     remote: str = typer.Option("origin", "--remote", help="Where claims live (--claim)."),
     ttl: float = typer.Option(900.0, "--ttl", help="Seconds a claim holds without renewal (--claim)."),
+    limit: int = typer.Option(10, "--limit", metavar="N", min=0,
+                              help="Show the top N ready tasks (0: every task and what others wait on)."),
     as_json: bool = JSON_OPT,
 ) -> None:
     """The task(s) ready to work on, ranked."""
@@ -237,7 +239,7 @@ def next_command(
         return next_claim(file, remote, ttl, as_json)
     from gitorch.engine.status import next_tasks
 
-    doc = next_tasks(_context(file, as_json))
+    doc = next_tasks(_context(file, as_json), limit or None)
     if as_json:
         emit_json(doc)
         return
@@ -246,6 +248,8 @@ def next_command(
                                   if doc.later else ": everything is done or waits for a gate"))
     for t in doc.ready:
         say(f"{t.task}: {t.title} ({t.state})" if t.title else f"{t.task} ({t.state})")
+    if doc.ready_count > len(doc.ready):
+        say(f"… and {doc.ready_count - len(doc.ready)} more ready (--limit 0 lists every task)")
 
 def context_command(task: str = typer.Argument(..., help="Task id."), file: str | None = FILE_OPT,
                     as_json: bool = JSON_OPT) -> None:

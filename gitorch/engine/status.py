@@ -147,16 +147,26 @@ class NextTask(msgspec.Struct, frozen=True):
 
 
 class Next(msgspec.Struct, frozen=True):
-    """`next --json`: tasks ready now (ranked), then the others."""
+    """`next --json`: tasks ready now (ranked), then the others; with a limit, the top ones
+    and how many there are in all (`ready_count`, `later_count`)."""
 
     run: str | None
     ready: list[NextTask]
     later: list[NextTask]
+    ready_count: int = 0
+    later_count: int = 0
 
 
-def next_tasks(ctx: Context) -> Next:
+NEXT_LIMIT = 10  # tasks `next` shows by default (an agent's budget: --json stays small)
+NEXT_CHARS = 4_000  # `next --json` with the default limit stays under this many characters
+_TITLE = 120
+_UNMET = 3
+
+
+def next_tasks(ctx: Context, limit: int | None = None) -> Next:
     """Tasks to work on next, ranked (fewest unmet dependencies, then plan order); tasks
-    done or held at a gate are left out."""
+    done or held at a gate are left out. With `limit`, the top `limit` ready ones and fewer
+    of the others, titles and unmet lists shortened, under NEXT_CHARS of JSON."""
     lp = load(ctx, run_plan=True)
     run = _latest(lp)
     states: dict[str, TaskState] = {tid: t.state for tid, t in run.tasks.items()} if run else {}
@@ -170,8 +180,26 @@ def next_tasks(ctx: Context) -> Next:
         ranked.append((len(unmet), i, NextTask(task.id, task.title, state, not unmet, unmet)))
     ranked.sort(key=lambda r: r[:2])
     items = [r[2] for r in ranked]
-    return Next(run=run.id if run else None, ready=[t for t in items if t.ready],
-                later=[t for t in items if not t.ready])
+    ready = [t for t in items if t.ready]
+    later = [t for t in items if not t.ready]
+    out = Next(run=run.id if run else None, ready=ready, later=later, ready_count=len(ready),
+               later_count=len(later))
+    return out if limit is None else _top(out, limit)
+
+
+def _top(doc: Next, limit: int) -> Next:
+    """`doc` bounded for an agent's budget: the top of each list, short titles and unmet lists."""
+    def short(t: NextTask) -> NextTask:
+        title = t.title if len(t.title) <= _TITLE else t.title[: _TITLE - 1] + "…"
+        unmet = t.unmet[:_UNMET] + ([f"… {len(t.unmet) - _UNMET} more"] if len(t.unmet) > _UNMET else [])
+        return NextTask(t.task, title, t.state, t.ready, unmet)
+
+    ready = [short(t) for t in doc.ready[:limit]]
+    later = [short(t) for t in doc.later[: max(1, limit // 2)]]
+    while (ready or later) and len(msgspec.json.encode(
+            Next(doc.run, ready, later, doc.ready_count, doc.later_count))) > NEXT_CHARS:
+        (later if later else ready).pop()
+    return msgspec.structs.replace(doc, ready=ready, later=later)
 
 
 class Report(msgspec.Struct, frozen=True, omit_defaults=True):

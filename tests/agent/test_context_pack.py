@@ -80,3 +80,20 @@ def test_pack_stays_under_its_budget_for_a_huge_task(code_repo: Path, inproc) ->
     assert any(d["name"] == "parse_plan" for d in doc["definitions"])
     text = inproc("context", "big", cwd=code_repo).stdout
     assert "definitions:" in text and "more" in text
+
+
+def test_next_json_stays_under_its_budget_for_1000_tasks(repo: Path, inproc) -> None:
+    roots = [{"id": f"root-{i:04d}", "title": "prepare the release notes of component " * 4,
+              "commands": {"x": "true"}} for i in range(500)]
+    leaves = [{"id": f"leaf-{i:04d}", "title": "check", "commands": {"x": "true"},
+               "dependencies": [f"root-{j:04d}" for j in range(i % 50, i % 50 + 8)]} for i in range(500)]
+    write_plan(repo, [*roots, *leaves])
+    proc = inproc("next", "--json", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout) < 4_000
+    doc = json.loads(proc.stdout)
+    assert doc["ready_count"] == 500 and doc["later_count"] == 500
+    assert [t["task"] for t in doc["ready"]][:2] == ["root-0000", "root-0001"]
+    assert all(len(t["unmet"]) <= 4 for t in doc["later"])
+    everything = json.loads(inproc("next", "--json", "--limit", "0", cwd=repo).stdout)
+    assert len(everything["ready"]) == 500 and len(everything["later"]) == 500
