@@ -138,8 +138,7 @@ def stale_from_index(
             return None
         diffs[ci] = files
     out_: dict[str, list[str]] = {}
-    under = {i: (diffs[u[1]] if u[0] == "" else match_paths(diffs[u[1]], [u[0]]))
-             for i, u in enumerate(units) if diffs[u[1]]}
+    under = _files_under(units, diffs)
     for tid, refs in (index.get("tasks") or {}).items():
         paths = sorted({p for i in refs for p in under.get(i, ())})
         if paths:
@@ -148,6 +147,26 @@ def stale_from_index(
         if set(under.get(i, ())) - set(exclude):
             out_[tid] = ["(the tracked tree)"]
     return out_
+
+
+def _files_under(units: list[list[Any]], diffs: Mapping[int, list[str]]) -> dict[int, list[str]]:
+    """unit -> the changed files it names: the file itself or anything under the folder
+    (the literal rule of `match_paths`), found by walking each file's parent folders
+    instead of matching every unit against every file."""
+    by_path: dict[tuple[str, int], list[int]] = {}
+    for i, (path, ci) in enumerate(units):
+        by_path.setdefault((path, ci), []).append(i)
+    under: dict[int, list[str]] = {}
+    for ci, files in diffs.items():
+        for f in files:
+            prefix = f
+            while True:
+                for i in by_path.get((prefix, ci), ()):
+                    under.setdefault(i, []).append(f)
+                if not prefix:
+                    break
+                prefix = prefix.rpartition("/")[0]  # ends with "": the whole tree
+    return under
 
 
 def _diff(root: str, commit: str, env: Mapping[str, str] | None) -> list[str] | None:
