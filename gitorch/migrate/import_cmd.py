@@ -21,6 +21,8 @@ def read_workflow(source: Path) -> Any:
         raise UsageError(f"{source}: cannot read it ({getattr(exc, 'strerror', None) or exc})") from None
     try:
         doc = yaml.safe_load(text)
+    except RecursionError:
+        raise UsageError(f"{source}: not valid YAML: nested too deeply") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""

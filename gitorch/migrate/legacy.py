@@ -221,6 +221,8 @@ def parse(item: LegacyFile) -> None:
     elif item.rel.endswith(".json"):
         try:
             item.lines = [Line(0, item.data, json.loads(item.data))]
+        except RecursionError:
+            item.problem = "not valid JSON: nested too deeply"
         except (ValueError, UnicodeDecodeError) as exc:
             line = getattr(exc, "lineno", None)
             item.problem = (f"not valid JSON{f' (line {line})' if line else ''}: "
@@ -235,6 +237,8 @@ def _parse_lines(item: LegacyFile) -> None:
             continue
         try:
             item.lines.append(Line(number, raw, json.loads(raw)))
+        except RecursionError:
+            item.warnings.append(f"{item.rel}: line {number} skipped: not valid JSON: nested too deeply")
         except (ValueError, UnicodeDecodeError) as exc:
             cut = number == last and not item.data.endswith(b"\n")
             why = "cut off (no line end: a crash mid-write?)" if cut else "not valid JSON"

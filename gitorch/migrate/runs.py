@@ -142,8 +142,8 @@ class _Builder:
             if plan is not None:
                 return plan
         pairs: list[tuple[str, str]] = []
-        for phase, pstate in (state.get("phases") or {}).items():
-            for item in (pstate.get("items") or {}) if isinstance(pstate, dict) else {}:
+        for phase, pstate in _phases(state).items():
+            for item in _items(pstate):
                 pairs.append((str(phase), str(item)))
         for r in records:
             item = r.value.get("item_id")
@@ -214,9 +214,8 @@ class _Builder:
         """Transitions the state file records and the log does not (dated by the state)."""
         rel = self.flow.state_rel
         fallback = stamp(state.get("updated_at")) or self.last_ts
-        for phase, pstate in (state.get("phases") or {}).items():
-            items = pstate.get("items") if isinstance(pstate, dict) else None
-            pairs = [(task_id(str(phase), str(i)), s) for i, s in (items or {}).items()]
+        for phase, pstate in _phases(state).items():
+            pairs = [(task_id(str(phase), str(i)), s) for i, s in _items(pstate).items()]
             if isinstance(pstate, dict):  # the phase's group task, after its items
                 pairs.append((str(phase), {**pstate, "status": _PHASE_END.get(str(pstate.get("status")))}))
             for task, istate in pairs:
@@ -274,10 +273,22 @@ def _seconds(start: str | None, end: str) -> float:
 
 def _phase_of_items(state: dict[str, Any] | None) -> dict[str, str]:
     out: dict[str, str] = {}
-    for phase, pstate in ((state or {}).get("phases") or {}).items():
-        for item in (pstate.get("items") or {}) if isinstance(pstate, dict) else {}:
+    for phase, pstate in _phases(state).items():
+        for item in _items(pstate):
             out.setdefault(str(item), str(phase))
     return out
+
+
+def _phases(state: dict[str, Any] | None) -> dict[Any, Any]:
+    """The state file's phases by id ({} when they are not a mapping: hand-edited or damaged)."""
+    phases = (state or {}).get("phases")
+    return phases if isinstance(phases, dict) else {}
+
+
+def _items(pstate: Any) -> dict[Any, Any]:
+    """A phase state's items by id ({} when the phase or its items are not mappings)."""
+    items = pstate.get("items") if isinstance(pstate, dict) else None
+    return items if isinstance(items, dict) else {}
 
 
 def _describe(state: dict[str, Any], records: list[_Record]) -> str:
