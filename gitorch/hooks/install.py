@@ -314,8 +314,13 @@ def uninstall(
     if into is None and unset_config_hook(repo):
         config_script(repo).unlink(missing_ok=True)
         actions.append(Action(", ".join(HOOK_NAMES), f"hook.{CONFIG_NAME}", "removed", "config-based hooks"))
-    if where.tracked:
-        return where, actions  # nothing of gitorch's is written there
+    if where.tracked:  # gitorch writes nothing there; an older gitorch may have (say so)
+        for hook in HOOK_NAMES:
+            if describe(where.path, hook).state in ("installed", "outdated"):
+                actions.append(Action(hook, str(where.path / hook), "skipped",
+                                      "in a folder git tracks: `git checkout -- "
+                                      f"{where.path / hook}` puts back the committed hook"))
+        return where, actions
     for hook in HOOK_NAMES:
         try:
             _uninstall_one(where.path, hook, actions)

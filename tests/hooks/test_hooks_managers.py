@@ -164,3 +164,17 @@ def test_config_based_hooks_touch_no_file(project: Path, orch: OrchRunner, folde
     assert orch("hooks", "uninstall", cwd=project).returncode == 0
     assert git(project, "config", "--get-all", "hook.gitorch-observe.event") == ""
     assert _status(orch, project)["state"] == "missing"
+
+
+def test_uninstall_leaves_a_tracked_folder_alone_and_says_how_to_restore(
+    project: Path, orch: OrchRunner,
+) -> None:
+    from gitorch.hooks.install import render
+
+    hook = _track_hooks(project, ".githooks")
+    hook.write_text(render("/usr/bin/python3", "/somewhere"))  # what an older gitorch wrote there
+    before = hook.read_bytes()
+    proc = orch("hooks", "uninstall", cwd=project)
+    assert proc.returncode == 0, proc.stderr
+    assert "post-checkout: skipped (in a folder git tracks: `git checkout --" in proc.stdout
+    assert hook.read_bytes() == before
