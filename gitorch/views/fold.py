@@ -63,6 +63,18 @@ class CheckView(msgspec.Struct, kw_only=True, gc=False):
     ts: str = ""
 
 
+class PatchView(msgspec.Struct, kw_only=True, gc=False):
+    """One patch an agent's edit step made (docs/agents.md)."""
+
+    attempt: int = 1
+    stage: str = "edit"  # edit | held (for apply_patch) | applied (after approval)
+    files: int = 0
+    added: int = 0
+    removed: int = 0
+    reverted: list[str] = []
+    diff: str | None = None  # its path on the state branch
+
+
 class ApprovalView(msgspec.Struct, kw_only=True):
     """One `approved` fact: who approved which gate, bound to which plan and commit."""
 
@@ -93,6 +105,7 @@ class TaskView(msgspec.Struct, kw_only=True):
     inputs: str | None = None  # inputs digest from the last task_started/task_completed
     commands: list[CommandView] = []
     checks: list[CheckView] = []
+    patches: list[PatchView] = []  # an agent's edit step, attempt by attempt
     shards: dict[str, TaskState] = {}  # shard id -> state
 
 
@@ -178,6 +191,11 @@ def _apply_evidence(t: TaskView, e: ev.Event) -> bool:
             shard=e.shard, ts=e.ts,
         ))
         return True
+    if cls is ev.PatchApplied:
+        assert isinstance(e, ev.PatchApplied)
+        t.patches.append(PatchView(attempt=e.attempt, stage=e.stage, files=len(e.paths), added=e.added,
+                                   removed=e.removed, reverted=list(e.reverted), diff=e.diff))
+        return True
     return False
 
 
@@ -194,7 +212,7 @@ def _apply_task(t: TaskView, e: ev.Event) -> None:
         t.started, t.ended, t.duration = e.ts, None, 0.0
         t.reason, t.gate, t.approved_by = "", None, None
         t.blocked_by = []
-        t.commands, t.checks = [], []
+        t.commands, t.checks, t.patches = [], [], []
         t.shards = dict.fromkeys(t.shards, "pending")
         t.attempts = max(t.attempts + 1, e.attempt)
         if e.inputs is not None:
@@ -268,7 +286,7 @@ _RUN_EVENTS = (ev.RunStarted, ev.PlanUpdated, ev.Resumed, ev.Interrupted, ev.Com
 _TASK_EVENTS = (
     ev.TaskStarted, ev.TaskCompleted, ev.TaskFailed, ev.TaskBlocked, ev.TaskWaiting, ev.Skipped,
     ev.ShardStarted, ev.ShardCompleted, ev.CommandRun, ev.AcceptancePassed, ev.AcceptanceFailed,
-    ev.AwaitingApproval,
+    ev.AwaitingApproval, ev.PatchApplied,
 )
 _RUN_SET = frozenset(_RUN_EVENTS)
 _TASK_SET = frozenset(_TASK_EVENTS)
@@ -283,7 +301,7 @@ def with_plan(run: RunView, plan: Plan) -> RunView:
         shards: dict[str, TaskState] = {s.id: "pending" for s in pt.shards}
         t = run.tasks.get(pt.id)
         if t is None:
-            tasks[pt.id] = TaskView(id=pt.id, title=pt.title, shards=shards, commands=[], checks=[])
+            tasks[pt.id] = TaskView(id=pt.id, title=pt.title, shards=shards)
         else:
             shards.update(t.shards)
             if t.state in ("skipped", "completed"):

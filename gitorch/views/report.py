@@ -261,6 +261,20 @@ def _acceptance(run: RunView) -> list[str]:
     return lines[:-1]
 
 
+def _patches(run: RunView) -> list[str]:
+    """What agents changed, attempt by attempt (only when an agent's edit step ran)."""
+    edited = [t for t in run.tasks.values() if t.patches]
+    if not edited:
+        return []
+    lines = ["## Patches", "", "| Task | Attempt | Stage | Files | Lines | Diff |", "|" + "---|" * 6]
+    for task in edited:
+        for p in task.patches:
+            undone = f" (undone: {', '.join(p.reverted)})" if p.reverted else ""
+            lines.append(f"| {_cell(_name(task))} | {p.attempt} | {p.stage}{_cell(undone)} | {p.files} "
+                         f"| +{p.added} −{p.removed} | {_code(p.diff) if p.diff else 'no change'} |")
+    return lines + [""]
+
+
 def _approvals(run: RunView) -> list[str]:
     lines = ["## Approvals", ""]
     if not run.approvals:
@@ -284,6 +298,7 @@ def render_report(run: RunView, plan: Plan, *, log_reader: LogReader | None = No
     out += (["```mermaid", chart, "```"] if chart else ["No task has started yet."]) + [""]
     out += _failures(run, log_reader) + [""]
     out += _acceptance(run) + [""]
+    out += _patches(run)
     out += _approvals(run)
     # names, titles, reasons and output come from any clone: no control character goes out
     return printable("\n".join(out) + "\n", newlines=True)

@@ -58,6 +58,9 @@ def test_learner_completes_on_the_second_attempt(agent_repo: Path, orch, tmp_pat
     assert "+    return 41" in shown.stdout
     latest = orch("diff", "fix", cwd=agent_repo)
     assert "+    return 42" in latest.stdout and "-    return 41" in latest.stdout
+    report = orch("report", cwd=agent_repo).stdout
+    assert "## Patches" in report
+    assert "| 2 | edit | 1 | +1 −1 |" in report and "/fix/2.diff" in report
 
 
 def test_prompt_on_stdin_without_placeholder(agent_repo: Path, inproc, tmp_path: Path) -> None:
