@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -114,7 +115,16 @@ def convert(found: Scan) -> Converted:
 
 
 def _run_of(rel: str) -> str:
-    return "legacy:" + rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return legacy_run(rel.rsplit("/", 1)[-1].rsplit(".", 1)[0])
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\s]")
+
+
+def legacy_run(workflow_id: str) -> str:
+    """The imported run of a workflow id: `legacy:<id>`, with control characters and
+    whitespace (which terminals would act on) written as `_`."""
+    return "legacy:" + _UNPRINTABLE.sub("_", workflow_id)
 
 
 def seed_event(record: Any, f: LegacyFile, raw: bytes, *, typed: bool = True, order: int = 0) -> ev.Event:
@@ -156,7 +166,7 @@ def _checkpoint(f: LegacyFile, out: Converted) -> None:
     data = {k: v for k, v in doc.items() if k != "workflow_state_snapshot"}
     data["file"] = f.rel
     out.add(ev.LegacyRecord(id=content_id(ts, "checkpoint", doc.get("checkpoint_id"), wid), ts=ts,
-                       session=SESSION, run=f"legacy:{wid}" if isinstance(wid, str) else "legacy:checkpoints",
+                       session=SESSION, run=legacy_run(wid) if isinstance(wid, str) else "legacy:checkpoints",
                        kind="legacy_checkpoint", data=data), f.rel)
 
 
@@ -168,7 +178,7 @@ def _feedback(f: LegacyFile, out: Converted) -> None:
         record = line.value if isinstance(line.value, dict) else {"value": line.value}
         ts = stamp(record_ts(record), f.mtime) or ev.now()
         wid = record.get("workflow_id")
-        run = f"legacy:{wid}" if isinstance(wid, str) and wid != "unknown" else "legacy:feedback"
+        run = legacy_run(wid) if isinstance(wid, str) and wid != "unknown" else "legacy:feedback"
         out.add(ev.LegacyRecord(id=content_id(ts, tier, line.raw.decode(errors="replace")), ts=ts,
                            session=SESSION, run=run, kind=f"legacy_{tier}_feedback",
                            data=record), f.rel)

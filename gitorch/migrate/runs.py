@@ -18,7 +18,7 @@ from typing import Any
 import msgspec
 
 from gitorch import events as ev
-from gitorch.migrate.convert import SESSION, Converted, content_id, record_ts, stamp
+from gitorch.migrate.convert import SESSION, Converted, content_id, legacy_run, record_ts, stamp
 from gitorch.migrate.legacy import LegacyFile
 from gitorch.migrate.workflow_plan import plan_from_definition, plan_from_items, task_id
 
@@ -93,7 +93,7 @@ def convert_workflows(files: list[LegacyFile], out: Converted) -> None:
 class _Builder:
     def __init__(self, flow: Workflow, out: Converted) -> None:
         self.flow, self.out = flow, out
-        self.run = f"legacy:{flow.id}"
+        self.run = legacy_run(flow.id)
         self.states: dict[str, str] = {}
         self.started: dict[str, str] = {}
         self.phase_of = _phase_of_items(flow.state)

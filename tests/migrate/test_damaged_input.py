@@ -37,3 +37,15 @@ def test_nested_too_deeply_is_bad_input(repo: Path, orch: OrchRunner) -> None:
     (repo / "w.yaml").write_text("phases: " + deep + "\n")
     proc = _ok(orch("plan", "import", "w.yaml", cwd=repo), 2)
     assert "w.yaml: not valid YAML: nested too deeply" in proc.stderr
+
+
+def test_a_workflow_id_with_control_characters_names_a_printable_run(repo: Path, orch: OrchRunner) -> None:
+    """`legacy:<id>` was printed raw by migrate and status: an ESC in an id drove the terminal."""
+    wid = "w\\u001b[2J x"
+    (repo / ".workflow_log.jsonl").write_text(
+        f'{{"timestamp": "2026-01-09T04:08:22Z", "event_type": "workflow_started", "workflow_id": "{wid}"}}\n'
+        f'{{"timestamp": "2026-01-09T04:09:00Z", "event_type": "item_failed", "workflow_id": "{wid}", '
+        '"phase_id": "P", "item_id": "a"}\n')
+    assert "run legacy:w_[2J_x" in _ok(orch("migrate", cwd=repo)).stdout
+    status = _ok(orch("status", cwd=repo)).stdout
+    assert "legacy:w_[2J_x" in status and "\x1b" not in status
