@@ -6,8 +6,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitorch.ci.cache import CACHE, Entry, read_entry
 from gitorch.gitcmd import git
+from gitorch.store.cacheentries import CACHE, Entry, read_entry
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from gitorch import events as ev
-from gitorch.ci.env import CiRun
 from gitorch.ci.results import fetch_results, fold_results
+from gitorch.cirun import CiRun
 from gitorch.errors import EXIT_FAILED, EXIT_OK, EXIT_PAUSED, StateConflict
 from gitorch.gitcmd import git
 

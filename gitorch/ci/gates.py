@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gitorch import events as ev
-from gitorch.ci.env import CiRun
+from gitorch.cirun import CiRun
 from gitorch.errors import UsageError
 
 if TYPE_CHECKING:

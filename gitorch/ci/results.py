@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from gitorch.ci.env import CiRun
+from gitorch.cirun import CiRun
 from gitorch.errors import GitError
 from gitorch.gitcmd import git
 from gitorch.store.state import StateStore
@@ -87,7 +87,7 @@ def fetch_state(store: StateStore, remote: str, run: CiRun) -> dict[str, int]:
     if has_state.returncode == 0:
         sync(store, remote, push=False)
     refs = fetch_results(store, remote, run)
-    from gitorch.ci.cache import fetch
+    from gitorch.store.cacheentries import fetch
 
     fetch(store.repo.cwd, remote)  # the result cache: entries are only ever added
     return {"results": fold_results(store, refs.values(), run)}
@@ -111,7 +111,7 @@ def push_result(store: StateStore, remote: str, run: CiRun, job: str) -> str:
 def _push_cache(store: StateStore, remote: str) -> None:
     """The cache entries this job added, when this run may write the cache (never from a
     pull request). Without `+`: an entry on the remote is never replaced."""
-    from gitorch.ci.cache import CACHE, may_write
+    from gitorch.store.cacheentries import CACHE, may_write
 
     if not may_write()[0]:
         return

@@ -78,9 +78,9 @@ cache_app = typer.Typer(
 @cache_app.command("fetch")
 def cache_fetch_cmd(remote: str = REMOTE_OPT) -> None:
     """Add the remote's cache entries here (a local run with GITORCH_CACHE=1 then uses them)."""
-    from gitorch.ci.cache import fetch
     from gitorch.ci.cache_admin import entries
     from gitorch.errors import UsageError
+    from gitorch.store.cacheentries import fetch
 
     cwd = _ctx().repo.cwd
     before = len(entries(cwd))
@@ -142,8 +142,8 @@ def _ctx(file: str | None = None, as_json: bool = False) -> Context:
 def plan_cmd(file: str | None = FILE_OPT, remote: str = REMOTE_OPT, as_json: bool = JSON_OPT) -> None:
     """The first job: validate the plan and say which tasks this tree still has to run."""
     from gitorch.ci.decide import decide
-    from gitorch.ci.env import ci_run
     from gitorch.ci.results import fetch_state
+    from gitorch.cirun import ci_run
 
     ctx = _ctx(file, as_json)
     ctx.plan  # noqa: B018 - an invalid plan stops here (exit 2, located)
@@ -173,8 +173,8 @@ def _append(path: str, text: str) -> None:
 @ci_app.command("fetch")
 def fetch_cmd(remote: str = REMOTE_OPT) -> None:
     """In a job: merge the remote's state branch and this run's results into the local state."""
-    from gitorch.ci.env import require_ci_run
     from gitorch.ci.results import fetch_state
+    from gitorch.cirun import require_ci_run
 
     run = require_ci_run()
     done = fetch_state(_ctx().store, remote, run)
@@ -185,8 +185,8 @@ def fetch_cmd(remote: str = REMOTE_OPT) -> None:
 def push_result_cmd(job: str = typer.Option(..., "--job", help="This job's id."),
                     remote: str = REMOTE_OPT) -> None:
     """In a job: push the local state as this job's result ref (refs/orch/results/<run>/<job>)."""
-    from gitorch.ci.env import check_job, require_ci_run
     from gitorch.ci.results import push_result
+    from gitorch.cirun import check_job, require_ci_run
 
     ref = push_result(_ctx().store, remote, require_ci_run(), check_job(job))
     say(f"pushed {ref}")
@@ -197,8 +197,8 @@ def approve_cmd(gate: str = typer.Option(..., "--gate", help="The gate the job's
                 task: list[str] = typer.Option(..., "--task", "-t", help="The job's task(s)."),
                 file: str | None = FILE_OPT) -> None:
     """In a GitHub job held by an environment: record its approval (who, which run)."""
-    from gitorch.ci.env import require_ci_run
     from gitorch.ci.gates import record_forge_approval
+    from gitorch.cirun import require_ci_run
 
     given = record_forge_approval(_ctx(file), require_ci_run(), gate, task)
     for a in given:
@@ -216,8 +216,8 @@ def wait_approval_cmd(
 ) -> None:
     """In a job of a `--local-gate` gate: wait until the state branch holds its approval."""
     from gitorch.ci.cache_admin import parse_age
-    from gitorch.ci.env import require_ci_run
     from gitorch.ci.gates import wait_for_local_approval
+    from gitorch.cirun import require_ci_run
     from gitorch.errors import EXIT_PAUSED
 
     run = require_ci_run()
@@ -239,7 +239,7 @@ def collect_cmd(
 ) -> None:
     """The last job: fold every result of this run into the state branch, report, exit with its status."""
     from gitorch.ci.collect import collect, render
-    from gitorch.ci.env import require_ci_run
+    from gitorch.cirun import require_ci_run
 
     run = require_ci_run()
     ctx = _ctx(file, as_json)

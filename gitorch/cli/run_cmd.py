@@ -138,7 +138,7 @@ def run_command(
                       resume=resume, jobs=jobs, keep_going=keep_going, no_build=no_build, force=force,
                       dashboard=dashboard or None, argv=sys.argv[1:], only=only)
     if only:
-        from gitorch.ci.env import ci_run
+        from gitorch.cirun import ci_run
 
         ci = ci_run()
         opts.run_id = ci.id if ci else None

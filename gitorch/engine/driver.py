@@ -70,9 +70,9 @@ class RunDriver:
         self.watch = WatchRecord(history, lp)
         self.rec = EventRecorder(self.store, lambda: self.watch.flush_files(self.awaiting()))
         self._seen_tip: str | None = self.store.tip()  # the state branch tip approvals were read at
-        from gitorch.ci.cache_run import for_run
+        from gitorch.engine.resultcache import for_run
 
-        self.cache = for_run(lp)  # the result cache (gitorch/ci, issue 18); None when off
+        self.cache = for_run(lp)  # the result cache (engine/resultcache.py, issue 18); None when off
         order = [t for t in lp.order if t in selection]
         deps = {t: [d for d in lp.by_id[t].dependencies if d in selection] for t in order}
         self.sched = Scheduler(deps, order, start.done, keep_going=opts.keep_going)

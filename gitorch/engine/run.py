@@ -37,7 +37,7 @@ class RunOptions:
     force: bool = False
     dashboard: bool | None = None
     argv: list[str] = field(default_factory=list)
-    only: bool = False  # exactly `tasks`; their dependencies must be done already (gitorch/ci/only.py)
+    only: bool = False  # exactly `tasks`; their dependencies must be done already (gitorch/engine/only.py)
     run_id: str | None = None  # the CI run's id, shared by all its jobs (else a new one)
 
 
@@ -110,7 +110,7 @@ def execute(ctx: Context, opts: RunOptions, progress: Progress | None = None) ->
     lp = load(ctx, run_plan=opts.resume, prefetch="run")
     selection_of(lp, opts.tasks)  # an unknown --task id: exit 2 before anything starts
     if opts.only:
-        from gitorch.ci.only import check_only
+        from gitorch.engine.only import check_only
 
         check_only(lp, opts.tasks, opts.run_id)
     if not opts.dry_run:

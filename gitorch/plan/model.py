@@ -140,7 +140,7 @@ class Task(_Strict, kw_only=True, frozen=True):
     retry: Retry = Retry()
     secrets: list[str] = []  # names of secrets this task receives in its environment
     repo: str | None = None  # a workspace repo to run in (workspace issue)
-    # files the result cache stores with a pass and restores on a hit (gitorch/ci/cache.py);
+    # files the result cache stores with a pass and restores on a hit (gitorch/store/cacheentries.py);
     # not part of the inputs digest (DEFINITION_PARTS), so declaring them re-runs nothing
     outputs: list[str] = []
     agent: bool = False  # the agent command does this task's edit step (it has no commands)

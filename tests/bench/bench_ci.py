@@ -69,7 +69,7 @@ def bench_export(root: Path, tasks: int, rounds: int) -> dict[str, float]:
 
 
 def bench_lookup(root: Path, entries: int, rounds: int) -> float:
-    from gitorch.ci import cache as c
+    from gitorch.store import cacheentries as c
 
     repo = _repo(root / f"cache{entries}")
     stream = []

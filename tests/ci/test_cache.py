@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from gitorch.ci import cache as c
 from gitorch.ci.cache_admin import gc, verify
 from gitorch.errors import UsageError
+from gitorch.store import cacheentries as c
 from tests.ci.conftest import orch
 from tests.conftest import git, make_repo
 

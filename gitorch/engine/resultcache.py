@@ -12,7 +12,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from gitorch.ci import cache as c
+from gitorch.store import cacheentries as c
 
 if TYPE_CHECKING:
     from gitorch.engine.setup import Loaded
@@ -23,7 +23,7 @@ class RunCache:
     """The cache as one run uses it."""
 
     def __init__(self, lp: Loaded) -> None:
-        from gitorch.ci.env import ci_run
+        from gitorch.cirun import ci_run
 
         self.cwd = lp.repo_root
         self.root = lp.project_root  # where a task's outputs are (plan paths are relative to it)
@@ -42,8 +42,8 @@ class RunCache:
             return None
         evidence = entry.evidence()
         if task.outputs:
-            from gitorch.ci.outputs import restore_tree
             from gitorch.gitcmd import git
+            from gitorch.store.outputtree import restore_tree
 
             tree = git(["rev-parse", f"{entry.ref}^{{tree}}"], self.cwd).stdout.decode().strip()
             count = restore_tree(self.root, tree)
@@ -61,7 +61,7 @@ class RunCache:
         try:
             tree = None
             if task.outputs:
-                from gitorch.ci.outputs import store_tree
+                from gitorch.store.outputtree import store_tree
 
                 tree = store_tree(self.root, task.outputs)
             entry = c.put(self.cwd, self.key(task, digest), task.id, run, ci=ci, tree=tree)

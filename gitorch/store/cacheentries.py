@@ -141,7 +141,7 @@ def writer_identity(cwd: Path, environ: Mapping[str, str] | None = None) -> str:
 def put(cwd: Path, key: str, task: str, run: str, ci: str = "", sign: bool | None = None,
         environ: Mapping[str, str] | None = None, tree: str | None = None) -> Entry | None:
     """Add the entry for `key` (None when one exists: entries are immutable); `tree`: the
-    task's outputs (gitorch/ci/outputs.py), the entry commit's tree. UsageError when this
+    task's outputs (gitorch/store/outputtree.py), the entry commit's tree. UsageError when this
     process may not write (see `may_write`)."""
     ok, why = may_write(environ)
     if not ok:
