@@ -53,7 +53,6 @@ KNOWN_CYCLES = {
     frozenset({"gitorch.agent.edit", "gitorch.engine.runner"}): "F/B",
     frozenset({"gitorch.plan.acceptance", "gitorch.plan.remote_include", "gitorch.plan.spec",
                "gitorch.plan.validate"}): "B/I (remote includes)",
-    frozenset({"gitorch.engine.status", "gitorch.migrate.imported"}): "A/H",
     frozenset({"gitorch.cli.ws_cmd", "gitorch.cli.ws_ephemeral_cmd"}): "I",
 }
 # Only these start processes (gitcmd: git; engine/process: a task's commands).

@@ -44,7 +44,7 @@ class RunInfo(msgspec.Struct, frozen=True, omit_defaults=True):
     plan_changed: bool
     dirty: int = 0  # files that differed from `commit` when the run verified the work tree
     tree: str | None = None  # the tree it verified then
-    title: str = ""  # an imported workflow's task description (gitorch.migrate.imported)
+    title: str = ""  # an imported workflow's task description (gitorch.engine.recorded)
     source: str = ""  # "imported" or "recorded" when shown without a plan file
 
 
@@ -87,7 +87,7 @@ def status(ctx: Context, *, notice: bool = False) -> Status:
     try:
         lp = load(ctx, run_plan=True)
     except PlanError:
-        from gitorch.migrate.imported import recorded_status  # no plan file yet: the branch's run
+        from gitorch.engine.recorded import recorded_status  # no plan file yet: the branch's run
 
         recorded = recorded_status(ctx)
         if recorded is None:
