@@ -247,28 +247,28 @@ class _Loader:
     def _include(self, doc: Document, pattern: str | RepoInclude, site: PathT, stack: list[Path]) -> None:
         if isinstance(pattern, RepoInclude):  # another repository's file (plan/remote_include.py)
             return include_repo(self, doc, pattern, site, stack)
-        if not pattern or Path(pattern).is_absolute():
-            message = f"include {pattern!r} must be a path relative to this file"
-            self.issues.append((doc, PlanIssue(site, message)))
-            return
-        bad = bad_text(pattern)
+        absolute = not pattern or Path(pattern).is_absolute()
+        bad = "must be a path relative to this file" if absolute else bad_text(pattern)
         if bad:
             self.issues.append((doc, PlanIssue(site, f"include {pattern!r} {bad}")))
             return
         here = doc.file.parent
-        if _GLOB & set(pattern):
-            targets = sorted(p for p in here.glob(pattern) if p.is_file())
+        if _GLOB & set(pattern):  # not the including file itself, never into a git dir (.git/HEAD)
+            targets = sorted(p for p in here.glob(pattern) if p.is_file() and p != doc.file
+                             and ".git" not in p.relative_to(here).parts)
             self.globs.append(cache.GlobUse(str(here), pattern, [str(p) for p in targets]))
             if not targets:
                 self.issues.append((doc, PlanIssue(site, f"include {pattern!r} matches no files")))
         else:
             targets = [here / pattern]
+        outside = False
         for target in targets:
             real = target.resolve()
-            try:
-                real.relative_to(self.base.resolve())
-            except ValueError:
-                self.issues.append((doc, PlanIssue(site, f"include {pattern!r} is outside the repository")))
+            if not real.is_relative_to(self.base.resolve()):
+                if not outside:  # once per include, however many files a glob matched there
+                    message = f"include {pattern!r} is outside the repository"
+                    self.issues.append((doc, PlanIssue(site, message)))
+                outside = True
                 continue
             if real in stack:
                 chain = [self.display(p) for p in stack[stack.index(real):]] + [self.display(real)]
