@@ -12,7 +12,7 @@ from gitorch.views.text import printable
 
 if TYPE_CHECKING:
     from gitorch.context import Context
-    from gitorch.engine.status import Status
+    from gitorch.engine.statusdoc import Status
 
 FILE_OPT = typer.Option(None, "--file", "-f", help="Plan file (default: orchestrator.yml at the repo root).")
 JSON_OPT = typer.Option(False, "--json", help="Machine-readable output.")

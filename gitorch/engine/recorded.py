@@ -1,9 +1,9 @@
 """`status` before there is a plan file: the latest run on the state branch, laid out by
 the plan it recorded (an imported workflow records the plan its definition converts to).
 
-Returns the `Status` of `gitorch.engine.status.status`, with `plan` None, the run's `title`
-(an imported workflow's task description) and `source` ("imported" for runs `git orch
-migrate` made), so the CLI renders it unchanged.
+Returns the `Status` (engine/statusdoc.py) that `status` returns, with `plan` None, the
+run's `title` (an imported workflow's task description) and `source` ("imported" for runs
+`git orch migrate` made), so the CLI renders it unchanged.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from gitorch import events as ev
 
 if TYPE_CHECKING:
     from gitorch.context import Context
-    from gitorch.engine.status import Status
+    from gitorch.engine.statusdoc import Status
 
 
 def _title(events: list[ev.Event], run_id: str) -> str:
@@ -27,7 +27,7 @@ def _title(events: list[ev.Event], run_id: str) -> str:
 def recorded_status(ctx: Context) -> Status | None:
     """The status document of the latest run from the state branch alone; None when the
     branch has no run (the caller then reports the missing plan file)."""
-    from gitorch.engine.status import GateWait, RunInfo, Status, TaskStatus
+    from gitorch.engine.statusdoc import GateWait, RunInfo, Status, TaskStatus
     from gitorch.plan.load import find_plan_file
     from gitorch.plan.model import Plan
     from gitorch.store import layout

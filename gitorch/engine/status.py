@@ -10,6 +10,7 @@ import msgspec
 # Only what `status` needs is imported here: these commands are start-up bound, and the
 # inputs, gates and history modules cost ~30 ms that `status` and `next` never use.
 from gitorch.engine.setup import Loaded, load
+from gitorch.engine.statusdoc import GateWait, RunInfo, Status, TaskStatus
 from gitorch.errors import UsageError
 from gitorch.views.fold import latest_run
 from gitorch.views.states import DONE, RunStatus, TaskState
@@ -29,53 +30,6 @@ def _legacy_notice(lp: Loaded) -> None:
     from gitorch.migrate import show_legacy_notice
 
     show_legacy_notice(lp.repo)
-
-
-class RunInfo(msgspec.Struct, frozen=True, omit_defaults=True):
-    """The latest run, as `status` shows it."""
-
-    id: str
-    status: RunStatus
-    started: str
-    ended: str | None
-    duration: float
-    commit: str | None
-    plan_digest: str
-    plan_changed: bool
-    dirty: int = 0  # files that differed from `commit` when the run verified the work tree
-    tree: str | None = None  # the tree it verified then
-    title: str = ""  # an imported workflow's task description (gitorch.engine.recorded)
-    source: str = ""  # "imported" or "recorded" when shown without a plan file
-
-
-class TaskStatus(msgspec.Struct, frozen=True):
-    """One task in `status`."""
-
-    id: str
-    title: str
-    state: TaskState
-    duration: float = 0.0
-    reason: str = ""
-    gate: str | None = None
-    blocked_by: list[str] = []
-    waiting_on: list[str] = []
-    attempts: int = 0
-
-
-class GateWait(msgspec.Struct, frozen=True):
-    task: str
-    gate: str
-
-
-class Status(msgspec.Struct, frozen=True):
-    """`status --json`: the latest run and each task's state in it."""
-
-    plan: str | None  # None: shown from the plan the run recorded (no plan file)
-    plan_digest: str
-    run: RunInfo | None
-    tasks: list[TaskStatus]
-    awaiting: list[GateWait]
-    counts: dict[str, int]
 
 
 def status(ctx: Context, *, notice: bool = False) -> Status:
