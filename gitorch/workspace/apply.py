@@ -181,26 +181,71 @@ def _write(journal: UndoLog, index: int, path: Path, data: bytes) -> None:
     _write_with_faults(path, data)
 
 
+def _create_link(index: int, link: Link, repo: Path, provider: Path, journal: UndoLog) -> None:
+    """Make the planned edit; an overlay file it creates is added to .git/info/exclude."""
+    target = repo / link.file
+    if not provider.is_dir():
+        raise WorkspaceError(f"provider {link.provider} is gone from {provider}")
+    data = target.read_bytes() if target.exists() else None
+    if (sha256(data) if data is not None else "") != link.hashes.before:
+        raise WorkspaceError(f"{target} changed since the plan was made")
+    new = redo(link, data or b"")
+    if new is None or sha256(new) != link.hashes.after:
+        raise WorkspaceError(f"{target}: the planned edit no longer applies")
+    if data is None:
+        from gitorch.workspace.overlay import add_exclude, exclude_file, is_ignored
+
+        exclude = exclude_file(repo)
+        if exclude is not None and not is_ignored(repo, link.file):
+            exclude.parent.mkdir(parents=True, exist_ok=True)  # git's own info/ (kept afterwards)
+            _write(journal, index, exclude, add_exclude(_read(exclude), link.file))
+        if not target.parent.is_dir():
+            target.parent.mkdir(parents=True)
+            journal.created[index] = target.parent
+    _write(journal, index, target, new)
+
+
+def _drop_overlay(index: int, link: Link, repo: Path, journal: UndoLog) -> None:
+    """Delete an overlay the link created, its folder when left empty, and its exclude line."""
+    from gitorch.workspace.overlay import exclude_file, remove_exclude
+
+    target = repo / link.file
+    journal.files.setdefault(index, []).append((target, target.read_bytes()))
+    target.unlink()
+    if target.parent != repo and not any(target.parent.iterdir()):
+        target.parent.rmdir()
+    exclude = exclude_file(repo)
+    old = _read(exclude) if exclude is not None else None
+    if exclude is not None and old is not None:
+        new = remove_exclude(old, link.file)
+        if new is None:
+            journal.files.setdefault(index, []).append((exclude, old))
+            exclude.unlink()
+        elif new != old:
+            _write(journal, index, exclude, new)
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
 def run_operation(op: Operation, journal: UndoLog, urls: dict[str, str] | None = None) -> None:
     """Execute one forward operation, journaling what it changes (`urls`: the real clone url
     for each recorded one, which has its credentials redacted)."""
     p = op.params
     if op.type == "create_link":
-        link = _link(p)
-        target = Path(p["repo_path"]) / link.file
-        if not Path(p["provider_path"]).is_dir():
-            raise WorkspaceError(f"provider {link.provider} is gone from {p['provider_path']}")
-        data = target.read_bytes()
-        if sha256(data) != link.hashes.before:
-            raise WorkspaceError(f"{target} changed since the plan was made")
-        new = redo(link, data)
-        if new is None or sha256(new) != link.hashes.after:
-            raise WorkspaceError(f"{target}: the planned edit no longer applies")
-        _write(journal, op.index, target, new)
+        _create_link(op.index, _link(p), Path(p["repo_path"]), Path(p["provider_path"]), journal)
     elif op.type == "remove_link":
         link = _link(p)
         target = Path(p["repo_path"]) / link.file
-        _write(journal, op.index, target, restore(link, target.read_bytes(), target))
+        before = restore(link, target.read_bytes(), target)
+        if before == b"" and not link.hashes.before:  # an overlay the link created: remove it all
+            _drop_overlay(op.index, link, Path(p["repo_path"]), journal)
+        else:
+            _write(journal, op.index, target, before)
     elif op.type == "clone_repo":
         path = Path(p["path"])
         journal.created[op.index] = path
@@ -229,6 +274,7 @@ def undo_operation(op: Operation, journal: UndoLog) -> None:
         if old is None:
             path.unlink(missing_ok=True)
         elif not path.exists() or path.read_bytes() != old:  # a failed write changed nothing
+            path.parent.mkdir(parents=True, exist_ok=True)  # an overlay's folder removed with it
             _write_with_faults(path, old)
     if op.index in journal.created:
         created = journal.created[op.index]

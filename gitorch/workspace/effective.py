@@ -129,19 +129,24 @@ def _cargo(link: Link, consumer: Path, provider: Path) -> tuple[Effect, str]:
     hits = [p["manifest_path"] for p in packages if p["name"].replace("_", "-") == wanted]
     if any(_inside(path, provider) for path in hits):
         return "effective", f"cargo uses {link.dep} from {provider}"
-    return "not_effective", (f"cargo resolves {link.dep} to {hits[0] if hits else 'nothing'}, "
-                             f"not {provider}")
+    if not hits:  # e.g. an optional or target-only dependency: the [patch] is not used
+        return "not_effective", f"{link.dep} is not in cargo's crate graph: the [patch] is not used"
+    return "not_effective", f"cargo resolves {link.dep} to {hits[0]}, not {provider}"
 
 
 def _go(link: Link, consumer: Path, provider: Path) -> tuple[Effect, str]:
     if not installed("go"):
         return _not_installed("go")
-    res = run_tool(["go", "list", "-m", "-json", link.dep], consumer,
-                   env={**os.environ, "GOFLAGS": "-mod=mod", "GOPROXY": "off"})
+    env = {**os.environ, "GOPROXY": "off", "GOFLAGS": "-mod=mod"}
+    if (consumer / "go.work").exists():  # workspace mode refuses -mod=mod
+        env.pop("GOFLAGS")
+    res = run_tool(["go", "list", "-m", "-json", link.dep], consumer, env=env)
     if not res.ok:
         return "not_verified", f"go list -m failed: {res.first_error()}"
-    replace = (json.loads(res.stdout).get("Replace") or {})
-    target = replace.get("Dir") or replace.get("Path") or ""
+    found = json.loads(res.stdout)
+    replace = found.get("Replace") or {}
+    # A go.work `use` makes the provider a main module: its own Dir, no Replace.
+    target = replace.get("Dir") or replace.get("Path") or (found.get("Dir", "") if found.get("Main") else "")
     if target and _inside(consumer / target if not os.path.isabs(target) else target, provider):
         return "effective", f"go replaces {link.dep} with {provider}"
     return "not_effective", f"go does not replace {link.dep} with {provider}"

@@ -60,7 +60,8 @@ def active_links(repo: Path, read: Reader | None = None) -> list[ActiveLink]:
         if data is None:
             continue
         text = data.decode("utf-8", errors="replace")
-        base = (repo / name).parent
+        # Cargo reads a config's paths from the folder holding `.cargo`, not from `.cargo`.
+        base = repo if name == ".cargo/config.toml" else (repo / name).parent
         for dep, target in _declared(name, text):
             if _outside(repo, base, target):
                 out.append(ActiveLink(file=name, line=_line_of(text, target), dep=dep, path=target))

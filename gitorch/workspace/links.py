@@ -54,22 +54,36 @@ def minimal_span(old: str, new: str) -> tuple[int, str, str]:
     return prefix, old[prefix:len(old) - suffix], new[prefix:len(new) - suffix]
 
 
+def link_file(ecosystem: str) -> str:
+    """The file a link in `ecosystem` edits: the uncommitted overlay where there is one."""
+    from gitorch.workspace.overlay import OVERLAYS
+
+    return OVERLAYS.get(ecosystem) or MANIFEST_OF[ecosystem]
+
+
 def make_link(
     *, consumer: str, consumer_dir: Path, provider: str, provider_dir: Path, ecosystem: str, dep: str,
-    data: bytes,
+    data: bytes | None,
 ) -> tuple[Link, bytes]:
-    """The link (with its recorded edit) and the consumer manifest's new bytes."""
-    file = MANIFEST_OF[ecosystem]
+    """The link (with its recorded edit) and the new bytes of the file it edits (`data`: that
+    file's bytes, None when it does not exist yet; the link's `before` hash is then '')."""
+    file = link_file(ecosystem)
     where = consumer_dir / file
     try:
-        text = data.decode("utf-8")
+        text = (data or b"").decode("utf-8")
     except UnicodeDecodeError as exc:
         raise _fail(where, f"not UTF-8: {exc}") from None
-    new, path = edit(ecosystem, text, dep, consumer_dir, provider_dir, where)
+    if file != MANIFEST_OF[ecosystem]:
+        from gitorch.workspace.overlay import edit_overlay
+
+        new, path = edit_overlay(ecosystem, None if data is None else text, dep, consumer_dir,
+                                 provider_dir, where)
+    else:
+        new, path = edit(ecosystem, text, dep, consumer_dir, provider_dir, where)
     offset, pre, rep = minimal_span(text, new)
     new_bytes = new.encode("utf-8")
     link = Link(repo=consumer, dep=dep, provider=provider, ecosystem=ecosystem, file=file, path=path,
-                hashes=LinkHashes(before=sha256(data), after=sha256(new_bytes)),
+                hashes=LinkHashes(before="" if data is None else sha256(data), after=sha256(new_bytes)),
                 preimage=pre, replacement=rep, offset=offset)
     return link, new_bytes
 
@@ -299,8 +313,12 @@ _PATCH = re.compile(r"^[ \t]*\[[ \t]*patch[ \t]*\.[ \t]*(?:crates-io|\"crates-io
 _CARGO_SECTIONS = ("dependencies", "dev-dependencies", "build-dependencies")
 
 
-def _edit_cargo(text: str, dep: str, rel: str, where: Path) -> str:
-    data = tomllib.loads(text)
+def _cargo_declared(text: str, dep: str, where: Path) -> None:
+    """`dep` is a registry dependency of the manifest (or the manifest is a workspace root)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _fail(where, f"does not parse: {exc}") from None
     sections = [data.get(s) or {} for s in _CARGO_SECTIONS]
     sections += [t.get(s) or {} for t in (data.get("target") or {}).values() if isinstance(t, dict)
                  for s in _CARGO_SECTIONS]
@@ -314,6 +332,10 @@ def _edit_cargo(text: str, dep: str, rel: str, where: Path) -> str:
     if any(isinstance(s, dict) and "git" in s for s in declared):
         raise _fail(where, f"{dep!r} comes from git; gitorch links registry dependencies with "
                            "[patch.crates-io]")
+
+
+def _edit_cargo(text: str, dep: str, rel: str, where: Path) -> str:
+    _cargo_declared(text, dep, where)
     entry = f'{dep} = {{ path = "{rel}" }}'
     new = _set_entry(text, _PATCH.search(text), dep, entry, "cargo", "patch.crates-io", _newline(text))
     _check("cargo", new, dep, rel, where)
@@ -322,10 +344,17 @@ def _edit_cargo(text: str, dep: str, rel: str, where: Path) -> str:
 
 # --- Go ------------------------------------------------------------------------------------
 
-def _edit_go(text: str, dep: str, rel: str, where: Path) -> str:
-    _, found = parse_go_mod("check", text)
+def _go_requires(text: str, dep: str, where: Path) -> None:
+    try:
+        _, found = parse_go_mod("check", text)
+    except ManifestSyntaxError as exc:
+        raise _fail(where, f"does not parse: {exc}") from None
     if not any(d.name == dep and d.section == "require" for d in found):
         raise _fail(where, f"does not require {dep!r}")
+
+
+def _go_replace(text: str, dep: str, rel: str) -> str:
+    """`text` (go.mod or go.work) with `replace dep => rel` (an existing replace rewritten)."""
     nl = _newline(text)
     q = re.escape(dep)
     single = re.compile(r"^([ \t]*replace[ \t]+)" + q + r"(?:[ \t]+\S+)?[ \t]*=>[^\n\r]*", re.M)
@@ -337,9 +366,13 @@ def _edit_go(text: str, dep: str, rel: str, where: Path) -> str:
             if m:
                 break
     if m is not None:
-        new = text[:m.start()] + m.group(1) + f"{dep} => {rel}" + text[m.end():]
-    else:
-        sep = "" if text.endswith(nl) else nl
-        new = f"{text}{sep}{nl}replace {dep} => {rel}{nl}"
+        return text[:m.start()] + m.group(1) + f"{dep} => {rel}" + text[m.end():]
+    sep = "" if text.endswith(nl) else nl
+    return f"{text}{sep}{nl}replace {dep} => {rel}{nl}"
+
+
+def _edit_go(text: str, dep: str, rel: str, where: Path) -> str:
+    _go_requires(text, dep, where)
+    new = _go_replace(text, dep, rel)
     _check("go", new, dep, rel, where)
     return new

@@ -16,7 +16,7 @@ from gitorch.errors import Location, StateConflict, WorkspaceError
 from gitorch.gitcmd import git
 from gitorch.workspace.deps import file_url_path, normalise
 from gitorch.workspace.diff import Delta, diff, head_of, view
-from gitorch.workspace.links import MANIFEST_OF, make_link, minimal_span, restore
+from gitorch.workspace.links import link_file, make_link, minimal_span, restore
 from gitorch.workspace.manifest import LinkSpec, Manifest
 from gitorch.workspace.model import (
     ECOSYSTEMS,
@@ -172,12 +172,13 @@ def desired_from(current: Snapshot, manifest: Manifest, specs: list[LinkSpec] | 
     # Links present and not asked for: drop the ones gitorch made, keep hand-made ones.
     links = {lk.key: lk for lk in current.links if lk.key not in keys and not lk.recorded}
     files = {(f.repo, f.file): f.sha256 for f in current.files}
-    pending: dict[tuple[str, str], bytes] = {}
+    pending: dict[tuple[str, str], bytes | None] = {}  # None: an overlay that will be gone
     for lk in sorted(current.links, key=lambda lk: (lk.seq, lk.key), reverse=True):
         if lk.key not in keys and lk.recorded:
             path = Path(current.repo(lk.repo).path) / lk.file  # type: ignore[union-attr]
             data = pending.get((lk.repo, lk.file)) or path.read_bytes()
-            pending[(lk.repo, lk.file)] = restore(lk, data, path)
+            before = restore(lk, data, path)
+            pending[(lk.repo, lk.file)] = None if before == b"" and not lk.hashes.before else before
     seq = max((lk.seq for lk in current.links), default=0)
     for ls in sorted(wanted, key=lambda s: s.key):
         ends = [current.repo(ls.consumer), current.repo(ls.provider)]
@@ -194,21 +195,32 @@ def desired_from(current: Snapshot, manifest: Manifest, specs: list[LinkSpec] | 
                                  + " -> ".join(cycle), where=Location(file=where))
         consumer_dir = Path(current.repo(ls.consumer).path)  # type: ignore[union-attr]
         provider_dir = Path(current.repo(ls.provider).path) / member  # type: ignore[union-attr]
-        file = MANIFEST_OF[ecosystem]
-        data = pending.get((ls.consumer, file)) or (consumer_dir / file).read_bytes()
+        file = link_file(ecosystem)
+        now = pending[(ls.consumer, file)] if (ls.consumer, file) in pending else _read(consumer_dir / file)
         link, new = make_link(consumer=ls.consumer, consumer_dir=consumer_dir, provider=ls.provider,
-                                provider_dir=provider_dir, ecosystem=ecosystem, dep=dep, data=data)
+                              provider_dir=provider_dir, ecosystem=ecosystem, dep=dep, data=now)
         pending[(ls.consumer, file)] = new
         seq += 1
         links[ls.key] = msgspec.structs.replace(link, seq=seq)
-    for (repo, file), data in pending.items():
+    for (repo, file), result in pending.items():
         from gitorch.workspace.model import sha256
 
-        files[(repo, file)] = sha256(data)
+        if result is None:
+            files.pop((repo, file), None)
+        else:
+            files[(repo, file)] = sha256(result)
     return finish(msgspec.structs.replace(
         current, repos=repos, git=git_states, links=[links[k] for k in sorted(links)],
         files=[FileState(repo=r, file=f, sha256=h) for (r, f), h in sorted(files.items())],
     ))
+
+
+def _read(path: Path) -> bytes | None:
+    """A file's bytes, None when it does not exist (an overlay a link will create)."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
 
 
 def readopt(link: Link, current: Snapshot) -> Link:
@@ -228,7 +240,8 @@ def readopt(link: Link, current: Snapshot) -> Link:
     except WorkspaceError:
         return msgspec.structs.replace(link, hashes=LinkHashes(), preimage="", replacement="")
     offset, pre, rep = minimal_span(before.decode(), data.decode())
-    return msgspec.structs.replace(link, hashes=LinkHashes(before=sha256(before), after=sha256(data)),
+    was = "" if before == b"" and not link.hashes.before else sha256(before)  # an overlay it created
+    return msgspec.structs.replace(link, hashes=LinkHashes(before=was, after=sha256(data)),
                                    preimage=pre, replacement=rep, offset=offset)
 
 
@@ -370,7 +383,7 @@ def without_links(current: Snapshot, keep: list[str] | None = None,
     # The first link made on a file knows its original hash.
     for lk in sorted(current.links, key=lambda lk: (lk.seq, lk.key), reverse=True):
         if lk.recorded and lk.key not in keep:
-            files[(lk.repo, lk.file)] = lk.hashes.before
+            files[(lk.repo, lk.file)] = lk.hashes.before  # '' for an overlay the link created
     repos = [msgspec.structs.replace(r, exists=False) if r.name in drop else r for r in current.repos]
     links = [lk for lk in current.links if not lk.recorded or lk.key in keep]
     return finish(msgspec.structs.replace(

@@ -55,6 +55,12 @@ def _read_repo(name: str, path: Path) -> tuple[GitState, Parsed, list[FileState]
         return GitState(repo=name), Parsed(), []
     parsed = parse_repo(name, path)
     files = [FileState(repo=name, file=f, sha256=_hash(path / f)) for f in parsed.manifests]
+    from gitorch.workspace.overlay import read_overlays
+
+    deps, overlays, diags = read_overlays(name, path)  # go.work, .cargo/config.toml
+    parsed.deps += deps
+    parsed.diagnostics += diags
+    files += overlays
     return gitstate.read_one(name, path), parsed, files
 
 

@@ -146,15 +146,6 @@ CASES = [
      "lib", {}, '[tool.uv.sources]\r\nlib = { path = "../lib", editable = true }\r\n'),
     ("npm", '{\n  "name": "a",\n  "devDependencies": {"lib": "1"},\n  "x": {"dependencies": {"lib": "2"}}\n}',
      "lib", {}, '"devDependencies": {"lib": "file:../lib"}'),
-    ("cargo", '[dependencies]\nlib = { version = "1", features = ["x"] }\n\n[patch.crates-io]\n'
-              'other = { path = "../other" }\n', "lib", {},
-     '[patch.crates-io]\nlib = { path = "../lib" }\nother'),
-    ("go", "module a\n\nrequire example.com/lib v1.0.0\n\n"
-           "replace example.com/lib => example.com/fork v1.1.0\n",
-     "example.com/lib", {}, "replace example.com/lib => ../lib\n"),
-    ("go", "module a\n\nrequire (\n\texample.com/lib v1.0.0\n)\n\n"
-           "replace (\n\texample.com/lib v1.0.0 => ../old\n)\n",
-     "example.com/lib", {}, "\texample.com/lib => ../lib\n"),
     ("mix", MIX_REAL, "jason", {}, '{:jason, path: "../lib", only: [:dev, :test]}'),
     ("mix", MIX_REAL, "gettext", {}, '{:gettext, path: "../lib"}'),
 ]
@@ -182,13 +173,61 @@ def test_link_edit_is_minimal_and_restores_exactly(tmp_path: Path, eco: str, tex
     assert any(d.source == "path" and D.normalise(eco, d.name) == D.normalise(eco, dep) for d in found)
 
 
+OVERLAY_CASES = [
+    # (ecosystem, tracked manifest, overlay before (None: absent), dep, overlay after)
+    ("cargo", '[dependencies]\nlib = { version = "1", features = ["x"] }\n', None, "lib",
+     '[patch.crates-io]\nlib = { path = "../lib" }\n'),
+    ("cargo", '[dependencies]\nlib = "1"\n', '[patch.crates-io]\nother = { path = "../other" }  # keep\n',
+     "lib", '[patch.crates-io]\nlib = { path = "../lib" }\nother = { path = "../other" }  # keep\n'),
+    ("go", "module a\n\ngo 1.22\n\nrequire example.com/lib v1.0.0\n", None, "example.com/lib",
+     "go 1.22\n\nuse .\n\nreplace example.com/lib => ../lib\n"),
+    ("go", "module a\n\nrequire (\n\texample.com/lib v1.0.0\n)\n",
+     "go 1.21\n\nuse .\n\nreplace (\n\texample.com/lib v1.0.0 => ../old\n)\n", "example.com/lib",
+     "go 1.21\n\nuse .\n\nreplace (\n\texample.com/lib => ../lib\n)\n"),
+]
+
+
+@pytest.mark.parametrize("eco,manifest,overlay,dep,expect", OVERLAY_CASES)
+def test_go_and_cargo_links_edit_the_overlay_only(tmp_path: Path, eco: str, manifest: str,
+                                                  overlay: str | None, dep: str, expect: str) -> None:
+    from gitorch.workspace.overlay import DECLARING, OVERLAYS, read_overlays
+
+    consumer, provider = tmp_path / "app", tmp_path / "lib"
+    consumer.mkdir()
+    provider.mkdir()
+    (consumer / DECLARING[eco]).write_text(manifest)
+    data = None if overlay is None else overlay.encode()
+    link, new = L.make_link(consumer="app", consumer_dir=consumer, provider="lib", provider_dir=provider,
+                            ecosystem=eco, dep=dep, data=data)
+    assert (link.file, new.decode()) == (OVERLAYS[eco], expect)
+    assert (consumer / DECLARING[eco]).read_text() == manifest  # the tracked file is untouched
+    assert link.hashes.before == ("" if data is None else link.hashes.before) and link.hashes.after
+    assert L.restore(link, new, consumer / link.file) == (data or b"")
+    (consumer / link.file).parent.mkdir(exist_ok=True)
+    (consumer / link.file).write_bytes(new)
+    deps, files, diags = read_overlays("app", consumer)
+    assert not diags and [f.file for f in files] == [link.file]
+    assert [(d.name, d.path) for d in deps if d.name == dep] == [(dep, "../lib")]
+
+
+def test_exclude_lines_come_out_byte_for_byte() -> None:
+    from gitorch.workspace.overlay import add_exclude, remove_exclude
+
+    for old in (None, b"", b"*.log\n", b"# git ls-files --others --exclude-from=.git/info/exclude\n*.o"):
+        added = add_exclude(old, "go.work")
+        assert b"\n/go.work\n" in added or added.endswith(b"/go.work\n")
+        assert remove_exclude(added, "go.work") == old
+    assert remove_exclude(b"*.log\n", "go.work") == b"*.log\n"
+
+
 def test_link_refuses_undeclared_and_git_dependencies(tmp_path: Path) -> None:
     with pytest.raises(WorkspaceError, match="does not declare"):
         L.make_link(consumer="a", consumer_dir=tmp_path, provider="b", provider_dir=tmp_path / "b",
                     ecosystem="npm", dep="lib", data=b'{"dependencies": {"x": "1"}}')
+    (tmp_path / "Cargo.toml").write_text('[dependencies]\nlib = { git = "https://x" }\n')
     with pytest.raises(WorkspaceError, match="comes from git"):
         L.make_link(consumer="a", consumer_dir=tmp_path, provider="b", provider_dir=tmp_path / "b",
-                    ecosystem="cargo", dep="lib", data=b'[dependencies]\nlib = { git = "https://x" }\n')
+                    ecosystem="cargo", dep="lib", data=None)
 
 
 def test_restore_finds_the_link_after_unrelated_edits(tmp_path: Path) -> None:

@@ -23,8 +23,9 @@ def test_attach_observe_drift_repair_teardown(hub: Path, cli: Any) -> None:
 
     run(cli, "apply")
     changed = {k for k in tree_digest(root) if tree_digest(root)[k] != before.get(k)}
-    assert changed == {"app_uv/pyproject.toml", "app_pep/pyproject.toml", "rapp/Cargo.toml",
-                       "goapp/go.mod", "npmapp/package.json", "exapp/mix.exs"}
+    # Go and Cargo links live in uncommitted overlays (go.work, .cargo/config.toml).
+    assert changed == {"app_uv/pyproject.toml", "app_pep/pyproject.toml", "rapp/.cargo/config.toml",
+                       "goapp/go.work", "npmapp/package.json", "exapp/mix.exs"}
     snap = json.loads(run(cli, "snapshot", "--json").stdout)
     assert sorted(lk["repo"] + "/" + lk["provider"] for lk in snap["links"]) == sorted(
         f"{c}/{p}" for c, p in LINKS)
@@ -108,7 +109,9 @@ def test_saved_plan_verify_then_apply(hub: Path, cli: Any, tmp_path: Path) -> No
 
 def test_diff_lists_links_and_files(hub: Path, cli: Any) -> None:
     delta = json.loads(run(cli, "diff", "--json").stdout)
-    assert sorted("/".join(c["path"][1:]) for c in delta["added"]) == sorted(f"{c}/{p}" for c, p in LINKS)
+    # The links, and the overlays the Go and Cargo links create.
+    assert sorted("/".join(c["path"][1:]) for c in delta["added"]) == sorted(
+        [f"{c}/{p}" for c, p in LINKS] + ["goapp/go.work", "rapp/.cargo/config.toml"])
     assert delta["removed"] == []
     run(cli, "apply")
     delta = json.loads(run(cli, "diff", "--json").stdout)

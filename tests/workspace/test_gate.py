@@ -22,8 +22,8 @@ def test_every_ecosystems_link_is_found_with_file_and_line(hub: Path, cli: Any) 
     assert found == {
         "app_uv": ["pyproject.toml:14: pylib -> ../pylib"],
         "app_pep": [f"pyproject.toml:4: pylib -> {(root / 'pylib').as_uri()}"],
-        "rapp": ["Cargo.toml:11: rcrate -> ../rcrate"],
-        "goapp": ["go.mod:10: example.com/golib -> ../golib"],
+        "rapp": [".cargo/config.toml:2: rcrate -> ../rcrate"],
+        "goapp": ["go.work:5: example.com/golib -> ../golib"],
         "npmapp": ["package.json:6: npmlib -> file:../npmlib"],
         "exapp": ["mix.exs:15: exlib -> ../exlib"],
     }

@@ -42,8 +42,8 @@ def test_cargo_workspace_member_of_a_virtual_root(tmp_path: Path, cli: Any,
                                                                    ("serde_derive", "serde_derive")}
     result = cli("ws", "apply")
     assert "link sj/serde" in result.output
-    root_manifest = (tmp_path / "sj/Cargo.toml").read_text()
-    assert root_manifest.endswith('[patch.crates-io]\nserde = { path = "../serde/serde" }\n')
+    overlay = (tmp_path / "sj/.cargo/config.toml").read_text()
+    assert overlay == '[patch.crates-io]\nserde = { path = "../serde/serde" }\n'
     if _cargo_works():
         assert result.exit_code == 0, result.output
         assert "link sj/serde: effective (cargo uses serde from" in result.output

@@ -48,7 +48,7 @@ def test_two_links_in_one_file_teardown_exactly(shared: Path, cli: Any) -> None:
     text = (root / "app/pyproject.toml").read_text()
     assert 'alib = { path = "../alib", editable = true }' in text
     assert 'blib = { path = "../blib", editable = true }' in text
-    assert "replace example.com/alib => ../goalib" in (root / "goapp/go.mod").read_text()
+    assert "replace example.com/alib => ../goalib" in (root / "goapp/go.work").read_text()
     assert cli("ws", "observe").exit_code == 0  # type: ignore[attr-defined]
     result = cli("ws", "teardown")
     assert result.exit_code == 0, result.output

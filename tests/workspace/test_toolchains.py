@@ -28,12 +28,14 @@ def _cargo_works() -> bool:
 def _link(tmp: Path, eco: str, consumer_text: str, dep: str) -> Path:
     app, lib = tmp / "app", tmp / "lib"
     data = consumer_text.encode()
-    file = app / L.MANIFEST_OF[eco]
-    file.write_bytes(data)
+    (app / L.MANIFEST_OF[eco]).write_bytes(data)
+    file = app / L.link_file(eco)  # Cargo and Go: the uncommitted overlay
+    old = file.read_bytes() if file.exists() else None
     link, new = L.make_link(consumer="app", consumer_dir=app, provider="lib", provider_dir=lib,
-                            ecosystem=eco, dep=dep, data=data)
+                            ecosystem=eco, dep=dep, data=old)
+    file.parent.mkdir(exist_ok=True)
     file.write_bytes(new)
-    assert L.restore(link, new, file) == data
+    assert L.restore(link, new, file) == (old or b"")
     return app
 
 
