@@ -70,14 +70,17 @@ def gc(cwd: Path, older_than: float, remote: str | None = None, now: float | Non
     return sorted(doomed)
 
 
-def parse_age(text: str) -> float:
-    """`30d`, `12h`, `90m`, `45s` -> seconds."""
+def parse_age(text: str, option: str = "--older-than") -> float:
+    """`30d`, `12h`, `90m`, `45s` -> seconds (at least 0, finite; else a UsageError naming `option`)."""
+    import math
+
     from gitorch.errors import UsageError
 
     units = {"d": 86400, "h": 3600, "m": 60, "s": 1}
     try:
-        if text and text[-1] in units:
-            return float(text[:-1]) * units[text[-1]]
-        return float(text)
+        seconds = float(text[:-1]) * units[text[-1]] if text and text[-1] in units else float(text)
     except ValueError:
-        raise UsageError(f"--older-than {text!r}: use a number with d, h, m or s, e.g. 30d") from None
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < 0:  # a negative age would prune every entry
+        raise UsageError(f"{option} {text!r}: use a number of at least 0 with d, h, m or s, e.g. 30d")
+    return seconds

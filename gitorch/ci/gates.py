@@ -18,8 +18,21 @@ def record_forge_approval(ctx: Context, run: CiRun, gate: str, tasks: list[str])
     from gitorch.gitcmd import git
 
     if run.engine != "github":
+        where = "a GitLab job" if run.engine == "gitlab" else "not a GitHub Actions job"
         raise UsageError("`git orch ci approve` records a GitHub environment's approval; "
-                         f"this is {run.engine}", hint="approve with `git orch approve GATE`")
+                         f"this is {where}", hint="approve with `git orch approve GATE`")
+    check_gate(ctx, gate, tasks)
+    loaded = ctx.plan
+    head = git(["rev-parse", "--verify", "-q", "HEAD"], ctx.repo.cwd, check=False).stdout.decode().strip()
+    who = f"{run.actor or 'unknown'} (GitHub environment {gate}, run {run.url or run.id})"
+    approvals = [ev.Approved(run=run.id, task=tid, gate=gate, by=who, plan_digest=loaded.digest,
+                             commit=head or None) for tid in tasks]
+    ctx.store.append(approvals, message=f"approve {gate} ({', '.join(tasks)}) by {who}")
+    return approvals
+
+
+def check_gate(ctx: Context, gate: str, tasks: list[str]) -> None:
+    """A UsageError unless every one of `tasks` is a task of the plan gated by `gate`."""
     loaded = ctx.plan
     by_id = {t.id: t for t in loaded.plan.tasks}
     for tid in tasks:
@@ -27,12 +40,6 @@ def record_forge_approval(ctx: Context, run: CiRun, gate: str, tasks: list[str])
             raise UsageError(f"unknown task {tid} (--task)")
         if gate not in loaded.plan.gates_for(by_id[tid]):
             raise UsageError(f"task {tid} has no gate {gate!r}")
-    head = git(["rev-parse", "--verify", "-q", "HEAD"], ctx.repo.cwd, check=False).stdout.decode().strip()
-    who = f"{run.actor or 'unknown'} (GitHub environment {gate}, run {run.url or run.id})"
-    approvals = [ev.Approved(run=run.id, task=tid, gate=gate, by=who, plan_digest=loaded.digest,
-                             commit=head or None) for tid in tasks]
-    ctx.store.append(approvals, message=f"approve {gate} ({', '.join(tasks)}) by {who}")
-    return approvals
 
 
 def wait_for_local_approval(ctx: Context, run: CiRun, remote: str, gate: str, tasks: list[str],
@@ -45,11 +52,9 @@ def wait_for_local_approval(ctx: Context, run: CiRun, remote: str, gate: str, ta
     from gitorch.engine.gates import unmet_gates
     from gitorch.store.sync import sync
 
+    check_gate(ctx, gate, tasks)
     loaded = ctx.plan
     by_id = {t.id: t for t in loaded.plan.tasks}
-    for tid in tasks:
-        if tid not in by_id or gate not in loaded.plan.gates_for(by_id[tid]):
-            raise UsageError(f"task {tid} has no gate {gate!r}")
     store = ctx.store
     store.append([ev.AwaitingApproval(run=run.id, task=tid, gate=gate) for tid in tasks],
                  message=f"orch: {', '.join(tasks)} wait for {gate} in {run.id}")

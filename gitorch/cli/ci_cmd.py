@@ -216,14 +216,19 @@ def wait_approval_cmd(
 ) -> None:
     """In a job of a `--local-gate` gate: wait until the state branch holds its approval."""
     from gitorch.ci.cache_admin import parse_age
-    from gitorch.ci.gates import wait_for_local_approval
+    from gitorch.ci.gates import check_gate, wait_for_local_approval
     from gitorch.cirun import require_ci_run
-    from gitorch.errors import EXIT_PAUSED
+    from gitorch.errors import EXIT_PAUSED, UsageError
 
     run = require_ci_run()
+    seconds = parse_age(timeout, "--timeout")
+    if not every > 0:
+        raise UsageError(f"--every must be above 0 seconds (got {every})")
+    ctx = _ctx(file)
+    check_gate(ctx, gate, task)  # before saying it waits
     say(f"waiting for approval of {gate} for {', '.join(task)}: "
         f"git orch sync && git orch approve {gate} --task {task[0]} && git orch sync")
-    if not wait_for_local_approval(_ctx(file), run, remote, gate, task, parse_age(timeout), every):
+    if not wait_for_local_approval(ctx, run, remote, gate, task, seconds, every):
         warn(f"git orch: no approval of {gate} within {timeout}")
         raise typer.Exit(EXIT_PAUSED)
     say(f"{gate} approved")
@@ -238,18 +243,28 @@ def collect_cmd(
     as_json: bool = JSON_OPT,
 ) -> None:
     """The last job: fold every result of this run into the state branch, report, exit with its status."""
+    from pathlib import Path
+
     from gitorch.ci.collect import collect, render
     from gitorch.cirun import require_ci_run
+    from gitorch.errors import UsageError
 
     run = require_ci_run()
     ctx = _ctx(file, as_json)
+    writes = [(option, path) for option, path in (("--out", out), ("--junit", junit)) if path]
+    for option, path in writes:  # before anything is folded
+        if Path(path).is_dir():
+            raise UsageError(f"{option} {path}: is a directory", hint="name a file")
     plan = ctx.plan.plan
     result = render(ctx.store, plan, run, collect(ctx.store, plan, remote, run))
-    for path, text in ((out, result.report), (junit, result.junit)):
-        if path:
-            from gitorch.atomic import write_text
+    for option, path in writes:
+        from gitorch.atomic import write_text
 
-            write_text(path, text)
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            write_text(path, result.report if option == "--out" else result.junit)
+        except OSError as exc:
+            raise UsageError(f"{option} {path}: cannot write it ({exc.strerror or exc})") from None
     if run.summary:
         _append(run.summary, result.report)
     if as_json:
