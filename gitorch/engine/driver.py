@@ -34,7 +34,7 @@ from gitorch.plan.model import Plan, Task
 
 if TYPE_CHECKING:
     from gitorch.engine.history import History
-    from gitorch.engine.run import Progress, RunOptions
+    from gitorch.engine.runtypes import Progress, RunOptions
     from gitorch.engine.start import Start
 
 GATE_CHECK_EVERY = 1.0  # seconds between looks for approvals given while the run goes on

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from gitorch.engine.decide import Action, Decision, forecast
+from gitorch.engine.failures import Failure, latest_failure
 from gitorch.errors import UsageError
 
 if TYPE_CHECKING:
@@ -26,15 +27,6 @@ class LastPass(msgspec.Struct, frozen=True):
     commit: str
     inputs: str
     ts: str
-
-
-class Failure(msgspec.Struct, frozen=True):
-    """A task's latest failure: run, reason, and the end of the failing command's output."""
-
-    run: str
-    reason: str
-    excerpt: str = ""
-    log: str = ""  # where the whole output is (`git orch logs TASK` or the state-branch path)
 
 
 class Explanation(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -68,7 +60,6 @@ def explain(ctx: Context, task_id: str) -> Explanation:
                          approvals=history.approvals)
     d, cur = decisions[task_id], current[task_id]
     last = history.passes.get(task_id)
-    from gitorch.engine.failures import latest_failure
 
     return Explanation(
         task=task_id, action=d.action, reasons=_reasons(d, cur, history), inputs=cur.digest,

@@ -4,14 +4,21 @@ output (already redacted when recorded) and where the whole output is kept."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+
+import msgspec
 
 from gitorch import events as ev
 
-if TYPE_CHECKING:
-    from gitorch.engine.explain import Failure
-
 EXCERPT_LINES = 20
+
+
+class Failure(msgspec.Struct, frozen=True):
+    """A task's latest failure: run, reason, and the end of the failing command's output."""
+
+    run: str
+    reason: str
+    excerpt: str = ""
+    log: str = ""  # where the whole output is (`git orch logs TASK` or the state-branch path)
 
 
 def last_lines(text: str, n: int = EXCERPT_LINES) -> str:
@@ -24,7 +31,6 @@ def latest_failure(events: Sequence[ev.Event], task: str) -> Failure | None:
     (engine/context.latest_failure: the failing command or check), its excerpt cut to the
     last EXCERPT_LINES lines."""
     from gitorch.engine.context import latest_failure as found_by_context
-    from gitorch.engine.explain import Failure
 
     doc = found_by_context(task, list(events))
     if doc is None:

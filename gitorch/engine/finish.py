@@ -20,7 +20,7 @@ from gitorch.store import layout
 
 if TYPE_CHECKING:
     from gitorch.engine.driver import RunDriver
-    from gitorch.engine.run import RunResult
+    from gitorch.engine.runtypes import RunResult
 
 
 def failures_of(d: RunDriver) -> list[dict[str, str]]:
@@ -63,7 +63,7 @@ def run_build(d: RunDriver) -> dict[str, str] | None:
 
 def finish(d: RunDriver, loop: str) -> RunResult:
     """Record the end of this session and say how it went."""
-    from gitorch.engine.run import RunResult
+    from gitorch.engine.runtypes import RunResult
 
     sched = d.sched
     failures = failures_of(d)

@@ -15,7 +15,7 @@ from gitorch.errors import UsageError
 
 if TYPE_CHECKING:
     from gitorch.engine.inputs import TaskInputs
-    from gitorch.engine.run import RunOptions
+    from gitorch.engine.runtypes import RunOptions
     from gitorch.engine.setup import Loaded
     from gitorch.engine.verified import Verified
     from gitorch.views.fold import RunView
