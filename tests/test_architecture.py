@@ -44,6 +44,7 @@ KNOWN_UPWARD = {
 KNOWN_CYCLES = {
     frozenset({"gitorch.workspace.graft", "gitorch.workspace.manifest"}): "H/I",
     frozenset({"gitorch.workspace.freeze", "gitorch.workspace.snapshot"}): "I",
+    frozenset({"gitorch.workspace.links", "gitorch.workspace.overlay"}): "I",
     frozenset({"gitorch.migrate.convert", "gitorch.migrate.runs"}): "H",
     frozenset({"gitorch.migrate.ops", "gitorch.migrate.removal"}): "H",
     frozenset({"gitorch.hooks.install", "gitorch.hooks.status"}): "D",
