@@ -3,6 +3,8 @@ durations in seconds, acceptance parsed into `Check`s once."""
 
 from __future__ import annotations
 
+import re
+
 from gitorch.plan import acceptance
 from gitorch.plan.acceptance import SpecProblem, parse_duration
 from gitorch.plan.model import (
@@ -69,9 +71,9 @@ def task(spec: TaskSpec, path: PathT, issues: list[PlanIssue], build: Build | No
             commands = {**commands, **defaults}
     return Task(
         id=spec.id,
-        title=spec.title,
+        title=_text(spec.title, (*path, "title"), issues),
         type=spec.type,
-        description=spec.description,
+        description=_text(spec.description, (*path, "description"), issues),
         paths=_paths(spec.paths, (*path, "paths"), issues),
         commands=commands,
         acceptance=_checks(spec.acceptance, (*path, "acceptance"), issues),
@@ -135,8 +137,22 @@ def _checks(items: list[AcceptanceItem], path: PathT, issues: list[PlanIssue]) -
 
 
 def _shard(spec: ShardSpec, path: PathT, issues: list[PlanIssue]) -> Shard:
-    return Shard(id=spec.id, title=spec.title, description=spec.description, commands=spec.commands,
-                 acceptance=_checks(spec.acceptance, (*path, "acceptance"), issues))
+    return Shard(id=spec.id, title=_text(spec.title, (*path, "title"), issues),
+                 description=_text(spec.description, (*path, "description"), issues),
+                 commands=spec.commands, acceptance=_checks(spec.acceptance, (*path, "acceptance"), issues))
+
+
+# Terminal control (ESC, CR, backspace, NUL…): a title or description is printed by run,
+# status, reports and TASKS.md, where these would rewrite the screen. Tab and newline are text.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _text(text: str, path: PathT, issues: list[PlanIssue]) -> str:
+    found = _CONTROL.search(text.replace("\r\n", "\n"))  # a CRLF file's line ends are text too
+    if found:
+        issues.append(PlanIssue(path, f"{path[-1]} contains the control character {found.group()!r}",
+                                "titles and descriptions are text: tabs and newlines only"))
+    return text
 
 
 def _duration(value: float | str, path: PathT, issues: list[PlanIssue], positive: bool) -> float | None:

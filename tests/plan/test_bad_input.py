@@ -23,6 +23,10 @@ CASES: dict[str, tuple[dict[str, str], str | None, list[str]]] = {
         None, ["orchestrator.yml:5:7: invalid YAML: did not find expected ',' or ']'"],
     ),
     "empty file": ({PLAN: ""}, None, ["orchestrator.yml: the plan file is empty"]),
+    "terminal control in a title": (  # run, status, reports and TASKS.md print titles
+        {PLAN: 'version: 1\ntasks:\n  - id: A\n    title: "red\\e[31m"\n    description: "a\\r\\nb\\tc"\n'},
+        None, ["orchestrator.yml:4:5: tasks[0].title: title contains the control character '\\x1b'"],
+    ),
     "only comments": ({PLAN: "# nothing yet\n"}, None, ["the plan file is empty (only comments)"]),
     "wrong version": (
         {PLAN: "version: 2\ntasks: [{id: A}]\n"}, None,
