@@ -187,11 +187,23 @@ def apply_cmd(
     force: bool = typer.Option(False, "--force", help="Apply despite uncommitted changes."),
     frozen: bool = FROZEN,
     as_json: bool = JSON,
+    remote: list[str] = typer.Option([], "--remote", help="ssh://[user@]host[:port]/path: apply the "
+                                      "saved plan on that machine's workspace (repeatable)."),
+    fleet: Path | None = typer.Option(None, "--fleet", help="A file of ssh:// URLs, one per line."),
+    jobs: int = typer.Option(4, "-j", "--jobs", min=1, help="Hosts at once (with --remote/--fleet)."),
+    pyz: Path | None = typer.Option(None, "--pyz", help="orch.pyz to copy (default: $GITORCH_PYZ, "
+                                    "dist/orch.pyz)."),
 ) -> None:
     """Apply a plan under the workspace lock; on any failure roll back, last operation first."""
     from gitorch.errors import UsageError
     from gitorch.workspace.materialize import applied_link_effects, apply_workspace
 
+    if remote or fleet is not None:
+        if plan_file is None or frozen or dry_run or as_json:
+            raise UsageError("--remote/--fleet apply a saved plan (PLAN.json), without --frozen, "
+                             "--dry-run or --json")
+        _apply_fleet(_read_plan(plan_file), remote, fleet, jobs, pyz, force)
+        return
     if frozen and plan_file is not None:
         raise UsageError("--frozen plans from workspace.lock; it cannot be given with a saved plan")
     saved = _read_plan(plan_file) if plan_file is not None else None
@@ -210,6 +222,23 @@ def apply_cmd(
 
         raise CheckFailed(f"applied, but {len(failed)} link(s) not effective (see above)",
                           hint="do what each line says, then `git orch ws observe`")
+
+
+def _apply_fleet(plan: Any, remote: list[str], fleet: Path | None, jobs: int, pyz: Path | None,
+                 force: bool) -> None:
+    """Apply a saved plan on every host, output prefixed by host, then the table of results."""
+    from gitorch.errors import CheckFailed
+    from gitorch.workspace import fleet as F
+
+    hosts = [F.parse_host(u) for u in remote] + (F.read_fleet(fleet) if fleet is not None else [])
+    results = F.apply_fleet(plan, hosts, F.find_pyz(pyz), jobs=jobs, force=force,
+                            out=lambda line: typer.echo(line))
+    typer.echo("")
+    for line in F.table(results):
+        typer.echo(line)
+    failed = [r.host.name for r in results if r.code != 0]
+    if failed:
+        raise CheckFailed(f"the plan failed on {len(failed)} of {len(results)} host(s): {', '.join(failed)}")
 
 
 @ws_app.command("observe")
