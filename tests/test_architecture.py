@@ -48,7 +48,6 @@ KNOWN_CYCLES = {
     frozenset({"gitorch.migrate.convert", "gitorch.migrate.runs"}): "H",
     frozenset({"gitorch.migrate.ops", "gitorch.migrate.removal"}): "H",
     frozenset({"gitorch.hooks.install", "gitorch.hooks.status"}): "D",
-    frozenset({"gitorch.agent.edit", "gitorch.engine.runner"}): "F/B",
     frozenset({"gitorch.plan.acceptance", "gitorch.plan.remote_include", "gitorch.plan.spec",
                "gitorch.plan.validate"}): "B/I (remote includes)",
     frozenset({"gitorch.cli.ws_cmd", "gitorch.cli.ws_ephemeral_cmd"}): "I",

@@ -12,10 +12,10 @@ until the checks pass, the attempts run out, or the run stops.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from gitorch import events as ev
 from gitorch.agent.held import APPLY_PATCH, apply, close_worktree, open_worktree
@@ -26,7 +26,45 @@ from gitorch.store.layout import patch_path
 from gitorch.words import plural
 
 if TYPE_CHECKING:
-    from gitorch.engine.runner import Steps, _TaskRun
+    from gitorch.secrets.redact import Redactor
+
+Steps = Generator[Any, Any, Any]  # the runner's task steps: yields requests, returns the verdict
+
+
+class RunFacts(Protocol):
+    """What the edit step needs of the run (the runner's RunContext)."""
+
+    @property
+    def run(self) -> str: ...
+    @property
+    def scratch(self) -> Path: ...
+    @property
+    def repo_root(self) -> Path: ...
+    @property
+    def redactor(self) -> Redactor: ...
+    @property
+    def stopping(self) -> bool: ...
+
+
+class TaskRun(Protocol):
+    """What the edit step needs of the task being run (the runner's _TaskRun)."""
+
+    @property
+    def ctx(self) -> RunFacts: ...
+    @property
+    def task(self) -> Task: ...
+    @property
+    def inputs(self) -> str | None: ...
+
+    root: Path
+    events: list[ev.Event]
+    files: dict[str, bytes]
+
+    def emit(self, event: ev.Event) -> None: ...
+
+    def command(self, name: str, cmd: str, *, shard: str | None, timeout: float | None,
+                retry: Retry) -> Steps: ...
+
 
 PLACEHOLDER = "{prompt}"
 
@@ -64,7 +102,7 @@ def command_line(command: str, prompt_file: str) -> str:
     return f"{command} < {quoted}"
 
 
-def edit_steps(tr: _TaskRun, setup: AgentSetup, verify: Callable[[], Steps]) -> Steps:
+def edit_steps(tr: TaskRun, setup: AgentSetup, verify: Callable[[], Steps]) -> Steps:
     """The edit step; returns None when the task's checks pass, else why not (as `verify`
     does; "awaiting: apply_patch" when its patch waits for approval)."""
     if setup.gated(tr.task):
@@ -74,7 +112,7 @@ def edit_steps(tr: _TaskRun, setup: AgentSetup, verify: Callable[[], Steps]) -> 
     return (yield from _attempts(tr, setup, verify, start))
 
 
-def _attempts(tr: _TaskRun, setup: AgentSetup, verify: Callable[[], Steps], start: str) -> Steps:
+def _attempts(tr: TaskRun, setup: AgentSetup, verify: Callable[[], Steps], start: str) -> Steps:
     """Prompt, agent, patch, verify; again with the evidence, up to the attempts."""
     ctx, task = tr.ctx, tr.task
     work = _workdir(tr)
@@ -114,7 +152,7 @@ def _attempts(tr: _TaskRun, setup: AgentSetup, verify: Callable[[], Steps], star
     return f"agent: {plural(setup.attempts, 'attempt')} without passing; last: {reason}"
 
 
-def _held_steps(tr: _TaskRun, setup: AgentSetup, verify: Callable[[], Steps]) -> Steps:
+def _held_steps(tr: TaskRun, setup: AgentSetup, verify: Callable[[], Steps]) -> Steps:
     """apply_patch: work in a worktree and hold the patch; once approved, apply and verify."""
     ctx, task = tr.ctx, tr.task
     held = setup.held(task, tr.inputs)
@@ -147,13 +185,13 @@ def _held_steps(tr: _TaskRun, setup: AgentSetup, verify: Callable[[], Steps]) ->
     return f"awaiting: {APPLY_PATCH}"
 
 
-def _workdir(tr: _TaskRun) -> Path:
+def _workdir(tr: TaskRun) -> Path:
     work = tr.ctx.scratch / "agent" / tr.ctx.run
     work.mkdir(parents=True, exist_ok=True)
     return work
 
 
-def _record(tr: _TaskRun, attempt: int, patch: Patch, undone: list[str], stage: str = "edit") -> None:
+def _record(tr: TaskRun, attempt: int, patch: Patch, undone: list[str], stage: str = "edit") -> None:
     """A patch_applied event for the attempt, and its diff on the state branch."""
     ctx = tr.ctx
     diff = None
