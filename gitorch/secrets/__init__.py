@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from gitorch.errors import CheckFailed
 from gitorch.repo import Repo
 from gitorch.secrets.redact import MASK, Redactor
-from gitorch.secrets.store import Resolved, check_name, lookup
+from gitorch.secrets.store import Resolved, check_name, lookup, unusable
 
 if TYPE_CHECKING:
     from gitorch.plan.model import Plan, Task
@@ -39,6 +39,10 @@ def resolve_for_task(repo: Repo | None, plan: Plan, task: Task) -> dict[str, str
     for name in required_names(plan, task):
         check_name(name)
         found = lookup(repo, name)
+        why = unusable(name, found.value) if found is not None else None
+        if why and found is not None:  # stored by hand, not by `secrets set`, which refuses it
+            raise CheckFailed(f"task {task.id} needs secret {name}; its value ({found.where}) {why}",
+                              hint=f"store a usable value: git orch secrets set {name}")
         if found is None:
             missing.append(name)
         else:

@@ -10,7 +10,7 @@ from gitorch.errors import UsageError
 from gitorch.repo import Repo
 from gitorch.secrets.redact import Redactor
 from gitorch.secrets.required import required
-from gitorch.secrets.store import check_name, lookup, repo_dir, user_dir
+from gitorch.secrets.store import check_name, lookup, repo_dir, unusable, user_dir
 
 PROBE_TIMEOUT = 60.0
 
@@ -36,6 +36,9 @@ def status(repo: Repo | None, name: str, used_by: list[str] | None = None) -> Se
         where = (f"missing: `git orch secrets set {name}` (stores it in "
                  f"{repo_dir(repo) if repo else user_dir()}) or export {name}")
         return SecretStatus(name, False, None, where, used_by or [])
+    why = unusable(name, found.value)
+    if why:  # there, but no task can be given it
+        return SecretStatus(name, False, found.source, f"{found.where}: the value {why}", used_by or [])
     return SecretStatus(name, True, found.source, found.where, used_by or [])
 
 
@@ -69,8 +72,11 @@ def test(repo: Repo, name: str, plan_file: str | Path | None = None) -> ProbeRes
     check_name(name)
     found = lookup(repo, name)
     probe = required(repo, plan_file).probes.get(name)
-    result = ProbeResult(name, found is not None, found.source if found else None, probe)
-    if found is None or probe is None:
+    why = unusable(name, found.value) if found is not None else None
+    result = ProbeResult(name, found is not None and not why, found.source if found else None, probe)
+    if why:
+        result.output = f"the value {why}"
+    if found is None or probe is None or why:
         return result
     import tempfile
 

@@ -143,9 +143,26 @@ def all_values(repo: Repo | None, name: str) -> list[str]:
     return out
 
 
+# Linux refuses one environment string (NAME=value) over 128 KiB (MAX_ARG_STRLEN).
+MAX_VALUE_BYTES = 128 * 1024 - 2
+
+
+def unusable(name: str, value: str) -> str | None:
+    """Why `value` cannot reach a task as the environment variable `name` (never shows it), or None."""
+    if "\0" in value:
+        return "holds a NUL byte, which no environment variable can"
+    size = len(value.encode("utf-8", errors="surrogateescape")) + len(name)
+    if size > MAX_VALUE_BYTES:
+        return f"is {size} bytes, over the {MAX_VALUE_BYTES} an environment variable may hold"
+    return None
+
+
 def store_set(repo: Repo | None, name: str, value: str, scope: str = "repo") -> str:
     """Store `value` as `name` in the repo or user scope; returns where it went."""
     check_name(name)
+    why = unusable(name, value)
+    if why:
+        raise UsageError(f"the value given for {name} {why}; nothing stored")
     if scope == "repo":
         if repo is None:
             raise UsageError("--repo needs a repository")
