@@ -24,6 +24,16 @@ class ClaimOutcome:
     ready: list[str] = field(default_factory=list)
 
 
+def claim_context(ctx: Context) -> Context:
+    """`ctx` on the plan claims are about: --file, else the plan the latest run used (the
+    one `next` offers tasks from), so `next --claim` and `run --claim` agree."""
+    if ctx.file is not None:
+        return ctx
+    from gitorch.engine.setup import load
+
+    return ctx.with_file(str(load(ctx, run_plan=True).lp.file))
+
+
 def _where(ctx: Context) -> tuple[str, str]:
     """The claims folder of the context's plan, and the holder."""
     loaded = ctx.plan

@@ -283,16 +283,19 @@ def collect_cmd(
 
 def next_claim(file: str | None, remote: str, ttl: float, as_json: bool) -> None:
     """Claim the top ready task on `remote`; exit 1 when nothing could be claimed."""
-    from gitorch.ci.claiming import claim_next
+    from gitorch.ci.claiming import claim_context, claim_next
 
-    out = claim_next(_ctx(file, as_json), remote, ttl)
+    ctx = claim_context(_ctx(file, as_json))
+    out = claim_next(ctx, remote, ttl)
     if as_json:
         emit_json({"claimed": out.claim.to_json() if out.claim else None, "held": out.held,
                    "ready": out.ready})
     elif out.claim is not None:
         c = out.claim
         say(f"claimed {c.task} as {c.holder} until {_when(c.expires)} ({c.ref} on {remote})")
-        say(f"run it with: git orch run --claim --remote {remote}")
+        from gitorch.invocation import name
+
+        say(f"run it with: {name()} run --claim --remote {remote} --file {ctx.plan.display}")
     elif not out.ready:
         say("nothing is ready to claim")
     else:
@@ -313,9 +316,9 @@ def run_claimed(file: str | None, as_json: bool, opts: object, remote: str,
                 runner: Callable[[Context, object], None]) -> None:
     """`run --claim`: run exactly the tasks this holder claimed, renewing the claims while
     they run; then push the state (so others see the result) and release the claims."""
-    from gitorch.ci.claiming import holding, my_claims
+    from gitorch.ci.claiming import claim_context, holding, my_claims
 
-    ctx = _ctx(file, as_json)
+    ctx = claim_context(_ctx(file, as_json))
     claims = my_claims(ctx, remote)
     opts.tasks = [c.task for c in claims]  # type: ignore[attr-defined]
     opts.only = True  # type: ignore[attr-defined]

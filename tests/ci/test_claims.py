@@ -152,3 +152,32 @@ def test_run_claim_renews_the_claim_while_the_task_runs(tmp_path: Path) -> None:
     assert run.returncode == 0, out + err
     assert len(seen - {None}) >= 2  # renewed (a new commit leased on the old one) while it ran
     assert _remote_oid(remote, ref) is None  # released at the end
+
+
+def test_claims_follow_the_plan_of_the_latest_run(tmp_path: Path) -> None:
+    """`next` offers the latest run's plan (release.yml here): the claim is filed under that
+    plan and `run --claim` without --file runs it (it used to claim under orchestrator.yml)."""
+    from tests.ci.conftest import orch
+
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    a = tmp_path / "a"
+    a.mkdir()
+    git(a, "init", "-q", "-b", "main")
+    (a / "orchestrator.yml").write_text("version: 1\ntasks:\n  - id: other\n    commands: {x: 'true'}\n")
+    (a / "release.yml").write_text(
+        "version: 1\ntasks:\n  - id: build\n    commands: {x: 'true'}\n"
+        "  - id: notes\n    commands: {x: 'true'}\n")
+    git(a, "add", "-A")
+    git(a, "commit", "-qm", "plans")
+    git(a, "remote", "add", "origin", str(remote))
+    git(a, "push", "-q", "origin", "main")
+    code, _, err = orch(a, "run", "--file", "release.yml", "--task", "build")
+    assert code == 0, err
+    code, out, err = orch(a, "next", "--claim")
+    assert code == 0 and "claimed notes" in out, out + err
+    assert "--file release.yml" in out
+    assert _remote_oid(remote, "refs/orch/claims/release.yml/notes") is not None
+    code, out, err = orch(a, "run", "--claim")
+    assert code == 0, out + err
+    assert _remote_oid(remote, "refs/orch/claims/release.yml/notes") is None  # done and released
