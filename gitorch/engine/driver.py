@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from gitorch.engine.history import History
     from gitorch.engine.runtypes import Progress, RunOptions
     from gitorch.engine.start import Start
+    from gitorch.views.states import TaskState
 
 GATE_CHECK_EVERY = 1.0  # seconds between looks for approvals given while the run goes on
 # how a task's run ended (runner.TaskResult.outcome) -> its state; anything else: interrupted
@@ -243,7 +244,7 @@ class RunDriver:
             slots -= 1
         return out
 
-    def _held(self, tid: str, state: SchedulerState, event: ev.Event) -> None:
+    def _held(self, tid: str, state: TaskState, event: ev.Event) -> None:
         """A ready task that does not start: skipped, or held at a gate."""
         self.rec.add([event])
         self.sched.finish(tid, state)

@@ -21,6 +21,7 @@ from gitorch.store import layout
 if TYPE_CHECKING:
     from gitorch.engine.driver import RunDriver
     from gitorch.engine.runtypes import RunResult
+    from gitorch.views.states import RunStatus
 
 
 def failures_of(d: RunDriver) -> list[dict[str, str]]:
@@ -75,6 +76,7 @@ def finish(d: RunDriver, loop: str) -> RunResult:
         if build_failure:
             failures.append(build_failure)
     noted = False
+    status: RunStatus
     with interrupts_deferred():  # the end (events, dashboard, note) is recorded whole
         if loop == "interrupted":
             status, code = "interrupted", EXIT_INTERRUPTED
@@ -101,7 +103,7 @@ def finish(d: RunDriver, loop: str) -> RunResult:
 
 
 def _verdict(failures: list[Any], blocked: list[str], halted: bool, awaiting: list[Any],
-             waiting: list[Any]) -> tuple[str, int]:
+             waiting: list[Any]) -> tuple[RunStatus, int]:
     if failures or blocked or halted:
         return "failed", EXIT_FAILED
     if awaiting or waiting:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from gitorch.views.states import RunStatus, TaskState
+
 
 @dataclass
 class RunOptions:
@@ -33,7 +35,7 @@ class RunResult:
     on the state branch, which is store/layout.RunSummary)."""
 
     run: str
-    status: str  # completed | failed | paused | interrupted
+    status: RunStatus  # completed | failed | paused | interrupted
     exit_code: int
     counts: dict[str, int]
     # {"task", "reason"} and, for a failed command, "excerpt" (its last lines, redacted) and
@@ -71,7 +73,7 @@ class Progress(Protocol):
 
     def start(self, run: str, total: int, done: int = 0) -> None: ...
     def task_started(self, task_id: str) -> None: ...
-    def task_finished(self, task_id: str, state: str, duration: float) -> None: ...
+    def task_finished(self, task_id: str, state: TaskState, duration: float) -> None: ...
     def close(self) -> None: ...
 
 
@@ -84,7 +86,7 @@ class Silent:
     def task_started(self, task_id: str) -> None:
         pass
 
-    def task_finished(self, task_id: str, state: str, duration: float) -> None:
+    def task_finished(self, task_id: str, state: TaskState, duration: float) -> None:
         pass
 
     def close(self) -> None:

@@ -11,7 +11,10 @@ import sys
 import threading
 import time
 from types import TracebackType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from gitorch.views.states import TaskState
 
 RUNNING_SHOWN = 3  # running task ids named on the status line; the rest are counted
 NOT_DONE = frozenset({"awaiting_approval", "in_progress"})  # held at a gate, waiting for acceptance
@@ -61,7 +64,7 @@ class Progress:
         if self.mode == "plain":
             self._write(line)
 
-    def task_finished(self, task_id: str, state: str, duration: float) -> None:
+    def task_finished(self, task_id: str, state: TaskState, duration: float) -> None:
         """`task_id` ended in `state` after `duration` seconds (blocked/skipped tasks count too;
         a task held at a gate or waiting for its acceptance is announced, not done)."""
         with self._lock:
