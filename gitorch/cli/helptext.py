@@ -20,6 +20,8 @@ from gitorch.invocation import localize
 _ID_NAMES = {"task", "run", "gate", "id", "session", "only", "skip", "since", "until", "shard", "for"}
 _PATH_NAMES = {"file", "out", "output", "junit", "dir", "path", "root", "into", "cwd", "manifest", "input",
                "plan", "dest", "to"}
+# Option names whose value reads better as another word.
+_WORDS = {"by": "NAME", "types": "TYPE", "older_than": "AGE", "capability": "NAME", "remote": "REMOTE"}
 _POLISHED = "_gitorch_polished"
 
 
@@ -41,7 +43,9 @@ def option_word(param: TyperOption) -> str | None:
         return "N"
     if type(kind).__name__ in ("Path", "File") or isinstance(kind, click_types.File):
         return "PATH"
-    name = (param.name or "").lower()
+    name = (param.name or "").lower().rstrip("_")  # `for_`: a Python keyword as an option name
+    if name in _WORDS:
+        return _WORDS[name]
     if name in _ID_NAMES or name.endswith("_id"):
         return "ID"
     if name in _PATH_NAMES or name.endswith(("_file", "_dir", "_path")):
