@@ -105,8 +105,10 @@ def read_claims(cwd: Path, remote: str, plan: str) -> dict[str, Claim]:
     """Task -> claim, as the remote holds them now (one ls-remote and one fetch)."""
     prefix = f"{CLAIMS}/{plan}/"
     proc = git(["ls-remote", remote, prefix + "*"], cwd, check=False)
-    if proc.returncode != 0:
-        raise GitError(f"cannot reach remote '{remote}': {proc.stderr.decode(errors='replace').strip()}")
+    if proc.returncode != 0:  # exit 2 as `sync` and `cache fetch` (not 1, "nothing claimed")
+        first = (proc.stderr.decode(errors="replace").strip().splitlines() or [""])[0]
+        raise UsageError(f"cannot reach remote '{remote}': {first}",
+                         hint="name a remote of this repository with --remote")
     refs: dict[str, str] = {}
     for line in proc.stdout.decode().splitlines():
         oid, _, ref = line.partition("\t")

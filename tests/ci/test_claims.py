@@ -123,6 +123,8 @@ def test_next_claim_and_run_claim(tmp_path: Path) -> None:
     assert _remote_oid(remote, "refs/orch/claims/orchestrator.yml/lint") is None  # released
     code, out, err = cli(b, "next", "--claim")  # b pulls the state: lint is done
     assert code == 0 and "claimed build.x" in out, out + err
+    code, _, err = cli(b, "next", "--claim", "--remote", "nowhere")
+    assert code == 2 and "cannot reach remote 'nowhere'" in err  # was 1, read as "nothing claimed"
 
 
 def test_run_claim_renews_the_claim_while_the_task_runs(tmp_path: Path) -> None:
