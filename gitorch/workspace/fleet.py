@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shlex
-import subprocess
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +28,7 @@ import msgspec
 
 from gitorch.errors import Location, UsageError, WorkspaceError
 from gitorch.workspace.plan import WorkspacePlan, plan_id
+from gitorch.workspace.toolrun import run_streamed
 
 SSH_ENV = "GITORCH_SSH"  # the ssh command (default `ssh`), e.g. `ssh -F ~/.ssh/fleet_config`
 _CACHE = '"${GITORCH_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/gitorch}/fleet"'
@@ -132,10 +132,7 @@ def _copy_pyz(host: Host, pyz: bytes, say: Callable[[str], None]) -> int:
     name = _pyz_name(pyz)
     script = (f'c={_CACHE}; test -f "$c/{name}" && exit 0; mkdir -p "$c" && '
               f'cat > "$c/{name}.$$" && mv "$c/{name}.$$" "$c/{name}" && echo "copied orch.pyz to $c"')
-    proc = subprocess.run(ssh_command(host, script), input=pyz, capture_output=True, timeout=300)
-    for line in (proc.stdout + proc.stderr).decode(errors="replace").splitlines():
-        say(line)
-    return proc.returncode
+    return run_streamed(ssh_command(host, script), stdin=pyz, on_line=say)
 
 
 def _run_plan(host: Host, plan: bytes, pyz_name: str, python: str, force: bool,
@@ -143,18 +140,15 @@ def _run_plan(host: Host, plan: bytes, pyz_name: str, python: str, force: bool,
     flags = " --force" if force else ""
     script = (f"cd {shlex.quote(host.path)} || exit 2; f=$(mktemp) || exit 1; cat > \"$f\"; "
               f'{shlex.quote(python)} {_CACHE}/{pyz_name} ws apply "$f"{flags}; rc=$?; rm -f "$f"; exit $rc')
-    proc = subprocess.Popen(ssh_command(host, script), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
-    assert proc.stdin is not None and proc.stdout is not None
-    proc.stdin.write(plan)
-    proc.stdin.close()
-    last = ""
-    for raw in proc.stdout:
-        line = raw.decode(errors="replace").rstrip("\n")
+    said: list[str] = []
+
+    def keep(line: str) -> None:
         say(line)
         if line.strip() and not line.strip().startswith("hint:"):
-            last = line.strip()
-    return HostResult(host=host, code=proc.wait(), last=last)
+            said.append(line.strip())
+
+    code = run_streamed(ssh_command(host, script), stdin=plan, on_line=keep)
+    return HostResult(host=host, code=code, last=said[-1] if said else "")
 
 
 def apply_fleet(plan: WorkspacePlan, hosts: list[Host], pyz: bytes, *, jobs: int = 4,

@@ -37,7 +37,7 @@ class Leftovers(msgspec.Struct, frozen=True, kw_only=True):
     executed: list[int] = []  # operations the apply did
     rolled_back: list[int] = []  # ... and the ones undone before the undo failed
     files: list[LeftFile] = []
-    created: list[str] = []  # clones made by the apply
+    created: list[str] = []  # clones (and overlay folders such as .cargo/) made by the apply
     heads: list[LeftHead] = []
 
 
@@ -82,7 +82,7 @@ def still_left(record: Leftovers) -> list[str]:
     """One line per thing that still differs from before the apply ([]: resolved by hand)."""
     out = [f"{f.path} still differs from before plan {record.plan_id}"
            for f in record.files if _current(Path(f.path)) != f.before]
-    out += [f"{c} was cloned by plan {record.plan_id} and is still there"
+    out += [f"{c} was created by plan {record.plan_id} and is still there"
             for c in record.created if Path(c).exists()]
     return out
 
@@ -99,6 +99,7 @@ def finish(record: Leftovers) -> list[str]:
         if f.before is None:
             path.unlink(missing_ok=True)
         else:
+            path.parent.mkdir(parents=True, exist_ok=True)  # an overlay's folder removed with it
             write_bytes(path, f.before)
         done.append(f"restored {f.path}")
     for c in record.created:

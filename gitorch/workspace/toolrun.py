@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,3 +55,23 @@ def run_tool(argv: Sequence[str], cwd: Path, *, timeout: float | None = TIMEOUT,
     except OSError as exc:
         return ToolResult(-1, "", "", error=f"{program}: {exc.strerror or exc}")
     return ToolResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def run_streamed(argv: Sequence[str], *, stdin: bytes, on_line: Callable[[str], None]) -> int:
+    """Run `argv` fed `stdin`, passing each output line (stderr merged) to `on_line` as it
+    arrives (ssh for `ws apply --remote`); the exit code, 127 when it cannot start."""
+    try:
+        proc = subprocess.Popen(list(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT)
+    except OSError as exc:
+        on_line(f"{argv[0]}: {exc.strerror or exc}")
+        return 127
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        proc.stdin.write(stdin)
+        proc.stdin.close()
+    except BrokenPipeError:  # it exited early; its output says why
+        pass
+    for raw in proc.stdout:
+        on_line(raw.decode(errors="replace").rstrip("\n"))
+    return proc.wait()
