@@ -231,8 +231,8 @@ def _apply_fleet(plan: Any, remote: list[str], fleet: Path | None, jobs: int, py
     from gitorch.workspace import fleet as F
 
     hosts = [F.parse_host(u) for u in remote] + (F.read_fleet(fleet) if fleet is not None else [])
-    results = F.apply_fleet(plan, hosts, F.find_pyz(pyz), jobs=jobs, force=force,
-                            out=lambda line: typer.echo(line))
+    archive = F.find_pyz(pyz, say=lambda line: typer.echo(line))
+    results = F.apply_fleet(plan, hosts, archive, jobs=jobs, force=force, out=lambda line: typer.echo(line))
     typer.echo("")
     for line in F.table(results):
         typer.echo(line)

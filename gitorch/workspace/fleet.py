@@ -184,14 +184,30 @@ def table(results: list[HostResult]) -> list[str]:
     return [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:<{widths[2]}}  {d}" for a, b, c, d in [head, *rows]]
 
 
-def find_pyz(given: Path | None) -> bytes:
-    """orch.pyz to copy: `--pyz`, else $GITORCH_PYZ, else dist/orch.pyz in the source tree."""
-    candidates = [given] if given else []
-    if os.environ.get("GITORCH_PYZ"):
-        candidates.append(Path(os.environ["GITORCH_PYZ"]))
-    candidates.append(Path(__file__).resolve().parents[2] / "dist" / "orch.pyz")
-    for path in candidates:
-        if path is not None and path.is_file():
+def find_pyz(given: Path | None, say: Callable[[str], None] = print) -> bytes:
+    """orch.pyz to copy: `--pyz`, else $GITORCH_PYZ, else dist/orch.pyz of a source checkout,
+    else one built from that checkout by zipapp/build.py into the user cache."""
+    if given is not None:
+        try:
+            return given.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"cannot read --pyz: {exc.strerror}", where=Location(file=str(given))) from None
+    source = Path(__file__).resolve().parents[2]
+    for path in (Path(os.environ.get("GITORCH_PYZ", "")), source / "dist" / "orch.pyz"):
+        if path.name and path.is_file():
             return path.read_bytes()
-    raise UsageError("no orch.pyz to copy to the remotes",
-                     hint="build it with `make zipapp` (dist/orch.pyz) or give --pyz PATH")
+    if not (source / "zipapp" / "build.py").is_file():
+        raise UsageError("no orch.pyz to copy to the remotes", hint="give --pyz PATH (or set GITORCH_PYZ)")
+    import sys
+
+    import platformdirs
+
+    from gitorch.workspace.toolrun import run_tool
+
+    out = Path(platformdirs.user_cache_dir("gitorch")) / "fleet" / "orch.pyz"
+    say(f"building orch.pyz with {source / 'zipapp/build.py'} into {out}")
+    res = run_tool([sys.executable, str(source / "zipapp" / "build.py"), "--out", str(out),
+                    "--wheels", str(source / "build" / "wheels")], source, timeout=600)
+    if not res.ok or not out.is_file():
+        raise UsageError(f"could not build orch.pyz: {res.first_error()}", hint="give --pyz PATH")
+    return out.read_bytes()
