@@ -178,10 +178,12 @@ def _constraints(
         return _NO_CONSTRAINTS
     _inside(spec.forbidden, (*path, "forbidden"), issues)
     timeout = None if spec.timeout is None else _duration(spec.timeout, (*path, "timeout"), issues, True)
-    if spec.timebox is not None:  # kept as written (messages quote it); the runner enforces it
-        _duration(spec.timebox, (*path, "timebox"), issues, True)
+    timebox = spec.timebox  # kept as written (messages quote it); the runner enforces it
+    if timebox is not None:
+        _duration(timebox, (*path, "timebox"), issues, True)
+        timebox = f"{timebox:g}s" if isinstance(timebox, float | int) else timebox  # seconds, as documented
     return Constraints(
-        timeout=timeout, timebox=spec.timebox, forbidden=spec.forbidden, style=spec.style,
+        timeout=timeout, timebox=timebox, forbidden=spec.forbidden, style=spec.style,
         language=spec.language, notes=[spec.notes] if isinstance(spec.notes, str) else spec.notes,
     )
 

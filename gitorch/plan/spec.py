@@ -110,7 +110,7 @@ class ConstraintsSpec(_Spec, frozen=True, kw_only=True):
     """Limits and conventions for the task."""
 
     timeout: Annotated[Duration | None, Meta(description="How long one command may run.")] = None
-    timebox: Annotated[str | None, Meta(description=(
+    timebox: Annotated[Duration | None, Meta(description=(
         'The whole task\'s budget: all commands, shards, checks and retries, e.g. "30m".'))] = None
     forbidden: PathList = []
     style: str | None = None

@@ -209,3 +209,14 @@ def test_anchors_under_x_keys_and_merge_keys(repo: Path) -> None:
     a, b = load_plan().plan.tasks
     assert (a.type, a.commands) == ("test", {"test": "python -m pytest -q"})
     assert (b.type, b.commands) == ("docs", {"test": "python -m pytest -q"})  # merge keys override
+
+
+def test_a_timebox_may_be_seconds_as_a_number(repo: Path) -> None:
+    """docs/plan.md: durations are seconds as a number or strings; `timebox: 90` was refused."""
+    write(repo, "orchestrator.yml", "tasks:\n  - {id: A, constraints: {timebox: 90}}\n"
+                                    "  - {id: B, constraints: {timebox: 1.5}}\n"
+                                    "  - {id: C, constraints: {timebox: 2m}}\n")
+    assert [t.constraints.timebox for t in load_plan().plan.tasks] == ["90s", "1.5s", "2m"]
+    write(repo, "orchestrator.yml", "tasks:\n  - {id: A, constraints: {timebox: -1}}\n")
+    with pytest.raises(PlanError, match="timebox must be a finite number of seconds"):
+        load_plan()
