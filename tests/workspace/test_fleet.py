@@ -98,8 +98,9 @@ def test_fleet_apply_on_two_hosts_one_failing(tmp_path: Path, two_hosts: list[in
     monkeypatch.chdir(hub)
     assert cli("ws", "plan", "--out", str(tmp_path / "plan.json")).exit_code == 0
     urls = [f"ssh://127.0.0.1:{port}{m / 'hub'}" for port, m in zip(two_hosts, machines, strict=True)]
-    result = cli("ws", "apply", str(tmp_path / "plan.json"), "--remote", urls[0], "--remote", urls[1],
-                 "-j", "2", "--pyz", str(shared_pyz))
+    (tmp_path / "hosts.txt").write_text(f"# the second machine\n{urls[1]}\n")
+    result = cli("ws", "apply", str(tmp_path / "plan.json"), "--remote", urls[0],
+                 "--fleet", str(tmp_path / "hosts.txt"), "-j", "2", "--pyz", str(shared_pyz))
     out = result.output
     assert result.exit_code == 1, out
     h1, h2 = (f"127.0.0.1:{p}" for p in two_hosts)
