@@ -33,7 +33,7 @@ class AcceptanceSpec(_Spec, frozen=True, kw_only=True):
     contains, not_contains, matches."""
 
     run: Annotated[str | None, Meta(description="Shell command; passes when it exits with exit_code.")] = None
-    exit_code: int = 0
+    exit_code: Annotated[int, Meta(ge=0, le=255, description="The exit status it must have, 0-255.")] = 0
     timeout: Duration | None = None
     file_exists: Annotated[str | None, Meta(description="Passes when this path exists.")] = None
     file_absent: Annotated[str | None, Meta(description="Passes when this path does not exist.")] = None

@@ -23,6 +23,10 @@ CASES: dict[str, tuple[dict[str, str], str | None, list[str]]] = {
         None, ["orchestrator.yml:5:7: invalid YAML: did not find expected ',' or ']'"],
     ),
     "empty file": ({PLAN: ""}, None, ["orchestrator.yml: the plan file is empty"]),
+    "an exit code no process has": (
+        {PLAN: "version: 1\ntasks:\n  - id: A\n    acceptance: [{run: make, exit_code: 999}]\n"},
+        None, ["tasks[0].acceptance[0].exit_code: expected an integer <= 255, got 999"],
+    ),
     "terminal control in a title": (  # run, status, reports and TASKS.md print titles
         {PLAN: 'version: 1\ntasks:\n  - id: A\n    title: "red\\e[31m"\n    description: "a\\r\\nb\\tc"\n'},
         None, ["orchestrator.yml:4:5: tasks[0].title: title contains the control character '\\x1b'"],
