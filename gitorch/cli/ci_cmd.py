@@ -51,22 +51,32 @@ def export_cmd(
                    pyz=pyz, pyz_url=pyz_url, pyz_sha256=pyz_sha256, version=__version__,
                    local_gates=tuple(local_gate))
     result = export(opts, file, out, check=check)
+    shown = _shown(result.path)
     if as_json:
         emit_json({"path": str(result.path), "jobs": result.jobs, "tasks": result.tasks,
                    "changed": result.changed, "diff": result.diff})
     elif check:
         if result.changed:
-            warn(f"git orch: {result.path} is not current with the plan "
+            warn(f"git orch: {shown} is not current with the plan "
                  f"(run `git orch ci export --target {target}`):")
             for line in result.diff:
                 warn("  " + line)
         else:
-            say(f"{result.path} is current ({result.jobs} jobs for {result.tasks} tasks)")
+            say(f"{shown} is current ({result.jobs} jobs for {result.tasks} tasks)")
     else:
         verb = "wrote" if result.changed else "unchanged:"
-        say(f"{verb} {result.path} ({result.jobs} jobs for {result.tasks} tasks)")
+        say(f"{verb} {shown} ({result.jobs} jobs for {result.tasks} tasks)")
     if check and result.changed:
         raise typer.Exit(1)
+
+
+def _shown(path: object) -> str:
+    """`path` as the user would type it: relative to the current folder when inside it."""
+    import os
+
+    text = str(path)
+    rel = os.path.relpath(text)
+    return text if rel.startswith("..") else rel
 
 
 cache_app = typer.Typer(

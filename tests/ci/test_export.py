@@ -85,7 +85,9 @@ def test_job_ids_are_mapped_and_collisions_refused() -> None:
 def test_export_is_byte_stable_and_check_finds_drift(planned: Path, target: str) -> None:
     code, out, err = orch(planned, "ci", "export", "--target", target)
     assert code == 0, err
-    path = planned / (".github/workflows/orch.yml" if target == "github" else ".gitlab-ci.orch.yml")
+    name = ".github/workflows/orch.yml" if target == "github" else ".gitlab-ci.orch.yml"
+    assert out.startswith(f"wrote {name} (")  # as docs/ci.md shows it (was the absolute path)
+    path = planned / name
     first = path.read_bytes()
     assert orch(planned, "ci", "export", "--target", target)[1].startswith("unchanged:")
     assert path.read_bytes() == first
