@@ -54,38 +54,38 @@ if [ "$hook" = post-checkout ]; then
         exit "$status"
     fi
 fi
-# One git call reads both settings the hooks follow (git prints the keys in lower case).
-off= branch=
-while read -r key value; do
-    case $key in
-    orch.hooks) case $value in [Ff][Aa][Ll][Ss][Ee] | [Nn][Oo] | [Oo][Ff][Ff] | 0) off=1 ;; *) off= ;; esac ;;
-    orch.statebranch) branch=$value ;;
-    esac
-done <<EOF
-$(git config --get-regexp '^orch\.(hooks|statebranch)$' 2>/dev/null)
-EOF
-[ -n "$off" ] && exit "$status"
-# The environment wins over git config, as everywhere in gitorch.
-if [ -n "$branch" ] && [ -z "${GITORCH_STATE_BRANCH-}" ]; then
-    GITORCH_STATE_BRANCH=$branch
-    export GITORCH_STATE_BRANCH
-fi
-
 # Nothing to observe without a state branch (nothing recorded, no watch.json) and without a
 # workspace.toml: say so without starting Python, when the files git keeps tell for sure (git
 # runs hooks at the work tree's root; a linked worktree, GIT_DIR or reftable: ask Python).
-if [ ! -e workspace.toml ] && [ -z "${GIT_DIR-}" ] && [ -d .git ] && [ ! -e .git/reftable ]; then
-    ref=${GITORCH_STATE_BRANCH:-orch/state}
-    case $ref in refs/*) ;; *) ref=refs/heads/$ref ;; esac
-    if [ ! -e ".git/$ref" ] && { [ ! -e .git/packed-refs ] || ! grep -q -F -e " $ref" .git/packed-refs 2>/dev/null; }; then
-        exit "$status"
-    fi
+has_ref() {
+    case $1 in refs/*) ref=$1 ;; *) ref=refs/heads/$1 ;; esac
+    [ -e ".git/$ref" ] || { [ -e .git/packed-refs ] && grep -q -F -e " $ref" .git/packed-refs 2>/dev/null; }
+}
+config_read=
+if [ ! -e workspace.toml ] && [ -z "${GIT_DIR-}" ] && [ -d .git ] && [ ! -e .git/reftable ] &&
+    ! has_ref "${GITORCH_STATE_BRANCH:-orch/state}"; then
+    [ -n "${GITORCH_STATE_BRANCH-}" ] && exit "$status"  # the environment wins over git config
+    # orch.stateBranch may name another branch: one git call reads both settings (in lower
+    # case). Where the branch exists, Python reads them itself, mostly without git.
+    off= branch=
+    while read -r key value; do
+        case $key in
+        orch.hooks) case $value in [Ff][Aa][Ll][Ss][Ee] | [Nn][Oo] | [Oo][Ff][Ff] | 0) off=1 ;; *) off= ;; esac ;;
+        orch.statebranch) branch=$value ;;
+        esac
+    done <<EOF
+$(git config --get-regexp '^orch\.(hooks|statebranch)$' 2>/dev/null)
+EOF
+    { [ -n "$off" ] || [ -z "$branch" ] || ! has_ref "$branch"; } && exit "$status"
+    GITORCH_STATE_BRANCH=$branch
+    export GITORCH_STATE_BRANCH
+    config_read=1
 fi
 
 # The interpreter gitorch was installed with, told where gitorch is (-I -S: no site, no user
 # paths, nothing from the work tree on sys.path); then `git orch` on PATH; then one line.
 # GITORCH_HOOK_CONFIG_READ tells Python the git config above was read (no second call).
-if [ -x "$GITORCH_PYTHON" ] && GITORCH_HOOK_CONFIG_READ=1 GITORCH_ZIPAPP=$GITORCH_PYZ "$GITORCH_PYTHON" -I -S -c '
+if [ -x "$GITORCH_PYTHON" ] && GITORCH_HOOK_CONFIG_READ=$config_read GITORCH_ZIPAPP=$GITORCH_PYZ "$GITORCH_PYTHON" -I -S -c '
 import sys
 sys.path.append(sys.argv[1]) if sys.argv[1] else None
 from gitorch.hooks.run import main

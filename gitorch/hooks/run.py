@@ -45,7 +45,9 @@ def run(trigger: str) -> list[str]:
             return []  # not in a work tree (a bare repository has nothing checked out to observe)
         found = lines[0], lines[1]
     common, root = found
-    branch = state_branch(root, own)
+    off, branch = state_branch(common, root, own)
+    if off:
+        return []
     obs = observe(root, branch=branch, trigger=trigger, env=own)
     lines = obs.notices()
     if obs.has_state:
@@ -82,16 +84,15 @@ def locate(cwd: str) -> tuple[str, str] | None:
     return os.path.normpath(common), cwd
 
 
-def state_branch(root: str, env: dict[str, str]) -> str:
-    """The state branch as `settings().state_branch` resolves it, minus the config files
-    the hook does not read: `GITORCH_STATE_BRANCH`, then `orch.stateBranch`, then default."""
-    from gitorch.gitcmd import git_quick
-
+def state_branch(common: str, root: str, env: dict[str, str]) -> tuple[bool, str]:
+    """(switched off by `orch.hooks`, the state branch) as `settings()` resolves them, minus
+    the config files the hook does not read: `GITORCH_STATE_BRANCH`, then `orch.stateBranch`,
+    then the default. Git config is read only when a file could set them (hookconfig.py)."""
     branch = os.environ.get("GITORCH_STATE_BRANCH")
-    if branch:
-        return branch
     if os.environ.get("GITORCH_HOOK_CONFIG_READ") == "1":
-        # the sh hook read orch.stateBranch already, and exported it when it was set
-        return DEFAULT_STATE_BRANCH
-    _, out = git_quick(["config", "--get", "orch.stateBranch"], root, env=env)
-    return out.decode().strip() or DEFAULT_STATE_BRANCH
+        # the sh hook read both settings already, and exported the branch when it was set
+        return False, branch or DEFAULT_STATE_BRANCH
+    from gitorch.hooks.hookconfig import hook_settings
+
+    off, configured = hook_settings(common, root, env)
+    return off, branch or configured or DEFAULT_STATE_BRANCH
