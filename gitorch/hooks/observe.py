@@ -19,7 +19,7 @@ import os
 
 from gitorch import invocation
 from gitorch.gitcmd import clean_env, git_quick
-from gitorch.hooks import jsonlite
+from gitorch.hooks import indexcache, jsonlite
 from gitorch.hooks.watchindex import INDEX_FILE, INDEX_SCHEMA_VERSION, stale_from_index
 from gitorch.twins import GLOB as _GLOB
 from gitorch.twins import match_paths, tree_digest
@@ -101,12 +101,14 @@ class Observation:
 
 def observe(
     root: str, *, branch: str, trigger: str, env: Mapping[str, str] | None = None,
+    common: str | None = None,
 ) -> Observation:
     """Compare the state branch's watch index (else `watch.json`) with HEAD in `root`, and
     the workspace with its manifest. `env` adds git variables that locate this repository
-    (the hook's own)."""
+    (the hook's own). `common`, the git common dir, lets the index be kept there between
+    observations (indexcache.py)."""
     obs = Observation(trigger)
-    _observe_state(obs, root, branch, env)
+    _observe_state(obs, root, branch, env, common)
     if os.path.isfile(os.path.join(root, WORKSPACE_MANIFEST)):
         obs.workspace, problem = workspace_drift(root)
         if problem:
@@ -114,10 +116,19 @@ def observe(
     return obs
 
 
-def _observe_state(obs: Observation, root: str, branch: str, env: Mapping[str, str] | None) -> None:
+def _observe_state(
+    obs: Observation, root: str, branch: str, env: Mapping[str, str] | None, common: str | None,
+) -> None:
+    watch: dict[str, Any] | None
     try:
-        obs.has_state, watch, name, head_tree = read_watch(root, branch, env, index=True)
-        stale = _from_index(watch, root, env, head_tree) if name == INDEX_FILE else None
+        kept = _kept_index(common, root, branch) if common else None
+        if kept is not None:  # the state branch has not moved since the index was kept
+            (watch, head_commit), name, obs.has_state = kept, INDEX_FILE, True
+            stale = _from_index(watch, root, env, "", head_commit)
+        else:
+            obs.has_state, watch, name, head_tree = read_watch(root, branch, env, index=True,
+                                                               keep=common)
+            stale = _from_index(watch, root, env, head_tree) if name == INDEX_FILE else None
         if name == INDEX_FILE and stale is None:
             _, watch, name, _ = read_watch(root, branch, env, index=False)  # the index cannot tell
     except ValueError as exc:
@@ -140,14 +151,29 @@ def _observe_state(obs: Observation, root: str, branch: str, env: Mapping[str, s
     ]
 
 
+def _kept_index(common: str, root: str, branch: str) -> tuple[dict[str, Any], str] | None:
+    """(the index kept for the state branch where it is now, HEAD's commit or "" when the
+    files do not say), or None when none is kept for it."""
+    ref = _ref(branch)
+    oid = indexcache.ref_oid(common, ref)
+    doc = indexcache.load(common, ref, oid) if oid else None
+    if doc is None:
+        return None
+    dotgit = os.path.join(root, ".git")
+    head = indexcache.head_commit(dotgit, common) if os.path.isdir(dotgit) else None
+    return doc, head or ""
+
+
 def _from_index(
     index: dict[str, Any] | None, root: str, env: Mapping[str, str] | None, head_tree: str,
+    head_commit: str | None = None,
 ) -> dict[str, list[str]] | None:
     """The stale tasks by the watch index, None when it cannot tell (then watch.json)."""
     if index is None or index.get("schema_version") != INDEX_SCHEMA_VERSION:
         return None  # an index of another schema: watch.json (its version is checked there)
     try:
-        return stale_from_index(index, root, env, head_tree=head_tree or None)
+        return stale_from_index(index, root, env, head_tree=head_tree or None,
+                                head_commit=head_commit)
     except (ValueError, TypeError, IndexError, AttributeError, KeyError):
         return None  # a malformed index: watch.json says the same, slower
 
@@ -171,11 +197,12 @@ def _ref(branch: str) -> str:
 
 def read_watch(
     root: str, branch: str, env: Mapping[str, str] | None = None, *, index: bool = False,
+    keep: str | None = None,
 ) -> tuple[bool, dict[str, Any] | None, str, str]:
     """(whether the state branch exists, the document, its name, HEAD's root tree or ""):
     the watch index when `index` and the branch has one (read with HEAD's commit, in the
     same git call), else `watch.json` (None when missing). ValueError when the document is
-    not a JSON object."""
+    not a JSON object. `keep`: the git common dir to keep the index in (indexcache.py)."""
     ref = _ref(branch)
     exists, head_tree = False, ""
     for name in [INDEX_FILE, WATCH_FILE] if index else [WATCH_FILE]:
@@ -198,6 +225,8 @@ def read_watch(
         doc = jsonlite.loads(raw.decode("utf-8"))
         if not isinstance(doc, dict):
             raise ValueError(f"a JSON {type(doc).__name__}, not an object")
+        if keep and name == INDEX_FILE:  # the first object is the state branch's commit
+            indexcache.save(keep, ref, out.split(b" ", 1)[0].decode("ascii", "replace"), raw)
         return exists, doc, name, head_tree
     return exists, None, WATCH_FILE, head_tree
 

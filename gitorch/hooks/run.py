@@ -48,7 +48,7 @@ def run(trigger: str) -> list[str]:
     off, branch = state_branch(common, root, own)
     if off:
         return []
-    obs = observe(root, branch=branch, trigger=trigger, env=own)
+    obs = observe(root, branch=branch, trigger=trigger, env=own, common=None if own else common)
     lines = obs.notices()
     if obs.has_state:
         try:

@@ -112,11 +112,12 @@ def build_index(watch: Mapping[str, Any], root: str) -> bytes | None:
 
 def stale_from_index(
     index: Mapping[str, Any], root: str, env: Mapping[str, str] | None = None,
-    head_tree: str | None = None,
+    head_tree: str | None = None, head_commit: str | None = None,
 ) -> dict[str, list[str]] | None:
     """task -> its input files that differ at HEAD from its last pass (what
     `observe.stale_tasks` finds from watch.json), or None when the index cannot tell (the
-    caller reads watch.json). `head_tree`: HEAD's root tree when the caller read it already.
+    caller reads watch.json). `head_tree`: HEAD's root tree when the caller read it already;
+    `head_commit`: HEAD's commit ("" when unknown; either given, no git call asks for them).
 
     A commit whose root tree is HEAD's changed nothing; otherwise one `git diff-tree` from
     it to HEAD (which skips every folder whose tree id is the same) names the files."""
@@ -125,12 +126,12 @@ def stale_from_index(
     trees: list[str] = index.get("commit_trees") or []
     if len(trees) != len(commits):
         return None
-    if head_tree is None:
+    if head_tree is None and head_commit is None:
         status, out = git_quick(["rev-parse", "HEAD^{tree}"], root, env=env)
         head_tree = out.decode().strip() if status == 0 else ""
     diffs: dict[int, list[str]] = {}  # commit -> the files that differ at HEAD, sorted
     for ci, (commit, tree) in enumerate(zip(commits, trees, strict=True)):
-        if tree == head_tree:
+        if tree == head_tree or commit == head_commit:
             diffs[ci] = []
             continue
         files = _diff(root, commit, env)

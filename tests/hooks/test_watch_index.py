@@ -113,3 +113,58 @@ def test_a_commit_that_is_gone_falls_back_to_watch_json(ran: Path) -> None:
     index["commits"] = ["0" * 40]
     index["commit_trees"] = ["f" * 40]
     assert stale_from_index(index, str(ran)) is None
+
+
+def _count_git(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The git commands the observation starts (it still runs them)."""
+    from gitorch.hooks import watchindex
+
+    calls: list[str] = []
+    real = ho.git_quick
+
+    def counted(args: Any, *a: Any, **k: Any) -> tuple[int, bytes]:
+        calls.append(args[0] if args[0] != "--literal-pathspecs" else args[1])
+        return real(args, *a, **k)
+
+    monkeypatch.setattr(ho, "git_quick", counted)
+    monkeypatch.setattr(watchindex, "git_quick", counted)
+    return calls
+
+
+def test_the_kept_index_saves_cat_file_until_the_state_branch_moves(
+    ran: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    common, root = str(ran / ".git"), str(ran)
+    calls = _count_git(monkeypatch)
+    git(ran, "checkout", "-q", "feature")
+    first = ho.observe(root, branch="orch/state", trigger="t", common=common)
+    assert calls == ["cat-file", "diff-tree"] and (ran / ".git" / "orch" / "hook-index").is_file()
+    calls.clear()
+    again = ho.observe(root, branch="orch/state", trigger="t", common=common)
+    assert calls == ["diff-tree"] and again.stale == first.stale == by_watch_json(ran)
+    git(ran, "pack-refs", "--all")  # the branch and HEAD read from packed-refs alike
+    git(ran, "checkout", "-q", "main")  # back at the commit the tasks passed at: no git at all
+    calls.clear()
+    assert ho.observe(root, branch="orch/state", trigger="t", common=common).stale == {}
+    assert calls == []
+    # A new run moves the state branch: the kept index is for the old commit, so it is read again.
+    (ran / "src" / "a.py").write_text("a = 3\n")
+    git(ran, "commit", "-q", "-am", "a = 3")
+    assert orch(ran, "run", "-j2").returncode == 0
+    calls.clear()
+    assert ho.observe(root, branch="orch/state", trigger="t", common=common).stale == {}
+    assert calls[0] == "cat-file"
+
+
+def test_a_broken_kept_index_is_read_again(ran: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gitorch.hooks import indexcache
+
+    common = str(ran / ".git")
+    oid = git(ran, "rev-parse", "orch/state")
+    indexcache.save(common, "refs/heads/orch/state", oid, b"{not json")
+    assert indexcache.load(common, "refs/heads/orch/state", oid) is None
+    calls = _count_git(monkeypatch)
+    git(ran, "checkout", "-q", "feature")
+    assert ho.observe(str(ran), branch="orch/state", trigger="t", common=common).stale == by_watch_json(ran)
+    assert calls[0] == "cat-file"
+    assert indexcache.load(common, "refs/heads/orch/state", oid) is not None

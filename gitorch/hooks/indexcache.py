@@ -1,0 +1,105 @@
+"""The watch index as the hook last read it, kept in the git directory (standard library only).
+
+Reading `watch-index.json` from the state branch takes a `git cat-file` process, a few
+milliseconds of the hook's 25 ms budget, on every checkout, although the index changes only
+when a run ends. So the hook keeps the last one it read in `<git common dir>/orch/hook-index`,
+under the state branch's commit id, and reads that commit id from the files git keeps (a
+loose ref, `packed-refs`): while the state branch stays where it was, no `cat-file` is needed.
+A ref it cannot read that way (the reftable format, a symbolic ref) means no cache.
+
+HEAD's commit is read the same way, so a checkout back to the commit the tasks passed at
+needs no git call at all.
+"""
+
+from __future__ import annotations
+
+import os
+
+from gitorch.hooks import jsonlite
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+CACHE_FILE = "hook-index"  # under <git common dir>/orch/
+_PACKED_REFS_MAX = 1 << 20  # a bigger packed-refs costs more to scan than cat-file
+_HEX = frozenset("0123456789abcdef")
+
+
+def _oid(text: str) -> str | None:
+    text = text.strip()
+    return text if len(text) in (40, 64) and set(text) <= _HEX else None
+
+
+def ref_oid(common: str, ref: str) -> str | None:
+    """The commit id `ref` (refs/…) points at, read from the files git keeps; None when
+    they do not say (a symbolic ref, reftable, a missing ref)."""
+    if os.path.exists(os.path.join(common, "reftable")):
+        return None
+    try:
+        with open(os.path.join(common, ref), encoding="ascii") as fh:
+            return _oid(fh.read())
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError):
+        return None
+    packed = os.path.join(common, "packed-refs")
+    try:
+        if os.path.getsize(packed) > _PACKED_REFS_MAX:
+            return None
+        with open(packed, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return None
+    tail = b" " + ref.encode("utf-8", "surrogateescape") + b"\n"
+    end = data.find(tail)
+    if end < 0:
+        return None
+    start = data.rfind(b"\n", 0, end) + 1
+    return _oid(data[start:end].decode("ascii", "replace"))
+
+
+def head_commit(gitdir: str, common: str) -> str | None:
+    """HEAD's commit id in the worktree whose git dir is `gitdir`, or None when unsure."""
+    try:
+        with open(os.path.join(gitdir, "HEAD"), encoding="utf-8") as fh:
+            text = fh.read().strip()
+    except (OSError, ValueError):
+        return None
+    if text.startswith("ref: refs/heads/"):
+        return ref_oid(common, text[5:])
+    return _oid(text)
+
+
+def load(common: str, ref: str, oid: str) -> dict[str, Any] | None:
+    """The index kept for `ref` at commit `oid`, or None."""
+    try:
+        with open(os.path.join(common, "orch", CACHE_FILE), "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return None
+    head, _, raw = data.partition(b"\n")
+    if head != f"{oid} {ref}".encode("utf-8", "surrogateescape"):
+        return None
+    try:
+        doc = jsonlite.loads(raw.decode("utf-8"))
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+def save(common: str, ref: str, oid: str, raw: bytes) -> None:
+    """Keep `raw` (the index's JSON) for `ref` at commit `oid`; never fails the hook."""
+    folder = os.path.join(common, "orch")
+    path = os.path.join(folder, CACHE_FILE)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(folder, exist_ok=True)
+        with open(tmp, "wb") as fh:
+            fh.write(f"{oid} {ref}\n".encode("utf-8", "surrogateescape") + raw)
+        os.replace(tmp, path)  # readers see the old file or the new one, never half of one
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
