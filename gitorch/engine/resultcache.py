@@ -46,7 +46,7 @@ class RunCache:
             from gitorch.store.outputtree import restore_tree
 
             tree = git(["rev-parse", f"{entry.ref}^{{tree}}"], self.cwd).stdout.decode().strip()
-            count = restore_tree(self.root, tree)
+            count = restore_tree(self.root, tree, task.outputs)
             evidence += f"; {count} output file{'s' if count != 1 else ''} restored"
         sys.stderr.write(f"{task.id}: {evidence}\n")
         return evidence

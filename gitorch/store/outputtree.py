@@ -59,11 +59,21 @@ def _mode(path: Path) -> str:
     return "100755" if os.access(path, os.X_OK) else "100644"
 
 
-def restore_tree(root: Path, tree: str) -> int:
-    """Write the files of `tree` under `root` (overwriting); the number of files."""
+def restore_tree(root: Path, tree: str, patterns: list[str]) -> int:
+    """Write the files of `tree` that the task's `patterns` declare under `root` (overwriting);
+    the number of files. Anything else an entry holds (a tampered or foreign entry) is left
+    out, as are links and anything under .git."""
+    from gitorch.twins import match_paths
+
+    listing = git(["ls-tree", "-r", "-z", "--full-tree", tree], root).stdout.decode(errors="replace")
+    regular = sorted(path for meta, _, path in (item.partition("\t") for item in listing.split("\0") if item)
+                     if meta.split()[0] in ("100644", "100755") and ".git" not in path.split("/"))
+    wanted = match_paths(regular, patterns)
+    if not wanted:
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
         git(["read-tree", tree], root, env=env)
-        names = git(["ls-files", "-z"], root, env=env).stdout.split(b"\0")
-        git(["checkout-index", "-a", "-f", f"--prefix={root}/"], root, env=env)
-    return len([n for n in names if n])
+        git(["checkout-index", "-f", f"--prefix={root}/", "-z", "--stdin"], root, env=env,
+            input="".join(p + "\0" for p in wanted).encode())
+    return len(wanted)

@@ -170,3 +170,27 @@ def test_tasks_alike_but_for_their_outputs_never_restore_each_others_files(
     code, out, err = orch(repo, "run")
     assert code == 0 and err.count("1 output file restored") == 2, out + err
     assert (repo / "out/a.txt").read_text() == "a\n" and (repo / "out/b.txt").read_text() == "b\n"
+
+
+def test_a_restore_writes_only_the_declared_outputs(tmp_path: Path) -> None:
+    """A cache entry's tree holding more than the task declares (tampered, or another
+    writer's) restores only the declared outputs: never a tracked file, a link or .git."""
+    import subprocess
+
+    from gitorch.store.outputtree import restore_tree
+
+    repo = make_repo(tmp_path / "r", {"README.md": "mine\n"})
+
+    def put(args: list[str], text: str) -> str:
+        return subprocess.run(["git", *args], cwd=repo, input=text, capture_output=True, text=True,
+                              check=True).stdout.strip()
+
+    def blob(text: str) -> str:
+        return put(["hash-object", "-w", "--stdin"], text)
+
+    out = put(["mktree"], f"100644 blob {blob('built')}\ta.txt\n120000 blob {blob('/etc/passwd')}\tlink\n")
+    tree = put(["mktree"], f"100644 blob {blob('evil')}\tREADME.md\n040000 tree {out}\tout\n")
+    assert restore_tree(repo, tree, ["out"]) == 1
+    assert (repo / "out/a.txt").read_text() == "built"
+    assert (repo / "README.md").read_text() == "mine\n"
+    assert not (repo / "out/link").exists()
