@@ -1,5 +1,5 @@
 #!/bin/sh
-# gitorch-hook 3
+# gitorch-hook 4
 # Installed by `git orch hooks install` as post-checkout, post-merge and post-rewrite (or, on
 # git >= 2.54, as the command of the config-based hook gitorch-observe for all three);
 # `git orch hooks uninstall` removes it and puts back the hook that was here before.
