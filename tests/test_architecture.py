@@ -18,13 +18,16 @@ PACKAGE = Path(__file__).resolve().parents[1] / "gitorch"
 LAYERS: dict[str, tuple[str, ...]] = {
     "gitorch.store": ("gitorch.config", "gitorch.engine", "gitorch.plan", "gitorch.views",
                       "gitorch.workspace", "gitorch.discovery", "gitorch.migrate", "gitorch.hooks",
-                      "gitorch.context", "gitorch.doctor", "gitorch.ci", "gitorch.cli"),
+                      "gitorch.context", "gitorch.doctor", "gitorch.ci", "gitorch.agent", "gitorch.cli"),
     "gitorch.config": ("gitorch.engine", "gitorch.plan", "gitorch.views", "gitorch.workspace",
                        "gitorch.discovery", "gitorch.migrate", "gitorch.context", "gitorch.doctor",
                        "gitorch.cli"),
     "gitorch.views": ("gitorch.engine", "gitorch.store", "gitorch.workspace", "gitorch.cli"),
     "gitorch.plan": ("gitorch.engine", "gitorch.store", "gitorch.views", "gitorch.workspace", "gitorch.cli"),
-    "gitorch.engine": ("gitorch.ci", "gitorch.cli"),  # ci/ builds on the engine, never the reverse
+    # ci/ and agent/ build on the engine, never the reverse (the CLI hands the engine its
+    # edit step: engine/runner.EditStep)
+    "gitorch.engine": ("gitorch.ci", "gitorch.agent", "gitorch.cli"),
+    "gitorch.agent": ("gitorch.ci", "gitorch.cli"),
     "gitorch.workspace": ("gitorch.engine", "gitorch.cli"),
     "gitorch.discovery": ("gitorch.engine", "gitorch.doctor", "gitorch.cli"),
     "gitorch.hooks": ("gitorch.engine", "gitorch.cli"),

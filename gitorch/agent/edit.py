@@ -93,6 +93,10 @@ class AgentSetup:
         """Whether the agent does `task`'s edit step (as Plan.agent_does says)."""
         return (task.agent or task.type in self.types) and not task.commands
 
+    def steps(self, tr: TaskRun, verify: Callable[[], Steps]) -> Steps:
+        """The edit step (the engine's EditStep role)."""
+        return edit_steps(tr, self, verify)
+
 
 def command_line(command: str, prompt_file: str) -> str:
     """The shell command that gives the agent its prompt."""

@@ -83,7 +83,7 @@ def ready_tasks(root: Path) -> dict[str, Any]:
 
 
 def task_context(root: Path, task: str) -> dict[str, Any]:
-    from gitorch.engine.context import context
+    from gitorch.agent.pack import context
 
     return _builtins(context(_ctx(root), task))
 
@@ -103,10 +103,11 @@ def run_report(root: Path) -> dict[str, Any]:
 
 def run_one(root: Path, task: str) -> dict[str, Any]:
     """Run `task` (and what it needs that is not done) and return its verdict and evidence."""
+    from gitorch.agent.setup import agent_setup
     from gitorch.engine.run import RunOptions, execute
 
     ctx = _ctx(root)
-    summary = execute(ctx, RunOptions(tasks=[task]))
+    summary = execute(ctx, RunOptions(tasks=[task], edit_step=agent_setup))
     found = [e for e in ctx.store.events(run=summary.run) if e.task == task]
     verdict = "pending"
     reason = ""

@@ -12,8 +12,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from gitorch.engine.inputs import match_paths
 from gitorch.gitcmd import git, git_out
+from gitorch.twins import match_paths
 
 
 @dataclass(frozen=True)

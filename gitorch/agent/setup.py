@@ -30,7 +30,7 @@ def agent_setup(loaded: Loaded) -> AgentSetup | None:
         return loaded.store.events()
 
     def pack_for(task: Task) -> str:
-        from gitorch.engine.context import pack, render
+        from gitorch.agent.pack import pack, render
 
         return render(pack(loaded, task, history()))
 

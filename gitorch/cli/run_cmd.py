@@ -79,6 +79,14 @@ def _say_failure(failure: Any, branch: str) -> None:
     _say_output(failure.excerpt, f"{branch}:{failure.log}" if failure.log else "")
 
 
+def edit_step(loaded: Any) -> Any:
+    """Who does agent tasks' edit steps in this run: the configured agent command, or None
+    (docs/agents.md). Handed to the engine, which never imports gitorch.agent."""
+    from gitorch.agent.setup import agent_setup
+
+    return agent_setup(loaded)
+
+
 def _context(file: str | None, as_json: bool) -> Context:
     """The one Context of this command (see gitorch.context)."""
     from gitorch.context import build_context
@@ -136,7 +144,7 @@ def run_command(
         raise UsageError("--task and --all exclude each other")
     opts = RunOptions(tasks=list(dict.fromkeys(task)), all=all_tasks, dry_run=dry_run,
                       resume=resume, jobs=jobs, keep_going=keep_going, no_build=no_build, force=force,
-                      dashboard=dashboard or None, argv=sys.argv[1:], only=only)
+                      dashboard=dashboard or None, argv=sys.argv[1:], only=only, edit_step=edit_step)
     if only:
         from gitorch.cirun import ci_run
 
@@ -161,7 +169,7 @@ def resume_command(
 
     _run(_context(file, as_json), RunOptions(resume=True, jobs=jobs, keep_going=keep_going,
                                              no_build=no_build, dashboard=dashboard or None,
-                                             argv=sys.argv[1:]))
+                                             argv=sys.argv[1:], edit_step=edit_step))
 
 def approve_command(
     gate: str = typer.Argument(..., help="The gate to approve, e.g. deploy."),
@@ -254,7 +262,7 @@ def next_command(
 def context_command(task: str = typer.Argument(..., help="Task id."), file: str | None = FILE_OPT,
                     as_json: bool = JSON_OPT) -> None:
     """The minimal pack an agent needs for TASK."""
-    from gitorch.engine.context import context, render
+    from gitorch.agent.pack import context, render
 
     doc = context(_context(file, as_json), task)
     if as_json:

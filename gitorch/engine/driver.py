@@ -322,11 +322,10 @@ class RunDriver:
         def root_for(task: Task) -> Path:
             return task_root(lp, task)
 
-        from gitorch.agent.setup import agent_setup
-
         return RunContext(
             run=self.run_id, root=lp.project_root, repo_root=lp.repo_root, scratch=lp.repo.scratch,
             excerpt_bytes=lp.settings.excerpt_bytes, redactor=redactor, base_env=base_env,
             log_bytes=lp.settings.log_bytes,
-            env_for=env_for, root_for=root_for, agent=agent_setup(lp),
+            env_for=env_for, root_for=root_for,
+            agent=self.opts.edit_step(lp) if self.opts.edit_step else None,
         )

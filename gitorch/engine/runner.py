@@ -16,12 +16,11 @@ import time
 from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
 from gitorch import events as ev
-from gitorch.agent.edit import AgentSetup, edit_steps
 from gitorch.engine.checks import CheckContext, describe, evaluate
 from gitorch.engine.inputs import read_worktree
 from gitorch.engine.outputlog import DEFAULT_LIMIT, keep_output
@@ -57,6 +56,17 @@ Request = Spawn | Sleep
 Steps = Generator[Request, Any, Any]
 
 
+class EditStep(Protocol):
+    """Who changes the files of the tasks it wants before gitorch verifies them (the edit
+    step; gitorch.agent runs an agent command). The engine never imports its maker."""
+
+    def wants(self, task: Task) -> bool: ...
+
+    def steps(self, tr: Any, verify: Callable[[], Steps]) -> Steps:
+        """The edit step of the task `tr` runs; `verify` runs the task's own steps."""
+        ...
+
+
 @dataclass
 class RunContext:
     """What every task of a run shares."""
@@ -70,7 +80,7 @@ class RunContext:
     base_env: Mapping[str, str]
     env_for: Callable[[Task], Mapping[str, str]]  # the secrets a task declares
     root_for: Callable[[Task], Path] | None = None  # cross-repo tasks (`repo:`)
-    agent: AgentSetup | None = None  # who does the edit step of agent tasks (gitorch.agent)
+    agent: EditStep | None = None  # who does the edit step of agent tasks (gitorch.agent)
     stopping: bool = False  # set on Ctrl-C: no new command, no retry
     log_bytes: int = DEFAULT_LIMIT  # of one command's output kept in its log (head and tail)
 
@@ -275,7 +285,7 @@ def _run_steps(tr: _TaskRun) -> Steps:
     """The agent's edit step where the task has one, then the task's own steps."""
     agent = tr.ctx.agent
     if agent is not None and agent.wants(tr.task):
-        return (yield from edit_steps(tr, agent, lambda: _task_steps(tr)))
+        return (yield from agent.steps(tr, lambda: _task_steps(tr)))
     return (yield from _task_steps(tr))
 
 

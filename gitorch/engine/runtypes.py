@@ -5,10 +5,14 @@ so those four do not import each other in a circle.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from gitorch.views.states import RunStatus, TaskState
+
+if TYPE_CHECKING:
+    from gitorch.engine.runner import EditStep
 
 
 @dataclass
@@ -27,6 +31,9 @@ class RunOptions:
     argv: list[str] = field(default_factory=list)
     only: bool = False  # exactly `tasks`; their dependencies must be done already (gitorch/engine/only.py)
     run_id: str | None = None  # the CI run's id, shared by all its jobs (else a new one)
+    # who does the edit step of agent tasks, given the loaded run (gitorch.agent.setup, wired
+    # by the CLI); None: such tasks are manual work that waits
+    edit_step: Callable[[Any], EditStep | None] | None = None
 
 
 @dataclass

@@ -21,6 +21,7 @@ from gitorch import events as ev
 from gitorch.agent.index import code_words, definitions
 from gitorch.context import Context
 from gitorch.engine.checks import describe
+from gitorch.engine.failures import failure_record
 from gitorch.engine.setup import Loaded, load
 from gitorch.errors import UsageError
 from gitorch.gitcmd import git
@@ -30,7 +31,6 @@ LIMIT = 16_000  # characters of `context --json`
 MAX_FILES = 20
 MAX_LIST = 30
 MAX_TEXT = 3_000
-EXCERPT = 1_500
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
 # words that name no code of the project (keywords and shell words)
 _STOP = frozenset({
@@ -90,40 +90,10 @@ def pack(loaded: Loaded, task: Task, history: list[ev.Event]) -> dict[str, Any]:
         "definitions": [d.to_dict() for d in definitions(root, idents)],
         "relevant_files": _grep(root, idents) if idents else [],
         "dependency_changes": _dependency_changes(task, history),
-        "latest_failure": latest_failure(task.id, history),
+        "latest_failure": failure_record(task.id, history),
         "omitted": {},
     }
     return _fit(doc)
-
-
-def latest_failure(task_id: str, history: list[ev.Event]) -> dict[str, Any] | None:
-    """The last failure of `task_id`: its reason, the failing command or check, an excerpt."""
-    failed_at = None
-    for i in range(len(history) - 1, -1, -1):
-        e = history[i]
-        if e.task != task_id:
-            continue
-        if isinstance(e, ev.TaskCompleted):
-            return None
-        if isinstance(e, ev.TaskFailed):
-            failed_at = i
-            break
-    if failed_at is None:
-        return None
-    failure = history[failed_at]
-    assert isinstance(failure, ev.TaskFailed)
-    out: dict[str, Any] = {"run": failure.run, "reason": failure.reason, "ts": failure.ts}
-    for e in reversed(history[:failed_at]):
-        if e.task != task_id or e.run != failure.run:
-            continue
-        if isinstance(e, ev.CommandRun) and e.status != 0:
-            out.update(command=e.name, excerpt=_tail(e.excerpt, EXCERPT), log=e.log)
-            break
-        if isinstance(e, ev.AcceptanceFailed):
-            excerpt = str(e.evidence.get("excerpt") or e.evidence.get("reason") or "")
-            out.update(check=e.check, excerpt=_tail(excerpt, EXCERPT))
-            break
-    return out
 
 
 def render(doc: dict[str, Any]) -> str:
@@ -216,7 +186,3 @@ def _bound(doc: dict[str, Any], key: str, limit: int) -> None:
 
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
-
-
-def _tail(text: str, limit: int) -> str:
-    return text if len(text) <= limit else "…" + text[-(limit - 1):]
