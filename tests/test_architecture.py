@@ -46,14 +46,12 @@ KNOWN_UPWARD = {
 # A cycle inside one of these groups is a known leftover (the owner is named).
 KNOWN_CYCLES = {
     frozenset({"gitorch.workspace.graft", "gitorch.workspace.manifest"}): "H/I",
-    frozenset({"gitorch.workspace.freeze", "gitorch.workspace.snapshot"}): "I",
     frozenset({"gitorch.workspace.links", "gitorch.workspace.overlay"}): "I",
     frozenset({"gitorch.migrate.convert", "gitorch.migrate.runs"}): "H",
     frozenset({"gitorch.migrate.ops", "gitorch.migrate.removal"}): "H",
     frozenset({"gitorch.hooks.install", "gitorch.hooks.status"}): "D",
     frozenset({"gitorch.plan.acceptance", "gitorch.plan.remote_include", "gitorch.plan.spec",
                "gitorch.plan.validate"}): "B/I (remote includes)",
-    frozenset({"gitorch.cli.ws_cmd", "gitorch.cli.ws_ephemeral_cmd"}): "I",
 }
 # Only these start processes (gitcmd: git; engine/process: a task's commands).
 SPAWNERS = frozenset({"gitorch.gitcmd", "gitorch.engine.process"})
