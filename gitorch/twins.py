@@ -7,13 +7,12 @@ name (`match_paths`), the digest of the tracked tree a task without paths depend
 (`tree_digest`), and the `observed` event line the hook appends to the journal (the msgspec
 encoding of `gitorch.events.Observed`, which a test holds equal).
 
-Imports: nothing at module level beyond `bisect`; `fnmatch` (which imports `re`) only for a
-glob, `hashlib` only for a digest.
+Imports: nothing at module level (the hook needs only `observed_line` when it reads the watch
+index); `bisect` only to match paths, `fnmatch` (which imports `re`) only for a glob,
+`hashlib` only for a digest.
 """
 
 from __future__ import annotations
-
-from bisect import bisect_left
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -38,6 +37,8 @@ def is_glob(pattern: str) -> bool:
 def match_paths(files: Sequence[str], patterns: Iterable[str]) -> list[str]:
     """The sorted `files` (themselves sorted) named by `patterns`: a file, a directory prefix,
     or a glob (case-sensitive, as git paths are: `fnmatchcase`, on every platform)."""
+    from bisect import bisect_left
+
     out: set[str] = set()
     for raw in patterns:
         pat = norm_pattern(raw)
