@@ -14,12 +14,9 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from gitorch.errors import Location, WorkspaceError
-
-if TYPE_CHECKING:
-    from gitorch.workspace.manifest import Manifest
 
 GRAFT_NAME = "graft.exs"
 
@@ -157,10 +154,9 @@ def parse_text(text: str, file: Path) -> Any:
     return value
 
 
-def load(root: Path) -> Manifest:
-    """The workspace manifest `root/graft.exs` describes (a `Manifest`)."""
-    from gitorch.workspace.manifest import parse
-
+def load(root: Path) -> dict[str, object]:
+    """The workspace manifest `root/graft.exs` describes, as workspace.toml's data (`repos`,
+    `links`) for `manifest.parse`, which validates it: this module stays below the manifest."""
     file = root / GRAFT_NAME
     try:
         text = file.read_text(encoding="utf-8")
@@ -199,4 +195,4 @@ def load(root: Path) -> Manifest:
     if not isinstance(listed, list):
         raise fail("`links` must be a list of %{consumer: :a, provider: :b, dep: :c}", "links")
     links = [{k: str(v) for k, v in link.items()} if isinstance(link, dict) else link for link in listed]
-    return parse({"repos": repos, "links": links}, root, file)
+    return {"repos": repos, "links": links}

@@ -84,7 +84,7 @@ def load(root: Path) -> Manifest:
         if (root / "graft.exs").is_file():  # mix_graft's manifest, read as data (workspace/graft.py)
             from gitorch.workspace.graft import load as load_graft
 
-            return load_graft(root)
+            return parse(load_graft(root), root, root / "graft.exs")
         raise WorkspaceError(
             f"no {MANIFEST_NAME} in {root}",
             hint="create one, or run `git orch ws snapshot --root DIR` to auto-discover repos",
