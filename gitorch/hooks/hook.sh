@@ -15,13 +15,15 @@ GITORCH_PYZ=''
 hook=${0##*/}
 hook=${hook%%.*}  # also when run as another tool's `<hook>.legacy`
 case $hook in
-post-checkout | post-merge | post-rewrite) ;;
+post-checkout | post-merge | post-rewrite | pre-commit) ;;
 *)  # git's config-based hooks (hook.gitorch-observe.command) run one script for all three:
     # post-checkout gets three arguments, post-rewrite `amend` or `rebase`, post-merge a flag
     if [ $# -ge 3 ]; then
         hook=post-checkout
     elif [ "${1-}" = amend ] || [ "${1-}" = rebase ]; then
         hook=post-rewrite
+    elif [ $# -eq 0 ]; then
+        hook=pre-commit
     else
         hook=post-merge
     fi
@@ -37,6 +39,28 @@ if [ -x "$0.legacy" ]; then
 fi
 
 case ${GITORCH_HOOKS-} in 0 | [Ff][Aa][Ll][Ss][Ee] | [Nn][Oo] | [Oo][Ff][Ff]) exit "$status" ;; esac
+# pre-commit refuses a commit whose staged manifests hold an active workspace link (precommit.py);
+# without a manifest that `ws apply` edits in place, or with GITORCH_ALLOW_LINKS=1, it has nothing to do.
+if [ "$hook" = pre-commit ]; then
+    [ "$status" = 0 ] || exit "$status"
+    case ${GITORCH_ALLOW_LINKS-} in 1 | [Tt][Rr][Uu][Ee] | [Yy][Ee][Ss]) exit 0 ;; esac
+    [ -e pyproject.toml ] || [ -e package.json ] || [ -e mix.exs ] || [ -e Cargo.toml ] || [ -e go.mod ] || exit 0
+    if [ -x "$GITORCH_PYTHON" ]; then
+        GITORCH_ZIPAPP=$GITORCH_PYZ "$GITORCH_PYTHON" -I -S -c '
+import sys
+sys.path.append(sys.argv[1]) if sys.argv[1] else None
+try:
+    from gitorch.hooks.precommit import main
+except ImportError:
+    sys.exit(3)
+sys.exit(main())' "$GITORCH_PATH" </dev/null
+        status=$?
+        [ "$status" = 3 ] || exit "$status"
+    fi
+    command -v git-orch >/dev/null 2>&1 && exec git orch observe --trigger pre-commit </dev/null
+    echo "orch: gitorch is gone, so its pre-commit hook checks nothing (git orch hooks uninstall)" >&2
+    exit 0
+fi
 # A file checkout (flag 0), or one that keeps HEAD (`git checkout -b`), changes nothing to observe.
 if [ "$hook" = post-checkout ] && { [ "${3-1}" = 0 ] || [ "${1-}" = "${2-}" ]; }; then
     exit "$status"

@@ -18,6 +18,9 @@ DEFAULT_STATE_BRANCH = "orch/state"
 def main(argv: list[str]) -> None:
     """`argv` is the hook's name then git's arguments. Prints at most a few lines."""
     trigger = argv[0] if argv else "hook"
+    if trigger == "pre-commit":  # the link guard decides the commit; it observes nothing
+        from gitorch.hooks.precommit import main as guard
+        raise SystemExit(guard())
     try:
         for line in run(trigger):
             sys.stdout.write(line + "\n")

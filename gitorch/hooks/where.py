@@ -18,7 +18,7 @@ from pathlib import Path
 from gitorch.gitcmd import git
 from gitorch.repo import Repo
 
-HOOK_NAMES = ("post-checkout", "post-merge", "post-rewrite")
+HOOK_NAMES = ("post-checkout", "post-merge", "post-rewrite", "pre-commit")
 CONFIG_NAME = "gitorch-observe"  # hook.gitorch-observe.command / .event
 CONFIG_HOOKS_SINCE = (2, 54)
 CALL_MARK = "git orch observe --trigger"  # what a hand-added call to gitorch contains
@@ -94,6 +94,8 @@ def unset_config_hook(repo: Repo) -> bool:
 def manual_call(hook: str) -> str:
     """The line to add to a tracked `hook` by hand: no machine paths, never fails the hook,
     and a file checkout (post-checkout flag 0) costs nothing."""
+    if hook == "pre-commit":  # the link guard must be able to refuse the commit
+        return f"if command -v git-orch >/dev/null; then {CALL_MARK} {hook} </dev/null || exit 1; fi"
     call = f"{CALL_MARK} {hook} </dev/null || true"
     return f'[ "$3" = 0 ] || {call}' if hook == "post-checkout" else call
 

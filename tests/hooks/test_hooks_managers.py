@@ -79,7 +79,7 @@ def test_the_printed_line_added_by_hand_observes(project: Path, orch: OrchRunner
         fh.write(manual_call("post-checkout") + "\n")
     info = _status(orch, project)
     assert (info["state"], info["mechanism"]) == ("missing", "call")  # two hooks to go
-    for name in ("post-merge", "post-rewrite"):
+    for name in ("post-merge", "post-rewrite", "pre-commit"):
         (hook.parent / name).write_text(f"#!/bin/sh\n{manual_call(name)}\n")
         (hook.parent / name).chmod(0o755)
     _commit_on_both(project, ".githooks", "call gitorch")  # as the user shares the lines
