@@ -95,3 +95,9 @@ def test_status_and_uninstall_cover_pre_commit(repo: Path, orch: OrchRunner) -> 
     assert orch("hooks", "uninstall", cwd=repo).returncode == 0
     assert not (repo / ".git" / "hooks" / "pre-commit").exists()
 
+
+def test_the_guard_reads_the_manifests_linkguard_knows() -> None:
+    from gitorch.hooks import precommit
+    from gitorch.workspace import linkguard
+
+    assert precommit.MANIFESTS == linkguard.MANIFESTS
