@@ -66,9 +66,12 @@ def test_a_staged_link_is_refused_with_file_line_and_teardown(linked: Path, cli:
     assert git(npm, "log", "--format=%s", "-1") == "index"
 
 
-def test_allow_links_lets_it_through(linked: Path) -> None:
+def test_allow_links_lets_it_through(linked: Path, orch: OrchRunner) -> None:
     npm = linked / "npmapp"
     git(npm, "add", "package.json")
+    # the hook's fallback when its interpreter is gone: `git orch observe --trigger pre-commit`
+    fallback = orch("observe", "--trigger", "pre-commit", cwd=npm)
+    assert fallback.returncode == 1 and "package.json:6: npmlib" in fallback.stderr
     proc = _commit(npm, "-m", "keep the link", env={"GITORCH_ALLOW_LINKS": "1"})
     assert proc.returncode == 0, proc.stderr
     assert "file:../npmlib" in git(npm, "show", "HEAD:package.json")
