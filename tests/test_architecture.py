@@ -45,7 +45,6 @@ KNOWN_UPWARD = {
 }
 # A cycle inside one of these groups is a known leftover (the owner is named).
 KNOWN_CYCLES = {
-    frozenset({"gitorch.workspace.links", "gitorch.workspace.overlay"}): "I",
     frozenset({"gitorch.migrate.convert", "gitorch.migrate.runs"}): "H",
     frozenset({"gitorch.migrate.ops", "gitorch.migrate.removal"}): "H",
     frozenset({"gitorch.hooks.install", "gitorch.hooks.status"}): "D",

@@ -15,7 +15,6 @@ import re
 import tomllib
 from pathlib import Path
 
-from gitorch.errors import Location, WorkspaceError
 from gitorch.workspace.deps import (
     MANIFEST_FILES,
     NPM_SECTIONS,
@@ -23,25 +22,22 @@ from gitorch.workspace.deps import (
     ManifestSyntaxError,
     file_url_path,
     normalise,
-    parse_go_mod,
     split_requirement,
 )
 from gitorch.workspace.model import Link, LinkHashes, sha256
+from gitorch.workspace.textedit import (
+    PATCH,
+    TABLE,
+    cargo_declared,
+    fail,
+    go_replace,
+    go_requires,
+    newline,
+    relpath,
+    set_entry,
+)
 
 MANIFEST_OF = {eco: file for file, eco in MANIFEST_FILES.items()}
-
-
-def relpath(target: Path, start: Path) -> str:
-    """`target` relative to `start`, with forward slashes (what every manifest format expects)."""
-    return Path(os.path.relpath(target, start)).as_posix()
-
-
-def _newline(text: str) -> str:
-    return "\r\n" if "\r\n" in text else "\n"
-
-
-def _fail(file: Path, msg: str, hint: str | None = None) -> WorkspaceError:
-    return WorkspaceError(msg, where=Location(file=str(file)), hint=hint)
 
 
 def minimal_span(old: str, new: str) -> tuple[int, str, str]:
@@ -72,7 +68,7 @@ def make_link(
     try:
         text = (data or b"").decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise _fail(where, f"not UTF-8: {exc}") from None
+        raise fail(where, f"not UTF-8: {exc}") from None
     if file != MANIFEST_OF[ecosystem]:
         from gitorch.workspace.overlay import edit_overlay
 
@@ -95,9 +91,9 @@ def restore(link: Link, data: bytes, where: Path) -> bytes:
     if sha256(data) != link.hashes.after or text[at:at + len(link.replacement)] != link.replacement:
         hits = [m.start() for m in re.finditer(re.escape(link.replacement), text)] if link.replacement else []
         if len(hits) != 1:
-            raise _fail(where, f"link {link.key} ({link.dep}) was edited by hand; cannot find its text "
-                               "to restore", hint="restore the dependency by hand, then run "
-                               "`git orch ws teardown --force`")
+            raise fail(where, f"link {link.key} ({link.dep}) was edited by hand; cannot find its text "
+                              "to restore", hint="restore the dependency by hand, then run "
+                              "`git orch ws teardown --force`")
         at = hits[0]
     return (text[:at] + link.preimage + text[at + len(link.replacement):]).encode("utf-8")
 
@@ -133,7 +129,7 @@ def edit(ecosystem: str, text: str, dep: str, consumer_dir: Path, provider_dir: 
         new = edit_mix(text, dep, rel, where)
         _check("mix", new, dep, rel, where)
         return new, rel
-    raise _fail(where, f"unknown ecosystem {ecosystem!r}")
+    raise fail(where, f"unknown ecosystem {ecosystem!r}")
 
 
 def _check(ecosystem: str, new: str, dep: str, path: str, where: Path) -> None:
@@ -141,18 +137,17 @@ def _check(ecosystem: str, new: str, dep: str, path: str, where: Path) -> None:
     try:
         _, found = PARSERS[ecosystem]("check", new)
     except ManifestSyntaxError as exc:
-        raise _fail(where, f"edit would not parse ({exc}); left unchanged") from None
+        raise fail(where, f"edit would not parse ({exc}); left unchanged") from None
     want = normalise(ecosystem, dep)
     if not any(d.source == "path" and d.path == path and normalise(ecosystem, d.name) == want
                for d in found):
-        raise _fail(where, f"cannot link {dep!r}: the edited manifest would not point at {path}")
+        raise fail(where, f"cannot link {dep!r}: the edited manifest would not point at {path}")
 
 
 # --- Python ------------------------------------------------------------------------------
 
 _UV_SOURCES = re.compile(r"^[ \t]*\[[ \t]*tool[ \t]*\.[ \t]*uv[ \t]*\.[ \t]*sources[ \t]*\][^\n]*$", re.M)
-_TABLE = re.compile(r"^[ \t]*\[", re.M)
-_KEY = re.compile(r"^[ \t]*[\"']?([A-Za-z0-9._-]+)[\"']?[ \t]*=[^\n]*$", re.M)
+
 
 
 def _uv_style(text: str, consumer_dir: Path) -> bool:
@@ -165,30 +160,13 @@ def _uv_style(text: str, consumer_dir: Path) -> bool:
         return False
 
 
-def _set_entry(text: str, header: re.Match[str] | None, key: str, entry: str, eco: str,
-               table: str, nl: str) -> str:
-    """Set `key` in the table starting at `header` (replace its line or add one after the
-    header), or append the table at the end of the file."""
-    if header is None:
-        sep = "" if not text or text.endswith(nl) else nl
-        return f"{text}{sep}{nl}[{table}]{nl}{entry}{nl}"
-    start = header.end()
-    nxt = _TABLE.search(text, start + 1)
-    end = nxt.start() if nxt else len(text)
-    for m in _KEY.finditer(text, start, end):
-        if normalise(eco, m.group(1)) == normalise(eco, key):
-            line_end = m.end() - (1 if text[m.end() - 1:m.end()] == "\r" else 0)
-            return text[:m.start()] + entry + text[line_end:]
-    return text[:start] + nl + entry + text[start:]
-
-
 def _edit_uv(text: str, dep: str, rel: str, where: Path) -> str:
     entry = f'{dep} = {{ path = "{rel}", editable = true }}'
     header = _UV_SOURCES.search(text)
     if header is None and "sources" in tomllib.loads(text).get("tool", {}).get("uv", {}):
-        raise _fail(where, "[tool.uv.sources] is written inline; gitorch edits only a "
-                           "[tool.uv.sources] table", hint="move the sources into a table")
-    new = _set_entry(text, header, dep, entry, "python", "tool.uv.sources", _newline(text))
+        raise fail(where, "[tool.uv.sources] is written inline; gitorch edits only a "
+                          "[tool.uv.sources] table", hint="move the sources into a table")
+    new = set_entry(text, header, dep, entry, "python", "tool.uv.sources", newline(text))
     _check("python", new, dep, rel, where)
     return new
 
@@ -232,7 +210,7 @@ def _requirement_arrays(text: str) -> list[int]:
                            + r"[ \t]*\][^\n]*$", text, re.M)
         if header is None:
             continue
-        nxt = _TABLE.search(text, header.end() + 1)
+        nxt = TABLE.search(text, header.end() + 1)
         end = nxt.start() if nxt else len(text)
         key = re.escape(only) if only else r"[\"']?[A-Za-z0-9._-]+[\"']?"
         starts += [m.end() - 1 for m in re.finditer(r"^[ \t]*" + key + r"[ \t]*=[ \t]*\[", text[:end], re.M)
@@ -243,7 +221,7 @@ def _requirement_arrays(text: str) -> list[int]:
 def _edit_pep508(text: str, dep: str, uri: str, where: Path) -> str:
     if re.search(r"^[ \t]*\[[ \t]*project[ \t]*\][^\n]*$", text, re.M) is None \
             and "dependency-groups" not in text:
-        raise _fail(where, "no [project] table")
+        raise fail(where, "no [project] table")
     for start in _requirement_arrays(text):
         for a, b in _toml_array_strings(text, start):
             parts = split_requirement(text[a:b])
@@ -256,8 +234,8 @@ def _edit_pep508(text: str, dep: str, uri: str, where: Path) -> str:
                 assert path is not None
                 _check("python", new, dep, path, where)
                 return new
-    raise _fail(where, f"does not declare the dependency {dep!r} in project.dependencies, "
-                       "optional-dependencies or [dependency-groups]")
+    raise fail(where, f"does not declare the dependency {dep!r} in project.dependencies, "
+                      "optional-dependencies or [dependency-groups]")
 
 
 # --- npm -----------------------------------------------------------------------------------
@@ -301,78 +279,24 @@ def _edit_npm(text: str, dep: str, spec: str, where: Path) -> str:
             if json.loads(new) != expect:
                 continue  # that match was not the top-level section
             return new
-    raise _fail(where, f"does not declare the dependency {dep!r}",
+    raise fail(where, f"does not declare the dependency {dep!r}",
                 hint="add it to dependencies first, or set `dep` in the [[links]] entry")
 
 
 # --- Cargo -------------------------------------------------------------------------------
 
-_PATCH = re.compile(r"^[ \t]*\[[ \t]*patch[ \t]*\.[ \t]*(?:crates-io|\"crates-io\")[ \t]*\][^\n]*$", re.M)
-
-
-_CARGO_SECTIONS = ("dependencies", "dev-dependencies", "build-dependencies")
-
-
-def _cargo_declared(text: str, dep: str, where: Path) -> None:
-    """`dep` is a registry dependency of the manifest (or the manifest is a workspace root)."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise _fail(where, f"does not parse: {exc}") from None
-    sections = [data.get(s) or {} for s in _CARGO_SECTIONS]
-    sections += [t.get(s) or {} for t in (data.get("target") or {}).values() if isinstance(t, dict)
-                 for s in _CARGO_SECTIONS]
-    sections.append((data.get("workspace") or {}).get("dependencies") or {})
-    declared = [spec for table in sections for key, spec in table.items()
-                if normalise("cargo", spec.get("package", key) if isinstance(spec, dict) else key)
-                == normalise("cargo", dep)]
-    # A workspace root's members declare their own dependencies: [patch] belongs in the root.
-    if not declared and "workspace" not in data:
-        raise _fail(where, f"does not declare the dependency {dep!r}")
-    if any(isinstance(s, dict) and "git" in s for s in declared):
-        raise _fail(where, f"{dep!r} comes from git; gitorch links registry dependencies with "
-                           "[patch.crates-io]")
-
-
 def _edit_cargo(text: str, dep: str, rel: str, where: Path) -> str:
-    _cargo_declared(text, dep, where)
+    cargo_declared(text, dep, where)
     entry = f'{dep} = {{ path = "{rel}" }}'
-    new = _set_entry(text, _PATCH.search(text), dep, entry, "cargo", "patch.crates-io", _newline(text))
+    new = set_entry(text, PATCH.search(text), dep, entry, "cargo", "patch.crates-io", newline(text))
     _check("cargo", new, dep, rel, where)
     return new
 
 
 # --- Go ------------------------------------------------------------------------------------
 
-def _go_requires(text: str, dep: str, where: Path) -> None:
-    try:
-        _, found = parse_go_mod("check", text)
-    except ManifestSyntaxError as exc:
-        raise _fail(where, f"does not parse: {exc}") from None
-    if not any(d.name == dep and d.section == "require" for d in found):
-        raise _fail(where, f"does not require {dep!r}")
-
-
-def _go_replace(text: str, dep: str, rel: str) -> str:
-    """`text` (go.mod or go.work) with `replace dep => rel` (an existing replace rewritten)."""
-    nl = _newline(text)
-    q = re.escape(dep)
-    single = re.compile(r"^([ \t]*replace[ \t]+)" + q + r"(?:[ \t]+\S+)?[ \t]*=>[^\n\r]*", re.M)
-    m = single.search(text)
-    if m is None:
-        for block in re.finditer(r"^[ \t]*replace[ \t]*\([^\n]*\n(.*?)^[ \t]*\)", text, re.M | re.S):
-            inner = re.compile(r"^([ \t]*)" + q + r"(?:[ \t]+\S+)?[ \t]*=>[^\n\r]*", re.M)
-            m = inner.search(text, block.start(1), block.end(1))
-            if m:
-                break
-    if m is not None:
-        return text[:m.start()] + m.group(1) + f"{dep} => {rel}" + text[m.end():]
-    sep = "" if text.endswith(nl) else nl
-    return f"{text}{sep}{nl}replace {dep} => {rel}{nl}"
-
-
 def _edit_go(text: str, dep: str, rel: str, where: Path) -> str:
-    _go_requires(text, dep, where)
-    new = _go_replace(text, dep, rel)
+    go_requires(text, dep, where)
+    new = go_replace(text, dep, rel)
     _check("go", new, dep, rel, where)
     return new

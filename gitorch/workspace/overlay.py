@@ -16,6 +16,16 @@ from pathlib import Path
 
 from gitorch.workspace.deps import ManifestSyntaxError, normalise, parse_go_mod
 from gitorch.workspace.model import Dependency, Diagnostic, FileState, sha256
+from gitorch.workspace.textedit import (
+    PATCH,
+    cargo_declared,
+    fail,
+    go_replace,
+    go_requires,
+    newline,
+    relpath,
+    set_entry,
+)
 
 OVERLAYS = {"go": "go.work", "cargo": ".cargo/config.toml"}
 DECLARING = {"go": "go.mod", "cargo": "Cargo.toml"}  # where the consumer must declare the dep
@@ -100,40 +110,29 @@ def edit_overlay(ecosystem: str, text: str | None, dep: str, consumer_dir: Path,
                  where: Path) -> tuple[str, str]:
     """(new overlay text, path as written): go.work's `replace`, or `[patch.crates-io]` in
     .cargo/config.toml; the dependency must be declared in the tracked manifest."""
-    from gitorch.workspace.links import (
-        _PATCH,
-        _cargo_declared,
-        _fail,
-        _go_replace,
-        _go_requires,
-        _newline,
-        _set_entry,
-        relpath,
-    )
-
     declaring = consumer_dir / DECLARING[ecosystem]
     try:
         manifest = declaring.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise _fail(declaring, f"cannot read it: {exc}") from None
+        raise fail(declaring, f"cannot read it: {exc}") from None
     rel = relpath(provider_dir, consumer_dir)
     if ecosystem == "go":
         rel = rel if rel.startswith(("./", "../")) else "./" + rel
-        _go_requires(manifest, dep, declaring)
-        new = _go_replace(new_go_work(manifest) if text is None else text, dep, rel)
+        go_requires(manifest, dep, declaring)
+        new = go_replace(new_go_work(manifest) if text is None else text, dep, rel)
         parse: Callable[[str, str], list[Dependency]] = parse_go_work
     else:
-        _cargo_declared(manifest, dep, declaring)
+        cargo_declared(manifest, dep, declaring)
         entry = f'{dep} = {{ path = "{rel}" }}'
         new = (f"[patch.crates-io]\n{entry}\n" if not text else
-               _set_entry(text, _PATCH.search(text), dep, entry, "cargo", "patch.crates-io", _newline(text)))
+               set_entry(text, PATCH.search(text), dep, entry, "cargo", "patch.crates-io", newline(text)))
         parse = parse_cargo_config
     try:
         found = parse("check", new)
     except ManifestSyntaxError as exc:
-        raise _fail(where, f"edit would not parse ({exc}); left unchanged") from None
+        raise fail(where, f"edit would not parse ({exc}); left unchanged") from None
     if not any(d.path == rel and normalise(ecosystem, d.name) == normalise(ecosystem, dep) for d in found):
-        raise _fail(where, f"cannot link {dep!r}: the edited overlay would not point at {rel}")
+        raise fail(where, f"cannot link {dep!r}: the edited overlay would not point at {rel}")
     return new, rel
 
 
