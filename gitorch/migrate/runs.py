@@ -18,7 +18,7 @@ from typing import Any
 import msgspec
 
 from gitorch import events as ev
-from gitorch.migrate.convert import SESSION, Converted, content_id, legacy_run, record_ts, stamp
+from gitorch.migrate.converted import SESSION, Converted, content_id, legacy_run, record_ts, stamp
 from gitorch.migrate.legacy import LegacyFile
 from gitorch.migrate.workflow_plan import plan_from_definition, plan_from_items, task_id
 
@@ -265,7 +265,7 @@ def _first(values: list[str]) -> str:
 
 
 def _seconds(start: str | None, end: str) -> float:
-    from gitorch.migrate.convert import parse_time
+    from gitorch.migrate.converted import parse_time
 
     a, b = parse_time(start), parse_time(end)
     return round(max((b - a).total_seconds(), 0.0), 3) if a and b else 0.0
