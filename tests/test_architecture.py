@@ -45,7 +45,6 @@ KNOWN_UPWARD = {
 }
 # A cycle inside one of these groups is a known leftover (the owner is named).
 KNOWN_CYCLES = {
-    frozenset({"gitorch.migrate.ops", "gitorch.migrate.removal"}): "H",
     frozenset({"gitorch.hooks.install", "gitorch.hooks.status"}): "D",
     frozenset({"gitorch.plan.acceptance", "gitorch.plan.remote_include", "gitorch.plan.spec",
                "gitorch.plan.validate"}): "B/I (remote includes)",

@@ -11,8 +11,9 @@ import hashlib
 from typing import TYPE_CHECKING
 
 from gitorch.migrate.legacy import exists, scan
-from gitorch.migrate.ops import Report, Status, migrate, prepare, status
+from gitorch.migrate.ops import Status, migrate, prepare, status
 from gitorch.migrate.removal import remove
+from gitorch.migrate.report import Report
 from gitorch.migrate.rollback import rollback
 from gitorch.repo import Repo
 

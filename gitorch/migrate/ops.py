@@ -17,40 +17,13 @@ from gitorch import events as ev
 from gitorch.errors import OrchError, StateConflict, UsageError
 from gitorch.migrate import legacy
 from gitorch.migrate.record import FileRecord, MigrationRecord, accepted, encode, read_records
+from gitorch.migrate.report import Report
 from gitorch.repo import Repo
 
 if TYPE_CHECKING:
     from gitorch.context import Context
 
 PREFER = ("legacy", "state")
-
-
-@dataclass
-class Report:
-    """What a migrate command did or would do (rendered by the CLI)."""
-
-    action: str  # dry-run | imported | no-op | nothing | prefer-state | removed | rolled-back
-    message: str
-    migration: str | None = None
-    files: list[dict[str, Any]] = field(default_factory=list)
-    events: int = 0
-    event_types: dict[str, int] = field(default_factory=dict)
-    runs: list[str] = field(default_factory=list)  # imported runs (legacy:<workflow_id>)
-    skipped: list[dict[str, str]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    symlinks: list[str] = field(default_factory=list)
-    excluded: list[str] = field(default_factory=list)
-    worktrees: list[str] = field(default_factory=list)
-    foreign: list[dict[str, str]] = field(default_factory=list)
-    tracked: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    kept: list[dict[str, str]] = field(default_factory=list)
-    restored: list[str] = field(default_factory=list)
-    refused: dict[str, Any] | None = None  # the error the migration would stop with
-    commit: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return dict(vars(self))
 
 
 @dataclass

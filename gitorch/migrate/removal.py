@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 from gitorch import events as ev
 from gitorch.errors import UsageError
 from gitorch.migrate import legacy
-from gitorch.migrate.ops import Report
 from gitorch.migrate.record import accepted, encode, read_records, record_path
+from gitorch.migrate.report import Report
 
 if TYPE_CHECKING:
     from gitorch.context import Context

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from gitorch import events as ev
 from gitorch.errors import StateConflict, UsageError
-from gitorch.migrate.ops import Report
 from gitorch.migrate.record import FileRecord, MigrationRecord, encode, read_records, record_path
 from gitorch.migrate.removal import sha256_of
+from gitorch.migrate.report import Report
 from gitorch.repo import Repo
 
 if TYPE_CHECKING:
