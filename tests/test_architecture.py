@@ -46,8 +46,6 @@ KNOWN_UPWARD = {
 # A cycle inside one of these groups is a known leftover (the owner is named).
 KNOWN_CYCLES = {
     frozenset({"gitorch.hooks.install", "gitorch.hooks.status"}): "D",
-    frozenset({"gitorch.plan.acceptance", "gitorch.plan.remote_include", "gitorch.plan.spec",
-               "gitorch.plan.validate"}): "B/I (remote includes)",
 }
 # Only these start processes (gitcmd: git; engine/process: a task's commands).
 SPAWNERS = frozenset({"gitorch.gitcmd", "gitorch.engine.process"})

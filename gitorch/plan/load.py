@@ -21,10 +21,10 @@ import msgspec
 from gitorch.errors import Location, NotARepoError, OrchError, PlanError
 from gitorch.plan import cache, graph, normalize
 from gitorch.plan.model import Orchestrator, Plan, Project, Task
-from gitorch.plan.remote_include import RepoInclude, include_repo
+from gitorch.plan.remote_include import include_repo
 from gitorch.plan.repos import check_repos
 from gitorch.plan.source import Document, PathT, read_document
-from gitorch.plan.spec import IncludedSpec, PlanSpec, TaskSpec
+from gitorch.plan.spec import IncludedSpec, PlanSpec, RepoInclude, TaskSpec
 from gitorch.plan.validate import PlanIssue, bad_text, meaning, structure, task_placeholder
 from gitorch.repo import Repo, find_repo
 

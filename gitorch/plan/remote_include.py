@@ -11,18 +11,9 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path, PurePosixPath
-from typing import Annotated, Any
+from typing import Any
 
-import msgspec
-from msgspec import Meta
-
-
-class RepoInclude(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """A plan file in another repository."""
-
-    repo: Annotated[str, Meta(description="A checkout (path relative to this file) or a URL.")]
-    path: Annotated[str, Meta(description="The plan file, relative to that repository's root.")]
-    ref: Annotated[str, Meta(description="Branch, tag or commit (default HEAD).")] = "HEAD"
+from gitorch.plan.spec import RepoInclude
 
 
 class IncludeFailed(Exception):

@@ -12,7 +12,14 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
-from gitorch.plan.remote_include import RepoInclude
+
+class RepoInclude(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A plan file in another repository (read by plan/remote_include.py)."""
+
+    repo: Annotated[str, Meta(description="A checkout (path relative to this file) or a URL.")]
+    path: Annotated[str, Meta(description="The plan file, relative to that repository's root.")]
+    ref: Annotated[str, Meta(description="Branch, tag or commit (default HEAD).")] = "HEAD"
+
 
 TaskTypeSpec = Literal["code_change", "docs", "test", "release", "deploy", "chore"]
 
