@@ -96,75 +96,88 @@ def load(root: Path) -> Manifest:
 
 def parse(data: dict[str, object], root: Path, file: Path | None) -> Manifest:
     """Validate a decoded manifest; raise on the first problem with its location."""
-
-    def fail(msg: str, path: str) -> WorkspaceError:
-        return WorkspaceError(msg, where=Location(file=str(file) if file else None, path=path))
-
-    def table(item: object, where: str, allowed: set[str]) -> dict[str, Any]:
-        """`item` as a table with only `allowed` keys, else the located error."""
-        if not isinstance(item, dict):
-            raise fail("must be a table", where)
-        extra = sorted(set(item) - allowed)
-        if extra:
-            raise fail(f"unknown key {extra[0]!r}", f"{where}.{extra[0]}")
-        return item
-
     unknown = set(data) - {"repos", "links", "teardown"}
     if unknown:
-        raise fail(f"unknown key {sorted(unknown)[0]!r} (expected repos, links, teardown)",
-                   sorted(unknown)[0])
-    verify = table(data.get("teardown", {}), "teardown", {"verify"}).get("verify")
+        raise _fail(file, f"unknown key {sorted(unknown)[0]!r} (expected repos, links, teardown)",
+                    sorted(unknown)[0])
+    verify = _table(file, data.get("teardown", {}), "teardown", {"verify"}).get("verify")
     if verify is not None and (not isinstance(verify, str) or not verify.strip()):
-        raise fail("must be a non-empty string (a shell command)", "teardown.verify")
+        raise _fail(file, "must be a non-empty string (a shell command)", "teardown.verify")
     raw_repos = data.get("repos", [])
     raw_links = data.get("links", [])
     if not isinstance(raw_repos, list) or not raw_repos:
-        raise fail("`repos` must be a non-empty array of tables ([[repos]])", "repos")
+        raise _fail(file, "`repos` must be a non-empty array of tables ([[repos]])", "repos")
     if not isinstance(raw_links, list):
-        raise fail("`links` must be an array of tables ([[links]])", "links")
+        raise _fail(file, "`links` must be an array of tables ([[links]])", "links")
+    repos = _repos(raw_repos, root, file)
+    links = _links(raw_links, {r.name for r in repos}, file)
+    return Manifest(root=root, file=file, repos=tuple(repos), links=tuple(links), teardown_verify=verify)
+
+
+def _fail(file: Path | None, msg: str, path: str) -> WorkspaceError:
+    return WorkspaceError(msg, where=Location(file=str(file) if file else None, path=path))
+
+
+def _table(file: Path | None, item: object, where: str, allowed: set[str]) -> dict[str, Any]:
+    """`item` as a table with only `allowed` keys, else the located error."""
+    if not isinstance(item, dict):
+        raise _fail(file, "must be a table", where)
+    extra = sorted(set(item) - allowed)
+    if extra:
+        raise _fail(file, f"unknown key {extra[0]!r}", f"{where}.{extra[0]}")
+    return item
+
+
+def _repos(raw_repos: list[object], root: Path, file: Path | None) -> list[RepoSpec]:
+    """The [[repos]] entries, checked in order (names unique, one checkout per name)."""
     repos: list[RepoSpec] = []
     seen: set[str] = set()
     for i, raw in enumerate(raw_repos):
         where = f"repos[{i}]"
-        item = table(raw, where, _REPO_KEYS)
+        item = _table(file, raw, where, _REPO_KEYS)
         for key in ("name", "path", "url", "ref"):
             if key in item and not isinstance(item[key], str):
-                raise fail("must be a string", f"{where}.{key}")
+                raise _fail(file, "must be a string", f"{where}.{key}")
             if key in item and not item[key].strip():
-                raise fail("must not be empty (leave the key out instead)", f"{where}.{key}")
+                raise _fail(file, "must not be empty (leave the key out instead)", f"{where}.{key}")
         name = item.get("name")
         if not name or not _NAME.match(name):
-            raise fail("`name` is required: letters, digits, '.', '_', '-'", f"{where}.name")
+            raise _fail(file, "`name` is required: letters, digits, '.', '_', '-'", f"{where}.name")
         if name in seen:
-            raise fail(f"duplicate repo name {name!r}", f"{where}.name")
+            raise _fail(file, f"duplicate repo name {name!r}", f"{where}.name")
         seen.add(name)
         spec = RepoSpec(name, str(item.get("path", name)), item.get("url"), item.get("ref"))
         where_to = _join(root, spec.path)
         twin = next((r for r in repos if _join(root, r.path) == where_to), None)
         if twin is not None:  # two names for one checkout would link a repo to itself
-            raise fail(f"same checkout as repo {twin.name!r} ({where_to})", f"{where}.path")
+            raise _fail(file, f"same checkout as repo {twin.name!r} ({where_to})", f"{where}.path")
         repos.append(spec)
+    return repos
+
+
+def _links(raw_links: list[object], names: set[str], file: Path | None) -> list[LinkSpec]:
+    """The [[links]] entries between repos in `names`, each (consumer, provider) pair once."""
     links: list[LinkSpec] = []
     keys: set[tuple[str, str]] = set()
     for i, raw in enumerate(raw_links):
         where = f"links[{i}]"
-        item = table(raw, where, _LINK_KEYS)
+        item = _table(file, raw, where, _LINK_KEYS)
         for key in ("consumer", "provider"):
             value = item.get(key)
-            if not isinstance(value, str) or value not in seen:
-                raise fail(f"`{key}` must name a repo listed in [[repos]] (got {value!r})",
-                           f"{where}.{key}")
+            if not isinstance(value, str) or value not in names:
+                raise _fail(file, f"`{key}` must name a repo listed in [[repos]] (got {value!r})",
+                            f"{where}.{key}")
         dep = item.get("dep")
         if dep is not None and (not isinstance(dep, str) or not dep):
-            raise fail("must be a non-empty string", f"{where}.dep")
+            raise _fail(file, "must be a non-empty string", f"{where}.dep")
         if item["consumer"] == item["provider"]:
-            raise fail("a repo cannot link to itself", where)
+            raise _fail(file, "a repo cannot link to itself", where)
         pair = (item["consumer"], item["provider"])
         if pair in keys:
-            raise fail(f"duplicate link {pair[0]} -> {pair[1]}", where)
+            raise _fail(file, f"duplicate link {pair[0]} -> {pair[1]}", where)
         keys.add(pair)
         links.append(LinkSpec(item["consumer"], item["provider"], dep))
-    return Manifest(root=root, file=file, repos=tuple(repos), links=tuple(links), teardown_verify=verify)
+    return links
 
 
 def redact_url(url: str | None) -> str | None:
