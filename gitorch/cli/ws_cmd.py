@@ -103,8 +103,8 @@ def _discovered() -> dict[str, Any]:
 @ws_app.command("diff")
 def diff_cmd(as_json: bool = JSON) -> None:
     """What must change to make the workspace what workspace.toml asks (current vs desired)."""
+    from gitorch.workspace.desired import desired_from
     from gitorch.workspace.diff import diff
-    from gitorch.workspace.plan import desired_from
 
     ws = _workspace()
     current = ws.current()

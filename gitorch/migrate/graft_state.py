@@ -49,7 +49,7 @@ def workspace_records(store: Any, root: Path, doc: Any, warnings: list[str]) -> 
     links = [link for i, e in enumerate(entries) if (link := _link(manifest, e, i + 1, warnings))]
     if not links:
         return {}
-    from gitorch.workspace.plan import without_links
+    from gitorch.workspace.desired import without_links
     from gitorch.workspace.snapshot import take
 
     desired = take(manifest, recorded=links)

@@ -24,9 +24,10 @@ from gitorch.errors import CheckFailed, UsageError, WorkspaceError
 from gitorch.events import EphemeralCreated, EphemeralRemoved
 from gitorch.gitcmd import git, git_out
 from gitorch.workspace.apply import execute
+from gitorch.workspace.desired import desired_from
 from gitorch.workspace.manifest import Manifest, RepoSpec
 from gitorch.workspace.materialize import Workspace
-from gitorch.workspace.plan import desired_from, make_plan
+from gitorch.workspace.plan import make_plan
 from gitorch.workspace.snapshot import take
 
 if TYPE_CHECKING:

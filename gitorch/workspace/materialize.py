@@ -200,7 +200,8 @@ def attach_plan(ws: Workspace, *, frozen: bool = False) -> tuple[WorkspacePlan, 
     """The plan making the workspace what the manifest says (repos, refs, links); `frozen`:
     each repo at the commit workspace.lock records (CheckFailed, nothing planned, when a
     locked commit is not in its repository)."""
-    from gitorch.workspace.plan import desired_from, make_plan
+    from gitorch.workspace.desired import desired_from
+    from gitorch.workspace.plan import make_plan
 
     manifest = _frozen(ws.manifest) if frozen else ws.manifest
     current = ws.current()

@@ -9,10 +9,11 @@ the plan (its preconditions fail) until the user resolves it.
 from __future__ import annotations
 
 from gitorch.errors import CheckFailed, WorkspaceError
+from gitorch.workspace.desired import desired_from
 from gitorch.workspace.manifest import LinkSpec
 from gitorch.workspace.materialize import Workspace
 from gitorch.workspace.model import Snapshot
-from gitorch.workspace.plan import WorkspacePlan, desired_from, make_plan
+from gitorch.workspace.plan import WorkspacePlan, make_plan
 
 
 def repair_plan(ws: Workspace) -> WorkspacePlan:

@@ -14,10 +14,11 @@ from typing import Any
 
 from gitorch.errors import CheckFailed, WorkspaceError
 from gitorch.workspace.apply import managed_files
+from gitorch.workspace.desired import without_links
 from gitorch.workspace.diff import Delta, diff_views, view
 from gitorch.workspace.materialize import Workspace, materialize
 from gitorch.workspace.model import Snapshot
-from gitorch.workspace.plan import make_plan, without_links
+from gitorch.workspace.plan import make_plan
 from gitorch.workspace.record import BASE, DESIRED
 from gitorch.workspace.snapshot import take
 

@@ -9,9 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gitorch.workspace import apply as A
+from gitorch.workspace.desired import desired_from
 from gitorch.workspace.diff import diff
 from gitorch.workspace.manifest import LinkSpec, load
-from gitorch.workspace.plan import desired_from, make_plan
+from gitorch.workspace.plan import make_plan
 from gitorch.workspace.snapshot import take
 
 from .fixtures import LINKS, build, tree_digest
