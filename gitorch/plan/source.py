@@ -254,61 +254,78 @@ def _yaml_loader() -> Any:
 
 def _parse(text: str, raw: bytes, fmt: str, display: str, duplicates: list[tuple[int, int, str]]) -> Any:
     if fmt == "yaml":
-        import yaml
-
-        if _flow_depth(text) > MAX_DEPTH:
-            # libyaml's node composer recurses in C: thousands of `[` would overflow the stack
-            raise _parse_error(display, "invalid YAML: nested too deeply", None, None)
-        from gitorch.plan import fastyaml
-
-        try:
-            try:
-                return fastyaml.load(text, duplicates)
-            except fastyaml.Unsupported:
-                duplicates.clear()  # the full loader below finds them again
-            loader = _yaml_loader()(text)
-            loader.duplicates = duplicates
-            try:
-                return loader.get_single_data()
-            finally:
-                loader.dispose()
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            context = getattr(exc, "context", None)
-            msg = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
-            if mark is not None:
-                lines = text.splitlines()
-                at = lines[mark.line] if mark.line < len(lines) else ""
-                # libyaml names a tab only sometimes ("cannot start any token" otherwise)
-                indent = at[: len(at) - len(at.lstrip(" \t"))]
-                hint = None
-                if "\t" in indent:
-                    hint = "YAML does not allow tabs for indentation: indent with spaces"
-                raise _parse_error(display, msg, mark.line + 1, mark.column + 1, hint=hint) from None
-            raise _parse_error(display, msg, None, None) from None
-        except RecursionError:
-            raise _parse_error(display, "invalid YAML: nested too deeply", None, None) from None
-        except Exception as exc:  # noqa: BLE001 - PyYAML's constructors fail on some scalars
-            # (an integer of 5,000 digits, `!!int ""`): bad input, not a gitorch bug
-            raise _parse_error(display, f"invalid YAML: {_first_line(exc)}", None, None) from None
+        return _parse_yaml(text, display, duplicates)
     if fmt == "json":
-        import msgspec
+        return _parse_json(raw, display)
+    return _parse_toml(text, display)
 
+
+def _parse_yaml(text: str, display: str, duplicates: list[tuple[int, int, str]]) -> Any:
+    import yaml
+
+    if _flow_depth(text) > MAX_DEPTH:
+        # libyaml's node composer recurses in C: thousands of `[` would overflow the stack
+        raise _parse_error(display, "invalid YAML: nested too deeply", None, None)
+    from gitorch.plan import fastyaml
+
+    try:
         try:
-            return msgspec.json.decode(raw)
-        except msgspec.DecodeError as exc:
-            m = re.search(r"\(byte (\d+)\)", str(exc))
-            line = col = None
-            if m:
-                before = raw[: int(m.group(1))]
-                line = before.count(b"\n") + 1
-                col = len(before) - (before.rfind(b"\n") + 1) + 1
-            msg = re.sub(r"\s*\(byte \d+\)| - at `\$[^`]*`", "", str(exc))
-            raise _parse_error(display, f"invalid JSON: {msg.removeprefix('JSON is malformed: ')}",
-                               line, col) from None
-        except RecursionError:
-            raise _parse_error(display, "invalid JSON: nested too deeply", None, None) from None
+            return fastyaml.load(text, duplicates)
+        except fastyaml.Unsupported:
+            duplicates.clear()  # the full loader below finds them again
+        loader = _yaml_loader()(text)
+        loader.duplicates = duplicates
+        try:
+            return loader.get_single_data()
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, text, display) from None
+    except RecursionError:
+        raise _parse_error(display, "invalid YAML: nested too deeply", None, None) from None
+    except Exception as exc:  # noqa: BLE001 - PyYAML's constructors fail on some scalars
+        # (an integer of 5,000 digits, `!!int ""`): bad input, not a gitorch bug
+        raise _parse_error(display, f"invalid YAML: {_first_line(exc)}", None, None) from None
+
+
+def _yaml_error(exc: Exception, text: str, display: str) -> PlanError:
+    """PyYAML's error located at its mark (with a hint when the line is indented with tabs)."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    msg = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
+    if mark is None:
+        return _parse_error(display, msg, None, None)
+    lines = text.splitlines()
+    at = lines[mark.line] if mark.line < len(lines) else ""
+    # libyaml names a tab only sometimes ("cannot start any token" otherwise)
+    indent = at[: len(at) - len(at.lstrip(" \t"))]
+    hint = None
+    if "\t" in indent:
+        hint = "YAML does not allow tabs for indentation: indent with spaces"
+    return _parse_error(display, msg, mark.line + 1, mark.column + 1, hint=hint)
+
+
+def _parse_json(raw: bytes, display: str) -> Any:
+    import msgspec
+
+    try:
+        return msgspec.json.decode(raw)
+    except msgspec.DecodeError as exc:
+        m = re.search(r"\(byte (\d+)\)", str(exc))
+        line = col = None
+        if m:
+            before = raw[: int(m.group(1))]
+            line = before.count(b"\n") + 1
+            col = len(before) - (before.rfind(b"\n") + 1) + 1
+        msg = re.sub(r"\s*\(byte \d+\)| - at `\$[^`]*`", "", str(exc))
+        raise _parse_error(display, f"invalid JSON: {msg.removeprefix('JSON is malformed: ')}",
+                           line, col) from None
+    except RecursionError:
+        raise _parse_error(display, "invalid JSON: nested too deeply", None, None) from None
+
+
+def _parse_toml(text: str, display: str) -> Any:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
