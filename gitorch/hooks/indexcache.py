@@ -90,16 +90,13 @@ def load(common: str, ref: str, oid: str) -> dict[str, Any] | None:
 
 def save(common: str, ref: str, oid: str, raw: bytes) -> None:
     """Keep `raw` (the index's JSON) for `ref` at commit `oid`; never fails the hook."""
+    from gitorch.atomic import write_bytes  # only when the kept index is renewed
+
     folder = os.path.join(common, "orch")
-    path = os.path.join(folder, CACHE_FILE)
-    tmp = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(folder, exist_ok=True)
-        with open(tmp, "wb") as fh:
-            fh.write(f"{oid} {ref}\n".encode("utf-8", "surrogateescape") + raw)
-        os.replace(tmp, path)  # readers see the old file or the new one, never half of one
+        # readers see the old file or the new one, never half of one
+        head = f"{oid} {ref}\n".encode("utf-8", "surrogateescape")
+        write_bytes(os.path.join(folder, CACHE_FILE), head + raw)
     except OSError:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        pass
