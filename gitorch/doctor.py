@@ -192,7 +192,7 @@ def check_locks(ctx: Context) -> list[DoctorFinding]:
 def check_hooks(ctx: Context) -> list[DoctorFinding]:
     """gitorch's observation hooks: installed, current, and any earlier hook still chained."""
     repo = ctx.repo
-    from gitorch.hooks.install import status as hooks_status
+    from gitorch.hooks.status import hooks_status
 
     st = hooks_status(repo)
     if st["mechanism"] in ("config", "call") or st["state"] == "bypassed":

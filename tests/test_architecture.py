@@ -44,9 +44,7 @@ KNOWN_UPWARD = {
     ("gitorch.secrets.checks", "gitorch.engine.process"): "B (secrets) runs probes with the engine's process",
 }
 # A cycle inside one of these groups is a known leftover (the owner is named).
-KNOWN_CYCLES = {
-    frozenset({"gitorch.hooks.install", "gitorch.hooks.status"}): "D",
-}
+KNOWN_CYCLES: dict[frozenset[str], str] = {}
 # Only these start processes (gitcmd: git; engine/process: a task's commands).
 SPAWNERS = frozenset({"gitorch.gitcmd", "gitorch.engine.process"})
 KNOWN_SPAWNERS = {

@@ -73,10 +73,10 @@ def uninstall_cmd(
 @hooks_app.command("status")
 def status_cmd(as_json: bool = JSON_OPT) -> None:
     """Say whether the hooks are installed, missing, bypassed or disabled, and how."""
-    from gitorch.hooks.install import status
+    from gitorch.hooks.status import hooks_status
     from gitorch.repo import find_repo
 
-    info = status(find_repo())
+    info = hooks_status(find_repo())
     if as_json:
         emit_json(info)
         return

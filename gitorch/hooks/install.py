@@ -18,7 +18,6 @@ import sys
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from gitorch.errors import OrchError, UsageError
 from gitorch.hooks.where import (
@@ -351,9 +350,3 @@ def _uninstall_one(directory: Path, hook: str, actions: list[Action]) -> None:
     else:
         actions.append(Action(hook, str(hook_path), "removed"))
 
-
-def status(repo: Repo) -> dict[str, Any]:
-    """What is installed where, by which mechanism, and whether git would run it."""
-    from gitorch.hooks.status import hooks_status
-
-    return hooks_status(repo)
