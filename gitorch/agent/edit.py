@@ -84,14 +84,14 @@ class AgentSetup:
 
     command: str  # `{prompt}` becomes the prompt file's path; without it the prompt is stdin
     attempts: int
-    types: frozenset[str]  # task types the plan hands to the agent
+    does: Callable[[Task], bool]  # the tasks the plan hands to the agent (Plan.agent_does)
     pack_for: Callable[[Task], str]  # the task's context pack, as text
     gated: Callable[[Task], bool] = lambda task: False  # whether apply_patch holds its patch
     held: Callable[[Task, str | None], HeldPatch | None] = lambda task, inputs: None
 
     def wants(self, task: Task) -> bool:
-        """Whether the agent does `task`'s edit step (as Plan.agent_does says)."""
-        return (task.agent or task.type in self.types) and not task.commands
+        """Whether the agent does `task`'s edit step."""
+        return self.does(task)
 
     def steps(self, tr: TaskRun, verify: Callable[[], Steps]) -> Steps:
         """The edit step (the engine's EditStep role)."""

@@ -18,8 +18,7 @@ def agent_setup(loaded: Loaded) -> AgentSetup | None:
     """The run's agent, or None: no task is handed to it, or no `agent.command` is set (then
     such tasks stay manual work that waits, as before there was an edit step)."""
     plan = loaded.plan
-    types = frozenset(plan.orchestrator.agent_types)
-    if not any((t.agent or t.type in types) and not t.commands for t in plan.tasks):
+    if not any(plan.agent_does(t) for t in plan.tasks):
         return None
     command = loaded.settings.agent_command.strip()
     if not command:
@@ -40,7 +39,7 @@ def agent_setup(loaded: Loaded) -> AgentSetup | None:
     def held(task: Task, inputs: str | None) -> HeldPatch | None:
         return held_patch(loaded, history(), task, inputs)
 
-    return AgentSetup(command=command, attempts=max(1, loaded.settings.agent_attempts), types=types,
+    return AgentSetup(command=command, attempts=max(1, loaded.settings.agent_attempts), does=plan.agent_does,
                       pack_for=pack_for, gated=gated, held=held)
 
 
