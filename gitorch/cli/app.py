@@ -16,22 +16,9 @@ from typer import _click as click  # typer >= 0.26 bundles its own click
 from typer.core import TyperGroup
 
 from gitorch import __version__, invocation
-from gitorch.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, OrchError
+from gitorch.cli.lean_guard import failed, report, silence_stdout
+from gitorch.errors import EXIT_INTERRUPTED, EXIT_USAGE, OrchError
 from gitorch.invocation import localize
-
-
-def _report(exc: OrchError, as_json: bool) -> None:
-    if as_json:
-        from gitorch.cli.output import emit_json
-
-        doc = exc.to_json()
-        if "hint" in doc:  # what to type next, as the user runs gitorch
-            doc["hint"] = localize(str(doc["hint"]))
-        emit_json(doc)
-    else:
-        from gitorch.cli.output import fail
-
-        fail(f"git orch: {exc}")
 
 
 class OrchGroup(TyperGroup):
@@ -47,9 +34,6 @@ class OrchGroup(TyperGroup):
         as_json = "--json" in sys.argv or "--json" in (ctx.args or []) or _wants_json(ctx)
         try:
             return super().invoke(ctx)
-        except OrchError as exc:
-            _report(exc, as_json)
-            raise typer.Exit(exc.exit_code) from None
         except click.exceptions.UsageError as exc:
             if as_json:  # bad flags: still one JSON document on stdout (click's text on stderr)
                 from gitorch.cli.output import emit_json
@@ -58,38 +42,8 @@ class OrchGroup(TyperGroup):
             raise
         except (typer.Exit, typer.Abort, click.exceptions.ClickException):
             raise
-        except BrokenPipeError:  # `git orch events | head`: the reader left; not an error
-            _silence_stdout()
-            raise typer.Exit(0) from None
-        except KeyboardInterrupt:
-            _plain_error("Interrupted", "interrupted", EXIT_INTERRUPTED, as_json)
-            raise typer.Exit(EXIT_INTERRUPTED) from None
-        except Exception as exc:  # a bug: one line, the traceback only on request
-            if os.environ.get("GITORCH_DEBUG"):
-                raise
-            _plain_error("InternalError", f"internal error: {type(exc).__name__}: {exc}", EXIT_INTERNAL,
-                         as_json, "set GITORCH_DEBUG=1 for a traceback, and please report it")
-            raise typer.Exit(EXIT_INTERNAL) from None
-
-
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-
-
-def _plain_error(kind: str, message: str, code: int, as_json: bool, hint: str = "") -> None:
-    """An error that is not an OrchError, shaped like one (JSON on stdout with --json)."""
-    if as_json:
-        from gitorch.cli.output import emit_json
-
-        doc: dict[str, object] = {"error": kind, "message": message, "exit_code": code}
-        if hint:
-            doc["hint"] = hint
-        emit_json(doc)
-    from gitorch.cli.output import fail
-
-    fail(f"git orch: {message}" + (f"\n  ({hint})" if hint else ""))
+        except (Exception, KeyboardInterrupt) as exc:  # the lean path (cli/lean) does the same
+            raise typer.Exit(failed(exc, as_json)) from None
 
 
 def _wants_json(ctx: click.Context) -> bool:
@@ -128,7 +82,7 @@ def _completion(show: bool, install: bool) -> None:
             shell, path = completion.install(None)
             sys.stdout.write(f"{shell} completion installed in {path}; it takes effect in a new shell\n")
     except OrchError as exc:
-        _report(exc, False)
+        report(exc, False)
         raise typer.Exit(exc.exit_code) from None
     raise typer.Exit()
 
@@ -228,7 +182,7 @@ def main(argv: list[str] | None = None) -> None:
                 app(args=args, prog_name="git-orch", complete_var=COMPLETE_VAR)
             app_for(args)(args=args, prog_name=invocation.name())
     except BrokenPipeError:
-        _silence_stdout()
+        silence_stdout()
     except KeyboardInterrupt:
         sys.stderr.write(localize("git orch: interrupted\n"))
         sys.exit(EXIT_INTERRUPTED)

@@ -1,7 +1,8 @@
 """The console-script entry point, kept tiny so trivial invocations skip the CLI framework.
 
-`git orch --version` is answered without importing typer (about 50 ms saved); everything
-else goes to the typer app in gitorch.cli.app.
+`git orch --version` is answered without importing typer (about 50 ms saved), and so are
+the hot commands (run, status, next, explain) when cli/lean is sure how typer would read
+their options; everything else goes to the typer app in gitorch.cli.app.
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ def main(argv: list[str] | None = None) -> None:
             from gitorch.engine import prestart  # git lists the work tree while Python imports
 
             prestart.start()
+        from gitorch.cli import lean
+
+        found = lean.find(args)
+        if found is not None:
+            lean.run(*found, args)
         from gitorch.cli.app import main as app_main
 
         app_main(args)

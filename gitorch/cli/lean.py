@@ -1,0 +1,212 @@
+"""The lean start-up path: the hot commands parsed and run without importing typer.
+
+typer stays the one definition of the CLI. The options this path accepts come from
+cli/lean_table.py, which cli/lean_derive.py derives from the typer app (a test fails when
+the two differ), and a command found here runs the very body its typer command calls
+(cli/lean_run.py), with the same arguments, under the same error handling (cli/lean_guard).
+
+The path answers only what it is sure of; everything else goes to typer, so help, shell
+completion and every usage error keep typer's wording: -h/--help or `--` anywhere, an
+unknown option or stray argument, a missing value, a value typer would refuse or convert
+itself (an int out of range, an unreadable path), short options run together (`-kj2`), and
+options whose body leaves for typer's modules (`--claim`). Saving: typer's import and
+building the command (~50 ms of every `git orch status` on a quiet machine).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+from gitorch.cli.lean_table import TABLE
+
+# The command each hot command's typer function calls: (module, function).
+BODIES: dict[tuple[str, ...], tuple[str, str]] = {
+    ("run",): ("gitorch.cli.lean_run", "run"),
+    ("status",): ("gitorch.cli.lean_run", "status"),
+    ("next",): ("gitorch.cli.lean_run", "next_ready"),
+    ("explain",): ("gitorch.cli.lean_run", "explain"),
+}
+# Options whose body imports typer's modules (claims live in cli/ci_cmd): typer runs those.
+TYPER_ONLY: dict[tuple[str, ...], frozenset[str]] = {
+    ("run",): frozenset({"claim"}), ("next",): frozenset({"claim"}),
+}
+_PLAIN_TYPES = frozenset({"str", "boolean", "int", "float", "int range", "float range", "path"})
+_NOT_SURE = object()  # what `_convert` returns for a value typer should judge
+
+
+def find(args: list[str]) -> tuple[Callable[..., Any], dict[str, Any]] | None:
+    """The body and keyword arguments for `args`, or None when typer must answer."""
+    if _typer_needed(args):
+        return None
+    path = next((p for p in BODIES if tuple(args[:len(p)]) == p), None)
+    if path is None:
+        return None
+    module, function = BODIES[path]
+    command = TABLE["commands"].get(path)
+    if command is None or not _plain(command):
+        return None
+    kwargs = parse(args[len(path):], command["params"])
+    if kwargs is None or any(kwargs.get(name) for name in TYPER_ONLY.get(path, ())):
+        return None
+    import importlib
+
+    return getattr(importlib.import_module(module), function), kwargs
+
+
+def run(body: Callable[..., Any], kwargs: dict[str, Any], args: list[str]) -> NoReturn:
+    """Run `body` as typer's root group and cli/app.main would; end the process as they do."""
+    from gitorch.cli.lean_guard import failed, silence_stdout
+    from gitorch.errors import EXIT_INTERRUPTED
+    from gitorch.invocation import localize
+    from gitorch.store.select import command_prefers_cli, preferring_cli
+
+    as_json = "--json" in sys.argv or "--json" in args
+    try:
+        with preferring_cli(command_prefers_cli(args)):  # "auto" is the git CLI for some commands
+            try:
+                body(**kwargs)
+            except (Exception, KeyboardInterrupt) as exc:
+                sys.exit(failed(exc, as_json))
+    except BrokenPipeError:
+        silence_stdout()
+    except KeyboardInterrupt:
+        sys.stderr.write(localize("git orch: interrupted\n"))
+        sys.exit(EXIT_INTERRUPTED)
+    sys.exit(0)  # as click ends a command that returned
+
+
+def _typer_needed(args: list[str]) -> bool:
+    """Help, `--` and shell completion are typer's, wherever they appear."""
+    help_words = TABLE["root"]["context_settings"].get("help_option_names", ())
+    if any(a == "--" or a in help_words for a in args):
+        return True
+    return any(k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ)
+
+
+def _plain(command: dict[str, Any]) -> bool:
+    """Whether the command has only what this parser handles like click does."""
+    if command["context_settings"] or command["ignore_unknown_options"] or command["extra_args"]:
+        return False
+    if set(TABLE["root"]["context_settings"]) - {"help_option_names"} or not command["interspersed"]:
+        return False
+    return all(_plain_param(p) for p in command["params"])
+
+
+def _plain_param(p: dict[str, Any]) -> bool:
+    if p.get("count") or p.get("envvar") or p.get("prompt") or p.get("callback") or p.get("eager"):
+        return False
+    if p.get("nargs", 1) != 1 or not p.get("expose_value", True) or p["type"]["name"] not in _PLAIN_TYPES:
+        return False
+    kind = p["type"]
+    if kind["name"] == "path":
+        return (kind.get("type") is None and not kind.get("exists") and not kind.get("resolve_path")
+                and kind.get("file_okay") and kind.get("dir_okay") and not kind.get("writable")
+                and not kind.get("executable"))
+    if p["kind"] == "argument":
+        return not p.get("multiple")
+    return not (p.get("flag") and p["type"]["name"] != "boolean")
+
+
+def parse(words: list[str], params: tuple[dict[str, Any], ...]) -> dict[str, Any] | None:
+    """Keyword arguments for the body from the words after the command, as typer would pass
+    them; None for anything this parser is not sure click would read the same way."""
+    options = {opt: p for p in params if p["kind"] == "option" for opt in p["opts"]}
+    negations = {opt: p for p in params if p["kind"] == "option" for opt in p.get("secondary_opts", ())}
+    given: dict[str, Any] = {}
+    positional: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        i += 1
+        if len(word) < 2 or not word.startswith("-"):  # `-` alone is an argument for click too
+            positional.append(word)
+            continue
+        name, eq, attached = word.partition("=") if word.startswith("--") else (word, "", "")
+        if name in negations and not eq:
+            given[negations[name]["name"]] = False
+            continue
+        p = options.get(name)
+        if p is None:
+            return None
+        if p.get("flag"):
+            if eq:
+                return None
+            given[p["name"]] = True
+            continue
+        if not eq:
+            if i >= len(words):
+                return None
+            attached, i = words[i], i + 1
+        value = _convert(p, attached)
+        if value is _NOT_SURE:
+            return None
+        if p.get("multiple"):
+            given.setdefault(p["name"], []).append(value)
+        else:
+            given[p["name"]] = value
+    return _with_arguments(params, given, positional)
+
+
+def _with_arguments(params: tuple[dict[str, Any], ...], given: dict[str, Any],
+                    positional: list[str]) -> dict[str, Any] | None:
+    kwargs: dict[str, Any] = {}
+    for p in params:
+        if p["kind"] == "argument":
+            if not positional:
+                if p.get("required"):
+                    return None
+                kwargs[p["name"]] = p.get("default")
+                continue
+            value = _convert(p, positional.pop(0))
+            if value is _NOT_SURE:
+                return None
+            kwargs[p["name"]] = value
+        elif p["name"] in given:
+            kwargs[p["name"]] = given[p["name"]]
+        elif p.get("required"):
+            return None
+        else:
+            default = p.get("default")
+            kwargs[p["name"]] = list(default) if p.get("multiple") and default is not None else default
+    return None if positional else kwargs
+
+
+def _convert(p: dict[str, Any], text: str) -> Any:
+    """`text` as typer hands it to the command, or _NOT_SURE when typer should judge it."""
+    kind = p["type"]
+    name = kind["name"]
+    if name == "str":
+        return text
+    if name == "path":
+        return _path(text, kind)
+    if name in ("int", "int range", "float", "float range"):
+        try:
+            number: float = int(text) if name.startswith("int") else float(text)
+        except ValueError:
+            return _NOT_SURE
+        return number if _in_range(number, kind) else _NOT_SURE
+    return _NOT_SURE
+
+
+def _in_range(number: float, kind: dict[str, Any]) -> bool:
+    low, high = kind.get("min"), kind.get("max")
+    if kind.get("clamp"):
+        return False
+    if low is not None and (number <= low if kind.get("min_open") else number < low):
+        return False
+    return not (high is not None and (number >= high if kind.get("max_open") else number > high))
+
+
+def _path(text: str, kind: dict[str, Any]) -> Any:
+    """A path as typer converts it: pathlib.Path, after click's checks (an existing path
+    must be readable when the type says so)."""
+    from pathlib import Path
+
+    if kind.get("allow_dash") and text == "-":
+        return _NOT_SURE
+    if kind.get("readable") and os.path.exists(text) and not os.access(text, os.R_OK):
+        return _NOT_SURE
+    return Path(text)
