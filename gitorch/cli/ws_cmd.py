@@ -37,67 +37,10 @@ def snapshot_cmd(
     as_json: bool = JSON,
 ) -> None:
     """Snapshot the workspace: repos, git state, dependencies, links, topology, diagnostics."""
-    from gitorch.workspace.model import encode
-    from gitorch.workspace.snapshot import take_enriched
+    from gitorch.cli.ws_snapshot import snapshot
+    from gitorch.context import build_context
 
-    if root is None:
-        from gitorch.repo import find_repo
-
-        here = find_repo().require_worktree()
-        root = here if (here / "workspace.toml").is_file() else here.parent
-    snap = take_enriched(root.absolute(), _discovered)
-    if out is not None:
-        _write_out(out, encode(snap) + b"\n")
-    lines = [f"snapshot {snap.id} of {snap.root}: {len(snap.repos)} repo(s), {len(snap.links)} link(s)"]
-    for info in snap.repos:
-        g = snap.git_of(info.name)
-        head = (g.branch or (g.sha or "")[:12]) if g else ""
-        flags = "" if info.exists else " MISSING"
-        if g and g.dirty:
-            flags += " dirty"
-        lines.append(f"  {info.name:<16} {head:<16} {','.join(info.languages) or '-'}{flags}")
-    for lk in snap.links:
-        lines.append(f"  link {lk.key} ({lk.ecosystem} {lk.dep} -> {lk.path})")
-    if snap.topology.order:
-        lines.append("  order: " + " ".join(snap.topology.order))
-    for d in snap.diagnostics:
-        lines.append(f"  {d.severity}: {d.repo or '-'}: {d.kind}: {d.message}")
-    if snap.github is not None:
-        lines.append(f"  discovered: {len(snap.github['issues'])} open issue(s), "
-                     f"{len(snap.github['prs'])} open PR(s)")
-    for index in ("pypi", "npm", "crates", "hex"):
-        part = getattr(snap, index)
-        if part is not None:
-            lines.append(f"  {index}: " + ", ".join(f"{p['name']} {p.get('latest') or '?'}"
-                                                   for p in part["packages"]))
-    _emit(as_json, snap, lines)
-
-
-def _discovered() -> dict[str, Any]:
-    """What `git orch discover` stored here, for the snapshot's enriched parts (no network).
-
-    Read with the git CLI backend: it answers as fast as pygit2 for a few reads and spares
-    the snapshot pygit2's import. A record that cannot be read leaves the parts out."""
-    from gitorch.errors import NotARepoError, OrchError
-
-    try:
-        from gitorch.repo import find_repo
-
-        repo = find_repo()  # first: outside a repository there is nothing to read or import
-        from gitorch.discovery.records import enrichment, store
-
-        st = store(repo, prefer_cli=True)  # store/select: "auto" is the git CLI here
-        try:
-            return enrichment(st)
-        finally:
-            st.close()
-    except NotARepoError:
-        return {}
-    except OrchError as exc:
-        from gitorch.cli.output import warn
-
-        warn(f"git orch: discovery records not attached: {exc}")
-        return {}
+    snapshot(build_context(json=as_json), root, out)
 
 
 @ws_app.command("diff")

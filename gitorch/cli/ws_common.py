@@ -29,12 +29,9 @@ def _emit(as_json: bool, obj: Any, lines: list[str]) -> None:
 
 def _write_out(path: Path, data: bytes) -> None:
     """Write `--out`; a path that cannot be written is bad input naming it, not a crash."""
-    from gitorch.errors import Location, WorkspaceError
+    from gitorch.cli.ws_snapshot import write_out
 
-    try:
-        path.write_bytes(data)
-    except OSError as exc:
-        raise WorkspaceError(f"cannot write --out: {exc.strerror}", where=Location(file=str(path))) from None
+    write_out(path, data)
 
 
 def _workspace() -> Any:

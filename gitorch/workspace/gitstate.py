@@ -6,11 +6,18 @@ in-progress merge or rebase is read from marker files in the git directory (no p
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from gitorch.gitcmd import git
+from gitorch.gitcmd import git, git_start
 from gitorch.workspace.gitdir import git_dir, in_progress
 from gitorch.workspace.model import MAX_CHANGED, GitState
+
+STATUS = ("--no-optional-locks", "status", "--porcelain=v2", "--branch", "-z", "--untracked-files=normal")
+# git status processes running at once. Each lasts a few ms, most of it start-up and waiting
+# on the file system, so more than the cores keeps them busy (20 repos on 2 cores: 20 at
+# once take 0.65x the time of 2 at once); the cap bounds processes and pipe memory.
+RUNNING = 16
 
 
 def parse_status(repo: str, out: bytes) -> GitState:
@@ -56,11 +63,41 @@ def read_one(repo: str, path: Path) -> GitState:
     """Git state of one repo; a missing or broken repo gives an empty state."""
     if not path.is_dir():
         return GitState(repo=repo)
-    proc = git(["--no-optional-locks", "status", "--porcelain=v2", "--branch", "-z",
-                "--untracked-files=normal"], path, check=False)
-    if proc.returncode != 0:
+    proc = git(list(STATUS), path, check=False)
+    return _state(repo, path, proc.returncode, proc.stdout)
+
+
+def start_all(repos: Sequence[tuple[str, Path]], running: int = RUNNING) -> Callable[[], list[GitState]]:
+    """Start `git status` in every repo (name, path) and return what collects their states, in
+    the order given (the same as `read_one` of each). At most `running` run at once; the
+    caller can do other work while they run. Each output pipe holds 1 MiB, so git finishes
+    without being read; a larger output waits for its turn."""
+    todo = [i for i, (_, path) in enumerate(repos) if path.is_dir()]
+    waits: dict[int, Callable[[], tuple[int, bytes]]] = {}
+    env = {"GITORCH_HOOKS": "0"}
+
+    def launch(k: int) -> None:
+        if k < len(todo):
+            waits[todo[k]] = git_start(STATUS, str(repos[todo[k]][1]), env=env)
+
+    for k in range(running):
+        launch(k)
+
+    def collect() -> list[GitState]:
+        states = [GitState(repo=name) for name, _ in repos]
+        for k, i in enumerate(todo):
+            status, out = waits.pop(i)()
+            launch(k + running)
+            states[i] = _state(repos[i][0], repos[i][1], status, out)
+        return states
+
+    return collect
+
+
+def _state(repo: str, path: Path, status: int, out: bytes) -> GitState:
+    if status != 0:
         return GitState(repo=repo)
-    state = parse_status(repo, proc.stdout)
+    state = parse_status(repo, out)
     kind = in_progress(git_dir(path))
     if kind is None:
         return state

@@ -1,8 +1,10 @@
 """Snapshot generation: what the workspace is right now (the seed's section 5).
 
-Repos are read in parallel (one git process each, manifests parsed in the same thread);
-links are declarations that point at another workspace repo's checkout; topology comes
-from graphlib over the dependencies that name another repo's package.
+Every repo's `git status` starts first (one process each, run side by side) and the
+manifests are parsed while they run; links are declarations that point at another workspace
+repo's checkout; topology comes from graphlib over the dependencies that name another repo's
+package. `ws snapshot` is a hot command: this module imports no thread pool, no subprocess
+and no event types (the lock file's and detached HEAD's helpers load only when needed).
 """
 
 from __future__ import annotations
@@ -10,13 +12,12 @@ from __future__ import annotations
 import graphlib
 import os
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
-from gitorch.events import now
+from gitorch.ids import now
 from gitorch.workspace import gitstate
 from gitorch.workspace.deps import (
     FRAMEWORKS,
@@ -26,7 +27,6 @@ from gitorch.workspace.deps import (
     normalise,
     parse_repo,
 )
-from gitorch.workspace.freeze import lock_diagnostics, orphaned_commits
 from gitorch.workspace.manifest import Manifest, discover, find, redact_url
 from gitorch.workspace.model import (
     Dependency,
@@ -50,9 +50,10 @@ def load_manifest(manifest_or_root: Manifest | Path | str) -> Manifest:
     return find(root) or discover(root)
 
 
-def _read_repo(name: str, path: Path) -> tuple[GitState, Parsed, list[FileState]]:
+def _read_files(name: str, path: Path) -> tuple[Parsed, list[FileState]]:
+    """What a repo's manifests and overlays declare, and their hashes."""
     if not path.is_dir():
-        return GitState(repo=name), Parsed(), []
+        return Parsed(), []
     parsed = parse_repo(name, path)
     files = [FileState(repo=name, file=f, sha256=_hash(path / f)) for f in parsed.manifests]
     from gitorch.workspace.overlay import read_overlays
@@ -61,7 +62,7 @@ def _read_repo(name: str, path: Path) -> tuple[GitState, Parsed, list[FileState]
     parsed.deps += deps
     parsed.diagnostics += diags
     files += overlays
-    return gitstate.read_one(name, path), parsed, files
+    return parsed, files
 
 
 def _hash(path: Path) -> str:
@@ -73,12 +74,13 @@ def _hash(path: Path) -> str:
 
 def take(manifest_or_root: Manifest | Path | str, recorded: list[Link] | None = None,
          jobs: int | None = None) -> Snapshot:
-    """A snapshot of the workspace; links gitorch made (`recorded`) keep their edit records."""
+    """A snapshot of the workspace; links gitorch made (`recorded`) keep their edit records.
+    `jobs`: git processes at once (default gitstate.RUNNING)."""
     manifest = load_manifest(manifest_or_root)
     paths = [(spec.name, manifest.path_of(spec.name)) for spec in manifest.repos]
-    workers = max(1, min(jobs or 8, len(paths)))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(lambda item: _read_repo(*item), paths))
+    collect = gitstate.start_all(paths, jobs or gitstate.RUNNING)
+    read = [_read_files(name, path) for name, path in paths]
+    results = [(state, parsed, fstates) for state, (parsed, fstates) in zip(collect(), read, strict=True)]
     repos: list[SnapshotRepo] = []
     git: list[GitState] = []
     deps: list[Dependency] = []
@@ -108,6 +110,8 @@ def take(manifest_or_root: Manifest | Path | str, recorded: list[Link] | None = 
                                     + (f", {len(state.conflicts)} unmerged path(s)"
                                        if state.conflicts else "")))
     if manifest.file is not None:
+        from gitorch.workspace.freeze import lock_diagnostics
+
         diags.extend(lock_diagnostics(manifest, git))
     links = find_links(repos, deps, recorded or [])
     topology = compute_topology(repos, deps, links)
@@ -123,6 +127,8 @@ def take(manifest_or_root: Manifest | Path | str, recorded: list[Link] | None = 
 
 def detached_diagnostic(name: str, path: Path, sha: str) -> Diagnostic:
     """A detached HEAD, said aloud, with the commits only it reaches (lost if the repo moves)."""
+    from gitorch.workspace.freeze import orphaned_commits
+
     orphans = orphaned_commits(path)
     kept = (f"; {orphans} commit(s) there are on no branch: `git branch NAME` keeps them"
             if orphans else "")
@@ -138,13 +144,27 @@ def take_enriched(manifest_or_root: Manifest | Path | str,
     """`take`, with the enriched parts `parts()` returns (e.g. discovery's records) attached.
 
     `parts` runs in a thread meanwhile (reading the state branch waits on git as the snapshot
-    does, so it adds almost no time); the id stays the digest of the workspace alone.
+    does, so it adds almost no time); the id stays the digest of the workspace alone. An
+    error in `parts` is raised here, after the snapshot.
     """
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(parts)
-        snap = take(manifest_or_root)
-        found = pending.result()
-    return msgspec.structs.replace(snap, **{k: dict(v) for k, v in found.items() if k in ENRICHMENT})
+    import threading
+
+    found: list[Mapping[str, Any]] = []
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            found.append(parts())
+        except BaseException as exc:  # raised in the caller's thread below
+            failed.append(exc)
+
+    worker = threading.Thread(target=run, name="snapshot-parts", daemon=True)
+    worker.start()
+    snap = take(manifest_or_root)
+    worker.join()
+    if failed:
+        raise failed[0]
+    return msgspec.structs.replace(snap, **{k: dict(v) for k, v in found[0].items() if k in ENRICHMENT})
 
 
 def finish(snap: Snapshot) -> Snapshot:

@@ -1,0 +1,118 @@
+"""The body of `git orch ws snapshot`, free of typer.
+
+ws_cmd's typer command declares the options and calls `snapshot`; the lean start-up path
+calls the same function with the same arguments without importing typer, so both paths
+share one body. What it imports is kept small: the snapshot is a hot command (benchmark P5).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gitorch.context import Context
+    from gitorch.workspace.model import Snapshot
+
+# find_repo's question, asked early: outside a repository there are no discovery records.
+_WHERE = ("rev-parse", "--is-bare-repository", "--absolute-git-dir", "--git-common-dir", "--show-toplevel")
+
+
+def snapshot(ctx: Context, root: Path | None = None, out: Path | None = None) -> None:
+    """Snapshot the workspace at `root` (default: workspace.toml in the current repository,
+    else its parent folder), with what `git orch discover` stored here; write it to `out` too."""
+    from gitorch.workspace.model import encode
+    from gitorch.workspace.snapshot import take_enriched
+
+    if root is None:
+        here = ctx.repo.require_worktree()
+        root = here if (here / "workspace.toml").is_file() else here.parent
+    snap = take_enriched(root.absolute(), _parts(ctx))
+    if out is not None:
+        write_out(out, encode(snap) + b"\n")
+    from gitorch.cli.output import emit_json, say
+
+    if ctx.json:
+        emit_json(snap)
+        return
+    for line in _lines(snap):
+        say(line)
+
+
+def _parts(ctx: Context) -> Any:
+    """What reads the discovery records (run in a thread beside the snapshot). When the
+    repository is not known yet, git is asked where it is right away (no `subprocess`
+    import), and the state store is opened only inside a repository."""
+    if "repo" in ctx.__dict__ or ctx.given_repo is not None:
+        return lambda: discovered(ctx)
+    from gitorch.gitcmd import git_start
+
+    where = git_start(_WHERE, str(ctx.cwd))
+
+    def parts() -> dict[str, Any]:
+        status, listed = where()
+        if status != 0 and len(listed.splitlines()) < 3:  # find_repo's NotARepoError
+            return {}
+        return discovered(ctx)
+
+    return parts
+
+
+def discovered(ctx: Context) -> dict[str, Any]:
+    """What `git orch discover` stored in the repository here, for the snapshot's enriched parts (no network).
+
+    Read with the git CLI backend: it answers as fast as pygit2 for a few reads and spares
+    the snapshot pygit2's import. A record that cannot be read leaves the parts out."""
+    from gitorch.errors import NotARepoError, OrchError
+
+    try:
+        from gitorch.discovery.records import enrichment, store
+
+        st = store(ctx.repo, prefer_cli=True)  # store/select: "auto" is the git CLI here
+        try:
+            return enrichment(st)
+        finally:
+            st.close()
+    except NotARepoError:
+        return {}
+    except OrchError as exc:
+        from gitorch.cli.output import warn
+
+        warn(f"git orch: discovery records not attached: {exc}")
+        return {}
+
+
+def write_out(path: Path, data: bytes) -> None:
+    """Write `--out`; a path that cannot be written is bad input naming it, not a crash."""
+    from gitorch.errors import Location, WorkspaceError
+
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise WorkspaceError(f"cannot write --out: {exc.strerror}", where=Location(file=str(path))) from None
+
+
+def _lines(snap: Snapshot) -> list[str]:
+    lines = [f"snapshot {snap.id} of {snap.root}: {len(snap.repos)} repo(s), {len(snap.links)} link(s)"]
+    for info in snap.repos:
+        g = snap.git_of(info.name)
+        head = (g.branch or (g.sha or "")[:12]) if g else ""
+        flags = "" if info.exists else " MISSING"
+        if g and g.dirty:
+            flags += " dirty"
+        lines.append(f"  {info.name:<16} {head:<16} {','.join(info.languages) or '-'}{flags}")
+    for lk in snap.links:
+        lines.append(f"  link {lk.key} ({lk.ecosystem} {lk.dep} -> {lk.path})")
+    if snap.topology.order:
+        lines.append("  order: " + " ".join(snap.topology.order))
+    for d in snap.diagnostics:
+        lines.append(f"  {d.severity}: {d.repo or '-'}: {d.kind}: {d.message}")
+    if snap.github is not None:
+        lines.append(f"  discovered: {len(snap.github['issues'])} open issue(s), "
+                     f"{len(snap.github['prs'])} open PR(s)")
+    for index in ("pypi", "npm", "crates", "hex"):
+        part = getattr(snap, index)
+        if part is not None:
+            lines.append(f"  {index}: " + ", ".join(f"{p['name']} {p.get('latest') or '?'}"
+                                                   for p in part["packages"]))
+    return lines
