@@ -3,10 +3,9 @@
 The git hook imports this module, so it must stay importable with the standard library
 alone (no msgspec, typer or pygit2). Callers pass task definitions as plain builtins.
 
-Object ids come from git itself, with at most three git calls for every task at once:
-`git ls-files -s` (the index) and `git status --porcelain` (what differs from it), run side
-by side, then one `git hash-object --stdin-paths` for files that are modified or untracked.
-So no file is re-read that git already knows.
+Object ids come from git itself, with at most three git calls for every task at once
+(worktree.py); a re-run on an unchanged work tree takes them from the inputs cache
+(inputcache.py) with `git status` alone.
 
 A task's digest also covers the digests of the tasks it depends on: when a dependency's
 inputs change, its dependents run again too (their outputs may depend on it).
@@ -20,16 +19,19 @@ import json
 import os
 import stat
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from gitorch.gitcmd import git, git_popen
-from gitorch.twins import match_paths, tree_digest  # one copy with the git hook's
+# the listing lives in worktree.py; these names stay importable from here
+from gitorch.engine.worktree import WorkTree, WorktreeReader, hash_files, read_worktree, start_git
+from gitorch.twins import match_paths  # one copy with the git hook's
 
-if TYPE_CHECKING:
-    from gitorch.gitcmd import GitProcess
+__all__ = [
+    "DEFINITION_PARTS", "Stamp", "TaskInputs", "WorkTree", "WorktreeReader", "canonical", "compute_inputs",
+    "definition_parts", "digest_of", "explain_change", "hash_files", "match_paths", "part_digest",
+    "pathspecs", "read_worktree", "rebind", "refresh", "sha", "stamp", "start_git", "watch_entry",
+]
 
 # Parts of a task's definition that decide what it does; title and description do not.
 DEFINITION_PARTS = (
@@ -66,34 +68,6 @@ def definition_parts(task: Mapping[str, Any]) -> dict[str, str]:
     return {part: part_digest(task.get(part)) for part in DEFINITION_PARTS}
 
 
-@dataclass
-class WorkTree:
-    """The object id of every tracked file as it is in the work tree (plus untracked ones)."""
-
-    oids: dict[str, str]  # path -> oid (work tree content), tracked and untracked
-    tracked: list[str]  # sorted tracked paths present in the work tree
-    untracked: list[str] = field(default_factory=list)  # sorted untracked, not ignored
-    changed: list[str] = field(default_factory=list)  # tracked files differing from HEAD (staged or not)
-
-    def tree_digest(self, exclude: Iterable[str] = ()) -> str:
-        """One digest of every tracked file's content (but the `exclude`d ones)."""
-        return tree_digest({p: self.oids[p] for p in self.tracked}, exclude)
-
-    @cached_property
-    def files(self) -> list[str]:
-        """Every file present, tracked or untracked, sorted."""
-        return sorted(self.oids)
-
-    def match(self, patterns: Sequence[str]) -> list[str]:
-        """Files (tracked and untracked) named by `patterns`: files, directories, or globs."""
-        return match_paths(self.files, patterns)
-
-
-def start_git(args: list[str], cwd: Path) -> GitProcess:
-    """Start `git ARGS` in `cwd` (stdout piped); collect it later with communicate()."""
-    return git_popen(args, cwd)
-
-
 def pathspecs(patterns: Sequence[str]) -> list[str] | None:
     """Literal git pathspecs covering `patterns` (None: the whole tree)."""
     out: list[str] = []
@@ -108,92 +82,6 @@ def pathspecs(patterns: Sequence[str]) -> list[str] | None:
             return None
         out.append(head)
     return out or None
-
-
-class WorktreeReader:
-    """`read_worktree` in two halves: start the git calls now, collect them later (so they
-    run while the caller does other work, e.g. imports and reading the state branch)."""
-
-    def __init__(self, root: Path, *, untracked: bool = True, only: Sequence[str] | None = None) -> None:
-        self.root = root
-        tail = ["--", *only] if only else []
-        self._ls = start_git(["ls-files", "-s", "-z", *tail], root)
-        st_args = ["status", "--porcelain=v1", "-z", "--no-renames", "--ignore-submodules=all"]
-        st_args.append("--untracked-files=all" if untracked else "--untracked-files=no")
-        self._st = start_git([*st_args, *tail], root)
-        self._tree: WorkTree | None = None
-
-    @classmethod
-    def adopt(cls, root: Path, ls: GitProcess, st: GitProcess) -> WorktreeReader:
-        """A reader of git processes already started (prestart.py): `ls-files -s -z` and
-        `status --porcelain=v1 -z`, both listing the whole work tree, paths from its top."""
-        reader = cls.__new__(cls)
-        reader.root, reader._ls, reader._st, reader._tree = root, ls, st, None
-        return reader
-
-    def result(self) -> WorkTree:
-        if self._tree is None:
-            ls_out, _ = self._ls.communicate()
-            st_out, _ = self._st.communicate()
-            self._tree = _parse_worktree(self.root, ls_out, st_out)
-        return self._tree
-
-
-def read_worktree(root: Path, *, untracked: bool = True, only: Sequence[str] | None = None) -> WorkTree:
-    """Object ids of the work tree's files with two or three git calls in all.
-
-    `only`: literal pathspecs to limit the listing to (see `pathspecs`).
-    """
-    return WorktreeReader(root, untracked=untracked, only=only).result()
-
-
-def _parse_worktree(root: Path, ls_out: bytes, st_out: bytes) -> WorkTree:
-    oids: dict[str, str] = {}
-    for rec in ls_out.split(b"\0"):
-        if not rec:
-            continue
-        meta, _, raw = rec.partition(b"\t")
-        parts = meta.split()
-        if len(parts) >= 3 and parts[2] in (b"0", b"2"):  # stage 0, or "ours" in a conflict
-            oids.setdefault(raw.decode("utf-8", "surrogateescape"), parts[1].decode())
-    rehash: list[str] = []
-    new: list[str] = []
-    changed: list[str] = []
-    entries = st_out.split(b"\0")
-    for rec in entries:
-        if len(rec) < 4:
-            continue
-        x, y, path = chr(rec[0]), chr(rec[1]), rec[3:].decode("utf-8", "surrogateescape")
-        if x == "?":
-            new.append(path)
-            rehash.append(path)
-            continue
-        changed.append(path)
-        if y == "D" or (x == "D" and y == " "):
-            oids.pop(path, None)  # gone from the work tree
-        elif y != " " or x == "U":
-            rehash.append(path)
-    if rehash:
-        for path, oid in zip(rehash, hash_files(root, rehash), strict=True):
-            if oid:
-                oids[path] = oid
-            else:
-                oids.pop(path, None)
-    new_set = set(new)
-    tracked = sorted(p for p in oids if p not in new_set)
-    return WorkTree(oids=oids, tracked=tracked, untracked=sorted(p for p in new if p in oids),
-                    changed=changed)
-
-
-def hash_files(root: Path, paths: Sequence[str]) -> list[str]:
-    """Blob ids of `paths` as `git add` would store them, in one git call ('' when unreadable)."""
-    readable = [p for p in paths if (root / p).is_file()]
-    if not readable:
-        return [""] * len(paths)
-    proc = git(["hash-object", "--stdin-paths"], root, check=False,
-               input="".join(p + "\n" for p in readable).encode("utf-8", "surrogateescape"))
-    got = dict(zip(readable, proc.stdout.decode().split(), strict=False))
-    return [got.get(p, "") for p in paths]
 
 
 @dataclass

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from gitorch.config import Settings
-from gitorch.events import Event, RunStarted
+from gitorch.events import Event
 from gitorch.gitcmd import git
 from gitorch.plan.load import LoadedPlan
 from gitorch.plan.model import Plan, Task
@@ -36,9 +36,7 @@ class Loaded:
     @cached_property
     def worktree(self) -> WorktreeReader:
         """git's view of the work tree (started early by `load(prefetch=True)`)."""
-        from gitorch.engine.inputs import WorktreeReader
-
-        return WorktreeReader(self.repo_root)
+        return _reader(self.repo_root)
 
     @property
     def plan(self) -> Plan:
@@ -93,16 +91,33 @@ class Loaded:
 
 
 def task_inputs(loaded: Loaded) -> dict[str, TaskInputs]:
-    """Every task's inputs digest, from the work tree as git sees it (two or three git calls)."""
+    """Every task's inputs digest, from the work tree as git sees it: `git status` and the
+    inputs cache (inputcache.py) when nothing changed since they were computed, else
+    `git ls-files -s` too and the digests computed afresh."""
+    from gitorch.engine import inputcache
     from gitorch.engine.inputs import compute_inputs
 
-    tree = loaded.worktree.result()
     root = loaded.repo_root
     exclude = [layout.DASHBOARD]  # a TASKS.md kept in the work tree (run --dashboard)
     for f in loaded.lp.files:
         with contextlib.suppress(ValueError):
             exclude.append(str(Path(f).absolute().relative_to(root)))
-    return compute_inputs([definition(t) for t in loaded.plan.tasks], tree, loaded.order, exclude)
+    definitions = [definition(t) for t in loaded.plan.tasks]
+    if not inputcache.enabled():
+        return compute_inputs(definitions, loaded.worktree.result(), loaded.order, exclude)
+    git_dir = loaded.repo.git_dir
+    status = loaded.worktree.status()  # first: git status may refresh the index
+    index = inputcache.index_stamp(git_dir)
+    key = inputcache.cache_key(plan_digest=loaded.digest, order=loaded.order, exclude=exclude,
+                               index=index, status=status, head=loaded.head)
+    where = inputcache.slot(loaded.repo.scratch, root)
+    found = inputcache.lookup(where, key)
+    if found is not None:
+        return found
+    out = compute_inputs(definitions, loaded.worktree.result(), loaded.order, exclude)
+    if inputcache.index_stamp(git_dir) == index:  # the index listed is the one in the key
+        inputcache.store(where, key, out)
+    return out
 
 
 def load(ctx: Context, *, run_plan: bool = False, prefetch: bool | str = False) -> Loaded:
@@ -119,32 +134,35 @@ def load(ctx: Context, *, run_plan: bool = False, prefetch: bool | str = False) 
     head_proc = None
     if prefetch:
         from gitorch.engine import prestart
-        from gitorch.engine.inputs import WorktreeReader, start_git
+        from gitorch.engine.inputs import start_git
 
         here = _same_dir(ctx.cwd)
-        worktree = (prestart.take(root) if here else None) or WorktreeReader(root)
+        worktree = (prestart.take(root) if here else None) or _reader(root)
         if prefetch == "run":  # a run reads HEAD too: ask beside the listing
             head_proc = start_git(["rev-parse", "--verify", "-q", "HEAD"], root)
     store = ctx.store
-    events: list[Event] | None = None
     file = ctx.file
     if file is None and run_plan:
-        events = store.events()
-        for e in reversed(events):
-            if isinstance(e, RunStarted) and e.plan_file:
-                candidate = root / e.plan_file
-                if candidate.is_file():
-                    file = str(candidate)
-                break
+        from gitorch.store.runread import last_plan_file
+
+        recorded = last_plan_file(store)  # through the run index: not every event
+        if recorded and (root / recorded).is_file():
+            file = str(root / recorded)
     lp = ctx.with_file(file).plan
     loaded = Loaded(repo=repo, lp=lp, settings=ctx.settings, store=store)
     if worktree is not None:
         loaded.__dict__["worktree"] = worktree
     if head_proc is not None:
         loaded.__dict__["_head_proc"] = head_proc
-    if events is not None:
-        loaded.__dict__["events"] = events
     return loaded
+
+
+def _reader(root: Path) -> WorktreeReader:
+    """A reader of the work tree; `git ls-files -s` waits for a miss of the inputs cache."""
+    from gitorch.engine import inputcache
+    from gitorch.engine.inputs import WorktreeReader
+
+    return WorktreeReader(root, eager=not inputcache.enabled())
 
 
 def _same_dir(cwd: Path) -> bool:

@@ -39,9 +39,8 @@ class Verified:
 def uncommitted(lp: Loaded, inputs: dict[str, TaskInputs]) -> list[str]:
     """Tracked files that differ from HEAD, and untracked files a task names in its paths
     (but TASKS.md, which a run itself writes)."""
-    tree = lp.worktree.result()
     named = {p for ti in inputs.values() for p in ti.untracked}
-    files = set(tree.changed) | named
+    files = set(lp.worktree.status().changed) | named
     files.discard(layout.DASHBOARD)
     return sorted(files)
 

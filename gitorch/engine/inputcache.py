@@ -1,0 +1,108 @@
+"""The inputs cache: every task's inputs as the last run computed them, used again while
+everything they were computed from is the same, so a re-run on an unchanged work tree needs
+`git status` alone (no `git ls-files -s`, no matching of paths, no digests).
+
+`compute_inputs` is a function of the task definitions (the plan digest covers them), the
+order, the excluded files, and the work tree as git lists it: the index (`ls-files -s`, a
+function of the index file's bytes, named by its trailing checksum), what `git status` says
+differs from it, and the content of those differing files (hashed afresh every run). The key
+holds all of these, and HEAD too. git's status, not a stat cache of ours, decides whether a
+file changed, so racy timestamps are git's (it compares the content of a racily clean entry).
+Machine-local, under `<git dir>/orch`; a cache that cannot be read or written is not used;
+`GITORCH_INPUTS_CACHE=0` switches it off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import msgspec
+
+from gitorch import __version__
+from gitorch.engine.inputs import TaskInputs
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from gitorch.engine.worktree import StatusView
+
+_SCHEMA = 1
+_CODE = ("inputs.py", "worktree.py", "inputcache.py")  # the code whose output is cached
+_KEY_LEN = 64
+_decoder = msgspec.msgpack.Decoder(list[TaskInputs])
+
+
+def enabled() -> bool:
+    return os.environ.get("GITORCH_INPUTS_CACHE", "1") not in ("0", "false", "no", "off")
+
+
+def index_stamp(git_dir: Path) -> str:
+    """The index's identity: its trailing checksum (a hash of everything before it), or a
+    hash of the whole file when git skips the checksum (index.skipHash); "-" without one."""
+    try:
+        with open(git_dir / "index", "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size < 32:
+                return hashlib.sha256(f.read()).hexdigest()
+            f.seek(size - 32)
+            tail = f.read(32)
+            if tail[-20:] != bytes(20):
+                return f"{size}:{tail.hex()}"
+            f.seek(0)
+            return hashlib.sha256(f.read()).hexdigest()
+    except FileNotFoundError:
+        return "-"
+
+
+def _code_stamp() -> str:
+    here = Path(__file__).parent
+    parts = [__version__, str(_SCHEMA)]
+    for name in _CODE:
+        st = (here / name).stat()
+        parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
+    return "|".join(parts)
+
+
+def cache_key(*, plan_digest: str, order: Sequence[str], exclude: Iterable[str], index: str,
+              status: StatusView, head: str | None) -> str:
+    """The key of `compute_inputs`' answer on these inputs (see the module docstring)."""
+    h = hashlib.sha256()
+    for part in (_code_stamp(), plan_digest, "\n".join(order), "\n".join(sorted(set(exclude))),
+                 index, head or "-"):
+        h.update(part.encode("utf-8", "surrogateescape") + b"\0")
+    h.update(status.raw + b"\0")
+    for path, oid in sorted(status.rehashed.items()):
+        h.update(f"{path}\0{oid}\0".encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+def slot(scratch: Path, root: Path) -> Path:
+    """The cache file of the work tree at `root` (linked worktrees have their own)."""
+    name = hashlib.sha256(str(root).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return scratch / "inputs-cache" / f"{name}.msgpack"
+
+
+def lookup(path: Path, key: str) -> dict[str, TaskInputs] | None:
+    """The cached inputs when they were stored under `key`, else None."""
+    try:
+        with open(path, "rb") as f:
+            if f.read(_KEY_LEN).decode("ascii", "replace") != key:
+                return None
+            data = f.read()
+        return {ti.task: ti for ti in _decoder.decode(data)}
+    except (OSError, msgspec.DecodeError):
+        return None
+
+
+def store(path: Path, key: str, inputs: dict[str, TaskInputs]) -> None:
+    """Keep `inputs` under `key` (atomically; a cache that cannot be written is not used)."""
+    from gitorch import atomic
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic.write_bytes(path, key.encode("ascii") + msgspec.msgpack.encode(list(inputs.values())))
+    except OSError:
+        pass

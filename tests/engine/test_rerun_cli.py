@@ -1,0 +1,83 @@
+"""`git orch run` with the inputs cache, end to end: a re-run skips what is unchanged, runs
+what a racy edit or another clone's state made due, and records what the slow path records."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import OrchRunner, git, make_repo
+from tests.engine.helpers import write_plan
+
+TASKS = [
+    {"id": "a", "paths": {"preferred": ["a/"]}, "commands": {"t": "true"}},
+    {"id": "b", "paths": {"preferred": ["b/"]}, "commands": {"t": "true"}},
+    {"id": "c", "dependencies": ["a"], "paths": {"preferred": ["c/"]}, "commands": {"t": "true"}},
+]
+OFF = {"GITORCH_INPUTS_CACHE": "0"}
+
+
+def _repo(path: Path) -> Path:
+    root = make_repo(path, {"a/one.txt": "one\n", "b/x.txt": "x\n", "c/z.txt": "z\n"})
+    write_plan(root, TASKS)
+    git(root, "add", "orchestrator.json")
+    git(root, "commit", "-q", "-m", "plan")
+    return root
+
+
+def _run(orch: OrchRunner, root: Path, *args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    proc = orch("run", "--json", *args, cwd=root, env=env)
+    assert proc.returncode == 0, proc.stderr
+    out: dict[str, Any] = json.loads(proc.stdout)
+    return out
+
+
+def _status(orch: OrchRunner, root: Path) -> list[tuple[str, str, str]]:
+    proc = orch("status", "--json", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["run"]["status"] == "completed"
+    return [(t["id"], t["state"], t["reason"]) for t in doc["tasks"]]
+
+
+def test_rerun_skips_and_records_what_the_slow_path_records(tmp_path: Path, orch: OrchRunner) -> None:
+    root = _repo(tmp_path / "r")
+    assert _run(orch, root)["counts"] == {"completed": 3}
+    assert _run(orch, root, env=OFF)["counts"] == {"skipped": 3}  # the slow path
+    slow = _status(orch, root)
+    assert _run(orch, root)["counts"] == {"skipped": 3}  # stores the cache
+    cache = next((root / ".git/orch/inputs-cache").iterdir())
+    stored = cache.stat().st_ino
+    assert _run(orch, root)["counts"] == {"skipped": 3}  # uses it
+    assert cache.stat().st_ino == stored
+    assert _status(orch, root) == slow  # status says the same after either
+
+
+def test_racy_edit_after_a_cached_rerun_runs_the_task(tmp_path: Path, orch: OrchRunner) -> None:
+    root = _repo(tmp_path / "r")
+    _run(orch, root)
+    assert _run(orch, root)["counts"] == {"skipped": 3}
+    f = root / "a/one.txt"
+    st = f.stat()
+    f.write_text("ONE\n")  # same size, same mtime
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    doc = _run(orch, root)
+    assert doc["counts"] == {"completed": 2, "skipped": 1}  # a, and c which depends on it
+    assert _run(orch, root)["counts"] == {"skipped": 3}
+
+
+def test_state_advanced_by_another_clone_is_followed(tmp_path: Path, orch: OrchRunner) -> None:
+    root = _repo(tmp_path / "a")
+    _run(orch, root)
+    assert _run(orch, root)["counts"] == {"skipped": 3}  # the cache is stored here
+    other = tmp_path / "b"
+    git(tmp_path, "clone", "-q", str(root), str(other))
+    git(other, "fetch", "-q", "origin", "orch/state:orch/state")
+    (other / "b/x.txt").write_text("the other clone's x\n")
+    assert _run(orch, other, "--task", "b")["counts"] == {"completed": 1}  # b passes on other inputs
+    git(root, "fetch", "-q", str(other), "orch/state:orch/state")
+    # here nothing changed, but b's last pass (the other clone's) was on other inputs
+    assert _run(orch, root)["counts"] == {"completed": 1, "skipped": 2}
+    assert _run(orch, root)["counts"] == {"skipped": 3}
