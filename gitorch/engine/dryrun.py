@@ -96,8 +96,10 @@ _VERB = {"run": "run", "skip": "skip", "await_approval": "await approval", "wait
          "blocked": "be blocked", "ready": "run"}
 
 
-def print_dry_run(doc: DryRun, write: Callable[[str], object] = sys.stdout.write) -> None:
-    """The dry run as lines a person reads: one per task, its commands indented."""
+def print_dry_run(doc: DryRun, write: Callable[[str], object] | None = None) -> None:
+    """The dry run as lines a person reads: one per task, its commands indented (to stdout
+    as it is at the call, not at import: an in-process caller may have replaced it)."""
+    write = write or sys.stdout.write
     for t in doc.tasks:
         extra = f" ({t.reason})" if t.reason else ""
         write(f"{t.id}: would {_VERB[t.action]}{extra}\n")
