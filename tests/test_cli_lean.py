@@ -1,0 +1,214 @@
+"""The lean start-up path (gitorch.cli.lean) accepts exactly what typer accepts for the hot
+commands, calls the same body with the same arguments, and answers the same: the table it
+parses with is the one derived from the typer app, and every argv it is not sure of goes
+to typer."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitorch.cli import lean, lean_derive, lean_run
+from gitorch.cli.lean_table import TABLE
+from gitorch.errors import EXIT_INTERNAL
+from tests.conftest import git
+from tests.e2e.helpers import write_plan
+
+# argv the lean path answers itself: typer must read each the same way.
+ACCEPTED = [
+    ["status"], ["status", "--json"], ["status", "-f", "x.yml"], ["status", "--file=x.yml", "--json"],
+    ["status", "--json", "--json"], ["status", "-f", "a.yml", "-f", "b.yml"], ["status", "--file="],
+    ["status", "--file", "--json"],  # click takes the next word as the value, whatever it is
+    ["next"], ["next", "--limit", "0"], ["next", "--limit=3", "--ttl", "5"], ["next", "--ttl", "1e3"],
+    ["next", "--remote", "up", "--json"], ["next", "--ttl", "nan"], ["next", "--limit", " 7"],
+    ["explain", "a"], ["explain", "a", "--json"], ["explain", "--json", "a"], ["explain", "-f", "p.yml", "a"],
+    ["explain", ""], ["explain", "-"], ["explain", "a", "-f", "x", "-f", "y"],
+    ["run"], ["run", "-t", "a", "-t", "b"], ["run", "--task=a", "--all"], ["run", "-j", "2", "-k"],
+    ["run", "--jobs=3", "--dry-run", "--json"], ["run", "--force", "--no-build", "--dashboard", "--only"],
+    ["run", "--resume", "--remote", "x"], ["run", "-t", "a", "-t", "a"], ["run", "-j", "+4"],
+]
+# argv the lean path leaves to typer: help, completion, errors typer words, forms it does not read.
+LEFT_TO_TYPER = [
+    ["status", "-h"], ["status", "--help"], ["-h", "status"], ["status", "--bogus"], ["status", "extra"],
+    ["status", "--json=1"], ["status", "-f"], ["status", "--", "x"], ["status", "--jso"], ["status", "-f=x"],
+    ["explain"], ["explain", "a", "b"], ["next", "--limit", "-1"], ["next", "--limit", "x"],
+    ["next", "--ttl", "abc"], ["next", "--claim"], ["run", "-j", "0"], ["run", "-kj2"], ["run", "-j2"],
+    ["run", "--claim"], ["run", "--file", "x", "--help"], ["--version"], ["resume"], ["plan", "show"],
+    ["stauts"], [],
+]
+
+
+def test_the_table_is_the_one_derived_from_the_typer_app() -> None:
+    derived = lean_derive.derive()
+    assert derived == TABLE, "run `python -m gitorch.cli.lean_derive` after changing a hot command's options"
+    assert lean_derive.render(derived) == lean_derive.TABLE.read_text(encoding="utf-8")
+
+
+def test_every_hot_command_with_a_body_is_read_by_the_lean_parser() -> None:
+    assert set(lean.BODIES) <= set(TABLE["commands"])
+    for path in lean.BODIES:
+        assert lean._plain(TABLE["commands"][path]), path
+    for path, names in lean.TYPER_ONLY.items():
+        assert names <= {p["name"] for p in TABLE["commands"][path]["params"]}, path
+
+
+def test_a_new_option_in_typer_is_caught_by_the_table_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    import typer
+
+    from gitorch.cli import app as app_module
+
+    command = next(c for c in app_module.app.registered_commands if c.name == "status")
+
+    def status_command(file: str | None = None, as_json: bool = False,
+                       verbose: bool = typer.Option(False, "--verbose")) -> None:
+        """Stand-in with one option more."""
+
+    monkeypatch.setattr(command, "callback", status_command)
+    assert lean_derive.derive() != TABLE
+
+
+@pytest.fixture
+def recorded(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, str]]]:
+    """Every hot body replaced by a recorder of (body name, repr of its keyword arguments)."""
+    calls: list[tuple[str, str]] = []
+    for _module, name in lean.BODIES.values():
+        def record(_name: str = name, **kwargs: Any) -> None:
+            calls.append((_name, repr(sorted(kwargs.items()))))
+
+        monkeypatch.setattr(lean_run, name, record)
+    yield calls
+
+
+def _typer(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
+    from typer.testing import CliRunner
+
+    from gitorch import config
+    from gitorch.cli.app import app
+
+    config._cache.clear()
+    monkeypatch.setattr(sys, "argv", ["git-orch", *argv])
+    result = CliRunner().invoke(app, argv, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _lean(argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> tuple[
+        int, str, str]:
+    from gitorch import config
+
+    config._cache.clear()
+    monkeypatch.setattr(sys, "argv", ["git-orch", *argv])
+    found = lean.find(argv)
+    assert found is not None, argv
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as ended:
+        lean.run(*found, argv)
+    out, err = capsys.readouterr()
+    return int(ended.value.code or 0), out, err
+
+
+@pytest.mark.parametrize("argv", ACCEPTED, ids=" ".join)
+def test_the_lean_path_passes_the_body_what_typer_passes(
+        argv: list[str], recorded: list[tuple[str, str]], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _typer(argv, monkeypatch)
+    assert code == 0, err
+    assert _lean(argv, monkeypatch, capsys) == (0, "", "")
+    assert len(recorded) == 2 and recorded[0] == recorded[1], recorded
+
+
+@pytest.mark.parametrize("argv", LEFT_TO_TYPER, ids=lambda a: " ".join(a) or "(nothing)")
+def test_what_the_lean_path_is_not_sure_of_goes_to_typer(argv: list[str]) -> None:
+    assert lean.find(argv) is None
+
+
+def test_completion_requests_go_to_typer(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert lean.find(["status"]) is not None
+    monkeypatch.setenv("_GIT_ORCH_COMPLETE", "bash_complete")
+    assert lean.find(["status"]) is None
+
+
+@pytest.fixture
+def ran(repo: Path) -> Path:
+    """A repository with a plan of three tasks and one run (one task failed)."""
+    write_plan(repo, [{"id": "a", "title": "A", "commands": {"t": "true"}},
+                      {"id": "b", "dependencies": ["a"], "commands": {"t": "echo boom; false"}},
+                      {"id": "c", "dependencies": ["b"], "commands": {"t": "true"}}])
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "plan")
+    done = subprocess.run(["git-orch", "run"], cwd=repo, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    return repo
+
+
+SAME_ANSWER = [
+    ["status"], ["status", "--json"], ["next"], ["next", "--json", "--limit", "0"], ["explain", "b"],
+    ["explain", "c", "--json"], ["explain", "zz"], ["explain", "zz", "--json"],
+    ["status", "-f", "missing.yml"], ["status", "-f", "missing.yml", "--json"],
+    ["run", "-t", "a", "--all"], ["run", "-t", "a", "--all", "--json"],
+    ["run", "--dry-run"], ["run", "--dry-run", "--json", "-t", "b"], ["run", "-t", "zz"],
+]
+
+
+@pytest.mark.parametrize("color", ["NO_COLOR", "FORCE_COLOR"])
+def test_both_paths_answer_the_same(ran: Path, color: str, monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv(color, "1")
+    for argv in SAME_ANSWER:
+        assert _typer(argv, monkeypatch) == _lean(argv, monkeypatch, capsys), argv
+
+
+def test_a_failed_run_exits_alike(ran: Path, monkeypatch: pytest.MonkeyPatch,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    for path in (_typer, lambda a, m: _lean(a, m, capsys)):
+        code, out, _ = path(["run", "--json"], monkeypatch)
+        assert code == 1 and json.loads(out)["status"] == "failed"
+
+
+@pytest.mark.parametrize("raised, code, words", [
+    (KeyboardInterrupt(), 130, "git orch: interrupted"),
+    (RuntimeError("boom"), EXIT_INTERNAL, "internal error: RuntimeError: boom"),
+])
+@pytest.mark.parametrize("as_json", [False, True])
+def test_ctrl_c_and_bugs_read_the_same(raised: BaseException, code: int, words: str, as_json: bool,
+                                       monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    def body(**_: Any) -> None:
+        raise raised
+
+    monkeypatch.setattr(lean_run, "status", body)
+    argv = ["status", "--json"] if as_json else ["status"]
+    typer_says, lean_says = _typer(argv, monkeypatch), _lean(argv, monkeypatch, capsys)
+    assert typer_says == lean_says
+    assert lean_says[0] == code and words in lean_says[2]
+    if as_json:
+        assert json.loads(lean_says[1])["exit_code"] == code
+
+
+PROBE = """
+import sys
+sys.argv = ["git-orch", *sys.argv[1:]]
+from gitorch.cli.entry import main
+try:
+    main()
+except SystemExit:
+    pass
+sys.stderr.write("typer loaded: %s\\n" % ("typer" in sys.modules))
+"""
+
+
+def test_hot_commands_start_without_typer_and_the_rest_with_it(ran: Path) -> None:
+    def loads_typer(*argv: str) -> bool:
+        proc = subprocess.run([sys.executable, "-c", PROBE, *argv], cwd=ran, capture_output=True, text=True,
+                              timeout=60)
+        return proc.stderr.strip().splitlines()[-1] == "typer loaded: True"
+
+    for argv in (["status"], ["next", "--json"], ["explain", "a"], ["run", "--dry-run"]):
+        assert not loads_typer(*argv), argv
+    assert loads_typer("status", "--bogus")
+    assert loads_typer("report")
