@@ -35,6 +35,8 @@ def zipapp_archive() -> str | None:
     import gitorch
 
     site = os.path.dirname(os.path.dirname(os.path.abspath(gitorch.__file__)))
+    if site == os.path.join(archive, "site"):  # a first start imports from the archive itself
+        return archive
     return archive if os.path.exists(os.path.join(site, ".complete")) else None
 
 
