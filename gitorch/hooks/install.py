@@ -57,10 +57,13 @@ CURRENT_VERSION = template_version(template()) or 0
 
 
 def gitorch_path() -> str:
-    """The sys.path entry gitorch is imported from (a directory, or a zip archive)."""
+    """The sys.path entry gitorch is imported from (a directory, or a zip archive); for
+    orch.pyz its cache entry, which a first start (run from the archive) fills at exit."""
     import gitorch
+    from gitorch.invocation import zipapp_archive
 
-    return os.path.dirname(os.path.dirname(os.path.abspath(gitorch.__file__)))
+    cache = os.environ.get("GITORCH_ZIPAPP_CACHE") if zipapp_archive() else None
+    return cache or os.path.dirname(os.path.dirname(os.path.abspath(gitorch.__file__)))
 
 
 def render(python: str, path: str) -> str:
