@@ -53,7 +53,8 @@ def code_stamp() -> str:
     """Changes whenever gitorch or its plan code changes (an edited checkout included)."""
     here = Path(__file__).parent
     parts = [__version__, str(_SCHEMA)]
-    for path in sorted(here.glob("*.py")):
+    archive = getattr(__spec__.loader, "archive", None)  # imported from a zip (orch.pyz's first start)
+    for path in sorted(here.glob("*.py")) or ([Path(archive)] if archive else []):
         st = path.stat()
         parts.append(f"{path.name}:{st.st_size}:{st.st_mtime_ns}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
