@@ -1,15 +1,15 @@
-"""`git orch plan …`: validate a plan, draw its DAG, print its JSON Schema or its normalized form."""
+"""`git orch plan …`: validate a plan, draw its DAG, print its JSON Schema or its normalized form.
+
+`plan validate` (a hot command) and the plan loading all of them share live in cli/lean_plan.py,
+free of typer, which the lean start-up path calls too."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
-if TYPE_CHECKING:
-    from gitorch.errors import PlanError
-    from gitorch.plan.load import LoadedPlan
+from gitorch.cli import lean_plan
 
 plan_app = typer.Typer(
     name="plan", help="Validate a plan, draw its DAG, print its schema.", no_args_is_help=True,
@@ -20,67 +20,10 @@ FILE_OPT = typer.Option(None, "--file", "-f", help="Plan file (default: orchestr
 JSON_OPT = typer.Option(False, "--json", help="Machine-readable output.")
 
 
-def _load(file: Path | None, as_json: bool) -> LoadedPlan:
-    """Load the plan; on a bad plan print every problem and exit 2."""
-    from gitorch.errors import PlanError
-    from gitorch.plan.load import load_plan
-
-    try:
-        return load_plan(file)
-    except PlanError as exc:
-        _report(exc, as_json)
-        raise typer.Exit(exc.exit_code) from None
-
-
-def _report(exc: PlanError, as_json: bool) -> None:
-    from gitorch.cli.output import emit_json, fail, warn
-
-    if as_json:
-        emit_json({"valid": False, **exc.to_json()})
-        return
-    file_level = [p for p in exc.problems if p.where is None or p.where.line is None]
-    if not exc.problems or (len(exc.problems) == 1 and file_level):
-        # about the file itself (not found, a folder, unreadable, empty): one message, no count
-        fail(f"git orch: {exc.problems[0] if exc.problems else exc}")
-        return
-    for problem in exc.problems:
-        warn(str(problem))
-    count = _n(len(exc.problems), "problem")
-    where = exc.where.file if exc.where and exc.where.file else "plan"
-    fail(f"git orch: plan invalid: {count} in {where}")
-
-
-def _chain_text(chain: list[str], limit: int = 8) -> str:
-    if len(chain) > limit:
-        chain = [*chain[:3], "…", *chain[-3:]]
-    return " -> ".join(chain)
-
-
 @plan_app.command("validate")
 def validate_cmd(file: Path | None = FILE_OPT, as_json: bool = JSON_OPT) -> None:
     """Check the plan and report every problem at once (exit 0 valid, 2 invalid)."""
-    from gitorch.cli.output import emit_json, say
-    from gitorch.plan import graph
-
-    loaded = _load(file, as_json)
-    plan = loaded.plan
-    shards = sum(len(t.shards) for t in plan.tasks)
-    edges = graph.edge_count(plan)
-    chain = graph.longest_chain(plan)
-    display = _display(loaded)
-    if as_json:
-        emit_json({
-            "valid": True, "file": display, "files": [str(f) for f in loaded.files], "root": str(loaded.root),
-            "digest": loaded.digest, "tasks": len(plan.tasks), "shards": shards, "edges": edges,
-            "longest_chain": chain,
-        })
-        return
-    say(f"{display}: valid: {_n(len(plan.tasks), 'task')}, {_n(shards, 'shard')}, {_n(edges, 'edge')}, "
-        f"longest chain {len(chain)}" + (f" ({_chain_text(chain)})" if chain else ""))
-
-
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
+    lean_plan.validate(file=file, as_json=as_json)
 
 
 @plan_app.command("graph")
@@ -96,7 +39,7 @@ def graph_cmd(
 
     if fmt not in ("mermaid", "dot"):
         raise UsageError(f"unknown graph format {fmt!r}", hint="use --format mermaid or --format dot")
-    loaded = _load(file, as_json)
+    loaded = lean_plan.load(file, as_json)
     plan = loaded.plan
     text = graph.to_mermaid(plan) if fmt == "mermaid" else graph.to_dot(plan)
     if as_json:
@@ -128,13 +71,13 @@ def show_cmd(file: Path | None = FILE_OPT, as_json: bool = JSON_OPT) -> None:
     from gitorch.cli.output import emit_json, say
     from gitorch.plan import graph
 
-    loaded = _load(file, as_json)
+    loaded = lean_plan.load(file, as_json)
     plan = loaded.plan
     if as_json:
-        emit_json({"file": _display(loaded), "digest": loaded.digest, "plan": plan})
+        emit_json({"file": lean_plan.display_name(loaded), "digest": loaded.digest, "plan": plan})
         return
     results = _check_results()
-    say(f"{_display(loaded)}  digest {loaded.digest[:12]}  root {loaded.root}")
+    say(f"{lean_plan.display_name(loaded)}  digest {loaded.digest[:12]}  root {loaded.root}")
     for n, generation in enumerate(graph.order(plan), 1):
         for tid in generation:
             task = plan.task(tid)
@@ -178,10 +121,6 @@ def _check_results() -> dict[tuple[str, str], str]:
         store.close()
     return {(e.task or "", getattr(e, "check", "")): "passed" if type(e).__name__ == "AcceptancePassed"
             else "failed" for e in found}
-
-
-def _display(loaded: LoadedPlan) -> str:
-    return loaded.display or str(loaded.file)
 
 
 def register(app: typer.Typer) -> None:
