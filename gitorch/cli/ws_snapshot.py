@@ -21,14 +21,15 @@ _WHERE = ("rev-parse", "--is-bare-repository", "--absolute-git-dir", "--git-comm
 def snapshot(ctx: Context, root: Path | None = None, out: Path | None = None) -> None:
     """Snapshot the workspace at `root` (default: workspace.toml in the current repository,
     else its parent folder), with what `git orch discover` stored here; write it to `out` too."""
-    from gitorch.workspace.model import encode
-    from gitorch.workspace.snapshot import take_enriched
+    from gitorch.workspace.capture import take_enriched  # git starts before msgspec loads
 
     if root is None:
         here = ctx.repo.require_worktree()
         root = here if (here / "workspace.toml").is_file() else here.parent
     snap = take_enriched(root.absolute(), _parts(ctx))
     if out is not None:
+        from gitorch.workspace.model import encode
+
         write_out(out, encode(snap) + b"\n")
     from gitorch.cli.output import emit_json, say
 

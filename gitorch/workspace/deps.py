@@ -2,14 +2,14 @@
 
 pyproject.toml and Cargo.toml are read with tomllib, package.json with json; go.mod and
 mix.exs have no Python parser, so they are read with careful regular expressions over the
-text with comments removed (tests run them on real-world files).
+text with comments removed (tests run them on real-world files). json and tomllib are
+imported by the parsers that use them: a snapshot of repos without those manifests (a hot
+command) does not load them.
 """
 
 from __future__ import annotations
 
-import json
 import re
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,6 +119,8 @@ def file_url_path(url: str) -> str | None:
 
 
 def parse_pyproject(repo: str, text: str) -> tuple[str | None, list[Dependency]]:
+    import tomllib
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -165,6 +167,8 @@ def parse_pyproject(repo: str, text: str) -> tuple[str | None, list[Dependency]]
 
 
 def _inline(spec: dict[str, Any]) -> str:
+    import json
+
     return "{ " + ", ".join(f"{k} = {json.dumps(v)}" for k, v in spec.items()) + " }"
 
 
@@ -174,6 +178,8 @@ NPM_SECTIONS = ("dependencies", "devDependencies", "optionalDependencies", "peer
 
 
 def parse_package_json(repo: str, text: str) -> tuple[str | None, list[Dependency]]:
+    import json
+
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -205,6 +211,8 @@ def parse_package_json(repo: str, text: str) -> tuple[str | None, list[Dependenc
 # --- Cargo -------------------------------------------------------------------------------
 
 def parse_cargo(repo: str, text: str) -> tuple[str | None, list[Dependency]]:
+    import tomllib
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -2,16 +2,21 @@
 
 That one process gives branch, sha, upstream, ahead/behind and every changed path; an
 in-progress merge or rebase is read from marker files in the git directory (no process).
+The model (msgspec) is imported when a state is made, so `start_all` can set git going
+before `ws snapshot` loads it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitorch.gitcmd import git, git_start
 from gitorch.workspace.gitdir import git_dir, in_progress
-from gitorch.workspace.model import MAX_CHANGED, GitState
+
+if TYPE_CHECKING:
+    from gitorch.workspace.model import GitState
 
 STATUS = ("--no-optional-locks", "status", "--porcelain=v2", "--branch", "-z", "--untracked-files=normal")
 # git status processes running at once. Each lasts a few ms, most of it start-up and waiting
@@ -22,6 +27,8 @@ RUNNING = 16
 
 def parse_status(repo: str, out: bytes) -> GitState:
     """Read `git status --porcelain=v2 --branch -z` output."""
+    from gitorch.workspace.model import MAX_CHANGED, GitState
+
     fields: dict[str, object] = {"repo": repo}
     changed: list[str] = []
     conflicts: list[str] = []
@@ -62,7 +69,7 @@ def parse_status(repo: str, out: bytes) -> GitState:
 def read_one(repo: str, path: Path) -> GitState:
     """Git state of one repo; a missing or broken repo gives an empty state."""
     if not path.is_dir():
-        return GitState(repo=repo)
+        return _state(repo, path, -1, b"")
     proc = git(list(STATUS), path, check=False)
     return _state(repo, path, proc.returncode, proc.stdout)
 
@@ -84,7 +91,7 @@ def start_all(repos: Sequence[tuple[str, Path]], running: int = RUNNING) -> Call
         launch(k)
 
     def collect() -> list[GitState]:
-        states = [GitState(repo=name) for name, _ in repos]
+        states = [_state(name, path, -1, b"") for name, path in repos]
         for k, i in enumerate(todo):
             status, out = waits.pop(i)()
             launch(k + running)
@@ -95,6 +102,9 @@ def start_all(repos: Sequence[tuple[str, Path]], running: int = RUNNING) -> Call
 
 
 def _state(repo: str, path: Path, status: int, out: bytes) -> GitState:
+    """The state `git status` gave (exit `status`, output `out`); empty when it failed."""
+    from gitorch.workspace.model import GitState
+
     if status != 0:
         return GitState(repo=repo)
     state = parse_status(repo, out)

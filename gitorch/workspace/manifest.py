@@ -7,7 +7,6 @@ Without a manifest, `discover(DIR)` treats every git repository directly under D
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,6 +76,8 @@ def _join(root: Path, rel: str) -> Path:
 
 def load(root: Path) -> Manifest:
     """Read `root/workspace.toml`; every problem is a WorkspaceError naming the file and key."""
+    import tomllib  # here: auto-discovery (`ws snapshot --root`) reads no TOML
+
     file = root / MANIFEST_NAME
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
@@ -216,6 +217,21 @@ def discover(root: Path) -> Manifest:
         if name and _NAME.match(name) and all(r.name != name for r in repos):
             repos.append(RepoSpec(name, child.name))
     return Manifest(root=root, file=None, repos=tuple(repos))
+
+
+def load_manifest(manifest_or_root: Manifest | Path | str) -> Manifest:
+    """A manifest as given, read from `root/workspace.toml`, or discovered under `root`."""
+    if isinstance(manifest_or_root, Manifest):
+        return manifest_or_root
+    import os
+
+    root = Path(os.path.normpath(Path(manifest_or_root).absolute()))  # `--root ..` reads as a folder
+    return find(root) or discover(root)
+
+
+def repo_paths(manifest: Manifest) -> list[tuple[str, Path]]:
+    """(name, absolute path) of every repo, in manifest order."""
+    return [(spec.name, _join(manifest.root, spec.path)) for spec in manifest.repos]
 
 
 def find(start: Path) -> Manifest | None:

@@ -10,7 +10,6 @@ lines that say how to take it out again, so teardown returns the exclude file by
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -72,6 +71,8 @@ def parse_go_work(repo: str, text: str, consumer: Path | None = None) -> list[De
 
 def parse_cargo_config(repo: str, text: str) -> list[Dependency]:
     """The path patches of a `.cargo/config.toml`."""
+    import tomllib  # here: a snapshot without Cargo files reads no TOML
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -3,17 +3,17 @@
 Every repo's `git status` starts first (one process each, run side by side) and the
 manifests are parsed while they run; links are declarations that point at another workspace
 repo's checkout; topology comes from graphlib over the dependencies that name another repo's
-package. `ws snapshot` is a hot command: this module imports no thread pool, no subprocess
-and no event types (the lock file's and detached HEAD's helpers load only when needed).
+package. `ws snapshot` is a hot command (workspace/capture.py starts git before importing
+this module): it imports no thread pool, no subprocess and no event types, and the lock
+file's and detached HEAD's helpers load only when needed.
 """
 
 from __future__ import annotations
 
 import graphlib
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import msgspec
 
@@ -27,7 +27,7 @@ from gitorch.workspace.deps import (
     normalise,
     parse_repo,
 )
-from gitorch.workspace.manifest import Manifest, discover, find, redact_url
+from gitorch.workspace.manifest import Manifest, load_manifest, redact_url, repo_paths
 from gitorch.workspace.model import (
     Dependency,
     Diagnostic,
@@ -40,14 +40,6 @@ from gitorch.workspace.model import (
     digest,
     sha256,
 )
-
-
-def load_manifest(manifest_or_root: Manifest | Path | str) -> Manifest:
-    """A manifest as given, read from `root/workspace.toml`, or discovered under `root`."""
-    if isinstance(manifest_or_root, Manifest):
-        return manifest_or_root
-    root = Path(os.path.normpath(Path(manifest_or_root).absolute()))  # `--root ..` reads as a folder
-    return find(root) or discover(root)
 
 
 def _read_files(name: str, path: Path) -> tuple[Parsed, list[FileState]]:
@@ -73,12 +65,13 @@ def _hash(path: Path) -> str:
 
 
 def take(manifest_or_root: Manifest | Path | str, recorded: list[Link] | None = None,
-         jobs: int | None = None) -> Snapshot:
+         jobs: int | None = None, reading: Callable[[], list[GitState]] | None = None) -> Snapshot:
     """A snapshot of the workspace; links gitorch made (`recorded`) keep their edit records.
-    `jobs`: git processes at once (default gitstate.RUNNING)."""
+    `jobs`: git processes at once (default gitstate.RUNNING); `reading`: the states of the
+    manifest's repos, already being read (`start_all(repo_paths(manifest))`)."""
     manifest = load_manifest(manifest_or_root)
-    paths = [(spec.name, manifest.path_of(spec.name)) for spec in manifest.repos]
-    collect = gitstate.start_all(paths, jobs or gitstate.RUNNING)
+    paths = repo_paths(manifest)
+    collect = reading or gitstate.start_all(paths, jobs or gitstate.RUNNING)
     read = [_read_files(name, path) for name, path in paths]
     results = [(state, parsed, fstates) for state, (parsed, fstates) in zip(collect(), read, strict=True)]
     repos: list[SnapshotRepo] = []
@@ -134,37 +127,6 @@ def detached_diagnostic(name: str, path: Path, sha: str) -> Diagnostic:
             if orphans else "")
     return Diagnostic(severity="warning", repo=name, kind="detached_head",
                       message=f"HEAD is detached at {sha[:12]}{kept}")
-
-
-ENRICHMENT = ("github", "pypi", "npm", "crates", "hex")
-
-
-def take_enriched(manifest_or_root: Manifest | Path | str,
-                  parts: Callable[[], Mapping[str, Any]]) -> Snapshot:
-    """`take`, with the enriched parts `parts()` returns (e.g. discovery's records) attached.
-
-    `parts` runs in a thread meanwhile (reading the state branch waits on git as the snapshot
-    does, so it adds almost no time); the id stays the digest of the workspace alone. An
-    error in `parts` is raised here, after the snapshot.
-    """
-    import threading
-
-    found: list[Mapping[str, Any]] = []
-    failed: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            found.append(parts())
-        except BaseException as exc:  # raised in the caller's thread below
-            failed.append(exc)
-
-    worker = threading.Thread(target=run, name="snapshot-parts", daemon=True)
-    worker.start()
-    snap = take(manifest_or_root)
-    worker.join()
-    if failed:
-        raise failed[0]
-    return msgspec.structs.replace(snap, **{k: dict(v) for k, v in found[0].items() if k in ENRICHMENT})
 
 
 def finish(snap: Snapshot) -> Snapshot:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from pathlib import Path
 
 from gitorch.errors import Location, WorkspaceError
@@ -54,6 +53,8 @@ _CARGO_SECTIONS = ("dependencies", "dev-dependencies", "build-dependencies")
 
 def cargo_declared(text: str, dep: str, where: Path) -> None:
     """`dep` is a registry dependency of the manifest (or the manifest is a workspace root)."""
+    import tomllib  # here: a snapshot without Cargo files reads no TOML
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -1,0 +1,55 @@
+"""`ws snapshot`'s hot path: every repo's `git status` starts before the snapshot's heavier
+imports (msgspec, the model, the manifest parsers) load, so git and the interpreter work at
+the same time; the enriched parts are read in a thread meanwhile.
+
+Only what finds the repos is imported before git starts (the manifest and gitstate modules
+load neither msgspec nor tomllib for an auto-discovered workspace).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gitorch.workspace import gitstate
+from gitorch.workspace.manifest import load_manifest, repo_paths
+
+if TYPE_CHECKING:
+    from gitorch.workspace.model import Snapshot
+
+ENRICHMENT = ("github", "pypi", "npm", "crates", "hex")
+
+
+def take_enriched(root: Path | str, parts: Callable[[], Mapping[str, Any]]) -> Snapshot:
+    """`snapshot.take` of the workspace at `root`, with the enriched parts `parts()` returns
+    (e.g. discovery's records) attached.
+
+    `parts` runs in a thread meanwhile (reading the state branch waits on git as the snapshot
+    does, so it adds almost no time); the id stays the digest of the workspace alone. An
+    error in `parts` is raised here, after the snapshot.
+    """
+    import threading
+
+    manifest = load_manifest(root)
+    reading = gitstate.start_all(repo_paths(manifest))
+    found: list[Mapping[str, Any]] = []
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            found.append(parts())
+        except BaseException as exc:  # raised in the caller's thread below
+            failed.append(exc)
+
+    worker = threading.Thread(target=run, name="snapshot-parts", daemon=True)
+    worker.start()
+    import msgspec
+
+    from gitorch.workspace.snapshot import take
+
+    snap = take(manifest, reading=reading)
+    worker.join()
+    if failed:
+        raise failed[0]
+    return msgspec.structs.replace(snap, **{k: dict(v) for k, v in found[0].items() if k in ENRICHMENT})
