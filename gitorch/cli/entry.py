@@ -1,8 +1,9 @@
 """The console-script entry point, kept tiny so trivial invocations skip the CLI framework.
 
 `git orch --version` is answered without importing typer (about 50 ms saved), and so are
-the hot commands (run, status, next, explain) when cli/lean is sure how typer would read
-their options; everything else goes to the typer app in gitorch.cli.app.
+the hot commands (run, status, next, explain, plan validate, ws snapshot) when cli/lean is
+sure how typer would read their options; everything else goes to the typer app in
+gitorch.cli.app.
 """
 
 from __future__ import annotations

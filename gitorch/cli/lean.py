@@ -3,7 +3,8 @@
 typer stays the one definition of the CLI. The options this path accepts come from
 cli/lean_table.py, which cli/lean_derive.py derives from the typer app (a test fails when
 the two differ), and a command found here runs the very body its typer command calls
-(cli/lean_run.py), with the same arguments, under the same error handling (cli/lean_guard).
+(cli/lean_run.py, cli/lean_plan.py, cli/ws_snapshot.py) with the same arguments, under the
+same error handling (cli/lean_guard).
 
 The path answers only what it is sure of; everything else goes to typer, so help, shell
 completion and every usage error keep typer's wording: -h/--help or `--` anywhere, an
@@ -18,9 +19,12 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from gitorch.cli.lean_table import TABLE
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # The command each hot command's typer function calls: (module, function).
 BODIES: dict[tuple[str, ...], tuple[str, str]] = {
@@ -28,6 +32,8 @@ BODIES: dict[tuple[str, ...], tuple[str, str]] = {
     ("status",): ("gitorch.cli.lean_run", "status"),
     ("next",): ("gitorch.cli.lean_run", "next_ready"),
     ("explain",): ("gitorch.cli.lean_run", "explain"),
+    ("plan", "validate"): ("gitorch.cli.lean_plan", "validate"),
+    ("ws", "snapshot"): ("gitorch.cli.lean", "ws_snapshot"),
 }
 # Options whose body imports typer's modules (claims live in cli/ci_cmd): typer runs those.
 TYPER_ONLY: dict[tuple[str, ...], frozenset[str]] = {
@@ -76,6 +82,15 @@ def run(body: Callable[..., Any], kwargs: dict[str, Any], args: list[str]) -> No
         sys.stderr.write(localize("git orch: interrupted\n"))
         sys.exit(EXIT_INTERRUPTED)
     sys.exit(0)  # as click ends a command that returned
+
+
+def ws_snapshot(root: Path | None, out: Path | None, as_json: bool) -> None:
+    """`ws snapshot` as its typer command (cli/ws_cmd.snapshot_cmd) runs it: the body over
+    the Context built for --json."""
+    from gitorch.cli.ws_snapshot import snapshot
+    from gitorch.context import build_context
+
+    snapshot(build_context(json=as_json), root, out)
 
 
 def _typer_needed(args: list[str]) -> bool:
@@ -203,10 +218,10 @@ def _in_range(number: float, kind: dict[str, Any]) -> bool:
 def _path(text: str, kind: dict[str, Any]) -> Any:
     """A path as typer converts it: pathlib.Path, after click's checks (an existing path
     must be readable when the type says so)."""
-    from pathlib import Path
+    from pathlib import Path as PathType
 
     if kind.get("allow_dash") and text == "-":
         return _NOT_SURE
     if kind.get("readable") and os.path.exists(text) and not os.access(text, os.R_OK):
         return _NOT_SURE
-    return Path(text)
+    return PathType(text)
