@@ -341,6 +341,8 @@ def test_ws_snapshot_carries_what_discovery_stored_without_network(
     assert [(p["name"], p["latest"]) for p in after["pypi"]["packages"]] == [("widgets", "1.0")]
     assert after["npm"] is None and after["hex"] is None
     assert after["id"] == before["id"]  # the id is the workspace's, not the forge's
+    rooted = ok(cli("ws", "snapshot", "--root", str(repo), "--json"))  # repo found by a probe
+    assert (rooted["github"], rooted["pypi"]) == (after["github"], after["pypi"])
     text = ok(cli("ws", "snapshot"))
     assert "discovered: 5 open issue(s), 1 open PR(s)" in text and "pypi: widgets 1.0" in text
 
