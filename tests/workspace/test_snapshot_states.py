@@ -1,0 +1,122 @@
+"""`ws snapshot`'s fast path (every git status started at once, read by gitstate.start_all,
+msgspec loaded while git runs) gives what one `read_one` per repo gives, on real repos in
+every state the snapshot reports: dirty, untracked, detached, no upstream, ahead/behind, a
+merge and a rebase stopped on a conflict, no commit yet, missing, not a git repo."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from gitorch.workspace import snapshot as S
+from gitorch.workspace.gitstate import read_one, start_all
+from gitorch.workspace.manifest import load, repo_paths
+
+from .fixtures import git
+
+NAMES = ["ahead", "detached", "dirty", "fresh", "gone", "merging", "plain", "rebasing", "solo"]
+
+
+def _repo(path: Path, text: str = "one\n") -> Path:
+    path.mkdir(parents=True)
+    git(path, "init", "-q", "--template=", "-b", "main")
+    (path / "f.txt").write_text(text)
+    git(path, "add", "f.txt")
+    git(path, "commit", "-q", "-m", "initial")
+    return path
+
+
+def _commit(path: Path, text: str, message: str) -> None:
+    (path / "f.txt").write_text(text)
+    git(path, "commit", "-q", "-am", message)
+
+
+def _conflict(path: Path, *how: str) -> None:
+    """`git merge`/`git rebase` of a branch changing f.txt as main did: stops on a conflict."""
+    git(path, "checkout", "-q", "-b", "other")
+    _commit(path, "other\n", "other")
+    git(path, "checkout", "-q", "main")
+    _commit(path, "main\n", "main")
+    proc = subprocess.run(["git", *how], cwd=path, capture_output=True)
+    assert proc.returncode != 0  # stopped on the conflict
+
+
+@pytest.fixture
+def states_ws(tmp_path: Path) -> Path:
+    """A workspace.toml listing one repo in each state (`gone` is listed, never made)."""
+    root = tmp_path / "ws"
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
+    ahead = _repo(root / "ahead")
+    git(ahead, "remote", "add", "origin", str(remote))
+    git(ahead, "push", "-q", "-u", "origin", "main")
+    other = tmp_path / "other"
+    git(tmp_path, "clone", "-q", str(remote), str(other))
+    _commit(other, "theirs\n", "theirs")
+    git(other, "push", "-q", "origin", "main")
+    git(ahead, "fetch", "-q", "origin")
+    (ahead / "g.txt").write_text("mine\n")
+    git(ahead, "add", "g.txt")
+    git(ahead, "commit", "-q", "-m", "mine")  # ahead 1, behind 1
+    detached = _repo(root / "detached")
+    _commit(detached, "two\n", "two")
+    git(detached, "checkout", "-q", "HEAD~1")
+    dirty = _repo(root / "dirty")
+    (dirty / "f.txt").write_text("edited\n")
+    (dirty / "new file.txt").write_text("untracked\n")
+    git(dirty, "mv", "f.txt", "moved.txt")
+    root.joinpath("fresh").mkdir()
+    git(root / "fresh", "init", "-q", "--template=", "-b", "main")  # no commit yet
+    _conflict(_repo(root / "merging"), "merge", "-q", "other")
+    _repo(root / "plain")
+    _conflict(_repo(root / "rebasing"), "rebase", "-q", "other")
+    (root / "solo").mkdir()  # listed, but not a git repository
+    (root / "solo" / "x").write_text("x\n")
+    lines = [f'[[repos]]\nname = "{n}"\npath = "{n}"\n' for n in NAMES]
+    (root / "workspace.toml").write_text("\n".join(lines))
+    return root
+
+
+def test_started_all_at_once_equals_one_read_per_repo(states_ws: Path) -> None:
+    paths = repo_paths(load(states_ws))
+    one_by_one = [read_one(name, path) for name, path in paths]
+    assert start_all(paths)() == one_by_one
+    assert start_all(paths, running=1)() == one_by_one  # each slot refilled as one finishes
+    assert start_all(paths, running=3)() == one_by_one
+    state = {g.repo: g for g in one_by_one}
+    assert (state["ahead"].upstream, state["ahead"].ahead, state["ahead"].behind) == ("origin/main", 1, 1)
+    assert state["ahead"].branch == "main" and not state["ahead"].dirty
+    assert state["detached"].branch is None and state["detached"].sha
+    assert state["dirty"].dirty and state["dirty"].changed_total == 2  # a rename names its new path
+    assert state["dirty"].changed == ["moved.txt", "new file.txt"]
+    assert state["fresh"].branch == "main" and state["fresh"].sha is None
+    assert state["merging"].in_progress == "merge" and state["merging"].conflicts == ["f.txt"]
+    assert state["rebasing"].in_progress == "rebase" and state["rebasing"].conflicts == ["f.txt"]
+    assert state["plain"].upstream is None and state["plain"].sha and not state["plain"].dirty
+    for empty in ("gone", "solo"):
+        assert msgspec.to_builtins(state[empty]) == msgspec.to_builtins(S.GitState(repo=empty))
+
+
+def test_ws_snapshot_json_is_the_snapshot_of_one_read_per_repo(states_ws: Path, tmp_path: Path) -> None:
+    manifest = load(states_ws)
+    slow = S.take(manifest, reading=lambda: [read_one(n, p) for n, p in repo_paths(manifest)])
+    expected = msgspec.to_builtins(slow)
+    proc = subprocess.run(["git", "orch", "ws", "snapshot", "--root", str(states_ws), "--json"],
+                          cwd=tmp_path, capture_output=True)  # cwd is in no repository
+    assert proc.returncode == 0, proc.stderr
+    got = json.loads(proc.stdout)
+    for snap in (got, expected):
+        snap.pop("generated_at")
+    assert got == expected  # the id too: the same content
+    assert proc.stdout == msgspec.json.encode(
+        msgspec.structs.replace(slow, generated_at=json.loads(proc.stdout)["generated_at"]),
+        order="deterministic") + b"\n"  # byte for byte
+    kinds = sorted((d["repo"], d["kind"]) for d in got["diagnostics"])
+    assert kinds == [("detached", "detached_head"), ("gone", "missing_repo"), ("merging", "conflict"),
+                     ("rebasing", "conflict"), ("rebasing", "detached_head"),  # a rebase detaches HEAD
+                     ("solo", "missing_repo")]
+    assert [r["exists"] for r in got["repos"]] == [n not in ("gone", "solo") for n in NAMES]
