@@ -102,9 +102,9 @@ def task_inputs(loaded: Loaded) -> dict[str, TaskInputs]:
     for f in loaded.lp.files:
         with contextlib.suppress(ValueError):
             exclude.append(str(Path(f).absolute().relative_to(root)))
-    definitions = [definition(t) for t in loaded.plan.tasks]
     if not inputcache.enabled():
-        return compute_inputs(definitions, loaded.worktree.result(), loaded.order, exclude)
+        return compute_inputs([definition(t) for t in loaded.plan.tasks], loaded.worktree.result(),
+                              loaded.order, exclude)
     git_dir = loaded.repo.git_dir
     status = loaded.worktree.status()  # first: git status may refresh the index
     index = inputcache.index_stamp(git_dir)
@@ -114,7 +114,8 @@ def task_inputs(loaded: Loaded) -> dict[str, TaskInputs]:
     found = inputcache.lookup(where, key)
     if found is not None:
         return found
-    out = compute_inputs(definitions, loaded.worktree.result(), loaded.order, exclude)
+    out = compute_inputs([definition(t) for t in loaded.plan.tasks], loaded.worktree.result(),
+                         loaded.order, exclude)
     if inputcache.index_stamp(git_dir) == index:  # the index listed is the one in the key
         inputcache.store(where, key, out)
     return out

@@ -90,8 +90,12 @@ def head_tree_is(lp: Loaded, commit: str, tree: str | None) -> bool:
     return out.stdout.decode().strip() == tree
 
 
-def changed_since(lp: Loaded, commit: str) -> bool:
+def changed_since(lp: Loaded, commit: str, *, ran: bool = True) -> bool:
     """Whether tracked files now differ from `commit` (the run's own tasks edited them): the
-    run then verified content no commit holds, and `commit` gets no note."""
+    run then verified content no commit holds, and `commit` gets no note. `ran`: whether
+    any command ran in this session; when none did, the work tree is the one verified at
+    its start (`verify`), so git need not stat every file again."""
+    if not ran:
+        return False
     args = ["diff", "--quiet", commit, "--", ".", f":(exclude){layout.DASHBOARD}"]
     return git(args, lp.repo_root, check=False).returncode != 0

@@ -50,8 +50,10 @@ def test_rerun_skips_and_records_what_the_slow_path_records(tmp_path: Path, orch
     assert _run(orch, root)["counts"] == {"skipped": 3}  # stores the cache
     cache = next((root / ".git/orch/inputs-cache").iterdir())
     stored = cache.stat().st_ino
-    assert _run(orch, root)["counts"] == {"skipped": 3}  # uses it
+    doc = _run(orch, root)  # uses it
+    assert doc["counts"] == {"skipped": 3} and doc["noted"] is True  # HEAD is what it verified
     assert cache.stat().st_ino == stored
+    assert doc["run"] in git(root, "notes", "--ref=orch", "show", "HEAD")
     assert _status(orch, root) == slow  # status says the same after either
 
 
