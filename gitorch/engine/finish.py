@@ -137,7 +137,8 @@ def publish(d: RunDriver) -> bool:
     from gitorch.engine.verified import changed_since, head_tree_is
     from gitorch.views.report import render_note
 
-    if not head_tree_is(d.lp, d.commit, d.verified.tree) or changed_since(d.lp, d.commit):
+    ran = bool(d.results) or d.build is not None  # a command of this session ran
+    if not head_tree_is(d.lp, d.commit, d.verified.tree) or changed_since(d.lp, d.commit, ran=ran):
         return False
     with contextlib.suppress(Exception):  # a note is a courtesy; never fail a run on it
         d.store.add_note(d.commit, render_note(view))
