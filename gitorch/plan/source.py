@@ -1,8 +1,9 @@
 """Reading one plan file (YAML, JSON or TOML) and mapping plan paths back to its lines.
 
-Parsing uses the fastest reader each format has (libyaml's `CSafeLoader`, msgspec's JSON
-decoder, tomllib). Line numbers are only needed when something is wrong, so the source map
-(YAML node marks, via `yaml.compose`) is built lazily on the first lookup.
+Parsing uses the fastest reader each format has (for YAML: block YAML read line by line,
+then libyaml's events, then libyaml's `CSafeLoader`; msgspec's JSON decoder; tomllib).
+Line numbers are only needed when something is wrong, so the source map (YAML node marks,
+via `yaml.compose`) is built lazily on the first lookup.
 """
 
 from __future__ import annotations
@@ -266,13 +267,16 @@ def _parse_yaml(text: str, display: str, duplicates: list[tuple[int, int, str]])
     if _flow_depth(text) > MAX_DEPTH:
         # libyaml's node composer recurses in C: thousands of `[` would overflow the stack
         raise _parse_error(display, "invalid YAML: nested too deeply", None, None)
-    from gitorch.plan import fastyaml
+    from gitorch.plan import blockyaml, fastyaml
 
     try:
-        try:
-            return fastyaml.load(text, duplicates)
-        except fastyaml.Unsupported:
-            duplicates.clear()  # the full loader below finds them again
+        # the fastest reader that takes the text: block YAML line by line (the plans people
+        # write), then libyaml's events, then the full loader (which also words every error)
+        for fast in (blockyaml.load, fastyaml.load):
+            try:
+                return fast(text, duplicates)
+            except fastyaml.Unsupported:
+                duplicates.clear()  # the next reader finds them again
         loader = _yaml_loader()(text)
         loader.duplicates = duplicates
         try:

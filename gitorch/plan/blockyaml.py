@@ -1,0 +1,420 @@
+"""Block-style YAML read line by line: the plans people write, without libyaml's events.
+
+Plans are block mappings and sequences of plain or quoted one-line scalars, with block
+scalars (`|`, `>`) for longer text. Reading those lines directly (indentation -> nesting)
+costs a fraction of walking libyaml's event stream, where every scalar becomes a Python
+event object with two marks. Plain scalars mean what they mean to PyYAML's safe loader:
+they are resolved with PyYAML's own implicit resolvers (YAML 1.1: `yes`, `on`, `~`,
+`1_000`, `1:30`, `.inf`, dates…) and built by PyYAML's own safe constructors.
+
+Anything else raises `Unsupported` and the caller reads the text with the event loader
+(plan/fastyaml.py) or the full loader: anchors, aliases, tags, directives, several
+documents, complex keys, tabs, CR or other line breaks, characters YAML does not allow,
+multi-line plain or quoted scalars, block scalars with an indentation indicator or `+`,
+flow collections over several lines, and every syntax error (the full loader reports it
+with its line and column). One-line flow collections (`[a, b]`, `{x: 1}`) are read by the
+event loader on that line alone.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from yaml.constructor import SafeConstructor
+from yaml.nodes import ScalarNode
+from yaml.resolver import Resolver
+
+from gitorch.plan.fastyaml import Unsupported
+
+_STR = "tag:yaml.org,2002:str"
+_MAKE = {t: SafeConstructor.yaml_constructors[t] for t in (
+    "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp")}
+_RESOLVERS: dict[Any, list[tuple[str, re.Pattern[str]]]] = Resolver.yaml_implicit_resolvers
+_WILD = _RESOLVERS.get(None, [])
+# tab, CR (after CRLF became LF), NEL/LS/PS (line breaks to YAML 1.1), BOM, and what YAML
+# does not allow in a stream (C0/C1 controls, DEL, surrogates, U+FFFE/U+FFFF)
+_REFUSED = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+# a plain scalar cannot start with these (`-`, `?`, `:` only when followed by a space or the end)
+_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
+_SINGLE = re.compile(r"'((?:[^']|'')*)'")
+_DOUBLE = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_BLOCK = re.compile(r"([|>])(-?)(?: +#.*| *)")
+_CONSTRUCTOR = SafeConstructor()
+_MISSING = object()
+_NOT_FIRST = _INDICATORS | {" "}
+_MAX_KEY = 1024  # libyaml refuses longer implicit keys
+
+
+class _Frame:
+    """An open block collection: the column of its keys or dashes, and what it holds."""
+
+    __slots__ = ("indent", "items", "is_map")
+
+    def __init__(self, indent: int, items: Any, is_map: bool) -> None:
+        self.indent, self.items, self.is_map = indent, items, is_map
+
+
+def load(text: str, duplicates: list[tuple[int, int, str]]) -> Any:
+    """The document in `text` as PyYAML's safe loader builds it; keys repeated in one mapping
+    are appended to `duplicates` as (line, column, key). Unsupported for anything else."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    if (not text.isascii() or "\t" in text or "\r" in text or "\x7f" in text) and _REFUSED.search(text):
+        raise Unsupported("characters left to libyaml")
+    if text.endswith("\n"):
+        text = text[:-1]
+        broken = True  # the last line ends with a line break
+    else:
+        broken = False
+    return _Reader(text.split("\n"), broken, duplicates).read()
+
+
+class _Reader:
+    def __init__(self, lines: list[str], broken: bool, duplicates: list[tuple[int, int, str]]) -> None:
+        self.lines = lines
+        self.broken = broken
+        self.duplicates = duplicates
+        self.stack: list[_Frame] = []
+        self.root: Any = None
+        # after `key:` or `-` with nothing after it: (frame, key or index, column of the key
+        # or dash); the next line may hold its value (more indented, or a `-` under a key)
+        self.pending: tuple[_Frame, Any, int] | None = None
+        # what follows `key: ` or `- ` -> its value, and plain keys -> theirs (plans repeat
+        # them a lot): a text found here was read whole in that place before
+        self.keys: dict[str, Any] = {}
+        self.values: dict[str, Any] = {}
+
+    def read(self) -> Any:
+        lines, stack, keys, values = self.lines, self.stack, self.keys, self.values
+        n = len(lines)
+        i = self._start()
+        indent, is_map = -1, False  # the innermost open collection
+        items: Any = None
+        while i < n:
+            line = lines[i]
+            s = line.lstrip(" ")
+            if not s or s[0] == "#":
+                i += 1
+                continue
+            ind = len(line) - len(s)
+            if ind != indent or self.pending is not None or (not is_map and s[0] != "-"):
+                top = self._place(i, ind, s)
+                indent, items, is_map = top.indent, top.items, top.is_map
+            # The common lines, `key: value`, `key:` and `- value` in the open collection,
+            # read here: a text found in `keys` or `values` was read whole in that place
+            # before (so no comment, no trailing space, no `: `, no indicator first).
+            if is_map:
+                p = s.find(": ")
+                if p > 0:
+                    key = keys.get(s[:p], _MISSING)
+                    value = values.get(s[p + 2:], _MISSING)
+                    if value is _MISSING and key is not _MISSING:
+                        value = self._fresh(s[p + 2:])
+                    if key is not _MISSING and value is not _MISSING and key not in items:
+                        items[key] = value
+                        i += 1
+                        continue
+                elif s[-1] == ":" and s[:-1] in keys and keys[s[:-1]] not in items:
+                    items[keys[s[:-1]]] = None
+                    self.pending = (stack[-1], keys[s[:-1]], ind)
+                    i += 1
+                    continue
+            elif s[1:2] == " ":
+                value = values.get(s[2:], _MISSING)
+                if value is _MISSING:
+                    value = self._fresh(s[2:])
+                if value is not _MISSING:
+                    items.append(value)
+                    i += 1
+                    continue
+            i = self._entry(i, ind, s, stack[-1]) if is_map else self._item(i, ind, s, stack[-1])
+            top = stack[-1]
+            indent, items, is_map = top.indent, top.items, top.is_map
+        return self.root
+
+    def _fresh(self, text: str) -> Any:
+        """The value of `text` (all that follows `: ` or `- `) when it is a plain scalar alone
+        or an empty flow collection; _MISSING for anything else."""
+        if text and text[0] not in _NOT_FIRST and text[-1] not in " :" and " #" not in text and (
+                ": " not in text):
+            return self._plain(text, self.values)
+        if text == "[]":
+            return []
+        if text == "{}":
+            return {}
+        return _MISSING
+
+    def _place(self, i: int, ind: int, s: str) -> _Frame:
+        """The collection line i belongs to: one the line before opened with `key:` or `-`,
+        an open one (closing those it is left of), or the root."""
+        stack = self.stack
+        if self.pending is not None:
+            frame, key, at = self.pending
+            self.pending = None
+            dash = _dash(s)
+            if ind > at or (ind == at and frame.is_map and dash):
+                new = _Frame(ind, [] if dash else {}, not dash)
+                frame.items[key] = new.items
+                stack.append(new)
+                return new
+        while stack:
+            top = stack[-1]
+            if ind < top.indent or (ind == top.indent and not top.is_map and not _dash(s)):
+                stack.pop()
+                continue
+            if top.indent != ind:
+                raise Unsupported("indentation")  # a continued scalar, or an error
+            return top
+        if self.root is not None:
+            raise Unsupported("more than one node at the top")
+        if s.startswith(("---", "...", "%")):
+            raise Unsupported("document marker or directive")
+        dash = _dash(s)
+        top = _Frame(ind, [] if dash else {}, not dash)
+        self.root = top.items
+        stack.append(top)
+        return top
+
+    def _start(self) -> int:
+        """The first line to read: past a `---` (alone, or before a comment) that starts
+        the document; any other marker or directive is left to libyaml."""
+        for i, line in enumerate(self.lines):
+            if line.strip(" ")[:1] in ("", "#"):
+                continue
+            if not line.startswith("---"):
+                return 0
+            rest = line[3:]
+            if rest and (rest[0] != " " or rest.strip(" ")[:1] not in ("", "#")):
+                raise Unsupported("document marker")
+            return i + 1
+        return 0
+
+    def _item(self, i: int, ind: int, s: str, frame: _Frame) -> int:
+        """A `- …` line of the sequence `frame`."""
+        if s[0] != "-" or (len(s) > 1 and s[1] != " "):
+            raise Unsupported("not a sequence item")
+        rest = s[2:]
+        items = frame.items
+        value = self.values.get(rest, _MISSING)
+        if value is not _MISSING:
+            items.append(value)
+            return i + 1
+        text = rest.lstrip(" ")
+        col = ind + len(s) - len(text)
+        if text and (_dash(text) or self._key(i, text) is not None):
+            new = _Frame(col, [] if text[0] == "-" else {}, text[0] != "-")
+            items.append(new.items)
+            self.stack.append(new)
+            return self._entry(i, col, text, new) if new.is_map else self._item(i, col, text, new)
+        value, i = self._value(i, col, text, ind, rest)
+        if value is _MISSING:
+            value = None
+            self.pending = (frame, len(items), ind)
+        items.append(value)
+        return i
+
+    def _entry(self, i: int, ind: int, s: str, frame: _Frame) -> int:
+        """A `key: …` line of the mapping `frame`."""
+        p = s.find(": ")
+        key = self.keys.get(s[:p], _MISSING) if p > 0 else _MISSING
+        if key is not _MISSING:
+            rest = s[p + 2:]
+        else:
+            split = self._key(i, s)
+            if split is None:
+                raise Unsupported("not a mapping entry")
+            key, rest = split
+        items = frame.items
+        if key in items:
+            self.duplicates.append((i + 1, ind + 1, str(key)))
+        value = self.values.get(rest, _MISSING)
+        if value is _MISSING:
+            text = rest.lstrip(" ")
+            value, i = self._value(i, ind + len(s) - len(text), text, ind, rest)
+            if value is _MISSING:
+                value = None
+                self.pending = (frame, key, ind)
+        else:
+            i += 1
+        items[key] = value
+        return i
+
+    def _key(self, i: int, s: str) -> tuple[Any, str] | None:
+        """(key, what follows `:`) when `s` is a mapping entry, else None."""
+        first = s[0]
+        if first == "'" or first == '"':
+            m = (_SINGLE if first == "'" else _DOUBLE).match(s)
+            if m is None:
+                return None  # a quoted scalar that goes on: not a key this reader takes
+            after = s[m.end():].lstrip(" ")
+            if after[:1] != ":" or after[1:2] not in ("", " "):
+                return None
+            if m.end() > _MAX_KEY:
+                raise Unsupported("a key longer than libyaml allows")
+            return self._quoted(first, m.group(1), s[: m.end()]), after[2:]
+        if first in _INDICATORS and (first not in "-?:" or s[1:2] in ("", " ")):
+            return None
+        cut = s.find(" #")
+        head = s if cut < 0 else s[:cut]
+        p = head.find(": ")
+        if p < 0:
+            t = head.rstrip(" ")
+            if not t.endswith(":"):
+                return None
+            p = len(t) - 1
+        text = head[:p].rstrip(" ")
+        if len(text) > _MAX_KEY:
+            raise Unsupported("a key longer than libyaml allows")
+        return self._plain(text, self.keys), s[p + 2:]
+
+    def _value(self, i: int, col: int, text: str, owner: int, raw: str) -> tuple[Any, int]:
+        """The value written at column `col` of line i: `text` is `raw` (all that follows
+        `: ` or `- `) without leading spaces; `owner` is the column of the collection it
+        belongs to. -> (value, next line); the value is _MISSING when the line ends there."""
+        if not text or text[0] == "#":
+            return _MISSING, i + 1
+        first = text[0]
+        if first == "'" or first == '"':
+            m = (_SINGLE if first == "'" else _DOUBLE).match(text)
+            if m is None:
+                raise Unsupported("a quoted scalar over several lines")
+            value = self._quoted(first, m.group(1), text[: m.end()])
+            if m.end() == len(raw):
+                self.values[raw] = value
+            else:
+                _end(text[m.end():])
+            return value, i + 1
+        if first == "|" or first == ">":
+            return self._block(i, text, owner)
+        if first == "[" or first == "{":
+            return self._flow(i, col, text), i + 1
+        if first in _INDICATORS and (first not in "-?:" or text[1:2] in ("", " ")):
+            raise Unsupported("an indicator this reader leaves to libyaml")
+        cut = text.find(" #")
+        plain = (text[:cut] if cut >= 0 else text).rstrip(" ")
+        if ": " in plain or plain.endswith(":"):
+            raise Unsupported("a mapping in a value")  # an error: libyaml words it
+        return self._plain(plain, self.values), i + 1
+
+    def _plain(self, text: str, scalars: dict[str, Any]) -> Any:
+        """A plain scalar's value, as PyYAML's Resolver.resolve and SafeConstructor give it
+        (remembered in `scalars`)."""
+        if text in scalars:
+            return scalars[text]
+        value: Any = text
+        for tag, regexp in _RESOLVERS.get(text[0], []) + _WILD:
+            if regexp.match(text):
+                make = _MAKE.get(tag)
+                if make is None:  # merge keys (`<<`), `=`
+                    raise Unsupported(tag)
+                try:
+                    value = make(_CONSTRUCTOR, ScalarNode(tag, text))
+                except Exception as exc:  # noqa: BLE001 - e.g. an integer of 5,000 digits
+                    raise Unsupported(type(exc).__name__) from exc
+                break
+        if value == value and len(text) <= _MAX_KEY:  # PyYAML makes each NaN anew (each its own key)
+            scalars[text] = value
+        return value
+
+    def _quoted(self, quote: str, inner: str, whole: str) -> str:
+        if quote == "'":
+            return inner.replace("''", "'")
+        if "\\" not in inner:
+            return inner
+        from gitorch.plan import fastyaml  # escapes: libyaml decodes the scalar alone
+
+        value = fastyaml.load(whole, [])
+        if not isinstance(value, str):
+            raise Unsupported("escape")
+        return value
+
+    def _flow(self, i: int, col: int, rest: str) -> Any:
+        """A one-line flow collection, read by the event loader alone (its keys repeated
+        are located on this line)."""
+        body = rest.rstrip(" ")
+        if body == "[]":
+            return []
+        if body == "{}":
+            return {}
+        from gitorch.plan import fastyaml
+
+        found: list[tuple[int, int, str]] = []
+        value = fastyaml.load(rest, found)
+        if not isinstance(value, list | dict):
+            raise Unsupported("flow collection")
+        self.duplicates += [(i + line, col + column, key) for line, column, key in found]
+        return value
+
+    def _block(self, i: int, header: str, owner: int) -> tuple[str, int]:
+        """A `|` or `>` block scalar whose header is on line i; its lines are those below
+        indented more than `owner` (the column of its mapping or sequence)."""
+        m = _BLOCK.fullmatch(header)
+        if m is None:
+            raise Unsupported("block scalar header")  # `+`, an indentation indicator, an error
+        lines = self.lines
+        n = len(lines)
+        k = i + 1
+        indent = -1
+        body: list[str] = []
+        while k < n:
+            line = lines[k]
+            s = line.lstrip(" ")
+            if not s:
+                if indent < 0 and line:
+                    raise Unsupported("spaces before a block scalar's first line")
+                if indent >= 0 and len(line) > indent:
+                    raise Unsupported("spaces beyond a block scalar's indentation")
+                body.append("")
+                k += 1
+                continue
+            ind = len(line) - len(s)
+            if indent < 0:
+                if ind <= owner:
+                    break
+                indent = ind
+            elif ind < indent:
+                break
+            body.append(line[indent:])
+            k += 1
+        last = len(body)
+        while last and not body[last - 1]:
+            last -= 1
+        if not last:
+            return "", k
+        content = body[:last]
+        text = "\n".join(content) if m.group(1) == "|" else _fold(content)
+        if not m.group(2) and (i + last < n - 1 or self.broken):
+            text += "\n"  # clip: the last line's break
+        return text, k
+
+
+def _fold(lines: list[str]) -> str:
+    """A folded scalar's lines (none more indented) joined: a break between two lines
+    becomes a space, and the breaks of empty lines between them stay."""
+    out: list[str] = []
+    empty = 0
+    for n, line in enumerate(lines):
+        if not line:
+            empty += 1
+            continue
+        if line[0] == " ":
+            raise Unsupported("a more indented line in a folded scalar")
+        if n and not empty and out:
+            out.append(" ")
+        elif empty:
+            out.append("\n" * empty)
+        out.append(line)
+        empty = 0
+    return "".join(out)
+
+
+def _dash(s: str) -> bool:
+    return s[0] == "-" and (len(s) == 1 or s[1] == " ")
+
+
+def _end(tail: str) -> None:
+    """After a quoted scalar: only spaces, or a comment after a space."""
+    if tail and (tail[0] != " " or tail.lstrip(" ")[:1] not in ("", "#")):
+        raise Unsupported("text after a quoted scalar")
