@@ -19,7 +19,7 @@ import os
 
 from gitorch import invocation
 from gitorch.gitcmd import clean_env, git_quick
-from gitorch.hooks import indexcache, jsonlite
+from gitorch.hooks import indexcache, jsonlite, stalecache
 from gitorch.hooks.watchindex import INDEX_FILE, INDEX_SCHEMA_VERSION, stale_from_index
 from gitorch.twins import GLOB as _GLOB
 from gitorch.twins import match_paths, tree_digest
@@ -119,29 +119,52 @@ def observe(
 def _observe_state(
     obs: Observation, root: str, branch: str, env: Mapping[str, str] | None, common: str | None,
 ) -> None:
+    ref = _ref(branch)
+    state, head = _commits(common, root, ref) if common else (None, None)
+    # what was found at HEAD's commit with the state branch where it is now (stalecache.py)
+    keep = bool(common and state and head) and stalecache.usable(common or "")
+    if keep:
+        hit = stalecache.load(common or "", ref, state or "", head or "")
+        if hit is not None:
+            obs.has_state, obs.stale, obs.awaiting = True, hit["stale"], hit["awaiting"]
+            return
+    if _observe_watch(obs, root, branch, env, common, state, head) and keep:
+        stalecache.save(common or "", ref, state or "", head or "", obs.stale, obs.awaiting)
+
+
+def _observe_watch(
+    obs: Observation, root: str, branch: str, env: Mapping[str, str] | None, common: str | None,
+    state: str | None, head: str | None,
+) -> bool:
+    """Fill `obs` from the state branch; whether it holds the whole answer (nothing failed).
+    `state`, `head`: the state branch's and HEAD's commits when the files git keeps say
+    (every git call then reads HEAD as that commit), else None."""
+    ref = _ref(branch)
     watch: dict[str, Any] | None
     try:
-        kept = _kept_index(common, root, branch) if common else None
+        kept = indexcache.load(common, ref, state) if common and state else None
         if kept is not None:  # the state branch has not moved since the index was kept
-            (watch, head_commit), name, obs.has_state = kept, INDEX_FILE, True
-            stale = _from_index(watch, root, env, "", head_commit)
+            watch, name, obs.has_state = kept, INDEX_FILE, True
+            stale = _from_index(watch, root, env, "", head or "")
         else:
             obs.has_state, watch, name, head_tree = read_watch(root, branch, env, index=True,
-                                                               keep=common)
-            stale = _from_index(watch, root, env, head_tree) if name == INDEX_FILE else None
-        if name == INDEX_FILE and stale is None:
-            _, watch, name, _ = read_watch(root, branch, env, index=False)  # the index cannot tell
+                                                               keep=common, at=(state, head))
+            stale = (_from_index(watch, root, env, head_tree, head)
+                     if name == INDEX_FILE else None)
+        if name == INDEX_FILE and stale is None:  # the index cannot tell
+            _, watch, name, _ = read_watch(root, branch, env, index=False, at=(state, head))
     except ValueError as exc:
         obs.has_state, watch, stale = True, None, None
         obs.problems.append(f"{WATCH_FILE} on {branch} is unreadable ({exc})")
     if watch is None or not _version_ok(obs, watch, name, branch):
-        return
+        return False
     if stale is not None:
         obs.stale = stale
     else:
         tasks = watch.get("tasks") or {}
         if isinstance(tasks, dict) and tasks:
-            obs.stale = stale_tasks(tasks, lambda specs: head_files(root, specs, env))
+            rev = head or "HEAD"
+            obs.stale = stale_tasks(tasks, lambda specs: head_files(root, specs, env, rev))
     awaiting = watch.get("awaiting") or []
     # an entry that does not name its run and gate as text says nothing worth a line
     obs.awaiting = [
@@ -149,19 +172,18 @@ def _observe_state(
         for a in (awaiting if isinstance(awaiting, list) else [])
         if isinstance(a, dict) and isinstance(a.get("run"), str) and isinstance(a.get("gate"), str)
     ]
+    return not obs.problems
 
 
-def _kept_index(common: str, root: str, branch: str) -> tuple[dict[str, Any], str] | None:
-    """(the index kept for the state branch where it is now, HEAD's commit or "" when the
-    files do not say), or None when none is kept for it."""
-    ref = _ref(branch)
-    oid = indexcache.ref_oid(common, ref)
-    doc = indexcache.load(common, ref, oid) if oid else None
-    if doc is None:
-        return None
+def _commits(common: str | None, root: str, ref: str) -> tuple[str | None, str | None]:
+    """(the state branch's commit, HEAD's commit) as the files git keeps say, each None
+    when they do not (HEAD only for a work tree with its own `.git` folder)."""
+    if not common:
+        return None, None
+    state = indexcache.ref_oid(common, ref)
     dotgit = os.path.join(root, ".git")
-    head = indexcache.head_commit(dotgit, common) if os.path.isdir(dotgit) else None
-    return doc, head or ""
+    head = indexcache.head_commit(dotgit, common) if state and os.path.isdir(dotgit) else None
+    return state, head
 
 
 def _from_index(
@@ -197,17 +219,20 @@ def _ref(branch: str) -> str:
 
 def read_watch(
     root: str, branch: str, env: Mapping[str, str] | None = None, *, index: bool = False,
-    keep: str | None = None,
+    keep: str | None = None, at: tuple[str | None, str | None] = (None, None),
 ) -> tuple[bool, dict[str, Any] | None, str, str]:
     """(whether the state branch exists, the document, its name, HEAD's root tree or ""):
     the watch index when `index` and the branch has one (read with HEAD's commit, in the
     same git call), else `watch.json` (None when missing). ValueError when the document is
-    not a JSON object. `keep`: the git common dir to keep the index in (indexcache.py)."""
+    not a JSON object. `keep`: the git common dir to keep the index in (indexcache.py);
+    `at`: the state branch's and HEAD's commits where known (read instead of the names)."""
     ref = _ref(branch)
+    state, head = at
+    spec = state or ref
     exists, head_tree = False, ""
     for name in [INDEX_FILE, WATCH_FILE] if index else [WATCH_FILE]:
         first = not exists
-        query = f"{ref}\n{ref}:{name}\n" + ("HEAD\n" if name == INDEX_FILE else "")
+        query = f"{spec}\n{spec}:{name}\n" + (f"{head or 'HEAD'}\n" if name == INDEX_FILE else "")
         _, out = git_quick(["cat-file", "--batch"], root, input=query.encode(), env=env)
         objects = _split_batch(out)
         if first:
@@ -263,9 +288,11 @@ def _split_batch(out: bytes) -> list[bytes | None]:
 
 def head_files(
     root: str, specs: Sequence[str] | None, env: Mapping[str, str] | None = None,
+    rev: str = "HEAD",
 ) -> dict[str, str]:
-    """path -> object id of the files HEAD holds under `specs` (every file when None)."""
-    args = ["--literal-pathspecs", "ls-tree", "-r", "-z", "HEAD"]
+    """path -> object id of the files HEAD (or `rev`) holds under `specs` (every file when
+    None)."""
+    args = ["--literal-pathspecs", "ls-tree", "-r", "-z", rev]
     if specs is not None:
         args += ["--", *specs]
     return _parse_tree(*git_quick(args, root, env=env))

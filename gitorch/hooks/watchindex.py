@@ -117,7 +117,8 @@ def stale_from_index(
     """task -> its input files that differ at HEAD from its last pass (what
     `observe.stale_tasks` finds from watch.json), or None when the index cannot tell (the
     caller reads watch.json). `head_tree`: HEAD's root tree when the caller read it already;
-    `head_commit`: HEAD's commit ("" when unknown; either given, no git call asks for them).
+    `head_commit`: HEAD's commit ("" when unknown; either given, no git call asks for them;
+    a commit given is what the diff reads as HEAD).
 
     A commit whose root tree is HEAD's changed nothing; otherwise one `git diff-tree` from
     it to HEAD (which skips every folder whose tree id is the same) names the files."""
@@ -134,7 +135,7 @@ def stale_from_index(
         if tree == head_tree or commit == head_commit:
             diffs[ci] = []
             continue
-        files = _diff(root, commit, env)
+        files = _diff(root, commit, env, head_commit or "HEAD")
         if files is None:
             return None
         diffs[ci] = files
@@ -170,10 +171,12 @@ def _files_under(units: list[list[Any]], diffs: Mapping[int, list[str]]) -> dict
     return under
 
 
-def _diff(root: str, commit: str, env: Mapping[str, str] | None) -> list[str] | None:
-    """The sorted files whose object id differs between `commit` and HEAD; None when git
+def _diff(
+    root: str, commit: str, env: Mapping[str, str] | None, head: str = "HEAD",
+) -> list[str] | None:
+    """The sorted files whose object id differs between `commit` and `head`; None when git
     cannot tell (the commit is gone)."""
-    args = ["diff-tree", "-r", "-z", "--raw", "--no-abbrev", "--no-renames", commit, "HEAD"]
+    args = ["diff-tree", "-r", "-z", "--raw", "--no-abbrev", "--no-renames", commit, head]
     status, out = git_quick(args, root, env=env)
     if status != 0:
         return None

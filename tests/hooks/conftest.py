@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import git
+from tests.hooks.hookutil import PLAN, orch
 
 
 @pytest.fixture
@@ -24,3 +26,14 @@ def project(repo: Path) -> Path:
     git(repo, "commit", "-q", "-am", "change a")
     git(repo, "checkout", "-q", "main")
     return repo
+
+
+@pytest.fixture
+def ran(project: Path) -> Path:
+    """`project` with PLAN committed and run once by `git orch run` (a real state branch,
+    watch.json and watch-index.json)."""
+    (project / "orchestrator.json").write_text(json.dumps(PLAN))
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "plan")
+    assert orch(project, "run", "-j2").returncode == 0
+    return project

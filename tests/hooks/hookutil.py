@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -79,3 +80,32 @@ def journal_events(repo: Path) -> list[dict[str, Any]]:
         return []
     return [json.loads(line) for f in sorted(jdir.iterdir()) for line in f.read_text().splitlines()
             if line.strip()]
+
+
+# A plan whose tasks share a folder, name a file, a missing file, and nothing (the whole tree).
+PLAN = {"version": 1, "tasks": [
+    {"id": "src", "paths": {"preferred": ["src/"]}, "commands": {"t": "true"}},
+    {"id": "src-again", "paths": {"preferred": ["src"]}, "commands": {"t": "true"}},
+    {"id": "one-file", "paths": {"preferred": ["docs/index.md", "missing.txt"]}, "commands": {"t": "true"}},
+    {"id": "whole", "commands": {"t": "true"}},
+]}
+
+
+def orch(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`git orch ARGS` in `repo`, this venv's gitorch first on PATH."""
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run(["git", "orch", *args], cwd=repo, capture_output=True, text=True, env=env)
+
+
+def state_doc(repo: Path, name: str) -> Any:
+    """The JSON file `name` on the state branch, None when it is not there."""
+    proc = subprocess.run(["git", "show", f"orch/state:{name}"], cwd=repo, capture_output=True)
+    return json.loads(proc.stdout) if proc.returncode == 0 else None
+
+
+def by_watch_json(repo: Path) -> dict[str, list[str]]:
+    """The stale tasks at HEAD as watch.json says (the slow path, no index, no cache)."""
+    from gitorch.hooks import observe as ho
+
+    watch = state_doc(repo, "watch.json")
+    return ho.stale_tasks(watch["tasks"], lambda specs: ho.head_files(str(repo), specs))

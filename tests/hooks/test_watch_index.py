@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -15,37 +14,7 @@ import pytest
 from gitorch.hooks import observe as ho
 from gitorch.hooks.watchindex import INDEX_FILE, build_index, stale_from_index
 from tests.conftest import git
-
-PLAN = {"version": 1, "tasks": [
-    {"id": "src", "paths": {"preferred": ["src/"]}, "commands": {"t": "true"}},
-    {"id": "src-again", "paths": {"preferred": ["src"]}, "commands": {"t": "true"}},
-    {"id": "one-file", "paths": {"preferred": ["docs/index.md", "missing.txt"]}, "commands": {"t": "true"}},
-    {"id": "whole", "commands": {"t": "true"}},
-]}
-
-
-def orch(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    return subprocess.run(["git", "orch", *args], cwd=repo, capture_output=True, text=True, env=env)
-
-
-def state_doc(repo: Path, name: str) -> Any:
-    proc = subprocess.run(["git", "show", f"orch/state:{name}"], cwd=repo, capture_output=True)
-    return json.loads(proc.stdout) if proc.returncode == 0 else None
-
-
-def by_watch_json(repo: Path) -> dict[str, list[str]]:
-    watch = state_doc(repo, "watch.json")
-    return ho.stale_tasks(watch["tasks"], lambda specs: ho.head_files(str(repo), specs))
-
-
-@pytest.fixture
-def ran(project: Path) -> Path:
-    (project / "orchestrator.json").write_text(json.dumps(PLAN))
-    git(project, "add", "-A")
-    git(project, "commit", "-q", "-m", "plan")
-    assert orch(project, "run", "-j2").returncode == 0
-    return project
+from tests.hooks.hookutil import PLAN, by_watch_json, orch, state_doc
 
 
 def test_a_run_writes_a_small_index_with_one_entry_per_shared_folder(ran: Path) -> None:
@@ -140,10 +109,12 @@ def test_the_kept_index_saves_cat_file_until_the_state_branch_moves(
     first = ho.observe(root, branch="orch/state", trigger="t", common=common)
     assert calls == ["cat-file", "diff-tree"] and (ran / ".git" / "orch" / "hook-index").is_file()
     calls.clear()
+    shutil.rmtree(ran / ".git" / "orch" / "hook-stale")  # the answer kept for HEAD (stalecache)
     again = ho.observe(root, branch="orch/state", trigger="t", common=common)
     assert calls == ["diff-tree"] and again.stale == first.stale == by_watch_json(ran)
     git(ran, "pack-refs", "--all")  # the branch and HEAD read from packed-refs alike
     git(ran, "checkout", "-q", "main")  # back at the commit the tasks passed at: no git at all
+    shutil.rmtree(ran / ".git" / "orch" / "hook-stale")
     calls.clear()
     assert ho.observe(root, branch="orch/state", trigger="t", common=common).stale == {}
     assert calls == []
