@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from gitorch import events as ev
 from gitorch.store import layout
 
@@ -87,8 +89,8 @@ def history_from_watch(loaded: Loaded) -> History | None:
     raw = loaded.store.read(layout.WATCH)
     if not raw:
         return None
-    try:
-        doc = json.loads(raw)
+    try:  # msgspec: half the time of json.loads on a 1 MB watch.json (same builtins)
+        doc = msgspec.json.decode(raw)
         tasks = doc.get("tasks")
         awaiting = list(doc.get("awaiting") or [])
     except (ValueError, AttributeError, TypeError):
