@@ -206,10 +206,11 @@ def discover(root: Path) -> Manifest:
     if not root.is_dir():
         raise WorkspaceError(f"{root}: no such directory")
     children = [c for c in sorted(root.iterdir()) if c.is_dir() and (c / ".git").exists()]
-    real = {c.resolve() for c in children if not c.is_symlink()}
+    links = {c for c in children if c.is_symlink()}
+    real = {c.resolve() for c in children if c not in links} if links else set()  # realpath only if needed
     repos: list[RepoSpec] = []
     for child in children:
-        if child.is_symlink() and child.resolve() in real:
+        if child in links and child.resolve() in real:
             continue
         name = child.name
         if not _NAME.match(name):
