@@ -60,9 +60,10 @@ def index_stamp(git_dir: Path) -> str:
 def _code_stamp() -> str:
     here = Path(__file__).parent
     parts = [__version__, str(_SCHEMA)]
-    for name in _CODE:
-        st = (here / name).stat()
-        parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
+    archive = getattr(__spec__.loader, "archive", None)  # imported from a zip (orch.pyz's first start)
+    for path in [Path(archive)] if archive else [here / name for name in _CODE]:
+        st = path.stat()
+        parts.append(f"{path.name}:{st.st_size}:{st.st_mtime_ns}")
     return "|".join(parts)
 
 
