@@ -120,3 +120,14 @@ def test_ws_snapshot_json_is_the_snapshot_of_one_read_per_repo(states_ws: Path, 
                      ("rebasing", "conflict"), ("rebasing", "detached_head"),  # a rebase detaches HEAD
                      ("solo", "missing_repo")]
     assert [r["exists"] for r in got["repos"]] == [n not in ("gone", "solo") for n in NAMES]
+
+
+def test_the_model_digests_are_hashlib_sha256() -> None:
+    import hashlib
+
+    from gitorch.workspace.model import Topology, digest, encode, sha256
+
+    for data in (b"", b"abc", bytes(range(256)) * 300):
+        assert sha256(data) == hashlib.sha256(data).hexdigest()
+    topology = Topology(order=["a", "b"])
+    assert digest(topology) == hashlib.sha256(encode(topology)).hexdigest()
