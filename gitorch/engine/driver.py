@@ -105,6 +105,7 @@ class RunDriver:
             return "interrupted"
         finally:
             self.children.restore_cwd(cwd)
+            self.children.close()
         return "ended"
 
     def _round(self) -> bool:

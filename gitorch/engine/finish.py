@@ -172,3 +172,4 @@ def drive(gen: Steps, ctx: RunContext) -> Any:
             value = done[0][1]
     finally:
         children.restore_cwd(cwd)
+        children.close()

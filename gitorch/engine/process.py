@@ -101,12 +101,15 @@ class Children:
         self.live: dict[int, Child] = {}  # fd -> child
         self._poll = select.poll()
         self._cwd: str | None = None
+        # output files stay open between the commands that reuse them (the runner empties a
+        # file before it is used again): no open and close per command
+        self._logs: dict[Path, int] = {}
 
     def spawn(self, cmd: str, *, cwd: Path, env: Mapping[str, str], log_path: Path,
               timeout: float | None, key: object) -> Child | CommandOutcome:
         """Start `cmd`; an CommandOutcome right away when it cannot start."""
         start = time.monotonic()
-        log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        log_fd = self._log_fd(log_path)
         try:
             if _PIDFD:
                 pid, fd, popen = self._spawn_fast(cmd, cwd, env, log_fd), -1, None
@@ -118,7 +121,6 @@ class Children:
         except OSError as exc:
             os.write(log_fd, f"gitorch: cannot start: {exc}\n".encode())
             size = os.fstat(log_fd).st_size
-            os.close(log_fd)
             return CommandOutcome(None, time.monotonic() - start, False, size, f"cannot start: {exc}")
         child = Child(pid=pid, fd=fd, log_fd=log_fd, started=start,
                       deadline=start + timeout if timeout else None, timeout=timeout, key=key,
@@ -126,6 +128,19 @@ class Children:
         self.live[fd] = child
         self._poll.register(fd, select.POLLIN)
         return child
+
+    def _log_fd(self, path: Path) -> int:
+        fd = self._logs.get(path)
+        if fd is None:  # appended to: after the runner empties it, output starts at 0 again
+            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
+            fd = self._logs[path] = os.open(path, flags, 0o600)
+        return fd
+
+    def close(self) -> None:
+        """Close the output files kept open (the children are reaped or stopped by now)."""
+        for fd in self._logs.values():
+            os.close(fd)
+        self._logs.clear()
 
     def _spawn_fast(self, cmd: str, cwd: Path, env: Mapping[str, str], log_fd: int) -> int:
         # posix_spawn has no chdir action: change this (single-threaded) process's directory
@@ -211,7 +226,6 @@ class Children:
         if child.timed_out or code < 0:
             kill_group(child.pid, signal.SIGKILL)  # what outlived its parent in the group goes too
         size = os.fstat(child.log_fd).st_size
-        os.close(child.log_fd)
         duration = time.monotonic() - child.started
         if child.timed_out:
             return child, CommandOutcome(None, duration, True, size, f"timed out after {child.timeout:g}s")
@@ -256,3 +270,4 @@ def run_command(cmd: str, *, cwd: Path, env: Mapping[str, str], timeout: float |
                 return outcome
     finally:
         children.restore_cwd(here)
+        children.close()

@@ -9,10 +9,12 @@ journal to the state branch at most once a second; `flush` does it at the end. A
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 
 from gitorch import events as ev
+from gitorch.journalfile import Appender, journal_path
 from gitorch.store.state import StateStore
 
 FLUSH_EVERY = 1.0  # seconds between commits of the journal to the state branch
@@ -30,6 +32,9 @@ class EventRecorder:
         self._unflushed = 0
         self._last_flush = time.monotonic()
         self.tip: str | None = None  # the state branch as this run last committed it
+        # the session's journal held open between rounds (flock: POSIX); elsewhere the store appends
+        self._appender = (Appender(journal_path(str(store.repo.common_dir), store.session))
+                          if os.name == "posix" else None)
 
     def add(self, events: Sequence[ev.Event], files: Mapping[str, bytes | None] | None = None) -> None:
         self.new.extend(events)
@@ -46,7 +51,10 @@ class EventRecorder:
             batch, self._unjournaled = self._unjournaled, []
             # no fsync per boundary: a killed process loses nothing written; the commit at
             # the next flush is what makes it durable against a power loss
-            self.store.journal(batch, sync=False)
+            if self._appender is not None:
+                self._appender.append(ev.encode_lines(batch))
+            else:
+                self.store.journal(batch, sync=False)
             self._unflushed += len(batch)
 
     def seconds_to_flush(self) -> float:
@@ -67,6 +75,8 @@ class EventRecorder:
         if files:
             out.update(files)
         commit = self.store.flush(out)
+        if self._appender is not None:
+            self._appender.close()  # its file was folded in; the next round starts a new one
         self.tip = commit
         self._files.clear()
         self._unflushed = 0
