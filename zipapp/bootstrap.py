@@ -1,17 +1,13 @@
 """orch.pyz bootstrap: run gitorch from the archive with nothing installed but Python and git.
 
-On first start the pure-Python packages (site/) and the msgspec core matching this
-interpreter (native/<key>/) are extracted into the user cache directory, under a lock, into
-a temporary folder renamed into place, keyed by the build id and the interpreter; their
-bytecode is then compiled there (in a background process on POSIX), so later starts import
-compiled modules even with PYTHONDONTWRITEBYTECODE=1. Every start prunes the entries of
-other builds that no process uses (each running start holds a shared lock on its entry).
-
-This file is written so that any Python, 2.7 included, can parse it: an old interpreter
-must reach the one-line "needs Python 3.11" message, not a SyntaxError. Hence no
-annotations and no f-strings here.
+A first start (no complete cache entry for this build and interpreter) imports gitorch from
+the archive itself (zipimport, with the bytecode the build shipped) and writes only
+msgspec's compiled core to the user cache; once the command is done it starts a detached
+process that fills the entry (everything extracted, bytecode for every module) under a
+lock, renamed into place when complete. Later starts import from that entry. See
+docs/zipapp.md. Parses on any Python, 2.7 included (no annotations, no f-strings), so an old
+interpreter gets the one-line message below, not a SyntaxError.
 """
-
 import os
 import sys
 
@@ -22,7 +18,8 @@ if sys.version_info < (3, 11):
 # The warm path (cache already extracted) imports nothing beyond os, sys and fcntl.
 ARCHIVE = os.path.dirname(os.path.abspath(__file__))
 BUILD_ID = "@BUILD_ID@"  # replaced by zipapp/build.py
-_held = []  # the use lock's descriptor, open for the life of the process
+FILL = "GITORCH_ZIPAPP_FILL"  # set (to the cache folder) only for the background fill
+_held = []  # type: list[int]  # the use lock's descriptor, open for the life of the process
 
 
 def _platform_key():
@@ -117,35 +114,20 @@ def _flock(path, mode):
         os.close(fd)
 
 
-class _Lock(object):
-    """The exclusive lock for extracting one entry (fcntl on POSIX, msvcrt on Windows).
+def _fill_lock(root, key, wait):
+    """A descriptor holding the exclusive lock for filling `key`'s entry (`.<key>.fill`;
+    closing releases it), or None when another process holds it and `wait` is False.
+    Windows (msvcrt) always waits: there a first start fills the entry itself."""
+    path = os.path.join(root, "." + key + ".fill")
+    if sys.platform == "win32":
+        import msvcrt
 
-    On POSIX the descriptor stays open as the process's shared use lock afterwards."""
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+        return fd
+    import fcntl
 
-    def __init__(self, path):
-        self.path = path
-        self.fd = -1
-
-    def __enter__(self):
-        if sys.platform == "win32":
-            import msvcrt
-
-            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-            msvcrt.locking(self.fd, msvcrt.LK_LOCK, 1)
-        else:
-            import fcntl
-
-            self.fd = _flock(self.path, fcntl.LOCK_EX)
-        return self
-
-    def __exit__(self, *exc):
-        if sys.platform == "win32":
-            os.close(self.fd)  # closing releases the lock
-            return
-        import fcntl
-
-        fcntl.flock(self.fd, fcntl.LOCK_SH)  # extracted: from now on only in use
-        _held.append(self.fd)
+    return _flock(path, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
 
 
 def _use(root, key):
@@ -162,29 +144,6 @@ def _use(root, key):
         _held.append(fd)
 
 
-def _extract(zf, dest, native, skip_msgspec):
-    folders = set()
-    for info in zf.infolist():
-        name = info.filename
-        if name.endswith("/"):
-            continue
-        if name.startswith("site/"):
-            rel = name[len("site/"):]
-            if skip_msgspec and rel.startswith("msgspec/"):
-                continue
-        elif native and name.startswith(native):
-            rel = name[len(native):]
-        else:
-            continue
-        target = os.path.join(dest, *rel.split("/"))
-        folder = os.path.dirname(target)
-        if folder not in folders:
-            os.makedirs(folder, exist_ok=True)
-            folders.add(folder)
-        with open(target, "wb") as out:
-            out.write(zf.read(info))
-
-
 def _key():
     tag = "cp%d%d" % sys.version_info[:2]
     plat = _platform_key()
@@ -193,98 +152,185 @@ def _key():
 
 
 def prepare():
-    """The directory to import gitorch from, extracting it on first start."""
+    """(the folder to import gitorch from, msgspec's core for a start from the archive or None)."""
     key, native = _key()
     root = _cache_root()
     final = os.path.join(root, key)
     if os.path.exists(os.path.join(final, ".complete")):
         _use(root, key)
         if os.path.exists(os.path.join(final, ".complete")):  # not pruned before we held it
-            if _others(root, key):
+            if _others(root):
                 _prune(root)
-            return final
-        while _held:  # our shared lock would block our own exclusive one
-            os.close(_held.pop())
-    return _first_start(root, key, native)
+            return final, None
+    os.makedirs(root, exist_ok=True)
+    _use(root, key)
+    core = _core(root, key, native) if native and sys.platform != "win32" else None
+    if core is not None:
+        return final, core
+    return _fill(root, key, native, True), None
 
 
-def _first_start(root, key, native):
+def _core(root, key, native):
+    """msgspec's compiled core for this interpreter, as a file in the cache (`.<key>.so`,
+    written once, atomically), or None when the archive has none for it."""
+    import zipimport
+    from importlib.machinery import EXTENSION_SUFFIXES
+
+    path = os.path.join(root, "." + key + ".so")
+    if os.path.exists(path):
+        return path
+    archive = zipimport.zipimporter(ARCHIVE)
+    for suffix in EXTENSION_SUFFIXES:
+        try:
+            data = archive.get_data(native + "msgspec/_core" + suffix)
+        except OSError:
+            continue
+        tmp = "%s.%d.tmp" % (path, os.getpid())
+        with open(tmp, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+        return path
+    return None
+
+
+class _Core(object):
+    """Finds msgspec's core for a start from the archive (zipimport loads no compiled module)."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "msgspec._core":
+            return None
+        from importlib.machinery import ExtensionFileLoader, ModuleSpec
+
+        spec = ModuleSpec(name, ExtensionFileLoader(name, self.path), origin=self.path)
+        spec.has_location = True
+        return spec
+
+
+def _fill(root, key, native, wait):
+    """Extract the entry `key` (sources, the native core, bytecode for every module) into a
+    temporary folder and rename it into place, under the entry's fill lock. Returns the
+    entry, or None when another process is filling it and `wait` is False."""
     import importlib.util
-    import shutil
-    import tempfile
     import zipfile
 
     final = os.path.join(root, key)
-    with zipfile.ZipFile(ARCHIVE) as outer, outer.open("payload.zip") as inner, \
-            zipfile.ZipFile(inner) as zf:
+    with zipfile.ZipFile(ARCHIVE) as zf:
         if native and not any(n.startswith(native) for n in zf.namelist()):
             native = None
-        skip_msgspec = False
-        if native is None:
-            if importlib.util.find_spec("msgspec") is None:
-                sys.stderr.write(
-                    "orch.pyz: no bundled msgspec for CPython %d.%d on %s-%s; install it with "
-                    "`python -m pip install msgspec` (or install gitorch with pip)\n"
-                    % (sys.version_info[0], sys.version_info[1], sys.platform,
-                       os.uname().machine if hasattr(os, "uname") else "?")
-                )
-                sys.exit(2)
-            skip_msgspec = True  # use the interpreter's own msgspec
-        os.makedirs(root, exist_ok=True)
-        with _Lock(_lock_path(root, key)) as lock:
-            if os.path.exists(os.path.join(final, ".complete")):
-                return final  # another first start finished while we waited
-            tmp = tempfile.mkdtemp(prefix=".tmp-%s-" % key, dir=root)
-            try:
-                _extract(zf, tmp, native, skip_msgspec)
-                with open(os.path.join(tmp, ".complete"), "w") as marker:
-                    marker.write(BUILD_ID + "\n")
-                if os.path.exists(final):  # left incomplete by an older, killed start
-                    shutil.rmtree(final)
-                os.rename(tmp, final)
-            except BaseException:
-                shutil.rmtree(tmp, ignore_errors=True)
-                raise
-            _compile(final, lock.fd)
-            _prune(root)
+        if native is None and importlib.util.find_spec("msgspec") is None:
+            sys.stderr.write(
+                "orch.pyz: no bundled msgspec for CPython %d.%d on %s-%s; install it with "
+                "`python -m pip install msgspec` (or install gitorch with pip)\n"
+                % (sys.version_info[0], sys.version_info[1], sys.platform,
+                   os.uname().machine if hasattr(os, "uname") else "?")
+            )
+            sys.exit(2)
+        lock = _fill_lock(root, key, wait)
+        if lock is None:
+            return None
+        try:
+            if not os.path.exists(os.path.join(final, ".complete")):  # else filled meanwhile
+                _fill_entry(zf, root, key, native)
+        finally:
+            os.close(lock)
+    _prune(root)
     return final
 
 
-def _compile(path, lock_fd):
-    """Bytecode for every module of the entry, written beside the sources (keyed by this
-    interpreter's cache tag). POSIX: a detached process holding our use lock does it while
-    this command runs, so the first start does not wait for ~350 modules."""
-    # niced: the command that started it keeps the CPU
-    code = "import compileall, os, sys; os.nice(10); compileall.compile_dir(sys.argv[1], quiet=2)"
-    argv = [sys.executable, "-I", "-c", code, path]
-    if sys.platform == "win32":
-        import compileall
+def _fill_entry(zf, root, key, native):
+    import shutil
+    import tempfile
 
-        compileall.compile_dir(path, quiet=2)
-        return
-    import subprocess
-
+    final = os.path.join(root, key)
+    for name in os.listdir(root):  # what a killed fill left (none runs: we hold the lock)
+        if name.startswith(".tmp-%s-" % key) or name == key:
+            shutil.rmtree(os.path.join(root, name), ignore_errors=True)
+    tmp = tempfile.mkdtemp(prefix=".tmp-%s-" % key, dir=root)
     try:
-        subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL, pass_fds=(lock_fd,), start_new_session=True)
-    except OSError:
-        pass  # imports still compile what they need
+        _extract(zf, tmp, native, final)
+        with open(os.path.join(tmp, ".complete"), "w") as marker:
+            marker.write(BUILD_ID + "\n")
+        os.rename(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
-def _others(root, key):
+def _extract(zf, dest, native, final):
+    """site/ (msgspec left out without a bundled core: the interpreter's own is used) and
+    the native core, with bytecode: the archive's own where it is this interpreter's,
+    compiled here for the rest."""
+    import importlib.util
+    import py_compile
+
+    names = set(zf.namelist())
+    fresh = []
+    for name in sorted(names):
+        if name.endswith(".pyc"):
+            continue  # the archive's bytecode: written below, beside its source
+        if name.startswith("site/") and (native or not name.startswith("site/msgspec/")):
+            rel = name[len("site/"):]
+        elif native and name.startswith(native):
+            rel = name[len(native):]
+        else:
+            continue
+        target = os.path.join(dest, *rel.split("/"))
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "wb") as out:
+            out.write(zf.read(name))
+        if not rel.endswith(".py") or sys.implementation.cache_tag is None:
+            continue
+        shipped = zf.read(name + "c") if name + "c" in names else b""
+        if shipped[:4] == importlib.util.MAGIC_NUMBER:
+            cfile = importlib.util.cache_from_source(target)
+            os.makedirs(os.path.dirname(cfile), exist_ok=True)
+            with open(cfile, "wb") as out:
+                out.write(shipped)
+        else:
+            fresh.append((target, os.path.join(final, *rel.split("/"))))
+    for source, shown in fresh:  # `shown`: where the module will be, for tracebacks
+        try:
+            py_compile.compile(source, dfile=shown, doraise=True)
+        except (py_compile.PyCompileError, OSError):
+            pass  # an import compiles it (a source only some Python parses)
+
+
+def _fill_later(root):
+    """After a start from the archive: flush the output, then start the detached, niced
+    process that fills the cache (stdio on /dev/null, its own session, our use lock held)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    if not sys.executable:
+        return
+    env = dict(os.environ)
+    env[FILL] = root
+    null = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
+    try:
+        for fd in _held:
+            os.set_inheritable(fd, True)
+        os.posix_spawn(sys.executable, [sys.executable, "-I", "-S", ARCHIVE], env, file_actions=null,
+                       setsid=True)
+    except (OSError, NotImplementedError, AttributeError, TypeError):
+        pass  # the next start runs from the archive again and tries once more
+
+
+def _others(root):
     """Whether `root` holds entries of another build (one listdir on the warm path)."""
-    mine = (key, "." + key + ".lock")
-    for name in os.listdir(root):
-        if name not in mine and not name.startswith((BUILD_ID, "." + BUILD_ID)):
-            return True
-    return False
+    return any(not n.startswith((BUILD_ID, "." + BUILD_ID)) for n in os.listdir(root))
 
 
 def _prune(root):
-    """Remove the entries of other builds that no process uses (we hold our entry's lock).
+    """Remove the entries of other builds that no process uses (we hold our entry's lock):
+    the entry, its temporary folders, its core, fill lock and, last, its use lock.
 
     Entries of this build for other interpreters stay; an entry in use keeps its shared
-    lock, so the non-blocking exclusive lock fails and it stays until a later first start."""
+    lock, so the non-blocking exclusive lock fails and it stays until a later start."""
     if sys.platform == "win32":
         return  # msvcrt has no shared locks: an entry in use cannot be told apart
     import fcntl
@@ -294,9 +340,9 @@ def _prune(root):
     for name in os.listdir(root):
         if name.startswith(".tmp-"):
             keys.add(name[len(".tmp-"):].rsplit("-", 1)[0])
-        elif name.startswith(".") and name.endswith(".lock"):
-            keys.add(name[1:-len(".lock")])
-        elif not name.startswith("."):
+        elif name.startswith("."):
+            keys.add(name[1:].split(".", 1)[0])  # .<key>.lock, .<key>.fill, .<key>.so
+        else:
             keys.add(name)
     for key in sorted(keys):
         if key.split("-", 1)[0] == BUILD_ID:
@@ -312,6 +358,8 @@ def _prune(root):
             for name in os.listdir(root):
                 if name.startswith(".tmp-%s-" % key):
                     shutil.rmtree(os.path.join(root, name), ignore_errors=True)
+                elif name.startswith(".%s." % key) and name != "." + key + ".lock":
+                    os.unlink(os.path.join(root, name))
             os.unlink(_lock_path(root, key))
         except OSError:
             pass
@@ -320,19 +368,32 @@ def _prune(root):
 
 
 def main():
+    if os.environ.get(FILL):  # the process _fill_later starts: fill unless another one is at it
+        os.nice(10)  # the user's next command keeps the CPU
+        key, native = _key()
+        return _fill(os.environ[FILL], key, native, False)
     try:
-        path = prepare()
+        path, core = prepare()
     except OSError as exc:
         sys.stderr.write(
             "orch.pyz: cannot prepare the cache (%s); set GITORCH_CACHE_DIR to a writable folder\n" % exc
         )
         sys.exit(2)
-    sys.path[:] = [path] + [p for p in sys.path if p != ARCHIVE and os.path.abspath(p or ".") != ARCHIVE]
+    rest = [p for p in sys.path if p != ARCHIVE and os.path.abspath(p or ".") != ARCHIVE]
     os.environ["GITORCH_ZIPAPP"] = ARCHIVE
     os.environ["GITORCH_ZIPAPP_CACHE"] = path
-    from gitorch.cli.entry import main as run
+    sys.path[:] = [path if core is None else os.path.join(ARCHIVE, "site")] + rest
+    if core is None:
+        from gitorch.cli.entry import main as run
 
-    run()
+        return run()
+    sys.meta_path.insert(0, _Core(core))
+    try:
+        from gitorch.cli.entry import main as run
+
+        run()
+    finally:
+        _fill_later(os.path.dirname(path))
 
 
 main()

@@ -3,17 +3,21 @@
 Layout of the archive (all entries sorted, fixed timestamps, so the same inputs give the
 same bytes):
 
-    __main__.py                 the bootstrap (zipapp/bootstrap.py)
-    BUILD_ID                    sha256 of everything below; keys the extraction cache
+    __main__.py                 the bootstrap (zipapp/bootstrap.py; parses on any Python)
+    __main__.pyc                its bytecode for the interpreter that ran the build
+    BUILD_ID                    sha256 of site/ and native/; keys the extraction cache
     site/<package>/...          gitorch and its pure-Python dependencies (sources)
+    site/<package>/....pyc      bytecode of the modules the everyday commands import, for
+                                the build's interpreter only (zipapp/hotset.py; optional)
     native/<key>/msgspec/...    msgspec's compiled core per interpreter and platform,
                                 key = cp311-linux-x86_64, cp313-macos-arm64, ...
 
-Compiled modules cannot be imported from a zip, and Python ignores `__pycache__` inside
-one, so the bootstrap extracts `site/` plus the matching native core into the user cache
-directory once per build; later starts import from there with ordinary bytecode caching.
+A first start imports gitorch from site/ inside the archive (zipimport) with the one native
+core it needs written to the cache, and leaves filling the cache (everything extracted,
+bytecode for every module) to a background process; later starts import from there with
+ordinary bytecode. See docs/zipapp.md.
 
-Usage: python zipapp/build.py [--out dist/orch.pyz] [--wheels DIR]
+Usage: python zipapp/build.py [--out dist/orch.pyz] [--wheels DIR] [--no-bytecode]
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import re
 import subprocess
 import sys
 import zipfile
+import zlib
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -52,6 +57,7 @@ PLATFORMS = [
 ]
 PACKAGE_SUFFIXES = {".py", ".typed", ".sh", ".json", ".toml", ".txt"}
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+ARCHIVE_LIMIT = 6_000_000  # bytes: the hot bytecode is cut to stay under it
 SKIP = re.compile(r"(__pycache__/|\.pyc$|\.so$|\.pyd$|\.dylib$|\.dist-info/|\.egg-info/|\.pth$)")
 
 
@@ -162,7 +168,25 @@ def _zip_bytes(files: dict[str, bytes], level: int | None) -> bytes:
     return buf.getvalue()
 
 
-def build(out: Path, wheels_dir: Path) -> Path:
+def _entry_cost(name: str, data: bytes) -> int:
+    """Bytes one deflated member adds to the archive: its data, local and central headers."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return len(packer.compress(data) + packer.flush()) + 30 + 46 + 2 * len(name.encode())
+
+
+def _fitting(files: dict[str, bytes], extra: list[tuple[str, bytes]]) -> bytes:
+    """The archive of `files` plus as many of `extra`'s leading members as keep it under the
+    limit (usually all of them: one pass)."""
+    while True:
+        data = _zip_bytes({**files, **dict(extra)}, 9)
+        size = len(data) + 64  # the shebang line
+        if size <= ARCHIVE_LIMIT or not extra:
+            return data
+        while extra and size > ARCHIVE_LIMIT:
+            size -= _entry_cost(*extra.pop())
+
+
+def build(out: Path, wheels_dir: Path, bytecode: bool = True) -> Path:
     check_closure()
     files: dict[str, bytes] = {}
     for dist in ["gitorch", *BUNDLED]:
@@ -173,18 +197,17 @@ def build(out: Path, wheels_dir: Path) -> Path:
         digest.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
     build_id = digest.hexdigest()[:16]
 
-    # The payload travels as one stored member, so the outer archive that Python's zipimport
-    # indexes on every start has three entries instead of hundreds.
-    payload = _zip_bytes({n: d for n, d in files.items() if n.startswith(("site/", "native/"))}, 9)
-    outer = {
-        "__main__.py": (HERE / "bootstrap.py").read_bytes().replace(b"@BUILD_ID@", build_id.encode()),
-        "BUILD_ID": build_id.encode(),
-        "payload.zip": payload,
-    }
-    buf = io.BytesIO(_zip_bytes(outer, None))
+    main_py = (HERE / "bootstrap.py").read_bytes().replace(b"@BUILD_ID@", build_id.encode())
+    files.update({"__main__.py": main_py, "BUILD_ID": build_id.encode()})
+    if bytecode:
+        from hotset import hot_bytecode
+
+        archive = _fitting(files, hot_bytecode(files))
+    else:
+        archive = _zip_bytes(files, 9)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
-    tmp.write_bytes(b"#!/usr/bin/env python3\n" + buf.getvalue())
+    tmp.write_bytes(b"#!/usr/bin/env python3\n" + archive)
     tmp.chmod(0o755)
     tmp.replace(out)
     return out
@@ -194,8 +217,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "dist" / "orch.pyz"))
     parser.add_argument("--wheels", default=str(ROOT / "build" / "wheels"))
+    parser.add_argument("--no-bytecode", action="store_true",
+                        help="leave out the bytecode of the everyday commands' modules (slower first start)")
     args = parser.parse_args()
-    path = build(Path(args.out), Path(args.wheels))
+    path = build(Path(args.out), Path(args.wheels), bytecode=not args.no_bytecode)
     size = path.stat().st_size
     print(f"built {path} ({size / 1e6:.2f} MB, build {zipfile.ZipFile(path).read('BUILD_ID').decode()})")
 

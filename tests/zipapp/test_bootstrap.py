@@ -72,7 +72,7 @@ def _with_build_id(pyz: Path, out: Path, build_id: str) -> Path:
         old = src.read("BUILD_ID").decode()
         for info in src.infolist():
             data = src.read(info)
-            if info.filename in ("__main__.py", "BUILD_ID"):
+            if info.filename in ("__main__.py", "__main__.pyc", "BUILD_ID"):
                 data = data.replace(old.encode(), build_id.encode())
             dst.writestr(info, data)
     return out
@@ -82,21 +82,29 @@ def _entries(cache: Path) -> list[str]:
     return sorted(p.name for p in (cache / "zipapp").iterdir())
 
 
+def _filled(cache: Path, pattern: str = ".*.lock") -> None:
+    """Wait until the background fills that first starts left behind have finished."""
+    for lock in (cache / "zipapp").glob(pattern):
+        _wait_unlocked(lock)
+
+
 def test_cache_keeps_only_the_current_build(pyz: Path, bare_python: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     old = _with_build_id(pyz, tmp_path / "old.pyz", "0" * 16)
     assert run_pyz(bare_python, old, "--version", cwd=tmp_path, cache=cache).returncode == 0
+    _filled(cache)
     [old_entry] = [n for n in _entries(cache) if not n.startswith(".")]
-    _wait_unlocked(cache / "zipapp" / f".{old_entry}.lock")  # its bytecode compile has finished
+    assert {f".{old_entry}.so", f".{old_entry}.fill", f".{old_entry}.lock"} <= set(_entries(cache))
     # A process still running the old build holds its shared lock: its entry stays.
     fd = os.open(cache / "zipapp" / f".{old_entry}.lock", os.O_RDWR)
     fcntl.flock(fd, fcntl.LOCK_SH)
     try:
         assert run_pyz(bare_python, pyz, "--version", cwd=tmp_path, cache=cache).returncode == 0
+        _filled(cache, f".{zipfile.ZipFile(pyz).read('BUILD_ID').decode()}-*.lock")  # its fill prunes
         assert old_entry in _entries(cache)
     finally:
         os.close(fd)
-    # Once nobody uses it, the next start removes it and its lock file.
+    # Once nobody uses it, the next start removes it, its core, and its lock files.
     assert run_pyz(bare_python, pyz, "--version", cwd=tmp_path, cache=cache).returncode == 0
     left = _entries(cache)
     assert not [n for n in left if "0" * 16 in n], left
@@ -124,8 +132,8 @@ def test_bytecode_compiled_at_extraction(pyz: Path, bare_python: Path, tmp_path:
     proc = run_pyz(bare_python, pyz, "--version", cwd=tmp_path, cache=cache,
                    PYTHONDONTWRITEBYTECODE="1")
     assert proc.returncode == 0, proc.stderr
+    _filled(cache)
     [entry] = [p for p in (cache / "zipapp").iterdir() if not p.name.startswith(".")]
-    _wait_unlocked(cache / "zipapp" / f".{entry.name}.lock")
     tag = subprocess.run([str(bare_python), "-c", "import sys; print(sys.implementation.cache_tag)"],
                          capture_output=True, text=True, check=True).stdout.strip()
     sources = list(entry.rglob("*.py"))
@@ -151,6 +159,7 @@ def test_hook_reextracts_when_the_cache_was_removed(pyz: Path, bare_python: Path
                               env=env_without_gitorch(cache))
     assert checkout.returncode == 0
     assert "gone" not in checkout.stderr and "Traceback" not in checkout.stderr, checkout.stderr
+    _filled(cache)  # the archive ran the hook and filled the cache again behind it
     assert [p for p in (cache / "zipapp").iterdir() if (p / ".complete").exists()], "not extracted again"
 
 
@@ -159,6 +168,7 @@ def test_hook_process_names_the_archive(pyz: Path, bare_python: Path, tmp_path: 
     its hints say how to run the archive, not `git orch`."""
     cache = tmp_path / "cache"
     assert run_pyz(bare_python, pyz, "--version", cwd=tmp_path, cache=cache).returncode == 0
+    _filled(cache)
     [entry] = [p for p in (cache / "zipapp").iterdir() if (p / ".complete").exists()]
     code = ("import sys; sys.path.append(sys.argv[1]); from gitorch import invocation; "
             "print(invocation.name())")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -60,6 +61,10 @@ def test_concurrent_first_starts(pyz: Path, bare_python: Path, tmp_path: Path) -
     for proc in procs:
         assert proc.returncode == 0, proc.stderr
         assert "Usage:" in proc.stdout
+    for lock in (cache / "zipapp").glob(".*.lock"):  # the fills they started are done
+        fd = os.open(lock, os.O_RDWR)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.close(fd)
     extracted = [p for p in (cache / "zipapp").iterdir() if not p.name.startswith(".")]
     assert len(extracted) == 1 and (extracted[0] / ".complete").exists()
     assert not [p for p in (cache / "zipapp").iterdir() if p.name.startswith(".tmp-")]

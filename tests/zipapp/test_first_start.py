@@ -1,0 +1,104 @@
+"""A first start runs gitorch straight from the archive and leaves filling the cache to a
+background process; the answers are the same as from the filled cache."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import platform
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import git, make_repo
+from tests.zipapp.conftest import ROOT, WHEELS, run_pyz
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(sys.platform != "linux" or platform.machine() != "x86_64",
+                       reason="the entry's name below is the linux-x86_64 one"),
+]
+PLAN = "version: 1\nproject: {name: demo}\ntasks:\n  - id: a\n    commands: {x: 'true'}\n"
+
+
+def _key(pyz: Path) -> str:
+    build = zipfile.ZipFile(pyz).read("BUILD_ID").decode()
+    return f"{build}-cp{sys.version_info[0]}{sys.version_info[1]}-linux-x86_64"
+
+
+def _lock(path: Path, mode: int) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, mode)
+    return fd
+
+
+def _filled(cache: Path) -> None:
+    for lock in (cache / "zipapp").glob(".*.lock"):
+        os.close(_lock(lock, fcntl.LOCK_EX))
+
+
+def test_first_start_runs_from_the_archive(pyz: Path, bare_python: Path, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"orchestrator.yml": PLAN})
+    cache = tmp_path / "cache"
+    root, key = cache / "zipapp", _key(pyz)
+    assert run_pyz(bare_python, pyz, "run", cwd=repo, cache=tmp_path / "other").returncode == 0
+    # Another process "is filling" the entry: this start must run without it.
+    fd = _lock(root / f".{key}.fill", fcntl.LOCK_EX)
+    try:
+        cold = run_pyz(bare_python, pyz, "status", cwd=repo, cache=cache, PYTHONDONTWRITEBYTECODE="1")
+        cold_json = run_pyz(bare_python, pyz, "status", "--json", cwd=repo, cache=cache)
+        assert cold.returncode == 0 and cold_json.returncode == 0, cold.stderr + cold_json.stderr
+        assert sorted(p.name for p in root.iterdir()) == [f".{key}.fill", f".{key}.lock", f".{key}.so"]
+    finally:
+        os.close(fd)
+    assert run_pyz(bare_python, pyz, "--version", cwd=repo, cache=cache).returncode == 0
+    _filled(cache)
+    assert (root / key / ".complete").exists()
+    warm = run_pyz(bare_python, pyz, "status", cwd=repo, cache=cache)
+    warm_json = run_pyz(bare_python, pyz, "status", "--json", cwd=repo, cache=cache)
+    assert (cold.stdout, cold.stderr) == (warm.stdout, warm.stderr)
+    assert cold_json.stdout == warm_json.stdout
+    assert "a" in warm.stdout and f"{bare_python} {pyz}" not in warm.stderr
+    assert git(repo, "status", "--porcelain") == ""  # nothing written in the work tree
+
+
+def test_fill_clears_what_a_killed_fill_left(pyz: Path, bare_python: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    root, key = cache / "zipapp", _key(pyz)
+    (root / f".tmp-{key}-killed" / "gitorch").mkdir(parents=True)
+    (root / key / "gitorch").mkdir(parents=True)  # renamed into place, yet no .complete: not ours
+    proc = run_pyz(bare_python, pyz, "--version", cwd=tmp_path, cache=cache)
+    assert proc.returncode == 0 and proc.stdout.startswith("gitorch "), proc.stderr
+    assert proc.stderr == ""  # the background fill prints nothing
+    _filled(cache)
+    assert (root / key / ".complete").exists() and (root / key / "gitorch" / "cli" / "entry.py").exists()
+    assert not [p for p in root.iterdir() if p.name.startswith(".tmp-")]
+    again = run_pyz(bare_python, pyz, "--version", cwd=tmp_path, cache=cache)
+    assert again.stdout == proc.stdout
+
+
+def test_shipped_bytecode_is_keyed_to_one_interpreter(pyz: Path) -> None:
+    """Unchecked hash-based pycs of this interpreter, each beside its source; the bootstrap's too."""
+    import importlib.util
+
+    with zipfile.ZipFile(pyz) as zf:
+        names = set(zf.namelist())
+        pycs = sorted(n for n in names if n.endswith(".pyc"))
+        assert "__main__.pyc" in pycs and "site/gitorch/cli/entry.pyc" in pycs
+        for name in pycs:
+            head = zf.read(name)[:8]
+            assert head[:4] == importlib.util.MAGIC_NUMBER and head[4:8] == (1).to_bytes(4, "little"), name
+            assert name[:-1] in names, name
+
+
+def test_build_without_bytecode(bare_python: Path, tmp_path: Path) -> None:
+    out = tmp_path / "plain.pyz"
+    subprocess.run([sys.executable, str(ROOT / "zipapp" / "build.py"), "--out", str(out), "--wheels",
+                    str(WHEELS), "--no-bytecode"], check=True, capture_output=True)
+    assert not [n for n in zipfile.ZipFile(out).namelist() if n.endswith(".pyc")]
+    proc = run_pyz(bare_python, out, "--version", cwd=tmp_path, cache=tmp_path / "cache")
+    assert proc.returncode == 0 and proc.stdout.startswith("gitorch "), proc.stderr
