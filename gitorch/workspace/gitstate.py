@@ -21,8 +21,10 @@ if TYPE_CHECKING:
 STATUS = ("--no-optional-locks", "status", "--porcelain=v2", "--branch", "-z", "--untracked-files=normal")
 # git status processes running at once. Each lasts a few ms, most of it start-up and waiting
 # on the file system, so more than the cores keeps them busy (20 repos on 2 cores: 20 at
-# once take 0.65x the time of 2 at once); the cap bounds processes and pipe memory.
-RUNNING = 16
+# once take 0.65x the time of 2 at once). The ones past the cap start only as the first are
+# collected (after the snapshot's imports), so the cap is high: it bounds processes and pipe
+# memory for very large workspaces, not the usual ones.
+RUNNING = 32
 
 
 def parse_status(repo: str, out: bytes) -> GitState:
