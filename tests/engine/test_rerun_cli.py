@@ -83,3 +83,15 @@ def test_state_advanced_by_another_clone_is_followed(tmp_path: Path, orch: OrchR
     # here nothing changed, but b's last pass (the other clone's) was on other inputs
     assert _run(orch, root)["counts"] == {"completed": 1, "skipped": 2}
     assert _run(orch, root)["counts"] == {"skipped": 3}
+
+
+def test_rerun_from_a_subfolder_uses_the_same_cache(tmp_path: Path, orch: OrchRunner) -> None:
+    root = _repo(tmp_path / "r")
+    _run(orch, root)
+    assert _run(orch, root)["counts"] == {"skipped": 3}
+    cache = next((root / ".git/orch/inputs-cache").iterdir())
+    stored = cache.stat().st_ino
+    assert _run(orch, root / "b")["counts"] == {"skipped": 3}  # git status from b/ says the same
+    assert cache.stat().st_ino == stored
+    (root / "c/new.txt").write_text("new\n")  # untracked, under c's paths
+    assert _run(orch, root / "b")["counts"] == {"completed": 1, "skipped": 2}
