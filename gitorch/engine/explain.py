@@ -45,17 +45,18 @@ class Explanation(msgspec.Struct, frozen=True, omit_defaults=True):
 
 def explain(ctx: Context, task_id: str) -> Explanation:
     """Why `task_id` would run, be skipped or wait in the next `run`."""
-    from gitorch.engine.history import read_history
+    from gitorch.engine.history import history_of
     from gitorch.engine.scheduler import closure
     from gitorch.engine.setup import load, task_inputs
 
     lp = load(ctx, run_plan=True, prefetch=True)
     if task_id not in lp.by_id:
         raise UsageError(f"unknown task {task_id}", hint=f"tasks: {', '.join(list(lp.by_id)[:10])}")
-    history = read_history(lp)
-    current = task_inputs(lp)
     deps = {t.id: list(t.dependencies) for t in lp.plan.tasks}
-    decisions = forecast(lp.plan, lp.order, closure(deps, [task_id]), plan_digest=lp.digest,
+    needed = closure(deps, [task_id])
+    history = history_of(lp, needed, failure_of=task_id)  # the runs that answer for these tasks
+    current = task_inputs(lp)
+    decisions = forecast(lp.plan, lp.order, needed, plan_digest=lp.digest,
                          inputs={t: i.digest for t, i in current.items()}, passes=history.passes,
                          approvals=history.approvals)
     d, cur = decisions[task_id], current[task_id]
@@ -65,7 +66,7 @@ def explain(ctx: Context, task_id: str) -> Explanation:
         task=task_id, action=d.action, reasons=_reasons(d, cur, history), inputs=cur.digest,
         paths=cur.paths, files=sorted(p for p in cur.oids if p != "(tree)"),
         last_pass=LastPass(last.run, last.commit, last.inputs, last.ts) if last else None,
-        gates=d.gates, latest_failure=latest_failure(lp.events, task_id),
+        gates=d.gates, latest_failure=latest_failure(history.events, task_id),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,7 @@ from gitorch.store import layout
 
 if TYPE_CHECKING:
     from gitorch.engine.setup import Loaded
+    from gitorch.store.state import StateStore
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,12 @@ class History:
 
 def read_history(loaded: Loaded) -> History:
     """Fold the state branch (and any journal not yet on it) into what the engine needs."""
+    return _history(loaded, loaded.events)
+
+
+def _history(loaded: Loaded, events: list[ev.Event]) -> History:
+    """What `events` (all of them, or all that matter to the caller) left."""
     store = loaded.store
-    events = loaded.events
     h = History(events=events)
     for e in events:
         cls = type(e)
@@ -103,3 +109,76 @@ def history_from_watch(loaded: Loaded) -> History | None:
             return None
         h.passes[tid] = Pass(str(entry["inputs"]), str(entry["run"]), str(entry.get("commit") or ""), "")
     return h
+
+
+def latest_events(store: StateStore) -> tuple[str | None, list[ev.Event]] | None:
+    """The latest run's id (as a fold of every event orders runs: by first event, then id)
+    and the events that fold into it exactly as all events would (its own, every approval,
+    the journal's), read through the run index; None when the index cannot say."""
+    from gitorch.store import runread
+
+    idx = runread.index(store)
+    if idx is None:
+        return None
+    journal = runread.journal_events(store)
+    keys = runread.first_keys(idx, journal)
+    if keys is None:
+        return None
+    if not keys:
+        return None, []
+    latest = max(keys, key=lambda run: (keys[run], run))
+    found = runread.read_runs(store, idx, {latest}) + runread.read_loose(store, idx)
+    found += [e for e in journal if runread.wanted(e, {latest})]
+    return latest, runread.ordered(found)
+
+
+def history_of(loaded: Loaded, tasks: Collection[str], failure_of: str | None = None) -> History:
+    """`read_history` as far as `tasks` (their last passes), `failure_of` (its latest
+    failure, from History.events) and every approval go, reading runs newest first only
+    while an older one could still change the answer; all events when the index cannot say."""
+    from gitorch.store import runread
+
+    store = loaded.store
+    idx = runread.index(store)
+    if idx is None:
+        return read_history(loaded)
+    journal = runread.journal_events(store)
+    mine = {e.run for e in journal if e.run}
+    found = journal + runread.read_loose(store, idx) + runread.read_runs(store, idx, mine)
+    want = set(tasks)
+    order = sorted(((s.index.last, run) for run, s in idx.runs.items()
+                    if s.index is not None and run not in mine and want & s.tasks.keys()), reverse=True)
+    seen = _Outcomes(want, failure_of)
+    seen.add(found)
+    for last, run in order:
+        if seen.known_after(last):
+            break
+        more = runread.read_runs(store, idx, {run})
+        seen.add(more)
+        found += more
+    return _history(loaded, runread.ordered(found))
+
+
+class _Outcomes:
+    """The latest pass of each wanted task and the latest outcome (pass or failure) of the
+    task whose failure is asked, among the events read so far."""
+
+    def __init__(self, tasks: set[str], failure_of: str | None) -> None:
+        self.passes: dict[str, str] = dict.fromkeys(tasks, "")
+        self.failure_of = failure_of
+        self.end = ""
+
+    def add(self, events: list[ev.Event]) -> None:
+        for e in events:
+            cls = type(e)
+            if cls is ev.TaskCompleted or cls is ev.TaskFailed:
+                if e.task == self.failure_of and e.ts > self.end:
+                    self.end = e.ts
+                if (cls is ev.TaskCompleted and e.task in self.passes and e.run
+                        and getattr(e, "inputs", None) and e.ts > self.passes[e.task]):
+                    self.passes[e.task] = e.ts
+
+    def known_after(self, bound: str) -> bool:
+        """Whether no outcome at or before `bound` can change the answer."""
+        return all(ts > bound for ts in self.passes.values()) and (
+            self.failure_of is None or self.end > bound)

@@ -12,7 +12,7 @@ import msgspec
 from gitorch.engine.setup import Loaded, load
 from gitorch.engine.statusdoc import GateWait, RunInfo, Status, TaskStatus
 from gitorch.errors import UsageError
-from gitorch.views.fold import latest_run
+from gitorch.views.fold import fold_runs, latest_run
 from gitorch.views.states import DONE, RunStatus, TaskState
 
 if TYPE_CHECKING:
@@ -22,7 +22,17 @@ if TYPE_CHECKING:
 
 
 def _latest(lp: Loaded) -> RunView | None:
-    return latest_run(lp.events, lp.plan)
+    """The latest run, as a fold of every event shows it; read through the run index (the
+    latest run's events alone) when the branch has one."""
+    from gitorch.engine.history import latest_events
+
+    found = latest_events(lp.store)
+    if found is None:
+        return latest_run(lp.events, lp.plan)
+    latest, events = found
+    if latest is None:
+        return None
+    return next(r for r in fold_runs(events, lp.plan) if r.id == latest)
 
 
 def _legacy_notice(lp: Loaded) -> None:

@@ -8,7 +8,10 @@
                                         hash of the session id, a session's segments by a
                                         hash of the name (older branches hold
                                         sessions/<day>/<session>/<ff>/...: still read)
-    runs/<run>.json                     one summary per run (start, end, status)
+    runs/<run>.json                     one summary per run (start, end, status) and its
+                                        index: the session folders holding its events
+    index.json                          the seal of that index: which sessions/ and runs/
+                                        trees it describes (store/runindex.py)
     plans/<digest>.json                 each plan a run used, by its digest
     watch.json                          each task's last pass (the hooks read it)
     TASKS.md                            the dashboard of the latest run
@@ -49,6 +52,7 @@ SCHEMA_VERSION = 1
 FORMAT = "gitorch-state"
 MARKER = "gitorch-state.json"
 README = "README.md"
+INDEX = "index.json"
 SESSIONS = "sessions"
 RUNS = "runs"
 README_RUNS = 50  # the README lists this many of the latest runs (keeps it O(1))
@@ -81,6 +85,25 @@ class Marker(msgspec.Struct, kw_only=True):
     gitorch: str = ""
 
 
+class RunIndex(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Where a run's events are, so one run is read without the others (store/runindex.py)."""
+
+    folders: list[str] = []  # session folders under sessions/ holding its events
+    first: str = ""  # earliest ts of the events a fold counts ("": none); gitorch's form
+    last: str = ""  # latest ts of its run-level and outcome events
+    launch: list[str] = []  # [ts, id, plan_file] of its latest run_started naming a plan file
+    exact: bool = True  # False: a timestamp not in gitorch's form (readers read everything)
+
+
+class Seal(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """`index.json`: the trees the run index describes; any other writer changes them."""
+
+    version: int = 1
+    sessions: str = ""  # the sessions/ tree ("": none)
+    runs: str = ""  # the runs/ tree
+    loose: list[str] = []  # folders with approvals, or outcomes that name no run
+
+
 class RunSummary(msgspec.Struct, kw_only=True, omit_defaults=True):
     """What `runs/<run>.json` holds: enough for the README and `state log`."""
 
@@ -95,6 +118,7 @@ class RunSummary(msgspec.Struct, kw_only=True, omit_defaults=True):
     failures: list[str] = []
     sessions: list[str] = []
     tasks: dict[str, str] = {}  # each task's latest outcome in the run (completed, failed, …)
+    index: RunIndex | None = None  # None: written by a gitorch before the index
 
 
 def safe_name(text: str) -> str:
@@ -133,14 +157,15 @@ def run_path(run: str) -> str:
 
 
 def check_path(path: str) -> str:
-    """A record path callers may write: relative, no `..`, not the marker or sessions/."""
+    """A record path callers may write: relative, no `..`, not the marker, the index, sessions/
+    or runs/ (the store writes those with the events they describe)."""
     parts = path.split("/")
     if (
         not path
         or path.startswith("/")
         or any(p in ("", ".", "..", ".git") for p in parts)
-        or path == MARKER
-        or parts[0] == SESSIONS
+        or path in (MARKER, INDEX)
+        or parts[0] in (SESSIONS, RUNS)
     ):
         raise UsageError(f"cannot write '{path}' on the state branch: not a record path")
     return path

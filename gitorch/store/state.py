@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import builtins
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import msgspec
@@ -17,11 +17,11 @@ import msgspec
 from gitorch import events as ev
 from gitorch.events import Event
 from gitorch.repo import Repo, ensure_dir
-from gitorch.store import layout
+from gitorch.store import layout, runindex
 from gitorch.store.backend import Backend, CommitInfo
 from gitorch.store.journal import Journal
 from gitorch.store.locks import Lock, thread_lock
-from gitorch.store.statebranch import Changes, StateBranch, read_segments
+from gitorch.store.statebranch import Changes, StateBranch, lookup, read_segments
 
 
 class StateStore:
@@ -51,6 +51,7 @@ class StateStore:
         self.lock_timeout = lock_timeout
         self.session = ev.default_session()
         self.problems: list[str] = []  # what the last read could not use (reported, skipped)
+        self.index_cache: tuple[str, runindex.Index | None] | None = None  # (tree, run index)
         self._backend: Backend | None = None
         self._state: StateBranch | None = None
         # Not `repo.scratch`, which creates the folder: reading state must work in a
@@ -138,9 +139,8 @@ class StateStore:
         *,
         readme: bool,
     ) -> str | None:
-        """One commit of event batches (one segment per batch and session) and files."""
-        from gitorch.store import summary
-
+        """One commit of event batches (one segment per batch and session) and files, with
+        the run summaries and run index they change (store/runindex.py)."""
         for path in files:
             layout.check_path(path)
         all_events = [e for batch in batches for e in batch]
@@ -148,32 +148,29 @@ class StateStore:
             backend = self.backend
             # Objects are content-addressed: write them once, outside the retry loop.
             fixed: Changes = {}
+            located: list[tuple[str, Event]] = []
             for batch in batches:
                 by_session: dict[str, list[Event]] = {}
                 for e in batch:
                     by_session.setdefault(e.session or "unknown", []).append(e)
                 for session, group in by_session.items():
-                    name = layout.segment_name(group)
-                    fixed[layout.segment_path(session, name)] = backend.write_blob(ev.encode_lines(group))
+                    path = layout.segment_path(session, layout.segment_name(group))
+                    fixed[path] = backend.write_blob(ev.encode_lines(group))
+                    located.extend((runindex.folder_of(path), e) for e in group)
             for path, data in files.items():
                 fixed[path] = None if data is None else backend.write_blob(data)
-            run_events = summary.has_run_events(all_events)
-
-            def build(tree: str | None) -> Changes:
-                changes = dict(fixed)
-                runs = summary.run_updates(backend, tree, all_events) if run_events else {}
-                for path, s in runs.items():
-                    changes[path] = backend.write_blob(msgspec.json.encode(s) + b"\n")
-                if readme or runs or tree is None:
-                    text = summary.render_readme(backend, tree, runs, self.branch)
-                    changes[layout.README] = backend.write_blob(text)
-                return changes
-
+            loose: set[str] = set()
+            build = _builder(backend, self.branch, fixed, all_events, located, loose, readme)
             if message is None:
+                from gitorch.store import summary
+
+                run_events = summary.has_run_events(all_events)
                 runs = summary.run_updates(backend, self.state.root_tree(), all_events) if run_events else {}
                 message = _message(all_events, files, runs)
-            msg = message
-            tip = self.state.update(build, msg)
+            def seal(trees: Mapping[str, str]) -> Changes:
+                return {layout.INDEX: runindex.seal_blob(backend, trees, loose)}
+
+            tip = self.state.update(build, message, seal=seal)
         from gitorch.store.pack import maybe_pack
 
         maybe_pack(self.repo.common_dir, self._scratch)  # like gc --auto, outside the write lock
@@ -275,6 +272,48 @@ class StateStore:
     def scratch(self) -> Path:
         """`<git common dir>/orch`, created (NotARepoError naming it when it cannot be)."""
         return ensure_dir(self._scratch)
+
+
+def _builder(backend: Backend, branch: str, fixed: Changes, all_events: Sequence[Event],
+             located: Sequence[tuple[str, Event]], loose: set[str], readme: bool
+             ) -> Callable[[str | None], Changes]:
+    """What a commit adds to a tree: the segments and files, the run summaries with their
+    index (rebuilt from every event when the tree's seal does not hold), the README; the
+    loose folders for the seal are left in `loose`."""
+    from gitorch.store import summary
+
+    run_events = summary.has_run_events(all_events)
+
+    def build(tree: str | None) -> Changes:
+        changes = dict(fixed)
+        try:
+            runs = _index_runs(backend, tree, all_events, located, loose, rebuild_all=False)
+        except runindex.StaleIndex:
+            runs = _index_runs(backend, tree, all_events, located, loose, rebuild_all=True)
+        for path, s in runs.items():
+            oid = backend.write_blob(msgspec.json.encode(s) + b"\n")
+            kept = lookup(backend, tree, path) if tree else None
+            if kept is None or kept.oid != oid:  # unchanged: the runs/ tree is left alone
+                changes[path] = oid
+        if readme or run_events or tree is None:
+            text = summary.render_readme(backend, tree, runs, branch)
+            changes[layout.README] = backend.write_blob(text)
+        return changes
+
+    return build
+
+
+def _index_runs(backend: Backend, tree: str | None, all_events: Sequence[Event],
+                located: Sequence[tuple[str, Event]], loose: set[str], *, rebuild_all: bool
+                ) -> dict[str, layout.RunSummary]:
+    from gitorch.store import summary
+
+    base, found = runindex.prepare(backend, tree, rebuild_all)
+    runs = summary.run_updates(backend, tree, all_events, base)
+    runs = runindex.updated(backend, tree, runs, located)
+    loose.clear()
+    loose.update(found | runindex.index_events(runs, located))
+    return runs
 
 
 _OUTCOME_ORDER = ("completed", "failed", "blocked", "skipped", "awaiting_approval", "waiting")

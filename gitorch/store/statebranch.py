@@ -32,10 +32,15 @@ LOCKED_WAIT = 30.0  # give up on a `<ref>.lock` that is neither released nor sta
 Changes = dict[str, str | None]
 
 
-def put_tree(backend: Backend, tree: str | None, changes: Mapping[str, str | None]) -> str | None:
-    """`tree` with `changes` applied, reading and writing only the trees on their paths.
-    Returns None when the result is empty."""
-    edits: dict[str, TreeEntry | None] = {}
+def put_tree(backend: Backend, tree: str | None, changes: Mapping[str, str | None],
+             subtrees: Mapping[str, str | None] | None = None) -> str | None:
+    """`tree` with `changes` applied, reading and writing only the trees on their paths,
+    and its entries `subtrees` (name -> tree, None: removed) set as given. Returns None
+    when the result is empty."""
+    edits: dict[str, TreeEntry | None] = {
+        name: None if oid is None else TreeEntry(name, MODE_TREE, oid)
+        for name, oid in (subtrees or {}).items()
+    }
     below: dict[str, dict[str, str | None]] = {}
     for path, oid in changes.items():
         head, sep, rest = path.partition("/")
@@ -241,10 +246,14 @@ class StateBranch:
         message: str,
         *,
         extra_parents: Iterable[str] = (),
+        seal: Callable[[Mapping[str, str]], Changes] | None = None,
     ) -> str | None:
         """Apply the changes `build(root_tree)` returns on top of the current tip, in one
         compare-and-swap, rebuilding and retrying while other writers move the ref.
-        Returns the new tip (the old one when nothing changed)."""
+        `seal(trees)`: changes made from the resulting sessions/ and runs/ trees (name ->
+        tree id, "" when none), added to the same commit (the run index's seal names the
+        trees it describes). Returns the new tip (the old
+        one when nothing changed)."""
         check_not_checked_out(self.common_dir, self.ref)
         locked_since: float | None = None
         for attempt in range(MAX_ATTEMPTS):
@@ -259,7 +268,7 @@ class StateBranch:
                 changes[layout.MARKER] = self.marker_blob()
             parents = [tip] if tip else []
             parents += [p for p in extra_parents if p not in parents]
-            new_tree = put_tree(self.backend, base_tree, changes)
+            new_tree = self._put(base_tree, changes, seal)
             if new_tree is None:
                 new_tree = self.backend.write_tree([])
             if new_tree == base_tree and len(parents) <= 1:
@@ -282,6 +291,32 @@ class StateBranch:
             # Someone else moved the ref: rebuild on the new tip (jitter avoids lockstep).
             time.sleep(random.uniform(0, min(0.05, 0.001 * (attempt + 1))))
         raise StateConflict(f"could not update {self.ref}: it kept moving ({MAX_ATTEMPTS} attempts)")
+
+    def _put(self, base: str | None, changes: Changes,
+             seal: Callable[[Mapping[str, str]], Changes] | None) -> str | None:
+        """The new root tree; with `seal`, sessions/ and runs/ are built first (no tree is
+        written that the commit does not hold)."""
+        if seal is None:
+            return put_tree(self.backend, base, changes)
+        rest: Changes = {}
+        below: dict[str, Changes] = {layout.SESSIONS: {}, layout.RUNS: {}}
+        for path, oid in changes.items():
+            head, sep, tail = path.partition("/")
+            if sep and head in below:
+                below[head][tail] = oid
+            else:
+                rest[path] = oid
+        subtrees: dict[str, str | None] = {}
+        oids: dict[str, str] = {}
+        for name, sub in below.items():
+            current = self.backend.tree_entry(base, name) if base else None
+            old = current.oid if current is not None and current.is_tree else None
+            new = put_tree(self.backend, old, sub) if sub else old
+            if sub:
+                subtrees[name] = new
+            oids[name] = new or ""
+        rest.update(seal(oids))
+        return put_tree(self.backend, base, rest, subtrees)
 
     def _clear_stale_ref_lock(self) -> None:
         clear_stale_ref_lock(self.common_dir, self.ref)

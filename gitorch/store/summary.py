@@ -8,7 +8,7 @@ import msgspec
 
 from gitorch import events as ev
 from gitorch.events import Event
-from gitorch.store import layout
+from gitorch.store import layout, runindex
 from gitorch.store.backend import Backend
 from gitorch.store.statebranch import lookup
 
@@ -60,10 +60,12 @@ def fold(summary: layout.RunSummary, e: Event) -> None:
 
 
 def run_updates(
-    backend: Backend, tree: str | None, events: Sequence[Event]
+    backend: Backend, tree: str | None, events: Sequence[Event],
+    base: Mapping[str, layout.RunSummary] | None = None,
 ) -> dict[str, layout.RunSummary]:
-    """The run summaries the run-level events in `events` change (path -> summary)."""
-    out: dict[str, layout.RunSummary] = {}
+    """The run summaries the run-level events in `events` change (path -> summary), with
+    `base` (summaries already changed, e.g. rebuilt) in it and read before `tree`'s."""
+    out: dict[str, layout.RunSummary] = dict(base or {})
     for e in sorted(events, key=lambda x: (x.ts, x.id)):
         if not isinstance(e, _RUN_TYPES) or not e.run:
             continue
@@ -89,6 +91,7 @@ def merge_runs(a: layout.RunSummary, b: layout.RunSummary) -> layout.RunSummary:
         failures=last.failures,
         sessions=sorted(set(a.sessions) | set(b.sessions)),
         tasks={**first.tasks, **last.tasks},
+        index=runindex.merge(a.index, b.index),
     )
 
 

@@ -1,0 +1,106 @@
+"""Reading some runs through the run index (store/runindex.py) instead of every event.
+
+Each function returns None where the index cannot be trusted; the caller then reads every
+event (`StateStore.events()`), which gives the same answer, only slower.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from typing import TYPE_CHECKING
+
+from gitorch import events as ev
+from gitorch.events import Event
+from gitorch.store import runindex
+
+if TYPE_CHECKING:
+    from gitorch.store.state import StateStore
+
+
+def index(store: StateStore) -> runindex.Index | None:
+    """The state branch's run index, or None (no branch, or a seal that does not hold);
+    read once per state tree."""
+    with store._mutex:
+        tree = store.state.root_tree()
+        if tree is None:
+            return None
+        cached = store.index_cache
+        if cached is not None and cached[0] == tree:
+            return cached[1]
+        store.state.check_marker(tree)
+        found = runindex.read_index(store.backend, tree)
+        store.index_cache = (tree, found)
+        return found
+
+
+def journal_events(store: StateStore) -> list[Event]:
+    """The events of the local journal (not on the branch yet), in no particular order."""
+    return [e for pending in store._journal.live() for e in pending.events]
+
+
+def wanted(e: Event, runs: Collection[str]) -> bool:
+    """An event a reader of `runs` needs: theirs, an approval, or one that names no run."""
+    return e.run in runs if e.run else True
+
+
+def read_runs(store: StateStore, idx: runindex.Index, runs: Collection[str]) -> list[Event]:
+    """The events on the branch in the folders of `runs` that a reader of `runs` needs
+    (see `wanted`); unsorted, possibly duplicated."""
+    folders: list[str] = []
+    for run in runs:
+        if run in idx.runs:
+            folders.extend(f for f in idx.entry(run).folders if f not in folders)
+    problems: list[str] = []
+    with store._mutex:
+        located = runindex.located_events(store.backend, idx.tree, folders, problems)
+    store.problems.extend(problems)
+    return [e for _folder, e in located if wanted(e, runs)]
+
+
+def read_loose(store: StateStore, idx: runindex.Index) -> list[Event]:
+    """The approvals and run-less outcomes on the branch (every reader needs them)."""
+    problems: list[str] = []
+    with store._mutex:
+        located = runindex.located_events(store.backend, idx.tree, idx.loose, problems)
+    store.problems.extend(problems)
+    return [e for _folder, e in located if runindex.is_loose(e)]
+
+
+def ordered(found: Iterable[Event]) -> list[Event]:
+    """`found` without duplicates, ordered by (ts, id): as `StateStore.events()` orders."""
+    unique: dict[str, Event] = {}
+    for e in found:
+        unique.setdefault(e.id, e)
+    return sorted(unique.values(), key=lambda e: (e.ts, e.id))
+
+
+def first_keys(idx: runindex.Index, journal: Iterable[Event]) -> dict[str, str] | None:
+    """Each run's first folded timestamp (what orders runs in a fold), from the index and
+    the journal; None when a journal timestamp is not in gitorch's form."""
+    keys = {run: s.index.first for run, s in idx.runs.items() if s.index is not None and s.index.first}
+    for e in journal:
+        if e.run and type(e) in runindex.FOLDED:
+            if not runindex.gitorch_ts(e.ts):
+                return None
+            keys[e.run] = min(keys.get(e.run, e.ts), e.ts)
+    return keys
+
+
+def last_plan_file(store: StateStore) -> str | None:
+    """The plan file of the latest `run_started` naming one, in (ts, id) order (what `run_plan`
+    commands follow); from the index when it holds, else from every event."""
+    idx = index(store)
+    if idx is None:
+        for e in reversed(store.events()):
+            if isinstance(e, ev.RunStarted) and e.plan_file:
+                return e.plan_file
+        return None
+    best: list[str] = []
+    for s in idx.runs.values():
+        launch = s.index.launch if s.index is not None else []
+        if launch and launch[:2] > best[:2]:
+            best = launch
+    for e in journal_events(store):
+        if isinstance(e, ev.RunStarted) and e.plan_file and [e.ts, e.id] > best[:2]:
+            best = [e.ts, e.id, e.plan_file]
+    return best[2] if best else None

@@ -1,0 +1,178 @@
+"""The run index (store/runindex.py) gives exactly what a fold of every event gives.
+
+`status`, `next` and `explain` read the latest run (and, for `explain`, the runs that hold
+a task's last pass or failure) through the index; a branch whose seal is gone is read the
+old way, event by event. Both must print the same, on a real repository whose history has
+many runs: gated and approved, resumed, failed, forced, imported from legacy files, and a
+run whose events are still in the local journal.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from gitorch import events as ev
+from gitorch.repo import find_repo
+from gitorch.store import layout, runindex
+from gitorch.store.state import StateStore
+from gitorch.views import fold
+from tests.conftest import OrchRunner, git
+from tests.e2e.helpers import write_plan
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "migrate"))
+from legacy_fixtures import write_all  # noqa: E402
+
+TASKS = ("build", "flaky", "ship", "docs")
+
+
+def _commit(repo: Path, message: str) -> None:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+
+
+def _history(repo: Path, orch: OrchRunner) -> None:
+    """Runs of every kind: gated then approved and resumed, failed, forced, legacy."""
+    flag = repo / "fail-flaky"
+    write_plan(repo, [
+        {"id": "build", "commands": {"t": "true"}},
+        {"id": "flaky", "commands": {"t": f"test ! -e {flag}"}},
+        {"id": "ship", "type": "deploy", "dependencies": ["build"], "commands": {"t": "true"}},
+        {"id": "docs", "dependencies": ["flaky"], "commands": {"t": "true"}},
+    ], orchestrator={"approvals": {"required": ["deploy"]}})
+    write_all(repo)  # legacy state, imported below as runs of its own
+    _commit(repo, "plan")
+    assert orch("run", cwd=repo).returncode == 3  # ship waits at the gate
+    assert orch("approve", "deploy", cwd=repo).returncode == 0
+    assert orch("resume", cwd=repo).returncode == 0
+    flag.write_text("x")
+    assert orch("run", "--force", cwd=repo).returncode == 1  # flaky fails, docs blocked
+    assert orch("migrate", cwd=repo).returncode == 0
+    flag.unlink()
+    for _ in range(3):
+        assert orch("run", "--force", cwd=repo).returncode == 0
+    flag.write_text("x")
+    assert orch("run", "--force", "-t", "flaky", cwd=repo).returncode == 1
+
+
+def _drop_seal(repo: Path) -> None:
+    """A commit by another writer that removes index.json: readers fold every event."""
+    tree = git(repo, "rev-parse", "orch/state^{tree}")
+    listing = git(repo, "ls-tree", tree)
+    kept = "\n".join(line for line in listing.splitlines() if not line.endswith("\tindex.json"))
+    new = subprocess.run(["git", "mktree"], cwd=repo, input=(kept + "\n").encode(), capture_output=True,
+                         check=True).stdout.decode().strip()
+    commit = git(repo, "commit-tree", new, "-p", "orch/state", "-m", "by hand")
+    git(repo, "update-ref", "refs/heads/orch/state", commit)
+
+
+def _as_before_the_index(repo: Path) -> None:
+    """The branch as a gitorch before the index left it: no seal, summaries without one."""
+    store = _store(repo)
+    backend = store.backend
+
+    def build(tree: str | None) -> dict[str, str | None]:
+        assert tree is not None
+        changes: dict[str, str | None] = {layout.INDEX: None}
+        for name in store.list(layout.RUNS):
+            path = f"{layout.RUNS}/{name}"
+            raw = store.read(path)
+            assert raw is not None
+            s = msgspec.json.decode(raw, type=layout.RunSummary)
+            s.index = None
+            changes[path] = backend.write_blob(msgspec.json.encode(s) + b"\n")
+        return changes
+
+    store.state.update(build, "an older gitorch")
+
+
+def _views(repo: Path, orch: OrchRunner) -> dict[str, str]:
+    out = {"status": orch("status", "--json", cwd=repo).stdout,
+           "next": orch("next", "--json", cwd=repo).stdout}
+    for task in TASKS:
+        out[f"explain {task}"] = orch("explain", task, "--json", cwd=repo).stdout
+    return out
+
+
+def _store(repo: Path) -> StateStore:
+    return StateStore(find_repo(repo))
+
+
+@pytest.mark.slow
+def test_status_next_and_explain_read_through_the_index_as_from_every_event(
+    repo: Path, orch: OrchRunner, backend: str,
+) -> None:
+    _history(repo, orch)
+    store = _store(repo)
+    # a run that has not reached the branch: its events are only in the journal
+    store.journal([ev.RunStarted(run="r-journal", plan_file="orchestrator.json"),
+                   ev.TaskStarted(run="r-journal", task="build")])
+    idx = runindex.read_index(store.backend, store.state.root_tree())
+    assert idx is not None and len(idx.runs) >= 8  # the index holds (runs + legacy runs)
+    indexed = _views(repo, orch)
+    assert json.loads(indexed["status"])["run"]["id"] == "r-journal"
+    assert "latest_failure" in json.loads(indexed["explain flaky"])
+    _drop_seal(repo)
+    assert runindex.read_index(store.backend, store.state.root_tree()) is None
+    assert _views(repo, orch) == indexed
+    # the next write rebuilds the index from every event, and it reads the same again
+    _store(repo).append([ev.Observed(session="s-hook", trigger="manual")])
+    assert runindex.read_index(store.backend, _store(repo).state.root_tree()) is not None
+    again = _views(repo, orch)
+    _drop_seal(repo)
+    assert _views(repo, orch) == again
+
+
+def test_the_index_knows_what_the_fold_counts() -> None:
+    """FOLDED (the store's copy) is the fold's set of run and task events."""
+    assert runindex.FOLDED == fold._RUN_SET | fold._TASK_SET
+
+
+def test_each_run_indexes_its_folders_first_event_and_launch(repo: Path, backend: str) -> None:
+    store = _store(repo)
+    store.append([ev.RunStarted(run="r1", plan_file="a.yml", session="s-a", ts="2026-01-01T00:00:01.000Z")])
+    store.append([ev.TaskStarted(run="r1", task="t", session="s-b", ts="2026-01-01T00:00:00.500Z"),
+                  ev.TaskCompleted(run="r1", task="t", session="s-b", ts="2026-01-01T00:00:03.000Z"),
+                  ev.Approved(gate="g", session="s-b", ts="2026-01-01T00:00:04.000Z")])
+    tree = store.state.root_tree()
+    idx = runindex.read_index(store.backend, tree)
+    assert idx is not None
+    entry = idx.entry("r1")
+    assert [f.rsplit("/", 1)[-1] for f in entry.folders] == ["s-a", "s-b"]
+    assert (entry.first, entry.last) == ("2026-01-01T00:00:00.500Z", "2026-01-01T00:00:03.000Z")
+    assert entry.launch[0::2] == ["2026-01-01T00:00:01.000Z", "a.yml"]
+    assert [f.rsplit("/", 1)[-1] for f in idx.loose] == ["s-b"]
+
+
+def test_a_foreign_timestamp_makes_readers_fold_everything(repo: Path, backend: str) -> None:
+    store = _store(repo)
+    store.append([ev.RunStarted(run="r1", ts="2026-01-01T00:00:01Z")])  # not gitorch's form
+    raw = store.read(layout.run_path("r1"))
+    assert raw is not None
+    index = msgspec.json.decode(raw, type=layout.RunSummary).index
+    assert index is not None and not index.exact
+    assert runindex.read_index(store.backend, store.state.root_tree()) is None
+
+
+def test_an_old_branch_reads_and_the_first_write_indexes_it(
+    repo: Path, orch: OrchRunner, backend: str,
+) -> None:
+    """A branch written before the index (no index.json, summaries without an index)."""
+    write_plan(repo, [{"id": "a", "commands": {"t": "true"}}])
+    _commit(repo, "plan")
+    for _ in range(2):
+        assert orch("run", "--force", cwd=repo).returncode == 0
+    _as_before_the_index(repo)
+    assert b'"index"' not in (_store(repo).read(layout.RUNS + "/" + _store(repo).list(layout.RUNS)[0]) or b"")
+    before = orch("status", "--json", cwd=repo).stdout
+    store = _store(repo)
+    assert runindex.read_index(store.backend, store.state.root_tree()) is None
+    store.append([ev.Observed(session="s-hook", trigger="manual")])
+    idx = runindex.read_index(store.backend, store.state.root_tree())
+    assert idx is not None and len(idx.runs) == 2
+    assert orch("status", "--json", cwd=repo).stdout == before
