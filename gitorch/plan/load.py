@@ -8,6 +8,7 @@ them, and the plan path such as `tasks[3].dependencies[0]`).
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
 import os
@@ -37,11 +38,17 @@ class LoadedPlan:
     """A valid plan and where it came from."""
 
     plan: Plan
-    digest: str  # sha256 of the normalized plan's canonical JSON: same plan, same digest
     file: Path  # the main plan file
     files: list[Path]  # the main file, then every included file, in load order
     root: Path  # the project root: the repository root, or project.root under it
     display: str = ""  # how messages name the main file (relative to the repository root)
+    known_digest: str = field(default="", repr=False)  # the digest, when known already (the cache)
+
+    @functools.cached_property
+    def digest(self) -> str:
+        """sha256 of the normalized plan's canonical JSON: same plan, same digest (computed
+        when first asked: validating a plan does not need it)."""
+        return self.known_digest or plan_digest(self.plan)
 
 
 def plan_digest(plan: Plan) -> str:
@@ -127,7 +134,7 @@ def _cached(scratch: Path, main: Path, display: str) -> LoadedPlan | None:
     if entry is None or not Path(entry.root).is_dir():
         return None
     graph.remember_order(entry.plan, entry.order)
-    return LoadedPlan(plan=entry.plan, digest=entry.digest, file=main,
+    return LoadedPlan(plan=entry.plan, known_digest=entry.digest, file=main,
                       files=[Path(f) for f, _ in entry.files], root=Path(entry.root), display=display)
 
 
@@ -186,7 +193,7 @@ class _Loader:
             count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
             raise PlanError(f"{doc.display}: {count}", Location(file=doc.display), problems=problems)
         root = (self.base / plan.project.root).resolve() if plan.project.root != "." else self.base
-        return LoadedPlan(plan=plan, digest=plan_digest(plan), file=main,
+        return LoadedPlan(plan=plan, file=main,
                           files=[d.file for d in self.docs], root=root, display=doc.display)
 
     # --- reading ----------------------------------------------------------------------
@@ -232,8 +239,15 @@ class _Loader:
         if not isinstance(tasks, list):
             self.issues.append((doc, PlanIssue(prefix, f"`tasks` must be a list, not {_kind(tasks)}")))
             tasks = []
+        try:  # every task at once (the common case), else one by one to find each problem
+            specs: list[TaskSpec] | None = msgspec.convert(tasks, list[TaskSpec])
+        except msgspec.ValidationError:
+            specs = None
         for k, raw in enumerate(tasks):
             local = (*prefix, k)
+            if specs is not None:
+                self.entries.append(_TaskEntry(specs[k], raw, doc, local))
+                continue
             try:
                 spec_t: TaskSpec | None = msgspec.convert(raw, TaskSpec)
             except msgspec.ValidationError:

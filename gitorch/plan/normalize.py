@@ -71,19 +71,19 @@ def task(spec: TaskSpec, path: PathT, issues: list[PlanIssue], build: Build | No
             commands = {**commands, **defaults}
     return Task(
         id=spec.id,
-        title=_text(spec.title, (*path, "title"), issues),
+        title=_text(spec.title, path, "title", issues),
         type=spec.type,
-        description=_text(spec.description, (*path, "description"), issues),
-        paths=_paths(spec.paths, (*path, "paths"), issues),
+        description=_text(spec.description, path, "description", issues),
+        paths=_paths(spec.paths, path, issues),
         commands=commands,
-        acceptance=_checks(spec.acceptance, (*path, "acceptance"), issues),
+        acceptance=_checks(spec.acceptance, path, issues),
         dependencies=spec.dependencies,
         shards=[_shard(s, (*path, "shards", k), issues) for k, s in enumerate(spec.shards)],
-        constraints=_constraints(spec.constraints, (*path, "constraints"), issues),
+        constraints=_constraints(spec.constraints, path, issues),
         approvals=_approvals(spec.approvals),
-        retry=_retry(spec.retry, (*path, "retry"), issues),
+        retry=_retry(spec.retry, path, issues),
         secrets=spec.secrets,
-        outputs=_outputs(spec.outputs, (*path, "outputs"), issues),
+        outputs=_outputs(spec.outputs, (*path, "outputs"), issues) if spec.outputs else spec.outputs,
         repo=spec.repo,
         agent=spec.agent,
     )
@@ -104,42 +104,79 @@ def _outputs(paths: list[str], path: PathT, issues: list[PlanIssue]) -> list[str
     return paths
 
 
-def _paths(spec: PathsSpec | list[str] | str, path: PathT, issues: list[PlanIssue]) -> Paths:
+def _paths(spec: PathsSpec | list[str] | str, task: PathT, issues: list[PlanIssue]) -> Paths:
+    """`paths:` of the task at `task`."""
+    if not isinstance(spec, str | list):  # a mapping, the common case
+        if not spec.preferred and not spec.forbidden:
+            return _NO_PATHS
+        if any(map(escapes, spec.preferred)) or any(map(escapes, spec.forbidden)):
+            _inside(spec.preferred, (*task, "paths", "preferred"), issues)
+            _inside(spec.forbidden, (*task, "paths", "forbidden"), issues)
+        return Paths(preferred=spec.preferred, forbidden=spec.forbidden)
+    path: PathT = (*task, "paths")
     if isinstance(spec, str):
         _inside([spec], path, issues, indexed=False)
         return Paths(preferred=[spec])
     if isinstance(spec, list):
         _inside(spec, path, issues)
         return Paths(preferred=spec) if spec else _NO_PATHS
-    if not spec.preferred and not spec.forbidden:
-        return _NO_PATHS
-    _inside(spec.preferred, (*path, "preferred"), issues)
-    _inside(spec.forbidden, (*path, "forbidden"), issues)
-    return Paths(preferred=spec.preferred, forbidden=spec.forbidden)
+    _inside(spec, path, issues)
+    return Paths(preferred=spec) if spec else _NO_PATHS
 
 
 def _approvals(spec: list[str] | ApprovalsSpec) -> list[str]:
     return list(spec.required) if isinstance(spec, ApprovalsSpec) else spec
 
 
-def _checks(items: list[AcceptanceItem], path: PathT, issues: list[PlanIssue]) -> list[Check]:
+# acceptance item as written -> its Check (or the problem it has) and the paths it names that
+# leave the repository (with why): plans repeat their checks, and a Check is immutable
+_CHECKS: dict[AcceptanceItem, tuple[Check | SpecProblem, list[tuple[str, str]]]] = {}
+_CHECKS_KEPT = 50_000
+
+
+def _parsed(item: AcceptanceItem) -> tuple[Check | SpecProblem, list[tuple[str, str]]]:
+    try:
+        return _CHECKS[item]
+    except KeyError:
+        pass
+    except TypeError:  # a mapping with `in` as a list: not hashable, so not remembered
+        return _parse(item)
+    if len(_CHECKS) >= _CHECKS_KEPT:
+        _CHECKS.clear()
+    got = _CHECKS[item] = _parse(item)
+    return got
+
+
+def _parse(item: AcceptanceItem) -> tuple[Check | SpecProblem, list[tuple[str, str]]]:
+    try:
+        check = acceptance.parse(item)
+    except SpecProblem as exc:
+        return exc, []
+    return check, [(p, why) for p in acceptance.check_paths(check) if (why := escapes(p))]
+
+
+def _checks(items: list[AcceptanceItem], owner: PathT, issues: list[PlanIssue]) -> list[Check]:
+    """`acceptance:` of the task or shard at `owner`."""
     out: list[Check] = []
+    path: PathT = ()
     for j, item in enumerate(items):
-        try:
-            check = acceptance.parse(item)
-        except SpecProblem as exc:
-            where: PathT = (*path, j, exc.key) if exc.key else (*path, j)
-            issues.append(PlanIssue(where, exc.message, exc.hint))
+        check, outside = _parsed(item)
+        if isinstance(check, SpecProblem) or outside:
+            path = path or (*owner, "acceptance")
+        if isinstance(check, SpecProblem):
+            where: PathT = (*path, j, check.key) if check.key else (*path, j)
+            issues.append(PlanIssue(where, check.message, check.hint))
             continue
-        _inside(acceptance.check_paths(check), (*path, j), issues, indexed=False)
+        for p, why in outside:  # as _inside words it
+            issues.append(PlanIssue((*path, j), f"path {p!r} {why}", path_hint(why)))
         out.append(check)
     return out
 
 
 def _shard(spec: ShardSpec, path: PathT, issues: list[PlanIssue]) -> Shard:
-    return Shard(id=spec.id, title=_text(spec.title, (*path, "title"), issues),
-                 description=_text(spec.description, (*path, "description"), issues),
-                 commands=spec.commands, acceptance=_checks(spec.acceptance, (*path, "acceptance"), issues))
+    return Shard(id=spec.id, title=_text(spec.title, path, "title", issues),
+                 description=_text(spec.description, path, "description", issues),
+                 commands=spec.commands, acceptance=_checks(spec.acceptance, path, issues))
 
 
 # Terminal control (ESC, CR, backspace, NUL…): a title or description is printed by run,
@@ -147,10 +184,13 @@ def _shard(spec: ShardSpec, path: PathT, issues: list[PlanIssue]) -> Shard:
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 
 
-def _text(text: str, path: PathT, issues: list[PlanIssue]) -> str:
-    found = _CONTROL.search(text.replace("\r\n", "\n"))  # a CRLF file's line ends are text too
+def _text(text: str, owner: PathT, key: str, issues: list[PlanIssue]) -> str:
+    """The `key` (title or description) of the task or shard at `owner`."""
+    found = _CONTROL.search(text)
+    if found and "\r\n" in text:
+        found = _CONTROL.search(text.replace("\r\n", "\n"))  # a CRLF file's line ends are text too
     if found:
-        issues.append(PlanIssue(path, f"{path[-1]} contains the control character {found.group()!r}",
+        issues.append(PlanIssue((*owner, key), f"{key} contains the control character {found.group()!r}",
                                 "titles and descriptions are text: tabs and newlines only"))
     return text
 
@@ -168,14 +208,16 @@ def _duration(value: float | str, path: PathT, issues: list[PlanIssue], positive
 
 
 def _constraints(
-    spec: ConstraintsSpec | list[str] | str, path: PathT, issues: list[PlanIssue],
+    spec: ConstraintsSpec | list[str] | str, task: PathT, issues: list[PlanIssue],
 ) -> Constraints:
+    """`constraints:` of the task at `task`."""
     if isinstance(spec, str):
         return Constraints(notes=[spec])
     if isinstance(spec, list):
         return Constraints(notes=spec) if spec else _NO_CONSTRAINTS
     if spec == _DEFAULT_CONSTRAINTS:
         return _NO_CONSTRAINTS
+    path: PathT = (*task, "constraints")
     _inside(spec.forbidden, (*path, "forbidden"), issues)
     timeout = None if spec.timeout is None else _duration(spec.timeout, (*path, "timeout"), issues, True)
     timebox = spec.timebox  # kept as written (messages quote it); the runner enforces it
@@ -188,9 +230,11 @@ def _constraints(
     )
 
 
-def _retry(spec: RetrySpec, path: PathT, issues: list[PlanIssue]) -> Retry:
+def _retry(spec: RetrySpec, task: PathT, issues: list[PlanIssue]) -> Retry:
+    """`retry:` of the task at `task`."""
     if spec == _DEFAULT_RETRY:
         return _NO_RETRY
+    path: PathT = (*task, "retry")
     backoff = _duration(spec.backoff, (*path, "backoff"), issues, False)
     most = _duration(spec.max_backoff, (*path, "max_backoff"), issues, False)
     return Retry(attempts=spec.attempts, backoff=1.0 if backoff is None else backoff,

@@ -169,7 +169,17 @@ def meaning(plan: Plan, skip: Iterable[int] = (), task_paths: bool = True) -> li
     return issues
 
 
+_IDS = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(?:\n[A-Za-z0-9][A-Za-z0-9._-]*)*")  # ids, one a line
+
+
 def _ids(plan: Plan, broken: set[int]) -> list[PlanIssue]:
+    every = [t.id for t in plan.tasks] + [s.id for t in plan.tasks for s in t.shards]
+    if not every or (len(set(every)) == len(every) and _IDS.fullmatch("\n".join(every))):
+        return []  # all well-formed and unique: the common case, decided at once
+    return _id_issues(plan, broken)
+
+
+def _id_issues(plan: Plan, broken: set[int]) -> list[PlanIssue]:
     issues: list[PlanIssue] = []
     seen: dict[str, PathT] = {}
     for i, task in enumerate(plan.tasks):
@@ -214,12 +224,14 @@ def _bad_id(ident: str) -> str | None:
 def _dependencies(plan: Plan) -> list[PlanIssue]:
     issues: list[PlanIssue] = []
     ids = {t.id: i for i, t in enumerate(plan.tasks)}
-    shard_of = {s.id: t.id for t in plan.tasks for s in t.shards}
+    shard_of: dict[str, str] | None = None  # made for the first unknown dependency
     for i, task in enumerate(plan.tasks):
         for j, dep in enumerate(task.dependencies):
             if dep in ids:
                 continue
             hint: str | None
+            if shard_of is None:
+                shard_of = {s.id: t.id for t in plan.tasks for s in t.shards}
             if dep in shard_of:
                 hint = f"{dep!r} is a shard of task {shard_of[dep]!r}: depend on the task"
             else:
@@ -349,6 +361,10 @@ def _repo_names(plan: Plan) -> list[PlanIssue]:
 
 def _commands(plan: Plan) -> list[PlanIssue]:
     """Empty commands, and commands no process can be given (a NUL byte, invalid text)."""
+    return [] if _all_runnable(plan) else _command_issues(plan)
+
+
+def _command_issues(plan: Plan) -> list[PlanIssue]:
     issues: list[PlanIssue] = []
     parts: list[tuple[PathT, dict[str, str]]] = []
     build = plan.project.build
@@ -373,6 +389,25 @@ def _commands(plan: Plan) -> list[PlanIssue]:
             elif _unrunnable(command):
                 issues.append(PlanIssue((*base, name), f"command `{name}` {_unrunnable(command)}"))
     return issues
+
+
+_UNRUNNABLE = re.compile("[\x00\ud800-\udfff]")  # what _unrunnable refuses
+
+
+def _all_runnable(plan: Plan) -> bool:
+    """Whether no command of the plan is empty or unrunnable: the common case, decided over
+    all of them at once (the loop below words each problem)."""
+    build = plan.project.build
+    tasks = plan.tasks
+    commands = [c for c in (build.lint, build.test, build.release) if c is not None]
+    commands += plan.secret_probes.values()
+    commands += [c for t in tasks for c in t.commands.values()]
+    commands += [c for t in tasks for s in t.shards for c in s.commands.values()]
+    if not all(map(str.strip, commands)):
+        return False
+    runs = [c.run for t in tasks for c in t.acceptance if type(c) is CommandCheck]
+    runs += [c.run for t in tasks for s in t.shards for c in s.acceptance if type(c) is CommandCheck]
+    return _UNRUNNABLE.search("\n".join(commands)) is None and _UNRUNNABLE.search("\n".join(runs)) is None
 
 
 def _unrunnable(command: str) -> str | None:

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gitorch.errors import PlanError, UsageError
 from gitorch.plan import graph
@@ -110,3 +112,22 @@ def test_plan_graph_command(repo: Path, orch: OrchRunner, cli: Callable[..., Any
     assert {"id": "B1", "title": "", "kind": "shard", "task": "B"} in data["nodes"]
     bad = cli("plan", "graph", "--format", "png")
     assert bad.exit_code == 2 and "unknown graph format" in bad.stderr
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.sampled_from("ABCDEFGH"), st.lists(st.sampled_from("ABCDEFGHZ"), max_size=4)),
+                max_size=10))
+def test_order_is_graphlibs_order(tasks: list[tuple[str, list[str]]]) -> None:
+    """The level-by-level order gives graphlib's generations, for any plan (ids given twice,
+    dependencies repeated or unknown, cycles: graphlib's own error names the cycle)."""
+    plan = Plan(tasks=[Task(id=tid, dependencies=deps) for tid, deps in tasks])
+    known = {t.id: i for i, t in enumerate(plan.tasks)}
+    try:
+        expected: object = graph._order_graphlib(plan, known)
+    except PlanError as exc:
+        expected = str(exc)
+    try:
+        got: object = graph._order(plan)
+    except PlanError as exc:
+        got = str(exc)
+    assert got == expected

@@ -1,0 +1,77 @@
+"""The checks that decide the common case at once (all ids well-formed and unique, every
+command runnable, acceptance items parsed once per plan, every task converted in one call)
+give the same problems as the detailed checks they stand in front of."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gitorch.plan import normalize, validate
+from gitorch.plan.load import load_plan
+from gitorch.plan.model import CommandCheck, Contains, FileExists, Plan, Shard, Task
+from gitorch.plan.validate import PlanIssue
+
+SETTINGS = settings(max_examples=300, deadline=None, derandomize=True)
+IDS = st.sampled_from(["A", "B", "a.b-c_d", "9x", "", " A", "A B", "-A", "é", "A\n", "A\x00", "S1"])
+COMMANDS = st.sampled_from(["make", "", "  ", "a\nb", "a\x00b", "x\ud800", "a\n\ud800", "\t"])
+
+
+def _plan(ids: list[tuple[str, list[str]]], commands: list[str] | None = None) -> Plan:
+    commands = commands or []
+    return Plan(tasks=[
+        Task(id=tid, commands={f"c{k}": c for k, c in enumerate(commands)},
+             acceptance=[CommandCheck(run=c) for c in commands],
+             shards=[Shard(id=s, commands={"s": commands[0]} if commands else {}) for s in shards])
+        for tid, shards in ids])
+
+
+@SETTINGS
+@given(st.lists(st.tuples(IDS, st.lists(IDS, max_size=2)), max_size=5), st.sets(st.integers(0, 4)))
+def test_ids_at_once_find_what_each_id_finds(ids: list[tuple[str, list[str]]], broken: set[int]) -> None:
+    plan = _plan(ids)
+    assert validate._ids(plan, broken) == validate._id_issues(plan, broken)
+
+
+@SETTINGS
+@given(st.lists(COMMANDS, max_size=3), st.lists(COMMANDS, max_size=2))
+def test_commands_at_once_find_what_each_command_finds(commands: list[str], probes: list[str]) -> None:
+    plan = _plan([("A", ["S"]), ("B", [])], commands)
+    plan = Plan(tasks=plan.tasks, secret_probes={f"p{k}": c for k, c in enumerate(probes)})
+    assert validate._commands(plan) == validate._command_issues(plan)
+
+
+def test_a_check_parsed_once_is_checked_at_each_place() -> None:
+    """Acceptance items are parsed once per text; each task still gets its own problems."""
+    from gitorch.plan.spec import AcceptanceSpec
+
+    items = ["File exists: ../x", "Runs: y", AcceptanceSpec(contains="t", in_="/abs"),
+             AcceptanceSpec(contains="t", in_=["a", "../b"]), "Contains: z in ok.md"]
+    for _ in range(2):  # the second time from what was remembered
+        issues: list[PlanIssue] = []
+        checks = normalize._checks(items, ("tasks", 3), issues)
+        assert [type(c) for c in checks] == [FileExists, Contains, Contains, Contains]
+        assert [(i.path, i.message) for i in issues] == [
+            (("tasks", 3, "acceptance", 0), "path '../x' leaves the repository"),
+            (("tasks", 3, "acceptance", 1), "unknown acceptance check 'Runs: y'"),
+            (("tasks", 3, "acceptance", 2), "path '/abs' is absolute"),
+            (("tasks", 3, "acceptance", 3), "path '../b' leaves the repository"),
+        ]
+
+
+def test_one_bad_task_among_many_is_found_as_before(tmp_path: Path) -> None:
+    """Tasks are converted in one call; when one is malformed, each is converted alone and
+    every problem is reported where it is."""
+    plan = tmp_path / "orchestrator.yml"
+    plan.write_text("version: 1\ntasks:\n- id: A\n- id: B\n  retry: {attempts: 0}\n- id: C\n  title: [x]\n"
+                    "- id: D\n  dependencies: [A]\n")
+    try:
+        load_plan(plan)
+    except Exception as exc:  # noqa: BLE001 - the PlanError is inspected below
+        problems = [(p.where.line, p.message) for p in exc.problems]  # type: ignore[attr-defined]
+    else:
+        raise AssertionError("the plan is invalid")
+    assert [line for line, _ in problems] == [5, 7]
+    assert "expected `int` >= 1" in problems[0][1] or ">= 1" in problems[0][1]
