@@ -41,11 +41,13 @@ def snapshot(ctx: Context, root: Path | None = None, out: Path | None = None) ->
 
 
 def _parts(ctx: Context) -> Any:
-    """What reads the discovery records (run in a thread beside the snapshot). When the
-    repository is not known yet, git is asked where it is right away (no `subprocess`
-    import), and the state store is opened only inside a repository."""
+    """What reads the discovery records (run in a thread beside the snapshot), or None where
+    there can be none. When the repository is not known yet, git is asked where it is right
+    away (no `subprocess` import), and the state store is opened only inside a repository."""
     if "repo" in ctx.__dict__ or ctx.given_repo is not None:
         return lambda: discovered(ctx)
+    if not _maybe_in_repo(ctx.cwd.absolute()):
+        return None
     from gitorch.gitcmd import git_start
 
     where = git_start(_WHERE, str(ctx.cwd))
@@ -57,6 +59,20 @@ def _parts(ctx: Context) -> Any:
         return discovered(ctx)
 
     return parts
+
+
+def _maybe_in_repo(cwd: Path) -> bool:
+    """False only where git finds no repository: neither `cwd` nor a folder above it holds a
+    `.git` or is itself a git directory (HEAD, objects, refs: a bare repository). gitcmd drops
+    GIT_DIR and GIT_WORK_TREE from git's environment, so they cannot name one either."""
+    import os.path
+
+    for folder in (cwd, *cwd.parents):
+        if os.path.lexists(folder / ".git") or (
+                os.path.isfile(folder / "HEAD") and os.path.isdir(folder / "objects")
+                and os.path.isdir(folder / "refs")):
+            return True
+    return False
 
 
 def discovered(ctx: Context) -> dict[str, Any]:

@@ -21,18 +21,22 @@ if TYPE_CHECKING:
 ENRICHMENT = ("github", "pypi", "npm", "crates", "hex")
 
 
-def take_enriched(root: Path | str, parts: Callable[[], Mapping[str, Any]]) -> Snapshot:
+def take_enriched(root: Path | str, parts: Callable[[], Mapping[str, Any]] | None) -> Snapshot:
     """`snapshot.take` of the workspace at `root`, with the enriched parts `parts()` returns
-    (e.g. discovery's records) attached.
+    (e.g. discovery's records) attached; None: there are none.
 
     `parts` runs in a thread meanwhile (reading the state branch waits on git as the snapshot
     does, so it adds almost no time); the id stays the digest of the workspace alone. An
     error in `parts` is raised here, after the snapshot.
     """
-    import threading
-
     manifest = load_manifest(root)
     reading = gitstate.start_all(repo_paths(manifest))
+    if parts is None:
+        from gitorch.workspace.snapshot import take
+
+        return take(manifest, reading=reading)
+    import threading
+
     found: list[Mapping[str, Any]] = []
     failed: list[BaseException] = []
 

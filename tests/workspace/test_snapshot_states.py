@@ -131,3 +131,16 @@ def test_the_model_digests_are_hashlib_sha256() -> None:
         assert sha256(data) == hashlib.sha256(data).hexdigest()
     topology = Topology(order=["a", "b"])
     assert digest(topology) == hashlib.sha256(encode(topology)).hexdigest()
+
+
+def test_where_a_repository_can_be(tmp_path: Path) -> None:
+    from gitorch.cli.ws_snapshot import _maybe_in_repo
+
+    plain = tmp_path / "a" / "b"
+    plain.mkdir(parents=True)
+    assert not _maybe_in_repo(plain)  # nothing above it: discovery records are not looked for
+    git(tmp_path / "a", "init", "-q", "--bare", str(tmp_path / "a" / "bare.git"))
+    (tmp_path / "a" / "bare.git" / "sub").mkdir()
+    assert _maybe_in_repo(tmp_path / "a" / "bare.git" / "sub")  # inside a bare repository
+    git(tmp_path, "init", "-q", str(tmp_path / "a"))
+    assert _maybe_in_repo(plain)
