@@ -311,12 +311,12 @@ def _fill_later(root):
     env = dict(os.environ)
     env[FILL] = root
     null = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
-    try:
+    try:  # posix_spawn, not subprocess: nothing to reap, no "still running" warning at exit
         for fd in _held:
             os.set_inheritable(fd, True)
         os.posix_spawn(sys.executable, [sys.executable, "-I", "-S", ARCHIVE], env, file_actions=null,
                        setsid=True)
-    except (OSError, NotImplementedError, AttributeError, TypeError):
+    except (OSError, NotImplementedError, AttributeError):
         pass  # the next start runs from the archive again and tries once more
 
 
