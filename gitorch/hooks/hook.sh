@@ -1,5 +1,5 @@
 #!/bin/sh
-# gitorch-hook 4
+# gitorch-hook 5
 # Installed by `git orch hooks install` as post-checkout, post-merge and post-rewrite (or, on
 # git >= 2.54, as the command of the config-based hook gitorch-observe for all three);
 # `git orch hooks uninstall` removes it and puts back the hook that was here before.
@@ -106,14 +106,43 @@ EOF
     config_read=1
 fi
 
+# A checkout to a commit not seen since the state branch last moved needs one `git diff-tree`
+# from the commit the tasks passed at (watchindex.py), which the kept index's first line
+# names (indexcache.py): start it now, beside the interpreter's start, and pipe it to Python,
+# which takes it only for exactly these two commits and only when it ends with the mark
+# printed after git succeeded. Not when the answer for this HEAD is kept (stalecache.py).
+diff_from=
+if [ "$hook" = post-checkout ] && [ -z "${GIT_DIR-}" ] && [ -d .git ] && [ -f .git/orch/hook-index ]; then
+    kept= ref= from= rest= at= seen=
+    read -r kept ref from rest 2>/dev/null <.git/orch/hook-index || :
+    case $ref in refs/*) [ -f ".git/$ref" ] && { read -r at 2>/dev/null <".git/$ref" || :; } ;; esac
+    [ -f ".git/orch/hook-stale/${2-}" ] && { read -r seen 2>/dev/null <".git/orch/hook-stale/$2" || :; }
+    case $from${2-} in *[!0-9a-f]*) from= ;; esac
+    if [ -n "$from" ] && [ -n "$kept" ] && [ "$from" != "${2-}" ] && [ "$at" = "$kept" ] &&
+        [ "$seen" != "gitorch-hook-stale 1 $kept $ref" ]; then
+        diff_from=$from
+    fi
+fi
+
 # The interpreter gitorch was installed with, told where gitorch is (-I -S: no site, no user
 # paths, nothing from the work tree on sys.path); then `git orch` on PATH; then one line.
 # GITORCH_HOOK_CONFIG_READ tells Python the git config above was read (no second call).
-if [ -x "$GITORCH_PYTHON" ] && GITORCH_HOOK_CONFIG_READ=$config_read GITORCH_ZIPAPP=$GITORCH_PYZ "$GITORCH_PYTHON" -I -S -c '
+python_hook() {
+    GITORCH_HOOK_CONFIG_READ=$config_read GITORCH_ZIPAPP=$GITORCH_PYZ "$GITORCH_PYTHON" -I -S -c '
 import sys
 sys.path.append(sys.argv[1]) if sys.argv[1] else None
 from gitorch.hooks.run import main
-main(sys.argv[2:])' "$GITORCH_PATH" "$hook" "$@" </dev/null 2>/dev/null; then
+main(sys.argv[2:])' "$GITORCH_PATH" "$hook" "$@" 2>/dev/null
+}
+python_observe() {
+    if [ -n "$diff_from" ]; then
+        { git diff-tree -r -z --raw --no-abbrev --no-renames "$diff_from" "$2" && printf gitorch-diff-ok; } 2>/dev/null |
+            { GITORCH_HOOK_DIFF="$diff_from $2"; export GITORCH_HOOK_DIFF; python_hook "$@"; }
+    else
+        python_hook "$@" </dev/null
+    fi
+}
+if [ -x "$GITORCH_PYTHON" ] && python_observe "$@"; then
     :
 elif [ -n "$GITORCH_PYZ" ] && [ -f "$GITORCH_PYZ" ] && [ -x "$GITORCH_PYTHON" ] &&
     "$GITORCH_PYTHON" "$GITORCH_PYZ" observe --trigger "$hook" </dev/null 2>/dev/null; then

@@ -79,7 +79,8 @@ def load(common: str, ref: str, oid: str) -> dict[str, Any] | None:
     except OSError:
         return None
     head, _, raw = data.partition(b"\n")
-    if head != f"{oid} {ref}".encode("utf-8", "surrogateescape"):
+    if head.split(b" ")[:2] != [oid.encode("ascii", "replace"),
+                                ref.encode("utf-8", "surrogateescape")]:
         return None
     try:
         doc = jsonlite.loads(raw.decode("utf-8"))
@@ -88,15 +89,17 @@ def load(common: str, ref: str, oid: str) -> dict[str, Any] | None:
     return doc if isinstance(doc, dict) else None
 
 
-def save(common: str, ref: str, oid: str, raw: bytes) -> None:
-    """Keep `raw` (the index's JSON) for `ref` at commit `oid`; never fails the hook."""
-    from gitorch.atomic import write_bytes  # only when the kept index is renewed
+def save(common: str, ref: str, oid: str, raw: bytes, commit: str | None = None) -> None:
+    """Keep `raw` (the index's JSON) for `ref` at commit `oid`; never fails the hook.
+
+    The first line reads `<oid> <ref>`, then ` <commit>` when every task passed at that one
+    commit: the sh hook reads that line to start `git diff-tree` from it (hook.sh)."""
+    from gitorch.hooks.stalecache import put
 
     folder = os.path.join(common, "orch")
+    line = f"{oid} {ref}" + (f" {commit}" if commit and _oid(commit) else "")
     try:
         os.makedirs(folder, exist_ok=True)
-        # readers see the old file or the new one, never half of one
-        head = f"{oid} {ref}\n".encode("utf-8", "surrogateescape")
-        write_bytes(os.path.join(folder, CACHE_FILE), head + raw)
-    except OSError:
+        put(os.path.join(folder, CACHE_FILE), f"{line}\n".encode("utf-8", "surrogateescape") + raw)
+    except (OSError, UnicodeError):
         pass

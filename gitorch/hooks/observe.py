@@ -251,7 +251,10 @@ def read_watch(
         if not isinstance(doc, dict):
             raise ValueError(f"a JSON {type(doc).__name__}, not an object")
         if keep and name == INDEX_FILE:  # the first object is the state branch's commit
-            indexcache.save(keep, ref, out.split(b" ", 1)[0].decode("ascii", "replace"), raw)
+            commits = doc.get("commits")
+            indexcache.save(keep, ref, out.split(b" ", 1)[0].decode("ascii", "replace"), raw,
+                            commits[0] if isinstance(commits, list) and len(commits) == 1
+                            and isinstance(commits[0], str) else None)
         return exists, doc, name, head_tree
     return exists, None, WATCH_FILE, head_tree
 

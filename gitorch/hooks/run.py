@@ -36,6 +36,12 @@ def run(trigger: str) -> list[str]:
     from gitorch.gitcmd import git_quick
     from gitorch.hooks.observe import observe
     from gitorch.hooks.record import record_observed
+    from gitorch.hooks.watchindex import prestarted
+
+    # hook.sh may have started `git diff-tree` for two commits and piped it to our stdin
+    diff = os.environ.pop("GITORCH_HOOK_DIFF", "")
+    if diff:
+        prestarted(diff, 0)
 
     own = {k: os.path.abspath(os.environ[k]) for k in _OWN_REPO_VARS if os.environ.get(k)}
     found = None if own else locate(os.getcwd())

@@ -95,20 +95,21 @@ def save(common: str, ref: str, state: str, head: str, stale: dict[str, list[str
     try:
         body = jsonlite.dumps({"stale": stale, "awaiting": awaiting}).encode("utf-8")
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        _put(path, _header(ref, state) + body)
+        put(path, _header(ref, state) + body)
         _prune(os.path.dirname(path))
     except (OSError, UnicodeError):
         pass
 
 
-def _put(path: str, data: bytes) -> None:
+def put(path: str, data: bytes) -> None:
     """Put `data` at `path` whole: written to a temp file beside it, then hard-linked into
-    place, so a reader finds the complete file or none.
+    place (a file there before is removed first), so a reader finds a complete file or none.
+    For what the hook keeps (these answers, the kept index), never for state.
 
     Not `gitorch.atomic`: its imports (pathlib, contextlib, and through them re and enum)
-    and its two fsyncs cost the hook more than the git call this file saves. Nothing here is
-    replaced in place and nothing needs to survive a power cut: an answer lost or torn by a
-    crash fails `load`'s checks and is found again with git."""
+    and its two fsyncs cost the hook more than the git call a kept file saves. Nothing here
+    is replaced in place and nothing needs to survive a power cut: a file lost or torn by a
+    crash fails its reader's checks and is made again from git."""
     folder = os.path.dirname(path)
     tmp = os.path.join(folder, f".{os.getpid()}.{os.urandom(4).hex()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)

@@ -22,6 +22,8 @@ the whole tree (a task without paths).
 
 from __future__ import annotations
 
+import os
+
 from gitorch.gitcmd import git_quick
 from gitorch.twins import is_glob, match_paths, norm_pattern, tree_digest
 
@@ -32,6 +34,18 @@ if TYPE_CHECKING:
 
 INDEX_FILE = "watch-index.json"  # beside watch.json on the state branch
 INDEX_SCHEMA_VERSION = 2  # 1 (a day old) held per-path object ids
+DIFF_OK = b"gitorch-diff-ok"  # what hook.sh prints after the `git diff-tree` it started
+
+# (from commit, to commit) -> the file descriptor where the sh hook pipes `git diff-tree`'s
+# output for them (run.py registers it; `_diff` reads it instead of starting git).
+_prestarted: dict[tuple[str, str], int] = {}
+
+
+def prestarted(commits: str, fd: int) -> None:
+    """`commits` ("<from> <to>"): whose `git diff-tree` output the hook gets on `fd`."""
+    pair = commits.split()
+    if len(pair) == 2:
+        _prestarted[pair[0], pair[1]] = fd
 
 
 def _listing(root: str, commit: str) -> dict[str, str] | None:
@@ -176,10 +190,12 @@ def _diff(
 ) -> list[str] | None:
     """The sorted files whose object id differs between `commit` and `head`; None when git
     cannot tell (the commit is gone)."""
-    args = ["diff-tree", "-r", "-z", "--raw", "--no-abbrev", "--no-renames", commit, head]
-    status, out = git_quick(args, root, env=env)
-    if status != 0:
-        return None
+    out = _read_prestarted(commit, head)
+    if out is None:
+        args = ["diff-tree", "-r", "-z", "--raw", "--no-abbrev", "--no-renames", commit, head]
+        status, out = git_quick(args, root, env=env)
+        if status != 0:
+            return None
     files: list[str] = []
     recs = out.split(b"\0")
     for meta, path in zip(recs[::2], recs[1::2], strict=False):
@@ -187,3 +203,22 @@ def _diff(
         if len(fields) >= 4 and fields[2] != fields[3]:  # a mode-only change is no change
             files.append(path.decode("utf-8", "surrogateescape"))
     return sorted(files)
+
+
+def _read_prestarted(commit: str, head: str) -> bytes | None:
+    """The output of the `git diff-tree` hook.sh started for exactly (`commit`, `head`)
+    with the same options as `_diff`, or None (none started, or it failed: no `DIFF_OK`)."""
+    fd = _prestarted.pop((commit, head), None)
+    if fd is None:
+        return None
+    chunks = []
+    try:
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+    except OSError:
+        return None
+    data = b"".join(chunks)
+    if not data.endswith(DIFF_OK):
+        return None
+    out = data[:-len(DIFF_OK)]
+    return out if not out or out.endswith(b"\0") else None
