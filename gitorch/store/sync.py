@@ -19,7 +19,7 @@ import msgspec
 
 from gitorch.errors import GitError, StateConflict, UsageError
 from gitorch.gitcmd import git
-from gitorch.store import layout
+from gitorch.store import layout, runindex
 from gitorch.store.backend import Backend
 from gitorch.store.notes import all_notes, merge_text
 from gitorch.store.state import StateStore
@@ -91,7 +91,10 @@ def merge_state(store: StateStore, theirs: str | None) -> MergeResult:
         if backend.is_ancestor(theirs, ours):
             return result
 
+        loose: list[str] | None = None  # the merged run index's loose folders (None: unsealed)
+
         def build(tree: str | None) -> Changes:
+            nonlocal loose
             mine, other = _blobs(backend, tree), _blobs(backend, their_tree)
             changes: Changes = {}
             result.added, result.conflicts = 0, []
@@ -99,7 +102,7 @@ def merge_state(store: StateStore, theirs: str | None) -> MergeResult:
                 if path not in mine:
                     changes[path] = oid
                     result.added += 1
-                elif mine[path] != oid and path not in (layout.README, layout.MARKER):
+                elif mine[path] != oid and path not in (layout.README, layout.MARKER, layout.INDEX):
                     if path.startswith(layout.RUNS + "/"):
                         merged = _merge_run(backend, mine[path], oid)
                         if merged is not None:
@@ -110,11 +113,25 @@ def merge_state(store: StateStore, theirs: str | None) -> MergeResult:
             merged_tree = put_tree(backend, tree, changes)
             readme = render_readme(backend, merged_tree, {}, store.branch)
             changes[layout.README] = backend.write_blob(readme)
+            loose = _merged_loose(backend, tree, their_tree, result.conflicts)
             return changes
 
-        state.update(build, f"orch: merge state from {theirs[:12]}", extra_parents=[theirs])
+        def seal(trees: Mapping[str, str]) -> Changes:
+            # both indexes held and every summary merged: the union indexes the union
+            return {layout.INDEX: None if loose is None else runindex.seal_blob(backend, trees, loose)}
+
+        state.update(build, f"orch: merge state from {theirs[:12]}", extra_parents=[theirs], seal=seal)
         result.state = "merged"
     return result
+
+
+def _merged_loose(backend: Backend, ours: str | None, theirs: str, conflicts: list[str]) -> list[str] | None:
+    """The loose folders of the merged run index, or None when it cannot be sealed (either
+    side's seal did not hold, or a run summary conflicted: the next write rebuilds it)."""
+    mine, other = runindex.read_seal(backend, ours), runindex.read_seal(backend, theirs)
+    if mine is None or other is None or any(p.startswith(layout.RUNS + "/") for p in conflicts):
+        return None
+    return sorted(set(mine.loose) | set(other.loose))
 
 
 def _merge_run(backend: Backend, a: str, b: str) -> layout.RunSummary | None:
