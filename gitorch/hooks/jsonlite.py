@@ -29,14 +29,22 @@ class _Context:
     parse_constant = staticmethod(_constant)
 
 
+def _unwritable(value: object) -> Any:
+    raise TypeError(f"cannot write {type(value).__name__} as JSON here")
+
+
 _scan: Callable[[str, int], tuple[Any, int]] | None
+_encode: Callable[[Any, int], Any] | None
 try:
     from _json import encode_basestring as _quote
+    from _json import make_encoder as _make_encoder
     from _json import make_scanner as _make_scanner
 
     _scan = _make_scanner(_Context())  # type: ignore[arg-type]  # duck-typed like JSONDecoder
+    # what json.dumps(value, ensure_ascii=False, separators=(",", ":")) drives in C
+    _encode = _make_encoder(None, _unwritable, _quote, None, ":", ",", False, False, True)
 except (ImportError, AttributeError, TypeError):  # pragma: no cover - not CPython
-    _scan = None
+    _scan = _encode = None
 
 
 def loads(text: str) -> Any:
@@ -61,19 +69,9 @@ def loads(text: str) -> Any:
 
 def dumps(value: Any) -> str:
     """Compact JSON (`separators=(",", ":")`, `ensure_ascii=False`) of strings, bools,
-    ints, None, and lists and dicts of them: what an event line holds."""
-    if _scan is None:  # pragma: no cover
+    numbers, None, and lists and dicts of them: what an event line holds."""
+    if _encode is None:  # pragma: no cover
         import json
 
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    if isinstance(value, str):
-        return str(_quote(value))
-    if value is True or value is False or value is None:
-        return {True: "true", False: "false", None: "null"}[value]
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return "[" + ",".join(dumps(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{_quote(str(k))}:{dumps(v)}" for k, v in value.items()) + "}"
-    raise TypeError(f"cannot write {type(value).__name__} as JSON here")
+    return "".join(_encode(value, 0))
