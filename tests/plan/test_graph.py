@@ -131,3 +131,23 @@ def test_order_is_graphlibs_order(tasks: list[tuple[str, list[str]]]) -> None:
     except PlanError as exc:
         got = str(exc)
     assert got == expected
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(st.lists(st.integers(-2, 12), max_size=4), max_size=12))
+def test_order_of_plans_written_forward_is_graphlibs_order(deps: list[list[int]]) -> None:
+    """Tasks depending on earlier tasks (the one-pass order), now and then on a later one,
+    on itself or on an unknown id (graphlib's order, or its cycle)."""
+    plan = Plan(tasks=[Task(id=f"T{i}", dependencies=[f"T{i + d}" if d > 0 else f"T{max(i + d - 1, 0)}"
+                                                      if d < 0 else f"X{i}" for d in ds])
+                       for i, ds in enumerate(deps)])
+    known = {t.id: i for i, t in enumerate(plan.tasks)}
+    try:
+        expected: object = graph._order_graphlib(plan, known)
+    except PlanError as exc:
+        expected = str(exc)
+    try:
+        got: object = graph._order(plan)
+    except PlanError as exc:
+        got = str(exc)
+    assert got == expected
