@@ -64,9 +64,9 @@ def _order(plan: Plan) -> list[list[str]]:
     which names it."""
     known = _index(plan)
     if len(known) == len(plan.tasks):
-        generations = _order_forward(plan, known)
-        if generations is not None:
-            return generations
+        forward = _order_forward(plan, known)
+        if forward is not None:
+            return forward
     waiting = dict.fromkeys(known, 0)  # id -> dependencies not yet done (repeats counted, as graphlib does)
     needed_by: dict[str, list[str]] = {tid: [] for tid in known}
     for task in plan.tasks:
