@@ -32,7 +32,10 @@ _MAKE = {t: SafeConstructor.yaml_constructors[t] for t in (
     "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
     "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp")}
 _RESOLVERS: dict[Any, list[tuple[str, re.Pattern[str]]]] = Resolver.yaml_implicit_resolvers
-_WILD = _RESOLVERS.get(None, [])
+# Resolver.resolve's candidates for a plain scalar: those for its first character, then
+# those for any first character
+_WILD = tuple(_RESOLVERS.get(None, []))
+_BY_FIRST = {first: (*found, *_WILD) for first, found in _RESOLVERS.items() if first is not None}
 # tab, CR (after CRLF became LF), NEL/LS/PS (line breaks to YAML 1.1), BOM, and what YAML
 # does not allow in a stream (C0/C1 controls, DEL, surrogates, U+FFFE/U+FFFF)
 _REFUSED = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
@@ -47,13 +50,9 @@ _NOT_FIRST = _INDICATORS | {" "}
 _MAX_KEY = 1024  # libyaml refuses longer implicit keys
 
 
-class _Frame:
-    """An open block collection: the column of its keys or dashes, and what it holds."""
-
-    __slots__ = ("indent", "items", "is_map")
-
-    def __init__(self, indent: int, items: Any, is_map: bool) -> None:
-        self.indent, self.items, self.is_map = indent, items, is_map
+# An open block collection: (the column of its keys or dashes, its dict or list, is a
+# mapping). A plain tuple: a 10,000-task plan opens some 75,000 of them.
+_Frame = tuple[int, Any, bool]
 
 
 def load(text: str, duplicates: list[tuple[int, int, str]]) -> Any:
@@ -86,12 +85,18 @@ class _Reader:
         self.keys: dict[str, Any] = {}
         self.values: dict[str, Any] = {}
 
+    # The common lines, `key: value`, `key:`, `- value` and `- key: value` in the open
+    # collection, are read in the loop below: a text found in `keys` or `values` was read
+    # whole in that place before (so no comment, no trailing space, no `: `, no indicator
+    # first). Everything else goes through _place, _entry and _item.
     def read(self) -> Any:
         lines, stack, keys, values = self.lines, self.stack, self.keys, self.values
         n = len(lines)
         i = self._start()
         indent, is_map = -1, False  # the innermost open collection
         items: Any = None
+        pending = None  # self.pending, kept here while the loop runs
+        missing = _MISSING
         while i < n:
             line = lines[i]
             s = line.lstrip(" ")
@@ -99,40 +104,64 @@ class _Reader:
                 i += 1
                 continue
             ind = len(line) - len(s)
-            if ind != indent or self.pending is not None or (not is_map and s[0] != "-"):
-                top = self._place(i, ind, s)
-                indent, items, is_map = top.indent, top.items, top.is_map
-            # The common lines, `key: value`, `key:` and `- value` in the open collection,
-            # read here: a text found in `keys` or `values` was read whole in that place
-            # before (so no comment, no trailing space, no `: `, no indicator first).
+            if ind != indent or pending is not None or (not is_map and s[0] != "-"):
+                top = self._place(ind, s, pending)
+                pending = None
+                indent, items, is_map = top
+            # the common lines (`key: value`, `key:`, `- value`, `- key: value`): see above
             if is_map:
                 p = s.find(": ")
                 if p > 0:
-                    key = keys.get(s[:p], _MISSING)
-                    value = values.get(s[p + 2:], _MISSING)
-                    if value is _MISSING and key is not _MISSING:
-                        value = self._fresh(s[p + 2:])
-                    if key is not _MISSING and value is not _MISSING and key not in items:
+                    key = keys.get(s[:p], missing)
+                    rest = s[p + 2:]
+                    value = values.get(rest, missing)
+                    if value is missing and key is not missing:
+                        value = self._fresh(rest)
+                    if key is not missing and value is not missing and key not in items:
                         items[key] = value
                         i += 1
                         continue
                 elif s[-1] == ":" and s[:-1] in keys and keys[s[:-1]] not in items:
                     items[keys[s[:-1]]] = None
-                    self.pending = (stack[-1], keys[s[:-1]], ind)
+                    pending = (stack[-1], keys[s[:-1]], ind)
                     i += 1
                     continue
             elif s[1:2] == " ":
-                value = values.get(s[2:], _MISSING)
-                if value is _MISSING:
-                    value = self._fresh(s[2:])
-                if value is not _MISSING:
+                rest = s[2:]
+                value = values.get(rest, missing)
+                if value is missing:
+                    value = self._fresh(rest)
+                if value is not missing:
                     items.append(value)
                     i += 1
                     continue
+                opened = self._compact(ind, rest, items)
+                if opened is not None:
+                    indent, items, is_map = opened
+                    i += 1
+                    continue
             i = self._entry(i, ind, s, stack[-1]) if is_map else self._item(i, ind, s, stack[-1])
+            pending, self.pending = self.pending, None
             top = stack[-1]
-            indent, items, is_map = top.indent, top.items, top.is_map
+            indent, items, is_map = top
         return self.root
+
+    def _compact(self, ind: int, rest: str, items: list[Any]) -> _Frame | None:
+        """`- key: value` (`rest` after the dash) with a known key and a plain value: the
+        mapping it opens in the list `items`; None when the line needs a closer look."""
+        p = rest.find(": ")
+        key = self.keys.get(rest[:p], _MISSING) if p > 0 else _MISSING
+        if key is _MISSING:
+            return None
+        value = self.values.get(rest[p + 2:], _MISSING)
+        if value is _MISSING:
+            value = self._fresh(rest[p + 2:])
+            if value is _MISSING:
+                return None
+        top = (ind + 2, {key: value}, True)
+        items.append(top[1])
+        self.stack.append(top)
+        return top
 
     def _fresh(self, text: str) -> Any:
         """The value of `text` (all that follows `: ` or `- `) when it is a plain scalar alone
@@ -146,25 +175,24 @@ class _Reader:
             return {}
         return _MISSING
 
-    def _place(self, i: int, ind: int, s: str) -> _Frame:
-        """The collection line i belongs to: one the line before opened with `key:` or `-`,
-        an open one (closing those it is left of), or the root."""
+    def _place(self, ind: int, s: str, pending: tuple[_Frame, Any, int] | None) -> _Frame:
+        """The collection a line belongs to: one the line before opened with `key:` or `-`
+        (`pending`), an open one (closing those it is left of), or the root."""
         stack = self.stack
-        if self.pending is not None:
-            frame, key, at = self.pending
-            self.pending = None
+        if pending is not None:
+            frame, key, at = pending
             dash = _dash(s)
-            if ind > at or (ind == at and frame.is_map and dash):
-                new = _Frame(ind, [] if dash else {}, not dash)
-                frame.items[key] = new.items
+            if ind > at or (ind == at and frame[2] and dash):
+                new: _Frame = (ind, [] if dash else {}, not dash)
+                frame[1][key] = new[1]
                 stack.append(new)
                 return new
         while stack:
             top = stack[-1]
-            if ind < top.indent or (ind == top.indent and not top.is_map and not _dash(s)):
+            if ind < top[0] or (ind == top[0] and not top[2] and not _dash(s)):
                 stack.pop()
                 continue
-            if top.indent != ind:
+            if top[0] != ind:
                 raise Unsupported("indentation")  # a continued scalar, or an error
             return top
         if self.root is not None:
@@ -172,8 +200,8 @@ class _Reader:
         if s.startswith(("---", "...", "%")):
             raise Unsupported("document marker or directive")
         dash = _dash(s)
-        top = _Frame(ind, [] if dash else {}, not dash)
-        self.root = top.items
+        top = (ind, [] if dash else {}, not dash)
+        self.root = top[1]
         stack.append(top)
         return top
 
@@ -196,7 +224,7 @@ class _Reader:
         if s[0] != "-" or (len(s) > 1 and s[1] != " "):
             raise Unsupported("not a sequence item")
         rest = s[2:]
-        items = frame.items
+        items = frame[1]
         value = self.values.get(rest, _MISSING)
         if value is not _MISSING:
             items.append(value)
@@ -204,10 +232,10 @@ class _Reader:
         text = rest.lstrip(" ")
         col = ind + len(s) - len(text)
         if text and (_dash(text) or self._key(i, text) is not None):
-            new = _Frame(col, [] if text[0] == "-" else {}, text[0] != "-")
-            items.append(new.items)
+            new: _Frame = (col, [] if text[0] == "-" else {}, text[0] != "-")
+            items.append(new[1])
             self.stack.append(new)
-            return self._entry(i, col, text, new) if new.is_map else self._item(i, col, text, new)
+            return self._entry(i, col, text, new) if new[2] else self._item(i, col, text, new)
         value, i = self._value(i, col, text, ind, rest)
         if value is _MISSING:
             value = None
@@ -226,7 +254,7 @@ class _Reader:
             if split is None:
                 raise Unsupported("not a mapping entry")
             key, rest = split
-        items = frame.items
+        items = frame[1]
         if key in items:
             self.duplicates.append((i + 1, ind + 1, str(key)))
         value = self.values.get(rest, _MISSING)
@@ -301,10 +329,11 @@ class _Reader:
     def _plain(self, text: str, scalars: dict[str, Any]) -> Any:
         """A plain scalar's value, as PyYAML's Resolver.resolve and SafeConstructor give it
         (remembered in `scalars`)."""
-        if text in scalars:
-            return scalars[text]
-        value: Any = text
-        for tag, regexp in _RESOLVERS.get(text[0], []) + _WILD:
+        value: Any = scalars.get(text, _MISSING)
+        if value is not _MISSING:
+            return value
+        value = text
+        for tag, regexp in _BY_FIRST.get(text[0], _WILD):
             if regexp.match(text):
                 make = _MAKE.get(tag)
                 if make is None:  # merge keys (`<<`), `=`

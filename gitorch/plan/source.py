@@ -42,8 +42,13 @@ class Document:
     fmt: str
     text: str
     data: Any
-    sha256: str = ""  # of the file's bytes (the plan cache checks it)
+    raw: bytes = field(default=b"", repr=False)  # the file's bytes
     duplicates: list[tuple[int, int, str]] = field(default_factory=list)  # YAML keys given twice
+
+    @functools.cached_property
+    def sha256(self) -> str:
+        """Of the file's bytes (the plan cache checks it; only a cached load needs it)."""
+        return hashlib.sha256(self.raw).hexdigest()
 
     def locate(self, path: PathT) -> Location:
         """The Location of `path` (its nearest existing ancestor's line when it is missing)."""
@@ -201,7 +206,7 @@ def read_document(file: Path, display: str) -> Document:
     duplicates: list[tuple[int, int, str]] = []
     data = _parse(text, raw, fmt, display, duplicates)
     return Document(file=file, display=display, fmt=fmt, text=text, data=data,
-                    sha256=hashlib.sha256(raw).hexdigest(), duplicates=duplicates)
+                    raw=raw, duplicates=duplicates)
 
 
 MAX_DEPTH = 1000
