@@ -66,7 +66,21 @@ class Child:
     waited: list[int] = field(default_factory=list)  # the waiter thread's status (fallback)
 
 
+_Action = tuple[int, int, str, int, int] | tuple[int, int, int]  # a posix_spawn file action
 _which: dict[tuple[str, str], str | None] = {}
+_argv: dict[tuple[str, str], list[str]] = {}  # (cmd, PATH) -> what spawn execs
+
+
+def exec_argv(cmd: str, path: str) -> list[str]:
+    """What runs `cmd`: its program directly (see `direct_argv`), else `/bin/sh -c cmd`;
+    remembered, as a run starts the same few commands many times."""
+    key = (cmd, path)
+    argv = _argv.get(key)
+    if argv is None:
+        if len(_argv) > 4096:
+            _argv.clear()
+        argv = _argv[key] = direct_argv(cmd, path) or [SHELL, "-c", cmd]
+    return argv
 
 
 def direct_argv(cmd: str, path: str) -> list[str] | None:
@@ -104,6 +118,7 @@ class Children:
         # output files stay open between the commands that reuse them (the runner empties a
         # file before it is used again): no open and close per command
         self._logs: dict[Path, int] = {}
+        self._actions: dict[int, list[_Action]] = {}  # output fd -> spawn's file actions
 
     def spawn(self, cmd: str, *, cwd: Path, env: Mapping[str, str], log_path: Path,
               timeout: float | None, key: object) -> Child | CommandOutcome:
@@ -141,6 +156,7 @@ class Children:
         for fd in self._logs.values():
             os.close(fd)
         self._logs.clear()
+        self._actions.clear()
 
     def _spawn_fast(self, cmd: str, cwd: Path, env: Mapping[str, str], log_fd: int) -> int:
         # posix_spawn has no chdir action: change this (single-threaded) process's directory
@@ -148,14 +164,14 @@ class Children:
         if self._cwd != where:
             os.chdir(where)
             self._cwd = where
-        actions = [
-            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-            (os.POSIX_SPAWN_DUP2, log_fd, 1),
-            (os.POSIX_SPAWN_DUP2, log_fd, 2),
-        ]
-        argv = direct_argv(cmd, env.get("PATH", ""))
-        if argv is None:
-            argv = [SHELL, "-c", cmd]
+        actions = self._actions.get(log_fd)
+        if actions is None:
+            actions = self._actions[log_fd] = [
+                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                (os.POSIX_SPAWN_DUP2, log_fd, 1),
+                (os.POSIX_SPAWN_DUP2, log_fd, 2),
+            ]
+        argv = exec_argv(cmd, env.get("PATH", ""))
         return os.posix_spawn(argv[0], argv, env, file_actions=actions, setsid=True)
 
     def _spawn_portable(

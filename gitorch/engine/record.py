@@ -3,8 +3,9 @@
 One writer (the scheduler's thread) calls `add` as tasks start and end and `boundary`
 once per scheduling round, which journals everything new in one write (under the git
 dir, so a killed run loses at most the tasks in flight). `maybe_flush` commits the
-journal to the state branch at most once a second; `flush` does it at the end. A run of
-1,000 short tasks so makes a handful of commits, not 1,000.
+journal to the state branch at most once a second, and less often when a commit is slow
+(a loaded machine): commits take at most a twentieth of the run; `flush` does it at the
+end. A run of 1,000 short tasks so makes a handful of commits, not 1,000.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from gitorch import events as ev
 from gitorch.journalfile import Appender, journal_path
 from gitorch.store.state import StateStore
 
-FLUSH_EVERY = 1.0  # seconds between commits of the journal to the state branch
+FLUSH_EVERY = 1.0  # seconds between commits of the journal to the state branch, at least
+FLUSH_SHARE = 20  # ... and at least this many times as long as the last commit took
 
 
 class EventRecorder:
@@ -31,6 +33,7 @@ class EventRecorder:
         self._files: dict[str, bytes | None] = {}
         self._unflushed = 0
         self._last_flush = time.monotonic()
+        self._every = FLUSH_EVERY
         self.tip: str | None = None  # the state branch as this run last committed it
         # the session's journal held open between rounds (flock: POSIX); elsewhere the store appends
         self._appender = (Appender(journal_path(str(store.repo.common_dir), store.session))
@@ -58,10 +61,10 @@ class EventRecorder:
             self._unflushed += len(batch)
 
     def seconds_to_flush(self) -> float:
-        return max(0.0, FLUSH_EVERY - (time.monotonic() - self._last_flush))
+        return max(0.0, self._every - (time.monotonic() - self._last_flush))
 
     def maybe_flush(self) -> bool:
-        """Flush when a second has passed since the last one; whether it did."""
+        """Flush when the interval since the last one has passed; whether it did."""
         if (self._unflushed or self._files) and self.seconds_to_flush() == 0.0:
             self.flush()
             return True
@@ -69,6 +72,7 @@ class EventRecorder:
 
     def flush(self, files: Mapping[str, bytes | None] | None = None) -> str | None:
         """Commit the journal and pending files to the state branch now."""
+        began = time.monotonic()
         self.boundary()
         out = dict(self._files)
         out.update(self.files_at_flush())
@@ -81,4 +85,5 @@ class EventRecorder:
         self._files.clear()
         self._unflushed = 0
         self._last_flush = time.monotonic()
+        self._every = max(FLUSH_EVERY, FLUSH_SHARE * (self._last_flush - began))
         return commit
