@@ -64,7 +64,8 @@ def _stage(files: dict[str, bytes], dest: Path) -> None:
 
 def _env(scratch: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "GITORCH_", "PYTHON"))}
-    env.update(HOME=str(scratch), XDG_CACHE_HOME=str(scratch / "cache"), PYTHONHASHSEED="0",
+    env.update({f"XDG_{d.upper()}_HOME": str(scratch / d) for d in ("cache", "config", "data", "state")})
+    env.update(HOME=str(scratch), PYTHONHASHSEED="0",
                PYTHONDONTWRITEBYTECODE="1", GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull,
                GIT_AUTHOR_NAME="build", GIT_AUTHOR_EMAIL="build@localhost",
                GIT_COMMITTER_NAME="build", GIT_COMMITTER_EMAIL="build@localhost")
@@ -80,7 +81,8 @@ def _trace(stage: Path, scratch: Path) -> list[str]:
     for args in (["init", "-q", "-b", "main"], ["add", "orchestrator.json"], ["commit", "-q", "-m", "plan"]):
         subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
     proc = subprocess.run([sys.executable, *ISOLATED, str(HERE / "trace_hot.py"), str(stage),
-                           json.dumps(COMMANDS)], cwd=repo, env=env, capture_output=True, text=True)
+                           json.dumps(COMMANDS)], cwd=repo, env=env, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=600)
     if proc.returncode:
         raise SystemExit(f"build: tracing the everyday commands failed:\n{proc.stderr[-2000:]}")
     return [rel for step in json.loads(proc.stdout) for rel in step if rel.endswith(".py")]
