@@ -282,11 +282,11 @@ def test_match_paths_is_one_copy_with_these_rules(files: list[str], patterns: li
     from fnmatch import fnmatchcase
 
     from gitorch import twins
-    from gitorch.engine import inputs
+    from gitorch.engine import inputs, worktree
 
     # the engine and the hook import the same function (it cannot drift)…
     assert inputs.match_paths is ho.match_paths is twins.match_paths
-    assert inputs.tree_digest is ho.tree_digest is twins.tree_digest
+    assert worktree.tree_digest is ho.tree_digest is twins.tree_digest
     # …which follows the documented rules: "" and "." everything, a literal names a file or
     # the folder under it, a glob matches case-sensitively (also the folder it names)
     files = sorted(files)
