@@ -76,17 +76,6 @@ def is_loose(e: Event) -> bool:
     return isinstance(e, ev.Approved) or (e.run is None and isinstance(e, _UNBOUND))
 
 
-def merge(a: layout.RunIndex | None, b: layout.RunIndex | None) -> layout.RunIndex | None:
-    """Two clones' indexes of one run (None when either side has none)."""
-    if a is None or b is None:
-        return None
-    firsts = [f for f in (a.first, b.first) if f]
-    launches = [x for x in (a.launch, b.launch) if x]
-    return layout.RunIndex(folders=sorted(set(a.folders) | set(b.folders)),
-                           first=min(firsts) if firsts else "", last=max(a.last, b.last),
-                           launch=max(launches) if launches else [], exact=a.exact and b.exact)
-
-
 # --- the seal ------------------------------------------------------------------------
 def _oid(backend: Backend, tree: str, name: str) -> str:
     entry = backend.tree_entry(tree, name)

@@ -8,7 +8,7 @@ import msgspec
 
 from gitorch import events as ev
 from gitorch.events import Event
-from gitorch.store import layout, runindex
+from gitorch.store import layout
 from gitorch.store.backend import Backend
 from gitorch.store.statebranch import lookup
 
@@ -91,8 +91,19 @@ def merge_runs(a: layout.RunSummary, b: layout.RunSummary) -> layout.RunSummary:
         failures=last.failures,
         sessions=sorted(set(a.sessions) | set(b.sessions)),
         tasks={**first.tasks, **last.tasks},
-        index=runindex.merge(a.index, b.index),
+        index=merge_index(a.index, b.index),
     )
+
+
+def merge_index(a: layout.RunIndex | None, b: layout.RunIndex | None) -> layout.RunIndex | None:
+    """Two clones' indexes of one run (None when either side has none)."""
+    if a is None or b is None:
+        return None
+    firsts = [f for f in (a.first, b.first) if f]
+    launches = [x for x in (a.launch, b.launch) if x]
+    return layout.RunIndex(folders=sorted(set(a.folders) | set(b.folders)),
+                           first=min(firsts) if firsts else "", last=max(a.last, b.last),
+                           launch=max(launches) if launches else [], exact=a.exact and b.exact)
 
 
 def counts(s: layout.RunSummary) -> dict[str, int]:
