@@ -91,6 +91,28 @@ def git_popen(
     )
 
 
+def git_background(
+    args: Sequence[str],
+    cwd: str | os.PathLike[str] | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    keep_fd: int | None = None,
+) -> bool:
+    """Start `git ARGS` in `cwd` in the background and return at once (True when started): a
+    shell puts git in the background and exits, so git outlives this process and leaves no
+    zombie (as `git gc --auto` detaches). `keep_fd` stays open in git (a lock it then holds
+    until it ends); its output is dropped."""
+    import subprocess
+
+    proc = subprocess.run(
+        ["sh", "-c", 'git "$@" </dev/null >/dev/null 2>&1 &', "sh", *args], cwd=cwd,
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=clean_env({"GITORCH_HOOKS": "0", **(env or {})}),
+        pass_fds=() if keep_fd is None else (keep_fd,),
+    )
+    return proc.returncode == 0
+
+
 def stop(proc: GitProcess, timeout: float = 5.0) -> int:
     """End a process from `git_popen`: close its stdin, wait up to `timeout` seconds, then
     kill it; its pipes are closed. Returns its exit status."""
