@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from gitorch.gitcmd import git
+from gitorch.gitcmd import git, git_background
 
 THRESHOLD = 6700  # loose objects; GITORCH_PACK_LOOSE overrides (0: never)
 PACK_LIMIT = 50
@@ -46,8 +46,13 @@ def pack_count(common_dir: Path) -> int:
         return 0
 
 
-def maybe_pack(common_dir: Path, scratch: Path) -> str | None:
-    """Pack when loose objects or packs passed their limits; what was done, or None."""
+def maybe_pack(common_dir: Path, scratch: Path, *, wait: bool = False) -> str | None:
+    """Pack when loose objects or packs passed their limits; what was started, or None.
+
+    git packs in the background (`wait`: in the foreground), as `git gc --auto` detaches:
+    the write that crossed the threshold returns at once instead of paying for packing
+    the objects of the last few hundred writes. The packer holds the pack lock until it
+    ends (`wait_for_packer`)."""
     limit = threshold()
     if limit <= 0:
         return None
@@ -61,9 +66,26 @@ def maybe_pack(common_dir: Path, scratch: Path) -> str | None:
     with open(scratch / "locks" / "pack.lock", "ab") as fh:
         if not try_flock(fh):
             return None  # another process packs right now
+        args = ["repack", "-d", "-q"] + (["-a"] if packs else [])
+        env = {"GIT_DIR": str(common_dir)}
+        if not wait:
+            # git inherits the locked file (closing ours keeps the lock): held until git ends
+            started = git_background(args, common_dir, env=env, keep_fd=fh.fileno())
+            return " ".join(args) if started else None
         try:
-            args = ["repack", "-d", "-q"] + (["-a"] if packs else [])
-            proc = git(args, common_dir, check=False, env={"GIT_DIR": str(common_dir)})
-            return " ".join(args) if proc.returncode == 0 else None
+            done = git(args, common_dir, check=False, env=env).returncode == 0
         finally:
             funlock(fh)
+        return " ".join(args) if done else None
+
+
+def wait_for_packer(scratch: Path) -> None:
+    """Return once no packer started by `maybe_pack` runs (it holds the pack lock)."""
+    from gitorch.store.locks import funlock, try_flock
+
+    path = scratch / "locks" / "pack.lock"
+    if not path.exists():
+        return
+    with open(path, "ab") as fh:
+        try_flock(fh, blocking=True)
+        funlock(fh)

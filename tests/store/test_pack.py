@@ -8,7 +8,7 @@ import pytest
 
 from gitorch import events as ev
 from gitorch.repo import find_repo
-from gitorch.store.pack import loose_estimate, maybe_pack
+from gitorch.store.pack import loose_estimate, maybe_pack, wait_for_packer
 from gitorch.store.state import StateStore
 from tests.conftest import git
 
@@ -32,6 +32,7 @@ def test_loose_objects_are_packed_past_the_threshold(
     monkeypatch.setenv("GITORCH_PACK_LOOSE", "1")  # any loose object in the sampled folder
     packs = repo / ".git" / "objects" / "pack"
     for n in range(2000):  # until an object lands in objects/17, which git samples
+        wait_for_packer(repo / ".git" / "orch")  # git packs in the background
         if list(packs.glob("*.pack")):
             break
         store.append([ev.TaskStarted(run="r", task=f"more{n}")])
@@ -48,3 +49,30 @@ def test_below_the_threshold_nothing_happens(repo: Path, backend: str) -> None:
     store.append([ev.TaskStarted(run="r", task="t")])
     assert maybe_pack(repo / ".git", repo / ".git" / "orch") is None
     assert _loose(repo) > 0
+
+
+def test_the_packer_runs_in_the_background_and_holds_the_lock(
+    repo: Path, backend: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from gitorch.store.locks import funlock, try_flock
+
+    store = StateStore(find_repo(repo))
+    monkeypatch.setenv("GITORCH_PACK_LOOSE", "0")
+    for i in range(3):
+        store.append([ev.TaskStarted(run="r", task=f"t{i}")])
+    monkeypatch.setenv("GITORCH_PACK_LOOSE", "1")
+    monkeypatch.setattr("gitorch.store.pack.loose_estimate", lambda common_dir: 1)
+    scratch = repo / ".git" / "orch"
+    assert maybe_pack(repo / ".git", scratch) == "repack -d -q"  # started, not waited for
+    wait_for_packer(scratch)
+    assert _loose(repo) == 0 and list((repo / ".git" / "objects" / "pack").glob("*.pack"))
+    with open(scratch / "locks" / "pack.lock", "ab") as fh:  # the packer let the lock go
+        assert try_flock(fh)
+        funlock(fh)
+    store.append([ev.TaskStarted(run="r", task="after")])  # which packs in the background again
+    wait_for_packer(scratch)
+    store.append([ev.TaskStarted(run="r", task="last")])
+    wait_for_packer(scratch)
+    assert maybe_pack(repo / ".git", scratch, wait=True) == "repack -d -q"  # in the foreground
+    assert _loose(repo) == 0
+    assert len(store.events()) == 5
