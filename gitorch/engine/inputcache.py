@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from gitorch.engine.worktree import StatusView
 
 _SCHEMA = 1
-_CODE = ("inputs.py", "worktree.py", "inputcache.py")  # the code whose output is cached
+# the code whose answer is cached (relative to the gitorch package)
+_CODE = ("engine/inputs.py", "engine/worktree.py", "engine/inputcache.py", "engine/setup.py", "twins.py")
 _KEY_LEN = 64
 _decoder = msgspec.msgpack.Decoder(list[TaskInputs])
 
@@ -58,7 +59,7 @@ def index_stamp(git_dir: Path) -> str:
 
 
 def _code_stamp() -> str:
-    here = Path(__file__).parent
+    here = Path(__file__).parent.parent
     parts = [__version__, str(_SCHEMA)]
     archive = getattr(__spec__.loader, "archive", None)  # imported from a zip (orch.pyz's first start)
     for path in [Path(archive)] if archive else [here / name for name in _CODE]:
