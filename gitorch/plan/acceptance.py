@@ -12,7 +12,6 @@ The last form splits at the last " in " only when what follows looks like a sing
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from dataclasses import dataclass
@@ -87,6 +86,8 @@ def parse_string(text: str) -> Check:
             body, paths = _split_in(rest)
             return Contains(text=body, paths=paths, label=text)
         known = ("Tests pass", "File exists", "File absent", "Contains")
+        import difflib  # for a problem only
+
         close = difflib.get_close_matches(form.capitalize(), known, n=1, cutoff=0.7)
         if close:
             raise SpecProblem(f"unknown acceptance check {text!r}",

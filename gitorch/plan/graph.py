@@ -1,4 +1,4 @@
-"""The plan's DAG: order (graphlib), dependents, closures, the longest chain, Mermaid and DOT.
+"""The plan's DAG: order (graphlib's generations), dependents, closures, the longest chain, Mermaid and DOT.
 
 Edges point from a dependency to the task that needs it. Shards are part of their task's
 run, so ordering is over tasks; the drawings show shards as nodes hanging off their task.
@@ -6,13 +6,16 @@ run, so ordering is over tasks; the drawings show shards as nodes hanging off th
 
 from __future__ import annotations
 
-import graphlib
 import re
 from collections import deque
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from gitorch.errors import PlanError, UsageError
 from gitorch.plan.model import Plan
+
+if TYPE_CHECKING:
+    import graphlib
 
 STATES = ("pending", "in_progress", "awaiting_approval", "blocked", "failed", "completed", "skipped")
 _STYLE = {  # fill, stroke, text
@@ -31,6 +34,8 @@ def _index(plan: Plan) -> dict[str, int]:
 
 
 def _sorter(plan: Plan, known: dict[str, int]) -> graphlib.TopologicalSorter[str]:
+    import graphlib  # pure Python: only to name a cycle
+
     ts: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
     for task in plan.tasks:
         ts.add(task.id, *(d for d in task.dependencies if d in known))
@@ -116,6 +121,8 @@ def _order_forward(plan: Plan, known: dict[str, int]) -> list[list[str]] | None:
 
 
 def _order_graphlib(plan: Plan, known: dict[str, int]) -> list[list[str]]:
+    import graphlib
+
     ts = _sorter(plan, known)
     try:
         ts.prepare()
@@ -137,6 +144,8 @@ def cycles(plan: Plan, limit: int = 20) -> list[list[str]]:
         return []
     except PlanError:
         pass
+    import graphlib
+
     known = _index(plan)
     deps: dict[str, list[str]] = {}
     for t in plan.tasks:  # a duplicated id (reported elsewhere) keeps the edges of both

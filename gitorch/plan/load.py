@@ -319,7 +319,8 @@ class _Loader:
                 continue
             found: list[PlanIssue] = []
             tasks.append(normalize.task(entry.spec, entry.local, found, project.build))
-            self.issues += [(entry.doc, issue) for issue in found]
+            if found:
+                self.issues += [(entry.doc, issue) for issue in found]
         plan = Plan(
             version=1,
             project=project,

@@ -66,9 +66,14 @@ def task(spec: TaskSpec, path: PathT, issues: list[PlanIssue], build: Build | No
     commands when it has none of its own (after its own commands: they check the change)."""
     commands = spec.commands
     if build is not None and spec.type == "code_change":
-        defaults = {k: v for k, v in (("lint", build.lint), ("test", build.test)) if v and k not in commands}
-        if defaults:
-            commands = {**commands, **defaults}
+        lint = build.lint if build.lint and "lint" not in commands else None
+        test = build.test if build.test and "test" not in commands else None
+        if lint or test:
+            commands = dict(commands)
+            if lint:
+                commands["lint"] = lint
+            if test:
+                commands["test"] = test
     return Task(
         id=spec.id,
         title=_text(spec.title, path, "title", issues),

@@ -9,7 +9,6 @@ Problems are `PlanIssue`s (a plan path, a message, a hint); the loader turns the
 
 from __future__ import annotations
 
-import difflib
 import posixpath
 import re
 import types
@@ -97,7 +96,7 @@ def _walk_struct(
             continue
         info = fields.get(key)
         if info is None:
-            close = difflib.get_close_matches(key, list(fields), n=1)
+            close = _close(key, list(fields))
             hint = f"did you mean `{close[0]}`?" if close else "known keys: " + ", ".join(fields)
             out.append(PlanIssue((*path, key), f"unknown key `{key}`", hint))
             continue
@@ -105,6 +104,13 @@ def _walk_struct(
     for name, info in fields.items():
         if info.required and name not in value:
             out.append(PlanIssue(path, f"missing required key `{name}`"))
+
+
+def _close(word: str, known: list[str]) -> list[str]:
+    """The known word closest to `word`, if one is close (difflib, imported for a problem)."""
+    import difflib
+
+    return difflib.get_close_matches(word, known, n=1)
 
 
 def _members(tp: Any) -> list[Any]:
@@ -235,7 +241,7 @@ def _dependencies(plan: Plan) -> list[PlanIssue]:
             if dep in shard_of:
                 hint = f"{dep!r} is a shard of task {shard_of[dep]!r}: depend on the task"
             else:
-                close = difflib.get_close_matches(dep, list(ids), n=1)
+                close = _close(dep, list(ids))
                 hint = f"did you mean {close[0]!r}?" if close else None
             issues.append(PlanIssue(("tasks", i, "dependencies", j), f"unknown dependency {dep!r}", hint))
     for cycle in graph.cycles(plan):

@@ -229,3 +229,63 @@ def test_mutated_documents_agree(edits: list[tuple[int, int, str]]) -> None:
     for at, cut, insert in edits:
         text = text[:at] + insert + text[at + cut:]
     _agree(text)
+
+
+BAD_PLAN = """\
+version: 1
+tasks:
+  - id: A
+    title: "tab\\there"
+    type: chore
+    dependencies: [B, Z]
+    acceptance:
+      - "Runs: x"
+      - {contains: t, in: ../out}
+  - id: B
+    dependencies:
+      - A
+    commands:
+      lint: ruff
+      lint: ruff check .
+  - id: a b
+    paths: /etc
+    description: |
+      two
+      lines
+"""
+
+
+@pytest.mark.parametrize("text", [BAD_PLAN, GOOD_YAML, "version: 1\ntasks:\n- id: A\n  title: [\n",
+                                  "version: 1\ntasks: {a: 1}\n"])
+def test_plans_load_to_the_same_plan_or_the_same_located_problems(
+        text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through load_plan: the line reader gives the same plan, or the same problems at the
+    same lines and columns, as the event loader and the full loader."""
+    from gitorch.errors import PlanError
+    from gitorch.plan.load import load_plan
+
+    plan = tmp_path / "orchestrator.yml"
+    plan.write_text(text)
+
+    def outcome() -> Any:
+        try:
+            loaded = load_plan(plan)
+        except PlanError as exc:
+            return [(p.where.line if p.where else None, p.where.column if p.where else None, str(p))
+                    for p in exc.problems]
+        return loaded.plan
+
+    monkeypatch.setenv("GITORCH_PLAN_CACHE", "0")
+    fast = outcome()
+    if text in (BAD_PLAN, GOOD_YAML):
+        assert _agree(text)  # read by the line reader
+    if text == BAD_PLAN:
+        assert len(fast) >= 6 and all(line for line, _, _ in fast), fast
+
+    def refuse(text: str, duplicates: list[tuple[int, int, str]]) -> Any:
+        raise fastyaml.Unsupported("test")
+
+    monkeypatch.setattr(blockyaml, "load", refuse)
+    assert outcome() == fast
+    monkeypatch.setattr(fastyaml, "load", refuse)
+    assert outcome() == fast
