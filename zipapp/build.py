@@ -200,6 +200,7 @@ def build(out: Path, wheels_dir: Path, bytecode: bool = True) -> Path:
     main_py = (HERE / "bootstrap.py").read_bytes().replace(b"@BUILD_ID@", build_id.encode())
     files.update({"__main__.py": main_py, "BUILD_ID": build_id.encode()})
     if bytecode:
+        sys.dont_write_bytecode = True  # no zipapp/__pycache__ in the work tree
         from hotset import hot_bytecode
 
         archive = _fitting(files, hot_bytecode(files))
