@@ -80,12 +80,13 @@ def _trace(stage: Path, scratch: Path) -> list[str]:
     (repo / "orchestrator.json").write_text(json.dumps(PLAN))
     for args in (["init", "-q", "-b", "main"], ["add", "orchestrator.json"], ["commit", "-q", "-m", "plan"]):
         subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
+    out = scratch / "trace.json"
     proc = subprocess.run([sys.executable, *ISOLATED, str(HERE / "trace_hot.py"), str(stage),
-                           json.dumps(COMMANDS)], cwd=repo, env=env, capture_output=True, text=True,
+                           json.dumps(COMMANDS), str(out)], cwd=repo, env=env, capture_output=True, text=True,
                           stdin=subprocess.DEVNULL, timeout=600)
     if proc.returncode:
         raise SystemExit(f"build: tracing the everyday commands failed:\n{proc.stderr[-2000:]}")
-    return [rel for step in json.loads(proc.stdout) for rel in step if rel.endswith(".py")]
+    return [rel for step in json.loads(out.read_text()) for rel in step if rel.endswith(".py")]
 
 
 def _compile(pairs: list[tuple[Path, str]], scratch: Path) -> list[bytes]:

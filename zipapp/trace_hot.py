@@ -3,7 +3,7 @@ after another in this one process, importing gitorch from a staging folder. Prin
 the staged modules each command imported first (sorted per command): the order in which
 orch.pyz ships their bytecode.
 
-Usage: python -I -S trace_hot.py STAGE COMMANDS_JSON
+Usage: python -S -P trace_hot.py STAGE COMMANDS_JSON OUT (the JSON is written to OUT)
 """
 
 from __future__ import annotations
@@ -20,10 +20,8 @@ def _staged(stage: str) -> set[str]:
 
 
 def main() -> None:
-    stage, commands = sys.argv[1], json.loads(sys.argv[2])
+    stage, commands, out = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
     sys.path.insert(0, stage)
-    out = sys.stdout
-    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (the commands' output goes nowhere)
     seen: set[str] = set()
     order: list[list[str]] = []
     for args in commands:
@@ -37,7 +35,8 @@ def main() -> None:
         now = _staged(stage)
         order.append(sorted(now - seen))
         seen |= now
-    out.write(json.dumps(order))
+    with open(out, "w") as f:
+        json.dump(order, f)
 
 
 if __name__ == "__main__":
