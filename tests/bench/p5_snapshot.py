@@ -1,9 +1,13 @@
 """P5: `git orch ws snapshot --json` of 20 repositories, whole process; beside `gita ll`
-and `xargs -P2 git status` over the same folders. Goals: <= 0.2x gita and <= 2x xargs."""
+and `xargs -P2 git status` over the same folders. Goals: <= 0.2x gita and <= 2x xargs.
+
+Two floors are reported beside them (no goal): the interpreter's start (with site, as
+git-orch starts), and that start plus `import msgspec`, which the snapshot's model needs."""
 
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -33,6 +37,8 @@ def main(rounds: int) -> list[Figure]:
         "gitorch": lambda: timed(["git", "orch", "ws", "snapshot", "--root", str(root), "--json"], root, env),
         "xargs -P2 git status": lambda: timed(
             ["sh", "-c", "ls -d */ | xargs -P2 -I{} git -C {} status --porcelain >/dev/null"], root, env),
+        "python start": lambda: timed([sys.executable, "-c", "pass"], root, env),
+        "python + import msgspec": lambda: timed([sys.executable, "-c", "import msgspec"], root, env),
     }
     gita = which("gita")
     if gita:
@@ -46,5 +52,9 @@ def main(rounds: int) -> list[Figure]:
     if gita:
         out.append(ratio("P5", s, "gitorch", "gita ll", "<= 0.2x", 0.2))
     out.append(ratio("P5", s, "gitorch", "xargs -P2 git status", "<= 2x", 2.0))
+    out.append(ratio("P5", s, "python start", "xargs -P2 git status", "", None,
+                     note="floor: interpreter start"))
+    out.append(ratio("P5", s, "python + import msgspec", "xargs -P2 git status", "", None,
+                     note="floor: interpreter start and msgspec, which the snapshot's model needs"))
     shutil.rmtree(work, ignore_errors=True)
     return out
