@@ -14,6 +14,7 @@ from gitorch.store import layout
 
 if TYPE_CHECKING:
     from gitorch.engine.setup import Loaded
+    from gitorch.store import runindex
     from gitorch.store.state import StateStore
 
 
@@ -115,19 +116,21 @@ def latest_events(store: StateStore) -> tuple[str | None, list[ev.Event]] | None
     """The latest run's id (as a fold of every event orders runs: by first event, then id)
     and the events that fold into it exactly as all events would (its own, every approval,
     the journal's), read through the run index; None when the index cannot say."""
-    from gitorch.store import runread
+    from gitorch.store import runindex, runread
 
     idx = runread.index(store)
     if idx is None:
         return None
     journal = runread.journal_events(store)
-    keys = runread.first_keys(idx, journal)
-    if keys is None:
+    try:
+        known, latest = runread.latest_run(idx, journal)
+        if not known:
+            return None
+        if latest is None:
+            return None, []
+        found = runread.read_runs(store, idx, {latest}) + runread.read_loose(store, idx)
+    except runindex.StaleIndex:
         return None
-    if not keys:
-        return None, []
-    latest = max(keys, key=lambda run: (keys[run], run))
-    found = runread.read_runs(store, idx, {latest}) + runread.read_loose(store, idx)
     found += [e for e in journal if runread.wanted(e, {latest})]
     return latest, runread.ordered(found)
 
@@ -136,17 +139,28 @@ def history_of(loaded: Loaded, tasks: Collection[str], failure_of: str | None = 
     """`read_history` as far as `tasks` (their last passes), `failure_of` (its latest
     failure, from History.events) and every approval go, reading runs newest first only
     while an older one could still change the answer; all events when the index cannot say."""
-    from gitorch.store import runread
+    from gitorch.store import runindex, runread
 
     store = loaded.store
     idx = runread.index(store)
     if idx is None:
         return read_history(loaded)
+    try:
+        found = _walk(store, idx, set(tasks), failure_of)
+    except runindex.StaleIndex:
+        return read_history(loaded)
+    return _history(loaded, runread.ordered(found))
+
+
+def _walk(store: StateStore, idx: runindex.Index, want: set[str], failure_of: str | None) -> list[ev.Event]:
+    """The journal, the loose folders and the runs, newest outcome first, until no older
+    run could change the answer (see history_of)."""
+    from gitorch.store import runread
+
     journal = runread.journal_events(store)
     mine = {e.run for e in journal if e.run}
     found = journal + runread.read_loose(store, idx) + runread.read_runs(store, idx, mine)
-    want = set(tasks)
-    order = sorted(((s.index.last, run) for run, s in idx.runs.items()
+    order = sorted(((s.index.last, run) for run, s in idx.runs().items()
                     if s.index is not None and run not in mine and want & s.tasks.keys()), reverse=True)
     seen = _Outcomes(want, failure_of)
     seen.add(found)
@@ -156,7 +170,7 @@ def history_of(loaded: Loaded, tasks: Collection[str], failure_of: str | None = 
         more = runread.read_runs(store, idx, {run})
         seen.add(more)
         found += more
-    return _history(loaded, runread.ordered(found))
+    return found
 
 
 class _Outcomes:

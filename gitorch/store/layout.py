@@ -102,6 +102,9 @@ class Seal(msgspec.Struct, kw_only=True, omit_defaults=True):
     sessions: str = ""  # the sessions/ tree ("": none)
     runs: str = ""  # the runs/ tree
     loose: list[str] = []  # folders with approvals, or outcomes that name no run
+    latest: list[str] = []  # [first, run] of the run a fold shows last (the greatest)
+    launch: list[str] = []  # the greatest of the runs' launches ([ts, id, plan_file])
+    exact: bool = True  # False: some run's index is not exact (readers read everything)
 
 
 class RunSummary(msgspec.Struct, kw_only=True, omit_defaults=True):

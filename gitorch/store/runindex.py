@@ -17,7 +17,6 @@ reading every event, and the next append rebuilds the index from all of them (on
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 import msgspec
 
@@ -100,11 +99,51 @@ def read_seal(backend: Backend, tree: str | None) -> layout.Seal | None:
     return seal
 
 
-def seal_blob(backend: Backend, trees: Mapping[str, str], loose: Iterable[str]) -> str:
-    """The seal for a tree whose sessions/ and runs/ are `trees` (name -> id, "": none)."""
-    seal = layout.Seal(sessions=trees.get(layout.SESSIONS, ""), runs=trees.get(layout.RUNS, ""),
-                       loose=sorted(set(loose)))
-    return backend.write_blob(msgspec.json.encode(seal) + b"\n")
+def seal_blob(backend: Backend, trees: Mapping[str, str], seal: layout.Seal) -> str:
+    """`seal` for a tree whose sessions/ and runs/ are `trees` (name -> id, "": none)."""
+    done = msgspec.structs.replace(seal, sessions=trees.get(layout.SESSIONS, ""),
+                                   runs=trees.get(layout.RUNS, ""), loose=sorted(set(seal.loose)))
+    return backend.write_blob(msgspec.json.encode(done) + b"\n")
+
+
+def sealed(base: layout.Seal, summaries: Iterable[layout.RunSummary]) -> layout.Seal:
+    """`base` with what `summaries` (new or changed) bring: the latest run, the latest
+    launch, exactness. The caller recomputes from every summary when a run that was the
+    latest moved back (`moved_back`)."""
+    latest, launch, exact = list(base.latest), list(base.launch), base.exact
+    for s in summaries:
+        entry = s.index
+        if entry is None:
+            continue
+        exact = exact and entry.exact
+        if entry.launch and entry.launch[:2] > launch[:2]:
+            launch = list(entry.launch)
+        if entry.first and [entry.first, s.run] > latest:
+            latest = [entry.first, s.run]
+    return msgspec.structs.replace(base, latest=latest, launch=launch, exact=exact)
+
+
+def moved_back(base: layout.Seal, summaries: Iterable[layout.RunSummary]) -> bool:
+    """Whether the run `base` names the latest is among `summaries` with an earlier key."""
+    for s in summaries:
+        if base.latest and s.run == base.latest[1]:
+            first = s.index.first if s.index is not None else ""
+            return [first, s.run] < base.latest
+    return False
+
+
+def all_summaries(backend: Backend, tree: str | None) -> dict[str, layout.RunSummary]:
+    """Every readable run summary of `tree`, by path."""
+    from gitorch.store import summary
+
+    runs = lookup(backend, tree, layout.RUNS) if tree else None
+    out: dict[str, layout.RunSummary] = {}
+    for entry in backend.read_tree(runs.oid) if runs is not None and runs.is_tree else []:
+        if entry.name.endswith(".json"):
+            kept = summary.read_run(backend, tree, entry.name[: -len(".json")])
+            if kept is not None:
+                out[f"{layout.RUNS}/{entry.name}"] = kept
+    return out
 
 
 # --- rebuilding from every event -------------------------------------------------------
@@ -128,9 +167,9 @@ def located_events(backend: Backend, tree: str, folders: Iterable[str] | None = 
     return out
 
 
-def rebuild(backend: Backend, tree: str) -> tuple[dict[str, layout.RunSummary], set[str]]:
+def rebuild(backend: Backend, tree: str) -> tuple[dict[str, layout.RunSummary], layout.Seal]:
     """Every run summary of `tree` with its index made from all its events (path ->
-    summary, for runs with events and for summaries without any), and the loose folders."""
+    summary, for runs with events and for summaries without any), and the seal they make."""
     from gitorch.store import summary
 
     located = located_events(backend, tree)
@@ -138,21 +177,17 @@ def rebuild(backend: Backend, tree: str) -> tuple[dict[str, layout.RunSummary], 
     for _folder, e in located:
         if e.run:
             by_run.setdefault(e.run, []).append(e)
-    out: dict[str, layout.RunSummary] = {}
+    out = all_summaries(backend, tree)
     for run, events in by_run.items():
         made = summary.run_updates(backend, None, events).get(layout.run_path(run))
-        out[layout.run_path(run)] = made or summary.read_run(backend, tree, run) or layout.RunSummary(run=run)
-    runs = lookup(backend, tree, layout.RUNS)
-    for entry in backend.read_tree(runs.oid) if runs is not None and runs.is_tree else []:
-        path = f"{layout.RUNS}/{entry.name}"
-        if path not in out and entry.name.endswith(".json"):
-            kept = summary.read_run(backend, tree, entry.name[: -len(".json")])
-            if kept is not None:
-                out[path] = kept
+        if made is not None:
+            out[layout.run_path(run)] = made
+        elif layout.run_path(run) not in out:
+            out[layout.run_path(run)] = layout.RunSummary(run=run)
     for s in out.values():
         s.index = layout.RunIndex()
     loose = index_events(out, located)
-    return out, loose
+    return out, sealed(layout.Seal(loose=sorted(loose)), out.values())
 
 
 def index_events(summaries: dict[str, layout.RunSummary], located: Sequence[tuple[str, Event]]) -> set[str]:
@@ -170,43 +205,53 @@ def index_events(summaries: dict[str, layout.RunSummary], located: Sequence[tupl
 
 
 # --- reading -----------------------------------------------------------------------------
-@dataclass
+class StaleIndex(Exception):
+    """A sealed tree holds a summary without an index: rebuild it (writers) or read every
+    event (readers)."""
+
+
 class Index:
-    """The run index of one state tree: every run's summary (with its index) and the
-    folders every reader reads."""
+    """The run index of one sealed state tree; run summaries are read when asked for."""
 
-    tree: str
-    runs: dict[str, layout.RunSummary]
-    loose: list[str]
+    def __init__(self, backend: Backend, tree: str, seal: layout.Seal) -> None:
+        self.backend, self.tree, self.seal = backend, tree, seal
+        self._read: dict[str, layout.RunSummary | None] = {}
+        self._all: dict[str, layout.RunSummary] | None = None
 
-    def entry(self, run: str) -> layout.RunIndex:
-        found = self.runs[run].index
-        assert found is not None
+    @property
+    def loose(self) -> list[str]:
+        return self.seal.loose
+
+    def summary(self, run: str) -> layout.RunSummary | None:
+        """The run's summary (None: no such run); StaleIndex when it has no index."""
+        from gitorch.store import summary
+
+        if run not in self._read:
+            self._read[run] = summary.read_run(self.backend, self.tree, run)
+        found = self._read[run]
+        if found is not None and found.index is None:
+            raise StaleIndex(run)
         return found
+
+    def entry(self, run: str) -> layout.RunIndex | None:
+        found = self.summary(run)
+        return found.index if found is not None else None
+
+    def runs(self) -> dict[str, layout.RunSummary]:
+        """Every run's summary, by run id (read once); StaleIndex as `summary`."""
+        if self._all is None:
+            self._all = {s.run: s for s in all_summaries(self.backend, self.tree).values()}
+            if any(s.index is None for s in self._all.values()):
+                raise StaleIndex("runs/")
+        return self._all
 
 
 def read_index(backend: Backend, tree: str | None) -> Index | None:
     """The index of `tree`, or None when there is none to trust (read every event then)."""
     seal = read_seal(backend, tree)
-    if seal is None or tree is None:
+    if seal is None or tree is None or not seal.exact:
         return None
-    runs: dict[str, layout.RunSummary] = {}
-    folder = lookup(backend, tree, layout.RUNS)
-    for entry in backend.read_tree(folder.oid) if folder is not None and folder.is_tree else []:
-        if not entry.name.endswith(".json") or entry.is_tree:
-            return None
-        try:
-            s = msgspec.json.decode(backend.read_blob(entry.oid), type=layout.RunSummary)
-        except (msgspec.DecodeError, msgspec.ValidationError):
-            return None
-        if s.index is None or not s.index.exact:
-            return None
-        runs[s.run] = s
-    return Index(tree, runs, seal.loose)
-
-
-class StaleIndex(Exception):
-    """A sealed tree holds a summary without an index: rebuild it."""
+    return Index(backend, tree, seal)
 
 
 def updated(backend: Backend, tree: str | None, summaries: Mapping[str, layout.RunSummary],
@@ -233,12 +278,22 @@ def updated(backend: Backend, tree: str | None, summaries: Mapping[str, layout.R
 
 
 def prepare(backend: Backend, tree: str | None, rebuild_all: bool = False
-            ) -> tuple[dict[str, layout.RunSummary], set[str]]:
+            ) -> tuple[dict[str, layout.RunSummary], layout.Seal]:
     """What a commit on `tree` starts from: the summaries a rebuild rewrote (none when
-    the seal holds) and the loose folders."""
+    the seal holds) and the seal so far."""
     seal = None if rebuild_all else read_seal(backend, tree)
     if tree is None:
-        return {}, set()
+        return {}, layout.Seal()
     if seal is None:
         return rebuild(backend, tree)
-    return {}, set(seal.loose)
+    return {}, seal
+
+
+def finish(backend: Backend, tree: str | None, base: layout.Seal,
+           runs: Mapping[str, layout.RunSummary], loose: Iterable[str]) -> layout.Seal:
+    """The seal after a commit changed `runs` (path -> summary) and found `loose`."""
+    base = msgspec.structs.replace(base, loose=sorted(set(base.loose) | set(loose)))
+    if not moved_back(base, runs.values()):
+        return sealed(base, runs.values())
+    every = {**all_summaries(backend, tree), **runs}  # the latest run moved back: ask them all
+    return sealed(msgspec.structs.replace(base, latest=[], launch=[], exact=True), every.values())

@@ -45,11 +45,12 @@ def wanted(e: Event, runs: Collection[str]) -> bool:
 
 def read_runs(store: StateStore, idx: runindex.Index, runs: Collection[str]) -> list[Event]:
     """The events on the branch in the folders of `runs` that a reader of `runs` needs
-    (see `wanted`); unsorted, possibly duplicated."""
+    (see `wanted`); unsorted, possibly duplicated. StaleIndex as `Index.summary`."""
     folders: list[str] = []
     for run in runs:
-        if run in idx.runs:
-            folders.extend(f for f in idx.entry(run).folders if f not in folders)
+        entry = idx.entry(run)
+        if entry is not None:
+            folders.extend(f for f in entry.folders if f not in folders)
     problems: list[str] = []
     with store._mutex:
         located = runindex.located_events(store.backend, idx.tree, folders, problems)
@@ -74,16 +75,31 @@ def ordered(found: Iterable[Event]) -> list[Event]:
     return sorted(unique.values(), key=lambda e: (e.ts, e.id))
 
 
-def first_keys(idx: runindex.Index, journal: Iterable[Event]) -> dict[str, str] | None:
-    """Each run's first folded timestamp (what orders runs in a fold), from the index and
-    the journal; None when a journal timestamp is not in gitorch's form."""
-    keys = {run: s.index.first for run, s in idx.runs.items() if s.index is not None and s.index.first}
+def latest_run(idx: runindex.Index, journal: Iterable[Event]) -> tuple[bool, str | None]:
+    """(known, run): the run a fold of every event shows last (the greatest first folded
+    timestamp, then id), from the seal and the journal; known is False when they cannot
+    tell (a journal timestamp not in gitorch's form). StaleIndex as `Index.summary`."""
+    pending: dict[str, str] = {}
     for e in journal:
         if e.run and type(e) in runindex.FOLDED:
             if not runindex.gitorch_ts(e.ts):
-                return None
-            keys[e.run] = min(keys.get(e.run, e.ts), e.ts)
-    return keys
+                return False, None
+            pending[e.run] = min(pending.get(e.run, e.ts), e.ts)
+    best = list(idx.seal.latest)
+    for run, ts in pending.items():
+        entry = idx.entry(run)
+        first = min(entry.first, ts) if entry is not None and entry.first else ts
+        if best and run == best[1] and first < best[0]:
+            return _latest_of_all(idx, pending)  # the latest run moved back: ask every run
+        best = max(best, [first, run])
+    return True, best[1] if best else None
+
+
+def _latest_of_all(idx: runindex.Index, pending: dict[str, str]) -> tuple[bool, str | None]:
+    keys = {run: s.index.first for run, s in idx.runs().items() if s.index is not None and s.index.first}
+    for run, ts in pending.items():
+        keys[run] = min(keys.get(run, ts), ts)
+    return True, max(keys, key=lambda run: (keys[run], run)) if keys else None
 
 
 def last_plan_file(store: StateStore) -> str | None:
@@ -95,11 +111,7 @@ def last_plan_file(store: StateStore) -> str | None:
             if isinstance(e, ev.RunStarted) and e.plan_file:
                 return e.plan_file
         return None
-    best: list[str] = []
-    for s in idx.runs.values():
-        launch = s.index.launch if s.index is not None else []
-        if launch and launch[:2] > best[:2]:
-            best = launch
+    best = list(idx.seal.launch)
     for e in journal_events(store):
         if isinstance(e, ev.RunStarted) and e.plan_file and [e.ts, e.id] > best[:2]:
             best = [e.ts, e.id, e.plan_file]

@@ -159,8 +159,8 @@ class StateStore:
                     located.extend((runindex.folder_of(path), e) for e in group)
             for path, data in files.items():
                 fixed[path] = None if data is None else backend.write_blob(data)
-            loose: set[str] = set()
-            build = _builder(backend, self.branch, fixed, all_events, located, loose, readme)
+            box: list[layout.Seal] = [layout.Seal()]  # the seal the last build made
+            build = _builder(backend, self.branch, fixed, all_events, located, box, readme)
             if message is None:
                 from gitorch.store import summary
 
@@ -168,7 +168,7 @@ class StateStore:
                 runs = summary.run_updates(backend, self.state.root_tree(), all_events) if run_events else {}
                 message = _message(all_events, files, runs)
             def seal(trees: Mapping[str, str]) -> Changes:
-                return {layout.INDEX: runindex.seal_blob(backend, trees, loose)}
+                return {layout.INDEX: runindex.seal_blob(backend, trees, box[0])}
 
             tip = self.state.update(build, message, seal=seal)
         from gitorch.store.pack import maybe_pack
@@ -275,11 +275,11 @@ class StateStore:
 
 
 def _builder(backend: Backend, branch: str, fixed: Changes, all_events: Sequence[Event],
-             located: Sequence[tuple[str, Event]], loose: set[str], readme: bool
+             located: Sequence[tuple[str, Event]], box: list[layout.Seal], readme: bool
              ) -> Callable[[str | None], Changes]:
     """What a commit adds to a tree: the segments and files, the run summaries with their
     index (rebuilt from every event when the tree's seal does not hold), the README; the
-    loose folders for the seal are left in `loose`."""
+    seal they make is left in `box`."""
     from gitorch.store import summary
 
     run_events = summary.has_run_events(all_events)
@@ -287,9 +287,9 @@ def _builder(backend: Backend, branch: str, fixed: Changes, all_events: Sequence
     def build(tree: str | None) -> Changes:
         changes = dict(fixed)
         try:
-            runs = _index_runs(backend, tree, all_events, located, loose, rebuild_all=False)
+            runs = _index_runs(backend, tree, all_events, located, box, rebuild_all=False)
         except runindex.StaleIndex:
-            runs = _index_runs(backend, tree, all_events, located, loose, rebuild_all=True)
+            runs = _index_runs(backend, tree, all_events, located, box, rebuild_all=True)
         for path, s in runs.items():
             oid = backend.write_blob(msgspec.json.encode(s) + b"\n")
             kept = lookup(backend, tree, path) if tree else None
@@ -304,15 +304,14 @@ def _builder(backend: Backend, branch: str, fixed: Changes, all_events: Sequence
 
 
 def _index_runs(backend: Backend, tree: str | None, all_events: Sequence[Event],
-                located: Sequence[tuple[str, Event]], loose: set[str], *, rebuild_all: bool
+                located: Sequence[tuple[str, Event]], box: list[layout.Seal], *, rebuild_all: bool
                 ) -> dict[str, layout.RunSummary]:
     from gitorch.store import summary
 
     base, found = runindex.prepare(backend, tree, rebuild_all)
     runs = summary.run_updates(backend, tree, all_events, base)
     runs = runindex.updated(backend, tree, runs, located)
-    loose.clear()
-    loose.update(found | runindex.index_events(runs, located))
+    box[0] = runindex.finish(backend, tree, found, runs, runindex.index_events(runs, located))
     return runs
 
 

@@ -91,10 +91,10 @@ def merge_state(store: StateStore, theirs: str | None) -> MergeResult:
         if backend.is_ancestor(theirs, ours):
             return result
 
-        loose: list[str] | None = None  # the merged run index's loose folders (None: unsealed)
+        sealed_as: layout.Seal | None = None  # the merged run index's seal (None: unsealed)
 
         def build(tree: str | None) -> Changes:
-            nonlocal loose
+            nonlocal sealed_as
             mine, other = _blobs(backend, tree), _blobs(backend, their_tree)
             changes: Changes = {}
             result.added, result.conflicts = 0, []
@@ -113,25 +113,29 @@ def merge_state(store: StateStore, theirs: str | None) -> MergeResult:
             merged_tree = put_tree(backend, tree, changes)
             readme = render_readme(backend, merged_tree, {}, store.branch)
             changes[layout.README] = backend.write_blob(readme)
-            loose = _merged_loose(backend, tree, their_tree, result.conflicts)
+            sealed_as = _merged_seal(backend, tree, their_tree, merged_tree, result.conflicts)
             return changes
 
         def seal(trees: Mapping[str, str]) -> Changes:
             # both indexes held and every summary merged: the union indexes the union
-            return {layout.INDEX: None if loose is None else runindex.seal_blob(backend, trees, loose)}
+            if sealed_as is None:
+                return {layout.INDEX: None}
+            return {layout.INDEX: runindex.seal_blob(backend, trees, sealed_as)}
 
         state.update(build, f"orch: merge state from {theirs[:12]}", extra_parents=[theirs], seal=seal)
         result.state = "merged"
     return result
 
 
-def _merged_loose(backend: Backend, ours: str | None, theirs: str, conflicts: list[str]) -> list[str] | None:
-    """The loose folders of the merged run index, or None when it cannot be sealed (either
-    side's seal did not hold, or a run summary conflicted: the next write rebuilds it)."""
+def _merged_seal(backend: Backend, ours: str | None, theirs: str, merged: str | None,
+                 conflicts: list[str]) -> layout.Seal | None:
+    """The seal of the merged run index, or None when it cannot be sealed (either side's
+    seal did not hold, or a run summary conflicted: the next write rebuilds it)."""
     mine, other = runindex.read_seal(backend, ours), runindex.read_seal(backend, theirs)
     if mine is None or other is None or any(p.startswith(layout.RUNS + "/") for p in conflicts):
         return None
-    return sorted(set(mine.loose) | set(other.loose))
+    base = layout.Seal(loose=sorted(set(mine.loose) | set(other.loose)), exact=mine.exact and other.exact)
+    return runindex.sealed(base, runindex.all_summaries(backend, merged).values())
 
 
 def _merge_run(backend: Backend, a: str, b: str) -> layout.RunSummary | None:

@@ -49,8 +49,12 @@ def test_two_indexed_clones_merge_into_an_index_that_holds(clones: tuple[Path, P
     assert sync(s2).merge.state == "merged"
     idx = _index(s2)
     assert idx is not None  # sealed by the merge itself
-    assert {r: s.index.first for r, s in idx.runs.items() if s.index} == _fold_keys(s2)
-    assert len(idx.entry("r1").folders) == 2 and len(idx.loose) == 1
+    assert {r: s.index.first for r, s in idx.runs().items() if s.index} == _fold_keys(s2)
+    entry = idx.entry("r1")
+    assert entry is not None and len(entry.folders) == 2 and len(idx.loose) == 1
+    keys = _fold_keys(s2)
+    latest = max(keys, key=lambda r: (keys[r], r))
+    assert idx.seal.latest == [keys[latest], latest]
     tree = s2.state.root_tree()
     assert tree is not None and lookup(s2.backend, tree, "index.json") is not None
 
@@ -66,4 +70,4 @@ def test_a_clone_without_the_index_leaves_the_merge_unsealed(clones: tuple[Path,
     assert _index(s2) is None
     s2.append([ev.Observed(trigger="manual")])  # the next write indexes every event again
     idx = _index(s2)
-    assert idx is not None and {r: s.index.first for r, s in idx.runs.items() if s.index} == _fold_keys(s2)
+    assert idx is not None and {r: s.index.first for r, s in idx.runs().items() if s.index} == _fold_keys(s2)

@@ -113,7 +113,7 @@ def test_status_next_and_explain_read_through_the_index_as_from_every_event(
     store.journal([ev.RunStarted(run="r-journal", plan_file="orchestrator.json"),
                    ev.TaskStarted(run="r-journal", task="build")])
     idx = runindex.read_index(store.backend, store.state.root_tree())
-    assert idx is not None and len(idx.runs) >= 8  # the index holds (runs + legacy runs)
+    assert idx is not None and len(idx.runs()) >= 8  # the index holds (runs + legacy runs)
     indexed = _views(repo, orch)
     assert json.loads(indexed["status"])["run"]["id"] == "r-journal"
     assert "latest_failure" in json.loads(indexed["explain flaky"])
@@ -143,10 +143,33 @@ def test_each_run_indexes_its_folders_first_event_and_launch(repo: Path, backend
     idx = runindex.read_index(store.backend, tree)
     assert idx is not None
     entry = idx.entry("r1")
+    assert entry is not None
     assert [f.rsplit("/", 1)[-1] for f in entry.folders] == ["s-a", "s-b"]
     assert (entry.first, entry.last) == ("2026-01-01T00:00:00.500Z", "2026-01-01T00:00:03.000Z")
     assert entry.launch[0::2] == ["2026-01-01T00:00:01.000Z", "a.yml"]
     assert [f.rsplit("/", 1)[-1] for f in idx.loose] == ["s-b"]
+    assert idx.seal.latest == ["2026-01-01T00:00:00.500Z", "r1"]
+    assert idx.seal.launch[0::2] == ["2026-01-01T00:00:01.000Z", "a.yml"]
+
+
+def test_the_seal_names_the_latest_run_even_when_one_moves_back(repo: Path, backend: str) -> None:
+    """The latest run is the one whose first event is latest; a run that gains an earlier
+    event (a clone's, a late flush) moves back, and the seal names the next one."""
+    store = _store(repo)
+    store.append([ev.RunStarted(run="r1", ts="2026-01-01T00:00:01.000Z")])
+    store.append([ev.RunStarted(run="r2", ts="2026-01-01T00:00:02.000Z")])
+    store.append([ev.TaskStarted(run="r0", task="t", ts="2026-01-01T00:00:01.500Z")])
+    assert _seal(store).latest == ["2026-01-01T00:00:02.000Z", "r2"]
+    store.append([ev.TaskStarted(run="r2", task="t", ts="2026-01-01T00:00:00.500Z")])
+    assert _seal(store).latest == ["2026-01-01T00:00:01.500Z", "r0"]
+    run = fold.latest_run(store.events())
+    assert run is not None and run.id == "r0"
+
+
+def _seal(store: StateStore) -> layout.Seal:
+    idx = runindex.read_index(store.backend, store.state.root_tree())
+    assert idx is not None
+    return idx.seal
 
 
 def test_a_foreign_timestamp_makes_readers_fold_everything(repo: Path, backend: str) -> None:
@@ -174,5 +197,5 @@ def test_an_old_branch_reads_and_the_first_write_indexes_it(
     assert runindex.read_index(store.backend, store.state.root_tree()) is None
     store.append([ev.Observed(session="s-hook", trigger="manual")])
     idx = runindex.read_index(store.backend, store.state.root_tree())
-    assert idx is not None and len(idx.runs) == 2
+    assert idx is not None and len(idx.runs()) == 2
     assert orch("status", "--json", cwd=repo).stdout == before
