@@ -24,16 +24,17 @@ from __future__ import annotations
 
 import os
 
-from gitorch.gitcmd import git_quick
+from gitorch.gitcmd import git_quick, git_start
 from gitorch.twins import is_glob, match_paths, norm_pattern, tree_digest
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
     from typing import Any
 
 INDEX_FILE = "watch-index.json"  # beside watch.json on the state branch
 INDEX_SCHEMA_VERSION = 2  # 1 (a day old) held per-path object ids
+_PARALLEL = 4  # git diff-tree processes at once (tasks that passed at several commits)
 DIFF_OK = b"gitorch-diff-ok"  # what hook.sh prints after the `git diff-tree` it started
 
 # (from commit, to commit) -> the file descriptor where the sh hook pipes `git diff-tree`'s
@@ -135,7 +136,8 @@ def stale_from_index(
     a commit given is what the diff reads as HEAD).
 
     A commit whose root tree is HEAD's changed nothing; otherwise one `git diff-tree` from
-    it to HEAD (which skips every folder whose tree id is the same) names the files."""
+    it to HEAD (which skips every folder whose tree id is the same) names the files; up to
+    `_PARALLEL` of them run at once."""
     units: list[list[Any]] = index.get("units") or []
     commits: list[str] = index.get("commits") or []
     trees: list[str] = index.get("commit_trees") or []
@@ -144,15 +146,18 @@ def stale_from_index(
     if head_tree is None and head_commit is None:
         status, out = git_quick(["rev-parse", "HEAD^{tree}"], root, env=env)
         head_tree = out.decode().strip() if status == 0 else ""
-    diffs: dict[int, list[str]] = {}  # commit -> the files that differ at HEAD, sorted
-    for ci, (commit, tree) in enumerate(zip(commits, trees, strict=True)):
-        if tree == head_tree or commit == head_commit:
-            diffs[ci] = []
-            continue
-        files = _diff(root, commit, env, head_commit or "HEAD")
-        if files is None:
-            return None
-        diffs[ci] = files
+    head = head_commit or "HEAD"
+    todo = [ci for ci, (commit, tree) in enumerate(zip(commits, trees, strict=True))
+            if tree != head_tree and commit != head_commit]
+    diffs: dict[int, list[str]] = {ci: [] for ci in range(len(commits))}  # sorted files
+    for at in range(0, len(todo), _PARALLEL):
+        # tasks that passed at several commits: their diffs run side by side, a batch at a time
+        waits = [(ci, _diff_start(root, commits[ci], env, head)) for ci in todo[at:at + _PARALLEL]]
+        found = [(ci, wait()) for ci, wait in waits]
+        for ci, files in found:
+            if files is None:
+                return None
+            diffs[ci] = files
     out_: dict[str, list[str]] = {}
     under = _files_under(units, diffs)
     for tid, refs in (index.get("tasks") or {}).items():
@@ -185,17 +190,28 @@ def _files_under(units: list[list[Any]], diffs: Mapping[int, list[str]]) -> dict
     return under
 
 
-def _diff(
-    root: str, commit: str, env: Mapping[str, str] | None, head: str = "HEAD",
-) -> list[str] | None:
-    """The sorted files whose object id differs between `commit` and `head`; None when git
-    cannot tell (the commit is gone)."""
-    out = _read_prestarted(commit, head)
-    if out is None:
-        args = ["diff-tree", "-r", "-z", "--raw", "--no-abbrev", "--no-renames", commit, head]
-        status, out = git_quick(args, root, env=env)
-        if status != 0:
-            return None
+def _diff_start(
+    root: str, commit: str, env: Mapping[str, str] | None, head: str,
+) -> Callable[[], list[str] | None]:
+    """Start finding the sorted files whose object id differs between `commit` and `head`
+    (the output hook.sh piped in for them, else a `git diff-tree` started now); what it
+    returns waits and gives them, or None when git cannot tell (the commit is gone)."""
+    if (commit, head) in _prestarted:
+        def piped() -> list[str] | None:
+            out = _read_prestarted(commit, head)
+            return _changed(out) if out is not None else _diff_start(root, commit, env, head)()
+        return piped
+    args = ["diff-tree", "-r", "-z", "--raw", "--no-abbrev", "--no-renames", commit, head]
+    wait = git_start(args, root, env=env)
+
+    def started() -> list[str] | None:
+        status, out = wait()
+        return _changed(out) if status == 0 else None
+    return started
+
+
+def _changed(out: bytes) -> list[str]:
+    """The sorted paths in `git diff-tree -r -z --raw` output whose object id changed."""
     files: list[str] = []
     recs = out.split(b"\0")
     for meta, path in zip(recs[::2], recs[1::2], strict=False):

@@ -109,3 +109,22 @@ def by_watch_json(repo: Path) -> dict[str, list[str]]:
 
     watch = state_doc(repo, "watch.json")
     return ho.stale_tasks(watch["tasks"], lambda specs: ho.head_files(str(repo), specs))
+
+
+def count_git(monkeypatch: Any) -> list[str]:
+    """The git commands the observation starts, in order (it still runs them)."""
+    from gitorch.hooks import observe as ho
+    from gitorch.hooks import watchindex
+
+    calls: list[str] = []
+
+    def counting(real: Any) -> Any:
+        def counted(args: Any, *a: Any, **k: Any) -> Any:
+            calls.append(args[0] if args[0] != "--literal-pathspecs" else args[1])
+            return real(args, *a, **k)
+        return counted
+
+    monkeypatch.setattr(ho, "git_quick", counting(ho.git_quick))
+    monkeypatch.setattr(watchindex, "git_quick", counting(watchindex.git_quick))
+    monkeypatch.setattr(watchindex, "git_start", counting(watchindex.git_start))
+    return calls

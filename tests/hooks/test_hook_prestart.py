@@ -16,7 +16,7 @@ from gitorch.hooks import observe as ho
 from gitorch.hooks import watchindex as wi
 from gitorch.repo import find_repo
 from tests.conftest import git
-from tests.hooks.hookutil import by_watch_json, journal_events, orch_lines, run_git, state_doc
+from tests.hooks.hookutil import by_watch_json, count_git, journal_events, orch_lines, run_git, state_doc
 
 
 def _pipe(data: bytes) -> int:
@@ -45,12 +45,10 @@ def test_the_piped_diff_is_taken_only_when_it_is_whole_and_for_these_commits(
     key = f"{passed} {passed if case == 'other commits' else head}"
     fd = _pipe(data)
     wi.prestarted(key, fd)
-    calls: list[str] = []
-    real = wi.git_quick
-    monkeypatch.setattr(wi, "git_quick", lambda args, *a, **k: calls.append(args[0]) or real(args, *a, **k))
+    calls = count_git(monkeypatch)
     got = wi.stale_from_index(state_doc(ran, wi.INDEX_FILE), str(ran), head_commit=head)
-    assert got == by_watch_json(ran) and got is not None and got["src"] == ["src/a.py"]
     assert calls == ([] if case == "used" else ["diff-tree"])
+    assert got == by_watch_json(ran) and got is not None and got["src"] == ["src/a.py"]
     wi._prestarted.clear()
     os.close(fd)
 

@@ -6,32 +6,25 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from gitorch.hooks import install as hi
 from gitorch.hooks import observe as ho
-from gitorch.hooks import stalecache, watchindex
+from gitorch.hooks import stalecache
 from gitorch.repo import find_repo
 from tests.conftest import git
-from tests.hooks.hookutil import by_watch_json, journal_events, orch, orch_lines, run_git, write_watch
+from tests.hooks.hookutil import (
+    by_watch_json,
+    count_git,
+    journal_events,
+    orch,
+    orch_lines,
+    run_git,
+    write_watch,
+)
 
 REF = "refs/heads/orch/state"
-
-
-def _calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The git commands the observation starts (it still runs them)."""
-    calls: list[str] = []
-    real = ho.git_quick
-
-    def counted(args: Any, *a: Any, **k: Any) -> tuple[int, bytes]:
-        calls.append(args[0] if args[0] != "--literal-pathspecs" else args[1])
-        return real(args, *a, **k)
-
-    monkeypatch.setattr(ho, "git_quick", counted)
-    monkeypatch.setattr(watchindex, "git_quick", counted)
-    return calls
 
 
 def _kept(repo: Path) -> ho.Observation:
@@ -53,7 +46,7 @@ def _same(got: ho.Observation, repo: Path) -> None:
 def test_a_second_visit_starts_no_git_and_finds_the_same(
     ran: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    calls = _calls(monkeypatch)
+    calls = count_git(monkeypatch)
     for visit, rev in enumerate(["feature", "main", "feature", "main", "feature"]):
         git(ran, "checkout", "-q", rev)
         calls.clear()
@@ -86,7 +79,7 @@ def test_a_new_commit_or_a_new_run_is_not_answered_from_before(
     (ran / "src" / "b.py").write_text("b = 2\n")
     git(ran, "commit", "-q", "-am", "b = 2")
     assert orch(ran, "run", "-j2").returncode == 0  # the state branch moved: every answer misses
-    calls = _calls(monkeypatch)
+    calls = count_git(monkeypatch)
     got = _kept(ran)
     assert got.stale == {} and calls  # found again, not read back
     git(ran, "checkout", "-q", "-")  # kept for the amended commit under the old state commit
@@ -102,7 +95,7 @@ def test_gates_and_the_watch_json_path_come_back_alike(
     write_watch(project, {"build": ["src"], "docs": ["docs"]}, awaiting=gate)  # no index
     git(project, "checkout", "-q", "feature")
     first = _kept(project)
-    calls = _calls(monkeypatch)
+    calls = count_git(monkeypatch)
     again = _kept(project)
     assert calls == [] and again.stale == first.stale == {"build": ["src/a.py"]}
     assert again.awaiting == first.awaiting == gate

@@ -7,14 +7,13 @@ import json
 import os
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from gitorch.hooks import observe as ho
 from gitorch.hooks.watchindex import INDEX_FILE, build_index, stale_from_index
 from tests.conftest import git
-from tests.hooks.hookutil import PLAN, by_watch_json, orch, state_doc
+from tests.hooks.hookutil import PLAN, by_watch_json, count_git, orch, state_doc
 
 
 def test_a_run_writes_a_small_index_with_one_entry_per_shared_folder(ran: Path) -> None:
@@ -84,27 +83,11 @@ def test_a_commit_that_is_gone_falls_back_to_watch_json(ran: Path) -> None:
     assert stale_from_index(index, str(ran)) is None
 
 
-def _count_git(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The git commands the observation starts (it still runs them)."""
-    from gitorch.hooks import watchindex
-
-    calls: list[str] = []
-    real = ho.git_quick
-
-    def counted(args: Any, *a: Any, **k: Any) -> tuple[int, bytes]:
-        calls.append(args[0] if args[0] != "--literal-pathspecs" else args[1])
-        return real(args, *a, **k)
-
-    monkeypatch.setattr(ho, "git_quick", counted)
-    monkeypatch.setattr(watchindex, "git_quick", counted)
-    return calls
-
-
 def test_the_kept_index_saves_cat_file_until_the_state_branch_moves(
     ran: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     common, root = str(ran / ".git"), str(ran)
-    calls = _count_git(monkeypatch)
+    calls = count_git(monkeypatch)
     git(ran, "checkout", "-q", "feature")
     first = ho.observe(root, branch="orch/state", trigger="t", common=common)
     assert calls == ["cat-file", "diff-tree"] and (ran / ".git" / "orch" / "hook-index").is_file()
@@ -134,8 +117,27 @@ def test_a_broken_kept_index_is_read_again(ran: Path, monkeypatch: pytest.Monkey
     oid = git(ran, "rev-parse", "orch/state")
     indexcache.save(common, "refs/heads/orch/state", oid, b"{not json")
     assert indexcache.load(common, "refs/heads/orch/state", oid) is None
-    calls = _count_git(monkeypatch)
+    calls = count_git(monkeypatch)
     git(ran, "checkout", "-q", "feature")
     assert ho.observe(str(ran), branch="orch/state", trigger="t", common=common).stale == by_watch_json(ran)
     assert calls[0] == "cat-file"
     assert indexcache.load(common, "refs/heads/orch/state", oid) is not None
+
+
+def test_tasks_that_passed_at_two_commits_are_diffed_side_by_side(
+    ran: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (ran / "src" / "b.py").write_text("b = 2\n")
+    git(ran, "commit", "-q", "-am", "b = 2")
+    assert orch(ran, "run", "-j2").returncode == 0  # one-file is up to date: it keeps its commit
+    index = state_doc(ran, INDEX_FILE)
+    assert len(index["commits"]) == 2
+    git(ran, "checkout", "-q", "feature")
+    calls = count_git(monkeypatch)
+    got = stale_from_index(index, str(ran), head_commit=git(ran, "rev-parse", "HEAD"))
+    assert calls == ["diff-tree", "diff-tree"] and got == by_watch_json(ran)
+    assert got is not None and got["src"] == ["src/a.py", "src/b.py"]
+    calls.clear()  # and a commit that is gone still means "ask watch.json"
+    assert stale_from_index({**index, "commits": [index["commits"][0], "0" * 40]}, str(ran),
+                            head_commit=git(ran, "rev-parse", "HEAD")) is None
+    assert calls == ["diff-tree", "diff-tree"]
