@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gitorch.errors import Location, WorkspaceError
-from gitorch.gitcmd import git
+from gitorch.gitcmd import git, git_start
 from gitorch.workspace.manifest import Manifest, RepoSpec
 from gitorch.workspace.model import Diagnostic, GitState
 
@@ -157,9 +158,19 @@ def lock_diagnostics(manifest: Manifest, states: list[GitState]) -> list[Diagnos
 def orphaned_commits(path: Path) -> int:
     """How many commits HEAD has that no branch, tag or remote-tracking ref reaches (a
     detached HEAD's own work, lost when the repo moves away from it)."""
-    proc = git(["rev-list", "--count", "HEAD", "--not", "--branches", "--tags", "--remotes"], path,
-               check=False)
-    return int(proc.stdout.decode().strip() or 0) if proc.returncode == 0 else 0
+    return count_orphans(path)()
+
+
+def count_orphans(path: Path) -> Callable[[], int]:
+    """`orphaned_commits(path)`, started now: what returns the count (several run at once)."""
+    wait = git_start(["rev-list", "--count", "HEAD", "--not", "--branches", "--tags", "--remotes"],
+                     str(path), env={"GITORCH_HOOKS": "0"})
+
+    def count() -> int:
+        status, out = wait()
+        return int(out.decode().strip() or 0) if status == 0 else 0
+
+    return count
 
 
 def write_lock(manifest: Manifest, states: list[GitState]) -> tuple[Path, bool, list[str]]:

@@ -74,6 +74,7 @@ def take(manifest_or_root: Manifest | Path | str, recorded: list[Link] | None = 
     collect = reading or gitstate.start_all(paths, jobs or gitstate.RUNNING)
     read = [_read_files(name, path) for name, path in paths]
     results = [(state, parsed, fstates) for state, (parsed, fstates) in zip(collect(), read, strict=True)]
+    orphans = _count_orphans(paths, [state for state, _, _ in results])
     repos: list[SnapshotRepo] = []
     git: list[GitState] = []
     deps: list[Dependency] = []
@@ -96,7 +97,7 @@ def take(manifest_or_root: Manifest | Path | str, recorded: list[Link] | None = 
                 severity="warning" if spec.url else "error", repo=name, kind="missing_repo",
                 message=f"{path} is not a git checkout" + (" (it can be cloned)" if spec.url else "")))
         elif state.sha and state.branch is None:
-            diags.append(detached_diagnostic(name, path, state.sha))
+            diags.append(detached_diagnostic(name, path, state.sha, orphans[name]()))
         if state.in_progress or state.conflicts:
             diags.append(Diagnostic(severity="warning", repo=name, kind="conflict",
                                     message=f"{state.in_progress or 'merge'} in progress"
@@ -118,11 +119,24 @@ def take(manifest_or_root: Manifest | Path | str, recorded: list[Link] | None = 
     ))
 
 
-def detached_diagnostic(name: str, path: Path, sha: str) -> Diagnostic:
-    """A detached HEAD, said aloud, with the commits only it reaches (lost if the repo moves)."""
-    from gitorch.workspace.freeze import orphaned_commits
+def _count_orphans(paths: list[tuple[str, Path]], states: list[GitState]) -> dict[str, Callable[[], int]]:
+    """The orphaned commits of every detached HEAD, counted by git processes started at once."""
+    detached = [(name, path) for (name, path), state in zip(paths, states, strict=True)
+                if state.sha and state.branch is None]
+    if not detached:
+        return {}
+    from gitorch.workspace.freeze import count_orphans
 
-    orphans = orphaned_commits(path)
+    return {name: count_orphans(path) for name, path in detached}
+
+
+def detached_diagnostic(name: str, path: Path, sha: str, orphans: int | None = None) -> Diagnostic:
+    """A detached HEAD, said aloud, with the commits only it reaches (lost if the repo moves);
+    `orphans`: their number, when already counted."""
+    if orphans is None:
+        from gitorch.workspace.freeze import orphaned_commits
+
+        orphans = orphaned_commits(path)
     kept = (f"; {orphans} commit(s) there are on no branch: `git branch NAME` keeps them"
             if orphans else "")
     return Diagnostic(severity="warning", repo=name, kind="detached_head",

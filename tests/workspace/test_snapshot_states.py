@@ -8,11 +8,13 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
 
 from gitorch.workspace import snapshot as S
+from gitorch.workspace.freeze import orphaned_commits
 from gitorch.workspace.gitstate import read_one, start_all
 from gitorch.workspace.manifest import load, repo_paths
 
@@ -65,6 +67,7 @@ def states_ws(tmp_path: Path) -> Path:
     detached = _repo(root / "detached")
     _commit(detached, "two\n", "two")
     git(detached, "checkout", "-q", "HEAD~1")
+    _commit(detached, "three\n", "three")  # a commit only the detached HEAD reaches
     dirty = _repo(root / "dirty")
     (dirty / "f.txt").write_text("edited\n")
     (dirty / "new file.txt").write_text("untracked\n")
@@ -120,6 +123,16 @@ def test_ws_snapshot_json_is_the_snapshot_of_one_read_per_repo(states_ws: Path, 
                      ("rebasing", "conflict"), ("rebasing", "detached_head"),  # a rebase detaches HEAD
                      ("solo", "missing_repo")]
     assert [r["exists"] for r in got["repos"]] == [n not in ("gone", "solo") for n in NAMES]
+    detached = {d["repo"]: d["message"] for d in got["diagnostics"] if d["kind"] == "detached_head"}
+    for name in ("detached", "rebasing"):  # counted at once, as orphaned_commits counts each
+        orphans = orphaned_commits(states_ws / name)
+        assert detached[name] == S.detached_diagnostic(name, states_ws / name, state_of(got, name)).message
+        assert (f"; {orphans} commit(s) there are on no branch" in detached[name]) == (orphans > 0)
+    assert orphaned_commits(states_ws / "detached") == 1
+
+
+def state_of(snap: dict[str, Any], name: str) -> str:
+    return next(g["sha"] for g in snap["git"] if g["repo"] == name)
 
 
 def test_the_model_digests_are_hashlib_sha256() -> None:
