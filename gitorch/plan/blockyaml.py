@@ -38,6 +38,7 @@ _WILD = tuple(_RESOLVERS.get(None, []))
 _BY_FIRST = {first: (*found, *_WILD) for first, found in _RESOLVERS.items() if first is not None}
 # tab, CR (after CRLF became LF), NEL/LS/PS (line breaks to YAML 1.1), BOM, and what YAML
 # does not allow in a stream (C0/C1 controls, DEL, surrogates, U+FFFE/U+FFFF)
+_ASCII_REFUSED = re.compile("[\x00-\x09\x0b-\x1f\x7f]")  # the same, for ASCII text (faster)
 _REFUSED = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 # a plain scalar cannot start with these (`-`, `?`, `:` only when followed by a space or the end)
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
@@ -47,7 +48,7 @@ _BLOCK = re.compile(r"([|>])(-?)(?: +#.*| *)")
 _CONSTRUCTOR = SafeConstructor()
 _MISSING = object()
 _NOT_FIRST = _INDICATORS | {" "}
-_MAX_KEY = 1024  # libyaml refuses longer implicit keys
+_MAX_KEY = 1000  # libyaml refuses implicit keys over 1024 characters: left to it with a margin
 
 
 # An open block collection: (the column of its keys or dashes, its dict or list, is a
@@ -60,7 +61,7 @@ def load(text: str, duplicates: list[tuple[int, int, str]]) -> Any:
     are appended to `duplicates` as (line, column, key). Unsupported for anything else."""
     if "\r" in text:
         text = text.replace("\r\n", "\n")
-    if (not text.isascii() or "\t" in text or "\r" in text or "\x7f" in text) and _REFUSED.search(text):
+    if (_ASCII_REFUSED if text.isascii() else _REFUSED).search(text):
         raise Unsupported("characters left to libyaml")
     if text.endswith("\n"):
         text = text[:-1]
@@ -279,7 +280,7 @@ class _Reader:
             after = s[m.end():].lstrip(" ")
             if after[:1] != ":" or after[1:2] not in ("", " "):
                 return None
-            if m.end() > _MAX_KEY:
+            if len(s) - len(after) > _MAX_KEY or (not s.isascii() and len(s[: m.end()].encode()) > _MAX_KEY):
                 raise Unsupported("a key longer than libyaml allows")
             return self._quoted(first, m.group(1), s[: m.end()]), after[2:]
         if first in _INDICATORS and (first not in "-?:" or s[1:2] in ("", " ")):
@@ -293,7 +294,7 @@ class _Reader:
                 return None
             p = len(t) - 1
         text = head[:p].rstrip(" ")
-        if len(text) > _MAX_KEY:
+        if p > _MAX_KEY or (not text.isascii() and len(text.encode()) > _MAX_KEY):
             raise Unsupported("a key longer than libyaml allows")
         return self._plain(text, self.keys), s[p + 2:]
 

@@ -95,7 +95,8 @@ def test_yaml_1_1_scalars_mean_what_they_mean_to_pyyaml(scalar: str) -> None:
     "  a: 1\n  b: 2\n", "a:\n    b: 1\n    c:\n      - d\n", "a: - b\n", "a: b: c\n", "- a\nb: 1\n",
     "a: 1\n b: 2\n", "a: x\n  y\n", "a: 'x\n  y'\n", "a: [1,\n  2]\n", "a: &x 1\nb: *x\n", "a: !!str 1\n",
     "<<: {a: 1}\n", "a: =\n", "? a\n: b\n", "a: 1\n---\nb: 2\n", "%YAML 1.1\n---\na: 1\n", "a:\tb\n",
-    "a: 1\r\nb: |\r\n  x\r\n", "a: b\x85c\n", "a: 'x' y\n", "a: \"x\" # c\n", "a: @x\n", "a: `x\n",
+    "a: 1\r\nb: |\r\n  x\r\n", "a: b\x85c\n", "a: b\x01c\n", "a: b\x1b[0m\n", "a: \x00\n",
+    "a: \x0c\n", "a: 'x' y\n", "a: \"x\" # c\n", "a: @x\n", "a: `x\n",
     "a: |2\n  x\n",
     "a: |+\n  x\n\n", "a: >\n  x\n   more\n  y\n", "a: 1\n...\n", "- - - x\n", "a:\n-\n- b\n",
     "1: a\n1.0: b\n",
@@ -125,7 +126,7 @@ def test_keys_given_twice_are_located() -> None:
 
 @pytest.mark.parametrize("text", [
     "a: &x 1\n", "a: *x\n", "a: !t 1\n", "--- 1\n--- 2\n", "? a\n: 1\n", "a:\tb\n", "a: 'b\n  c'\n",
-    "a: x\n  y\n", "a: |1\n  x\n", "1\n", "a: [1,\n 2]\n", "a: b\x7f\n",
+    "a: x\n  y\n", "a: |1\n  x\n", "1\n", "a: [1,\n 2]\n", "a: b\x7f\n", "a: b\x01\n", "a\x1b: b\n",
 ])
 def test_steps_aside_for_the_rest(text: str) -> None:
     with pytest.raises(fastyaml.Unsupported):
@@ -220,9 +221,12 @@ def test_dumped_documents_agree(data: Any, indent: int, width: int, style: str |
                           allow_unicode=unicode))
 
 
+MUTATIONS = " \t\r\n-:[]{}'\"#&*!|>%@`,?<=~.01abx\x85\x01\x1b\x0c\x00é"
+
+
 @settings(max_examples=300, deadline=None, derandomize=True)
 @given(edits=st.lists(st.tuples(st.integers(0, len(GOOD_YAML)), st.integers(0, 8),
-                                st.text(alphabet=" \t\r\n-:[]{}'\"#&*!|>%@`,?<=~.01abx\x85", max_size=4)),
+                                st.text(alphabet=MUTATIONS, max_size=4)),
                       min_size=1, max_size=4))
 def test_mutated_documents_agree(edits: list[tuple[int, int, str]]) -> None:
     text = GOOD_YAML
