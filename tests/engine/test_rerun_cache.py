@@ -162,3 +162,16 @@ def test_index_stamp_follows_the_index_bytes(root: Path) -> None:
     git(root, "add", "a/one.txt")
     assert inputcache.index_stamp(git_dir) != skipped
     assert inputcache.index_stamp(root / "nowhere") == "-"
+
+
+def test_lazy_listing_equals_the_eager_one(root: Path) -> None:
+    from gitorch.engine.worktree import WorktreeReader, read_worktree
+
+    (root / "a/one.txt").write_text("modified\n")
+    (root / "a/new.txt").write_text("untracked\n")
+    (root / "b/y.md").unlink()
+    lazy = WorktreeReader(root, eager=False)
+    status = lazy.status()
+    assert status.changed == ["a/one.txt", "b/y.md"] and status.gone == ["b/y.md"]
+    assert sorted(status.rehashed) == ["a/new.txt", "a/one.txt"] and status.new == ["a/new.txt"]
+    assert lazy.result() == read_worktree(root)
