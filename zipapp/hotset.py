@@ -34,7 +34,8 @@ COMMANDS = [
 ]
 # -S -P and an environment without PYTHON* (not -I, which would ignore PYTHONHASHSEED=0)
 ISOLATED = ["-S", "-P"]
-PLAN = {"version": 1, "tasks": [{"id": f"t{i}", "commands": {"x": "true"}} for i in range(3)]}
+# YAML, as most plans are (a JSON plan needs nothing more than the standard library's json)
+PLAN = "version: 1\ntasks:\n" + "".join(f"  - id: t{i}\n    commands: {{x: 'true'}}\n" for i in range(3))
 # [file to read, name in tracebacks] in, one unchecked hash-based pyc (hex) per file out
 COMPILE = r"""
 import importlib.util, json, marshal, sys
@@ -77,8 +78,8 @@ def _trace(stage: Path, scratch: Path) -> list[str]:
     repo = scratch / "repo"
     repo.mkdir()
     env = _env(scratch)
-    (repo / "orchestrator.json").write_text(json.dumps(PLAN))
-    for args in (["init", "-q", "-b", "main"], ["add", "orchestrator.json"], ["commit", "-q", "-m", "plan"]):
+    (repo / "orchestrator.yml").write_text(PLAN)
+    for args in (["init", "-q", "-b", "main"], ["add", "orchestrator.yml"], ["commit", "-q", "-m", "plan"]):
         subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
     out = scratch / "trace.json"
     proc = subprocess.run([sys.executable, *ISOLATED, str(HERE / "trace_hot.py"), str(stage),

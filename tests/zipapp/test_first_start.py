@@ -102,3 +102,30 @@ def test_build_without_bytecode(bare_python: Path, tmp_path: Path) -> None:
     assert not [n for n in zipfile.ZipFile(out).namelist() if n.endswith(".pyc")]
     proc = run_pyz(bare_python, out, "--version", cwd=tmp_path, cache=tmp_path / "cache")
     assert proc.returncode == 0 and proc.stdout.startswith("gitorch "), proc.stderr
+
+
+DUMP = """import atexit, os, runpy, sys
+site = os.path.join(os.path.abspath(sys.argv[1]), "site") + os.sep
+def dump():
+    with open(os.environ["DUMP"], "w") as f:
+        for name, m in sorted(sys.modules.items()):
+            if (getattr(m, "__file__", None) or "").startswith(site):
+                f.write(m.__file__[len(site):] + "\\n")
+atexit.register(dump)
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def test_a_first_status_compiles_nothing(pyz: Path, bare_python: Path, tmp_path: Path) -> None:
+    """Every module a first `status` (and `run`) imports from the archive comes with the
+    archive's bytecode: nothing is compiled from source on that start."""
+    repo = make_repo(tmp_path / "repo", {"orchestrator.yml": PLAN})
+    for n, args in enumerate((["run"], ["status"])):
+        dump = tmp_path / f"modules-{n}.txt"
+        proc = run_pyz(bare_python, Path("-c"), DUMP, str(pyz), *args, cwd=repo, cache=tmp_path / f"c{n}",
+                       DUMP=str(dump))
+        assert proc.returncode == 0, proc.stderr
+        files = dump.read_text().split()
+        assert "gitorch/cli/entry.pyc" in files
+        assert [f for f in files if not f.endswith(".pyc")] == []
