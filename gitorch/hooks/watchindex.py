@@ -159,9 +159,15 @@ def stale_from_index(
                 return None
             diffs[ci] = files
     out_: dict[str, list[str]] = {}
-    under = _files_under(units, diffs)
+    under = _files_under(units, diffs)  # each list sorted, no file twice
+    get = under.get
     for tid, refs in (index.get("tasks") or {}).items():
-        paths = sorted({p for i in refs for p in under.get(i, ())})
+        if len(refs) == 1:  # most tasks name one folder: its list is the answer
+            one = get(refs[0])
+            if one:
+                out_[tid] = list(one)
+            continue
+        paths = sorted({p for i in refs for p in get(i, ())})
         if paths:
             out_[tid] = paths
     for tid, (i, exclude) in (index.get("trees") or {}).items():
@@ -174,16 +180,22 @@ def _files_under(units: list[list[Any]], diffs: Mapping[int, list[str]]) -> dict
     """unit -> the changed files it names: the file itself or anything under the folder
     (the literal rule of `match_paths`), found by walking each file's parent folders
     instead of matching every unit against every file."""
-    by_path: dict[tuple[str, int], list[int]] = {}
+    by_commit: dict[int, dict[str, list[int]]] = {}  # commit -> unit path -> units
     for i, (path, ci) in enumerate(units):
-        by_path.setdefault((path, ci), []).append(i)
+        by_commit.setdefault(ci, {}).setdefault(path, []).append(i)
     under: dict[int, list[str]] = {}
     for ci, files in diffs.items():
-        for f in files:
+        named = by_commit.get(ci)
+        if not named:
+            continue
+        for f in files:  # sorted, so each unit's list comes out sorted
             prefix = f
             while True:
-                for i in by_path.get((prefix, ci), ()):
-                    under.setdefault(i, []).append(f)
+                for i in named.get(prefix, ()):
+                    if i in under:
+                        under[i].append(f)
+                    else:
+                        under[i] = [f]
                 if not prefix:
                     break
                 prefix = prefix.rpartition("/")[0]  # ends with "": the whole tree
