@@ -71,18 +71,25 @@ class CliBackend:
         self._tmp_files: set[Path] = set()
         self._parsed: OrderedDict[str, dict[str, TreeEntry]] = OrderedDict()
         self._parsed_lock = threading.Lock()
-        self._who = self._identity()
+        self._identity: tuple[str, str] | None = None  # read at the first commit written
 
     def _git(self, args: Sequence[str], check: bool = True) -> GitResult:
         return git([f"--git-dir={self.git_dir}", *args], check=check)
 
-    def _identity(self) -> tuple[str, str]:
-        out = []
-        for key, default in (("user.name", "gitorch"), ("user.email", "gitorch@localhost")):
-            proc = self._git(["config", "--get", key], check=False)
-            value = proc.stdout.decode(errors="replace").strip()
-            out.append(value if proc.returncode == 0 and value else default)
-        return out[0], out[1]
+    @property
+    def _who(self) -> tuple[str, str]:
+        """user.name and user.email (the last value of each, as `git config --get` gives),
+        with one git call, made only when a commit is written (reads need none)."""
+        if self._identity is None:
+            proc = self._git(["config", "-z", "--get-regexp", r"^user\.(name|email)$"], check=False)
+            found: dict[str, str] = {}
+            for item in proc.stdout.decode(errors="replace").split("\0"):
+                key, _, value = item.partition("\n")
+                if key:
+                    found[key] = value.strip()
+            self._identity = (found.get("user.name") or "gitorch",
+                              found.get("user.email") or "gitorch@localhost")
+        return self._identity
 
     # --- reads ----------------------------------------------------------------------
     def _cat_file(self, name: str) -> tuple[str, str, bytes] | None:
