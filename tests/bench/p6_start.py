@@ -72,6 +72,8 @@ def main(rounds: int) -> list[Figure]:
         s = interleave({"orch.pyz cold": cold, "orch.pyz warm": warm,
                         "installed": lambda e=inst_env, i=installed: timed(i, repo, e)}, rounds)
         out.append(absolute("P6", s, "orch.pyz cold", "<= 300 ms", 300.0, note=label))
+        # beside it, paired: what a first start costs over the installed package (load-proof)
+        out.append(ratio("P6", s, "orch.pyz cold", "installed", "", None, note=label))
         out.append(ratio("P6", s, "orch.pyz warm", "installed", "<= 1.15x", 1.15, note=label))
     shutil.rmtree(work, ignore_errors=True)
     return out
