@@ -169,7 +169,10 @@ def git_start(
         os.write(in_w, input)
         os.close(in_w)
         in_w = -1
-        pid = spawn("git", argv, clean_env(env), file_actions=[
+        program = _git_program()
+        if program is not None:
+            spawn = os.posix_spawn
+        pid = spawn(program or "git", argv, clean_env(env), file_actions=[
             (os.POSIX_SPAWN_DUP2, in_r, 0),
             (os.POSIX_SPAWN_DUP2, out_w, 1),
             (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
@@ -197,6 +200,26 @@ def git_start(
         return result[0]
 
     return wait
+
+
+_PROGRAMS: dict[str, str] = {}  # PATH -> the git posix_spawnp would run from it
+
+
+def _git_program() -> str | None:
+    """The git that posix_spawnp would find on PATH, found once per PATH (spawned by its path,
+    the child is spared a failed exec per folder before git's); None: let posix_spawnp look."""
+    path = os.environ.get("PATH", os.defpath)
+    if path not in _PROGRAMS:
+        for folder in path.split(os.pathsep):
+            if not os.path.isabs(folder):
+                return None  # found relative to the current folder, which may change
+            candidate = os.path.join(folder, "git")
+            if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+                _PROGRAMS[path] = candidate
+                break
+        else:
+            return None
+    return _PROGRAMS[path]
 
 
 def _enlarge(fd: int) -> None:

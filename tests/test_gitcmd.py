@@ -56,3 +56,23 @@ def test_popen_collects_later_and_drops_stderr(tmp_path: Path) -> None:
     proc = git_popen(["cat-file", "blob", "HEAD:missing"], repo)
     out, err = proc.communicate()
     assert proc.returncode != 0 and out == b"" and err is None
+
+
+def test_git_start_runs_the_git_on_path_looked_up_per_path(tmp_path: Path, monkeypatch) -> None:
+    from gitorch.gitcmd import git_quick
+
+    real = git_quick(["--version"])
+    assert real[0] == 0 and real[1].startswith(b"git version")
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "git").write_text("#!/bin/sh\necho fake \"$@\"\n")
+    (fake / "git").chmod(0o755)
+    (tmp_path / "not-git").mkdir()
+    (tmp_path / "not-git" / "git").mkdir()  # a folder named git is passed over, as execvp does
+    path = os.environ["PATH"]
+    monkeypatch.setenv("PATH", os.pathsep.join([str(tmp_path / "not-git"), str(fake), path]))
+    assert git_quick(["--version"]) == (0, b"fake --version\n")  # a new PATH: looked up again
+    monkeypatch.setenv("PATH", os.pathsep.join(["relative", str(fake), path]))
+    assert git_quick(["--version"]) == (0, b"fake --version\n")  # left to posix_spawnp
+    monkeypatch.setenv("PATH", path)
+    assert git_quick(["--version"]) == real
