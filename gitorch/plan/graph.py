@@ -214,12 +214,14 @@ def longest_chain(plan: Plan) -> list[str]:
     known = _index(plan)
     depth: dict[str, int] = {}
     via: dict[str, str | None] = {}
+    tasks = plan.tasks
     for gen in order(plan):
         for tid in gen:
             best, prev = 0, None
-            for dep in plan.tasks[known[tid]].dependencies:
-                if dep in depth and depth[dep] > best:
-                    best, prev = depth[dep], dep
+            for dep in tasks[known[tid]].dependencies:
+                here = depth.get(dep, 0)  # a task not placed yet (or unknown) counts as none
+                if here > best:
+                    best, prev = here, dep
             depth[tid], via[tid] = best + 1, prev
     if not depth:
         return []

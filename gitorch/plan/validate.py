@@ -231,7 +231,8 @@ def _dependencies(plan: Plan) -> list[PlanIssue]:
     issues: list[PlanIssue] = []
     ids = {t.id: i for i, t in enumerate(plan.tasks)}
     shard_of: dict[str, str] | None = None  # made for the first unknown dependency
-    for i, task in enumerate(plan.tasks):
+    unknown = [dep for t in plan.tasks for dep in t.dependencies if dep not in ids]
+    for i, task in enumerate(plan.tasks if unknown else ()):
         for j, dep in enumerate(task.dependencies):
             if dep in ids:
                 continue
