@@ -11,22 +11,9 @@ from gitorch.cli.ws_common import JSON, _builtins, _emit, _workspace, ws_app
 @ws_app.callback()
 def _before_any(ctx: typer.Context) -> None:
     """Expired ephemeral workspaces go first (`ws gc` itself reports what it removes)."""
-    if ctx.invoked_subcommand == "gc":
-        return
-    from gitorch.errors import NotARepoError
+    from gitorch.cli.lean_ws import before_command  # typer-free: the lean path calls it too
 
-    try:
-        from gitorch.context import build_context
-
-        here = build_context()
-        repo = here.repo
-    except NotARepoError:
-        return  # the command itself says so, if it needs a repository
-    from gitorch.cli.output import warn
-    from gitorch.workspace.ephemeral import sweep_expired
-
-    for name, why in sweep_expired(repo, lambda: here.store):
-        warn(f"git orch: kept expired ephemeral workspace {name}: {why}")
+    before_command(ctx.invoked_subcommand)
 
 
 @ws_app.command("new")

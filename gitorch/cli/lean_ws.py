@@ -1,0 +1,28 @@
+"""What the `ws` group does before any of its commands, free of typer: expired ephemeral
+workspaces go first (`ws gc` itself reports what it removes).
+
+The ws group's typer callback (cli/ws_ephemeral_cmd._before_any) calls `before_command`;
+the lean start-up path calls it too before `ws snapshot`, so both sweep alike.
+"""
+
+from __future__ import annotations
+
+
+def before_command(command: str | None) -> None:
+    """Sweep expired ephemeral workspaces before the ws command `command` (not before gc)."""
+    if command == "gc":
+        return
+    from gitorch.errors import NotARepoError
+
+    try:
+        from gitorch.context import build_context
+
+        here = build_context()
+        repo = here.repo
+    except NotARepoError:
+        return  # the command itself says so, if it needs a repository
+    from gitorch.cli.output import warn
+    from gitorch.workspace.ephemeral import sweep_expired
+
+    for name, why in sweep_expired(repo, lambda: here.store):
+        warn(f"git orch: kept expired ephemeral workspace {name}: {why}")
