@@ -96,13 +96,6 @@ class WorktreeReader:
             self._tree = _parse_worktree(ls_out, status)
         return self._tree
 
-    def close(self) -> None:
-        """End a listing started but not needed (an `eager` ls-files)."""
-        if self._ls is not None:
-            self._ls.kill()
-            self._ls.communicate()
-            self._ls = None
-
 
 # ls-files of the whole work tree, paths from its top, from any subfolder (prestart.py)
 LS_WHOLE = ("ls-files", "-s", "-z", "--full-name", "--", ":/")
