@@ -58,6 +58,7 @@ def test_every_hot_command_with_a_body_is_read_by_the_lean_parser() -> None:
     assert set(lean.BODIES) <= set(TABLE["commands"])
     for path in lean.BODIES:
         assert lean._plain(TABLE["commands"][path]), path
+        assert lean._steps(path) is not None, path
     for path, names in lean.TYPER_ONLY.items():
         assert names <= {p["name"] for p in TABLE["commands"][path]["params"]}, path
 
@@ -82,11 +83,34 @@ def test_a_new_option_in_typer_is_caught_by_the_table_test(monkeypatch: pytest.M
 MEETING = {**lean.BODIES, ("ws", "snapshot"): ("gitorch.cli.ws_snapshot", "snapshot")}
 
 
+def test_the_root_callback_does_nothing_the_lean_path_would_skip() -> None:
+    import ast
+    import inspect
+    import textwrap
+
+    from gitorch.cli import app as app_module
+
+    assert f"{app_module.root.__module__}:{app_module.root.__qualname__}" in lean.BEFORE
+    [function] = ast.parse(textwrap.dedent(inspect.getsource(app_module.root))).body
+    assert isinstance(function, ast.FunctionDef)
+    assert [type(node) for node in function.body] == [ast.Expr]  # its docstring alone
+
+
+def test_a_group_callback_the_lean_path_does_not_know_sends_the_command_to_typer(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert lean.find(["ws", "snapshot"]) is not None
+    monkeypatch.setitem(TABLE["groups"], ("ws",), {**TABLE["groups"][("ws",)], "callback": "x:y"})
+    assert lean.find(["ws", "snapshot"]) is None
+
+
 @pytest.fixture
-def recorded(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, str]]]:
-    """Every hot body replaced by a recorder of (body name, repr of its arguments)."""
+def recorded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[list[tuple[str, str]]]:
+    """Every hot body, and the steps typer's group callbacks take before them, replaced by a
+    recorder of (name, repr of its arguments); run in an empty folder."""
+    monkeypatch.chdir(tmp_path)
     calls: list[tuple[str, str]] = []
-    for module, name in MEETING.values():
+    steps = [step for step in lean.BEFORE.values() if step is not None]
+    for module, name in [*MEETING.values(), *steps]:
         def record(*args: Any, _name: str = name, **kwargs: Any) -> None:
             calls.append((_name, repr((args, sorted(kwargs.items())))))
 
@@ -127,8 +151,11 @@ def test_the_lean_path_passes_the_body_what_typer_passes(
         capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = _typer(argv, monkeypatch)
     assert code == 0, err
+    by_typer = list(recorded)
     assert _lean(argv, monkeypatch, capsys) == (0, "", "")
-    assert len(recorded) == 2 and recorded[0] == recorded[1], recorded
+    assert by_typer and recorded == by_typer * 2, recorded
+    if argv[0] == "ws":  # the ws group's sweep first, told the command, on both paths
+        assert by_typer[0] == ("before_command", repr((("snapshot",), [])))
 
 
 @pytest.mark.parametrize("argv", LEFT_TO_TYPER, ids=lambda a: " ".join(a) or "(nothing)")

@@ -3,8 +3,9 @@
 typer stays the one definition of the CLI. The options this path accepts come from
 cli/lean_table.py, which cli/lean_derive.py derives from the typer app (a test fails when
 the two differ), and a command found here runs the very body its typer command calls
-(cli/lean_run.py, cli/lean_plan.py, cli/ws_snapshot.py) with the same arguments, under the
-same error handling (cli/lean_guard).
+(cli/lean_run.py, cli/lean_plan.py, cli/ws_snapshot.py) with the same arguments, after
+what typer's group callbacks do (cli/lean_ws.py), under the same error handling
+(cli/lean_guard).
 
 The path answers only what it is sure of; everything else goes to typer, so help, shell
 completion and every usage error keep typer's wording: -h/--help or `--` anywhere, an
@@ -16,6 +17,7 @@ building the command (~50 ms of every `git orch status` on a quiet machine).
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Callable
@@ -35,6 +37,13 @@ BODIES: dict[tuple[str, ...], tuple[str, str]] = {
     ("plan", "validate"): ("gitorch.cli.lean_plan", "validate"),
     ("ws", "snapshot"): ("gitorch.cli.lean", "ws_snapshot"),
 }
+# Callbacks typer runs before a hot command (the root's, a group's), and what this path runs
+# in their place: the same typer-free function, or nothing for one that does nothing unasked.
+# A callback not named here sends the command to typer.
+BEFORE: dict[str, tuple[str, str] | None] = {
+    "gitorch.cli.app:root": None,  # only its eager options act (--version, completion): never here
+    "gitorch.cli.ws_ephemeral_cmd:_before_any": ("gitorch.cli.lean_ws", "before_command"),
+}
 # Options whose body imports typer's modules (claims live in cli/ci_cmd): typer runs those.
 TYPER_ONLY: dict[tuple[str, ...], frozenset[str]] = {
     ("run",): frozenset({"claim"}), ("next",): frozenset({"claim"}),
@@ -44,7 +53,8 @@ _NOT_SURE = object()  # what `_convert` returns for a value typer should judge
 
 
 def find(args: list[str]) -> tuple[Callable[..., Any], dict[str, Any]] | None:
-    """The body and keyword arguments for `args`, or None when typer must answer."""
+    """The body (after its groups' steps) and keyword arguments for `args`, or None when
+    typer must answer."""
     if _typer_needed(args):
         return None
     path = next((p for p in BODIES if tuple(args[:len(p)]) == p), None)
@@ -52,14 +62,41 @@ def find(args: list[str]) -> tuple[Callable[..., Any], dict[str, Any]] | None:
         return None
     module, function = BODIES[path]
     command = TABLE["commands"].get(path)
-    if command is None or not _plain(command):
+    steps = _steps(path)
+    if command is None or steps is None or not _plain(command):
         return None
     kwargs = parse(args[len(path):], command["params"])
     if kwargs is None or any(kwargs.get(name) for name in TYPER_ONLY.get(path, ())):
         return None
     import importlib
 
-    return getattr(importlib.import_module(module), function), kwargs
+    body = getattr(importlib.import_module(module), function)
+    if not steps:
+        return body, kwargs
+    return functools.partial(_after, [getattr(importlib.import_module(m), f) for m, f in steps], path[-1],
+                             body), kwargs
+
+
+def _steps(path: tuple[str, ...]) -> list[tuple[str, str]] | None:
+    """What runs before the command at `path` (the callbacks of the root and of its groups),
+    or None when one of them is not known to this path."""
+    steps = []
+    for group in (TABLE["root"], *(TABLE["groups"].get(path[:n]) for n in range(1, len(path)))):
+        if group is None or (group["callback"] is not None and group["callback"] not in BEFORE):
+            return None
+        if group is not TABLE["root"] and (group["params"] or group["context_settings"]):
+            return None
+        step = BEFORE.get(group["callback"])
+        if step is not None:
+            steps.append(step)
+    return steps
+
+
+def _after(steps: list[Callable[[str], None]], word: str, body: Callable[..., Any], **kwargs: Any) -> None:
+    """The groups' steps (each told the command word, as typer's ctx.invoked_subcommand), then the body."""
+    for step in steps:
+        step(word)
+    body(**kwargs)
 
 
 def run(body: Callable[..., Any], kwargs: dict[str, Any], args: list[str]) -> NoReturn:

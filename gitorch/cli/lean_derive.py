@@ -71,8 +71,20 @@ def _command(command: Any) -> dict[str, Any]:
     }
 
 
+def _callback(command: Any) -> str | None:
+    """A group's callback as `module:qualname` (it runs before each of its commands)."""
+    cb = command.callback
+    return None if cb is None else f"{cb.__module__}:{cb.__qualname__}"
+
+
+def _group(command: Any) -> dict[str, Any]:
+    return {"callback": _callback(command), "context_settings": dict(command.context_settings),
+            "params": tuple(_param(p) for p in command.params)}
+
+
 def derive() -> dict[str, Any]:
-    """The table of the hot commands, read from the click commands typer builds for the app."""
+    """The table of the hot commands, read from the click commands typer builds for the app:
+    the root and each group on the way (their callbacks run first), then the command."""
     import typer.main
     from typer import _click as click
 
@@ -80,32 +92,39 @@ def derive() -> dict[str, Any]:
 
     root = typer.main.get_command(app)
     ctx = click.Context(root)
+    groups: dict[tuple[str, ...], Any] = {}
     commands: dict[tuple[str, ...], Any] = {}
     for path in HOT:
         command: Any = root
-        for word in path:
+        for depth, word in enumerate(path):
             command = command.get_command(ctx, word)
             assert command is not None, f"no command {' '.join(path)} in the typer app"
+            if depth < len(path) - 1:
+                groups[path[:depth + 1]] = _group(command)
         commands[path] = _command(command)
-    return {"root": {"context_settings": dict(root.context_settings),
-                     "params": tuple(_param(p) for p in root.params)},
-            "commands": commands}
+    return {"root": _group(root), "groups": groups, "commands": commands}
 
 
 def render(table: dict[str, Any]) -> str:
     """The source of lean_table.py for `table`: one line per parameter."""
-    lines = [_HEADER + "TABLE: dict[str, Any] = {",
-             f"    \"root\": {{\"context_settings\": {table['root']['context_settings']!r}, \"params\": ("]
-    lines += [f"        {p!r}," for p in table["root"]["params"]]
-    lines += ["    )},", "    \"commands\": {"]
+    lines = [_HEADER + "TABLE: dict[str, Any] = {", "    \"root\": {"]
+    lines += _entries(table["root"], "        ")
+    lines += ["    },", "    \"groups\": {"]
+    for path, group in table["groups"].items():
+        lines += [f"        {path!r}: {{", *_entries(group, "            "), "        },"]
+    lines += ["    },", "    \"commands\": {"]
     for path, command in table["commands"].items():
-        lines.append(f"        {path!r}: {{")
-        lines += [f"            {k!r}: {v!r}," for k, v in command.items() if k != "params"]
-        lines.append("            \"params\": (")
-        lines += [f"                {p!r}," for p in command["params"]]
-        lines += ["            ),", "        },"]
+        lines += [f"        {path!r}: {{", *_entries(command, "            "), "        },"]
     lines += ["    },", "}", ""]
     return "\n".join(lines)
+
+
+def _entries(data: dict[str, Any], indent: str) -> list[str]:
+    lines = [f"{indent}{k!r}: {v!r}," for k, v in data.items() if k != "params"]
+    lines.append(f"{indent}'params': (")
+    lines += [f"{indent}    {p!r}," for p in data["params"]]
+    lines.append(f"{indent}),")
+    return lines
 
 
 def main() -> None:

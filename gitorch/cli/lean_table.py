@@ -8,18 +8,36 @@ tests/test_cli_lean.py fails while this differs from the typer app.
 from typing import Any
 
 TABLE: dict[str, Any] = {
-    "root": {"context_settings": {'help_option_names': ['-h', '--help']}, "params": (
-        {'name': 'version', 'kind': 'option', 'opts': ('--version',), 'type': {'name': 'boolean'}, 'flag': True, 'default': False, 'eager': True, 'callback': True},
-        {'name': 'show_completion', 'kind': 'option', 'opts': ('--show-completion',), 'type': {'name': 'boolean'}, 'flag': True, 'default': False, 'expose_value': False, 'eager': True, 'callback': True},
-        {'name': 'install_completion', 'kind': 'option', 'opts': ('--install-completion',), 'type': {'name': 'boolean'}, 'flag': True, 'default': False, 'expose_value': False, 'eager': True, 'callback': True},
-    )},
+    "root": {
+        'callback': 'gitorch.cli.app:root',
+        'context_settings': {'help_option_names': ['-h', '--help']},
+        'params': (
+            {'name': 'version', 'kind': 'option', 'opts': ('--version',), 'type': {'name': 'boolean'}, 'flag': True, 'default': False, 'eager': True, 'callback': True},
+            {'name': 'show_completion', 'kind': 'option', 'opts': ('--show-completion',), 'type': {'name': 'boolean'}, 'flag': True, 'default': False, 'expose_value': False, 'eager': True, 'callback': True},
+            {'name': 'install_completion', 'kind': 'option', 'opts': ('--install-completion',), 'type': {'name': 'boolean'}, 'flag': True, 'default': False, 'expose_value': False, 'eager': True, 'callback': True},
+        ),
+    },
+    "groups": {
+        ('plan',): {
+            'callback': None,
+            'context_settings': {},
+            'params': (
+            ),
+        },
+        ('ws',): {
+            'callback': 'gitorch.cli.ws_ephemeral_cmd:_before_any',
+            'context_settings': {},
+            'params': (
+            ),
+        },
+    },
     "commands": {
         ('run',): {
             'context_settings': {},
             'interspersed': True,
             'ignore_unknown_options': False,
             'extra_args': False,
-            "params": (
+            'params': (
                 {'name': 'file', 'kind': 'option', 'opts': ('--file', '-f'), 'type': {'name': 'str'}},
                 {'name': 'task', 'kind': 'option', 'opts': ('--task', '-t'), 'type': {'name': 'str'}, 'multiple': True, 'default': ()},
                 {'name': 'all_tasks', 'kind': 'option', 'opts': ('--all',), 'type': {'name': 'boolean'}, 'flag': True, 'default': False},
@@ -41,7 +59,7 @@ TABLE: dict[str, Any] = {
             'interspersed': True,
             'ignore_unknown_options': False,
             'extra_args': False,
-            "params": (
+            'params': (
                 {'name': 'file', 'kind': 'option', 'opts': ('--file', '-f'), 'type': {'name': 'str'}},
                 {'name': 'as_json', 'kind': 'option', 'opts': ('--json',), 'type': {'name': 'boolean'}, 'flag': True, 'default': False},
             ),
@@ -51,7 +69,7 @@ TABLE: dict[str, Any] = {
             'interspersed': True,
             'ignore_unknown_options': False,
             'extra_args': False,
-            "params": (
+            'params': (
                 {'name': 'file', 'kind': 'option', 'opts': ('--file', '-f'), 'type': {'name': 'str'}},
                 {'name': 'claim', 'kind': 'option', 'opts': ('--claim',), 'type': {'name': 'boolean'}, 'flag': True, 'default': False},
                 {'name': 'remote', 'kind': 'option', 'opts': ('--remote',), 'type': {'name': 'str'}, 'default': 'origin'},
@@ -65,7 +83,7 @@ TABLE: dict[str, Any] = {
             'interspersed': True,
             'ignore_unknown_options': False,
             'extra_args': False,
-            "params": (
+            'params': (
                 {'name': 'task', 'kind': 'argument', 'opts': ('task',), 'type': {'name': 'str'}, 'required': True},
                 {'name': 'file', 'kind': 'option', 'opts': ('--file', '-f'), 'type': {'name': 'str'}},
                 {'name': 'as_json', 'kind': 'option', 'opts': ('--json',), 'type': {'name': 'boolean'}, 'flag': True, 'default': False},
@@ -76,7 +94,7 @@ TABLE: dict[str, Any] = {
             'interspersed': True,
             'ignore_unknown_options': False,
             'extra_args': False,
-            "params": (
+            'params': (
                 {'name': 'file', 'kind': 'option', 'opts': ('--file', '-f'), 'type': {'name': 'path', 'allow_dash': False, 'dir_okay': True, 'exists': False, 'file_okay': True, 'readable': True, 'resolve_path': False, 'type': None, 'writable': False}},
                 {'name': 'as_json', 'kind': 'option', 'opts': ('--json',), 'type': {'name': 'boolean'}, 'flag': True, 'default': False},
             ),
@@ -86,7 +104,7 @@ TABLE: dict[str, Any] = {
             'interspersed': True,
             'ignore_unknown_options': False,
             'extra_args': False,
-            "params": (
+            'params': (
                 {'name': 'root', 'kind': 'option', 'opts': ('--root',), 'type': {'name': 'path', 'allow_dash': False, 'dir_okay': True, 'exists': False, 'file_okay': True, 'readable': True, 'resolve_path': False, 'type': None, 'writable': False}},
                 {'name': 'out', 'kind': 'option', 'opts': ('--out',), 'type': {'name': 'path', 'allow_dash': False, 'dir_okay': True, 'exists': False, 'file_okay': True, 'readable': True, 'resolve_path': False, 'type': None, 'writable': False}},
                 {'name': 'as_json', 'kind': 'option', 'opts': ('--json',), 'type': {'name': 'boolean'}, 'flag': True, 'default': False},
