@@ -94,6 +94,8 @@ def test_the_root_callback_does_nothing_the_lean_path_would_skip() -> None:
     [function] = ast.parse(textwrap.dedent(inspect.getsource(app_module.root))).body
     assert isinstance(function, ast.FunctionDef)
     assert [type(node) for node in function.body] == [ast.Expr]  # its docstring alone
+    for param in TABLE["root"]["params"]:  # options that act only when given, never on this path
+        assert param.get("eager") and param.get("flag") and param["default"] is False, param
 
 
 def test_a_group_callback_the_lean_path_does_not_know_sends_the_command_to_typer(
