@@ -38,7 +38,6 @@ _WILD = tuple(_RESOLVERS.get(None, []))
 _BY_FIRST = {first: (*found, *_WILD) for first, found in _RESOLVERS.items() if first is not None}
 # tab, CR (after CRLF became LF), NEL/LS/PS (line breaks to YAML 1.1), BOM, and what YAML
 # does not allow in a stream (C0/C1 controls, DEL, surrogates, U+FFFE/U+FFFF)
-_ASCII_REFUSED = re.compile("[\x00-\x09\x0b-\x1f\x7f]")  # the same, for ASCII text (faster)
 _REFUSED = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 # a plain scalar cannot start with these (`-`, `?`, `:` only when followed by a space or the end)
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
@@ -61,7 +60,11 @@ def load(text: str, duplicates: list[tuple[int, int, str]]) -> Any:
     are appended to `duplicates` as (line, column, key). Unsupported for anything else."""
     if "\r" in text:
         text = text.replace("\r\n", "\n")
-    if (_ASCII_REFUSED if text.isascii() else _REFUSED).search(text):
+    if text.isascii():
+        refused = not text.replace("\n", " ").isprintable()  # printable ASCII is " " to "~"
+    else:
+        refused = _REFUSED.search(text) is not None
+    if refused:
         raise Unsupported("characters left to libyaml")
     if text.endswith("\n"):
         text = text[:-1]

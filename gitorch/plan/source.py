@@ -268,7 +268,7 @@ def _parse(text: str, raw: bytes, fmt: str, display: str, duplicates: list[tuple
 def _parse_yaml(text: str, display: str, duplicates: list[tuple[int, int, str]]) -> Any:
     import yaml
 
-    if _flow_depth(text) > MAX_DEPTH:
+    if text.count("[") + text.count("{") > MAX_DEPTH and _flow_depth(text) > MAX_DEPTH:  # counts: fast bound
         # libyaml's node composer recurses in C: thousands of `[` would overflow the stack
         raise _parse_error(display, "invalid YAML: nested too deeply", None, None)
     from gitorch.plan import blockyaml, fastyaml
