@@ -129,3 +129,19 @@ def test_a_first_status_compiles_nothing(pyz: Path, bare_python: Path, tmp_path:
         files = dump.read_text().split()
         assert "gitorch/cli/entry.pyc" in files
         assert [f for f in files if not f.endswith(".pyc")] == []
+
+
+def test_hooks_installed_by_a_first_start_use_the_cache(pyz: Path, bare_python: Path, tmp_path: Path) -> None:
+    """The hook records the cache entry (filled after the command), not the archive's site/."""
+    repo = make_repo(tmp_path / "repo")
+    cache = tmp_path / "cache"
+    root, key = cache / "zipapp", _key(pyz)
+    fd = _lock(root / f".{key}.fill", fcntl.LOCK_EX)
+    try:
+        proc = run_pyz(bare_python, pyz, "hooks", "install", cwd=repo, cache=cache)
+        assert proc.returncode == 0, proc.stderr
+        assert not (root / key).exists()  # it ran from the archive
+    finally:
+        os.close(fd)
+    hook = (repo / ".git" / "hooks" / "post-checkout").read_text()
+    assert f"GITORCH_PATH={root / key}\n" in hook and f"GITORCH_PYZ={pyz}\n" in hook
