@@ -256,3 +256,25 @@ def test_hot_commands_start_without_typer_and_the_rest_with_it(ran: Path) -> Non
         assert not loads_typer(*argv), argv
     assert loads_typer("status", "--bogus")
     assert loads_typer("report")
+
+
+TYPER_ONLY_PATH = ("import sys; from gitorch.cli import lean; lean.find = lambda args: None; "
+                   "from gitorch.cli.entry import main; main(sys.argv[1:])")
+
+
+def test_a_reader_that_left_ends_both_paths_alike(ran: Path) -> None:
+    import os
+
+    def ended(code: str, *argv: str) -> tuple[int, str]:
+        read, write = os.pipe()
+        os.close(read)  # `git orch … | head -c0`: nobody reads what is written
+        try:
+            proc = subprocess.run([sys.executable, "-c", code, *argv], cwd=ran, stdout=write,
+                                  stderr=subprocess.PIPE, text=True, timeout=60)
+        finally:
+            os.close(write)
+        return proc.returncode, proc.stderr
+
+    lean_path = "import sys; from gitorch.cli.entry import main; main(sys.argv[1:])"
+    for argv in (["explain", "zz", "--json"], ["status", "--json"]):
+        assert ended(lean_path, *argv) == ended(TYPER_ONLY_PATH, *argv), argv

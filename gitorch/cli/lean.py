@@ -113,8 +113,9 @@ def run(body: Callable[..., Any], kwargs: dict[str, Any], args: list[str]) -> No
                 body(**kwargs)
             except (Exception, KeyboardInterrupt) as exc:
                 sys.exit(failed(exc, as_json))
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader left while the error was reported: click exits 1
         silence_stdout()
+        sys.exit(1)
     except KeyboardInterrupt:
         sys.stderr.write(localize("git orch: interrupted\n"))
         sys.exit(EXIT_INTERRUPTED)
