@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -141,3 +142,25 @@ def test_hooks_from_zipapp(pyz: Path, bare_python: Path, tmp_path: Path) -> None
     assert checkout.returncode == 0
     assert "Traceback" not in checkout.stderr
     assert "not found" not in checkout.stderr.lower()
+
+
+def test_bytecode_is_cut_to_fit_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The archive stays under its limit: the hot bytecode's tail (the least needed) goes first."""
+    import importlib.util
+    import io
+    import random
+
+    spec = importlib.util.spec_from_file_location("zipapp_build", ROOT / "zipapp" / "build.py")
+    assert spec and spec.loader
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+
+    noise = random.Random(6)
+    files = {"site/a.py": noise.randbytes(20_000)}
+    extra = [(f"site/m{i}.pyc", noise.randbytes(10_000)) for i in range(5)]
+    whole = len(build._zip_bytes({**files, **dict(extra)}, 9))
+    monkeypatch.setattr(build, "ARCHIVE_LIMIT", whole - 15_000)  # room for all but two
+    data = build._fitting(files, list(extra))
+    assert len(data) + 64 <= build.ARCHIVE_LIMIT
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert names == ["site/a.py", "site/m0.pyc", "site/m1.pyc", "site/m2.pyc"]
