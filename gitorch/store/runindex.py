@@ -88,8 +88,10 @@ def read_seal(backend: Backend, tree: str | None) -> layout.Seal | None:
     entry = backend.tree_entry(tree, layout.INDEX)
     if entry is None or entry.is_tree:
         return None
+    from gitorch.store.summary import read_cached
+
     try:
-        seal = msgspec.json.decode(backend.read_blob(entry.oid), type=layout.Seal)
+        seal = msgspec.json.decode(read_cached(backend, entry.oid), type=layout.Seal)
     except (msgspec.DecodeError, msgspec.ValidationError):
         return None
     if seal.version != 1:
@@ -101,9 +103,13 @@ def read_seal(backend: Backend, tree: str | None) -> layout.Seal | None:
 
 def seal_blob(backend: Backend, trees: Mapping[str, str], seal: layout.Seal) -> str:
     """`seal` for a tree whose sessions/ and runs/ are `trees` (name -> id, "": none)."""
+    from gitorch.store.summary import remember
+
     done = msgspec.structs.replace(seal, sessions=trees.get(layout.SESSIONS, ""),
                                    runs=trees.get(layout.RUNS, ""), loose=sorted(set(seal.loose)))
-    return backend.write_blob(msgspec.json.encode(done) + b"\n")
+    data = msgspec.json.encode(done) + b"\n"
+    remember(data)  # the next commit of this process reads it back without git
+    return backend.write_blob(data)
 
 
 def sealed(base: layout.Seal, summaries: Iterable[layout.RunSummary]) -> layout.Seal:

@@ -291,10 +291,10 @@ def _builder(backend: Backend, branch: str, fixed: Changes, all_events: Sequence
         except runindex.StaleIndex:
             runs = _index_runs(backend, tree, all_events, located, box, rebuild_all=True)
         for path, s in runs.items():
-            oid = backend.write_blob(msgspec.json.encode(s) + b"\n")
+            data = msgspec.json.encode(s) + b"\n"
             kept = lookup(backend, tree, path) if tree else None
-            if kept is None or kept.oid != oid:  # unchanged: the runs/ tree is left alone
-                changes[path] = oid
+            if kept is None or kept.oid != summary.remember(data):  # unchanged: left alone
+                changes[path] = backend.write_blob(data)
         if readme or run_events or tree is None:
             text = summary.render_readme(backend, tree, runs, branch)
             changes[layout.README] = backend.write_blob(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 
 import msgspec
@@ -25,6 +26,39 @@ def has_run_events(events: Sequence[Event]) -> bool:
     return any(isinstance(e, _RUN_TYPES) for e in events)
 
 
+# Blobs are immutable: the bytes of the summaries (and seals) this process read or wrote
+# (at most _KEEP: a long run rewrites its summary at every flush).
+_blobs: dict[str, bytes] = {}
+_KEEP = 2048
+
+
+def blob_id(data: bytes) -> str:
+    """The id git gives a blob of `data` (no git call)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def remember(data: bytes) -> str:
+    """`data`'s blob id, its bytes kept for `read_cached` (the caller writes the blob)."""
+    oid = blob_id(data)
+    _keep(oid, data)
+    return oid
+
+
+def _keep(oid: str, data: bytes) -> None:
+    if len(_blobs) >= _KEEP:
+        _blobs.clear()
+    _blobs[oid] = data
+
+
+def read_cached(backend: Backend, oid: str) -> bytes:
+    """A small blob's bytes, read once per process."""
+    data = _blobs.get(oid)
+    if data is None:
+        data = backend.read_blob(oid)
+        _keep(oid, data)
+    return data
+
+
 def read_run(backend: Backend, tree: str | None, run: str) -> layout.RunSummary | None:
     if tree is None:
         return None
@@ -32,7 +66,7 @@ def read_run(backend: Backend, tree: str | None, run: str) -> layout.RunSummary 
     if entry is None or entry.is_tree:
         return None
     try:
-        return msgspec.json.decode(backend.read_blob(entry.oid), type=layout.RunSummary)
+        return msgspec.json.decode(read_cached(backend, entry.oid), type=layout.RunSummary)
     except (msgspec.DecodeError, msgspec.ValidationError):
         return None  # a hand-edited summary: rebuilt from the events it sees next
 
