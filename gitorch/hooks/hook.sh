@@ -1,5 +1,5 @@
 #!/bin/sh
-# gitorch-hook 6
+# gitorch-hook 7
 # Installed by `git orch hooks install` as post-checkout, post-merge and post-rewrite (or, on
 # git >= 2.54, as the command of the config-based hook gitorch-observe for all three);
 # `git orch hooks uninstall` removes it and puts back the hook that was here before.
@@ -113,13 +113,13 @@ fi
 # printed after git succeeded. Not when the answer for this HEAD is kept (stalecache.py).
 diff_from=
 if [ "$hook" = post-checkout ] && [ -z "${GIT_DIR-}" ] && [ -d .git ] && [ -f .git/orch/hook-index ]; then
-    kept= ref= from= rest= at= seen=
-    read -r kept ref from rest 2>/dev/null <.git/orch/hook-index || :
+    kept= ref= from= blob= rest= at= seen=
+    read -r kept ref from blob rest 2>/dev/null <.git/orch/hook-index || :
     case $ref in refs/*) [ -f ".git/$ref" ] && { read -r at 2>/dev/null <".git/$ref" || :; } ;; esac
     [ -f ".git/orch/hook-stale/${2-}" ] && { read -r seen 2>/dev/null <".git/orch/hook-stale/$2" || :; }
     case $from${2-} in *[!0-9a-f]*) from= ;; esac
     if [ -n "$from" ] && [ -n "$kept" ] && [ "$from" != "${2-}" ] && [ "$at" = "$kept" ] &&
-        [ "$seen" != "gitorch-hook-stale 1 $kept $ref" ]; then
+        [ "$seen" != "gitorch-hook-stale 2 $blob" ]; then
         diff_from=$from
     fi
 fi

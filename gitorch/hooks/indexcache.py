@@ -71,17 +71,30 @@ def head_commit(gitdir: str, common: str) -> str | None:
     return _oid(text)
 
 
-def load(common: str, ref: str, oid: str) -> dict[str, Any] | None:
-    """The index kept for `ref` at commit `oid`, or None."""
+def header(common: str, ref: str, oid: str) -> tuple[str, bytes] | None:
+    """(the kept index's own blob id, or "" when the line does not say; its JSON) when the
+    index is kept for `ref` at commit `oid`, else None. Nothing is parsed."""
     try:
         with open(os.path.join(common, "orch", CACHE_FILE), "rb") as fh:
             data = fh.read()
     except OSError:
         return None
-    head, _, raw = data.partition(b"\n")
-    if head.split(b" ")[:2] != [oid.encode("ascii", "replace"),
-                                ref.encode("utf-8", "surrogateescape")]:
+    line, _, raw = data.partition(b"\n")
+    fields = line.split(b" ")
+    if fields[:2] != [oid.encode("ascii", "replace"), ref.encode("utf-8", "surrogateescape")]:
         return None
+    blob = _oid(fields[3].decode("ascii", "replace")) if len(fields) > 3 else None
+    return blob or "", raw
+
+
+def load(common: str, ref: str, oid: str) -> dict[str, Any] | None:
+    """The index kept for `ref` at commit `oid`, or None."""
+    kept = header(common, ref, oid)
+    return parse(kept[1]) if kept is not None else None
+
+
+def parse(raw: bytes) -> dict[str, Any] | None:
+    """The kept index's JSON as a dict, None when it is not one."""
     try:
         doc = jsonlite.loads(raw.decode("utf-8"))
     except ValueError:
@@ -89,15 +102,18 @@ def load(common: str, ref: str, oid: str) -> dict[str, Any] | None:
     return doc if isinstance(doc, dict) else None
 
 
-def save(common: str, ref: str, oid: str, raw: bytes, commit: str | None = None) -> None:
-    """Keep `raw` (the index's JSON) for `ref` at commit `oid`; never fails the hook.
+def save(common: str, ref: str, oid: str, raw: bytes, commit: str | None = None,
+         blob: str | None = None) -> None:
+    """Keep `raw` (the index's JSON, blob `blob`) for `ref` at commit `oid`; never fails
+    the hook.
 
-    The first line reads `<oid> <ref>`, then ` <commit>` when every task passed at that one
-    commit: the sh hook reads that line to start `git diff-tree` from it (hook.sh)."""
+    The first line reads `<oid> <ref> <commit> <blob>`, "-" for an unknown one; `commit` is
+    the one commit every task passed at: the sh hook reads that line to start `git
+    diff-tree` from it, and to see whether an answer is kept for the new HEAD (hook.sh)."""
     from gitorch.hooks.stalecache import put
 
     folder = os.path.join(common, "orch")
-    line = f"{oid} {ref}" + (f" {commit}" if commit and _oid(commit) else "")
+    line = f"{oid} {ref} {_oid(commit or '') or '-'} {_oid(blob or '') or '-'}"
     try:
         os.makedirs(folder, exist_ok=True)
         put(os.path.join(folder, CACHE_FILE), f"{line}\n".encode("utf-8", "surrogateescape") + raw)

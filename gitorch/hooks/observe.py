@@ -121,43 +121,56 @@ def _observe_state(
 ) -> None:
     ref = _ref(branch)
     state, head = _commits(common, root, ref) if common else (None, None)
-    # what was found at HEAD's commit with the state branch where it is now (stalecache.py)
-    keep = bool(common and state and head) and stalecache.usable(common or "")
-    if keep:
-        hit = stalecache.load(common or "", ref, state or "", head or "")
-        if hit is not None:
-            obs.has_state, obs.stale, obs.awaiting = True, hit["stale"], hit["awaiting"]
-            return
-    if _observe_watch(obs, root, branch, env, common, state, head) and keep:
-        stalecache.save(common or "", ref, state or "", head or "", obs.stale, obs.awaiting)
+    # the answers kept per HEAD commit and document (stalecache.py) need both read from files
+    keep = (common or "") if head and stalecache.usable(common or "") else ""
+    kept = indexcache.header(common, ref, state) if common and state else None
+    kept = kept if kept and kept[0] else None  # one kept before it named its blob: read again
+    if keep and head and kept and _answered(obs, keep, kept[0], head):
+        return  # the state branch has not moved: the kept index names the document
+    doc = _observe_watch(obs, root, branch, env, common, (state, head), kept, keep)
+    if doc and keep and head:
+        stalecache.save(keep, doc, head, obs.stale, obs.awaiting)
+
+
+def _answered(obs: Observation, common: str, doc: str, head: str) -> bool:
+    """Whether an answer is kept for the document `doc` at HEAD `head` (then in `obs`)."""
+    hit = stalecache.load(common, doc, head)
+    if hit is not None:
+        obs.has_state, obs.stale, obs.awaiting = True, hit["stale"], hit["awaiting"]
+    return hit is not None
 
 
 def _observe_watch(
     obs: Observation, root: str, branch: str, env: Mapping[str, str] | None, common: str | None,
-    state: str | None, head: str | None,
-) -> bool:
-    """Fill `obs` from the state branch; whether it holds the whole answer (nothing failed).
-    `state`, `head`: the state branch's and HEAD's commits when the files git keeps say
-    (every git call then reads HEAD as that commit), else None."""
-    ref = _ref(branch)
+    at: tuple[str | None, str | None], kept: tuple[str, bytes] | None, keep: str,
+) -> str | None:
+    """Fill `obs` from the state branch: the blob id of the document the answer came from
+    when it is whole and worth keeping, else None (also when it was read back, from `keep`).
+    `at`: the state branch's and HEAD's commits when the files git keeps say (every git
+    call then reads HEAD as that commit); `kept`: the kept index for that state commit."""
+    head = at[1]
     watch: dict[str, Any] | None
+    doc: str | None = None
     try:
-        kept = indexcache.load(common, ref, state) if common and state else None
-        if kept is not None:  # the state branch has not moved since the index was kept
-            watch, name, obs.has_state = kept, INDEX_FILE, True
+        index = indexcache.parse(kept[1]) if kept is not None else None
+        if index is not None:  # the state branch has not moved since the index was kept
+            watch, name, obs.has_state, doc = index, INDEX_FILE, True, kept[0] if kept else None
             stale = _from_index(watch, root, env, "", head or "")
         else:
-            obs.has_state, watch, name, head_tree = read_watch(root, branch, env, index=True,
-                                                               keep=common, at=(state, head))
+            obs.has_state, watch, name, head_tree, doc = read_watch(
+                root, branch, env, index=True, keep=common, at=at)
+            if keep and doc and head and _answered(obs, keep, doc, head):
+                return None  # the state branch moved, the document did not
             stale = (_from_index(watch, root, env, head_tree, head)
                      if name == INDEX_FILE else None)
-        if name == INDEX_FILE and stale is None:  # the index cannot tell
-            _, watch, name, _ = read_watch(root, branch, env, index=False, at=(state, head))
+        if name == INDEX_FILE and stale is None:  # the index cannot tell: watch.json, not kept
+            _, watch, name, _, doc = read_watch(root, branch, env, index=False, at=at)
+            doc = None
     except ValueError as exc:
         obs.has_state, watch, stale = True, None, None
         obs.problems.append(f"{WATCH_FILE} on {branch} is unreadable ({exc})")
     if watch is None or not _version_ok(obs, watch, name, branch):
-        return False
+        return None
     if stale is not None:
         obs.stale = stale
     else:
@@ -172,7 +185,7 @@ def _observe_watch(
         for a in (awaiting if isinstance(awaiting, list) else [])
         if isinstance(a, dict) and isinstance(a.get("run"), str) and isinstance(a.get("gate"), str)
     ]
-    return not obs.problems
+    return doc if not obs.problems else None
 
 
 def _commits(common: str | None, root: str, ref: str) -> tuple[str | None, str | None]:
@@ -220,8 +233,9 @@ def _ref(branch: str) -> str:
 def read_watch(
     root: str, branch: str, env: Mapping[str, str] | None = None, *, index: bool = False,
     keep: str | None = None, at: tuple[str | None, str | None] = (None, None),
-) -> tuple[bool, dict[str, Any] | None, str, str]:
-    """(whether the state branch exists, the document, its name, HEAD's root tree or ""):
+) -> tuple[bool, dict[str, Any] | None, str, str, str | None]:
+    """(whether the state branch exists, the document, its name, HEAD's root tree or "",
+    the document's blob id):
     the watch index when `index` and the branch has one (read with HEAD's commit, in the
     same git call), else `watch.json` (None when missing). ValueError when the document is
     not a JSON object. `keep`: the git common dir to keep the index in (indexcache.py);
@@ -238,14 +252,15 @@ def read_watch(
         if first:
             exists = len(objects) > 0 and objects[0] is not None
             if not exists:
-                return False, None, WATCH_FILE, ""
+                return False, None, WATCH_FILE, "", None
         if name == INDEX_FILE and len(objects) > 2 and objects[2] is not None:
             line = objects[2].split(b"\n", 1)[0].split()  # a commit starts `tree <oid>`
             head_tree = line[1].decode() if len(line) == 2 and line[0] == b"tree" else ""
         raw = objects[1] if len(objects) > 1 else None
         if raw is None:
             continue
-        if not _is_blob(out, 1):
+        blob = _blob_id(out, 1)
+        if blob is None:
             raise ValueError("not a file")
         doc = jsonlite.loads(raw.decode("utf-8"))
         if not isinstance(doc, dict):
@@ -254,22 +269,23 @@ def read_watch(
             commits = doc.get("commits")
             indexcache.save(keep, ref, out.split(b" ", 1)[0].decode("ascii", "replace"), raw,
                             commits[0] if isinstance(commits, list) and len(commits) == 1
-                            and isinstance(commits[0], str) else None)
-        return exists, doc, name, head_tree
-    return exists, None, WATCH_FILE, head_tree
+                            and isinstance(commits[0], str) else None, blob)
+        return exists, doc, name, head_tree, blob
+    return exists, None, WATCH_FILE, head_tree, None
 
 
-def _is_blob(out: bytes, n: int) -> bool:
-    """Whether the `n`th object `git cat-file --batch` printed in `out` is a blob."""
+def _blob_id(out: bytes, n: int) -> str | None:
+    """The id of the `n`th object `git cat-file --batch` printed in `out` when it is a
+    blob, else None."""
     pos = 0
     for i in range(n + 1):
         end = out.index(b"\n", pos)
         header = out[pos:end].split()
         found = len(header) == 3 and header[2].isdigit()
         if i == n:
-            return found and header[1] == b"blob"
+            return header[0].decode("ascii", "replace") if found and header[1] == b"blob" else None
         pos = end + 1 + (int(header[2]) + 1 if found else 0)
-    return False
+    return None
 
 
 def _split_batch(out: bytes) -> list[bytes | None]:

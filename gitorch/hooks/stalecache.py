@@ -1,15 +1,17 @@
 """What the hook last found at each commit HEAD was at, kept in the git dir (stdlib only).
 
-Which tasks are stale, and which runs wait at a gate, depends on nothing but the state
-branch's commit (its watch index or watch.json: the commits the tasks passed at, their
-paths) and HEAD's commit (its content): both are commit ids, which name their content for
-good. Finding the stale tasks after a checkout to another branch takes a `git diff-tree`
-(13-20 ms on 10,000 files in 1,000 changed folders) and matching its files to the tasks;
-switching back and forth between a few branches asks the same question again and again. So
-the hook keeps each answer in `<git common dir>/orch/hook-stale/<HEAD's commit>`, under the
-state branch's name and commit: the same HEAD with the state branch where it was reads the
-answer back without any git process. A run moves the state branch, which makes every kept
-answer miss (and be replaced as HEADs are visited again); at most `MAX_KEPT` are kept.
+Which tasks are stale, and which runs wait at a gate, depends on nothing but the document
+the hook reads from the state branch (the watch index, or watch.json: the commits the tasks
+passed at, their paths) and HEAD's commit (its content): a blob id and a commit id, which
+name their content for good. Finding the stale tasks after a checkout to another branch
+takes a `git diff-tree` (13-20 ms on 10,000 files in 1,000 changed folders) and matching its
+files to the tasks; switching back and forth between a few branches asks the same question
+again and again. So the hook keeps each answer in `<git common dir>/orch/hook-stale/<HEAD's
+commit>`, under the document's blob id: the same HEAD with the same document reads the
+answer back without any git process while the state branch has not moved (the kept index
+names the document, indexcache.py), with one `cat-file` when it has (a run that changed
+nothing, an approval). A run that changes the document makes every kept answer miss (each
+is replaced as its HEAD is visited again); at most `MAX_KEPT` are kept.
 
 Replace refs (`git replace`) and grafts can make git read another tree for a commit id: in a
 repository that has any, nothing is kept or read here.
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 FOLDER = "hook-stale"  # under <git common dir>/orch/
-FORMAT = "gitorch-hook-stale 1"  # the first line's start; another format is never read
+FORMAT = "gitorch-hook-stale 2"  # the first line's start; another format is never read
 MAX_KEPT = 32
 _HEX = frozenset("0123456789abcdef")
 
@@ -37,8 +39,8 @@ def _path(common: str, head: str) -> str | None:
     return os.path.join(common, "orch", FOLDER, head)
 
 
-def _header(ref: str, state: str) -> bytes:
-    return f"{FORMAT} {state} {ref}\n".encode("utf-8", "surrogateescape")
+def _header(doc: str) -> bytes:
+    return f"{FORMAT} {doc}\n".encode("ascii")
 
 
 def usable(common: str) -> bool:
@@ -62,18 +64,18 @@ def usable(common: str) -> bool:
         return False
 
 
-def load(common: str, ref: str, state: str, head: str) -> dict[str, Any] | None:
-    """{"stale": {task: [paths]}, "awaiting": [{run, task, gate}]} as found with the state
-    branch `ref` at commit `state` and HEAD at commit `head`; None when none is kept."""
+def load(common: str, doc: str, head: str) -> dict[str, Any] | None:
+    """{"stale": {task: [paths]}, "awaiting": [{run, task, gate}]} as found from the
+    document whose blob id is `doc` with HEAD at commit `head`; None when none is kept."""
     path = _path(common, head)
-    if path is None:
+    if path is None or _path(common, doc) is None:
         return None
     try:
         with open(path, "rb") as fh:
             data = fh.read()
     except OSError:
         return None
-    header = _header(ref, state)
+    header = _header(doc)
     if not data.startswith(header):
         return None
     try:
@@ -86,16 +88,17 @@ def load(common: str, ref: str, state: str, head: str) -> dict[str, Any] | None:
     return doc
 
 
-def save(common: str, ref: str, state: str, head: str, stale: dict[str, list[str]],
+def save(common: str, doc: str, head: str, stale: dict[str, list[str]],
          awaiting: list[dict[str, str]]) -> None:
-    """Keep what was found for (`ref` at `state`, HEAD at `head`); never fails the hook."""
+    """Keep what was found from the document `doc` (a blob id) with HEAD at `head`; never
+    fails the hook."""
     path = _path(common, head)
-    if path is None:
+    if path is None or _path(common, doc) is None:
         return
     try:
         body = jsonlite.dumps({"stale": stale, "awaiting": awaiting}).encode("utf-8")
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        put(path, _header(ref, state) + body)
+        put(path, _header(doc) + body)
         _prune(os.path.dirname(path))
     except (OSError, UnicodeError):
         pass

@@ -63,7 +63,8 @@ def test_the_hook_pipes_the_diff_on_a_first_visit_and_finds_the_same(
     common = str(ran / ".git")
     line = (ran / ".git" / "orch" / indexcache.CACHE_FILE).read_bytes().split(b"\n", 1)[0].split()
     assert line == [git(ran, "rev-parse", "orch/state").encode(), b"refs/heads/orch/state",
-                    git(ran, "rev-parse", "main").encode()]
+                    git(ran, "rev-parse", "main").encode(),
+                    git(ran, "rev-parse", "orch/state:watch-index.json").encode()]
     assert indexcache.load(common, "refs/heads/orch/state", line[0].decode()) is not None
     run_git(ran, "checkout", "-q", "main")
     shutil.rmtree(ran / ".git" / "orch" / "hook-stale")  # a first visit, with the index kept
@@ -85,7 +86,8 @@ def test_a_kept_index_without_one_commit_starts_nothing(ran: Path) -> None:
     common, ref = str(ran / ".git"), "refs/heads/orch/state"
     oid = git(ran, "rev-parse", "orch/state")
     indexcache.save(common, ref, oid, b"{}", None)
-    assert (ran / ".git" / "orch" / "hook-index").read_bytes() == f"{oid} {ref}\n{{}}".encode()
-    indexcache.save(common, ref, oid, b"{}", "not a commit")
-    assert (ran / ".git" / "orch" / "hook-index").read_bytes() == f"{oid} {ref}\n{{}}".encode()
+    assert (ran / ".git" / "orch" / "hook-index").read_bytes() == f"{oid} {ref} - -\n{{}}".encode()
+    indexcache.save(common, ref, oid, b"{}", "not a commit", "nor a blob")
+    assert (ran / ".git" / "orch" / "hook-index").read_bytes() == f"{oid} {ref} - -\n{{}}".encode()
+    assert indexcache.header(common, ref, oid) == ("", b"{}")
     assert ho.observe(str(ran), branch="orch/state", trigger="t", common=common).stale == {}

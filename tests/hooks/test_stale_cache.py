@@ -1,6 +1,7 @@
 """The answer the hook keeps per HEAD commit (gitorch.hooks.stalecache) is the answer the slow
-path gives, saves every git process on a second visit, and is not used once the state branch
-or HEAD's commit moved, nor where replace refs could change what a commit id reads."""
+path gives, saves every git process on a second visit, is read back after a run that changed
+nothing, and is not used once the document or HEAD's commit changed, nor where replace refs
+could change what a commit id reads."""
 
 from __future__ import annotations
 
@@ -78,10 +79,11 @@ def test_a_new_commit_or_a_new_run_is_not_answered_from_before(
     assert _kept(ran).stale == {}
     (ran / "src" / "b.py").write_text("b = 2\n")
     git(ran, "commit", "-q", "-am", "b = 2")
-    assert orch(ran, "run", "-j2").returncode == 0  # the state branch moved: every answer misses
+    assert orch(ran, "run", "-j2").returncode == 0  # the index changed: every answer misses
     calls = count_git(monkeypatch)
     got = _kept(ran)
-    assert got.stale == {} and calls  # found again, not read back
+    # one-file passed at the commit before: its diff runs, nothing is read back
+    assert got.stale == {} and calls == ["cat-file", "diff-tree"]
     git(ran, "checkout", "-q", "-")  # kept for the amended commit under the old state commit
     got = _kept(ran)
     assert got.stale["src"] == ["src/a.py", "src/b.py"] and "one-file" in got.stale
@@ -97,7 +99,9 @@ def test_gates_and_the_watch_json_path_come_back_alike(
     first = _kept(project)
     calls = count_git(monkeypatch)
     again = _kept(project)
-    assert calls == [] and again.stale == first.stale == {"build": ["src/a.py"]}
+    # without an index nothing names the document in the git dir: cat-file reads it (after
+    # asking for the index), but the ls-tree is saved
+    assert calls == ["cat-file", "cat-file"] and again.stale == first.stale == {"build": ["src/a.py"]}
     assert again.awaiting == first.awaiting == gate
     _same(again, project)
 
@@ -124,7 +128,8 @@ def test_a_damaged_answer_is_found_again(ran: Path, damage: str) -> None:
     head, _, body = data.partition(b"\n")
     path.write_bytes({"truncated": data[:-9], "another format": b"gitorch-hook-stale 0" + data[20:],
                       "not an object": head + b'\n["stale", {}]', "empty": b""}[damage])
-    assert stalecache.load(str(ran / ".git"), REF, git(ran, "rev-parse", REF), path.name) is None
+    doc = git(ran, "rev-parse", f"{REF}:watch-index.json")
+    assert stalecache.load(str(ran / ".git"), doc, path.name) is None
     got = _kept(ran)
     assert got.stale == first.stale and got.findings() == first.findings()
     assert path.read_bytes() == head + b"\n" + body  # written again
@@ -150,3 +155,21 @@ def test_the_hook_records_the_same_observation_from_it(ran: Path) -> None:
     assert len(events) == 3
     assert (events[0]["findings"], events[0]["drift"]) == (events[2]["findings"], events[2]["drift"])
     assert "task src: src/a.py changed" in events[2]["findings"]
+
+
+def test_a_run_that_changes_nothing_keeps_the_answers(
+    ran: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    git(ran, "checkout", "-q", "feature")
+    first = _kept(ran)
+    git(ran, "checkout", "-q", "main")
+    before = git(ran, "rev-parse", f"{REF}:watch-index.json")
+    assert orch(ran, "run", "-j2").returncode == 0  # nothing to do: the state branch moves
+    assert git(ran, "rev-parse", f"{REF}:watch-index.json") == before
+    git(ran, "checkout", "-q", "feature")
+    calls = count_git(monkeypatch)
+    again = _kept(ran)
+    assert calls == ["cat-file"]  # the new state commit's index: the same document
+    assert again.stale == first.stale and again.findings() == first.findings()
+    calls.clear()
+    assert _kept(ran).stale == first.stale and calls == []  # and now it is kept again
