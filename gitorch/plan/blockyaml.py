@@ -3,9 +3,8 @@
 Plans are block mappings and sequences of plain or quoted one-line scalars, with block
 scalars (`|`, `>`) for longer text. Reading those lines directly (indentation -> nesting)
 costs a fraction of walking libyaml's event stream, where every scalar becomes a Python
-event object with two marks. Plain scalars mean what they mean to PyYAML's safe loader:
-they are resolved with PyYAML's own implicit resolvers (YAML 1.1: `yes`, `on`, `~`,
-`1_000`, `1:30`, `.inf`, dates…) and built by PyYAML's own safe constructors.
+event object with two marks. Scalars mean what they mean to PyYAML's safe loader
+(plan/yamlscalar.py: PyYAML's own implicit resolvers and safe constructors).
 
 Anything else raises `Unsupported` and the caller reads the text with the event loader
 (plan/fastyaml.py) or the full loader: anchors, aliases, tags, directives, several
@@ -21,21 +20,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from yaml.constructor import SafeConstructor
-from yaml.nodes import ScalarNode
-from yaml.resolver import Resolver
-
+from gitorch.plan import yamlscalar
 from gitorch.plan.fastyaml import Unsupported
 
-_STR = "tag:yaml.org,2002:str"
-_MAKE = {t: SafeConstructor.yaml_constructors[t] for t in (
-    "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp")}
-_RESOLVERS: dict[Any, list[tuple[str, re.Pattern[str]]]] = Resolver.yaml_implicit_resolvers
-# Resolver.resolve's candidates for a plain scalar: those for its first character, then
-# those for any first character
-_WILD = tuple(_RESOLVERS.get(None, []))
-_BY_FIRST = {first: (*found, *_WILD) for first, found in _RESOLVERS.items() if first is not None}
 # tab, CR (after CRLF became LF), NEL/LS/PS (line breaks to YAML 1.1), BOM, and what YAML
 # does not allow in a stream (C0/C1 controls, DEL, surrogates, U+FFFE/U+FFFF)
 _REFUSED = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
@@ -43,8 +30,6 @@ _REFUSED = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _SINGLE = re.compile(r"'((?:[^']|'')*)'")
 _DOUBLE = re.compile(r'"((?:[^"\\]|\\.)*)"')
-_BLOCK = re.compile(r"([|>])(-?)(?: +#.*| *)")
-_CONSTRUCTOR = SafeConstructor()
 _MISSING = object()
 _NOT_FIRST = _INDICATORS | {" "}
 _MAX_KEY = 1000  # libyaml refuses implicit keys over 1024 characters: left to it with a margin
@@ -285,7 +270,7 @@ class _Reader:
                 return None
             if len(s) - len(after) > _MAX_KEY or (not s.isascii() and len(s[: m.end()].encode()) > _MAX_KEY):
                 raise Unsupported("a key longer than libyaml allows")
-            return self._quoted(first, m.group(1), s[: m.end()]), after[2:]
+            return yamlscalar.quoted(first, m.group(1), s[: m.end()]), after[2:]
         if first in _INDICATORS and (first not in "-?:" or s[1:2] in ("", " ")):
             return None
         cut = s.find(" #")
@@ -312,14 +297,14 @@ class _Reader:
             m = (_SINGLE if first == "'" else _DOUBLE).match(text)
             if m is None:
                 raise Unsupported("a quoted scalar over several lines")
-            value = self._quoted(first, m.group(1), text[: m.end()])
+            value = yamlscalar.quoted(first, m.group(1), text[: m.end()])
             if m.end() == len(raw):
                 self.values[raw] = value
             else:
                 _end(text[m.end():])
             return value, i + 1
         if first == "|" or first == ">":
-            return self._block(i, text, owner)
+            return yamlscalar.block(self.lines, self.broken, i, text, owner)
         if first == "[" or first == "{":
             return self._flow(i, col, text), i + 1
         if first in _INDICATORS and (first not in "-?:" or text[1:2] in ("", " ")):
@@ -331,36 +316,12 @@ class _Reader:
         return self._plain(plain, self.values), i + 1
 
     def _plain(self, text: str, scalars: dict[str, Any]) -> Any:
-        """A plain scalar's value, as PyYAML's Resolver.resolve and SafeConstructor give it
-        (remembered in `scalars`)."""
+        """A plain scalar's value (remembered in `scalars`)."""
         value: Any = scalars.get(text, _MISSING)
-        if value is not _MISSING:
-            return value
-        value = text
-        for tag, regexp in _BY_FIRST.get(text[0], _WILD):
-            if regexp.match(text):
-                make = _MAKE.get(tag)
-                if make is None:  # merge keys (`<<`), `=`
-                    raise Unsupported(tag)
-                try:
-                    value = make(_CONSTRUCTOR, ScalarNode(tag, text))
-                except Exception as exc:  # noqa: BLE001 - e.g. an integer of 5,000 digits
-                    raise Unsupported(type(exc).__name__) from exc
-                break
-        if value == value and len(text) <= _MAX_KEY:  # PyYAML makes each NaN anew (each its own key)
-            scalars[text] = value
-        return value
-
-    def _quoted(self, quote: str, inner: str, whole: str) -> str:
-        if quote == "'":
-            return inner.replace("''", "'")
-        if "\\" not in inner:
-            return inner
-        from gitorch.plan import fastyaml  # escapes: libyaml decodes the scalar alone
-
-        value = fastyaml.load(whole, [])
-        if not isinstance(value, str):
-            raise Unsupported("escape")
+        if value is _MISSING:
+            value = yamlscalar.plain(text)
+            if value == value and len(text) <= _MAX_KEY:  # PyYAML makes each NaN anew (each its own key)
+                scalars[text] = value
         return value
 
     def _flow(self, i: int, col: int, rest: str) -> Any:
@@ -380,67 +341,6 @@ class _Reader:
         self.duplicates += [(i + line, col + column, key) for line, column, key in found]
         return value
 
-    def _block(self, i: int, header: str, owner: int) -> tuple[str, int]:
-        """A `|` or `>` block scalar whose header is on line i; its lines are those below
-        indented more than `owner` (the column of its mapping or sequence)."""
-        m = _BLOCK.fullmatch(header)
-        if m is None:
-            raise Unsupported("block scalar header")  # `+`, an indentation indicator, an error
-        lines = self.lines
-        n = len(lines)
-        k = i + 1
-        indent = -1
-        body: list[str] = []
-        while k < n:
-            line = lines[k]
-            s = line.lstrip(" ")
-            if not s:
-                if indent < 0 and line:
-                    raise Unsupported("spaces before a block scalar's first line")
-                if indent >= 0 and len(line) > indent:
-                    raise Unsupported("spaces beyond a block scalar's indentation")
-                body.append("")
-                k += 1
-                continue
-            ind = len(line) - len(s)
-            if indent < 0:
-                if ind <= owner:
-                    break
-                indent = ind
-            elif ind < indent:
-                break
-            body.append(line[indent:])
-            k += 1
-        last = len(body)
-        while last and not body[last - 1]:
-            last -= 1
-        if not last:
-            return "", k
-        content = body[:last]
-        text = "\n".join(content) if m.group(1) == "|" else _fold(content)
-        if not m.group(2) and (i + last < n - 1 or self.broken):
-            text += "\n"  # clip: the last line's break
-        return text, k
-
-
-def _fold(lines: list[str]) -> str:
-    """A folded scalar's lines (none more indented) joined: a break between two lines
-    becomes a space, and the breaks of empty lines between them stay."""
-    out: list[str] = []
-    empty = 0
-    for n, line in enumerate(lines):
-        if not line:
-            empty += 1
-            continue
-        if line[0] == " ":
-            raise Unsupported("a more indented line in a folded scalar")
-        if n and not empty and out:
-            out.append(" ")
-        elif empty:
-            out.append("\n" * empty)
-        out.append(line)
-        empty = 0
-    return "".join(out)
 
 
 def _dash(s: str) -> bool:

@@ -7,12 +7,9 @@ them, and the plan path such as `tasks[3].dependencies[0]`).
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
 import hashlib
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +18,7 @@ import msgspec
 
 from gitorch.errors import Location, NotARepoError, OrchError, PlanError
 from gitorch.plan import cache, graph, normalize
+from gitorch.plan.gcpause import collector_paused
 from gitorch.plan.model import Orchestrator, Plan, Project, Task
 from gitorch.plan.remote_include import include_repo
 from gitorch.plan.repos import check_repos
@@ -68,33 +66,8 @@ def find_plan_file(root: Path) -> Path | None:
 
 def load_plan(file: str | os.PathLike[str] | None = None, repo: Repo | None = None) -> LoadedPlan:
     """Load, validate and normalize a plan; PlanError listing every located problem otherwise."""
-    with _gc_paused():
+    with collector_paused():
         return _load(file, repo)
-
-
-# container objects allocated by one load above which they are frozen (10,000 lean tasks: ~100,000)
-_FREEZE_ABOVE = 20_000
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Loading allocates many objects and frees none of them: the cyclic collector would
-    rescan them again and again (about half the time of loading a 10,000-task plan)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            # What loading allocated sits in the youngest generation: re-enabled as it is, the
-            # collector would scan all of it three times over (young, middle, old) during the
-            # next few thousand allocations (~0.6 s after a 10,000-task plan). A large load is
-            # frozen instead (set aside for good: the plan lives as long as the command); a
-            # small one is left to the collector, so a long process loading many small plans
-            # keeps collecting their garbage.
-            if gc.get_count()[0] > _FREEZE_ABOVE:
-                gc.freeze()
-            gc.enable()
 
 
 def _load(file: str | os.PathLike[str] | None, repo: Repo | None) -> LoadedPlan:
