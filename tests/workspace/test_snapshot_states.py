@@ -157,3 +157,20 @@ def test_where_a_repository_can_be(tmp_path: Path) -> None:
     assert _maybe_in_repo(tmp_path / "a" / "bare.git" / "sub")  # inside a bare repository
     git(tmp_path, "init", "-q", str(tmp_path / "a"))
     assert _maybe_in_repo(plain)
+
+
+def test_the_sweep_before_ws_commands_reads_one_folder_when_nothing_is_recorded(tmp_path: Path) -> None:
+    import sys
+
+    from gitorch.repo import find_repo
+    from gitorch.workspace.expiry import records_dir
+
+    repo_dir = _repo(tmp_path / "r")
+    probe = ("import sys; from gitorch.repo import find_repo; from gitorch.workspace.expiry import "
+             "sweep_expired; print(sweep_expired(find_repo(), None), 'gitorch.workspace.ephemeral' in "
+             "sys.modules, 'msgspec' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=repo_dir, capture_output=True, text=True)
+    assert out.stdout.split() == ["[]", "False", "False"], out.stderr  # nothing recorded: nothing loaded
+    records_dir(find_repo(repo_dir)).mkdir(parents=True)
+    out = subprocess.run([sys.executable, "-c", probe], cwd=repo_dir, capture_output=True, text=True)
+    assert out.stdout.split() == ["[]", "False", "False"], out.stderr  # an empty folder: the same
