@@ -2,35 +2,71 @@
 
 from __future__ import annotations
 
+import _thread
 import os
 import time
 
+_POOL_BYTES = 2048  # random bytes drawn per system call: 512 ids' worth
+_lock = _thread.allocate_lock()  # the engine makes events from several threads
 _last_ms = 0
 _seq = 0
+_pool = ""  # hex digits of random bytes not handed out yet
+_pos = 0
+_second: tuple[int, str] = (-1, "")  # the last second formatted by `now`, and its text
 _session: str | None = None
+# CPython's os.environ keeps its items encoded in `_data`: a dict lookup, where os.environ.get
+# encodes the key and raises KeyError inside when the variable is unset (~3 us per event)
+_env_data = getattr(os.environ, "_data", None)
+_SESSION_KEY: object = (os.environ.encodekey("GITORCH_SESSION")  # type: ignore[attr-defined]
+                        if _env_data is not None else None)
 
 
 def new_id() -> str:
     """A unique, time-ordered id: 12 hex digits of milliseconds, 4 of sequence, 8 random."""
-    global _last_ms, _seq
-    ms = int(time.time() * 1000)
-    if ms == _last_ms:
-        _seq += 1
-    else:
-        _last_ms, _seq = ms, 0
-    return f"{ms:012x}{_seq & 0xFFFF:04x}{os.urandom(4).hex()}"
+    global _last_ms, _seq, _pool, _pos
+    with _lock:  # the clock read inside: ids made one after another sort in that order
+        ms = int(time.time() * 1000)
+        if ms == _last_ms:
+            _seq += 1
+        else:
+            _last_ms, _seq = ms, 0
+        seq = _seq
+        if _pos >= len(_pool):
+            _pool, _pos = os.urandom(_POOL_BYTES).hex(), 0
+        rand = _pool[_pos:_pos + 8]
+        _pos += 8
+    return f"{ms:012x}{seq & 0xFFFF:04x}{rand}"
+
+
+def _forget_random() -> None:
+    """A forked child draws its own random bytes (a copied pool would repeat the parent's ids)."""
+    global _pool, _pos, _lock
+    _pool, _pos, _lock = "", 0, _thread.allocate_lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_random)
 
 
 def now() -> str:
     """UTC timestamp as RFC 3339 with milliseconds, e.g. 2026-11-22T07:40:01.123Z."""
+    global _second
     t = time.time()
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t * 1000) % 1000:03d}Z"
+    sec, text = _second
+    if int(t) != sec:  # gmtime floors t as int() does (t > 0): the same second, the same text
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t))
+        _second = (int(t), text)  # one assignment: a thread never sees a second with another's text
+    return text + f".{int(t * 1000) % 1000:03d}Z"
 
 
 def session() -> str:
     """This process's session id: `GITORCH_SESSION`, or one made once for the process."""
     global _session
-    explicit = os.environ.get("GITORCH_SESSION")
+    if _env_data is not None:
+        raw = _env_data.get(_SESSION_KEY)
+        explicit = os.environ.decodevalue(raw) if raw else None  # type: ignore[attr-defined]
+    else:
+        explicit = os.environ.get("GITORCH_SESSION")
     if explicit:
         return explicit
     if _session is None:
