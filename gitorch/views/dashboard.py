@@ -107,9 +107,14 @@ def _counts(run: RunView) -> str:
     return f"{n} task{'s' if n != 1 else ''}: " + ", ".join(parts) if parts else "no tasks"
 
 
-def render_dashboard(run: RunView, plan: Plan) -> str:
-    """TASKS.md for `run`: every task of `plan` (untouched ones pending), then the graph."""
-    run = with_plan(run, plan)
+def render_dashboard(run: RunView, plan: Plan, *, laid_out: bool = False) -> str:
+    """TASKS.md for `run`: every task of `plan` (untouched ones pending), then the graph.
+
+    `laid_out`: `run` was folded with this `plan` (fold_runs lays it out with with_plan
+    already, and laying it out again gives the same run: skipped, not redone).
+    """
+    if not laid_out:
+        run = with_plan(run, plan)
     out = ["# Tasks — Status Dashboard", ""]
     out += checklist(run, plan)
     chart = _drawable_flowchart(run, plan)
