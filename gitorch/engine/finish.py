@@ -122,7 +122,7 @@ def publish(d: RunDriver) -> bool:
     view = latest_run(run_events, d.plan)
     files: dict[str, bytes | None] = {}
     if view is not None:
-        dashboard = render_dashboard(view, d.plan)
+        dashboard = render_dashboard(view, d.plan, laid_out=True)  # folded with d.plan
         files[layout.DASHBOARD] = dashboard.encode()
         want = d.opts.dashboard if d.opts.dashboard is not None else d.lp.settings.dashboard
         if want:
