@@ -106,6 +106,7 @@ class RunDriver:
         finally:
             self.children.restore_cwd(cwd)
             self.children.close()
+            self.progress.flush()
         return "ended"
 
     def _round(self) -> bool:
@@ -123,6 +124,7 @@ class RunDriver:
             timeout = min(timeout, self._approvals_arrived())
         if self.sleepers:
             timeout = min(timeout, max(0.0, self.sleepers[0][0] - time.monotonic()))
+        self.progress.flush()  # what happened so far is on screen while we wait
         for child, outcome in self.children.wait(max(0.001, timeout)):
             self._advance(str(child.key), outcome)
         now = time.monotonic()

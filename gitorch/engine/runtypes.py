@@ -81,6 +81,7 @@ class Progress(Protocol):
     def start(self, run: str, total: int, done: int = 0) -> None: ...
     def task_started(self, task_id: str) -> None: ...
     def task_finished(self, task_id: str, state: TaskState, duration: float) -> None: ...
+    def flush(self) -> None: ...
     def close(self) -> None: ...
 
 
@@ -94,6 +95,9 @@ class Silent:
         pass
 
     def task_finished(self, task_id: str, state: TaskState, duration: float) -> None:
+        pass
+
+    def flush(self) -> None:
         pass
 
     def close(self) -> None:
