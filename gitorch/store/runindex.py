@@ -1,17 +1,19 @@
 """The run index: where each run's events are, so `status` reads the latest run alone.
 
-Each run summary (`runs/<run>.json`) carries a `RunIndex`: the session folders that hold
-the run's events, the earliest timestamp a fold counts (a fold's `started`, which orders
-runs), the latest timestamp of its run-level and outcome events, and its latest
-`run_started` naming a plan file. `index.json` seals it: the ids of the `sessions/` and
-`runs/` trees it describes and the folders holding approvals (which every run's fold
-needs) or outcomes that name no run.
+Each run summary (`runs/<run>.json`) carries a `RunIndex`: the session folders holding
+the run's events (those a fold counts: no reader needs a run's other events), the
+earliest timestamp a fold counts (a fold's `started`, which orders runs), the latest
+timestamp of its run-level and outcome events, and its latest `run_started` naming a
+plan file. `index.json` seals it: the ids of the `sessions/` and `runs/` trees it
+describes, the folders holding approvals (which every run's fold needs) or outcomes that
+name no run, the latest run and the latest launch.
 
 Every append updates the index and the seal in the commit that adds the events, so the
 branch never holds events the index does not know. A writer that does not know the index
-(an older gitorch, a hand-written segment, a migration's rollback, a sync merge) changes
-`sessions/` or `runs/` without the seal: the seal no longer matches, readers fall back to
-reading every event, and the next append rebuilds the index from all of them (once).
+(an older gitorch, a hand-written segment, a migration's rollback, a sync merge with an
+unindexed clone) changes `sessions/` or `runs/` without the seal: the seal no longer
+matches, readers fall back to reading every event, and the next append rebuilds the index
+from all of them (once).
 """
 
 from __future__ import annotations
@@ -55,16 +57,14 @@ def folder_of(path: str) -> str:
 
 
 def note(entry: layout.RunIndex, folder: str, e: Event) -> None:
-    """Add one event of the run, found in `folder`, to its index."""
+    """Add one event of the run (one a fold counts), found in `folder`, to its index."""
     if folder not in entry.folders:
         entry.folders = [*entry.folders, folder]
-    cls = type(e)
-    if cls in FOLDED:
-        if not gitorch_ts(e.ts):
-            entry.exact = False
-        if not entry.first or e.ts < entry.first:
-            entry.first = e.ts
-    if cls in _MARKS and e.ts > entry.last:
+    if not gitorch_ts(e.ts):
+        entry.exact = False
+    if not entry.first or e.ts < entry.first:
+        entry.first = e.ts
+    if type(e) in _MARKS and e.ts > entry.last:
         entry.last = e.ts
     if isinstance(e, ev.RunStarted) and e.plan_file and (not entry.launch or [e.ts, e.id] > entry.launch[:2]):
         entry.launch = [e.ts, e.id, e.plan_file]
@@ -181,7 +181,7 @@ def rebuild(backend: Backend, tree: str) -> tuple[dict[str, layout.RunSummary], 
     located = located_events(backend, tree)
     by_run: dict[str, list[Event]] = {}
     for _folder, e in located:
-        if e.run:
+        if e.run and type(e) in FOLDED:
             by_run.setdefault(e.run, []).append(e)
     out = all_summaries(backend, tree)
     for run, events in by_run.items():
@@ -203,7 +203,7 @@ def index_events(summaries: dict[str, layout.RunSummary], located: Sequence[tupl
     for folder, e in located:
         if is_loose(e):
             loose.add(folder)
-        if e.run:
+        if e.run and type(e) in FOLDED:  # readers need no other event of a run
             entry = summaries[layout.run_path(e.run)].index
             assert entry is not None
             note(entry, folder, e)
@@ -269,7 +269,7 @@ def updated(backend: Backend, tree: str | None, summaries: Mapping[str, layout.R
 
     out = dict(summaries)
     for _folder, e in located:
-        if not e.run:
+        if not e.run or type(e) not in FOLDED:
             continue
         path = layout.run_path(e.run)
         if path not in out:
