@@ -25,7 +25,7 @@ from gitorch.events import EphemeralCreated, EphemeralRemoved
 from gitorch.gitcmd import git, git_out
 from gitorch.workspace.apply import execute
 from gitorch.workspace.desired import desired_from
-from gitorch.workspace.expiry import records_dir
+from gitorch.workspace.expiry import any_recorded, records_dir
 from gitorch.workspace.manifest import Manifest, RepoSpec
 from gitorch.workspace.materialize import Workspace
 from gitorch.workspace.plan import make_plan
@@ -199,10 +199,10 @@ def gc(repo: Repo, store: StateStore | None, names: list[str],
 
 
 def sweep_expired(repo: Repo, store: Callable[[], StateStore]) -> list[tuple[str, str]]:
-    """What every `ws` command does first (through workspace/expiry.py, which comes here only
-    when a record exists): remove expired ephemeral workspaces that hold no work; those kept
-    (uncommitted changes, new commits) are returned with the reason."""
-    if not any(r.expired() for r in list_all(repo)):
+    """What every `ws` command does first (after expiry.any_recorded, which needs none of this
+    module): remove expired ephemeral workspaces that hold no work; those kept (uncommitted
+    changes, new commits) are returned with the reason."""
+    if not any_recorded(repo) or not any(r.expired() for r in list_all(repo)):
         return []
     _removed, kept = gc(repo, store(), [])
     return kept

@@ -163,14 +163,18 @@ def test_the_sweep_before_ws_commands_reads_one_folder_when_nothing_is_recorded(
     import sys
 
     from gitorch.repo import find_repo
-    from gitorch.workspace.expiry import records_dir
+    from gitorch.workspace.expiry import any_recorded, records_dir
 
     repo_dir = _repo(tmp_path / "r")
-    probe = ("import sys; from gitorch.repo import find_repo; from gitorch.workspace.expiry import "
-             "sweep_expired; print(sweep_expired(find_repo(), None), 'gitorch.workspace.ephemeral' in "
-             "sys.modules, 'msgspec' in sys.modules)")
+    probe = ("import sys; from gitorch.cli.lean_ws import before_command; before_command('snapshot'); "
+             "print('gitorch.workspace.ephemeral' in sys.modules, 'msgspec' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", probe], cwd=repo_dir, capture_output=True, text=True)
-    assert out.stdout.split() == ["[]", "False", "False"], out.stderr  # nothing recorded: nothing loaded
-    records_dir(find_repo(repo_dir)).mkdir(parents=True)
-    out = subprocess.run([sys.executable, "-c", probe], cwd=repo_dir, capture_output=True, text=True)
-    assert out.stdout.split() == ["[]", "False", "False"], out.stderr  # an empty folder: the same
+    assert out.stdout.split() == ["False", "False"], out.stderr  # nothing recorded: nothing loaded
+    repo = find_repo(repo_dir)
+    assert not any_recorded(repo)
+    records_dir(repo).mkdir(parents=True)
+    assert not any_recorded(repo)  # an empty folder
+    (records_dir(repo) / "notes.txt").write_text("x\n")
+    assert not any_recorded(repo)
+    (records_dir(repo) / "try.json").write_text("{}")
+    assert any_recorded(repo)  # (expired or not: workspace/ephemeral.py reads it)
