@@ -21,9 +21,12 @@ def before_command(command: str | None) -> None:
         repo = here.repo
     except NotARepoError:
         return  # the command itself says so, if it needs a repository
-    from gitorch.workspace.expiry import sweep_expired  # imports the rest only if one is recorded
+    from gitorch.workspace.expiry import any_recorded
+
+    if not any_recorded(repo):
+        return  # no ephemeral workspace: their code (msgspec, apply, ...) is not loaded
+    from gitorch.cli.output import warn
+    from gitorch.workspace.ephemeral import sweep_expired
 
     for name, why in sweep_expired(repo, lambda: here.store):
-        from gitorch.cli.output import warn  # msgspec: not before every ws command
-
         warn(f"git orch: kept expired ephemeral workspace {name}: {why}")
