@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitorch.workspace import gitstate
-from gitorch.workspace.manifest import load_manifest, repo_paths
+from gitorch.workspace import gitstate, prestart
+from gitorch.workspace.manifest import load_manifest, repo_paths, workspace_root
 
 if TYPE_CHECKING:
     from gitorch.workspace.model import Snapshot
@@ -33,10 +33,15 @@ def take_enriched(root: Path | str, parts: Callable[[], Mapping[str, Any]] | Non
     """
     import threading
 
-    manifest = load_manifest(root)
     loader = threading.Thread(target=_load, name="snapshot-imports", daemon=True)
-    loader.start()
-    reading = gitstate.start_all(repo_paths(manifest))
+    started = prestart.take(workspace_root(root))  # the console entry point's early start
+    if started is not None:
+        manifest, reading = started
+        loader.start()
+    else:
+        manifest = load_manifest(root)
+        loader.start()
+        reading = gitstate.start_all(repo_paths(manifest))
     found: list[Mapping[str, Any]] = []
     failed: list[BaseException] = []
 

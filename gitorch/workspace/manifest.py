@@ -224,10 +224,15 @@ def load_manifest(manifest_or_root: Manifest | Path | str) -> Manifest:
     """A manifest as given, read from `root/workspace.toml`, or discovered under `root`."""
     if isinstance(manifest_or_root, Manifest):
         return manifest_or_root
+    root = workspace_root(manifest_or_root)
+    return find(root) or discover(root)
+
+
+def workspace_root(root: Path | str) -> Path:
+    """`root` as the manifest's folder: absolute and normalised (`--root ..` reads as a folder)."""
     import os
 
-    root = Path(os.path.normpath(Path(manifest_or_root).absolute()))  # `--root ..` reads as a folder
-    return find(root) or discover(root)
+    return Path(os.path.normpath(Path(root).absolute()))
 
 
 def repo_paths(manifest: Manifest) -> list[tuple[str, Path]]:

@@ -178,3 +178,27 @@ def test_the_sweep_before_ws_commands_reads_one_folder_when_nothing_is_recorded(
     assert not any_recorded(repo)
     (records_dir(repo) / "try.json").write_text("{}")
     assert any_recorded(repo)  # (expired or not: workspace/ephemeral.py reads it)
+
+
+def test_the_early_start_is_used_once_for_the_folder_it_read(states_ws: Path, tmp_path: Path) -> None:
+    from gitorch.workspace import prestart
+    from gitorch.workspace.manifest import workspace_root
+
+    assert prestart._root(["--json", "--root", "a", "--root=b"]) == "b"  # the last one, as click
+    assert prestart._root(["--json"]) is None and prestart._root(["--", "--root", "x"]) is None
+    prestart.start(["--root", str(tmp_path / "missing")])  # the command reports it, not this
+    assert prestart._started == {}
+    prestart.start([f"--root={states_ws}/./", "--json"])
+    assert prestart.take(workspace_root(tmp_path)) is None  # another folder: not this work
+    started = prestart.take(workspace_root(states_ws))
+    assert started is not None and prestart.take(workspace_root(states_ws)) is None  # once
+    manifest, reading = started
+    assert reading() == [read_one(n, p) for n, p in repo_paths(manifest)]
+
+
+def test_ws_snapshot_with_root_equals_over_both_spellings(states_ws: Path, tmp_path: Path) -> None:
+    spellings = (["--root", str(states_ws)], [f"--root={states_ws}"])
+    runs = [subprocess.run(["git", "orch", "ws", "snapshot", *how, "--json"], cwd=tmp_path,
+                           capture_output=True) for how in spellings]
+    first, second = (json.loads(r.stdout) for r in runs)
+    assert first["id"] == second["id"] and first["git"] == second["git"]
