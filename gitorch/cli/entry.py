@@ -24,6 +24,10 @@ def main(argv: list[str] | None = None) -> None:
             from gitorch.engine import prestart  # git lists the work tree while Python imports
 
             prestart.start()
+        if args[:2] == ["ws", "snapshot"] and "-h" not in args and "--help" not in args:
+            from gitorch.workspace import prestart as ws_prestart  # git status runs while Python imports
+
+            ws_prestart.start(args[2:])
         from gitorch.cli import lean
 
         found = lean.find(args)
