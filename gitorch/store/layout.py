@@ -105,6 +105,7 @@ class Seal(msgspec.Struct, kw_only=True, omit_defaults=True):
     latest: list[str] = []  # [first, run] of the run a fold shows last (the greatest)
     launch: list[str] = []  # the greatest of the runs' launches ([ts, id, plan_file])
     exact: bool = True  # False: some run's index is not exact (readers read everything)
+    lasts: dict[str, str] | None = None  # run -> its index's last, every run (None: a seal from before)
 
 
 class RunSummary(msgspec.Struct, kw_only=True, omit_defaults=True):
