@@ -6,7 +6,9 @@ earliest timestamp a fold counts (a fold's `started`, which orders runs), the la
 timestamp of its run-level and outcome events, and its latest `run_started` naming a
 plan file. `index.json` seals it: the ids of the `sessions/` and `runs/` trees it
 describes, the folders holding approvals (which every run's fold needs) or outcomes that
-name no run, the latest run and the latest launch.
+name no run, the latest run, the latest launch and each run's last (so `explain` orders
+its walk without reading every summary; a seal from before them gains them, from every
+summary, at the next append).
 
 Every append updates the index and the seal in the commit that adds the events, so the
 branch never holds events the index does not know. A writer that does not know the index
@@ -114,19 +116,23 @@ def seal_blob(backend: Backend, trees: Mapping[str, str], seal: layout.Seal) -> 
 
 def sealed(base: layout.Seal, summaries: Iterable[layout.RunSummary]) -> layout.Seal:
     """`base` with what `summaries` (new or changed) bring: the latest run, the latest
-    launch, exactness. The caller recomputes from every summary when a run that was the
-    latest moved back (`moved_back`)."""
+    launch, exactness, each run's last (when `base` has them: from every summary). The
+    caller recomputes from every summary when a run that was the latest moved back
+    (`moved_back`) or `base` has no runs' lasts (a seal from before them)."""
     latest, launch, exact = list(base.latest), list(base.launch), base.exact
+    lasts = dict(base.lasts) if base.lasts is not None else None
     for s in summaries:
         entry = s.index
         if entry is None:
             continue
         exact = exact and entry.exact
+        if lasts is not None:
+            lasts[s.run] = entry.last
         if entry.launch and entry.launch[:2] > launch[:2]:
             launch = list(entry.launch)
         if entry.first and [entry.first, s.run] > latest:
             latest = [entry.first, s.run]
-    return msgspec.structs.replace(base, latest=latest, launch=launch, exact=exact)
+    return msgspec.structs.replace(base, latest=latest, launch=launch, exact=exact, lasts=lasts)
 
 
 def moved_back(base: layout.Seal, summaries: Iterable[layout.RunSummary]) -> bool:
@@ -193,7 +199,7 @@ def rebuild(backend: Backend, tree: str) -> tuple[dict[str, layout.RunSummary], 
     for s in out.values():
         s.index = layout.RunIndex()
     loose = index_events(out, located)
-    return out, sealed(layout.Seal(loose=sorted(loose)), out.values())
+    return out, sealed(layout.Seal(loose=sorted(loose), lasts={}), out.values())
 
 
 def index_events(summaries: dict[str, layout.RunSummary], located: Sequence[tuple[str, Event]]) -> set[str]:
@@ -289,7 +295,7 @@ def prepare(backend: Backend, tree: str | None, rebuild_all: bool = False
     the seal holds) and the seal so far."""
     seal = None if rebuild_all else read_seal(backend, tree)
     if tree is None:
-        return {}, layout.Seal()
+        return {}, layout.Seal(lasts={})
     if seal is None:
         return rebuild(backend, tree)
     return {}, seal
@@ -299,7 +305,8 @@ def finish(backend: Backend, tree: str | None, base: layout.Seal,
            runs: Mapping[str, layout.RunSummary], loose: Iterable[str]) -> layout.Seal:
     """The seal after a commit changed `runs` (path -> summary) and found `loose`."""
     base = msgspec.structs.replace(base, loose=sorted(set(base.loose) | set(loose)))
-    if not moved_back(base, runs.values()):
+    if base.lasts is not None and not moved_back(base, runs.values()):
         return sealed(base, runs.values())
-    every = {**all_summaries(backend, tree), **runs}  # the latest run moved back: ask them all
-    return sealed(msgspec.structs.replace(base, latest=[], launch=[], exact=True), every.values())
+    # the latest run moved back, or a seal from before the runs' lasts: ask them all (once)
+    every = {**all_summaries(backend, tree), **runs}
+    return sealed(msgspec.structs.replace(base, latest=[], launch=[], exact=True, lasts={}), every.values())

@@ -6,12 +6,12 @@ event (`StateStore.events()`), which gives the same answer, only slower.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from gitorch import events as ev
 from gitorch.events import Event
-from gitorch.store import runindex
+from gitorch.store import layout, runindex
 
 if TYPE_CHECKING:
     from gitorch.store.state import StateStore
@@ -100,6 +100,30 @@ def _latest_of_all(idx: runindex.Index, pending: dict[str, str]) -> tuple[bool, 
     for run, ts in pending.items():
         keys[run] = min(keys.get(run, ts), ts)
     return True, max(keys, key=lambda run: (keys[run], run)) if keys else None
+
+
+def walk(idx: runindex.Index, want: Collection[str], skip: Collection[str],
+         done: Callable[[str], bool]) -> Iterator[str]:
+    """The runs (but those in `skip`) whose summary names a task in `want`, greatest last
+    outcome first, until `done(last)` says no outcome at or before that run's last one can
+    change the answer. The seal gives every run's last (`Seal.lasts`), so only the summaries
+    of the runs reached are read; a seal from before them, every summary first. StaleIndex
+    as `Index.summary`."""
+    if idx.seal.lasts is None:
+        every = idx.runs()
+        order = sorted(((s.index.last, run) for run, s in every.items() if s.index is not None), reverse=True)
+        read: Callable[[str], layout.RunSummary | None] = every.get
+    else:
+        order = sorted(((last, run) for run, last in idx.seal.lasts.items()), reverse=True)
+        read = idx.summary
+    for last, run in order:
+        if run in skip:
+            continue
+        if done(last):  # the lasts only fall from here on: neither can a later run
+            return
+        found = read(run)
+        if found is not None and not found.tasks.keys().isdisjoint(want):
+            yield run
 
 
 def last_plan_file(store: StateStore) -> str | None:

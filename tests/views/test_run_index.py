@@ -19,7 +19,7 @@ import pytest
 
 from gitorch import events as ev
 from gitorch.repo import find_repo
-from gitorch.store import layout, runindex
+from gitorch.store import layout, runindex, runread
 from gitorch.store.state import StateStore
 from gitorch.views import fold
 from tests.conftest import OrchRunner, git
@@ -199,3 +199,84 @@ def test_an_old_branch_reads_and_the_first_write_indexes_it(
     idx = runindex.read_index(store.backend, store.state.root_tree())
     assert idx is not None and len(idx.runs()) == 2
     assert orch("status", "--json", cwd=repo).stdout == before
+
+
+def _rewrite_seal(repo: Path, change: dict[str, object]) -> None:
+    """Rewrite index.json by hand, keeping the trees it seals (so it still holds)."""
+    store = _store(repo)
+    raw = store.read(layout.INDEX)
+    assert raw is not None
+    doc = json.loads(raw)
+    doc.update(change)
+    doc = {k: v for k, v in doc.items() if v is not None}
+    blob = store.backend.write_blob(json.dumps(doc).encode() + b"\n")
+    store.state.update(lambda tree: {layout.INDEX: blob}, "an index.json by hand")
+
+
+def _runs_out_of_order(store: StateStore) -> None:
+    """Three runs whose ids, first events and last outcomes order three different ways."""
+    day = "2026-01-01T00:00:"
+    store.append([ev.RunStarted(run="r-b", ts=day + "01.000Z"),
+                  ev.TaskCompleted(run="r-b", task="t", inputs="i1", ts=day + "09.000Z"),
+                  ev.TaskFailed(run="r-b", task="u", ts=day + "09.500Z")])
+    store.append([ev.RunStarted(run="r-a", ts=day + "02.000Z"),
+                  ev.TaskCompleted(run="r-a", task="t", inputs="i2", ts=day + "03.000Z"),
+                  ev.TaskCompleted(run="r-a", task="u", inputs="i3", ts=day + "04.000Z")])
+    store.append([ev.RunStarted(run="r-c", ts=day + "05.000Z"),
+                  ev.TaskCompleted(run="r-c", task="u", inputs="i4", ts=day + "06.000Z")])
+
+
+def test_the_seal_keeps_each_runs_last_outcome_and_the_walk_reads_only_what_it_needs(
+    repo: Path, backend: str,
+) -> None:
+    store = _store(repo)
+    _runs_out_of_order(store)
+    idx = runindex.read_index(store.backend, store.state.root_tree())
+    assert idx is not None
+    assert idx.seal.lasts == {run: s.index.last for run, s in idx.runs().items() if s.index}
+    assert idx.seal.lasts == {"r-b": "2026-01-01T00:00:09.500Z", "r-a": "2026-01-01T00:00:04.000Z",
+                              "r-c": "2026-01-01T00:00:06.000Z"}
+    fresh = runindex.read_index(store.backend, store.state.root_tree())
+    assert fresh is not None
+    bounds: list[str] = []
+
+    def done(last: str) -> bool:
+        bounds.append(last)
+        return last < "2026-01-01T00:00:09.000Z"
+
+    # newest last outcome first (not by id, not by first event); stops at the first run
+    # whose last outcome is too old, and reads no summary past it
+    assert list(runread.walk(fresh, {"t"}, set(), done)) == ["r-b"]
+    assert bounds == ["2026-01-01T00:00:09.500Z", "2026-01-01T00:00:06.000Z"]
+    assert set(fresh._read) == {"r-b"}
+    assert list(runread.walk(fresh, {"t"}, {"r-b"}, lambda last: False)) == ["r-a"]  # r-c has no t
+
+
+def test_explain_walks_runs_by_last_outcome_as_every_event_says(
+    repo: Path, orch: OrchRunner, backend: str,
+) -> None:
+    """A run whose first event is older than another's but whose outcome is newer: the
+    walk through the seal's lasts, through every summary (a seal from before the lasts)
+    and the fold of every event explain alike; the next write restores the lasts."""
+    flag = repo / "fail"
+    write_plan(repo, [{"id": "a", "commands": {"t": "true"}},
+                      {"id": "b", "commands": {"t": f"test ! -e {flag}"}}])
+    _commit(repo, "plan")
+    assert orch("run", cwd=repo).returncode == 0
+    flag.write_text("x")
+    assert orch("run", "--force", "-t", "b", cwd=repo).returncode == 1
+    store = _store(repo)
+    # an older run (first event before both) whose outcome of `a` is the newest of all
+    store.append([ev.TaskStarted(run="r-0-early", task="a", ts="2000-01-01T00:00:00.000Z"),
+                  ev.TaskFailed(run="r-0-early", task="a", ts="2999-01-01T00:00:00.000Z")])
+    seal = _seal(_store(repo))
+    assert seal.lasts is not None and len(seal.lasts) == 3
+    views = {t: orch("explain", t, "--json", cwd=repo).stdout for t in ("a", "b")}
+    assert json.loads(views["a"])["latest_failure"]["run"] == "r-0-early"
+    _rewrite_seal(repo, {"lasts": None})  # as a gitorch before the lasts sealed it
+    assert _seal(_store(repo)).lasts is None
+    assert {t: orch("explain", t, "--json", cwd=repo).stdout for t in ("a", "b")} == views
+    _store(repo).append([ev.Observed(session="s-hook", trigger="manual")])
+    assert _seal(_store(repo)).lasts == seal.lasts
+    _drop_seal(repo)
+    assert {t: orch("explain", t, "--json", cwd=repo).stdout for t in ("a", "b")} == views
