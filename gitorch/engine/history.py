@@ -160,13 +160,9 @@ def _walk(store: StateStore, idx: runindex.Index, want: set[str], failure_of: st
     journal = runread.journal_events(store)
     mine = {e.run for e in journal if e.run}
     found = journal + runread.read_loose(store, idx) + runread.read_runs(store, idx, mine)
-    order = sorted(((s.index.last, run) for run, s in idx.runs().items()
-                    if s.index is not None and run not in mine and want & s.tasks.keys()), reverse=True)
     seen = _Outcomes(want, failure_of)
     seen.add(found)
-    for last, run in order:
-        if seen.known_after(last):
-            break
+    for run in runread.walk(idx, want, mine, seen.known_after):
         more = runread.read_runs(store, idx, {run})
         seen.add(more)
         found += more
