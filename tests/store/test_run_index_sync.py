@@ -1,6 +1,8 @@
-"""A sync merges two clones' run indexes into one that still holds (no rebuild needed), and
-a merge with a clone whose index does not hold leaves the merged branch unsealed (read
-event by event until the next write indexes it again)."""
+"""A sync merges two clones' run indexes into one that still holds (no rebuild needed),
+its seal carrying every merged run's last outcome (`Seal.lasts`, so `explain` walks a
+merged branch without reading every summary), and a merge with a clone whose index does
+not hold leaves the merged branch unsealed (read event by event until the next write
+indexes it again)."""
 
 from __future__ import annotations
 
@@ -71,3 +73,20 @@ def test_a_clone_without_the_index_leaves_the_merge_unsealed(clones: tuple[Path,
     s2.append([ev.Observed(trigger="manual")])  # the next write indexes every event again
     idx = _index(s2)
     assert idx is not None and {r: s.index.first for r, s in idx.runs().items() if s.index} == _fold_keys(s2)
+
+
+def test_a_merged_seal_keeps_every_runs_last(clones: tuple[Path, Path], backend: str) -> None:
+    one, two = clones
+    s1, s2 = StateStore(find_repo(one)), StateStore(find_repo(two))
+    s1.append([ev.RunStarted(run="r1", session="s-1"), ev.TaskCompleted(run="r1", task="a", session="s-1")])
+    s2.append([ev.RunStarted(run="r2", session="s-2"), ev.TaskFailed(run="r2", task="a", session="s-2")])
+    s2.append([ev.TaskFailed(run="r1", task="a", session="s-2")])  # r1's last outcome, on the other clone
+    assert sync(s1).pushed
+    assert sync(s2).merge.state == "merged"
+    idx = _index(s2)
+    assert idx is not None and idx.seal.lasts is not None
+    lasts: dict[str, str] = {}
+    for e in s2.events():
+        if e.run and isinstance(e, (ev.RunStarted, ev.TaskCompleted, ev.TaskFailed)):
+            lasts[e.run] = max(lasts.get(e.run, e.ts), e.ts)
+    assert idx.seal.lasts == lasts == {r: s.index.last for r, s in idx.runs().items() if s.index}
