@@ -32,7 +32,8 @@ from yaml.resolver import Resolver
 _STR = "tag:yaml.org,2002:str"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
-_SCALARS = {t: SafeConstructor.yaml_constructors[t] for t in (
+# the safe constructors of the scalar tags a plan may use (the line reader builds with them too)
+SCALARS = {t: SafeConstructor.yaml_constructors[t] for t in (
     "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
     "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp", _STR)}
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -125,7 +126,7 @@ def _scalar(event: Any, resolver: Resolver, constructor: SafeConstructor, tags: 
             tag = _STR
     if tag == _STR:
         return value
-    make = _SCALARS.get(tag)
+    make = SCALARS.get(tag)
     if make is None:  # merge keys (`<<`), `=`, `!!binary`, application tags
         raise Unsupported(tag)
     return make(constructor, ScalarNode(tag, value))

@@ -12,11 +12,8 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
-from gitorch.plan.fastyaml import Unsupported
+from gitorch.plan.fastyaml import SCALARS, Unsupported
 
-_MAKE = {t: SafeConstructor.yaml_constructors[t] for t in (
-    "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp")}
 _RESOLVERS: dict[Any, list[tuple[str, re.Pattern[str]]]] = Resolver.yaml_implicit_resolvers
 # Resolver.resolve's candidates for a plain scalar: those for its first character, then
 # those for any first character
@@ -31,7 +28,7 @@ def plain(text: str) -> Any:
     Unsupported for a merge key (`<<`), `=`, or a value the constructors refuse."""
     for tag, regexp in _BY_FIRST.get(text[0], _WILD):
         if regexp.match(text):
-            make = _MAKE.get(tag)
+            make = SCALARS.get(tag)  # never str: no implicit resolver gives it
             if make is None:  # merge keys (`<<`), `=`
                 raise Unsupported(tag)
             try:
