@@ -12,17 +12,14 @@ Run: PATH=.venv/bin:$PATH .venv/bin/python tests/bench/lean_start.py [rounds]
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
-from measure import added, bench_env, git_repo, interleave, ratio, sh
+from measure import added, git_repo, interleave, ratio, sh, timed
 
 ENTRY = "import sys; from gitorch.cli.entry import main; main(sys.argv[1:])"
 TYPER = "import sys; from gitorch.cli import lean; lean.find = lambda args: None; " + ENTRY
@@ -31,23 +28,9 @@ PLAN = {"version": 1, "tasks": [{"id": "a", "commands": {"t": "true"}},
 COMMANDS = (["status"], ["next"], ["explain", "a"], ["run"], ["plan", "validate"], ["ws", "snapshot"])
 
 
-def _timed(args: list[str], cwd: Path, cpu: dict[str, list[float]], side: str) -> float:
-    """Wall seconds of one whole process; its CPU seconds go to cpu[side]."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=cwd, env=bench_env(), stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    took = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode:
-        raise RuntimeError(f"{' '.join(args)} failed ({proc.returncode})")
-    cpu[side].append(usage.ru_utime + usage.ru_stime)
-    return took
-
-
 def _side(code: str, argv: list[str], repo: Path, cpu: dict[str, list[float]],
           side: str) -> Callable[[], float]:
-    return lambda: _timed([sys.executable, "-c", code, *argv], repo, cpu, side)
+    return lambda: timed([sys.executable, "-c", code, *argv], repo, cpu=cpu[side])
 
 
 def main(rounds: int) -> None:

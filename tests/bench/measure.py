@@ -71,15 +71,18 @@ def bench_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 def timed(args: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None,
-          ok: Sequence[int] = (0,)) -> float:
-    """Run one process to its end; its wall time in seconds. RuntimeError when it fails."""
+          ok: Sequence[int] = (0,), cpu: list[float] | None = None) -> float:
+    """Run one process to its end; its wall time in seconds (its CPU seconds, user + system,
+    appended to `cpu` when given). RuntimeError when it fails."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(list(args), cwd=cwd, env=dict(env or bench_env()),
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
     err = proc.stderr.read() if proc.stderr else b""
-    _, status, _ = os.wait4(proc.pid, 0)
+    _, status, usage = os.wait4(proc.pid, 0)
     took = time.perf_counter() - t0
+    if cpu is not None:
+        cpu.append(usage.ru_utime + usage.ru_stime)
     if proc.stderr:
         proc.stderr.close()
     code = os.waitstatus_to_exitcode(status)
