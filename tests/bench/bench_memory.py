@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from measure import git_repo
+
 GOAL_MB = 64
 
 
@@ -50,20 +52,13 @@ def _peak(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, float]:
 
 
 def _repo(root: Path, size: int, secret: bool) -> Path:
-    repo = root / "repo"
-    repo.mkdir()
-    git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com"]
-    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=repo, check=True)
     # one line of 64 bytes repeated: like a chatty build log
     cmd = f"yes 'the quick brown fox jumps over the lazy dog, line after line 0123' | head -c {size}"
     task: dict[str, object] = {"id": "loud", "commands": {"print": cmd}}
     if secret:
         task["secrets"] = ["BENCH_TOKEN"]
     plan = {"version": 1, "tasks": [task]}
-    (repo / "orchestrator.json").write_text(json.dumps(plan))
-    subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
-    subprocess.run([*git, "commit", "-qm", "plan"], cwd=repo, check=True)
-    return repo
+    return git_repo(root / "repo", {"orchestrator.json": json.dumps(plan)})
 
 
 def main(argv: list[str] | None = None) -> int:
