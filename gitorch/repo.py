@@ -54,19 +54,23 @@ class Repo:
         return self.root
 
 
+# The one git call that finds a repository (find_repo; ws snapshot starts it early).
+WHERE = ("rev-parse", "--is-bare-repository", "--absolute-git-dir", "--git-common-dir", "--show-toplevel")
+
+
 def find_repo(start: str | os.PathLike[str] | None = None) -> Repo:
     """The repository containing `start` (default: the current directory), with one git call."""
     cwd = Path(start) if start is not None else Path.cwd()
     if not cwd.exists():
         raise NotARepoError(f"{cwd}: no such directory")
-    proc = git(
-        ["rev-parse", "--is-bare-repository", "--absolute-git-dir", "--git-common-dir",
-         "--show-toplevel"],
-        cwd,
-        check=False,
-    )
-    lines = proc.stdout.decode(errors="replace").splitlines()
-    if proc.returncode != 0 and len(lines) < 3:
+    proc = git(list(WHERE), cwd, check=False)
+    return repo_from(cwd, proc.returncode, proc.stdout)
+
+
+def repo_from(cwd: Path, status: int, out: bytes) -> Repo:
+    """The repository `git rev-parse WHERE` run in `cwd` names (exit `status`, stdout `out`)."""
+    lines = out.decode(errors="replace").splitlines()
+    if status != 0 and len(lines) < 3:
         raise NotARepoError(
             f"{cwd} is not inside a git repository",
             hint="run `git init` first, or change to your repository",

@@ -14,9 +14,6 @@ if TYPE_CHECKING:
     from gitorch.context import Context
     from gitorch.workspace.model import Snapshot
 
-# find_repo's question, asked early: outside a repository there are no discovery records.
-_WHERE = ("rev-parse", "--is-bare-repository", "--absolute-git-dir", "--git-common-dir", "--show-toplevel")
-
 
 def snapshot(ctx: Context, root: Path | None = None, out: Path | None = None) -> None:
     """Snapshot the workspace at `root` (default: workspace.toml in the current repository,
@@ -43,18 +40,25 @@ def snapshot(ctx: Context, root: Path | None = None, out: Path | None = None) ->
 def _parts(ctx: Context) -> Any:
     """What reads the discovery records (run in a thread beside the snapshot), or None where
     there can be none. When the repository is not known yet, git is asked where it is right
-    away (no `subprocess` import), and the state store is opened only inside a repository."""
+    away (find_repo's one git call, no `subprocess` import; its answer is the Context's repo),
+    and the state store is opened only inside a repository."""
     if "repo" in ctx.__dict__ or ctx.given_repo is not None:
         return lambda: discovered(ctx)
     if not _maybe_in_repo(ctx.cwd.absolute()):
         return None
     from gitorch.gitcmd import git_start
+    from gitorch.repo import WHERE
 
-    where = git_start(_WHERE, str(ctx.cwd))
+    where = git_start(WHERE, str(ctx.cwd))
 
     def parts() -> dict[str, Any]:
+        from gitorch.errors import NotARepoError
+        from gitorch.repo import repo_from
+
         status, listed = where()
-        if status != 0 and len(listed.splitlines()) < 3:  # find_repo's NotARepoError
+        try:
+            ctx.__dict__["repo"] = repo_from(ctx.cwd, status, listed)  # ctx.repo, without asking again
+        except NotARepoError:
             return {}
         return discovered(ctx)
 
