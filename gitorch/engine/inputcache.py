@@ -59,13 +59,10 @@ def index_stamp(git_dir: Path) -> str:
 
 
 def _code_stamp() -> str:
+    from gitorch.plan.cache import file_stamps
+
     here = Path(__file__).parent.parent
-    parts = [__version__, str(_SCHEMA)]
-    archive = getattr(__spec__.loader, "archive", None)  # imported from a zip (orch.pyz's first start)
-    for path in [Path(archive)] if archive else [here / name for name in _CODE]:
-        st = path.stat()
-        parts.append(f"{path.name}:{st.st_size}:{st.st_mtime_ns}")
-    return "|".join(parts)
+    return "|".join([__version__, str(_SCHEMA), *file_stamps(here / name for name in _CODE)])
 
 
 def cache_key(*, plan_digest: str, order: Sequence[str], exclude: Iterable[str], index: str,

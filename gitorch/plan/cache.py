@@ -13,11 +13,15 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
 
 from gitorch import __version__, atomic
 from gitorch.plan.model import Plan
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 _SCHEMA = 1
 
@@ -51,13 +55,20 @@ def file_hash(data: bytes) -> str:
 
 def code_stamp() -> str:
     """Changes whenever gitorch or its plan code changes (an edited checkout included)."""
-    here = Path(__file__).parent
-    parts = [__version__, str(_SCHEMA)]
-    archive = getattr(__spec__.loader, "archive", None)  # imported from a zip (orch.pyz's first start)
-    for path in sorted(here.glob("*.py")) or ([Path(archive)] if archive else []):
-        st = path.stat()
-        parts.append(f"{path.name}:{st.st_size}:{st.st_mtime_ns}")
+    parts = [__version__, str(_SCHEMA), *file_stamps(sorted(Path(__file__).parent.glob("*.py")))]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def file_stamps(paths: Iterable[Path]) -> list[str]:
+    """`name:size:mtime` of each of `paths` (gitorch's code), or of the zip gitorch was
+    imported from instead (orch.pyz's first start: its modules have no files of their own).
+    Also the inputs cache's code stamp (engine/inputcache.py)."""
+    archive = getattr(__spec__.loader, "archive", None)
+    out = []
+    for path in [Path(archive)] if archive else paths:
+        st = path.stat()
+        out.append(f"{path.name}:{st.st_size}:{st.st_mtime_ns}")
+    return out
 
 
 def _slot(scratch: Path, main: Path) -> Path:
