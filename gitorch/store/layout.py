@@ -35,6 +35,7 @@ events as at 100,000. Names derive from content, so two clones merge by plain un
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Sequence
@@ -156,6 +157,7 @@ def segment_path(session: str, name: str) -> str:
     return f"{SESSIONS}/{session_day(session)}/{fan}/{safe}/{bucket}/{name}"
 
 
+@functools.lru_cache(maxsize=4096)  # called per event (summaries, the run index): once per run
 def run_path(run: str) -> str:
     return f"{RUNS}/{safe_name(run)}.json"
 
