@@ -1,8 +1,10 @@
 """What the `ws` group does before any of its commands, free of typer: expired ephemeral
 workspaces go first (`ws gc` itself reports what it removes).
 
-The ws group's typer callback (cli/ws_ephemeral_cmd._before_any) calls `before_command`;
-the lean start-up path calls it too before `ws snapshot`, so both sweep alike.
+Most repositories record none, and the folders alone say so (expiry.maybe_recorded): then no
+git process starts and nothing more is imported. The ws group's typer callback
+(cli/ws_ephemeral_cmd._before_any) calls `before_command`; the lean start-up path calls it
+too before `ws snapshot`, so both sweep alike.
 """
 
 from __future__ import annotations
@@ -12,6 +14,15 @@ def before_command(command: str | None) -> None:
     """Sweep expired ephemeral workspaces before the ws command `command` (not before gc)."""
     if command == "gc":
         return
+    import os
+
+    from gitorch.workspace.expiry import maybe_recorded
+
+    try:
+        if not maybe_recorded(os.getcwd()):
+            return  # no ephemeral workspace recorded: no git process, no repository looked for
+    except FileNotFoundError:
+        pass  # the current folder is gone: the Context says so, as before
     from gitorch.errors import NotARepoError
 
     try:

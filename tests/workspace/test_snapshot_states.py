@@ -202,3 +202,38 @@ def test_ws_snapshot_with_root_equals_over_both_spellings(states_ws: Path, tmp_p
                            capture_output=True) for how in spellings]
     first, second = (json.loads(r.stdout) for r in runs)
     assert first["id"] == second["id"] and first["git"] == second["git"]
+
+
+def test_the_sweep_asks_git_only_where_a_record_may_be(tmp_path: Path) -> None:
+    """expiry.maybe_recorded (folders only) says False only where the repository git finds
+    records nothing: plain folders, repos, a linked worktree, a bare repository, nested repos."""
+    from gitorch.repo import find_repo
+    from gitorch.workspace.expiry import any_recorded, maybe_recorded, records_dir
+
+    outer = _repo(tmp_path / "outer")
+    inner = _repo(outer / "sub" / "inner")
+    git(outer, "worktree", "add", "-q", str(tmp_path / "wt"))
+    git(tmp_path, "init", "-q", "--bare", str(tmp_path / "bare.git"))
+    (tmp_path / "plain").mkdir()
+    places = [tmp_path / "plain", outer, outer / "sub", inner, tmp_path / "wt", tmp_path / "bare.git"]
+
+    def agree() -> list[bool]:
+        said = [maybe_recorded(str(p)) for p in places]
+        for place, maybe in zip(places[1:], said[1:], strict=True):
+            assert maybe or not any_recorded(find_repo(place)), place  # never a false "no"
+        return said
+
+    assert agree() == [False] * 6
+    records_dir(find_repo(outer)).mkdir(parents=True)
+    (records_dir(find_repo(outer)) / "try.json").write_text("{}")
+    assert agree() == [False, True, True, True, True, False]  # the worktree shares outer's records
+    (records_dir(find_repo(outer)) / "try.json").unlink()
+    records_dir(find_repo(tmp_path / "bare.git")).mkdir(parents=True)
+    (records_dir(find_repo(tmp_path / "bare.git")) / "b.json").write_text("{}")
+    assert agree() == [False, False, False, False, False, True]
+    probe = ("import sys; from gitorch.cli.lean_ws import before_command; before_command('snapshot'); "
+             "print('subprocess' in sys.modules)")
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", probe], cwd=outer, capture_output=True, text=True)
+    assert out.stdout.split() == ["False"], out.stderr  # no git process started to find the repo
