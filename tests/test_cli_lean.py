@@ -33,6 +33,7 @@ ACCEPTED = [
     ["run"], ["run", "-t", "a", "-t", "b"], ["run", "--task=a", "--all"], ["run", "-j", "2", "-k"],
     ["run", "--jobs=3", "--dry-run", "--json"], ["run", "--force", "--no-build", "--dashboard", "--only"],
     ["run", "--resume", "--remote", "x"], ["run", "-t", "a", "-t", "a"], ["run", "-j", "+4"],
+    ["run", "-j2"], ["run", "-tfoo", "-j2", "-k"], ["status", "-fx.yml"],  # click: the rest is the value
     ["plan", "validate"], ["plan", "validate", "-f", "p.yml", "--json"], ["plan", "validate", "--file="],
     ["ws", "snapshot"], ["ws", "snapshot", "--root", "..", "--out", "s.json"], ["ws", "snapshot", "--json"],
 ]
@@ -41,7 +42,7 @@ LEFT_TO_TYPER = [
     ["status", "-h"], ["status", "--help"], ["-h", "status"], ["status", "--bogus"], ["status", "extra"],
     ["status", "--json=1"], ["status", "-f"], ["status", "--", "x"], ["status", "--jso"], ["status", "-f=x"],
     ["explain"], ["explain", "a", "b"], ["next", "--limit", "-1"], ["next", "--limit", "x"],
-    ["next", "--ttl", "abc"], ["next", "--claim"], ["run", "-j", "0"], ["run", "-kj2"], ["run", "-j2"],
+    ["next", "--ttl", "abc"], ["next", "--claim"], ["run", "-j", "0"], ["run", "-kj2"],
     ["run", "--claim"], ["run", "--file", "x", "--help"], ["--version"], ["resume"], ["plan", "show"],
     ["stauts"], [], ["plan"], ["plan", "--json", "validate"], ["plan", "validate", "-h"],
     ["ws", "snapshot", "x"],

@@ -178,6 +178,9 @@ def parse(words: list[str], params: tuple[dict[str, Any], ...]) -> dict[str, Any
             positional.append(word)
             continue
         name, eq, attached = word.partition("=") if word.startswith("--") else (word, "", "")
+        short = options.get(word[:2]) if word[1] != "-" and "=" not in word and name not in options else None
+        if short is not None and not short.get("flag"):  # `-j2`: click reads the rest as -j's value
+            name, eq, attached = word[:2], "=", word[2:]
         if name in negations and not eq:
             given[negations[name]["name"]] = False
             continue
