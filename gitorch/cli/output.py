@@ -7,26 +7,31 @@ are red, completions green, waits yellow.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from typing import Any, TextIO
 
-import msgspec
-
 from gitorch.invocation import localize
 
-_enc = msgspec.json.Encoder(order="deterministic")
+
+@functools.cache
+def _encoder() -> Any:
+    """msgspec's deterministic encoder, loaded on first use (`say` alone needs no msgspec)."""
+    import msgspec
+
+    return msgspec.json.Encoder(order="deterministic")
 
 
 def emit_json(obj: Any) -> None:
     """Write `obj` (Structs, dicts, lists…) as one JSON document to stdout."""
-    sys.stdout.write(_enc.encode(obj).decode() + "\n")
+    sys.stdout.write(_encoder().encode(obj).decode() + "\n")
     sys.stdout.flush()
 
 
 def emit_jsonl(items: Any) -> None:
     for item in items:
-        sys.stdout.write(_enc.encode(item).decode() + "\n")
+        sys.stdout.write(_encoder().encode(item).decode() + "\n")
     sys.stdout.flush()
 
 
