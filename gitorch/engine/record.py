@@ -38,6 +38,7 @@ class EventRecorder:
         # the session's journal held open between rounds (flock: POSIX); elsewhere the store appends
         self._appender = (Appender(journal_path(str(store.repo.common_dir), store.session))
                           if os.name == "posix" else None)
+        store.prepare_writes()  # a run always commits: git starts what that waits for now
 
     def add(self, events: Sequence[ev.Event], files: Mapping[str, bytes | None] | None = None) -> None:
         self.new.extend(events)

@@ -1,10 +1,13 @@
 """The git CLI backend: plumbing only, for machines without pygit2.
 
-Reads go through one long-lived `git cat-file --batch` per store; writes through
-long-lived `git hash-object -w --stdin-paths` processes (blobs, trees, commits; git
-checks the format of trees and commits), and ref updates through a long-lived
-`git update-ref --stdin` transaction (`update REF NEW OLD`: git's own compare-and-swap
-under `<ref>.lock`), so an append spawns no process (`ls-tree` runs once per full read).
+Reads go through one long-lived `git cat-file --batch` per store; objects are written as
+loose objects in-process (store/loose.py: exactly what `git hash-object -w` writes) where
+the repository's config allows, else through long-lived `git hash-object -w --stdin-paths`
+processes (blobs, trees, commits); ref updates go through a long-lived `git update-ref
+--stdin` transaction (`update REF NEW OLD`: git's own compare-and-swap under `<ref>.lock`).
+So a commit of the state branch starts at most two processes (`git config` once for the
+identity and how objects are written, `update-ref`), and `prepare_writes` starts both before
+they are needed; an append spawns none (`ls-tree` runs once per full read).
 """
 
 from __future__ import annotations
@@ -19,12 +22,16 @@ from typing import IO, TYPE_CHECKING
 
 from gitorch.errors import GitError
 from gitorch.gitcmd import git, git_popen, stop
+from gitorch.store import loose
 from gitorch.store.backend import MODE_TREE, ZERO_OID, CommitInfo, RefLocked, TreeEntry
 
 if TYPE_CHECKING:
     from gitorch.gitcmd import GitProcess, GitResult
 
 _LOCK_WAIT = 1.0
+_BATCH = 256  # blobs asked for at once (256 requests: ~10 KB, well under a pipe's buffer)
+# The one config read of a writer: the commits' identity and how objects are written.
+_WRITE_CONFIG = ["config", "-z", "--get-regexp", rf"^user\.(name|email)$|{loose.CONFIG_PATTERN}"]
 _PARSED_TREES = 512  # recently parsed trees kept (the paths appends rewrite)
 
 
@@ -71,25 +78,53 @@ class CliBackend:
         self._tmp_files: set[Path] = set()
         self._parsed: OrderedDict[str, dict[str, TreeEntry]] = OrderedDict()
         self._parsed_lock = threading.Lock()
-        self._identity: tuple[str, str] | None = None  # read at the first commit written
+        self._config: dict[str, str] | None = None  # read at the first write (reads need none)
+        self._config_proc: GitProcess | None = None  # started early by prepare_writes
+        self._loose: loose.LooseWriter | None = None
+        self._config_lock = threading.Lock()
 
     def _git(self, args: Sequence[str], check: bool = True) -> GitResult:
         return git([f"--git-dir={self.git_dir}", *args], check=check)
 
+    def prepare_writes(self) -> None:
+        """Start what the first write waits for (the config read, `update-ref --stdin`) now,
+        so git starts them while the caller works."""
+        with self._config_lock:
+            if self._config is None and self._config_proc is None:
+                self._config_proc = git_popen([*self._base, *_WRITE_CONFIG])
+        with self._update.lock:
+            self._update.start()
+
+    def _write_config(self) -> dict[str, str]:
+        """user.name, user.email and the keys of loose.CONFIG_KEYS (the last value of each, as
+        `git config --get` gives), with one git call, made only when something is written."""
+        with self._config_lock:
+            if self._config is None:
+                proc, self._config_proc = self._config_proc, None
+                out = (proc.communicate()[0] if proc is not None
+                       else self._git(_WRITE_CONFIG, check=False).stdout)
+                found: dict[str, str] = {}
+                for item in out.decode(errors="replace").split("\0"):
+                    key, _, value = item.partition("\n")
+                    if key:
+                        found[key] = value.strip()
+                self._loose = loose.plan(self.git_dir, found)
+                self._config = found
+            return self._config
+
     @property
     def _who(self) -> tuple[str, str]:
-        """user.name and user.email (the last value of each, as `git config --get` gives),
-        with one git call, made only when a commit is written (reads need none)."""
-        if self._identity is None:
-            proc = self._git(["config", "-z", "--get-regexp", r"^user\.(name|email)$"], check=False)
-            found: dict[str, str] = {}
-            for item in proc.stdout.decode(errors="replace").split("\0"):
-                key, _, value = item.partition("\n")
-                if key:
-                    found[key] = value.strip()
-            self._identity = (found.get("user.name") or "gitorch",
-                              found.get("user.email") or "gitorch@localhost")
-        return self._identity
+        """The commits' author and committer: user.name and user.email, "gitorch" when unset."""
+        found = self._write_config()
+        return found.get("user.name") or "gitorch", found.get("user.email") or "gitorch@localhost"
+
+    def _write(self, pipe: _Pipe, kind: bytes, data: bytes) -> str:
+        """An object written in-process where the config allows, else by `git hash-object`."""
+        self._write_config()
+        writer = self._loose
+        if writer is not None:
+            return writer.write(kind, data)
+        return self._hash_file(pipe, data)
 
     # --- reads ----------------------------------------------------------------------
     def _cat_file(self, name: str) -> tuple[str, str, bytes] | None:
@@ -97,17 +132,21 @@ class CliBackend:
             stdin, stdout = self._cat.io()
             stdin.write(name.encode() + b"\n")
             stdin.flush()
-            header = stdout.readline()
-            if not header:
-                self._cat.close()
-                raise GitError(f"git cat-file stopped while reading {name}")
-            parts = header.split()
-            if len(parts) != 3:  # "<name> missing" / "ambiguous"
-                return None
-            size = int(parts[2])
-            data = stdout.read(size)
-            stdout.read(1)  # the newline after the content
-            return parts[0].decode(), parts[1].decode(), data
+            return self._answer(stdout, name)
+
+    def _answer(self, stdout: IO[bytes], name: str) -> tuple[str, str, bytes] | None:
+        """cat-file's answer to `name` (the caller holds the pipe's lock)."""
+        header = stdout.readline()
+        if not header:
+            self._cat.close()
+            raise GitError(f"git cat-file stopped while reading {name}")
+        parts = header.split()
+        if len(parts) != 3:  # "<name> missing" / "ambiguous"
+            return None
+        size = int(parts[2])
+        data = stdout.read(size)
+        stdout.read(1)  # the newline after the content
+        return parts[0].decode(), parts[1].decode(), data
 
     def _object(self, oid: str, kind: str) -> bytes:
         found = self._cat_file(oid)
@@ -131,6 +170,23 @@ class CliBackend:
 
     def read_blob(self, oid: str) -> bytes:
         return self._object(oid, "blob")
+
+    def read_blobs(self, oids: Sequence[str]) -> list[bytes]:
+        """The requests written together, then the answers read: one wait on git, not one
+        per blob (in chunks, so the requests never fill the pipe while git's answers do)."""
+        out: list[bytes] = []
+        for start in range(0, len(oids), _BATCH):
+            chunk = oids[start : start + _BATCH]
+            with self._cat.lock:
+                stdin, stdout = self._cat.io()
+                stdin.write(b"".join(oid.encode() + b"\n" for oid in chunk))
+                stdin.flush()
+                answers = [self._answer(stdout, oid) for oid in chunk]
+            for oid, found in zip(chunk, answers, strict=True):
+                if found is None or found[1] != "blob":
+                    raise GitError(f"object {oid} is not a blob in {self.git_dir}")
+                out.append(found[2])
+        return out
 
     def read_tree(self, oid: str) -> list[TreeEntry]:
         return list(self._tree_map(oid).values())
@@ -222,7 +278,7 @@ class CliBackend:
             return line.decode()
 
     def write_blob(self, data: bytes) -> str:
-        return self._hash_file(self._blob, data)
+        return self._write(self._blob, b"blob", data)
 
     def write_tree(self, entries: Iterable[TreeEntry]) -> str:
         # git's tree format, written by `hash-object -t tree` (which checks the format).
@@ -235,7 +291,7 @@ class CliBackend:
             key = name + b"/" if e.mode == MODE_TREE else name
             items.append((key, f"{e.mode:o} ".encode() + name + b"\0" + bytes.fromhex(e.oid)))
         items.sort()
-        return self._hash_file(self._tree, b"".join(raw for _key, raw in items))
+        return self._write(self._tree, b"tree", b"".join(raw for _key, raw in items))
 
     def write_commit(self, tree: str, parents: Sequence[str], message: str) -> str:
         name, email = self._who
@@ -243,7 +299,7 @@ class CliBackend:
         lines = [f"tree {tree}", *(f"parent {p}" for p in parents),
                  f"author {name} <{email}> {stamp}", f"committer {name} <{email}> {stamp}"]
         text = "\n".join(lines) + "\n\n" + (message if message.endswith("\n") else message + "\n")
-        return self._hash_file(self._commit, text.encode())
+        return self._write(self._commit, b"commit", text.encode())
 
     def update_ref(self, ref: str, new: str, old: str | None, message: str) -> bool:
         deadline = time.monotonic() + _LOCK_WAIT
@@ -284,6 +340,10 @@ class CliBackend:
     def close(self) -> None:
         for pipe in (self._cat, self._blob, self._commit, self._tree, self._update):
             pipe.close()
+        with self._config_lock:
+            if self._config_proc is not None:
+                stop(self._config_proc)
+                self._config_proc = None
         for path in self._tmp_files:
             path.unlink(missing_ok=True)
         self._tmp_files.clear()

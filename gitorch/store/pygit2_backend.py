@@ -85,6 +85,9 @@ class Pygit2Backend:
     def read_blob(self, oid: str) -> bytes:
         return self.repo[oid].read_raw()
 
+    def read_blobs(self, oids: Sequence[str]) -> list[bytes]:
+        return [self.read_blob(oid) for oid in oids]
+
     def write_blob(self, data: bytes) -> str:
         return str(self.repo.create_blob(data))
 
@@ -143,6 +146,9 @@ class Pygit2Backend:
         if ancestor == descendant:
             return True
         return bool(self.repo.descendant_of(descendant, ancestor))
+
+    def prepare_writes(self) -> None:
+        """Nothing to start: libgit2 writes in-process."""
 
     def close(self) -> None:
         self.repo.free()

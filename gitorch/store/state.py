@@ -78,6 +78,11 @@ class StateStore:
             self._state = StateBranch(self.backend, self.ref, self.repo.common_dir)
         return self._state
 
+    def prepare_writes(self) -> None:
+        """A commit will follow (a run's): let the backend start what it waits for now."""
+        with self._mutex:
+            self.backend.prepare_writes()
+
     def close(self) -> None:
         """Stop the backend's helper processes (the CLI backend keeps some)."""
         if self._backend is not None:

@@ -1,0 +1,139 @@
+"""The git CLI backend writes loose objects in-process (store/loose.py) exactly as `git
+hash-object -w` would, and keeps `git hash-object` where the repository's config asks for
+something it does not do; the state branch it writes either way passes `git fsck`."""
+
+from __future__ import annotations
+
+import os
+import zlib
+from pathlib import Path
+
+import pytest
+
+from gitorch.store import loose
+from gitorch.store.backend import MODE_BLOB, MODE_TREE, TreeEntry
+from gitorch.store.cli_backend import CliBackend
+from gitorch.store.state import StateStore
+from tests.conftest import git
+
+
+def _stored(repo_git: Path, oid: str) -> bytes:
+    return zlib.decompress((repo_git / "objects" / oid[:2] / oid[2:]).read_bytes())
+
+
+def _tmp_left(objects: Path) -> list[Path]:
+    return [p for p in objects.glob("*/tmp_obj_*")]
+
+
+def test_objects_written_in_process_are_gits_own(repo: Path) -> None:
+    be = CliBackend(str(repo / ".git"))
+    try:
+        data = b"hello\x00world\n" * 50
+        blob = be.write_blob(data)
+        assert be._loose is not None  # the default config: written here, no hash-object process
+        assert be._blob.proc is None and be._tree.proc is None and be._commit.proc is None
+        (repo / "same.bin").write_bytes(data)
+        assert blob == git(repo, "hash-object", "same.bin")
+        assert _stored(repo / ".git", blob) == b"blob %d\x00" % len(data) + data
+        path = repo / ".git" / "objects" / blob[:2] / blob[2:]
+        assert path.stat().st_mode & 0o777 == 0o444 & ~_umask()  # read-only, as git writes them
+        tree = be.write_tree([TreeEntry("b", MODE_BLOB, blob),
+                              TreeEntry("d", MODE_TREE, be.write_tree([TreeEntry("x", MODE_BLOB, blob)]))])
+        commit = be.write_commit(tree, [], "one")
+        assert git(repo, "cat-file", "-t", commit) == "commit"
+        assert git(repo, "log", "-1", "--format=%an <%ae> %s", commit) == "Test User <test@example.org> one"
+        assert git(repo, "ls-tree", "-r", "--name-only", commit).splitlines() == ["b", "d/x"]
+        assert be.write_blob(data) == blob  # already there: freshened, not rewritten
+        git(repo, "fsck", "--strict", "--no-dangling")
+        assert not _tmp_left(repo / ".git" / "objects")
+    finally:
+        be.close()
+
+
+def _umask() -> int:
+    old = os.umask(0)
+    os.umask(old)
+    return old
+
+
+def test_an_existing_object_is_freshened(repo: Path) -> None:
+    be = CliBackend(str(repo / ".git"))
+    try:
+        oid = be.write_blob(b"kept\n")
+        path = repo / ".git" / "objects" / oid[:2] / oid[2:]
+        os.utime(path, (1_000_000, 1_000_000))
+        assert be.write_blob(b"kept\n") == oid
+        assert path.stat().st_mtime > 1_000_000  # git prune will not take it from the new commit
+    finally:
+        be.close()
+
+
+def test_shared_repository_permissions_keep_hash_object(repo: Path) -> None:
+    git(repo, "config", "core.sharedRepository", "group")
+    be = CliBackend(str(repo / ".git"))
+    try:
+        oid = be.write_blob(b"via git\n")
+        assert be._loose is None and be._blob.proc is not None  # git hash-object wrote it
+        assert git(repo, "cat-file", "blob", oid) == "via git"
+    finally:
+        be.close()
+
+
+def test_compression_and_fsync_follow_the_config(repo: Path) -> None:
+    git(repo, "config", "core.looseCompression", "0")
+    git(repo, "config", "core.fsync", "loose-object")
+    be = CliBackend(str(repo / ".git"))
+    try:
+        data = b"a" * 4000
+        oid = be.write_blob(data)
+        assert be._loose == loose.LooseWriter(str(repo / ".git" / "objects"), 0, True)
+        raw = (repo / ".git" / "objects" / oid[:2] / oid[2:]).read_bytes()
+        assert len(raw) > len(data)  # level 0: stored, not deflated
+        assert zlib.decompress(raw).endswith(data)
+    finally:
+        be.close()
+
+
+def test_plan_reads_the_config_as_git_does(tmp_path: Path) -> None:
+    git_dir = tmp_path / "g"
+    (git_dir / "objects").mkdir(parents=True)
+    objects = str(git_dir / "objects")
+    assert loose.plan(str(git_dir), {}) == loose.LooseWriter(objects, 1, False)
+    assert loose.plan(str(git_dir), {"extensions.objectformat": "sha256"}) is None
+    assert loose.plan(str(git_dir), {"core.sharedrepository": "0640"}) is None
+    assert loose.plan(str(git_dir), {"core.sharedrepository": "false"}) is not None
+    assert loose.plan(str(git_dir), {"core.compression": "-1"}) == loose.LooseWriter(objects, -1, False)
+    assert loose.plan(str(git_dir), {"core.compression": "9", "core.loosecompression": "2"}
+                      ) == loose.LooseWriter(objects, 2, False)
+    assert loose.plan(str(git_dir), {"core.fsyncobjectfiles": "true"}) == loose.LooseWriter(objects, 1, True)
+    no_loose = {"core.fsync": "committed,-loose-object"}
+    assert loose.plan(str(git_dir), no_loose) == loose.LooseWriter(objects, 1)
+    assert loose.plan(str(tmp_path / "missing"), {}) is None
+
+
+def test_a_linked_worktree_writes_into_the_common_object_store(repo: Path, tmp_path: Path) -> None:
+    git(repo, "worktree", "add", "-q", str(tmp_path / "wt"))
+    wt_git = git(tmp_path / "wt", "rev-parse", "--absolute-git-dir")
+    be = CliBackend(wt_git)
+    try:
+        oid = be.write_blob(b"from the worktree\n")
+        assert (repo / ".git" / "objects" / oid[:2] / oid[2:]).is_file()
+        assert git(repo, "cat-file", "blob", oid) == "from the worktree"
+    finally:
+        be.close()
+
+
+def test_a_state_branch_written_in_process_passes_fsck(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gitorch import events as ev
+    from gitorch.repo import find_repo
+
+    with StateStore(find_repo(repo), backend="cli") as store:
+        store.prepare_writes()  # the config read and update-ref started early, used below
+        store.append([ev.RunStarted(run="r1", plan_digest="d" * 64, plan_file="p.yml")],
+                     {"plans/x.json": b"{}\n"})
+        store.append([ev.Completed(run="r1", status="completed", failures=[])])
+        assert [type(e).__name__ for e in store.events(run="r1")] == ["RunStarted", "Completed"]
+        store.add_note(git(repo, "rev-parse", "HEAD"), "checked")
+    git(repo, "fsck", "--strict", "--no-dangling")
+    assert git(repo, "notes", "--ref=orch", "show", "HEAD") == "checked"
+    assert not _tmp_left(repo / ".git" / "objects")
