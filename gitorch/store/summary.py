@@ -148,24 +148,55 @@ def counts(s: layout.RunSummary) -> dict[str, int]:
     return out
 
 
+class _Line(msgspec.Struct, kw_only=True):
+    """What README.md shows of a run summary (its task states are skipped, not decoded)."""
+
+    run: str
+    plan_digest: str = ""
+    plan_file: str = ""
+    started: str = ""
+    ended: str = ""
+    status: str = "running"
+    failures: list[str] = []
+
+
+def _latest(backend: Backend, tree: str | None, pending: Mapping[str, layout.RunSummary]
+            ) -> tuple[list[layout.RunSummary | _Line], int]:
+    """The latest runs' summaries (at most README_RUNS, newest first) and how many runs there
+    are; the summaries on the branch are read in one exchange with the backend."""
+    names: dict[str, str | None] = {}  # name -> blob id (None: not a blob)
+    if tree is not None:
+        runs = lookup(backend, tree, layout.RUNS)
+        if runs is not None and runs.is_tree:
+            names = {e.name: None if e.is_tree else e.oid
+                     for e in backend.read_tree(runs.oid) if e.name.endswith(".json")}
+    for path in pending:
+        names.setdefault(path.rsplit("/", 1)[-1], None)
+    # Run ids are time-ordered, so the newest names are the latest runs; read only those.
+    newest = sorted(names, reverse=True)[: layout.README_RUNS]
+    wanted = {n: names[n] for n in newest if f"{layout.RUNS}/{n}" not in pending and names[n]}
+    missing = [oid for oid in wanted.values() if oid and oid not in _blobs]
+    read = dict(zip(missing, backend.read_blobs(missing), strict=True)) if missing else {}
+    found: list[layout.RunSummary | _Line] = []
+    for name in newest:
+        s = pending.get(f"{layout.RUNS}/{name}")
+        oid = wanted.get(name)
+        if s is None and oid:
+            try:
+                found.append(msgspec.json.decode(read.get(oid) or _blobs[oid], type=_Line))
+            except (msgspec.DecodeError, msgspec.ValidationError):
+                pass  # a hand-edited summary: rebuilt from the events it sees next
+        elif s is not None:
+            found.append(s)
+    found.sort(key=lambda s: s.started or "", reverse=True)
+    return found, len(names)
+
+
 def render_readme(
     backend: Backend, tree: str | None, pending: Mapping[str, layout.RunSummary], branch: str
 ) -> bytes:
     """README.md for the branch root: what this branch is and the latest runs."""
-    names: set[str] = set()
-    if tree is not None:
-        runs = lookup(backend, tree, layout.RUNS)
-        if runs is not None and runs.is_tree:
-            names = {e.name for e in backend.read_tree(runs.oid) if e.name.endswith(".json")}
-    names |= {p.rsplit("/", 1)[-1] for p in pending}
-    summaries: list[layout.RunSummary] = []
-    # Run ids are time-ordered, so the newest names are the latest runs; read only those.
-    for name in sorted(names, reverse=True)[: layout.README_RUNS]:
-        path = f"{layout.RUNS}/{name}"
-        s = pending.get(path) or read_run(backend, tree, name[: -len(".json")])
-        if s is not None:
-            summaries.append(s)
-    summaries.sort(key=lambda s: s.started or "", reverse=True)
+    summaries, total = _latest(backend, tree, pending)
     lines = [
         "# gitorch state",
         "",
@@ -177,7 +208,7 @@ def render_readme(
         "- `runs/<run>.json`: one summary per run; `logs/<run>/<task>/`: full command output",
         "- `plans/`: plans as loaded (approvals are `approved` events)",
         "",
-        f"## Latest runs ({len(summaries)} of {len(names)})",
+        f"## Latest runs ({len(summaries)} of {total})",
         "",
     ]
     if summaries:
