@@ -88,10 +88,13 @@ def edit_step(loaded: Any) -> Any:
 
 
 def command_context(file: str | None, as_json: bool) -> Context:
-    """The one Context of this command (see gitorch.context)."""
+    """The one Context of this command (see gitorch.context), with the repository the entry
+    point's early `git rev-parse` found (run, resume: engine/prestart) when it did."""
     from gitorch.context import build_context
 
-    return build_context(file=file, json=as_json)
+    prestart = sys.modules.get("gitorch.engine.prestart")  # imported only when it started
+    repo = prestart.take_repo() if prestart is not None else None
+    return build_context(file=file, json=as_json, repo=repo)
 
 
 def execute(ctx: Context, opts: Any) -> None:
