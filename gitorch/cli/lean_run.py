@@ -82,6 +82,9 @@ def _say_failure(failure: Any, branch: str) -> None:
 def edit_step(loaded: Any) -> Any:
     """Who does agent tasks' edit steps in this run: the configured agent command, or None
     (docs/agents.md). Handed to the engine, which never imports gitorch.agent."""
+    plan = loaded.plan
+    if not any(plan.agent_does(t) for t in plan.tasks):
+        return None  # agent_setup's first answer, without importing gitorch.agent
     from gitorch.agent.setup import agent_setup
 
     return agent_setup(loaded)

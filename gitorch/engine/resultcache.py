@@ -12,8 +12,6 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from gitorch.store import cacheentries as c
-
 if TYPE_CHECKING:
     from gitorch.engine.setup import Loaded
     from gitorch.plan.model import Task
@@ -24,6 +22,7 @@ class RunCache:
 
     def __init__(self, lp: Loaded) -> None:
         from gitorch.cirun import ci_run
+        from gitorch.store import cacheentries as c
 
         self.cwd = lp.repo_root
         self.root = lp.project_root  # where a task's outputs are (plan paths are relative to it)
@@ -33,10 +32,14 @@ class RunCache:
         self.written: list[c.Entry] = []
 
     def key(self, task: Task, digest: str) -> str:
+        from gitorch.store import cacheentries as c
+
         return c.cache_key(digest, [*self.plan.secrets, *task.secrets], task.outputs)
 
     def hit(self, task: Task, digest: str) -> str | None:
         """The evidence line when `task` on these inputs is cached, else None."""
+        from gitorch.store import cacheentries as c
+
         entry = c.lookup(self.cwd, self.key(task, digest))
         if entry is None:
             return None
@@ -56,6 +59,7 @@ class RunCache:
         if not self.writable:
             return
         from gitorch.errors import OrchError
+        from gitorch.store import cacheentries as c
 
         ci = (self.ci.url or self.ci.id) if self.ci else ""
         try:

@@ -52,11 +52,11 @@ class WatchRecord:
     def flush_files(self, awaiting: list[dict[str, str]]) -> dict[str, bytes | None]:
         """watch.json with every flush in which it changed (a task passed, a gate waits); its
         index (what the git hook reads) only with the last flush (`final_files`)."""
-        from gitorch.hooks.watchindex import INDEX_FILE
-
         key = (self._changes, len(awaiting))
         if key == self._written:
             return {}
+        from gitorch.hooks.watchindex import INDEX_FILE
+
         self._written = key
         return {layout.WATCH: self.encode(awaiting), INDEX_FILE: None}
 

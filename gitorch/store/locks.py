@@ -10,7 +10,6 @@ unlinking a lock file while someone waits on it would let two processes hold "th
 from __future__ import annotations
 
 import os
-import socket
 import sys
 import threading
 import time
@@ -23,6 +22,16 @@ import msgspec
 from gitorch.errors import Busy
 from gitorch.events import default_session, now
 from gitorch.repo import ensure_dir
+
+
+def hostname() -> str:
+    """This machine's name, as socket.gethostname() gives it (uname's on POSIX: the same
+    system call, without importing socket for every run)."""
+    if hasattr(os, "uname"):
+        return os.uname().nodename
+    import socket
+
+    return socket.gethostname()
 
 
 class Holder(msgspec.Struct, frozen=True):
@@ -40,7 +49,7 @@ class Holder(msgspec.Struct, frozen=True):
 
     def alive(self) -> bool | None:
         """Whether the holder's process still runs (None when it ran on another host)."""
-        if self.host != socket.gethostname():
+        if self.host != hostname():
             return None
         if self.pid <= 0:
             return False
@@ -143,7 +152,7 @@ class Lock:
         previous = read_holder(self.path)
         if previous and previous.pid != os.getpid() and previous.alive() is False:
             self.took_over = previous  # a dead process's record: ours now
-        me = Holder(os.getpid(), socket.gethostname(), default_session(), _command(), now())
+        me = Holder(os.getpid(), hostname(), default_session(), _command(), now())
         fh.seek(0)
         fh.truncate()
         fh.write(msgspec.json.encode(me) + b"\n")

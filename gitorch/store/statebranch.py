@@ -8,7 +8,6 @@ correct against anyone else (plain git, a sync, another gitorch).
 
 from __future__ import annotations
 
-import random
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -289,6 +288,8 @@ class StateBranch:
                     ) from None
                 continue
             # Someone else moved the ref: rebuild on the new tip (jitter avoids lockstep).
+            import random
+
             time.sleep(random.uniform(0, min(0.05, 0.001 * (attempt + 1))))
         raise StateConflict(f"could not update {self.ref}: it kept moving ({MAX_ATTEMPTS} attempts)")
 
