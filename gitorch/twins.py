@@ -9,10 +9,9 @@ encoding of `gitorch.events.Observed`, which a test holds equal).
 
 Imports: nothing at module level (the hook needs only `observed_line` when it reads the watch
 index); `bisect` only to match paths, `fnmatch` (which imports `re`) only for a glob,
-`hashlib` only for a digest.
+`hashlib` only for a digest; and not `__future__` either (annotations naming what only mypy
+imports are quoted).
 """
-
-from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -34,7 +33,7 @@ def is_glob(pattern: str) -> bool:
     return bool(GLOB & set(pattern))
 
 
-def match_paths(files: Sequence[str], patterns: Iterable[str]) -> list[str]:
+def match_paths(files: "Sequence[str]", patterns: "Iterable[str]") -> list[str]:
     """The sorted `files` (themselves sorted) named by `patterns`: a file, a directory prefix,
     or a glob (case-sensitive, as git paths are: `fnmatchcase`, on every platform)."""
     from bisect import bisect_left
@@ -58,7 +57,7 @@ def match_paths(files: Sequence[str], patterns: Iterable[str]) -> list[str]:
     return sorted(out)
 
 
-def tree_digest(files: Mapping[str, str], exclude: Iterable[str] = ()) -> str:
+def tree_digest(files: "Mapping[str, str]", exclude: "Iterable[str]" = ()) -> str:
     """One digest of the tracked tree (path -> object id) but `exclude`: sha256 over
     `path NUL oid LF`, paths sorted. A task without paths depends on it."""
     import hashlib

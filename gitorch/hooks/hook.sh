@@ -1,5 +1,12 @@
 #!/bin/sh
-# gitorch-hook 7
+# gitorch-hook 8
+# A file checkout (post-checkout's flag 0), or one that keeps HEAD (`git checkout -b`), changes
+# nothing to observe: said first, before anything else runs (post-checkout alone gets three
+# arguments, also as git's config-based hook); a kept hook still runs, with its exit status.
+if [ $# = 3 ] && { [ "$3" = 0 ] || [ "$1" = "$2" ]; }; then
+    [ -x "$0.legacy" ] && exec "$0.legacy" "$@"
+    exit 0
+fi
 # Installed by `git orch hooks install` as post-checkout, post-merge and post-rewrite (or, on
 # git >= 2.54, as the command of the config-based hook gitorch-observe for all three);
 # `git orch hooks uninstall` removes it and puts back the hook that was here before.
@@ -60,10 +67,6 @@ sys.exit(main())' "$GITORCH_PATH" </dev/null
     command -v git-orch >/dev/null 2>&1 && exec git orch observe --trigger pre-commit </dev/null
     echo "orch: gitorch is gone, so its pre-commit hook checks nothing (git orch hooks uninstall)" >&2
     exit 0
-fi
-# A file checkout (flag 0), or one that keeps HEAD (`git checkout -b`), changes nothing to observe.
-if [ "$hook" = post-checkout ] && { [ "${3-1}" = 0 ] || [ "${1-}" = "${2-}" ]; }; then
-    exit "$status"
 fi
 # A rebase checks out its base first (post-checkout), then replays the commits on its todo
 # list and reports them (post-rewrite): tell once, at the end. A rebase with nothing to

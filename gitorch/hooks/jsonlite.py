@@ -3,10 +3,9 @@ about 15 ms of the hooks' 40 ms budget on a slow machine, docs/hooks.md).
 
 It drives the C scanner and string encoder that `json` itself uses (CPython's `_json`),
 and falls back to `json` where they are missing (another Python). A test holds both
-functions equal to `json`'s.
+functions equal to `json`'s. No `from __future__ import annotations` (an import the hook
+would pay for): annotations naming what only mypy imports are quoted.
 """
-
-from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -29,12 +28,12 @@ class _Context:
     parse_constant = staticmethod(_constant)
 
 
-def _unwritable(value: object) -> Any:
+def _unwritable(value: object) -> "Any":
     raise TypeError(f"cannot write {type(value).__name__} as JSON here")
 
 
-_scan: Callable[[str, int], tuple[Any, int]] | None
-_encode: Callable[[Any, int], Any] | None
+_scan: "Callable[[str, int], tuple[Any, int]] | None"
+_encode: "Callable[[Any, int], Any] | None"
 try:
     from _json import encode_basestring as _quote
     from _json import make_encoder as _make_encoder
@@ -47,7 +46,7 @@ except (ImportError, AttributeError, TypeError):  # pragma: no cover - not CPyth
     _scan = _encode = None
 
 
-def loads(text: str) -> Any:
+def loads(text: str) -> "Any":
     """`json.loads(text)`; ValueError on invalid JSON."""
     if _scan is None:  # pragma: no cover
         import json
@@ -67,7 +66,7 @@ def loads(text: str) -> Any:
     return json.loads(text)
 
 
-def dumps(value: Any) -> str:
+def dumps(value: "Any") -> str:
     """Compact JSON (`separators=(",", ":")`, `ensure_ascii=False`) of strings, bools,
     numbers, None, and lists and dicts of them: what an event line holds."""
     if _encode is None:  # pragma: no cover

@@ -15,83 +15,28 @@ is replaced as its HEAD is visited again); at most `MAX_KEPT` are kept.
 
 Replace refs (`git replace`) and grafts can make git read another tree for a commit id: in a
 repository that has any, nothing is kept or read here.
+
+Reading them back is kept.py's (a kept answer's path imports neither this module nor `os`);
+writing is here.
 """
 
-from __future__ import annotations
-
-import os
-
 from gitorch.hooks import jsonlite
+from gitorch.hooks.kept import ANSWERS as FOLDER
+from gitorch.hooks.kept import FORMAT, usable
+from gitorch.hooks.kept import answer_header as _header
+from gitorch.hooks.kept import answer_path as _path
+from gitorch.hooks.kept import load_answer as load
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
-
-FOLDER = "hook-stale"  # under <git common dir>/orch/
-FORMAT = "gitorch-hook-stale 2"  # the first line's start; another format is never read
+__all__ = ["FOLDER", "FORMAT", "MAX_KEPT", "load", "put", "save", "usable"]
 MAX_KEPT = 32
-_HEX = frozenset("0123456789abcdef")
-
-
-def _path(common: str, head: str) -> str | None:
-    if len(head) not in (40, 64) or not set(head) <= _HEX:
-        return None
-    return os.path.join(common, "orch", FOLDER, head)
-
-
-def _header(doc: str) -> bytes:
-    return f"{FORMAT} {doc}\n".encode("ascii")
-
-
-def usable(common: str) -> bool:
-    """Whether commit ids name their trees for good here: no replace refs, no grafts."""
-    if os.path.exists(os.path.join(common, "info", "grafts")) or os.environ.get(
-            "GIT_REPLACE_REF_BASE"):
-        return False
-    try:
-        if os.listdir(os.path.join(common, "refs", "replace")):
-            return False
-    except FileNotFoundError:
-        pass
-    except OSError:
-        return False
-    try:
-        with open(os.path.join(common, "packed-refs"), "rb") as fh:
-            return b" refs/replace/" not in fh.read()
-    except FileNotFoundError:
-        return True
-    except OSError:
-        return False
-
-
-def load(common: str, doc: str, head: str) -> dict[str, Any] | None:
-    """{"stale": {task: [paths]}, "awaiting": [{run, task, gate}]} as found from the
-    document whose blob id is `doc` with HEAD at commit `head`; None when none is kept."""
-    path = _path(common, head)
-    if path is None or _path(common, doc) is None:
-        return None
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError:
-        return None
-    header = _header(doc)
-    if not data.startswith(header):
-        return None
-    try:
-        doc = jsonlite.loads(data[len(header):].decode("utf-8"))
-    except ValueError:
-        return None
-    if (not isinstance(doc, dict) or not isinstance(doc.get("stale"), dict)
-            or not isinstance(doc.get("awaiting"), list)):
-        return None
-    return doc
 
 
 def save(common: str, doc: str, head: str, stale: dict[str, list[str]],
          awaiting: list[dict[str, str]]) -> None:
     """Keep what was found from the document `doc` (a blob id) with HEAD at `head`; never
     fails the hook."""
+    import os
+
     path = _path(common, head)
     if path is None or _path(common, doc) is None:
         return
@@ -113,6 +58,8 @@ def put(path: str, data: bytes) -> None:
     and its two fsyncs cost the hook more than the git call a kept file saves. Nothing here
     is replaced in place and nothing needs to survive a power cut: a file lost or torn by a
     crash fails its reader's checks and is made again from git."""
+    import os
+
     folder = os.path.dirname(path)
     tmp = os.path.join(folder, f".{os.getpid()}.{os.urandom(4).hex()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
@@ -135,6 +82,7 @@ def put(path: str, data: bytes) -> None:
 def _prune(folder: str) -> None:
     """Remove the least recently written answers beyond `MAX_KEPT`, and temp files a crash
     left (older than a minute)."""
+    import os
     import time
 
     names = os.listdir(folder)
@@ -155,6 +103,8 @@ def _prune(folder: str) -> None:
 
 
 def _remove(path: str) -> None:
+    import os
+
     try:
         os.unlink(path)
     except OSError:

@@ -10,6 +10,7 @@ import pytest
 
 from gitorch.hooks import hookconfig as hc
 from gitorch.hooks import install as hi
+from gitorch.hooks.gitfiles import may_set_orch
 from gitorch.repo import find_repo
 from tests.conftest import git
 from tests.hooks.hookutil import journal_events, orch_lines, run_git, write_state
@@ -22,7 +23,7 @@ def _common(repo: Path) -> str:
 
 
 def test_nothing_set_needs_no_git(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert not hc._may_set_orch(_common(project), str(project), None)
+    assert not may_set_orch(_common(project), str(project), None)
     calls: list[list[str]] = []
 
     def git_quick(args: list[str], *a: object, **k: object) -> tuple[int, bytes]:
@@ -52,7 +53,7 @@ def test_a_file_or_variable_that_may_set_orch_asks_git(
         monkeypatch.setenv("GIT_CONFIG_COUNT", "1")
         monkeypatch.setenv("GIT_CONFIG_KEY_0", "orch.stateBranch")
         monkeypatch.setenv("GIT_CONFIG_VALUE_0", "team/state")
-    assert hc._may_set_orch(_common(project), str(project), None)
+    assert may_set_orch(_common(project), str(project), None)
     assert hc.hook_settings(_common(project), str(project)) == (False, "team/state")
 
 
