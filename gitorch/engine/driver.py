@@ -95,6 +95,7 @@ class RunDriver:
         self.children = Children()
         self.active: dict[str, Steps] = {}
         self.sleepers: list[tuple[float, str]] = []
+        self._jobs = self.jobs()
         cwd = os.getcwd()
         try:
             with sigterm_as_interrupt():
@@ -111,7 +112,7 @@ class RunDriver:
 
     def _round(self) -> bool:
         """Start what may start, wait for the next event; False when nothing is left."""
-        to_start = self._fill(self.jobs() - len(self.active))
+        to_start = self._fill(self._jobs - len(self.active))
         self.rec.boundary()
         for task in to_start:
             self.active[task.id] = run_task(self.ctx, task, self.inputs[task.id].digest)

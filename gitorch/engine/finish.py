@@ -129,7 +129,10 @@ def publish(d: RunDriver) -> bool:
             from gitorch.atomic import write_text
 
             write_text(d.lp.repo_root / layout.DASHBOARD, dashboard)
-    files.update(d.watch.final_files(d.awaiting()))
+    final = d.watch.final_files(d.awaiting())
+    if final:  # watch.json and its index, as every flush would add them: encoded once, not twice
+        d.rec.files_at_flush = dict
+    files.update(final)
     d.rec.flush(files)
     shutil.rmtree(d.lp.repo.scratch / "out" / d.run_id, ignore_errors=True)
     if view is None or not d.commit:

@@ -254,7 +254,11 @@ def run_task(ctx: RunContext, task: Task, inputs: str | None = None) -> Steps:
                             commit=head or None))
     forbidden = list(dict.fromkeys([*task.constraints.forbidden, *task.paths.forbidden]))
     before = _forbidden_oids(ctx.repo_root, forbidden) if forbidden else {}
-    reason = yield from _run_steps(tr)
+    agent = ctx.agent  # the agent's edit step where the task has one, then its own steps
+    if agent is not None and agent.wants(task):
+        reason = yield from agent.steps(tr, lambda: _task_steps(tr))
+    else:
+        reason = yield from _task_steps(tr)
     if tr.over:
         reason = f"timebox {task.constraints.timebox} exceeded"
     if ctx.stopping:
@@ -281,20 +285,15 @@ def run_task(ctx: RunContext, task: Task, inputs: str | None = None) -> Steps:
     return TaskResult(task.id, "failed", tr.events, tr.files, reason, duration)
 
 
-def _run_steps(tr: _TaskRun) -> Steps:
-    """The agent's edit step where the task has one, then the task's own steps."""
-    agent = tr.ctx.agent
-    if agent is not None and agent.wants(tr.task):
-        return (yield from agent.steps(tr, lambda: _task_steps(tr)))
-    return (yield from _task_steps(tr))
-
-
 def _task_steps(tr: _TaskRun) -> Steps:
     """Commands, shards, acceptance. -> None when all passed, else why not."""
     task = tr.task
     timeout = task.constraints.timeout
+    once = task.retry.attempts <= 1  # no retry: the one attempt without command()'s loop around it
     for name, cmd in task.commands.items():
-        status, evidence = yield from tr.command(name, cmd, shard=None, timeout=timeout, retry=task.retry)
+        steps = (tr._once(name, cmd, shard=None, timeout=timeout, attempt=1) if once
+                 else tr.command(name, cmd, shard=None, timeout=timeout, retry=task.retry))
+        status, evidence = yield from steps
         if status != 0:
             return _command_failure(name, status, evidence)
     for shard in task.shards:
@@ -311,7 +310,7 @@ def _task_steps(tr: _TaskRun) -> Steps:
                                   duration=duration))
             return f"shard {shard.id}: {why}"
         tr.emit(ev.ShardCompleted(run=tr.ctx.run, task=task.id, shard=shard.id, duration=duration))
-    failed = yield from tr.checks(task.acceptance, None)
+    failed = (yield from tr.checks(task.acceptance, None)) if task.acceptance else []
     if failed:
         from gitorch.engine.decide import is_manual  # one answer for the run, dry run and explain
 

@@ -65,9 +65,8 @@ class Progress:
         """`task_id` began running."""
         with self._lock:
             self.running[task_id] = time.monotonic()
-            line = f"[{self._fraction()}] started {task_id}"
-        if self.mode == "plain":
-            self._write(line)
+            if self.mode == "plain":
+                self._put(f"[{self._fraction()}] started {task_id}")
 
     def task_finished(self, task_id: str, state: TaskState, duration: float) -> None:
         """`task_id` ended in `state` after `duration` seconds (blocked/skipped tasks count too;
@@ -82,9 +81,10 @@ class Progress:
                 self.done = min(self.done + 1, self.total)
                 self.states[state] = self.states.get(state, 0) + 1
             line = f"[{self._fraction()}] {state} {task_id} ({duration:.2f} s)"
-        if self.mode == "plain":
-            self._write(line)
-        elif self.mode == "tty" and state == "failed" and self._live is not None:
+            if self.mode == "plain":
+                self._put(line)
+                return
+        if self.mode == "tty" and state == "failed" and self._live is not None:
             self._live.console.print(line, markup=False, highlight=False, style="red")  # stays on screen
 
     def close(self) -> None:
@@ -137,21 +137,24 @@ class Progress:
             return f"orch {self.run}  {self.done}/{self.total} done{running}  {elapsed:.0f}s"
 
     def _fraction(self) -> str:
-        width = len(str(self.total))
-        return f"{self.done:>{width}}/{self.total}"
+        return f"{self.done:>{len(str(self.total))}}/{self.total}"
 
     def _write(self, line: str) -> None:
         with self._lock:
-            try:
-                self.stream.write(line + "\n")
-                now = time.monotonic()
-                if now - self._flushed_at < FLUSH_AFTER:
-                    self._unflushed = True
-                    return
-                self._unflushed, self._flushed_at = False, now
-                self.stream.flush()
-            except (OSError, ValueError):  # a closed pipe must not fail the run
-                pass
+            self._put(line)
+
+    def _put(self, line: str) -> None:
+        """Write `line` (the lock held): flushed at once when the last flush is FLUSH_AFTER old."""
+        try:
+            self.stream.write(line + "\n")
+            now = time.monotonic()
+            if now - self._flushed_at < FLUSH_AFTER:
+                self._unflushed = True
+                return
+            self._unflushed, self._flushed_at = False, now
+            self.stream.flush()
+        except (OSError, ValueError):  # a closed pipe must not fail the run
+            pass
 
     def _start_live(self) -> None:
         try:

@@ -9,6 +9,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import msgspec
+
 from gitorch import events as ev
 from gitorch.engine import record
 from gitorch.engine.process import SHELL, Children, CommandOutcome, direct_argv, exec_argv
@@ -133,3 +135,50 @@ def test_a_fan_out_records_every_task_once_and_logs_only_output(tmp_path: Path) 
     journal = root / ".git" / "orch" / "journal"
     assert not journal.exists() or not any(journal.iterdir())  # all of it on the branch
     assert not (root / ".git" / "orch" / "out" / result.run).exists()  # no output left behind
+
+
+def test_a_round_encoded_in_one_call_is_the_same_bytes_as_event_by_event() -> None:
+    batch: list[ev.Event] = [
+        ev.TaskStarted(run="r", task="a", inputs="d" * 64),
+        ev.CommandRun(run="r", task="a", name="t", cmd="echo é \"q\" \\ \n", status=0, duration=0.5,
+                      attempt=1, excerpt="\x00\x1f ünï", log=None),
+        ev.TaskCompleted(run="r", task="a", duration=1.25, inputs=None),
+        ev.Completed(run="r", status="completed", failures=[]),
+    ]
+    for part in ([], batch[:1], batch):
+        assert ev.encode_lines(part) == b"".join(ev.encode(e) + b"\n" for e in part)
+    assert ev.decode_lines(ev.encode_lines(batch)) == batch
+
+
+def _plain_run(tmp_path: Path, cmd: str, fast: bool) -> list[ev.Event]:
+    """One command of a task run through the no-retry path (`_once` alone) or command()."""
+    from gitorch.engine.finish import drive
+    from gitorch.engine.runner import RunContext, _TaskRun
+    from gitorch.plan.model import Retry, Task
+    from gitorch.secrets.redact import Redactor
+
+    ctx = RunContext(run="r", root=tmp_path, repo_root=tmp_path, scratch=tmp_path / "scratch",
+                     excerpt_bytes=2000, redactor=Redactor(), base_env=dict(os.environ),
+                     env_for=lambda task: {"GITORCH_TASK": task.id})
+    tr = _TaskRun(ctx, Task(id="a", commands={"t": cmd}), None)
+
+    def steps():  # type: ignore[no-untyped-def]
+        if fast:
+            return (yield from tr._once("t", cmd, shard=None, timeout=None, attempt=1))
+        return (yield from tr.command("t", cmd, shard=None, timeout=None, retry=Retry()))
+
+    drive(steps(), ctx)
+    return [msgspec.structs.replace(e, id="", ts="", duration=0.0) for e in tr.events]
+
+
+def test_a_command_without_retries_records_what_the_retry_loop_records(tmp_path: Path) -> None:
+    for cmd in ("sh -c true", "echo out; exit 3", "no-such-command-xyz"):
+        assert _plain_run(tmp_path, cmd, fast=True) == _plain_run(tmp_path, cmd, fast=False)
+
+
+def test_run_j2_takes_the_lean_start_as_run_j_2_does() -> None:
+    from gitorch.cli import lean
+
+    found = lean.find(["run", "-j2"])
+    assert found is not None and found == lean.find(["run", "-j", "2"])
+    assert lean.find(["run", "-kj2"]) is None and lean.find(["run", "-j=2"]) is None
