@@ -12,27 +12,29 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from gitorch.context import Context
-    from gitorch.workspace.model import Snapshot
+    from gitorch.workspace.records import Snapshot
 
 
 def snapshot(ctx: Context, root: Path | None = None, out: Path | None = None) -> None:
     """Snapshot the workspace at `root` (default: workspace.toml in the current repository,
     else its parent folder), with what `git orch discover` stored here; write it to `out` too."""
-    from gitorch.workspace.capture import take_enriched  # git starts before msgspec loads
+    from gitorch.workspace.capture import take_enriched, to_json  # git starts before the rest loads
 
     if root is None:
         here = ctx.repo.require_worktree()
         root = here if (here / "workspace.toml").is_file() else here.parent
     snap = take_enriched(root.absolute(), _parts(ctx))
+    data = to_json(snap) if out is not None or ctx.json else b""
     if out is not None:
-        from gitorch.workspace.model import encode
-
-        write_out(out, encode(snap) + b"\n")
-    from gitorch.cli.output import emit_json, say
-
+        write_out(out, data + b"\n")
     if ctx.json:
-        emit_json(snap)
+        import sys
+
+        sys.stdout.write(data.decode() + "\n")  # as cli/output.emit_json writes a document
+        sys.stdout.flush()
         return
+    from gitorch.cli.output import say
+
     for line in _lines(snap):
         say(line)
 

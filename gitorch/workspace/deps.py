@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitorch.workspace.model import Dependency, Diagnostic, Provided
+from gitorch.workspace.records import Dependency, Diagnostic, Provided
 
 MANIFEST_FILES = {
     "pyproject.toml": "python",

@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitorch.errors import Location, WorkspaceError
 from gitorch.gitcmd import git, git_start
 from gitorch.workspace.manifest import Manifest, RepoSpec
-from gitorch.workspace.model import Diagnostic, GitState
+from gitorch.workspace.records import Diagnostic
+
+if TYPE_CHECKING:
+    from gitorch.workspace import model, records
+
+    GitState = model.GitState | records.GitState  # a snapshot's (model) or one being taken (records)
 
 LOCK_NAME = "workspace.lock"
 LOCK_VERSION = 1
@@ -81,7 +87,7 @@ def read_lock(manifest: Manifest) -> dict[str, FrozenRepo] | None:
     return out
 
 
-def freeze(manifest: Manifest, states: list[GitState]) -> tuple[bytes, list[str]]:
+def freeze(manifest: Manifest, states: Sequence[GitState]) -> tuple[bytes, list[str]]:
     """The lock's bytes for the repos as they are (`states` from a snapshot), and warnings
     (uncommitted changes are not in a lock; a repo without commits cannot be frozen)."""
     entries: list[FrozenRepo] = []
@@ -132,7 +138,7 @@ def _ref_for(path: Path, entry: FrozenRepo) -> str:
     return entry.commit
 
 
-def lock_diagnostics(manifest: Manifest, states: list[GitState]) -> list[Diagnostic]:
+def lock_diagnostics(manifest: Manifest, states: Sequence[GitState]) -> list[Diagnostic]:
     """One warning per repo whose HEAD is not the commit in workspace.lock ([] without a lock)."""
     try:
         lock = read_lock(manifest)
@@ -173,7 +179,7 @@ def count_orphans(path: Path) -> Callable[[], int]:
     return count
 
 
-def write_lock(manifest: Manifest, states: list[GitState]) -> tuple[Path, bool, list[str]]:
+def write_lock(manifest: Manifest, states: Sequence[GitState]) -> tuple[Path, bool, list[str]]:
     """`ws freeze`: write workspace.lock for the repos as `states` (a snapshot's) say; (its
     path, whether its bytes changed, warnings)."""
     from gitorch.atomic import write_bytes

@@ -2,21 +2,17 @@
 
 That one process gives branch, sha, upstream, ahead/behind and every changed path; an
 in-progress merge or rebase is read from marker files in the git directory (no process).
-The model (msgspec) is imported when a state is made, so `start_all` can set git going
-before `ws snapshot` loads it.
+States are workspace/records.py's plain records (no msgspec: `ws snapshot` never loads it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from gitorch.gitcmd import git, git_start
 from gitorch.workspace.gitdir import git_dir, in_progress
-
-if TYPE_CHECKING:
-    from gitorch.workspace.model import GitState
+from gitorch.workspace.records import MAX_CHANGED, GitState
 
 STATUS = ("--no-optional-locks", "status", "--porcelain=v2", "--branch", "-z", "--untracked-files=normal")
 # git status processes running at once. Each lasts a few ms, most of it start-up and waiting
@@ -29,8 +25,6 @@ RUNNING = 32
 
 def parse_status(repo: str, out: bytes) -> GitState:
     """Read `git status --porcelain=v2 --branch -z` output."""
-    from gitorch.workspace.model import MAX_CHANGED, GitState
-
     fields: dict[str, object] = {"repo": repo}
     changed: list[str] = []
     conflicts: list[str] = []
@@ -63,7 +57,7 @@ def parse_status(repo: str, out: bytes) -> GitState:
             changed.append(path)
         elif rec[0] == "?":
             changed.append(rec[2:])
-    return GitState(**fields, changed=sorted(changed)[:MAX_CHANGED],  # type: ignore[arg-type]
+    return GitState(**fields, changed=sorted(changed)[:MAX_CHANGED],
                     changed_total=len(changed), conflicts=sorted(conflicts)[:MAX_CHANGED],
                     dirty=bool(changed))
 
@@ -105,14 +99,8 @@ def start_all(repos: Sequence[tuple[str, Path]], running: int = RUNNING) -> Call
 
 def _state(repo: str, path: Path, status: int, out: bytes) -> GitState:
     """The state `git status` gave (exit `status`, output `out`); empty when it failed."""
-    from gitorch.workspace.model import GitState
-
     if status != 0:
         return GitState(repo=repo)
     state = parse_status(repo, out)
     kind = in_progress(git_dir(path))
-    if kind is None:
-        return state
-    import msgspec
-
-    return msgspec.structs.replace(state, in_progress=kind)
+    return state if kind is None else state.replace(in_progress=kind)

@@ -12,9 +12,7 @@ import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
-import msgspec
-
-from gitorch.workspace.model import Dependency, Diagnostic, Provided
+from gitorch.workspace.records import Dependency, Diagnostic, Provided
 
 Parser = Callable[[str, str], tuple[str | None, list[Dependency]]]
 
@@ -75,5 +73,5 @@ def read_members(repo: str, root: Path, file: str, ecosystem: str, text: str,
         for dep in found:
             relative = dep.path and ":" not in dep.path and not dep.path.startswith("/")
             local = posixpath.normpath(f"{folder}/{dep.path}") if relative else dep.path
-            deps.append(msgspec.structs.replace(dep, file=member_file, path=local))
+            deps.append(dep.replace(file=member_file, path=local))
     return provides, deps, diags

@@ -1,4 +1,5 @@
-"""The workspace's data: the seed's Workspace.Snapshot and its parts, as msgspec Structs.
+"""The workspace's data: the seed's Workspace.Snapshot and its parts, as msgspec Structs
+(the one definition; `ws snapshot` computes them as workspace/records.py's plain records).
 
 Stored records decode tolerantly (unknown fields ignored, new fields have defaults), and a
 record with a newer `schema_version` is refused rather than rewritten (see `decode_snapshot`).
@@ -11,17 +12,10 @@ from typing import Any
 import msgspec
 
 from gitorch.errors import StateConflict
+from gitorch.workspace.records import MAX_CHANGED as MAX_CHANGED
+from gitorch.workspace.records import SNAPSHOT_SCHEMA_VERSION, _sha256, plain
+from gitorch.workspace.records import sha256 as sha256
 
-try:  # CPython's own SHA-256 (3.11: _sha256, 3.12+: _sha2): hashlib's digest without loading
-    from _sha256 import sha256 as _sha256  # OpenSSL, about 5 ms of every `ws snapshot`
-except ImportError:  # pragma: no cover - another interpreter or version
-    try:
-        from _sha2 import sha256 as _sha256  # type: ignore[import-not-found,no-redef]
-    except ImportError:
-        from hashlib import sha256 as _sha256  # type: ignore[assignment]
-
-SNAPSHOT_SCHEMA_VERSION = 2  # upgrades from older versions: workspace/upgrade.py
-MAX_CHANGED = 200  # a snapshot names at most this many changed paths per repo
 ECOSYSTEMS = ("python", "npm", "cargo", "go", "mix")
 
 
@@ -177,8 +171,9 @@ def digest(obj: Any) -> str:
     return _sha256(encode(obj)).hexdigest()
 
 
-def sha256(data: bytes) -> str:
-    return _sha256(data).hexdigest()
+def from_record(record: Any) -> Snapshot:
+    """The model of a snapshot computed as a record (workspace/records.py)."""
+    return msgspec.convert(plain(record), Snapshot)
 
 
 def decode_snapshot(data: bytes, where: str | None = None) -> Snapshot:

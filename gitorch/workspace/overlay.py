@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from gitorch.workspace.deps import ManifestSyntaxError, normalise, parse_go_mod
-from gitorch.workspace.model import Dependency, Diagnostic, FileState, sha256
+from gitorch.workspace.records import Dependency, Diagnostic, FileState, sha256
 from gitorch.workspace.textedit import (
     PATCH,
     cargo_declared,

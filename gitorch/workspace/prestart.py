@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from gitorch.workspace.manifest import Manifest
-    from gitorch.workspace.model import GitState
+    from gitorch.workspace.records import GitState
 
 _started: dict[Path, tuple[Manifest, Callable[[], list[GitState]]]] = {}
 

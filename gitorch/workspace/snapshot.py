@@ -4,7 +4,8 @@ Every repo's `git status` starts first (one process each, run side by side) and 
 manifests are parsed while they run; links are declarations that point at another workspace
 repo's checkout; topology comes from graphlib over the dependencies that name another repo's
 package. `ws snapshot` is a hot command (workspace/capture.py starts git before importing
-this module): it imports no thread pool, no subprocess and no event types, and the lock
+this module): it imports no thread pool, no subprocess, no event types and no msgspec (the
+snapshot is computed as workspace/records.py's records; `take` gives the model), and the lock
 file's and detached HEAD's helpers load only when needed.
 """
 
@@ -12,10 +13,9 @@ from __future__ import annotations
 
 import graphlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-
-import msgspec
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from gitorch.ids import now
 from gitorch.workspace import gitstate
@@ -28,18 +28,24 @@ from gitorch.workspace.deps import (
     parse_repo,
 )
 from gitorch.workspace.manifest import Manifest, load_manifest, redact_url, repo_paths
-from gitorch.workspace.model import (
+from gitorch.workspace.records import (
     Dependency,
     Diagnostic,
     FileState,
     GitState,
     Link,
+    Record,
     Snapshot,
     SnapshotRepo,
     Topology,
     digest,
     sha256,
 )
+
+if TYPE_CHECKING:
+    from gitorch.workspace import model
+
+Snap = TypeVar("Snap", Snapshot, "model.Snapshot")
 
 
 def _read_files(name: str, path: Path) -> tuple[Parsed, list[FileState]]:
@@ -64,11 +70,19 @@ def _hash(path: Path) -> str:
         return ""
 
 
-def take(manifest_or_root: Manifest | Path | str, recorded: list[Link] | None = None,
-         jobs: int | None = None, reading: Callable[[], list[GitState]] | None = None) -> Snapshot:
+def take(manifest_or_root: Manifest | Path | str, recorded: Sequence[model.Link] | None = None,
+         jobs: int | None = None, reading: Callable[[], list[GitState]] | None = None) -> model.Snapshot:
     """A snapshot of the workspace; links gitorch made (`recorded`) keep their edit records.
     `jobs`: git processes at once (default gitstate.RUNNING); `reading`: the states of the
     manifest's repos, already being read (`start_all(repo_paths(manifest))`)."""
+    from gitorch.workspace.model import from_record
+
+    return from_record(capture(manifest_or_root, recorded, jobs, reading))
+
+
+def capture(manifest_or_root: Manifest | Path | str, recorded: Sequence[model.Link] | None = None,
+            jobs: int | None = None, reading: Callable[[], list[GitState]] | None = None) -> Snapshot:
+    """`take`'s snapshot as a record (workspace/records.py): what `ws snapshot` writes."""
     manifest = load_manifest(manifest_or_root)
     paths = repo_paths(manifest)
     collect = reading or gitstate.start_all(paths, jobs or gitstate.RUNNING)
@@ -107,7 +121,7 @@ def take(manifest_or_root: Manifest | Path | str, recorded: list[Link] | None = 
         from gitorch.workspace.freeze import lock_diagnostics
 
         diags.extend(lock_diagnostics(manifest, git))
-    links = find_links(repos, deps, recorded or [])
+    links = find_links(repos, deps, list(recorded or []))
     topology = compute_topology(repos, deps, links)
     for cycle in topology.cycles:
         diags.append(Diagnostic(severity="error", repo=cycle[0], kind="cycle",
@@ -143,18 +157,25 @@ def detached_diagnostic(name: str, path: Path, sha: str, orphans: int | None = N
                       message=f"HEAD is detached at {sha[:12]}{kept}")
 
 
-def finish(snap: Snapshot) -> Snapshot:
-    """Stamp the time and the id: a digest of the content, so equal workspaces share an id."""
+def finish(snap: Snap) -> Snap:
+    """Stamp the time and the id: a digest of the content, so equal workspaces share an id
+    (a record and its model alike: records.digest hashes msgspec's canonical bytes)."""
+    if isinstance(snap, Record):
+        blank = snap.replace(id="", generated_at="")
+        return snap.replace(id="snap-" + digest(blank)[:16], generated_at=now())
+    import msgspec
+
     body = msgspec.structs.replace(snap, id="", generated_at="")
     return msgspec.structs.replace(snap, id="snap-" + digest(body)[:16], generated_at=now())
 
 
-def find_links(repos: list[SnapshotRepo], deps: list[Dependency], recorded: list[Link]) -> list[Link]:
-    """Path dependencies that point at another workspace repo; recorded links keep their edit."""
+def find_links(repos: list[SnapshotRepo], deps: list[Dependency], recorded: list[Any]) -> list[Any]:
+    """Path dependencies that point at another workspace repo; recorded links (the model's)
+    keep their edit."""
     by_path = {os.path.normpath(r.path): r.name for r in repos}
     dirs = {r.name: Path(r.path) for r in repos}
     records = {(lk.key, normalise(lk.ecosystem, lk.dep)): lk for lk in recorded}
-    found: dict[str, Link] = {}
+    found: dict[str, Any] = {}
     for dep in deps:
         if dep.source != "path" or not dep.path:
             continue
@@ -177,7 +198,7 @@ def _holder(by_path: dict[str, str], target: str) -> str | None:
     return None
 
 
-def compute_topology(repos: list[SnapshotRepo], deps: list[Dependency], links: list[Link]) -> Topology:
+def compute_topology(repos: list[SnapshotRepo], deps: list[Dependency], links: list[Any]) -> Topology:
     """Who depends on whom among the workspace repos, an order (providers first) and cycles."""
     providers_of = {(p.ecosystem, normalise(p.ecosystem, p.name)): r.name
                     for r in repos for p in r.provides}
@@ -224,7 +245,7 @@ def order_and_cycles(graph: dict[str, set[str]]) -> tuple[list[str], list[list[s
         return order, sorted(cycles)
 
 
-def would_cycle(snapshot: Snapshot, consumer: str, provider: str) -> list[str] | None:
+def would_cycle(snapshot: model.Snapshot, consumer: str, provider: str) -> list[str] | None:
     """The cycle a new edge consumer -> provider would close, or None."""
     graph = {k: set(v) for k, v in snapshot.topology.providers.items()}
     graph.setdefault(consumer, set()).add(provider)
