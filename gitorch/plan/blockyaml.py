@@ -22,12 +22,14 @@ from typing import Any
 
 from gitorch.plan import yamlscalar
 from gitorch.plan.fastyaml import Unsupported
+from gitorch.plan.shapes import Shapes
 
 # tab, CR (after CRLF became LF), NEL/LS/PS (line breaks to YAML 1.1), BOM, and what YAML
 # does not allow in a stream (C0/C1 controls, DEL, surrogates, U+FFFE/U+FFFF)
 _REFUSED = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 # a plain scalar cannot start with these (`-`, `?`, `:` only when followed by a space or the end)
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\n"
 _SINGLE = re.compile(r"'((?:[^']|'')*)'")
 _DOUBLE = re.compile(r'"((?:[^"\\]|\\.)*)"')
 _MISSING = object()
@@ -45,23 +47,22 @@ def load(text: str, duplicates: list[tuple[int, int, str]]) -> Any:
     are appended to `duplicates` as (line, column, key). Unsupported for anything else."""
     if "\r" in text:
         text = text.replace("\r\n", "\n")
-    if text.isascii():
-        refused = not text.replace("\n", " ").isprintable()  # printable ASCII is " " to "~"
+    if text.isascii():  # printable ASCII is " " to "~" (bytes.translate: a table lookup a byte)
+        refused = bool(text.encode("ascii").translate(None, _PRINTABLE_ASCII))
     else:
         refused = _REFUSED.search(text) is not None
     if refused:
         raise Unsupported("characters left to libyaml")
-    if text.endswith("\n"):
-        text = text[:-1]
-        broken = True  # the last line ends with a line break
-    else:
-        broken = False
-    return _Reader(text.split("\n"), broken, duplicates).read()
+    broken = text.endswith("\n")  # the last line ends with a line break
+    lines = (text[:-1] if broken else text).split("\n")
+    return _Reader(lines, broken, duplicates, Shapes(text, lines)).read()
 
 
 class _Reader:
-    def __init__(self, lines: list[str], broken: bool, duplicates: list[tuple[int, int, str]]) -> None:
+    def __init__(self, lines: list[str], broken: bool, duplicates: list[tuple[int, int, str]],
+                 shapes: Shapes | None = None) -> None:
         self.lines = lines
+        self.shapes = shapes  # the shapes of the sequence items read so far (plan/shapes.py)
         self.broken = broken
         self.duplicates = duplicates
         self.stack: list[_Frame] = []
@@ -124,6 +125,11 @@ class _Reader:
                     items.append(value)
                     i += 1
                     continue
+                if self.shapes is not None and (rest.find(": ") > 0 or rest[-1:] == ":"):
+                    after = self._shaped(i, ind, items)
+                    if after:
+                        i = after
+                        continue
                 opened = self._compact(ind, rest, items)
                 if opened is not None:
                     indent, items, is_map = opened
@@ -134,6 +140,31 @@ class _Reader:
             top = stack[-1]
             indent, items, is_map = top
         return self.root
+
+    def _shaped(self, i: int, ind: int, items: list[Any]) -> int:
+        """The item `- key: …` at line i of the sequence `items`, read whole: by a shape an
+        item before it had (and the items after it too, while shapes match), or alone,
+        teaching its shape. -> the next line; 0 when the loop reads it (no shape fits and
+        learning has stopped)."""
+        assert self.shapes is not None
+        after = self.shapes.read(i, ind, items)
+        if after > i:
+            return after
+        if not self.shapes.learning():
+            return 0
+        after = self.shapes.span(i, ind)[2]
+        found: list[tuple[int, int, str]] = []
+        alone = _Reader(self.lines[i:after], after < len(self.lines) or self.broken, found)
+        alone.keys, alone.values = self.keys, self.values
+        value = alone.read()
+        if not isinstance(value, list) or len(value) != 1:
+            return 0  # not an item alone after all: the loop reads it
+        if found:
+            self.duplicates += [(line + i, column, key) for line, column, key in found]
+        else:
+            self.shapes.learn(i, ind, value[0])
+        items.append(value[0])
+        return after
 
     def _compact(self, ind: int, rest: str, items: list[Any]) -> _Frame | None:
         """`- key: value` (`rest` after the dash) with a known key and a plain value: the
