@@ -187,7 +187,7 @@ def test_the_early_start_is_used_once_for_the_folder_it_read(states_ws: Path, tm
     assert prestart._root(["--json", "--root", "a", "--root=b"]) == "b"  # the last one, as click
     assert prestart._root(["--json"]) is None and prestart._root(["--", "--root", "x"]) is None
     prestart.start(["--root", str(tmp_path / "missing")])  # the command reports it, not this
-    assert prestart._started == {}
+    assert prestart.take(workspace_root(tmp_path / "missing")) is None and prestart._started == {}
     prestart.start([f"--root={states_ws}/./", "--json"])
     assert prestart.take(workspace_root(tmp_path)) is None  # another folder: not this work
     started = prestart.take(workspace_root(states_ws))
