@@ -85,10 +85,14 @@ def discovered(ctx: Context) -> dict[str, Any]:
     """What `git orch discover` stored in the repository here, for the snapshot's enriched parts (no network).
 
     Read with the git CLI backend: it answers as fast as pygit2 for a few reads and spares
-    the snapshot pygit2's import. A record that cannot be read leaves the parts out."""
+    the snapshot pygit2's import. A record that cannot be read leaves the parts out. Where
+    the repository's ref files show no branch the records could be on, nothing is read (no
+    settings, no git process, no msgspec)."""
     from gitorch.errors import NotARepoError, OrchError
 
     try:
+        if not may_hold_discovery(ctx.repo.common_dir):
+            return {}
         from gitorch.discovery.records import enrichment, store
 
         st = store(ctx.repo, prefer_cli=True)  # store/select: "auto" is the git CLI here
@@ -103,6 +107,70 @@ def discovered(ctx: Context) -> dict[str, Any]:
 
         warn(f"git orch: discovery records not attached: {exc}")
         return {}
+
+
+DISCOVERY = "discovery"  # store/layout.DISCOVERY (that module loads msgspec; a test keeps them equal)
+
+
+def may_hold_discovery(common: Path) -> bool:
+    """False only when no local branch of the repository (git common dir `common`) can be its
+    state branch with discovery records: every branch is checked out in one of its work
+    trees (the state branch is an orphan branch gitorch writes without checking it out) and
+    none of those work trees holds `discovery/`. Read from the ref files alone; a ref store
+    this does not read (reftable) or a ref file it cannot read says "maybe"."""
+    import os
+
+    if os.path.exists(common / "reftable"):
+        return True
+    branches: set[str] = set()
+    heads = str(common / "refs" / "heads")
+    for folder, _dirs, files in os.walk(heads):
+        branches.update(os.path.relpath(os.path.join(folder, f), heads).replace(os.sep, "/") for f in files)
+    try:
+        packed = (common / "packed-refs").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        packed = ""
+    except (OSError, UnicodeDecodeError):
+        return True
+    for line in packed.splitlines():
+        _oid, _, name = line.partition(" ")
+        if name.startswith("refs/heads/"):
+            branches.add(name[len("refs/heads/"):])
+    for head, worktree in _worktree_heads(str(common)):
+        if head is None:
+            return True
+        if worktree is not None and not os.path.lexists(os.path.join(worktree, DISCOVERY)):
+            branches.discard(head)
+    return bool(branches)
+
+
+def _worktree_heads(common: str) -> list[tuple[str | None, str | None]]:
+    """(the branch checked out, '' when detached, None when unreadable; its work tree, None
+    when not known) of the main work tree and every linked one. The main work tree is known
+    only as the folder holding `common` when that is named `.git` (not for a bare repository,
+    a submodule, whose branches are then kept as possible state branches)."""
+    import os
+
+    def read(path: str) -> str | None:
+        try:
+            with open(path, encoding="utf-8") as f:
+                return f.read().strip()
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def head_of(gitdir: str) -> str | None:
+        text = read(os.path.join(gitdir, "HEAD"))
+        if text is None:
+            return None
+        return text[len("ref: refs/heads/"):] if text.startswith("ref: refs/heads/") else ""
+
+    main = os.path.dirname(common) if os.path.basename(common) == ".git" else None
+    out = [(head_of(common), main)]
+    linked = os.path.join(common, "worktrees")
+    for name in sorted(os.listdir(linked)) if os.path.isdir(linked) else ():
+        gitdir = read(os.path.join(linked, name, "gitdir"))  # <work tree>/.git
+        out.append((head_of(os.path.join(linked, name)), os.path.dirname(gitdir) if gitdir else None))
+    return out
 
 
 def write_out(path: Path, data: bytes) -> None:

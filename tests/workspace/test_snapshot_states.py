@@ -237,3 +237,38 @@ def test_the_sweep_asks_git_only_where_a_record_may_be(tmp_path: Path) -> None:
 
     out = subprocess.run([sys.executable, "-c", probe], cwd=outer, capture_output=True, text=True)
     assert out.stdout.split() == ["False"], out.stderr  # no git process started to find the repo
+
+
+def test_discovery_records_are_looked_for_only_where_a_branch_may_hold_them(tmp_path: Path) -> None:
+    """ws snapshot inside a repository opens the state store only when its ref files show a
+    branch that is not checked out (or one checked out with discovery/ in its work tree)."""
+    import sys
+
+    from gitorch.cli.ws_snapshot import DISCOVERY, may_hold_discovery
+    from gitorch.repo import find_repo
+    from gitorch.store import layout
+
+    assert DISCOVERY == layout.DISCOVERY
+    hub = _repo(tmp_path / "ws" / "hub")
+    _repo(tmp_path / "ws" / "lib")
+    common = find_repo(hub).common_dir
+    assert not may_hold_discovery(common)  # main, checked out
+    probe = ("import sys; from gitorch.cli.entry import main\n"
+             "try: main(['ws', 'snapshot', '--json'])\n"
+             "except SystemExit: pass\n"
+             "sys.stderr.write(repr([m for m in ('msgspec', 'gitorch.config') if m in sys.modules]))")
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=hub, capture_output=True, text=True)
+    assert proc.stderr.splitlines()[-1] == "[]", proc.stderr  # no settings, no store read
+    assert [r["name"] for r in json.loads(proc.stdout)["repos"]] == ["hub", "lib"]
+    git(hub, "worktree", "add", "-q", "-b", "feature", str(tmp_path / "wt"))
+    assert not may_hold_discovery(common)  # checked out in a linked work tree
+    (tmp_path / "wt" / DISCOVERY).mkdir()
+    assert may_hold_discovery(common)  # a state branch checked out: it may hold records
+    (tmp_path / "wt" / DISCOVERY).rmdir()
+    git(hub, "checkout", "-q", "--detach")
+    assert may_hold_discovery(common)  # main is checked out nowhere now
+    git(hub, "checkout", "-q", "main")
+    git(hub, "branch", "orch/state")
+    git(hub, "pack-refs", "--all")
+    assert not (common / "refs" / "heads" / "orch" / "state").exists()
+    assert may_hold_discovery(common)  # a packed branch no work tree has
