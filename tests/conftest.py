@@ -156,6 +156,37 @@ def inproc(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     return run
 
 
+@pytest.fixture
+def entry(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    """Like the `orch` fixture, through the same console entry point (gitorch.cli.entry.main:
+    the lean path of the hot commands, the typer app for the rest), in this process: what the
+    subprocess runs, without a Python start-up and the CLI's imports per call."""
+    from gitorch import config
+    from gitorch.cli.entry import main
+
+    def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> InprocResult:
+        config._cache.clear()
+        capsys.readouterr()
+        code: int | str | None = 0
+        with monkeypatch.context() as m:
+            if cwd is not None:
+                m.chdir(cwd)
+            for k, v in (env or {}).items():
+                m.setenv(k, v)
+            m.setattr(sys, "argv", ["git-orch", *args])
+            try:
+                main(list(args))
+            except SystemExit as ended:
+                code = ended.code
+        if isinstance(code, str):  # as the interpreter reports sys.exit("message")
+            sys.stderr.write(code + "\n")
+        out, err = capsys.readouterr()
+        config._cache.clear()
+        return InprocResult(code if isinstance(code, int) else (0 if code is None else 1), out, err)
+
+    return run
+
+
 # --- built once per test session ----------------------------------------------------------
 
 def _session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:

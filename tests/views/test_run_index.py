@@ -4,7 +4,9 @@
 a task's last pass or failure) through the index; a branch whose seal is gone is read the
 old way, event by event. Both must print the same, on a real repository whose history has
 many runs: gated and approved, resumed, failed, forced, imported from legacy files, and a
-run whose events are still in the local journal.
+run whose events are still in the local journal. The commands go through the console entry
+point in this process (the `entry` fixture: the lean path of status, next, explain and run,
+as a subprocess takes it); one test reads status through a real `git orch` process too.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
@@ -22,7 +25,7 @@ from gitorch.repo import find_repo
 from gitorch.store import layout, runindex, runread
 from gitorch.store.state import StateStore
 from gitorch.views import fold
-from tests.conftest import OrchRunner, git
+from tests.conftest import InprocResult, OrchRunner, git
 from tests.e2e.helpers import write_plan
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "migrate"))
@@ -36,7 +39,10 @@ def _commit(repo: Path, message: str) -> None:
     git(repo, "commit", "-q", "-m", message)
 
 
-def _history(repo: Path, orch: OrchRunner) -> None:
+Orch = Callable[..., InprocResult]
+
+
+def _history(repo: Path, orch: Orch) -> None:
     """Runs of every kind: gated then approved and resumed, failed, forced, legacy."""
     flag = repo / "fail-flaky"
     write_plan(repo, [
@@ -91,7 +97,7 @@ def _as_before_the_index(repo: Path) -> None:
     store.state.update(build, "an older gitorch")
 
 
-def _views(repo: Path, orch: OrchRunner) -> dict[str, str]:
+def _views(repo: Path, orch: Orch) -> dict[str, str]:
     out = {"status": orch("status", "--json", cwd=repo).stdout,
            "next": orch("next", "--json", cwd=repo).stdout}
     for task in TASKS:
@@ -105,8 +111,9 @@ def _store(repo: Path) -> StateStore:
 
 @pytest.mark.slow
 def test_status_next_and_explain_read_through_the_index_as_from_every_event(
-    repo: Path, orch: OrchRunner, backend: str,
+    repo: Path, entry: Orch, backend: str,
 ) -> None:
+    orch = entry
     _history(repo, orch)
     store = _store(repo)
     # a run that has not reached the branch: its events are only in the journal
@@ -183,13 +190,14 @@ def test_a_foreign_timestamp_makes_readers_fold_everything(repo: Path, backend: 
 
 
 def test_an_old_branch_reads_and_the_first_write_indexes_it(
-    repo: Path, orch: OrchRunner, backend: str,
+    repo: Path, orch: OrchRunner, entry: Orch, backend: str,
 ) -> None:
-    """A branch written before the index (no index.json, summaries without an index)."""
+    """A branch written before the index (no index.json, summaries without an index); read
+    by a real `git orch` process."""
     write_plan(repo, [{"id": "a", "commands": {"t": "true"}}])
     _commit(repo, "plan")
     for _ in range(2):
-        assert orch("run", "--force", cwd=repo).returncode == 0
+        assert entry("run", "--force", cwd=repo).returncode == 0
     _as_before_the_index(repo)
     assert b'"index"' not in (_store(repo).read(layout.RUNS + "/" + _store(repo).list(layout.RUNS)[0]) or b"")
     before = orch("status", "--json", cwd=repo).stdout
@@ -253,7 +261,7 @@ def test_the_seal_keeps_each_runs_last_outcome_and_the_walk_reads_only_what_it_n
 
 
 def test_explain_walks_runs_by_last_outcome_as_every_event_says(
-    repo: Path, orch: OrchRunner, backend: str,
+    repo: Path, entry: Orch, backend: str,
 ) -> None:
     """A run whose first event is older than another's but whose outcome is newer: the
     walk through the seal's lasts, through every summary (a seal from before the lasts)
@@ -262,21 +270,21 @@ def test_explain_walks_runs_by_last_outcome_as_every_event_says(
     write_plan(repo, [{"id": "a", "commands": {"t": "true"}},
                       {"id": "b", "commands": {"t": f"test ! -e {flag}"}}])
     _commit(repo, "plan")
-    assert orch("run", cwd=repo).returncode == 0
+    assert entry("run", cwd=repo).returncode == 0
     flag.write_text("x")
-    assert orch("run", "--force", "-t", "b", cwd=repo).returncode == 1
+    assert entry("run", "--force", "-t", "b", cwd=repo).returncode == 1
     store = _store(repo)
     # an older run (first event before both) whose outcome of `a` is the newest of all
     store.append([ev.TaskStarted(run="r-0-early", task="a", ts="2000-01-01T00:00:00.000Z"),
                   ev.TaskFailed(run="r-0-early", task="a", ts="2999-01-01T00:00:00.000Z")])
     seal = _seal(_store(repo))
     assert seal.lasts is not None and len(seal.lasts) == 3
-    views = {t: orch("explain", t, "--json", cwd=repo).stdout for t in ("a", "b")}
+    views = {t: entry("explain", t, "--json", cwd=repo).stdout for t in ("a", "b")}
     assert json.loads(views["a"])["latest_failure"]["run"] == "r-0-early"
     _rewrite_seal(repo, {"lasts": None})  # as a gitorch before the lasts sealed it
     assert _seal(_store(repo)).lasts is None
-    assert {t: orch("explain", t, "--json", cwd=repo).stdout for t in ("a", "b")} == views
+    assert {t: entry("explain", t, "--json", cwd=repo).stdout for t in ("a", "b")} == views
     _store(repo).append([ev.Observed(session="s-hook", trigger="manual")])
     assert _seal(_store(repo)).lasts == seal.lasts
     _drop_seal(repo)
-    assert {t: orch("explain", t, "--json", cwd=repo).stdout for t in ("a", "b")} == views
+    assert {t: entry("explain", t, "--json", cwd=repo).stdout for t in ("a", "b")} == views
