@@ -93,6 +93,7 @@ def build_index(watch: Mapping[str, Any], root: str) -> bytes | None:
     if trees is None or any(v is None for v in listings.values()):
         return None
     units: dict[tuple[str, int], int] = {}
+    digests: dict[tuple[int, tuple[str, ...]], str] = {}
     doc: dict[str, Any] = {"schema_version": INDEX_SCHEMA_VERSION, "commits": commits,
                            "commit_trees": trees, "units": [],
                            "tasks": {}, "trees": {}, "awaiting": watch.get("awaiting") or []}
@@ -109,7 +110,10 @@ def build_index(watch: Mapping[str, Any], root: str) -> bytes | None:
         patterns = [str(p) for p in t.get("paths") or []]
         if not patterns:
             exclude = [str(p) for p in t.get("exclude") or []]
-            if t.get("tree") != tree_digest(files, exclude):
+            key = (ci, tuple(exclude))  # tasks without paths share a digest per commit (P1)
+            if key not in digests:
+                digests[key] = tree_digest(files, exclude)
+            if t.get("tree") != digests[key]:
                 return None  # the tree it passed with was not the commit's
             doc["trees"][tid] = [unit("", ci), exclude]
             continue
