@@ -185,8 +185,9 @@ def selection_of(loaded: Loaded, targets: list[str], all_tasks: bool = False) ->
         known = ", ".join(list(loaded.by_id)[:10])
         raise UsageError(f"unknown task {', '.join(unknown)} (--task)",
                          hint=f"tasks in {loaded.file}: {known}")
-    deps = {t.id: list(t.dependencies) for t in loaded.plan.tasks}
-    return set(deps) if (all_tasks or not targets) else closure(deps, targets)
+    if all_tasks or not targets:
+        return {t.id for t in loaded.plan.tasks}
+    return closure({t.id: list(t.dependencies) for t in loaded.plan.tasks}, targets)
 
 
 def definition(task: Task) -> dict[str, object]:
