@@ -21,6 +21,7 @@ except ImportError:  # pragma: no cover - Windows
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from typing import NoReturn
 
 SEP = "/" if _os.__name__ == "posix" else "\\"
 _HEX = frozenset("0123456789abcdef")
@@ -75,8 +76,26 @@ def listdir(path: str) -> "list[str]":
     return _os.listdir(path)
 
 
+def makedirs(path: str) -> None:
+    """`os.makedirs(path, exist_ok=True)`, importing `os` only when a parent is missing too."""
+    try:
+        _os.mkdir(path)
+    except FileExistsError:
+        if not isdir(path):
+            raise
+    except FileNotFoundError:
+        import os
+
+        os.makedirs(path, exist_ok=True)
+
+
 def getcwd() -> str:
     return _os.getcwd()
+
+
+def exit_now(status: int) -> "NoReturn":
+    """`os._exit`: the hook's process ends without the interpreter's teardown (hook.sh)."""
+    _os._exit(status)
 
 
 def getpid() -> int:

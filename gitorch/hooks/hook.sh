@@ -131,15 +131,19 @@ fi
 # paths, nothing from the work tree on sys.path); then `git orch` on PATH; then one line.
 # GITORCH_HOOK_CONFIG_READ tells Python the git config above was read (no second call).
 # main() prints, flushes and records (the journal is closed) and never raises but on a broken
-# install; os._exit then skips the interpreter's teardown (2-3 ms of freeing what it read).
+# install; exit_now (os._exit, without importing os) then skips the interpreter's teardown
+# (2-3 ms of freeing what it read).
 python_hook() {
     GITORCH_HOOK_CONFIG_READ=$config_read GITORCH_ZIPAPP=$GITORCH_PYZ "$GITORCH_PYTHON" -I -S -c '
 import sys
 sys.path.append(sys.argv[1]) if sys.argv[1] else None
 from gitorch.hooks.run import main
 main(sys.argv[2:])
-import os
-os._exit(0)' "$GITORCH_PATH" "$hook" "$@" 2>/dev/null
+try:
+    from gitorch.hooks.gitfiles import exit_now
+except ImportError:
+    from os import _exit as exit_now
+exit_now(0)' "$GITORCH_PATH" "$hook" "$@" 2>/dev/null
 }
 python_observe() {
     if [ -n "$diff_from" ]; then

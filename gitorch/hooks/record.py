@@ -50,11 +50,7 @@ def record_observed(
     sid = ids.session() if ids is not None else session()
     path = journal.journal_path(common_dir, sid) if journal is not None else journal_path(common_dir, sid)
     data = observed_line(trigger, drift, findings, sid)
-    folder = gitfiles.join(common_dir, "orch", "journal")
-    if not gitfiles.isdir(folder):
-        import os
-
-        os.makedirs(folder, exist_ok=True)
+    gitfiles.makedirs(gitfiles.join(common_dir, "orch", "journal"))
     append_locked(path, data, fcntl.flock, fcntl.LOCK_EX, fcntl.LOCK_UN, sync)
     return path
 
