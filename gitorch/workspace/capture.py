@@ -1,13 +1,13 @@
 """`ws snapshot`'s hot path: every repo's `git status` starts before the snapshot's heavier
 imports (the manifest parsers, json) are done, so git and the interpreter work at the same
-time; the enriched parts are read in a thread meanwhile. The snapshot is computed and
-written as workspace/records.py's records: msgspec is not imported unless discovery records
-are attached (their reader needs it).
+time; the enriched parts are read in a thread meanwhile (it waits on git). The snapshot is
+computed and written as workspace/records.py's records: msgspec is not imported unless
+discovery records are attached (their reader needs it).
 
-Only what finds the repos is imported before git starts (the manifest and gitstate modules
-load neither msgspec nor tomllib for an auto-discovered workspace). The rest is imported by a
-thread while the main thread starts the git processes: each process start waits for the
-child's exec with the GIL released (20 repos, at load 9: 5-7% less time, paired rounds).
+Only what finds the repos is imported before git starts (workspace/prestart, from the
+console entry point). No thread imports or starts processes beside the main thread: in
+CPython 3.11 os.posix_spawn holds the GIL until the child has run its exec, so nothing
+would run beside it.
 """
 
 from __future__ import annotations
@@ -31,16 +31,11 @@ def take_enriched(root: Path | str, parts: Callable[[], Mapping[str, Any]] | Non
     does, so it adds almost no time); the id stays the digest of the workspace alone. An
     error in `parts` is raised here, after the snapshot.
     """
-    import threading
-
-    loader = threading.Thread(target=_load, name="snapshot-imports", daemon=True)
     started = prestart.take(workspace_root(root))  # the console entry point's early start
     if started is not None:
         manifest, reading = started
-        loader.start()
     else:
         manifest = load_manifest(root)
-        loader.start()
         reading = gitstate.start_all(repo_paths(manifest))
     found: list[Mapping[str, Any]] = []
     failed: list[BaseException] = []
@@ -51,15 +46,17 @@ def take_enriched(root: Path | str, parts: Callable[[], Mapping[str, Any]] | Non
         except BaseException as exc:  # raised in the caller's thread below
             failed.append(exc)
 
-    worker = threading.Thread(target=run, name="snapshot-parts", daemon=True)
+    worker = None
     if parts is not None:
+        import threading
+
+        worker = threading.Thread(target=run, name="snapshot-parts", daemon=True)
         worker.start()
-    loader.join()
     from gitorch.workspace.records import ENRICHMENT
     from gitorch.workspace.snapshot import capture
 
     snap = capture(manifest, reading=reading)
-    if parts is None:
+    if worker is None:
         return snap
     worker.join()
     if failed:
@@ -79,15 +76,3 @@ def to_json(snap: Snapshot) -> bytes:
     from gitorch.workspace.model import encode, from_record
 
     return encode(from_record(snap))
-
-
-def _load() -> None:
-    """Import the snapshot's code while the main thread starts git (it waits on each process
-    start with the GIL released); a failure is left for the main thread's import to raise."""
-    try:
-        import json  # noqa: F401 - records.canonical's encoder
-
-        import gitorch.workspace.overlay  # noqa: F401
-        import gitorch.workspace.snapshot  # noqa: F401
-    except BaseException:
-        return

@@ -58,10 +58,26 @@ def normalise(ecosystem: str, name: str) -> str:
     return name
 
 
-def parse_repo(repo: str, path: Path) -> Parsed:
-    """Parse every known manifest at the top of `path`; unparsable ones become diagnostics."""
+def listed(path: Path) -> set[str] | None:
+    """The names at the top of `path`, lower-cased (a case-insensitive file system opens
+    `Cargo.toml` as `cargo.toml`), or None when it cannot be listed: a name missing there
+    needs no open to know it is absent (a snapshot tries seven per repo)."""
+    import os
+
+    try:
+        return {name.lower() for name in os.listdir(path)}
+    except OSError:
+        return None
+
+
+def parse_repo(repo: str, path: Path, names: set[str] | None = None) -> Parsed:
+    """Parse every known manifest at the top of `path`; unparsable ones become diagnostics.
+    `names`: what `listed(path)` gave, when already read."""
     out = Parsed()
+    names = listed(path) if names is None else names
     for file, eco in MANIFEST_FILES.items():
+        if names is not None and file.lower() not in names:
+            continue
         target = path / file
         try:
             text = target.read_text(encoding="utf-8")

@@ -2,17 +2,23 @@
 
 That one process gives branch, sha, upstream, ahead/behind and every changed path; an
 in-progress merge or rebase is read from marker files in the git directory (no process).
-States are workspace/records.py's plain records (no msgspec: `ws snapshot` never loads it).
+States are workspace/records.py's plain records (no msgspec: `ws snapshot` never loads it),
+and `start_all` takes folders as str too: workspace/prestart starts git before pathlib loads.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from pathlib import Path
+import os
 
 from gitorch.gitcmd import git, git_start
-from gitorch.workspace.gitdir import git_dir, in_progress
 from gitorch.workspace.records import MAX_CHANGED, GitState
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from pathlib import Path
+
+    Folder = Path | str
 
 STATUS = ("--no-optional-locks", "status", "--porcelain=v2", "--branch", "-z", "--untracked-files=normal")
 # git status processes running at once. Each lasts a few ms, most of it start-up and waiting
@@ -70,12 +76,12 @@ def read_one(repo: str, path: Path) -> GitState:
     return _state(repo, path, proc.returncode, proc.stdout)
 
 
-def start_all(repos: Sequence[tuple[str, Path]], running: int = RUNNING) -> Callable[[], list[GitState]]:
+def start_all(repos: Sequence[tuple[str, Folder]], running: int = RUNNING) -> Callable[[], list[GitState]]:
     """Start `git status` in every repo (name, path) and return what collects their states, in
     the order given (the same as `read_one` of each). At most `running` run at once; the
     caller can do other work while they run. Each output pipe holds 1 MiB, so git finishes
     without being read; a larger output waits for its turn."""
-    todo = [i for i, (_, path) in enumerate(repos) if path.is_dir()]
+    todo = [i for i, (_, path) in enumerate(repos) if os.path.isdir(path)]
     waits: dict[int, Callable[[], tuple[int, bytes]]] = {}
     env = {"GITORCH_HOOKS": "0"}
 
@@ -97,10 +103,14 @@ def start_all(repos: Sequence[tuple[str, Path]], running: int = RUNNING) -> Call
     return collect
 
 
-def _state(repo: str, path: Path, status: int, out: bytes) -> GitState:
+def _state(repo: str, path: Folder, status: int, out: bytes) -> GitState:
     """The state `git status` gave (exit `status`, output `out`); empty when it failed."""
     if status != 0:
         return GitState(repo=repo)
+    from pathlib import Path
+
+    from gitorch.workspace.gitdir import git_dir, in_progress
+
     state = parse_status(repo, out)
-    kind = in_progress(git_dir(path))
+    kind = in_progress(git_dir(Path(path)))
     return state if kind is None else state.replace(in_progress=kind)

@@ -6,15 +6,15 @@ Without a manifest, `discover(DIR)` treats every git repository directly under D
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gitorch.errors import Location, WorkspaceError
+from gitorch.workspace.repodirs import NAME as _NAME
+from gitorch.workspace.repodirs import repo_dirs
 
 MANIFEST_NAME = "workspace.toml"
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _REPO_KEYS = {"name", "path", "url", "ref"}
 _LINK_KEYS = {"consumer", "provider", "dep"}
 
@@ -198,25 +198,10 @@ def redact_url(url: str | None) -> str | None:
 
 
 def discover(root: Path) -> Manifest:
-    """A manifest of the git repositories directly under `root` (sorted by name), without links.
-
-    A folder name that is not a valid repo name (`my repo`) is named with `-` for each run of
-    other characters; a symlink to a repository already listed is left out (one checkout,
-    one repo)."""
+    """A manifest of the git repositories directly under `root` (workspace/repodirs.py), without links."""
     if not root.is_dir():
         raise WorkspaceError(f"{root}: no such directory")
-    children = [c for c in sorted(root.iterdir()) if c.is_dir() and (c / ".git").exists()]
-    links = {c for c in children if c.is_symlink()}
-    real = {c.resolve() for c in children if c not in links} if links else set()  # realpath only if needed
-    repos: list[RepoSpec] = []
-    for child in children:
-        if child in links and child.resolve() in real:
-            continue
-        name = child.name
-        if not _NAME.match(name):
-            name = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-._")
-        if name and _NAME.match(name) and all(r.name != name for r in repos):
-            repos.append(RepoSpec(name, child.name))
+    repos = [RepoSpec(name, folder) for name, folder in repo_dirs(str(root))]
     return Manifest(root=root, file=None, repos=tuple(repos))
 
 

@@ -15,16 +15,6 @@ from pathlib import Path
 
 from gitorch.workspace.deps import ManifestSyntaxError, normalise, parse_go_mod
 from gitorch.workspace.records import Dependency, Diagnostic, FileState, sha256
-from gitorch.workspace.textedit import (
-    PATCH,
-    cargo_declared,
-    fail,
-    go_replace,
-    go_requires,
-    newline,
-    relpath,
-    set_entry,
-)
 
 OVERLAYS = {"go": "go.work", "cargo": ".cargo/config.toml"}
 DECLARING = {"go": "go.mod", "cargo": "Cargo.toml"}  # where the consumer must declare the dep
@@ -87,12 +77,16 @@ def parse_cargo_config(repo: str, text: str) -> list[Dependency]:
     return deps
 
 
-def read_overlays(repo: str, path: Path) -> tuple[list[Dependency], list[FileState], list[Diagnostic]]:
-    """What the overlays present in a checkout declare, and their hashes."""
+def read_overlays(repo: str, path: Path, names: set[str] | None = None,
+                  ) -> tuple[list[Dependency], list[FileState], list[Diagnostic]]:
+    """What the overlays present in a checkout declare, and their hashes. `names`: the names
+    at the top of the checkout (deps.listed), when known."""
     deps: list[Dependency] = []
     files: list[FileState] = []
     diags: list[Diagnostic] = []
     for eco, file in sorted(OVERLAYS.items()):
+        if names is not None and file.split("/")[0].lower() not in names:
+            continue
         try:
             data = (path / file).read_bytes()
         except OSError:
@@ -111,6 +105,17 @@ def edit_overlay(ecosystem: str, text: str | None, dep: str, consumer_dir: Path,
                  where: Path) -> tuple[str, str]:
     """(new overlay text, path as written): go.work's `replace`, or `[patch.crates-io]` in
     .cargo/config.toml; the dependency must be declared in the tracked manifest."""
+    from gitorch.workspace.textedit import (  # here: a snapshot reads overlays, never edits them
+        PATCH,
+        cargo_declared,
+        fail,
+        go_replace,
+        go_requires,
+        newline,
+        relpath,
+        set_entry,
+    )
+
     declaring = consumer_dir / DECLARING[ecosystem]
     try:
         manifest = declaring.read_text(encoding="utf-8")

@@ -8,56 +8,67 @@ command snapshots the same folder. Anything unexpected (no `--root`, a manifest 
 not parse, an option the command then refuses) leaves nothing behind but finished
 processes: the command reads the workspace itself and reports any problem.
 
-The starting happens in a thread: each process start waits until the child has run its
-exec (posix_spawn), and while earlier git processes keep the cores busy that wait is long
-(20 repos on 2 busy cores: most of the command's time, the interpreter idle). Meanwhile the
-main thread imports and parses the command line; `take` waits for the thread.
+A folder without workspace.toml (or graft.exs) has its repos listed and their git started
+before anything else is imported (workspace/repodirs.py: os only, no pathlib, dataclasses or
+typing); the manifest is made after, and the started work is kept only when it names the
+same repos in the same order. (Not in a thread: os.posix_spawn holds the GIL until the
+child's exec, so no import would run beside it.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING
-
+TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from threading import Thread
+    from collections.abc import Callable
+    from pathlib import Path
 
     from gitorch.workspace.manifest import Manifest
     from gitorch.workspace.records import GitState
 
 _started: dict[Path, tuple[Manifest, Callable[[], list[GitState]]]] = {}
-_starting: list[Thread] = []
 
 
 def start(args: list[str]) -> None:
-    """For the arguments after `ws snapshot`: start reading the workspace named by `--root`
-    (in a thread; `take` waits for it)."""
+    """For the arguments after `ws snapshot`: start reading the workspace named by `--root`."""
     root = _root(args)
     if root is None:
         return
-    import threading
-
-    thread = threading.Thread(target=_start, args=(root,), name="ws-prestart", daemon=True)
-    thread.start()
-    _starting.append(thread)
-
-
-def _start(root: str) -> None:
     try:
         from gitorch.workspace.gitstate import start_all
-        from gitorch.workspace.manifest import load_manifest, repo_paths
 
-        manifest = load_manifest(root)
-        _started[manifest.root] = (manifest, start_all(repo_paths(manifest)))
+        found = _found(root)
+        early = start_all(found) if found else None
+        try:
+            from gitorch.workspace.manifest import load_manifest, repo_paths
+
+            manifest = load_manifest(root)
+            paths = repo_paths(manifest)
+        except BaseException:
+            if early is not None:
+                early()  # reaped: nothing is left running
+            raise
+        if early is not None and [(name, str(path)) for name, path in paths] != found:
+            early()  # the folder changed meanwhile: that work is not this manifest's
+            early = None
+        _started[manifest.root] = (manifest, early or start_all(paths))
     except Exception:  # noqa: BLE001 - the command reads it again and says what is wrong
         _started.clear()
 
 
+def _found(root: str) -> list[tuple[str, str]] | None:
+    """(name, absolute folder) of the repos under `root` when it holds no manifest, else None."""
+    import os
+
+    from gitorch.workspace.repodirs import repo_dirs
+
+    folder = os.path.abspath(root)
+    if any(os.path.exists(os.path.join(folder, name)) for name in ("workspace.toml", "graft.exs")):
+        return None
+    return [(name, os.path.join(folder, child)) for name, child in repo_dirs(folder)]
+
+
 def take(root: Path) -> tuple[Manifest, Callable[[], list[GitState]]] | None:
     """The manifest and the git states started for `root` (a normalised absolute folder), once."""
-    while _starting:
-        _starting.pop().join()
     return _started.pop(root, None)
 
 

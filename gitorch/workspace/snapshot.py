@@ -24,6 +24,7 @@ from gitorch.workspace.deps import (
     LANGUAGES,
     MANIFEST_FILES,
     Parsed,
+    listed,
     normalise,
     parse_repo,
 )
@@ -52,11 +53,12 @@ def _read_files(name: str, path: Path) -> tuple[Parsed, list[FileState]]:
     """What a repo's manifests and overlays declare, and their hashes."""
     if not path.is_dir():
         return Parsed(), []
-    parsed = parse_repo(name, path)
+    names = listed(path)  # one listing instead of an open per manifest and overlay
+    parsed = parse_repo(name, path, names)
     files = [FileState(repo=name, file=f, sha256=_hash(path / f)) for f in parsed.manifests]
     from gitorch.workspace.overlay import read_overlays
 
-    deps, overlays, diags = read_overlays(name, path)  # go.work, .cargo/config.toml
+    deps, overlays, diags = read_overlays(name, path, names)  # go.work, .cargo/config.toml
     parsed.deps += deps
     parsed.diagnostics += diags
     files += overlays

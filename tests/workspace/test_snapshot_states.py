@@ -272,3 +272,29 @@ def test_discovery_records_are_looked_for_only_where_a_branch_may_hold_them(tmp_
     git(hub, "pack-refs", "--all")
     assert not (common / "refs" / "heads" / "orch" / "state").exists()
     assert may_hold_discovery(common)  # a packed branch no work tree has
+
+
+def test_the_early_start_of_a_folder_without_manifest_names_the_discovered_repos(tmp_path: Path) -> None:
+    """prestart lists the repos (os only) and starts git before the manifest exists: the same
+    repos, names and order as manifest.discover, and the same states as one read per repo."""
+    import os
+
+    from gitorch.workspace import prestart
+    from gitorch.workspace.manifest import discover, workspace_root
+
+    root = tmp_path / "ws"
+    for name in ("b", "a", "my repo", "z"):
+        _repo(root / name)
+    (root / "plain").mkdir()
+    os.symlink(root / "a", root / "a-link")  # the same checkout: left out
+    os.symlink(root / "b", root / "c-outside")  # kept out too
+    manifest = discover(workspace_root(root))
+    found = prestart._found(str(root))
+    assert found == [(n, str(p)) for n, p in repo_paths(manifest)]
+    assert [n for n, _ in found] == ["a", "b", "my-repo", "z"]
+    prestart.start(["--root", str(root)])
+    started = prestart.take(workspace_root(root))
+    assert started is not None and started[0] == manifest
+    assert started[1]() == [read_one(n, p) for n, p in repo_paths(manifest)]
+    (root / "workspace.toml").write_text('[[repos]]\nname = "a"\n')
+    assert prestart._found(str(root)) is None  # a manifest: read as before
