@@ -10,6 +10,7 @@ forks themselves; elsewhere a Popen and a waiter thread stand in.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import select
@@ -102,6 +103,28 @@ def direct_argv(cmd: str, path: str) -> list[str] | None:
     return [exe, *words[1:]]
 
 
+def _exit_fd(pid: int) -> tuple[int, list[int]]:
+    """A descriptor readable once `pid` exits: its pidfd, or, where the kernel has none (older
+    than 5.3, some sandboxes: ENOSYS although Python has the call), a pipe a waiter thread
+    writes when it has reaped the child, with the exit code in the list."""
+    global _PIDFD
+    try:
+        return os.pidfd_open(pid), []
+    except OSError as exc:
+        if exc.errno == errno.ENOSYS:
+            _PIDFD = False  # the next commands start the portable way
+    r, w = os.pipe()
+    waited: list[int] = []
+
+    def wait() -> None:
+        waited.append(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+        os.write(w, b"x")
+        os.close(w)
+
+    threading.Thread(target=wait, daemon=True).start()
+    return r, waited
+
+
 def kill_group(pid: int, sig: int) -> None:
     """Send `sig` to the process group `pid` leads (it was started in its own session)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -127,9 +150,8 @@ class Children:
         log_fd = self._log_fd(log_path)
         try:
             if _PIDFD:
-                pid, fd, popen = self._spawn_fast(cmd, cwd, env, log_fd), -1, None
-                fd = os.pidfd_open(pid)
-                waited: list[int] = []
+                pid, popen = self._spawn_fast(cmd, cwd, env, log_fd), None
+                fd, waited = _exit_fd(pid)
             else:
                 popen, fd, waited = self._spawn_portable(cmd, cwd, env, log_fd)
                 pid = popen.pid
@@ -233,8 +255,10 @@ class Children:
     def _reap(self, child: Child) -> tuple[Child, CommandOutcome]:
         self._poll.unregister(child.fd)
         del self.live[child.fd]
-        if child.popen is not None:
-            code = child.waited[0] if child.waited else child.popen.wait()
+        if child.waited:  # a waiter thread reaped it (no pidfd)
+            code = child.waited[0]
+        elif child.popen is not None:
+            code = child.popen.wait()
         else:
             _, status = os.waitpid(child.pid, 0)
             code = os.waitstatus_to_exitcode(status)

@@ -6,6 +6,8 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from gitorch.engine import outputlog
 from gitorch.engine.outputlog import keep_output
 from gitorch.engine.process import Children, CommandOutcome, direct_argv
@@ -79,3 +81,26 @@ def test_stored_log_keeps_head_and_tail_and_masks_split_secrets(tmp_path: Path) 
     assert kept.excerpt.endswith("end ***\n") and "s3cr3t" not in kept.excerpt
     small = keep_output(log, len(data), Redactor(), 0, 100)  # 0: everything is kept
     assert small.log == data and small.cut == 0
+
+
+def test_without_pidfd_in_the_kernel_commands_still_run_and_are_reaped(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python has os.pidfd_open but the kernel says ENOSYS (older than 5.3, some sandboxes):
+    the command already started is waited for by a thread, the next ones start the portable way."""
+    import errno
+
+    from gitorch.engine import process
+
+    if not process._PIDFD:
+        pytest.skip("no pidfd path on this platform")
+
+    def no_pidfd(pid: int) -> int:
+        raise OSError(errno.ENOSYS, "Function not implemented")
+
+    monkeypatch.setattr(os, "pidfd_open", no_pidfd)
+    monkeypatch.setattr(process, "_PIDFD", True)
+    out, text = _run(tmp_path, "echo first; exit 3")
+    assert (out.status, out.error, text) == (3, "", "first\n")
+    assert process._PIDFD is False  # remembered: no second failed pidfd_open per command
+    out, text = _run(tmp_path, "sh -c true")
+    assert (out.status, out.error, text) == (0, "", "")
