@@ -45,6 +45,17 @@ class Parsed:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
+class _Lazy:
+    """A regular expression compiled on first use (re keeps it compiled): a snapshot of repos
+    without go.mod, mix.exs or Python requirements does not compile these."""
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern, self.flags = pattern, flags
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(re.compile(self.pattern, self.flags), name)
+
+
 class ManifestSyntaxError(ValueError):
     """A manifest that cannot be read."""
 
@@ -110,7 +121,7 @@ def parse_repo(repo: str, path: Path, names: set[str] | None = None) -> Parsed:
 
 # --- Python ----------------------------------------------------------------------------
 
-_PEP508 = re.compile(
+_PEP508 = _Lazy(
     r"^\s*(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?P<extras>\[[^\]]*\])?"
     r"\s*(?:@\s*(?P<url>[^;\s]+)\s*)?(?P<spec>[^;@]*?)\s*(?:;\s*(?P<marker>.*))?$"
 )
@@ -267,10 +278,10 @@ def parse_cargo(repo: str, text: str) -> tuple[str | None, list[Dependency]]:
 
 # --- Go ----------------------------------------------------------------------------------
 
-_GO_COMMENT = re.compile(r"//[^\n]*")
-_GO_MODULE = re.compile(r"^\s*module\s+\"?([^\s\"]+)\"?", re.M)
-_GO_BLOCK = re.compile(r"^\s*(require|replace|exclude|retract|tool|ignore)\s*\(\s*\n(.*?)^\s*\)", re.M | re.S)
-_GO_LINE = re.compile(r"^\s*(require|replace)\s+([^\s(].*)$", re.M)
+_GO_COMMENT = _Lazy(r"//[^\n]*")
+_GO_MODULE = _Lazy(r"^\s*module\s+\"?([^\s\"]+)\"?", re.M)
+_GO_BLOCK = _Lazy(r"^\s*(require|replace|exclude|retract|tool|ignore)\s*\(\s*\n(.*?)^\s*\)", re.M | re.S)
+_GO_LINE = _Lazy(r"^\s*(require|replace)\s+([^\s(].*)$", re.M)
 
 
 def is_local_go_path(target: str) -> bool:
@@ -310,9 +321,9 @@ def parse_go_mod(repo: str, text: str) -> tuple[str | None, list[Dependency]]:
 
 # --- Mix ---------------------------------------------------------------------------------
 
-_MIX_APP = re.compile(r"\bapp:\s*:([a-z_][a-zA-Z0-9_]*)")
-_MIX_DEP = re.compile(r"\{\s*:([a-z_][a-zA-Z0-9_]*)\s*,((?:[^{}]|\{[^{}]*\})*)\}")
-_MIX_OPT = re.compile(r"\b(path|git|github|in_umbrella):\s*(\"[^\"]*\"|true)")
+_MIX_APP = _Lazy(r"\bapp:\s*:([a-z_][a-zA-Z0-9_]*)")
+_MIX_DEP = _Lazy(r"\{\s*:([a-z_][a-zA-Z0-9_]*)\s*,((?:[^{}]|\{[^{}]*\})*)\}")
+_MIX_OPT = _Lazy(r"\b(path|git|github|in_umbrella):\s*(\"[^\"]*\"|true)")
 
 
 def strip_elixir_comments(text: str) -> str:
