@@ -59,6 +59,7 @@ RUNS = "runs"
 README_RUNS = 50  # the README lists this many of the latest runs (keeps it O(1))
 PLANS = "plans"
 WATCH = "watch.json"
+PASSES = "passes.json"  # watch.json's passes alone (engine/watch.py), for a run's start
 DASHBOARD = "TASKS.md"
 REPO_CONFIG = "config.toml"
 LOGS = "logs"
@@ -96,6 +97,18 @@ class RunIndex(msgspec.Struct, kw_only=True, omit_defaults=True):
     exact: bool = True  # False: a timestamp not in gitorch's form (readers read everything)
 
 
+class RunLine(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """What README.md shows of a run: its summary without the task states."""
+
+    run: str
+    plan_digest: str = ""
+    plan_file: str = ""
+    started: str = ""
+    ended: str = ""
+    status: str = "running"
+    failures: list[str] = []
+
+
 class Seal(msgspec.Struct, kw_only=True, omit_defaults=True):
     """`index.json`: the trees the run index describes; any other writer changes them."""
 
@@ -107,6 +120,8 @@ class Seal(msgspec.Struct, kw_only=True, omit_defaults=True):
     launch: list[str] = []  # the greatest of the runs' launches ([ts, id, plan_file])
     exact: bool = True  # False: some run's index is not exact (readers read everything)
     lasts: dict[str, str] | None = None  # run -> its index's last, every run (None: a seal from before)
+    # README.md's runs: the lines of the README_RUNS greatest run ids (None: a seal from before)
+    readme: list[RunLine] | None = None
 
 
 class RunSummary(msgspec.Struct, kw_only=True, omit_defaults=True):

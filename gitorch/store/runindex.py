@@ -116,11 +116,13 @@ def seal_blob(backend: Backend, trees: Mapping[str, str], seal: layout.Seal) -> 
 
 def sealed(base: layout.Seal, summaries: Iterable[layout.RunSummary]) -> layout.Seal:
     """`base` with what `summaries` (new or changed) bring: the latest run, the latest
-    launch, exactness, each run's last (when `base` has them: from every summary). The
-    caller recomputes from every summary when a run that was the latest moved back
-    (`moved_back`) or `base` has no runs' lasts (a seal from before them)."""
+    launch, exactness, each run's last and the README's lines (when `base` has them: from
+    every summary). The caller recomputes from every summary when a run that was the latest
+    moved back (`moved_back`) or `base` has no runs' lasts or lines (a seal from before them)."""
+    summaries = list(summaries)
     latest, launch, exact = list(base.latest), list(base.launch), base.exact
     lasts = dict(base.lasts) if base.lasts is not None else None
+    readme = readme_lines(base.readme, summaries) if base.readme is not None else None
     for s in summaries:
         entry = s.index
         if entry is None:
@@ -132,7 +134,20 @@ def sealed(base: layout.Seal, summaries: Iterable[layout.RunSummary]) -> layout.
             launch = list(entry.launch)
         if entry.first and [entry.first, s.run] > latest:
             latest = [entry.first, s.run]
-    return msgspec.structs.replace(base, latest=latest, launch=launch, exact=exact, lasts=lasts)
+    return msgspec.structs.replace(base, latest=latest, launch=launch, exact=exact, lasts=lasts,
+                                   readme=readme)
+
+
+def readme_lines(kept: Iterable[layout.RunLine], summaries: Iterable[layout.RunSummary]
+                 ) -> list[layout.RunLine]:
+    """The README's lines: of the README_RUNS greatest summary names (runs/<name>.json, as
+    the README picks them) among `kept` and `summaries` (which replace kept lines)."""
+    by_name = {layout.safe_name(line.run): line for line in kept}
+    for s in summaries:
+        by_name[layout.safe_name(s.run)] = layout.RunLine(
+            run=s.run, plan_digest=s.plan_digest, plan_file=s.plan_file, started=s.started, ended=s.ended,
+            status=s.status, failures=list(s.failures))
+    return [by_name[name] for name in sorted(by_name, reverse=True)[: layout.README_RUNS]]
 
 
 def moved_back(base: layout.Seal, summaries: Iterable[layout.RunSummary]) -> bool:
@@ -199,7 +214,7 @@ def rebuild(backend: Backend, tree: str) -> tuple[dict[str, layout.RunSummary], 
     for s in out.values():
         s.index = layout.RunIndex()
     loose = index_events(out, located)
-    return out, sealed(layout.Seal(loose=sorted(loose), lasts={}), out.values())
+    return out, sealed(layout.Seal(loose=sorted(loose), lasts={}, readme=[]), out.values())
 
 
 def index_events(summaries: dict[str, layout.RunSummary], located: Sequence[tuple[str, Event]]) -> set[str]:
@@ -295,7 +310,7 @@ def prepare(backend: Backend, tree: str | None, rebuild_all: bool = False
     the seal holds) and the seal so far."""
     seal = None if rebuild_all else read_seal(backend, tree)
     if tree is None:
-        return {}, layout.Seal(lasts={})
+        return {}, layout.Seal(lasts={}, readme=[])
     if seal is None:
         return rebuild(backend, tree)
     return {}, seal
@@ -305,8 +320,9 @@ def finish(backend: Backend, tree: str | None, base: layout.Seal,
            runs: Mapping[str, layout.RunSummary], loose: Iterable[str]) -> layout.Seal:
     """The seal after a commit changed `runs` (path -> summary) and found `loose`."""
     base = msgspec.structs.replace(base, loose=sorted(set(base.loose) | set(loose)))
-    if base.lasts is not None and not moved_back(base, runs.values()):
+    if base.lasts is not None and base.readme is not None and not moved_back(base, runs.values()):
         return sealed(base, runs.values())
-    # the latest run moved back, or a seal from before the runs' lasts: ask them all (once)
+    # the latest run moved back, or a seal from before the runs' lasts or lines: ask them all (once)
     every = {**all_summaries(backend, tree), **runs}
-    return sealed(msgspec.structs.replace(base, latest=[], launch=[], exact=True, lasts={}), every.values())
+    return sealed(msgspec.structs.replace(base, latest=[], launch=[], exact=True, lasts={}, readme=[]),
+                  every.values())

@@ -236,6 +236,13 @@ class StateStore:
         with self._mutex:
             return self.state.read_file(path)
 
+    def blob_id(self, path: str) -> str | None:
+        """The object id of a file on the state branch, without reading it (None: no file)."""
+        with self._mutex:
+            tree = self.state.root_tree()
+            entry = lookup(self.backend, tree, path) if tree is not None else None
+            return entry.oid if entry is not None and not entry.is_tree else None
+
     def list(self, path: str) -> list[str]:
         """Names directly under a directory of the state branch ([] when missing)."""
         with self._mutex:
@@ -301,7 +308,7 @@ def _builder(backend: Backend, branch: str, fixed: Changes, all_events: Sequence
             if kept is None or kept.oid != summary.remember(data):  # unchanged: left alone
                 changes[path] = backend.write_blob(data)
         if readme or run_events or tree is None:
-            text = summary.render_readme(backend, tree, runs, branch)
+            text = summary.render_readme(backend, tree, runs, branch, box[0].readme)
             changes[layout.README] = backend.write_blob(text)
         return changes
 

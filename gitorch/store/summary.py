@@ -148,23 +148,11 @@ def counts(s: layout.RunSummary) -> dict[str, int]:
     return out
 
 
-class _Line(msgspec.Struct, kw_only=True):
-    """What README.md shows of a run summary (its task states are skipped, not decoded)."""
-
-    run: str
-    plan_digest: str = ""
-    plan_file: str = ""
-    started: str = ""
-    ended: str = ""
-    status: str = "running"
-    failures: list[str] = []
-
-
-def _latest(backend: Backend, tree: str | None, pending: Mapping[str, layout.RunSummary]
-            ) -> tuple[list[layout.RunSummary | _Line], int]:
-    """The latest runs' summaries (at most README_RUNS, newest first) and how many runs there
-    are; the summaries on the branch are read in one exchange with the backend."""
-    names: dict[str, str | None] = {}  # name -> blob id (None: not a blob)
+def _names(backend: Backend, tree: str | None, pending: Mapping[str, layout.RunSummary]
+           ) -> dict[str, str | None]:
+    """The run summaries' names (`<run>.json`) of `tree` and `pending` -> blob id (None: not a
+    blob on the tree)."""
+    names: dict[str, str | None] = {}
     if tree is not None:
         runs = lookup(backend, tree, layout.RUNS)
         if runs is not None and runs.is_tree:
@@ -172,18 +160,27 @@ def _latest(backend: Backend, tree: str | None, pending: Mapping[str, layout.Run
                      for e in backend.read_tree(runs.oid) if e.name.endswith(".json")}
     for path in pending:
         names.setdefault(path.rsplit("/", 1)[-1], None)
+    return names
+
+
+def _latest(backend: Backend, tree: str | None, pending: Mapping[str, layout.RunSummary]
+            ) -> tuple[list[layout.RunSummary | layout.RunLine], int]:
+    """The latest runs' summaries (at most README_RUNS, newest first) and how many runs there
+    are, without the seal's lines: the summaries on the branch are read in one exchange with
+    the backend."""
+    names = _names(backend, tree, pending)
     # Run ids are time-ordered, so the newest names are the latest runs; read only those.
     newest = sorted(names, reverse=True)[: layout.README_RUNS]
     wanted = {n: names[n] for n in newest if f"{layout.RUNS}/{n}" not in pending and names[n]}
     missing = [oid for oid in wanted.values() if oid and oid not in _blobs]
     read = dict(zip(missing, backend.read_blobs(missing), strict=True)) if missing else {}
-    found: list[layout.RunSummary | _Line] = []
+    found: list[layout.RunSummary | layout.RunLine] = []
     for name in newest:
         s = pending.get(f"{layout.RUNS}/{name}")
         oid = wanted.get(name)
         if s is None and oid:
             try:
-                found.append(msgspec.json.decode(read.get(oid) or _blobs[oid], type=_Line))
+                found.append(msgspec.json.decode(read.get(oid) or _blobs[oid], type=layout.RunLine))
             except (msgspec.DecodeError, msgspec.ValidationError):
                 pass  # a hand-edited summary: rebuilt from the events it sees next
         elif s is not None:
@@ -193,11 +190,19 @@ def _latest(backend: Backend, tree: str | None, pending: Mapping[str, layout.Run
 
 
 def render_readme(
-    backend: Backend, tree: str | None, pending: Mapping[str, layout.RunSummary], branch: str
+    backend: Backend, tree: str | None, pending: Mapping[str, layout.RunSummary], branch: str,
+    lines: Sequence[layout.RunLine] | None = None,
 ) -> bytes:
-    """README.md for the branch root: what this branch is and the latest runs."""
-    summaries, total = _latest(backend, tree, pending)
-    lines = [
+    """README.md for the branch root: what this branch is and the latest runs. `lines`: the
+    latest runs as the seal of the commit keeps them (runindex.readme_lines), so no summary
+    is read; else they are read from `tree` (and `pending`)."""
+    summaries: list[layout.RunSummary | layout.RunLine]
+    if lines is None:
+        summaries, total = _latest(backend, tree, pending)
+    else:
+        summaries, total = list(lines), len(_names(backend, tree, pending))
+        summaries.sort(key=lambda s: s.started or "", reverse=True)
+    text = [
         "# gitorch state",
         "",
         f"This is the state branch `{branch}` of [gitorch](https://pypi.org/project/gitorch/)"
@@ -212,13 +217,13 @@ def render_readme(
         "",
     ]
     if summaries:
-        lines += ["| run | started | ended | status | plan | failures |", "|---|---|---|---|---|---|"]
+        text += ["| run | started | ended | status | plan | failures |", "|---|---|---|---|---|---|"]
         for s in summaries:
             plan = s.plan_file or (s.plan_digest[:12] if s.plan_digest else "")
             fails = ", ".join(s.failures[:5]) + (" …" if len(s.failures) > 5 else "")
-            lines.append(
+            text.append(
                 f"| `{s.run}` | {s.started} | {s.ended} | {s.status} | {plan} | {fails} |"
             )
     else:
-        lines.append("No runs yet.")
-    return ("\n".join(lines) + "\n").encode()
+        text.append("No runs yet.")
+    return ("\n".join(text) + "\n").encode()

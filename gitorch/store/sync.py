@@ -135,7 +135,7 @@ def _merged_seal(backend: Backend, ours: str | None, theirs: str, merged: str | 
     if mine is None or other is None or any(p.startswith(layout.RUNS + "/") for p in conflicts):
         return None
     base = layout.Seal(loose=sorted(set(mine.loose) | set(other.loose)), exact=mine.exact and other.exact,
-                       lasts={})
+                       lasts={}, readme=[])
     return runindex.sealed(base, runindex.all_summaries(backend, merged).values())
 
 

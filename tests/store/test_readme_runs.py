@@ -3,15 +3,17 @@ exchange with the backend (read_blobs), on both backends."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from gitorch import config
 from gitorch import events as ev
 from gitorch.errors import GitError
 from gitorch.repo import find_repo
-from gitorch.store import layout, summary
+from gitorch.store import layout, runindex, summary
 from gitorch.store.select import open_backend
 from gitorch.store.state import StateStore
 
@@ -62,10 +64,53 @@ def test_a_summary_that_does_not_decode_is_left_out(repo: Path, backend: str) ->
         tree = store.state.root_tree()
         assert tree is not None
         broken = store.backend.write_blob(b"not json")
-        entries = {e.name: e for e in store.backend.read_tree(store.backend.tree_entry(tree, "runs").oid)}
+        runs = store.backend.tree_entry(tree, "runs")
+        assert runs is not None
+        entries = {e.name: e for e in store.backend.read_tree(runs.oid)}
         entries["r1.json"] = entries["r1.json"]._replace(oid=broken)
-        runs_tree = store.backend.write_tree(entries.values())
-        root = store.backend.edit_tree(tree, {"runs": store.backend.tree_entry(tree, "runs")._replace(
-            oid=runs_tree)})
+        fixed = store.backend.write_tree(entries.values())
+        root = store.backend.edit_tree(tree, {"runs": runs._replace(oid=fixed)})
         text = summary.render_readme(store.backend, root, {}, store.branch).decode()
         assert "## Latest runs (1 of 2)" in text and "`r2`" in text and "`r1`" not in text
+
+
+def _read_whole(store: StateStore) -> bytes:
+    """The README as made from every summary on the branch (no seal lines)."""
+    tree = store.state.root_tree()
+    return summary.render_readme(store.backend, tree, {}, store.branch)
+
+
+def test_the_seal_keeps_the_readmes_lines_equal_to_the_summaries(repo: Path, backend: str) -> None:
+    with open_store(repo) as store:
+        for i in range(layout.README_RUNS + 4):
+            run = f"2026-{(i * 7) % 60:03d}"  # runs in no order, some written again later
+            store.append([ev.RunStarted(run=run, plan_file="p.yml"),
+                          ev.Completed(run=run, status="failed" if i % 5 else "completed", failures=["x"])])
+            idx = runindex.read_index(store.backend, store.state.root_tree())
+            assert idx is not None and idx.seal.readme is not None
+            assert len(idx.seal.readme) == min(layout.README_RUNS, len(store.list("runs")))
+            assert store.read(layout.README) == _read_whole(store), i
+
+
+def test_a_seal_from_before_the_lines_gains_them_at_the_next_append(repo: Path, backend: str) -> None:
+    with open_store(repo) as store:
+        for run in ("r1", "r2", "r3"):
+            store.append([ev.RunStarted(run=run)])
+        tree = store.state.root_tree()
+        seal = runindex.read_seal(store.backend, tree)
+        assert seal is not None and [line.run for line in seal.readme or []] == ["r3", "r2", "r1"]
+        old = msgspec.structs.replace(seal, readme=None)  # as an older gitorch wrote it
+
+        def build(base: str | None) -> dict[str, str | None]:
+            return {}
+
+        def reseal(trees: Mapping[str, str]) -> dict[str, str | None]:
+            return {layout.INDEX: runindex.seal_blob(store.backend, trees, old)}
+
+        store.state.update(build, "an older writer", seal=reseal)
+        assert runindex.read_seal(store.backend, store.state.root_tree()).readme is None  # type: ignore[union-attr]
+        store.append([ev.Completed(run="r1", status="completed")])
+        seal = runindex.read_seal(store.backend, store.state.root_tree())
+        assert seal is not None and [line.run for line in seal.readme or []] == ["r3", "r2", "r1"]
+        assert seal.readme is not None and seal.readme[2].status == "completed"
+        assert store.read(layout.README) == _read_whole(store)
