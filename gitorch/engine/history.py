@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -33,9 +33,24 @@ class History:
     events: list[ev.Event]
     passes: dict[str, Pass] = field(default_factory=dict)
     approvals: list[ev.Approved] = field(default_factory=list)
-    watch: dict[str, Any] = field(default_factory=dict)  # watch.json's tasks
+    watch_tasks: dict[str, Any] | None = None  # watch.json's tasks (None: `watch_load` reads them)
     watch_awaiting: list[Any] | None = None  # watch.json's gates waiting (None: no watch.json)
     commits: dict[str, str] = field(default_factory=dict)  # run -> commit it verified
+    watch_load: Callable[[], dict[str, Any]] | None = None  # watch.json's tasks, read when first asked
+    watch_unmatched: str | None = None  # the blob id of a watch.json read without passes.json
+
+    @property
+    def watch(self) -> dict[str, Any]:
+        """watch.json's tasks (its entries by task id)."""
+        if self.watch_tasks is None:
+            self.watch_tasks = self.watch_load() if self.watch_load is not None else {}
+        return self.watch_tasks
+
+    def in_watch(self, task: str) -> bool:
+        """Whether watch.json has an entry for `task` (known from passes.json unread)."""
+        if self.watch_tasks is None and self.watch_load is not None:
+            return task in self.passes  # passes.json lists exactly watch.json's tasks
+        return task in self.watch
 
     def latest_run(self) -> Any:
         """The latest run as the views fold it (RunView), or None."""
@@ -70,10 +85,10 @@ def _history(loaded: Loaded, events: list[ev.Event]) -> History:
     if raw:
         try:
             doc = json.loads(raw)
-            h.watch = dict(doc.get("tasks") or {})
+            h.watch_tasks = dict(doc.get("tasks") or {})
             h.watch_awaiting = list(doc.get("awaiting") or [])
         except (ValueError, AttributeError, TypeError):
-            h.watch, h.watch_awaiting = {}, None
+            h.watch_tasks, h.watch_awaiting = {}, None
     return h
 
 
@@ -93,6 +108,9 @@ def history_from_watch(loaded: Loaded) -> History | None:
             return None
     except OSError:
         return None
+    fast = _from_passes(loaded.store)
+    if fast is not None:
+        return fast
     raw = loaded.store.read(layout.WATCH)
     if not raw:
         return None
@@ -104,11 +122,44 @@ def history_from_watch(loaded: Loaded) -> History | None:
         return None
     if not isinstance(tasks, dict):
         return None
-    h = History(events=[], watch=dict(tasks), watch_awaiting=awaiting)
+    h = History(events=[], watch_tasks=dict(tasks), watch_awaiting=awaiting,
+                watch_unmatched=loaded.store.blob_id(layout.WATCH))  # its passes.json follows
     for tid, entry in tasks.items():
         if not isinstance(entry, dict) or not entry.get("inputs") or not entry.get("run"):
             return None
         h.passes[tid] = Pass(str(entry["inputs"]), str(entry["run"]), str(entry.get("commit") or ""), "")
+    return h
+
+
+class _Passes(msgspec.Struct):
+    """passes.json (engine/watch.py)."""
+
+    schema_version: int
+    watch: str  # the blob id of the watch.json they were taken from
+    tasks: dict[str, tuple[str, str, str]]  # task -> [inputs, run, commit]
+    awaiting: list[Any] = []
+
+
+def _from_passes(store: StateStore) -> History | None:
+    """history_from_watch's answer from passes.json, when it was taken from the watch.json on
+    the branch (else None); watch.json itself is read only if the run changes it."""
+    watch = store.blob_id(layout.WATCH)
+    raw = store.read(layout.PASSES) if watch else None
+    if not raw:
+        return None
+    try:
+        doc = msgspec.json.decode(raw, type=_Passes)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    if doc.schema_version != 1 or doc.watch != watch or not all(i and r for i, r, _c in doc.tasks.values()):
+        return None
+
+    def load() -> dict[str, Any]:
+        tasks = msgspec.json.decode(store.backend.read_blob(watch)).get("tasks")  # that very blob
+        return dict(tasks) if isinstance(tasks, dict) else {}
+
+    h = History(events=[], watch_awaiting=list(doc.awaiting), watch_load=load)
+    h.passes = {tid: Pass(i, r, c, "") for tid, (i, r, c) in doc.tasks.items()}
     return h
 
 

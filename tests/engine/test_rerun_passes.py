@@ -1,0 +1,103 @@
+"""passes.json (engine/watch.py): a run starts from it instead of the whole watch.json when
+it was taken from the watch.json on the branch, and gets exactly what watch.json gives;
+a watch.json written without it is read itself, and the next run writes a matching one."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gitorch.engine.history import History, history_from_watch
+from gitorch.engine.setup import Loaded, load
+from gitorch.store import layout
+from tests.conftest import OrchRunner, git, make_repo
+from tests.engine.helpers import fresh_context, write_plan
+
+TASKS = [
+    {"id": "a", "paths": {"preferred": ["a/"]}, "commands": {"t": "true"}},
+    {"id": "b", "paths": {"preferred": ["b/"]}, "commands": {"t": "true"}},
+    {"id": "c", "dependencies": ["a"], "commands": {"t": "true"}},
+]
+
+
+def _repo(path: Path) -> Path:
+    root = make_repo(path, {"a/one.txt": "one\n", "b/x.txt": "x\n"})
+    write_plan(root, TASKS)
+    git(root, "add", "orchestrator.json")
+    git(root, "commit", "-q", "-m", "plan")
+    return root
+
+
+def _loaded(root: Path) -> Loaded:
+    return load(fresh_context(root))
+
+
+def _as_watch_says(lp: Loaded) -> History:
+    """history_from_watch's answer read from watch.json itself (passes.json out of the way)."""
+    raw = lp.store.read(layout.WATCH)
+    assert raw is not None
+    doc = json.loads(raw)
+    h = History(events=[], watch_tasks=doc["tasks"], watch_awaiting=doc["awaiting"])
+    from gitorch.engine.history import Pass
+
+    h.passes = {t: Pass(e["inputs"], e["run"], e.get("commit") or "", "") for t, e in doc["tasks"].items()}
+    return h
+
+
+def _run(orch: OrchRunner, root: Path) -> dict[str, int]:
+    proc = orch("run", "--json", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    counts: dict[str, int] = json.loads(proc.stdout)["counts"]
+    return counts
+
+
+def test_passes_give_what_watch_json_gives(tmp_path: Path, orch: OrchRunner, backend: str) -> None:
+    root = _repo(tmp_path / "r")
+    assert _run(orch, root) == {"completed": 3}
+    lp = _loaded(root)
+    passes = json.loads(lp.store.read(layout.PASSES) or b"{}")
+    assert passes["watch"] == lp.store.blob_id(layout.WATCH)
+    fast, slow = history_from_watch(lp), _as_watch_says(lp)
+    assert fast is not None and fast.watch_tasks is None  # watch.json not read
+    assert fast.passes == slow.passes and fast.watch_awaiting == slow.watch_awaiting
+    assert all(fast.in_watch(t) for t in ("a", "b", "c")) and not fast.in_watch("zz")
+    assert fast.watch_tasks is None
+    assert fast.watch == slow.watch  # read when asked, from that very blob
+
+
+def test_a_watch_json_written_without_passes_is_read_and_passes_follow(
+        tmp_path: Path, orch: OrchRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _repo(tmp_path / "r")
+    _run(orch, root)
+    lp = _loaded(root)
+    doc = json.loads(lp.store.read(layout.WATCH) or b"{}")
+    doc["tasks"]["b"]["inputs"] = "0" * 64  # as another writer (ci results) would: b must run
+    lp.store.append([], files={layout.WATCH: json.dumps(doc).encode()})
+    lp = _loaded(root)
+    h = history_from_watch(lp)
+    assert h is not None and h.watch_tasks is not None  # passes.json no longer matched
+    assert h.passes["b"].inputs == "0" * 64 and h.watch_unmatched == lp.store.blob_id(layout.WATCH)
+    assert _run(orch, root) == {"completed": 1, "skipped": 2}  # b, on what watch.json says
+    lp = _loaded(root)
+    assert json.loads(lp.store.read(layout.PASSES) or b"{}")["watch"] == lp.store.blob_id(layout.WATCH)
+    assert _run(orch, root) == {"skipped": 3}
+    lp = _loaded(root)
+    before = lp.store.read(layout.WATCH)
+    assert _run(orch, root) == {"skipped": 3}  # skipped everything: neither file rewritten
+    assert _loaded(root).store.read(layout.WATCH) == before
+
+
+def test_a_task_that_passes_keeps_the_other_entries(tmp_path: Path, orch: OrchRunner) -> None:
+    root = _repo(tmp_path / "r")
+    _run(orch, root)
+    assert _run(orch, root) == {"skipped": 3}
+    before = json.loads(_loaded(root).store.read(layout.WATCH) or b"{}")["tasks"]
+    (root / "b/x.txt").write_text("changed\n")
+    assert _run(orch, root) == {"completed": 2, "skipped": 1}  # b, and c (no paths: the whole tree)
+    lp = _loaded(root)
+    after = json.loads(lp.store.read(layout.WATCH) or b"{}")["tasks"]
+    assert after["a"] == before["a"] and after["b"] != before["b"] and after["c"] != before["c"]
+    h = history_from_watch(lp)
+    assert h is not None and h.passes == _as_watch_says(lp).passes
