@@ -14,6 +14,7 @@
                                         trees it describes (store/runindex.py)
     plans/<digest>.json                 each plan a run used, by its digest
     watch.json                          each task's last pass (the hooks read it)
+    passes.json                         watch.json's passes alone and its blob id (a run's start)
     TASKS.md                            the dashboard of the latest run
     config.toml                         the repository's settings (`config set --repo`)
     logs/<run>/<task>/<n>-<label>.log   command output the runner kept
