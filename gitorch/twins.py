@@ -75,14 +75,25 @@ def observed_line(trigger: str, drift: bool, findings: list[str], session_id: st
                   event_id: str, ts: str) -> bytes:
     """An `observed` event as one JSON line, field for field what msgspec writes for
     `gitorch.events.Observed` (defaults omitted, the base's fields last)."""
+    return observed_event(trigger, observed_fields(drift, findings), session_id, event_id, ts)
+
+
+def observed_fields(drift: bool, findings: list[str]) -> str:
+    """The `drift` and `findings` of an `observed` event as its line holds them, between the
+    trigger and the id ("" when both are defaults): what a kept answer keeps (stalecache.py),
+    so that telling it again encodes no findings."""
     from gitorch.hooks import jsonlite
 
-    event: dict[str, object] = {"type": "observed"}
-    if trigger:
-        event["trigger"] = trigger
-    if drift:
-        event["drift"] = True
+    fields = ['"drift":true'] if drift else []
     if findings:
-        event["findings"] = findings
-    event.update(id=event_id, ts=ts, session=session_id)
-    return jsonlite.dumps(event).encode() + b"\n"
+        fields.append('"findings":' + jsonlite.dumps(findings))
+    return ",".join(fields)
+
+
+def observed_event(trigger: str, fields: str, session_id: str, event_id: str, ts: str) -> bytes:
+    """The `observed` event's line around `fields` (what `observed_fields` gives)."""
+    from gitorch.hooks.jsonlite import dumps
+
+    head = '{"type":"observed"' + (f',"trigger":{dumps(trigger)}' if trigger else "")
+    return (f'{head}{"," if fields else ""}{fields},"id":{dumps(event_id)},"ts":{dumps(ts)},'
+            f'"session":{dumps(session_id)}}}\n').encode()

@@ -122,7 +122,7 @@ if [ "$hook" = post-checkout ] && [ -z "${GIT_DIR-}" ] && [ -d .git ] && [ -f .g
     [ -f ".git/orch/hook-stale/${2-}" ] && { read -r seen 2>/dev/null <".git/orch/hook-stale/$2" || :; }
     case $from${2-} in *[!0-9a-f]*) from= ;; esac
     if [ -n "$from" ] && [ -n "$kept" ] && [ "$from" != "${2-}" ] && [ "$at" = "$kept" ] &&
-        [ "$seen" != "gitorch-hook-stale 2 $blob" ]; then
+        [ "$seen" != "gitorch-hook-stale 3 $blob" ]; then
         diff_from=$from
     fi
 fi

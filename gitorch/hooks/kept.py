@@ -22,21 +22,21 @@ WORKSPACE_MANIFEST = "workspace.toml"  # observe.WORKSPACE_MANIFEST: the workspa
 DEFAULT_NAME = "git orch"  # invocation.DEFAULT
 INDEX_FILE = "hook-index"  # the kept index, under <git common dir>/orch/ (indexcache.py)
 ANSWERS = "hook-stale"  # the kept answers' folder, under <git common dir>/orch/ (stalecache.py)
-FORMAT = "gitorch-hook-stale 2"  # a kept answer's first line's start; another format is never read
+FORMAT = "gitorch-hook-stale 3"  # a kept answer's first line's start; another format is never read
 
 
 def told(common: str, root: str, branch: str, trigger: str) -> "list[str] | None":
     """The lines to print for the kept answer at HEAD, recorded as the full observation
     records it; None when no answer is kept for HEAD and the document the state branch holds
     now, or when the observation does more than the kept answer says (a workspace)."""
-    obs = answer(common, root, branch, trigger)
-    if obs is None:
+    hit = _lookup(common, root, branch)
+    if hit is None:
         return None
-    lines = obs.notices(_name())
-    from gitorch.hooks.record import record_observed
+    lines = _observation(hit, trigger).notices(_name())
+    from gitorch.hooks.record import record_fields
 
-    try:
-        record_observed(common, trigger, obs.drift, obs.findings())
+    try:  # the event's drift and findings as kept: nothing to list or encode again
+        record_fields(common, trigger, hit["fields"])
     except OSError as exc:  # a read-only git directory: still tell what was seen
         lines.append(f"orch: could not record this observation ({exc.strerror or exc})")
     return lines
@@ -45,6 +45,11 @@ def told(common: str, root: str, branch: str, trigger: str) -> "list[str] | None
 def answer(common: str, root: str, branch: str, trigger: str) -> "Observation | None":
     """The observation the kept files give for `root` (a work tree whose git dir is
     `common`, its own `.git` folder), or None."""
+    hit = _lookup(common, root, branch)
+    return _observation(hit, trigger) if hit is not None else None
+
+
+def _lookup(common: str, root: str, branch: str) -> "dict[str, Any] | None":
     if gitfiles.exists(gitfiles.join(root, WORKSPACE_MANIFEST)):
         return None
     ref = branch if branch.startswith("refs/") else f"refs/heads/{branch}"
@@ -53,9 +58,10 @@ def answer(common: str, root: str, branch: str, trigger: str) -> "Observation | 
     if not state or not head or not usable(common):
         return None
     kept = index_header(common, ref, state)
-    hit = load_answer(common, kept[0], head) if kept and kept[0] else None
-    if hit is None:
-        return None
+    return load_answer(common, kept[0], head) if kept and kept[0] else None
+
+
+def _observation(hit: "dict[str, Any]", trigger: str) -> Observation:
     obs = Observation(trigger)
     obs.has_state, obs.stale, obs.awaiting = True, hit["stale"], hit["awaiting"]
     return obs
@@ -123,8 +129,9 @@ def usable(common: str) -> bool:
 
 
 def load_answer(common: str, doc: str, head: str) -> "dict[str, Any] | None":
-    """{"stale": {task: [paths]}, "awaiting": [{run, task, gate}]} as found from the
-    document whose blob id is `doc` with HEAD at commit `head`; None when none is kept."""
+    """{"stale": {task: [paths]}, "awaiting": [{run, task, gate}], "fields": the event's
+    drift and findings as its line holds them} as found from the document whose blob id is
+    `doc` with HEAD at commit `head`; None when none is kept."""
     path = answer_path(common, head)
     if path is None or answer_path(common, doc) is None:
         return None
@@ -133,13 +140,16 @@ def load_answer(common: str, doc: str, head: str) -> "dict[str, Any] | None":
     except OSError:
         return None
     header = answer_header(doc)
-    if not data.startswith(header):
-        return None
+    body, _, fields = data[len(header):].partition(b"\n")
+    if not data.startswith(header) or not fields.endswith(b"\n") or b"\n" in fields[:-1]:
+        return None  # another format, or torn
     try:
-        found = jsonlite.loads(data[len(header):].decode("utf-8"))
+        found = jsonlite.loads(body.decode("utf-8"))
+        kept_fields = fields[:-1].decode("utf-8")
     except ValueError:
         return None
     if (not isinstance(found, dict) or not isinstance(found.get("stale"), dict)
             or not isinstance(found.get("awaiting"), list)):
         return None
+    found["fields"] = kept_fields
     return found

@@ -28,9 +28,13 @@ EVENT_SCHEMA_VERSION = 1  # gitorch.events.EVENT_SCHEMA_VERSION; the test checks
 
 def observed_line(trigger: str, drift: bool, findings: "list[str]", session_id: str) -> bytes:
     """An `observed` event as one JSON line, field for field what msgspec would write."""
+    return _line(trigger, twins.observed_fields(drift, findings), session_id)
+
+
+def _line(trigger: str, fields: str, session_id: str) -> bytes:
     ids = sys.modules.get("gitorch.ids")
     event_id, ts = (ids.new_id(), ids.now()) if ids is not None else (new_id(), now())
-    return twins.observed_line(trigger, drift, findings, session_id, event_id, ts)
+    return twins.observed_event(trigger, fields, session_id, event_id, ts)
 
 
 def record_observed(
@@ -41,6 +45,12 @@ def record_observed(
 
     No fsync unless `sync` (as `StateStore.journal(sync=False)`): on a disk an fsync can
     cost more than the whole hook, and an observation lost to a power cut is harmless."""
+    return record_fields(common_dir, trigger, twins.observed_fields(drift, findings), sync=sync)
+
+
+def record_fields(common_dir: str, trigger: str, fields: str, *, sync: bool = False) -> "str | None":
+    """`record_observed` with the event's drift and findings given as their line holds them
+    (`twins.observed_fields`), as a kept answer keeps them."""
     try:
         import fcntl
     except ImportError:  # Windows: the store locks with msvcrt, which sh hooks do not reach
@@ -49,7 +59,7 @@ def record_observed(
     ids = sys.modules.get("gitorch.ids")
     sid = ids.session() if ids is not None else session()
     path = journal.journal_path(common_dir, sid) if journal is not None else journal_path(common_dir, sid)
-    data = observed_line(trigger, drift, findings, sid)
+    data = _line(trigger, fields, sid)
     gitfiles.makedirs(gitfiles.join(common_dir, "orch", "journal"))
     append_locked(path, data, fcntl.flock, fcntl.LOCK_EX, fcntl.LOCK_UN, sync)
     return path

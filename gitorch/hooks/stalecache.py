@@ -33,17 +33,24 @@ MAX_KEPT = 32
 
 def save(common: str, doc: str, head: str, stale: dict[str, list[str]],
          awaiting: list[dict[str, str]]) -> None:
-    """Keep what was found from the document `doc` (a blob id) with HEAD at `head`; never
-    fails the hook."""
+    """Keep what was found from the document `doc` (a blob id) with HEAD at `head`, and the
+    `observed` event's drift and findings for it as their line holds them; never fails the
+    hook."""
     import os
+
+    from gitorch.hooks.observation import Observation
+    from gitorch.twins import observed_fields
 
     path = _path(common, head)
     if path is None or _path(common, doc) is None:
         return
+    obs = Observation("")
+    obs.stale, obs.awaiting = stale, awaiting
     try:
         body = jsonlite.dumps({"stale": stale, "awaiting": awaiting}).encode("utf-8")
+        fields = observed_fields(obs.drift, obs.findings()).encode("utf-8")
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        put(path, _header(doc) + body)
+        put(path, _header(doc) + body + b"\n" + fields + b"\n")
         _prune(os.path.dirname(path))
     except (OSError, UnicodeError):
         pass

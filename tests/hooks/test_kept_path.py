@@ -175,3 +175,27 @@ def test_the_bare_process_event_is_folded_by_the_store(ran: Path) -> None:
     store.flush()
     assert not path.exists()
     assert "s-hook-test" in {e.session for e in store.events(types=["observed"])}
+
+
+def test_hook_sh_reads_the_kept_formats_it_names() -> None:
+    """The sh part compares a kept answer's first line and reads the kept index's: the
+    same spellings as kept.py."""
+    text = hi.template()
+    assert f'"{kept.FORMAT} $blob"' in text
+    assert f".git/orch/{kept.INDEX_FILE}" in text and f".git/orch/{kept.ANSWERS}/" in text
+
+
+def test_a_kept_answer_records_the_event_the_full_observation_records(ran: Path) -> None:
+    from gitorch import twins
+
+    _visit(ran)
+    git(ran, "checkout", "-q", "feature")
+    common, head, ref = str(ran / ".git"), git(ran, "rev-parse", "HEAD"), f"refs/heads/{BRANCH}"
+    doc = kept.index_header(common, ref, gitfiles.ref_oid(common, ref) or "")
+    assert doc is not None
+    hit = kept.load_answer(common, doc[0], head)
+    full = ho.observe(str(ran), branch=BRANCH, trigger="t")
+    assert hit is not None and hit["fields"] == twins.observed_fields(full.drift, full.findings())
+    line = twins.observed_event("post-checkout", hit["fields"], "s-1", "i-1", "2026-01-01T00:00:00.000Z")
+    assert line == twins.observed_line("post-checkout", full.drift, full.findings(), "s-1", "i-1",
+                                       "2026-01-01T00:00:00.000Z")
