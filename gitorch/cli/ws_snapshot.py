@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from gitorch.context import Context
+    from gitorch.repo import Repo
     from gitorch.workspace.records import Snapshot
 
 
@@ -21,7 +22,7 @@ def snapshot(ctx: Context, root: Path | None = None, out: Path | None = None) ->
     from gitorch.workspace.capture import take_enriched, to_json  # git starts before the rest loads
 
     if root is None:
-        here = ctx.repo.require_worktree()
+        here = _repo(ctx).require_worktree()
         root = here if (here / "workspace.toml").is_file() else here.parent
     snap = take_enriched(root.absolute(), _parts(ctx))
     data = to_json(snap) if out is not None or ctx.json else b""
@@ -37,6 +38,17 @@ def snapshot(ctx: Context, root: Path | None = None, out: Path | None = None) ->
 
     for line in _lines(snap):
         say(line)
+
+
+def _repo(ctx: Context) -> Repo:
+    """ctx.repo, found with find_repo's one git call started by posix_spawn (gitcmd.git_start),
+    so the snapshot does not import `subprocess` for it; errors are find_repo's own."""
+    if "repo" not in ctx.__dict__ and ctx.given_repo is None and ctx.cwd.exists():
+        from gitorch.gitcmd import git_start
+        from gitorch.repo import WHERE, repo_from
+
+        ctx.__dict__["repo"] = repo_from(ctx.cwd, *git_start(WHERE, str(ctx.cwd))())
+    return ctx.repo
 
 
 def _parts(ctx: Context) -> Any:

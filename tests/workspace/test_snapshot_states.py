@@ -256,9 +256,10 @@ def test_discovery_records_are_looked_for_only_where_a_branch_may_hold_them(tmp_
     probe = ("import sys; from gitorch.cli.entry import main\n"
              "try: main(['ws', 'snapshot', '--json'])\n"
              "except SystemExit: pass\n"
-             "sys.stderr.write(repr([m for m in ('msgspec', 'gitorch.config') if m in sys.modules]))")
+             "sys.stderr.write(repr([m for m in ('msgspec', 'gitorch.config', 'subprocess') "
+             "if m in sys.modules]))")
     proc = subprocess.run([sys.executable, "-c", probe], cwd=hub, capture_output=True, text=True)
-    assert proc.stderr.splitlines()[-1] == "[]", proc.stderr  # no settings, no store read
+    assert proc.stderr.splitlines()[-1] == "[]", proc.stderr  # no settings, no store read, no subprocess
     assert [r["name"] for r in json.loads(proc.stdout)["repos"]] == ["hub", "lib"]
     git(hub, "worktree", "add", "-q", "-b", "feature", str(tmp_path / "wt"))
     assert not may_hold_discovery(common)  # checked out in a linked work tree
