@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
     ListFiles = Callable[[Sequence[str] | None], dict[str, str]]
 
-__all__ = ["Observation", "head_files", "observe", "read_watch", "stale_tasks", "workspace_drift"]
 WATCH_FILE = "watch.json"
 WATCH_SCHEMA_VERSION = 1
 WORKSPACE_MANIFEST = "workspace.toml"
