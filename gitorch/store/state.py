@@ -165,17 +165,16 @@ class StateStore:
             for path, data in files.items():
                 fixed[path] = None if data is None else backend.write_blob(data)
             box: list[layout.Seal] = [layout.Seal()]  # the seal the last build made
-            build = _builder(backend, self.branch, fixed, all_events, located, box, readme)
-            if message is None:
-                from gitorch.store import summary
+            made: list[dict[str, layout.RunSummary]] = [{}]  # the summaries it changed
+            build = _builder(backend, self.branch, fixed, all_events, located, box, readme, made)
 
-                run_events = summary.has_run_events(all_events)
-                runs = summary.run_updates(backend, self.state.root_tree(), all_events) if run_events else {}
-                message = _message(all_events, files, runs)
             def seal(trees: Mapping[str, str]) -> Changes:
                 return {layout.INDEX: runindex.seal_blob(backend, trees, box[0])}
 
-            tip = self.state.update(build, message, seal=seal)
+            def described() -> str:  # what the build did, told by the summaries it changed
+                return _message(all_events, files, made[0])
+
+            tip = self.state.update(build, message if message is not None else described, seal=seal)
         from gitorch.store.pack import maybe_pack
 
         maybe_pack(self.repo.common_dir, self._scratch)  # like gc --auto, outside the write lock
@@ -287,11 +286,11 @@ class StateStore:
 
 
 def _builder(backend: Backend, branch: str, fixed: Changes, all_events: Sequence[Event],
-             located: Sequence[tuple[str, Event]], box: list[layout.Seal], readme: bool
-             ) -> Callable[[str | None], Changes]:
+             located: Sequence[tuple[str, Event]], box: list[layout.Seal], readme: bool,
+             made: list[dict[str, layout.RunSummary]]) -> Callable[[str | None], Changes]:
     """What a commit adds to a tree: the segments and files, the run summaries with their
     index (rebuilt from every event when the tree's seal does not hold), the README; the
-    seal they make is left in `box`."""
+    seal they make is left in `box`, the summaries in `made`."""
     from gitorch.store import summary
 
     run_events = summary.has_run_events(all_events)
@@ -302,6 +301,7 @@ def _builder(backend: Backend, branch: str, fixed: Changes, all_events: Sequence
             runs = _index_runs(backend, tree, all_events, located, box, rebuild_all=False)
         except runindex.StaleIndex:
             runs = _index_runs(backend, tree, all_events, located, box, rebuild_all=True)
+        made[0] = runs
         for path, s in runs.items():
             data = msgspec.json.encode(s) + b"\n"
             kept = lookup(backend, tree, path) if tree else None

@@ -242,7 +242,7 @@ class StateBranch:
     def update(
         self,
         build: Callable[[str | None], Changes],
-        message: str,
+        message: str | Callable[[], str],
         *,
         extra_parents: Iterable[str] = (),
         seal: Callable[[Mapping[str, str]], Changes] | None = None,
@@ -251,8 +251,8 @@ class StateBranch:
         compare-and-swap, rebuilding and retrying while other writers move the ref.
         `seal(trees)`: changes made from the resulting sessions/ and runs/ trees (name ->
         tree id, "" when none), added to the same commit (the run index's seal names the
-        trees it describes). Returns the new tip (the old
-        one when nothing changed)."""
+        trees it describes). `message` may be a function, asked after each build (it can
+        describe what the build found). Returns the new tip (the old one when nothing changed)."""
         check_not_checked_out(self.common_dir, self.ref)
         locked_since: float | None = None
         for attempt in range(MAX_ATTEMPTS):
@@ -272,10 +272,11 @@ class StateBranch:
                 new_tree = self.backend.write_tree([])
             if new_tree == base_tree and len(parents) <= 1:
                 return tip
-            commit = self.backend.write_commit(new_tree, parents, message)
+            text = message() if callable(message) else message
+            commit = self.backend.write_commit(new_tree, parents, text)
             self._clear_stale_ref_lock()
             try:
-                if self.backend.update_ref(self.ref, commit, tip, message.splitlines()[0]):
+                if self.backend.update_ref(self.ref, commit, tip, text.splitlines()[0]):
                     return commit
             except RefLocked:
                 # Held for a second already: a busy foreign git, or a writer killed while

@@ -273,3 +273,14 @@ def test_a_stale_ref_lock_left_by_a_killed_writer_is_cleared(repo: Path, backend
         store.append([ev.TaskStarted(task="b")])
         assert not lock.exists()
         assert [e.task for e in store.events()] == ["a", "b"]
+
+
+def test_commit_messages_tell_what_the_commit_did_to_the_run(repo: Path, backend: str) -> None:
+    with open_store(repo) as store:
+        store.append([ev.RunStarted(run="r1"), ev.Skipped(run="r1", task="a")])
+        store.append([ev.TaskStarted(run="r1", task="b"), ev.TaskCompleted(run="r1", task="b")])
+        store.append([ev.Completed(run="r1", status="completed")])
+        store.append([], files={"plans/x.json": b"{}"})
+        assert [c.message.strip() for c in store.log(4)] == [
+            "orch: 0 events, 1 file", "run r1 completed: 1 completed, 1 skipped",
+            "run r1: 1 completed, 1 skipped so far", "run r1: 1 skipped so far"]
