@@ -151,7 +151,8 @@ def may_hold_discovery(common: Path) -> bool:
     for head, worktree in _worktree_heads(str(common)):
         if head is None:
             return True
-        if worktree is not None and not os.path.lexists(os.path.join(worktree, DISCOVERY)):
+        if worktree is not None and os.path.isdir(worktree) and not os.path.lexists(
+                os.path.join(worktree, DISCOVERY)):
             branches.discard(head)
     return bool(branches)
 
