@@ -55,13 +55,18 @@ def record_fields(common_dir: str, trigger: str, fields: str, *, sync: bool = Fa
         import fcntl
     except ImportError:  # Windows: the store locks with msvcrt, which sh hooks do not reach
         return None
-    journal = sys.modules.get("gitorch.journalfile")
     ids = sys.modules.get("gitorch.ids")
     sid = ids.session() if ids is not None else session()
-    path = journal.journal_path(common_dir, sid) if journal is not None else journal_path(common_dir, sid)
     data = _line(trigger, fields, sid)
     gitfiles.makedirs(gitfiles.join(common_dir, "orch", "journal"))
-    append_locked(path, data, fcntl.flock, fcntl.LOCK_EX, fcntl.LOCK_UN, sync)
+    journal = sys.modules.get("gitorch.journalfile")
+    if journal is None:
+        path = journal_path(common_dir, sid)
+        append_locked(path, data, fcntl.flock, fcntl.LOCK_EX, fcntl.LOCK_UN, sync)
+        return path
+    path = journal.journal_path(common_dir, sid)
+    journal.append_locked(path, data, sync=sync, lock=lambda fh: fcntl.flock(fh.fileno(), fcntl.LOCK_EX),
+                          unlock=lambda fh: fcntl.flock(fh.fileno(), fcntl.LOCK_UN))
     return path
 
 

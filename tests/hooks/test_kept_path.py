@@ -199,3 +199,15 @@ def test_a_kept_answer_records_the_event_the_full_observation_records(ran: Path)
     line = twins.observed_event("post-checkout", hit["fields"], "s-1", "i-1", "2026-01-01T00:00:00.000Z")
     assert line == twins.observed_line("post-checkout", full.drift, full.findings(), "s-1", "i-1",
                                        "2026-01-01T00:00:00.000Z")
+
+
+def test_a_gitorch_process_records_in_its_own_session(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where ids and journalfile are loaded (a `git orch` command), the event joins that
+    process's session and journal."""
+    monkeypatch.delenv("GITORCH_SESSION", raising=False)
+    path = record.record_observed(str(tmp_path), "manual", True, ["task a: x changed"])
+    assert path == journalfile.journal_path(str(tmp_path), ids.session())
+    event = events.decode(Path(path).read_bytes().strip())
+    assert isinstance(event, events.Observed) and event.session == ids.session() and event.drift
