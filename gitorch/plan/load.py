@@ -285,13 +285,14 @@ class _Loader:
         broken: list[int] = []
         head = self.head
         project = normalize.project(head.project) if head else Project()
+        clean = normalize.checked([e.spec for e in self.entries if e.spec is not None])
         for i, entry in enumerate(self.entries):
             if entry.spec is None:
                 broken.append(i)
                 tasks.append(task_placeholder(entry.raw))
                 continue
             found: list[PlanIssue] = []
-            tasks.append(normalize.task(entry.spec, entry.local, found, project.build))
+            tasks.append(normalize.task(entry.spec, entry.local, found, project.build, clean))
             if found:
                 self.issues += [(entry.doc, issue) for issue in found]
         plan = Plan(

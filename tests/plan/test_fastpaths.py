@@ -15,7 +15,7 @@ from gitorch.plan.model import CommandCheck, Contains, FileExists, Plan, Shard, 
 from gitorch.plan.validate import PlanIssue
 
 SETTINGS = settings(max_examples=300, deadline=None, derandomize=True)
-IDS = st.sampled_from(["A", "B", "a.b-c_d", "9x", "", " A", "A B", "-A", "é", "A\n", "A\x00", "S1"])
+IDS = st.sampled_from(["A", "B", "a.b-c_d", "9x", "", " A", "A B", "-A", "é", "A\n", "A\nB", "A\x00", "S1"])
 COMMANDS = st.sampled_from(["make", "", "  ", "a\nb", "a\x00b", "x\ud800", "a\n\ud800", "\t"])
 
 
