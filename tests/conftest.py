@@ -156,6 +156,9 @@ def inproc(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     return run
 
 
+Entry = Callable[..., InprocResult]
+
+
 @pytest.fixture
 def entry(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
     """Like the `orch` fixture, through the same console entry point (gitorch.cli.entry.main:

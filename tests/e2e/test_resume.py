@@ -1,4 +1,8 @@
-"""Gates, resume, skip-unchanged, explain, dry runs, bad input, concurrency, interrupts."""
+"""Gates, resume, skip-unchanged, explain, dry runs, bad input, concurrency, interrupts.
+
+What happens between processes (a second process approving, two runs at once, Ctrl-C, an
+approval while a run goes on) runs real `git orch` processes; the rest goes through the same
+console entry point in this process (the `entry` fixture)."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import time
 from pathlib import Path
 
 from gitorch import events as ev
-from tests.conftest import OrchRunner, git
+from tests.conftest import Entry, OrchRunner, git
 from tests.e2e.helpers import events, marks, of_type, states, status, write_plan
 
 
@@ -54,25 +58,25 @@ def test_gate_approved_from_a_second_process_then_resume(
 
 
 def test_an_approval_no_longer_applies_once_the_task_inputs_change(
-    repo: Path, orch: OrchRunner, tmp_path: Path,
+    repo: Path, entry: Entry, tmp_path: Path,
 ) -> None:
     mark = tmp_path / "marks"
     _gated_plan(repo, mark)
-    assert orch("run", "--task", "ship", cwd=repo).returncode == 3
-    assert orch("approve", "deploy", cwd=repo).returncode == 0
+    assert entry("run", "--task", "ship", cwd=repo).returncode == 3
+    assert entry("approve", "deploy", cwd=repo).returncode == 0
     (repo / "app.txt").write_text("v2\n")  # what was approved is not what would ship
-    proc = orch("resume", cwd=repo)
+    proc = entry("resume", cwd=repo)
     assert proc.returncode == 3
-    assert states(orch, repo)["ship"] == "awaiting_approval"
+    assert states(entry, repo)["ship"] == "awaiting_approval"
     assert "ship" not in marks(mark)
     # The user is told why the approval they gave does not open the gate.
     assert "no longer applies: the task's inputs changed since" in proc.stdout
-    explained = json.loads(orch("explain", "ship", "--json", cwd=repo).stdout)
+    explained = json.loads(entry("explain", "ship", "--json", cwd=repo).stdout)
     assert any("no longer applies" in r for r in explained["reasons"])
 
 
 def test_skip_unchanged_and_explain_after_editing_one_input(
-    repo: Path, orch: OrchRunner, tmp_path: Path,
+    repo: Path, entry: Entry, tmp_path: Path,
 ) -> None:
     mark = tmp_path / "marks"
     (repo / "src").mkdir()
@@ -87,42 +91,42 @@ def test_skip_unchanged_and_explain_after_editing_one_input(
         {"id": "C", "dependencies": ["A"], "paths": {"preferred": ["src/b.py"]},
          "commands": {"t": f"echo C >> {mark}"}},
     ])
-    first = orch("explain", "A", "--json", cwd=repo)
+    first = entry("explain", "A", "--json", cwd=repo)
     assert json.loads(first.stdout)["reasons"] == ["never passed"]
-    assert orch("run", cwd=repo).returncode == 0
-    assert orch("run", cwd=repo).returncode == 0
+    assert entry("run", cwd=repo).returncode == 0
+    assert entry("run", cwd=repo).returncode == 0
     assert sorted(marks(mark)) == ["A", "B", "C"]
-    assert set(states(orch, repo).values()) == {"skipped"}
+    assert set(states(entry, repo).values()) == {"skipped"}
     assert "unchanged since the last pass" in of_type(events(repo), ev.Skipped, "A")[-1].reason
     (repo / "src/a.py").write_text("a = 2\n")
-    doc = json.loads(orch("explain", "A", "--json", cwd=repo).stdout)
+    doc = json.loads(entry("explain", "A", "--json", cwd=repo).stdout)
     assert doc["action"] == "run"
     assert doc["reasons"] == [f"src/a.py changed since the last pass at {head}"]
-    assert json.loads(orch("explain", "C", "--json", cwd=repo).stdout)["reasons"] == ["dependency A changed"]
-    assert "would skip" in orch("explain", "B", cwd=repo).stdout
-    assert orch("run", cwd=repo).returncode == 0
+    assert json.loads(entry("explain", "C", "--json", cwd=repo).stdout)["reasons"] == ["dependency A changed"]
+    assert "would skip" in entry("explain", "B", cwd=repo).stdout
+    assert entry("run", cwd=repo).returncode == 0
     assert sorted(marks(mark)) == ["A", "A", "B", "C", "C"]
-    assert orch("run", "--force", "--task", "B", cwd=repo).returncode == 0
+    assert entry("run", "--force", "--task", "B", cwd=repo).returncode == 0
     assert marks(mark).count("B") == 2
     # a changed command is named too
     write_plan(repo, [{"id": "B", "paths": {"preferred": ["src/b.py"]}, "commands": {"t": "true"}}])
-    assert json.loads(orch("explain", "B", "--json", cwd=repo).stdout)["reasons"] == ["command changed"]
+    assert json.loads(entry("explain", "B", "--json", cwd=repo).stdout)["reasons"] == ["command changed"]
 
 
-def test_dry_run_executes_and_records_nothing(repo: Path, orch: OrchRunner) -> None:
+def test_dry_run_executes_and_records_nothing(repo: Path, entry: Entry) -> None:
     write_plan(repo, [
         {"id": "a", "commands": {"make": "touch created-a"}},
         {"id": "b", "dependencies": ["a"], "commands": {"one": "touch created-b", "two": "echo two"},
          "shards": [{"id": "b1", "commands": {"s": "touch created-s"}}],
          "acceptance": ["Tests pass: test -f created-b"]},
     ], project={"build": {"release": "touch built"}})
-    proc = orch("run", "--dry-run", "--json", cwd=repo)
+    proc = entry("run", "--dry-run", "--json", cwd=repo)
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     cmds = [c["cmd"] for t in doc["tasks"] for c in t["commands"]]
     assert cmds == ["touch created-a", "touch created-b", "echo two", "touch created-s", "test -f created-b"]
     assert [t["action"] for t in doc["tasks"]] == ["run", "run"]
-    human = orch("run", "--dry-run", cwd=repo).stdout
+    human = entry("run", "--dry-run", cwd=repo).stdout
     assert "$ touch created-a" in human and "$ [b1] touch created-s" in human
     assert not list(repo.glob("created-*"))
     assert git(repo, "branch", "--list", "orch/state") == ""
@@ -130,33 +134,33 @@ def test_dry_run_executes_and_records_nothing(repo: Path, orch: OrchRunner) -> N
     assert not journal.exists() or not any(journal.iterdir())
 
 
-def test_bad_input_gets_one_message_and_exit_2(repo: Path, orch: OrchRunner) -> None:
+def test_bad_input_gets_one_message_and_exit_2(repo: Path, entry: Entry) -> None:
     write_plan(repo, [{"id": "a", "commands": {"t": "true"}}])
-    proc = orch("run", "--task", "nope", cwd=repo)
+    proc = entry("run", "--task", "nope", cwd=repo)
     assert proc.returncode == 2 and "unknown task nope" in proc.stderr and "Traceback" not in proc.stderr
-    assert orch("resume", cwd=repo).returncode == 2
-    assert orch("approve", "deploy", cwd=repo).returncode == 2
-    assert orch("explain", "nope", cwd=repo).returncode == 2
-    assert orch("context", "nope", cwd=repo).returncode == 2
-    err = orch("run", "--task", "nope", "--json", cwd=repo)
+    assert entry("resume", cwd=repo).returncode == 2
+    assert entry("approve", "deploy", cwd=repo).returncode == 2
+    assert entry("explain", "nope", cwd=repo).returncode == 2
+    assert entry("context", "nope", cwd=repo).returncode == 2
+    err = entry("run", "--task", "nope", "--json", cwd=repo)
     assert json.loads(err.stdout)["exit_code"] == 2
 
 
 def test_plan_changed_between_run_and_resume_is_named_and_replanned(
-    repo: Path, orch: OrchRunner, tmp_path: Path,
+    repo: Path, entry: Entry, tmp_path: Path,
 ) -> None:
     mark = tmp_path / "marks"
     write_plan(repo, [
         {"id": "a", "commands": {"t": f"echo a >> {mark}"}},
         {"id": "b", "dependencies": ["a"], "commands": {"t": "false"}},
     ])
-    assert orch("run", cwd=repo).returncode == 1
+    assert entry("run", cwd=repo).returncode == 1
     write_plan(repo, [
         {"id": "a", "commands": {"t": f"echo a >> {mark}"}},
         {"id": "b", "dependencies": ["a"], "commands": {"t": f"echo b >> {mark}"}},
         {"id": "c", "dependencies": ["b"], "commands": {"t": f"echo c >> {mark}"}},
     ])
-    proc = orch("resume", cwd=repo)
+    proc = entry("resume", cwd=repo)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "task c added" in proc.stdout and "task b changed (commands)" in proc.stdout
     assert marks(mark) == ["a", "b", "c"]
@@ -164,7 +168,7 @@ def test_plan_changed_between_run_and_resume_is_named_and_replanned(
     assert updated and "task c added" in updated[-1].changes
 
 
-def test_context_and_next(repo: Path, orch: OrchRunner) -> None:
+def test_context_and_next(repo: Path, entry: Entry) -> None:
     (repo / "src").mkdir()
     (repo / "src/error.rs").write_text("pub enum AppError {}\n")
     (repo / "src/main.rs").write_text("use crate::AppError;\n")
@@ -176,15 +180,15 @@ def test_context_and_next(repo: Path, orch: OrchRunner) -> None:
          "acceptance": ["Contains: enum AppError"], "constraints": {"forbidden": ["vendor/"]}},
         {"id": "EXC-002", "dependencies": ["EXC-001"], "commands": {"t": "true"}},
     ])
-    ctx = json.loads(orch("context", "EXC-001", "--json", cwd=repo).stdout)
+    ctx = json.loads(entry("context", "EXC-001", "--json", cwd=repo).stdout)
     assert ctx["paths"] == [{"path": "src/error.rs", "exists": True}, {"path": "src/new.rs", "exists": False}]
     assert ctx["identifiers"] == ["AppError"]
     assert {f["path"] for f in ctx["relevant_files"]} == {"src/error.rs", "src/main.rs"}
     assert ctx["forbidden"] == ["vendor/"]
-    nxt = json.loads(orch("next", "--json", cwd=repo).stdout)
+    nxt = json.loads(entry("next", "--json", cwd=repo).stdout)
     assert [t["task"] for t in nxt["ready"]] == ["EXC-001"]
-    assert orch("run", "--task", "EXC-001", cwd=repo).returncode == 0
-    nxt = json.loads(orch("next", "--json", cwd=repo).stdout)
+    assert entry("run", "--task", "EXC-001", cwd=repo).returncode == 0
+    nxt = json.loads(entry("next", "--json", cwd=repo).stdout)
     assert [t["task"] for t in nxt["ready"]] == ["EXC-002"]
 
 
@@ -264,7 +268,7 @@ def test_an_approval_given_while_the_run_goes_on_opens_the_gate(
 
 
 def test_an_approval_from_another_clone_after_sync(
-    repo: Path, orch: OrchRunner, tmp_path: Path, bare_remote: Path,
+    repo: Path, entry: Entry, tmp_path: Path, bare_remote: Path,
 ) -> None:
     mark = tmp_path / "marks"
     (repo / "app.txt").write_text("v1\n")
@@ -276,15 +280,15 @@ def test_an_approval_from_another_clone_after_sync(
     git(repo, "commit", "-qm", "plan")
     git(repo, "remote", "add", "origin", str(bare_remote))
     git(repo, "push", "-q", "origin", "main")
-    assert orch("run", cwd=repo).returncode == 3
-    assert orch("sync", cwd=repo).returncode == 0
+    assert entry("run", cwd=repo).returncode == 3
+    assert entry("sync", cwd=repo).returncode == 0
     other = tmp_path / "other"
     git(tmp_path, "clone", "-q", str(bare_remote), str(other))
-    assert orch("sync", cwd=other).returncode == 0
-    approved = orch("approve", "deploy", "--by", "remote-reviewer", cwd=other)
+    assert entry("sync", cwd=other).returncode == 0
+    approved = entry("approve", "deploy", "--by", "remote-reviewer", cwd=other)
     assert approved.returncode == 0, approved.stderr
-    assert orch("sync", cwd=other).returncode == 0
-    assert orch("sync", cwd=repo).returncode == 0
-    proc = orch("resume", cwd=repo)
+    assert entry("sync", cwd=other).returncode == 0
+    assert entry("sync", cwd=repo).returncode == 0
+    proc = entry("resume", cwd=repo)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert marks(mark) == ["ship"]
