@@ -130,7 +130,7 @@ def publish(d: RunDriver) -> bool:
 
             write_text(d.lp.repo_root / layout.DASHBOARD, dashboard)
     final = d.watch.final_files(d.awaiting())
-    if final:  # watch.json and its index, as every flush would add them: encoded once, not twice
+    if layout.WATCH in final:  # what every flush adds, and the index: encoded once, not twice
         d.rec.files_at_flush = dict
     files.update(final)
     d.rec.flush(files)

@@ -182,3 +182,29 @@ def test_run_j2_takes_the_lean_start_as_run_j_2_does() -> None:
     found = lean.find(["run", "-j2"])
     assert found is not None and found == lean.find(["run", "-j", "2"])
     assert lean.find(["run", "-kj2"]) is None and lean.find(["run", "-j=2"]) is None
+
+
+def test_the_last_flush_loses_nothing_by_skipping_what_every_flush_adds(tmp_path: Path) -> None:
+    """publish() leaves out the files every flush adds (watch.json, passes.json, the index
+    dropped) only when the final files hold watch.json: then they hold every one of those."""
+    from types import SimpleNamespace
+
+    from gitorch.engine.history import History
+    from gitorch.engine.inputs import TaskInputs
+    from gitorch.engine.watch import WatchRecord
+    from gitorch.store import layout
+
+    cur = TaskInputs("a", "d" * 64, {}, [], {"(tree)": "t" * 64}, {}, tree="t" * 64)
+    gate = [{"run": "r", "task": "a", "gate": "review"}]
+    cases = ((None, [], True), ([], [], True), ([], gate, False), (gate, gate, False))
+    for before, awaiting, passes in cases:
+        history = History(events=[], watch_tasks={}, watch_awaiting=before)
+        watch = WatchRecord(history, SimpleNamespace(repo_root=tmp_path))  # type: ignore[arg-type]
+        if passes:
+            watch.passed("a", cur, "r", "")
+        final = watch.final_files(awaiting)
+        every = watch.flush_files(awaiting)
+        if layout.WATCH in final:
+            assert set(every) <= set(final) and final[layout.WATCH] == every[layout.WATCH]
+        else:
+            assert before == awaiting and not passes  # nothing changed: both kept, as before
