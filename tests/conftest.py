@@ -163,8 +163,9 @@ Entry = Callable[..., InprocResult]
 def entry(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
     """Like the `orch` fixture, through the same console entry point (gitorch.cli.entry.main:
     the lean path of the hot commands, the typer app for the rest), in this process: what the
-    subprocess runs, without a Python start-up and the CLI's imports per call."""
-    from gitorch import config
+    subprocess runs, without a Python start-up and the CLI's imports per call. Each call is a
+    session of its own, as each process is."""
+    from gitorch import config, ids
     from gitorch.cli.entry import main
 
     def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> InprocResult:
@@ -177,6 +178,7 @@ def entry(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]): 
             for k, v in (env or {}).items():
                 m.setenv(k, v)
             m.setattr(sys, "argv", ["git-orch", *args])
+            m.setattr(ids, "_session", None)
             try:
                 main(list(args))
             except SystemExit as ended:

@@ -1,5 +1,8 @@
 """Issue 14's verdicts through the CLI on real repositories: what was verified, failures that
-fail, resume and progress that agree with what happened, text from the branch escaped."""
+fail, resume and progress that agree with what happened, text from the branch escaped.
+
+A resume beside a live run and a SIGTERM run real `git orch` processes; the rest goes
+through the same console entry point in this process (the `entry` fixture)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from gitorch import events as ev
-from tests.conftest import OrchRunner, git
+from tests.conftest import Entry, OrchRunner, git
 from tests.e2e.helpers import events, of_type, states, status, write_plan
 
 
@@ -18,7 +21,7 @@ def _commit_all(repo: Path, message: str) -> None:
 
 
 def test_a_dirty_run_verifies_its_tree_and_notes_no_commit(
-    repo: Path, orch: OrchRunner, tmp_path: Path,
+    repo: Path, entry: Entry, tmp_path: Path,
 ) -> None:
     # the issue's repro: HEAD's check.sh fails; the work tree's passes
     (repo / "check.sh").write_text("exit 1\n")
@@ -26,7 +29,7 @@ def test_a_dirty_run_verifies_its_tree_and_notes_no_commit(
     _commit_all(repo, "failing check")
     head = git(repo, "rev-parse", "HEAD")
     (repo / "check.sh").write_text("exit 0\n")
-    proc = orch("run", cwd=repo)
+    proc = entry("run", cwd=repo)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "uncommitted changes in 1 file" in proc.stdout and "no note on" in proc.stdout
     assert git(repo, "notes", "--ref=orch", "list") == ""  # nothing on the failing commit
@@ -35,9 +38,9 @@ def test_a_dirty_run_verifies_its_tree_and_notes_no_commit(
     # git remembers exactly what was verified: HEAD's tree plus the edit
     assert git(repo, "show", f"{started.tree}:check.sh") == "exit 0"
     assert git(repo, "rev-parse", "HEAD^{tree}") != started.tree
-    run = status(orch, repo)["run"]
+    run = status(entry, repo)["run"]
     assert run["dirty"] == 1 and run["tree"] == started.tree
-    report = orch("report", "--junit", str(tmp_path / "j.xml"), cwd=repo).stdout
+    report = entry("report", "--junit", str(tmp_path / "j.xml"), cwd=repo).stdout
     assert f"uncommitted changes in 1 file (tree `{started.tree}`)" in report
     props = {p.get("name"): p.get("value") for p in ET.parse(tmp_path / "j.xml").iter("property")}
     assert props["dirty"] == "true" and props["tree"] == started.tree
@@ -46,55 +49,55 @@ def test_a_dirty_run_verifies_its_tree_and_notes_no_commit(
     # recognised as verified (skipped), and a clean run notes its result on the commit
     _commit_all(repo, "fix the check")
     assert git(repo, "rev-parse", "HEAD^{tree}") == started.tree
-    again = orch("run", "--json", cwd=repo)
+    again = entry("run", "--json", cwd=repo)
     doc = json.loads(again.stdout)
     assert doc["counts"] == {"skipped": 1} and doc["dirty"] == 0 and doc["noted"] is True
     assert git(repo, "notes", "--ref=orch", "list", "HEAD") != "" and head != git(repo, "rev-parse", "HEAD")
 
 
-def test_refuse_dirty_lists_the_files_and_exits_1(repo: Path, orch: OrchRunner) -> None:
+def test_refuse_dirty_lists_the_files_and_exits_1(repo: Path, entry: Entry) -> None:
     write_plan(repo, [{"id": "T", "paths": {"preferred": ["new.txt"]}, "commands": {"t": "true"}}])
     _commit_all(repo, "plan")
-    assert orch("config", "set", "refuse_dirty", "true", cwd=repo).returncode == 0
+    assert entry("config", "set", "refuse_dirty", "true", cwd=repo).returncode == 0
     (repo / "README.md").write_text("changed\n")
     (repo / "new.txt").write_text("named by the task\n")  # untracked, named by its paths
     (repo / "scratch.txt").write_text("untracked, named by no task\n")
-    proc = orch("run", cwd=repo)
+    proc = entry("run", cwd=repo)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "uncommitted changes in 2 files" in proc.stderr
     assert "README.md" in proc.stderr and "new.txt" in proc.stderr and "scratch.txt" not in proc.stderr
     assert of_type(events(repo), ev.RunStarted) == []  # refused before anything was recorded
 
 
-def test_release_build_waits_for_the_gate(repo: Path, orch: OrchRunner) -> None:
+def test_release_build_waits_for_the_gate(repo: Path, entry: Entry) -> None:
     write_plan(repo, [
         {"id": "code", "type": "code_change", "commands": {"t": "true"}},
         {"id": "ship", "type": "deploy", "dependencies": ["code"], "commands": {"t": "true"}},
     ], orchestrator={"approvals": {"required": ["deploy"]}},
         project={"build": {"release": "touch built"}})
     _commit_all(repo, "plan")
-    paused = orch("run", cwd=repo)
+    paused = entry("run", cwd=repo)
     assert paused.returncode == 3 and not (repo / "built").exists()  # paused at the gate: no build
-    dry = json.loads(orch("run", "--dry-run", "--json", cwd=repo).stdout)
+    dry = json.loads(entry("run", "--dry-run", "--json", cwd=repo).stdout)
     assert dry["build"] is None  # the dry run agrees: the gate still waits
-    assert orch("approve", "deploy", cwd=repo).returncode == 0
-    done = orch("resume", "--json", cwd=repo)
+    assert entry("approve", "deploy", cwd=repo).returncode == 0
+    done = entry("resume", "--json", cwd=repo)
     assert done.returncode == 0 and json.loads(done.stdout)["build"] == "completed"
     assert (repo / "built").exists()
 
 
-def test_a_failing_command_shows_its_last_lines_and_where_the_log_is(repo: Path, orch: OrchRunner) -> None:
+def test_a_failing_command_shows_its_last_lines_and_where_the_log_is(repo: Path, entry: Entry) -> None:
     script = "for i in $(seq 1 30); do echo line-$i; done; echo token=hunter2-secret; exit 3"
     write_plan(repo, [{"id": "T", "commands": {"t": script}}])
     _commit_all(repo, "plan")
-    proc = orch("run", cwd=repo)
+    proc = entry("run", cwd=repo)
     assert proc.returncode == 1
     out = proc.stdout
     assert "line-30" in out and "line-12" in out and "line-11" not in out  # the last 20 lines
     assert "git show orch/state:logs/" in out
     log = out.split("git show ")[1].split()[0]
     assert "line-1\n" in git(repo, "show", log) + "\n"  # the whole output is there
-    explained = orch("explain", "T", cwd=repo).stdout
+    explained = entry("explain", "T", cwd=repo).stdout
     assert "latest failure" in explained and "line-30" in explained
 
 
@@ -148,31 +151,31 @@ def test_status_after_sigterm_shows_interrupted(repo: Path, orch: OrchRunner, tm
     assert "interrupted" in orch("status", cwd=repo).stdout
 
 
-def test_control_characters_from_the_branch_are_escaped(repo: Path, orch: OrchRunner) -> None:
+def test_control_characters_from_the_branch_are_escaped(repo: Path, entry: Entry) -> None:
     write_plan(repo, [{"id": "T", "commands": {"t": "printf 'bad\\033[2Jend\\n'; exit 1"}}])
     _commit_all(repo, "plan")
-    proc = orch("run", cwd=repo)
+    proc = entry("run", cwd=repo)
     assert proc.returncode == 1
     assert "\x1b" not in proc.stdout and "bad\\x1b[2Jend" in proc.stdout
-    shown = orch("status", cwd=repo).stdout + orch("explain", "T", cwd=repo).stdout
+    shown = entry("status", cwd=repo).stdout + entry("explain", "T", cwd=repo).stdout
     assert "\x1b" not in shown
 
 
-def test_explain_does_not_call_a_task_output_added(repo: Path, orch: OrchRunner) -> None:
+def test_explain_does_not_call_a_task_output_added(repo: Path, entry: Entry) -> None:
     write_plan(repo, [{"id": "gen", "paths": {"preferred": ["src/a.txt", "out/"]},
                        "commands": {"t": "mkdir -p out && cp src/a.txt out/a.txt"}}])
     (repo / "src").mkdir()
     (repo / "src/a.txt").write_text("one\n")
     _commit_all(repo, "plan")
-    assert orch("run", cwd=repo).returncode == 0  # produced out/a.txt (untracked)
+    assert entry("run", cwd=repo).returncode == 0  # produced out/a.txt (untracked)
     (repo / "src/a.txt").write_text("two\n")
-    reasons = json.loads(orch("explain", "gen", "--json", cwd=repo).stdout)["reasons"]
+    reasons = json.loads(entry("explain", "gen", "--json", cwd=repo).stdout)["reasons"]
     assert any("src/a.txt changed" in r for r in reasons), reasons
     assert not any("out/a.txt added" in r for r in reasons), reasons
 
 
 def test_resume_does_not_announce_earlier_sessions_tasks(
-    repo: Path, orch: OrchRunner, tmp_path: Path,
+    repo: Path, entry: Entry, tmp_path: Path,
 ) -> None:
     flag = tmp_path / "fixed"
     write_plan(repo, [
@@ -180,18 +183,18 @@ def test_resume_does_not_announce_earlier_sessions_tasks(
         {"id": "B", "dependencies": ["A"], "commands": {"t": f"test -e {flag}"}},
     ])
     _commit_all(repo, "plan")
-    assert orch("run", cwd=repo).returncode == 1
+    assert entry("run", cwd=repo).returncode == 1
     flag.touch()
-    resumed = orch("resume", cwd=repo)
+    resumed = entry("resume", cwd=repo)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert "completed A" not in resumed.stdout  # A finished in the first session
     assert "[2/2] completed B" in resumed.stdout
 
 
-def test_no_note_when_the_run_itself_edits_tracked_files(repo: Path, orch: OrchRunner) -> None:
+def test_no_note_when_the_run_itself_edits_tracked_files(repo: Path, entry: Entry) -> None:
     write_plan(repo, [{"id": "gen", "commands": {"t": "echo generated >> README.md"}}])
     _commit_all(repo, "plan")
-    doc = json.loads(orch("run", "--json", cwd=repo).stdout)
+    doc = json.loads(entry("run", "--json", cwd=repo).stdout)
     assert doc["status"] == "completed" and doc["dirty"] == 0
     assert doc["noted"] is False  # what passed is HEAD plus the task's edit, which no commit holds
     assert git(repo, "notes", "--ref=orch", "list") == ""
