@@ -95,3 +95,21 @@ def test_rerun_from_a_subfolder_uses_the_same_cache(tmp_path: Path, orch: OrchRu
     assert cache.stat().st_ino == stored
     (root / "c/new.txt").write_text("new\n")  # untracked, under c's paths
     assert _run(orch, root / "b")["counts"] == {"completed": 1, "skipped": 2}
+
+
+def test_a_rerun_that_skips_everything_imports_only_what_it_needs(tmp_path: Path, orch: OrchRunner) -> None:
+    import subprocess
+    import sys
+
+    root = _repo(tmp_path / "r")
+    _run(orch, root)
+    assert _run(orch, root)["counts"] == {"skipped": 3}
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "gitorch", "run", "-j2"], cwd=root,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    found = {line.split("|")[-1].strip() for line in proc.stderr.splitlines()
+             if line.startswith("import time:")}
+    assert "gitorch.engine.driver" in found  # the run did run
+    unneeded = {"gitorch.agent.setup", "gitorch.store.cacheentries", "gitorch.hooks.watchindex", "socket",
+                "typer", "pygit2"}
+    assert not found & unneeded, found & unneeded
