@@ -31,11 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SINGLE_FILES = (
-    ".workflow_state.json", ".workflow_log.jsonl", ".workflow_feedback.jsonl",
-    ".workflow_tool_feedback.jsonl", ".workflow_process_feedback.jsonl",
-)
-DIRECTORIES = (".orchestrator", ".workflow_checkpoints", ".codex/runs", ".graft")
+from gitorch.legacypaths import DIRECTORIES, SINGLE_FILES
+from gitorch.legacypaths import exists as exists  # the cheap test, where read-only commands find it
+
 NEVER_IMPORTED = (".orchestrator/secrets",)  # secrets stay off the state branch
 # Files another tool owns and still reads: reported (dry run, notice, doctor), never taken.
 FOREIGN = {
@@ -114,11 +112,6 @@ class Scan:
 def git_blob_id(data: bytes) -> str:
     """The id git gives `data` as a blob (sha1 object format)."""
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
-
-
-def exists(root: Path) -> bool:
-    """Cheap test: is any legacy path present (without reading anything)?"""
-    return any(os.path.lexists(root / p) for p in (*SINGLE_FILES, *DIRECTORIES))
 
 
 def scan(root: Path, *, read: bool = True) -> Scan:
