@@ -279,3 +279,90 @@ def test_a_reader_that_left_ends_both_paths_alike(ran: Path) -> None:
     lean_path = "import sys; from gitorch.cli.entry import main; main(sys.argv[1:])"
     for argv in (["explain", "zz", "--json"], ["status", "--json"]):
         assert ended(lean_path, *argv) == ended(TYPER_ONLY_PATH, *argv), argv
+
+
+MSGSPEC_PROBE = """
+import sys, typing
+from gitorch.cli import lean
+lean._import_msgspec()
+import msgspec._utils as u
+hidden = "typing_extensions" not in sys.modules and u._get_type_hints is typing.get_type_hints
+same = (u.Required, u.NotRequired) == (typing.Required, typing.NotRequired)
+import typing_extensions  # what typer needs imports as usual afterwards
+from typer.testing import CliRunner
+from gitorch.cli.app import app
+ran = CliRunner().invoke(app, ["status", "--help"]).exit_code == 0
+print(hidden, same, typing_extensions.__name__ == "typing_extensions", ran)
+"""
+
+
+def test_msgspec_imported_without_typing_extensions_binds_typings_functions() -> None:
+    """The lean path imports msgspec with typing_extensions hidden (cli/lean._import_msgspec):
+    msgspec then holds typing's own functions, and typer still gets typing_extensions."""
+    proc = subprocess.run([sys.executable, "-c", MSGSPEC_PROBE], capture_output=True, text=True, timeout=60)
+    assert proc.stdout.split() == ["True"] * 4, proc.stderr
+
+
+def test_typing_extensions_answers_as_typing_for_gitorchs_types() -> None:
+    """Why hiding typing_extensions changes nothing: for every Struct and TypedDict-free type
+    msgspec reads in gitorch, typing_extensions.get_type_hints(include_extras=True) is typing's
+    answer (what msgspec._utils calls)."""
+    import typing
+
+    import msgspec
+    import typing_extensions
+
+    import gitorch.config.model
+    import gitorch.engine.statusdoc
+    import gitorch.events
+    import gitorch.plan.model
+    import gitorch.store.layout
+
+    types = [t for m in (gitorch.events, gitorch.plan.model, gitorch.config.model, gitorch.store.layout,
+                         gitorch.engine.statusdoc)
+             for t in vars(m).values() if isinstance(t, type) and issubclass(t, msgspec.Struct)]
+    assert len(types) > 20
+    for t in types:
+        assert (typing_extensions.get_type_hints(t, include_extras=True)
+                == typing.get_type_hints(t, include_extras=True)), t
+    assert typing_extensions.Required is typing.Required
+    assert typing_extensions.NotRequired is typing.NotRequired
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_entry_point_leaves_the_collector_as_it_found_it(enabled: bool, ran: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The collector is off while the CLI imports (and while a read-only view runs), then as
+    the caller had it, on every path: lean, typer, an error."""
+    import gc
+
+    from gitorch.cli.entry import main
+
+    monkeypatch.chdir(ran)
+    for argv in (["status", "--json"], ["run", "--dry-run", "--json"], ["explain", "zz"],
+                 ["report", "--json"]):
+        (gc.enable if enabled else gc.disable)()
+        try:
+            with pytest.raises(SystemExit):
+                main(argv)
+            assert gc.isenabled() is enabled, argv
+        finally:
+            gc.enable()
+
+
+def test_status_shows_the_legacy_notice_once_and_imports_migrate_only_then(ran: Path) -> None:
+    """status asks the cheap legacy test (legacypaths.exists) before importing the migrate
+    package: nothing legacy, no import; a legacy file, the one-time notice as before."""
+    probe = PROBE + 'sys.stderr.write("migrate loaded: %s\\n" % ("gitorch.migrate" in sys.modules))\n'
+
+    def status() -> tuple[str, bool]:
+        proc = subprocess.run([sys.executable, "-c", probe, "status"], cwd=ran, capture_output=True,
+                              text=True, timeout=60)
+        return proc.stderr, proc.stderr.strip().splitlines()[-1] == "migrate loaded: True"
+
+    assert status() == ("typer loaded: False\nmigrate loaded: False\n", False)
+    (ran / ".workflow_state.json").write_text("{}")
+    first, loaded = status()
+    assert loaded and "legacy orchestrator state found" in first
+    second, loaded = status()
+    assert loaded and "legacy orchestrator state found" not in second

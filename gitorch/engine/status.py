@@ -37,6 +37,11 @@ def _latest(lp: Loaded) -> RunView | None:
 
 def _legacy_notice(lp: Loaded) -> None:
     """The one-time legacy-migration notice, on stderr (never fails the command)."""
+    from gitorch.legacypaths import exists
+
+    root = lp.repo.root
+    if root is None or not exists(root):  # what legacy_notice asks first, without importing
+        return  # the migrate package (~10 ms) where there is nothing legacy
     from gitorch.migrate import show_legacy_notice
 
     show_legacy_notice(lp.repo)
