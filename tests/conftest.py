@@ -15,6 +15,12 @@ BIN_DIR = str(Path(sys.executable).parent)
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The long tests (marked slow) first, the rest in their order: under pytest-xdist a worker
+    that draws a long one last runs alone at the end while the others wait."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(autouse=True)
 def hermetic_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """No user config, cache or git identity leaks in from the machine."""

@@ -86,6 +86,7 @@ def two_hosts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[
         proc.wait(timeout=10)
 
 
+@pytest.mark.slow
 def test_fleet_apply_on_two_hosts_one_failing(tmp_path: Path, two_hosts: list[int], shared_pyz: Path,
                                               cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     local = tmp_path / "local"
