@@ -17,16 +17,17 @@ event loader on that line alone.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
 from gitorch.plan import yamlscalar
-from gitorch.plan.fastyaml import Unsupported
 from gitorch.plan.shapes import Shapes
+from gitorch.plan.yamlscalar import Unsupported
 
 # tab, CR (after CRLF became LF), NEL/LS/PS (line breaks to YAML 1.1), BOM, and what YAML
 # does not allow in a stream (C0/C1 controls, DEL, surrogates, U+FFFE/U+FFFF)
-_REFUSED = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+_REFUSED = "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 # a plain scalar cannot start with these (`-`, `?`, `:` only when followed by a space or the end)
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\n"
@@ -50,7 +51,7 @@ def load(text: str, duplicates: list[tuple[int, int, str]]) -> Any:
     if text.isascii():  # printable ASCII is " " to "~" (bytes.translate: a table lookup a byte)
         refused = bool(text.encode("ascii").translate(None, _PRINTABLE_ASCII))
     else:
-        refused = _REFUSED.search(text) is not None
+        refused = _refused().search(text) is not None
     if refused:
         raise Unsupported("characters left to libyaml")
     broken = text.endswith("\n")  # the last line ends with a line break
@@ -372,6 +373,13 @@ class _Reader:
         self.duplicates += [(i + line, col + column, key) for line, column, key in found]
         return value
 
+
+
+@functools.cache
+def _refused() -> re.Pattern[str]:
+    """_REFUSED compiled (for text that is not ASCII only: compiling its classes costs some
+    milliseconds, a good part of reading a large plan)."""
+    return re.compile(_REFUSED)
 
 
 def _dash(s: str) -> bool:

@@ -29,6 +29,8 @@ from yaml.events import (
 from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
+from gitorch.plan.yamlscalar import Unsupported
+
 _STR = "tag:yaml.org,2002:str"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
@@ -39,8 +41,6 @@ SCALARS = {t: SafeConstructor.yaml_constructors[t] for t in (
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class Unsupported(Exception):
-    """The document uses something this fast path leaves to the full loader."""
 
 
 def load(text: str, duplicates: list[tuple[int, int, str]]) -> Any:

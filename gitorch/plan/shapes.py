@@ -24,10 +24,8 @@ import functools
 import re
 from typing import Any, NamedTuple
 
-from yaml.resolver import Resolver
-
 from gitorch.plan import yamlscalar
-from gitorch.plan.fastyaml import Unsupported
+from gitorch.plan.yamlscalar import Unsupported
 
 _END = r"(?: +(?:#[^\n]*+)?)?"  # what may follow a value on its line: spaces, then a comment
 _BLANKS = r"(?:[ ]*+(?:#[^\n]*+)?\n)*+"  # blank and comment lines
@@ -37,14 +35,12 @@ _BLANKS = r"(?:[ ]*+(?:#[^\n]*+)?\n)*+"  # blank and comment lines
 # plain values of an item are held to this all at once
 _PLAIN = (r"(?:[^-?:,\[\]{}#&*!|>'\"%@` \n]|[-?:](?=[^ \n]))"
           r"[^ \n:]*+(?:(?: ++(?=[^#\n])|:(?=[^ \n]))[^ \n:]*+)*+")
-_PLAIN_ONE = re.compile(_PLAIN)
 _SINGLE = r"'([^'\n]*+)'" + _END
 _DOUBLE = r'"([^"\\\n]*+)"' + _END
-_VALUES = (("plain", _PLAIN_ONE, r"([^\n]*+)"), ("quoted", re.compile(_SINGLE), _SINGLE),
-           ("quoted", re.compile(_DOUBLE), _DOUBLE), ("list", re.compile(r"\[\]" + _END), r"\[\]" + _END),
-           ("dict", re.compile(r"\{\}" + _END), r"\{\}" + _END))
-_NOTHING = re.compile(_END)
-_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*):(?= |$)")
+# a value as the first item of a shape writes it: (kind, its expression, its piece in a shape's)
+_VALUES = (("plain", _PLAIN, r"([^\n]*+)"), ("quoted", _SINGLE, _SINGLE), ("quoted", _DOUBLE, _DOUBLE),
+           ("list", r"\[\]" + _END, r"\[\]" + _END), ("dict", r"\{\}" + _END, r"\{\}" + _END))
+_KEY = r"([A-Za-z_][A-Za-z0-9_.-]*):(?= |$)"
 _BLANK = re.compile(r"\n *+[#\n]")  # a blank or comment line (an item's last line break before it)
 
 
@@ -52,11 +48,9 @@ def _implicit() -> tuple[re.Pattern[str], frozenset[str]]:
     """What may make a plain scalar other than a string to PyYAML's implicit resolvers (a
     bool, null, number, date, merge key…): a first character with numbers' resolvers (any
     with a resolver other than bool and null's words), or one of those words."""
-    resolvers = Resolver.yaml_implicit_resolvers
+    resolvers = yamlscalar.RESOLVERS
     words = {"tag:yaml.org,2002:bool": _BOOL, "tag:yaml.org,2002:null": _NULL}
-    if None in resolvers:  # a resolver for any first character: every value is resolved
-        return re.compile(r"\n|\Z"), frozenset()
-    first = sorted(c for c, found in resolvers.items() if c and any(tag not in words for tag, _ in found))
+    first = sorted(c for c, tags in resolvers.items() if c and any(tag not in words for tag in tags))
     # and what a plain scalar cannot start with (an indicator), or an empty value
     first += ",[]{}#&*!|>'\"%@`?:\n"
     return re.compile("\\n(?:[" + "".join(re.escape(c) for c in first) + "]|\\Z)"), _BOOL | _NULL
@@ -69,6 +63,12 @@ _NULL = frozenset({"~", "null", "Null", "NULL", ""})
 _SUSPECT, _WORDS = _implicit()
 _NOT_PLAIN = object()
 _MAX_SHAPES = 16  # items learnt from in vain before learning stops (each costs a second read)
+
+
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    """An expression used while learning a shape, compiled when first needed."""
+    return re.compile(pattern)
 
 
 @functools.cache
@@ -214,7 +214,7 @@ def _build(shape: _Shape, m: re.Match[str]) -> Any:
             return _NOT_PLAIN
         if _SUSPECT.search(joined) is not None or not _WORDS.isdisjoint(plain):
             # a value starting with an indicator, or one a resolver may take: each on its own
-            if not all(_PLAIN_ONE.fullmatch(v) for v in plain):
+            if not all(map(_compiled(_PLAIN).fullmatch, plain)):
                 return _NOT_PLAIN
             groups = list(groups)
             for k in shape.plain:
@@ -310,7 +310,7 @@ class _Compiler:
         inner = self._next()
         if inner is None:
             return None
-        if inner.dash or _KEY.match(inner.text):
+        if inner.dash or _compiled(_KEY).match(inner.text):
             return self._node(inner)
         self.at += 1
         self.pieces.append(inner.lead)
@@ -321,7 +321,7 @@ class _Compiler:
         seen: list[Any] = []
         token = self._next()
         while token is not None and not token.dash and token.column == column:
-            m = _KEY.match(token.text)
+            m = _compiled(_KEY).match(token.text)
             if m is None:
                 return None
             self.at += 1
@@ -330,7 +330,7 @@ class _Compiler:
                 return None  # a key given twice: the line reader reports it
             seen.append(key)
             rest = token.text[m.end():]
-            if _NOTHING.fullmatch(rest):
+            if _compiled(_END).fullmatch(rest):
                 self.pieces.append(token.lead + re.escape(m.group(0)) + _END)
                 code = self._below(column)
             else:
@@ -352,7 +352,7 @@ class _Compiler:
 
     def _value(self, text: str) -> str | None:
         for kind, pattern, piece in _VALUES:
-            if pattern.fullmatch(text) is None:
+            if _compiled(pattern).fullmatch(text) is None:
                 continue
             self.pieces.append(piece)
             if kind == "list":

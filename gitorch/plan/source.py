@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -266,34 +267,45 @@ def _parse(text: str, raw: bytes, fmt: str, display: str, duplicates: list[tuple
 
 
 def _parse_yaml(text: str, display: str, duplicates: list[tuple[int, int, str]]) -> Any:
-    import yaml
-
     if text.count("[") + text.count("{") > MAX_DEPTH and _flow_depth(text) > MAX_DEPTH:  # counts: fast bound
         # libyaml's node composer recurses in C: thousands of `[` would overflow the stack
         raise _parse_error(display, "invalid YAML: nested too deeply", None, None)
-    from gitorch.plan import blockyaml, fastyaml
+    from gitorch.plan import blockyaml
+    from gitorch.plan.yamlscalar import Unsupported
 
     try:
         # the fastest reader that takes the text: block YAML line by line (the plans people
-        # write), then libyaml's events, then the full loader (which also words every error)
-        for fast in (blockyaml.load, fastyaml.load):
-            try:
-                return fast(text, duplicates)
-            except fastyaml.Unsupported:
-                duplicates.clear()  # the next reader finds them again
-        loader = _yaml_loader()(text)
-        loader.duplicates = duplicates
+        # write; it imports no PyYAML), then libyaml's events, then the full loader (which
+        # also words every error)
         try:
-            return loader.get_single_data()
-        finally:
-            loader.dispose()
-    except yaml.YAMLError as exc:
-        raise _yaml_error(exc, text, display) from None
+            return blockyaml.load(text, duplicates)
+        except Unsupported:
+            duplicates.clear()  # the next reader finds them again
+        return _parse_pyyaml(text, duplicates)
     except RecursionError:
         raise _parse_error(display, "invalid YAML: nested too deeply", None, None) from None
     except Exception as exc:  # noqa: BLE001 - PyYAML's constructors fail on some scalars
-        # (an integer of 5,000 digits, `!!int ""`): bad input, not a gitorch bug
+        yaml = sys.modules.get("yaml")  # (imported when a reader raised one of its errors)
+        if yaml is not None and isinstance(exc, yaml.YAMLError):
+            raise _yaml_error(exc, text, display) from None
+        # an integer of 5,000 digits, `!!int ""`: bad input, not a gitorch bug
         raise _parse_error(display, f"invalid YAML: {_first_line(exc)}", None, None) from None
+
+
+def _parse_pyyaml(text: str, duplicates: list[tuple[int, int, str]]) -> Any:
+    """`text` read by libyaml's events (plan/fastyaml.py), else by its full loader."""
+    from gitorch.plan import fastyaml
+
+    try:
+        return fastyaml.load(text, duplicates)
+    except fastyaml.Unsupported:
+        duplicates.clear()
+    loader = _yaml_loader()(text)
+    loader.duplicates = duplicates
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 def _yaml_error(exc: Exception, text: str, display: str) -> PlanError:

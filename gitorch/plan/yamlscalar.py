@@ -5,37 +5,103 @@ one line; `|` and `>` block scalars (without `+` or an indentation indicator).""
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
-from yaml.constructor import SafeConstructor
-from yaml.nodes import ScalarNode
-from yaml.resolver import Resolver
 
-from gitorch.plan.fastyaml import SCALARS, Unsupported
+class Unsupported(Exception):
+    """The document uses something the fast readers leave to the full loader."""
 
-_RESOLVERS: dict[Any, list[tuple[str, re.Pattern[str]]]] = Resolver.yaml_implicit_resolvers
-# Resolver.resolve's candidates for a plain scalar: those for its first character, then
-# those for any first character
-_WILD = tuple(_RESOLVERS.get(None, []))
-_BY_FIRST = {first: (*found, *_WILD) for first, found in _RESOLVERS.items() if first is not None}
-_CONSTRUCTOR = SafeConstructor()
-_BLOCK = re.compile(r"([|>])(-?)(?: +#.*| *)")
+
+# PyYAML's implicit resolvers (yaml/resolver.py): the expressions, and which are tried, in
+# which order, for a plain scalar's first character. Kept here so that a plan read by the
+# line reader does not import PyYAML (its import, compiling these among much else, costs more
+# than reading a 10,000-task plan by shapes); tests/plan/test_yamlscalar.py holds this table
+# to PyYAML's own, so a plain scalar resolves here exactly as there.
+_TAG = "tag:yaml.org,2002:"
+_EXPRESSIONS = {
+    "bool": (r"""^(?:yes|Yes|YES|no|No|NO
+                    |true|True|TRUE|false|False|FALSE
+                    |on|On|ON|off|Off|OFF)$""", re.X),
+    "null": (r"""^(?: ~
+                    |null|Null|NULL
+                    | )$""", re.X),
+    "float": (r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+                    |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+                    |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
+                    |[-+]?\.(?:inf|Inf|INF)
+                    |\.(?:nan|NaN|NAN))$""", re.X),
+    "int": (r"""^(?:[-+]?0b[0-1_]+
+                    |[-+]?0[0-7_]+
+                    |[-+]?(?:0|[1-9][0-9_]*)
+                    |[-+]?0x[0-9a-fA-F_]+
+                    |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$""", re.X),
+    "timestamp": (r"""^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
+                    |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?
+                     (?:[Tt]|[ \t]+)[0-9][0-9]?
+                     :[0-9][0-9] :[0-9][0-9] (?:\.[0-9]*)?
+                     (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$""", re.X),
+    "merge": (r"^(?:<<)$", 0),
+    "value": (r"^(?:=)$", 0),
+    "yaml": (r"^(?:!|&|\*)$", 0),
+}
+_TRIED = [("yYtTfFoO", ("bool",)), ("nN", ("bool", "null")), ("-+", ("float", "int")),
+          ("0123456789", ("float", "int", "timestamp")), (".", ("float",)), ("<", ("merge",)),
+          ("~", ("null",)), ("", ("null",)), ("=", ("value",)), ("!&*", ("yaml",))]
+# first character -> the tags of the resolvers tried, in order
+RESOLVERS: dict[str, tuple[str, ...]] = {first: tuple(_TAG + name for name in names)
+                                         for firsts, names in _TRIED for first in firsts or [""]}
+_WORDS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")  # an int as Python's int() reads it too
 
 
 def plain(text: str) -> Any:
     """A plain scalar's value, as PyYAML's Resolver.resolve and SafeConstructor give it;
     Unsupported for a merge key (`<<`), `=`, or a value the constructors refuse."""
-    for tag, regexp in _BY_FIRST.get(text[0], _WILD):
-        if regexp.match(text):
-            make = SCALARS.get(tag)  # never str: no implicit resolver gives it
-            if make is None:  # merge keys (`<<`), `=`
-                raise Unsupported(tag)
-            try:
-                return make(_CONSTRUCTOR, ScalarNode(tag, text))
-            except Exception as exc:  # noqa: BLE001 - e.g. an integer of 5,000 digits
-                raise Unsupported(type(exc).__name__) from exc
+    for tag in RESOLVERS.get(text[0], ()):
+        if _expression(tag).match(text):
+            return _construct(tag, text)
     return text
+
+
+@functools.cache
+def _expression(tag: str) -> re.Pattern[str]:
+    """A resolver's expression, compiled when first needed (a plan's keys and most of its
+    values start with a letter no resolver but bool's and null's is tried for)."""
+    return re.compile(*_EXPRESSIONS[tag.removeprefix(_TAG)])
+
+
+def _construct(tag: str, text: str) -> Any:
+    """SafeConstructor's value for `text` resolved to `tag`: bools, nulls and plain decimal
+    ints here (as its construct_yaml_bool/null/int give them), the rest by PyYAML itself."""
+    if tag == "tag:yaml.org,2002:bool":
+        return _WORDS[text.lower()]
+    if tag == "tag:yaml.org,2002:null":
+        return None
+    if tag == "tag:yaml.org,2002:int" and len(text) < 100 and _DECIMAL.fullmatch(text):
+        return int(text)  # (longer: PyYAML's int() may refuse it, as it does)
+    from yaml.nodes import ScalarNode
+
+    from gitorch.plan.fastyaml import SCALARS
+
+    make = SCALARS.get(tag)  # never str: no implicit resolver gives it
+    if make is None:  # merge keys (`<<`), `=`
+        raise Unsupported(tag)
+    try:
+        return make(_constructor(), ScalarNode(tag, text))
+    except Exception as exc:  # noqa: BLE001 - e.g. an integer of 5,000 digits
+        raise Unsupported(type(exc).__name__) from exc
+
+
+@functools.cache
+def _constructor() -> Any:
+    from yaml.constructor import SafeConstructor
+
+    return SafeConstructor()
+
+
+_BLOCK = re.compile(r"([|>])(-?)(?: +#.*| *)")
 
 
 def quoted(quote: str, inner: str, whole: str) -> str:
