@@ -48,6 +48,8 @@ BEFORE: dict[str, tuple[str, str] | None] = {
 TYPER_ONLY: dict[tuple[str, ...], frozenset[str]] = {
     ("run",): frozenset({"claim"}), ("next",): frozenset({"claim"}),
 }
+# Hot commands whose bodies load no msgspec (ws snapshot writes its JSON with the stdlib: P5).
+NO_MSGSPEC = frozenset({("ws", "snapshot")})
 _PLAIN_TYPES = frozenset({"str", "boolean", "int", "float", "int range", "float range", "path"})
 _NOT_SURE = object()  # what `_convert` returns for a value typer should judge
 
@@ -70,7 +72,8 @@ def find(args: list[str]) -> tuple[Callable[..., Any], dict[str, Any]] | None:
         return None
     import importlib
 
-    _import_msgspec()
+    if path not in NO_MSGSPEC:
+        _import_msgspec()
     body = getattr(importlib.import_module(module), function)
     if not steps:
         return body, kwargs
