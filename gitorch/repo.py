@@ -6,9 +6,13 @@ import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitorch.errors import NotARepoError
-from gitorch.gitcmd import git
+from gitorch.gitcmd import git, git_popen
+
+if TYPE_CHECKING:
+    from gitorch.gitcmd import GitProcess
 
 
 def ensure_dir(path: Path) -> Path:
@@ -58,11 +62,40 @@ class Repo:
 WHERE = ("rev-parse", "--is-bare-repository", "--absolute-git-dir", "--git-common-dir", "--show-toplevel")
 
 
+# `git rev-parse WHERE` started in the current directory by `start_early` (directory, process).
+_early: tuple[str, GitProcess] | None = None
+
+
+def start_early() -> None:
+    """Start the rev-parse `find_repo` will need for the current directory now, so git runs
+    while the CLI imports (the entry point calls it for status, next and explain); never raises."""
+    global _early
+    try:
+        _early = (os.getcwd(), git_popen(list(WHERE)))
+    except OSError:
+        _early = None
+
+
+def _take_early(cwd: Path) -> tuple[int, bytes] | None:
+    """The early rev-parse's (exit status, stdout) when it ran in `cwd`; used once."""
+    global _early
+    started, _early = _early, None
+    if started is None:
+        return None
+    where, proc = started
+    out = proc.communicate()[0]
+    return (proc.returncode, out) if where == str(cwd) else None
+
+
 def find_repo(start: str | os.PathLike[str] | None = None) -> Repo:
-    """The repository containing `start` (default: the current directory), with one git call."""
+    """The repository containing `start` (default: the current directory), with one git call
+    (the one `start_early` started, when it ran in that directory)."""
     cwd = Path(start) if start is not None else Path.cwd()
     if not cwd.exists():
         raise NotARepoError(f"{cwd}: no such directory")
+    early = _take_early(cwd)
+    if early is not None:
+        return repo_from(cwd, *early)
     proc = git(list(WHERE), cwd, check=False)
     return repo_from(cwd, proc.returncode, proc.stdout)
 

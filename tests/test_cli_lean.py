@@ -17,7 +17,7 @@ import pytest
 
 from gitorch.cli import lean, lean_derive, lean_run
 from gitorch.cli.lean_table import TABLE
-from gitorch.errors import EXIT_INTERNAL
+from gitorch.errors import EXIT_INTERNAL, NotARepoError
 from tests.conftest import git
 from tests.e2e.helpers import write_plan
 
@@ -366,3 +366,31 @@ def test_status_shows_the_legacy_notice_once_and_imports_migrate_only_then(ran: 
     assert loaded and "legacy orchestrator state found" in first
     second, loaded = status()
     assert loaded and "legacy orchestrator state found" not in second
+
+
+def test_the_early_rev_parse_is_used_once_and_only_in_its_directory(ran: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """status, next and explain start find_repo's `git rev-parse` from the entry point
+    (repo.start_early); find_repo takes its answer once, for the directory it ran in."""
+    from gitorch import repo as repo_mod
+
+    monkeypatch.chdir(ran)
+    calls: list[list[str]] = []
+    real_git = repo_mod.git
+
+    def counted(args: list[str], *rest: Any, **kw: Any) -> Any:
+        calls.append(list(args))
+        return real_git(args, *rest, **kw)
+
+    monkeypatch.setattr(repo_mod, "git", counted)
+    repo_mod.start_early()
+    early = repo_mod.find_repo(ran)
+    assert calls == [] and early == repo_mod.find_repo(ran) and len(calls) == 1  # the second asks git
+    (ran / "sub").mkdir(exist_ok=True)
+    repo_mod.start_early()
+    assert repo_mod.find_repo(ran / "sub") == early and len(calls) == 2  # another directory: not taken
+    monkeypatch.chdir(ran.parent)
+    repo_mod.start_early()
+    with pytest.raises(NotARepoError):
+        repo_mod.find_repo(ran.parent)  # outside a repository: the same error from the early answer
+    assert len(calls) == 2 and repo_mod._early is None

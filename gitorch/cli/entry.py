@@ -39,6 +39,10 @@ def main(argv: list[str] | None = None) -> None:
             from gitorch.workspace import prestart as ws_prestart  # git status runs while Python imports
 
             ws_prestart.start(args[2:])
+        if tuple(args[:1]) in READ_ONLY and "-h" not in args and "--help" not in args:
+            from gitorch.repo import start_early  # git finds the repository while Python imports
+
+            start_early()
         from gitorch.cli import lean
 
         found = lean.find(args)
