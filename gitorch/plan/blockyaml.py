@@ -4,7 +4,10 @@ Plans are block mappings and sequences of plain or quoted one-line scalars, with
 scalars (`|`, `>`) for longer text. Reading those lines directly (indentation -> nesting)
 costs a fraction of walking libyaml's event stream, where every scalar becomes a Python
 event object with two marks. Scalars mean what they mean to PyYAML's safe loader
-(plan/yamlscalar.py: PyYAML's own implicit resolvers and safe constructors).
+(plan/yamlscalar.py: PyYAML's implicit resolvers, its safe constructors), and PyYAML is not
+imported unless a scalar needs its constructors. Items of a sequence that repeat the shape
+of an item before them (a large plan's tasks) are read whole, one regular expression each
+(plan/shapes.py).
 
 Anything else raises `Unsupported` and the caller reads the text with the event loader
 (plan/fastyaml.py) or the full loader: anchors, aliases, tags, directives, several
