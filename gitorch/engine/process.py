@@ -131,6 +131,14 @@ def kill_group(pid: int, sig: int) -> None:
         os.killpg(pid, sig)
 
 
+def _stop_unwatched(pid: int) -> None:
+    """Stop and reap a command that started but cannot be watched, so a "cannot start" is
+    never reported while it runs on unreaped."""
+    kill_group(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+
+
 class Children:
     """Every live child of a run; `wait` returns those that ended, killing overdue ones."""
 
@@ -151,7 +159,11 @@ class Children:
         try:
             if _PIDFD:
                 pid, popen = self._spawn_fast(cmd, cwd, env, log_fd), None
-                fd, waited = _exit_fd(pid)
+                try:
+                    fd, waited = _exit_fd(pid)
+                except OSError:  # started, but nothing to wait on (EMFILE): not left running
+                    _stop_unwatched(pid)
+                    raise
             else:
                 popen, fd, waited = self._spawn_portable(cmd, cwd, env, log_fd)
                 pid = popen.pid

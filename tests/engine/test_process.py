@@ -104,3 +104,30 @@ def test_without_pidfd_in_the_kernel_commands_still_run_and_are_reaped(
     assert process._PIDFD is False  # remembered: no second failed pidfd_open per command
     out, text = _run(tmp_path, "sh -c true")
     assert (out.status, out.error, text) == (0, "", "")
+
+
+def test_a_command_that_cannot_be_watched_is_stopped_not_left_running(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """posix_spawn started it, but no descriptor is left to wait on it (EMFILE from
+    pidfd_open and from the fallback's pipe): it is reported as not started and is neither
+    running nor a zombie when spawn returns."""
+    import errno
+
+    from gitorch.engine import process
+
+    if not process._PIDFD:
+        pytest.skip("no pidfd path on this platform")
+    started: list[int] = []
+
+    def no_descriptor(pid: int) -> tuple[int, list[int]]:
+        started.append(pid)
+        raise OSError(errno.EMFILE, "Too many open files")
+
+    monkeypatch.setattr(process, "_exit_fd", no_descriptor)
+    out, text = _run(tmp_path, "sleep 30")
+    assert out.status is None and out.error.startswith("cannot start") and "cannot start" in text
+    assert len(started) == 1
+    with pytest.raises(ChildProcessError):  # already reaped: no zombie left behind
+        os.waitpid(started[0], os.WNOHANG)
+    with pytest.raises(ProcessLookupError):
+        os.kill(started[0], 0)
