@@ -6,7 +6,6 @@ run, so ordering is over tasks; the drawings show shards as nodes hanging off th
 
 from __future__ import annotations
 
-import operator
 import re
 from collections import deque
 from collections.abc import Iterable
@@ -31,7 +30,7 @@ _STYLE = {  # fill, stroke, text
 
 
 def _index(plan: Plan) -> dict[str, int]:
-    return dict(zip(map(operator.attrgetter("id"), plan.tasks), range(len(plan.tasks)), strict=True))
+    return {t.id: i for i, t in enumerate(plan.tasks)}
 
 
 def _sorter(plan: Plan, known: dict[str, int]) -> graphlib.TopologicalSorter[str]:
@@ -205,39 +204,14 @@ def closure(plan: Plan, task_ids: Iterable[str]) -> list[str]:
 
 def edge_count(plan: Plan) -> int:
     """Dependency edges between tasks."""
-    keys = _index(plan).keys()
-    return sum(map(len, map(keys.__and__, map(operator.attrgetter("dependencies"), plan.tasks))))
+    known = _index(plan)
+    keys = known.keys()
+    return sum(len(keys & t.dependencies) for t in plan.tasks)
 
 
 def longest_chain(plan: Plan) -> list[str]:
     """The longest path of dependencies, first dependency first (empty for an empty plan)."""
     known = _index(plan)
-    if len(known) == len(plan.tasks):
-        return _chain_by_generations(plan, known)
-    return _chain_walked(plan, known)
-
-
-def _chain_by_generations(plan: Plan, known: dict[str, int]) -> list[str]:
-    """longest_chain from the order: a task's generation is the length of the longest chain
-    ending in it (one more than its deepest dependency's), so the chain ends at the first task
-    of the last generation and goes back through each task's first dependency one generation
-    up (as _chain_walked finds it, without a pass over every edge)."""
-    generations = order(plan)
-    if not generations:
-        return []
-    depth = {tid: g for g, generation in enumerate(generations, 1) for tid in generation}
-    tasks = plan.tasks
-    end = generations[-1][0]
-    chain = [end]
-    while depth[end] > 1:
-        above = depth[end] - 1
-        end = next(d for d in tasks[known[end]].dependencies if depth.get(d) == above)
-        chain.append(end)
-    return chain[::-1]
-
-
-def _chain_walked(plan: Plan, known: dict[str, int]) -> list[str]:
-    """longest_chain by a walk over every edge in order (ids given twice among them)."""
     depth: dict[str, int] = {}
     via: dict[str, str | None] = {}
     tasks = plan.tasks

@@ -147,22 +147,3 @@ def test_order_of_plans_written_forward_is_graphlibs_order(deps: list[list[int]]
                                                       if d < 0 else f"X{i}" for d in ds])
                        for i, ds in enumerate(deps)])
     _assert_graphlibs_order(plan)
-
-
-@settings(max_examples=300, deadline=None, derandomize=True)
-@given(st.lists(st.lists(st.integers(-3, 12), max_size=4), max_size=12), st.booleans())
-def test_longest_chain_from_the_order_is_the_walks(deps: list[list[int]], twice: bool) -> None:
-    """The chain read back from the generations is the one the walk over every edge finds
-    (the first deepest dependency at each step), for plans written in any order; with an id
-    given twice, the walk answers."""
-    tasks = [Task(id=f"T{i}", dependencies=[f"T{i + d}" if d < 0 else f"T{i + d + 1}" if d < 6 else f"X{d}"
-                                            for d in ds if i + d >= 0])
-             for i, ds in enumerate(deps)]
-    if twice and tasks:
-        tasks.append(Task(id=tasks[0].id))
-    plan = Plan(tasks=tasks)
-    try:
-        graph.order(plan)
-    except PlanError:
-        return  # a cycle: no chain
-    assert graph.longest_chain(plan) == graph._chain_walked(plan, graph._index(plan))
