@@ -37,7 +37,7 @@ def parse_status(repo: str, out: bytes) -> GitState:
     records = out.split(b"\0")
     i = 0
     while i < len(records):
-        rec = records[i].decode("utf-8", errors="surrogateescape")
+        rec = records[i].decode("utf-8", errors="backslashreplace")  # JSON-safe: git allows any bytes
         i += 1
         if not rec:
             continue

@@ -299,3 +299,21 @@ def test_the_early_start_of_a_folder_without_manifest_names_the_discovered_repos
     assert started[1]() == [read_one(n, p) for n, p in repo_paths(manifest)]
     (root / "workspace.toml").write_text('[[repos]]\nname = "a"\n')
     assert prestart._found(str(root)) is None  # a manifest: read as before
+
+
+def test_a_file_name_that_is_not_utf8_is_shown_escaped(tmp_path: Path) -> None:
+    """git allows any bytes in a file name; the snapshot shows them escaped instead of failing
+    to write its JSON (it stopped with an internal error before)."""
+    repo = tmp_path / "ws" / "r1"
+    repo.mkdir(parents=True)
+    git(repo, "init", "-q")
+    (repo / "plain").write_text("x\n")
+    open(bytes(repo) + b"/bad\xffname", "wb").close()
+    proc = subprocess.run(["git", "orch", "ws", "snapshot", "--root", str(tmp_path / "ws"), "--json"],
+                          cwd=tmp_path, capture_output=True)
+    assert proc.returncode == 0, proc.stderr
+    state = json.loads(proc.stdout)["git"][0]
+    assert state["changed"] == ["bad\\xffname", "plain"] and state["dirty"]
+    text = subprocess.run(["git", "orch", "ws", "snapshot", "--root", str(tmp_path / "ws")],
+                          cwd=tmp_path, capture_output=True)
+    assert text.returncode == 0 and b"dirty" in text.stdout, text.stderr
