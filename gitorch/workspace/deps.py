@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gitorch.workspace.elixirtext import mix_deps_span, strip_elixir_comments
 from gitorch.workspace.records import Dependency, Diagnostic, Provided
 
 MANIFEST_FILES = {
@@ -324,48 +325,6 @@ def parse_go_mod(repo: str, text: str) -> tuple[str | None, list[Dependency]]:
 _MIX_APP = _Lazy(r"\bapp:\s*:([a-z_][a-zA-Z0-9_]*)")
 _MIX_DEP = _Lazy(r"\{\s*:([a-z_][a-zA-Z0-9_]*)\s*,((?:[^{}]|\{[^{}]*\})*)\}")
 _MIX_OPT = _Lazy(r"\b(path|git|github|in_umbrella):\s*(\"[^\"]*\"|true)")
-
-
-def strip_elixir_comments(text: str) -> str:
-    """Blank out `#` comments (outside strings), keeping every offset where it was."""
-    out: list[str] = []
-    in_str = False
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if in_str:
-            if ch == "\\":
-                out.append(text[i:i + 2])
-                i += 2
-                continue
-            in_str = ch != '"'
-        elif ch == '"':
-            in_str = True
-        elif ch == "#":
-            end = text.find("\n", i)
-            end = len(text) if end < 0 else end
-            out.append(" " * (end - i))
-            i = end
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
-
-
-def mix_deps_span(text: str) -> tuple[int, int] | None:
-    """Where the body of `defp deps do … end` (or `def deps`) is, in comment-free text."""
-    m = re.search(r"\bdefp?\s+deps\s*(?:\(\s*\))?\s*do\b(?!:)", text)
-    if m is None:
-        return None
-    depth, pos = 1, m.end()
-    for tok in re.finditer(r"\bdo\b(?!:)|\bend\b|\bfn\b", text[pos:]):
-        if tok.group() in ("do", "fn"):
-            depth += 1
-        else:
-            depth -= 1
-            if depth == 0:
-                return m.end(), pos + tok.start()
-    return None
 
 
 def deps_declared(body: str) -> bool:

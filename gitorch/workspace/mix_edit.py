@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from gitorch.errors import Location, WorkspaceError
-from gitorch.workspace.deps import mix_deps_span, strip_elixir_comments
+from gitorch.workspace.elixirtext import mix_deps_span, strip_elixir_comments
 
 _DROP = re.compile(r"^(git|github|branch|tag|ref|hex|path|repo|sparse|submodules|in_umbrella):")
 
