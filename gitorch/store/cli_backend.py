@@ -105,9 +105,9 @@ class CliBackend:
                        else self._git(_WRITE_CONFIG, check=False).stdout)
                 found: dict[str, str] = {}
                 for item in out.decode(errors="replace").split("\0"):
-                    key, _, value = item.partition("\n")
-                    if key:
-                        found[key] = value.strip()
+                    key, newline, value = item.partition("\n")
+                    if key:  # a key without "=" in the file is a boolean true to git
+                        found[key] = value.strip() if newline else "true"
                 self._loose = loose.plan(self.git_dir, found)
                 self._config = found
             return self._config

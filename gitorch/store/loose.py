@@ -39,7 +39,7 @@ class LooseWriter:
 
     objects: str
     level: int = 1  # core.loosecompression's default: Z_BEST_SPEED
-    fsync: bool = False  # git's default fsyncs no loose object (core.fsync: committed,-loose-object)
+    fsync: bool = False  # git's default (core.fsync unset) fsyncs no loose object
 
     def write(self, kind: bytes, data: bytes) -> str:
         """The object's id; the object is on disk (or was already) when this returns."""
@@ -132,7 +132,11 @@ def _level(value: str | None) -> int | None:
 
 
 def _fsync(config: Mapping[str, str]) -> bool:
+    """Whether git fsyncs a loose object here. git reads core.fsync as (default & ~negative)
+    | positive: its default never holds loose objects, `none` clears only the default, so an
+    item naming them (loose-object, objects, committed, added, all) fsyncs even beside a
+    `-loose-object`."""
     if config.get("core.fsyncobjectfiles", "").lower() in _TRUE:
         return True
     asked = {part.strip().lower() for part in config.get("core.fsync", "").split(",")}
-    return bool(asked & _FSYNCED_BY) and "-loose-object" not in asked
+    return bool(asked & _FSYNCED_BY)

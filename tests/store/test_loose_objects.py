@@ -106,8 +106,9 @@ def test_plan_reads_the_config_as_git_does(tmp_path: Path) -> None:
     assert loose.plan(str(git_dir), {"core.compression": "9", "core.loosecompression": "2"}
                       ) == loose.LooseWriter(objects, 2, False)
     assert loose.plan(str(git_dir), {"core.fsyncobjectfiles": "true"}) == loose.LooseWriter(objects, 1, True)
-    no_loose = {"core.fsync": "committed,-loose-object"}
-    assert loose.plan(str(git_dir), no_loose) == loose.LooseWriter(objects, 1)
+    for fsync, synced in (("committed,-loose-object", True), ("-loose-object", False),
+                          ("none", False), ("none,objects", True), ("reference,index", False)):
+        assert loose.plan(str(git_dir), {"core.fsync": fsync}) == loose.LooseWriter(objects, 1, synced)
     assert loose.plan(str(tmp_path / "missing"), {}) is None
 
 
@@ -137,3 +138,25 @@ def test_a_state_branch_written_in_process_passes_fsck(repo: Path, monkeypatch: 
     git(repo, "fsck", "--strict", "--no-dangling")
     assert git(repo, "notes", "--ref=orch", "show", "HEAD") == "checked"
     assert not _tmp_left(repo / ".git" / "objects")
+
+
+def test_keys_without_a_value_are_true_as_git_reads_them(repo: Path) -> None:
+    """`[core] sharedRepository` with no value is group-shared and `fsyncObjectFiles` with no
+    value is on: git hash-object writes the first, the second fsyncs."""
+    with open(repo / ".git" / "config", "a") as config:
+        config.write("[core]\n\tfsyncObjectFiles\n")
+    be = CliBackend(str(repo / ".git"))
+    try:
+        be.write_blob(b"synced\n")
+        assert be._loose == loose.LooseWriter(str(repo / ".git" / "objects"), 1, True)
+    finally:
+        be.close()
+    with open(repo / ".git" / "config", "a") as config:
+        config.write("[core]\n\tsharedRepository\n")
+    be = CliBackend(str(repo / ".git"))
+    try:
+        oid = be.write_blob(b"shared\n")
+        assert be._loose is None  # git hash-object wrote it, with the group's permissions
+        assert (repo / ".git" / "objects" / oid[:2]).stat().st_mode & 0o2070 == 0o2070
+    finally:
+        be.close()
