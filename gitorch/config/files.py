@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +42,8 @@ def _key_line(text: str, key: str) -> int | None:
 def parse_toml(data: bytes, label: str) -> dict[str, tuple[Any, int | None]]:
     """A config TOML file as key -> (value, line), checked: parse errors, unknown keys and
     wrong types name the file (`label`) and line."""
+    import tomllib  # here: most commands find no config file and read no TOML (~4% of status)
+
     text = data.decode("utf-8", errors="replace")
     try:
         doc = tomllib.loads(text)
