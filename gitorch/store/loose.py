@@ -99,7 +99,7 @@ def plan(git_dir: str, config: Mapping[str, str]) -> LooseWriter | None:
         return None
     if config.get("core.sharedrepository", "").lower() not in ("", "false", "umask", "no", "off", "0"):
         return None
-    objects = os.path.join(_common_dir(git_dir), "objects")
+    objects = os.path.join(common_dir(git_dir), "objects")
     if not os.path.isdir(objects):
         return None
     level = _level(config.get("core.loosecompression", config.get("core.compression")))
@@ -108,7 +108,7 @@ def plan(git_dir: str, config: Mapping[str, str]) -> LooseWriter | None:
     return LooseWriter(objects, level, _fsync(config))
 
 
-def _common_dir(git_dir: str) -> str:
+def common_dir(git_dir: str) -> str:
     """Where a linked worktree's git dir keeps its objects (its `commondir` file), else itself."""
     try:
         with open(os.path.join(git_dir, "commondir"), encoding="utf-8") as f:

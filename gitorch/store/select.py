@@ -112,6 +112,7 @@ def open_backend(git_dir: str, choice: Choice | str, scratch: str | None = None)
     a ConfigError (exit 2) saying so. `scratch`: where the CLI backend keeps temp files."""
     if isinstance(choice, str):
         choice = choose(choice)
+    _refuse_sha256(git_dir)
     if choice.name == "pygit2":
         try:
             from gitorch.store.pygit2_backend import Pygit2Backend
@@ -130,6 +131,27 @@ def open_backend(git_dir: str, choice: Choice | str, scratch: str | None = None)
     from gitorch.store.cli_backend import CliBackend
 
     return CliBackend(git_dir, scratch), choice
+
+
+def _refuse_sha256(git_dir: str) -> None:
+    """A ConfigError for a repository that names its objects by SHA-256: the state branch is
+    written and read as SHA-1 objects (ids of 40 hex digits, loose objects, pygit2)."""
+    from gitorch.store.loose import common_dir
+
+    try:
+        with open(os.path.join(common_dir(git_dir), "config"), "rb") as fh:
+            text = fh.read().lower()
+    except OSError:
+        return
+    if b"sha256" not in text or b"objectformat" not in text:
+        return
+    squeezed = b"".join(text.split())
+    if b"objectformat=sha256" in squeezed:
+        from gitorch.errors import ConfigError
+
+        raise ConfigError(f"{git_dir}: this repository names its objects by SHA-256 "
+                          "(extensions.objectFormat); gitorch keeps its state in SHA-1 repositories only",
+                          hint="run gitorch in a SHA-1 clone of this repository")
 
 
 def describe() -> str:

@@ -47,3 +47,21 @@ def test_concurrent_inits_one_creates(repo: Path) -> None:
     outs = [json.loads(p.communicate(timeout=120)[0]) for p in procs]
     assert sorted(o["created"] for o in outs) == [False, False, False, True]
     assert len({o["tip"] for o in outs}) == 1
+
+
+def test_a_sha256_repository_is_refused_with_one_message(tmp_path: Path, orch: OrchRunner) -> None:
+    """The state branch is written as SHA-1 objects: a SHA-256 repository gets one message and
+    exit 2 from the first command that opens the store, and nothing is recorded."""
+    from tests.conftest import git
+
+    repo = tmp_path / "r256"
+    git(tmp_path, "init", "-q", "--object-format=sha256", str(repo))
+    (repo / "plan.yml").write_text('tasks:\n  - id: a\n    commands:\n      build: "true"\n')
+    git(repo, "add", "plan.yml")
+    git(repo, "-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "plan")
+    for args in (("run", "-f", "plan.yml"), ("run", "-f", "plan.yml"), ("status", "-f", "plan.yml")):
+        proc = orch(*args, cwd=repo)
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        assert "SHA-256" in proc.stderr and "Traceback" not in proc.stderr
+        assert "skipped" not in proc.stdout  # the refused run recorded nothing to skip from
+    assert len(git(repo, "for-each-ref", "refs/", "--format=%(refname)").split()) == 1  # no state branch
