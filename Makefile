@@ -23,8 +23,12 @@ lint: install
 	$(BIN)/ruff check gitorch tests zipapp
 	$(BIN)/mypy
 
+# PYTHONDONTWRITEBYTECODE emptied: where the machine sets it, pytest would rewrite every test
+# module's asserts again on each run and in each worker (~15 s of CPU). The slow tests are
+# collected first (tests/conftest.py); a worker that runs out of tests takes half of another's
+# (--dist worksteal), so no worker ends alone on a long test.
 test: lint
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(PY) -m pytest -q -n 2 --maxfail=50 tests
+	PYTHONDONTWRITEBYTECODE= PATH="$(CURDIR)/$(BIN):$$PATH" $(PY) -m pytest -q -n 2 --dist worksteal --maxfail=50 tests
 
 demo: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash examples/demo.sh
