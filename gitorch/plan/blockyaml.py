@@ -129,11 +129,10 @@ class _Reader:
                     items.append(value)
                     i += 1
                     continue
-                if self.shapes is not None and (rest.find(": ") > 0 or rest[-1:] == ":"):
-                    after = self._shaped(i, ind, items)
-                    if after:
-                        i = after
-                        continue
+                after = self._shaped(i, ind, rest, items)
+                if after:
+                    i = after
+                    continue
                 opened = self._compact(ind, rest, items)
                 if opened is not None:
                     indent, items, is_map = opened
@@ -145,12 +144,13 @@ class _Reader:
             indent, items, is_map = top
         return self.root
 
-    def _shaped(self, i: int, ind: int, items: list[Any]) -> int:
-        """The item `- key: …` at line i of the sequence `items`, read whole: by a shape an
-        item before it had (and the items after it too, while shapes match), or alone,
-        teaching its shape. -> the next line; 0 when the loop reads it (no shape fits and
-        learning has stopped)."""
-        assert self.shapes is not None
+    def _shaped(self, i: int, ind: int, rest: str, items: list[Any]) -> int:
+        """The item `- key: …` (`rest` after the dash) at line i of the sequence `items`, read
+        whole: by a shape an item before it had (and the items after it too, while shapes
+        match), or alone, teaching its shape. -> the next line; 0 when the loop reads it (not
+        a mapping, no shapes in this reader, or none fits and learning has stopped)."""
+        if self.shapes is None or not (rest.find(": ") > 0 or rest[-1:] == ":"):
+            return 0
         after = self.shapes.read(i, ind, items)
         if after > i:
             return after
