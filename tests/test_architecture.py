@@ -184,7 +184,9 @@ def test_files_are_replaced_only_by_the_atomic_helper() -> None:
                     and node.func.attr == "replace" and getattr(node.func.value, "id", "") == "os"):
                 calls.add(module)
     known = {"gitorch.hooks.install": "D: renames a hook to .legacy and back (a move, not a write)",
-             "gitorch.store.archive": "I: the export's tarball"}
+             "gitorch.store.archive": "I: the export's tarball",
+             "gitorch.store.loose": "a loose object's temp file moved into place where the file "
+                                    "system has no hard links, as git falls back (linked otherwise)"}
     assert calls - {"gitorch.atomic"} - set(known) == set()
 
 

@@ -83,15 +83,17 @@ def _construct(tag: str, text: str) -> Any:
         return int(text)  # (longer: PyYAML's int() may refuse it, as it does)
     from yaml.nodes import ScalarNode
 
-    from gitorch.plan.fastyaml import SCALARS
-
-    make = SCALARS.get(tag)  # never str: no implicit resolver gives it
-    if make is None:  # merge keys (`<<`), `=`
+    if tag not in _BUILT:  # merge keys (`<<`), `=`
         raise Unsupported(tag)
+    constructor = _constructor()
     try:
-        return make(_constructor(), ScalarNode(tag, text))
+        return constructor.yaml_constructors[tag](constructor, ScalarNode(tag, text))
     except Exception as exc:  # noqa: BLE001 - e.g. an integer of 5,000 digits
         raise Unsupported(type(exc).__name__) from exc
+
+
+# the scalar tags an implicit resolver gives that a plan may hold (never str: none gives it)
+_BUILT = frozenset(f"tag:yaml.org,2002:{kind}" for kind in ("int", "float", "bool", "null", "timestamp"))
 
 
 @functools.cache
@@ -110,9 +112,9 @@ def quoted(quote: str, inner: str, whole: str) -> str:
         return inner.replace("''", "'")
     if "\\" not in inner:
         return inner
-    from gitorch.plan import fastyaml  # escapes: libyaml decodes the scalar alone
+    import yaml  # escapes: libyaml decodes the scalar alone
 
-    value = fastyaml.load(whole, [])
+    value = yaml.load(whole, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     if not isinstance(value, str):
         raise Unsupported("escape")
     return value
