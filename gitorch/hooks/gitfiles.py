@@ -181,13 +181,15 @@ def may_set_orch(common: str, root: str, env: "Mapping[str, str] | None") -> boo
     system file may sit under another prefix, it says yes."""
     if env or sys.platform != "linux" or getenv("GIT_CONFIG"):
         return True  # own GIT_DIR, another system prefix, or `git config`'s own file
-    if "orch." in (getenv("GIT_CONFIG_PARAMETERS") or "").lower():
+    params = (getenv("GIT_CONFIG_PARAMETERS") or "").lower()
+    if "orch." in params or "include" in params:  # `git -c include.path=…` reads a file too
         return True
     try:
         count = int(getenv("GIT_CONFIG_COUNT") or 0)
     except ValueError:
         return True
-    if any((getenv(f"GIT_CONFIG_KEY_{i}") or "").lower().startswith("orch.") for i in range(count)):
+    if any((getenv(f"GIT_CONFIG_KEY_{i}") or "").lower().startswith(("orch.", "include"))
+           for i in range(count)):
         return True
     if not isdir(join(root, ".git")):
         return True  # a linked worktree keeps its config.worktree elsewhere: ask git

@@ -35,7 +35,8 @@ def test_nothing_set_needs_no_git(project: Path, monkeypatch: pytest.MonkeyPatch
     assert calls == []
 
 
-@pytest.mark.parametrize("where", ["repo", "global", "include", "env-c", "env-count"])
+@pytest.mark.parametrize("where", ["repo", "global", "include", "env-c", "env-count",
+                                   "env-c-include", "env-count-include"])
 def test_a_file_or_variable_that_may_set_orch_asks_git(
     project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, where: str,
 ) -> None:
@@ -49,6 +50,15 @@ def test_a_file_or_variable_that_may_set_orch_asks_git(
         git(project, "config", "include.path", str(extra))
     elif where == "env-c":
         monkeypatch.setenv("GIT_CONFIG_PARAMETERS", "'orch.statebranch'='team/state'")
+    elif where.endswith("-include"):  # `git -c include.path=FILE` (or its env form) reads FILE
+        extra = tmp_path / "extra.gitconfig"
+        extra.write_text("[orch]\n\tstateBranch = team/state\n")
+        if where == "env-c-include":
+            monkeypatch.setenv("GIT_CONFIG_PARAMETERS", f"'include.path'='{extra}'")
+        else:
+            monkeypatch.setenv("GIT_CONFIG_COUNT", "1")
+            monkeypatch.setenv("GIT_CONFIG_KEY_0", "include.path")
+            monkeypatch.setenv("GIT_CONFIG_VALUE_0", str(extra))
     else:
         monkeypatch.setenv("GIT_CONFIG_COUNT", "1")
         monkeypatch.setenv("GIT_CONFIG_KEY_0", "orch.stateBranch")
