@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -174,9 +175,20 @@ def entry(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]): 
     """Like the `orch` fixture, through the same console entry point (gitorch.cli.entry.main:
     the lean path of the hot commands, the typer app for the rest), in this process: what the
     subprocess runs, without a Python start-up and the CLI's imports per call. Each call is a
-    session of its own, as each process is."""
+    session of its own, as each process is, and ends the long-lived git processes of the
+    git-CLI backends it opened (`cat-file --batch`, `update-ref --stdin`), as a process's exit does."""
     from gitorch import config, ids
     from gitorch.cli.entry import main
+    from gitorch.store.cli_backend import CliBackend
+
+    opened: list[CliBackend] = []
+    init = CliBackend.__init__
+
+    def tracked(self: CliBackend, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        opened.append(self)
+
+    monkeypatch.setattr(CliBackend, "__init__", tracked)
 
     def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> InprocResult:
         config._cache.clear()
@@ -193,6 +205,9 @@ def entry(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]): 
                 main(list(args))
             except SystemExit as ended:
                 code = ended.code
+            finally:
+                while opened:
+                    opened.pop().close()
         if isinstance(code, str):  # as the interpreter reports sys.exit("message")
             sys.stderr.write(code + "\n")
         out, err = capsys.readouterr()
