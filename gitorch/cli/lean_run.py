@@ -91,13 +91,11 @@ def edit_step(loaded: Any) -> Any:
 
 
 def command_context(file: str | None, as_json: bool) -> Context:
-    """The one Context of this command (see gitorch.context), with the repository the entry
-    point's early `git rev-parse` found (run, resume: engine/prestart) when it did."""
+    """The one Context of this command (see gitorch.context); its find_repo takes the entry
+    point's early `git rev-parse` (repo.start_early) when that ran in this folder."""
     from gitorch.context import build_context
 
-    prestart = sys.modules.get("gitorch.engine.prestart")  # imported only when it started
-    repo = prestart.take_repo() if prestart is not None else None
-    return build_context(file=file, json=as_json, repo=repo)
+    return build_context(file=file, json=as_json)
 
 
 def execute(ctx: Context, opts: Any) -> None:

@@ -4,8 +4,8 @@ A run that skips everything is start-up bound: the interpreter and the CLI's imp
 ~0.1 s, and `git status` of a 10,000-file work tree ~40 ms more. `start()` runs from the
 console entry point, before typer is imported, so git looks at the work tree while Python
 imports; `take()` hands the running process to the engine. `git rev-parse` (where the
-repository is: repo.WHERE) starts beside it, and `take_repo()` gives the Context its answer,
-so the run does not wait for it later. Only these two start here:
+repository is) starts beside it through repo.start_early, as for status, and the Context's
+find_repo takes its answer, so the run does not wait for it later. Only these two start here:
 `git ls-files -s` is needed only when the inputs cache misses (inputcache.py), and then
 starts from the top of the work tree (`:/`, `--full-name`; `status --porcelain` always gives
 paths so), so the result is the same from any subfolder. Only the standard library here.
@@ -22,50 +22,24 @@ from gitorch.gitcmd import git_popen
 if TYPE_CHECKING:
     from gitorch.engine.worktree import WorktreeReader
     from gitorch.gitcmd import GitProcess
-    from gitorch.repo import Repo
 
 STATUS_ARGS = ["status", "--porcelain=v1", "-z", "--no-renames", "--ignore-submodules=all",
                "--untracked-files=all", "--", ":/"]
 
 _started: tuple[str, GitProcess] | None = None
-_where: tuple[str, GitProcess] | None = None
-
-
-def _git(args: list[str], cwd: str) -> GitProcess:
-    return git_popen(args, cwd)
 
 
 def start() -> None:
     """Start `git status` and `git rev-parse` in the current directory (never raises)."""
-    global _started, _where
+    global _started
     try:
         cwd = os.getcwd()
-        _started = (cwd, _git(STATUS_ARGS, cwd))
-        from gitorch.repo import WHERE  # after git status has started: it takes longest
-
-        _where = (cwd, _git(list(WHERE), cwd))
+        _started = (cwd, git_popen(STATUS_ARGS, cwd))
     except OSError:
-        pass
+        return
+    from gitorch.repo import start_early  # after git status has started: it takes longest
 
-
-def take_repo() -> Repo | None:
-    """The repository the early `git rev-parse` found, when it ran in this directory and
-    found one (else None: the Context finds it, and says why it cannot, as always)."""
-    global _where
-    started, _where = _where, None
-    if started is None:
-        return None
-    cwd, proc = started
-    out = proc.communicate()[0]
-    try:
-        here = os.getcwd()
-    except OSError:
-        return None
-    if here != cwd or proc.returncode != 0:
-        return None
-    from gitorch.repo import repo_from
-
-    return repo_from(Path(cwd), proc.returncode, out)
+    start_early()
 
 
 def take(root: Path) -> WorktreeReader | None:
