@@ -41,10 +41,10 @@ def hermetic_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     for var in list(os.environ):
         if var.startswith("GITORCH_") or var in ("CODESPACES", "GITPOD_WORKSPACE_ID"):
             monkeypatch.delenv(var, raising=False)
-    # A machine that sets PYTHONDONTWRITEBYTECODE would have every `git orch` a test starts
-    # compile gitorch from source again (about 0.2 s each from a clean clone); a test that
-    # needs it sets it itself.
-    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+    # The processes a test starts write no bytecode, whatever the machine says: a plan's check
+    # that imports a file an agent rewrote within the same second at the same size would
+    # otherwise load the stale .pyc (make test lets pytest itself cache its assert rewriting).
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
     from gitorch import config
 
     config._cache.clear()
