@@ -94,6 +94,7 @@ def build_index(watch: Mapping[str, Any], root: str) -> bytes | None:
         return None
     units: dict[tuple[str, int], int] = {}
     digests: dict[tuple[int, tuple[str, ...]], str] = {}
+    ordered = {c: sorted(files or {}) for c, files in listings.items()}  # once per commit, not per task
     doc: dict[str, Any] = {"schema_version": INDEX_SCHEMA_VERSION, "commits": commits,
                            "commit_trees": trees, "units": [],
                            "tasks": {}, "trees": {}, "awaiting": watch.get("awaiting") or []}
@@ -120,7 +121,7 @@ def build_index(watch: Mapping[str, Any], root: str) -> bytes | None:
         paths = _indexable(patterns)
         if paths is None:
             return None
-        passed = {p: files[p] for p in match_paths(sorted(files), paths)}
+        passed = {p: files[p] for p in match_paths(ordered[commits[ci]], paths)}
         if passed != (t.get("oids") or {}):
             return None  # it passed with content that is not the commit's
         doc["tasks"][tid] = [unit(p, ci) for p in paths]
