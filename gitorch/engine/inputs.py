@@ -164,16 +164,35 @@ def stamp(root: Path, patterns: Sequence[str]) -> Stamp | None:
         if not stat.S_ISDIR(st.st_mode):
             out.append((pattern, st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino))
             continue
-        for folder, dirs, files in os.walk(top):
-            dirs[:] = [d for d in dirs if d != ".git"]
-            for name in files:
-                full = os.path.join(folder, name)
-                try:
-                    f = os.lstat(full)
-                except OSError:
-                    continue
-                out.append((full, f.st_mtime_ns, f.st_ctime_ns, f.st_size, f.st_ino))
+        _stamp_folder(str(top), out)
     return tuple(sorted(out))
+
+
+def _stamp_folder(folder: str, out: list[tuple[str, int, int, int, int]]) -> None:
+    """Every file below `folder` as os.walk(folder) lists them (no .git, links to folders
+    neither followed nor stamped), with one scandir per folder and no path joins."""
+    try:
+        entries = os.scandir(folder)
+    except OSError:
+        return
+    below: list[str] = []
+    with entries:
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if entry.name != ".git" and not entry.is_symlink():
+                    below.append(entry.path)
+                continue
+            try:
+                f = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            out.append((entry.path, f.st_mtime_ns, f.st_ctime_ns, f.st_size, f.st_ino))
+    for path in below:
+        _stamp_folder(path, out)
 
 
 def refresh(ti: TaskInputs, root: Path) -> TaskInputs:

@@ -127,3 +127,30 @@ def test_stamp_sees_a_change_in_a_named_file_or_folder(tmp_path: Path) -> None:
     assert stamp(tmp_path, ["d/", "f.txt", "missing.txt"]) != after_new  # ctime moved
     (tmp_path / "missing.txt").write_text("here now")
     assert stamp(tmp_path, ["missing.txt"]) != ((("missing.txt", -1, -1, -1, -1)),)
+
+
+def test_a_stamp_lists_what_os_walk_lists(tmp_path: Path) -> None:
+    """stamp() (one scandir per folder) covers the files os.walk lists: no .git, links to
+    folders neither followed nor stamped, links to files and broken links stamped as links;
+    a touched file changes the stamp."""
+    import os
+
+    from gitorch.engine.inputs import stamp
+
+    (tmp_path / "a/b/c").mkdir(parents=True)
+    (tmp_path / "a/.git").mkdir()
+    (tmp_path / "a/.git/x").write_text("x")
+    for name in ("a/f", "a/b/g", "a/b/c/h", "other/o"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(name)
+    os.symlink(tmp_path / "other", tmp_path / "a/linkdir")
+    os.symlink(tmp_path / "other/o", tmp_path / "a/linkfile")
+    os.symlink(tmp_path / "nowhere", tmp_path / "a/broken")
+    walked = sorted(os.path.join(folder, name) for folder, dirs, files in os.walk(tmp_path / "a")
+                    if ".git" not in Path(folder).parts for name in files)
+    got = stamp(tmp_path, ["a"])
+    assert got is not None and [row[0] for row in got] == walked
+    assert len(walked) == 5  # f, g, h, linkfile, broken
+    assert stamp(tmp_path, ["missing"]) == (("missing", -1, -1, -1, -1),)
+    os.utime(tmp_path / "a/b/c/h", ns=(1, 1))
+    assert stamp(tmp_path, ["a"]) != got
