@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps([f.to_json() for f in figures], indent=1) + "\n")
     if not args.only and (HERE / "bench_memory.py").exists():
-        print("\n== bench_memory (peak memory; B's) ==", flush=True)
+        print("\n== bench_memory (peak memory) ==", flush=True)
         importlib.import_module("bench_memory").main([])  # its own options, not ours
     return 0
 
