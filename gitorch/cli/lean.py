@@ -20,13 +20,14 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NoReturn
 
 from gitorch.cli.lean_table import TABLE
 
+TYPE_CHECKING = False  # typing is not loaded: ws snapshot's path imports none of it (P5)
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
+    from typing import Any, NoReturn
 
 # The command each hot command's typer function calls: (module, function).
 BODIES: dict[tuple[str, ...], tuple[str, str]] = {

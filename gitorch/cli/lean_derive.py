@@ -25,7 +25,11 @@ Regenerate with `python -m gitorch.cli.lean_derive` after changing a hot command
 tests/test_cli_lean.py fails while this differs from the typer app.
 """
 
-from typing import Any
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 '''
 
