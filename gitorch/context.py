@@ -15,37 +15,60 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
 
+from gitorch.frozen import Frozen
+
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, TextIO
+
     from gitorch.config import Settings
     from gitorch.plan.load import LoadedPlan
     from gitorch.repo import Repo
     from gitorch.store.state import StateStore
 
+# Output and Context behave as the frozen dataclasses they were (gitorch/frozen.py): every
+# command builds a Context, and `dataclasses` (inspect, ast, dis, tokenize) is not loaded for it.
 
-@dataclass(frozen=True)
-class Output:
+
+class Output(Frozen):
     """What the terminal can show: JSON or lines, colour, whether a person watches."""
 
-    json: bool = False
-    colour: bool = False
-    tty: bool = False
-    prog: str = "git orch"  # the program name as the user typed it, for hints
+    _fields = ("json", "colour", "tty", "prog")
+    json: bool
+    colour: bool
+    tty: bool
+    prog: str  # the program name as the user typed it, for hints
+
+    def __init__(self, json: bool = False, colour: bool = False, tty: bool = False,
+                 prog: str = "git orch") -> None:
+        set_field = object.__setattr__
+        set_field(self, "json", json)
+        set_field(self, "colour", colour)
+        set_field(self, "tty", tty)
+        set_field(self, "prog", prog)
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(Frozen):
     """Everything a command needs from its surroundings; expensive members are lazy."""
 
+    _fields = ("cwd", "file", "output", "overrides", "given_repo")
     cwd: Path
-    file: str | None = None  # the plan file asked for with --file (None: the default)
-    output: Output = field(default_factory=Output)
-    overrides: tuple[tuple[str, Any], ...] = ()  # settings given on the command line
-    given_repo: Repo | None = None  # a repository already found (tests, nested commands)
+    file: str | None  # the plan file asked for with --file (None: the default)
+    output: Output
+    overrides: tuple[tuple[str, Any], ...]  # settings given on the command line
+    given_repo: Repo | None  # a repository already found (tests, nested commands)
+
+    def __init__(self, cwd: Path, file: str | None = None, output: Output | None = None,
+                 overrides: tuple[tuple[str, Any], ...] = (), given_repo: Repo | None = None) -> None:
+        set_field = object.__setattr__
+        set_field(self, "cwd", cwd)
+        set_field(self, "file", file)
+        set_field(self, "output", Output() if output is None else output)
+        set_field(self, "overrides", overrides)
+        set_field(self, "given_repo", given_repo)
 
     @cached_property
     def repo(self) -> Repo:
@@ -92,7 +115,7 @@ class Context:
         if file == self.file:
             return self
         kept = self.__dict__.get("repo", self.given_repo)
-        return replace(self, file=file, given_repo=kept)
+        return self.replace(file=file, given_repo=kept)
 
 
 def build_context(

@@ -7,10 +7,11 @@ share one body. What it imports is kept small: the snapshot is a hot command (be
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
+
     from gitorch.context import Context
     from gitorch.repo import Repo
     from gitorch.workspace.records import Snapshot

@@ -19,18 +19,20 @@ command's choice.
 
 from __future__ import annotations
 
-import importlib.util
 import os
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Literal
 
+from gitorch.frozen import Frozen
+
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from contextvars import Token
+    from typing import Literal
+
     from gitorch.store.backend import Backend
 
-Name = Literal["pygit2", "cli"]
+    Name = Literal["pygit2", "cli"]
 ENV = "GITORCH_BACKEND"
 
 # Commands for which "auto" means the git CLI backend: the read-only ones, and the run
@@ -43,13 +45,20 @@ CLI_PREFERRED_COMMANDS = frozenset({
 _prefer_cli: ContextVar[bool] = ContextVar("gitorch_prefer_cli", default=False)
 
 
-@dataclass(frozen=True)
-class Choice:
-    """The backend to open and why: `asked` is what the user set ("auto", "pygit2", "cli")."""
+class Choice(Frozen):
+    """The backend to open and why: `asked` is what the user set ("auto", "pygit2", "cli").
+    A frozen dataclass's behaviour (gitorch/frozen.py): every command loads this module."""
 
+    _fields = ("name", "asked", "reason")
     name: Name
     asked: str
     reason: str  # e.g. "setting backend", "auto: pygit2 is installed", "auto: command prefers cli"
+
+    def __init__(self, name: Name, asked: str, reason: str) -> None:
+        set_field = object.__setattr__
+        set_field(self, "name", name)
+        set_field(self, "asked", asked)
+        set_field(self, "reason", reason)
 
     @property
     def explicit(self) -> bool:
@@ -69,14 +78,20 @@ def command_prefers_cli(args: Sequence[str]) -> bool:
     return words[0] in CLI_PREFERRED_COMMANDS or list(words[:2]) == ["state", "log"]
 
 
-@contextmanager
-def preferring_cli(prefer: bool = True) -> Iterator[None]:
-    """Within the block, "auto" resolves to the git CLI backend (one command's preference)."""
-    token = _prefer_cli.set(prefer)
-    try:
-        yield
-    finally:
-        _prefer_cli.reset(token)
+class preferring_cli:  # noqa: N801 - used as the function (a contextmanager) it was
+    """Within the `with` block, "auto" resolves to the git CLI backend (one command's
+    preference). A class, not contextlib.contextmanager: every command enters it, and
+    contextlib is not loaded for it."""
+
+    def __init__(self, prefer: bool = True) -> None:
+        self._prefer = prefer
+        self._tokens: list[Token[bool]] = []
+
+    def __enter__(self) -> None:
+        self._tokens.append(_prefer_cli.set(self._prefer))
+
+    def __exit__(self, *exc: object) -> None:
+        _prefer_cli.reset(self._tokens.pop())
 
 
 def choose(
@@ -96,6 +111,8 @@ def choose(
         return Choice("pygit2", asked, "setting backend")
     if (_prefer_cli.get() if prefer_cli is None else prefer_cli):
         return Choice("cli", "auto", "auto: this command reads and commits faster with the git CLI")
+    import importlib.util  # here: a command that prefers the CLI does not load it
+
     if importlib.util.find_spec("pygit2") is not None:
         return Choice("pygit2", "auto", "auto: pygit2 is installed")
     return Choice("cli", "auto", "auto: pygit2 is not installed")
@@ -125,7 +142,7 @@ def open_backend(git_dir: str, choice: Choice | str, scratch: str | None = None)
                     f"imported: {exc}",
                     hint="`git orch config set backend cli`, or reinstall pygit2",
                 ) from None
-            choice = replace(choice, name="cli", reason=f"auto: pygit2 does not import ({exc})")
+            choice = choice.replace(name="cli", reason=f"auto: pygit2 does not import ({exc})")
         else:
             return Pygit2Backend(git_dir), choice
     from gitorch.store.cli_backend import CliBackend

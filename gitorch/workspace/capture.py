@@ -12,14 +12,15 @@ would run beside it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
 from gitorch.workspace import gitstate, prestart
 from gitorch.workspace.manifest import load_manifest, repo_paths, workspace_root
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from pathlib import Path
+    from typing import Any
+
     from gitorch.workspace.records import Snapshot
 
 

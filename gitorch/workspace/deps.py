@@ -10,13 +10,15 @@ command) does not load them.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 from gitorch.workspace.elixirtext import mix_deps_span, strip_elixir_comments
 from gitorch.workspace.records import Dependency, Diagnostic, Provided
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+    from typing import Any
 
 MANIFEST_FILES = {
     "pyproject.toml": "python",
@@ -36,14 +38,28 @@ FRAMEWORKS = {
 }
 
 
-@dataclass
 class Parsed:
-    """What one repo's manifests say."""
+    """What one repo's manifests say (a plain class, not a dataclass: `ws snapshot` loads none)."""
 
-    manifests: list[str] = field(default_factory=list)
-    provides: list[Provided] = field(default_factory=list)
-    deps: list[Dependency] = field(default_factory=list)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
+    def __init__(self, manifests: list[str] | None = None, provides: list[Provided] | None = None,
+                 deps: list[Dependency] | None = None, diagnostics: list[Diagnostic] | None = None) -> None:
+        self.manifests: list[str] = [] if manifests is None else manifests
+        self.provides: list[Provided] = [] if provides is None else provides
+        self.deps: list[Dependency] = [] if deps is None else deps
+        self.diagnostics: list[Diagnostic] = [] if diagnostics is None else diagnostics
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Parsed)
+        return ((self.manifests, self.provides, self.deps, self.diagnostics)
+                == (other.manifests, other.provides, other.deps, other.diagnostics))
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value: unhashable
+
+    def __repr__(self) -> str:
+        return (f"Parsed(manifests={self.manifests!r}, provides={self.provides!r}, deps={self.deps!r}, "
+                f"diagnostics={self.diagnostics!r})")
 
 
 class _Lazy:

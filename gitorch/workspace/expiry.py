@@ -9,10 +9,11 @@ materialize: 40-190 ms at load, before `ws snapshot` could start).
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from gitorch.repo import Repo
 
 

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from gitorch.errors import Location, WorkspaceError
+from gitorch.frozen import Frozen
 from gitorch.gitcmd import git, git_start
 from gitorch.workspace.manifest import Manifest, RepoSpec
 from gitorch.workspace.records import Diagnostic
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     from gitorch.workspace import model, records
 
     GitState = model.GitState | records.GitState  # a snapshot's (model) or one being taken (records)
@@ -31,14 +32,23 @@ _SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 _HEADER = "# Written by `git orch ws freeze`: the commit of every workspace repo. Commit this file.\n"
 
 
-@dataclass(frozen=True)
-class FrozenRepo:
-    """One repo's resolved commit, and the branch and upstream it was on when frozen."""
+class FrozenRepo(Frozen):
+    """One repo's resolved commit, and the branch and upstream it was on when frozen (a frozen
+    dataclass's behaviour, gitorch/frozen.py: a snapshot with a lock loads no dataclasses)."""
 
+    _fields = ("name", "commit", "branch", "upstream")
     name: str
     commit: str
-    branch: str | None = None
-    upstream: str | None = None
+    branch: str | None
+    upstream: str | None
+
+    def __init__(self, name: str, commit: str, branch: str | None = None,
+                 upstream: str | None = None) -> None:
+        set_field = object.__setattr__
+        set_field(self, "name", name)
+        set_field(self, "commit", commit)
+        set_field(self, "branch", branch)
+        set_field(self, "upstream", upstream)
 
 
 def lock_file(manifest: Manifest) -> Path:
@@ -125,9 +135,9 @@ def frozen_manifest(manifest: Manifest, lock: dict[str, FrozenRepo]) -> Manifest
     for spec in manifest.repos:
         entry = lock.get(spec.name)
         if entry is not None:
-            spec = replace(spec, ref=_ref_for(manifest.path_of(spec.name), entry))
+            spec = spec.replace(ref=_ref_for(manifest.path_of(spec.name), entry))
         specs.append(spec)
-    return replace(manifest, repos=tuple(specs))
+    return manifest.replace(repos=tuple(specs))
 
 
 def _ref_for(path: Path, entry: FrozenRepo) -> str:

@@ -6,51 +6,79 @@ Without a manifest, `discover(DIR)` treats every git repository directly under D
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from gitorch.errors import Location, WorkspaceError
+from gitorch.frozen import Frozen
 from gitorch.workspace.repodirs import NAME as _NAME
 from gitorch.workspace.repodirs import repo_dirs
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 MANIFEST_NAME = "workspace.toml"
 _REPO_KEYS = {"name", "path", "url", "ref"}
 _LINK_KEYS = {"consumer", "provider", "dep"}
 
+# RepoSpec, LinkSpec and Manifest behave as the frozen dataclasses they were (gitorch/frozen.py):
+# `ws snapshot`, a hot command, reads a manifest and loads no dataclasses.
 
-@dataclass(frozen=True)
-class RepoSpec:
+
+class RepoSpec(Frozen):
     """One repo of the workspace: where it lives and, optionally, where to clone it from."""
 
+    _fields = ("name", "path", "url", "ref")
     name: str
     path: str  # as written in the manifest, relative to the manifest's folder
-    url: str | None = None
-    ref: str | None = None
+    url: str | None
+    ref: str | None
+
+    def __init__(self, name: str, path: str, url: str | None = None, ref: str | None = None) -> None:
+        set_field = object.__setattr__
+        set_field(self, "name", name)
+        set_field(self, "path", path)
+        set_field(self, "url", url)
+        set_field(self, "ref", ref)
 
 
-@dataclass(frozen=True)
-class LinkSpec:
+class LinkSpec(Frozen):
     """`consumer` should use the local checkout of `provider` (dependency `dep`, default its package)."""
 
+    _fields = ("consumer", "provider", "dep")
     consumer: str
     provider: str
-    dep: str | None = None
+    dep: str | None
+
+    def __init__(self, consumer: str, provider: str, dep: str | None = None) -> None:
+        set_field = object.__setattr__
+        set_field(self, "consumer", consumer)
+        set_field(self, "provider", provider)
+        set_field(self, "dep", dep)
 
     @property
     def key(self) -> str:
         return f"{self.consumer}/{self.provider}"
 
 
-@dataclass(frozen=True)
-class Manifest:
+class Manifest(Frozen):
     """Repos and links of one workspace; `root` is the folder holding the manifest (or DIR)."""
 
+    _fields = ("root", "file", "repos", "links", "teardown_verify")
     root: Path
     file: Path | None
     repos: tuple[RepoSpec, ...]
-    links: tuple[LinkSpec, ...] = field(default=())
-    teardown_verify: str | None = None  # [teardown] verify: run in each consumer before unlinking
+    links: tuple[LinkSpec, ...]
+    teardown_verify: str | None  # [teardown] verify: run in each consumer before unlinking
+
+    def __init__(self, root: Path, file: Path | None, repos: tuple[RepoSpec, ...],
+                 links: tuple[LinkSpec, ...] = (), teardown_verify: str | None = None) -> None:
+        set_field = object.__setattr__
+        set_field(self, "root", root)
+        set_field(self, "file", file)
+        set_field(self, "repos", repos)
+        set_field(self, "links", links)
+        set_field(self, "teardown_verify", teardown_verify)
 
     def repo(self, name: str) -> RepoSpec:
         for spec in self.repos:

@@ -10,11 +10,14 @@ lines that say how to take it out again, so teardown returns the exclude file by
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from pathlib import Path
 
 from gitorch.workspace.deps import ManifestSyntaxError, normalise, parse_go_mod
 from gitorch.workspace.records import Dependency, Diagnostic, FileState, sha256
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
 
 OVERLAYS = {"go": "go.work", "cargo": ".cargo/config.toml"}
 DECLARING = {"go": "go.mod", "cargo": "Cargo.toml"}  # where the consumer must declare the dep

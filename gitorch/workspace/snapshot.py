@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import graphlib
 import os
-from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
 
 from gitorch.ids import now
 from gitorch.workspace import gitstate
@@ -43,10 +41,14 @@ from gitorch.workspace.records import (
     sha256,
 )
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import Any, TypeVar
+
     from gitorch.workspace import model
 
-Snap = TypeVar("Snap", Snapshot, "model.Snapshot")
+    Snap = TypeVar("Snap", Snapshot, "model.Snapshot")
 
 
 def _read_files(name: str, path: Path) -> tuple[Parsed, list[FileState]]:
