@@ -9,6 +9,7 @@ The store knows events only as this union; views are pure functions of lists of 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, get_args
 
 import msgspec
@@ -106,6 +107,16 @@ class TaskWaiting(Event, tag="task_waiting", frozen=True):
 
 
 class Skipped(Event, tag="skipped", frozen=True):
+    reason: str = ""
+
+
+class TasksSkipped(Event, tag="tasks_skipped", frozen=True):
+    """Several tasks of a run skipped at once, in this order, all for `reason`: it says what
+    one `skipped` event per task would say (`expand`). A run whose tasks are all unchanged
+    since their recorded passes writes one per stretch of tasks with the same reason instead
+    of one `skipped` per task. `task` and `shard` are None."""
+
+    tasks: list[str] = []
     reason: str = ""
 
 
@@ -264,7 +275,7 @@ class UnknownEvent(Event, tag="unknown", frozen=True):
 
 AnyEvent = (
     PlanValidated | PlanUpdated | RunStarted | Resumed | Interrupted | Completed
-    | TaskStarted | TaskCompleted | TaskFailed | TaskBlocked | TaskWaiting | Skipped
+    | TaskStarted | TaskCompleted | TaskFailed | TaskBlocked | TaskWaiting | Skipped | TasksSkipped
     | ShardStarted | ShardCompleted | CommandRun | AcceptancePassed | AcceptanceFailed
     | PatchApplied | AwaitingApproval | Approved | Observed | WorkspaceTransition | TaskRepo
     | ConfigChanged | EphemeralCreated | EphemeralRemoved | IntentRecorded | DiscoverySynced
@@ -330,6 +341,26 @@ def decode(line: bytes) -> Event:
 def decode_lines(data: bytes) -> list[Event]:
     """Decode JSONL; raises msgspec.DecodeError on a line that is not JSON."""
     return [decode(line) for line in data.splitlines() if line.strip()]
+
+
+def expand(event: TasksSkipped) -> list[Skipped]:
+    """The `skipped` event of each task a `tasks_skipped` names, in its order: same run, time,
+    session and reason; ids the compact event's id with the task's place (unique, in order)."""
+    ts, session, run, reason, version = event.ts, event.session, event.run, event.reason, event.schema_version
+    return [Skipped(id=f"{event.id}.{n:05d}", ts=ts, session=session, run=run, task=tid, reason=reason,
+                    schema_version=version) for n, tid in enumerate(event.tasks)]
+
+
+def expanded(events: Iterable[Event]) -> list[Event]:
+    """`events` with every `tasks_skipped` replaced by its `skipped` events (`expand`), for
+    readers that look at one task's events one by one."""
+    out: list[Event] = []
+    for e in events:
+        if type(e) is TasksSkipped:
+            out.extend(expand(e))
+        else:
+            out.append(e)
+    return out
 
 
 def to_builtins(event: Event) -> dict[str, Any]:

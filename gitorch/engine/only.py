@@ -24,7 +24,8 @@ def unmet_dependencies(lp: Loaded, history: History, inputs: dict[str, TaskInput
                        run_id: str | None) -> dict[str, str]:
     """Dependency -> why it does not count as done, for the dependencies outside `tasks`."""
     chosen = set(tasks)
-    done_in_run = {e.task for e in history.events if run_id and e.run == run_id and isinstance(e, _DONE)}
+    done_in_run = {e.task for e in ev.expanded(history.events)  # a tasks_skipped: a skip per task
+                   if run_id and e.run == run_id and isinstance(e, _DONE)}
     out: dict[str, str] = {}
     for tid in tasks:
         for dep in lp.by_id[tid].dependencies:

@@ -35,13 +35,13 @@ from gitorch.store.statebranch import decode_segment, lookup
 FOLDED: frozenset[type[Event]] = frozenset({
     ev.RunStarted, ev.PlanUpdated, ev.Resumed, ev.Interrupted, ev.Completed,
     ev.TaskStarted, ev.TaskCompleted, ev.TaskFailed, ev.TaskBlocked, ev.TaskWaiting, ev.Skipped,
-    ev.ShardStarted, ev.ShardCompleted, ev.CommandRun, ev.AcceptancePassed, ev.AcceptanceFailed,
-    ev.AwaitingApproval, ev.PatchApplied,
+    ev.TasksSkipped, ev.ShardStarted, ev.ShardCompleted, ev.CommandRun, ev.AcceptancePassed,
+    ev.AcceptanceFailed, ev.AwaitingApproval, ev.PatchApplied,
 })
 # Run-level and outcome events: `last` bounds their timestamps (a task's passes, failures).
 _MARKS: frozenset[type[Event]] = frozenset({
     ev.RunStarted, ev.Resumed, ev.Interrupted, ev.Completed, ev.TaskCompleted, ev.TaskFailed,
-    ev.Skipped, ev.TaskBlocked, ev.AwaitingApproval, ev.TaskWaiting,
+    ev.Skipped, ev.TasksSkipped, ev.TaskBlocked, ev.AwaitingApproval, ev.TaskWaiting,
 })
 _UNBOUND = (ev.TaskCompleted, ev.TaskFailed)  # without a run: kept in the seal's loose folders
 

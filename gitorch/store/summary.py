@@ -19,7 +19,7 @@ TASK_OUTCOMES: dict[type[Event], str] = {
     ev.TaskBlocked: "blocked", ev.AwaitingApproval: "awaiting_approval", ev.TaskWaiting: "waiting",
 }
 _RUN_TYPES: tuple[type[Event], ...] = (
-    ev.RunStarted, ev.Resumed, ev.Interrupted, ev.Completed, *TASK_OUTCOMES)
+    ev.RunStarted, ev.Resumed, ev.Interrupted, ev.Completed, ev.TasksSkipped, *TASK_OUTCOMES)
 
 
 def has_run_events(events: Sequence[Event]) -> bool:
@@ -79,6 +79,8 @@ def fold(summary: layout.RunSummary, e: Event) -> None:
     if outcome is not None:
         if e.task:
             summary.tasks[e.task] = outcome
+    elif isinstance(e, ev.TasksSkipped):  # as a `skipped` event per task
+        summary.tasks.update(dict.fromkeys(e.tasks, "skipped"))
     elif isinstance(e, ev.RunStarted):
         if not summary.started or e.ts < summary.started:
             summary.started = e.ts

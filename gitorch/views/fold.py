@@ -9,7 +9,8 @@ Rules (a task's latest event wins; events are taken in timestamp order, ties in 
   all, together with the `attempt` numbers of task_started and command_run events).
 - `task_completed` -> completed, `task_failed` -> failed, `task_blocked` -> blocked,
   `task_waiting` -> in_progress with a reason (a manual/agent task waiting for its
-  acceptance), `skipped` -> skipped, `awaiting_approval` -> awaiting_approval with the gate.
+  acceptance), `skipped` -> skipped, `awaiting_approval` -> awaiting_approval with the gate;
+  `tasks_skipped` is read as the `skipped` event of each task it names, in its order.
 - Events that also name a shard change only that shard's state.
 - `plan_updated` within a run (a resume on a changed plan) moves the run to the new digest.
 - `approved` (which may carry no run) never changes a state by itself: it is listed in every
@@ -22,115 +23,24 @@ Rules (a task's latest event wins; events are taken in timestamp order, ties in 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, cast
+from typing import cast
 
 import msgspec
 
 from gitorch import events as ev
 from gitorch.plan.model import Plan
+from gitorch.views.runviews import ApprovalView as ApprovalView  # re-exported: views import them here
+from gitorch.views.runviews import CheckView as CheckView
+from gitorch.views.runviews import CommandView as CommandView
+from gitorch.views.runviews import PatchView as PatchView
+from gitorch.views.runviews import RunView as RunView
+from gitorch.views.runviews import TaskView as TaskView
 from gitorch.views.states import RUN_STATUSES as RUN_STATUSES  # re-exported for views and tests
 from gitorch.views.states import TASK_STATES as TASK_STATES
 from gitorch.views.states import RunStatus, TaskState
 from gitorch.views.timestamps import canonical_ts as canonical_ts
 from gitorch.views.timestamps import parse_ts as parse_ts  # re-exported for report.py
 from gitorch.views.timestamps import seconds_between
-
-
-# gc=False: thousands of these per run, never part of a reference cycle, so the cycle
-# collector need not track them (a measurable share of fold time on 10,000 events).
-class CommandView(msgspec.Struct, kw_only=True, gc=False):
-    """One `command_run` fact."""
-
-    name: str = ""
-    cmd: str = ""
-    status: int | None = None
-    duration: float = 0.0
-    excerpt: str = ""
-    log: str | None = None
-    attempt: int = 1
-    timed_out: bool = False
-    shard: str | None = None
-    ts: str = ""
-
-
-class CheckView(msgspec.Struct, kw_only=True, gc=False):
-    """One acceptance result, with the evidence gitorch gathered."""
-
-    check: str = ""
-    passed: bool = False
-    evidence: dict[str, Any] = {}
-    shard: str | None = None
-    ts: str = ""
-
-
-class PatchView(msgspec.Struct, kw_only=True, gc=False):
-    """One patch an agent's edit step made (docs/agents.md)."""
-
-    attempt: int = 1
-    stage: str = "edit"  # edit | held (for apply_patch) | applied (after approval)
-    files: int = 0
-    added: int = 0
-    removed: int = 0
-    reverted: list[str] = []
-    diff: str | None = None  # its path on the state branch
-
-
-class ApprovalView(msgspec.Struct, kw_only=True):
-    """One `approved` fact: who approved which gate, bound to which plan and commit."""
-
-    gate: str = ""
-    by: str = ""
-    plan_digest: str = ""
-    commit: str | None = None
-    ts: str = ""
-    task: str | None = None
-    inputs: str | None = None
-    stale: bool = False  # given for another plan digest than the one the run follows now
-
-
-class TaskView(msgspec.Struct, kw_only=True):
-    """A task's state as its events say."""
-
-    id: str
-    state: TaskState = "pending"
-    title: str = ""
-    started: str | None = None  # ts of the latest task_started
-    ended: str | None = None  # ts of the event that ended it (completed/failed/skipped/...)
-    duration: float = 0.0  # seconds of the latest execution
-    attempts: int = 0
-    reason: str = ""  # why it failed, was skipped, waits, or is blocked
-    gate: str | None = None  # the gate it waits for (awaiting_approval)
-    approved_by: str | None = None  # who approved that gate, when an approval matches it
-    blocked_by: list[str] = []
-    inputs: str | None = None  # inputs digest from the last task_started/task_completed
-    commands: list[CommandView] = []
-    checks: list[CheckView] = []
-    patches: list[PatchView] = []  # an agent's edit step, attempt by attempt
-    shards: dict[str, TaskState] = {}  # shard id -> state
-
-
-class RunView(msgspec.Struct, kw_only=True):
-    """A run's state as its events say."""
-
-    id: str
-    plan_digest: str = ""  # the plan the run follows now (a plan_updated event changes it)
-    plan_file: str = ""
-    plan_changes: list[str] = []  # what plan_updated events said changed, in order
-    commit: str | None = None
-    tree: str | None = None  # the verified tree when the work tree had uncommitted changes
-    dirty: int = 0  # how many files differed from `commit` (0: the commit itself was verified)
-    started: str = ""
-    ended: str | None = None
-    updated: str = ""  # ts of the run's latest event
-    duration: float = 0.0  # seconds the run was active (sum of its started/resumed segments)
-    status: RunStatus = "running"
-    jobs: int = 1
-    targets: list[str] = []
-    tasks: dict[str, TaskView] = {}
-    failures: list[str] = []
-    awaiting: list[tuple[str, str]] = []
-    approvals: list[ApprovalView] = []
-    events: int = 0  # how many events the run has
 
 
 def _sort_key(e: ev.Event) -> str:
@@ -199,6 +109,21 @@ def _apply_evidence(t: TaskView, e: ev.Event) -> bool:
     return False
 
 
+def _skip(t: TaskView, ts: str, reason: str) -> None:
+    t.state, t.ended, t.gate, t.duration = "skipped", ts, None, 0.0
+    t.reason = reason
+
+
+def _apply_skips(tasks: dict[str, TaskView], e: ev.TasksSkipped) -> None:
+    """A `tasks_skipped` event: what a `skipped` event per task, in its order, would do."""
+    ts, reason = e.ts, e.reason
+    for tid in e.tasks:
+        t = tasks.get(tid)
+        if t is None:
+            t = tasks[tid] = TaskView(id=tid, commands=[], checks=[], shards={})
+        _skip(t, ts, reason)
+
+
 def _apply_task(t: TaskView, e: ev.Event) -> None:
     if _apply_evidence(t, e):
         return
@@ -229,8 +154,7 @@ def _apply_task(t: TaskView, e: ev.Event) -> None:
         t.reason = e.reason
     elif cls is ev.Skipped:
         assert isinstance(e, ev.Skipped)
-        t.state, t.ended, t.gate, t.duration = "skipped", e.ts, None, 0.0
-        t.reason = e.reason
+        _skip(t, e.ts, e.reason)
     elif cls is ev.TaskBlocked:
         assert isinstance(e, ev.TaskBlocked)
         t.state, t.ended, t.gate = "blocked", e.ts, None
@@ -290,6 +214,8 @@ _TASK_EVENTS = (
 )
 _RUN_SET = frozenset(_RUN_EVENTS)
 _TASK_SET = frozenset(_TASK_EVENTS)
+# every event type the fold counts into a run (the store's run index keeps the same set)
+FOLDED_TYPES = _RUN_SET | _TASK_SET | {ev.TasksSkipped}
 
 
 def with_plan(run: RunView, plan: Plan) -> RunView:
@@ -367,14 +293,20 @@ def fold_runs(events: Iterable[ev.Event], plan: Plan | None = None) -> list[RunV
         if rid is None:
             continue
         is_run, is_task = cls in run_set, cls in task_set
-        if not (is_run or is_task):
+        many = cls is ev.TasksSkipped and bool(e.tasks)  # type: ignore[attr-defined]
+        if not (is_run or is_task or many):
             continue
         st = runs.get(rid)
         if st is None:
             # events come in time order: the run's first one marks its start
             st = runs[rid] = _RunFold(RunView(id=rid, started=e.ts, tasks={}))
-        st.view.events += 1
         st.last_ts = e.ts
+        if many:  # counted as the `skipped` events it stands for
+            assert isinstance(e, ev.TasksSkipped)
+            st.view.events += len(e.tasks)
+            _apply_skips(st.view.tasks, e)
+            continue
+        st.view.events += 1
         if is_run:
             _apply_run(st, e)
         elif e.task is not None:

@@ -137,7 +137,7 @@ def test_status_next_and_explain_read_through_the_index_as_from_every_event(
 
 def test_the_index_knows_what_the_fold_counts() -> None:
     """FOLDED (the store's copy) is the fold's set of run and task events."""
-    assert runindex.FOLDED == fold._RUN_SET | fold._TASK_SET
+    assert runindex.FOLDED == fold.FOLDED_TYPES
 
 
 def test_each_run_indexes_its_folders_first_event_and_launch(repo: Path, backend: str) -> None:

@@ -1,0 +1,55 @@
+"""A run that finds every task unchanged: decided before the loop, recorded compactly.
+
+When each selected task's inputs are the ones of its recorded pass (and it has its entry in
+watch.json), the driver's loop would pop every task, ask `decide()` and skip it, writing one
+`skipped` event per task. `skip_all` makes the same decisions in one pass and records them
+as `tasks_skipped` events (gitorch/events.py), one per stretch of tasks with the same
+reason, in the order the scheduler would have popped them; every reader folds such an event
+exactly as the `skipped` events it stands for. The progress shows each task as before.
+
+Anything else (a resume, --force, a task that would run or wait at a gate, an entry missing
+from watch.json) leaves the run to the loop.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gitorch import events as ev
+from gitorch.engine.decide import unchanged_reason
+
+if TYPE_CHECKING:
+    from gitorch.engine.driver import RunDriver
+
+
+def every_task_unchanged(d: RunDriver) -> bool:
+    """Whether `decide()` would skip every selected task of this session as unchanged."""
+    if d.start.resumed or d.start.done or d.opts.force or not d.sched.state:
+        return False
+    passes, history = d.history.passes, d.history
+    for tid in d.sched.state:
+        last = passes.get(tid)
+        if last is None or last.inputs != d.inputs[tid].digest or not history.in_watch(tid):
+            return False
+    return True
+
+
+def skip_all(d: RunDriver) -> bool:
+    """Skip every task of the session in one pass when each is unchanged; whether it did."""
+    if not every_task_unchanged(d):
+        return False
+    sched, passes, progress = d.sched, d.history.passes, d.progress
+    groups: list[tuple[str, list[str]]] = []
+    while sched.has_ready():
+        tid = sched.pop()  # the order the loop takes them in
+        sched.finish(tid, "skipped")
+        reason = unchanged_reason(passes[tid])
+        if groups and groups[-1][0] == reason:
+            groups[-1][1].append(tid)
+        else:
+            groups.append((reason, [tid]))
+        progress.task_finished(tid, "skipped", 0.0)
+    d.rec.add([ev.TasksSkipped(run=d.run_id, reason=reason, tasks=tasks) for reason, tasks in groups])
+    d.rec.boundary()
+    progress.flush()
+    return True
