@@ -181,7 +181,8 @@ class StateStore:
         return tip
 
     def events(self, *, run: str | None = None, types: Iterable[str] | None = None) -> list[Event]:
-        """Every event on the branch (plus a journal not yet folded in), ordered by (ts, id)."""
+        """Every event on the branch (plus a journal not yet folded in), ordered by (ts, id);
+        a `tasks_skipped` comes as the `skipped` events it stands for (events.expand)."""
         with self._mutex:
             problems: list[str] = []
             found: list[Event] = []
@@ -197,7 +198,7 @@ class StateStore:
             self.problems = problems
         wanted = set(types) if types is not None else None
         unique: dict[str, Event] = {}
-        for e in found:
+        for e in ev.expanded(found):  # a tasks_skipped as the `skipped` event of each task
             if run is not None and e.run != run:
                 continue
             if wanted is not None and ev.type_of(e) not in wanted:
