@@ -76,7 +76,9 @@ def _session(lp: Loaded, opts: RunOptions, progress: Progress) -> RunResult:
     d.rec.boundary()
     progress.start(d.run_id, len(d.sched.state), done=len(start.done))
     try:
-        loop = d.loop()
+        from gitorch.engine.skipall import skip_all  # every task unchanged: no loop (issue 15 P2)
+
+        loop = "ended" if skip_all(d) else d.loop()
         return finish(d, loop)
     except Exception as exc:  # a bug: the run is recorded failed, never left "running"
         _record_crash(d, exc)
