@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from gitorch import events as ev
 from gitorch.journalfile import Appender, journal_path
+from gitorch.store.journal import Known
 from gitorch.store.state import StateStore
 
 FLUSH_EVERY = 1.0  # seconds between commits of the journal to the state branch, at least
@@ -30,6 +31,10 @@ class EventRecorder:
         self.files_at_flush = files_at_flush  # extra files (watch.json…) on every flush
         self.new: list[ev.Event] = []  # every event of this invocation, in order
         self._unjournaled: list[ev.Event] = []
+        # what the appender wrote since the last flush, and the events it stands for: the
+        # flush takes them as they are instead of decoding the journal file again
+        self._written: list[bytes] = []
+        self._written_events: list[ev.Event] = []
         self._files: dict[str, bytes | None] = {}
         self._unflushed = 0
         self._last_flush = time.monotonic()
@@ -56,7 +61,10 @@ class EventRecorder:
             # no fsync per boundary: a killed process loses nothing written; the commit at
             # the next flush is what makes it durable against a power loss
             if self._appender is not None:
-                self._appender.append(ev.encode_lines(batch))
+                data = ev.encode_lines(batch)
+                self._appender.append(data)
+                self._written.append(data)
+                self._written_events.extend(batch)
             else:
                 self.store.journal(batch, sync=False)
             self._unflushed += len(batch)
@@ -79,9 +87,11 @@ class EventRecorder:
         out.update(self.files_at_flush())
         if files:
             out.update(files)
-        commit = self.store.flush(out)
+        known = Known(b"".join(self._written), self._written_events) if self._written else None
+        commit = self.store.flush(out, known=known)
         if self._appender is not None:
             self._appender.close()  # its file was folded in; the next round starts a new one
+        self._written, self._written_events = [], []
         self.tip = commit
         self._files.clear()
         self._unflushed = 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,15 @@ import msgspec
 from gitorch import events as ev
 from gitorch.events import Event
 from gitorch.journalfile import append_locked, safe_name
+
+
+@dataclass(frozen=True)
+class Known:
+    """Events a writer holds with the exact bytes it appended for them (`encode_lines`): a
+    journal file holding these bytes and nothing else needs no decoding."""
+
+    data: bytes
+    events: Sequence[Event]
 
 
 @dataclass
@@ -74,11 +84,12 @@ class Journal:
                 funlock(fh)
                 fh.close()
 
-    def pending(self) -> list[Pending]:
-        """Every rotated file (including ones a crashed flush left), decoded line by line."""
+    def pending(self, known: Known | None = None) -> list[Pending]:
+        """Every rotated file (including ones a crashed flush left), decoded line by line; a
+        file whose bytes are exactly `known`'s is not decoded: its events are `known`'s."""
         if not self.dir.is_dir():
             return []
-        return [self._read(p) for p in sorted(self.dir.glob("*.pending"))]
+        return [self._read(p, known) for p in sorted(self.dir.glob("*.pending"))]
 
     def live(self) -> list[Pending]:
         """Every journal file, live and rotated (for reading events not yet committed)."""
@@ -88,11 +99,14 @@ class Journal:
         return [self._read(p) for p in paths]
 
     @staticmethod
-    def _read(path: Path) -> Pending:
+    def _read(path: Path, known: Known | None = None) -> Pending:
         out = Pending(path)
         try:
             data = path.read_bytes()
         except FileNotFoundError:
+            return out
+        if known is not None and data == known.data:
+            out.events = list(known.events)  # the bytes are theirs: decoding gives these events
             return out
         for n, line in enumerate(data.splitlines(), 1):
             if not line.strip():

@@ -19,7 +19,7 @@ from gitorch.events import Event
 from gitorch.repo import Repo, ensure_dir
 from gitorch.store import layout, runindex
 from gitorch.store.backend import Backend, CommitInfo
-from gitorch.store.journal import Journal
+from gitorch.store.journal import Journal, Known
 from gitorch.store.locks import Lock, thread_lock
 from gitorch.store.statebranch import Changes, StateBranch, lookup, read_segments
 
@@ -214,12 +214,16 @@ class StateStore:
         (it is in the page cache), only not a power loss; the engine uses it between tasks."""
         self._journal.append(list(events), self.session, sync=sync)
 
-    def flush(self, files: Mapping[str, bytes | None] | None = None) -> str | None:
+    def flush(self, files: Mapping[str, bytes | None] | None = None, *,
+              known: Known | None = None) -> str | None:
         """Fold every pending journal (any session, live or dead) into one commit, with
-        `files`. Idempotent after a crash (events keep their ids). Returns the commit."""
+        `files`. Idempotent after a crash (events keep their ids). Returns the commit.
+
+        `known`: the events this process journaled since its last flush with their bytes; a
+        pending file holding exactly those bytes is taken as those events, not decoded."""
         with Lock(self._scratch / "locks", "flush-" + self.branch, self.lock_timeout):
             self._journal.rotate()
-            pending = self._journal.pending()
+            pending = self._journal.pending(known)
             batches = [p.events for p in pending if p.events]
             self.problems = [m for p in pending for m in p.problems]
             if not batches and not files and not self.exists():

@@ -94,9 +94,9 @@ def test_commits_are_spaced_by_what_the_last_one_cost(tmp_path: Path) -> None:
     assert rec.seconds_to_flush() <= record.FLUSH_EVERY
     real = store.flush
 
-    def slow_flush(files: object) -> str | None:  # a loaded machine: the commit takes 0.1 s
+    def slow_flush(files: object, **kw: object) -> str | None:  # a loaded machine: the commit takes 0.1 s
         time.sleep(0.1)
-        return real(files)  # type: ignore[arg-type]
+        return real(files, **kw)  # type: ignore[arg-type]
 
     store.flush = slow_flush  # type: ignore[method-assign]
     rec.add([ev.TaskStarted(run="r", task="a")])
