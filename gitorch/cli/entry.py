@@ -8,11 +8,13 @@ gitorch.cli.app.
 
 from __future__ import annotations
 
+import atexit
 import gc
 import sys
 
 # Commands that only read and show state: the collector stays off while they run (see main).
 READ_ONLY = frozenset({("status",), ("next",), ("explain",)})
+_AT_EXIT: list[object] = []  # what main registered with atexit
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -24,6 +26,12 @@ def main(argv: list[str] | None = None) -> None:
     # read-only views (READ_ONLY), whose lazy imports are most of their time and whose own
     # objects (events, the plan) form no garbage cycles to speak of.
     gc.disable()
+    # Last at exit: what the command made is frozen, so the interpreter's final collection does
+    # not scan it (50-100 ms of CPU after a 1,000-task run); objects are still freed (and
+    # files closed) as the modules are cleared. Registered once, also for in-process callers.
+    if gc.freeze not in _AT_EXIT:
+        _AT_EXIT.append(gc.freeze)
+        atexit.register(gc.freeze)
     try:
         if args == ["--version"]:
             from gitorch import __version__
