@@ -294,7 +294,9 @@ _BASE_FIELDS = ("id", "ts", "schema_version", "session", "run", "task", "shard")
 # Every `type` tag this gitorch knows ("unknown" included).
 EVENT_TYPES: frozenset[str] = frozenset(str(t.__struct_config__.tag) for t in get_args(AnyEvent))
 
-_decoder = msgspec.json.Decoder(AnyEvent)
+# Built when first needed (~25M instructions for the union): a run that reads no event
+# (a re-run on watch.json's passes) never builds it.
+_decoders: list[msgspec.json.Decoder[Any]] = []
 _encoder = msgspec.json.Encoder()
 _raw_decoder = msgspec.json.Decoder(dict[str, Any])
 
@@ -326,11 +328,16 @@ def _typed_note(note: LegacyRecord) -> Event:
         return note
 
 
+def _typed_decoder() -> msgspec.json.Decoder[Any]:
+    _decoders.append(msgspec.json.Decoder(AnyEvent))
+    return _decoders[0]
+
+
 def decode(line: bytes) -> Event:
     """One event; a valid JSON object of an unknown type becomes UnknownEvent, and an old
     note of a kind that has a type now becomes that type."""
     try:
-        event = _decoder.decode(line)
+        event = (_decoders[0] if _decoders else _typed_decoder()).decode(line)
         return _typed_note(event) if type(event) is LegacyRecord else event
     except msgspec.ValidationError:
         raw = _raw_decoder.decode(line)
