@@ -18,6 +18,8 @@ from gitorch.views.text import printable
 from gitorch.words import plural
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from gitorch.engine.inputs import TaskInputs
     from gitorch.engine.setup import Loaded
 
@@ -95,7 +97,16 @@ def changed_since(lp: Loaded, commit: str, *, ran: bool = True) -> bool:
     run then verified content no commit holds, and `commit` gets no note. `ran`: whether
     any command ran in this session; when none did, the work tree is the one verified at
     its start (`verify`), so git need not stat every file again."""
+    return changed_since_start(lp, commit, ran=ran)()
+
+
+def changed_since_start(lp: Loaded, commit: str, *, ran: bool = True) -> Callable[[], bool]:
+    """`changed_since` with its `git diff` started now: what waits for its answer (call it
+    once the tasks can no longer touch the work tree, and always, so git is reaped)."""
     if not ran:
-        return False
+        return lambda: False
+    from gitorch.gitcmd import git_start
+
     args = ["diff", "--quiet", commit, "--", ".", f":(exclude){layout.DASHBOARD}"]
-    return git(args, lp.repo_root, check=False).returncode != 0
+    done = git_start(args, str(lp.repo_root), env={"GITORCH_HOOKS": "0"})
+    return lambda: done()[0] != 0
