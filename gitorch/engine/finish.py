@@ -21,6 +21,7 @@ from gitorch.store import layout
 if TYPE_CHECKING:
     from gitorch.engine.driver import RunDriver
     from gitorch.engine.runtypes import RunResult
+    from gitorch.views.fold import RunView
     from gitorch.views.states import RunStatus
 
 
@@ -114,6 +115,31 @@ def _verdict(failures: list[Any], blocked: list[str], halted: bool, awaiting: li
 def publish(d: RunDriver) -> bool:
     """The last flush: TASKS.md, watch.json; the result note on HEAD when its tree is the
     verified tree (never on a commit the run did not verify). Whether the note was put."""
+    from gitorch.engine.verified import changed_since_start
+
+    # no command runs any more: git compares the work tree with the commit (for the note)
+    # while this process folds the run and commits it
+    ran = bool(d.results) or d.build is not None  # a command of this session ran
+    changed = changed_since_start(d.lp, d.commit, ran=ran) if d.commit else None
+    try:
+        view = _last_flush(d)
+    finally:
+        edited = changed() if changed is not None else False  # git is reaped, whatever happened
+    if view is None or not d.commit:
+        return False
+    from gitorch.engine.verified import head_tree_is
+    from gitorch.views.report import render_note
+
+    if edited or not head_tree_is(d.lp, d.commit, d.verified.tree):
+        return False
+    with contextlib.suppress(Exception):  # a note is a courtesy; never fail a run on it
+        d.store.add_note(d.commit, render_note(view))
+        return True
+    return False
+
+
+def _last_flush(d: RunDriver) -> RunView | None:
+    """Fold the run, render TASKS.md, commit the last events with it and watch.json."""
     from gitorch.views.dashboard import render_dashboard
     from gitorch.views.fold import latest_run
 
@@ -135,18 +161,7 @@ def publish(d: RunDriver) -> bool:
     files.update(final)
     d.rec.flush(files)
     shutil.rmtree(d.lp.repo.scratch / "out" / d.run_id, ignore_errors=True)
-    if view is None or not d.commit:
-        return False
-    from gitorch.engine.verified import changed_since, head_tree_is
-    from gitorch.views.report import render_note
-
-    ran = bool(d.results) or d.build is not None  # a command of this session ran
-    if not head_tree_is(d.lp, d.commit, d.verified.tree) or changed_since(d.lp, d.commit, ran=ran):
-        return False
-    with contextlib.suppress(Exception):  # a note is a courtesy; never fail a run on it
-        d.store.add_note(d.commit, render_note(view))
-        return True
-    return False
+    return view
 
 
 def drive(gen: Steps, ctx: RunContext) -> Any:
