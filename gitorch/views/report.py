@@ -8,7 +8,6 @@ branch, so the report can quote its tail.
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -320,6 +319,8 @@ def render_junit(run: RunView, plan: Plan) -> str:
     A failed task is a <failure> (with its failing commands' output); a task that did not
     pass and did not fail (skipped, blocked, pending, waiting) is <skipped> with why.
     """
+    import xml.etree.ElementTree as ET  # here: a run's note imports this module, not XML
+
     run = with_plan(run, plan)
     counts = _counts(run)
     failures = counts.get("failed", 0)
