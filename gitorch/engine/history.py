@@ -18,14 +18,14 @@ if TYPE_CHECKING:
     from gitorch.store.state import StateStore
 
 
-@dataclass(frozen=True)
-class Pass:
-    """A task's last completion: on which inputs, in which run, at which commit."""
+class Pass(msgspec.Struct, frozen=True, array_like=True, gc=False):
+    """A task's last completion: on which inputs, in which run, at which commit. In
+    passes.json as [inputs, run, commit] (decoded straight into it: no Python per task)."""
 
     inputs: str
     run: str
     commit: str
-    ts: str
+    ts: str = ""
 
 
 @dataclass
@@ -136,7 +136,7 @@ class _Passes(msgspec.Struct):
 
     schema_version: int
     watch: str  # the blob id of the watch.json they were taken from
-    tasks: dict[str, tuple[str, str, str]]  # task -> [inputs, run, commit]
+    tasks: dict[str, Pass]  # task -> [inputs, run, commit]
     awaiting: list[Any] = []
 
 
@@ -151,7 +151,8 @@ def _from_passes(store: StateStore) -> History | None:
         doc = msgspec.json.decode(raw, type=_Passes)
     except (msgspec.DecodeError, msgspec.ValidationError):
         return None
-    if doc.schema_version != 1 or doc.watch != watch or not all(i and r for i, r, _c in doc.tasks.values()):
+    complete = all(p.inputs and p.run for p in doc.tasks.values())
+    if doc.schema_version != 1 or doc.watch != watch or not complete:
         return None
 
     def load() -> dict[str, Any]:
@@ -159,7 +160,7 @@ def _from_passes(store: StateStore) -> History | None:
         return dict(tasks) if isinstance(tasks, dict) else {}
 
     h = History(events=[], watch_awaiting=list(doc.awaiting), watch_load=load)
-    h.passes = {tid: Pass(i, r, c, "") for tid, (i, r, c) in doc.tasks.items()}
+    h.passes = doc.tasks
     return h
 
 
