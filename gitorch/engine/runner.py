@@ -10,7 +10,6 @@ writing them: the scheduler journals them at the task boundary.
 from __future__ import annotations
 
 import os
-import random
 import re
 import time
 from collections.abc import Callable, Generator, Mapping, Sequence
@@ -148,6 +147,8 @@ class _TaskRun:
             if status == 0 or self.ctx.stopping or self.over or attempt == attempts:
                 break
             delay = min(retry.max_backoff, retry.backoff * (2 ** (attempt - 1)))
+            import random  # only for a retry (its import ~1 ms of every run's start)
+
             delay *= random.uniform(0.5, 1.0)  # jitter spreads parallel retries
             left = self.left()
             if left is not None and delay >= left:

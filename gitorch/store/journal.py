@@ -10,7 +10,6 @@ repeated after a crash writes nothing twice) and deleted.
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,7 +73,7 @@ class Journal:
                 try_flock(fh, blocking=True)
                 try:
                     if os.fstat(fh.fileno()).st_size > 0:
-                        target = path.with_name(f"{path.stem}.{secrets.token_hex(4)}.pending")
+                        target = path.with_name(f"{path.stem}.{os.urandom(4).hex()}.pending")  # token_hex(4)
                         os.rename(path, target)
                     else:
                         os.unlink(path)
