@@ -99,7 +99,7 @@ def _join(root: Path, rel: str) -> Path:
     # normpath, not resolve(): a missing repo has no real path, and symlinked roots stay readable.
     import os
 
-    return Path(os.path.normpath(root / rel))
+    return Path(os.path.normpath(os.path.join(root, rel)))  # os.path: one Path made, not two
 
 
 def load(root: Path) -> Manifest:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import graphlib
 import os
-from pathlib import Path
 
 from gitorch.ids import now
 from gitorch.workspace import gitstate
@@ -26,6 +25,7 @@ from gitorch.workspace.deps import (
     normalise,
     parse_repo,
 )
+from gitorch.workspace.gitdir import exists as exists_path
 from gitorch.workspace.manifest import Manifest, load_manifest, redact_url, repo_paths
 from gitorch.workspace.records import (
     Dependency,
@@ -44,6 +44,7 @@ from gitorch.workspace.records import (
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+    from pathlib import Path
     from typing import Any, TypeVar
 
     from gitorch.workspace import model
@@ -99,7 +100,7 @@ def capture(manifest_or_root: Manifest | Path | str, recorded: Sequence[model.Li
     files: list[FileState] = []
     diags: list[Diagnostic] = []
     for (name, path), spec, (state, parsed, fstates) in zip(paths, manifest.repos, results, strict=True):
-        exists = path.is_dir() and (path / ".git").exists()
+        exists = path.is_dir() and exists_path(os.path.join(path, ".git"))
         languages = sorted({LANGUAGES[MANIFEST_FILES[f]] for f in parsed.manifests})
         frameworks = {FRAMEWORKS[d.name] for d in parsed.deps if d.name in FRAMEWORKS}
         repos.append(SnapshotRepo(name=name, path=str(path), exists=exists, manifests=parsed.manifests,
@@ -177,13 +178,13 @@ def find_links(repos: list[SnapshotRepo], deps: list[Dependency], recorded: list
     """Path dependencies that point at another workspace repo; recorded links (the model's)
     keep their edit."""
     by_path = {os.path.normpath(r.path): r.name for r in repos}
-    dirs = {r.name: Path(r.path) for r in repos}
+    dirs = {r.name: r.path for r in repos}
     records = {(lk.key, normalise(lk.ecosystem, lk.dep)): lk for lk in recorded}
     found: dict[str, Any] = {}
     for dep in deps:
         if dep.source != "path" or not dep.path:
             continue
-        target = os.path.normpath(dirs[dep.repo] / dep.path)
+        target = os.path.normpath(os.path.join(dirs[dep.repo], dep.path))  # as Path(dir) / path, normalised
         provider = by_path.get(target) or _holder(by_path, target)
         if provider is None or provider == dep.repo:
             continue

@@ -171,14 +171,14 @@ def test_parsed_is_the_mutable_dataclass() -> None:
     assert Parsed(["go.mod"]) == Parsed(manifests=["go.mod"]) != Parsed()
 
 
-def test_the_snapshot_and_every_context_load_no_dataclasses(tmp_path: Path) -> None:
+def test_the_snapshot_loads_no_dataclasses_typing_or_json(tmp_path: Path) -> None:
     (tmp_path / "r").mkdir()
     subprocess.run(["git", "init", "-q", str(tmp_path / "r")], check=True)
     probe = ("import sys; from gitorch.cli.entry import main\n"
              "try: main(['ws', 'snapshot', '--root', sys.argv[1], '--json'])\n"
              "except SystemExit: pass\n"
              "sys.stderr.write(repr(sorted(m for m in sys.modules if m in "
-             "('dataclasses', 'inspect', 'typing', 'contextlib', 'importlib.util'))))")
+             "('dataclasses', 'inspect', 'typing', 'contextlib', 'importlib.util', 'json'))))")
     proc = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], cwd=tmp_path, capture_output=True,
                           text=True)
     assert proc.stderr.splitlines()[-1] == "[]", proc.stderr

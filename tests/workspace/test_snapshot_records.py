@@ -118,3 +118,20 @@ def test_ws_snapshot_loads_no_msgspec(states_ws: Path, tmp_path: Path) -> None: 
                           text=True)
     assert proc.stderr.splitlines()[-1] == "[]", proc.stderr
     assert json.loads(proc.stdout)["root"] == str(states_ws)
+
+
+@pytest.mark.parametrize("data", [
+    {"a": [1, 2, {"b": None, "c": True, "d": False}], 'é\x01"\\': "q\u2028\ud800x", "n": 10**30, "f": 1.5},
+    [], {}, "line\n", 5, None, {1: 2, None: 3, False: 4},
+])
+def test_dumps_writes_what_json_dumps_writes(data: Any) -> None:
+    # records.dumps calls json's C encoder itself, so `ws snapshot` does not import json
+    assert records.dumps(data) == json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+@pytest.mark.parametrize("data", [float("nan"), {"x": object()}, {(1,): 2}, [float("inf")]])
+def test_dumps_refuses_what_json_dumps_refuses(data: Any) -> None:
+    with pytest.raises((TypeError, ValueError)) as want:
+        json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    with pytest.raises(want.type, match=str(want.value)[:20]):
+        records.dumps(data)
