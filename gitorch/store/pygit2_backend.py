@@ -17,6 +17,11 @@ import pygit2
 from gitorch.store.backend import MODE_TREE, CommitInfo, RefLocked, TreeEntry
 
 _LOCK_WAIT = 1.0  # seconds to wait for a `<ref>.lock` another writer holds briefly
+# libgit2 caches parsed trees of at most 4 KB: a larger one (runs/ with 1,000 runs is ~45 KB,
+# a day's sessions ~7 KB) was read from disk, inflated and its SHA-1 checked again at every
+# lookup, several times per append. Objects are content-addressed, so a cached tree is never
+# stale; the cache's total stays bounded by libgit2's cache_max_size (256 MB by default).
+_TREE_CACHE_LIMIT = 4 << 20
 
 
 def _identity(repo: pygit2.Repository) -> tuple[str, str]:
@@ -35,6 +40,7 @@ class Pygit2Backend:
     name = "pygit2"
 
     def __init__(self, git_dir: str) -> None:
+        pygit2.settings.cache_object_limit(pygit2.enums.ObjectType.TREE, _TREE_CACHE_LIMIT)
         self.repo = pygit2.Repository(git_dir)
         self._who = _identity(self.repo)
 
