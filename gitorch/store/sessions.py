@@ -35,7 +35,8 @@ def list_sessions(store: StateStore) -> list[SessionInfo]:
         sessions = lookup(store.backend, tree, layout.SESSIONS)
         if sessions is not None and sessions.is_tree:
             for path, _entry in store.backend.walk(sessions.oid):
-                # <day>/[<hh>/]<session>/<ff>/<segment>: the session is third from the end
+                # <month>/<dd>/<h>/<h>/<session>/<ff>/<segment> (older: <day>/[<hh>/]<session>/…):
+                # the session is third from the end
                 parts = path.split("/")
                 if len(parts) >= 3 and path.endswith(".jsonl"):
                     name = parts[1] if len(parts) == 3 else parts[-3]
