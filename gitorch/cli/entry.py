@@ -71,9 +71,15 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     finally:
         _collect(collecting)
+        gc.unfreeze()  # an in-process caller's objects are collectable again
 
 
 def _collect(collecting: bool) -> None:
-    """The cyclic collector as it was before `main` (on, unless a caller had turned it off)."""
+    """The cyclic collector as it was before `main` (on, unless a caller had turned it off).
+    What start-up made (modules, classes: they live to the end) is frozen first, so the
+    collections a command's own objects trigger do not scan it again (~10 ms of a 1,000-task
+    run at load 6); `main` unfreezes it when it returns."""
     if collecting:
+        if not gc.isenabled():
+            gc.freeze()
         gc.enable()
