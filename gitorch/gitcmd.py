@@ -152,13 +152,15 @@ def git_start(
     *,
     input: bytes = b"",
     env: Mapping[str, str] | None = None,
+    environ: dict[str, str] | None = None,
 ) -> Callable[[], tuple[int, bytes]]:
     """Start `git ARGS` as `git_quick` runs it and return what waits for it: a function giving
     (exit status, stdout), the same on every call. Its output pipe is enlarged (Linux) so git
-    can finish while the caller does something else."""
+    can finish while the caller does something else. `environ`: clean_env(env), made once by
+    a caller starting many (instead of `env`)."""
     spawn = getattr(os, "posix_spawnp", None)
     if spawn is None or len(input) > 16384:
-        proc = git(args, cwd, input=input, check=False, env=env)
+        proc = git(args, cwd, input=input, check=False, env=env if environ is None else environ)
         done = (proc.returncode, proc.stdout)
         return lambda: done
     argv = ["git", *(["-C", cwd] if cwd is not None else []), *args]
@@ -172,7 +174,7 @@ def git_start(
         program = _git_program()
         if program is not None:
             spawn = os.posix_spawn
-        pid = spawn(program or "git", argv, clean_env(env), file_actions=[
+        pid = spawn(program or "git", argv, clean_env(env) if environ is None else environ, file_actions=[
             (os.POSIX_SPAWN_DUP2, in_r, 0),
             (os.POSIX_SPAWN_DUP2, out_w, 1),
             (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
