@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from gitorch.gitcmd import git, git_start
+from gitorch.gitcmd import clean_env, git, git_start
 from gitorch.workspace.records import MAX_CHANGED, GitState
 
 TYPE_CHECKING = False
@@ -83,11 +83,11 @@ def start_all(repos: Sequence[tuple[str, Folder]], running: int = RUNNING) -> Ca
     without being read; a larger output waits for its turn."""
     todo = [i for i, (_, path) in enumerate(repos) if os.path.isdir(path)]
     waits: dict[int, Callable[[], tuple[int, bytes]]] = {}
-    env = {"GITORCH_HOOKS": "0"}
+    environ = clean_env({"GITORCH_HOOKS": "0"})  # made once, not once per repo (os.environ decoded each time)
 
     def launch(k: int) -> None:
         if k < len(todo):
-            waits[todo[k]] = git_start(STATUS, str(repos[todo[k]][1]), env=env)
+            waits[todo[k]] = git_start(STATUS, str(repos[todo[k]][1]), environ=environ)
 
     for k in range(running):
         launch(k)
