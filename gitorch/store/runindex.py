@@ -93,7 +93,7 @@ def read_seal(backend: Backend, tree: str | None) -> layout.Seal | None:
     from gitorch.store.summary import read_cached
 
     try:
-        seal = msgspec.json.decode(read_cached(backend, entry.oid), type=layout.Seal)
+        seal = layout.decode_seal(read_cached(backend, entry.oid))
     except (msgspec.DecodeError, msgspec.ValidationError):
         return None
     if seal.version != 1:
