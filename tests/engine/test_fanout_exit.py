@@ -20,14 +20,17 @@ main(["--version"])
 main(["--version"])
 from gitorch.cli import entry
 print("registered:", len(entry._AT_EXIT), flush=True)
+print("frozen after main:", gc.get_freeze_count(), flush=True)
 """
 
 
 def test_the_process_freezes_what_it_made_last_at_exit_once(tmp_path: Path) -> None:
+    """Frozen last at exit (registered once), and not left frozen for an in-process caller
+    when main returns (start-up's objects are frozen only while a command runs)."""
     out = subprocess.run([sys.executable, "-c", _PROBE], cwd=tmp_path, capture_output=True, text=True,
                          check=True).stdout.splitlines()
     assert out[0].startswith("gitorch ") and out[1] == out[0]
-    assert out[2:] == ["registered: 1", "frozen at exit: True"]
+    assert out[2:] == ["registered: 1", "frozen after main: 0", "frozen at exit: True"]
 
 
 def test_a_run_process_ends_with_its_output_and_records_whole(repo: Path, orch: Any) -> None:
