@@ -132,16 +132,28 @@ _SEALS: dict[bytes, Seal] = {}  # index.json's bytes -> decoded (the latest few)
 
 
 def decode_seal(data: bytes) -> Seal:
-    """`index.json`'s bytes decoded (msgspec's errors as they come). The latest few are kept:
-    every append reads back the seal the previous one wrote, whose `lasts` names every run
-    (~1 ms to decode at 1,000 runs). Callers treat it as read-only (msgspec.structs.replace)."""
+    """`index.json`'s bytes decoded (msgspec's errors as they come). The latest few are kept,
+    with those `encode_seal` made: every append reads back the seal the previous one wrote,
+    whose `lasts` names every run (~1M instructions to decode at 1,000 runs). Callers treat
+    it as read-only (msgspec.structs.replace)."""
     found = _SEALS.get(data)
     if found is None:
-        found = msgspec.json.decode(data, type=Seal)
-        if len(_SEALS) >= 8:
-            _SEALS.clear()
-        _SEALS[data] = found
+        found = _keep_seal(data, msgspec.json.decode(data, type=Seal))
     return found
+
+
+def encode_seal(seal: Seal) -> bytes:
+    """`index.json`'s bytes for `seal`, which `decode_seal` then gives back without decoding."""
+    data = msgspec.json.encode(seal) + b"\n"
+    _keep_seal(data, seal)
+    return data
+
+
+def _keep_seal(data: bytes, seal: Seal) -> Seal:
+    if len(_SEALS) >= 8:
+        _SEALS.clear()
+    _SEALS[data] = seal
+    return seal
 
 
 class RunSummary(msgspec.Struct, kw_only=True, omit_defaults=True):

@@ -60,3 +60,6 @@ def test_decode_seal_keeps_what_it_decoded_and_never_serves_a_stale_one() -> Non
         assert layout.decode_seal(data).latest == ["t", f"r{n}"]
     with pytest.raises(msgspec.DecodeError):
         layout.decode_seal(b"{not json")
+    written = layout.Seal(runs="c" * 40, lasts={"r1": ""})
+    data = layout.encode_seal(written)  # what an append writes, the next one reads back
+    assert data == msgspec.json.encode(written) + b"\n" and layout.decode_seal(data) is written
