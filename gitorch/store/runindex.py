@@ -109,7 +109,7 @@ def seal_blob(backend: Backend, trees: Mapping[str, str], seal: layout.Seal) -> 
 
     done = msgspec.structs.replace(seal, sessions=trees.get(layout.SESSIONS, ""),
                                    runs=trees.get(layout.RUNS, ""), loose=sorted(set(seal.loose)))
-    data = msgspec.json.encode(done) + b"\n"
+    data = layout.encode_seal(done)
     remember(data)  # the next commit of this process reads it back without git
     return backend.write_blob(data)
 
