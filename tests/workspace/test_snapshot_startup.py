@@ -55,3 +55,35 @@ def test_snapshot_leaves_the_collector_as_it_found_it(enabled: bool, tmp_path: P
     finally:
         gc.enable()
     assert [r["name"] for r in json.loads(capsys.readouterr().out)["repos"]] == ["r"]
+
+
+def test_the_benchmarks_stdlib_floor_lists_what_the_snapshot_imports(tmp_path: Path) -> None:
+    """tests/bench/p5_snapshot.py's floor "python + stdlib imports" imports exactly the standard
+    library modules a real `git orch ws snapshot --json` process loads (console script included)."""
+    import sys
+
+    bench = Path(__file__).resolve().parents[1] / "bench" / "p5_snapshot.py"
+    stdlib = _assignment(bench, "STDLIB")
+    _repo(tmp_path / "r", dirty=True)
+    probe = ("import sys, os\nbefore = set(sys.modules)\nimport re\n"  # as the console script starts
+             "from gitorch.cli.entry import main\nos.dup2(os.open(os.devnull, os.O_WRONLY), 1)\n"
+             "try: main(['ws', 'snapshot', '--root', sys.argv[1], '--json'])\nexcept SystemExit: pass\n"
+             "print(sorted(m for m in set(sys.modules) - before if not m.startswith('gitorch')),\n"
+             "      file=sys.stderr)")
+    floor = ("import sys\nbefore = set(sys.modules)\n" + stdlib + "\n"
+             "print(sorted(set(sys.modules) - before), file=sys.stderr)")
+    got = [subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=tmp_path, capture_output=True,
+                          text=True, check=True).stderr.splitlines()[-1] for code in (probe, floor)]
+    assert got[0] == got[1]
+
+
+def _assignment(path: Path, name: str) -> str:
+    """The value of the module-level string `name` in the file at `path`, read with ast."""
+    import ast
+
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if not isinstance(node, ast.Assign):
+            continue
+        if name in [t.id for t in node.targets if isinstance(t, ast.Name)]:
+            return str(ast.literal_eval(node.value))
+    raise AssertionError(f"no {name} in {path}")
