@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,11 +30,14 @@ if TYPE_CHECKING:
 
     from gitorch.engine.worktree import StatusView
 
-_SCHEMA = 1
+_SCHEMA = 2  # 2: a row per task, its file lists kept encoded until read (TaskInputs.deferred)
 # the code whose answer is cached (relative to the gitorch package)
 _CODE = ("engine/inputs.py", "engine/worktree.py", "engine/inputcache.py", "engine/setup.py", "twins.py")
 _KEY_LEN = 64
-_decoder = msgspec.msgpack.Decoder(list[TaskInputs])
+# a task: task, digest, deps, untracked, then (parts, paths, oids, tree, exclude) left encoded
+_Row = tuple[str, str, dict[str, str], frozenset[str], msgspec.Raw]
+_decoder = msgspec.msgpack.Decoder(list[_Row])
+_later = msgspec.msgpack.Decoder(tuple[dict[str, str], list[str], dict[str, str], str, tuple[str, ...]])
 
 
 def enabled() -> bool:
@@ -91,9 +95,19 @@ def lookup(path: Path, key: str) -> dict[str, TaskInputs] | None:
             if f.read(_KEY_LEN).decode("ascii", "replace") != key:
                 return None
             data = f.read()
-        return {ti.task: ti for ti in _decoder.decode(data)}
+        rows = _decoder.decode(data)
     except (OSError, msgspec.DecodeError):
         return None
+    decode = _later.decode
+    return {task: TaskInputs.deferred(task, digest, deps, untracked, partial(decode, rest))
+            for task, digest, deps, untracked, rest in rows}
+
+
+def _rows(inputs: dict[str, TaskInputs]) -> bytes:
+    encode = msgspec.msgpack.encode
+    return encode([(t.task, t.digest, t.deps, t.untracked,
+                    msgspec.Raw(encode((t.parts, t.paths, t.oids, t.tree, t.exclude))))
+                   for t in inputs.values()])
 
 
 def store(path: Path, key: str, inputs: dict[str, TaskInputs]) -> None:
@@ -102,6 +116,6 @@ def store(path: Path, key: str, inputs: dict[str, TaskInputs]) -> None:
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic.write_bytes(path, key.encode("ascii") + msgspec.msgpack.encode(list(inputs.values())))
+        atomic.write_bytes(path, key.encode("ascii") + _rows(inputs))
     except OSError:
         pass

@@ -18,8 +18,7 @@ import hashlib
 import json
 import os
 import stat
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -84,19 +83,64 @@ def pathspecs(patterns: Sequence[str]) -> list[str] | None:
     return out or None
 
 
-@dataclass
-class TaskInputs:
-    """What a task's digest is made of, kept so `explain` can say what changed."""
+_FIELDS = ("task", "digest", "parts", "paths", "oids", "deps", "tree", "untracked", "exclude")
+_LATER = frozenset({"parts", "paths", "oids", "tree", "exclude"})
 
+
+class TaskInputs:
+    """What a task's digest is made of, kept so `explain` can say what changed.
+
+    One the inputs cache gives (`deferred`) holds `parts`, `paths`, `oids`, `tree` and
+    `exclude` still encoded until one of them is first read: a re-run that skips every task
+    reads only digests, not 1,000 tasks' file lists."""
+
+    __slots__ = (*_FIELDS, "_later")
     task: str
     digest: str
     parts: dict[str, str]  # definition part -> digest
     paths: list[str]  # the patterns it declares
     oids: dict[str, str]  # matched file -> oid (or {"(tree)": digest} without paths)
     deps: dict[str, str]  # dependency id -> its digest
-    tree: str = ""  # without paths: digest of the tracked files but `exclude` (the hook's check)
-    untracked: frozenset[str] = frozenset()  # matched files git does not track (not in HEAD)
-    exclude: tuple[str, ...] = ()  # files a task without paths ignores (the plan itself, …)
+    tree: str  # without paths: digest of the tracked files but `exclude` (the hook's check)
+    untracked: frozenset[str]  # matched files git does not track (not in HEAD)
+    exclude: tuple[str, ...]  # files a task without paths ignores (the plan itself, …)
+
+    def __init__(self, task: str, digest: str, parts: dict[str, str], paths: list[str], oids: dict[str, str],
+                 deps: dict[str, str], tree: str = "", untracked: frozenset[str] = frozenset(),
+                 exclude: tuple[str, ...] = ()) -> None:
+        self.task, self.digest, self.parts, self.paths, self.oids = task, digest, parts, paths, oids
+        self.deps, self.tree, self.untracked, self.exclude = deps, tree, untracked, exclude
+        self._later: Callable[[], tuple[Any, ...]] | None = None
+
+    @classmethod
+    def deferred(cls, task: str, digest: str, deps: dict[str, str], untracked: frozenset[str],
+                 later: Callable[[], tuple[Any, ...]]) -> TaskInputs:
+        """Inputs whose other fields `later()` gives, as (parts, paths, oids, tree, exclude)."""
+        ti = cls.__new__(cls)
+        ti.task, ti.digest, ti.deps, ti.untracked, ti._later = task, digest, deps, untracked, later
+        return ti
+
+    def __getattr__(self, name: str) -> Any:  # only for a field not set yet: a deferred one
+        later = object.__getattribute__(self, "_later")
+        if later is None or name not in _LATER:
+            raise AttributeError(name)
+        self.parts, self.paths, self.oids, self.tree, self.exclude = later()
+        self._later = None
+        return getattr(self, name)
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, f) for f in _FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, TaskInputs)
+        return self._values() == other._values()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass it was
+
+    def __repr__(self) -> str:
+        return "TaskInputs(" + ", ".join(f"{f}={getattr(self, f)!r}" for f in _FIELDS) + ")"
 
 
 def compute_inputs(
