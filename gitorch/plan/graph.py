@@ -49,12 +49,17 @@ _last: tuple[Plan, list[list[str]]] | None = None
 
 def order(plan: Plan) -> list[list[str]]:
     """Task ids in generations: each generation depends only on earlier ones (plan order within)."""
+    return [list(g) for g in _generations(plan)]
+
+
+def _generations(plan: Plan) -> list[list[str]]:
+    """`order(plan)` as remembered: not to be changed by the caller."""
     global _last
     if _last is not None and _last[0] is plan:
-        return [list(g) for g in _last[1]]
+        return _last[1]
     generations = _order(plan)
     _last = (plan, generations)
-    return [list(g) for g in generations]
+    return generations
 
 
 def remember_order(plan: Plan, generations: list[list[str]]) -> None:
@@ -215,7 +220,7 @@ def longest_chain(plan: Plan) -> list[str]:
     depth: dict[str, int] = {}
     via: dict[str, str | None] = {}
     tasks = plan.tasks
-    for gen in order(plan):
+    for gen in _generations(plan):
         for tid in gen:
             best, prev = 0, None
             for dep in tasks[known[tid]].dependencies:

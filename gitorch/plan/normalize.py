@@ -127,26 +127,20 @@ def task(spec: TaskSpec, path: PathT, issues: list[PlanIssue], build: Build | No
             paths.preferred or paths.forbidden) else _NO_PATHS
     else:
         kept = _paths(paths, path, issues)
-    return Task(
-        id=spec.id,
-        title=spec.title if texts else _text(spec.title, path, "title", issues),
-        type=spec.type,
-        description=spec.description if texts else _text(spec.description, path, "description", issues),
-        paths=kept,
-        commands=commands,
-        acceptance=_checks(spec.acceptance, path, issues),
-        dependencies=spec.dependencies,
-        shards=[_shard(s, (*path, "shards", k), issues, texts) for k, s in enumerate(spec.shards)]
-        if spec.shards else [],
-        constraints=_NO_CONSTRAINTS if spec.constraints == _DEFAULT_CONSTRAINTS else _constraints(
-            spec.constraints, path, issues),
-        approvals=spec.approvals if type(spec.approvals) is list else _approvals(spec.approvals),
-        retry=_NO_RETRY if spec.retry == _DEFAULT_RETRY else _retry(spec.retry, path, issues),
-        secrets=spec.secrets,
-        outputs=_outputs(spec.outputs, (*path, "outputs"), issues) if spec.outputs else spec.outputs,
-        repo=spec.repo,
-        agent=spec.agent,
-    )
+    # each part in Task's field order (so problems are found in the order they always were)
+    title = spec.title if texts else _text(spec.title, path, "title", issues)
+    description = spec.description if texts else _text(spec.description, path, "description", issues)
+    checks = _checks(spec.acceptance, path, issues)
+    shards = [_shard(s, (*path, "shards", k), issues, texts) for k, s in enumerate(spec.shards)] if (
+        spec.shards) else []
+    constraints = _NO_CONSTRAINTS if spec.constraints == _DEFAULT_CONSTRAINTS else _constraints(
+        spec.constraints, path, issues)
+    approvals = spec.approvals if type(spec.approvals) is list else _approvals(spec.approvals)
+    retry = _NO_RETRY if spec.retry == _DEFAULT_RETRY else _retry(spec.retry, path, issues)
+    outputs = _outputs(spec.outputs, (*path, "outputs"), issues) if spec.outputs else spec.outputs
+    # by position, in Task's field order (model.py): several times faster than by keyword
+    return Task(spec.id, title, spec.type, description, kept, commands, checks, spec.dependencies,
+                shards, constraints, approvals, retry, spec.secrets, spec.repo, outputs, spec.agent)
 
 
 def _inside(paths: list[str], path: PathT, issues: list[PlanIssue], indexed: bool = True) -> None:
@@ -249,8 +243,7 @@ def _shard(spec: ShardSpec, path: PathT, issues: list[PlanIssue], texts: bool = 
     else:
         title = _text(spec.title, path, "title", issues)
         description = _text(spec.description, path, "description", issues)
-    return Shard(id=spec.id, title=title, description=description, commands=spec.commands,
-                 acceptance=_checks(spec.acceptance, path, issues))
+    return Shard(spec.id, title, description, spec.commands, _checks(spec.acceptance, path, issues))
 
 
 # Terminal control (ESC, CR, backspace, NUL…): a title or description is printed by run,

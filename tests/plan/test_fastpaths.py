@@ -75,3 +75,33 @@ def test_one_bad_task_among_many_is_found_as_before(tmp_path: Path) -> None:
         raise AssertionError("the plan is invalid")
     assert [line for line, _ in problems] == [5, 7]
     assert "expected `int` >= 1" in problems[0][1] or ">= 1" in problems[0][1]
+
+
+def test_tasks_and_shards_built_by_position_have_each_field_where_it_belongs() -> None:
+    """normalize builds Task and Shard by position (model.py's field order): every field of a
+    task with no field at its default lands under its own name, as by keyword."""
+    from gitorch.plan.model import Build, Constraints, Paths, Retry
+    from gitorch.plan.spec import ConstraintsSpec, PathsSpec, RetrySpec, ShardSpec, TaskSpec
+
+    shard = ShardSpec(id="S", title="st", description="sd", commands={"s": "true"},
+                      acceptance=["File exists: s"])
+    spec = TaskSpec(id="T", title="tt", type="code_change", description="td",
+                    paths=PathsSpec(preferred=["p"], forbidden=["f"]), commands={"c": "make"},
+                    acceptance=["File exists: a"], dependencies=["D"], shards=[shard],
+                    constraints=ConstraintsSpec(timeout="1m", forbidden=["cf"], notes="n"),
+                    approvals=["g"], retry=RetrySpec(attempts=2), secrets=["K"], repo="r",
+                    outputs=["o"], agent=True)
+    for clean in (normalize.Clean(), normalize.Clean(texts=True, paths=True)):
+        issues: list[PlanIssue] = []
+        got = normalize.task(spec, ("tasks", 0), issues, Build(lint="lint!"), clean)
+        assert issues == []
+        by_name = Task(
+            id="T", title="tt", type="code_change", description="td",
+            paths=Paths(preferred=["p"], forbidden=["f"]), commands={"c": "make", "lint": "lint!"},
+            acceptance=[FileExists(path="a", label="File exists: a")], dependencies=["D"],
+            shards=[Shard(id="S", title="st", description="sd", commands={"s": "true"},
+                          acceptance=[FileExists(path="s", label="File exists: s")])],
+            constraints=Constraints(timeout=60.0, forbidden=["cf"], notes=["n"]), approvals=["g"],
+            retry=Retry(attempts=2), secrets=["K"], repo="r", outputs=["o"], agent=True)
+        assert got == by_name
+        assert got.repo == "r" and got.outputs == ["o"] and got.agent is True and got.secrets == ["K"]
