@@ -11,12 +11,13 @@ from __future__ import annotations
 import os
 
 from gitorch.gitcmd import clean_env, git, git_start
-from gitorch.workspace.records import MAX_CHANGED, GitState
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from pathlib import Path
+
+    from gitorch.workspace.records import GitState
 
     Folder = Path | str
 
@@ -31,6 +32,8 @@ RUNNING = 32
 
 def parse_status(repo: str, out: bytes) -> GitState:
     """Read `git status --porcelain=v2 --branch -z` output."""
+    from gitorch.workspace.records import MAX_CHANGED, GitState  # here: git starts before it loads
+
     fields: dict[str, object] = {"repo": repo}
     changed: list[str] = []
     conflicts: list[str] = []
@@ -106,6 +109,8 @@ def start_all(repos: Sequence[tuple[str, Folder]], running: int = RUNNING) -> Ca
 def _state(repo: str, path: Folder, status: int, out: bytes) -> GitState:
     """The state `git status` gave (exit `status`, output `out`); empty when it failed."""
     if status != 0:
+        from gitorch.workspace.records import GitState
+
         return GitState(repo=repo)
     from pathlib import Path
 
