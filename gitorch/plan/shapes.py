@@ -113,6 +113,7 @@ class _Shape:
         self.build = build
         self.plain = plain
         self.spaced: re.Pattern[str] | None = None  # made for the first item with blank lines inside
+        self.used = 0  # items it read
 
     def spaced_match(self, text: str, start: int) -> re.Match[str] | None:
         """The item at `start` when it has blank or comment lines between its lines."""
@@ -152,7 +153,9 @@ class Shapes:
     def read(self, i: int, indent: int, items: list[Any]) -> int:
         """Read the items of a sequence from line i on (their dashes at column `indent`) while
         known shapes match them, appending them to `items`. -> the next line to read (i when
-        none matched). Shapes are tried most used first (one place up for each item read)."""
+        none matched). Shapes are tried most used first (one place up when an item read makes
+        a shape used more than the one before it: a shape every tenth item has does not go
+        first and back each time, costing the other items a failed match each)."""
         shapes = self.known.get(indent)
         if not shapes:
             return i
@@ -166,7 +169,8 @@ class Shapes:
                 if m is not None:
                     value = _build(shape, m)
                     if value is not _NOT_PLAIN:
-                        if k:
+                        shape.used += 1
+                        if k and shape.used > shapes[k - 1].used:
                             shapes[k - 1], shapes[k] = shape, shapes[k - 1]
                         break
             else:

@@ -105,3 +105,41 @@ def test_tasks_and_shards_built_by_position_have_each_field_where_it_belongs() -
             retry=Retry(attempts=2), secrets=["K"], repo="r", outputs=["o"], agent=True)
         assert got == by_name
         assert got.repo == "r" and got.outputs == ["o"] and got.agent is True and got.secrets == ["K"]
+
+
+PATHS = st.lists(st.sampled_from(["src/a.py", "", "/abs", "\\\\x", "~u", "a:b", "a..b", "../x", "a\tb",
+                                  "a\nb", "a\x7fb", "a\x1bb", "é/ü", "x\ud800", "docs/", " s",
+                                  "a/~b", "a\\b"]), max_size=4)
+
+
+@SETTINGS
+@given(PATHS)
+def test_paths_at_once_as_the_expression_decides_them(paths: list[str]) -> None:
+    """The ASCII fast path of _plainly_inside decides as _PATH_TROUBLE does, and what it
+    passes validate.escapes passes one by one."""
+    joined = "\n".join(paths)
+    by_expression = not paths or (joined.count("\n") == len(paths) - 1 and ":" not in joined
+                                  and ".." not in joined
+                                  and normalize._PATH_TROUBLE.search("\n" + joined + "\n") is None)
+    assert normalize._plainly_inside(paths) == by_expression
+    if by_expression:
+        assert all(validate.escapes(p) is None for p in paths)
+
+
+@SETTINGS
+@given(st.lists(st.tuples(st.sampled_from(["t", "a\x1bb", "x\ty\n", "é", "\x7f"]), PATHS,
+                          st.booleans()), max_size=4))
+def test_checked_holds_what_each_task_checks(tasks: list[tuple[str, list[str], bool]]) -> None:
+    """normalize.checked over all tasks says clean exactly when every title, description and
+    `paths:` mapping is clean one by one."""
+    from gitorch.plan.spec import PathsSpec, ShardSpec, TaskSpec
+
+    specs = [TaskSpec(id=f"T{k}", title=text, description="d",
+                      paths=PathsSpec(preferred=paths[:1], forbidden=paths[1:]) if mapping else paths,
+                      shards=[ShardSpec(id=f"S{k}", description=text)])
+             for k, (text, paths, mapping) in enumerate(tasks)]
+    clean = normalize.checked(specs)
+    texts = [x for t in specs for x in (t.title, t.description, t.shards[0].title, t.shards[0].description)]
+    assert clean.texts == all(normalize._CONTROL.search(x) is None for x in texts)
+    given_paths = [p for _, paths, mapping in tasks if mapping for p in paths]
+    assert clean.paths == normalize._plainly_inside(given_paths)
