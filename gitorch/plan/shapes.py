@@ -21,6 +21,7 @@ the line reader reads the item as before.
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from typing import Any, NamedTuple
 
@@ -112,6 +113,10 @@ class _Shape:
         self.pattern = re.compile(source.replace("\0", r"\n") + _tail(indent))
         self.build = build
         self.plain = plain
+        # the plain values among an item's groups, as a tuple (picked from m.groups(), not
+        # copied out of the text a second time by m.group)
+        self.pick_plain: Any = (operator.itemgetter(*(k - 1 for k in plain)) if len(plain) > 1
+                                else (lambda g, k=plain[0] - 1: (g[k],)) if plain else None)
         self.spaced: re.Pattern[str] | None = None  # made for the first item with blank lines inside
         self.used = 0  # items it read
 
@@ -212,7 +217,7 @@ def _build(shape: _Shape, m: re.Match[str]) -> Any:
     is not a plain scalar alone (a comment after it, `: ` inside, …)."""
     groups: Any = m.groups()
     if shape.plain:
-        plain = m.group(*shape.plain) if len(shape.plain) > 1 else (m.group(shape.plain[0]),)
+        plain = shape.pick_plain(groups)
         joined = "\n" + "\n".join(plain)
         if ": " in joined or " #" in joined or " \n" in joined or ":\n" in joined or joined[-1] in " :":
             return _NOT_PLAIN
