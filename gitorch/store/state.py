@@ -182,7 +182,8 @@ class StateStore:
 
     def events(self, *, run: str | None = None, types: Iterable[str] | None = None) -> list[Event]:
         """Every event on the branch (plus a journal not yet folded in), ordered by (ts, id);
-        a `tasks_skipped` comes as the `skipped` events it stands for (events.expand)."""
+        a `tasks_skipped` comes as the `skipped` events it stands for (events.expand), and
+        also as itself when `types` asks for it by name."""
         with self._mutex:
             problems: list[str] = []
             found: list[Event] = []
@@ -197,8 +198,11 @@ class StateStore:
                 problems.extend(pending.problems)
             self.problems = problems
         wanted = set(types) if types is not None else None
+        every = ev.expanded(found)  # a tasks_skipped as the `skipped` event of each task
+        if wanted is not None and "tasks_skipped" in wanted:  # asked for by name: itself too
+            every += [e for e in found if type(e) is ev.TasksSkipped]
         unique: dict[str, Event] = {}
-        for e in ev.expanded(found):  # a tasks_skipped as the `skipped` event of each task
+        for e in every:
             if run is not None and e.run != run:
                 continue
             if wanted is not None and ev.type_of(e) not in wanted:
