@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -160,7 +159,11 @@ def _last_flush(d: RunDriver) -> RunView | None:
         d.rec.files_at_flush = dict
     files.update(final)
     d.rec.flush(files)
-    shutil.rmtree(d.lp.repo.scratch / "out" / d.run_id, ignore_errors=True)
+    kept = d.lp.repo.scratch / "out" / d.run_id  # the commands' output, now on the branch
+    if kept.exists():  # a run that started no command kept none (and needs no shutil)
+        import shutil
+
+        shutil.rmtree(kept, ignore_errors=True)
     return view
 
 

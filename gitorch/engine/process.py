@@ -14,7 +14,6 @@ import errno
 import os
 import re
 import select
-import shutil
 import signal
 import subprocess
 import threading
@@ -96,6 +95,8 @@ def direct_argv(cmd: str, path: str) -> list[str] | None:
         return None  # relative to the task's directory: leave it to the shell
     key = (words[0], path)
     if key not in _which:
+        import shutil  # here: a run that starts no command (every task skipped) needs none
+
         _which[key] = shutil.which(words[0], path=path)
     exe = _which[key]
     if exe is None:

@@ -8,7 +8,6 @@ Reading understands git's fanned-out notes trees (`ab/cdef…`) as well as flat 
 
 from __future__ import annotations
 
-import random
 import time
 from pathlib import Path
 
@@ -101,5 +100,7 @@ class Notes:
                     return new
             except RefLocked:
                 continue
+            import random  # here, on a lost race: a run that writes its note at once needs none
+
             time.sleep(random.uniform(0, min(0.05, 0.001 * (attempt + 1))))
         raise StateConflict(f"could not update {self.ref}: it kept moving")
