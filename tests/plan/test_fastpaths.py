@@ -143,3 +143,12 @@ def test_checked_holds_what_each_task_checks(tasks: list[tuple[str, list[str], b
     assert clean.texts == all(normalize._CONTROL.search(x) is None for x in texts)
     given_paths = [p for _, paths, mapping in tasks if mapping for p in paths]
     assert clean.paths == normalize._plainly_inside(given_paths)
+
+
+@SETTINGS
+@given(st.text(alphabet="[{}]a\n", max_size=40), st.integers(0, 12))
+def test_brackets_counted_by_find_as_by_count(text: str, limit: int) -> None:
+    """source._brackets_over (str.find from one bracket to the next) says what str.count says."""
+    from gitorch.plan import source
+
+    assert source._brackets_over(text, limit) == (text.count("[") + text.count("{") > limit)
