@@ -45,6 +45,9 @@ def _sorter(plan: Plan, known: dict[str, int]) -> graphlib.TopologicalSorter[str
 # The last plan ordered and its order: validating, summarizing and running one plan all need
 # its order (a pass over every edge of a 10,000-task plan).
 _last: tuple[Plan, list[list[str]]] | None = None
+# for the plan of _last when _order_forward ordered it: task id -> the dependency a longest
+# chain to it comes through (its first dependency of the latest generation), for longest_chain
+_via: tuple[Plan, dict[str, str]] | None = None
 
 
 def order(plan: Plan) -> list[list[str]]:
@@ -54,9 +57,10 @@ def order(plan: Plan) -> list[list[str]]:
 
 def _generations(plan: Plan) -> list[list[str]]:
     """`order(plan)` as remembered: not to be changed by the caller."""
-    global _last
+    global _last, _via
     if _last is not None and _last[0] is plan:
         return _last[1]
+    _via = None
     generations = _order(plan)
     _last = (plan, generations)
     return generations
@@ -64,8 +68,8 @@ def _generations(plan: Plan) -> list[list[str]]:
 
 def remember_order(plan: Plan, generations: list[list[str]]) -> None:
     """Record `plan`'s order, known from elsewhere (the plan cache)."""
-    global _last
-    _last = (plan, generations)
+    global _last, _via
+    _last, _via = (plan, generations), None
 
 
 def _order(plan: Plan) -> list[list[str]]:
@@ -105,8 +109,10 @@ def _order(plan: Plan) -> list[list[str]]:
 def _order_forward(plan: Plan, known: dict[str, int]) -> list[list[str]] | None:
     """The generations in one pass when every task depends only on tasks before it (as
     plans are usually written): a task's generation is one after its latest dependency's.
-    None when a task depends on itself or on a later task."""
+    None when a task depends on itself or on a later task. Sets _via on the way."""
+    global _via
     level: dict[str, int] = {}
+    via: dict[str, str] = {}
     generations: list[list[str]] = []
     for task in plan.tasks:
         at = 0
@@ -117,11 +123,13 @@ def _order_forward(plan: Plan, known: dict[str, int]) -> list[list[str]] | None:
                     return None  # itself, or a task further down
             elif before >= at:
                 at = before + 1
+                via[task.id] = dep
         level[task.id] = at
         if at == len(generations):
             generations.append([task.id])
         else:
             generations[at].append(task.id)
+    _via = (plan, via)
     return generations
 
 
@@ -217,10 +225,13 @@ def edge_count(plan: Plan) -> int:
 def longest_chain(plan: Plan) -> list[str]:
     """The longest path of dependencies, first dependency first (empty for an empty plan)."""
     known = _index(plan)
+    generations = _generations(plan)
+    if _via is not None and _via[0] is plan:
+        return _chain_via(generations, _via[1])
     depth: dict[str, int] = {}
     via: dict[str, str | None] = {}
     tasks = plan.tasks
-    for gen in _generations(plan):
+    for gen in generations:
         for tid in gen:
             best, prev = 0, None
             for dep in tasks[known[tid]].dependencies:
@@ -235,6 +246,20 @@ def longest_chain(plan: Plan) -> list[str]:
     while end is not None:
         chain.append(end)
         end = via[end]
+    return chain[::-1]
+
+
+def _chain_via(generations: list[list[str]], via: dict[str, str]) -> list[str]:
+    """longest_chain from what _order_forward found: a chain of greatest length ends at the
+    first task of the last generation (plan order within), and each task of it follows the
+    dependency it came through (the first of the latest generation, as counted above)."""
+    if not generations:
+        return []
+    end: str | None = generations[-1][0]
+    chain: list[str] = []
+    while end is not None:
+        chain.append(end)
+        end = via.get(end)
     return chain[::-1]
 
 

@@ -152,3 +152,23 @@ def test_brackets_counted_by_find_as_by_count(text: str, limit: int) -> None:
     from gitorch.plan import source
 
     assert source._brackets_over(text, limit) == (text.count("[") + text.count("{") > limit)
+
+
+@SETTINGS
+@given(st.lists(st.lists(st.integers(-2, 6), max_size=4), max_size=12))
+def test_longest_chain_from_the_forward_order_as_counted(deps: list[list[int]]) -> None:
+    """graph.longest_chain from what the one-pass order found (each task's dependency of the
+    latest generation) is the chain the count over every edge finds (ties: first task, first
+    dependency). Task i depends on task i - d: before it (d > 0), past the start (an unknown
+    id), itself or a later task (a cycle, or a forward edge left to the general order)."""
+    from gitorch.errors import PlanError
+    from gitorch.plan import graph
+
+    plan = Plan(tasks=[Task(id=f"T{i}", dependencies=[f"T{i - d}" if i - d >= 0 else "X" for d in ds])
+                       for i, ds in enumerate(deps)])
+    try:
+        fast = graph.longest_chain(plan)
+    except PlanError:
+        return  # a cycle: no chain either way
+    graph.remember_order(plan, graph.order(plan))  # the order without what the one pass found
+    assert graph.longest_chain(plan) == fast
