@@ -211,7 +211,7 @@ def render_readme(
         " (`git orch`). It is written by gitorch; do not edit it by hand.",
         "",
         f"- `{layout.MARKER}`: format marker (schema version {layout.SCHEMA_VERSION})",
-        "- `sessions/<day>/<session>/<bucket>/*.jsonl`: event segments (one JSON event per line)",
+        "- `sessions/<yyyy-mm>/<dd>/<h>/<h>/<session>/<bb>/*.jsonl`: event segments (a JSON event a line)",
         "- `runs/<run>.json`: one summary per run; `logs/<run>/<task>/`: full command output",
         "- `plans/`: plans as loaded (approvals are `approved` events)",
         "",
