@@ -4,7 +4,6 @@ a value passes before it is used (pure: no files, no git)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -51,8 +50,7 @@ _GIT_NAMES = {name.replace("_", "").lower(): name for name in FIELDS}
 NOT_IN_REPO_CONFIG = frozenset({"state_branch"})
 
 
-@dataclass(frozen=True)
-class Value:
+class Value(msgspec.Struct, frozen=True):
     """One effective setting: its value, the level that set it and a label naming where."""
 
     key: str

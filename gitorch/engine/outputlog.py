@@ -10,8 +10,9 @@ of the kept (redacted) tail.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from gitorch.secrets.redact import Redactor
 
@@ -19,8 +20,7 @@ CHUNK = 1 << 20
 DEFAULT_LIMIT = 1_000_000  # bytes of one command's log kept on the state branch
 
 
-@dataclass(frozen=True)
-class KeptOutput:
+class KeptOutput(msgspec.Struct, frozen=True):
     """What is kept of one command's output."""
 
     log: bytes  # redacted; head, a marker and tail when the output was longer than the limit

@@ -19,8 +19,9 @@ import subprocess
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
+
+import msgspec
 
 KILL_GRACE = 0.5  # seconds between SIGTERM and SIGKILL of a group that overran
 SHELL = "/bin/sh"
@@ -38,8 +39,7 @@ _BUILTINS = frozenset({
 _PIDFD = hasattr(os, "pidfd_open") and hasattr(os, "posix_spawn") and hasattr(os, "POSIX_SPAWN_DUP2")
 
 
-@dataclass
-class CommandOutcome:
+class CommandOutcome(msgspec.Struct):
     """What one command did."""
 
     status: int | None  # exit code; None when killed (timeout, interrupt, signal) or not started
@@ -49,8 +49,7 @@ class CommandOutcome:
     error: str = ""  # why it could not start, or which signal ended it
 
 
-@dataclass(eq=False)
-class Child:
+class Child(msgspec.Struct, eq=False):
     """A running command."""
 
     pid: int
@@ -63,7 +62,7 @@ class Child:
     term_sent: bool = False
     timed_out: bool = False
     popen: subprocess.Popen[bytes] | None = None
-    waited: list[int] = field(default_factory=list)  # the waiter thread's status (fallback)
+    waited: list[int] = msgspec.field(default_factory=list)  # the waiter thread's status (fallback)
 
 
 _Action = tuple[int, int, str, int, int] | tuple[int, int, int]  # a posix_spawn file action

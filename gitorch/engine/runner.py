@@ -13,7 +13,6 @@ import os
 import re
 import time
 from collections.abc import Callable, Generator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -33,8 +32,7 @@ from gitorch.secrets.redact import Redactor
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-@dataclass(frozen=True)
-class Spawn:
+class Spawn(msgspec.Struct, frozen=True):
     """Run `cmd` (sh -c) in `cwd` with `env`, output to `log_path`; send back a CommandOutcome."""
 
     cmd: str
@@ -44,8 +42,7 @@ class Spawn:
     timeout: float | None
 
 
-@dataclass(frozen=True)
-class Sleep:
+class Sleep(msgspec.Struct, frozen=True):
     """Wait `seconds` (a retry's backoff); send back None."""
 
     seconds: float
@@ -66,8 +63,7 @@ class EditStep(Protocol):
         ...
 
 
-@dataclass
-class RunContext:
+class RunContext(msgspec.Struct, dict=True):
     """What every task of a run shares."""
 
     run: str
@@ -100,14 +96,13 @@ class RunContext:
         self._free.append(path)
 
 
-@dataclass
-class TaskResult:
+class TaskResult(msgspec.Struct):
     """A finished task: its outcome, the events to record, log files for the branch."""
 
     task: str
     outcome: str  # completed | failed | waiting | interrupted
     events: list[ev.Event]
-    files: dict[str, bytes] = field(default_factory=dict)
+    files: dict[str, bytes] = msgspec.field(default_factory=dict)
     reason: str = ""
     duration: float = 0.0
 

@@ -6,8 +6,9 @@ so those four do not import each other in a circle.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
+
+import msgspec
 
 from gitorch.views.states import RunStatus, TaskState
 
@@ -15,11 +16,10 @@ if TYPE_CHECKING:
     from gitorch.engine.runner import EditStep
 
 
-@dataclass
-class RunOptions:
+class RunOptions(msgspec.Struct):
     """What `git orch run` was asked."""
 
-    tasks: list[str] = field(default_factory=list)
+    tasks: list[str] = msgspec.field(default_factory=list)
     all: bool = False
     dry_run: bool = False
     resume: bool = False
@@ -28,7 +28,7 @@ class RunOptions:
     no_build: bool = False
     force: bool = False
     dashboard: bool | None = None
-    argv: list[str] = field(default_factory=list)
+    argv: list[str] = msgspec.field(default_factory=list)
     only: bool = False  # exactly `tasks`; their dependencies must be done already (gitorch/engine/only.py)
     run_id: str | None = None  # the CI run's id, shared by all its jobs (else a new one)
     # who does the edit step of agent tasks, given the loaded run (gitorch.agent.setup, wired
@@ -36,8 +36,7 @@ class RunOptions:
     edit_step: Callable[[Any], EditStep | None] | None = None
 
 
-@dataclass
-class RunResult:
+class RunResult(msgspec.Struct):
     """How a session of a run ended, for rendering and the exit code (not the per-run record
     on the state branch, which is store/layout.RunSummary)."""
 
@@ -47,11 +46,11 @@ class RunResult:
     counts: dict[str, int]
     # {"task", "reason"} and, for a failed command, "excerpt" (its last lines, redacted) and
     # "log" (branch:path of its whole output)
-    failures: list[dict[str, str]] = field(default_factory=list)
-    awaiting: list[dict[str, str]] = field(default_factory=list)
-    waiting: list[dict[str, str]] = field(default_factory=list)
-    plan_changes: list[str] = field(default_factory=list)
-    stale_approvals: list[dict[str, str]] = field(default_factory=list)  # given, but no longer apply
+    failures: list[dict[str, str]] = msgspec.field(default_factory=list)
+    awaiting: list[dict[str, str]] = msgspec.field(default_factory=list)
+    waiting: list[dict[str, str]] = msgspec.field(default_factory=list)
+    plan_changes: list[str] = msgspec.field(default_factory=list)
+    stale_approvals: list[dict[str, str]] = msgspec.field(default_factory=list)  # given, but no longer apply
     duration: float = 0.0
     commit: str | None = None
     resumed: bool = False

@@ -7,8 +7,9 @@ already completed by earlier sessions of the same run, and the events that open 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from gitorch import events as ev
 from gitorch.errors import UsageError
@@ -26,16 +27,15 @@ def new_run_id() -> str:
     return time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-" + ev.new_id()[-6:]
 
 
-@dataclass
-class Start:
+class Start(msgspec.Struct):
     """This session of a run: which run, which tasks, what is already done."""
 
     run_id: str
     targets: list[str]
     resumed: bool = False
     latest: RunView | None = None  # the run resumed
-    done: set[str] = field(default_factory=set)  # completed by earlier sessions of this run
-    changes: list[str] = field(default_factory=list)  # how the plan changed since (resume)
+    done: set[str] = msgspec.field(default_factory=set)  # completed by earlier sessions of this run
+    changes: list[str] = msgspec.field(default_factory=list)  # how the plan changed since (resume)
 
 
 def choose(lp: Loaded, opts: RunOptions, latest: RunView | None) -> Start | None:

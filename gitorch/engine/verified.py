@@ -8,8 +8,9 @@ report of a dirty run says "uncommitted changes in N files (tree <id>)"."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from gitorch.errors import CheckFailed
 from gitorch.gitcmd import git
@@ -26,12 +27,11 @@ if TYPE_CHECKING:
 SHOWN = 20  # files named in the refusal of a dirty run
 
 
-@dataclass(frozen=True)
-class Verified:
+class Verified(msgspec.Struct, frozen=True):
     """The tree a run verifies: `tree` is None when it is HEAD's (nothing uncommitted)."""
 
     tree: str | None = None
-    files: list[str] = field(default_factory=list)  # the uncommitted files, sorted
+    files: list[str] = msgspec.field(default_factory=list)  # the uncommitted files, sorted
 
     @property
     def dirty(self) -> bool:
