@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from gitorch.engine.inputs import match_paths
 from gitorch.gitcmd import git
@@ -56,16 +57,19 @@ OUTSIDE = "outside the repository"
 MAX_LISTED = 20  # searched files named in the evidence
 
 
-@dataclass
-class CheckContext:
+class CheckContext(msgspec.Struct):
     """What checks of one task need: where files are, its preferred paths, the repository."""
 
     root: Path
     preferred: Sequence[str]
     repository: Path | None = None  # what a path must stay in (default: root)
-    _files: list[str] | None = field(default=None, repr=False)
-    _top: Path | None = field(default=None, repr=False)
-    _named: dict[tuple[str, ...], list[str]] = field(default_factory=dict, repr=False)
+    _files: list[str] | None = None  # these three stay out of the repr, as in the dataclass
+    _top: Path | None = None
+    _named: dict[tuple[str, ...], list[str]] = msgspec.field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        shown = f"root={self.root!r}, preferred={self.preferred!r}, repository={self.repository!r}"
+        return f"CheckContext({shown})"
 
     def files(self) -> list[str]:
         """Files git sees in the work tree (tracked and untracked, not ignored), sorted."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -28,14 +27,13 @@ class Pass(msgspec.Struct, frozen=True, array_like=True, gc=False):
     ts: str = ""
 
 
-@dataclass
-class History:
+class History(msgspec.Struct):
     events: list[ev.Event]
-    passes: dict[str, Pass] = field(default_factory=dict)
-    approvals: list[ev.Approved] = field(default_factory=list)
+    passes: dict[str, Pass] = msgspec.field(default_factory=dict)
+    approvals: list[ev.Approved] = msgspec.field(default_factory=list)
     watch_tasks: dict[str, Any] | None = None  # watch.json's tasks (None: `watch_load` reads them)
     watch_awaiting: list[Any] | None = None  # watch.json's gates waiting (None: no watch.json)
-    commits: dict[str, str] = field(default_factory=dict)  # run -> commit it verified
+    commits: dict[str, str] = msgspec.field(default_factory=dict)  # run -> commit it verified
     watch_load: Callable[[], dict[str, Any]] | None = None  # watch.json's tasks, read when first asked
     watch_unmatched: str | None = None  # the blob id of a watch.json read without passes.json
 

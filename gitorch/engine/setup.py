@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,8 +23,7 @@ if TYPE_CHECKING:  # inputs (fnmatch, subprocess, json) is imported where digest
     from gitorch.engine.inputs import TaskInputs, WorktreeReader
 
 
-@dataclass
-class Loaded:
+class Loaded(msgspec.Struct, dict=True):  # dict: the cached_property members
     """A repository with its plan, ready for the engine."""
 
     repo: Repo

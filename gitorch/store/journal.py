@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import msgspec
@@ -21,8 +20,7 @@ from gitorch.events import Event
 from gitorch.journalfile import append_locked, safe_name
 
 
-@dataclass(frozen=True)
-class Known:
+class Known(msgspec.Struct, frozen=True):
     """Events a writer holds with the exact bytes it appended for them (`encode_lines`): a
     journal file holding these bytes and nothing else needs no decoding."""
 
@@ -30,13 +28,12 @@ class Known:
     events: Sequence[Event]
 
 
-@dataclass
-class Pending:
+class Pending(msgspec.Struct):
     """One rotated journal file and what could be read from it."""
 
     path: Path
-    events: list[Event] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    events: list[Event] = msgspec.field(default_factory=list)
+    problems: list[str] = msgspec.field(default_factory=list)
 
 
 class Journal:

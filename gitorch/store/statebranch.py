@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import msgspec
@@ -83,10 +82,9 @@ def clear_stale_ref_lock(common_dir: Path, ref: str) -> None:
             pass
 
 
-@dataclass
-class ReadResult:
-    events: list[Event] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+class ReadResult(msgspec.Struct):
+    events: list[Event] = msgspec.field(default_factory=list)
+    problems: list[str] = msgspec.field(default_factory=list)
 
 
 # Segments are immutable: decode each blob once per process (with what it could not read).
