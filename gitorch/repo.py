@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitorch.errors import NotARepoError
+from gitorch.frozen import Frozen
 from gitorch.gitcmd import git, git_popen
 
 if TYPE_CHECKING:
@@ -28,13 +28,20 @@ def ensure_dir(path: Path) -> Path:
     return path
 
 
-@dataclass(frozen=True)
-class Repo:
-    """A git repository: its work tree (None when bare), git dir and common dir."""
+class Repo(Frozen):
+    """A git repository: its work tree (None when bare), git dir and common dir (a frozen
+    dataclass's behaviour, gitorch/frozen.py: the hook and every run load no dataclasses)."""
 
+    _fields = ("root", "git_dir", "common_dir")
     root: Path | None
     git_dir: Path
     common_dir: Path
+
+    def __init__(self, root: Path | None, git_dir: Path, common_dir: Path) -> None:
+        set_field = object.__setattr__
+        set_field(self, "root", root)
+        set_field(self, "git_dir", git_dir)
+        set_field(self, "common_dir", common_dir)
 
     @property
     def bare(self) -> bool:

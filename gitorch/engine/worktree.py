@@ -6,11 +6,11 @@ Standard library only (the git hook imports gitorch.engine.inputs, which imports
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from gitorch.frozen import Frozen
 from gitorch.gitcmd import git, git_popen
 from gitorch.twins import match_paths, tree_digest  # one copy with the git hook's
 
@@ -20,14 +20,37 @@ if TYPE_CHECKING:
     from gitorch.gitcmd import GitProcess
 
 
-@dataclass
 class WorkTree:
-    """The object id of every tracked file as it is in the work tree (plus untracked ones)."""
+    """The object id of every tracked file as it is in the work tree (plus untracked ones).
+    Behaves as the (mutable) dataclass it was, without loading dataclasses: equal field by
+    field to another WorkTree, unhashable, the same repr."""
 
+    __match_args__ = ("oids", "tracked", "untracked", "changed")
     oids: dict[str, str]  # path -> oid (work tree content), tracked and untracked
     tracked: list[str]  # sorted tracked paths present in the work tree
-    untracked: list[str] = field(default_factory=list)  # sorted untracked, not ignored
-    changed: list[str] = field(default_factory=list)  # tracked files differing from HEAD (staged or not)
+    untracked: list[str]  # sorted untracked, not ignored
+    changed: list[str]  # tracked files differing from HEAD (staged or not)
+
+    def __init__(self, oids: dict[str, str], tracked: list[str], untracked: list[str] | None = None,
+                 changed: list[str] | None = None) -> None:
+        self.oids, self.tracked = oids, tracked
+        self.untracked = [] if untracked is None else untracked
+        self.changed = [] if changed is None else changed
+
+    def _values(self) -> tuple[Any, ...]:
+        return self.oids, self.tracked, self.untracked, self.changed
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, WorkTree)
+        return self._values() == other._values()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass it was
+
+    def __repr__(self) -> str:
+        return (f"WorkTree(oids={self.oids!r}, tracked={self.tracked!r}, untracked={self.untracked!r}, "
+                f"changed={self.changed!r})")
 
     def tree_digest(self, exclude: Iterable[str] = ()) -> str:
         """One digest of every tracked file's content (but the `exclude`d ones)."""
@@ -109,16 +132,26 @@ def read_worktree(root: Path, *, untracked: bool = True, only: Sequence[str] | N
     return WorktreeReader(root, untracked=untracked, only=only).result()
 
 
-@dataclass(frozen=True)
-class StatusView:
+class StatusView(Frozen):
     """`git status --porcelain -z` parsed: what differs from the index (and HEAD), with the
-    object ids of the files whose content is not the index's (modified or untracked)."""
+    object ids of the files whose content is not the index's (modified or untracked).
+    A frozen dataclass's behaviour (gitorch/frozen.py)."""
 
+    _fields = ("raw", "rehashed", "new", "changed", "gone")
     raw: bytes  # git's output as it came (part of the inputs cache key)
     rehashed: dict[str, str]  # modified or untracked file -> its oid now ("": unreadable)
     new: list[str]  # untracked, not ignored
     changed: list[str]  # tracked files differing from HEAD (staged or not)
     gone: list[str]  # tracked files deleted from the work tree
+
+    def __init__(self, raw: bytes, rehashed: dict[str, str], new: list[str], changed: list[str],
+                 gone: list[str]) -> None:
+        set_field = object.__setattr__
+        set_field(self, "raw", raw)
+        set_field(self, "rehashed", rehashed)
+        set_field(self, "new", new)
+        set_field(self, "changed", changed)
+        set_field(self, "gone", gone)
 
 
 def parse_status(root: Path, st_out: bytes) -> StatusView:

@@ -13,12 +13,12 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gitorch import atomic
 from gitorch.errors import ConfigError, UsageError
+from gitorch.frozen import Frozen
 from gitorch.repo import Repo, ensure_dir
 
 # Secrets become environment variables of a task, so their names follow the same rule.
@@ -28,14 +28,22 @@ KEYRING_SERVICE = "gitorch"
 SOURCES = ("repo", "user", "env")
 
 
-@dataclass(frozen=True)
-class Resolved:
-    """A secret found somewhere: its name, value and where it came from (never printed)."""
+class Resolved(Frozen):
+    """A secret found somewhere: its name, value and where it came from (never printed).
+    A frozen dataclass's behaviour (gitorch/frozen.py), without loading dataclasses."""
 
+    _fields = ("name", "value", "source", "where")
     name: str
     value: str
     source: str  # repo | user | env | keyring
     where: str  # the file, keyring entry or variable, for messages
+
+    def __init__(self, name: str, value: str, source: str, where: str) -> None:
+        set_field = object.__setattr__
+        set_field(self, "name", name)
+        set_field(self, "value", value)
+        set_field(self, "source", source)
+        set_field(self, "where", where)
 
     def __repr__(self) -> str:  # keep the value out of tracebacks and logs
         return f"Resolved(name={self.name!r}, source={self.source!r}, where={self.where!r})"

@@ -20,7 +20,8 @@ import itertools
 import os
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+from gitorch.frozen import Frozen
 
 # What decides whether, and how, objects are written here (asked in the CLI backend's one
 # `git config --get-regexp`, keys lowercased as git prints them).
@@ -33,13 +34,20 @@ _TRUE = frozenset({"true", "yes", "on", "1"})
 _counter = itertools.count()
 
 
-@dataclass(frozen=True)
-class LooseWriter:
-    """Writes objects into `objects` (a repository's object directory)."""
+class LooseWriter(Frozen):
+    """Writes objects into `objects` (a repository's object directory). A frozen dataclass's
+    behaviour (gitorch/frozen.py), without loading dataclasses."""
 
+    _fields = ("objects", "level", "fsync")
     objects: str
-    level: int = 1  # core.loosecompression's default: Z_BEST_SPEED
-    fsync: bool = False  # git's default (core.fsync unset) fsyncs no loose object
+    level: int  # core.loosecompression's default: Z_BEST_SPEED
+    fsync: bool  # git's default (core.fsync unset) fsyncs no loose object
+
+    def __init__(self, objects: str, level: int = 1, fsync: bool = False) -> None:
+        set_field = object.__setattr__
+        set_field(self, "objects", objects)
+        set_field(self, "level", level)
+        set_field(self, "fsync", fsync)
 
     def write(self, kind: bytes, data: bytes) -> str:
         """The object's id; the object is on disk (or was already) when this returns."""
