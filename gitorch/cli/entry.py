@@ -23,6 +23,9 @@ _AT_EXIT: list[object] = []  # what main registered with atexit
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     collecting = gc.isenabled()
+    # an in-process caller that froze its own objects (gc.freeze) finds them as it left them:
+    # main freezes (and unfreezes) only when nothing was frozen before it
+    thawed = gc.get_freeze_count() == 0
     # Start-up allocates some 100,000 objects (modules, classes, functions) and frees almost
     # none: the cyclic collector would scan them over and over (~8% of `git orch status`).
     # It is off while the CLI imports and on again before a command runs, but for the short
@@ -59,11 +62,11 @@ def main(argv: list[str] | None = None) -> None:
         found = lean.find(args)
         if found is not None:
             if tuple(args[:1]) not in COLLECTOR_OFF and tuple(args[:2]) not in COLLECTOR_OFF:
-                _collect(collecting)
+                _collect(collecting, thawed)
             lean.run(*found, args)
         from gitorch.cli.app import main as app_main
 
-        _collect(collecting)
+        _collect(collecting, thawed)
         app_main(args)
     except KeyboardInterrupt:  # Ctrl-C while the CLI itself loads: no traceback either
         from gitorch.invocation import localize
@@ -73,16 +76,18 @@ def main(argv: list[str] | None = None) -> None:
             sys.stdout.write('{"error":"Interrupted","exit_code":130,"message":"interrupted"}\n')
         sys.exit(130)
     finally:
-        _collect(collecting)
-        gc.unfreeze()  # an in-process caller's objects are collectable again
+        _collect(collecting, thawed)
+        if thawed:
+            gc.unfreeze()  # an in-process caller's objects are collectable again
 
 
-def _collect(collecting: bool) -> None:
+def _collect(collecting: bool, freeze: bool) -> None:
     """The cyclic collector as it was before `main` (on, unless a caller had turned it off).
     What start-up made (modules, classes: they live to the end) is frozen first, so the
     collections a command's own objects trigger do not scan it again (~10 ms of a 1,000-task
-    run at load 6); `main` unfreezes it when it returns."""
+    run at load 6); `main` unfreezes it when it returns. Not when a caller had frozen objects
+    of its own (`freeze` False): unfreezing would thaw those too."""
     if collecting:
-        if not gc.isenabled():
+        if freeze and not gc.isenabled():
             gc.freeze()
         gc.enable()

@@ -55,3 +55,31 @@ def test_a_run_process_ends_with_its_output_and_records_whole(repo: Path, orch: 
     shown_log = subprocess.run(["git", "show", f"orch/state:{names[0]}"], cwd=repo, capture_output=True,
                                text=True, check=True).stdout
     assert shown_log == "said-it\n"  # the kept output, written whole
+
+
+_CALLER_FROZE = """
+import gc, sys
+kept = [[n] for n in range(1000)]  # the caller's own objects, frozen by the caller
+gc.freeze()
+from gitorch.cli.entry import main
+main(["--version"])
+for args in (["status"], ["no-such-command"]):
+    try:
+        main(args)
+    except SystemExit as stop:
+        print("exit:", stop.code, flush=True)
+print("caller's freeze kept:", gc.get_freeze_count() > len(kept), gc.isenabled(), flush=True)
+gc.unfreeze()
+main(["--version"])
+print("thawed after:", gc.get_freeze_count(), flush=True)
+"""
+
+
+def test_main_leaves_what_a_caller_froze_frozen(tmp_path: Path) -> None:
+    """An in-process caller that froze its own objects (a pre-fork server) finds them frozen
+    after main returns or exits, with any exit code; one that froze nothing, nothing."""
+    proc = subprocess.run([sys.executable, "-c", _CALLER_FROZE], cwd=tmp_path, capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stdout.splitlines() if not line.startswith("gitorch ")]
+    assert lines == ["exit: 2", "exit: 2", "caller's freeze kept: True True", "thawed after: 0"], proc.stdout
