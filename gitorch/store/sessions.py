@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
+from gitorch import events as ev
 from gitorch.store import layout
 from gitorch.store.state import StateStore
 from gitorch.store.statebranch import lookup
@@ -42,7 +43,8 @@ def list_sessions(store: StateStore) -> list[SessionInfo]:
                     name = parts[1] if len(parts) == 3 else parts[-3]
                     dirs.setdefault(name, name)
                     info(name).segments += 1
-    pending_ids = {e.id for p in store._journal.live() for e in p.events}
+    # a journaled tasks_skipped: pending as the skipped events `events()` gives for it
+    pending_ids = {e.id for p in store._journal.live() for e in ev.expanded(p.events)}
     for e in store.events():
         name = e.session or "unknown"
         safe = layout.safe_name(name)
