@@ -7,8 +7,9 @@ __init__ with `object.__setattr__`; this base gives it what @dataclass(frozen=Tr
 equality with an instance of the same class, field by field (NotImplemented otherwise),
 a hash of the fields, the repr, __match_args__, FrozenInstanceError on assignment or
 deletion, and `replace` (dataclasses.replace). The instances keep a __dict__, so
-functools.cached_property works on them as on a frozen dataclass. tests/test_frozen.py
-holds each class beside the dataclass it was.
+functools.cached_property works on them as on a frozen dataclass.
+tests/workspace/test_frozen_classes.py and tests/test_struct_classes.py hold each class
+beside the dataclass it was.
 """
 
 from __future__ import annotations
