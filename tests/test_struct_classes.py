@@ -27,6 +27,11 @@ from gitorch.engine.setup import Loaded
 from gitorch.engine.start import Start
 from gitorch.engine.verified import Verified
 from gitorch.engine.worktree import StatusView, WorkTree
+from gitorch.plan.acceptance import SpecProblem
+from gitorch.plan.issues import PlanIssue
+from gitorch.plan.load import LoadedPlan, _Loader, _TaskEntry
+from gitorch.plan.repos import RepoCheck
+from gitorch.plan.source import Document
 from gitorch.repo import Repo
 from gitorch.secrets.store import Resolved
 from gitorch.store.journal import Known, Pending
@@ -259,6 +264,69 @@ class ReadResultDC:
     problems: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class SpecProblemDC(Exception):
+    message: str
+    hint: str | None = None
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class PlanIssueDC:
+    path: Any
+    message: str
+    hint: str | None = None
+
+
+@dataclass
+class DocumentDC:
+    file: Path
+    display: str
+    fmt: str
+    text: str
+    data: Any
+    raw: bytes = field(default=b"", repr=False)
+    duplicates: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class RepoCheckDC:
+    issues: list[Any] = field(default_factory=list)
+    globs: list[Any] = field(default_factory=list)
+    files: list[Any] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LoadedPlanDC:
+    plan: Any
+    file: Path
+    files: list[Path]
+    root: Path
+    display: str = ""
+    known_digest: str = field(default="", repr=False)
+
+
+@dataclass
+class _TaskEntryDC:
+    spec: Any
+    raw: Any
+    doc: Any
+    local: Any
+
+
+@dataclass
+class _LoaderDC:
+    base: Path
+    docs: list[Any] = field(default_factory=list)
+    entries: list[Any] = field(default_factory=list)
+    issues: list[Any] = field(default_factory=list)
+    errors: list[Any] = field(default_factory=list)
+    seen: set[Path] = field(default_factory=set)
+    globs: list[Any] = field(default_factory=list)
+    head: Any = None
+    extra_files: list[Any] = field(default_factory=list)
+
+
 TMP = object()  # stands for the test's temporary directory (RunContext makes a folder under it)
 
 # (class, the dataclass it was, positional arguments, keyword arguments): the arguments give
@@ -288,6 +356,15 @@ PAIRS: list[tuple[type, type, tuple[Any, ...], dict[str, Any]]] = [
     (Pending, PendingDC, (Path("/j/1"),), {"problems": ["bad line"]}),
     (LooseWriter, LooseWriterDC, ("/r/.git/objects",), {"fsync": True}),
     (ReadResult, ReadResultDC, (), {"problems": ["x"]}),
+    (SpecProblem, SpecProblemDC, ("bad value",), {"key": "timeout"}),
+    (PlanIssue, PlanIssueDC, (("tasks", 0, "id"), "not an id"), {}),
+    (Document, DocumentDC, (Path("/r/p.yaml"), "p.yaml", "yaml", "version: 1\n", {"version": 1}),
+     {"raw": b"version: 1\n"}),
+    (RepoCheck, RepoCheckDC, (), {"files": [("w.toml", "ab")]}),
+    (LoadedPlan, LoadedPlanDC, ("plan", Path("/r/p.yaml"), (Path("/r/p.yaml"),), Path("/r")),
+     {"known_digest": "d1"}),
+    (_TaskEntry, _TaskEntryDC, (None, {"id": "a"}, "doc"), {"local": ("tasks", 0)}),
+    (_Loader, _LoaderDC, (Path("/r"),), {"head": "spec"}),
 ]
 IDS = [p[0].__name__ for p in PAIRS]
 
@@ -347,7 +424,13 @@ def test_repr_equality_and_hash_as_the_dataclass(cls: Any, dc: Any, args: tuple[
     if dc.__dataclass_params__.eq:
         assert a == same and a != other and (a == d) is False and a != d
         assert a.__eq__(object()) is NotImplemented
-        assert copy.copy(a) == a
+        try:
+            copy.copy(d)
+        except AttributeError:  # a frozen exception: BaseException.__setstate__ assigns its fields
+            with pytest.raises(AttributeError):
+                copy.copy(a)
+        else:
+            assert copy.copy(a) == a
     else:  # eq=False: identity, hashable by identity
         assert a == a and a != same and hash(a) != hash(same) and a in {a}
     want = _hash(d)
@@ -395,3 +478,18 @@ def test_members_beyond_the_fields_still_work(tmp_path: Path) -> None:
     assert "s3cret" not in repr(secret) and secret.value == "s3cret"
     check = CheckContext(tmp_path, ["a/"], _files=["a/x"])
     assert "a/x" not in repr(check) and check.files() == ["a/x"]
+
+
+def test_spec_problem_is_the_exception_it_was() -> None:
+    got, want = SpecProblem("bad value", "a hint"), SpecProblemDC("bad value", "a hint")
+    assert got.args == want.args == ("bad value", "a hint") and str(got) == str(want)
+    with pytest.raises(SpecProblem) as info:
+        raise got
+    assert info.value is got and info.value.message == "bad value" and info.value.key is None
+
+
+def test_plan_members_beyond_the_fields_still_work() -> None:
+    doc = Document(Path("/r/p.yaml"), "p.yaml", "yaml", "", None, raw=b"abc")
+    assert doc.sha256 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"  # cached_property
+    lp = LoadedPlan("plan", Path("/r/p.yaml"), [Path("/r/p.yaml")], Path("/r"), known_digest="d1")
+    assert lp.digest == "d1" and lp.digest is lp.digest and "d1" not in repr(lp)

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 
+from gitorch.frozen import Frozen
 from gitorch.plan.model import (
     Check,
     CommandCheck,
@@ -33,13 +33,20 @@ _KINDS = ("run", "file_exists", "file_absent", "contains", "not_contains", "matc
 _DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?")
 
 
-@dataclass(frozen=True)
-class SpecProblem(Exception):
-    """A value the types accept but the plan format does not; `key` refines the location."""
+class SpecProblem(Frozen, Exception):
+    """A value the types accept but the plan format does not; `key` refines the location.
+    A frozen dataclass's behaviour (gitorch/frozen.py; a Struct cannot be an Exception)."""
 
+    _fields = ("message", "hint", "key")
     message: str
-    hint: str | None = None
-    key: str | None = None
+    hint: str | None
+    key: str | None
+
+    def __init__(self, message: str, hint: str | None = None, key: str | None = None) -> None:
+        set_field = object.__setattr__
+        set_field(self, "message", message)
+        set_field(self, "hint", hint)
+        set_field(self, "key", key)
 
 
 def parse_duration(value: float | str, what: str = "duration") -> float:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +30,7 @@ PLAN_NAMES = ("orchestrator.yml", "orchestrator.yaml", "orchestrator.json", "orc
 _GLOB = set("*?[")
 
 
-@dataclass(frozen=True)
-class LoadedPlan:
+class LoadedPlan(msgspec.Struct, frozen=True, dict=True):  # dict: the cached digest
     """A valid plan and where it came from."""
 
     plan: Plan
@@ -40,7 +38,11 @@ class LoadedPlan:
     files: list[Path]  # the main file, then every included file, in load order
     root: Path  # the project root: the repository root, or project.root under it
     display: str = ""  # how messages name the main file (relative to the repository root)
-    known_digest: str = field(default="", repr=False)  # the digest, when known already (the cache)
+    known_digest: str = ""  # the digest, when known already (the cache); not in the repr
+
+    def __repr__(self) -> str:
+        return (f"LoadedPlan(plan={self.plan!r}, file={self.file!r}, files={self.files!r}, "
+                f"root={self.root!r}, display={self.display!r})")
 
     @functools.cached_property
     def digest(self) -> str:
@@ -125,25 +127,24 @@ def _base(main: Path | None, repo: Repo | None) -> tuple[Path, Repo | None]:
     return (found.root, found) if found.root is not None else (start, None)
 
 
-@dataclass
-class _TaskEntry:
+class _TaskEntry(msgspec.Struct):
     spec: TaskSpec | None
     raw: Any
     doc: Document
     local: PathT  # where the task sits in its own file
 
 
-@dataclass
-class _Loader:
+class _Loader(msgspec.Struct):
     base: Path
-    docs: list[Document] = field(default_factory=list)
-    entries: list[_TaskEntry] = field(default_factory=list)
-    issues: list[tuple[Document, PlanIssue]] = field(default_factory=list)
-    errors: list[OrchError] = field(default_factory=list)  # already located (unreadable includes)
-    seen: set[Path] = field(default_factory=set)
-    globs: list[cache.GlobUse] = field(default_factory=list)  # include globs and what they matched
+    docs: list[Document] = msgspec.field(default_factory=list)
+    entries: list[_TaskEntry] = msgspec.field(default_factory=list)
+    issues: list[tuple[Document, PlanIssue]] = msgspec.field(default_factory=list)
+    errors: list[OrchError] = msgspec.field(default_factory=list)  # already located (unreadable includes)
+    seen: set[Path] = msgspec.field(default_factory=set)
+    globs: list[cache.GlobUse] = msgspec.field(default_factory=list)  # include globs and what they matched
     head: PlanSpec | None = None
-    extra_files: list[tuple[str, str]] = field(default_factory=list)  # (path, sha256) read for meaning
+    # (path, sha256) read for meaning
+    extra_files: list[tuple[str, str]] = msgspec.field(default_factory=list)
 
     def display(self, path: Path) -> str:
         try:

@@ -6,8 +6,9 @@ The manifest is part of what the plan means, so the plan cache records it like a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
+
+import msgspec
 
 from gitorch.errors import WorkspaceError
 from gitorch.plan import cache
@@ -17,13 +18,12 @@ from gitorch.plan.validate import PlanIssue, is_id
 MANIFEST_NAME = "workspace.toml"  # as gitorch.workspace.manifest names it
 
 
-@dataclass
-class RepoCheck:
+class RepoCheck(msgspec.Struct):
     """Problems with `repo:` names, and what the answer depends on (for the plan cache)."""
 
-    issues: list[PlanIssue] = field(default_factory=list)
-    globs: list[cache.GlobUse] = field(default_factory=list)
-    files: list[tuple[str, str]] = field(default_factory=list)  # (path, sha256)
+    issues: list[PlanIssue] = msgspec.field(default_factory=list)
+    globs: list[cache.GlobUse] = msgspec.field(default_factory=list)
+    files: list[tuple[str, str]] = msgspec.field(default_factory=list)  # (path, sha256)
 
 
 def check_repos(base: Path, plan: Plan) -> RepoCheck:

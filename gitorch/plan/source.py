@@ -12,7 +12,6 @@ import functools
 import hashlib
 import re
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,17 +32,36 @@ def format_path(path: PathT) -> str:
     return out
 
 
-@dataclass
 class Document:
-    """One parsed plan file and, on demand, where each plan path sits in it."""
+    """One parsed plan file and, on demand, where each plan path sits in it. Behaves as the
+    (mutable) dataclass it was, without loading dataclasses: equal field by field to another
+    Document, unhashable, the same repr (without `raw`)."""
 
+    __match_args__ = ("file", "display", "fmt", "text", "data", "raw", "duplicates")
     file: Path
     display: str  # how messages name the file (relative to the repo when possible)
     fmt: str
     text: str
     data: Any
-    raw: bytes = field(default=b"", repr=False)  # the file's bytes
-    duplicates: list[tuple[int, int, str]] = field(default_factory=list)  # YAML keys given twice
+    raw: bytes  # the file's bytes
+    duplicates: list[tuple[int, int, str]]  # YAML keys given twice
+
+    def __init__(self, file: Path, display: str, fmt: str, text: str, data: Any, raw: bytes = b"",
+                 duplicates: list[tuple[int, int, str]] | None = None) -> None:
+        self.file, self.display, self.fmt, self.text = file, display, fmt, text
+        self.data, self.raw = data, raw
+        self.duplicates = [] if duplicates is None else duplicates
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in self.__match_args__)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass it was
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__match_args__ if n != "raw")
+        return f"Document({shown})"
 
     @functools.cached_property
     def sha256(self) -> str:
