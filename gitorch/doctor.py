@@ -125,12 +125,12 @@ def check_state_branch(ctx: Context) -> list[DoctorFinding]:
         return [DoctorFinding("state", "error", f"state branch {branch} cannot be read: {exc.message}",
                               exc.hint or "`git orch sync` from a clone with good state, or "
                               "`git orch import` an export")]
-    from gitorch.store.layout import SCHEMA_VERSION
+    from gitorch.store.layout import READS_SCHEMA
 
     short = (tip or "")[:12]
-    if version is not None and version > SCHEMA_VERSION:
+    if version is not None and version > READS_SCHEMA:
         return [DoctorFinding("state", "error", f"state branch {branch} ({short}) has schema version "
-                              f"{version}, newer than this gitorch ({SCHEMA_VERSION})",
+                              f"{version}, newer than this gitorch ({READS_SCHEMA})",
                               "upgrade gitorch; it refuses to rewrite newer state")]
     shown = f"schema version {version}" if version is not None else "no schema record"
     found = [DoctorFinding("state", "ok", f"state branch {branch} at {short}, {shown}, "

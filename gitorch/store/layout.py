@@ -53,7 +53,13 @@ from gitorch.errors import UsageError
 if TYPE_CHECKING:
     from gitorch.events import Event
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 1  # what a new branch's marker says (and runs/<run>.json)
+# A branch that holds `tasks_skipped` events says 2: a gitorch older than that event would
+# read the runs that wrote it as leaving their tasks pending, so it refuses the branch (exit 5)
+# instead, as it refuses any newer marker. The marker is raised by the commit that writes the
+# first such event (store/state.py) and by a merge with a branch that has it (store/sync.py).
+COMPACT_SKIPS_SCHEMA = 2
+READS_SCHEMA = COMPACT_SKIPS_SCHEMA  # the newest marker this gitorch reads and writes
 FORMAT = "gitorch-state"
 MARKER = "gitorch-state.json"
 README = "README.md"

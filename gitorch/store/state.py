@@ -174,7 +174,10 @@ class StateStore:
             def described() -> str:  # what the build did, told by the summaries it changed
                 return _message(all_events, files, made[0])
 
-            tip = self.state.update(build, message if message is not None else described, seal=seal)
+            schema = (layout.COMPACT_SKIPS_SCHEMA if any(type(e) is ev.TasksSkipped for e in all_events)
+                      else layout.SCHEMA_VERSION)
+            tip = self.state.update(build, message if message is not None else described, seal=seal,
+                                    schema=schema)
         from gitorch.store.pack import maybe_pack
 
         maybe_pack(self.repo.common_dir, self._scratch)  # like gc --auto, outside the write lock

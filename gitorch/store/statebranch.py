@@ -204,14 +204,15 @@ class StateBranch:
         self.backend = backend
         self.ref = ref
         self.common_dir = common_dir
-        self._good_markers: set[str] = set()
+        self._good_markers: dict[str, layout.Marker] = {}  # blob id -> the marker it holds
 
     # --- the format marker -----------------------------------------------------------
-    def check_marker(self, root_tree: str) -> None:
-        """Refuse a branch written by a newer gitorch, or one that is not ours."""
+    def check_marker(self, root_tree: str) -> layout.Marker:
+        """The branch's format marker; refuse a branch written by a newer gitorch, or one
+        that is not ours."""
         entry = lookup(self.backend, root_tree, layout.MARKER)
         if entry is not None and entry.oid in self._good_markers:
-            return
+            return self._good_markers[entry.oid]
         where = f"{self.ref}:{layout.MARKER}"
         if entry is None or entry.is_tree:
             raise StateConflict(
@@ -224,16 +225,18 @@ class StateBranch:
             raise StateConflict(f"{where}: unreadable format marker ({exc})") from None
         if marker.format != layout.FORMAT:
             raise StateConflict(f"{where}: format '{marker.format}' is not {layout.FORMAT}")
-        if marker.schema_version > layout.SCHEMA_VERSION:
+        if marker.schema_version > layout.READS_SCHEMA:
             raise StateConflict(
                 f"{where}: state written by a newer gitorch (schema_version "
-                f"{marker.schema_version}; this gitorch {__version__} knows {layout.SCHEMA_VERSION})",
+                f"{marker.schema_version}; this gitorch {__version__} knows {layout.READS_SCHEMA})",
                 hint="upgrade gitorch; this one will not rewrite newer state",
             )
-        self._good_markers.add(entry.oid)
+        self._good_markers[entry.oid] = marker
+        return marker
 
-    def marker_blob(self) -> str:
-        marker = layout.Marker(created=ev.now(), gitorch=__version__)
+    def marker_blob(self, schema: int = layout.SCHEMA_VERSION, created: str = "") -> str:
+        """A format marker saying `schema`; `created` kept from the marker it raises."""
+        marker = layout.Marker(schema_version=schema, created=created or ev.now(), gitorch=__version__)
         return self.backend.write_blob(msgspec.json.format(msgspec.json.encode(marker)) + b"\n")
 
     # --- writing ---------------------------------------------------------------------
@@ -244,13 +247,15 @@ class StateBranch:
         *,
         extra_parents: Iterable[str] = (),
         seal: Callable[[Mapping[str, str]], Changes] | None = None,
+        schema: int = layout.SCHEMA_VERSION,
     ) -> str | None:
         """Apply the changes `build(root_tree)` returns on top of the current tip, in one
         compare-and-swap, rebuilding and retrying while other writers move the ref.
         `seal(trees)`: changes made from the resulting sessions/ and runs/ trees (name ->
         tree id, "" when none), added to the same commit (the run index's seal names the
         trees it describes). `message` may be a function, asked after each build (it can
-        describe what the build found). Returns the new tip (the old one when nothing changed)."""
+        describe what the build found). `schema`: the marker the changes need at least (a lower
+        one is raised in the same commit). Returns the new tip (the old one when nothing changed)."""
         check_not_checked_out(self.common_dir, self.ref)
         locked_since: float | None = None
         for attempt in range(MAX_ATTEMPTS):
@@ -258,11 +263,12 @@ class StateBranch:
             if tip is None:
                 check_ref_free(self.common_dir, self.ref)
             base_tree = self.backend.read_commit(tip).tree if tip else None
-            if base_tree is not None:
-                self.check_marker(base_tree)
+            marker = self.check_marker(base_tree) if base_tree is not None else None
             changes = build(base_tree)
-            if base_tree is None:
-                changes[layout.MARKER] = self.marker_blob()
+            if marker is None:
+                changes[layout.MARKER] = self.marker_blob(schema)
+            elif marker.schema_version < schema and layout.MARKER not in changes:
+                changes[layout.MARKER] = self.marker_blob(schema, marker.created)
             parents = [tip] if tip else []
             parents += [p for p in extra_parents if p not in parents]
             new_tree = self._put(base_tree, changes, seal)

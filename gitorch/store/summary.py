@@ -210,7 +210,7 @@ def render_readme(
         f"This is the state branch `{branch}` of [gitorch](https://pypi.org/project/gitorch/)"
         " (`git orch`). It is written by gitorch; do not edit it by hand.",
         "",
-        f"- `{layout.MARKER}`: format marker (schema version {layout.SCHEMA_VERSION})",
+        f"- `{layout.MARKER}`: format marker (its schema version: what a reader must know)",
         "- `sessions/<yyyy-mm>/<dd>/<h>/<h>/<session>/<bb>/*.jsonl`: event segments (a JSON event a line)",
         "- `runs/<run>.json`: one summary per run; `logs/<run>/<task>/`: full command output",
         "- `plans/`: plans as loaded (approvals are `approved` events)",

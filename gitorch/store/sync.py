@@ -74,7 +74,7 @@ def merge_state(store: StateStore, theirs: str | None) -> MergeResult:
         return result
     backend, state = store.backend, store.state
     their_tree = backend.read_commit(theirs).tree
-    state.check_marker(their_tree)  # a newer remote is refused, not merged down
+    their_marker = state.check_marker(their_tree)  # a newer remote is refused, not merged down
     with store._write_lock():
         ours = state.tip()
         if ours is None or backend.is_ancestor(ours, theirs):
@@ -122,7 +122,9 @@ def merge_state(store: StateStore, theirs: str | None) -> MergeResult:
                 return {layout.INDEX: None}
             return {layout.INDEX: runindex.seal_blob(backend, trees, sealed_as)}
 
-        state.update(build, f"orch: merge state from {theirs[:12]}", extra_parents=[theirs], seal=seal)
+        # the merge holds what their marker speaks of (tasks_skipped events): it says as much
+        state.update(build, f"orch: merge state from {theirs[:12]}", extra_parents=[theirs], seal=seal,
+                     schema=their_marker.schema_version)
         result.state = "merged"
     return result
 
