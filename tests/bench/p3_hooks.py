@@ -128,8 +128,10 @@ def scenario(label: str, files: int, tasks: int, rounds: int, env: dict[str, str
     out = [added(f"P3{label}", s, "gitorch", "no hook", goal, 25.0)]
     out += [added(f"P3{label}", s, p, "no hook", "", None) for p in repos if p not in ("gitorch", "no hook")]
     if label == "a":
-        f = interleave({n: file_checkout(repos[n], env) for n in ("gitorch", "no hook")}, rounds * 2)
+        f = interleave({n: file_checkout(repos[n], env) for n in ("gitorch", "no hook", "exit 0 hook")},
+                       rounds * 2)
         out.append(added("P3", f, "gitorch", "no hook", "<= +2 ms", 2.0, note="file checkout"))
+        out.append(added("P3", f, "exit 0 hook", "no hook", "", None, note="file checkout: any hook's floor"))
     out += hook_alone(label, repos, rounds, env)
     shutil.rmtree(base, ignore_errors=True)
     return out
