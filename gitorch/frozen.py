@@ -1,7 +1,8 @@
 """Classes that behave as frozen dataclasses, for modules every command (or a hot one) imports.
 
 `dataclasses` loads inspect, ast, dis and tokenize: ~47M instructions, about 18% of `git orch
-ws snapshot`'s process. A class on a start-up path (context.Context, store/select.Choice,
+ws snapshot`'s process. `Record` gives a mutable record what @dataclass gives it; `Frozen`
+what @dataclass(frozen=True) gives. A class on a start-up path (context.Context, store/select.Choice,
 the workspace manifest's) names its fields in `_fields` and sets them in its own typed
 __init__ with `object.__setattr__`; this base gives it what @dataclass(frozen=True) gives:
 equality with an instance of the same class, field by field (NotImplemented otherwise),
@@ -21,10 +22,14 @@ if TYPE_CHECKING:
     F = TypeVar("F", bound="Frozen")
 
 
-class Frozen:
-    """Base of a frozen record: subclasses set `_fields` (in declaration order) and __init__."""
+class Record:
+    """Base of a mutable record (a plain @dataclass): subclasses set `_fields` (in declaration
+    order; `_unshown`: fields the repr leaves out, as field(repr=False)) and __init__. Equal
+    field by field to an instance of the same class, unhashable, the dataclass's repr."""
 
+    __slots__ = ()  # a subclass with __slots__ keeps them; one without gets a __dict__
     _fields: ClassVar[tuple[str, ...]] = ()
+    _unshown: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -38,12 +43,20 @@ class Frozen:
             return self._values() == other._values()  # type: ignore[attr-defined]
         return NotImplemented
 
-    def __hash__(self) -> int:
-        return hash(self._values())
+    __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass with eq and no frozen
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields
+                          if name not in self._unshown)
         return f"{self.__class__.__qualname__}({shown})"
+
+
+class Frozen(Record):
+    """Base of a frozen record: subclasses set `_fields` (in declaration order) and __init__
+    (setting each field with object.__setattr__)."""
+
+    def __hash__(self) -> int:  # type: ignore[override]  # frozen: hashable, as a frozen dataclass
+        return hash(self._values())
 
     def __setattr__(self, name: str, value: object) -> None:
         from dataclasses import FrozenInstanceError

@@ -24,6 +24,7 @@ from typing import Any
 
 # the listing lives in worktree.py; these names stay importable from here
 from gitorch.engine.worktree import WorkTree, WorktreeReader, hash_files, read_worktree, start_git
+from gitorch.frozen import Record
 from gitorch.twins import match_paths  # one copy with the git hook's
 
 __all__ = [
@@ -87,7 +88,7 @@ _FIELDS = ("task", "digest", "parts", "paths", "oids", "deps", "tree", "untracke
 _LATER = frozenset({"parts", "paths", "oids", "tree", "exclude"})
 
 
-class TaskInputs:
+class TaskInputs(Record):
     """What a task's digest is made of, kept so `explain` can say what changed.
 
     One the inputs cache gives (`deferred`) holds `parts`, `paths`, `oids`, `tree` and
@@ -95,6 +96,7 @@ class TaskInputs:
     reads only digests, not 1,000 tasks' file lists."""
 
     __slots__ = (*_FIELDS, "_later")
+    _fields = _FIELDS
     task: str
     digest: str
     parts: dict[str, str]  # definition part -> digest
@@ -128,19 +130,6 @@ class TaskInputs:
         self._later = None
         return getattr(self, name)
 
-    def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, f) for f in _FIELDS)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, TaskInputs)
-        return self._values() == other._values()
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass it was
-
-    def __repr__(self) -> str:
-        return "TaskInputs(" + ", ".join(f"{f}={getattr(self, f)!r}" for f in _FIELDS) + ")"
 
 
 def compute_inputs(

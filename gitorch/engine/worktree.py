@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from gitorch.frozen import Frozen
+from gitorch.frozen import Frozen, Record
 from gitorch.gitcmd import git, git_popen
 from gitorch.twins import match_paths, tree_digest  # one copy with the git hook's
 
@@ -20,12 +20,11 @@ if TYPE_CHECKING:
     from gitorch.gitcmd import GitProcess
 
 
-class WorkTree:
+class WorkTree(Record):
     """The object id of every tracked file as it is in the work tree (plus untracked ones).
-    Behaves as the (mutable) dataclass it was, without loading dataclasses: equal field by
-    field to another WorkTree, unhashable, the same repr."""
+    Behaves as the (mutable) dataclass it was, without loading dataclasses (gitorch/frozen.py)."""
 
-    __match_args__ = ("oids", "tracked", "untracked", "changed")
+    _fields = ("oids", "tracked", "untracked", "changed")
     oids: dict[str, str]  # path -> oid (work tree content), tracked and untracked
     tracked: list[str]  # sorted tracked paths present in the work tree
     untracked: list[str]  # sorted untracked, not ignored
@@ -36,21 +35,6 @@ class WorkTree:
         self.oids, self.tracked = oids, tracked
         self.untracked = [] if untracked is None else untracked
         self.changed = [] if changed is None else changed
-
-    def _values(self) -> tuple[Any, ...]:
-        return self.oids, self.tracked, self.untracked, self.changed
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, WorkTree)
-        return self._values() == other._values()
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass it was
-
-    def __repr__(self) -> str:
-        return (f"WorkTree(oids={self.oids!r}, tracked={self.tracked!r}, untracked={self.untracked!r}, "
-                f"changed={self.changed!r})")
 
     def tree_digest(self, exclude: Iterable[str] = ()) -> str:
         """One digest of every tracked file's content (but the `exclude`d ones)."""

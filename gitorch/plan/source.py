@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from gitorch.errors import Location, OrchError, PlanError
+from gitorch.frozen import Record
 
 PathT = tuple[str | int, ...]
 FORMATS = {".yml": "yaml", ".yaml": "yaml", ".json": "json", ".toml": "toml"}
@@ -32,12 +33,13 @@ def format_path(path: PathT) -> str:
     return out
 
 
-class Document:
+class Document(Record):
     """One parsed plan file and, on demand, where each plan path sits in it. Behaves as the
     (mutable) dataclass it was, without loading dataclasses: equal field by field to another
     Document, unhashable, the same repr (without `raw`)."""
 
-    __match_args__ = ("file", "display", "fmt", "text", "data", "raw", "duplicates")
+    _fields = ("file", "display", "fmt", "text", "data", "raw", "duplicates")
+    _unshown = ("raw",)
     file: Path
     display: str  # how messages name the file (relative to the repo when possible)
     fmt: str
@@ -51,17 +53,6 @@ class Document:
         self.file, self.display, self.fmt, self.text = file, display, fmt, text
         self.data, self.raw = data, raw
         self.duplicates = [] if duplicates is None else duplicates
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return all(getattr(self, n) == getattr(other, n) for n in self.__match_args__)
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass it was
-
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__match_args__ if n != "raw")
-        return f"Document({shown})"
 
     @functools.cached_property
     def sha256(self) -> str:

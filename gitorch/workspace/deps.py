@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from gitorch.frozen import Record
 from gitorch.workspace.elixirtext import mix_deps_span, strip_elixir_comments
 from gitorch.workspace.records import Dependency, Diagnostic, Provided
 
@@ -38,8 +39,10 @@ FRAMEWORKS = {
 }
 
 
-class Parsed:
-    """What one repo's manifests say (a plain class, not a dataclass: `ws snapshot` loads none)."""
+class Parsed(Record):
+    """What one repo's manifests say (a plain record, not a dataclass: `ws snapshot` loads none)."""
+
+    _fields = ("manifests", "provides", "deps", "diagnostics")
 
     def __init__(self, manifests: list[str] | None = None, provides: list[Provided] | None = None,
                  deps: list[Dependency] | None = None, diagnostics: list[Diagnostic] | None = None) -> None:
@@ -48,18 +51,6 @@ class Parsed:
         self.deps: list[Dependency] = [] if deps is None else deps
         self.diagnostics: list[Diagnostic] = [] if diagnostics is None else diagnostics
 
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, Parsed)
-        return ((self.manifests, self.provides, self.deps, self.diagnostics)
-                == (other.manifests, other.provides, other.deps, other.diagnostics))
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value: unhashable
-
-    def __repr__(self) -> str:
-        return (f"Parsed(manifests={self.manifests!r}, provides={self.provides!r}, deps={self.deps!r}, "
-                f"diagnostics={self.diagnostics!r})")
 
 
 class _Lazy:
