@@ -1,9 +1,12 @@
 #!/bin/sh
-# gitorch-hook 8
+case $#:$3 in 3:0) [ -x "$0.legacy" ] && exec "$0.legacy" "$@"; exit 0 ;; esac
+# gitorch-hook 9
 # A file checkout (post-checkout's flag 0), or one that keeps HEAD (`git checkout -b`), changes
 # nothing to observe: said first, before anything else runs (post-checkout alone gets three
 # arguments, also as git's config-based hook); a kept hook still runs, with its exit status.
-if [ $# = 3 ] && { [ "$3" = 0 ] || [ "$1" = "$2" ]; }; then
+# The file checkout is the first line, one `case` (no `[` and no comment to read before it):
+# 240 K instructions of dash against 222 K for an `exit 0` hook (274 K as an `if [ ... ]`).
+if [ $# = 3 ] && [ "$1" = "$2" ]; then
     [ -x "$0.legacy" ] && exec "$0.legacy" "$@"
     exit 0
 fi

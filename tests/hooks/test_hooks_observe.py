@@ -90,6 +90,24 @@ def test_file_checkout_and_checkout_b_start_nothing(hooked: Path, tmp_path: Path
     assert started.read_text().count("x") == 1
 
 
+@pytest.mark.parametrize("args, traced", [
+    (["a" * 40, "b" * 40, "0"], 2),  # a file checkout: the first line's `case`, then the kept-hook test
+    (["a" * 40, "a" * 40, "1"], 4),  # HEAD kept (`checkout -b`): the `if` after it
+])
+def test_nothing_to_observe_exits_before_the_rest_of_the_script(hooked: Path, args: list[str],
+                                                                  traced: int) -> None:
+    """What git runs on a file checkout is the script's first line: sh traces nothing of the
+    rest (no config read, no ref looked up, no Python); a branch checkout goes on."""
+    hook = hooked / ".git" / "hooks" / "post-checkout"
+    proc = subprocess.run(["sh", "-x", str(hook), *args], cwd=hooked, capture_output=True, text=True)
+    commands = [line for line in proc.stderr.splitlines() if line.startswith("+")]
+    assert proc.returncode == 0 and len(commands) == traced
+    assert commands[-2:] == [f"+ [ -x {hook}.legacy ]", "+ exit 0"]
+    moved = subprocess.run(["sh", "-x", str(hook), "a" * 40, "b" * 40, "1"], cwd=hooked,
+                           capture_output=True, text=True)
+    assert len([line for line in moved.stderr.splitlines() if line.startswith("+")]) > 10
+
+
 def test_worktree_add_observes_in_the_new_worktree(hooked: Path, tmp_path: Path) -> None:
     proc = run_git(hooked, "worktree", "add", str(tmp_path / "wt"), "feature")
     stale = "orch: 1 task is stale since its inputs changed: build (run `git orch explain`)"
