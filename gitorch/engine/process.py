@@ -94,13 +94,29 @@ def direct_argv(cmd: str, path: str) -> list[str] | None:
         return None  # relative to the task's directory: leave it to the shell
     key = (words[0], path)
     if key not in _which:
-        import shutil  # here: a run that starts no command (every task skipped) needs none
-
-        _which[key] = shutil.which(words[0], path=path)
+        _which[key] = which(words[0], path)
     exe = _which[key]
     if exe is None:
         return None  # the shell says "not found" (exit 127) as a user expects
     return [exe, *words[1:]]
+
+
+def which(name: str, path: str) -> str | None:
+    """`shutil.which(name, path=path)` for a bare program name on POSIX: the first entry of
+    `path` (an empty entry is the current directory) holding an executable non-directory
+    `name`. Here because `import shutil` also imports bz2 and lzma (~5 ms, paid at a run's
+    first command)."""
+    if not path:
+        return None
+    seen: set[str] = set()
+    for folder in path.split(os.pathsep):
+        if folder in seen:
+            continue
+        seen.add(folder)
+        candidate = os.path.join(folder, name)
+        if os.access(candidate, os.X_OK) and not os.path.isdir(candidate):  # access: it exists
+            return candidate
+    return None
 
 
 def _exit_fd(pid: int) -> tuple[int, list[int]]:
@@ -144,6 +160,7 @@ class Children:
 
     def __init__(self) -> None:
         self.live: dict[int, Child] = {}  # fd -> child
+        self._timed = 0  # live children started with a timeout: with none, `wait` reads no clock
         self._poll = select.poll()
         self._cwd: str | None = None
         # output files stay open between the commands that reuse them (the runner empties a
@@ -175,6 +192,7 @@ class Children:
                       deadline=start + timeout if timeout else None, timeout=timeout, key=key,
                       popen=popen, waited=waited)
         self.live[fd] = child
+        self._timed += bool(timeout)  # as `deadline` is set
         self._poll.register(fd, select.POLLIN)
         return child
 
@@ -232,6 +250,8 @@ class Children:
             self._cwd = None
 
     def next_deadline(self) -> float | None:
+        if not self._timed:
+            return None
         deadlines = [c.deadline for c in self.live.values() if c.deadline is not None]
         return min(deadlines) if deadlines else None
 
@@ -241,14 +261,14 @@ class Children:
             if timeout:
                 time.sleep(timeout)
             return []
-        now = time.monotonic()
         deadline = self.next_deadline()
         if deadline is not None:
-            wait_for = max(0.0, deadline - now)
+            wait_for = max(0.0, deadline - time.monotonic())
             timeout = wait_for if timeout is None else min(timeout, wait_for)
         ready = self._poll.poll(None if timeout is None else max(0, int(timeout * 1000) + 1))
         out = [self._reap(self.live[fd]) for fd, _ in ready if fd in self.live]
-        self._enforce_timeouts()
+        if self._timed:
+            self._enforce_timeouts()
         return out
 
     def _enforce_timeouts(self) -> None:
@@ -267,6 +287,7 @@ class Children:
     def _reap(self, child: Child) -> tuple[Child, CommandOutcome]:
         self._poll.unregister(child.fd)
         del self.live[child.fd]
+        self._timed -= bool(child.timeout)
         if child.waited:  # a waiter thread reaped it (no pidfd)
             code = child.waited[0]
         elif child.popen is not None:
