@@ -63,3 +63,44 @@ def test_an_untimed_child_beside_a_timed_one(tmp_path: Path, monkeypatch: pytest
     while children.live:
         children.wait(None)
     children.close()
+
+
+def test_a_runs_output_folder_is_removed_with_what_is_in_it(tmp_path: Path) -> None:
+    from gitorch.engine.finish import remove_output
+
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    for i in range(3):
+        (flat / f"1-{i}.log").write_text("x")
+    remove_output(flat)
+    assert not flat.exists()
+    nested = tmp_path / "nested"  # not what a run leaves, still removed whole
+    (nested / "sub").mkdir(parents=True)
+    (nested / "sub" / "f").write_text("x")
+    (nested / "a.log").write_text("x")
+    remove_output(nested)
+    assert not nested.exists()
+    remove_output(tmp_path / "never-made")  # a run that started no command made none
+
+
+def test_a_run_of_commands_imports_no_shutil(tmp_path: Path) -> None:
+    """Neither the program lookup nor the end of the run loads shutil (with bz2 and lzma)."""
+    import subprocess
+
+    from tests.conftest import git, make_repo
+    from tests.engine.helpers import write_plan
+
+    root = make_repo(tmp_path / "r", {"a.txt": "a\n"})
+    write_plan(root, [{"id": "a", "commands": {"t": "sh -c true"}},
+                      {"id": "b", "dependencies": ["a"], "commands": {"t": "true"}}])
+    git(root, "add", "orchestrator.json")
+    git(root, "commit", "-q", "-m", "plan")
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "gitorch", "run", "-j2"], cwd=root,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    loaded = {line.split("|")[-1].strip() for line in proc.stderr.splitlines()
+              if line.startswith("import time:")}
+    assert "gitorch.engine.process" in loaded
+    assert not loaded & {"shutil", "bz2", "lzma"}
+    out = root / ".git" / "orch" / "out"
+    assert not out.exists() or not any(out.iterdir())  # the run's output folder went
