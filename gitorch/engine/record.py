@@ -21,6 +21,9 @@ from gitorch.store.state import StateStore
 
 FLUSH_EVERY = 1.0  # seconds between commits of the journal to the state branch, at least
 FLUSH_SHARE = 20  # ... and at least this many times as long as the last commit took
+# Seconds the journal's lock stays taken between appends (journalfile.Appender): a run's
+# rounds then journal with one write each; a flush by another process waits at most this.
+JOURNAL_HOLD = 0.05
 
 
 class EventRecorder:
@@ -41,7 +44,7 @@ class EventRecorder:
         self._every = FLUSH_EVERY
         self.tip: str | None = None  # the state branch as this run last committed it
         # the session's journal held open between rounds (flock: POSIX); elsewhere the store appends
-        self._appender = (Appender(journal_path(str(store.repo.common_dir), store.session))
+        self._appender = (Appender(journal_path(str(store.repo.common_dir), store.session), JOURNAL_HOLD)
                           if os.name == "posix" else None)
         store.prepare_writes()  # a run always commits: git starts what that waits for now
 
@@ -70,11 +73,19 @@ class EventRecorder:
             self._unflushed += len(batch)
 
     def seconds_to_flush(self) -> float:
-        return max(0.0, self._every - (time.monotonic() - self._last_flush))
+        """Seconds until the recorder wants the loop back: the next commit, or the end of the
+        journal lock's hold (see `maybe_flush`)."""
+        left = max(0.0, self._every - (time.monotonic() - self._last_flush))
+        held = self._appender.held_left() if self._appender is not None else None
+        return left if held is None else min(left, held)
 
     def maybe_flush(self) -> bool:
-        """Flush when the interval since the last one has passed; whether it did."""
-        if (self._unflushed or self._files) and self.seconds_to_flush() == 0.0:
+        """Flush when the interval since the last one has passed; whether it did. Also gives
+        the journal's lock back once its hold ran out, so a run that waits for long
+        commands never keeps another process's flush waiting."""
+        if self._appender is not None and self._appender.held_left() == 0.0:
+            self._appender.release()
+        if (self._unflushed or self._files) and time.monotonic() - self._last_flush >= self._every:
             self.flush()
             return True
         return False
@@ -82,7 +93,11 @@ class EventRecorder:
     def flush(self, files: Mapping[str, bytes | None] | None = None) -> str | None:
         """Commit the journal and pending files to the state branch now."""
         began = time.monotonic()
-        self.boundary()
+        try:
+            self.boundary()
+        finally:
+            if self._appender is not None:
+                self._appender.release()  # the store's rotation below takes the journal's lock
         out = dict(self._files)
         out.update(self.files_at_flush())
         if files:

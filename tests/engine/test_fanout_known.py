@@ -4,16 +4,18 @@ against the decoding it replaces, on both store backends."""
 
 from __future__ import annotations
 
-import fcntl
 import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from gitorch import events as ev
+from gitorch.engine import record
 from gitorch.engine.record import EventRecorder
-from gitorch.journalfile import append_locked, journal_path
+from gitorch.journalfile import journal_path
 from gitorch.store.journal import Journal, Known, Pending
 from tests.engine.helpers import fresh_context, write_plan
 
@@ -36,6 +38,17 @@ def _spy(monkeypatch: pytest.MonkeyPatch) -> Reads:
 
     monkeypatch.setattr(Journal, "_read", staticmethod(checked))
     return reads
+
+
+def _elsewhere(rec: EventRecorder, code: str, *args: str, cwd: Path) -> None:
+    """Run `code` in another process while the recorder holds the journal's lock after an
+    append, as a run's loop does: that process waits until the hold runs out and the loop
+    (`maybe_flush`) gives the lock back, then goes on."""
+    proc = subprocess.Popen([sys.executable, "-c", code, *args], cwd=cwd)
+    time.sleep(record.JOURNAL_HOLD + 0.2)
+    assert proc.poll() is None  # held: it waits (no flush rotates a file mid-append)
+    assert rec.maybe_flush() is False  # the hold ran out: the lock goes back, nothing commits
+    assert proc.wait(timeout=60) == 0
 
 
 def _commit(repo: Path) -> None:
@@ -85,8 +98,12 @@ def test_a_journal_another_writer_appended_to_is_decoded(
     rec.boundary()
     other = ev.TaskWaiting(run="r1", task="a", reason="from the hook")
     path = journal_path(str(store.repo.common_dir), store.session)
-    append_locked(path, ev.encode_lines([other]), lock=lambda fh: fcntl.flock(fh.fileno(), fcntl.LOCK_EX),
-                  unlock=lambda fh: fcntl.flock(fh.fileno(), fcntl.LOCK_UN), sync=False)
+    # another process (the hook's): it appends once the recorder gives the journal's lock back
+    _elsewhere(rec, "import fcntl, sys; from gitorch.journalfile import append_locked\n"
+               "append_locked(sys.argv[1], sys.argv[2].encode(), sync=False,\n"
+               "    lock=lambda fh: fcntl.flock(fh.fileno(), fcntl.LOCK_EX),\n"
+               "    unlock=lambda fh: fcntl.flock(fh.fileno(), fcntl.LOCK_UN))",
+               path, ev.encode_lines([other]).decode(), cwd=repo)
     rec.add(mine[2:])
     assert rec.flush() is not None
     assert [hit for hit, _ in reads] == [False]
@@ -110,11 +127,13 @@ def test_a_file_rotated_by_another_flush_is_decoded(
     first = [ev.TaskWaiting(run="r1", task="a", reason="first")]
     rec.add(first)
     rec.boundary()
-    assert fresh_context(repo).store.flush() is not None  # someone else's flush
+    # someone else's flush (another process): it rotates once the recorder gives the lock back
+    _elsewhere(rec, "from gitorch.context import build_context\n"
+               "assert build_context(cwd='.').store.flush() is not None", cwd=repo)
     second = [ev.TaskWaiting(run="r1", task="a", reason="second")]
     rec.add(second)
     rec.flush()
-    assert [hit for hit, _ in reads] == [False, False]
+    assert [hit for hit, _ in reads] == [False]  # the rest of the file: decoded (the other read is not ours)
     events = [e for e in fresh_context(repo).store.events() if isinstance(e, ev.TaskWaiting)]
     assert [e.reason for e in events] == ["first", "second"]
     assert len(store.events()) == len({e.id for e in store.events()})
