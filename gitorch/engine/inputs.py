@@ -28,9 +28,10 @@ from gitorch.frozen import Record
 from gitorch.twins import match_paths  # one copy with the git hook's
 
 __all__ = [
-    "DEFINITION_PARTS", "Stamp", "TaskInputs", "WorkTree", "WorktreeReader", "canonical", "compute_inputs",
-    "definition_parts", "digest_of", "explain_change", "hash_files", "match_paths", "part_digest",
-    "pathspecs", "read_worktree", "rebind", "refresh", "sha", "stamp", "start_git", "watch_entry",
+    "DEFINITION_PARTS", "Mark", "Stamp", "TaskInputs", "WorkTree", "WorktreeReader", "canonical",
+    "clock_mark", "compute_inputs", "definition_parts", "digest_of", "explain_change", "hash_files",
+    "match_paths", "part_digest", "pathspecs", "read_worktree", "rebind", "refresh", "sha", "stamp",
+    "start_git", "untouched_since", "watch_entry",
 ]
 
 # Parts of a task's definition that decide what it does; title and description do not.
@@ -175,6 +176,77 @@ def rebind(ti: TaskInputs, deps: Mapping[str, str]) -> TaskInputs:
         return ti
     return TaskInputs(ti.task, digest_of(ti.parts, ti.oids, deps), ti.parts, ti.paths, ti.oids, dict(deps),
                       ti.tree, ti.untracked, ti.exclude)
+
+
+Mark = tuple[int, int]  # the file system's device and its clock's "now" (see clock_mark)
+
+
+def clock_mark(folder: Path) -> Mark | None:
+    """The file system's own "now": the change time of a file created (and removed) in
+    `folder`, with its device; None when no file can be made there. A file or folder changed
+    after the mark has a change time at or after it (the same clock stamps both, in the same
+    steps): what `untouched_since` relies on, as git's racy-clean check does with the index's
+    mtime."""
+    path = folder / f"clock-{os.getpid()}"
+    try:
+        try:
+            os.unlink(path)  # one left by a killed process of the same pid: a new inode, a new ctime
+        except FileNotFoundError:
+            pass
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            st = os.fstat(fd)
+        finally:
+            os.close(fd)
+            os.unlink(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ctime_ns
+
+
+def untouched_since(root: Path, patterns: Sequence[str], mark: Mark) -> bool:
+    """Whether nothing that `patterns` (files and folders, no globs) name changed since `mark`:
+    each exists, and it and every file and folder below it (as os.walk lists them: no .git,
+    links to folders not followed) has a change time before the mark, on the mark's device.
+    Writing, creating, removing or renaming anything below a folder moves a change time
+    there, even when sizes and mtimes are put back. False (ask git) for globs, no paths, a
+    missing path, another device (another clock), or a time at the mark itself."""
+    if not patterns or any(c in _GLOB for p in patterns for c in p):
+        return False
+    dev, before = mark
+    for pattern in patterns:
+        top = root / pattern
+        try:
+            st = os.lstat(top)
+        except OSError:
+            return False  # absent now: whether it was at the mark is not known here
+        if st.st_dev != dev or st.st_ctime_ns >= before:
+            return False
+        if stat.S_ISDIR(st.st_mode) and not _folder_untouched(str(top), dev, before):
+            return False
+    return True
+
+
+def _folder_untouched(folder: str, dev: int, before: int) -> bool:
+    """untouched_since for what is below `folder`: one scandir per folder, one stat per entry."""
+    try:
+        entries = os.scandir(folder)
+    except OSError:
+        return False
+    below: list[str] = []
+    with entries:
+        for entry in entries:
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                return False  # gone while we look: a change
+            if stat.S_ISDIR(st.st_mode):
+                if entry.name == ".git":
+                    continue  # a nested repository's git dir is not an input (os.walk's listing)
+                below.append(entry.path)
+            if st.st_dev != dev or st.st_ctime_ns >= before:
+                return False
+    return all(_folder_untouched(path, dev, before) for path in below)
 
 
 Stamp = tuple[tuple[str, int, int, int, int], ...]
