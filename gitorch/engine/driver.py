@@ -77,7 +77,9 @@ class RunDriver:
         order = [t for t in lp.order if t in selection]
         deps = {t: [d for d in lp.by_id[t].dependencies if d in selection] for t in order}
         self.sched = Scheduler(deps, order, start.done, keep_going=opts.keep_going)
-        self.stamps = self._stamps(order)
+        # the file system's "now" as the run read its inputs: a task that leaves its paths
+        # untouched since needs no git call to know its final inputs (issue 15 P7)
+        self.mark = inp.clock_mark(lp.repo.scratch)
 
     def jobs(self) -> int:
         return max(1, self.opts.jobs or self.lp.settings.jobs or os.cpu_count() or 1)
@@ -276,26 +278,11 @@ class RunDriver:
             self.progress.task_finished(tid, "blocked", 0.0)
         self.progress.task_finished(res.task, state if state != "waiting" else "in_progress", res.duration)
 
-    def _stamps(self, order: list[str]) -> dict[str, inp.Stamp | None]:
-        """Each task's paths as the file system sees them now, when its inputs were just read:
-        a task that leaves them as they were needs no git call to know its final inputs
-        (issue 15 P7). Only for tasks that look due to run: one skipped as unchanged needs
-        none (a re-run that skips everything stats nothing); one without a stamp asks git."""
-        root, passes = self.lp.repo_root, self.history.passes
-        out: dict[str, inp.Stamp | None] = {}
-        for t in order:
-            last = passes.get(t)
-            unchanged = not self.opts.force and last is not None and last.inputs == self.inputs[t].digest
-            if t not in self.start.done and not unchanged:
-                out[t] = inp.stamp(root, self.inputs[t].paths)
-        return out
-
     def _final_inputs(self, tid: str) -> inp.TaskInputs:
-        """A task's inputs as it left them: unchanged when the file system shows its paths as
-        they were when the run read them, else read again from git."""
+        """A task's inputs as it left them: unchanged when nothing below its paths changed
+        since the run read them (the file system's change times), else read again from git."""
         cur, root = self.inputs[tid], self.lp.repo_root
-        before = self.stamps.get(tid)
-        if before is not None and inp.stamp(root, cur.paths) == before:
+        if self.mark is not None and inp.untouched_since(root, cur.paths, self.mark):
             return cur
         return inp.refresh(cur, root)
 
