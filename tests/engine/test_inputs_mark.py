@@ -4,6 +4,7 @@ real run records exactly what reading every task's paths again from git records.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -12,6 +13,8 @@ import pytest
 
 from gitorch.engine import inputs
 from gitorch.engine.inputs import clock_mark, untouched_since
+from tests.conftest import OrchRunner, git, make_repo
+from tests.engine.helpers import fresh_context, write_plan
 
 PATTERNS = ["d/", "f.txt"]
 
@@ -106,3 +109,67 @@ def test_a_nested_git_dir_and_linked_folders_are_not_walked(tmp_path: Path) -> N
     assert untouched_since(tmp_path, ["d/"], mark)
     (tmp_path / "d/link").unlink()
     assert not untouched_since(tmp_path, ["d/"], mark)
+
+
+TASKS = [
+    {"id": "adds", "paths": {"preferred": ["a/"]}, "commands": {"t": "printf new > a/out.txt"}},
+    {"id": "edits", "paths": {"preferred": ["b/"]}, "commands": {"t": "printf changed > b/x.txt"}},
+    {"id": "touches", "paths": {"preferred": ["c/"]}, "commands": {"t": "touch c/z.txt"}},
+    {"id": "removes", "paths": {"preferred": ["e/"]}, "commands": {"t": "rm e/gone.txt"}},
+    {"id": "reads", "paths": {"preferred": ["f/", "top.txt"]}, "commands": {"t": "cat f/y.txt top.txt"}},
+    {"id": "globs", "paths": {"preferred": ["g/*.txt"]}, "commands": {"t": "printf g > g/new.txt"}},
+    {"id": "after", "dependencies": ["adds"], "paths": {"preferred": ["a/"]}, "commands": {"t": "true"}},
+]
+FILES = {"a/one.txt": "1\n", "b/x.txt": "x\n", "c/z.txt": "z\n", "e/gone.txt": "g\n", "e/kept.txt": "k\n",
+         "f/y.txt": "y\n", "top.txt": "t\n", "g/old.txt": "o\n"}
+
+
+def _run(root: Path, backend: str) -> tuple[dict[str, dict[str, object]], list[str]]:
+    """A real run of TASKS in `root`: what watch.json records per task (without the run's id
+    and commit) and the tasks whose final inputs were read from git again."""
+    from gitorch.engine.run import RunOptions, execute
+
+    refreshed: list[str] = []
+    real = inputs.refresh
+
+    def counting(ti: inputs.TaskInputs, where: Path) -> inputs.TaskInputs:
+        refreshed.append(ti.task)
+        return real(ti, where)
+
+    inputs.refresh = counting  # type: ignore[assignment]
+    try:
+        result = execute(fresh_context(root), RunOptions())
+    finally:
+        inputs.refresh = real  # type: ignore[assignment]
+    assert result.exit_code == 0, result
+    watch = json.loads(git(root, "show", "orch/state:watch.json"))["tasks"]
+    return ({t: {k: v for k, v in e.items() if k not in ("run", "commit")} for t, e in watch.items()},
+            sorted(refreshed))
+
+
+def test_a_run_records_what_reading_every_task_again_from_git_records(
+        tmp_path: Path, backend: str, monkeypatch: pytest.MonkeyPatch, orch: OrchRunner) -> None:
+    roots = []
+    for name in ("fast", "slow"):
+        root = make_repo(tmp_path / name, FILES)
+        write_plan(root, TASKS)
+        git(root, "add", "orchestrator.json")
+        git(root, "commit", "-q", "-m", "plan")
+        roots.append(root)
+    monkeypatch.chdir(roots[0])
+    fast, fast_refreshed = _run(roots[0], backend)
+    real_mark = inputs.clock_mark
+    monkeypatch.setattr(inputs, "clock_mark", lambda folder: None)  # no mark: every task asks git
+    monkeypatch.chdir(roots[1])
+    slow, slow_refreshed = _run(roots[1], backend)
+    assert fast == slow
+    assert "a/out.txt" in str(fast["adds"]) and "e/gone.txt" not in str(fast["removes"])
+    # only the tasks that touched their paths (or name a glob) went back to git
+    # ("after" reads a/ after "adds" wrote there)
+    assert fast_refreshed == ["adds", "after", "edits", "globs", "removes", "touches"]
+    assert slow_refreshed == sorted(t["id"] for t in TASKS)
+    monkeypatch.setattr(inputs, "clock_mark", real_mark)
+    for root in roots:  # what was recorded is what the next run (the real CLI) reads: all skipped
+        again = orch("run", "--json", cwd=root)
+        assert again.returncode == 0, again.stderr
+        assert json.loads(again.stdout)["counts"] == {"skipped": len(TASKS)}
