@@ -37,6 +37,8 @@ class Progress:
         self.run = ""
         self.total = 0
         self.done = 0
+        self._of = "/0"  # "/<total>" and the width `done` is padded to, made once per run
+        self._width = 1
         self.finished: set[str] = set()  # tasks counted as done (each once)
         self.held: dict[str, str] = {}  # tasks announced but not done: gate waits, manual waits
         self.running: dict[str, float] = {}  # task id -> monotonic start, in start order
@@ -56,6 +58,7 @@ class Progress:
         with self._lock:
             self.run, self.total, self._began = run, total, time.monotonic()
             self.done = min(done, total)
+            self._of, self._width = f"/{total}", len(str(total))
         if self.mode == "tty":
             self._start_live()
         if self.mode == "plain":
@@ -78,7 +81,8 @@ class Progress:
             elif task_id not in self.finished:
                 self.held.pop(task_id, None)
                 self.finished.add(task_id)
-                self.done = min(self.done + 1, self.total)
+                if self.done < self.total:
+                    self.done += 1
                 self.states[state] = self.states.get(state, 0) + 1
             line = f"[{self._fraction()}] {state} {task_id} ({duration:.2f} s)"
             if self.mode == "plain":
@@ -137,7 +141,7 @@ class Progress:
             return f"orch {self.run}  {self.done}/{self.total} done{running}  {elapsed:.0f}s"
 
     def _fraction(self) -> str:
-        return f"{self.done:>{len(str(self.total))}}/{self.total}"
+        return f"{self.done:>{self._width}}{self._of}"
 
     def _write(self, line: str) -> None:
         with self._lock:
