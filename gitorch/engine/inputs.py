@@ -28,10 +28,10 @@ from gitorch.frozen import Record
 from gitorch.twins import match_paths  # one copy with the git hook's
 
 __all__ = [
-    "DEFINITION_PARTS", "Mark", "Stamp", "TaskInputs", "WorkTree", "WorktreeReader", "canonical",
-    "clock_mark", "compute_inputs", "definition_parts", "digest_of", "explain_change", "hash_files",
-    "match_paths", "part_digest", "pathspecs", "read_worktree", "rebind", "refresh", "sha", "stamp",
-    "start_git", "untouched_since", "watch_entry",
+    "DEFINITION_PARTS", "Mark", "TaskInputs", "WorkTree", "WorktreeReader", "canonical", "clock_mark",
+    "compute_inputs", "definition_parts", "digest_of", "explain_change", "hash_files", "match_paths",
+    "part_digest", "pathspecs", "read_worktree", "rebind", "refresh", "sha", "start_git", "untouched_since",
+    "watch_entry",
 ]
 
 # Parts of a task's definition that decide what it does; title and description do not.
@@ -247,57 +247,6 @@ def _folder_untouched(folder: str, dev: int, before: int) -> bool:
             if st.st_dev != dev or st.st_ctime_ns >= before:
                 return False
     return all(_folder_untouched(path, dev, before) for path in below)
-
-
-Stamp = tuple[tuple[str, int, int, int, int], ...]
-
-
-def stamp(root: Path, patterns: Sequence[str]) -> Stamp | None:
-    """What the file system says of the files `patterns` name (files and folders; None for
-    globs or no paths): path, mtime, ctime, size and inode of each. Equal stamps before and
-    after a task mean it changed none of its paths, so its inputs need no git call again."""
-    if not patterns or any(c in _GLOB for p in patterns for c in p):
-        return None
-    out: list[tuple[str, int, int, int, int]] = []
-    for pattern in patterns:
-        top = root / pattern
-        try:
-            st = os.lstat(top)
-        except OSError:
-            out.append((pattern, -1, -1, -1, -1))  # absent (its appearance is a change)
-            continue
-        if not stat.S_ISDIR(st.st_mode):
-            out.append((pattern, st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino))
-            continue
-        _stamp_folder(str(top), out)
-    return tuple(sorted(out))
-
-
-def _stamp_folder(folder: str, out: list[tuple[str, int, int, int, int]]) -> None:
-    """Every file below `folder` as os.walk(folder) lists them (no .git, links to folders
-    neither followed nor stamped), with one scandir per folder and no path joins."""
-    try:
-        entries = os.scandir(folder)
-    except OSError:
-        return
-    below: list[str] = []
-    with entries:
-        for entry in entries:
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                is_dir = False
-            if is_dir:
-                if entry.name != ".git" and not entry.is_symlink():
-                    below.append(entry.path)
-                continue
-            try:
-                f = entry.stat(follow_symlinks=False)
-            except OSError:
-                continue
-            out.append((entry.path, f.st_mtime_ns, f.st_ctime_ns, f.st_size, f.st_ino))
-    for path in below:
-        _stamp_folder(path, out)
 
 
 def refresh(ti: TaskInputs, root: Path) -> TaskInputs:
