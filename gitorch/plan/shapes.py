@@ -52,8 +52,9 @@ def _implicit() -> tuple[re.Pattern[str], frozenset[str]]:
     resolvers = yamlscalar.RESOLVERS
     words = {"tag:yaml.org,2002:bool": _BOOL, "tag:yaml.org,2002:null": _NULL}
     first = sorted(c for c, tags in resolvers.items() if c and any(tag not in words for tag in tags))
-    # and what a plain scalar cannot start with (an indicator), or an empty value
-    first += ",[]{}#&*!|>'\"%@`?:\n"
+    # and what a plain scalar cannot start with (an indicator, or a space: a shape's value
+    # right after its `- ` holds the spaces of `-   x`, which a YAML reader skips), or an empty value
+    first += ",[]{}#&*!|>'\"%@`?: \n"
     return re.compile("\\n(?:[" + "".join(re.escape(c) for c in first) + "]|\\Z)"), _BOOL | _NULL
 
 

@@ -42,7 +42,7 @@ QUOTED = ["'Tests pass: make'", '"File exists: a"']
 SAFE = [*PLAIN, *QUOTED]
 TRICKY = [*SCALARS_11, "'it''s'", '"a\\tb"', "'x: y'", '""', "''", "v # note", "v  # note", "x  ", "a: b",
           "[a]", "{a: 1}", "[]", "&a x", "*a", "!t x", "- x", "? x", ": x", "#c", "a #b", "<<", "=", "|",
-          ">-", "'a", '"b', "'a' b", "- ", "%x", "@x", "`x", "x:", "x: ", ","]
+          ">-", "'a", '"b', "'a' b", "- ", "%x", "@x", "`x", "x:", "x: ", ",", " x", "  3", "   'q'"]
 
 
 def _document(values: list[list[str]], indent: int, gaps: list[tuple[int, int, str]]) -> str:
@@ -161,3 +161,16 @@ def test_a_shape_stands_only_for_what_it_read() -> None:
     assert not shapes.same([1.0], [1])
     assert not shapes.same(float("nan"), float("nan"))
 
+
+
+def test_spaces_after_a_dash_are_not_part_of_the_value(counted: list[shapes.Shapes]) -> None:
+    """`-   x` in an item a shape reads: the shape's `- ` leaves the other spaces to its value's
+    group, and YAML skips them: the item is read as `x` (by the line reader), not as `  x`."""
+    rows = [[SAFE[p] for p in range(PLACES)] for _ in range(6)]
+    rows[4][3] = "  spaced"
+    rows[5][3] = " 12"
+    text = _document(rows, 2, [])
+    assert _agree(text)
+    tasks = blockyaml.load(text, [])["tasks"]
+    assert tasks[4]["paths"]["preferred"] == ["spaced"] and tasks[5]["paths"]["preferred"] == [12]
+    assert counted[0].read_items >= 3
