@@ -47,7 +47,7 @@ class Progress:
         self._lock = threading.Lock()
         self._live: Any = None
         self._closed = False
-        self._unflushed = False
+        self._lines: list[str] = []  # written, not yet sent (see _put)
         self._flushed_at = 0.0
 
     # --- the calls the engine makes ---------------------------------------------------
@@ -108,14 +108,7 @@ class Progress:
     def flush(self) -> None:
         """Send the lines written so far (the engine calls it before it waits)."""
         with self._lock:
-            if not self._unflushed:
-                return
-            self._unflushed = False
-            self._flushed_at = time.monotonic()
-            try:
-                self.stream.flush()
-            except (OSError, ValueError):  # a closed pipe must not fail the run
-                pass
+            self._send()
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -148,14 +141,22 @@ class Progress:
             self._put(line)
 
     def _put(self, line: str) -> None:
-        """Write `line` (the lock held): flushed at once when the last flush is FLUSH_AFTER old."""
+        """Queue `line` (the lock held): all queued lines go at once when the last send is
+        FLUSH_AFTER old. One write per batch, also where the stream writes through (a
+        terminal, or PYTHONUNBUFFERED=1 as many containers set: a system call per line)."""
+        self._lines.append(line)
+        if time.monotonic() - self._flushed_at >= FLUSH_AFTER:
+            self._send()
+
+    def _send(self) -> None:
+        """Write the queued lines in one call and flush the stream (the lock held)."""
+        if not self._lines:
+            return
+        text = "\n".join(self._lines) + "\n"
+        self._lines.clear()
+        self._flushed_at = time.monotonic()
         try:
-            self.stream.write(line + "\n")
-            now = time.monotonic()
-            if now - self._flushed_at < FLUSH_AFTER:
-                self._unflushed = True
-                return
-            self._unflushed, self._flushed_at = False, now
+            self.stream.write(text)
             self.stream.flush()
         except (OSError, ValueError):  # a closed pipe must not fail the run
             pass

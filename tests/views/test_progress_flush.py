@@ -54,9 +54,9 @@ def test_the_engine_flush_sends_what_was_written() -> None:
     p.start("r-1", 3)  # the first line goes at once
     assert out.flushed == "orch r-1: 3 tasks\n"
     p.task_started("A")
-    assert out.getvalue().endswith("started A\n")
+    assert "started A" not in out.getvalue()  # queued: sent with the next batch
     p.flush()  # the engine waits for A's command now
-    assert out.flushed == out.getvalue()
+    assert out.flushed == out.getvalue() and out.getvalue().endswith("started A\n")
     flushes = out.flushes
     p.flush()  # nothing new: no system call
     assert out.flushes == flushes
@@ -83,3 +83,35 @@ def test_a_closed_stream_does_not_fail_the_run() -> None:
     out.close()
     p.flush()
     p.close()
+
+
+class Counted(io.StringIO):
+    """A stream that counts write calls (each one a system call where output writes through:
+    a terminal, or PYTHONUNBUFFERED=1)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def write(self, s: str) -> int:
+        self.writes += 1
+        return super().write(s)
+
+
+def test_lines_between_two_engine_waits_go_in_one_write() -> None:
+    out = Counted()
+    p = Progress(stream=out)
+    p.start("r-1", 300)
+    rounds = 0
+    for i in range(300):  # as a run's loop: a task ends, the next starts, the loop waits
+        if i:
+            p.task_finished(f"T{i - 1}", "completed", 0.0)
+        p.task_started(f"T{i}")
+        p.flush()
+        rounds += 1
+    p.task_finished("T299", "completed", 0.0)
+    p.close()
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 2 + 600 and lines[1] == "[  0/300] started T0"
+    assert lines[-2] == "[300/300] completed T299 (0.00 s)"
+    assert out.writes <= rounds + 3  # not one per line
