@@ -10,8 +10,7 @@ from pathlib import Path
 
 from gitorch.errors import Location, WorkspaceError
 from gitorch.frozen import Frozen
-from gitorch.workspace.repodirs import NAME as _NAME
-from gitorch.workspace.repodirs import repo_dirs
+from gitorch.workspace.repodirs import repo_dirs, valid_name
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -170,7 +169,7 @@ def _repos(raw_repos: list[object], root: Path, file: Path | None) -> list[RepoS
             if key in item and not item[key].strip():
                 raise _fail(file, "must not be empty (leave the key out instead)", f"{where}.{key}")
         name = item.get("name")
-        if not name or not _NAME.match(name):
+        if not name or not valid_name(name):
             raise _fail(file, "`name` is required: letters, digits, '.', '_', '-'", f"{where}.name")
         if name in seen:
             raise _fail(file, f"duplicate repo name {name!r}", f"{where}.name")

@@ -87,3 +87,27 @@ def _assignment(path: Path, name: str) -> str:
         if name in [t.id for t in node.targets if isinstance(t, ast.Name)]:
             return str(ast.literal_eval(node.value))
     raise AssertionError(f"no {name} in {path}")
+
+
+def test_git_starts_before_re_and_pathlib_load(tmp_path: Path) -> None:
+    """`ws snapshot --root DIR` (no manifest) starts every repo's git status before `re` and
+    pathlib are imported (~45 M instructions), so git works while they load: the entry point
+    (bin/git-orch imports only sys), workspace/prestart and repodirs load neither."""
+    import sys
+
+    for i in range(3):
+        _repo(tmp_path / f"r{i}", dirty=i == 1)
+    probe = ("import os, sys\nseen = []\n"
+             "def spy(real):\n"
+             "    def spawn(*a, **k):\n"
+             "        seen.append([m for m in ('re', 'pathlib', 'enum') if m in sys.modules])\n"
+             "        return real(*a, **k)\n"
+             "    return spawn\n"
+             "os.posix_spawn, os.posix_spawnp = spy(os.posix_spawn), spy(os.posix_spawnp)\n"
+             "from gitorch.cli.entry import main\nos.dup2(os.open(os.devnull, os.O_WRONLY), 1)\n"
+             "try: main(['ws', 'snapshot', '--root', sys.argv[1], '--json'])\nexcept SystemExit: pass\n"
+             "print(seen, file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], cwd=tmp_path, capture_output=True,
+                          text=True, check=True)
+    seen = proc.stderr.splitlines()[-1]
+    assert seen == repr([[], [], []]), proc.stderr
