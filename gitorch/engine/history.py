@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
@@ -81,6 +80,8 @@ def _history(loaded: Loaded, events: list[ev.Event]) -> History:
             h.approvals.append(e)
     raw = store.read(layout.WATCH) if (events or store.exists()) else None
     if raw:
+        import json  # not at import: the fast paths decode with msgspec
+
         try:
             doc = json.loads(raw)
             h.watch_tasks = dict(doc.get("tasks") or {})

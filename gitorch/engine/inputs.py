@@ -15,7 +15,6 @@ A task that declares no paths depends on the whole tracked tree.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import stat
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -49,6 +48,8 @@ def sha(data: bytes | str) -> str:
 
 def canonical(value: Any) -> str:
     """A stable JSON text for hashing."""
+    import json  # not at import: a re-run that skips everything hashes nothing (issue 15 P2)
+
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 

@@ -8,7 +8,6 @@ matches that id, and the run reads watch.json itself."""
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from gitorch.engine import inputs as inp
@@ -57,6 +56,8 @@ class WatchRecord:
         return self.before is None or self.added or awaiting != self.before
 
     def encode(self, awaiting: list[dict[str, str]]) -> bytes:
+        import json  # not at import: a re-run that skips everything encodes no watch.json
+
         doc = {"schema_version": 1, "tasks": self.tasks, "awaiting": awaiting}
         return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
 
@@ -92,5 +93,7 @@ def passes_of(tasks: dict[str, Any], awaiting: list[dict[str, str]], watch: str)
         if not isinstance(entry, dict) or not entry.get("inputs") or not entry.get("run"):
             return None
         passes[tid] = [str(entry["inputs"]), str(entry["run"]), str(entry.get("commit") or "")]
+    import json
+
     doc = {"schema_version": 1, "watch": watch, "awaiting": awaiting, "tasks": passes}
     return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
