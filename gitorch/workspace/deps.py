@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 
 from gitorch.frozen import Record
-from gitorch.workspace.elixirtext import mix_deps_span, strip_elixir_comments
 from gitorch.workspace.records import Dependency, Diagnostic, Provided
 
 TYPE_CHECKING = False
@@ -339,6 +338,11 @@ def deps_declared(body: str) -> bool:
 
 
 def parse_mix(repo: str, text: str) -> tuple[str | None, list[Dependency]]:
+    from gitorch.workspace.elixirtext import (  # here: a snapshot of repos without mix.exs loads none of it
+        mix_deps_span,
+        strip_elixir_comments,
+    )
+
     body = strip_elixir_comments(text)
     app = _MIX_APP.search(body)
     span = mix_deps_span(body)

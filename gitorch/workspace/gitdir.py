@@ -31,7 +31,24 @@ def git_dir(worktree: Path) -> Path | None:
     return target if target.is_absolute() else (worktree / target)
 
 
-def in_progress(gitdir: Path | None) -> str | None:
+def git_dir_text(worktree: str) -> str | None:
+    """git_dir for a work tree given as text, answered with os.path (no Path made: `ws snapshot`
+    asks for each repo; tests/workspace/test_snapshot_startup.py holds the two equal)."""
+    dot = os.path.join(worktree, ".git")
+    if os.path.isdir(dot):
+        return dot
+    try:
+        with open(dot, encoding="utf-8") as f:
+            text = f.read().strip()
+    except OSError:
+        return None
+    if not text.startswith("gitdir:"):
+        return None
+    target = text[len("gitdir:"):].strip()
+    return target if os.path.isabs(target) else os.path.join(worktree, target)
+
+
+def in_progress(gitdir: Path | str | None) -> str | None:
     """Which operation git left unfinished (merge, rebase, …), from its marker files."""
     if gitdir is None:
         return None

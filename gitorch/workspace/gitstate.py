@@ -112,10 +112,8 @@ def _state(repo: str, path: Folder, status: int, out: bytes) -> GitState:
         from gitorch.workspace.records import GitState
 
         return GitState(repo=repo)
-    from pathlib import Path
-
-    from gitorch.workspace.gitdir import git_dir, in_progress
+    from gitorch.workspace.gitdir import git_dir_text, in_progress
 
     state = parse_status(repo, out)
-    kind = in_progress(git_dir(Path(path)))
+    kind = in_progress(git_dir_text(str(path)))
     return state if kind is None else state.replace(in_progress=kind)

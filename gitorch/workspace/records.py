@@ -210,9 +210,14 @@ class Snapshot(Record):
         return next((g for g in self.git if g.repo == name), None)
 
 
+_LEAVES = frozenset({str, int, bool, float, type(None)})  # exactly these types (not subclasses)
+
+
 def plain(obj: Any) -> Any:
     """`obj` as JSON data in msgspec's deterministic order: a record or a msgspec Struct
     becomes a dict of its fields in order, a dict's keys are sorted."""
+    if type(obj) in _LEAVES:  # most of a snapshot's values: returned as the last line would
+        return obj
     fields = getattr(type(obj), "__struct_fields__", None) if not isinstance(obj, Record) else obj.__slots__
     if fields is not None:
         return {name: plain(getattr(obj, name)) for name in fields}

@@ -59,6 +59,8 @@ def _read_files(name: str, path: Path) -> tuple[Parsed, list[FileState]]:
     names = listed(path)  # one listing instead of an open per manifest and overlay
     parsed = parse_repo(name, path, names)
     files = [FileState(repo=name, file=f, sha256=_hash(path / f)) for f in parsed.manifests]
+    if names is not None and "go.work" not in names and ".cargo" not in names:
+        return parsed, files  # no overlay here (overlay.OVERLAYS): its module is not loaded
     from gitorch.workspace.overlay import read_overlays
 
     deps, overlays, diags = read_overlays(name, path, names)  # go.work, .cargo/config.toml

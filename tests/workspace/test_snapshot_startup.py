@@ -111,3 +111,42 @@ def test_git_starts_before_re_and_pathlib_load(tmp_path: Path) -> None:
                           text=True, check=True)
     seen = proc.stderr.splitlines()[-1]
     assert seen == repr([[], [], []]), proc.stderr
+
+
+def test_git_dir_text_answers_as_git_dir(tmp_path: Path) -> None:
+    """The snapshot's os.path reading of a work tree's git directory equals gitdir.git_dir's
+    (Path) for a checkout, a linked worktree, a relative `gitdir:` file, no .git, a bad .git file."""
+    import os
+
+    from gitorch.workspace.gitdir import git_dir, git_dir_text, in_progress
+
+    main = _repo(tmp_path / "main", dirty=False)
+    subprocess.run(["git", "-C", str(main), "worktree", "add", "-q", str(tmp_path / "linked")], check=True)
+    relative = tmp_path / "relative"
+    relative.mkdir()
+    (relative / ".git").write_text("gitdir: ../main/.git\n")
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / ".git").write_text("not a pointer\n")
+    (main / ".git" / "MERGE_HEAD").write_text("0" * 40 + "\n")
+    for name in ("main", "linked", "relative", "plain", "bad", "missing"):
+        tree = tmp_path / name
+        expected = git_dir(tree)
+        got = git_dir_text(str(tree))
+        assert (got is None) == (expected is None), name
+        if expected is not None:
+            assert got is not None and os.path.samefile(got, expected), name
+            assert in_progress(got) == in_progress(expected), name
+    assert in_progress(git_dir_text(str(main))) == "merge"
+
+
+def test_the_snapshot_skips_overlays_only_where_none_can_be() -> None:
+    """snapshot._read_files loads workspace/overlay only when a checkout's top holds `go.work`
+    or `.cargo`: the first parts of overlay.OVERLAYS's files."""
+    import inspect
+
+    from gitorch.workspace import snapshot
+    from gitorch.workspace.overlay import OVERLAYS
+
+    assert {f.split("/")[0].lower() for f in OVERLAYS.values()} == {"go.work", ".cargo"}
+    assert '"go.work" not in names and ".cargo" not in names' in inspect.getsource(snapshot._read_files)
