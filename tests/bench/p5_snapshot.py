@@ -3,9 +3,9 @@ and `xargs -P2 git status` over the same folders. Goals: <= 0.2x gita and <= 2x 
 
 Floors are reported beside them (no goal): the interpreter's start (with site, as git-orch
 starts); that start plus the standard library modules the snapshot's process imports (STDLIB:
-exactly those, tests/workspace/test_snapshot_startup.py keeps the list true; re comes with
-the console script, pathlib with its URL and glob helpers, the rest are small; no msgspec,
-typing, dataclasses or json); and a Python script that does only the git work (one `git
+exactly those, tests/workspace/test_snapshot_startup.py keeps the list true; pathlib brings
+re (bin/git-orch itself imports only sys) and its URL and glob helpers, the rest are small;
+no msgspec, typing, dataclasses or json); and a Python script that does only the git work (one `git
 status` per repo, all started at once with posix_spawn, as the snapshot starts them, and read
 back): what any Python tool doing this snapshot costs at least."""
 
