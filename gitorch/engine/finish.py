@@ -68,6 +68,7 @@ def finish(d: RunDriver, loop: str) -> RunResult:
     """Record the end of this session and say how it went."""
     from gitorch.engine.runtypes import RunResult
 
+    d.rec.release_journal()  # the loop's last round may hold it: the build may take long
     sched = d.sched
     failures = failures_of(d)
     blocked = sched.in_state("blocked")

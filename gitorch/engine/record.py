@@ -72,6 +72,12 @@ class EventRecorder:
                 self.store.journal(batch, sync=False)
             self._unflushed += len(batch)
 
+    def release_journal(self) -> None:
+        """Give the journal's lock back now: before anything that may take long outside the
+        loop's rounds (the release build), whose commands may flush the branch themselves."""
+        if self._appender is not None:
+            self._appender.release()
+
     def seconds_to_flush(self) -> float:
         """Seconds until the recorder wants the loop back: the next commit, or the end of the
         journal lock's hold (see `maybe_flush`)."""
@@ -96,8 +102,7 @@ class EventRecorder:
         try:
             self.boundary()
         finally:
-            if self._appender is not None:
-                self._appender.release()  # the store's rotation below takes the journal's lock
+            self.release_journal()  # the store's rotation below takes the journal's lock
         out = dict(self._files)
         out.update(self.files_at_flush())
         if files:

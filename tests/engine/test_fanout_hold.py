@@ -85,3 +85,21 @@ def test_flushes_from_other_processes_mid_run_lose_and_repeat_nothing(
     status = json.loads(orch("status", "--json", cwd=repo).stdout)
     assert status["run"]["status"] == "completed"
     assert {t["id"]: t["state"] for t in status["tasks"]} == {t["id"]: "completed" for t in tasks}
+
+
+def test_a_release_build_that_flushes_from_another_process_ends(
+    repo: Path, orch: OrchRunner, backend: str,
+) -> None:
+    """The build runs after the loop's last round, maybe within its hold: the lock is given
+    back first, so a build command that flushes the state branch does not wait on the run."""
+    tasks: list[dict[str, Any]] = [{"id": "code", "type": "code_change", "commands": {"t": "true"}}]
+    write_plan(repo, tasks, project={"build": {"release": _flush_elsewhere()}})
+    git(repo, "add", "orchestrator.json")
+    git(repo, "commit", "-q", "-m", "plan")
+    done = orch("run", "-j2", "--json", cwd=repo, timeout=60)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["status"] == "completed" and result["build"]
+    events = fresh_context(repo).store.events()
+    assert len({e.id for e in events}) == len(events)
+    assert [e.task for e in events if isinstance(e, ev.TaskCompleted)] == ["code"]
