@@ -119,9 +119,10 @@ def _apply_skips(tasks: dict[str, TaskView], e: ev.TasksSkipped) -> None:
     ts, reason = e.ts, e.reason
     for tid in e.tasks:
         t = tasks.get(tid)
-        if t is None:
-            t = tasks[tid] = TaskView(id=tid, commands=[], checks=[], shards={})
-        _skip(t, ts, reason)
+        if t is None:  # what _skip makes of a new view, built at once
+            tasks[tid] = TaskView(id=tid, state="skipped", ended=ts, reason=reason)
+        else:
+            _skip(t, ts, reason)
 
 
 def _apply_task(t: TaskView, e: ev.Event) -> None:

@@ -50,3 +50,21 @@ def test_the_layout_equals_the_copying_one_for_every_shape() -> None:
     shared = [tid for tid, t in got.tasks.items() if t is run.tasks.get(tid)]
     assert shared and all(not got.tasks[t].shards for t in shared)
     assert msgspec.to_builtins(run) == msgspec.to_builtins(RunView(id="r", tasks=views))  # input untouched
+
+
+def test_a_tasks_skipped_event_folds_as_its_skipped_events() -> None:
+    """The compact event (new views built at once, earlier ones updated) against the `skipped`
+    events it stands for, with tasks seen before it and tasks it names first."""
+    from gitorch import events as ev
+    from gitorch.views.fold import fold_runs
+
+    ts = "2026-12-07T06:00:00Z"
+    start = [ev.RunStarted(run="r", ts=ts), ev.TaskStarted(run="r", task="a", ts=ts),
+             ev.TaskFailed(run="r", task="a", reason="boom", ts=ts)]
+    ids = ["a", "b", "c"]
+    compact = [*start, ev.TasksSkipped(run="r", reason="unchanged", tasks=ids, ts=ts)]
+    one_by_one = [*start, *(ev.Skipped(run="r", task=t, reason="unchanged", ts=ts) for t in ids)]
+    for plan in (None, Plan(tasks=[Task(id="c", title="C"), Task(id="b"), Task(id="a")])):
+        got, want = fold_runs(compact, plan), fold_runs(one_by_one, plan)
+        assert msgspec.to_builtins(got) == msgspec.to_builtins(want)
+        assert {t.id: t.state for t in got[0].tasks.values()} == dict.fromkeys(ids, "skipped")
