@@ -14,6 +14,9 @@
                                         index: the session folders holding its events
     index.json                          the seal of that index: which sessions/ and runs/
                                         trees it describes (store/runindex.py)
+    recent.json                         what the seal knows of the runs (the latest outcome
+                                        times of the RECENT_RUNS greatest, the README's
+                                        lines), rewritten only when they change
     plans/<digest>.json                 each plan a run used, by its digest
     watch.json                          each task's last pass (the hooks read it)
     passes.json                         watch.json's passes alone and its blob id (a run's start)
@@ -64,6 +67,8 @@ FORMAT = "gitorch-state"
 MARKER = "gitorch-state.json"
 README = "README.md"
 INDEX = "index.json"
+RECENT = "recent.json"  # the seal's runs part, apart so an append that changes no run keeps it
+RECENT_RUNS = 64  # recent.json's lasts: this many runs, the greatest (last, run) (keeps it O(1))
 SESSIONS = "sessions"
 RUNS = "runs"
 README_RUNS = 50  # the README lists this many of the latest runs (keeps it O(1))
@@ -120,7 +125,12 @@ class RunLine(msgspec.Struct, kw_only=True, omit_defaults=True):
 
 
 class Seal(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """`index.json`: the trees the run index describes; any other writer changes them."""
+    """`index.json`: the trees the run index describes; any other writer changes them.
+
+    Its runs part (`lasts`, `readme`) is kept in `recent.json`, named by `recent`, so that
+    the seal every append rewrites stays small whatever the number of runs; a seal from
+    before recent.json holds them itself (every run's last). Read in memory (runindex.read_seal),
+    a seal carries recent.json's lasts, readme and `older`."""
 
     version: int = 1
     sessions: str = ""  # the sessions/ tree ("": none)
@@ -129,9 +139,43 @@ class Seal(msgspec.Struct, kw_only=True, omit_defaults=True):
     latest: list[str] = []  # [first, run] of the run a fold shows last (the greatest)
     launch: list[str] = []  # the greatest of the runs' launches ([ts, id, plan_file])
     exact: bool = True  # False: some run's index is not exact (readers read everything)
-    lasts: dict[str, str] | None = None  # run -> its index's last, every run (None: a seal from before)
-    # README.md's runs: the lines of the README_RUNS greatest run ids (None: a seal from before)
+    # run -> its index's last (None: not known). Written here by gitorch before recent.json
+    # (every run); in memory, recent.json's (the RECENT_RUNS greatest when `older`).
+    lasts: dict[str, str] | None = None
+    # README.md's runs: the lines of the README_RUNS greatest run ids (None: not known)
     readme: list[RunLine] | None = None
+    recent: str = ""  # the blob id of the recent.json holding lasts and readme ("": none)
+    older: bool = False  # in memory: runs beyond `lasts` exist, each with a smaller (last, run)
+
+
+class Recent(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """`recent.json`: the seal's runs part. `lasts` holds every run's last outcome time while
+    there are at most RECENT_RUNS runs, then the RECENT_RUNS greatest (last, run) and
+    `older` is true: every other run's (last, run) is smaller than all of them, so a reader
+    walking runs by their last outcome, newest first, needs the other summaries only past them."""
+
+    lasts: dict[str, str] = {}
+    older: bool = False
+    readme: list[RunLine] = []
+
+
+_RECENTS: dict[bytes, Recent] = {}  # recent.json's bytes -> decoded (the latest few)
+
+
+def decode_recent(data: bytes) -> Recent:
+    """`recent.json`'s bytes decoded (msgspec's errors as they come); the latest few kept."""
+    found = _RECENTS.get(data)
+    if found is None:
+        found = msgspec.json.decode(data, type=Recent)
+        _keep(_RECENTS, data, found)
+    return found
+
+
+def encode_recent(recent: Recent) -> bytes:
+    """`recent.json`'s bytes, which `decode_recent` then gives back without decoding."""
+    data = msgspec.json.encode(recent) + b"\n"
+    _keep(_RECENTS, data, recent)
+    return data
 
 
 _SEALS: dict[bytes, Seal] = {}  # index.json's bytes -> decoded (the latest few)
@@ -139,27 +183,30 @@ _SEALS: dict[bytes, Seal] = {}  # index.json's bytes -> decoded (the latest few)
 
 def decode_seal(data: bytes) -> Seal:
     """`index.json`'s bytes decoded (msgspec's errors as they come). The latest few are kept,
-    with those `encode_seal` made: every append reads back the seal the previous one wrote,
-    whose `lasts` names every run (~1M instructions to decode at 1,000 runs). Callers treat
-    it as read-only (msgspec.structs.replace)."""
+    with those `encode_seal` made: every append reads back the seal the previous one wrote.
+    Callers treat it as read-only (msgspec.structs.replace)."""
     found = _SEALS.get(data)
     if found is None:
-        found = _keep_seal(data, msgspec.json.decode(data, type=Seal))
+        found = msgspec.json.decode(data, type=Seal)
+        _keep(_SEALS, data, found)
     return found
 
 
 def encode_seal(seal: Seal) -> bytes:
     """`index.json`'s bytes for `seal`, which `decode_seal` then gives back without decoding."""
     data = msgspec.json.encode(seal) + b"\n"
-    _keep_seal(data, seal)
+    _keep(_SEALS, data, seal)
     return data
 
 
-def _keep_seal(data: bytes, seal: Seal) -> Seal:
-    if len(_SEALS) >= 8:
-        _SEALS.clear()
-    _SEALS[data] = seal
-    return seal
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _keep(kept: dict[K, V], key: K, value: V) -> None:
+    if len(kept) >= 8:
+        kept.clear()
+    kept[key] = value
 
 
 class RunSummary(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -222,14 +269,14 @@ def run_path(run: str) -> str:
 
 
 def check_path(path: str) -> str:
-    """A record path callers may write: relative, no `..`, not the marker, the index, sessions/
-    or runs/ (the store writes those with the events they describe)."""
+    """A record path callers may write: relative, no `..`, not the marker, the index and its
+    recent.json, sessions/ or runs/ (the store writes those with the events they describe)."""
     parts = path.split("/")
     if (
         not path
         or path.startswith("/")
         or any(p in ("", ".", "..", ".git") for p in parts)
-        or path in (MARKER, INDEX)
+        or path in (MARKER, INDEX, RECENT)
         or parts[0] in (SESSIONS, RUNS)
     ):
         raise UsageError(f"cannot write '{path}' on the state branch: not a record path")

@@ -6,9 +6,10 @@ earliest timestamp a fold counts (a fold's `started`, which orders runs), the la
 timestamp of its run-level and outcome events, and its latest `run_started` naming a
 plan file. `index.json` seals it: the ids of the `sessions/` and `runs/` trees it
 describes, the folders holding approvals (which every run's fold needs) or outcomes that
-name no run, the latest run, the latest launch and each run's last (so `explain` orders
-its walk without reading every summary; a seal from before them gains them, from every
-summary, at the next append).
+name no run, the latest run and the latest launch; its runs part, in `recent.json`
+(named by the seal, rewritten only when it changes), holds the lasts of the RECENT_RUNS
+greatest runs (so `explain` orders its walk without reading every summary) and the
+README's lines. A seal from before them gains them, from every summary, at the next append.
 
 Every append updates the index and the seal in the commit that adds the events, so the
 branch never holds events the index does not know. A writer that does not know the index
@@ -20,7 +21,7 @@ from all of them (once).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import msgspec
 
@@ -79,12 +80,12 @@ def is_loose(e: Event) -> bool:
 
 # --- the seal ------------------------------------------------------------------------
 def _oid(backend: Backend, tree: str, name: str) -> str:
-    entry = backend.tree_entry(tree, name)
-    return entry.oid if entry is not None and entry.is_tree else ""
+    return entry.oid if (entry := backend.tree_entry(tree, name)) is not None and entry.is_tree else ""
 
 
 def read_seal(backend: Backend, tree: str | None) -> layout.Seal | None:
-    """The seal of `tree` when it still describes its sessions/ and runs/; else None."""
+    """The seal of `tree` when it still describes its sessions/ and runs/, with its
+    recent.json's runs part (lasts, readme, older); else None."""
     if tree is None:
         return None
     entry = backend.tree_entry(tree, layout.INDEX)
@@ -100,11 +101,53 @@ def read_seal(backend: Backend, tree: str | None) -> layout.Seal | None:
         return None
     if seal.sessions != _oid(backend, tree, layout.SESSIONS) or seal.runs != _oid(backend, tree, layout.RUNS):
         return None
-    return seal
+    recent = _recent(backend, tree, seal.recent) if seal.recent else None
+    if not seal.recent:  # a seal from before recent.json: its runs part (if any) in itself
+        return msgspec.structs.replace(seal, older=False)
+    if recent is None:  # recent.json is not the one sealed: the runs part is not known
+        return msgspec.structs.replace(seal, lasts=None, readme=None, older=False)
+    return msgspec.structs.replace(seal, lasts=recent.lasts, readme=recent.readme, older=recent.older)
+
+
+def _recent(backend: Backend, tree: str, oid: str) -> layout.Recent | None:
+    """recent.json of `tree` when its blob is `oid` (as its seal says), else None."""
+    entry = backend.tree_entry(tree, layout.RECENT)
+    if entry is None or entry.is_tree or entry.oid != oid:
+        return None
+    return _decoded_recent(backend, oid)
+
+
+def _decoded_recent(backend: Backend, oid: str) -> layout.Recent | None:
+    from gitorch.store.summary import read_cached
+    try:
+        return layout.decode_recent(read_cached(backend, oid))
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+
+
+def seal_changes(backend: Backend, trees: Mapping[str, str], seal: layout.Seal) -> dict[str, str | None]:
+    """index.json and recent.json for a tree whose sessions/ and runs/ are `trees` (name ->
+    id, "": none). recent.json is written only when its content changed (an append that
+    changes no run's last or README line keeps the blob), so the blob every append writes,
+    index.json, stays the same size whatever the number of runs."""
+    if seal.lasts is None or seal.readme is None:  # not known: the next append asks every summary
+        unknown = msgspec.structs.replace(seal, recent="", older=False)
+        return {layout.INDEX: seal_blob(backend, trees, unknown), layout.RECENT: None}
+    from gitorch.store.summary import remember
+
+    recent = layout.Recent(lasts=seal.lasts, older=seal.older, readme=seal.readme)
+    oid = seal.recent  # read from this repository's tree: the blob is there
+    if not oid or _decoded_recent(backend, oid) != recent:
+        data = layout.encode_recent(recent)
+        remember(data)  # the next commit of this process reads it back without git
+        oid = backend.write_blob(data)
+    index = msgspec.structs.replace(seal, lasts=None, readme=None, older=False, recent=oid)
+    return {layout.INDEX: seal_blob(backend, trees, index), layout.RECENT: oid}
 
 
 def seal_blob(backend: Backend, trees: Mapping[str, str], seal: layout.Seal) -> str:
-    """`seal` for a tree whose sessions/ and runs/ are `trees` (name -> id, "": none)."""
+    """index.json holding `seal` as it is (as a gitorch before recent.json wrote it) for a
+    tree whose sessions/ and runs/ are `trees`."""
     from gitorch.store.summary import remember
 
     done = msgspec.structs.replace(seal, sessions=trees.get(layout.SESSIONS, ""),
@@ -116,9 +159,10 @@ def seal_blob(backend: Backend, trees: Mapping[str, str], seal: layout.Seal) -> 
 
 def sealed(base: layout.Seal, summaries: Iterable[layout.RunSummary]) -> layout.Seal:
     """`base` with what `summaries` (new or changed) bring: the latest run, the latest
-    launch, exactness, each run's last and the README's lines (when `base` has them: from
-    every summary). The caller recomputes from every summary when a run that was the latest
-    moved back (`moved_back`) or `base` has no runs' lasts or lines (a seal from before them)."""
+    launch, exactness, the runs' lasts (the RECENT_RUNS greatest) and the README's lines
+    (when `base` has them: from every summary). The caller recomputes from every summary
+    when a run that was the latest moved back (`moved_back`), a run's last fell (`fell`) or
+    `base` has no runs' lasts or lines (a seal that does not know them)."""
     summaries = list(summaries)
     latest, launch, exact = list(base.latest), list(base.launch), base.exact
     lasts = dict(base.lasts) if base.lasts is not None else None
@@ -134,8 +178,13 @@ def sealed(base: layout.Seal, summaries: Iterable[layout.RunSummary]) -> layout.
             launch = list(entry.launch)
         if entry.first and [entry.first, s.run] > latest:
             latest = [entry.first, s.run]
+    older = base.older
+    if lasts is not None and len(lasts) > layout.RECENT_RUNS:
+        # the greatest stay; every run dropped is smaller than each of them (as those outside were)
+        kept = sorted(((last, run) for run, last in lasts.items()), reverse=True)[: layout.RECENT_RUNS]
+        lasts, older = {run: last for last, run in kept}, True
     return msgspec.structs.replace(base, latest=latest, launch=launch, exact=exact, lasts=lasts,
-                                   readme=readme)
+                                   readme=readme, older=older)
 
 
 def readme_lines(kept: Iterable[layout.RunLine], summaries: Iterable[layout.RunSummary]
@@ -148,6 +197,12 @@ def readme_lines(kept: Iterable[layout.RunLine], summaries: Iterable[layout.RunS
             run=s.run, plan_digest=s.plan_digest, plan_file=s.plan_file, started=s.started, ended=s.ended,
             status=s.status, failures=list(s.failures))
     return [by_name[name] for name in sorted(by_name, reverse=True)[: layout.README_RUNS]]
+
+
+def fell(base: layout.Seal, summaries: Iterable[layout.RunSummary]) -> bool:
+    """Whether a run among `summaries` has a last below `base`'s (an unkept run may pass it)."""
+    lasts = base.lasts or {}
+    return any(s.run in lasts and s.index is not None and s.index.last < lasts[s.run] for s in summaries)
 
 
 def moved_back(base: layout.Seal, summaries: Iterable[layout.RunSummary]) -> bool:
@@ -177,7 +232,7 @@ def all_summaries(backend: Backend, tree: str | None) -> dict[str, layout.RunSum
 def located_events(backend: Backend, tree: str, folders: Iterable[str] | None = None,
                    problems: list[str] | None = None) -> list[tuple[str, Event]]:
     """(folder, event) for every event under sessions/ (or only under `folders`)."""
-    bad = problems if problems is not None else []
+    bad = [] if problems is None else problems
     sessions = lookup(backend, tree, layout.SESSIONS)
     if sessions is None or not sessions.is_tree:
         return []
@@ -254,7 +309,9 @@ class Index:
         from gitorch.store import summary
 
         if run not in self._read:
-            self._read[run] = summary.read_run(self.backend, self.tree, run)
+            every = self._all
+            self._read[run] = every.get(run) if every is not None else summary.read_run(
+                self.backend, self.tree, run)
         found = self._read[run]
         if found is not None and found.index is None:
             raise StaleIndex(run)
@@ -271,6 +328,19 @@ class Index:
             if any(s.index is None for s in self._all.values()):
                 raise StaleIndex("runs/")
         return self._all
+
+
+    def by_last(self) -> Iterator[tuple[str, str]]:
+        """(last, run) of every run, the greatest first: the seal's lasts, then (when it
+        keeps only the greatest, or none) the other runs' summaries; StaleIndex as `runs`."""
+        lasts = self.seal.lasts
+        if lasts is not None:
+            yield from sorted(((last, run) for run, last in lasts.items()), reverse=True)
+            if not self.seal.older:
+                return
+        known = lasts or {}
+        rest = [(s.index.last, run) for run, s in self.runs().items() if s.index and run not in known]
+        yield from sorted(rest, reverse=True)
 
 
 def read_index(backend: Backend, tree: str | None) -> Index | None:
@@ -320,9 +390,11 @@ def finish(backend: Backend, tree: str | None, base: layout.Seal,
            runs: Mapping[str, layout.RunSummary], loose: Iterable[str]) -> layout.Seal:
     """The seal after a commit changed `runs` (path -> summary) and found `loose`."""
     base = msgspec.structs.replace(base, loose=sorted(set(base.loose) | set(loose)))
-    if base.lasts is not None and base.readme is not None and not moved_back(base, runs.values()):
+    if (base.lasts is not None and base.readme is not None and not moved_back(base, runs.values())
+            and not fell(base, runs.values())):
         return sealed(base, runs.values())
-    # the latest run moved back, or a seal from before the runs' lasts or lines: ask them all (once)
+    # the latest run moved back, a last fell, or a seal that does not know the runs' lasts or
+    # lines: ask them all (once)
     every = {**all_summaries(backend, tree), **runs}
-    return sealed(msgspec.structs.replace(base, latest=[], launch=[], exact=True, lasts={}, readme=[]),
-                  every.values())
+    return sealed(msgspec.structs.replace(base, latest=[], launch=[], exact=True, lasts={}, readme=[],
+                                          older=False), every.values())

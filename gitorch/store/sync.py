@@ -102,7 +102,8 @@ def merge_state(store: StateStore, theirs: str | None) -> MergeResult:
                 if path not in mine:
                     changes[path] = oid
                     result.added += 1
-                elif mine[path] != oid and path not in (layout.README, layout.MARKER, layout.INDEX):
+                elif mine[path] != oid and path not in (layout.README, layout.MARKER, layout.INDEX,
+                                                              layout.RECENT):
                     if path.startswith(layout.RUNS + "/"):
                         merged = _merge_run(backend, mine[path], oid)
                         if merged is not None:
@@ -119,8 +120,8 @@ def merge_state(store: StateStore, theirs: str | None) -> MergeResult:
         def seal(trees: Mapping[str, str]) -> Changes:
             # both indexes held and every summary merged: the union indexes the union
             if sealed_as is None:
-                return {layout.INDEX: None}
-            return {layout.INDEX: runindex.seal_blob(backend, trees, sealed_as)}
+                return {layout.INDEX: None, layout.RECENT: None}
+            return runindex.seal_changes(backend, trees, sealed_as)
 
         # the merge holds what their marker speaks of (tasks_skipped events): it says as much
         state.update(build, f"orch: merge state from {theirs[:12]}", extra_parents=[theirs], seal=seal,
