@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from gitorch import events as ev
 from gitorch.events import Event
-from gitorch.store import layout, runindex
+from gitorch.store import runindex
 
 if TYPE_CHECKING:
     from gitorch.store.state import StateStore
@@ -106,22 +106,15 @@ def walk(idx: runindex.Index, want: Collection[str], skip: Collection[str],
          done: Callable[[str], bool]) -> Iterator[str]:
     """The runs (but those in `skip`) whose summary names a task in `want`, greatest last
     outcome first, until `done(last)` says no outcome at or before that run's last one can
-    change the answer. The seal gives every run's last (`Seal.lasts`), so only the summaries
-    of the runs reached are read; a seal from before them, every summary first. StaleIndex
-    as `Index.summary`."""
-    if idx.seal.lasts is None:
-        every = idx.runs()
-        order = sorted(((s.index.last, run) for run, s in every.items() if s.index is not None), reverse=True)
-        read: Callable[[str], layout.RunSummary | None] = every.get
-    else:
-        order = sorted(((last, run) for run, last in idx.seal.lasts.items()), reverse=True)
-        read = idx.summary
-    for last, run in order:
+    change the answer. The seal gives the greatest runs' lasts (Index.by_last), so only the
+    summaries of the runs reached are read (every summary only past those, or when the seal
+    has none). StaleIndex as `Index.summary`."""
+    for last, run in idx.by_last():
         if run in skip:
             continue
         if done(last):  # the lasts only fall from here on: neither can a later run
             return
-        found = read(run)
+        found = idx.summary(run)
         if found is not None and not found.tasks.keys().isdisjoint(want):
             yield run
 
