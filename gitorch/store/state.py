@@ -169,7 +169,7 @@ class StateStore:
             build = _builder(backend, self.branch, fixed, all_events, located, box, readme, made)
 
             def seal(trees: Mapping[str, str]) -> Changes:
-                return {layout.INDEX: runindex.seal_blob(backend, trees, box[0])}
+                return runindex.seal_changes(backend, trees, box[0])
 
             def described() -> str:  # what the build did, told by the summaries it changed
                 return _message(all_events, files, made[0])
