@@ -281,7 +281,7 @@ def test_explain_walks_runs_by_last_outcome_as_every_event_says(
     assert seal.lasts is not None and len(seal.lasts) == 3
     views = {t: entry("explain", t, "--json", cwd=repo).stdout for t in ("a", "b")}
     assert json.loads(views["a"])["latest_failure"]["run"] == "r-0-early"
-    _rewrite_seal(repo, {"lasts": None})  # as a gitorch before the lasts sealed it
+    _rewrite_seal(repo, {"lasts": None, "recent": None})  # as a gitorch before the lasts sealed it
     assert _seal(_store(repo)).lasts is None
     assert {t: entry("explain", t, "--json", cwd=repo).stdout for t in ("a", "b")} == views
     _store(repo).append([ev.Observed(session="s-hook", trigger="manual")])
