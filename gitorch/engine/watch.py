@@ -1,5 +1,6 @@
 """watch.json: each task's last pass (inputs, run, commit, object ids), for the next run's
-skip decisions and for the git hook; written when it changed and with the run's last flush.
+skip decisions and for the git hook; written when it changed (passes at most every
+WATCH_EVERY seconds, gates waiting at once) and with the run's last flush.
 
 passes.json goes with it: the passes alone (inputs, run, commit per task, the gates waiting)
 and the blob id of the watch.json they were taken from, so the next run reads ~1/10 of the
@@ -8,6 +9,7 @@ matches that id, and the run reads watch.json itself."""
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from gitorch.engine import inputs as inp
@@ -17,6 +19,9 @@ from gitorch.store.summary import blob_id
 if TYPE_CHECKING:
     from gitorch.engine.history import History, Pass
     from gitorch.engine.setup import Loaded
+
+
+WATCH_EVERY = 5.0  # seconds: how late a pass may reach watch.json in a run that goes on
 
 
 class WatchRecord:
@@ -30,6 +35,7 @@ class WatchRecord:
         self._changes = 0
         # on the branch already: written again only once something changed
         self._written: tuple[int, int] = (0, 0) if self.before is not None else (-1, -1)
+        self._due = time.monotonic() + WATCH_EVERY  # no watch.json for passes alone before this
 
     @property
     def tasks(self) -> dict[str, Any]:
@@ -62,14 +68,22 @@ class WatchRecord:
         return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
 
     def flush_files(self, awaiting: list[dict[str, str]]) -> dict[str, bytes | None]:
-        """watch.json with every flush in which it changed (a task passed, a gate waits); its
-        index (what the git hook reads) only with the last flush (`final_files`)."""
+        """watch.json with a flush in which it changed: at once when the gates waiting changed,
+        else (tasks passed) at most every WATCH_EVERY seconds; its index (what the git hook
+        reads) only with the last flush (`final_files`). Until then the branch keeps the
+        watch.json, passes.json and index of before, consistent with each other: a reader
+        sees a pass up to WATCH_EVERY late, and a run killed meanwhile leaves tasks that the
+        next plain `run` runs again (a skip always needs the recorded digest; `resume` reads
+        the events)."""
         key = (self._changes, len(awaiting))
         if key == self._written:
             return {}
+        if len(awaiting) == max(0, self._written[1]) and time.monotonic() < self._due:
+            return {}  # only passes: ~1 MB to encode and store at 1,000 tasks with paths (P7)
         from gitorch.hooks.watchindex import INDEX_FILE
 
         self._written = key
+        self._due = time.monotonic() + WATCH_EVERY
         data = self.encode(awaiting)
         return {layout.WATCH: data, layout.PASSES: passes_of(self.tasks, awaiting, blob_id(data)),
                 INDEX_FILE: None}

@@ -101,3 +101,34 @@ def test_a_task_that_passes_keeps_the_other_entries(tmp_path: Path, orch: OrchRu
     assert after["a"] == before["a"] and after["b"] != before["b"] and after["c"] != before["c"]
     h = history_from_watch(lp)
     assert h is not None and h.passes == _as_watch_says(lp).passes
+
+
+def test_passes_alone_reach_watch_json_at_most_every_watch_every_seconds(tmp_path: Path) -> None:
+    """Mid-run, a flush carries watch.json for passes only once WATCH_EVERY has passed since
+    the last write (a gate that starts waiting goes at once); the last flush always has it."""
+    from types import SimpleNamespace
+
+    from gitorch.engine.history import History
+    from gitorch.engine.inputs import TaskInputs
+    from gitorch.engine.watch import WatchRecord
+    from gitorch.hooks.watchindex import INDEX_FILE
+    from gitorch.store import layout
+
+    cur = TaskInputs("a", "d" * 64, {}, [], {"(tree)": "t" * 64}, {}, tree="t" * 64)
+    gate = [{"run": "r", "task": "b", "gate": "review"}]
+    for before in (None, []):  # a first run (no watch.json yet) and a later one
+        watch = WatchRecord(History(events=[], watch_tasks={}, watch_awaiting=before),
+                            SimpleNamespace(repo_root=tmp_path))  # type: ignore[arg-type]
+        watch.passed("a", cur, "r", "")
+        assert watch.flush_files([]) == {}  # a pass alone, just now: later
+        gated = watch.flush_files(gate)  # a gate waits: at once, with the pass
+        assert set(gated) == {layout.WATCH, layout.PASSES, INDEX_FILE}
+        assert json.loads(gated[layout.WATCH] or b"")["tasks"]["a"]["inputs"] == "d" * 64
+        watch.passed("b", TaskInputs("b", "e" * 64, {}, [], {}, {}), "r", "")
+        assert watch.flush_files(gate) == {}
+        watch._due = 0.0  # WATCH_EVERY seconds later
+        assert json.loads(watch.flush_files(gate)[layout.WATCH] or b"")["tasks"].keys() == {"a", "b"}
+        watch.passed("c", TaskInputs("c", "f" * 64, {}, [], {}, {}), "r", "")
+        final = watch.final_files(gate)  # the last flush: everything, whatever the time
+        assert json.loads(final[layout.WATCH] or b"")["tasks"].keys() == {"a", "b", "c"}
+        assert INDEX_FILE in final
