@@ -5,7 +5,10 @@ A run that skips everything is start-up bound: the interpreter and the CLI's imp
 console entry point, before typer is imported, so git looks at the work tree while Python
 imports; `take()` hands the running process to the engine. `git rev-parse` (where the
 repository is) starts beside it through repo.start_early, as for status, and the Context's
-find_repo takes its answer, so the run does not wait for it later. Only these two start here:
+find_repo takes its answer, so the run does not wait for it later. `git cat-file --batch`
+starts third: the state store's reader, which engine/run hands to the CLI backend when the
+store reads the repository of this directory (`reader_for`; else it is stopped), so the
+first read of the state branch does not wait for git to start. Only these three start here:
 `git ls-files -s` is needed only when the inputs cache misses (inputcache.py), and then
 starts from the top of the work tree (`:/`, `--full-name`; `status --porcelain` always gives
 paths so), so the result is the same from any subfolder. Only the standard library here.
@@ -27,11 +30,15 @@ STATUS_ARGS = ["status", "--porcelain=v1", "-z", "--no-renames", "--ignore-submo
                "--untracked-files=all", "--", ":/"]
 
 _started: tuple[str, GitProcess] | None = None
+# `git cat-file --batch` started here too: the state store's reader (store/cli_backend), so
+# its first answer does not wait for git to start (handed over by `reader_for`)
+_reader: tuple[str, GitProcess] | None = None
 
 
 def start() -> None:
-    """Start `git status` and `git rev-parse` in the current directory (never raises)."""
-    global _started
+    """Start `git status`, `git rev-parse` and `git cat-file --batch` in the current
+    directory (never raises)."""
+    global _started, _reader
     try:
         cwd = os.getcwd()
         _started = (cwd, git_popen(STATUS_ARGS, cwd))
@@ -40,6 +47,10 @@ def start() -> None:
     from gitorch.repo import start_early  # after git status has started: it takes longest
 
     start_early()
+    try:
+        _reader = (cwd, git_popen(["cat-file", "--batch"], cwd, stdin=True))
+    except OSError:
+        _reader = None
 
 
 def take(root: Path) -> WorktreeReader | None:
@@ -60,3 +71,31 @@ def take(root: Path) -> WorktreeReader | None:
     from gitorch.engine.worktree import WorktreeReader
 
     return WorktreeReader.adopt(root, st)
+
+
+def reader_for(cwd: Path) -> GitProcess | None:
+    """The `cat-file --batch` started here when it runs in `cwd` (so it reads the repository
+    found from `cwd`), else None (and it is stopped); used once."""
+    global _reader
+    started, _reader = _reader, None
+    if started is None:
+        return None
+    where, proc = started
+    if proc.poll() is None and _same_place(where, cwd):
+        return proc
+    stop_reader(proc)
+    return None
+
+
+def stop_reader(proc: GitProcess) -> None:
+    """End a reader nobody takes (its stdin closed: git exits)."""
+    from gitorch.gitcmd import stop
+
+    stop(proc)
+
+
+def _same_place(where: str, cwd: Path) -> bool:
+    try:
+        return Path(where).resolve() == cwd.resolve()
+    except OSError:
+        return False

@@ -26,6 +26,7 @@ __all__ = ["Progress", "RunOptions", "RunResult", "Silent", "execute", "new_run_
 def execute(ctx: Context, opts: RunOptions, progress: Progress | None = None) -> RunResult:
     """Run (or resume) the plan as `opts` asks; see the module docstring."""
     lp = load(ctx, run_plan=opts.resume, prefetch="run")
+    _take_reader(ctx, lp)
     selection_of(lp, opts.tasks)  # an unknown --task id: exit 2 before anything starts
     if opts.only:
         from gitorch.engine.only import check_only
@@ -44,6 +45,27 @@ def execute(ctx: Context, opts: RunOptions, progress: Progress | None = None) ->
     if _wants_sync(lp):
         result.sync = sync_state(lp)
     return result
+
+
+def _take_reader(ctx: Context, lp: Loaded) -> None:
+    """The state store (CLI backend) reads through the `git cat-file --batch` the entry point
+    started (engine/prestart) when that ran in this command's directory, whose repository
+    the store's is: its first answer does not wait for git to start. Else it is stopped."""
+    from gitorch.engine import prestart
+
+    proc = prestart.reader_for(ctx.cwd)
+    if proc is None:
+        return
+    store = lp.store
+    same = ctx.given_repo is None and store.repo is ctx.repo
+    if not same or store.choice.name != "cli":  # pygit2 reads in-process: no git needed
+        prestart.stop_reader(proc)
+        return
+    adopt = getattr(store.backend, "adopt_reader", None)  # "auto" may have fallen back
+    if adopt is None or str(store.repo.git_dir) != getattr(store.backend, "git_dir", None):
+        prestart.stop_reader(proc)
+        return
+    adopt(proc)
 
 
 def _session(lp: Loaded, opts: RunOptions, progress: Progress) -> RunResult:

@@ -59,6 +59,16 @@ class _Pipe:
             stop(self.proc)
             self.proc = None
 
+    def adopt(self, proc: GitProcess) -> bool:
+        """Talk to `proc` (the same command, started earlier) instead of starting one; False
+        (and `proc` stopped) when this pipe has its process already."""
+        with self.lock:
+            if self.proc is None and proc.stdin is not None and proc.stdout is not None:
+                self.proc = proc
+                return True
+        stop(proc)
+        return False
+
 
 class CliBackend:
     """Objects and refs through git plumbing commands."""
@@ -336,6 +346,11 @@ class CliBackend:
             err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
             pipe.close()
             return False, err or "git update-ref --stdin stopped"
+
+    def adopt_reader(self, proc: GitProcess) -> bool:
+        """Read through `proc`, a `git cat-file --batch` started in a directory of this very
+        repository before the store was made (engine/prestart); whether it was taken."""
+        return self._cat.adopt(proc)
 
     def close(self) -> None:
         for pipe in (self._cat, self._blob, self._commit, self._tree, self._update):

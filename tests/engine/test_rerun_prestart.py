@@ -1,9 +1,12 @@
 """The early `git rev-parse` of `run` (engine/prestart starts it through repo.start_early):
-its repository is the one find_repo finds, used only in the folder it ran in, and once."""
+its repository is the one find_repo finds, used only in the folder it ran in, and once.
+The early `git cat-file --batch`: the CLI backend reads through it only for the repository
+of the folder it ran in, with the same answers; anywhere else it is stopped."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,6 +25,7 @@ def _nothing_left() -> object:
     reader = prestart.take(Path.cwd())
     if reader is not None:
         reader.status()
+    assert prestart.reader_for(Path("/nonexistent-folder")) is None  # stops one left over
 
 
 def test_the_early_repository_is_find_repos(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -64,3 +68,43 @@ def test_another_folder_or_no_repository_finds_it_as_before(tmp_path: Path,
     monkeypatch.chdir(bare)
     prestart.start()
     assert lean_run.command_context(None, True).repo == find_repo(bare)
+
+
+def _run_reader(root: Path, monkeypatch: pytest.MonkeyPatch, started_in: Path) -> tuple[Any, Any]:
+    """A run (in `root`) after prestart ran in `started_in`: (the early reader, the process the
+    store's CLI backend reads through, None for pygit2)."""
+    from gitorch.engine.run import RunOptions, execute
+    from tests.engine.helpers import fresh_context
+
+    monkeypatch.chdir(started_in)
+    prestart.start()
+    assert prestart._reader is not None
+    early = prestart._reader[1]
+    monkeypatch.chdir(root)
+    ctx = fresh_context(root)
+    result = execute(ctx, RunOptions())
+    assert result.exit_code == 0
+    cat = getattr(ctx.store.backend, "_cat", None)
+    used = cat.proc if cat is not None else None
+    ctx.store.close()
+    return early, used
+
+
+def test_the_store_reads_through_the_early_reader_only_in_its_folder(
+        tmp_path: Path, backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.engine.helpers import write_plan
+
+    root = make_repo(tmp_path / "r", {"a/x.txt": "x\n"})
+    write_plan(root, [{"id": "a", "paths": {"preferred": ["a/"]}, "commands": {"t": "true"}}])
+    git(root, "add", "orchestrator.json")
+    git(root, "commit", "-q", "-m", "plan")
+    other = make_repo(tmp_path / "other")
+    early, used = _run_reader(root, monkeypatch, started_in=root)
+    if backend == "cli":
+        assert used is early  # taken: the first read did not start git
+    else:
+        assert early.poll() is not None  # pygit2 reads in-process: stopped
+    early, used = _run_reader(root, monkeypatch, started_in=other)  # another repository
+    assert used is not early and early.poll() is not None
+    state = git(root, "log", "--format=%s", "orch/state")
+    assert state.count("completed: 1 completed") == 1 and state.count("completed: 1 skipped") == 1
