@@ -20,20 +20,16 @@ event loader on that line alone.
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any
 
 from gitorch.plan import yamlscalar
+from gitorch.plan.lazylines import Lines
 from gitorch.plan.shapes import Shapes
 from gitorch.plan.yamlscalar import Unsupported
 
-# tab, CR (after CRLF became LF), NEL/LS/PS (line breaks to YAML 1.1), BOM, and what YAML
-# does not allow in a stream (C0/C1 controls, DEL, surrogates, U+FFFE/U+FFFF)
-_REFUSED = "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 # a plain scalar cannot start with these (`-`, `?`, `:` only when followed by a space or the end)
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
-_PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\n"
 _SINGLE = re.compile(r"'((?:[^']|'')*)'")
 _DOUBLE = re.compile(r'"((?:[^"\\]|\\.)*)"')
 _MISSING = object()
@@ -51,21 +47,18 @@ def load(text: str, duplicates: list[tuple[int, int, str]]) -> Any:
     are appended to `duplicates` as (line, column, key). Unsupported for anything else."""
     if "\r" in text:
         text = text.replace("\r\n", "\n")
-    if text.isascii():  # printable ASCII is " " to "~" (bytes.translate: a table lookup a byte)
-        refused = bool(text.encode("ascii").translate(None, _PRINTABLE_ASCII))
-    else:
-        refused = _refused().search(text) is not None
-    if refused:
-        raise Unsupported("characters left to libyaml")
+    yamlscalar.allowed(text)
     broken = text.endswith("\n")  # the last line ends with a line break
-    lines = (text[:-1] if broken else text).split("\n")
-    return _Reader(lines, broken, duplicates, Shapes(text, lines)).read()
+    source = Lines(text[:-1] if broken else text)  # split as the reader gets there
+    return _Reader(source.lines, broken, duplicates, Shapes(text, source.lines), source).read()
 
 
 class _Reader:
     def __init__(self, lines: list[str], broken: bool, duplicates: list[tuple[int, int, str]],
-                 shapes: Shapes | None = None) -> None:
-        self.lines = lines
+                 shapes: Shapes | None = None, source: Lines | None = None) -> None:
+        self.lines = lines  # source.lines when there is a source (split as far as read)
+        self.source = source
+        self.total = source.total if source is not None else len(lines)
         self.shapes = shapes  # the shapes of the sequence items read so far (plan/shapes.py)
         self.broken = broken
         self.duplicates = duplicates
@@ -85,13 +78,15 @@ class _Reader:
     # first). Everything else goes through _place, _entry and _item.
     def read(self) -> Any:
         lines, stack, keys, values = self.lines, self.stack, self.keys, self.values
-        n = len(lines)
+        n, split = self.total, len(lines)
         i = self._start()
         indent, is_map = -1, False  # the innermost open collection
         items: Any = None
         pending = None  # self.pending, kept here while the loop runs
         missing = _MISSING
         while i < n:
+            if i >= split:
+                split = self._split(i)
             line = lines[i]
             s = line.lstrip(" ")
             if not s or s[0] == "#":
@@ -153,12 +148,16 @@ class _Reader:
             return 0
         after = self.shapes.read(i, ind, items)
         if after > i:
+            if self.source is not None:
+                self.source.skip_to(after, self.shapes.known_start[1])
+                self.shapes.skipped = self.source.skipped
             return after
         if not self.shapes.learning():
             return 0
         after = self.shapes.span(i, ind)[2]
+        self._split(after - 1)
         found: list[tuple[int, int, str]] = []
-        alone = _Reader(self.lines[i:after], after < len(self.lines) or self.broken, found)
+        alone = _Reader(self.lines[i:after], after < self.total or self.broken, found)
         alone.keys, alone.values = self.keys, self.values
         value = alone.read()
         if not isinstance(value, list) or len(value) != 1:
@@ -228,6 +227,10 @@ class _Reader:
         self.root = top[1]
         stack.append(top)
         return top
+
+    def _split(self, j: int) -> int:
+        """Split the lines up to line j. -> how many are split."""
+        return self.source.through(j) if self.source is not None else len(self.lines)
 
     def _start(self) -> int:
         """The first line to read: past a `---` (alone, or before a comment) that starts
@@ -339,6 +342,7 @@ class _Reader:
                 _end(text[m.end():])
             return value, i + 1
         if first == "|" or first == ">":
+            self._split(self.total)  # its lines go on as far as they are indented
             return yamlscalar.block(self.lines, self.broken, i, text, owner)
         if first == "[" or first == "{":
             return self._flow(i, col, text), i + 1
@@ -375,14 +379,6 @@ class _Reader:
             raise Unsupported("flow collection")
         self.duplicates += [(i + line, col + column, key) for line, column, key in found]
         return value
-
-
-
-@functools.cache
-def _refused() -> re.Pattern[str]:
-    """_REFUSED compiled (for text that is not ASCII only: compiling its classes costs some
-    milliseconds, a good part of reading a large plan)."""
-    return re.compile(_REFUSED)
 
 
 def _dash(s: str) -> bool:

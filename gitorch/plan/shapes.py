@@ -138,12 +138,15 @@ class Shapes:
         self.known: dict[int, list[_Shape]] = {}  # indentation of the dashes -> shapes
         self.tries = 0  # items whose shape was learnt (or tried), less the items known shapes read
         self.read_items = 0  # items read by shapes
+        self.skipped = False  # the lines shapes read are left unsplit (plan/lazylines.py)
 
     def start(self, i: int) -> int:
         """The offset of line i (counted on from the last line whose offset is known: the
         lines a shape read are not counted again)."""
         line, offset = self.known_start
         if i < line:
+            if self.skipped:  # not counted over lines left unsplit (the reader goes on, never back)
+                raise Unsupported("a line before the last one shapes read")
             line, offset = 0, 0
         offset += sum(map(len, self.lines[line:i])) + i - line
         self.known_start = (i, offset)

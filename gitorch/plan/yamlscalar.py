@@ -14,6 +14,29 @@ class Unsupported(Exception):
     """The document uses something the fast readers leave to the full loader."""
 
 
+# tab, CR (after CRLF became LF), NEL/LS/PS (line breaks to YAML 1.1), BOM, and what YAML
+# does not allow in a stream (C0/C1 controls, DEL, surrogates, U+FFFE/U+FFFF)
+_REFUSED = "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\n"
+
+
+def allowed(text: str) -> None:
+    """Unsupported when `text` holds a character the line reader leaves to libyaml (above)."""
+    if text.isascii():  # printable ASCII is " " to "~" (bytes.translate: a table lookup a byte)
+        refused = bool(text.encode("ascii").translate(None, _PRINTABLE_ASCII))
+    else:
+        refused = _refused().search(text) is not None
+    if refused:
+        raise Unsupported("characters left to libyaml")
+
+
+@functools.cache
+def _refused() -> re.Pattern[str]:
+    """_REFUSED compiled (for text that is not ASCII only: compiling its classes costs some
+    milliseconds, a good part of reading a large plan)."""
+    return re.compile(_REFUSED)
+
+
 # PyYAML's implicit resolvers (yaml/resolver.py): the expressions, and which are tried, in
 # which order, for a plain scalar's first character. Kept here so that a plan read by the
 # line reader does not import PyYAML (its import, compiling these among much else, costs more

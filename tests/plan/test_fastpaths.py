@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitorch.plan import normalize, validate
+from gitorch.plan import blockyaml, lazylines, normalize, validate
 from gitorch.plan.load import load_plan
 from gitorch.plan.model import CommandCheck, Contains, FileExists, Plan, Shard, Task
 from gitorch.plan.validate import PlanIssue
+from tests.plan.test_shapes import ITEM, PLACES, SAFE
 
 SETTINGS = settings(max_examples=300, deadline=None, derandomize=True)
 IDS = st.sampled_from(["A", "B", "a.b-c_d", "9x", "", " A", "A B", "-A", "é", "A\n", "A\nB", "A\x00", "S1"])
@@ -172,3 +174,46 @@ def test_longest_chain_from_the_forward_order_as_counted(deps: list[list[int]]) 
         return  # a cycle: no chain either way
     graph.remember_order(plan, graph.order(plan))  # the order without what the one pass found
     assert graph.longest_chain(plan) == fast
+
+
+@SETTINGS
+@given(st.text(alphabet="ab\n ", max_size=60), st.lists(st.integers(-1, 30), max_size=6), st.integers(1, 8))
+def test_lines_split_as_far_as_asked_are_the_lines_split_at_once(base: str, asks: list[int],
+                                                                 piece: int) -> None:
+    """plan/lazylines: whatever lines are asked for, in whatever order, in pieces of any
+    size, the lines split are base.split's; skip_to leaves placeholders, then goes on."""
+    every = base.split("\n")
+    lines = lazylines.Lines(base)
+    lines.piece = piece
+    assert lines.total == len(every)
+    for j in asks:
+        if j >= 0:
+            assert lines.through(j) == len(lines.lines) >= min(j + 1, len(every))
+            assert lines.lines == every[:len(lines.lines)]
+    at = len(lines.lines) + 2
+    if at < len(every):
+        lines.skip_to(at, sum(map(len, every[:at])) + at)
+        lines.all()
+        assert lines.lines[at:] == every[at:] and lines.skipped
+        assert lines.lines[:at] == [every[k] if k < at - 2 else "" for k in range(at)]
+    lines.all()
+    assert len(lines.lines) == len(every)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.integers(1, 400), st.integers(3, 30), st.sampled_from(["", "secrets: [A]\n", "x: |\n  a\n  b\n"]))
+def test_a_plan_read_with_its_lines_split_in_small_pieces_reads_the_same(piece: int, count: int,
+                                                                          after: str) -> None:
+    """blockyaml with the lines split a few characters at a time (and those shapes read never
+    split): the same data as split at once, and as PyYAML's."""
+    items = [line.format(*[SAFE[(k + p) % len(SAFE)] for p in range(PLACES)]) for k in range(count)
+             for line in ITEM]
+    items[len(ITEM) * (count // 2) + 2] = "  on: 3"  # one item the shapes leave to the lines
+    text = "version: 1\ntasks:\n" + "\n".join(items) + "\n" + after
+    whole = blockyaml.load(text, [])
+    before = lazylines._FIRST_PIECE
+    lazylines._FIRST_PIECE = piece
+    try:
+        assert blockyaml.load(text, []) == whole == yaml.safe_load(text)
+    finally:
+        lazylines._FIRST_PIECE = before
