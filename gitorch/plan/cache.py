@@ -10,7 +10,6 @@ Invalid plans are never cached, so their errors are always computed afresh.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,11 +49,15 @@ def enabled() -> bool:
 
 
 def file_hash(data: bytes) -> str:
+    import hashlib  # (OpenSSL's, loaded when a digest is made)
+
     return hashlib.sha256(data).hexdigest()
 
 
 def code_stamp() -> str:
     """Changes whenever gitorch or its plan code changes (an edited checkout included)."""
+    import hashlib  # (OpenSSL's, loaded when a digest is made)
+
     parts = [__version__, str(_SCHEMA), *file_stamps(sorted(Path(__file__).parent.glob("*.py")))]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
@@ -72,6 +75,8 @@ def file_stamps(paths: Iterable[Path]) -> list[str]:
 
 
 def _slot(scratch: Path, main: Path) -> Path:
+    import hashlib  # (OpenSSL's, loaded when a digest is made)
+
     name = hashlib.sha256(str(main).encode()).hexdigest()[:24]
     return scratch / "plan-cache" / f"{name}.msgpack"
 

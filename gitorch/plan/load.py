@@ -8,7 +8,6 @@ them, and the plan path such as `tasks[3].dependencies[0]`).
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -54,6 +53,8 @@ class LoadedPlan(msgspec.Struct, frozen=True, dict=True):  # dict: the cached di
 def plan_digest(plan: Plan) -> str:
     """sha256 hex of the plan's canonical JSON (Struct fields in declaration order, so the
     file format and the order of keys in it do not matter; the order of commands does)."""
+    import hashlib  # (OpenSSL's, loaded when a digest is made)
+
     return hashlib.sha256(msgspec.json.encode(plan)).hexdigest()
 
 

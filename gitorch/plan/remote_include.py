@@ -9,7 +9,6 @@ as a local edit would. A URL is fetched into a bare cache repository first.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -52,6 +51,8 @@ def _git(args: list[str], cwd: Path) -> str:
 
 def _source(spec: RepoInclude, here: Path) -> tuple[Path, str]:
     """(a git directory holding the commit, the commit) for the include."""
+    import hashlib  # (OpenSSL's, loaded when a digest is made)
+
     if _is_url(spec.repo):
         mirror = cache_root().parent / "include-repos" / (
             hashlib.sha256(spec.repo.encode()).hexdigest()[:20] + ".git")

@@ -9,7 +9,6 @@ via `yaml.compose`) is built lazily on the first lookup.
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 import sys
 from pathlib import Path
@@ -57,6 +56,8 @@ class Document(Record):
     @functools.cached_property
     def sha256(self) -> str:
         """Of the file's bytes (the plan cache checks it; only a cached load needs it)."""
+        import hashlib  # (OpenSSL's, loaded when a digest is made)
+
         return hashlib.sha256(self.raw).hexdigest()
 
     def locate(self, path: PathT) -> Location:

@@ -220,3 +220,22 @@ def test_a_timebox_may_be_seconds_as_a_number(repo: Path) -> None:
     write(repo, "orchestrator.yml", "tasks:\n  - {id: A, constraints: {timebox: -1}}\n")
     with pytest.raises(PlanError, match="timebox must be a finite number of seconds"):
         load_plan()
+
+
+@pytest.mark.parametrize("ext", ["yml", "json"])
+def test_a_plan_loads_without_importing_hashlib(repo: Path, ext: str) -> None:
+    """Validating a plan makes no digest (OpenSSL's hashlib is loaded for the plan cache and
+    the digest only); the digest, when asked, is still there."""
+    import json
+    import subprocess
+    import sys
+
+    plan = repo / f"orchestrator.{ext}"
+    data = {"version": 1, "tasks": [{"id": "A"}, {"id": "B", "dependencies": ["A"]}]}
+    plan.write_text(json.dumps(data) if ext == "json" else yaml.safe_dump(data))
+    code = ("import os, sys; os.environ['GITORCH_PLAN_CACHE'] = '0'; "
+            "from gitorch.plan.load import load_plan; "
+            f"p = load_plan({str(plan)!r}); print(len(p.plan.tasks), 'hashlib' in sys.modules, "
+            "len(p.digest), 'hashlib' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=repo)
+    assert out.stdout.split() == ["2", "False", "64", "True"]
