@@ -73,7 +73,7 @@ class WatchRecord:
         reads) only with the last flush (`final_files`). Until then the branch keeps the
         watch.json, passes.json and index of before, consistent with each other: a reader
         sees a pass up to WATCH_EVERY late, and a run killed meanwhile leaves tasks that the
-        next plain `run` runs again (a skip always needs the recorded digest; `resume` reads
+        next plain `run` may run again (a skip always needs the recorded digest; `resume` reads
         the events)."""
         key = (self._changes, len(awaiting))
         if key == self._written:
