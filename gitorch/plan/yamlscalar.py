@@ -17,16 +17,15 @@ class Unsupported(Exception):
 # tab, CR (after CRLF became LF), NEL/LS/PS (line breaks to YAML 1.1), BOM, and what YAML
 # does not allow in a stream (C0/C1 controls, DEL, surrogates, U+FFFE/U+FFFF)
 _REFUSED = "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
-_PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\n"
+# the ASCII ones: C0 controls but the line feed, and DEL
+REFUSED_ASCII = tuple(chr(c) for c in range(0x20) if c != 0x0A) + ("\x7f",)
 
 
 def allowed(text: str) -> None:
     """Unsupported when `text` holds a character the line reader leaves to libyaml (above)."""
-    if text.isascii():  # printable ASCII is " " to "~" (bytes.translate: a table lookup a byte)
-        refused = bool(text.encode("ascii").translate(None, _PRINTABLE_ASCII))
-    else:
-        refused = _refused().search(text) is not None
-    if refused:
+    # ASCII: each refused character looked for at memchr's speed (a third of the cost of
+    # bytes.translate's table lookup a byte)
+    if any(c in text for c in REFUSED_ASCII) if text.isascii() else _refused().search(text) is not None:
         raise Unsupported("characters left to libyaml")
 
 

@@ -4,6 +4,7 @@ give the same problems as the detailed checks they stand in front of."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -217,3 +218,20 @@ def test_a_plan_read_with_its_lines_split_in_small_pieces_reads_the_same(piece: 
         assert blockyaml.load(text, []) == whole == yaml.safe_load(text)
     finally:
         lazylines._FIRST_PIECE = before
+
+
+@SETTINGS
+@given(st.text(alphabet=st.sampled_from([*map(chr, range(0x80)), "é", "\x85", "\u2028", "\ufeff",
+                                         "\U0001f600"]), max_size=30))
+def test_characters_refused_by_search_as_by_the_class(text: str) -> None:
+    """yamlscalar.allowed (ASCII: each refused character looked for) refuses exactly what the
+    class of characters YAML does not allow (or the line reader leaves to libyaml) matches."""
+    from gitorch.plan import yamlscalar
+
+    by_class = re.search(yamlscalar._REFUSED, text) is not None
+    try:
+        yamlscalar.allowed(text)
+    except yamlscalar.Unsupported:
+        assert by_class
+    else:
+        assert not by_class
