@@ -26,7 +26,6 @@ from gitorch.cli.lean_table import TABLE
 TYPE_CHECKING = False  # typing is not loaded: ws snapshot's path imports none of it (P5)
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from pathlib import Path
     from typing import Any, NoReturn
 
 # The command each hot command's typer function calls: (module, function).
@@ -149,7 +148,7 @@ def run(body: Callable[..., Any], kwargs: dict[str, Any], args: list[str]) -> No
     sys.exit(0)  # as click ends a command that returned
 
 
-def ws_snapshot(root: Path | None, out: Path | None, as_json: bool) -> None:
+def ws_snapshot(root: str | None, out: str | None, as_json: bool) -> None:
     """`ws snapshot` as its typer command (cli/ws_cmd.snapshot_cmd) runs it: the body over
     the Context built for --json."""
     from gitorch.cli.ws_snapshot import snapshot
@@ -182,7 +181,7 @@ def _plain_param(p: dict[str, Any]) -> bool:
         return False
     kind = p["type"]
     if kind["name"] == "path":
-        return (kind.get("type") is None and not kind.get("exists") and not kind.get("resolve_path")
+        return (kind.get("type") in (None, "str") and not kind.get("exists") and not kind.get("resolve_path")
                 and kind.get("file_okay") and kind.get("dir_okay") and not kind.get("writable")
                 and not kind.get("executable"))
     if p["kind"] == "argument":
@@ -284,12 +283,15 @@ def _in_range(number: float, kind: dict[str, Any]) -> bool:
 
 
 def _path(text: str, kind: dict[str, Any]) -> Any:
-    """A path as typer converts it: pathlib.Path, after click's checks (an existing path
-    must be readable when the type says so)."""
-    from pathlib import Path as PathType
-
+    """A path as typer converts it, after click's checks (an existing path must be readable
+    when the type says so): the text for click's path type of str (`ws snapshot`'s, whose
+    process then loads no pathlib: P5), else pathlib.Path (typer's for a Path parameter)."""
     if kind.get("allow_dash") and text == "-":
         return _NOT_SURE
     if kind.get("readable") and os.path.exists(text) and not os.access(text, os.R_OK):
         return _NOT_SURE
+    if kind.get("type") == "str":
+        return text
+    from pathlib import Path as PathType
+
     return PathType(text)

@@ -36,7 +36,9 @@ if TYPE_CHECKING:
 
 def _type(kind: Any) -> dict[str, Any]:
     """A click parameter type as data: its name and the attributes that decide a conversion."""
-    attrs = {k: v for k, v in sorted(vars(kind).items()) if not k.startswith("_") and k != "name"}
+    # a class as its name: a path's `type` is 'str' (text handed over) or None (typer makes a Path)
+    attrs = {k: v.__name__ if isinstance(v, type) else v
+             for k, v in sorted(vars(kind).items()) if not k.startswith("_") and k != "name"}
     return {"name": kind.name, **attrs}
 
 
