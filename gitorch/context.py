@@ -16,12 +16,12 @@ from __future__ import annotations
 import os
 import sys
 from functools import cached_property
-from pathlib import Path
 
 from gitorch.frozen import Frozen
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any, TextIO
 
     from gitorch.config import Settings
@@ -55,20 +55,29 @@ class Context(Frozen):
     """Everything a command needs from its surroundings; expensive members are lazy."""
 
     _fields = ("cwd", "file", "output", "overrides", "given_repo")
-    cwd: Path
+    cwd_text: str  # `cwd` as text: `ws snapshot` (P5) reads it without loading pathlib
     file: str | None  # the plan file asked for with --file (None: the default)
     output: Output
     overrides: tuple[tuple[str, Any], ...]  # settings given on the command line
     given_repo: Repo | None  # a repository already found (tests, nested commands)
 
-    def __init__(self, cwd: Path, file: str | None = None, output: Output | None = None,
+    def __init__(self, cwd: Path | str, file: str | None = None, output: Output | None = None,
                  overrides: tuple[tuple[str, Any], ...] = (), given_repo: Repo | None = None) -> None:
         set_field = object.__setattr__
-        set_field(self, "cwd", cwd)
+        self.__dict__["cwd"] = cwd  # the field, as given (build_context leaves it to be made)
+        set_field(self, "cwd_text", os.fspath(cwd))
         set_field(self, "file", file)
         set_field(self, "output", Output() if output is None else output)
         set_field(self, "overrides", overrides)
         set_field(self, "given_repo", given_repo)
+
+    @cached_property
+    def cwd(self) -> Path:
+        """The folder the command runs in: as given, or (build_context without `cwd`) made
+        from `cwd_text` when first asked for, so `ws snapshot` loads no pathlib (P5)."""
+        from pathlib import Path
+
+        return Path(self.cwd_text)
 
     @cached_property
     def repo(self) -> Repo:
@@ -137,9 +146,17 @@ def build_context(
     if env.get("FORCE_COLOR") and not json:
         colour = True
     output = Output(json=json, colour=colour, tty=tty, prog=prog or _program_name())
-    where = Path(cwd) if cwd is not None else Path.cwd()
-    return Context(cwd=where, file=file, output=output,
-                   overrides=tuple(sorted((overrides or {}).items())), given_repo=repo)
+    if cwd is None:
+        where: Path | str = os.getcwd()  # Path.cwd() is made from it on first use (P5: no pathlib)
+    else:
+        from pathlib import Path
+
+        where = Path(cwd)
+    ctx = Context(cwd=where, file=file, output=output,
+                  overrides=tuple(sorted((overrides or {}).items())), given_repo=repo)
+    if cwd is None:
+        del ctx.__dict__["cwd"]  # the cached_property makes Path(cwd_text) when first asked for
+    return ctx
 
 
 def _program_name() -> str:

@@ -109,8 +109,8 @@ TABLE: dict[str, Any] = {
             'ignore_unknown_options': False,
             'extra_args': False,
             'params': (
-                {'name': 'root', 'kind': 'option', 'opts': ('--root',), 'type': {'name': 'path', 'allow_dash': False, 'dir_okay': True, 'exists': False, 'file_okay': True, 'readable': True, 'resolve_path': False, 'type': None, 'writable': False}},
-                {'name': 'out', 'kind': 'option', 'opts': ('--out',), 'type': {'name': 'path', 'allow_dash': False, 'dir_okay': True, 'exists': False, 'file_okay': True, 'readable': True, 'resolve_path': False, 'type': None, 'writable': False}},
+                {'name': 'root', 'kind': 'option', 'opts': ('--root',), 'type': {'name': 'path', 'allow_dash': False, 'dir_okay': True, 'exists': False, 'file_okay': True, 'readable': True, 'resolve_path': False, 'type': 'str', 'writable': False}},
+                {'name': 'out', 'kind': 'option', 'opts': ('--out',), 'type': {'name': 'path', 'allow_dash': False, 'dir_okay': True, 'exists': False, 'file_okay': True, 'readable': True, 'resolve_path': False, 'type': 'str', 'writable': False}},
                 {'name': 'as_json', 'kind': 'option', 'opts': ('--json',), 'type': {'name': 'boolean'}, 'flag': True, 'default': False},
             ),
         },

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from typer.main import TyperPath
 
 from gitorch.cli.ws_common import (
     FROZEN,
@@ -29,11 +30,18 @@ def _plan_lines(plan: Any) -> list[str]:
     return lines
 
 
+# The snapshot's paths are handed over as text (click's path type, as typer's for a Path, but
+# no pathlib.Path made): the lean start-up path does the same and the snapshot loads no pathlib (P5).
+_TEXT_PATH = TyperPath(path_type=str)
+
+
 @ws_app.command("snapshot")
 def snapshot_cmd(
-    root: Path | None = typer.Option(None, "--root", help="Folder of repos to auto-discover "
-                                     "(default: workspace.toml here, else the parent folder)."),
-    out: Path | None = typer.Option(None, "--out", help="Also write the snapshot to this file."),
+    root: str | None = typer.Option(None, "--root", click_type=_TEXT_PATH,
+                                    help="Folder of repos to auto-discover "
+                                    "(default: workspace.toml here, else the parent folder)."),
+    out: str | None = typer.Option(None, "--out", click_type=_TEXT_PATH,
+                                   help="Also write the snapshot to this file."),
     as_json: bool = JSON,
 ) -> None:
     """Snapshot the workspace: repos, git state, dependencies, links, topology, diagnostics."""

@@ -17,18 +17,25 @@ if TYPE_CHECKING:
     from gitorch.workspace.records import Snapshot
 
 
-def snapshot(ctx: Context, root: Path | None = None, out: Path | None = None) -> None:
+def snapshot(ctx: Context, root: str | None = None, out: str | None = None) -> None:
     """Snapshot the workspace at `root` (default: workspace.toml in the current repository,
-    else its parent folder), with what `git orch discover` stored here; write it to `out` too."""
+    else its parent folder), with what `git orch discover` stored here; write it to `out` too.
+    The paths come as the command line gave them (text: a snapshot of a folder without a
+    manifest, outside a repository, loads no pathlib, P5)."""
     from gitorch.workspace.capture import take_enriched, to_json  # git starts before the rest loads
 
+    folder: Path | str
     if root is None:
         here = _repo(ctx).require_worktree()
-        root = here if (here / "workspace.toml").is_file() else here.parent
-    snap = take_enriched(root.absolute(), _parts(ctx))
+        folder = here if (here / "workspace.toml").is_file() else here.parent
+    else:
+        folder = root  # made absolute and normalised by take_enriched (manifest.workspace_folder)
+    snap = take_enriched(folder, _parts(ctx))
     data = to_json(snap) if out is not None or ctx.json else b""
     if out is not None:
-        write_out(out, data + b"\n")
+        from pathlib import Path
+
+        write_out(Path(out), data + b"\n")
     if ctx.json:
         import sys
 
@@ -44,7 +51,9 @@ def snapshot(ctx: Context, root: Path | None = None, out: Path | None = None) ->
 def _repo(ctx: Context) -> Repo:
     """ctx.repo, found with find_repo's one git call started by posix_spawn (gitcmd.git_start),
     so the snapshot does not import `subprocess` for it; errors are find_repo's own."""
-    if "repo" not in ctx.__dict__ and ctx.given_repo is None and ctx.cwd.exists():
+    from gitorch.workspace.gitdir import exists
+
+    if "repo" not in ctx.__dict__ and ctx.given_repo is None and exists(ctx.cwd_text):  # Path.exists
         from gitorch.gitcmd import git_start
         from gitorch.repo import WHERE, repo_from
 
@@ -59,12 +68,12 @@ def _parts(ctx: Context) -> Any:
     and the state store is opened only inside a repository."""
     if "repo" in ctx.__dict__ or ctx.given_repo is not None:
         return lambda: discovered(ctx)
-    if not _maybe_in_repo(ctx.cwd.absolute()):
+    if not _maybe_in_repo(ctx.cwd_text):
         return None
     from gitorch.gitcmd import git_start
     from gitorch.repo import WHERE
 
-    where = git_start(WHERE, str(ctx.cwd))
+    where = git_start(WHERE, ctx.cwd_text)
 
     def parts() -> dict[str, Any]:
         from gitorch.errors import NotARepoError
@@ -80,18 +89,23 @@ def _parts(ctx: Context) -> Any:
     return parts
 
 
-def _maybe_in_repo(cwd: Path) -> bool:
+def _maybe_in_repo(cwd: str) -> bool:
     """False only where git finds no repository: neither `cwd` nor a folder above it holds a
     `.git` or is itself a git directory (HEAD, objects, refs: a bare repository). gitcmd drops
     GIT_DIR and GIT_WORK_TREE from git's environment, so they cannot name one either."""
     import os.path
 
-    for folder in (cwd, *cwd.parents):
-        if os.path.lexists(folder / ".git") or (
-                os.path.isfile(folder / "HEAD") and os.path.isdir(folder / "objects")
-                and os.path.isdir(folder / "refs")):
+    folder = os.path.join(os.getcwd(), cwd)  # as Path(cwd).absolute()
+    while True:
+        join = os.path.join
+        if os.path.lexists(join(folder, ".git")) or (
+                os.path.isfile(join(folder, "HEAD")) and os.path.isdir(join(folder, "objects"))
+                and os.path.isdir(join(folder, "refs"))):
             return True
-    return False
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return False
+        folder = parent
 
 
 def discovered(ctx: Context) -> dict[str, Any]:

@@ -13,7 +13,7 @@ would run beside it.
 from __future__ import annotations
 
 from gitorch.workspace import gitstate, prestart
-from gitorch.workspace.manifest import load_manifest, repo_paths, workspace_root
+from gitorch.workspace.manifest import load_manifest, repo_folders, workspace_folder
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -32,12 +32,12 @@ def take_enriched(root: Path | str, parts: Callable[[], Mapping[str, Any]] | Non
     does, so it adds almost no time); the id stays the digest of the workspace alone. An
     error in `parts` is raised here, after the snapshot.
     """
-    started = prestart.take(workspace_root(root))  # the console entry point's early start
+    started = prestart.take(workspace_folder(root))  # the console entry point's early start
     if started is not None:
         manifest, reading = started
     else:
         manifest = load_manifest(root)
-        reading = gitstate.start_all(repo_paths(manifest))
+        reading = gitstate.start_all(repo_folders(manifest))
     found: list[Mapping[str, Any]] = []
     failed: list[BaseException] = []
 

@@ -9,7 +9,7 @@ command) does not load them.
 
 from __future__ import annotations
 
-import re
+import os
 
 from gitorch.frozen import Record
 from gitorch.workspace.records import Dependency, Diagnostic, Provided
@@ -54,13 +54,19 @@ class Parsed(Record):
 
 class _Lazy:
     """A regular expression compiled on first use (re keeps it compiled): a snapshot of repos
-    without go.mod, mix.exs or Python requirements does not compile these."""
+    without go.mod, mix.exs or Python requirements does not compile these, nor import `re`
+    (P5). `flags`: the names of re's flags ("M", "S")."""
 
-    def __init__(self, pattern: str, flags: int = 0) -> None:
+    def __init__(self, pattern: str, flags: str = "") -> None:
         self.pattern, self.flags = pattern, flags
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(re.compile(self.pattern, self.flags), name)
+        import re
+
+        flags = 0
+        for flag in self.flags:
+            flags |= getattr(re, flag)
+        return getattr(re.compile(self.pattern, flags), name)
 
 
 class ManifestSyntaxError(ValueError):
@@ -70,25 +76,25 @@ class ManifestSyntaxError(ValueError):
 def normalise(ecosystem: str, name: str) -> str:
     """The name as the ecosystem compares it (PEP 503 for Python, '-'/'_' alike for Cargo)."""
     if ecosystem == "python":
+        import re
+
         return re.sub(r"[-_.]+", "-", name).lower()
     if ecosystem == "cargo":
         return name.replace("_", "-")
     return name
 
 
-def listed(path: Path) -> set[str] | None:
+def listed(path: Path | str) -> set[str] | None:
     """The names at the top of `path`, lower-cased (a case-insensitive file system opens
     `Cargo.toml` as `cargo.toml`), or None when it cannot be listed: a name missing there
     needs no open to know it is absent (a snapshot tries seven per repo)."""
-    import os
-
     try:
         return {name.lower() for name in os.listdir(path)}
     except OSError:
         return None
 
 
-def parse_repo(repo: str, path: Path, names: set[str] | None = None) -> Parsed:
+def parse_repo(repo: str, path: Path | str, names: set[str] | None = None) -> Parsed:
     """Parse every known manifest at the top of `path`; unparsable ones become diagnostics.
     `names`: what `listed(path)` gave, when already read."""
     out = Parsed()
@@ -96,9 +102,9 @@ def parse_repo(repo: str, path: Path, names: set[str] | None = None) -> Parsed:
     for file, eco in MANIFEST_FILES.items():
         if names is not None and file.lower() not in names:
             continue
-        target = path / file
         try:
-            text = target.read_text(encoding="utf-8")
+            with open(os.path.join(path, file), encoding="utf-8") as f:  # as Path.read_text
+                text = f.read()
         except FileNotFoundError:
             continue
         except (OSError, UnicodeDecodeError) as exc:
@@ -117,9 +123,11 @@ def parse_repo(repo: str, path: Path, names: set[str] | None = None) -> Parsed:
             out.provides.append(Provided(ecosystem=eco, name=name, file=file))
         out.deps.extend(deps)
         if eco in ("cargo", "npm"):
+            from pathlib import Path
+
             from gitorch.workspace.members import read_members
 
-            provides, member_deps, diags = read_members(repo, path, file, eco, text, PARSERS[eco])
+            provides, member_deps, diags = read_members(repo, Path(path), file, eco, text, PARSERS[eco])
             out.provides += provides
             out.deps += member_deps
             out.diagnostics += diags
@@ -286,9 +294,9 @@ def parse_cargo(repo: str, text: str) -> tuple[str | None, list[Dependency]]:
 # --- Go ----------------------------------------------------------------------------------
 
 _GO_COMMENT = _Lazy(r"//[^\n]*")
-_GO_MODULE = _Lazy(r"^\s*module\s+\"?([^\s\"]+)\"?", re.M)
-_GO_BLOCK = _Lazy(r"^\s*(require|replace|exclude|retract|tool|ignore)\s*\(\s*\n(.*?)^\s*\)", re.M | re.S)
-_GO_LINE = _Lazy(r"^\s*(require|replace)\s+([^\s(].*)$", re.M)
+_GO_MODULE = _Lazy(r"^\s*module\s+\"?([^\s\"]+)\"?", "M")
+_GO_BLOCK = _Lazy(r"^\s*(require|replace|exclude|retract|tool|ignore)\s*\(\s*\n(.*?)^\s*\)", "MS")
+_GO_LINE = _Lazy(r"^\s*(require|replace)\s+([^\s(].*)$", "M")
 
 
 def is_local_go_path(target: str) -> bool:
@@ -334,6 +342,8 @@ _MIX_OPT = _Lazy(r"\b(path|git|github|in_umbrella):\s*(\"[^\"]*\"|true)")
 
 
 def deps_declared(body: str) -> bool:
+    import re
+
     return re.search(r"\bdeps\b", body) is not None
 
 

@@ -171,13 +171,13 @@ def lock_diagnostics(manifest: Manifest, states: Sequence[GitState]) -> list[Dia
     return out
 
 
-def orphaned_commits(path: Path) -> int:
+def orphaned_commits(path: Path | str) -> int:
     """How many commits HEAD has that no branch, tag or remote-tracking ref reaches (a
     detached HEAD's own work, lost when the repo moves away from it)."""
     return count_orphans(path)()
 
 
-def count_orphans(path: Path) -> Callable[[], int]:
+def count_orphans(path: Path | str) -> Callable[[], int]:
     """`orphaned_commits(path)`, started now: what returns the count (several run at once)."""
     wait = git_start(["rev-list", "--count", "HEAD", "--not", "--branches", "--tags", "--remotes"],
                      str(path), env={"GITORCH_HOOKS": "0"})

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 from errno import EBADF, ELOOP, ENOENT, ENOTDIR
-from pathlib import Path
+from stat import S_ISDIR, S_ISREG
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path  # made only where asked for: `ws snapshot` loads no pathlib (P5)
 
 _MARKERS = (
     ("rebase-merge", "rebase"),
@@ -27,6 +31,8 @@ def git_dir(worktree: Path) -> Path | None:
         return None
     if not text.startswith("gitdir:"):
         return None
+    from pathlib import Path
+
     target = Path(text[len("gitdir:"):].strip())
     return target if target.is_absolute() else (worktree / target)
 
@@ -62,15 +68,30 @@ def in_progress(gitdir: Path | str | None) -> str | None:
 def exists(path: str) -> bool:
     """Path(path).exists() without a Path: False where it is missing (or a folder on the way
     is a file, or a symlink loops), any other OSError raised, as pathlib does."""
+    return _mode(path) is not None
+
+
+def is_dir(path: str) -> bool:
+    """Path(path).is_dir() without a Path (errors as `exists`)."""
+    mode = _mode(path)
+    return mode is not None and S_ISDIR(mode)
+
+
+def is_file(path: str) -> bool:
+    """Path(path).is_file() without a Path (errors as `exists`)."""
+    mode = _mode(path)
+    return mode is not None and S_ISREG(mode)
+
+
+def _mode(path: str) -> int | None:
     try:
-        os.stat(path)
+        return os.stat(path).st_mode
     except OSError as exc:
         if exc.errno in (ENOENT, ENOTDIR, EBADF, ELOOP):  # pathlib's _IGNORED_ERRNOS
-            return False
+            return None
         raise
-    except ValueError:  # an embedded NUL: pathlib says False too
-        return False
-    return True
+    except ValueError:  # an embedded NUL: pathlib says None too
+        return None
 
 
 
@@ -80,6 +101,8 @@ def common_dir(gitdir: Path) -> Path:
         rel = (gitdir / "commondir").read_text(encoding="utf-8").strip()
     except OSError:
         return gitdir
+    from pathlib import Path
+
     target = Path(rel)
     return target if target.is_absolute() else (gitdir / target)
 

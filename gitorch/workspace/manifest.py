@@ -6,14 +6,17 @@ Without a manifest, `discover(DIR)` treats every git repository directly under D
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
+from functools import cached_property
 
 from gitorch.errors import Location, WorkspaceError
 from gitorch.frozen import Frozen
+from gitorch.workspace.gitdir import is_dir, is_file
 from gitorch.workspace.repodirs import repo_dirs, valid_name
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
 MANIFEST_NAME = "workspace.toml"
@@ -64,20 +67,29 @@ class Manifest(Frozen):
     """Repos and links of one workspace; `root` is the folder holding the manifest (or DIR)."""
 
     _fields = ("root", "file", "repos", "links", "teardown_verify")
-    root: Path
+    root_text: str  # `root` as text: `ws snapshot` of a folder without a manifest makes no Path (P5)
     file: Path | None
     repos: tuple[RepoSpec, ...]
     links: tuple[LinkSpec, ...]
     teardown_verify: str | None  # [teardown] verify: run in each consumer before unlinking
 
-    def __init__(self, root: Path, file: Path | None, repos: tuple[RepoSpec, ...],
+    def __init__(self, root: Path | str, file: Path | None, repos: tuple[RepoSpec, ...],
                  links: tuple[LinkSpec, ...] = (), teardown_verify: str | None = None) -> None:
         set_field = object.__setattr__
-        set_field(self, "root", root)
+        self.__dict__["root"] = root  # the field, as given (discover may leave it to be made)
+        set_field(self, "root_text", os.fspath(root))
         set_field(self, "file", file)
         set_field(self, "repos", repos)
         set_field(self, "links", links)
         set_field(self, "teardown_verify", teardown_verify)
+
+    @cached_property
+    def root(self) -> Path:
+        """The folder holding the manifest (or DIR): as given, or (discover of a folder given
+        as text) made from `root_text` when first asked for, so `ws snapshot` loads no pathlib."""
+        from pathlib import Path
+
+        return Path(self.root_text)
 
     def repo(self, name: str) -> RepoSpec:
         for spec in self.repos:
@@ -91,14 +103,14 @@ class Manifest(Frozen):
 
     def path_of(self, name: str) -> Path:
         """Absolute, normalised path of repo `name`."""
-        return _join(self.root, self.repo(name).path)
+        from pathlib import Path
+
+        return Path(_join(self.root_text, self.repo(name).path))
 
 
-def _join(root: Path, rel: str) -> Path:
+def _join(root: Path | str, rel: str) -> str:
     # normpath, not resolve(): a missing repo has no real path, and symlinked roots stay readable.
-    import os
-
-    return Path(os.path.normpath(os.path.join(root, rel)))  # os.path: one Path made, not two
+    return os.path.normpath(os.path.join(root, rel))
 
 
 def load(root: Path) -> Manifest:
@@ -224,37 +236,56 @@ def redact_url(url: str | None) -> str | None:
     return url
 
 
-def discover(root: Path) -> Manifest:
+def discover(root: Path | str) -> Manifest:
     """A manifest of the git repositories directly under `root` (workspace/repodirs.py), without links."""
-    if not root.is_dir():
+    if not is_dir(os.fspath(root)):  # as Path.is_dir, without a Path
         raise WorkspaceError(f"{root}: no such directory")
-    repos = [RepoSpec(name, folder) for name, folder in repo_dirs(str(root))]
-    return Manifest(root=root, file=None, repos=tuple(repos))
+    repos = [RepoSpec(name, folder) for name, folder in repo_dirs(os.fspath(root))]
+    manifest = Manifest(root=root, file=None, repos=tuple(repos))
+    if isinstance(root, str):
+        del manifest.__dict__["root"]  # a Path, made from root_text when first asked for
+    return manifest
 
 
 def load_manifest(manifest_or_root: Manifest | Path | str) -> Manifest:
     """A manifest as given, read from `root/workspace.toml`, or discovered under `root`."""
     if isinstance(manifest_or_root, Manifest):
         return manifest_or_root
-    root = workspace_root(manifest_or_root)
+    root = workspace_folder(manifest_or_root)
     return find(root) or discover(root)
 
 
 def workspace_root(root: Path | str) -> Path:
     """`root` as the manifest's folder: absolute and normalised (`--root ..` reads as a folder)."""
-    import os
+    from pathlib import Path
 
-    return Path(os.path.normpath(Path(root).absolute()))
+    return Path(workspace_folder(root))
+
+
+def workspace_folder(root: Path | str) -> str:
+    """workspace_root(root) as text (what Path(os.path.normpath(Path(root).absolute())) gives)."""
+    return os.path.normpath(os.path.abspath(root))
 
 
 def repo_paths(manifest: Manifest) -> list[tuple[str, Path]]:
     """(name, absolute path) of every repo, in manifest order."""
-    return [(spec.name, _join(manifest.root, spec.path)) for spec in manifest.repos]
+    from pathlib import Path
+
+    return [(name, Path(folder)) for name, folder in repo_folders(manifest)]
 
 
-def find(start: Path) -> Manifest | None:
+def repo_folders(manifest: Manifest) -> list[tuple[str, str]]:
+    """repo_paths as text: (name, absolute normalised folder) of every repo, in manifest order."""
+    return [(spec.name, _join(manifest.root_text, spec.path)) for spec in manifest.repos]
+
+
+def find(start: Path | str) -> Manifest | None:
     """The manifest at `start` when there is one, else None."""
-    return load(start) if (start / MANIFEST_NAME).is_file() or (start / "graft.exs").is_file() else None
+    if not any(is_file(os.path.join(start, name)) for name in (MANIFEST_NAME, "graft.exs")):
+        return None
+    from pathlib import Path
+
+    return load(Path(start))
 
 
 def resolve_repo(root: Path, name: str) -> Path:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from gitorch.workspace.manifest import Manifest
     from gitorch.workspace.records import GitState
 
-_started: dict[Path, tuple[Manifest, Callable[[], list[GitState]]]] = {}
+_started: dict[str, tuple[Manifest, Callable[[], list[GitState]]]] = {}
 
 
 def start(args: list[str]) -> None:
@@ -39,18 +39,18 @@ def start(args: list[str]) -> None:
         found = _found(root)
         early = start_all(found) if found else None
         try:
-            from gitorch.workspace.manifest import load_manifest, repo_paths
+            from gitorch.workspace.manifest import load_manifest, repo_folders
 
             manifest = load_manifest(root)
-            paths = repo_paths(manifest)
+            paths = repo_folders(manifest)
         except BaseException:
             if early is not None:
                 early()  # reaped: nothing is left running
             raise
-        if early is not None and [(name, str(path)) for name, path in paths] != found:
+        if early is not None and paths != found:
             early()  # the folder changed meanwhile: that work is not this manifest's
             early = None
-        _started[manifest.root] = (manifest, early or start_all(paths))
+        _started[manifest.root_text] = (manifest, early or start_all(paths))
     except Exception:  # noqa: BLE001 - the command reads it again and says what is wrong
         _started.clear()
 
@@ -67,9 +67,10 @@ def _found(root: str) -> list[tuple[str, str]] | None:
     return [(name, os.path.join(folder, child)) for name, child in repo_dirs(folder)]
 
 
-def take(root: Path) -> tuple[Manifest, Callable[[], list[GitState]]] | None:
-    """The manifest and the git states started for `root` (a normalised absolute folder), once."""
-    return _started.pop(root, None)
+def take(root: Path | str) -> tuple[Manifest, Callable[[], list[GitState]]] | None:
+    """The manifest and the git states started for `root` (a normalised absolute folder, as
+    manifest.workspace_folder gives it, or as a Path), once."""
+    return _started.pop(str(root), None)
 
 
 def _root(args: list[str]) -> str | None:

@@ -26,7 +26,8 @@ from gitorch.workspace.deps import (
     parse_repo,
 )
 from gitorch.workspace.gitdir import exists as exists_path
-from gitorch.workspace.manifest import Manifest, load_manifest, redact_url, repo_paths
+from gitorch.workspace.gitdir import is_dir
+from gitorch.workspace.manifest import Manifest, load_manifest, redact_url, repo_folders
 from gitorch.workspace.records import (
     Dependency,
     Diagnostic,
@@ -52,27 +53,31 @@ if TYPE_CHECKING:
     Snap = TypeVar("Snap", Snapshot, "model.Snapshot")
 
 
-def _read_files(name: str, path: Path) -> tuple[Parsed, list[FileState]]:
-    """What a repo's manifests and overlays declare, and their hashes."""
-    if not path.is_dir():
+def _read_files(name: str, path: str) -> tuple[Parsed, list[FileState]]:
+    """What a repo's manifests and overlays declare, and their hashes (`path`: the repo's
+    folder as text; a repo without overlays makes no Path, so pathlib is not loaded)."""
+    if not is_dir(path):
         return Parsed(), []
     names = listed(path)  # one listing instead of an open per manifest and overlay
     parsed = parse_repo(name, path, names)
-    files = [FileState(repo=name, file=f, sha256=_hash(path / f)) for f in parsed.manifests]
+    files = [FileState(repo=name, file=f, sha256=_hash(os.path.join(path, f))) for f in parsed.manifests]
     if names is not None and "go.work" not in names and ".cargo" not in names:
         return parsed, files  # no overlay here (overlay.OVERLAYS): its module is not loaded
+    from pathlib import Path
+
     from gitorch.workspace.overlay import read_overlays
 
-    deps, overlays, diags = read_overlays(name, path, names)  # go.work, .cargo/config.toml
+    deps, overlays, diags = read_overlays(name, Path(path), names)  # go.work, .cargo/config.toml
     parsed.deps += deps
     parsed.diagnostics += diags
     files += overlays
     return parsed, files
 
 
-def _hash(path: Path) -> str:
+def _hash(path: str) -> str:
     try:
-        return sha256(path.read_bytes())
+        with open(path, "rb") as f:  # as Path.read_bytes
+            return sha256(f.read())
     except OSError:
         return ""
 
@@ -91,7 +96,7 @@ def capture(manifest_or_root: Manifest | Path | str, recorded: Sequence[model.Li
             jobs: int | None = None, reading: Callable[[], list[GitState]] | None = None) -> Snapshot:
     """`take`'s snapshot as a record (workspace/records.py): what `ws snapshot` writes."""
     manifest = load_manifest(manifest_or_root)
-    paths = repo_paths(manifest)
+    paths = repo_folders(manifest)
     collect = reading or gitstate.start_all(paths, jobs or gitstate.RUNNING)
     read = [_read_files(name, path) for name, path in paths]
     results = [(state, parsed, fstates) for state, (parsed, fstates) in zip(collect(), read, strict=True)]
@@ -102,7 +107,7 @@ def capture(manifest_or_root: Manifest | Path | str, recorded: Sequence[model.Li
     files: list[FileState] = []
     diags: list[Diagnostic] = []
     for (name, path), spec, (state, parsed, fstates) in zip(paths, manifest.repos, results, strict=True):
-        exists = path.is_dir() and exists_path(os.path.join(path, ".git"))
+        exists = is_dir(path) and exists_path(os.path.join(path, ".git"))
         languages = sorted({LANGUAGES[MANIFEST_FILES[f]] for f in parsed.manifests})
         frameworks = {FRAMEWORKS[d.name] for d in parsed.deps if d.name in FRAMEWORKS}
         repos.append(SnapshotRepo(name=name, path=str(path), exists=exists, manifests=parsed.manifests,
@@ -134,13 +139,13 @@ def capture(manifest_or_root: Manifest | Path | str, recorded: Sequence[model.Li
         diags.append(Diagnostic(severity="error", repo=cycle[0], kind="cycle",
                                 message="dependency cycle: " + " -> ".join(cycle)))
     return finish(Snapshot(
-        id="", root=str(manifest.root), manifest=str(manifest.file) if manifest.file else None,
+        id="", root=manifest.root_text, manifest=str(manifest.file) if manifest.file else None,
         repos=repos, git=git, deps=deps, links=links, files=files, topology=topology,
         diagnostics=diags,
     ))
 
 
-def _count_orphans(paths: list[tuple[str, Path]], states: list[GitState]) -> dict[str, Callable[[], int]]:
+def _count_orphans(paths: list[tuple[str, str]], states: list[GitState]) -> dict[str, Callable[[], int]]:
     """The orphaned commits of every detached HEAD, counted by git processes started at once."""
     detached = [(name, path) for (name, path), state in zip(paths, states, strict=True)
                 if state.sha and state.branch is None]
@@ -151,7 +156,7 @@ def _count_orphans(paths: list[tuple[str, Path]], states: list[GitState]) -> dic
     return {name: count_orphans(path) for name, path in detached}
 
 
-def detached_diagnostic(name: str, path: Path, sha: str, orphans: int | None = None) -> Diagnostic:
+def detached_diagnostic(name: str, path: Path | str, sha: str, orphans: int | None = None) -> Diagnostic:
     """A detached HEAD, said aloud, with the commits only it reaches (lost if the repo moves);
     `orphans`: their number, when already counted."""
     if orphans is None:
