@@ -17,7 +17,6 @@ building the command (~50 ms of every `git orch status` on a quiet machine).
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 
@@ -77,8 +76,12 @@ def find(args: list[str]) -> tuple[Callable[..., Any], dict[str, Any]] | None:
     body = getattr(importlib.import_module(module), function)
     if not steps:
         return body, kwargs
-    return functools.partial(_after, [getattr(importlib.import_module(m), f) for m, f in steps], path[-1],
-                             body), kwargs
+    before, word = [getattr(importlib.import_module(m), f) for m, f in steps], path[-1]
+
+    def after_steps(**given: Any) -> None:  # not functools.partial: functools is not loaded (P5)
+        _after(before, word, body, **given)
+
+    return after_steps, kwargs
 
 
 def _import_msgspec() -> None:
