@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import os
 import sys
-from functools import cached_property
 
+from gitorch.cachedattr import cached_property
 from gitorch.frozen import Frozen
 
 TYPE_CHECKING = False

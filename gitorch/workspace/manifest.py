@@ -7,8 +7,8 @@ Without a manifest, `discover(DIR)` treats every git repository directly under D
 from __future__ import annotations
 
 import os
-from functools import cached_property
 
+from gitorch.cachedattr import cached_property
 from gitorch.errors import Location, WorkspaceError
 from gitorch.frozen import Frozen
 from gitorch.workspace.gitdir import is_dir, is_file

@@ -1,6 +1,6 @@
 """`ws snapshot` of a folder without a manifest, outside a repository, reads its paths as text:
-a real `git orch ws snapshot --json` process imports neither pathlib nor `re` (benchmark P5),
-and each text helper it uses answers as the pathlib code it replaces."""
+a real `git orch ws snapshot --json` process imports neither pathlib nor `re` nor functools
+(benchmark P5), and each text helper it uses answers as the pathlib code it replaces."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def test_a_real_snapshot_process_imports_neither_pathlib_nor_re(tmp_path: Path) 
     imported = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines()
                 if line.startswith("import time:") and line.count("|") == 2}
     assert "gitorch.workspace.capture" in imported  # the log is the snapshot's own
-    assert not {"pathlib", "re", "typer", "msgspec"} & imported, sorted(imported)
+    assert not {"pathlib", "re", "functools", "typer", "msgspec"} & imported, sorted(imported)
 
 
 @pytest.mark.parametrize("given", [".", "..", "a//b/", "a/./b/../c", "/tmp/./x/../y", "//x", "///x/", "x/"])
