@@ -20,20 +20,19 @@ import msgspec
 from gitorch import events as ev
 from gitorch.engine import inputs as inp
 from gitorch.engine.decide import decide
-from gitorch.engine.gates import APPLY_PATCH, matches
-from gitorch.engine.process import Children, CommandOutcome
 from gitorch.engine.record import EventRecorder
-from gitorch.engine.runner import RunContext, Sleep, Steps, TaskResult, run_task
 from gitorch.engine.scheduler import Scheduler, SchedulerState
 from gitorch.engine.setup import Loaded, task_root
-from gitorch.engine.signals import sigterm_as_interrupt
 from gitorch.engine.verified import Verified
 from gitorch.engine.watch import WatchRecord
-from gitorch.gitcmd import git
 from gitorch.plan.model import Plan, Task
 
+# What only runs commands (runner, process, checks, signals, gates) is imported where the loop
+# needs it: a run that skips every task (skipall.py) never loads it (issue 15 P2).
 if TYPE_CHECKING:
     from gitorch.engine.history import History
+    from gitorch.engine.process import Children
+    from gitorch.engine.runner import RunContext, Steps, TaskResult
     from gitorch.engine.runtypes import Progress, RunOptions
     from gitorch.engine.start import Start
     from gitorch.views.states import TaskState
@@ -93,8 +92,11 @@ class RunDriver:
     def loop(self) -> str:
         """Drive every running task from this one thread until none is left:
         "ended", or "interrupted" (Ctrl-C, SIGTERM)."""
+        from gitorch.engine.process import Children
+        from gitorch.engine.signals import sigterm_as_interrupt
+
         self.ctx = self._context()
-        self.children = Children()
+        self.children: Children = Children()
         self.active: dict[str, Steps] = {}
         self.sleepers: list[tuple[float, str]] = []
         self._jobs = self.jobs()
@@ -114,6 +116,8 @@ class RunDriver:
 
     def _round(self) -> bool:
         """Start what may start, wait for the next event; False when nothing is left."""
+        from gitorch.engine.runner import run_task
+
         to_start = self._fill(self._jobs - len(self.active))
         self.rec.boundary()
         for task in to_start:
@@ -169,6 +173,8 @@ class RunDriver:
         self._seen_tip = tip
         if seen is not None and tip == self.rec.tip:
             # our own flush on top of what we saw: nothing new from anyone else
+            from gitorch.gitcmd import git
+
             parent = git(["rev-parse", "-q", "--verify", f"{tip}^"], self.lp.repo_root, check=False)
             if parent.stdout.decode().strip() == seen:
                 return
@@ -178,6 +184,8 @@ class RunDriver:
         if not new:
             return
         self.history.approvals.extend(new)
+        from gitorch.engine.gates import APPLY_PATCH, matches
+
         for tid in waiting:
             task = self.lp.by_id[tid]
             cur = self.inputs[tid]
@@ -192,6 +200,9 @@ class RunDriver:
 
     def _advance(self, tid: str, value: Any) -> None:
         """Send `value` to task `tid` and carry out what it asks next (or record its end)."""
+        from gitorch.engine.process import CommandOutcome
+        from gitorch.engine.runner import Sleep, TaskResult
+
         gen = self.active[tid]
         while True:
             try:
@@ -287,6 +298,8 @@ class RunDriver:
         return inp.refresh(cur, root)
 
     def _context(self) -> RunContext:
+        from gitorch.engine.runner import RunContext
+
         lp = self.lp
         names = list(dict.fromkeys([*self.plan.secrets, *(n for t in self.plan.tasks for n in t.secrets)]))
         if names:

@@ -11,8 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from gitorch import events as ev
 from gitorch.engine.failures import failing_command, last_lines
-from gitorch.engine.process import Children, CommandOutcome
-from gitorch.engine.runner import RunContext, Sleep, Steps
 from gitorch.engine.signals import interrupts_deferred
 from gitorch.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PAUSED
 from gitorch.store import layout
@@ -21,6 +19,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from gitorch.engine.driver import RunDriver
+    from gitorch.engine.runner import RunContext, Steps
     from gitorch.engine.runtypes import RunResult
     from gitorch.views.fold import RunView
     from gitorch.views.states import RunStatus
@@ -187,6 +186,9 @@ def remove_output(folder: Path) -> None:
 
 def drive(gen: Steps, ctx: RunContext) -> Any:
     """Run one task generator to its end on its own (the build phase)."""
+    from gitorch.engine.process import Children, CommandOutcome
+    from gitorch.engine.runner import Sleep
+
     children = Children()
     cwd = os.getcwd()
     value: Any = None

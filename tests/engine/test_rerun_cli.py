@@ -114,3 +114,31 @@ def test_a_rerun_that_skips_everything_imports_only_what_it_needs(tmp_path: Path
                 "typer", "pygit2", "platformdirs", "tempfile", "random", "shutil",
                 "json"}  # digests and watch.json are not encoded when every task is skipped
     assert not found & unneeded, found & unneeded
+
+
+def _imported(root: Path) -> set[str]:
+    """The modules a real `git orch run -j2` process in `root` imports (it must succeed)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "gitorch", "run", "-j2"], cwd=root,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return {line.split("|")[-1].strip() for line in proc.stderr.splitlines()
+            if line.startswith("import time:")}
+
+
+def test_a_rerun_that_skips_everything_loads_no_command_runner(tmp_path: Path, orch: OrchRunner) -> None:
+    root = _repo(tmp_path / "r")
+    _run(orch, root)
+    runs_commands = {"gitorch.engine.runner", "gitorch.engine.process", "gitorch.engine.checks",
+                     "gitorch.engine.outputlog", "gitorch.secrets.redact"}
+    found = _imported(root)
+    assert "gitorch.engine.skipall" in found and "gitorch.engine.finish" in found  # it did run
+    assert not found & runs_commands, found & runs_commands
+    assert [t[:2] for t in _status(orch, root)] == [("a", "skipped"), ("b", "skipped"), ("c", "skipped")]
+    # a change: the same process runs b's command (the loop loads what it needs then)
+    (root / "b/x.txt").write_text("changed\n")
+    found = _imported(root)
+    assert {"gitorch.engine.runner", "gitorch.engine.process"} <= found
+    assert [t[:2] for t in _status(orch, root)] == [("a", "skipped"), ("b", "completed"), ("c", "skipped")]
