@@ -7,7 +7,6 @@ approval given in another clone (after `sync`) works as long as it saw the same 
 
 from __future__ import annotations
 
-import getpass
 import os
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
@@ -89,6 +88,8 @@ def default_approver(cwd: os.PathLike[str] | str | None = None) -> str:
     name = proc.stdout.decode(errors="replace").strip()
     if name:
         return name
+    import getpass  # with termios: only when git has no user.name (a re-run never asks)
+
     try:
         return getpass.getuser()
     except (KeyError, OSError):
