@@ -10,7 +10,6 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from gitorch import events as ev
-from gitorch.engine.failures import failing_command, last_lines
 from gitorch.engine.signals import interrupts_deferred
 from gitorch.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PAUSED
 from gitorch.store import layout
@@ -29,7 +28,10 @@ def failures_of(d: RunDriver) -> list[dict[str, str]]:
     """Each failed task with its reason, the end of its failing command's output and the
     state-branch path of the whole output."""
     out: list[dict[str, str]] = []
-    for tid in d.sched.in_state("failed"):
+    failed = d.sched.in_state("failed")
+    if failed:  # a run where nothing failed (a re-run that skips all) does without the module
+        from gitorch.engine.failures import failing_command, last_lines
+    for tid in failed:
         res = d.results.get(tid)
         item = {"task": tid, "reason": res.reason if res else ""}
         cmd = failing_command(res.events, d.run_id, tid) if res else None
