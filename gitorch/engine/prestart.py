@@ -17,12 +17,15 @@ paths so), so the result is the same from any subfolder. Only the standard libra
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from gitorch.gitcmd import git_popen
 
+# Neither pathlib nor typing at module level (~15 ms of imports, re and urllib among them):
+# git status starts before they load, not after (they load while it runs).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from gitorch.engine.worktree import WorktreeReader
     from gitorch.gitcmd import GitProcess
 
@@ -95,7 +98,7 @@ def stop_reader(proc: GitProcess) -> None:
 
 
 def _same_place(where: str, cwd: Path) -> bool:
-    try:
-        return Path(where).resolve() == cwd.resolve()
-    except OSError:
+    try:  # what Path.resolve() compares, without loading pathlib for it
+        return os.path.realpath(where) == os.path.realpath(cwd)
+    except (OSError, ValueError):
         return False
