@@ -40,10 +40,15 @@ def skip_all(d: RunDriver) -> bool:
         return False
     sched, passes, progress = d.sched, d.history.passes, d.progress
     groups: list[tuple[str, list[str]]] = []
+    reasons: dict[tuple[str, str], str] = {}  # one text per run and commit the tasks passed in
     while sched.has_ready():
         tid = sched.pop()  # the order the loop takes them in
         sched.finish(tid, "skipped")
-        reason = unchanged_reason(passes[tid])
+        last = passes[tid]
+        key = (last.run, last.commit)
+        reason = reasons.get(key)
+        if reason is None:
+            reason = reasons[key] = unchanged_reason(last)
         if groups and groups[-1][0] == reason:
             groups[-1][1].append(tid)
         else:
