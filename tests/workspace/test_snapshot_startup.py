@@ -59,13 +59,13 @@ def test_snapshot_leaves_the_collector_as_it_found_it(enabled: bool, tmp_path: P
 
 def test_the_benchmarks_stdlib_floor_lists_what_the_snapshot_imports(tmp_path: Path) -> None:
     """tests/bench/p5_snapshot.py's floor "python + stdlib imports" imports exactly the standard
-    library modules a real `git orch ws snapshot --json` process loads (bin/git-orch included)."""
+    library modules a real `git orch ws snapshot --json` process loads (console script included)."""
     import sys
 
     bench = Path(__file__).resolve().parents[1] / "bench" / "p5_snapshot.py"
     stdlib = _assignment(bench, "STDLIB")
     _repo(tmp_path / "r", dirty=True)
-    probe = ("import sys, os\nbefore = set(sys.modules)\n"  # as bin/git-orch starts (sys alone)
+    probe = ("import sys, os\nbefore = set(sys.modules)\nimport re\n"  # as the console script starts
              "from gitorch.cli.entry import main\nos.dup2(os.open(os.devnull, os.O_WRONLY), 1)\n"
              "try: main(['ws', 'snapshot', '--root', sys.argv[1], '--json'])\nexcept SystemExit: pass\n"
              "print(sorted(m for m in set(sys.modules) - before if not m.startswith('gitorch')),\n"
@@ -92,7 +92,8 @@ def _assignment(path: Path, name: str) -> str:
 def test_git_starts_before_re_and_pathlib_load(tmp_path: Path) -> None:
     """`ws snapshot --root DIR` (no manifest) starts every repo's git status before `re` and
     pathlib are imported (~45 M instructions), so git works while they load: the entry point
-    (bin/git-orch imports only sys), workspace/prestart and repodirs load neither."""
+    (as orch.pyz starts it: pip's console-script wrapper imports `re` first), workspace/prestart
+    and repodirs load neither."""
     import sys
 
     for i in range(3):

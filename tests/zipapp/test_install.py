@@ -1,8 +1,7 @@
 """The installed command: `pip install .` and `pip install -e .` (editable, as the Makefile
-installs) each put a working `git-orch` on PATH, so `git orch` works; on POSIX it is
-gitorch's own script (bin/git-orch, via setup.py), which starts without `re` (pip's
-console-script wrapper imports it at every start); a wheel built on Windows declares the
-entry point instead, so pip makes git-orch.exe there.
+installs) each put a working `git-orch` on PATH, so `git orch` works, also in a venv whose
+path holds a space (a `#!` line cannot: pip's console-script wrapper starts through
+/bin/sh there, which a plain script with a rewritten `#!python` line did not).
 
 Each install is real: a fresh venv (no pip of its own), the project copied out of the
 work tree, pip run offline from this environment with gitorch's dependencies on a path
@@ -14,7 +13,6 @@ import os
 import subprocess
 import sys
 import sysconfig
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -63,8 +61,6 @@ def _env(venv: Path) -> dict[str, str]:
 
 def _check_command(venv: Path, repo: Path) -> None:
     env = _env(venv)
-    script = venv / "bin" / "git-orch"
-    assert script.read_text().splitlines()[0] == f"#!{venv / 'bin' / 'python'}"  # pip rewrote #!python
     version = subprocess.run(["git", "orch", "--version"], capture_output=True, text=True, env=env,
                              cwd=repo)
     assert version.returncode == 0 and version.stdout.startswith("gitorch "), version.stderr
@@ -74,17 +70,11 @@ def _check_command(venv: Path, repo: Path) -> None:
     bad = subprocess.run(["git", "orch", "ws", "snapshot", "--jsn"], capture_output=True, text=True, env=env,
                          cwd=repo)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
-    # the script itself loads no `re`: -X importtime lists every module the process imports
-    timed = subprocess.run([str(venv / "bin" / "python"), "-X", "importtime", str(script), "--version"],
-                           capture_output=True, text=True, env=env, cwd=repo)
-    assert timed.returncode == 0, timed.stderr
-    imported = {line.rsplit("|", 1)[1].strip() for line in timed.stderr.splitlines() if "|" in line}
-    assert "gitorch.cli.entry" in imported and "re" not in imported
 
 
 def test_pip_install_regular(tmp_path: Path, deps: Path) -> None:
     src = _source_copy(tmp_path / "src")
-    venv = _venv(tmp_path / "venv", deps)
+    venv = _venv(tmp_path / "my venv", deps)
     _install(venv, str(src))
     _check_command(venv, make_repo(tmp_path / "ws" / "r"))
     assert (venv / "share" / "man" / "man1" / "git-orch.1").is_file()  # `git orch --help` opens it
@@ -106,21 +96,3 @@ def test_pip_install_editable(tmp_path: Path, deps: Path) -> None:
     init.write_text(init.read_text().replace('__version__ = "', '__version__ = "9'))
     proc = subprocess.run(["git", "orch", "--version"], capture_output=True, text=True, env=_env(venv))
     assert proc.stdout.startswith("gitorch 9"), proc.stdout
-
-
-def test_wheel_built_on_windows_declares_the_entry_point(tmp_path: Path) -> None:
-    """Where pip must make git-orch.exe, the wheel has the console-script entry point (and no
-    POSIX script, which pip would leave as a file Windows cannot run)."""
-    src = _source_copy(tmp_path / "src")
-    out = tmp_path / "out"
-    out.mkdir()
-    code = ("import sys; sys.platform = 'win32'\n"  # setup.py reads it; the rest of the build is the same
-            "from setuptools import build_meta\n"
-            f"print(build_meta.build_wheel({str(out)!r}))")
-    subprocess.run([sys.executable, "-c", code], cwd=src, check=True, capture_output=True)
-    with zipfile.ZipFile(next(out.glob("*.whl"))) as zf:
-        names = zf.namelist()
-        entry = zf.read(next(n for n in names if n.endswith(".dist-info/entry_points.txt"))).decode()
-    assert "[console_scripts]\ngit-orch = gitorch.cli.entry:main" in entry
-    assert not any("/scripts/" in n for n in names)
-    assert any(n.endswith("data/share/man/man1/git-orch.1") for n in names)

@@ -80,24 +80,11 @@ def test_wheel_carries_license_and_man_page(built: dict[str, Path]) -> None:
     assert "gitorch/hooks/hook.sh" in names and "gitorch/py.typed" in names
 
 
-def test_wheel_carries_the_posix_script(built: dict[str, Path]) -> None:
-    """Built here (POSIX): the command is bin/git-orch as a script pip points at the
-    environment's interpreter, and no console-script entry point (pip would make its own
-    wrapper, which imports `re`, and drop the script: tests/zipapp/test_install.py)."""
-    with zipfile.ZipFile(built["wheel"]) as zf:
-        names = zf.namelist()
-        script = zf.read(next(n for n in names if n.endswith(".data/scripts/git-orch")))
-        entry = [zf.read(n) for n in names if n.endswith(".dist-info/entry_points.txt")]
-    assert script == (ROOT / "bin" / "git-orch").read_bytes() and script.startswith(b"#!python\n")
-    assert not any(b"git-orch" in e for e in entry)
-
-
 def test_sdist_has_license_and_metadata(built: dict[str, Path]) -> None:
     with tarfile.open(built["sdist"]) as tf:
         names = tf.getnames()
         top = names[0].split("/")[0]
         assert f"{top}/LICENSE" in names and f"{top}/pyproject.toml" in names
-        assert f"{top}/setup.py" in names and f"{top}/bin/git-orch" in names  # the command, both ways
         pkg_info = tf.extractfile(f"{top}/PKG-INFO")
         assert pkg_info is not None
         meta = email.message_from_bytes(pkg_info.read())
