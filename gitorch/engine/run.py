@@ -37,14 +37,29 @@ def execute(ctx: Context, opts: RunOptions, progress: Progress | None = None) ->
         from gitorch.store.statebranch import check_not_checked_out
 
         check_not_checked_out(lp.store.repo.common_dir, lp.store.ref)
-    with lp.store.lock("run", timeout=lp.settings.lock_timeout):
+    with lp.store.lock("run", timeout=lp.settings.lock_timeout) as held:
         # what was read before the lock may be stale: a run of this plan that held the lock
         # has ended since (a resume must see it completed, never run its tasks again)
         lp.__dict__.pop("events", None)
+        if held.waited:
+            _forget_work_tree(lp)
         result = _session(lp, opts, progress or Silent())
     if _wants_sync(lp):
         result.sync = sync_state(lp)
     return result
+
+
+def _forget_work_tree(lp: Loaded) -> None:
+    """Drop the work-tree listing and HEAD started before the lock: while another run held
+    it, its commands or the user may have changed files or moved HEAD, and a listing from
+    before would skip a task whose inputs changed. Both are read again when first needed."""
+    reader = lp.__dict__.pop("worktree", None)
+    if reader is not None:
+        reader.close()
+    started = lp.__dict__.pop("_head_proc", None)
+    if started is not None:
+        started.communicate()
+    lp.__dict__.pop("head", None)
 
 
 def _take_reader(ctx: Context, lp: Loaded) -> None:

@@ -94,6 +94,13 @@ class WorktreeReader:
             self._status = parse_status(self.root, st_out)
         return self._status
 
+    def close(self) -> None:
+        """Wait for the git processes not read yet, their output unwanted (a listing dropped)."""
+        for proc in (self._st, self._ls):
+            if proc is not None:
+                proc.communicate()
+        self._st = self._ls = None
+
     def result(self) -> WorkTree:
         if self._tree is None:
             status = self.status()

@@ -127,6 +127,7 @@ class Lock:
         self.timeout = timeout
         self.poll = poll
         self.took_over: Holder | None = None
+        self.waited = False  # whether another process held it when asked (what was read before may be stale)
         self._fh: IO[Any] | None = None
 
     def acquire(self) -> Lock:
@@ -147,6 +148,7 @@ class Lock:
                     f"lock '{self.name}' is held by {who}",
                     hint=f"wait for it to finish, or raise lock_timeout (lock file: {self.path})",
                 ) from None
+            self.waited = True
             time.sleep(delay)
             delay = min(delay * 1.5, 0.2)
         previous = read_holder(self.path)
