@@ -68,7 +68,8 @@ class RunDriver:
         self.verified = Verified()  # what this session verifies (engine/verified.py)
         self._gate_check = 0.0  # monotonic time of the next look for approvals
         self.watch = WatchRecord(history, lp)
-        self.rec = EventRecorder(self.store, lambda: self.watch.flush_files(self.awaiting()))
+        self.rec = EventRecorder(self.store, lambda: self.watch.flush_files(self.awaiting()),
+                                 self.watch.held_back)
         self._seen_tip: str | None = self.store.tip()  # the state branch tip approvals were read at
         from gitorch.engine.resultcache import for_run
 

@@ -29,9 +29,11 @@ JOURNAL_HOLD = 0.05
 class EventRecorder:
     """Events and files of one run on their way to the journal and the state branch."""
 
-    def __init__(self, store: StateStore, files_at_flush: Callable[[], Mapping[str, bytes | None]]) -> None:
+    def __init__(self, store: StateStore, files_at_flush: Callable[[], Mapping[str, bytes | None]],
+                 files_due: Callable[[], bool] = lambda: False) -> None:
         self.store = store
         self.files_at_flush = files_at_flush  # extra files (watch.json…) on every flush
+        self.files_due = files_due  # whether those files call for a flush with no new event
         self.new: list[ev.Event] = []  # every event of this invocation, in order
         self._unjournaled: list[ev.Event] = []
         # what the appender wrote since the last flush, and the events it stands for: the
@@ -91,7 +93,8 @@ class EventRecorder:
         commands never keeps another process's flush waiting."""
         if self._appender is not None and self._appender.held_left() == 0.0:
             self._appender.release()
-        if (self._unflushed or self._files) and time.monotonic() - self._last_flush >= self._every:
+        pending = self._unflushed or self._files or self.files_due()
+        if pending and time.monotonic() - self._last_flush >= self._every:
             self.flush()
             return True
         return False

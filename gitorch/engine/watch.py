@@ -34,7 +34,8 @@ class WatchRecord:
         self.added = False  # a task passed, or got its first entry, in this run
         self._changes = 0
         # on the branch already: written again only once something changed
-        self._written: tuple[int, int] = (0, 0) if self.before is not None else (-1, -1)
+        self._written_changes = 0 if self.before is not None else -1
+        self._written_awaiting: list[dict[str, str]] = list(self.before or [])
         self._due = time.monotonic() + WATCH_EVERY  # no watch.json for passes alone before this
 
     @property
@@ -75,18 +76,21 @@ class WatchRecord:
         sees a pass up to WATCH_EVERY late, and a run killed meanwhile leaves tasks that the
         next plain `run` may run again (a skip always needs the recorded digest; `resume` reads
         the events)."""
-        key = (self._changes, len(awaiting))
-        if key == self._written:
-            return {}
-        if len(awaiting) == max(0, self._written[1]) and time.monotonic() < self._due:
+        same_gates = awaiting == self._written_awaiting
+        if same_gates and (self._changes == self._written_changes or time.monotonic() < self._due):
             return {}  # only passes: ~1 MB to encode and store at 1,000 tasks with paths (P7)
         from gitorch.hooks.watchindex import INDEX_FILE
 
-        self._written = key
+        self._written_changes, self._written_awaiting = self._changes, list(awaiting)
         self._due = time.monotonic() + WATCH_EVERY
         data = self.encode(awaiting)
         return {layout.WATCH: data, layout.PASSES: passes_of(self.tasks, awaiting, blob_id(data)),
                 INDEX_FILE: None}
+
+    def held_back(self) -> bool:
+        """Whether passes wait for a flush and WATCH_EVERY has passed: the engine flushes for
+        them even when no event came meanwhile (a long task after quick ones)."""
+        return self._changes != self._written_changes and time.monotonic() >= self._due
 
     def final_files(self, awaiting: list[dict[str, str]]) -> dict[str, bytes | None]:
         if not self.changed(awaiting):

@@ -125,10 +125,51 @@ def test_passes_alone_reach_watch_json_at_most_every_watch_every_seconds(tmp_pat
         assert set(gated) == {layout.WATCH, layout.PASSES, INDEX_FILE}
         assert json.loads(gated[layout.WATCH] or b"")["tasks"]["a"]["inputs"] == "d" * 64
         watch.passed("b", TaskInputs("b", "e" * 64, {}, [], {}, {}), "r", "")
-        assert watch.flush_files(gate) == {}
+        assert watch.flush_files(gate) == {} and not watch.held_back()
         watch._due = 0.0  # WATCH_EVERY seconds later
+        assert watch.held_back()  # the engine flushes for it even if no event comes (a long task)
         assert json.loads(watch.flush_files(gate)[layout.WATCH] or b"")["tasks"].keys() == {"a", "b"}
+        assert not watch.held_back()
+        other = [{"run": "r", "task": "d", "gate": "review"}]  # one gate approved, another waits
+        assert json.loads(watch.flush_files(other)[layout.WATCH] or b"")["awaiting"] == other
         watch.passed("c", TaskInputs("c", "f" * 64, {}, [], {}, {}), "r", "")
         final = watch.final_files(gate)  # the last flush: everything, whatever the time
         assert json.loads(final[layout.WATCH] or b"")["tasks"].keys() == {"a", "b", "c"}
         assert INDEX_FILE in final
+
+
+def test_a_pass_reaches_the_branch_while_a_long_task_still_runs(tmp_path: Path, backend: str) -> None:
+    """A quick task's pass reaches watch.json on the branch about WATCH_EVERY seconds later
+    even when the next event is far off (a long task runs): the engine flushes for it."""
+    import os
+    import subprocess
+    import time
+
+    from gitorch.engine.watch import WATCH_EVERY
+    from tests.conftest import git, make_repo
+    from tests.engine.helpers import write_plan
+
+    root = make_repo(tmp_path / "r", {"a/x": "1\n"})
+    write_plan(root, [{"id": "a", "paths": {"preferred": ["a/"]}, "commands": {"t": "cat a/x"}},
+                      {"id": "b", "dependencies": ["a"], "commands": {"t": f"sleep {WATCH_EVERY + 4}"}}])
+    git(root, "add", "orchestrator.json")
+    git(root, "commit", "-q", "-m", "plan")
+
+    def a_run() -> str:
+        doc = json.loads(git(root, "show", "refs/heads/orch/state:watch.json"))
+        return str(doc["tasks"]["a"]["run"])
+
+    subprocess.run(["git", "orch", "run", "--task", "a"], cwd=root, check=True, capture_output=True)
+    first = a_run()
+    (root / "a/x").write_text("2\n")
+    proc = subprocess.Popen(["git", "orch", "run"], cwd=root, env=dict(os.environ),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        seen = first
+        while proc.poll() is None and seen == first:
+            time.sleep(0.25)
+            seen = a_run()
+        assert seen != first and proc.poll() is None, "a's pass reached watch.json only at the end"
+    finally:
+        proc.kill()  # b's sleep is not waited for
+        proc.communicate(timeout=120)
