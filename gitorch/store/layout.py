@@ -159,54 +159,41 @@ class Recent(msgspec.Struct, kw_only=True, omit_defaults=True):
     readme: list[RunLine] = []
 
 
-_RECENTS: dict[bytes, Recent] = {}  # recent.json's bytes -> decoded (the latest few)
+T = TypeVar("T")
 
 
-def decode_recent(data: bytes) -> Recent:
-    """`recent.json`'s bytes decoded (msgspec's errors as they come); the latest few kept."""
-    found = _RECENTS.get(data)
-    if found is None:
-        found = msgspec.json.decode(data, type=Recent)
-        _keep(_RECENTS, data, found)
-    return found
+class _KeptJson(Generic[T]):
+    """JSON documents of one struct type, the latest few kept decoded under their bytes,
+    with those `encode` made: every append reads back the seal the previous one wrote.
+    Callers treat what `decode` gives as read-only (msgspec.structs.replace)."""
+
+    def __init__(self, kind: type[T]) -> None:
+        self.kind = kind
+        self.kept: dict[bytes, T] = {}
+
+    def decode(self, data: bytes) -> T:
+        """`data` decoded (msgspec's errors as they come)."""
+        found = self.kept.get(data)
+        if found is None:
+            found = msgspec.json.decode(data, type=self.kind)
+            self._keep(data, found)
+        return found
+
+    def encode(self, value: T) -> bytes:
+        """`value`'s bytes, which `decode` then gives back without decoding."""
+        data = msgspec.json.encode(value) + b"\n"
+        self._keep(data, value)
+        return data
+
+    def _keep(self, data: bytes, value: T) -> None:
+        if len(self.kept) >= 8:
+            self.kept.clear()
+        self.kept[data] = value
 
 
-def encode_recent(recent: Recent) -> bytes:
-    """`recent.json`'s bytes, which `decode_recent` then gives back without decoding."""
-    data = msgspec.json.encode(recent) + b"\n"
-    _keep(_RECENTS, data, recent)
-    return data
-
-
-_SEALS: dict[bytes, Seal] = {}  # index.json's bytes -> decoded (the latest few)
-
-
-def decode_seal(data: bytes) -> Seal:
-    """`index.json`'s bytes decoded (msgspec's errors as they come). The latest few are kept,
-    with those `encode_seal` made: every append reads back the seal the previous one wrote.
-    Callers treat it as read-only (msgspec.structs.replace)."""
-    found = _SEALS.get(data)
-    if found is None:
-        found = msgspec.json.decode(data, type=Seal)
-        _keep(_SEALS, data, found)
-    return found
-
-
-def encode_seal(seal: Seal) -> bytes:
-    """`index.json`'s bytes for `seal`, which `decode_seal` then gives back without decoding."""
-    data = msgspec.json.encode(seal) + b"\n"
-    _keep(_SEALS, data, seal)
-    return data
-
-
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-def _keep(kept: dict[K, V], key: K, value: V) -> None:
-    if len(kept) >= 8:
-        kept.clear()
-    kept[key] = value
+_RECENT_JSON, _SEAL_JSON = _KeptJson(Recent), _KeptJson(Seal)
+decode_recent, encode_recent = _RECENT_JSON.decode, _RECENT_JSON.encode  # recent.json
+decode_seal, encode_seal = _SEAL_JSON.decode, _SEAL_JSON.encode  # index.json
 
 
 class RunSummary(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -339,7 +326,6 @@ def discovery_index_path(index: str, name: str) -> str:
     return f"{DISCOVERY_INDEX}/{index}/{name.replace('/', '%2F')}.json"
 
 
-T = TypeVar("T")
 
 
 class Recorded(NamedTuple, Generic[T]):

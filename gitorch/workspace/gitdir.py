@@ -22,24 +22,17 @@ _MARKERS = (
 
 def git_dir(worktree: Path) -> Path | None:
     """The git directory of a work tree (`.git` may be a file naming it, as in worktrees)."""
-    dot = worktree / ".git"
-    if dot.is_dir():
-        return dot
-    try:
-        text = dot.read_text(encoding="utf-8").strip()
-    except OSError:
-        return None
-    if not text.startswith("gitdir:"):
+    found = git_dir_text(str(worktree))
+    if found is None:
         return None
     from pathlib import Path
 
-    target = Path(text[len("gitdir:"):].strip())
-    return target if target.is_absolute() else (worktree / target)
+    return Path(found)
 
 
 def git_dir_text(worktree: str) -> str | None:
     """git_dir for a work tree given as text, answered with os.path (no Path made: `ws snapshot`
-    asks for each repo; tests/workspace/test_snapshot_startup.py holds the two equal)."""
+    asks for each repo)."""
     dot = os.path.join(worktree, ".git")
     if os.path.isdir(dot):
         return dot
