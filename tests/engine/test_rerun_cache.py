@@ -147,6 +147,24 @@ def test_unreadable_or_foreign_cache_is_not_used(root: Path, monkeypatch: pytest
     assert hit(root, monkeypatch)
 
 
+@pytest.mark.parametrize("damage", [b"e", b"\xc1"])
+def test_damaged_inner_row_is_a_miss_not_an_error(root: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   damage: bytes) -> None:
+    """One byte of a task's file list changed: the outer rows still decode, but the row read
+    later would give a wrong oid (b"e") or fail to decode (b"\xc1"). The checksum makes it a miss."""
+    first = both(root, monkeypatch)
+    path = _cache_file(root)
+    data = bytearray(path.read_bytes())
+    oid = first["a"].oids["a/one.txt"].encode()
+    at = data.index(oid)
+    data[at:at + 1] = damage if data[at:at + 1] != damage else b"f"
+    path.write_bytes(bytes(data))
+    assert inputcache.lookup(path, data[:64].decode()) is None
+    got = both(root, monkeypatch)  # through the real setup: computed again, equal, and replaced
+    assert {t: i.oids for t, i in got.items()} == {t: i.oids for t, i in first.items()}
+    assert hit(root, monkeypatch)
+
+
 def test_index_stamp_follows_the_index_bytes(root: Path) -> None:
     git_dir = root / ".git"
     one = inputcache.index_stamp(git_dir)
