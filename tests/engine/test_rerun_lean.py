@@ -1,0 +1,59 @@
+"""A skip-everything re-run of a real `git orch run` process loads only what it needs (issue 15,
+P2): the modules are checked in the process itself, and what a later change makes the same
+command do shows the skipped parts still work when needed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import OrchRunner, git, make_repo
+from tests.engine.helpers import write_plan
+
+TASKS = [
+    {"id": "a", "paths": {"preferred": ["a/"]}, "commands": {"t": "true"}},
+    {"id": "b", "dependencies": ["a"], "paths": {"preferred": ["b/"]}, "commands": {"t": "true"}},
+]
+# reading, checking and normalizing a plan: a plan the plan cache holds needs none of them
+PLAN_READING = {"gitorch.plan.loader", "gitorch.plan.validate", "gitorch.plan.normalize",
+                "gitorch.plan.source", "gitorch.plan.acceptance", "gitorch.plan.spec",
+                "gitorch.plan.structure", "gitorch.plan.remote_include", "gitorch.plan.repos"}
+
+
+def _repo(path: Path) -> Path:
+    root = make_repo(path, {"a/one.txt": "one\n", "b/x.txt": "x\n"})
+    write_plan(root, TASKS)
+    git(root, "add", "orchestrator.json")
+    git(root, "commit", "-q", "-m", "plan")
+    return root
+
+
+def _run_imports(root: Path) -> tuple[dict[str, int], set[str]]:
+    """A real `git orch run -j2 --json` process in `root`: its counts and the modules it imported."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "gitorch", "run", "-j2", "--json"],
+                          cwd=root, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    found = {line.split("|")[-1].strip() for line in proc.stderr.splitlines()
+             if line.startswith("import time:")}
+    counts: dict[str, int] = json.loads(proc.stdout)["counts"]
+    return counts, found
+
+
+def test_a_cached_plan_loads_none_of_the_plan_reading(tmp_path: Path, orch: OrchRunner) -> None:
+    root = _repo(tmp_path / "r")
+    assert orch("run", cwd=root).returncode == 0
+    counts, found = _run_imports(root)
+    assert counts == {"skipped": 2}
+    assert "gitorch.plan.load" in found and "gitorch.engine.skipall" in found  # it did load and skip
+    assert not found & PLAN_READING, found & PLAN_READING
+    # an edited plan misses the cache: the same command reads, checks and runs it
+    write_plan(root, [*TASKS, {"id": "c", "commands": {"t": "true"}}])
+    counts, found = _run_imports(root)
+    assert counts == {"skipped": 2, "completed": 1}
+    assert {"gitorch.plan.loader", "gitorch.plan.validate", "gitorch.plan.normalize"} <= found
+    # a broken plan is still refused with its located problem (exit 2), never taken from the cache
+    (root / "orchestrator.json").write_text('{"version": 1, "tasks": [{"id": "a", "dependencies": ["zz"]}]}')
+    bad = orch("run", cwd=root)
+    assert bad.returncode == 2 and "zz" in bad.stderr and "Traceback" not in bad.stderr
