@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import platform
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -301,6 +302,44 @@ def test_msgspec_imported_without_typing_extensions_binds_typings_functions() ->
     msgspec then holds typing's own functions, and typer still gets typing_extensions."""
     proc = subprocess.run([sys.executable, "-c", MSGSPEC_PROBE], capture_output=True, text=True, timeout=60)
     assert proc.stdout.split() == ["True"] * 4, proc.stderr
+
+
+STAND_IN_PROBE = """
+import sys
+if sys.argv[1] == "lean":
+    from gitorch.cli import lean as path
+    path._import_msgspec()
+else:
+    import msgspec
+print("platform" in sys.modules, "textwrap" in sys.modules)
+import msgspec, uuid
+class Doc(msgspec.Struct):
+    '''  Said here,
+        indented.'''
+    x: int
+print(uuid._LINUX, uuid._AIX, uuid.uuid1().version)
+print(msgspec.json.encode(msgspec.json.schema(Doc)).decode())
+import platform, textwrap  # the real modules, imported as usual afterwards
+print(platform.system(), callable(platform.python_version), textwrap.fill("a b", 1))
+"""
+
+
+def test_msgspec_imported_without_platform_and_textwrap_answers_the_same() -> None:
+    """The lean path imports msgspec with stand-ins for platform (uuid's `platform.system()`)
+    and textwrap (msgspec's schema docstrings): neither loads, uuid and the JSON Schema answer
+    as with the real modules, and a later import gets the real modules."""
+    def probe(way: str) -> list[str]:
+        proc = subprocess.run([sys.executable, "-c", STAND_IN_PROBE, way], capture_output=True, text=True,
+                              timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.splitlines()
+
+    lean_way, usual = probe("lean"), probe("usual")
+    if sys.platform.startswith("linux"):
+        assert lean_way[0] == "False False" and usual[0] == "True True"
+    assert lean_way[1:] == usual[1:]
+    assert '"description":"Said here,\\nindented."' in lean_way[2]
+    assert lean_way[3].startswith(platform.system() + " True")
 
 
 def test_typing_extensions_answers_as_typing_for_gitorchs_types() -> None:

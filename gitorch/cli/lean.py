@@ -85,7 +85,8 @@ def find(args: list[str]) -> tuple[Callable[..., Any], dict[str, Any]] | None:
 
 
 def _import_msgspec() -> None:
-    """Import msgspec (every hot command's bodies use it) without typing_extensions.
+    """Import msgspec (every hot command's bodies use it) without typing_extensions, and
+    without platform and textwrap, which it imports for nothing a command uses.
 
     msgspec._utils imports typing_extensions, when it is installed, only for
     `get_type_hints` (always called with include_extras=True) and `Required`/`NotRequired`.
@@ -95,15 +96,49 @@ def _import_msgspec() -> None:
     binds typing's functions, the same behaviour, and saves importing typing_extensions
     (~5 ms, ~2% of `git orch status`; tests/test_cli_lean.py checks the equivalence on
     gitorch's types). The entry is removed again, so typer, when this path hands over to it
-    in the same process, imports typing_extensions as usual."""
+    in the same process, imports typing_extensions as usual.
+
+    msgspec imports uuid, which on Linux imports platform (~9 M instructions: it compiles
+    seven regular expressions) to call `platform.system()` once; and msgspec._json_schema
+    imports textwrap (~4.5 M) for `dedent` when a schema is made. Both get a stand-in while
+    msgspec imports (`_StandIn`: `system()` is os.uname()'s, the answer platform gives on
+    Linux; anything else is the real module's, imported on first use), removed again after,
+    so a later `import platform` or `import textwrap` loads the real module."""
     if "msgspec" in sys.modules or "typing_extensions" in sys.modules or sys.version_info < (3, 11):
         return
-    sys.modules["typing_extensions"] = None  # type: ignore[assignment]  # import raises ImportError
+    placed: dict[str, object] = {"typing_extensions": None}  # None: its import raises ImportError
+    if sys.platform.startswith("linux") and "uuid" not in sys.modules and "platform" not in sys.modules:
+        placed["platform"] = _StandIn("platform", system=_system)
+    if "textwrap" not in sys.modules:
+        placed["textwrap"] = _StandIn("textwrap")
+    sys.modules.update(placed)  # type: ignore[arg-type]
     try:
         import msgspec  # noqa: F401
     finally:
-        if sys.modules.get("typing_extensions", False) is None:
-            del sys.modules["typing_extensions"]
+        for name, module in placed.items():
+            if sys.modules.get(name, False) is module:
+                del sys.modules[name]
+
+
+def _system() -> str:
+    """platform.system() on Linux: the kernel's name as uname gives it ("Linux")."""
+    return os.uname().sysname
+
+
+class _StandIn(type(sys)):  # type: ignore[misc]  # types.ModuleType, without importing types
+    """A standard-library module's stand-in while msgspec imports (see `_import_msgspec`): the
+    attributes given, else the real module's, imported when first asked for."""
+
+    def __init__(self, name: str, **given: Any) -> None:
+        super().__init__(name)
+        self.__dict__.update(given)
+
+    def __getattr__(self, attribute: str) -> Any:
+        import importlib
+
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]  # asked while msgspec imports: the real one from now on
+        return getattr(importlib.import_module(self.__name__), attribute)
 
 
 def _steps(path: tuple[str, ...]) -> list[tuple[str, str]] | None:
