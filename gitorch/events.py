@@ -354,8 +354,15 @@ def expand(event: TasksSkipped) -> list[Skipped]:
     """The `skipped` event of each task a `tasks_skipped` names, in its order: same run, time,
     session and reason; ids the compact event's id with the task's place (unique, in order)."""
     ts, session, run, reason, version = event.ts, event.session, event.run, event.reason, event.schema_version
-    return [Skipped(id=f"{event.id}.{n:05d}", ts=ts, session=session, run=run, task=tid, reason=reason,
+    return [Skipped(id=f"{event.id}.{_place(n)}", ts=ts, session=session, run=run, task=tid, reason=reason,
                     schema_version=version) for n, tid in enumerate(event.tasks)]
+
+
+def _place(n: int) -> str:
+    """A task's place in a `tasks_skipped` as id text that sorts as the places do: five digits
+    (the ids readers have always seen), then "~" and nineteen digits, which sort after every
+    five-digit place ("~" follows the digits) and among themselves by number."""
+    return f"{n:05d}" if n < 100_000 else f"~{n:019d}"
 
 
 def expanded(events: Iterable[Event]) -> list[Event]:
