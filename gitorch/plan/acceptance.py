@@ -16,6 +16,7 @@ import functools
 import re
 
 from gitorch.frozen import Frozen
+from gitorch.plan.lazyre import LazyPattern
 from gitorch.plan.model import (
     Check,
     CommandCheck,
@@ -28,9 +29,9 @@ from gitorch.plan.model import (
 from gitorch.plan.spec import AcceptanceSpec
 
 STRING_FORMS = ("Tests pass: CMD", "File exists: PATH", "File absent: PATH", "Contains: TEXT [in PATH]")
-_PATHLIKE = re.compile(r"[\w./*?\-+@~]+")
+_PATHLIKE = LazyPattern(r"[\w./*?\-+@~]+")
 _KINDS = ("run", "file_exists", "file_absent", "contains", "not_contains", "matches")
-_DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?")
+_DURATION = LazyPattern(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?")
 
 
 class SpecProblem(Frozen, Exception):

@@ -20,18 +20,18 @@ event loader on that line alone.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from gitorch.plan import yamlscalar
 from gitorch.plan.lazylines import Lines
+from gitorch.plan.lazyre import LazyPattern
 from gitorch.plan.shapes import Shapes
 from gitorch.plan.yamlscalar import Unsupported
 
 # a plain scalar cannot start with these (`-`, `?`, `:` only when followed by a space or the end)
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
-_SINGLE = re.compile(r"'((?:[^']|'')*)'")
-_DOUBLE = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_SINGLE = LazyPattern(r"'((?:[^']|'')*)'")
+_DOUBLE = LazyPattern(r'"((?:[^"\\]|\\.)*)"')
 _MISSING = object()
 _NOT_FIRST = _INDICATORS | {" "}
 _MAX_KEY = 1000  # libyaml refuses implicit keys over 1024 characters: left to it with a margin

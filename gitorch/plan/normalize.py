@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import itertools
 import operator
-import re
 from typing import NamedTuple
 
 from gitorch.plan import acceptance
 from gitorch.plan.acceptance import SpecProblem, parse_duration
+from gitorch.plan.lazyre import LazyPattern
 from gitorch.plan.model import (
     Approvals,
     Build,
@@ -105,7 +105,7 @@ def _plain_text(text: str) -> bool:
 # what makes a path (one a line, each after a line break) other than plainly inside the
 # repository: an empty one, one starting with `/`, `\\` or `~` (or `:`, `..`: see below),
 # control characters or invalid text
-_PATH_TROUBLE = re.compile(r"\n[/\\~\n]|[\x00-\x09\x0b-\x1f\x7f\ud800-\udfff]")
+_PATH_TROUBLE = LazyPattern(r"\n[/\\~\n]|[\x00-\x09\x0b-\x1f\x7f\ud800-\udfff]")
 _PATH_STARTS = ("\n/", "\n\\", "\n~", "\n\n")  # _PATH_TROUBLE's first branch, one by one
 
 
@@ -268,7 +268,7 @@ def _shard(spec: ShardSpec, path: PathT, issues: list[PlanIssue], texts: bool = 
 
 # Terminal control (ESC, CR, backspace, NUL…): a title or description is printed by run,
 # status, reports and TASKS.md, where these would rewrite the screen. Tab and newline are text.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL = LazyPattern("[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def _text(text: str, owner: PathT, key: str, issues: list[PlanIssue]) -> str:

@@ -26,6 +26,7 @@ import re
 from typing import Any, NamedTuple
 
 from gitorch.plan import yamlscalar
+from gitorch.plan.lazyre import LazyPattern
 from gitorch.plan.yamlscalar import Unsupported
 
 _END = r"(?: +(?:#[^\n]*+)?)?"  # what may follow a value on its line: spaces, then a comment
@@ -42,10 +43,10 @@ _DOUBLE = r'"([^"\\\n]*+)"' + _END
 _VALUES = (("plain", _PLAIN, r"([^\n]*+)"), ("quoted", _SINGLE, _SINGLE), ("quoted", _DOUBLE, _DOUBLE),
            ("list", r"\[\]" + _END, r"\[\]" + _END), ("dict", r"\{\}" + _END, r"\{\}" + _END))
 _KEY = r"([A-Za-z_][A-Za-z0-9_.-]*):(?= |$)"
-_BLANK = re.compile(r"\n *+[#\n]")  # a blank or comment line (an item's last line break before it)
+_BLANK = LazyPattern(r"\n *+[#\n]")  # a blank or comment line (an item's last line break before it)
 
 
-def _implicit() -> tuple[re.Pattern[str], frozenset[str]]:
+def _implicit() -> tuple[LazyPattern, frozenset[str]]:
     """What may make a plain scalar other than a string to PyYAML's implicit resolvers (a
     bool, null, number, date, merge key…): a first character with numbers' resolvers (any
     with a resolver other than bool and null's words), or one of those words."""
@@ -55,7 +56,7 @@ def _implicit() -> tuple[re.Pattern[str], frozenset[str]]:
     # and what a plain scalar cannot start with (an indicator, or a space: a shape's value
     # right after its `- ` holds the spaces of `-   x`, which a YAML reader skips), or an empty value
     first += ",[]{}#&*!|>'\"%@`?: \n"
-    return re.compile("\\n(?:[" + "".join(re.escape(c) for c in first) + "]|\\Z)"), _BOOL | _NULL
+    return LazyPattern("\\n(?:[" + "".join(re.escape(c) for c in first) + "]|\\Z)"), _BOOL | _NULL
 
 
 # the words PyYAML's bool and null resolvers take (tests/plan/test_shapes.py holds them to it)

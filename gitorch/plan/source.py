@@ -16,6 +16,7 @@ from typing import Any
 
 from gitorch.errors import Location, OrchError, PlanError
 from gitorch.frozen import Record
+from gitorch.plan.lazyre import LazyPattern
 
 PathT = tuple[str | int, ...]
 FORMATS = {".yml": "yaml", ".yaml": "yaml", ".json": "json", ".toml": "toml"}
@@ -85,9 +86,9 @@ class Document(Record):
         return out
 
 
-_TOML_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_TOML_HEADER = LazyPattern(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
 _TOML_NAME = r"(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')"
-_TOML_KEY = re.compile(rf"^(\s*)({_TOML_NAME}(?:\s*\.\s*{_TOML_NAME})*)\s*=")
+_TOML_KEY = LazyPattern(rf"^(\s*)({_TOML_NAME}(?:\s*\.\s*{_TOML_NAME})*)\s*=")
 
 
 def _toml_parts(dotted: str) -> list[str]:
@@ -220,7 +221,7 @@ def read_document(file: Path, display: str) -> Document:
 
 
 MAX_DEPTH = 1000
-_BRACKETS = re.compile(r"[\[\]{}]")
+_BRACKETS = LazyPattern(r"[\[\]{}]")
 
 
 def _brackets_over(text: str, limit: int) -> bool:

@@ -19,6 +19,7 @@ from gitorch.errors import Location, OrchError
 from gitorch.plan import graph
 from gitorch.plan.acceptance import check_paths
 from gitorch.plan.issues import PlanIssue
+from gitorch.plan.lazyre import LazyPattern
 from gitorch.plan.model import Check, CommandCheck, Plan, Task
 from gitorch.plan.source import PathT, format_path
 from gitorch.plan.structure import close_match, structure
@@ -26,8 +27,8 @@ from gitorch.plan.structure import close_match, structure
 __all__ = ["PlanIssue", "structure"]  # also read from here by the loader and others
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
-_ID = re.compile(ID_PATTERN)
-_SECRET = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ID = LazyPattern(ID_PATTERN)
+_SECRET = LazyPattern(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 # --- meaning --------------------------------------------------------------------------
@@ -48,14 +49,14 @@ def meaning(plan: Plan, skip: Iterable[int] = (), task_paths: bool = True) -> li
     return issues
 
 
-_IDS = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(?:\n[A-Za-z0-9][A-Za-z0-9._-]*)*")  # ids, one a line
-_SECRETS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\n[A-Za-z_][A-Za-z0-9_]*)*")  # secret names, one a line
+_IDS = LazyPattern(r"[A-Za-z0-9][A-Za-z0-9._-]*(?:\n[A-Za-z0-9][A-Za-z0-9._-]*)*")  # ids, one a line
+_SECRETS = LazyPattern(r"[A-Za-z_][A-Za-z0-9_]*(?:\n[A-Za-z_][A-Za-z0-9_]*)*")  # secret names, one a line
 _ID_OF = operator.attrgetter("id")
 _COMMANDS_OF = operator.attrgetter("commands")
 _RUN_OF = operator.attrgetter("run")
 
 
-def _lines_match(pattern: re.Pattern[str], names: list[str]) -> bool:
+def _lines_match(pattern: LazyPattern, names: list[str]) -> bool:
     """Whether `pattern` (of names one a line) matches `names`, none of which holds a line break."""
     joined = "\n".join(names)
     return joined.count("\n") == len(names) - 1 and pattern.fullmatch(joined) is not None
@@ -145,7 +146,7 @@ def _dependencies(plan: Plan) -> list[PlanIssue]:
 
 # bytes no file name holds (NUL) or that only a mistake puts there (other C0 controls, DEL),
 # and lone surrogates (JSON "\\ud800"): not encodable as a file name
-_BAD_CHAR = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+_BAD_CHAR = LazyPattern("[\x00-\x1f\x7f\ud800-\udfff]")
 
 
 def bad_text(text: str) -> str | None:
@@ -291,7 +292,7 @@ def _command_issues(plan: Plan) -> list[PlanIssue]:
     return issues
 
 
-_UNRUNNABLE = re.compile("[\x00\ud800-\udfff]")  # what _unrunnable refuses
+_UNRUNNABLE = LazyPattern("[\x00\ud800-\udfff]")  # what _unrunnable refuses
 
 
 def _all_runnable(plan: Plan) -> bool:

@@ -9,6 +9,8 @@ import functools
 import re
 from typing import Any
 
+from gitorch.plan.lazyre import LazyPattern
+
 
 class Unsupported(Exception):
     """The document uses something the fast readers leave to the full loader."""
@@ -75,7 +77,7 @@ _TRIED = [("yYtTfFoO", ("bool",)), ("nN", ("bool", "null")), ("-+", ("float", "i
 RESOLVERS: dict[str, tuple[str, ...]] = {first: tuple(_TAG + name for name in names)
                                          for firsts, names in _TRIED for first in firsts or [""]}
 _WORDS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
-_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")  # an int as Python's int() reads it too
+_DECIMAL = LazyPattern(r"[-+]?(?:0|[1-9][0-9]*)")  # an int as Python's int() reads it too
 
 
 def plain(text: str) -> Any:
@@ -125,7 +127,7 @@ def _constructor() -> Any:
     return SafeConstructor()
 
 
-_BLOCK = re.compile(r"([|>])(-?)(?: +#.*| *)")
+_BLOCK = LazyPattern(r"([|>])(-?)(?: +#.*| *)")
 
 
 def quoted(quote: str, inner: str, whole: str) -> str:
