@@ -38,6 +38,21 @@ def test_ids_carry_the_millisecond_and_sequence(monkeypatch: pytest.MonkeyPatch)
     assert a[16:] != b[16:]
 
 
+def test_ids_carry_the_plain_formula_at_any_sequence(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The millisecond's digits kept and small sequences looked up give what formatting both
+    gives: past the looked-up sequences, past 16 bits (wrapped), and after the clock moves."""
+    clock = [1_700_000_000.123]
+    monkeypatch.setattr(time, "time", lambda: clock[0])
+    made = [ids.new_id() for _ in range(70_000)]
+    start = int(made[0][12:16], 16)
+    for n in (0, 1, 1023, 1024, 1025, 65_535 - start, 65_536 - start, 69_999):
+        assert made[n][:16] == f"{1_700_000_000_123:012x}{(start + n) & 0xFFFF:04x}", n
+    clock[0] = 1_700_000_000.124  # the next millisecond: its own digits, the sequence from 0
+    assert ids.new_id()[:16] == f"{1_700_000_000_124:012x}0000"
+    clock[0] = 1_700_000_000.123  # the clock stepped back: formatted again, not kept
+    assert ids.new_id()[:16] == f"{1_700_000_000_123:012x}0000"
+
+
 def test_ids_from_threads_are_unique() -> None:
     out: list[list[str]] = [[] for _ in range(4)]
 
