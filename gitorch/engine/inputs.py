@@ -14,17 +14,19 @@ A task that declares no paths depends on the whole tracked tree.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 # the listing lives in worktree.py; these names stay importable from here
 from gitorch.engine.worktree import WorkTree, WorktreeReader, hash_files, read_worktree, start_git
 from gitorch.frozen import Record
 from gitorch.twins import match_paths  # one copy with the git hook's
+
+if TYPE_CHECKING:
+    from gitorch.digests import Hasher
 
 __all__ = [
     "DEFINITION_PARTS", "Mark", "TaskInputs", "WorkTree", "WorktreeReader", "canonical", "clock_mark",
@@ -41,9 +43,19 @@ _GLOB = frozenset("*?[")
 _WHOLE_TREE = "(tree)"  # pseudo-path of a task without paths: the whole tracked tree
 
 
+_sha256: Callable[[bytes], Hasher] | None = None  # hashlib.sha256, once a digest is made
+
+
 def sha(data: bytes | str) -> str:
-    """Hex sha256 of `data`."""
-    return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
+    """Hex sha256 of `data`: hashlib's (OpenSSL's), the fastest on the thousands of small
+    inputs a computation of inputs hashes; imported on first use, so a re-run served by the
+    inputs cache does not load it (gitorch/digests)."""
+    global _sha256
+    if _sha256 is None:
+        import hashlib
+
+        _sha256 = hashlib.sha256
+    return _sha256(data.encode() if isinstance(data, str) else data).hexdigest()
 
 
 def canonical(value: Any) -> str:

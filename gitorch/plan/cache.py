@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from gitorch import __version__, atomic
+from gitorch import __version__, atomic, digests
 from gitorch.plan.model import Plan
 
 if TYPE_CHECKING:
@@ -49,17 +49,13 @@ def enabled() -> bool:
 
 
 def file_hash(data: bytes) -> str:
-    import hashlib  # (OpenSSL's, loaded when a digest is made)
-
-    return hashlib.sha256(data).hexdigest()
+    return digests.sha256(data).hexdigest()
 
 
 def code_stamp() -> str:
     """Changes whenever gitorch or its plan code changes (an edited checkout included)."""
-    import hashlib  # (OpenSSL's, loaded when a digest is made)
-
     parts = [__version__, str(_SCHEMA), *file_stamps(sorted(Path(__file__).parent.glob("*.py")))]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+    return digests.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
 def file_stamps(paths: Iterable[Path]) -> list[str]:
@@ -75,9 +71,7 @@ def file_stamps(paths: Iterable[Path]) -> list[str]:
 
 
 def _slot(scratch: Path, main: Path) -> Path:
-    import hashlib  # (OpenSSL's, loaded when a digest is made)
-
-    name = hashlib.sha256(str(main).encode()).hexdigest()[:24]
+    name = digests.sha256(str(main).encode()).hexdigest()[:24]
     return scratch / "plan-cache" / f"{name}.msgpack"
 
 

@@ -50,9 +50,9 @@ class LoadedPlan(msgspec.Struct, frozen=True, dict=True):  # dict: the cached di
 def plan_digest(plan: Plan) -> str:
     """sha256 hex of the plan's canonical JSON (Struct fields in declaration order, so the
     file format and the order of keys in it do not matter; the order of commands does)."""
-    import hashlib  # (OpenSSL's, loaded when a digest is made)
+    from gitorch import digests
 
-    return hashlib.sha256(msgspec.json.encode(plan)).hexdigest()
+    return digests.sha256(msgspec.json.encode(plan)).hexdigest()
 
 
 def find_plan_file(root: Path) -> Path | None:

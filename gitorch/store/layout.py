@@ -43,7 +43,6 @@ two clones merge by plain union.
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -51,6 +50,7 @@ from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
 import msgspec
 
+from gitorch import digests
 from gitorch.errors import UsageError
 
 if TYPE_CHECKING:
@@ -233,7 +233,7 @@ def session_day(session: str) -> str:
 def segment_name(events: Sequence[Event]) -> str:
     """A unique, deterministic name: the first event id plus a digest of all ids."""
     ids = sorted(e.id for e in events)
-    digest = hashlib.sha1("\n".join(ids).encode()).hexdigest()
+    digest = digests.sha1("\n".join(ids).encode()).hexdigest()
     return f"{safe_name(ids[0])}-{digest[:12]}.jsonl"
 
 
@@ -243,8 +243,8 @@ def segment_path(session: str, name: str) -> str:
     on it; older branches hold `<day>/[<hh>/]<session>`). Every tree on the path stays
     small: an append rewrites each of them, so their sizes are its cost."""
     safe = safe_name(session)
-    fan = hashlib.sha1(safe.encode()).hexdigest()
-    bucket = hashlib.sha1(name.encode()).hexdigest()[:2]
+    fan = digests.sha1(safe.encode()).hexdigest()
+    bucket = digests.sha1(name.encode()).hexdigest()[:2]
     day = session_day(session)
     dated = f"{day[:7]}/{day[8:]}" if day != "undated" else day
     return f"{SESSIONS}/{dated}/{fan[0]}/{fan[1]}/{safe}/{bucket}/{name}"

@@ -15,12 +15,12 @@ Anywhere else it keeps `git hash-object`.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import os
 import zlib
 from collections.abc import Mapping
 
+from gitorch import digests
 from gitorch.frozen import Frozen
 
 # What decides whether, and how, objects are written here (asked in the CLI backend's one
@@ -52,7 +52,7 @@ class LooseWriter(Frozen):
     def write(self, kind: bytes, data: bytes) -> str:
         """The object's id; the object is on disk (or was already) when this returns."""
         header = b"%s %d\0" % (kind, len(data))
-        sha = hashlib.sha1(header)
+        sha = digests.sha1(header, size=len(header) + len(data))
         sha.update(data)
         oid = sha.hexdigest()
         folder = os.path.join(self.objects, oid[:2])

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 
 import msgspec
 
+from gitorch import digests
 from gitorch import events as ev
 from gitorch.events import Event
 from gitorch.store import layout
@@ -34,7 +34,7 @@ _KEEP = 2048
 
 def blob_id(data: bytes) -> str:
     """The id git gives a blob of `data` (no git call)."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+    return digests.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def remember(data: bytes) -> str:
