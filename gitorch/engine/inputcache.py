@@ -15,7 +15,6 @@ used; `GITORCH_INPUTS_CACHE=0` switches it off.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import zlib
 from functools import partial
@@ -24,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from gitorch import __version__
+from gitorch import __version__, digests
 from gitorch.engine.inputs import TaskInputs
 
 if TYPE_CHECKING:
@@ -56,13 +55,13 @@ def index_stamp(git_dir: Path) -> str:
         with open(git_dir / "index", "rb") as f:
             size = os.fstat(f.fileno()).st_size
             if size < 32:
-                return hashlib.sha256(f.read()).hexdigest()
+                return digests.sha256(f.read()).hexdigest()
             f.seek(size - 32)
             tail = f.read(32)
             if tail[-20:] != bytes(20):
                 return f"{size}:{tail.hex()}"
             f.seek(0)
-            return hashlib.sha256(f.read()).hexdigest()
+            return digests.sha256(f.read()).hexdigest()
     except FileNotFoundError:
         return "-"
 
@@ -77,7 +76,7 @@ def _code_stamp() -> str:
 def cache_key(*, plan_digest: str, order: Sequence[str], exclude: Iterable[str], index: str,
               status: StatusView, head: str | None) -> str:
     """The key of `compute_inputs`' answer on these inputs (see the module docstring)."""
-    h = hashlib.sha256()
+    h = digests.sha256(size=len(status.raw))  # the rest is small: OpenSSL only for a long status
     for part in (_code_stamp(), plan_digest, "\n".join(order), "\n".join(sorted(set(exclude))),
                  index, head or "-"):
         h.update(part.encode("utf-8", "surrogateescape") + b"\0")
@@ -89,7 +88,7 @@ def cache_key(*, plan_digest: str, order: Sequence[str], exclude: Iterable[str],
 
 def slot(scratch: Path, root: Path) -> Path:
     """The cache file of the work tree at `root` (linked worktrees have their own)."""
-    name = hashlib.sha256(str(root).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    name = digests.sha256(str(root).encode("utf-8", "surrogateescape")).hexdigest()[:16]
     return scratch / "inputs-cache" / f"{name}.msgpack"
 
 
