@@ -174,3 +174,27 @@ def test_spaces_after_a_dash_are_not_part_of_the_value(counted: list[shapes.Shap
     tasks = blockyaml.load(text, [])["tasks"]
     assert tasks[4]["paths"]["preferred"] == ["spaced"] and tasks[5]["paths"]["preferred"] == [12]
     assert counted[0].read_items >= 3
+
+
+# the expressions _END and _BLANKS stand for, as first written (with optional groups)
+_END_WRITTEN = r"(?: +(?:#[^\n]*+)?)?"
+_BLANKS_WRITTEN = r"(?:[ ]*+(?:#[^\n]*+)?\n)*+"
+_LINE_TAIL = st.lists(st.sampled_from([" ", "  ", "#", "x", ":", "'", "\n", "# c", "\t"]),
+                      max_size=8).map("".join)
+
+
+@settings(max_examples=500, deadline=None, derandomize=True)
+@given(before=st.sampled_from(["key:", "'v'", '"v"', "[]", "{}", ""]), tail=_LINE_TAIL)
+def test_end_of_a_value_matches_what_it_was_written_as(before: str, tail: str) -> None:
+    """_END matches what its first form matched, where a shape puts it (after `key:`, a quote
+    or a bracket, before the line break) and alone (the learner's fullmatch of a line's rest)."""
+    for suffix in (r"\n", ""):
+        new = re.match(re.escape(before) + shapes._END + suffix, before + tail)
+        old = re.match(re.escape(before) + _END_WRITTEN + suffix, before + tail)
+        assert (new and new.span()) == (old and old.span())
+    assert (re.fullmatch(shapes._END, tail) is None) == (re.fullmatch(_END_WRITTEN, tail) is None)
+    for indent in (0, 2):
+        after = rf"(?= {{0,{indent}}}[^ \n#]|\Z)"
+        new = re.match(r"\n" + shapes._BLANKS + after, "\n" + tail)
+        old = re.match(r"\n" + _BLANKS_WRITTEN + after, "\n" + tail)
+        assert (new and new.span()) == (old and old.span())
