@@ -9,50 +9,19 @@ them, and the plan path such as `tasks[3].dependencies[0]`). A plan the plan cac
 
 from __future__ import annotations
 
-import functools
 import os
 from pathlib import Path
 from typing import Any
 
-import msgspec
-
 from gitorch.errors import Location, NotARepoError, OrchError, PlanError
 from gitorch.plan import cache, graph
 from gitorch.plan.gcpause import collector_paused
-from gitorch.plan.model import Plan
+from gitorch.plan.loaded import LoadedPlan, display_of, plan_digest
 from gitorch.repo import Repo, find_repo
 
+__all__ = ["PLAN_NAMES", "LoadedPlan", "find_plan_file", "load_plan", "plan_digest"]
+
 PLAN_NAMES = ("orchestrator.yml", "orchestrator.yaml", "orchestrator.json", "orchestrator.toml")
-GLOB = set("*?[")  # the characters that make an include a glob
-
-
-class LoadedPlan(msgspec.Struct, frozen=True, dict=True):  # dict: the cached digest
-    """A valid plan and where it came from."""
-
-    plan: Plan
-    file: Path  # the main plan file
-    files: list[Path]  # the main file, then every included file, in load order
-    root: Path  # the project root: the repository root, or project.root under it
-    display: str = ""  # how messages name the main file (relative to the repository root)
-    known_digest: str = ""  # the digest, when known already (the cache); not in the repr
-
-    def __repr__(self) -> str:
-        return (f"LoadedPlan(plan={self.plan!r}, file={self.file!r}, files={self.files!r}, "
-                f"root={self.root!r}, display={self.display!r})")
-
-    @functools.cached_property
-    def digest(self) -> str:
-        """sha256 of the normalized plan's canonical JSON: same plan, same digest (computed
-        when first asked: validating a plan does not need it)."""
-        return self.known_digest or plan_digest(self.plan)
-
-
-def plan_digest(plan: Plan) -> str:
-    """sha256 hex of the plan's canonical JSON (Struct fields in declaration order, so the
-    file format and the order of keys in it do not matter; the order of commands does)."""
-    from gitorch import digests
-
-    return digests.sha256(msgspec.json.encode(plan)).hexdigest()
 
 
 def find_plan_file(root: Path) -> Path | None:
@@ -125,14 +94,6 @@ def _base(main: Path | None, repo: Repo | None) -> tuple[Path, Repo | None]:
     except NotARepoError:
         return start, None  # not in a repository: the plan's own directory stands in for it
     return (found.root, found) if found.root is not None else (start, None)
-
-
-def display_of(base: Path, path: Path) -> str:
-    """How messages name `path`: relative to the repository root `base` when under it."""
-    try:
-        return path.relative_to(base).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def __getattr__(name: str) -> Any:

@@ -15,13 +15,15 @@ import msgspec
 
 from gitorch.errors import Location, OrchError, PlanError
 from gitorch.plan import cache, normalize
-from gitorch.plan.load import GLOB, LoadedPlan, display_of
+from gitorch.plan.loaded import LoadedPlan, display_of
 from gitorch.plan.model import Orchestrator, Plan, Project, Task
 from gitorch.plan.remote_include import include_repo
 from gitorch.plan.repos import check_repos
 from gitorch.plan.source import Document, PathT, read_document
 from gitorch.plan.spec import IncludedSpec, PlanSpec, RepoInclude, TaskSpec
 from gitorch.plan.validate import PlanIssue, bad_text, meaning, structure, task_placeholder
+
+_GLOB = set("*?[")  # the characters that make an include a glob
 
 
 class _TaskEntry(msgspec.Struct):
@@ -135,7 +137,7 @@ class _Loader(msgspec.Struct):
             self.issues.append((doc, PlanIssue(site, f"include {pattern!r} {bad}")))
             return
         here = doc.file.parent
-        if GLOB & set(pattern):  # not the including file itself, never into a git dir (.git/HEAD)
+        if _GLOB & set(pattern):  # not the including file itself, never into a git dir (.git/HEAD)
             targets = sorted(p for p in here.glob(pattern) if p.is_file() and p != doc.file
                              and ".git" not in p.relative_to(here).parts)
             self.globs.append(cache.GlobUse(str(here), pattern, [str(p) for p in targets]))
