@@ -104,9 +104,9 @@ def _spaced(shapes: list[_Shape], text: str, start: int, indent: int) -> tuple[r
 
 
 def _tail(indent: int) -> str:
-    """An item's last line break, the blank or comment lines after it, and then the next
-    line at `indent` or less (or the end)."""
-    return r"\n" + _BLANKS + rf"(?= {{0,{indent}}}[^ \n#]|\Z)"
+    """An item's last line break, the blank or comment lines after it (a shape's last group),
+    and then the next line at `indent` or less (or the end)."""
+    return r"\n(" + _BLANKS + rf")(?= {{0,{indent}}}[^ \n#]|\Z)"
 
 
 class _Shape:
@@ -117,6 +117,10 @@ class _Shape:
         self.source = source  # the expression, `\0` where a line ends
         self.indent = indent
         self.pattern = re.compile(source.replace("\0", r"\n") + _tail(indent))
+        # the lines of an item it matches, less the blank or comment lines after it (in its
+        # last group): so that the lines read need not be counted in the text again
+        self.lines = source.count("\0") + 1
+        self.blanks = self.pattern.groups
         self.build = build
         self.plain = plain
         # the plain values among an item's groups, as a tuple (picked from m.groups(), not
@@ -174,9 +178,10 @@ class Shapes:
         if not shapes:
             return i
         text = self.text
-        start = pos = self.start(i)
+        pos = self.start(i)
         append = items.append
         before = len(items)
+        after = i  # the line after the items read
         while True:
             for k, shape in enumerate(shapes):
                 m = shape.pattern.match(text, pos)
@@ -186,17 +191,20 @@ class Shapes:
                         shape.used += 1
                         if k and shape.used > shapes[k - 1].used:
                             shapes[k - 1], shapes[k] = shape, shapes[k - 1]
+                        after += shape.lines
+                        if m.end(shape.blanks) != m.start(shape.blanks):
+                            after += text.count("\n", m.start(shape.blanks), m.end())
                         break
             else:
                 got = _spaced(shapes, text, pos, indent)
                 if got is None:
                     break
                 m, value = got
+                after += text.count("\n", pos, m.end())
             append(value)
             pos = m.end()
         self.read_items += len(items) - before
         self.tries -= len(items) - before
-        after = i + text.count("\n", start, pos)
         self.known_start = (after, pos)
         return after
 

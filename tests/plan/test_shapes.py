@@ -198,3 +198,25 @@ def test_end_of_a_value_matches_what_it_was_written_as(before: str, tail: str) -
         new = re.match(r"\n" + shapes._BLANKS + after, "\n" + tail)
         old = re.match(r"\n" + _BLANKS_WRITTEN + after, "\n" + tail)
         assert (new and new.span()) == (old and old.span())
+
+
+@pytest.mark.parametrize("between", [["", "# a comment", "   "], ["#"], []])
+def test_lines_after_blank_lines_between_items_keep_their_numbers(
+        between: list[str], counted: list[shapes.Shapes]) -> None:
+    """Items a shape reads with blank or comment lines after them: a problem further down is
+    still named at its own line (the lines a shape reads are counted from its form, not
+    counted again in the text)."""
+    rows = [[SAFE[p] for p in range(PLACES)] for _ in range(8)]
+    lines = ["version: 1", "tasks:"]
+    for k, row in enumerate(rows):
+        lines += [line.format(*row) for line in ITEM]
+        if k in (2, 4, 5):
+            lines += between
+    text = "\n".join(lines) + "\n"
+    dup = len(lines) - len(ITEM) + 2  # a repeated key in the last item (read by the line reader)
+    lines.insert(dup, "  title: again")
+    found: list[tuple[int, int, str]] = []
+    blockyaml.load("\n".join(lines) + "\n", found)
+    assert found == [(dup + 1, 3, "title")]
+    assert counted[-1].read_items >= 5
+    assert _agree(text)
