@@ -37,7 +37,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
 }
 # The bottom: they import nothing of gitorch but each other.
 LEAVES = frozenset({"gitorch.ids", "gitorch.errors", "gitorch.atomic", "gitorch.gitcmd", "gitorch.repo",
-                    "gitorch.events", "gitorch.frozen"})
+                    "gitorch.events", "gitorch.frozen", "gitorch.standins", "gitorch.digests"})
 
 KNOWN_UPWARD = {
     ("gitorch.plan.repos", "gitorch.workspace.manifest"): "B (plan) reads the workspace manifest",
