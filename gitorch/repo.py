@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import os
 from functools import cached_property
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from gitorch.errors import NotARepoError
 from gitorch.frozen import Frozen
 from gitorch.gitcmd import git, git_popen
+from gitorch.standins import StandIn, import_with, quote_from_bytes
+
+# pathlib imports urllib.parse (and ipaddress) only for Path.as_uri: ~3 ms of every start
+# that finds the repository; it gets the function on first use instead (gitorch/standins)
+import_with("pathlib", {"urllib.parse": StandIn("urllib.parse", quote_from_bytes=quote_from_bytes)})
+from pathlib import Path  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
 
 if TYPE_CHECKING:
     from gitorch.gitcmd import GitProcess

@@ -101,44 +101,22 @@ def _import_msgspec() -> None:
     msgspec imports uuid, which on Linux imports platform (~9 M instructions: it compiles
     seven regular expressions) to call `platform.system()` once; and msgspec._json_schema
     imports textwrap (~4.5 M) for `dedent` when a schema is made. Both get a stand-in while
-    msgspec imports (`_StandIn`: `system()` is os.uname()'s, the answer platform gives on
+    msgspec imports (gitorch/standins: `system()` is os.uname()'s, the answer platform gives on
     Linux; anything else is the real module's, imported on first use), removed again after,
     so a later `import platform` or `import textwrap` loads the real module."""
     if "msgspec" in sys.modules or "typing_extensions" in sys.modules or sys.version_info < (3, 11):
         return
-    placed: dict[str, object] = {"typing_extensions": None}  # None: its import raises ImportError
-    if sys.platform.startswith("linux") and "uuid" not in sys.modules and "platform" not in sys.modules:
-        placed["platform"] = _StandIn("platform", system=_system)
-    if "textwrap" not in sys.modules:
-        placed["textwrap"] = _StandIn("textwrap")
-    sys.modules.update(placed)  # type: ignore[arg-type]
-    try:
-        import msgspec  # noqa: F401
-    finally:
-        for name, module in placed.items():
-            if sys.modules.get(name, False) is module:
-                del sys.modules[name]
+    from gitorch.standins import StandIn, import_with
+
+    stand_ins: dict[str, object] = {"typing_extensions": None, "textwrap": StandIn("textwrap")}
+    if sys.platform.startswith("linux") and "uuid" not in sys.modules:
+        stand_ins["platform"] = StandIn("platform", system=_system)
+    import_with("msgspec", stand_ins)
 
 
 def _system() -> str:
     """platform.system() on Linux: the kernel's name as uname gives it ("Linux")."""
     return os.uname().sysname
-
-
-class _StandIn(type(sys)):  # type: ignore[misc]  # types.ModuleType, without importing types
-    """A standard-library module's stand-in while msgspec imports (see `_import_msgspec`): the
-    attributes given, else the real module's, imported when first asked for."""
-
-    def __init__(self, name: str, **given: Any) -> None:
-        super().__init__(name)
-        self.__dict__.update(given)
-
-    def __getattr__(self, attribute: str) -> Any:
-        import importlib
-
-        if sys.modules.get(self.__name__) is self:
-            del sys.modules[self.__name__]  # asked while msgspec imports: the real one from now on
-        return getattr(importlib.import_module(self.__name__), attribute)
 
 
 def _steps(path: tuple[str, ...]) -> list[tuple[str, str]] | None:

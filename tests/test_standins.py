@@ -1,0 +1,50 @@
+"""gitorch/standins: modules imported with stand-ins for standard-library modules they import
+for little, each answering as the real module, which later imports get."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+PROBE = """
+import sys
+import gitorch.repo  # imports pathlib with urllib.parse stood in for
+urllib = sys.modules.get('urllib', sys)
+print('urllib.parse' in sys.modules, 'ipaddress' in sys.modules, 'parse' in vars(urllib))
+from pathlib import Path, PurePosixPath, PureWindowsPath
+print(Path('/tmp/a b%/ü').as_uri(), PureWindowsPath('c:/x y').as_uri())
+import urllib.parse
+print(urllib.parse.urlsplit('https://h/p').netloc, type(urllib.parse).__name__)
+"""
+USUAL = PROBE.replace("import gitorch.repo", "import pathlib")
+
+
+def _lines(code: str) -> list[str]:
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.splitlines()
+
+
+def test_pathlib_without_urllib_answers_as_with_it() -> None:
+    lean, usual = _lines(PROBE), _lines(USUAL)
+    assert lean[0] == "False False False" and usual[0] == "True True True"
+    assert lean[1:] == usual[1:] == ["file:///tmp/a%20b%25/%C3%BC file:///c:/x%20y", "h module"]
+
+
+def test_a_stand_in_gives_its_attributes_then_the_real_modules() -> None:
+    code = """
+import sys
+from gitorch.standins import StandIn, import_with, real
+# a module that imports another at its top, imported with a stand-in for it
+sys.modules.pop('colorsys', None)
+stand_in = StandIn('colorsys', rgb_to_hsv=lambda *a: 'given')
+import_with('json', {'colorsys': stand_in, 'decimal': None})
+print('colorsys' in sys.modules, hasattr(stand_in, '__path__'))
+print(stand_in.rgb_to_hsv(1, 0, 0), stand_in.hls_to_rgb(0, 0.5, 1))  # given; the real one's
+print(type(sys.modules['colorsys']).__name__, real('colorsys') is sys.modules['colorsys'])
+try:
+    import_with('no_such_module_here', {'colorsys': StandIn('colorsys')})
+except ImportError:
+    print('ImportError', type(sys.modules['colorsys']).__name__)
+"""
+    assert _lines(code) == ["False False", "given (1.0, 0.0, 0.0)", "module True", "ImportError module"]
