@@ -58,7 +58,6 @@ class _Reader:
                  shapes: Shapes | None = None, source: Lines | None = None) -> None:
         self.lines = lines  # source.lines when there is a source (split as far as read)
         self.source = source
-        self.total = source.total if source is not None else len(lines)
         self.shapes = shapes  # the shapes of the sequence items read so far (plan/shapes.py)
         self.broken = broken
         self.duplicates = duplicates
@@ -78,15 +77,17 @@ class _Reader:
     # first). Everything else goes through _place, _entry and _item.
     def read(self) -> Any:
         lines, stack, keys, values = self.lines, self.stack, self.keys, self.values
-        n, split = self.total, len(lines)
+        split = len(lines)
         i = self._start()
         indent, is_map = -1, False  # the innermost open collection
         items: Any = None
         pending = None  # self.pending, kept here while the loop runs
         missing = _MISSING
-        while i < n:
+        while True:
             if i >= split:
                 split = self._split(i)
+                if i >= split:
+                    break  # past the last line
             line = lines[i]
             s = line.lstrip(" ")
             if not s or s[0] == "#":
@@ -157,7 +158,7 @@ class _Reader:
         after = self.shapes.span(i, ind)[2]
         self._split(after - 1)
         found: list[tuple[int, int, str]] = []
-        alone = _Reader(self.lines[i:after], after < self.total or self.broken, found)
+        alone = _Reader(self.lines[i:after], self._split(after) > after or self.broken, found)
         alone.keys, alone.values = self.keys, self.values
         value = alone.read()
         if not isinstance(value, list) or len(value) != 1:
@@ -342,7 +343,8 @@ class _Reader:
                 _end(text[m.end():])
             return value, i + 1
         if first == "|" or first == ">":
-            self._split(self.total)  # its lines go on as far as they are indented
+            if self.source is not None:
+                self.source.all()  # its lines go on as far as they are indented
             return yamlscalar.block(self.lines, self.broken, i, text, owner)
         if first == "[" or first == "{":
             return self._flow(i, col, text), i + 1

@@ -14,11 +14,11 @@ _FIRST_PIECE = 32_768  # characters: the top of a plan and its first items
 
 class Lines:
     """The lines of `base` (a text without its last line break, as `base.split("\\n")` has
-    them): `lines` holds the first ones, `total` says how many there are."""
+    them): `lines` holds the first ones; `through` says when there are no more (the lines are
+    not counted ahead: that is a pass over all the text, as costly as a tenth of reading it)."""
 
     def __init__(self, base: str) -> None:
         self.base = base
-        self.total = base.count("\n") + 1
         self.lines: list[str] = []
         self.offset = 0  # where line len(lines) starts in base
         self.piece = _FIRST_PIECE
@@ -28,7 +28,7 @@ class Lines:
     def through(self, j: int) -> int:
         """Split the lines up to line j (or the last one). -> how many lines are split."""
         base, lines = self.base, self.lines
-        while len(lines) <= j and len(lines) < self.total:
+        while len(lines) <= j and self.offset <= len(base):  # (past its end: all split)
             end = base.find("\n", self.offset + self.piece)
             if end < 0:
                 end = len(base)
@@ -37,15 +37,21 @@ class Lines:
             self.piece *= 2
         return len(lines)
 
+    @property
+    def total(self) -> int:
+        """How many lines there are (counted in all the text: not for the reader's way)."""
+        return self.base.count("\n") + 1
+
     def all(self) -> None:
         """Split every line."""
-        self.through(self.total)
+        while self.offset <= len(self.base):
+            self.through(len(self.lines))
 
     def skip_to(self, line: int, offset: int) -> None:
         """Line `line` starts at `offset` in base and the lines before it were read otherwise:
         they stay placeholders unless split already."""
         lines = self.lines
         if line > len(lines):
-            lines += [""] * (min(line, self.total) - len(lines))
+            lines += [""] * (line - len(lines))
             self.offset = offset
             self.skipped = True

@@ -199,6 +199,21 @@ def test_lines_split_as_far_as_asked_are_the_lines_split_at_once(base: str, asks
         assert lines.lines[:at] == [every[k] if k < at - 2 else "" for k in range(at)]
     lines.all()
     assert len(lines.lines) == len(every)
+    assert lines.through(len(every) + 3) == len(every)  # nothing past the last line
+
+
+@SETTINGS
+@given(st.text(alphabet="ab\n ", max_size=40), st.integers(1, 8))
+def test_lines_skipped_to_the_end_leave_none_to_split(base: str, piece: int) -> None:
+    """A shape that read to the end of the text: the lines end there, as many as base.split's,
+    without counting them first."""
+    every = base.split("\n")
+    for at in range(1, len(every) + 1):
+        lines = lazylines.Lines(base)
+        lines.piece = piece
+        lines.skip_to(at, sum(map(len, every[:at])) + at)  # (the offset past the end when at is the last)
+        assert lines.through(len(every) + 1) == len(every)
+        assert lines.lines[at:] == every[at:]
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)
