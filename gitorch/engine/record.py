@@ -82,8 +82,13 @@ class EventRecorder:
 
     def seconds_to_flush(self) -> float:
         """Seconds until the recorder wants the loop back: the next commit, or the end of the
-        journal lock's hold (see `maybe_flush`)."""
-        left = max(0.0, self._every - (time.monotonic() - self._last_flush))
+        journal lock's hold (see `maybe_flush`). With nothing to commit, one interval: the loop
+        looks again then (files may be due: `files_due`) instead of at once, which woke a run
+        waiting for a long command every few milliseconds once an interval had passed."""
+        if self._unflushed or self._unjournaled or self._files:
+            left = max(0.0, self._every - (time.monotonic() - self._last_flush))
+        else:
+            left = self._every
         held = self._appender.held_left() if self._appender is not None else None
         return left if held is None else min(left, held)
 
