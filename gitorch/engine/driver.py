@@ -132,7 +132,13 @@ class RunDriver:
             timeout = min(timeout, self._approvals_arrived())
         if self.sleepers:
             timeout = min(timeout, max(0.0, self.sleepers[0][0] - time.monotonic()))
-        self.progress.flush()  # what happened so far is on screen while we wait
+        # what happened is on screen within FLUSH_AFTER: sent when due, and a wait that would
+        # outlast that comes back to send it (quick tasks: one write per batch, not per round)
+        shown = self.progress.due()
+        if shown == 0.0:
+            self.progress.flush()
+        elif shown is not None:
+            timeout = min(timeout, shown)
         for child, outcome in self.children.wait(max(0.001, timeout)):
             self._advance(str(child.key), outcome)
         now = time.monotonic()

@@ -81,6 +81,7 @@ class Progress(Protocol):
     def task_started(self, task_id: str) -> None: ...
     def task_finished(self, task_id: str, state: TaskState, duration: float) -> None: ...
     def flush(self) -> None: ...
+    def due(self) -> float | None: ...  # seconds until written lines must go out (None: none)
     def close(self) -> None: ...
 
 
@@ -98,6 +99,9 @@ class Silent:
 
     def flush(self) -> None:
         pass
+
+    def due(self) -> float | None:
+        return None
 
     def close(self) -> None:
         pass

@@ -110,6 +110,16 @@ class Progress:
         with self._lock:
             self._send()
 
+    def due(self) -> float | None:
+        """Seconds until the lines written so far must be out (0: now), None when none wait.
+        The engine sends them when due and cuts a wait that would last longer, so a run of
+        quick tasks writes once per batch instead of once per scheduling round, and a line
+        still reaches a person watching within FLUSH_AFTER."""
+        with self._lock:
+            if not self._lines:
+                return None
+            return max(0.0, self._flushed_at + FLUSH_AFTER - time.monotonic())
+
     # --- helpers -------------------------------------------------------------------------
 
     def summary(self) -> str:
