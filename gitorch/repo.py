@@ -74,29 +74,60 @@ class Repo(Frozen):
 WHERE = ("rev-parse", "--is-bare-repository", "--absolute-git-dir", "--git-common-dir", "--show-toplevel")
 
 
-# `git rev-parse WHERE` started in the current directory by `start_early` (directory, process).
-_early: tuple[str, GitProcess] | None = None
+# ... and HEAD, asked in the same process by a run (`start_early(head=True)`)
+HEAD = ("--verify", "-q", "HEAD")
+
+# `git rev-parse WHERE` started in the current directory by `start_early` (directory, process,
+# whether HEAD was asked too).
+_early: tuple[str, GitProcess, bool] | None = None
+# HEAD as that rev-parse answered it: (git dir, commit or None before the first commit)
+_early_head: tuple[str, str | None] | None = None
 
 
-def start_early() -> None:
+def start_early(*, head: bool = False) -> None:
     """Start the rev-parse `find_repo` will need for the current directory now, so git runs
-    while the CLI imports (the entry point calls it for status, next and explain); never raises."""
+    while the CLI imports (the entry point calls it for status, next and explain, prestart for
+    a run); `head`: resolve HEAD in the same process (`take_early_head`). Never raises."""
     global _early
     try:
-        _early = (os.getcwd(), git_popen(list(WHERE)))
+        _early = (os.getcwd(), git_popen([*WHERE, *HEAD] if head else list(WHERE)), head)
     except OSError:
         _early = None
 
 
 def _take_early(cwd: Path) -> tuple[int, bytes] | None:
-    """The early rev-parse's (exit status, stdout) when it ran in `cwd`; used once."""
-    global _early
+    """The early rev-parse's (exit status, stdout) when it ran in `cwd`, as `git rev-parse
+    WHERE` alone would have answered; used once."""
+    global _early, _early_head
     started, _early = _early, None
     if started is None:
         return None
-    where, proc = started
+    where, proc, head = started
     out = proc.communicate()[0]
-    return (proc.returncode, out) if where == str(cwd) else None
+    if where != str(cwd):
+        return None
+    status = proc.returncode
+    if head:
+        lines = out.split(b"\n")
+        # a work tree's four lines, then the commit (exit 0) or nothing (exit 1: no commit
+        # yet); anything else (a bare repository, an error) leaves HEAD to be asked again
+        if len(lines) == 6 and status == 0 and lines[5] == b"":
+            _early_head = (lines[1].decode(errors="replace"), lines[4].decode() or None)
+            out = b"\n".join(lines[:4]) + b"\n"
+        elif len(lines) == 5 and status == 1 and lines[4] == b"":
+            _early_head = (lines[1].decode(errors="replace"), None)
+            status = 0
+    return status, out
+
+
+def take_early_head(repo: Repo) -> tuple[str | None] | None:
+    """HEAD as the early rev-parse found it for `repo` ((commit,), (None,) before the first
+    commit), or None when it was not asked there; used once."""
+    global _early_head
+    found, _early_head = _early_head, None
+    if found is None or found[0] != str(repo.git_dir):
+        return None
+    return (found[1],)
 
 
 def find_repo(start: str | os.PathLike[str] | None = None) -> Repo:

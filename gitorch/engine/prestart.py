@@ -49,7 +49,7 @@ def start() -> None:
         return
     from gitorch.repo import start_early  # after git status has started: it takes longest
 
-    start_early()
+    start_early(head=True)  # and HEAD, which the run records, in the same git process
     try:
         _reader = (cwd, git_popen(["cat-file", "--batch"], cwd, stdin=True))
     except OSError:

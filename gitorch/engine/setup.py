@@ -131,14 +131,19 @@ def load(ctx: Context, *, run_plan: bool = False, prefetch: bool | str = False) 
     root = repo.require_worktree()
     worktree = None
     head_proc = None
+    early_head: tuple[str | None] | None = None
     if prefetch:
         from gitorch.engine import prestart
         from gitorch.engine.inputs import start_git
 
         here = _same_dir(ctx.cwd)
         worktree = (prestart.take(root) if here else None) or _reader(root)
-        if prefetch == "run":  # a run reads HEAD too: ask beside the listing
-            head_proc = start_git(["rev-parse", "--verify", "-q", "HEAD"], root)
+        if prefetch == "run":  # a run reads HEAD too: the early rev-parse's answer, or ask now
+            from gitorch.repo import take_early_head
+
+            early_head = take_early_head(repo)
+            if early_head is None:
+                head_proc = start_git(["rev-parse", "--verify", "-q", "HEAD"], root)
     store = ctx.store
     file = ctx.file
     if file is None and run_plan:
@@ -153,6 +158,8 @@ def load(ctx: Context, *, run_plan: bool = False, prefetch: bool | str = False) 
         loaded.__dict__["worktree"] = worktree
     if head_proc is not None:
         loaded.__dict__["_head_proc"] = head_proc
+    elif early_head is not None:
+        loaded.__dict__["head"] = early_head[0]
     return loaded
 
 

@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from tests.conftest import OrchRunner, git, make_repo
 from tests.engine.helpers import write_plan
@@ -60,3 +61,38 @@ def test_a_cached_plan_loads_none_of_the_plan_reading(tmp_path: Path, orch: Orch
     (root / "orchestrator.json").write_text('{"version": 1, "tasks": [{"id": "a", "dependencies": ["zz"]}]}')
     bad = orch("run", cwd=root)
     assert bad.returncode == 2 and "zz" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def _git_commands(root: Path, orch: OrchRunner, tmp_path: Path) -> tuple[dict[str, Any], list[str]]:
+    """`git orch run --json` in `root` with GIT_TRACE: its summary and every git command it ran."""
+    trace = tmp_path / "trace.txt"
+    trace.unlink(missing_ok=True)
+    proc = orch("run", "--json", cwd=root, env={"GIT_TRACE": str(trace)})
+    assert proc.returncode == 0, proc.stderr
+    ran = [line.split("built-in: ", 1)[1] for line in trace.read_text().splitlines()
+           if "built-in: git " in line]
+    summary: dict[str, Any] = json.loads(proc.stdout)
+    return summary, ran
+
+
+def test_a_run_resolves_head_in_the_rev_parse_that_finds_the_repository(tmp_path: Path,
+                                                                        orch: OrchRunner) -> None:
+    root = _repo(tmp_path / "r")
+    summary, ran = _git_commands(root, orch, tmp_path)
+    assert summary["commit"] == git(root, "rev-parse", "HEAD") and summary["noted"] is True
+    heads = [c for c in ran if c.startswith("git rev-parse") and c.endswith(" HEAD")]
+    assert len(heads) == 1 and heads[0].endswith("--show-toplevel --verify -q HEAD"), ran
+    # before the first commit: no commit recorded, the run runs all the same
+    bare_start = tmp_path / "u"
+    bare_start.mkdir()
+    git(bare_start, "init", "-q")
+    write_plan(bare_start, TASKS)
+    for d in ("a", "b"):
+        (bare_start / d).mkdir()
+        (bare_start / d / "f.txt").write_text(d)
+    summary, ran = _git_commands(bare_start, orch, tmp_path)
+    assert summary["commit"] is None and summary["counts"] == {"completed": 2}
+    assert len([c for c in ran if c.startswith("git rev-parse") and c.endswith(" HEAD")]) == 1, ran
+    # from a subfolder: the same repository, the same HEAD
+    summary, _ = _git_commands(root / "a", orch, tmp_path)
+    assert summary["commit"] == git(root, "rev-parse", "HEAD") and summary["counts"] == {"skipped": 2}
