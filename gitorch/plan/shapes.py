@@ -236,7 +236,10 @@ def _build(shape: _Shape, m: re.Match[str]) -> Any:
     if shape.plain:
         plain = shape.pick_plain(groups)
         joined = "\n" + "\n".join(plain)
-        if ": " in joined or " #" in joined or " \n" in joined or ":\n" in joined or joined[-1] in " :":
+        # (`:` and `#` looked for alone first: one character is found at memchr's speed, a
+        # third of the time of the pair; values seldom hold either)
+        if (":" in joined and (": " in joined or ":\n" in joined)) or ("#" in joined and " #" in joined) or (
+                " \n" in joined or joined[-1] in " :"):
             return _NOT_PLAIN
         if _SUSPECT.search(joined) is not None or not _WORDS.isdisjoint(plain):
             # a value starting with an indicator, or one a resolver may take: each on its own
