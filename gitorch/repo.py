@@ -82,6 +82,8 @@ HEAD = ("--verify", "-q", "HEAD")
 _early: tuple[str, GitProcess, bool] | None = None
 # HEAD as that rev-parse answered it: (git dir, commit or None before the first commit)
 _early_head: tuple[str, str | None] | None = None
+# the git dir the early rev-parse found: (directory, git dir)
+_early_found: tuple[str, str] | None = None
 
 
 def start_early(*, head: bool = False) -> None:
@@ -98,7 +100,7 @@ def start_early(*, head: bool = False) -> None:
 def _take_early(cwd: Path) -> tuple[int, bytes] | None:
     """The early rev-parse's (exit status, stdout) when it ran in `cwd`, as `git rev-parse
     WHERE` alone would have answered; used once."""
-    global _early, _early_head
+    global _early, _early_head, _early_found
     started, _early = _early, None
     if started is None:
         return None
@@ -107,6 +109,9 @@ def _take_early(cwd: Path) -> tuple[int, bytes] | None:
     if where != str(cwd):
         return None
     status = proc.returncode
+    lines_found = out.split(b"\n", 2)
+    if len(lines_found) == 3 and lines_found[0] in (b"true", b"false"):
+        _early_found = (where, lines_found[1].decode(errors="replace"))
     if head:
         lines = out.split(b"\n")
         # a work tree's four lines, then the commit (exit 0) or nothing (exit 1: no commit
@@ -118,6 +123,12 @@ def _take_early(cwd: Path) -> tuple[int, bytes] | None:
             _early_head = (lines[1].decode(errors="replace"), None)
             status = 0
     return status, out
+
+
+def found_in(directory: str) -> str | None:
+    """The git dir the early rev-parse found in `directory` (after `find_repo` took it), or None."""
+    found = _early_found
+    return found[1] if found is not None and found[0] == directory else None
 
 
 def take_early_head(repo: Repo) -> tuple[str | None] | None:

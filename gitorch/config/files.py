@@ -157,11 +157,15 @@ def read_git_config(repo: Repo | None) -> dict[str, tuple[str, str]]:
     Keys with a subsection (`orch.<name>.<key>`) are left to whoever owns them."""
     if repo is None:
         return {}
-    from gitorch.gitcmd import git
+    from gitorch import earlyconfig
 
-    proc = git(["config", "-z", "--get-regexp", r"^orch\."], repo.cwd, check=False)
+    printed = earlyconfig.output(str(repo.git_dir), _orch_key)  # a run asked at entry
+    if printed is None:
+        from gitorch.gitcmd import git
+
+        printed = git(["config", "-z", "--get-regexp", r"^orch\."], repo.cwd, check=False).stdout
     out: dict[str, tuple[str, str]] = {}
-    for record in proc.stdout.decode("utf-8", errors="replace").split("\0"):
+    for record in printed.decode("utf-8", errors="replace").split("\0"):
         if not record:
             continue
         name, sep, text = record.partition("\n")
@@ -173,3 +177,8 @@ def read_git_config(repo: Repo | None) -> dict[str, tuple[str, str]]:
         key = canonical_key(parts[1], Location(file="git config", path=name))
         out[key] = (text, git_key(key))  # last one wins, as in git
     return out
+
+
+def _orch_key(name: str) -> bool:
+    """What `git config --get-regexp '^orch\\.'` prints (git prints section names lowercased)."""
+    return name.startswith("orch.")

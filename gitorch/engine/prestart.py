@@ -54,6 +54,9 @@ def start() -> None:
         _reader = (cwd, git_popen(["cat-file", "--batch"], cwd, stdin=True))
     except OSError:
         _reader = None
+    from gitorch import earlyconfig  # the settings' and the store's config keys, in one process
+
+    earlyconfig.start()
 
 
 def take(root: Path) -> WorktreeReader | None:

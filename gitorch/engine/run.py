@@ -50,9 +50,9 @@ def execute(ctx: Context, opts: RunOptions, progress: Progress | None = None) ->
 
 
 def _forget_work_tree(lp: Loaded) -> None:
-    """Drop the work-tree listing and HEAD started before the lock: while another run held
-    it, its commands or the user may have changed files or moved HEAD, and a listing from
-    before would skip a task whose inputs changed. Both are read again when first needed."""
+    """Drop the work-tree listing, HEAD and git's config read before the lock: while another
+    run held it, its commands or the user may have changed files or moved HEAD, and a listing
+    from before would skip a task whose inputs changed. All are read again when first needed."""
     reader = lp.__dict__.pop("worktree", None)
     if reader is not None:
         reader.close()
@@ -60,6 +60,9 @@ def _forget_work_tree(lp: Loaded) -> None:
     if started is not None:
         started.communicate()
     lp.__dict__.pop("head", None)
+    from gitorch import earlyconfig  # the store's config keys: read again too
+
+    earlyconfig.forget()
 
 
 def _take_reader(ctx: Context, lp: Loaded) -> None:

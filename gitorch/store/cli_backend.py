@@ -32,6 +32,7 @@ _LOCK_WAIT = 1.0
 _BATCH = 256  # blobs asked for at once (256 requests: ~10 KB, well under a pipe's buffer)
 # The one config read of a writer: the commits' identity and how objects are written.
 _WRITE_CONFIG = ["config", "-z", "--get-regexp", rf"^user\.(name|email)$|{loose.CONFIG_PATTERN}"]
+_WRITE_KEYS = frozenset({"user.name", "user.email", *loose.CONFIG_KEYS})  # what that pattern matches
 _PARSED_TREES = 512  # recently parsed trees kept (the paths appends rewrite)
 
 
@@ -92,6 +93,7 @@ class CliBackend:
         self._config_proc: GitProcess | None = None  # started early by prepare_writes
         self._loose: loose.LooseWriter | None = None
         self._config_lock = threading.Lock()
+        self._early: bytes | None = None  # _early_config's answer
 
     def _git(self, args: Sequence[str], check: bool = True) -> GitResult:
         return git([f"--git-dir={self.git_dir}", *args], check=check)
@@ -100,7 +102,7 @@ class CliBackend:
         """Start what the first write waits for (the config read, `update-ref --stdin`) now,
         so git starts them while the caller works."""
         with self._config_lock:
-            if self._config is None and self._config_proc is None:
+            if self._config is None and self._config_proc is None and self._early_config() is None:
                 self._config_proc = git_popen([*self._base, *_WRITE_CONFIG])
         with self._update.lock:
             self._update.start()
@@ -111,7 +113,8 @@ class CliBackend:
         with self._config_lock:
             if self._config is None:
                 proc, self._config_proc = self._config_proc, None
-                out = (proc.communicate()[0] if proc is not None
+                early = self._early_config() if proc is None else None
+                out = (proc.communicate()[0] if proc is not None else early if early is not None
                        else self._git(_WRITE_CONFIG, check=False).stdout)
                 found: dict[str, str] = {}
                 for item in out.decode(errors="replace").split("\0"):
@@ -121,6 +124,15 @@ class CliBackend:
                 self._loose = loose.plan(self.git_dir, found)
                 self._config = found
             return self._config
+
+    def _early_config(self) -> bytes | None:
+        """What `_WRITE_CONFIG` prints, from the `git config` a run started at entry for this
+        repository (gitorch/earlyconfig; kept until used), else None."""
+        if self._early is None:
+            from gitorch import earlyconfig
+
+            self._early = earlyconfig.output(self.git_dir, _WRITE_KEYS.__contains__)
+        return self._early
 
     @property
     def _who(self) -> tuple[str, str]:

@@ -96,3 +96,30 @@ def test_a_run_resolves_head_in_the_rev_parse_that_finds_the_repository(tmp_path
     # from a subfolder: the same repository, the same HEAD
     summary, _ = _git_commands(root / "a", orch, tmp_path)
     assert summary["commit"] == git(root, "rev-parse", "HEAD") and summary["counts"] == {"skipped": 2}
+
+
+def test_a_run_reads_gits_config_once_for_settings_and_store(tmp_path: Path, orch: OrchRunner,
+                                                            backend: str) -> None:
+    """One `git config` at entry (gitorch/earlyconfig) serves the orch.* settings and the store's
+    keys: the commit's author, how loose objects are compressed, a setting from git config."""
+    root = _repo(tmp_path / "r")
+    git(root, "config", "user.name", "Early Reader")
+    git(root, "config", "user.email", "early@example.com")
+    git(root, "config", "core.looseCompression", "0")
+    git(root, "config", "orch.dashboard", "true")  # TASKS.md written into the work tree too
+    summary, ran = _git_commands(root, orch, tmp_path)
+    assert summary["counts"] == {"completed": 2}
+    assert len([c for c in ran if c.startswith("git config")]) == 1, ran
+    assert (root / "TASKS.md").is_file()
+    tip = git(root, "rev-parse", "refs/heads/orch/state")
+    assert git(root, "log", "-1", "--format=%an <%ae>", tip) == "Early Reader <early@example.com>"
+    if backend == "cli":  # objects written in-process at the level git's config asks (0: stored)
+        assert (root / ".git/objects" / tip[:2] / tip[2:]).read_bytes()[:2] == b"\x78\x01"
+    # the same answers when git's config changes between runs (nothing kept across processes)
+    git(root, "config", "user.name", "Later Reader")
+    git(root, "config", "orch.dashboard", "false")
+    (root / "TASKS.md").unlink()
+    summary, ran = _git_commands(root, orch, tmp_path)
+    assert summary["counts"] == {"skipped": 2} and not (root / "TASKS.md").exists()
+    tip = git(root, "rev-parse", "refs/heads/orch/state")
+    assert git(root, "log", "-1", "--format=%an", tip) == "Later Reader"
