@@ -78,9 +78,9 @@ class Appender:
 
     def append(self, data: bytes, *, sync: bool = False) -> None:
         """Append `data` under the lock, fsync'd when `sync`."""
-        import fcntl
+        while self._held_since is None:  # not within a hold: take the lock (see the class)
+            import fcntl
 
-        while self._held_since is None:
             if self._fd < 0:
                 os.makedirs(os.path.dirname(self.path), exist_ok=True)
                 self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
@@ -126,6 +126,8 @@ class Appender:
 
 
 def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
+    written = os.write(fd, data)  # a round's few events: one write, nothing left over
+    if written < len(data):
+        view = memoryview(data)[written:]
+        while view:
+            view = view[os.write(fd, view):]

@@ -279,10 +279,13 @@ class RunDriver:
         if res.outcome == "completed" and self.cache is not None:  # keyed by its inputs before it ran
             self.cache.record(self.lp.by_id[res.task], self.inputs[res.task].digest, self.run_id)
         if res.outcome == "completed":
-            # the digest the task passed on: its paths as it left them (its outputs included)
+            # the digest the task passed on: its paths as it left them (its outputs included);
+            # its task_completed carries the digest it started with, kept when they are the same
+            started = self.inputs[res.task].digest
             final = self.inputs[res.task] = self._final_inputs(res.task)
-            res.events = [msgspec.structs.replace(e, inputs=final.digest)
-                          if isinstance(e, ev.TaskCompleted) else e for e in res.events]
+            if final.digest != started:
+                res.events = [msgspec.structs.replace(e, inputs=final.digest)
+                              if isinstance(e, ev.TaskCompleted) else e for e in res.events]
         self.rec.add(res.events, res.files)
         if res.outcome == "awaiting_approval":  # its gate holds the result (apply_patch)
             self.gated[res.task] = res.reason
