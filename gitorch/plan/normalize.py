@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import operator
-from typing import NamedTuple
 
 from gitorch.plan import acceptance
 from gitorch.plan.acceptance import SpecProblem, parse_duration
@@ -63,12 +62,24 @@ def head_issues(spec: PlanSpec) -> list[PlanIssue]:
     return []
 
 
-class Clean(NamedTuple):
+class Clean:
     """What holds for every task of a plan at once (normalize.checked), so that `task`
-    need not check it task by task."""
+    need not check it task by task. (A plain class: a NamedTuple costs ~0.3 ms to define.)"""
 
-    texts: bool = False  # no title or description holds a terminal control character
-    paths: bool = False  # every `paths:` given as a mapping names paths plainly inside the repository
+    __slots__ = ("texts", "paths")
+
+    def __init__(self, texts: bool = False, paths: bool = False) -> None:
+        self.texts = texts  # no title or description holds a terminal control character
+        self.paths = paths  # every `paths:` given as a mapping names paths plainly inside the repository
+
+    def __repr__(self) -> str:
+        return f"Clean(texts={self.texts}, paths={self.paths})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Clean) and (self.texts, self.paths) == (other.texts, other.paths)
+
+    def __hash__(self) -> int:
+        return hash((self.texts, self.paths))
 
 
 _TITLE_OF = operator.attrgetter("title")
