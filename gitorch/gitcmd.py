@@ -15,6 +15,11 @@ if TYPE_CHECKING:
     GitProcess = subprocess.Popen[bytes]  # what git_popen returns (for annotations elsewhere)
     GitResult = subprocess.CompletedProcess[bytes]  # what git returns
 
+# The one git call that finds a repository (repo.find_repo), and HEAD, which a run asks in the
+# same call (engine/prestart starts it before gitorch.repo and pathlib load).
+WHERE = ("rev-parse", "--is-bare-repository", "--absolute-git-dir", "--git-common-dir", "--show-toplevel")
+HEAD = ("--verify", "-q", "HEAD")
+
 # Variables git sets for hooks and sub-commands; they must not leak into a call on another repo.
 _GIT_REPO_VARS = (
     "GIT_DIR",

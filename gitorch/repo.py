@@ -7,7 +7,7 @@ from functools import cached_property
 
 from gitorch.errors import NotARepoError
 from gitorch.frozen import Frozen
-from gitorch.gitcmd import git, git_popen
+from gitorch.gitcmd import HEAD, WHERE, git, git_popen  # the call that finds a repository (+ HEAD)
 from gitorch.standins import StandIn, import_with, quote_from_bytes
 
 # pathlib imports urllib.parse (and ipaddress) only for Path.as_uri: ~3 ms of every start
@@ -70,13 +70,6 @@ class Repo(Frozen):
         return self.root
 
 
-# The one git call that finds a repository (find_repo; ws snapshot starts it early).
-WHERE = ("rev-parse", "--is-bare-repository", "--absolute-git-dir", "--git-common-dir", "--show-toplevel")
-
-
-# ... and HEAD, asked in the same process by a run (`start_early(head=True)`)
-HEAD = ("--verify", "-q", "HEAD")
-
 # `git rev-parse WHERE` started in the current directory by `start_early` (directory, process,
 # whether HEAD was asked too).
 _early: tuple[str, GitProcess, bool] | None = None
@@ -95,6 +88,13 @@ def start_early(*, head: bool = False) -> None:
         _early = (os.getcwd(), git_popen([*WHERE, *HEAD] if head else list(WHERE)), head)
     except OSError:
         _early = None
+
+
+def adopt_early(cwd: str, proc: GitProcess, *, head: bool) -> None:
+    """Take `git rev-parse WHERE` (with HEAD when `head`) started in `cwd` by the caller as
+    `start_early`'s (engine/prestart starts it before this module loads)."""
+    global _early
+    _early = (cwd, proc, head)
 
 
 def _take_early(cwd: Path) -> tuple[int, bytes] | None:

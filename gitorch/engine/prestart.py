@@ -4,11 +4,12 @@ A run that skips everything is start-up bound: the interpreter and the CLI's imp
 ~0.1 s, and `git status` of a 10,000-file work tree ~40 ms more. `start()` runs from the
 console entry point, before typer is imported, so git looks at the work tree while Python
 imports; `take()` hands the running process to the engine. `git rev-parse` (where the
-repository is) starts beside it through repo.start_early, as for status, and the Context's
-find_repo takes its answer, so the run does not wait for it later. `git cat-file --batch`
-starts third: the state store's reader, which engine/run hands to the CLI backend when the
-store reads the repository of this directory (`reader_for`; else it is stopped), so the
-first read of the state branch does not wait for git to start. Only these three start here:
+repository is, and HEAD) starts before it and goes to repo.adopt_early, as start_early's
+for status, and the Context's find_repo takes its answer, so the run does not wait for it
+later. `git cat-file --batch` is the state store's reader, which engine/run hands to the CLI
+backend when the store reads the repository of this directory (`reader_for`; else it is
+stopped), so the first read of the state branch does not wait for git to start; `git config`
+reads the settings' and the store's keys (gitorch/earlyconfig). Only these four start here:
 `git ls-files -s` is needed only when the inputs cache misses (inputcache.py), and then
 starts from the top of the work tree (`:/`, `--full-name`; `status --porcelain` always gives
 paths so), so the result is the same from any subfolder. Only the standard library here.
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import os
 
-from gitorch.gitcmd import git_popen
+from gitorch.gitcmd import HEAD, WHERE, git_popen
 
 # Neither pathlib nor typing at module level (~15 ms of imports, re and urllib among them):
 # git status starts before they load, not after (they load while it runs).
@@ -39,17 +40,18 @@ _reader: tuple[str, GitProcess] | None = None
 
 
 def start() -> None:
-    """Start `git status`, `git rev-parse` and `git cat-file --batch` in the current
-    directory (never raises)."""
+    """Start `git rev-parse` (with HEAD), `git cat-file --batch`, `git config` and `git status`
+    in the current directory (never raises).
+
+    `git status` starts last: on a large work tree its threads take every core, and a git
+    started after it keeps this process waiting in vfork until a core is free (~4 ms each on
+    2 cores); the three others are quick and start in well under a millisecond each."""
     global _started, _reader
     try:
         cwd = os.getcwd()
-        _started = (cwd, git_popen(STATUS_ARGS, cwd))
+        where = git_popen([*WHERE, *HEAD], cwd)
     except OSError:
         return
-    from gitorch.repo import start_early  # after git status has started: it takes longest
-
-    start_early(head=True)  # and HEAD, which the run records, in the same git process
     try:
         _reader = (cwd, git_popen(["cat-file", "--batch"], cwd, stdin=True))
     except OSError:
@@ -57,6 +59,13 @@ def start() -> None:
     from gitorch import earlyconfig  # the settings' and the store's config keys, in one process
 
     earlyconfig.start()
+    try:
+        _started = (cwd, git_popen(STATUS_ARGS, cwd))
+    except OSError:
+        _started = None
+    from gitorch.repo import adopt_early  # (pathlib, typing: while git works)
+
+    adopt_early(cwd, where, head=True)
 
 
 def take(root: Path) -> WorktreeReader | None:

@@ -1,4 +1,4 @@
-"""The early `git rev-parse` of `run` (engine/prestart starts it through repo.start_early):
+"""The early `git rev-parse` of `run` (engine/prestart starts it, repo.adopt_early takes it):
 its repository is the one find_repo finds, used only in the folder it ran in, and once.
 The early `git cat-file --batch`: the CLI backend reads through it only for the repository
 of the folder it ran in, with the same answers; anywhere else it is stopped."""
@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from gitorch import earlyconfig
 from gitorch import repo as repo_mod
 from gitorch.cli import lean_run
 from gitorch.engine import prestart
@@ -26,6 +27,7 @@ def _nothing_left() -> object:
     if reader is not None:
         reader.status()
     assert prestart.reader_for(Path("/nonexistent-folder")) is None  # stops one left over
+    earlyconfig.forget()
 
 
 def test_the_early_repository_is_find_repos(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -108,3 +110,29 @@ def test_the_store_reads_through_the_early_reader_only_in_its_folder(
     assert used is not early and early.poll() is not None
     state = git(root, "log", "--format=%s", "orch/state")
     assert state.count("completed: 1 completed") == 1 and state.count("completed: 1 skipped") == 1
+
+
+def test_git_status_starts_last(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a large work tree `git status`' threads take every core, and a git started after it
+    keeps the process waiting in vfork for one: the quick ones start first. Each is the one
+    its reader takes (repo, store reader, config, listing)."""
+    root = make_repo(tmp_path / "r", {"x.txt": "x\n"})
+    monkeypatch.chdir(root)
+    started: list[str] = []
+    real = prestart.git_popen
+
+    def recording(args: list[str], *rest: Any, **kw: Any) -> Any:
+        started.append(args[0])
+        return real(args, *rest, **kw)
+
+    monkeypatch.setattr(prestart, "git_popen", recording)
+    monkeypatch.setattr(earlyconfig, "git_popen", recording)
+    prestart.start()
+    assert started == ["rev-parse", "cat-file", "config", "status"]
+    head = git(root, "rev-parse", "HEAD")
+    repo = find_repo(root)
+    assert repo == find_repo(root) and repo_mod.take_early_head(repo) == (head,)
+    assert repo_mod.found_in(str(root)) == str(repo.git_dir)
+    assert earlyconfig.output(str(repo.git_dir), lambda key: key == "user.name") is not None
+    reader = prestart.take(root)
+    assert reader is not None and reader.status() is not None
