@@ -6,6 +6,7 @@ as the event loader notes; every document PyYAML refuses it must leave to PyYAML
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -293,3 +294,39 @@ def test_plans_load_to_the_same_plan_or_the_same_located_problems(
     assert outcome() == fast
     monkeypatch.setattr(fastyaml, "load", refuse)
     assert outcome() == fast
+
+
+FLOW_ITEMS = [*SCALARS_11, "a", "b-2", "make test", "src/a.py", "a -b", "x=1", "a+b", " a", "a ", "  b  ", "",
+              "a  b", "'q'", '"q"', "[a]", "{a: 1}", "a: b", "a #b", "-", "- a", "? a", "&x a", "*x", "!t a",
+              "a\tb", "=", "<<", "._", "1e5", "0x1F", "2001-12-14"]
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(st.lists(st.sampled_from(FLOW_ITEMS), min_size=1, max_size=5), st.booleans(),
+       st.sampled_from(["", "  "]))
+def test_a_list_of_words_on_one_line_reads_as_pyyaml_reads_it(items: list[str], dash: bool,
+                                                              after: str) -> None:
+    """`key: [a, b]` and `- [a, b]`: the words read by the line reader itself mean what PyYAML
+    reads; anything else in the brackets is left to the event loader, which agrees too."""
+    body = "[" + ",".join(items) + "]" + after
+    text = f"top:\n- {body}\n" if dash else f"key: {body}\nother: [x, y]\n"
+    try:
+        _agree(text)
+    except AssertionError:
+        raise
+    except Exception:  # noqa: BLE001 - PyYAML refuses the text: so must the readers (below)
+        with pytest.raises(Exception):  # noqa: B017, PT011
+            yaml.load(text, Loader=LOADER)  # noqa: S506 - a safe loader
+
+
+def test_a_plan_with_lists_of_words_does_not_import_pyyaml(tmp_path: Path) -> None:
+    """A real process validating a plan written with `[a, b]` lists: PyYAML is not loaded."""
+    plan = tmp_path / "orchestrator.yml"
+    plan.write_text("version: 1\ntasks:\n- id: a\n  paths: [src, docs/x.md]\n- id: b\n  dependencies: [a]\n"
+                    "  commands:\n    test: make test\n  approvals: []\n")
+    code = ("import sys; from pathlib import Path; from gitorch.plan.source import read_document; "
+            f"d = read_document(Path({str(plan)!r}), 'p'); print(d.data['tasks'], 'yaml' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ("[{'id': 'a', 'paths': ['src', 'docs/x.md']}, {'id': 'b', "
+                                  "'dependencies': ['a'], 'commands': {'test': 'make test'}, "
+                                  "'approvals': []}] False")
