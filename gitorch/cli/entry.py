@@ -17,6 +17,9 @@ READ_ONLY = frozenset({("status",), ("next",), ("explain",)})
 # Also run with the collector off: `ws snapshot` reads the workspace into records that form
 # no cycles (P5: the collector's passes over its start-up objects were ~5% of the process).
 COLLECTOR_OFF = READ_ONLY | {("ws", "snapshot")}
+# A run: the collector goes on when the loop starts running commands (gitorch/collector); a
+# run that skips every task makes no garbage cycles to speak of and never collects.
+COLLECTOR_LATE = frozenset({("run",)})
 _AT_EXIT: list[object] = []  # what main registered with atexit
 
 
@@ -61,7 +64,11 @@ def main(argv: list[str] | None = None) -> None:
 
         found = lean.find(args)
         if found is not None:
-            if tuple(args[:1]) not in COLLECTOR_OFF and tuple(args[:2]) not in COLLECTOR_OFF:
+            if tuple(args[:1]) in COLLECTOR_LATE:  # on when the run starts running commands
+                from gitorch import collector
+
+                collector.defer(lambda: _collect(collecting, thawed))
+            elif tuple(args[:1]) not in COLLECTOR_OFF and tuple(args[:2]) not in COLLECTOR_OFF:
                 _collect(collecting, thawed)
             lean.run(*found, args)
         from gitorch.cli.app import main as app_main
@@ -76,6 +83,8 @@ def main(argv: list[str] | None = None) -> None:
             sys.stdout.write('{"error":"Interrupted","exit_code":130,"message":"interrupted"}\n')
         sys.exit(130)
     finally:
+        if "gitorch.collector" in sys.modules:
+            sys.modules["gitorch.collector"].cancel()
         _collect(collecting, thawed)
         if thawed:
             gc.unfreeze()  # an in-process caller's objects are collectable again

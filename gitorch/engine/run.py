@@ -118,7 +118,13 @@ def _session(lp: Loaded, opts: RunOptions, progress: Progress) -> RunResult:
     try:
         from gitorch.engine.skipall import skip_all  # every task unchanged: no loop (issue 15 P2)
 
-        loop = "ended" if skip_all(d) else d.loop()
+        if skip_all(d):
+            loop = "ended"
+        else:
+            from gitorch import collector  # commands run: their garbage is collected (cli/entry)
+
+            collector.resume()
+            loop = d.loop()
         return finish(d, loop)
     except Exception as exc:  # a bug: the run is recorded failed, never left "running"
         _record_crash(d, exc)

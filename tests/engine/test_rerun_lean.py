@@ -123,3 +123,39 @@ def test_a_run_reads_gits_config_once_for_settings_and_store(tmp_path: Path, orc
     assert summary["counts"] == {"skipped": 2} and not (root / "TASKS.md").exists()
     tip = git(root, "rev-parse", "refs/heads/orch/state")
     assert git(root, "log", "-1", "--format=%an", tip) == "Later Reader"
+
+
+GC_PROBE = """
+import gc, sys
+from gitorch.engine import driver, skipall
+seen = {}
+real_skip, real_loop = skipall.skip_all, driver.RunDriver.loop
+def skip_all(d):
+    done = real_skip(d)
+    seen["after skip_all"] = gc.isenabled()
+    return done
+def loop(self):
+    seen["loop"] = gc.isenabled()
+    return real_loop(self)
+skipall.skip_all, driver.RunDriver.loop = skip_all, loop
+from gitorch.cli.entry import main
+try:
+    main(["run", "-j2", "--json"])
+except SystemExit as exit:
+    sys.stderr.write(repr(sorted(seen.items())) + " " + str(exit.code))
+"""
+
+
+def test_the_collector_goes_on_only_when_commands_run(tmp_path: Path, orch: OrchRunner) -> None:
+    """A run that skips every task never turns the cyclic collector on (gitorch/collector);
+    a run whose loop runs commands has it on from the loop's start, as before."""
+    root = _repo(tmp_path / "r")
+    assert orch("run", cwd=root).returncode == 0
+
+    def probe() -> str:
+        proc = subprocess.run([sys.executable, "-c", GC_PROBE], cwd=root, capture_output=True, text=True)
+        return proc.stderr.strip().splitlines()[-1]
+
+    assert probe() == "[('after skip_all', False)] 0"
+    (root / "b" / "x.txt").write_text("changed\n")
+    assert probe() == "[('after skip_all', False), ('loop', True)] 0"
