@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitorch.plan import yamlscalar
+from gitorch.plan import flowline, yamlscalar
 from gitorch.plan.lazylines import Lines
 from gitorch.plan.lazyre import LazyPattern
 from gitorch.plan.shapes import Shapes
@@ -33,10 +33,6 @@ _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _SINGLE = LazyPattern(r"'((?:[^']|'')*)'")
 _DOUBLE = LazyPattern(r'"((?:[^"\\]|\\.)*)"')
 _MISSING = object()
-# an item of a flow sequence read without the event loader: words of ASCII letters, digits and
-# `_./+=-` (not `-` first), one space between them, spaces around; PyYAML reads it as the
-# plain scalar it is alone (no indicator, no `: `, ` #`, quote, bracket or comma in it)
-_FLOW_WORDS = LazyPattern(r" *[A-Za-z0-9_./][A-Za-z0-9_./+=-]*(?: [A-Za-z0-9_./+=-]+)* *")
 _NOT_FIRST = _INDICATORS | {" "}
 _MAX_KEY = 1000  # libyaml refuses implicit keys over 1024 characters: left to it with a margin
 
@@ -370,19 +366,17 @@ class _Reader:
         return value
 
     def _flow(self, i: int, col: int, rest: str) -> Any:
-        """A one-line flow collection: a list of plain words (`[a, b-2, make test]`, what plans
-        write most) read here, anything else by the event loader alone (its keys repeated
-        are located on this line)."""
+        """A one-line flow collection: of plain words and simple quoted scalars (`[a, "b c"]`,
+        `{timeout: 5m, run: "make test"}`: what plans write most) read here, anything else by
+        the event loader alone (its keys repeated are located on this line)."""
         body = rest.rstrip(" ")
         if body == "[]":
             return []
         if body == "{}":
             return {}
-        if body[0] == "[" and body[-1] == "]":
-            items = body[1:-1].split(",")
-            if all(map(_FLOW_WORDS.fullmatch, items)):  # (PyYAML costs ~80 M instructions to import)
-                values = self.values
-                return [self._plain(item.strip(" "), values) for item in items]
+        simple = flowline.read(body, self._plain, self.values)  # (PyYAML, which the event
+        if simple is not None:  # loader is, costs ~80 M instructions to import)
+            return simple
         from gitorch.plan import fastyaml
 
         found: list[tuple[int, int, str]] = []

@@ -298,17 +298,36 @@ def test_plans_load_to_the_same_plan_or_the_same_located_problems(
 
 FLOW_ITEMS = [*SCALARS_11, "a", "b-2", "make test", "src/a.py", "a -b", "x=1", "a+b", " a", "a ", "  b  ", "",
               "a  b", "'q'", '"q"', "[a]", "{a: 1}", "a: b", "a #b", "-", "- a", "? a", "&x a", "*x", "!t a",
-              "a\tb", "=", "<<", "._", "1e5", "0x1F", "2001-12-14"]
+              "=", "<<", "._", "1e5", "0x1F", "2001-12-14", '"Contains: x"', "'a: b'", '" sp "', "'it''s'",
+              '"a\\"b"', '"a]"', "'#'", '"x #y"', '"a', "'", '"', "a'b", 'a"b', "'[x]'", "\"{}\""]
+FLOW_KEYS = ["a", "in", "exit_code", "run", "on", "y", "Yes", "1", "_k", " k", "k ", "k:", "a-b", "a.b", "",
+             "'q'"]
+FLOW_AFTER = ["", "  ", " # c", "# c", "  #c", " #", " x"]
 
 
-@settings(max_examples=400, deadline=None, derandomize=True)
+@settings(max_examples=500, deadline=None, derandomize=True)
 @given(st.lists(st.sampled_from(FLOW_ITEMS), min_size=1, max_size=5), st.booleans(),
-       st.sampled_from(["", "  "]))
+       st.sampled_from(FLOW_AFTER))
 def test_a_list_of_words_on_one_line_reads_as_pyyaml_reads_it(items: list[str], dash: bool,
                                                               after: str) -> None:
-    """`key: [a, b]` and `- [a, b]`: the words read by the line reader itself mean what PyYAML
-    reads; anything else in the brackets is left to the event loader, which agrees too."""
-    body = "[" + ",".join(items) + "]" + after
+    """`key: [a, b]` and `- [a, b]`: the words and simple quoted scalars read by the line
+    reader itself (plan/flowline.py) mean what PyYAML reads; anything else in the brackets is
+    left to the event loader, which agrees too."""
+    _agree_or_refused("[" + ",".join(items) + "]" + after, dash)
+
+
+@settings(max_examples=500, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.sampled_from(FLOW_KEYS), st.sampled_from([": ", ":", " : ", ":  "]),
+                          st.sampled_from(FLOW_ITEMS)), min_size=1, max_size=4),
+       st.booleans(), st.sampled_from(FLOW_AFTER))
+def test_a_mapping_of_words_on_one_line_reads_as_pyyaml_reads_it(
+        pairs: list[tuple[str, str, str]], dash: bool, after: str) -> None:
+    """`key: {a: 1, b: "x y"}`: as PyYAML reads it, its keys given twice found where the event
+    loader finds them."""
+    _agree_or_refused("{" + ", ".join(k + sep + v for k, sep, v in pairs) + "}" + after, dash)
+
+
+def _agree_or_refused(body: str, dash: bool) -> None:
     text = f"top:\n- {body}\n" if dash else f"key: {body}\nother: [x, y]\n"
     try:
         _agree(text)
@@ -322,11 +341,14 @@ def test_a_list_of_words_on_one_line_reads_as_pyyaml_reads_it(items: list[str], 
 def test_a_plan_with_lists_of_words_does_not_import_pyyaml(tmp_path: Path) -> None:
     """A real process validating a plan written with `[a, b]` lists: PyYAML is not loaded."""
     plan = tmp_path / "orchestrator.yml"
-    plan.write_text("version: 1\ntasks:\n- id: a\n  paths: [src, docs/x.md]\n- id: b\n  dependencies: [a]\n"
-                    "  commands:\n    test: make test\n  approvals: []\n")
+    plan.write_text("version: 1\ntasks:\n- id: a\n  paths: [src, docs/x.md]  # two\n- id: b\n"
+                    "  dependencies: [a]\n"
+                    "  commands: {test: make test}\n  approvals: []\n  acceptance: ['Contains: x']\n"
+                    "  retry: {attempts: 3, backoff: 10s}\n")
     code = ("import sys; from pathlib import Path; from gitorch.plan.source import read_document; "
             f"d = read_document(Path({str(plan)!r}), 'p'); print(d.data['tasks'], 'yaml' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ("[{'id': 'a', 'paths': ['src', 'docs/x.md']}, {'id': 'b', "
                                   "'dependencies': ['a'], 'commands': {'test': 'make test'}, "
-                                  "'approvals': []}] False")
+                                  "'approvals': [], 'acceptance': ['Contains: x'], "
+                                  "'retry': {'attempts': 3, 'backoff': '10s'}}] False")
