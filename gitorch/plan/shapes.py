@@ -29,10 +29,8 @@ from gitorch.plan import yamlscalar
 from gitorch.plan.lazyre import LazyPattern
 from gitorch.plan.yamlscalar import Unsupported
 
-# what may follow a value on its line: spaces, then a comment after one of them. (Written
-# without an optional group, `(?: +(?:#[^\n]*+)?)?`, which re runs as a general repeat: a
-# third of the time of matching an item of a plan's usual shape. What precedes it in a shape
-# is never a space: `key:`, a closing quote or bracket.)
+# what may follow a value on its line: spaces, then a comment after one of them (not as
+# `(?: +(?:#[^\n]*+)?)?`, a general repeat to re; before it is `key:`, a quote or a bracket)
 _END = r" *+(?:#(?<= #)[^\n]*+|)"
 _BLANKS = r"(?:[ ]*+(?:#[^\n]*+|)\n)*+"  # blank and comment lines
 # a one-line plain scalar: no indicator first (`-`, `?`, `:` only before a non-space), no
@@ -117,8 +115,7 @@ class _Shape:
         self.source = source  # the expression, `\0` where a line ends
         self.indent = indent
         self.pattern = re.compile(source.replace("\0", r"\n") + _tail(indent))
-        # the lines of an item it matches, less the blank or comment lines after it (in its
-        # last group): so that the lines read need not be counted in the text again
+        # an item's lines but the blank ones after it (its last group): not counted in the text
         self.lines = source.count("\0") + 1
         self.blanks = self.pattern.groups
         self.build = build
@@ -236,8 +233,7 @@ def _build(shape: _Shape, m: re.Match[str]) -> Any:
     if shape.plain:
         plain = shape.pick_plain(groups)
         joined = "\n" + "\n".join(plain)
-        # (`:` and `#` looked for alone first: one character is found at memchr's speed, a
-        # third of the time of the pair; values seldom hold either)
+        # (`:` and `#` alone first: one character is found at memchr's speed, pairs slower)
         if (":" in joined and (": " in joined or ":\n" in joined)) or ("#" in joined and " #" in joined) or (
                 " \n" in joined or joined[-1] in " :"):
             return _NOT_PLAIN
@@ -265,8 +261,7 @@ def same(a: Any, b: Any) -> bool:
 
 
 class _Token:
-    """A line's dash or its text, for learning a shape (a plain class: a NamedTuple costs
-    ~0.3 ms to define, at import, and nothing here uses it as a tuple)."""
+    """A line's dash or its text, for learning a shape (not a NamedTuple: ~0.3 ms to define)."""
 
     __slots__ = ("column", "text", "dash", "lead")
 
