@@ -3,10 +3,12 @@
 A run asks git's config twice: its `orch.*` settings (config/files.read_git_config, before
 the run lock) and what the state store's writes depend on (store/cli_backend: user.name,
 user.email, how loose objects are written). `start()` (engine/prestart, beside `git status`)
-asks for both in one `git config --get-regexp` while Python imports. A reader takes the
-records it wants from that answer with `output()` when the process ran for the reader's
-repository (the git dir the early rev-parse found there, gitorch.repo), else asks git itself
-as before; either way the bytes are what its own `git config -z --get-regexp` would print.
+asks for both in one `git config --get-regexp` while Python imports, and reads the repo
+config on the state branch (`repo_config_read`: config/files takes it for the default
+branch). A reader takes the records it wants from that answer with `output()` when the
+process ran for the reader's repository (the git dir the early rev-parse found there,
+gitorch.repo), else asks git itself as before; either way the bytes are what its own
+`git config -z --get-regexp` would print.
 `forget()` drops the answer (a run that waited for the lock reads the config again).
 Standard library only.
 """
@@ -27,17 +29,42 @@ if TYPE_CHECKING:
 PATTERN = (r"^orch\.|^user\.(name|email)$|^(core\.(sharedrepository|fsync|fsyncobjectfiles|compression"
            r"|loosecompression)|extensions\.objectformat)$")
 
+# the repo config on the state branch by its default name (config/model's Settings default;
+# store/layout.REPO_CONFIG), read beside: config/read waits for it otherwise (2-10 ms)
+STATE_BRANCH, REPO_CONFIG = "orch/state", "config.toml"
+
 _started: tuple[str, GitProcess] | None = None  # (directory, `git config` running there)
 _answer: tuple[str, list[bytes]] | None = None  # (directory, its records)
+_repo_config: tuple[str, GitProcess] | None = None  # (directory, `git cat-file blob` there)
 
 
 def start() -> None:
-    """Start `git config -z --get-regexp PATTERN` in the current directory (never raises)."""
-    global _started
+    """Start `git config -z --get-regexp PATTERN` and `git cat-file blob` of the repo config
+    on the default state branch in the current directory (never raises)."""
+    global _started, _repo_config
     try:
-        _started = (os.getcwd(), git_popen(["config", "-z", "--get-regexp", PATTERN]))
+        cwd = os.getcwd()
+        _started = (cwd, git_popen(["config", "-z", "--get-regexp", PATTERN]))
+        _repo_config = (cwd, git_popen(["cat-file", "blob", f"refs/heads/{STATE_BRANCH}:{REPO_CONFIG}"]))
     except OSError:
-        _started = None
+        pass
+
+
+def repo_config_read(git_dir: str, branch: str) -> GitProcess | None:
+    """The early `git cat-file blob` of `branch`'s repo config when it ran for the repository
+    at `git_dir` and `branch` is the default; else None (and it is stopped). Used once."""
+    global _repo_config
+    started, _repo_config = _repo_config, None
+    if started is None:
+        return None
+    from gitorch.repo import found_in
+
+    where, proc = started
+    if branch == STATE_BRANCH and found_in(where) == git_dir:
+        return proc
+    proc.kill()
+    proc.wait()
+    return None
 
 
 def output(git_dir: str, wanted: Callable[[str], bool]) -> bytes | None:
@@ -61,8 +88,9 @@ def output(git_dir: str, wanted: Callable[[str], bool]) -> bytes | None:
 
 
 def forget() -> None:
-    """Drop the early answer (and reap its process): later readers ask git again."""
-    global _started, _answer
-    if _started is not None:
-        _started[1].communicate()
-    _started, _answer = None, None
+    """Drop the early answers (and reap their processes): later readers ask git again."""
+    global _started, _answer, _repo_config
+    for started in (_started, _repo_config):
+        if started is not None:
+            started[1].communicate()
+    _started, _answer, _repo_config = None, None, None

@@ -137,8 +137,16 @@ def read_repo_config_bytes(repo: Repo, branch: str) -> bytes | None:
 
 
 def _start_repo_config_read(repo: Repo, branch: str) -> GitProcess | None:
+    from gitorch import earlyconfig
+
+    early = earlyconfig.repo_config_read(str(repo.git_dir), branch)  # a run started it at entry
     if not _branch_may_exist(repo, branch):
+        if early is not None:
+            early.kill()
+            early.wait()
         return None
+    if early is not None:
+        return early
     from gitorch.gitcmd import git_popen
 
     return git_popen(["cat-file", "blob", f"refs/heads/{branch}:{REPO_CONFIG}"], repo.cwd)

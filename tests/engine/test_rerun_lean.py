@@ -159,3 +159,28 @@ def test_the_collector_goes_on_only_when_commands_run(tmp_path: Path, orch: Orch
     assert probe() == "[('after skip_all', False)] 0"
     (root / "b" / "x.txt").write_text("changed\n")
     assert probe() == "[('after skip_all', False), ('loop', True)] 0"
+
+
+def test_the_repo_config_read_at_entry_is_the_one_settings_read(tmp_path: Path, orch: OrchRunner) -> None:
+    """The repo config on the state branch is read at entry for the default branch name
+    (gitorch/earlyconfig): its values count, the same as read later; a run whose state branch
+    is named elsewhere reads that branch's instead."""
+    from gitorch import earlyconfig
+    from gitorch.config.model import Settings
+    from gitorch.store.layout import REPO_CONFIG
+
+    assert (Settings().state_branch, REPO_CONFIG) == (earlyconfig.STATE_BRANCH, earlyconfig.REPO_CONFIG)
+    root = _repo(tmp_path / "r")
+    assert orch("run", cwd=root).returncode == 0
+    assert orch("config", "set", "--repo", "dashboard", "true", cwd=root).returncode == 0
+    summary, ran = _git_commands(root, orch, tmp_path)
+    assert summary["counts"] == {"skipped": 2} and (root / "TASKS.md").is_file()
+    assert len([c for c in ran if c.startswith("git cat-file blob")]) == 1, ran
+    # another state branch (its config.toml says nothing): the early read is not used
+    (root / "TASKS.md").unlink()
+    git(root, "config", "orch.stateBranch", "orch/other")
+    summary, ran = _git_commands(root, orch, tmp_path)
+    assert summary["counts"] == {"completed": 2} and not (root / "TASKS.md").exists()
+    git(root, "config", "--unset", "orch.stateBranch")
+    summary, ran = _git_commands(root, orch, tmp_path)
+    assert summary["counts"] == {"skipped": 2} and (root / "TASKS.md").is_file()

@@ -128,7 +128,7 @@ def test_git_status_starts_last(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(prestart, "git_popen", recording)
     monkeypatch.setattr(earlyconfig, "git_popen", recording)
     prestart.start()
-    assert started == ["rev-parse", "cat-file", "config", "status"]
+    assert started == ["rev-parse", "cat-file", "config", "cat-file", "status"]
     head = git(root, "rev-parse", "HEAD")
     repo = find_repo(root)
     assert repo == find_repo(root) and repo_mod.take_early_head(repo) == (head,)
