@@ -24,6 +24,9 @@ _WORDS = LazyPattern(r" *[A-Za-z0-9_./][A-Za-z0-9_./+=-]*(?: [A-Za-z0-9_./+=-]+)
 # a quoted scalar as simple as its text: no quote or backslash inside
 _QUOTED = LazyPattern(r""" *(?:"([^"\\]*)"|'([^']*)') *""")
 _KEY = LazyPattern(r" *[A-Za-z_][A-Za-z0-9_]*")  # a mapping's key (before its `:`)
+# libyaml and PyYAML refuse a flow mapping's key over 1024 characters (a simple key's limit):
+# a longer one is left to the event loader, which refuses it too (with a margin, as blockyaml)
+_MAX_KEY = 1000
 _NONE = object()
 
 
@@ -45,7 +48,7 @@ def read(body: str, plain: Callable[[str, dict[str, Any]], Any],
     mapping: dict[str, Any] = {}
     for part in parts:
         key, _, text = part.partition(":")
-        if _KEY.fullmatch(key) is None or text[:1] != " ":
+        if len(key) > _MAX_KEY or _KEY.fullmatch(key) is None or text[:1] != " ":
             return None
         name = yamlscalar.plain(key.lstrip(" "))
         value = _scalar(text, plain, known)
