@@ -52,5 +52,10 @@ class LazyPattern:
             raise AttributeError(name)  # an instance made without __init__: not the pattern's
         return getattr(self.compiled(), name)
 
+    def __reduce__(self) -> tuple[type[LazyPattern], tuple[str, int]]:
+        # pickled as what it was made from: once compiled, the instance holds the pattern's
+        # bound methods and a closure, which pickle refuses (a compiled re.Pattern pickles)
+        return (LazyPattern, (self.source, self.flags))
+
     def __repr__(self) -> str:
         return f"LazyPattern({self.source!r}" + (f", {self.flags}" if self.flags else "") + ")"

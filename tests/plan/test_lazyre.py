@@ -103,3 +103,20 @@ print(len(seen))
     at_import, after_use = out.stdout.splitlines()
     assert at_import == "0 []"
     assert after_use == "1"
+
+
+def test_a_used_pattern_pickles_as_a_compiled_one_does() -> None:
+    """re.compile's patterns pickle; a LazyPattern did only until its first use (then it held
+    the pattern's bound methods and a closure)."""
+    import pickle
+
+    lazy = LazyPattern(r"(a+)-(\d)", re.IGNORECASE)
+    assert lazy.fullmatch("AA-1") is not None  # used: compiled
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        twin = pickle.loads(pickle.dumps(lazy, protocol))  # noqa: S301 - made here
+        assert isinstance(twin, LazyPattern)
+        assert (twin.source, twin.flags) == (lazy.source, lazy.flags)
+        match = twin.fullmatch("aA-2")
+        assert match is not None and match.groups() == ("aA", "2")
+    assert pickle.loads(pickle.dumps(validate._ID)).match("task-1") is not None  # noqa: S301
+    assert copy.deepcopy(lazy).fullmatch("a-3") is not None
