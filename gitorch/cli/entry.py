@@ -57,9 +57,11 @@ def main(argv: list[str] | None = None) -> None:
 
             ws_prestart.start(args[2:])
         if tuple(args[:1]) in READ_ONLY and "-h" not in args and "--help" not in args:
+            from gitorch import earlyconfig
             from gitorch.repo import start_early  # git finds the repository while Python imports
 
             start_early()
+            earlyconfig.start()  # and reads the settings' git config and repo config
         from gitorch.cli import lean
 
         found = lean.find(args)

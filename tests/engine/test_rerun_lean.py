@@ -184,3 +184,27 @@ def test_the_repo_config_read_at_entry_is_the_one_settings_read(tmp_path: Path, 
     git(root, "config", "--unset", "orch.stateBranch")
     summary, ran = _git_commands(root, orch, tmp_path)
     assert summary["counts"] == {"skipped": 2} and (root / "TASKS.md").is_file()
+
+
+def test_status_takes_its_settings_from_the_config_read_at_entry(tmp_path: Path, orch: OrchRunner) -> None:
+    """`status` (like next and explain) starts git config and the repo config read at entry
+    (cli/entry, gitorch/earlyconfig): the settings they give count as before."""
+    root = _repo(tmp_path / "r")
+    assert orch("run", cwd=root).returncode == 0
+    trace = tmp_path / "status-trace.txt"
+
+    def status() -> tuple[dict[str, Any], list[str]]:
+        trace.unlink(missing_ok=True)
+        proc = orch("status", "--json", cwd=root / "a", env={"GIT_TRACE": str(trace)})
+        assert proc.returncode == 0, proc.stderr
+        ran = [line.split("built-in: ", 1)[1] for line in trace.read_text().splitlines()
+               if "built-in: git " in line]
+        doc: dict[str, Any] = json.loads(proc.stdout)
+        return doc, ran
+
+    doc, ran = status()
+    assert doc["run"] is not None and len([c for c in ran if c.startswith("git config")]) == 1, ran
+    git(root, "config", "orch.stateBranch", "orch/other")  # a branch without runs
+    doc, ran = status()
+    assert doc["run"] is None, doc
+    assert len([c for c in ran if c.startswith("git cat-file blob")]) <= 1, ran
