@@ -23,6 +23,7 @@ class LazyPattern:
     """`re.compile(source, flags)`, made at the first use of one of its attributes."""
 
     if TYPE_CHECKING:  # the methods the instance holds once compiled (read by mypy only)
+        flags: int  # the compiled pattern's (re.UNICODE added to a str pattern's), as re's
         def match(self, string: str, pos: int = ..., endpos: int = ...) -> re.Match[str] | None: ...
         def fullmatch(self, string: str, pos: int = ..., endpos: int = ...) -> re.Match[str] | None: ...
         def search(self, string: str, pos: int = ..., endpos: int = ...) -> re.Match[str] | None: ...
@@ -35,27 +36,27 @@ class LazyPattern:
 
     def __init__(self, source: str, flags: int = 0) -> None:
         self.source = source
-        self.flags = flags
+        self.given = flags  # the flags it was made with (`flags`: the compiled pattern's)
 
     def compiled(self) -> re.Pattern[str]:
         """The compiled pattern (compiled now when not yet); its methods are kept on self."""
         import re
 
-        pattern = re.compile(self.source, self.flags)
+        pattern = re.compile(self.source, self.given)
         for name in _METHODS:
             self.__dict__[name] = getattr(pattern, name)
         self.__dict__["compiled"] = lambda: pattern
         return pattern
 
     def __getattr__(self, name: str) -> Any:  # only for names not on the instance yet
-        if name.startswith("__") or name in ("source", "flags"):  # probes (copy, pickle), or
+        if name.startswith("__") or name in ("source", "given"):  # probes (copy, pickle), or
             raise AttributeError(name)  # an instance made without __init__: not the pattern's
         return getattr(self.compiled(), name)
 
     def __reduce__(self) -> tuple[type[LazyPattern], tuple[str, int]]:
         # pickled as what it was made from: once compiled, the instance holds the pattern's
         # bound methods and a closure, which pickle refuses (a compiled re.Pattern pickles)
-        return (LazyPattern, (self.source, self.flags))
+        return (LazyPattern, (self.source, self.given))
 
     def __repr__(self) -> str:
-        return f"LazyPattern({self.source!r}" + (f", {self.flags}" if self.flags else "") + ")"
+        return f"LazyPattern({self.source!r}" + (f", {self.given}" if self.given else "") + ")"

@@ -120,3 +120,16 @@ def test_a_used_pattern_pickles_as_a_compiled_one_does() -> None:
         assert match is not None and match.groups() == ("aA", "2")
     assert pickle.loads(pickle.dumps(validate._ID)).match("task-1") is not None  # noqa: S301
     assert copy.deepcopy(lazy).fullmatch("a-3") is not None
+
+
+@pytest.mark.parametrize(("module", "name"), LAZY, ids=[f"{m.__name__}.{n}" for m, n in LAZY])
+def test_a_lazy_patterns_attributes_are_the_compiled_ones(module: object, name: str) -> None:
+    """`flags` (re.UNICODE added to a str pattern's), `groups`, `pattern`: as re.compile's,
+    before the first match too (LazyPattern.flags was the flags it was made with)."""
+    made: LazyPattern = getattr(module, name)  # (made without flags, as all of them are)
+    with_flags = LazyPattern(r"(?P<a>x)(y)", re.I | re.M)
+    for lazy, flags in ((LazyPattern(made.source), 0), (with_flags, re.I | re.M)):
+        compiled = re.compile(lazy.source, flags)
+        assert lazy.flags == compiled.flags and lazy.flags & re.UNICODE
+        assert (lazy.groups, lazy.groupindex, lazy.pattern) == (
+            compiled.groups, compiled.groupindex, compiled.pattern)
