@@ -18,8 +18,9 @@ if TYPE_CHECKING:
 
 RUNNING_SHOWN = 3  # running task ids named on the status line; the rest are counted
 NOT_DONE = frozenset({"awaiting_approval", "in_progress"})  # held at a gate, waiting for acceptance
-# Plain lines go out at the latest this long after they were written, or when the engine is
-# about to wait (`flush`): a flush per line cost ~20 ms of a 1,000-task run's output.
+# Plain lines go out at the latest this long after they were written (the engine asks `due`
+# before it waits and cuts the wait short to send them): a flush per line cost ~20 ms of a
+# 1,000-task run's output.
 FLUSH_AFTER = 0.05
 
 
@@ -106,7 +107,7 @@ class Progress:
         self.flush()
 
     def flush(self) -> None:
-        """Send the lines written so far (the engine calls it before it waits)."""
+        """Send the lines written so far (the engine: when `due` says so, and at its end)."""
         with self._lock:
             self._send()
 
