@@ -77,12 +77,10 @@ class _Reader:
     # first). Everything else goes through _place, _entry and _item.
     def read(self) -> Any:
         lines, stack, keys, values = self.lines, self.stack, self.keys, self.values
-        split = len(lines)
-        i = self._start()
+        i, split = self._start(), len(lines)  # the next line, and how many are split
         indent, is_map = -1, False  # the innermost open collection
         items: Any = None
-        pending = None  # self.pending, kept here while the loop runs
-        missing = _MISSING
+        pending, missing = None, _MISSING  # pending: self.pending, kept here while the loop runs
         while True:
             if i >= split:
                 split = self._split(i)
@@ -95,9 +93,8 @@ class _Reader:
                 continue
             ind = len(line) - len(s)
             if ind != indent or pending is not None or (not is_map and s[0] != "-"):
-                top = self._place(ind, s, pending)
+                indent, items, is_map = self._place(ind, s, pending)
                 pending = None
-                indent, items, is_map = top
             # the common lines (`key: value`, `key:`, `- value`, `- key: value`): see above
             if is_map:
                 p = s.find(": ")
@@ -136,8 +133,7 @@ class _Reader:
                     continue
             i = self._entry(i, ind, s, stack[-1]) if is_map else self._item(i, ind, s, stack[-1])
             pending, self.pending = self.pending, None
-            top = stack[-1]
-            indent, items, is_map = top
+            indent, items, is_map = stack[-1]
         return self.root
 
     def _shaped(self, i: int, ind: int, rest: str, items: list[Any]) -> int:
