@@ -48,20 +48,7 @@ def main(argv: list[str] | None = None) -> None:
 
             sys.stdout.write(f"gitorch {__version__} (backend: {describe()})\n")
             return
-        if args[:1] in (["run"], ["resume"]) and "-h" not in args and "--help" not in args:
-            from gitorch.engine import prestart  # git lists the work tree while Python imports
-
-            prestart.start()
-        if args[:2] == ["ws", "snapshot"] and "-h" not in args and "--help" not in args:
-            from gitorch.workspace import prestart as ws_prestart  # git status runs while Python imports
-
-            ws_prestart.start(args[2:])
-        if tuple(args[:1]) in READ_ONLY and "-h" not in args and "--help" not in args:
-            from gitorch import earlyconfig
-            from gitorch.repo import start_early  # git finds the repository while Python imports
-
-            start_early()
-            earlyconfig.start()  # and reads the settings' git config and repo config
+        _start_early(args)
         from gitorch.cli import lean
 
         found = lean.find(args)
@@ -85,11 +72,39 @@ def main(argv: list[str] | None = None) -> None:
             sys.stdout.write('{"error":"Interrupted","exit_code":130,"message":"interrupted"}\n')
         sys.exit(130)
     finally:
-        if "gitorch.collector" in sys.modules:
-            sys.modules["gitorch.collector"].cancel()
-        _collect(collecting, thawed)
-        if thawed:
-            gc.unfreeze()  # an in-process caller's objects are collectable again
+        _end(collecting, thawed)
+
+
+def _start_early(args: list[str]) -> None:
+    """Start the git processes a hot command waits for, so git works while Python imports
+    (help starts none): a run's (engine/prestart), a snapshot's git status, and the
+    repository and settings of the read-only views (repo.start_early, gitorch/earlyconfig)."""
+    if "-h" in args or "--help" in args:
+        return
+    if args[:1] in (["run"], ["resume"]):
+        from gitorch.engine import prestart
+
+        prestart.start()
+    if args[:2] == ["ws", "snapshot"]:
+        from gitorch.workspace import prestart as ws_prestart
+
+        ws_prestart.start(args[2:])
+    if tuple(args[:1]) in READ_ONLY:
+        from gitorch import earlyconfig
+        from gitorch.repo import start_early
+
+        start_early()
+        earlyconfig.start()
+
+
+def _end(collecting: bool, thawed: bool) -> None:
+    """What `main` leaves when the command ends, however it ends: the collector as it was
+    before `main` (a run's deferral cancelled)."""
+    if "gitorch.collector" in sys.modules:
+        sys.modules["gitorch.collector"].cancel()
+    _collect(collecting, thawed)
+    if thawed:
+        gc.unfreeze()  # an in-process caller's objects are collectable again
 
 
 def _collect(collecting: bool, freeze: bool) -> None:
