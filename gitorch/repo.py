@@ -125,6 +125,15 @@ def _take_early(cwd: Path) -> tuple[int, bytes] | None:
     return status, out
 
 
+def forget_early() -> None:
+    """Drop the early rev-parse (reaped when nobody took it) and what it answered: a later
+    command in this process finds the repository and HEAD afresh (cli/entry, at its end)."""
+    global _early, _early_head, _early_found
+    started, _early, _early_head, _early_found = _early, None, None, None
+    if started is not None:
+        started[1].communicate()
+
+
 def found_in(directory: str) -> str | None:
     """The git dir the early rev-parse found in `directory` (after `find_repo` took it), or None."""
     found = _early_found

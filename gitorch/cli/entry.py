@@ -99,12 +99,25 @@ def _start_early(args: list[str]) -> None:
 
 def _end(collecting: bool, thawed: bool) -> None:
     """What `main` leaves when the command ends, however it ends: the collector as it was
-    before `main` (a run's deferral cancelled)."""
+    before `main` (a run's deferral cancelled), and nothing of what `_start_early` started."""
     if "gitorch.collector" in sys.modules:
         sys.modules["gitorch.collector"].cancel()
+    _end_early_reads()
     _collect(collecting, thawed)
     if thawed:
         gc.unfreeze()  # an in-process caller's objects are collectable again
+
+
+def _end_early_reads() -> None:
+    """End what `_start_early` started and the command did not take, and drop what it
+    answered (the repository, HEAD, git's config): a later command in this process (`main`
+    again, typer's CliRunner) asks git afresh, never takes an answer from before a change.
+    A command that took them all waits for nothing here."""
+    for name, forget in (("gitorch.engine.prestart", "forget"), ("gitorch.earlyconfig", "forget"),
+                         ("gitorch.repo", "forget_early")):
+        module = sys.modules.get(name)
+        if module is not None:
+            getattr(module, forget)()
 
 
 def _collect(collecting: bool, freeze: bool) -> None:

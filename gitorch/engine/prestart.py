@@ -102,6 +102,21 @@ def reader_for(cwd: Path) -> GitProcess | None:
     return None
 
 
+def forget() -> None:
+    """End what `start()` started and nobody took (cli/entry, at the command's end), so a
+    later command in this process lists the work tree afresh: git status is asked to stop
+    (SIGTERM: git removes the index.lock it may hold; SIGKILL would leave it) and reaped,
+    the reader stopped."""
+    global _started, _reader
+    started, _started = _started, None
+    if started is not None:
+        started[1].terminate()
+        started[1].communicate()
+    reader, _reader = _reader, None
+    if reader is not None:
+        stop_reader(reader[1])
+
+
 def stop_reader(proc: GitProcess) -> None:
     """End a reader nobody takes (its stdin closed: git exits)."""
     from gitorch.gitcmd import stop

@@ -1,0 +1,89 @@
+"""What the entry point reads early (git's config, the repo config, HEAD: gitorch/earlyconfig,
+repo.start_early, engine/prestart) belongs to that one command: a later command in the
+same process (the console entry again, or typer's CliRunner) reads git afresh and never
+takes an answer from before a change."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import Entry, git, make_repo
+from tests.engine.helpers import write_plan
+
+TASKS = [{"id": "a", "paths": {"preferred": ["a/"]}, "commands": {"t": "true"}}]
+
+
+def _repo(path: Path) -> Path:
+    root = make_repo(path, {"a/one.txt": "one\n"})
+    write_plan(root, TASKS)
+    git(root, "add", "orchestrator.json")
+    git(root, "commit", "-q", "-m", "plan")
+    return root
+
+
+def test_git_config_changed_after_a_status_is_seen_by_the_next_command(tmp_path: Path, entry: Entry,
+                                                                       inproc: Entry, backend: str) -> None:
+    root = _repo(tmp_path / "r")
+    assert entry("run", cwd=root).returncode == 0
+    first = entry("status", "--json", cwd=root)
+    assert first.returncode == 0 and json.loads(first.stdout)["run"] is not None, first.stderr
+    git(root, "config", "orch.stateBranch", "orch/other")  # a branch without runs
+    later = inproc("status", "--json", cwd=root)
+    assert later.returncode == 0, later.stderr
+    assert json.loads(later.stdout)["run"] is None, "status read git's config from before the change"
+
+
+def test_the_commit_author_changed_after_a_status_is_the_next_runs(tmp_path: Path, entry: Entry,
+                                                                   inproc: Entry, backend: str) -> None:
+    root = _repo(tmp_path / "r")
+    assert entry("status", "--json", cwd=root).returncode == 0
+    git(root, "config", "user.name", "Changed Since")
+    assert inproc("run", cwd=root).returncode == 0
+    assert git(root, "log", "-1", "--format=%an", "refs/heads/orch/state") == "Changed Since"
+
+
+def test_a_run_refused_for_its_git_config_leaves_that_answer_to_no_later_run(
+        tmp_path: Path, entry: Entry, inproc: Entry, backend: str) -> None:
+    root = _repo(tmp_path / "r")
+    git(root, "config", "orch.jobs", "many")  # refused when the settings are read
+    bad = entry("run", "--json", cwd=root)
+    assert bad.returncode == 2 and "jobs" in (bad.stderr + bad.stdout), (bad.stdout, bad.stderr)
+    git(root, "config", "--unset", "orch.jobs")
+    (root / "a" / "two.txt").write_text("two\n")
+    git(root, "add", "a/two.txt")
+    git(root, "commit", "-q", "-m", "two")
+    good = inproc("run", "--json", cwd=root)
+    assert good.returncode == 0, (good.stdout, good.stderr)
+    assert json.loads(good.stdout)["commit"] == git(root, "rev-parse", "HEAD")
+
+
+def test_a_run_refused_before_it_starts_leaves_no_listing_or_head_to_the_next(
+        tmp_path: Path, entry: Entry, inproc: Entry, backend: str) -> None:
+    """A run refused while its options are read (before its context) took none of what the
+    entry point started for it (engine/prestart): a later run must not take them either."""
+    root = _repo(tmp_path / "r")
+    assert entry("run", cwd=root).returncode == 0
+    assert entry("run", "--task", "a", "--all", cwd=root).returncode == 2
+    (root / "a" / "one.txt").write_text("changed, not staged\n")
+    later = inproc("run", "--json", cwd=root)
+    assert later.returncode == 0, later.stderr
+    assert json.loads(later.stdout)["counts"] == {"completed": 1}, "a listing from before the change"
+    assert entry("run", "--task", "a", "--all", cwd=root).returncode == 2
+    git(root, "commit", "-q", "-am", "two")
+    later = inproc("run", "--json", cwd=root)
+    assert later.returncode == 0, later.stderr
+    assert json.loads(later.stdout)["commit"] == git(root, "rev-parse", "HEAD"), "HEAD from before the commit"
+
+
+def test_a_dry_run_leaves_no_head_to_the_next_run(tmp_path: Path, entry: Entry, inproc: Entry) -> None:
+    """A dry run reads HEAD its own way: the HEAD its early rev-parse answered (a run's,
+    engine/prestart) is not left for a later run in the same process."""
+    root = _repo(tmp_path / "r")
+    assert entry("run", "--dry-run", cwd=root).returncode == 0
+    (root / "a" / "two.txt").write_text("two\n")
+    git(root, "add", "a/two.txt")
+    git(root, "commit", "-q", "-m", "two")
+    later = inproc("run", "--json", cwd=root)
+    assert later.returncode == 0, later.stderr
+    assert json.loads(later.stdout)["commit"] == git(root, "rev-parse", "HEAD"), "HEAD from before the commit"
