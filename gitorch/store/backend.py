@@ -15,6 +15,20 @@ MODE_TREE = 0o040000
 ZERO_OID = "0" * 40
 
 
+# what git strips from both ends of user.name and user.email (ident.c, crud())
+_CRUD = "".join(map(chr, range(33))) + ",:;<>\"\\'"
+
+
+def ident_text(value: str | None, default: str) -> str:
+    """user.name or user.email as git writes it in a commit's author and committer lines
+    (ident.c, strbuf_addstr_without_crud): crud stripped from both ends, newlines, `<` and
+    `>` (the line's delimiters) dropped; `default` when nothing is left. Written as set, a
+    name with a newline made a commit `git fsck` refuses (or pygit2 raised)."""
+    text = (value or "").strip(_CRUD)
+    text = text.replace("\n", "").replace("<", "").replace(">", "")
+    return text or default
+
+
 class RefLocked(Exception):
     """`<ref>.lock` stayed in place while update_ref waited (a writer is busy or was killed)."""
 

@@ -23,7 +23,7 @@ from typing import IO, TYPE_CHECKING
 from gitorch.errors import GitError
 from gitorch.gitcmd import git, git_popen, stop
 from gitorch.store import loose
-from gitorch.store.backend import MODE_TREE, ZERO_OID, CommitInfo, RefLocked, TreeEntry
+from gitorch.store.backend import MODE_TREE, ZERO_OID, CommitInfo, RefLocked, TreeEntry, ident_text
 
 if TYPE_CHECKING:
     from gitorch.gitcmd import GitProcess, GitResult
@@ -136,9 +136,11 @@ class CliBackend:
 
     @property
     def _who(self) -> tuple[str, str]:
-        """The commits' author and committer: user.name and user.email, "gitorch" when unset."""
+        """The commits' author and committer: user.name and user.email as git writes them
+        (backend.ident_text), "gitorch" when unset."""
         found = self._write_config()
-        return found.get("user.name") or "gitorch", found.get("user.email") or "gitorch@localhost"
+        return (ident_text(found.get("user.name"), "gitorch"),
+                ident_text(found.get("user.email"), "gitorch@localhost"))
 
     def _write(self, pipe: _Pipe, kind: bytes, data: bytes) -> str:
         """An object written in-process where the config allows, else by `git hash-object`."""

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import pygit2
 
-from gitorch.store.backend import MODE_TREE, CommitInfo, RefLocked, TreeEntry
+from gitorch.store.backend import MODE_TREE, CommitInfo, RefLocked, TreeEntry, ident_text
 
 _LOCK_WAIT = 1.0  # seconds to wait for a `<ref>.lock` another writer holds briefly
 # libgit2 caches parsed trees of at most 4 KB: a larger one (runs/ with 1,000 runs is ~45 KB,
@@ -28,7 +28,7 @@ def _identity(repo: pygit2.Repository) -> tuple[str, str]:
     found: list[str] = []
     for key, default in (("user.name", "gitorch"), ("user.email", "gitorch@localhost")):
         try:
-            found.append(str(repo.config[key]) or default)
+            found.append(ident_text(str(repo.config[key]), default))
         except KeyError:
             found.append(default)
     return found[0], found[1]
