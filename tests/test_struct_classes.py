@@ -29,7 +29,8 @@ from gitorch.engine.verified import Verified
 from gitorch.engine.worktree import StatusView, WorkTree
 from gitorch.plan.acceptance import SpecProblem
 from gitorch.plan.issues import PlanIssue
-from gitorch.plan.load import LoadedPlan, _Loader, _TaskEntry
+from gitorch.plan.load import LoadedPlan
+from gitorch.plan.loader import _Loader, _TaskEntry
 from gitorch.plan.repos import RepoCheck
 from gitorch.plan.source import Document
 from gitorch.repo import Repo

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 from gitorch.errors import Location, NotARepoError, OrchError, PlanError
 from gitorch.plan import cache, graph
@@ -95,11 +94,3 @@ def _base(main: Path | None, repo: Repo | None) -> tuple[Path, Repo | None]:
         return start, None  # not in a repository: the plan's own directory stands in for it
     return (found.root, found) if found.root is not None else (start, None)
 
-
-def __getattr__(name: str) -> Any:
-    """The loader's classes under their old names here (plan/loader.py, imported on use)."""
-    if name in ("_Loader", "_TaskEntry"):
-        from gitorch.plan import loader
-
-        return getattr(loader, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
