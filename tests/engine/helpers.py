@@ -7,10 +7,20 @@ from pathlib import Path
 from typing import Any
 
 from gitorch.context import Context, build_context
+from tests.conftest import git, make_repo
 
 
 def write_plan(root: Path, tasks: list[dict[str, Any]], **top: Any) -> None:
     (root / "orchestrator.json").write_text(json.dumps({"version": 1, **top, "tasks": tasks}, indent=1))
+
+
+def plan_repo(path: Path, files: dict[str, str], tasks: list[dict[str, Any]]) -> Path:
+    """A real repository at `path` holding `files` and a committed plan of `tasks`."""
+    root = make_repo(path, files)
+    write_plan(root, tasks)
+    git(root, "add", "orchestrator.json")
+    git(root, "commit", "-q", "-m", "plan")
+    return root
 
 
 def fresh_context(root: Path) -> Context:

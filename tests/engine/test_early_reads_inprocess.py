@@ -8,18 +8,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import Entry, git, make_repo
-from tests.engine.helpers import write_plan
+from tests.conftest import Entry, git
+from tests.engine.helpers import plan_repo
 
 TASKS = [{"id": "a", "paths": {"preferred": ["a/"]}, "commands": {"t": "true"}}]
 
 
 def _repo(path: Path) -> Path:
-    root = make_repo(path, {"a/one.txt": "one\n"})
-    write_plan(root, TASKS)
-    git(root, "add", "orchestrator.json")
-    git(root, "commit", "-q", "-m", "plan")
-    return root
+    return plan_repo(path, {"a/one.txt": "one\n"}, TASKS)
 
 
 def test_git_config_changed_after_a_status_is_seen_by_the_next_command(tmp_path: Path, entry: Entry,

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import OrchRunner, git, make_repo
-from tests.engine.helpers import write_plan
+from tests.conftest import OrchRunner, git
+from tests.engine.helpers import plan_repo, write_plan
 
 TASKS = [
     {"id": "a", "paths": {"preferred": ["a/"]}, "commands": {"t": "true"}},
@@ -24,11 +24,7 @@ PLAN_READING = {"gitorch.plan.loader", "gitorch.plan.validate", "gitorch.plan.no
 
 
 def _repo(path: Path) -> Path:
-    root = make_repo(path, {"a/one.txt": "one\n", "b/x.txt": "x\n"})
-    write_plan(root, TASKS)
-    git(root, "add", "orchestrator.json")
-    git(root, "commit", "-q", "-m", "plan")
-    return root
+    return plan_repo(path, {"a/one.txt": "one\n", "b/x.txt": "x\n"}, TASKS)
 
 
 def _run_imports(root: Path) -> tuple[dict[str, int], set[str]]:

@@ -12,8 +12,8 @@ import pytest
 from gitorch.engine.history import History, history_from_watch
 from gitorch.engine.setup import Loaded, load
 from gitorch.store import layout
-from tests.conftest import OrchRunner, git, make_repo
-from tests.engine.helpers import fresh_context, write_plan
+from tests.conftest import OrchRunner, git
+from tests.engine.helpers import fresh_context, plan_repo
 
 TASKS = [
     {"id": "a", "paths": {"preferred": ["a/"]}, "commands": {"t": "true"}},
@@ -23,11 +23,7 @@ TASKS = [
 
 
 def _repo(path: Path) -> Path:
-    root = make_repo(path, {"a/one.txt": "one\n", "b/x.txt": "x\n"})
-    write_plan(root, TASKS)
-    git(root, "add", "orchestrator.json")
-    git(root, "commit", "-q", "-m", "plan")
-    return root
+    return plan_repo(path, {"a/one.txt": "one\n", "b/x.txt": "x\n"}, TASKS)
 
 
 def _loaded(root: Path) -> Loaded:
@@ -146,14 +142,9 @@ def test_a_pass_reaches_the_branch_while_a_long_task_still_runs(tmp_path: Path, 
     import time
 
     from gitorch.engine.watch import WATCH_EVERY
-    from tests.conftest import git, make_repo
-    from tests.engine.helpers import write_plan
-
-    root = make_repo(tmp_path / "r", {"a/x": "1\n"})
-    write_plan(root, [{"id": "a", "paths": {"preferred": ["a/"]}, "commands": {"t": "cat a/x"}},
+    root = plan_repo(tmp_path / "r", {"a/x": "1\n"},
+                     [{"id": "a", "paths": {"preferred": ["a/"]}, "commands": {"t": "cat a/x"}},
                       {"id": "b", "dependencies": ["a"], "commands": {"t": f"sleep {WATCH_EVERY + 4}"}}])
-    git(root, "add", "orchestrator.json")
-    git(root, "commit", "-q", "-m", "plan")
 
     def a_run() -> str:
         doc = json.loads(git(root, "show", "refs/heads/orch/state:watch.json"))

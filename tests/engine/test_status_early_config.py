@@ -6,16 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import OrchRunner, git, make_repo
-from tests.engine.helpers import write_plan
+from tests.conftest import OrchRunner, git
+from tests.engine.helpers import plan_repo
 
 
 def _repo(path: Path) -> Path:
-    root = make_repo(path, {"a/one.txt": "one\n"})
-    write_plan(root, [{"id": "a", "paths": {"preferred": ["a/"]}, "commands": {"t": "true"}}])
-    git(root, "add", "orchestrator.json")
-    git(root, "commit", "-q", "-m", "plan")
-    return root
+    return plan_repo(path, {"a/one.txt": "one\n"},
+                     [{"id": "a", "paths": {"preferred": ["a/"]}, "commands": {"t": "true"}}])
 
 
 def test_status_reads_git_config_in_the_process_started_at_entry(tmp_path: Path, orch: OrchRunner) -> None:
