@@ -9,11 +9,11 @@ pattern's own, kept on the instance, so a call costs what it costs on the patter
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+TYPE_CHECKING = False  # imports nothing at run time: workspace/deps uses it on the snapshot's path
 if TYPE_CHECKING:
     import re
     from collections.abc import Callable, Iterator
+    from typing import Any
 
 # the compiled pattern's methods copied onto the instance at the first use
 _METHODS = ("match", "fullmatch", "search", "finditer", "findall", "sub", "subn", "split")

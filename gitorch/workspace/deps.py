@@ -4,7 +4,8 @@ pyproject.toml and Cargo.toml are read with tomllib, package.json with json; go.
 mix.exs have no Python parser, so they are read with careful regular expressions over the
 text with comments removed (tests run them on real-world files). json and tomllib are
 imported by the parsers that use them: a snapshot of repos without those manifests (a hot
-command) does not load them.
+command) does not load them. The regular expressions are compiled on first use
+(plan/lazyre.py): such a snapshot compiles none of them, nor imports `re`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import os
 
 from gitorch.frozen import Record
+from gitorch.plan.lazyre import LazyPattern
 from gitorch.workspace.records import Dependency, Diagnostic, Provided
 
 TYPE_CHECKING = False
@@ -50,23 +52,6 @@ class Parsed(Record):
         self.deps: list[Dependency] = [] if deps is None else deps
         self.diagnostics: list[Diagnostic] = [] if diagnostics is None else diagnostics
 
-
-
-class _Lazy:
-    """A regular expression compiled on first use (re keeps it compiled): a snapshot of repos
-    without go.mod, mix.exs or Python requirements does not compile these, nor import `re`
-    (P5). `flags`: the names of re's flags ("M", "S")."""
-
-    def __init__(self, pattern: str, flags: str = "") -> None:
-        self.pattern, self.flags = pattern, flags
-
-    def __getattr__(self, name: str) -> Any:
-        import re
-
-        flags = 0
-        for flag in self.flags:
-            flags |= getattr(re, flag)
-        return getattr(re.compile(self.pattern, flags), name)
 
 
 class ManifestSyntaxError(ValueError):
@@ -136,7 +121,7 @@ def parse_repo(repo: str, path: Path | str, names: set[str] | None = None) -> Pa
 
 # --- Python ----------------------------------------------------------------------------
 
-_PEP508 = _Lazy(
+_PEP508 = LazyPattern(
     r"^\s*(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?P<extras>\[[^\]]*\])?"
     r"\s*(?:@\s*(?P<url>[^;\s]+)\s*)?(?P<spec>[^;@]*?)\s*(?:;\s*(?P<marker>.*))?$"
 )
@@ -293,10 +278,10 @@ def parse_cargo(repo: str, text: str) -> tuple[str | None, list[Dependency]]:
 
 # --- Go ----------------------------------------------------------------------------------
 
-_GO_COMMENT = _Lazy(r"//[^\n]*")
-_GO_MODULE = _Lazy(r"^\s*module\s+\"?([^\s\"]+)\"?", "M")
-_GO_BLOCK = _Lazy(r"^\s*(require|replace|exclude|retract|tool|ignore)\s*\(\s*\n(.*?)^\s*\)", "MS")
-_GO_LINE = _Lazy(r"^\s*(require|replace)\s+([^\s(].*)$", "M")
+_GO_COMMENT = LazyPattern(r"//[^\n]*")
+_GO_MODULE = LazyPattern(r"(?m)^\s*module\s+\"?([^\s\"]+)\"?")
+_GO_BLOCK = LazyPattern(r"(?ms)^\s*(require|replace|exclude|retract|tool|ignore)\s*\(\s*\n(.*?)^\s*\)")
+_GO_LINE = LazyPattern(r"(?m)^\s*(require|replace)\s+([^\s(].*)$")
 
 
 def is_local_go_path(target: str) -> bool:
@@ -336,9 +321,9 @@ def parse_go_mod(repo: str, text: str) -> tuple[str | None, list[Dependency]]:
 
 # --- Mix ---------------------------------------------------------------------------------
 
-_MIX_APP = _Lazy(r"\bapp:\s*:([a-z_][a-zA-Z0-9_]*)")
-_MIX_DEP = _Lazy(r"\{\s*:([a-z_][a-zA-Z0-9_]*)\s*,((?:[^{}]|\{[^{}]*\})*)\}")
-_MIX_OPT = _Lazy(r"\b(path|git|github|in_umbrella):\s*(\"[^\"]*\"|true)")
+_MIX_APP = LazyPattern(r"\bapp:\s*:([a-z_][a-zA-Z0-9_]*)")
+_MIX_DEP = LazyPattern(r"\{\s*:([a-z_][a-zA-Z0-9_]*)\s*,((?:[^{}]|\{[^{}]*\})*)\}")
+_MIX_OPT = LazyPattern(r"\b(path|git|github|in_umbrella):\s*(\"[^\"]*\"|true)")
 
 
 def deps_declared(body: str) -> bool:
