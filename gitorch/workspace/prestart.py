@@ -55,6 +55,17 @@ def start(args: list[str]) -> None:
         _started.clear()
 
 
+def forget() -> None:
+    """End what `start` started and no command took (cli/entry, at the command's end: a
+    snapshot refused, or one of another folder), so a later command in this process reads
+    the workspace afresh. Its git status processes are waited for, not stopped: run with
+    --no-optional-locks they take no lock and write nothing, and each lasts a few ms."""
+    started = list(_started.values())
+    _started.clear()
+    for _, reading in started:
+        reading()  # reaped; what they read is dropped
+
+
 def _found(root: str) -> list[tuple[str, str]] | None:
     """(name, absolute folder) of the repos under `root` when it holds no manifest, else None."""
     import os
