@@ -114,7 +114,7 @@ def _end_early_reads() -> None:
     again, typer's CliRunner) asks git afresh, never takes an answer from before a change.
     A command that took them all waits for nothing here."""
     for name, forget in (("gitorch.engine.prestart", "forget"), ("gitorch.earlyconfig", "forget"),
-                         ("gitorch.repo", "forget_early")):
+                         ("gitorch.repo", "forget_early"), ("gitorch.workspace.prestart", "forget")):
         module = sys.modules.get(name)
         if module is not None:
             getattr(module, forget)()
