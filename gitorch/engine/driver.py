@@ -44,6 +44,9 @@ _OUTCOME_STATE: dict[str, SchedulerState] = {
     "awaiting_approval": "awaiting_approval",
 }
 
+if TYPE_CHECKING:  # an entry of RunDriver._records (see there)
+    _Record = ev.TaskStarted | tuple[ev.Event, TaskState] | tuple[TaskResult, SchedulerState, str, list[str]]
+
 
 class RunDriver:
     """One session of a run (run or resume), holding the run lock."""
@@ -62,6 +65,10 @@ class RunDriver:
         self.t0 = time.monotonic()
         self.results: dict[str, TaskResult] = {}
         self.completed_now: list[str] = []
+        # what is not recorded yet (see _settle), in order: a task_started; (event, state) of a
+        # task held (skipped, at a gate); (result, state, inputs digest it started with ("" unless
+        # completed), the dependents its end blocked) of a task that ended
+        self._records: list[_Record] = []
         self.gated: dict[str, str] = {}
         self.stale: dict[str, list[str]] = {}  # task -> approvals of its gate that no longer apply
         self.build: str | None = None
@@ -110,20 +117,27 @@ class RunDriver:
             self._stop_all()
             return "interrupted"
         finally:
+            self._settle()
             self.children.restore_cwd(cwd)
             self.children.close()
             self.progress.flush()
         return "ended"
 
     def _round(self) -> bool:
-        """Start what may start, wait for the next event; False when nothing is left."""
+        """Start what may start, record what finished, wait for the next event; False when
+        nothing is left.
+
+        The commands start first: the bookkeeping of the tasks that ended in the last wait
+        (their events, watch entry, progress line) is done while the new commands run, so
+        with many quick tasks the children are not left idle waiting for it (issue 15 P1)."""
         from gitorch.engine.runner import run_task
 
         to_start = self._fill(self._jobs - len(self.active))
-        self.rec.boundary()
         for task in to_start:
             self.active[task.id] = run_task(self.ctx, task, self.inputs[task.id].digest)
             self._advance(task.id, None)
+        self._settle()
+        self.rec.boundary()
         if not self.active:
             return self.sched.has_ready()
         self.rec.maybe_flush()
@@ -262,22 +276,23 @@ class RunDriver:
                 self._held(tid, "awaiting_approval", ev.AwaitingApproval(run=self.run_id, task=tid,
                                                                           gate=d.gate))
                 continue
-            self.rec.add([ev.TaskStarted(run=self.run_id, task=tid, inputs=cur.digest)])
-            self.progress.task_started(tid)
+            # made now (its time is the start's), recorded by _settle once the commands run
+            self._records.append(ev.TaskStarted(run=self.run_id, task=tid, inputs=cur.digest))
             out.append(task)
             slots -= 1
         return out
 
     def _held(self, tid: str, state: TaskState, event: ev.Event) -> None:
         """A ready task that does not start: skipped, or held at a gate."""
-        self.rec.add([event])
         self.sched.finish(tid, state)
-        self.progress.task_finished(tid, state, 0.0)
+        self._records.append((event, state))
 
     def _finished(self, res: TaskResult) -> None:
+        """What a task's end changes for the tasks after it, at once: its final inputs, its
+        state in the scheduler (dependents ready, or blocked). Recording it waits for
+        `_settle`, after the next commands have started."""
         self.results[res.task] = res
-        if res.outcome == "completed" and self.cache is not None:  # keyed by its inputs before it ran
-            self.cache.record(self.lp.by_id[res.task], self.inputs[res.task].digest, self.run_id)
+        started = ""
         if res.outcome == "completed":
             # the digest the task passed on: its paths as it left them (its outputs included);
             # its task_completed carries the digest it started with, kept when they are the same
@@ -286,14 +301,42 @@ class RunDriver:
             if final.digest != started:
                 res.events = [msgspec.structs.replace(e, inputs=final.digest)
                               if isinstance(e, ev.TaskCompleted) else e for e in res.events]
-        self.rec.add(res.events, res.files)
+            self.completed_now.append(res.task)
         if res.outcome == "awaiting_approval":  # its gate holds the result (apply_patch)
             self.gated[res.task] = res.reason
         state = _OUTCOME_STATE.get(res.outcome, "interrupted")
-        blocked = self.sched.finish(res.task, state)
+        self._records.append((res, state, started, self.sched.finish(res.task, state)))
+
+    def _settle(self) -> None:
+        """Record what happened since the last call, in the order it happened: tasks started
+        (their task_started), held (skipped, at a gate) and ended (their events and files,
+        blocked dependents, cache and watch entries), each with its progress line."""
+        records, self._records = self._records, []
+        done = 0
+        try:
+            for record in records:
+                done += 1
+                self._record(record)
+        finally:
+            if done < len(records):  # interrupted (Ctrl-C): the rest is recorded at the loop's end
+                self._records[:0] = records[done:]
+
+    def _record(self, record: _Record) -> None:
+        if isinstance(record, ev.TaskStarted):
+            self.rec.add([record])
+            self.progress.task_started(str(record.task))
+            return
+        if len(record) == 2:
+            event, held = record
+            self.rec.add([event])
+            self.progress.task_finished(str(event.task), held, 0.0)
+            return
+        res, state, started, blocked = record
         if res.outcome == "completed":
-            self.completed_now.append(res.task)
+            if self.cache is not None:  # keyed by its inputs before it ran
+                self.cache.record(self.lp.by_id[res.task], started, self.run_id)
             self.watch.passed(res.task, self.inputs[res.task], self.run_id, self.commit or "")
+        self.rec.add(res.events, res.files)
         for tid in blocked:
             self.rec.add([ev.TaskBlocked(run=self.run_id, task=tid, blocked_by=[res.task])])
             self.progress.task_finished(tid, "blocked", 0.0)
