@@ -80,7 +80,7 @@ def take(root: Path) -> WorktreeReader | None:
     except OSError:
         here = ""
     if here != cwd:
-        st.kill()
+        st.terminate()  # SIGTERM: git removes the index.lock it may hold (SIGKILL would leave it)
         st.communicate()
         return None
     from gitorch.engine.worktree import WorktreeReader
