@@ -14,6 +14,7 @@ A task that declares no paths depends on the whole tracked tree.
 
 from __future__ import annotations
 
+import marshal
 import os
 import stat
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -77,9 +78,21 @@ def part_digest(value: Any) -> str:
     return found
 
 
+_parts_memo: dict[bytes, dict[str, str]] = {}
+
+
 def definition_parts(task: Mapping[str, Any]) -> dict[str, str]:
-    """Per-part digests of a task's definition (builtins, as msgspec.to_builtins gives)."""
-    return {part: part_digest(task.get(part)) for part in DEFINITION_PARTS}
+    """Per-part digests of a task's definition (builtins, as msgspec.to_builtins gives);
+    memoized as a whole, since most tasks of a plan share their whole definition but the id
+    (one repr a task instead of one a part)."""
+    values = [task.get(part) for part in DEFINITION_PARTS]
+    # marshal's format 2 (no back-references) writes each value as it is (a repr took ~5x as
+    # long): equal bytes, equal values
+    key = marshal.dumps(values, 2)
+    found = _parts_memo.get(key)
+    if found is None:
+        found = _parts_memo[key] = {p: part_digest(v) for p, v in zip(DEFINITION_PARTS, values, strict=True)}
+    return dict(found)  # a copy: the caller's to keep
 
 
 def pathspecs(patterns: Sequence[str]) -> list[str] | None:
@@ -179,8 +192,38 @@ def compute_inputs(
 
 
 def digest_of(parts: Mapping[str, str], oids: Mapping[str, str], deps: Mapping[str, str]) -> str:
-    """The inputs digest: definition parts, input object ids, dependencies' digests."""
-    return sha(canonical([dict(parts), sorted(oids.items()), sorted(deps.items())]))
+    """The inputs digest: definition parts, input object ids, dependencies' digests (the sha256
+    of `canonical([parts, sorted oids, sorted deps])`)."""
+    text = _inputs_text(parts, oids, deps)
+    found = _digest_memo.get(text)
+    if found is None:
+        if len(_digest_memo) > 4096:
+            _digest_memo.clear()
+        found = _digest_memo[text] = sha(text)
+    return found
+
+
+_digest_memo: dict[str, str] = {}  # tasks without paths that share definition and dependencies
+
+
+def _inputs_text(parts: Mapping[str, str], oids: Mapping[str, str], deps: Mapping[str, str]) -> str:
+    """`canonical([dict(parts), sorted(oids.items()), sorted(deps.items())])`, the same text,
+    written here for what each of them holds (strings to strings): json.dumps's general
+    encoder took most of a digest's time (a run of 1,000 tasks makes one each)."""
+    global _quote
+    q = _quote
+    if q is None:
+        from json.encoder import encode_basestring  # what json.dumps quotes with ensure_ascii=False
+
+        q = _quote = encode_basestring
+    return "".join((
+        "[{", ",".join([q(k) + ":" + q(v) for k, v in sorted(parts.items())]),
+        "},[", ",".join(["[" + q(k) + "," + q(v) + "]" for k, v in sorted(oids.items())]),
+        "],[", ",".join(["[" + q(k) + "," + q(v) + "]" for k, v in sorted(deps.items())]), "]]",
+    ))
+
+
+_quote: Callable[[str], str] | None = None
 
 
 def rebind(ti: TaskInputs, deps: Mapping[str, str]) -> TaskInputs:
