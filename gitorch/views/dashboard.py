@@ -18,7 +18,13 @@ DONE_STATES = frozenset({"completed", "skipped"})  # skipped = passed before, in
 def _line(task_id: str, title: str, state: str, indent: str = "") -> str:
     box = "x" if state in DONE_STATES else " "
     name = f"{task_id} — {title}" if title else task_id
-    return f"{indent}- [{box}] {name.replace(chr(10), ' ')} ({state})"
+    if "\n" in name:
+        name = name.replace("\n", " ")
+    return f"{indent}- [{box}] {name} ({state})"
+
+
+def _shard_titles(plan: Plan) -> dict[tuple[str, str], str]:
+    return {(t.id, s.id): s.title for t in plan.tasks for s in t.shards}
 
 
 def checklist(run: RunView, plan: Plan) -> list[str]:
@@ -26,18 +32,29 @@ def checklist(run: RunView, plan: Plan) -> list[str]:
 
     `run` is taken as laid out (see fold.with_plan); `plan` gives the shards' titles.
     """
-    shard_titles = {(t.id, s.id): s.title for t in plan.tasks for s in t.shards}
-    lines = []
+    # one loop, the line written inline: a re-run renders this for every task (issue 15, P2)
+    shard_titles: dict[tuple[str, str], str] | None = None
+    lines: list[str] = []
+    append = lines.append
     for tid, task in run.tasks.items():
-        lines.append(_line(tid, task.title, task.state))
-        for sid, state in task.shards.items():
-            lines.append(_line(sid, shard_titles.get((tid, sid), ""), state, "  "))
+        title, state = task.title, task.state
+        if title or "\n" in tid:
+            append(_line(tid, title, state))
+        else:
+            append(f"- [{'x' if state in DONE_STATES else ' '}] {tid} ({state})")
+        if task.shards:
+            if shard_titles is None:
+                shard_titles = _shard_titles(plan)
+            for sid, shard_state in task.shards.items():
+                append(_line(sid, shard_titles.get((tid, sid), ""), shard_state, "  "))
     return lines
 
 
 def _drawable_flowchart(run: RunView, plan: Plan) -> str | None:
     """task_flowchart, or None when Mermaid would refuse it (counted first: cheaper to know)."""
-    edges = sum(len(t.dependencies) + len(t.shards) for t in plan.tasks)
+    edges = 0
+    for t in plan.tasks:
+        edges += len(t.dependencies) + len(t.shards)
     if edges > mermaid.MAX_EDGES:
         return None
     text, edges = task_flowchart(run, plan)
@@ -46,10 +63,37 @@ def _drawable_flowchart(run: RunView, plan: Plan) -> str | None:
 
 def task_flowchart(run: RunView, plan: Plan) -> tuple[str, int]:
     """Every task and shard, dependencies as arrows, coloured by state; and the edge count."""
-    shard_titles = {(t.id, s.id): s.title for t in plan.tasks for s in t.shards}
     ids: dict[str, str] = {}
     lines = ["flowchart TD"]
     by_state: dict[str, list[str]] = {s: [] for s in TASK_STATES}
+    edges = 0
+    tasks = run.tasks
+    if not any(task.shards for task in tasks.values()):  # the usual plan: nodes in one pass
+        texts = [f"{tid} — {task.title}" if task.title else tid for tid, task in tasks.items()]
+        labels = mermaid.labels(texts)
+        ids = {tid: f"t{n}" for n, tid in enumerate(tasks)}
+        lines += [f'  {node}["{text}"]' for node, text in zip(ids.values(), labels, strict=True)]
+        for node, task in zip(ids.values(), tasks.values(), strict=True):
+            by_state.setdefault(task.state, []).append(node)
+    else:
+        edges = _nodes_with_shards(run, plan, ids, lines, by_state)
+    for planned in plan.tasks:
+        for dep in planned.dependencies:
+            if dep in ids and planned.id in ids:
+                lines.append(f"  {ids[dep]} --> {ids[planned.id]}")
+                edges += 1
+    lines += mermaid.class_defs()
+    for name, nodes in by_state.items():
+        if nodes:
+            lines.append(f"  class {','.join(nodes)} {name if name in mermaid.STATE_STYLES else 'pending'}")
+    return "\n".join(lines), edges
+
+
+def _nodes_with_shards(run: RunView, plan: Plan, ids: dict[str, str], lines: list[str],
+                       by_state: dict[str, list[str]]) -> int:
+    """task_flowchart's nodes when some task has shards (each drawn beside its task); the
+    edges drawn."""
+    shard_titles = _shard_titles(plan)
     edges = 0
     for n, (tid, task) in enumerate(run.tasks.items()):
         node = ids[tid] = f"t{n}"
@@ -64,16 +108,7 @@ def task_flowchart(run: RunView, plan: Plan) -> tuple[str, int]:
             lines.append(f"  {node} -.- {shard_node}")
             by_state.setdefault(state, []).append(shard_node)
             edges += 1
-    for planned in plan.tasks:
-        for dep in planned.dependencies:
-            if dep in ids and planned.id in ids:
-                lines.append(f"  {ids[dep]} --> {ids[planned.id]}")
-                edges += 1
-    lines += mermaid.class_defs()
-    for name, nodes in by_state.items():
-        if nodes:
-            lines.append(f"  class {','.join(nodes)} {name if name in mermaid.STATE_STYLES else 'pending'}")
-    return "\n".join(lines), edges
+    return edges
 
 
 def condensed_flowchart(run: RunView, plan: Plan) -> str:
@@ -135,4 +170,11 @@ def render_dashboard(run: RunView, plan: Plan, *, laid_out: bool = False) -> str
     out += ["---", ""] + [f"{line}  " for line in footer[:-1]] + footer[-1:]
     if waiting:
         out += ["", *[f"- {w}" for w in waiting]]
-    return printable("\n".join(out) + "\n", newlines=True)  # text from any clone: escaped
+    return escaped("\n".join(out) + "\n")  # text from any clone: escaped
+
+
+def escaped(text: str) -> str:
+    """printable(text, newlines=True): nothing to escape when every character but the newlines
+    is printable (str.isprintable refuses all that printable() escapes), one C pass instead
+    of the regular expression's scan of the whole page."""
+    return text if text.replace("\n", " ").isprintable() else printable(text, newlines=True)

@@ -40,6 +40,15 @@ def label(text: str) -> str:
     )
 
 
+def labels(texts: list[str]) -> list[str]:
+    """label() of each text: the texts themselves when none holds a character to escape (a
+    plan's usual ids and titles), found in one pass over them all instead of five a text."""
+    joined = "".join(texts)
+    if "#" in joined or '"' in joined or "<" in joined or ">" in joined or "\n" in joined:
+        return [label(t) for t in texts]
+    return texts
+
+
 def fits(text: str, edges: int) -> bool:
     """Whether Mermaid (with its default limits) draws a diagram of this size."""
     return edges <= MAX_EDGES and len(text) <= MAX_TEXT
