@@ -63,10 +63,7 @@ class WatchRecord:
         return self.before is None or self.added or awaiting != self.before
 
     def encode(self, awaiting: list[dict[str, str]]) -> bytes:
-        import json  # not at import: a re-run that skips everything encodes no watch.json
-
-        doc = {"schema_version": 1, "tasks": self.tasks, "awaiting": awaiting}
-        return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
+        return _json({"schema_version": 1, "tasks": self.tasks, "awaiting": awaiting})
 
     def flush_files(self, awaiting: list[dict[str, str]]) -> dict[str, bytes | None]:
         """watch.json with a flush in which it changed: at once when the gates waiting changed,
@@ -111,7 +108,19 @@ def passes_of(tasks: dict[str, Any], awaiting: list[dict[str, str]], watch: str)
         if not isinstance(entry, dict) or not entry.get("inputs") or not entry.get("run"):
             return None
         passes[tid] = [str(entry["inputs"]), str(entry["run"]), str(entry.get("commit") or "")]
-    import json
+    return _json({"schema_version": 1, "watch": watch, "awaiting": awaiting, "tasks": passes})
 
-    doc = {"schema_version": 1, "watch": watch, "awaiting": awaiting, "tasks": passes}
-    return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
+
+def _json(doc: dict[str, Any]) -> bytes:
+    """Compact JSON with sorted keys, as json.dumps(sort_keys=True, separators=(",", ":"))
+    writes it but for characters beyond ASCII, written as UTF-8 rather than escaped:
+    msgspec's encoder (~1/9 of the time: a 1,000-task watch.json took ~15 ms). A name that is
+    not valid Unicode (a file name git gave as bytes) goes through json's escapes."""
+    import msgspec  # not at import: a re-run that skips everything encodes no watch.json
+
+    try:
+        return msgspec.json.encode(doc, order="sorted")
+    except UnicodeEncodeError:
+        import json
+
+        return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
