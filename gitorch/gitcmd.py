@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 # The git hooks import this module on their 40 ms budget (docs/hooks.md): nothing here
 # imports pathlib, gitorch.errors (dataclasses), typing or subprocess (signal, enum, re)
@@ -35,6 +36,14 @@ _GIT_REPO_VARS = (
 )
 
 
+def _import_subprocess() -> None:
+    """subprocess imported (the first time) without `locale` (gitorch/standins)."""
+    if "subprocess" not in sys.modules:
+        from gitorch.standins import import_subprocess
+
+        import_subprocess()
+
+
 def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment minus git's per-repository variables, plus `extra`."""
     env = {k: v for k, v in os.environ.items() if k not in _GIT_REPO_VARS}
@@ -57,6 +66,7 @@ def git(
     gitorch's own checkouts (workspace clones, worktrees, ref checkouts in other repos) must
     not fire gitorch's hooks there: they would observe a half-applied workspace and cost a
     Python start each, so GITORCH_HOOKS=0 is set unless the caller says otherwise."""
+    _import_subprocess()
     import subprocess
 
     proc = subprocess.run(
@@ -86,6 +96,7 @@ def git_popen(
     piped, stdin piped when `stdin` (else empty), stderr piped when `stderr` (else dropped).
     For git processes kept open (`cat-file --batch`) or collected later (`communicate()`);
     end a kept one with `stop()`."""
+    _import_subprocess()
     import subprocess
 
     return subprocess.Popen(
@@ -107,6 +118,7 @@ def git_background(
     shell puts git in the background and exits, so git outlives this process and leaves no
     zombie (as `git gc --auto` detaches). `keep_fd` stays open in git (a lock it then holds
     until it ends); its output is dropped."""
+    _import_subprocess()
     import subprocess
 
     proc = subprocess.run(

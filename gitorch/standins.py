@@ -3,9 +3,10 @@
 Some modules on every hot path import others only for a rarely used function: pathlib
 imports urllib.parse (with ipaddress: ~11 M instructions, ~3 ms) for `Path.as_uri`, msgspec's
 uuid imports platform for one `platform.system()`, msgspec imports textwrap for schema
-docstrings. `import_with` imports a module while stand-ins take those modules' places in
-`sys.modules`, and removes them again, so a later `import urllib.parse` (or platform, or
-textwrap) loads the real module. A stand-in holds the attributes given; any other attribute
+docstrings, subprocess imports locale (~2.4 M) for `locale.getencoding()` in text mode.
+`import_with` imports a module while stand-ins take those modules' places in `sys.modules`,
+and removes them again, so a later `import urllib.parse` (or platform, textwrap, locale)
+loads the real module. A stand-in holds the attributes given; any other attribute
 is the real module's, imported when first asked for. Standard library only (the git hook
 imports gitorch.repo, which uses this).
 """
@@ -16,6 +17,7 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 
@@ -57,6 +59,31 @@ def import_with(name: str, stand_ins: dict[str, object]) -> None:
                 del sys.modules[module]
 
 
+def deferred(module: str, name: str) -> Callable[..., Any]:
+    """`module.name` as a function that imports `module` when first called (a stand-in's
+    attribute that the importing module takes at its import: `from module import name`)."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(real(module), name)(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = name
+    call.__module__ = module
+    return call
+
+
 def quote_from_bytes(*args: Any, **kwargs: Any) -> str:
     """urllib.parse.quote_from_bytes, imported on first use (what pathlib's as_uri calls)."""
     return real("urllib.parse").quote_from_bytes(*args, **kwargs)  # type: ignore[no-any-return]
+
+
+def import_subprocess() -> None:
+    """Import subprocess (once) with a stand-in for `locale`, which it imports only to call
+    `locale.getencoding()` (a text-mode pipe's default encoding): the stand-in's is the same
+    function (`_locale.getencoding`, which locale itself exports), and any other attribute is
+    the real module's. Every git process starts through gitcmd, which calls this first."""
+    if "subprocess" in sys.modules:
+        return
+    import _locale
+
+    if hasattr(_locale, "getencoding"):  # Python 3.11+: locale.getencoding is this function
+        import_with("subprocess", {"locale": StandIn("locale", getencoding=_locale.getencoding)})

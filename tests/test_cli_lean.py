@@ -311,23 +311,26 @@ if sys.argv[1] == "lean":
     path._import_msgspec()
 else:
     import msgspec
-print("platform" in sys.modules, "textwrap" in sys.modules)
+print(*(m in sys.modules for m in ("platform", "textwrap", "msgspec.inspect", "msgspec._json_schema")))
 import msgspec, uuid
 class Doc(msgspec.Struct):
     '''  Said here,
         indented.'''
     x: int
 print(uuid._LINUX, uuid._AIX, uuid.uuid1().version)
+print(msgspec.inspect.type_info(list[Doc]))  # the lean way: the real module's, through its stand-in
 print(msgspec.json.encode(msgspec.json.schema(Doc)).decode())
+print(msgspec.json.schema_components([Doc]))
+print(type(msgspec.inspect).__name__, msgspec.inspect is sys.modules["msgspec.inspect"])
 import platform, textwrap  # the real modules, imported as usual afterwards
 print(platform.system(), callable(platform.python_version), textwrap.fill("a b", 1))
 """
 
 
-def test_msgspec_imported_without_platform_and_textwrap_answers_the_same() -> None:
-    """The lean path imports msgspec with stand-ins for platform (uuid's `platform.system()`)
-    and textwrap (msgspec's schema docstrings): neither loads, uuid and the JSON Schema answer
-    as with the real modules, and a later import gets the real modules."""
+def test_msgspec_imported_without_platform_and_its_schema_modules_answers_the_same() -> None:
+    """The lean path imports msgspec with stand-ins for platform (uuid's `platform.system()`),
+    msgspec.inspect and msgspec._json_schema (with textwrap): none loads, uuid, inspect and
+    the JSON Schema answer as with the real modules, and a later import gets the real modules."""
     def probe(way: str) -> list[str]:
         proc = subprocess.run([sys.executable, "-c", STAND_IN_PROBE, way], capture_output=True, text=True,
                               timeout=60)
@@ -336,10 +339,11 @@ def test_msgspec_imported_without_platform_and_textwrap_answers_the_same() -> No
 
     lean_way, usual = probe("lean"), probe("usual")
     if sys.platform.startswith("linux"):
-        assert lean_way[0] == "False False" and usual[0] == "True True"
+        assert lean_way[0] == "False False False False" and usual[0] == "True True True True"
     assert lean_way[1:] == usual[1:]
-    assert '"description":"Said here,\\nindented."' in lean_way[2]
-    assert lean_way[3].startswith(platform.system() + " True")
+    assert lean_way[2].startswith("ListType(item_type=StructType(cls=<class '__main__.Doc'>")
+    assert '"description":"Said here,\\nindented."' in lean_way[3]
+    assert lean_way[5:] == ["module True", platform.system() + " True a", "b"]
 
 
 def test_typing_extensions_answers_as_typing_for_gitorchs_types() -> None:

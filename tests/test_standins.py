@@ -3,6 +3,7 @@ for little, each answering as the real module, which later imports get."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -48,3 +49,35 @@ except ImportError:
     print('ImportError', type(sys.modules['colorsys']).__name__)
 """
     assert _lines(code) == ["False False", "given (1.0, 0.0, 0.0)", "module True", "ImportError module"]
+
+
+SUBPROCESS_PROBE = r"""
+import sys
+if sys.argv[1] == "lean":
+    from gitorch.standins import import_subprocess
+    import_subprocess()
+import subprocess
+print("locale" in sys.modules, "re" in sys.modules)
+print(subprocess._text_encoding())  # a text-mode pipe's encoding: locale.getencoding()
+out = subprocess.run(["printf", "caf\\303\\251"], capture_output=True, text=True, errors="replace").stdout
+print(ascii(out))
+import locale  # the real module, imported as usual afterwards
+print(type(locale).__name__, callable(locale.setlocale), locale.getencoding())
+"""
+
+
+def test_subprocess_without_locale_answers_as_with_it() -> None:
+    """gitcmd imports subprocess with a stand-in for locale (standins.import_subprocess): neither
+    locale nor re loads, text mode decodes with the same encoding, in the C locale too, and a
+    later `import locale` gets the real module."""
+    for env in ({"LC_ALL": "C.UTF-8"}, {"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"},
+                {"LC_ALL": "C", "PYTHONUTF8": "1"}):
+        def probe(way: str, env: dict[str, str] = env) -> list[str]:
+            proc = subprocess.run([sys.executable, "-c", SUBPROCESS_PROBE, way], capture_output=True,
+                                  text=True, timeout=60, env={**os.environ, **env})
+            assert proc.returncode == 0, proc.stderr
+            return proc.stdout.splitlines()
+
+        lean, usual = probe("lean"), probe("usual")
+        assert lean[0] == "False False" and usual[0] == "True True"
+        assert lean[1:] == usual[1:] and lean[3].startswith("module True "), (env, lean, usual)
