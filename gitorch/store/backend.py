@@ -7,6 +7,7 @@ test suite proves both backends.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import NamedTuple, Protocol
 
@@ -27,6 +28,23 @@ def ident_text(value: str | None, default: str) -> str:
     text = (value or "").strip(_CRUD)
     text = text.replace("\n", "").replace("<", "").replace(">", "")
     return text or default
+
+
+def signatures(name: str | None, email: str | None,
+               environ: Mapping[str, str] | None = None) -> tuple[tuple[str, str], tuple[str, str]]:
+    """The (name, email) of a commit's author and of its committer as `git commit` picks them
+    (ident.c): GIT_AUTHOR_NAME / GIT_AUTHOR_EMAIL and GIT_COMMITTER_NAME / GIT_COMMITTER_EMAIL
+    over user.name (`name`) and user.email (`email`), EMAIL when user.email is not set at all;
+    each cleaned by ident_text. An empty variable counts as unset (git would refuse the
+    commit: gitorch falls back as for an unset one, finally to "gitorch")."""
+    env = os.environ if environ is None else environ
+    if email is None:
+        email = env.get("EMAIL")
+    out = []
+    for who in ("AUTHOR", "COMMITTER"):
+        out.append((ident_text(env.get(f"GIT_{who}_NAME") or name, "gitorch"),
+                    ident_text(env.get(f"GIT_{who}_EMAIL") or email, "gitorch@localhost")))
+    return out[0], out[1]
 
 
 class RefLocked(Exception):

@@ -23,7 +23,7 @@ from typing import IO, TYPE_CHECKING
 from gitorch.errors import GitError
 from gitorch.gitcmd import git, git_popen, stop
 from gitorch.store import loose
-from gitorch.store.backend import MODE_TREE, ZERO_OID, CommitInfo, RefLocked, TreeEntry, ident_text
+from gitorch.store.backend import MODE_TREE, ZERO_OID, CommitInfo, RefLocked, TreeEntry, signatures
 
 if TYPE_CHECKING:
     from gitorch.gitcmd import GitProcess, GitResult
@@ -134,13 +134,12 @@ class CliBackend:
             self._early = earlyconfig.output(self.git_dir, _WRITE_KEYS.__contains__)
         return self._early
 
-    @property
-    def _who(self) -> tuple[str, str]:
-        """The commits' author and committer: user.name and user.email as git writes them
-        (backend.ident_text), "gitorch" when unset."""
+    def _who(self) -> tuple[tuple[str, str], tuple[str, str]]:
+        """The commits' author and committer (name, email) as `git commit` picks them
+        (backend.signatures: the GIT_AUTHOR_* / GIT_COMMITTER_* variables over user.name and
+        user.email), "gitorch" when neither is set."""
         found = self._write_config()
-        return (ident_text(found.get("user.name"), "gitorch"),
-                ident_text(found.get("user.email"), "gitorch@localhost"))
+        return signatures(found.get("user.name"), found.get("user.email"))
 
     def _write(self, pipe: _Pipe, kind: bytes, data: bytes) -> str:
         """An object written in-process where the config allows, else by `git hash-object`."""
@@ -318,10 +317,11 @@ class CliBackend:
         return self._write(self._tree, b"tree", b"".join(raw for _key, raw in items))
 
     def write_commit(self, tree: str, parents: Sequence[str], message: str) -> str:
-        name, email = self._who
+        (author, author_email), (committer, committer_email) = self._who()
         stamp = f"{int(time.time())} +0000"
         lines = [f"tree {tree}", *(f"parent {p}" for p in parents),
-                 f"author {name} <{email}> {stamp}", f"committer {name} <{email}> {stamp}"]
+                 f"author {author} <{author_email}> {stamp}",
+                 f"committer {committer} <{committer_email}> {stamp}"]
         text = "\n".join(lines) + "\n\n" + (message if message.endswith("\n") else message + "\n")
         return self._write(self._commit, b"commit", text.encode())
 

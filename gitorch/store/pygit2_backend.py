@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import pygit2
 
-from gitorch.store.backend import MODE_TREE, CommitInfo, RefLocked, TreeEntry, ident_text
+from gitorch.store.backend import MODE_TREE, CommitInfo, RefLocked, TreeEntry, signatures
 
 _LOCK_WAIT = 1.0  # seconds to wait for a `<ref>.lock` another writer holds briefly
 # libgit2 caches parsed trees of at most 4 KB: a larger one (runs/ with 1,000 runs is ~45 KB,
@@ -24,14 +24,11 @@ _LOCK_WAIT = 1.0  # seconds to wait for a `<ref>.lock` another writer holds brie
 _TREE_CACHE_LIMIT = 4 << 20
 
 
-def _identity(repo: pygit2.Repository) -> tuple[str, str]:
-    found: list[str] = []
-    for key, default in (("user.name", "gitorch"), ("user.email", "gitorch@localhost")):
-        try:
-            found.append(ident_text(str(repo.config[key]), default))
-        except KeyError:
-            found.append(default)
-    return found[0], found[1]
+def _configured(repo: pygit2.Repository, key: str) -> str | None:
+    try:
+        return str(repo.config[key])
+    except KeyError:
+        return None
 
 
 class Pygit2Backend:
@@ -42,7 +39,7 @@ class Pygit2Backend:
     def __init__(self, git_dir: str) -> None:
         pygit2.settings.cache_object_limit(pygit2.enums.ObjectType.TREE, _TREE_CACHE_LIMIT)
         self.repo = pygit2.Repository(git_dir)
-        self._who = _identity(self.repo)
+        self._user = (_configured(self.repo, "user.name"), _configured(self.repo, "user.email"))
 
     # --- refs -----------------------------------------------------------------------
     def read_ref(self, ref: str) -> str | None:
@@ -134,9 +131,11 @@ class Pygit2Backend:
         )
 
     def write_commit(self, tree: str, parents: Sequence[str], message: str) -> str:
-        sig = pygit2.Signature(*self._who)
+        # as `git commit` names them: the GIT_AUTHOR_* / GIT_COMMITTER_* variables first
+        author, committer = signatures(*self._user)
         oid = self.repo.create_commit(
-            None, sig, sig, message, pygit2.Oid(hex=tree), [pygit2.Oid(hex=p) for p in parents]
+            None, pygit2.Signature(*author), pygit2.Signature(*committer), message,
+            pygit2.Oid(hex=tree), [pygit2.Oid(hex=p) for p in parents]
         )
         return str(oid)
 
