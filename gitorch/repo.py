@@ -11,8 +11,11 @@ from gitorch.gitcmd import HEAD, WHERE, git, git_popen  # the call that finds a 
 from gitorch.standins import StandIn, import_with, quote_from_bytes
 
 # pathlib imports urllib.parse (and ipaddress) only for Path.as_uri: ~3 ms of every start
-# that finds the repository; it gets the function on first use instead (gitorch/standins)
-import_with("pathlib", {"urllib.parse": StandIn("urllib.parse", quote_from_bytes=quote_from_bytes)})
+# that finds the repository; it gets the function on first use instead (gitorch/standins).
+# Also ntpath (~1.7 M instructions, with its tries of nt and _winapi) only for PureWindowsPath,
+# and fnmatch (~0.4 M) only for glob() and match(): each loads when one of those first uses it.
+import_with("pathlib", {"urllib.parse": StandIn("urllib.parse", quote_from_bytes=quote_from_bytes),
+                        "ntpath": StandIn("ntpath"), "fnmatch": StandIn("fnmatch")})
 from pathlib import Path  # noqa: E402
 from typing import TYPE_CHECKING  # noqa: E402
 

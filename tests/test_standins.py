@@ -6,14 +6,21 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 PROBE = """
 import sys
-import gitorch.repo  # imports pathlib with urllib.parse stood in for
+import gitorch.repo  # imports pathlib with urllib.parse, ntpath and fnmatch stood in for
 urllib = sys.modules.get('urllib', sys)
-print('urllib.parse' in sys.modules, 'ipaddress' in sys.modules, 'parse' in vars(urllib))
+print('urllib.parse' in sys.modules, 'ipaddress' in sys.modules, 'parse' in vars(urllib),
+      'ntpath' in sys.modules, 'fnmatch' in sys.modules)
 from pathlib import Path, PurePosixPath, PureWindowsPath
 print(Path('/tmp/a b%/ü').as_uri(), PureWindowsPath('c:/x y').as_uri())
+w = PureWindowsPath('C:/Users/Me/a.TXT')
+print(w.parts, w.drive, w.match('*.txt'), w == PureWindowsPath('c:/users/me/A.txt'), w.is_reserved())
+print(PurePosixPath('a/b.py').match('*.py'), sorted(p.name for p in Path(sys.argv[1]).glob('*.py'))[:2])
+import ntpath, fnmatch
+print(type(ntpath).__name__, type(fnmatch).__name__, ntpath.join('a', 'b'), fnmatch.fnmatch('x.py', '*.py'))
 import urllib.parse
 print(urllib.parse.urlsplit('https://h/p').netloc, type(urllib.parse).__name__)
 """
@@ -21,15 +28,19 @@ USUAL = PROBE.replace("import gitorch.repo", "import pathlib")
 
 
 def _lines(code: str) -> list[str]:
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent)], capture_output=True,
+                          text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout.splitlines()
 
 
 def test_pathlib_without_urllib_answers_as_with_it() -> None:
     lean, usual = _lines(PROBE), _lines(USUAL)
-    assert lean[0] == "False False False" and usual[0] == "True True True"
-    assert lean[1:] == usual[1:] == ["file:///tmp/a%20b%25/%C3%BC file:///c:/x%20y", "h module"]
+    assert lean[0] == "False False False False False" and usual[0] == "True True True True True"
+    assert lean[1:] == usual[1:]
+    assert lean[1] == "file:///tmp/a%20b%25/%C3%BC file:///c:/x%20y" and lean[-1] == "h module"
+    assert lean[2] == r"('C:\\', 'Users', 'Me', 'a.TXT') C: True True False"
+    assert lean[3].startswith("True ['") and lean[4] == r"module module a\b True"
 
 
 def test_a_stand_in_gives_its_attributes_then_the_real_modules() -> None:

@@ -54,7 +54,12 @@ def file_hash(data: bytes) -> str:
 
 def code_stamp() -> str:
     """Changes whenever gitorch or its plan code changes (an edited checkout included)."""
-    parts = [__version__, str(_SCHEMA), *file_stamps(sorted(Path(__file__).parent.glob("*.py")))]
+    here = Path(__file__).parent
+    try:  # what here.glob("*.py") lists, without compiling a pattern (fnmatch and re): no folder
+        names = sorted(name for name in os.listdir(here) if name.endswith(".py"))  # in a zip: none
+    except OSError:
+        names = []
+    parts = [__version__, str(_SCHEMA), *file_stamps(here / name for name in names)]
     return digests.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
