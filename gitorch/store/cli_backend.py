@@ -34,6 +34,7 @@ _BATCH = 256  # blobs asked for at once (256 requests: ~10 KB, well under a pipe
 _WRITE_CONFIG = ["config", "-z", "--get-regexp", rf"^user\.(name|email)$|{loose.CONFIG_PATTERN}"]
 _WRITE_KEYS = frozenset({"user.name", "user.email", *loose.CONFIG_KEYS})  # what that pattern matches
 _PARSED_TREES = 512  # recently parsed trees kept (the paths appends rewrite)
+_PARSED_COMMITS = 64  # recently read commits kept (the tips the store read its refs at)
 
 
 class _Pipe:
@@ -89,6 +90,7 @@ class CliBackend:
         self._tmp_files: set[Path] = set()
         self._parsed: OrderedDict[str, dict[str, TreeEntry]] = OrderedDict()
         self._parsed_lock = threading.Lock()
+        self._commits: dict[str, CommitInfo] = {}  # immutable: kept by id (_PARSED_COMMITS)
         self._config: dict[str, str] | None = None  # read at the first write (reads need none)
         self._config_proc: GitProcess | None = None  # started early by prepare_writes
         self._loose: loose.LooseWriter | None = None
@@ -181,7 +183,12 @@ class CliBackend:
         if not ref.startswith("refs/"):
             raise ValueError(f"not a full ref name: {ref}")
         found = self._cat_file(ref)
-        return found[0] if found else None
+        if found is None:
+            return None
+        oid, kind, data = found
+        if kind == "commit":  # git sent the tip's commit: read_commit(tip) needs no second ask
+            self._keep_commit(_parse_commit(oid, data))
+        return oid
 
     def list_refs(self, prefix: str) -> dict[str, str]:
         out = self._git(["for-each-ref", "--format=%(objectname) %(refname)", prefix]).stdout
@@ -256,15 +263,17 @@ class CliBackend:
         return oid
 
     def read_commit(self, oid: str) -> CommitInfo:
-        data = self._object(oid, "commit")
-        head, _, message = data.partition(b"\n\n")
-        tree, parents = "", []
-        for line in head.splitlines():
-            if line.startswith(b"tree "):
-                tree = line[5:].decode()
-            elif line.startswith(b"parent "):
-                parents.append(line[7:].decode())
-        return CommitInfo(oid, tree, tuple(parents), message.decode(errors="replace"))
+        kept = self._commits.get(oid)
+        if kept is not None:
+            return kept
+        return self._keep_commit(_parse_commit(oid, self._object(oid, "commit")))
+
+    def _keep_commit(self, info: CommitInfo) -> CommitInfo:
+        with self._parsed_lock:
+            if len(self._commits) >= _PARSED_COMMITS:
+                self._commits.clear()
+            self._commits[info.oid] = info
+        return info
 
     def walk(self, tree: str, prefix: str = "") -> Iterator[tuple[str, TreeEntry]]:
         out = self._git(["ls-tree", "-r", "-z", tree]).stdout
@@ -376,3 +385,14 @@ class CliBackend:
         for path in self._tmp_files:
             path.unlink(missing_ok=True)
         self._tmp_files.clear()
+
+
+def _parse_commit(oid: str, data: bytes) -> CommitInfo:
+    head, _, message = data.partition(b"\n\n")
+    tree, parents = "", []
+    for line in head.splitlines():
+        if line.startswith(b"tree "):
+            tree = line[5:].decode()
+        elif line.startswith(b"parent "):
+            parents.append(line[7:].decode())
+    return CommitInfo(oid, tree, tuple(parents), message.decode(errors="replace"))
