@@ -44,7 +44,8 @@ from gitorch.views.timestamps import seconds_between
 
 
 def _sort_key(e: ev.Event) -> str:
-    return canonical_ts(e.ts)
+    ts = e.ts  # canonical_ts's own first test, without its call (a fold sorts every event)
+    return ts if len(ts) == 24 and ts[-1] == "Z" else canonical_ts(ts)
 
 
 class _RunFold:
@@ -126,9 +127,10 @@ def _apply_skips(tasks: dict[str, TaskView], e: ev.TasksSkipped) -> None:
 
 
 def _apply_task(t: TaskView, e: ev.Event) -> None:
-    if _apply_evidence(t, e):
-        return
     cls = type(e)
+    if cls in _EVIDENCE:
+        _apply_evidence(t, e)
+        return
     if e.shard is not None:
         _apply_shard(t, e, e.shard)
         return
@@ -213,6 +215,8 @@ _TASK_EVENTS = (
     ev.ShardStarted, ev.ShardCompleted, ev.CommandRun, ev.AcceptancePassed, ev.AcceptanceFailed,
     ev.AwaitingApproval, ev.PatchApplied,
 )
+# the records _apply_evidence keeps (a command's, a check's, a patch's), not state changes
+_EVIDENCE = frozenset({ev.CommandRun, ev.AcceptancePassed, ev.AcceptanceFailed, ev.PatchApplied})
 _RUN_SET = frozenset(_RUN_EVENTS)
 _TASK_SET = frozenset(_TASK_EVENTS)
 # every event type the fold counts into a run (the store's run index keeps the same set)
