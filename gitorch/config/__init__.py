@@ -43,7 +43,27 @@ from gitorch.config.model import (
     parse_text,
 )
 from gitorch.config.read import _cache, explain, open_store, settings
-from gitorch.config.write import level_value, set_value, unset_repo_config, unset_value
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from gitorch.config.write import level_value, set_value, unset_repo_config, unset_value
+
+# Changing a level (config.write, with gitorch.atomic) is `git orch config`'s alone: every
+# other command reads settings only, so those four load on first use (PEP 562).
+_WRITE = frozenset({"level_value", "set_value", "unset_repo_config", "unset_value"})
+
+
+def __getattr__(name: str) -> object:
+    if name in _WRITE:
+        from gitorch.config import write
+
+        return getattr(write, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WRITE})
+
 
 __all__ = [
     "FIELDS", "LEVELS", "NOT_IN_REPO_CONFIG", "Settings", "Value", "_cache", "canonical_key",

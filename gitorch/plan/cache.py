@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from gitorch import __version__, atomic, digests
+from gitorch import __version__, digests
 from gitorch.plan.model import Plan
 
 if TYPE_CHECKING:
@@ -106,6 +106,8 @@ def lookup(scratch: Path, main: Path, main_bytes: bytes) -> Entry | None:
 
 def store(scratch: Path, main: Path, entry: Entry) -> None:
     """Write `entry` atomically; a cache that cannot be written is simply not used."""
+    from gitorch import atomic  # a miss only: a hit (every re-run) writes nothing
+
     slot = _slot(scratch, main)
     try:
         slot.parent.mkdir(parents=True, exist_ok=True)
