@@ -47,6 +47,18 @@ def signatures(name: str | None, email: str | None,
     return out[0], out[1]
 
 
+def parse_commit(oid: str, data: bytes) -> CommitInfo:
+    """The CommitInfo of a commit object's bytes."""
+    head, _, message = data.partition(b"\n\n")
+    tree, parents = "", []
+    for line in head.splitlines():
+        if line.startswith(b"tree "):
+            tree = line[5:].decode()
+        elif line.startswith(b"parent "):
+            parents.append(line[7:].decode())
+    return CommitInfo(oid, tree, tuple(parents), message.decode(errors="replace"))
+
+
 class RefLocked(Exception):
     """`<ref>.lock` stayed in place while update_ref waited (a writer is busy or was killed)."""
 

@@ -22,8 +22,16 @@ from typing import IO, TYPE_CHECKING
 
 from gitorch.errors import GitError
 from gitorch.gitcmd import git, git_popen, stop
-from gitorch.store import loose
-from gitorch.store.backend import MODE_TREE, ZERO_OID, CommitInfo, RefLocked, TreeEntry, signatures
+from gitorch.store import loose, reffiles
+from gitorch.store.backend import (
+    MODE_TREE,
+    ZERO_OID,
+    CommitInfo,
+    RefLocked,
+    TreeEntry,
+    parse_commit,
+    signatures,
+)
 
 if TYPE_CHECKING:
     from gitorch.gitcmd import GitProcess, GitResult
@@ -79,6 +87,7 @@ class CliBackend:
 
     def __init__(self, git_dir: str, scratch: str | None = None) -> None:
         self.git_dir = git_dir
+        self._common = loose.common_dir(git_dir)  # where the refs are (a linked worktree's too)
         self._base = [f"--git-dir={git_dir}"]
         self._cat = _Pipe([*self._base, "cat-file", "--batch"])
         self._blob = _Pipe([*self._base, "hash-object", "-w", "--no-filters", "--stdin-paths"])
@@ -182,12 +191,15 @@ class CliBackend:
     def read_ref(self, ref: str) -> str | None:
         if not ref.startswith("refs/"):
             raise ValueError(f"not a full ref name: {ref}")
+        kept = reffiles.read(self._common, ref)  # from git's files: no round trip to cat-file
+        if kept != reffiles.ASK_GIT:
+            return kept
         found = self._cat_file(ref)
         if found is None:
             return None
         oid, kind, data = found
         if kind == "commit":  # git sent the tip's commit: read_commit(tip) needs no second ask
-            self._keep_commit(_parse_commit(oid, data))
+            self._keep_commit(parse_commit(oid, data))
         return oid
 
     def list_refs(self, prefix: str) -> dict[str, str]:
@@ -266,7 +278,7 @@ class CliBackend:
         kept = self._commits.get(oid)
         if kept is not None:
             return kept
-        return self._keep_commit(_parse_commit(oid, self._object(oid, "commit")))
+        return self._keep_commit(parse_commit(oid, self._object(oid, "commit")))
 
     def _keep_commit(self, info: CommitInfo) -> CommitInfo:
         with self._parsed_lock:
@@ -386,13 +398,3 @@ class CliBackend:
             path.unlink(missing_ok=True)
         self._tmp_files.clear()
 
-
-def _parse_commit(oid: str, data: bytes) -> CommitInfo:
-    head, _, message = data.partition(b"\n\n")
-    tree, parents = "", []
-    for line in head.splitlines():
-        if line.startswith(b"tree "):
-            tree = line[5:].decode()
-        elif line.startswith(b"parent "):
-            parents.append(line[7:].decode())
-    return CommitInfo(oid, tree, tuple(parents), message.decode(errors="replace"))

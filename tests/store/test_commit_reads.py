@@ -1,6 +1,7 @@
-"""A tip's commit is read with its ref: `git cat-file --batch` sends the commit when asked for
-the ref, so the CLI backend keeps it (commits are immutable) and reading the tip's commit
-asks git nothing more; what both backends read is what git says, as the ref moves."""
+"""Refs and tips without round trips to git: the CLI backend reads a ref from git's files
+(store/reffiles.py; loose, then packed-refs; git itself when they cannot say) and keeps the
+commits it read (immutable), so reading the state branch's tip again asks git nothing; what
+both backends read is what git says, as the ref moves, is packed, or is symbolic."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from gitorch.store import reffiles
 from gitorch.store.backend import MODE_BLOB, Backend, TreeEntry
 from gitorch.store.cli_backend import CliBackend
 from gitorch.store.select import open_backend
@@ -47,8 +49,7 @@ def test_the_tip_read_with_its_ref_is_gits(be: Backend, repo: Path) -> None:
     assert be.read_commit(tip).message.strip() == "commit 1\n\nbody 1"
 
 
-def test_one_question_for_a_ref_and_its_commit(repo: Path) -> None:
-    be = CliBackend(str(repo / ".git"))
+def _counting(be: CliBackend) -> list[str]:
     asked: list[str] = []
     ask = be._cat_file
 
@@ -57,11 +58,52 @@ def test_one_question_for_a_ref_and_its_commit(repo: Path) -> None:
         return ask(name)
 
     be._cat_file = counted  # type: ignore[method-assign]
+    return asked
+
+
+def test_the_tip_again_asks_git_nothing(repo: Path) -> None:
+    be = CliBackend(str(repo / ".git"))
+    asked = _counting(be)
     try:
         tip = be.read_ref("refs/heads/main")
-        assert tip is not None
+        assert tip == git(repo, "rev-parse", "HEAD")
         assert be.read_commit(tip).tree == git(repo, "rev-parse", "HEAD^{tree}")
-        assert asked == ["refs/heads/main"]
+        assert asked == [tip]  # the commit; the ref came from its file
+        assert be.read_ref("refs/heads/main") == tip and be.read_commit(tip).tree
         assert be.read_ref("refs/heads/missing") is None
+        assert asked == [tip]
+    finally:
+        be.close()
+
+
+def test_refs_read_as_git_reads_them(repo: Path) -> None:
+    head = git(repo, "rev-parse", "HEAD")
+    git(repo, "tag", "-a", "-m", "annotated", "v1")
+    git(repo, "branch", "loose-one")
+    git(repo, "pack-refs", "--all")  # main, loose-one and v1 now packed (v1 with its peeled line)
+    git(repo, "branch", "-f", "loose-one", git(repo, "commit-tree", "-m", "x", f"{head}^{{tree}}"))
+    git(repo, "branch", "orch/dir-a")
+    git(repo, "symbolic-ref", "refs/heads/sym", "refs/heads/main")
+    be = CliBackend(str(repo / ".git"))
+    try:
+        for ref in ("refs/heads/main", "refs/heads/loose-one", "refs/tags/v1", "refs/heads/orch/dir-a",
+                    "refs/heads/sym"):
+            assert be.read_ref(ref) == git(repo, "rev-parse", ref), ref
+        for ref in ("refs/heads/orch", "refs/heads/nope", "refs/heads/mai", "refs/tags/v"):
+            assert be.read_ref(ref) is None, ref
+    finally:
+        be.close()
+    common = str(repo / ".git")
+    assert reffiles.read(common, "refs/heads/sym") == reffiles.ASK_GIT  # symbolic: git resolves it
+    assert reffiles.read(common, "refs/worktree/x") == reffiles.ASK_GIT  # per worktree
+    assert reffiles.read(common, "refs/heads/main") == head  # packed
+
+
+def test_a_linked_worktree_reads_the_shared_refs(repo: Path, tmp_path: Path) -> None:
+    git(repo, "worktree", "add", "-q", "--detach", str(tmp_path / "wt"))
+    wt_git = git(tmp_path / "wt", "rev-parse", "--absolute-git-dir")
+    be = CliBackend(wt_git)
+    try:
+        assert be.read_ref("refs/heads/main") == git(repo, "rev-parse", "main")
     finally:
         be.close()

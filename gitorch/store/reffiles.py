@@ -1,0 +1,53 @@
+"""A ref read from the files git keeps it in, without asking a git process.
+
+git's files backend keeps a ref as a loose file (`<common dir>/<ref>`, its id and a newline,
+replaced by a rename under `<ref>.lock`) or as a line of `packed-refs`; `git pack-refs` writes
+packed-refs before it removes a loose file, so reading the loose file first and packed-refs
+next sees the ref at some moment, as git's own reader does. The CLI backend reads its refs
+here (~20 µs against a round trip to `git cat-file --batch`) and asks git whenever the files
+do not answer plainly: a symbolic ref, a per-worktree ref, a reftable repository (where
+`refs/heads` is a file), anything unreadable or unexpected.
+"""
+
+from __future__ import annotations
+
+import os
+
+ASK_GIT = "?"  # what `read` gives when only git can answer
+_HEX = frozenset(b"0123456789abcdef")
+_SHARED = ("refs/heads/", "refs/notes/", "refs/orch/", "refs/tags/", "refs/remotes/")
+
+
+def read(common_dir: str, ref: str) -> str | None:
+    """`ref`'s object id, None when it does not exist, ASK_GIT when the files cannot say."""
+    if not ref.startswith(_SHARED) or ".." in ref or "\\" in ref:
+        return ASK_GIT
+    try:
+        with open(os.path.join(common_dir, ref), "rb") as f:
+            data = f.read(128)
+    except (FileNotFoundError, IsADirectoryError):
+        return _packed(common_dir, ref)
+    except OSError:  # NotADirectoryError (reftable's refs/heads file), permissions, ...
+        return ASK_GIT
+    return _oid(data[:-1]) if len(data) == 41 and data.endswith(b"\n") else ASK_GIT
+
+
+def _packed(common_dir: str, ref: str) -> str | None:
+    try:
+        with open(os.path.join(common_dir, "packed-refs"), "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return ASK_GIT
+    at = data.find(b" " + ref.encode() + b"\n")
+    while at != -1:
+        start = at - 40
+        if start == 0 or (start > 0 and data[start - 1] == 10):  # the line's start
+            return _oid(data[start:at])
+        at = data.find(b" " + ref.encode() + b"\n", at + 1)
+    return None
+
+
+def _oid(raw: bytes) -> str:
+    return raw.decode() if len(raw) == 40 and _HEX.issuperset(raw) else ASK_GIT
