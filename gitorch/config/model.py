@@ -1,8 +1,9 @@
 """What a setting is: the typed `Settings`, the keys' names at each level, and the checks
 a value passes before it is used (pure: no files, no git)."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: msgspec reads Settings' field types once a process
+# (FIELDS below, and decoding), and string annotations are compiled and evaluated one by one
+# (~1 M instructions of every command).
 import re
 from typing import Any
 
@@ -159,7 +160,8 @@ def check_typed(key: str, value: Any, where: Location | None = None) -> Any:
 
 _BACKENDS = ("auto", "pygit2", "cli", "git")
 # git check-ref-format's rules, without a git call (settings are read on every command).
-_BAD_REF = re.compile(r"(^|/)\.|\.\.|\.lock(/|$)|[\x00-\x20\x7f~^:?*\[\\]|@\{|//|^/|/$|\.$|^@$|^-")
+# (compiled on first use, in re's cache: a ref name is checked only when one is set)
+_BAD_REF = r"(^|/)\.|\.\.|\.lock(/|$)|[\x00-\x20\x7f~^:?*\[\\]|@\{|//|^/|/$|\.$|^@$|^-"
 
 
 def check_value(key: str, value: Any, where: Location | None = None, source: str = "") -> Any:
@@ -168,7 +170,7 @@ def check_value(key: str, value: Any, where: Location | None = None, source: str
     problem = None
     if key == "backend" and str(value).lower() not in _BACKENDS:
         problem = f"must be one of {', '.join(_BACKENDS[:3])}, got {value!r}"
-    elif key in ("state_branch", "notes_ref") and (not value or _BAD_REF.search(value)):
+    elif key in ("state_branch", "notes_ref") and (not value or re.search(_BAD_REF, value)):
         problem = f"is not a valid git ref name: {value!r}"
     elif isinstance(value, float) and not 0 <= value < float("inf"):  # also NaN
         problem = f"must be a finite number of seconds >= 0, got {value!r}"
