@@ -35,7 +35,7 @@ def zipapp_archive() -> str | None:
     import gitorch
 
     site = os.path.dirname(os.path.dirname(os.path.abspath(gitorch.__file__)))
-    if site == os.path.join(archive, "site"):  # a first start imports from the archive itself
+    if site == os.environ.get("GITORCH_ZIPAPP_SITE"):  # a first start imports from the archive's payload
         return archive
     return archive if os.path.exists(os.path.join(site, ".complete")) else None
 

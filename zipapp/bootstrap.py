@@ -1,12 +1,13 @@
 """orch.pyz bootstrap: run gitorch from the archive with nothing installed but Python and git.
 
-A first start (no complete cache entry for this build and interpreter) imports gitorch from
-the archive itself (zipimport, with the bytecode the build shipped) and writes only
-msgspec's compiled core to the user cache; once the command is done it starts a detached
-process that fills the entry (everything extracted, bytecode for every module) under a
-lock, renamed into place when complete. Later starts import from that entry. See
-docs/zipapp.md. Parses on any Python, 2.7 included (no annotations, no f-strings), so an old
-interpreter gets the one-line message below, not a SyntaxError.
+The archive is this bootstrap, BUILD_ID and payload.zip (stored: site/ and native/ in a zip of
+their own, as `python orch.pyz` has zipimport read the archive's directory, in Python, on
+every start: ~37,000 instructions a member, ~27 M for the payload's ~700). A first start (no
+complete cache entry for this build and interpreter) writes the payload and msgspec's core
+to the cache and imports gitorch from the payload; once the command is done, a detached
+process fills the entry (everything extracted, with bytecode) under a lock, renamed into
+place when complete. Later starts import from that entry. See docs/zipapp.md. Parses on any
+Python, 2.7 included (no annotations, no f-strings): an old one gets the message below.
 """
 import os
 import sys
@@ -18,6 +19,7 @@ if sys.version_info < (3, 11):
 # The warm path (cache already extracted) imports nothing beyond os, sys and fcntl.
 ARCHIVE = os.path.dirname(os.path.abspath(__file__))
 BUILD_ID = "@BUILD_ID@"  # replaced by zipapp/build.py
+PAYLOAD = "payload.zip"  # the archive's member holding site/ and native/ (stored, not deflated)
 FILL = "GITORCH_ZIPAPP_FILL"  # set (to the cache folder) only for the background fill
 _held = []  # type: list[int]  # the use lock's descriptor, open for the life of the process
 
@@ -26,10 +28,8 @@ def _platform_key():
     forced = os.environ.get("GITORCH_ZIPAPP_PLATFORM")  # for tests: pretend another platform
     if forced:
         return forced
-    if hasattr(os, "uname"):
-        machine = os.uname().machine.lower()
-    else:
-        machine = os.environ.get("PROCESSOR_ARCHITECTURE", "").lower()
+    machine = (os.uname().machine if hasattr(os, "uname") else os.environ.get("PROCESSOR_ARCHITECTURE", ""))
+    machine = machine.lower()
     if sys.platform.startswith("linux"):
         try:
             glibc = os.confstr("CS_GNU_LIBC_VERSION")
@@ -47,11 +47,8 @@ def _platform_key():
 
 
 def user_cache_dir():
-    """platformdirs.user_cache_dir("gitorch", appauthor=False), in the standard library.
-
-    The bootstrap runs before any bundled package can be imported cheaply (sources in a zip
-    compile on every import); tests check that this agrees with platformdirs.
-    """
+    """platformdirs.user_cache_dir("gitorch", appauthor=False) in the standard library (before
+    any bundled package can be imported cheaply); tests check that the two agree."""
     if sys.platform == "win32":
         base = os.environ.get("LOCALAPPDATA") or os.path.expanduser("~\\AppData\\Local")
         return os.path.join(base, "gitorch", "Cache")
@@ -78,9 +75,7 @@ def _cache_root():
     if explicit:
         return os.path.join(explicit, "zipapp")
     root = os.path.join(user_cache_dir(), "zipapp")
-    if os.path.isdir(root) and os.access(root, os.W_OK):
-        return root
-    if _writable(root):
+    if (os.path.isdir(root) and os.access(root, os.W_OK)) or _writable(root):
         return root
     import tempfile
 
@@ -93,9 +88,8 @@ def _lock_path(root, key):
 
 
 def _flock(path, mode):
-    """A descriptor holding `mode` (fcntl.LOCK_SH/EX, maybe | LOCK_NB) on `path`, or None when
-    a non-blocking request finds it taken. Retries when a pruner unlinked the file meanwhile,
-    so a lock is never held on a file that is no longer the one at `path`."""
+    """A descriptor holding `mode` (fcntl.LOCK_SH/EX, maybe | LOCK_NB) on `path`, None when it is
+    taken (non-blocking); retried when a pruner unlinked the file meanwhile (never held on another)."""
     import fcntl
 
     while True:
@@ -115,9 +109,8 @@ def _flock(path, mode):
 
 
 def _fill_lock(root, key, wait):
-    """A descriptor holding the exclusive lock for filling `key`'s entry (`.<key>.fill`;
-    closing releases it), or None when another process holds it and `wait` is False.
-    Windows (msvcrt) always waits: there a first start fills the entry itself."""
+    """A descriptor holding the exclusive lock for filling `key`'s entry (`.<key>.fill`), or None
+    when another process holds it and `wait` is False (msvcrt always waits)."""
     path = os.path.join(root, "." + key + ".fill")
     if sys.platform == "win32":
         import msvcrt
@@ -152,44 +145,63 @@ def _key():
 
 
 def prepare():
-    """(the folder to import gitorch from, msgspec's core for a start from the archive or None)."""
+    """(the cache entry, the folder to import gitorch from, msgspec's core for a start from
+    the payload or None)."""
     key, native = _key()
-    root = _cache_root()
+    root = os.path.abspath(_cache_root())
     final = os.path.join(root, key)
     if os.path.exists(os.path.join(final, ".complete")):
         _use(root, key)
         if os.path.exists(os.path.join(final, ".complete")):  # not pruned before we held it
-            if _others(root):
-                _prune(root)
-            return final, None
+            if any(not n.startswith((BUILD_ID, "." + BUILD_ID)) for n in os.listdir(root)):
+                _prune(root)  # another build's files (one listdir on the warm path)
+            return final, final, None
     os.makedirs(root, exist_ok=True)
     _use(root, key)
-    core = _core(root, key, native) if native and sys.platform != "win32" else None
-    if core is not None:
-        return final, core
-    return _fill(root, key, native, True), None
+    if native and sys.platform != "win32":
+        payload = _payload(root, key)
+        core = _core(root, key, native, payload)
+        if core is not None:
+            return final, os.path.join(payload, "site"), core
+    final = _fill(root, key, native, True)
+    return final, final, None
 
 
-def _core(root, key, native):
+def _written(path, data):
+    """Write `data` to `path` atomically (a temporary file renamed into place)."""
+    tmp = "%s.%d.tmp" % (path, os.getpid())
+    with open(tmp, "wb") as out:
+        out.write(data)
+    os.replace(tmp, path)
+    return path
+
+
+def _payload(root, key):
+    """The archive's payload as a file in the cache (`.<key>.zip`, once): zipimport needs a file."""
+    import zipimport
+
+    path = os.path.join(root, "." + key + ".zip")
+    if os.path.exists(path):
+        return path
+    return _written(path, zipimport.zipimporter(ARCHIVE).get_data(PAYLOAD))
+
+
+def _core(root, key, native, payload):
     """msgspec's compiled core for this interpreter, as a file in the cache (`.<key>.so`,
-    written once, atomically), or None when the archive has none for it."""
+    written once, atomically), or None when the payload has none for it."""
     import zipimport
     from importlib.machinery import EXTENSION_SUFFIXES
 
     path = os.path.join(root, "." + key + ".so")
     if os.path.exists(path):
         return path
-    archive = zipimport.zipimporter(ARCHIVE)
+    archive = zipimport.zipimporter(payload)
     for suffix in EXTENSION_SUFFIXES:
         try:
             data = archive.get_data(native + "msgspec/_core" + suffix)
         except OSError:
             continue
-        tmp = "%s.%d.tmp" % (path, os.getpid())
-        with open(tmp, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-        return path
+        return _written(path, data)
     return None
 
 
@@ -210,23 +222,20 @@ class _Core(object):
 
 
 def _fill(root, key, native, wait):
-    """Extract the entry `key` (sources, the native core, bytecode for every module) into a
-    temporary folder and rename it into place, under the entry's fill lock. Returns the
-    entry, or None when another process is filling it and `wait` is False."""
+    """Extract the entry `key` (sources, native core, bytecode) into a temporary folder renamed
+    into place, under its fill lock; the entry, or None when another process fills it (`wait` False)."""
     import importlib.util
     import zipfile
 
     final = os.path.join(root, key)
-    with zipfile.ZipFile(ARCHIVE) as zf:
+    with zipfile.ZipFile(_payload(root, key)) as zf:
         if native and not any(n.startswith(native) for n in zf.namelist()):
             native = None
         if native is None and importlib.util.find_spec("msgspec") is None:
-            sys.stderr.write(
-                "orch.pyz: no bundled msgspec for CPython %d.%d on %s-%s; install it with "
-                "`python -m pip install msgspec` (or install gitorch with pip)\n"
-                % (sys.version_info[0], sys.version_info[1], sys.platform,
-                   os.uname().machine if hasattr(os, "uname") else "?")
-            )
+            sys.stderr.write("orch.pyz: no bundled msgspec for CPython %d.%d on %s-%s; install it with "
+                             "`python -m pip install msgspec` (or install gitorch with pip)\n" % (
+                                 sys.version_info[0], sys.version_info[1], sys.platform,
+                                 os.uname().machine if hasattr(os, "uname") else "?"))
             sys.exit(2)
         lock = _fill_lock(root, key, wait)
         if lock is None:
@@ -260,9 +269,8 @@ def _fill_entry(zf, root, key, native):
 
 
 def _extract(zf, dest, native, final):
-    """site/ (msgspec left out without a bundled core: the interpreter's own is used) and
-    the native core, with bytecode: the archive's own where it is this interpreter's,
-    compiled here for the rest."""
+    """site/ (without msgspec when no core is bundled: the interpreter's is used) and the core,
+    with bytecode: the archive's where it is this interpreter's, compiled here for the rest."""
     import importlib.util
     import py_compile
 
@@ -320,17 +328,10 @@ def _fill_later(root):
         pass  # the next start runs from the archive again and tries once more
 
 
-def _others(root):
-    """Whether `root` holds entries of another build (one listdir on the warm path)."""
-    return any(not n.startswith((BUILD_ID, "." + BUILD_ID)) for n in os.listdir(root))
-
-
 def _prune(root):
-    """Remove the entries of other builds that no process uses (we hold our entry's lock):
-    the entry, its temporary folders, its core, fill lock and, last, its use lock.
-
-    Entries of this build for other interpreters stay; an entry in use keeps its shared
-    lock, so the non-blocking exclusive lock fails and it stays until a later start."""
+    """Remove the entries of other builds no process uses (their folder, temporary folders,
+    payload, core, fill lock and, last, use lock); this build's for other interpreters stay.
+    An entry in use holds its shared lock: our non-blocking exclusive lock fails, it stays."""
     if sys.platform == "win32":
         return  # msvcrt has no shared locks: an entry in use cannot be told apart
     import fcntl
@@ -373,16 +374,16 @@ def main():
         key, native = _key()
         return _fill(os.environ[FILL], key, native, False)
     try:
-        path, core = prepare()
+        path, folder, core = prepare()
     except OSError as exc:
-        sys.stderr.write(
-            "orch.pyz: cannot prepare the cache (%s); set GITORCH_CACHE_DIR to a writable folder\n" % exc
-        )
+        sys.stderr.write("orch.pyz: cannot prepare the cache (%s); set GITORCH_CACHE_DIR to a writable "
+                         "folder\n" % exc)
         sys.exit(2)
     rest = [p for p in sys.path if p != ARCHIVE and os.path.abspath(p or ".") != ARCHIVE]
     os.environ["GITORCH_ZIPAPP"] = ARCHIVE
     os.environ["GITORCH_ZIPAPP_CACHE"] = path
-    sys.path[:] = [path if core is None else os.path.join(ARCHIVE, "site")] + rest
+    os.environ["GITORCH_ZIPAPP_SITE"] = folder if core is not None else ""  # for gitorch/invocation
+    sys.path[:] = [folder] + rest
     if core is None:
         from gitorch.cli.entry import main as run
 

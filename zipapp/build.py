@@ -6,16 +6,19 @@ same bytes):
     __main__.py                 the bootstrap (zipapp/bootstrap.py; parses on any Python)
     __main__.pyc                its bytecode for the interpreter that ran the build
     BUILD_ID                    sha256 of site/ and native/; keys the extraction cache
-    site/<package>/...          gitorch and its pure-Python dependencies (sources)
-    site/<package>/....pyc      bytecode of the modules the everyday commands import, for
+    payload.zip                 stored (not deflated), a zip of its own holding:
+      site/<package>/...        gitorch and its pure-Python dependencies (sources)
+      site/<package>/....pyc    bytecode of the modules the everyday commands import, for
                                 the build's interpreter only (zipapp/hotset.py; optional)
-    native/<key>/msgspec/...    msgspec's compiled core per interpreter and platform,
+      native/<key>/msgspec/...  msgspec's compiled core per interpreter and platform,
                                 key = cp311-linux-x86_64, cp313-macos-arm64, ...
 
-A first start imports gitorch from site/ inside the archive (zipimport) with the one native
-core it needs written to the cache, and leaves filling the cache (everything extracted,
-bytecode for every module) to a background process; later starts import from there with
-ordinary bytecode. See docs/zipapp.md.
+`python orch.pyz` has zipimport read the whole directory of the archive (in Python, ~37,000
+instructions a member) before the bootstrap runs, on every start: with the ~700 members in
+payload.zip the archive itself has four. A first start writes the payload and the one native
+core it needs to the cache, imports gitorch from the payload (zipimport), and leaves filling
+the cache (everything extracted, bytecode for every module) to a background process; later
+starts import from there with ordinary bytecode. See docs/zipapp.md.
 
 Usage: python zipapp/build.py [--out dist/orch.pyz] [--wheels DIR] [--no-bytecode]
 """
@@ -58,6 +61,7 @@ PLATFORMS = [
 PACKAGE_SUFFIXES = {".py", ".typed", ".sh", ".json", ".toml", ".txt"}
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 ARCHIVE_LIMIT = 6_000_000  # bytes: the hot bytecode is cut to stay under it
+PAYLOAD = "payload.zip"  # bootstrap.PAYLOAD
 SKIP = re.compile(r"(__pycache__/|\.pyc$|\.so$|\.pyd$|\.dylib$|\.dist-info/|\.egg-info/|\.pth$)")
 
 
@@ -155,17 +159,24 @@ def msgspec_files(wheels: list[Path]) -> dict[str, bytes]:
     return out
 
 
-def _zip_bytes(files: dict[str, bytes], level: int | None) -> bytes:
-    """A zip of `files` with sorted entries and fixed metadata; stored when `level` is None."""
+def _zip_bytes(files: dict[str, bytes], level: int | None, stored: frozenset[str] = frozenset()) -> bytes:
+    """A zip of `files` with sorted entries and fixed metadata; stored when `level` is None
+    (and the members named in `stored`)."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         for name in sorted(files):
             info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
             info.external_attr = 0o644 << 16
             info.create_system = 3
-            info.compress_type = zipfile.ZIP_STORED if level is None else zipfile.ZIP_DEFLATED
-            zf.writestr(info, files[name], compresslevel=level)
+            flat = level is None or name in stored
+            info.compress_type = zipfile.ZIP_STORED if flat else zipfile.ZIP_DEFLATED
+            zf.writestr(info, files[name], compresslevel=None if flat else level)
     return buf.getvalue()
+
+
+def _archive(outer: dict[str, bytes], payload: bytes) -> bytes:
+    """The archive: `outer`'s members (the bootstrap, BUILD_ID) deflated, the payload stored."""
+    return _zip_bytes({**outer, PAYLOAD: payload}, 9, frozenset({PAYLOAD}))
 
 
 def _entry_cost(name: str, data: bytes) -> int:
@@ -174,15 +185,16 @@ def _entry_cost(name: str, data: bytes) -> int:
     return len(packer.compress(data) + packer.flush()) + 30 + 46 + 2 * len(name.encode())
 
 
-def _fitting(files: dict[str, bytes], extra: list[tuple[str, bytes]]) -> bytes:
-    """The archive of `files` plus as many of `extra`'s leading members as keep it under the
-    limit (usually all of them: one pass)."""
+def _fitting(files: dict[str, bytes], extra: list[tuple[str, bytes]], reserve: int = 0) -> bytes:
+    """The zip of `files` plus as many of `extra`'s leading members as keep it, with `reserve`
+    bytes more, under the archive's limit (usually all of them: one pass)."""
+    limit = ARCHIVE_LIMIT - reserve
     while True:
         data = _zip_bytes({**files, **dict(extra)}, 9)
         size = len(data) + 64  # the shebang line
-        if size <= ARCHIVE_LIMIT or not extra:
+        if size <= limit or not extra:
             return data
-        while extra and size > ARCHIVE_LIMIT:
+        while extra and size > limit:
             size -= _entry_cost(*extra.pop())
 
 
@@ -198,14 +210,17 @@ def build(out: Path, wheels_dir: Path, bytecode: bool = True) -> Path:
     build_id = digest.hexdigest()[:16]
 
     main_py = (HERE / "bootstrap.py").read_bytes().replace(b"@BUILD_ID@", build_id.encode())
-    files.update({"__main__.py": main_py, "BUILD_ID": build_id.encode()})
+    outer = {"__main__.py": main_py, "BUILD_ID": build_id.encode()}
     if bytecode:
         sys.dont_write_bytecode = True  # no zipapp/__pycache__ in the work tree
         from hotset import hot_bytecode
 
-        archive = _fitting(files, hot_bytecode(files))
+        hot = hot_bytecode({**files, **outer})
+        outer.update(hot[:1])  # __main__.pyc
+        overhead = len(_archive(outer, b""))  # what the archive adds around its payload
+        archive = _archive(outer, _fitting(files, hot[1:], overhead))
     else:
-        archive = _zip_bytes(files, 9)
+        archive = _archive(outer, _zip_bytes(files, 9))
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
     tmp.write_bytes(b"#!/usr/bin/env python3\n" + archive)

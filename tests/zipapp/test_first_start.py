@@ -4,6 +4,7 @@ background process; the answers are the same as from the filled cache."""
 from __future__ import annotations
 
 import fcntl
+import io
 import os
 import platform
 import subprocess
@@ -52,7 +53,8 @@ def test_first_start_runs_from_the_archive(pyz: Path, bare_python: Path, tmp_pat
         cold = run_pyz(bare_python, pyz, "status", cwd=repo, cache=cache, PYTHONDONTWRITEBYTECODE="1")
         cold_json = run_pyz(bare_python, pyz, "status", "--json", cwd=repo, cache=cache)
         assert cold.returncode == 0 and cold_json.returncode == 0, cold.stderr + cold_json.stderr
-        assert sorted(p.name for p in root.iterdir()) == [f".{key}.fill", f".{key}.lock", f".{key}.so"]
+        assert sorted(p.name for p in root.iterdir()) == [f".{key}.fill", f".{key}.lock", f".{key}.so",
+                                                          f".{key}.zip"]
     finally:
         os.close(fd)
     assert run_pyz(bare_python, pyz, "--version", cwd=repo, cache=cache).returncode == 0
@@ -82,31 +84,35 @@ def test_fill_clears_what_a_killed_fill_left(pyz: Path, bare_python: Path, tmp_p
 
 
 def test_shipped_bytecode_is_keyed_to_one_interpreter(pyz: Path) -> None:
-    """Unchecked hash-based pycs of this interpreter, each beside its source; the bootstrap's too."""
+    """Unchecked hash-based pycs of this interpreter, each beside its source; the bootstrap's too.
+    The archive itself holds four members (every start reads its directory: P6 warm)."""
     import importlib.util
 
-    with zipfile.ZipFile(pyz) as zf:
-        names = set(zf.namelist())
-        pycs = sorted(n for n in names if n.endswith(".pyc"))
-        assert "__main__.pyc" in pycs and "site/gitorch/cli/entry.pyc" in pycs
-        for name in pycs:
-            head = zf.read(name)[:8]
-            assert head[:4] == importlib.util.MAGIC_NUMBER and head[4:8] == (1).to_bytes(4, "little"), name
-            assert name[:-1] in names, name
+    with zipfile.ZipFile(pyz) as outer, zipfile.ZipFile(io.BytesIO(outer.read("payload.zip"))) as inner:
+        assert sorted(outer.namelist()) == ["BUILD_ID", "__main__.py", "__main__.pyc", "payload.zip"]
+        assert "site/gitorch/cli/entry.pyc" in inner.namelist()
+        for zf in (outer, inner):
+            names = set(zf.namelist())
+            for name in sorted(n for n in names if n.endswith(".pyc")):
+                head = zf.read(name)[:8]
+                assert head == importlib.util.MAGIC_NUMBER + (1).to_bytes(4, "little"), name
+                assert name[:-1] in names, name
 
 
 def test_build_without_bytecode(bare_python: Path, tmp_path: Path) -> None:
     out = tmp_path / "plain.pyz"
     subprocess.run([sys.executable, str(ROOT / "zipapp" / "build.py"), "--out", str(out), "--wheels",
                     str(WHEELS), "--no-bytecode"], check=True, capture_output=True)
-    assert not [n for n in zipfile.ZipFile(out).namelist() if n.endswith(".pyc")]
+    outer = zipfile.ZipFile(out)
+    inner = zipfile.ZipFile(io.BytesIO(outer.read("payload.zip")))
+    assert not [n for n in outer.namelist() + inner.namelist() if n.endswith(".pyc")]
     proc = run_pyz(bare_python, out, "--version", cwd=tmp_path, cache=tmp_path / "cache")
     assert proc.returncode == 0 and proc.stdout.startswith("gitorch "), proc.stderr
 
 
 DUMP = """import atexit, os, runpy, sys
-site = os.path.join(os.path.abspath(sys.argv[1]), "site") + os.sep
 def dump():
+    site = os.environ["GITORCH_ZIPAPP_SITE"] + os.sep  # the archive's payload, written to the cache
     with open(os.environ["DUMP"], "w") as f:
         for name, m in sorted(sys.modules.items()):
             if (getattr(m, "__file__", None) or "").startswith(site):
