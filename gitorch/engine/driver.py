@@ -45,7 +45,8 @@ _OUTCOME_STATE: dict[str, SchedulerState] = {
 }
 
 if TYPE_CHECKING:  # an entry of RunDriver._records (see there)
-    _Record = ev.TaskStarted | tuple[ev.Event, TaskState] | tuple[TaskResult, SchedulerState, str, list[str]]
+    _Ended = tuple[TaskResult, SchedulerState, str, list[ev.TaskBlocked]]
+    _Record = ev.TaskStarted | tuple[ev.Event, TaskState] | _Ended
 
 
 class RunDriver:
@@ -67,7 +68,7 @@ class RunDriver:
         self.completed_now: list[str] = []
         # what is not recorded yet (see _settle), in order: a task_started; (event, state) of a
         # task held (skipped, at a gate); (result, state, inputs digest it started with ("" unless
-        # completed), the dependents its end blocked) of a task that ended
+        # completed), the task_blocked of each dependent its end blocked) of a task that ended
         self._records: list[_Record] = []
         self.gated: dict[str, str] = {}
         self.stale: dict[str, list[str]] = {}  # task -> approvals of its gate that no longer apply
@@ -305,7 +306,10 @@ class RunDriver:
         if res.outcome == "awaiting_approval":  # its gate holds the result (apply_patch)
             self.gated[res.task] = res.reason
         state = _OUTCOME_STATE.get(res.outcome, "interrupted")
-        self._records.append((res, state, started, self.sched.finish(res.task, state)))
+        # its blocked dependents' events made now: ids follow the order things happened in
+        blocked = [ev.TaskBlocked(run=self.run_id, task=tid, blocked_by=[res.task])
+                   for tid in self.sched.finish(res.task, state)]
+        self._records.append((res, state, started, blocked))
 
     def _settle(self) -> None:
         """Record what happened since the last call, in the order it happened: tasks started
@@ -337,9 +341,9 @@ class RunDriver:
                 self.cache.record(self.lp.by_id[res.task], started, self.run_id)
             self.watch.passed(res.task, self.inputs[res.task], self.run_id, self.commit or "")
         self.rec.add(res.events, res.files)
-        for tid in blocked:
-            self.rec.add([ev.TaskBlocked(run=self.run_id, task=tid, blocked_by=[res.task])])
-            self.progress.task_finished(tid, "blocked", 0.0)
+        for event in blocked:
+            self.rec.add([event])
+            self.progress.task_finished(str(event.task), "blocked", 0.0)
         self.progress.task_finished(res.task, state if state != "waiting" else "in_progress", res.duration)
 
     def _final_inputs(self, tid: str) -> inp.TaskInputs:
