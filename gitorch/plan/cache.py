@@ -8,19 +8,16 @@ Invalid plans are never cached, so their errors are always computed afresh.
 `GITORCH_PLAN_CACHE=0` switches the cache off.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` (as plan/model): msgspec reads Entry's field types
+# once a process, to decode a hit, without evaluating strings.
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import msgspec
 
 from gitorch import __version__, digests
 from gitorch.plan.model import Plan
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable
 
 _SCHEMA = 1
 
