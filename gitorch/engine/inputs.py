@@ -187,7 +187,7 @@ def compute_inputs(
         deps = {d: out[d].digest for d in t.get("dependencies") or [] if d in out}
         out[tid] = TaskInputs(tid, digest_of(parts, oids, deps), parts, patterns, oids, deps,
                               "" if patterns else tree_digest or "",
-                              frozenset(p for p in oids if p in untracked), () if patterns else excluded)
+                              frozenset(untracked.intersection(oids)), () if patterns else excluded)
     return out
 
 
@@ -216,14 +216,21 @@ def _inputs_text(parts: Mapping[str, str], oids: Mapping[str, str], deps: Mappin
         from json.encoder import encode_basestring  # what json.dumps quotes with ensure_ascii=False
 
         q = _quote = encode_basestring
+    key = tuple(parts.items())  # tasks share their parts' text (the same definition but the id)
+    head = _parts_text.get(key)
+    if head is None:
+        if len(_parts_text) > 4096:
+            _parts_text.clear()
+        head = _parts_text[key] = ",".join([q(k) + ":" + q(v) for k, v in sorted(parts.items())])
     return "".join((
-        "[{", ",".join([q(k) + ":" + q(v) for k, v in sorted(parts.items())]),
+        "[{", head,
         "},[", ",".join(["[" + q(k) + "," + q(v) + "]" for k, v in sorted(oids.items())]),
         "],[", ",".join(["[" + q(k) + "," + q(v) + "]" for k, v in sorted(deps.items())]), "]]",
     ))
 
 
 _quote: Callable[[str], str] | None = None
+_parts_text: dict[tuple[tuple[str, str], ...], str] = {}
 
 
 def rebind(ti: TaskInputs, deps: Mapping[str, str]) -> TaskInputs:
