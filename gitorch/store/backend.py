@@ -59,6 +59,19 @@ def parse_commit(oid: str, data: bytes) -> CommitInfo:
     return CommitInfo(oid, tree, tuple(parents), message.decode(errors="replace"))
 
 
+def parse_tree(data: bytes) -> dict[str, TreeEntry]:
+    """The entries of a tree object's bytes, by name."""
+    entries: dict[str, TreeEntry] = {}
+    i = 0
+    while i < len(data):
+        sp = data.index(b" ", i)
+        nul = data.index(b"\0", sp)
+        name = data[sp + 1 : nul].decode("utf-8", errors="surrogateescape")
+        entries[name] = TreeEntry(name, int(data[i:sp], 8), data[nul + 1 : nul + 21].hex())
+        i = nul + 21
+    return entries
+
+
 class RefLocked(Exception):
     """`<ref>.lock` stayed in place while update_ref waited (a writer is busy or was killed)."""
 
@@ -140,6 +153,11 @@ class Backend(Protocol):
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         """Whether `ancestor` is reachable from `descendant` (or equal to it)."""
+        ...
+
+    def prefetch_trees(self, tree: str, paths: Iterable[str]) -> None:
+        """A hint: the trees at `paths` (folders) under `tree` are about to be read (the CLI
+        backend asks git for them at once; a missing one is no error)."""
         ...
 
     def prepare_writes(self) -> None:

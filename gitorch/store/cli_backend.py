@@ -1,13 +1,12 @@
 """The git CLI backend: plumbing only, for machines without pygit2.
 
-Reads go through one long-lived `git cat-file --batch` per store; objects are written as
-loose objects in-process (store/loose.py: exactly what `git hash-object -w` writes) where
-the repository's config allows, else through long-lived `git hash-object -w --stdin-paths`
-processes (blobs, trees, commits); ref updates go through a long-lived `git update-ref
---stdin` transaction (`update REF NEW OLD`: git's own compare-and-swap under `<ref>.lock`).
-So a commit of the state branch starts at most two processes (`git config` once for the
-identity and how objects are written, `update-ref`), and `prepare_writes` starts both before
-they are needed; an append spawns none (`ls-tree` runs once per full read).
+Objects are read through one long-lived `git cat-file --batch` per store, refs from git's
+files (store/reffiles.py; cat-file when they cannot say); objects are written as loose
+objects in-process (store/loose.py: exactly what `git hash-object -w` writes) where the
+repository's config allows, else by long-lived `git hash-object -w --stdin-paths` processes;
+refs are moved by a long-lived `git update-ref --stdin` (`update REF NEW OLD`: git's own
+compare-and-swap under `<ref>.lock`). A commit starts at most `git config` (the identity,
+how objects are written) and `update-ref`, both early (`prepare_writes`); an append none.
 """
 
 from __future__ import annotations
@@ -30,6 +29,7 @@ from gitorch.store.backend import (
     RefLocked,
     TreeEntry,
     parse_commit,
+    parse_tree,
     signatures,
 )
 
@@ -195,12 +195,9 @@ class CliBackend:
         if kept != reffiles.ASK_GIT:
             return kept
         found = self._cat_file(ref)
-        if found is None:
-            return None
-        oid, kind, data = found
-        if kind == "commit":  # git sent the tip's commit: read_commit(tip) needs no second ask
-            self._keep_commit(parse_commit(oid, data))
-        return oid
+        if found is not None and found[1] == "commit":  # kept: read_commit(tip) asks no more
+            self._keep_commit(parse_commit(found[0], found[2]))
+        return found[0] if found is not None else None
 
     def list_refs(self, prefix: str) -> dict[str, str]:
         out = self._git(["for-each-ref", "--format=%(objectname) %(refname)", prefix]).stdout
@@ -219,16 +216,27 @@ class CliBackend:
         out: list[bytes] = []
         for start in range(0, len(oids), _BATCH):
             chunk = oids[start : start + _BATCH]
-            with self._cat.lock:
-                stdin, stdout = self._cat.io()
-                stdin.write(b"".join(oid.encode() + b"\n" for oid in chunk))
-                stdin.flush()
-                answers = [self._answer(stdout, oid) for oid in chunk]
-            for oid, found in zip(chunk, answers, strict=True):
+            for oid, found in zip(chunk, self._ask(chunk), strict=True):
                 if found is None or found[1] != "blob":
                     raise GitError(f"object {oid} is not a blob in {self.git_dir}")
                 out.append(found[2])
         return out
+
+    def _ask(self, names: Sequence[str]) -> list[tuple[str, str, bytes] | None]:
+        """cat-file's answers to `names` (at most _BATCH), asked at once."""
+        with self._cat.lock:
+            stdin, stdout = self._cat.io()
+            stdin.write(b"".join(name.encode() + b"\n" for name in names))
+            stdin.flush()
+            return [self._answer(stdout, name) for name in names]
+
+    def prefetch_trees(self, tree: str, paths: Iterable[str]) -> None:
+        """The trees at `paths` (folders) under `tree` parsed with one round trip to cat-file
+        (`<tree>:<path>`), for the reads that follow: an append's path, folder by folder."""
+        names = [f"{tree}:{path}" for path in paths if "\n" not in path][:_BATCH]
+        for found in self._ask(names) if names else []:
+            if found is not None and found[1] == "tree":
+                self._keep_tree(found[0], parse_tree(found[2]))
 
     def read_tree(self, oid: str) -> list[TreeEntry]:
         return list(self._tree_map(oid).values())
@@ -240,15 +248,9 @@ class CliBackend:
             if cached is not None:
                 self._parsed.move_to_end(oid)
                 return cached
-        data = self._object(oid, "tree")
-        entries: dict[str, TreeEntry] = {}
-        i = 0
-        while i < len(data):
-            sp = data.index(b" ", i)
-            nul = data.index(b"\0", sp)
-            name = data[sp + 1 : nul].decode("utf-8", errors="surrogateescape")
-            entries[name] = TreeEntry(name, int(data[i:sp], 8), data[nul + 1 : nul + 21].hex())
-            i = nul + 21
+        return self._keep_tree(oid, parse_tree(self._object(oid, "tree")))
+
+    def _keep_tree(self, oid: str, entries: dict[str, TreeEntry]) -> dict[str, TreeEntry]:
         with self._parsed_lock:
             self._parsed[oid] = entries
             if len(self._parsed) > _PARSED_TREES:
@@ -268,10 +270,7 @@ class CliBackend:
         if not entries:
             return None
         oid = self.write_tree(entries.values())
-        with self._parsed_lock:  # the next append starts from this tree
-            self._parsed[oid] = entries
-            if len(self._parsed) > _PARSED_TREES:
-                self._parsed.popitem(last=False)
+        self._keep_tree(oid, entries)  # the next append starts from this tree
         return oid
 
     def read_commit(self, oid: str) -> CommitInfo:

@@ -152,6 +152,9 @@ class Pygit2Backend:
             return True
         return bool(self.repo.descendant_of(descendant, ancestor))
 
+    def prefetch_trees(self, tree: str, paths: Iterable[str]) -> None:
+        """Nothing to do: libgit2 reads in-process."""
+
     def prepare_writes(self) -> None:
         """Nothing to start: libgit2 writes in-process."""
 

@@ -53,6 +53,16 @@ def put_tree(backend: Backend, tree: str | None, changes: Mapping[str, str | Non
     return backend.edit_tree(tree, edits)
 
 
+def _folders(paths: Iterable[str]) -> list[str]:
+    """Every folder on `paths` (`a`, `a/b` for `a/b/c.json`), each once, outermost first."""
+    out: dict[str, None] = {}
+    for path in paths:
+        parts = path.split("/")[:-1]
+        for n in range(1, len(parts) + 1):
+            out["/".join(parts[:n])] = None
+    return list(out)
+
+
 def lookup(backend: Backend, tree: str, path: str) -> TreeEntry | None:
     """The entry at `path` under `tree`, or None."""
     entry: TreeEntry | None = None
@@ -302,6 +312,8 @@ class StateBranch:
              seal: Callable[[Mapping[str, str]], Changes] | None) -> str | None:
         """The new root tree; with `seal`, sessions/ and runs/ are built first (no tree is
         written that the commit does not hold)."""
+        if base is not None:  # the folders on the changed paths, read at once (CLI backend)
+            self.backend.prefetch_trees(base, _folders(changes))
         if seal is None:
             return put_tree(self.backend, base, changes)
         rest: Changes = {}

@@ -5,6 +5,7 @@ both backends read is what git says, as the ref moves, is packed, or is symbolic
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -107,3 +108,33 @@ def test_a_linked_worktree_reads_the_shared_refs(repo: Path, tmp_path: Path) -> 
         assert be.read_ref("refs/heads/main") == git(repo, "rev-parse", "main")
     finally:
         be.close()
+
+
+def test_an_append_reads_the_folders_on_its_path_at_once(repo: Path, backend: str) -> None:
+    from gitorch import config
+    from gitorch import events as ev
+    from gitorch.repo import find_repo
+
+    def append(text: str) -> list[str]:
+        config._cache.clear()
+        with config.open_store(find_repo(repo)) as store:
+            asked: list[str] = []
+            if isinstance(store.backend, CliBackend):
+                asked = _counting(store.backend)
+            store.append([ev.TaskStarted(run="r", task=text)])
+            return asked
+
+    append("a")  # the session's folders exist from here on
+    asked = append("b")  # a new store: nothing parsed yet
+    tip = git(repo, "rev-parse", "refs/heads/orch/state")
+    [added] = git(repo, "diff-tree", "-r", "--name-only", f"{tip}~1", tip, "--", "sessions/").splitlines()
+    folder = added.split("/")[:-1]
+    path_trees = set()
+    for n in range(1, len(folder) + 1):  # the folders the second append found on its path
+        found = subprocess.run(["git", "rev-parse", "-q", "--verify", f"{tip}~1:{'/'.join(folder[:n])}"],
+                               cwd=repo, capture_output=True, text=True)
+        path_trees |= {found.stdout.strip()} if found.returncode == 0 else set()
+    assert len(path_trees) >= 5  # sessions, month, day, two buckets, the session: read before
+    assert not path_trees & set(asked)  # asked for together (prefetch_trees), not one by one
+    if backend == "cli":
+        assert asked  # the counting saw the store's other questions
