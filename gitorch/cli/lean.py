@@ -151,9 +151,6 @@ def _after(steps: list[Callable[[str], None]], word: str, body: Callable[..., An
 
 def run(body: Callable[..., Any], kwargs: dict[str, Any], args: list[str]) -> NoReturn:
     """Run `body` as typer's root group and cli/app.main would; end the process as they do."""
-    from gitorch.cli.lean_guard import failed, silence_stdout
-    from gitorch.errors import EXIT_INTERRUPTED
-    from gitorch.invocation import localize
     from gitorch.store.select import command_prefers_cli, preferring_cli
 
     as_json = "--json" in sys.argv or "--json" in args
@@ -162,11 +159,18 @@ def run(body: Callable[..., Any], kwargs: dict[str, Any], args: list[str]) -> No
             try:
                 body(**kwargs)
             except (Exception, KeyboardInterrupt) as exc:
+                from gitorch.cli.lean_guard import failed  # an error: loaded only then
+
                 sys.exit(failed(exc, as_json))
     except BrokenPipeError:  # the reader left while the error was reported: click exits 1
+        from gitorch.cli.lean_guard import silence_stdout
+
         silence_stdout()
         sys.exit(1)
     except KeyboardInterrupt:
+        from gitorch.errors import EXIT_INTERRUPTED
+        from gitorch.invocation import localize
+
         sys.stderr.write(localize("git orch: interrupted\n"))
         sys.exit(EXIT_INTERRUPTED)
     sys.exit(0)  # as click ends a command that returned
