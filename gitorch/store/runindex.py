@@ -48,8 +48,7 @@ _UNBOUND = (ev.TaskCompleted, ev.TaskFailed)  # without a run: kept in the seal'
 
 
 def gitorch_ts(ts: str) -> bool:
-    """Whether `ts` has the form gitorch writes (UTC, milliseconds, Z): such stamps sort as
-    strings exactly as the fold orders them."""
+    """Whether `ts` is as gitorch writes it (UTC, ms, Z): it sorts as the fold orders stamps."""
     return len(ts) == 24 and ts.endswith("Z") and ts[10] == "T"
 
 
@@ -276,11 +275,12 @@ def index_events(summaries: dict[str, layout.RunSummary], located: Sequence[tupl
     """Note each located event in its run's summary (which must be in `summaries` with an
     index); the loose folders among them."""
     loose: set[str] = set()
+    entries: dict[str, layout.RunIndex | None] = {}  # run -> its index (a path made once a run)
     for folder, e in located:
         if is_loose(e):
             loose.add(folder)
-        if e.run and type(e) in FOLDED:  # readers need no other event of a run
-            entry = summaries[layout.run_path(e.run)].index
+        if (run := e.run) and type(e) in FOLDED:  # readers need no other event of a run
+            entry = entries.get(run) or entries.setdefault(run, summaries[layout.run_path(run)].index)
             assert entry is not None
             note(entry, folder, e)
     return loose
