@@ -40,6 +40,12 @@ if TYPE_CHECKING:
 _cache: dict[object, Settings] = {}
 
 
+def forget() -> None:
+    """Drop the settings read so far (cli/entry, at a command's end): a later command in this
+    process reads every level afresh, as a new process would."""
+    _cache.clear()
+
+
 def explain(
     repo: Repo | None = None, overrides: dict[str, Any] | None = None, *, repo_config: bool = True
 ) -> dict[str, Value]:

@@ -83,3 +83,37 @@ def test_a_dry_run_leaves_no_head_to_the_next_run(tmp_path: Path, entry: Entry, 
     later = inproc("run", "--json", cwd=root)
     assert later.returncode == 0, later.stderr
     assert json.loads(later.stdout)["commit"] == git(root, "rev-parse", "HEAD"), "HEAD from before the commit"
+
+
+SETTINGS_PROBE = """
+import contextlib, io, json, subprocess, sys
+from gitorch.cli.entry import main
+
+
+def status():
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        try:
+            main(["status", "--json"])
+        except SystemExit:
+            pass
+    return json.loads(out.getvalue())["run"] is not None
+
+
+print(status())
+subprocess.run(["git", "config", "orch.stateBranch", "orch/other"], check=True)  # a branch without runs
+print(status())
+"""
+
+
+def test_settings_read_by_one_command_are_not_the_next_ones(tmp_path: Path, entry: Entry) -> None:
+    """A caller calling main twice (no fixture clearing gitorch.config's cache between): the
+    second command reads git's config afresh, as a new process would."""
+    import subprocess
+    import sys
+
+    root = _repo(tmp_path / "r")
+    assert entry("run", cwd=root).returncode == 0
+    proc = subprocess.run([sys.executable, "-c", SETTINGS_PROBE], cwd=root, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.stdout.split() == ["True", "False"], (proc.stdout, proc.stderr)
