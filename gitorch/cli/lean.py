@@ -101,12 +101,13 @@ def _import_msgspec() -> None:
     msgspec imports uuid, which on Linux imports platform (~9 M instructions: it compiles
     seven regular expressions) to call `platform.system()` once; and msgspec imports its
     `inspect` (~40 Struct classes describing types) and `_json_schema` (with textwrap), ~6 M
-    together, for `msgspec.inspect` and `msgspec.json.schema[_components]`, which no hot
-    command calls. They get stand-ins while msgspec imports (gitorch/standins: `system()` is
-    os.uname()'s, the answer platform gives on Linux; msgspec.json's two schema functions
-    import the real module when called; anything else is the real module's, imported on
-    first use), removed again after, so a later `import platform` or `import msgspec.inspect`
-    loads the real module. Nothing msgspec encodes or decodes depends on them: its C core
+    together, for `msgspec.inspect` and `msgspec.json.schema[_components]`, and its `toml`
+    and `yaml` (which need tomllib and PyYAML to work), none of which a hot command calls.
+    They get stand-ins while msgspec imports (gitorch/standins: `system()` is os.uname()'s,
+    the answer platform gives on Linux; msgspec.json's two schema functions import the real
+    module when called; anything else is the real module's, imported on first use), removed
+    again after, so a later `import platform` or `import msgspec.inspect` loads the real
+    module. Nothing msgspec encodes or decodes depends on them: its C core
     takes what it uses (uuid.UUID, decimal.Decimal, datetime) from those modules, not these."""
     if "msgspec" in sys.modules or "typing_extensions" in sys.modules or sys.version_info < (3, 11):
         return
@@ -115,6 +116,7 @@ def _import_msgspec() -> None:
     schema = "msgspec._json_schema"
     stand_ins: dict[str, object] = {
         "typing_extensions": None, "msgspec.inspect": StandIn("msgspec.inspect"),
+        "msgspec.toml": StandIn("msgspec.toml"), "msgspec.yaml": StandIn("msgspec.yaml"),
         schema: StandIn(schema, schema=deferred(schema, "schema"),
                         schema_components=deferred(schema, "schema_components"))}
     if sys.platform.startswith("linux") and "uuid" not in sys.modules:

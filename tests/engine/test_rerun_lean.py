@@ -47,8 +47,10 @@ def test_a_cached_plan_loads_none_of_the_plan_reading(tmp_path: Path, orch: Orch
     assert not found & PLAN_READING, found & PLAN_READING
     assert not found & {"hashlib", "_hashlib"}  # its digests are small: CPython's own (gitorch/digests)
     # imported by pathlib, msgspec and subprocess for nothing a run uses (gitorch/standins)
-    assert not found & {"urllib.parse", "ipaddress", "platform", "textwrap", "locale", "msgspec.inspect",
-                        "msgspec._json_schema"}
+    assert not found & {"urllib.parse", "ipaddress", "platform", "textwrap", "locale", "ntpath",
+                        "msgspec.inspect", "msgspec._json_schema", "msgspec.toml", "msgspec.yaml"}
+    # changing settings, and reporting an error: a run that ends well does neither
+    assert not found & {"gitorch.config.write", "gitorch.atomic", "gitorch.cli.lean_guard"}
     # an edited plan misses the cache: the same command reads, checks and runs it
     write_plan(root, [*TASKS, {"id": "c", "commands": {"t": "true"}}])
     counts, found = _run_imports(root)
