@@ -101,9 +101,12 @@ class RunDriver:
     def loop(self) -> str:
         """Drive every running task from this one thread until none is left:
         "ended", or "interrupted" (Ctrl-C, SIGTERM)."""
-        from gitorch.engine.process import Children
+        from gitorch.engine.process import Children, CommandOutcome
+        from gitorch.engine.runner import Sleep, run_task
         from gitorch.engine.signals import sigterm_as_interrupt
 
+        # what the rounds use, bound once (an import statement per task cost ~3k instructions)
+        self._run_task, self._sleep, self._outcome = run_task, Sleep, CommandOutcome
         self.ctx = self._context()
         self.children: Children = Children()
         self.active: dict[str, Steps] = {}
@@ -131,11 +134,9 @@ class RunDriver:
         The commands start first: the bookkeeping of the tasks that ended in the last wait
         (their events, watch entry, progress line) is done while the new commands run, so
         with many quick tasks the children are not left idle waiting for it (issue 15 P1)."""
-        from gitorch.engine.runner import run_task
-
         to_start = self._fill(self._jobs - len(self.active))
         for task in to_start:
-            self.active[task.id] = run_task(self.ctx, task, self.inputs[task.id].digest)
+            self.active[task.id] = self._run_task(self.ctx, task, self.inputs[task.id].digest)
             self._advance(task.id, None)
         self._settle()
         self.rec.boundary()
@@ -222,9 +223,6 @@ class RunDriver:
 
     def _advance(self, tid: str, value: Any) -> None:
         """Send `value` to task `tid` and carry out what it asks next (or record its end)."""
-        from gitorch.engine.process import CommandOutcome
-        from gitorch.engine.runner import Sleep, TaskResult
-
         gen = self.active[tid]
         while True:
             try:
@@ -236,17 +234,19 @@ class RunDriver:
             except Exception as exc:  # a bug or an unreadable file: this task fails, the run goes on
                 if os.environ.get("GITORCH_DEBUG"):
                     raise
+                from gitorch.engine.runner import TaskResult
+
                 del self.active[tid]
                 reason = f"internal error: {type(exc).__name__}: {exc}"
                 failed = ev.TaskFailed(run=self.run_id, task=tid, reason=reason)
                 self._finished(TaskResult(tid, "failed", [failed], {}, reason, 0.0))
                 return
-            if isinstance(req, Sleep):
+            if isinstance(req, self._sleep):
                 heapq.heappush(self.sleepers, (time.monotonic() + req.seconds, tid))
                 return
             started = self.children.spawn(req.cmd, cwd=req.cwd, env=req.env, log_path=req.log_path,
                                           timeout=req.timeout, key=tid)
-            if not isinstance(started, CommandOutcome):
+            if not isinstance(started, self._outcome):
                 return
             value = started  # could not start: the task hears it at once
 
