@@ -131,7 +131,7 @@ def publish(d: RunDriver) -> bool:
     if view is None or not d.commit:
         return False
     from gitorch.engine.verified import head_tree_is
-    from gitorch.views.report import render_note
+    from gitorch.views.note import render_note
 
     if edited or not head_tree_is(d.lp, d.commit, d.verified.tree):
         return False

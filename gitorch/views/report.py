@@ -16,9 +16,10 @@ import msgspec
 from gitorch.plan.model import Plan
 from gitorch.views import mermaid
 from gitorch.views.fold import TASK_STATES, CommandView, RunView, TaskView, parse_ts, with_plan
+from gitorch.views.note import NOTE_MAX_TASKS as NOTE_MAX_TASKS  # the note's home: views/note.py
+from gitorch.views.note import render_note as render_note
 from gitorch.views.text import printable
 from gitorch.views.verified import verified_text
-from gitorch.words import plural
 
 LogReader = Callable[[str], bytes | None]
 LOG_TAIL_LINES = 40
@@ -359,40 +360,3 @@ def render_junit(run: RunView, plan: Plan) -> str:
                 for c in task.checks))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
-
-
-# --- the note on the verified commit --------------------------------------------------------
-
-NOTE_MAX_TASKS = 12  # beyond this, the note counts tasks instead of naming each
-
-
-def _note_task(task: TaskView) -> str:
-    total = len(task.checks)
-    bad = sum(1 for c in task.checks if not c.passed)
-    if task.state == "completed":
-        return f"{task.id} ok ({total} check{'s' if total != 1 else ''})" if total else f"{task.id} ok"
-    if task.state == "failed":
-        return f"{task.id} failed ({bad}/{total} checks failed)" if total else f"{task.id} failed"
-    return f"{task.id} {task.state}"
-
-
-def render_note(run: RunView) -> str:
-    """The one-line note for the verified commit (`git log --notes=orch`).
-
-    One line per run, starting with its id, so notes merged by line union stay readable:
-    `orch r-… completed: EXC-001 ok (3 checks), DOC-001 ok (1 check)`. A run of more than
-    NOTE_MAX_TASKS tasks is summarised by counts, naming only the tasks that did not pass.
-    """
-    head = f"orch {run.id} {run.status}"
-    tasks = list(run.tasks.values())
-    if len(tasks) <= NOTE_MAX_TASKS:
-        body = ", ".join(_note_task(t) for t in tasks) or "no tasks"
-        return printable(f"{head}: {body}") + "\n"  # one line, whatever the names hold
-    counts = _counts(run)
-    parts = [f"{counts['completed']} ok"] + [f"{n} {s}" for s, n in counts.items()
-                                              if n and s != "completed"]
-    bad = [t for t in tasks if t.state not in ("completed", "skipped")]
-    named = ", ".join(_note_task(t) for t in bad[:NOTE_MAX_TASKS])
-    more = f", +{len(bad) - NOTE_MAX_TASKS} more" if len(bad) > NOTE_MAX_TASKS else ""
-    tail = f"; {named}{more}" if bad else ""
-    return printable(f"{head}: {plural(len(tasks), 'task')}, " + ", ".join(parts) + tail) + "\n"
