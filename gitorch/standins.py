@@ -3,7 +3,8 @@
 Some modules on every hot path import others only for a rarely used function: pathlib
 imports urllib.parse (with ipaddress: ~11 M instructions, ~3 ms) for `Path.as_uri`, msgspec's
 uuid imports platform for one `platform.system()`, msgspec imports textwrap for schema
-docstrings, subprocess imports locale (~2.4 M) for `locale.getencoding()` in text mode.
+docstrings, subprocess imports locale (~2.4 M) for `locale.getencoding()` in text mode and
+signal for `terminate()`.
 `import_with` imports a module while stand-ins take those modules' places in `sys.modules`,
 and removes them again, so a later `import urllib.parse` (or platform, textwrap, locale)
 loads the real module. A stand-in holds the attributes given; any other attribute
@@ -80,10 +81,13 @@ def import_subprocess() -> None:
     """Import subprocess (once) with a stand-in for `locale`, which it imports only to call
     `locale.getencoding()` (a text-mode pipe's default encoding): the stand-in's is the same
     function (`_locale.getencoding`, which locale itself exports), and any other attribute is
-    the real module's. Every git process starts through gitcmd, which calls this first."""
+    the real module's; and one for `signal` (~0.9 ms: enums built at import), which it uses
+    only to end a process (terminate, kill) and to name a signal in an error. Every git
+    process starts through gitcmd, which calls this first."""
     if "subprocess" in sys.modules:
         return
     import _locale
 
     if hasattr(_locale, "getencoding"):  # Python 3.11+: locale.getencoding is this function
-        import_with("subprocess", {"locale": StandIn("locale", getencoding=_locale.getencoding)})
+        import_with("subprocess", {"locale": StandIn("locale", getencoding=_locale.getencoding),
+                                   "signal": StandIn("signal")})

@@ -68,19 +68,25 @@ if sys.argv[1] == "lean":
     from gitorch.standins import import_subprocess
     import_subprocess()
 import subprocess
-print("locale" in sys.modules, "re" in sys.modules)
+print("locale" in sys.modules, "re" in sys.modules, "signal" in sys.modules)
 print(subprocess._text_encoding())  # a text-mode pipe's encoding: locale.getencoding()
 out = subprocess.run(["printf", "caf\\303\\251"], capture_output=True, text=True, errors="replace").stdout
 print(ascii(out))
 import locale  # the real module, imported as usual afterwards
 print(type(locale).__name__, callable(locale.setlocale), locale.getencoding())
+sleeper = subprocess.Popen(["sleep", "30"])
+sleeper.terminate()  # signal.SIGTERM: the real module's, through the stand-in
+print(sleeper.wait(), str(subprocess.CalledProcessError(-9, "x")))
+import signal
+print(type(signal).__name__, signal.SIGTERM == 15)
 """
 
 
 def test_subprocess_without_locale_answers_as_with_it() -> None:
-    """gitcmd imports subprocess with a stand-in for locale (standins.import_subprocess): neither
-    locale nor re loads, text mode decodes with the same encoding, in the C locale too, and a
-    later `import locale` gets the real module."""
+    """gitcmd imports subprocess with stand-ins for locale and signal (standins.import_subprocess):
+    none of locale, re, signal loads, text mode decodes with the same encoding, in the C locale
+    too, a process is ended and reported by the same signal, and later imports get the real
+    modules."""
     for env in ({"LC_ALL": "C.UTF-8"}, {"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"},
                 {"LC_ALL": "C", "PYTHONUTF8": "1"}):
         def probe(way: str, env: dict[str, str] = env) -> list[str]:
@@ -90,5 +96,6 @@ def test_subprocess_without_locale_answers_as_with_it() -> None:
             return proc.stdout.splitlines()
 
         lean, usual = probe("lean"), probe("usual")
-        assert lean[0] == "False False" and usual[0] == "True True"
+        assert lean[0] == "False False False" and usual[0] == "True True True"
         assert lean[1:] == usual[1:] and lean[3].startswith("module True "), (env, lean, usual)
+        assert lean[4:] == ["-15 Command 'x' died with <Signals.SIGKILL: 9>.", "module True"]
