@@ -216,6 +216,9 @@ class RunSummary(msgspec.Struct, kw_only=True, omit_defaults=True):
 @functools.lru_cache(maxsize=4096)  # the same run and session names, every append
 def safe_name(text: str) -> str:
     """A path component made of safe characters (session and run ids come from users)."""
+    if (len(text) <= 120 and text[:1] != "." and text[-1:] != "."
+            and text.replace("-", "").replace("_", "").replace(".", "").replace("@", "").isalnum()):
+        return text  # safe already (gitorch's own ids): no walk over its characters
     out = "".join(c if c.isalnum() or c in "-_.@" else "_" for c in text).strip(".")
     return out[:120] or "_"
 
