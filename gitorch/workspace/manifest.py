@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 
 from gitorch.cachedattr import cached_property
-from gitorch.errors import Location, WorkspaceError
 from gitorch.frozen import Frozen
 from gitorch.workspace.gitdir import is_dir, is_file
 from gitorch.workspace.repodirs import repo_dirs, valid_name
@@ -18,6 +17,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
+
+    from gitorch.errors import WorkspaceError
 
 MANIFEST_NAME = "workspace.toml"
 _REPO_KEYS = {"name", "path", "url", "ref"}
@@ -95,11 +96,8 @@ class Manifest(Frozen):
         for spec in self.repos:
             if spec.name == name:
                 return spec
-        raise WorkspaceError(
-            f"unknown workspace repo {name!r}",
-            where=Location(file=str(self.file)) if self.file else None,
-            hint="known repos: " + ", ".join(r.name for r in self.repos),
-        )
+        raise _error(f"unknown workspace repo {name!r}", file=str(self.file) if self.file else None,
+                     hint="known repos: " + ", ".join(r.name for r in self.repos))
 
     def path_of(self, name: str) -> Path:
         """Absolute, normalised path of repo `name`."""
@@ -125,12 +123,10 @@ def load(root: Path) -> Manifest:
             from gitorch.workspace.graft import load as load_graft
 
             return parse(load_graft(root), root, root / "graft.exs")
-        raise WorkspaceError(
-            f"no {MANIFEST_NAME} in {root}",
-            hint="create one, or run `git orch ws snapshot --root DIR` to auto-discover repos",
-        ) from None
+        hint = "create one, or run `git orch ws snapshot --root DIR` to auto-discover repos"
+        raise _error(f"no {MANIFEST_NAME} in {root}", hint=hint) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise WorkspaceError(f"cannot parse: {exc}", where=Location(file=str(file))) from None
+        raise _error(f"cannot parse: {exc}", file=str(file)) from None
     return parse(data, root, file)
 
 
@@ -155,7 +151,17 @@ def parse(data: dict[str, object], root: Path, file: Path | None) -> Manifest:
 
 
 def _fail(file: Path | None, msg: str, path: str) -> WorkspaceError:
-    return WorkspaceError(msg, where=Location(file=str(file) if file else None, path=path))
+    return _error(msg, file=str(file) if file else None, path=path)
+
+
+def _error(message: str, file: str | None = None, path: str | None = None,
+           hint: str | None = None) -> WorkspaceError:
+    """A WorkspaceError at `file` (and key `path`) when given. gitorch.errors loads only for one
+    (~1.8 M instructions of every `ws snapshot`, which reads a manifest and raises nothing)."""
+    from gitorch.errors import Location, WorkspaceError
+
+    where = Location(file=file, path=path) if file is not None or path is not None else None
+    return WorkspaceError(message, where=where, hint=hint)
 
 
 def _table(file: Path | None, item: object, where: str, allowed: set[str]) -> dict[str, Any]:
@@ -239,7 +245,7 @@ def redact_url(url: str | None) -> str | None:
 def discover(root: Path | str) -> Manifest:
     """A manifest of the git repositories directly under `root` (workspace/repodirs.py), without links."""
     if not is_dir(os.fspath(root)):  # as Path.is_dir, without a Path
-        raise WorkspaceError(f"{root}: no such directory")
+        raise _error(f"{root}: no such directory")
     repos = [RepoSpec(name, folder) for name, folder in repo_dirs(os.fspath(root))]
     manifest = Manifest(root=root, file=None, repos=tuple(repos))
     if isinstance(root, str):
@@ -293,9 +299,6 @@ def resolve_repo(root: Path, name: str) -> Path:
     manifest = load(root)
     path = manifest.path_of(name)
     if not path.is_dir():
-        raise WorkspaceError(
-            f"workspace repo {name!r} is not checked out at {path}",
-            where=Location(file=str(manifest.file)),
-            hint="run `git orch ws apply` to clone it",
-        )
+        raise _error(f"workspace repo {name!r} is not checked out at {path}", file=str(manifest.file),
+                     hint="run `git orch ws apply` to clone it")
     return path

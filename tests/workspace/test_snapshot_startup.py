@@ -151,3 +151,19 @@ def test_the_snapshot_skips_overlays_only_where_none_can_be() -> None:
 
     assert {f.split("/")[0].lower() for f in OVERLAYS.values()} == {"go.work", ".cargo"}
     assert '"go.work" not in names and ".cargo" not in names' in inspect.getsource(snapshot._read_files)
+
+
+def test_a_snapshot_without_errors_or_dependencies_loads_neither_errors_nor_graphlib(tmp_path: Path) -> None:
+    """gitorch.errors loads only to raise one (workspace/manifest._error), graphlib only where a
+    repo depends on another (snapshot.order_and_cycles): ~3.5 M instructions of a snapshot."""
+    import sys
+
+    for i in range(2):
+        _repo(tmp_path / f"r{i}", dirty=False)
+    probe = ("import sys, os\nfrom gitorch.cli.entry import main\n"
+             "os.dup2(os.open(os.devnull, os.O_WRONLY), 1)\n"
+             "try: main(['ws', 'snapshot', '--root', sys.argv[1], '--json'])\nexcept SystemExit: pass\n"
+             "print(sorted(m for m in ('gitorch.errors', 'graphlib') if m in sys.modules), file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], cwd=tmp_path, capture_output=True,
+                          text=True, check=True)
+    assert proc.stderr.splitlines()[-1] == "[]", proc.stderr
