@@ -230,7 +230,9 @@ class StateBranch:
                 hint="set state_branch to another name (git config orch.stateBranch) or move that branch",
             )
         try:
-            marker = msgspec.json.decode(self.backend.read_blob(entry.oid), type=layout.Marker)
+            from gitorch.store.summary import read_cached
+
+            marker = msgspec.json.decode(read_cached(self.backend, entry.oid), type=layout.Marker)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             raise StateConflict(f"{where}: unreadable format marker ({exc})") from None
         if marker.format != layout.FORMAT:
@@ -273,6 +275,8 @@ class StateBranch:
             if tip is None:
                 check_ref_free(self.common_dir, self.ref)
             base_tree = self.backend.read_commit(tip).tree if tip else None
+            if base_tree is not None:
+                self._read_small_files(base_tree)
             marker = self.check_marker(base_tree) if base_tree is not None else None
             changes = build(base_tree)
             if marker is None:
@@ -335,6 +339,22 @@ class StateBranch:
             oids[name] = new or ""
         rest.update(seal(oids))
         return put_tree(self.backend, base, rest, subtrees)
+
+    def _read_small_files(self, tree: str) -> None:
+        """The marker, index.json and recent.json of `tree` that a commit reads one after
+        the other, asked for at once (one round trip to the CLI backend's git) and kept for
+        summary.read_cached; those read before are not asked again."""
+        from gitorch.store import summary
+
+        wanted = []
+        for name in (layout.MARKER, layout.INDEX, layout.RECENT):
+            entry = self.backend.tree_entry(tree, name)
+            if entry is not None and not entry.is_tree and not summary.is_kept(entry.oid) \
+                    and entry.oid not in self._good_markers:
+                wanted.append(entry.oid)
+        if len(wanted) > 1:
+            for oid, data in zip(wanted, self.backend.read_blobs(wanted), strict=True):
+                summary.keep(oid, data)
 
     def _clear_stale_ref_lock(self) -> None:
         clear_stale_ref_lock(self.common_dir, self.ref)

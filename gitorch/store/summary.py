@@ -40,14 +40,19 @@ def blob_id(data: bytes) -> str:
 def remember(data: bytes) -> str:
     """`data`'s blob id, its bytes kept for `read_cached` (the caller writes the blob)."""
     oid = blob_id(data)
-    _keep(oid, data)
+    keep(oid, data)
     return oid
 
 
-def _keep(oid: str, data: bytes) -> None:
+def keep(oid: str, data: bytes) -> None:
+    """Keep the bytes of blob `oid` for read_cached (read by the caller)."""
     if len(_blobs) >= _KEEP:
         _blobs.clear()
     _blobs[oid] = data
+
+
+def is_kept(oid: str) -> bool:
+    return oid in _blobs
 
 
 def read_cached(backend: Backend, oid: str) -> bytes:
@@ -55,7 +60,7 @@ def read_cached(backend: Backend, oid: str) -> bytes:
     data = _blobs.get(oid)
     if data is None:
         data = backend.read_blob(oid)
-        _keep(oid, data)
+        keep(oid, data)
     return data
 
 

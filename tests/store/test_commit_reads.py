@@ -138,3 +138,27 @@ def test_an_append_reads_the_folders_on_its_path_at_once(repo: Path, backend: st
     assert not path_trees & set(asked)  # asked for together (prefetch_trees), not one by one
     if backend == "cli":
         assert asked  # the counting saw the store's other questions
+
+
+def test_a_commit_reads_the_marker_and_the_seal_at_once(repo: Path, backend: str) -> None:
+    from gitorch import config
+    from gitorch import events as ev
+    from gitorch.repo import find_repo
+    from gitorch.store import summary
+
+    config._cache.clear()
+    with config.open_store(find_repo(repo)) as store:
+        store.append([ev.RunStarted(run="r1")])
+        store.append([ev.TaskStarted(run="r1", task="a")])
+    tip = git(repo, "rev-parse", "refs/heads/orch/state")
+    names = ("gitorch-state.json", "index.json", "recent.json")
+    small = {git(repo, "rev-parse", f"{tip}:{name}") for name in names}
+    summary._blobs.clear()  # as in a new process
+    config._cache.clear()
+    with config.open_store(find_repo(repo)) as store:
+        asked = _counting(store.backend) if isinstance(store.backend, CliBackend) else []
+        store.append([ev.TaskCompleted(run="r1", task="a")])
+        assert git(repo, "log", "-1", "--format=%s", "refs/heads/orch/state").startswith("run r1")
+    assert not small & set(asked)  # asked for together (read_blobs), not one by one
+    if backend == "cli":
+        assert asked
