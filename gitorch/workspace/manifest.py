@@ -242,11 +242,13 @@ def redact_url(url: str | None) -> str | None:
     return url
 
 
-def discover(root: Path | str) -> Manifest:
-    """A manifest of the git repositories directly under `root` (workspace/repodirs.py), without links."""
+def discover(root: Path | str, listing: list[tuple[str, str]] | None = None) -> Manifest:
+    """A manifest of the git repositories directly under `root` (workspace/repodirs.py), without
+    links; `listing`: what repo_dirs(root) gave already (workspace/prestart: listed once)."""
     if not is_dir(os.fspath(root)):  # as Path.is_dir, without a Path
         raise _error(f"{root}: no such directory")
-    repos = [RepoSpec(name, folder) for name, folder in repo_dirs(os.fspath(root))]
+    listing = repo_dirs(os.fspath(root)) if listing is None else listing
+    repos = [RepoSpec(name, folder) for name, folder in listing]
     manifest = Manifest(root=root, file=None, repos=tuple(repos))
     if isinstance(root, str):
         del manifest.__dict__["root"]  # a Path, made from root_text when first asked for

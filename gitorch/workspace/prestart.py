@@ -10,12 +10,13 @@ processes: the command reads the workspace itself and reports any problem.
 
 A folder without workspace.toml (or graft.exs) has its repos listed and their git started
 before anything else is imported (workspace/repodirs.py: os only, no pathlib, dataclasses or
-typing); the manifest is made after, and the started work is kept only when it names the
-same repos in the same order. (Not in a thread: os.posix_spawn holds the GIL until the
-child's exec, so no import would run beside it.)
+typing); the manifest is made after from that one listing (manifest.discover). (Not in a
+thread: os.posix_spawn holds the GIL until the child's exec, so no import would run beside it.)
 """
 
 from __future__ import annotations
+
+import os
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -36,20 +37,19 @@ def start(args: list[str]) -> None:
     try:
         from gitorch.workspace.gitstate import start_all
 
-        found = _found(root)
-        early = start_all(found) if found else None
+        folder, listing = _found(root)
+        early = None
+        if listing:  # git starts before the manifest's modules load
+            early = start_all([(name, os.path.join(folder, child)) for name, child in listing])
         try:
-            from gitorch.workspace.manifest import load_manifest, repo_folders
+            from gitorch.workspace.manifest import discover, load_manifest, repo_folders
 
-            manifest = load_manifest(root)
+            manifest = discover(folder, listing) if listing is not None else load_manifest(root)
             paths = repo_folders(manifest)
         except BaseException:
             if early is not None:
                 early()  # reaped: nothing is left running
             raise
-        if early is not None and paths != found:
-            early()  # the folder changed meanwhile: that work is not this manifest's
-            early = None
         _started[manifest.root_text] = (manifest, early or start_all(paths))
     except Exception:  # noqa: BLE001 - the command reads it again and says what is wrong
         _started.clear()
@@ -66,16 +66,15 @@ def forget() -> None:
         reading()  # reaped; what they read is dropped
 
 
-def _found(root: str) -> list[tuple[str, str]] | None:
-    """(name, absolute folder) of the repos under `root` when it holds no manifest, else None."""
-    import os
-
+def _found(root: str) -> tuple[str, list[tuple[str, str]] | None]:
+    """`root` as an absolute folder, and repodirs.repo_dirs of it (name, folder name) when it
+    holds no manifest, else None."""
     from gitorch.workspace.repodirs import repo_dirs
 
-    folder = os.path.abspath(root)
+    folder = os.path.normpath(os.path.abspath(root))  # manifest.workspace_folder
     if any(os.path.exists(os.path.join(folder, name)) for name in ("workspace.toml", "graft.exs")):
-        return None
-    return [(name, os.path.join(folder, child)) for name, child in repo_dirs(folder)]
+        return folder, None
+    return folder, repo_dirs(folder)
 
 
 def take(root: Path | str) -> tuple[Manifest, Callable[[], list[GitState]]] | None:

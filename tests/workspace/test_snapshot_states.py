@@ -290,15 +290,16 @@ def test_the_early_start_of_a_folder_without_manifest_names_the_discovered_repos
     os.symlink(root / "a", root / "a-link")  # the same checkout: left out
     os.symlink(root / "b", root / "c-outside")  # kept out too
     manifest = discover(workspace_root(root))
-    found = prestart._found(str(root))
-    assert found == [(n, str(p)) for n, p in repo_paths(manifest)]
+    folder, found = prestart._found(str(root))
+    assert found is not None and folder == str(root)
+    assert [(n, os.path.join(folder, c)) for n, c in found] == [(n, str(p)) for n, p in repo_paths(manifest)]
     assert [n for n, _ in found] == ["a", "b", "my-repo", "z"]
     prestart.start(["--root", str(root)])
     started = prestart.take(workspace_root(root))
     assert started is not None and started[0] == manifest
     assert started[1]() == [read_one(n, p) for n, p in repo_paths(manifest)]
     (root / "workspace.toml").write_text('[[repos]]\nname = "a"\n')
-    assert prestart._found(str(root)) is None  # a manifest: read as before
+    assert prestart._found(str(root)) == (str(root), None)  # a manifest: read as before
 
 
 def test_a_file_name_that_is_not_utf8_is_shown_escaped(tmp_path: Path) -> None:
