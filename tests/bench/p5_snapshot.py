@@ -39,7 +39,7 @@ for pid, r in running:
 """
 # Every standard library module `ws snapshot --json` of a folder without a manifest imports
 # beyond the interpreter's start (their own imports come with them).
-STDLIB = "import __future__, _json, _sha256, atexit, contextvars, errno, fcntl, gc, importlib"
+STDLIB = "import __future__, _json, _sha256, atexit, contextvars, errno, fcntl, gc"
 
 
 def build(root: Path) -> list[Path]:
