@@ -134,10 +134,7 @@ class RunDriver:
         The commands start first: the bookkeeping of the tasks that ended in the last wait
         (their events, watch entry, progress line) is done while the new commands run, so
         with many quick tasks the children are not left idle waiting for it (issue 15 P1)."""
-        to_start = self._fill(self._jobs - len(self.active))
-        for task in to_start:
-            self.active[task.id] = self._run_task(self.ctx, task, self.inputs[task.id].digest)
-            self._advance(task.id, None)
+        self._start_ready()
         self._settle()
         self.rec.boundary()
         if not self.active:
@@ -157,11 +154,18 @@ class RunDriver:
             timeout = min(timeout, shown)
         for child, outcome in self.children.wait(max(0.001, timeout)):
             self._advance(str(child.key), outcome)
+            self._start_ready()  # its slot, before the next ended task's own steps
         now = time.monotonic()
         while self.sleepers and self.sleepers[0][0] <= now:
             _, tid = heapq.heappop(self.sleepers)
             self._advance(tid, None)
         return True
+
+    def _start_ready(self) -> None:
+        """Start ready tasks in the free slots (decide()'s answer first: see _fill)."""
+        for task in self._fill(self._jobs - len(self.active)):
+            self.active[task.id] = self._run_task(self.ctx, task, self.inputs[task.id].digest)
+            self._advance(task.id, None)
 
     def _stop_all(self) -> None:
         self.ctx.stopping = True
