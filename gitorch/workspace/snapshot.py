@@ -40,6 +40,7 @@ from gitorch.workspace.records import (
     Topology,
     digest,
     sha256,
+    stamp,
 )
 
 TYPE_CHECKING = False
@@ -173,8 +174,7 @@ def finish(snap: Snap) -> Snap:
     """Stamp the time and the id: a digest of the content, so equal workspaces share an id
     (a record and its model alike: records.digest hashes msgspec's canonical bytes)."""
     if isinstance(snap, Record):
-        blank = snap.replace(id="", generated_at="")
-        return snap.replace(id="snap-" + digest(blank)[:16], generated_at=now())
+        return stamp(snap, now())  # type: ignore[arg-type,return-value]
     import msgspec
 
     body = msgspec.structs.replace(snap, id="", generated_at="")

@@ -135,3 +135,17 @@ def test_dumps_refuses_what_json_dumps_refuses(data: Any) -> None:
         json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     with pytest.raises(want.type, match=str(want.value)[:20]):
         records.dumps(data)
+
+
+def test_a_stamped_snapshots_bytes_and_id_are_those_of_a_fresh_walk(states_ws: Path) -> None:  # noqa: F811
+    """records.stamp makes the id and the JSON in one walk: the id is the digest of the content
+    with the id and the time blank, the bytes are what a walk of the stamped record gives;
+    another record (the blank one, an enriched copy) is walked afresh."""
+    snap = capture(states_ws)
+    fresh = records.dumps(records.plain(snap)).encode()
+    assert records.canonical(snap) == fresh
+    blank = snap.replace(id="", generated_at="")
+    assert snap.id == "snap-" + records.digest(blank)[:16]
+    assert records.canonical(blank) == records.dumps(records.plain(blank)).encode() != fresh
+    again = records.stamp(blank, snap.generated_at)
+    assert again == snap and records.canonical(again) == fresh
