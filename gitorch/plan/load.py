@@ -63,7 +63,7 @@ def _load(file: str | os.PathLike[str] | None, repo: Repo | None) -> LoadedPlan:
         files += loader.extra_files
         entry = cache.Entry(code=cache.code_stamp(), files=files,
                             globs=loader.globs, plan=loaded.plan, digest=loaded.digest, root=str(loaded.root),
-                            order=graph.order(loaded.plan))
+                            order=graph.order(loaded.plan), main=loader.docs[0].raw)
         cache.store(scratch, main, entry)
     return loaded
 

@@ -92,3 +92,21 @@ def test_workspace_manifest_changes_miss_for_plans_with_repo_tasks(repo: Path) -
         load_plan()
     (repo / "workspace.toml").unlink()
     assert load_plan().plan.tasks[0].repo == "lib"
+
+
+def test_a_hit_compares_the_main_files_bytes_and_an_entry_without_them_its_hash(repo: Path) -> None:
+    """The entry keeps the main file's bytes: a hit compares them (no hashing); an edit of the
+    same size is a miss; an entry written without them (before) is checked by the file's hash."""
+    import msgspec
+
+    write(repo, "orchestrator.yml", "tasks: [{id: A}]\n")
+    first = load_plan()
+    scratch, main = find_repo(repo).scratch, first.file
+    entry = cache.lookup(scratch, main, main.read_bytes())
+    assert entry is not None and entry.main == main.read_bytes()
+    assert cache.lookup(scratch, main, b"tasks: [{id: B}]\n") is None  # the same size, other bytes
+    cache.store(scratch, main, msgspec.structs.replace(entry, main=b""))  # as an older gitorch wrote it
+    assert cache.lookup(scratch, main, main.read_bytes()) is not None
+    assert cache.lookup(scratch, main, b"tasks: [{id: B}]\n") is None
+    write(repo, "orchestrator.yml", "tasks: [{id: B}]\n")
+    assert [t.id for t in load_plan().plan.tasks] == ["B"]
