@@ -32,6 +32,7 @@ from gitorch.store.backend import (
     parse_tree,
     signatures,
 )
+from gitorch.store.gitpipe import GitPipe
 
 if TYPE_CHECKING:
     from gitorch.gitcmd import GitProcess, GitResult
@@ -45,41 +46,6 @@ _PARSED_TREES = 512  # recently parsed trees kept (the paths appends rewrite)
 _PARSED_COMMITS = 64  # recently read commits kept (the tips the store read its refs at)
 
 
-class _Pipe:
-    """A long-lived git process we talk to line by line."""
-
-    def __init__(self, args: list[str], *, stderr: bool = False) -> None:
-        self.args = args
-        self.stderr = stderr
-        self.proc: GitProcess | None = None
-        self.lock = threading.Lock()
-
-    def start(self) -> GitProcess:
-        if self.proc is None or self.proc.poll() is not None:
-            self.proc = git_popen(self.args, stdin=True, stderr=self.stderr)
-        return self.proc
-
-    def io(self) -> tuple[IO[bytes], IO[bytes]]:
-        proc = self.start()
-        assert proc.stdin is not None and proc.stdout is not None
-        return proc.stdin, proc.stdout
-
-    def close(self) -> None:
-        if self.proc is not None:
-            stop(self.proc)
-            self.proc = None
-
-    def adopt(self, proc: GitProcess) -> bool:
-        """Talk to `proc` (the same command, started earlier) instead of starting one; False
-        (and `proc` stopped) when this pipe has its process already."""
-        with self.lock:
-            if self.proc is None and proc.stdin is not None and proc.stdout is not None:
-                self.proc = proc
-                return True
-        stop(proc)
-        return False
-
-
 class CliBackend:
     """Objects and refs through git plumbing commands."""
 
@@ -89,11 +55,11 @@ class CliBackend:
         self.git_dir = git_dir
         self._common = loose.common_dir(git_dir)  # where the refs are (a linked worktree's too)
         self._base = [f"--git-dir={git_dir}"]
-        self._cat = _Pipe([*self._base, "cat-file", "--batch"])
-        self._blob = _Pipe([*self._base, "hash-object", "-w", "--no-filters", "--stdin-paths"])
-        self._commit = _Pipe([*self._base, "hash-object", "-w", "-t", "commit", "--stdin-paths"])
-        self._tree = _Pipe([*self._base, "hash-object", "-w", "-t", "tree", "--stdin-paths"])
-        self._update = _Pipe([*self._base, "update-ref", "--stdin", "-z", "-m", "gitorch"], stderr=True)
+        self._cat = GitPipe([*self._base, "cat-file", "--batch"])
+        self._blob = GitPipe([*self._base, "hash-object", "-w", "--no-filters", "--stdin-paths"])
+        self._commit = GitPipe([*self._base, "hash-object", "-w", "-t", "commit", "--stdin-paths"])
+        self._tree = GitPipe([*self._base, "hash-object", "-w", "-t", "tree", "--stdin-paths"])
+        self._update = GitPipe([*self._base, "update-ref", "--stdin", "-z", "-m", "gitorch"], stderr=True)
         tmp = Path(scratch) if scratch else Path(git_dir) / "orch"
         self._tmp = tmp / "tmp"  # created by the first write: reads need no writable git dir
         self._tmp_files: set[Path] = set()
@@ -152,7 +118,7 @@ class CliBackend:
         found = self._write_config()
         return signatures(found.get("user.name"), found.get("user.email"))
 
-    def _write(self, pipe: _Pipe, kind: bytes, data: bytes) -> str:
+    def _write(self, pipe: GitPipe, kind: bytes, data: bytes) -> str:
         """An object written in-process where the config allows, else by `git hash-object`."""
         self._write_config()
         writer = self._loose
@@ -233,10 +199,23 @@ class CliBackend:
     def prefetch_trees(self, tree: str, paths: Iterable[str]) -> None:
         """The trees at `paths` (folders) under `tree` parsed with one round trip to cat-file
         (`<tree>:<path>`), for the reads that follow: an append's path, folder by folder."""
-        names = [f"{tree}:{path}" for path in paths if "\n" not in path][:_BATCH]
-        for found in self._ask(names) if names else []:
-            if found is not None and found[1] == "tree":
+        names = [f"{tree}:{path}" for path in paths if "\n" not in path and not self._known(tree, path)]
+        for found in self._ask(names[:_BATCH]) if names else []:
+            if found is not None and found[1] == "tree" and found[0] not in self._parsed:
                 self._keep_tree(found[0], parse_tree(found[2]))
+
+    def _known(self, tree: str, path: str) -> bool:
+        """Whether the trees parsed already tell the folder at `path` under `tree` (parsed too,
+        or missing): nothing to ask git for."""
+        for part in path.split("/"):
+            entries = self._parsed.get(tree)
+            if entries is None:
+                return False
+            entry = entries.get(part)
+            if entry is None or not entry.is_tree:
+                return True
+            tree = entry.oid
+        return tree in self._parsed
 
     def read_tree(self, oid: str) -> list[TreeEntry]:
         return list(self._tree_map(oid).values())
@@ -303,7 +282,7 @@ class CliBackend:
         return proc.returncode == 0
 
     # --- writes ---------------------------------------------------------------------
-    def _hash_file(self, pipe: _Pipe, data: bytes) -> str:
+    def _hash_file(self, pipe: GitPipe, data: bytes) -> str:
         with pipe.lock:
             # One scratch file per process and thread; hash-object has read it when it answers.
             path = self._tmp / f"obj-{os.getpid()}-{threading.get_ident()}"
