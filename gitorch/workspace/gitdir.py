@@ -52,9 +52,13 @@ def in_progress(gitdir: Path | str | None) -> str | None:
     if gitdir is None:
         return None
     folder = str(gitdir)  # joined as text: six Path objects per repo were ~3% of `ws snapshot`
+    try:  # one listing, not a stat per marker (~1.3 M instructions of a 20-repo `ws snapshot`)
+        names: set[str] | None = set(os.listdir(folder))
+    except OSError:
+        names = None  # (a folder that cannot be listed: each marker looked for as before)
     for marker, kind in _MARKERS:
-        if exists(os.path.join(folder, marker)):
-            return kind
+        if (names is None or marker in names) and exists(os.path.join(folder, marker)):
+            return kind  # (listed and there: a dangling symlink is not a marker)
     return None
 
 
