@@ -23,8 +23,7 @@ def read(common_dir: str, ref: str) -> str | None:
     if not ref.startswith(_SHARED) or ".." in ref or "\\" in ref:
         return ASK_GIT
     try:
-        with open(os.path.join(common_dir, ref), "rb") as f:
-            data = f.read(128)
+        data = _read(os.path.join(common_dir, ref), 128)
     except (FileNotFoundError, IsADirectoryError):
         return _packed(common_dir, ref)
     except OSError:  # NotADirectoryError (reftable's refs/heads file), permissions, ...
@@ -34,8 +33,7 @@ def read(common_dir: str, ref: str) -> str | None:
 
 def _packed(common_dir: str, ref: str) -> str | None:
     try:
-        with open(os.path.join(common_dir, "packed-refs"), "rb") as f:
-            data = f.read()
+        data = _read(os.path.join(common_dir, "packed-refs"))
     except FileNotFoundError:
         return None
     except OSError:
@@ -47,6 +45,21 @@ def _packed(common_dir: str, ref: str) -> str | None:
             return _oid(data[start:at])
         at = data.find(b" " + ref.encode() + b"\n", at + 1)
     return None
+
+
+def _read(path: str, limit: int = 0) -> bytes:
+    """The file's bytes (its first `limit` with one), by os.open and os.read: a third of what
+    builtins.open costs, read at every commit."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        if limit:
+            return os.read(fd, limit)
+        chunks = []
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def _oid(raw: bytes) -> str:
