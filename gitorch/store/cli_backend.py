@@ -71,6 +71,7 @@ class CliBackend:
         self._loose: loose.LooseWriter | None = None
         self._config_lock = threading.Lock()
         self._early: bytes | None = None  # _early_config's answer
+        self._signatures: tuple[tuple[str, str], tuple[str, str]] | None = None  # (author, committer)
 
     def _git(self, args: Sequence[str], check: bool = True) -> GitResult:
         return git([f"--git-dir={self.git_dir}", *args], check=check)
@@ -115,8 +116,10 @@ class CliBackend:
         """The commits' author and committer (name, email) as `git commit` picks them
         (backend.signatures: the GIT_AUTHOR_* / GIT_COMMITTER_* variables over user.name and
         user.email), "gitorch" when neither is set."""
-        found = self._write_config()
-        return signatures(found.get("user.name"), found.get("user.email"))
+        if self._signatures is None:  # once per store, as its config (the environment too)
+            found = self._write_config()
+            self._signatures = signatures(found.get("user.name"), found.get("user.email"))
+        return self._signatures
 
     def _write(self, pipe: GitPipe, kind: bytes, data: bytes) -> str:
         """An object written in-process where the config allows, else by `git hash-object`."""

@@ -40,6 +40,7 @@ class Pygit2Backend:
         pygit2.settings.cache_object_limit(pygit2.enums.ObjectType.TREE, _TREE_CACHE_LIMIT)
         self.repo = pygit2.Repository(git_dir)
         self._user = (_configured(self.repo, "user.name"), _configured(self.repo, "user.email"))
+        self._signatures: tuple[tuple[str, str], tuple[str, str]] | None = None  # at the first commit
 
     # --- refs -----------------------------------------------------------------------
     def read_ref(self, ref: str) -> str | None:
@@ -132,7 +133,9 @@ class Pygit2Backend:
 
     def write_commit(self, tree: str, parents: Sequence[str], message: str) -> str:
         # as `git commit` names them: the GIT_AUTHOR_* / GIT_COMMITTER_* variables first
-        author, committer = signatures(*self._user)
+        if self._signatures is None:  # once per store, as its config (the environment too)
+            self._signatures = signatures(*self._user)
+        author, committer = self._signatures
         oid = self.repo.create_commit(
             None, pygit2.Signature(*author), pygit2.Signature(*committer), message,
             pygit2.Oid(hex=tree), [pygit2.Oid(hex=p) for p in parents]
