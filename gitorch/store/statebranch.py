@@ -230,7 +230,7 @@ class StateBranch:
                 hint="set state_branch to another name (git config orch.stateBranch) or move that branch",
             )
         try:
-            from gitorch.store.summary import read_cached
+            from gitorch.store.blobcache import read_cached
 
             marker = msgspec.json.decode(read_cached(self.backend, entry.oid), type=layout.Marker)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
@@ -343,18 +343,18 @@ class StateBranch:
     def _read_small_files(self, tree: str) -> None:
         """The marker, index.json and recent.json of `tree` that a commit reads one after
         the other, asked for at once (one round trip to the CLI backend's git) and kept for
-        summary.read_cached; those read before are not asked again."""
-        from gitorch.store import summary
+        blobcache.read_cached; those read before are not asked again."""
+        from gitorch.store import blobcache
 
         wanted = []
         for name in (layout.MARKER, layout.INDEX, layout.RECENT):
             entry = self.backend.tree_entry(tree, name)
-            if entry is not None and not entry.is_tree and not summary.is_kept(entry.oid) \
+            if entry is not None and not entry.is_tree and not blobcache.is_kept(entry.oid) \
                     and entry.oid not in self._good_markers:
                 wanted.append(entry.oid)
         if len(wanted) > 1:
             for oid, data in zip(wanted, self.backend.read_blobs(wanted), strict=True):
-                summary.keep(oid, data)
+                blobcache.keep(oid, data)
 
     def _clear_stale_ref_lock(self) -> None:
         clear_stale_ref_lock(self.common_dir, self.ref)

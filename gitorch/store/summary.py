@@ -6,11 +6,14 @@ from collections.abc import Mapping, Sequence
 
 import msgspec
 
-from gitorch import digests
 from gitorch import events as ev
 from gitorch.events import Event
 from gitorch.store import layout
 from gitorch.store.backend import Backend
+from gitorch.store.blobcache import blob_id as blob_id  # the cache's home: store/blobcache.py
+from gitorch.store.blobcache import is_kept
+from gitorch.store.blobcache import read_cached as read_cached
+from gitorch.store.blobcache import remember as remember
 from gitorch.store.statebranch import lookup
 
 # A task's outcome events, and the word each leaves in the run summary's `tasks`.
@@ -24,44 +27,6 @@ _RUN_TYPES: tuple[type[Event], ...] = (
 
 def has_run_events(events: Sequence[Event]) -> bool:
     return any(isinstance(e, _RUN_TYPES) for e in events)
-
-
-# Blobs are immutable: the bytes of the summaries (and seals) this process read or wrote
-# (at most _KEEP: a long run rewrites its summary at every flush).
-_blobs: dict[str, bytes] = {}
-_KEEP = 2048
-
-
-def blob_id(data: bytes) -> str:
-    """The id git gives a blob of `data` (no git call)."""
-    return digests.sha1(b"blob %d\0" % len(data) + data).hexdigest()
-
-
-def remember(data: bytes) -> str:
-    """`data`'s blob id, its bytes kept for `read_cached` (the caller writes the blob)."""
-    oid = blob_id(data)
-    keep(oid, data)
-    return oid
-
-
-def keep(oid: str, data: bytes) -> None:
-    """Keep the bytes of blob `oid` for read_cached (read by the caller)."""
-    if len(_blobs) >= _KEEP:
-        _blobs.clear()
-    _blobs[oid] = data
-
-
-def is_kept(oid: str) -> bool:
-    return oid in _blobs
-
-
-def read_cached(backend: Backend, oid: str) -> bytes:
-    """A small blob's bytes, read once per process."""
-    data = _blobs.get(oid)
-    if data is None:
-        data = backend.read_blob(oid)
-        keep(oid, data)
-    return data
 
 
 def read_run(backend: Backend, tree: str | None, run: str) -> layout.RunSummary | None:
@@ -179,7 +144,7 @@ def _latest(backend: Backend, tree: str | None, pending: Mapping[str, layout.Run
     # Run ids are time-ordered, so the newest names are the latest runs; read only those.
     newest = sorted(names, reverse=True)[: layout.README_RUNS]
     wanted = {n: names[n] for n in newest if f"{layout.RUNS}/{n}" not in pending and names[n]}
-    missing = [oid for oid in wanted.values() if oid and oid not in _blobs]
+    missing = [oid for oid in wanted.values() if oid and not is_kept(oid)]
     read = dict(zip(missing, backend.read_blobs(missing), strict=True)) if missing else {}
     found: list[layout.RunSummary | layout.RunLine] = []
     for name in newest:
@@ -187,7 +152,8 @@ def _latest(backend: Backend, tree: str | None, pending: Mapping[str, layout.Run
         oid = wanted.get(name)
         if s is None and oid:
             try:
-                found.append(msgspec.json.decode(read.get(oid) or _blobs[oid], type=layout.RunLine))
+                data = read.get(oid) or read_cached(backend, oid)
+                found.append(msgspec.json.decode(data, type=layout.RunLine))
             except (msgspec.DecodeError, msgspec.ValidationError):
                 pass  # a hand-edited summary: rebuilt from the events it sees next
         elif s is not None:

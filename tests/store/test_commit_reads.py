@@ -144,7 +144,7 @@ def test_a_commit_reads_the_marker_and_the_seal_at_once(repo: Path, backend: str
     from gitorch import config
     from gitorch import events as ev
     from gitorch.repo import find_repo
-    from gitorch.store import summary
+    from gitorch.store import blobcache
 
     config._cache.clear()
     with config.open_store(find_repo(repo)) as store:
@@ -153,7 +153,7 @@ def test_a_commit_reads_the_marker_and_the_seal_at_once(repo: Path, backend: str
     tip = git(repo, "rev-parse", "refs/heads/orch/state")
     names = ("gitorch-state.json", "index.json", "recent.json")
     small = {git(repo, "rev-parse", f"{tip}:{name}") for name in names}
-    summary._blobs.clear()  # as in a new process
+    blobcache._blobs.clear()  # as in a new process
     config._cache.clear()
     with config.open_store(find_repo(repo)) as store:
         asked = _counting(store.backend) if isinstance(store.backend, CliBackend) else []
