@@ -22,6 +22,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
+# Variables of the machine a test must not see: git's identity over the test's user.name and
+# user.email (git, and the state store, take these first), ephemeral-environment markers.
+_MACHINE_VARS = frozenset({
+    "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DATE", "GIT_COMMITTER_NAME",
+    "GIT_COMMITTER_EMAIL", "GIT_COMMITTER_DATE", "EMAIL", "CODESPACES", "GITPOD_WORKSPACE_ID",
+})
+
+
 @pytest.fixture(autouse=True)
 def hermetic_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """No user config, cache or git identity leaks in from the machine."""
@@ -39,7 +47,7 @@ def hermetic_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("PATH", BIN_DIR + os.pathsep + os.environ.get("PATH", ""))
     for var in list(os.environ):
-        if var.startswith("GITORCH_") or var in ("CODESPACES", "GITPOD_WORKSPACE_ID"):
+        if var.startswith("GITORCH_") or var in _MACHINE_VARS:
             monkeypatch.delenv(var, raising=False)
     # The processes a test starts write no bytecode, whatever the machine says: a plan's check
     # that imports a file an agent rewrote within the same second at the same size would
