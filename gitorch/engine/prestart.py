@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 STATUS_ARGS = ["status", "--porcelain=v1", "-z", "--no-renames", "--ignore-submodules=all",
                "--untracked-files=all", "--", ":/"]
 
+# How long an early git status nobody takes is waited for before it is stopped (`finish`)
+FINISH_TIMEOUT = 10.0
+
 _started: tuple[str, GitProcess] | None = None
 # `git cat-file --batch` started here too: the state store's reader (store/cli_backend), so
 # its first answer does not wait for git to start (handed over by `reader_for`)
@@ -80,8 +83,7 @@ def take(root: Path) -> WorktreeReader | None:
     except OSError:
         here = ""
     if here != cwd:
-        st.terminate()  # SIGTERM: git removes the index.lock it may hold (SIGKILL would leave it)
-        st.communicate()
+        finish(st)
         return None
     from gitorch.engine.worktree import WorktreeReader
 
@@ -104,17 +106,38 @@ def reader_for(cwd: Path) -> GitProcess | None:
 
 def forget() -> None:
     """End what `start()` started and nobody took (cli/entry, at the command's end), so a
-    later command in this process lists the work tree afresh: git status is asked to stop
-    (SIGTERM: git removes the index.lock it may hold; SIGKILL would leave it) and reaped,
-    the reader stopped."""
+    later command in this process lists the work tree afresh: git status is waited for
+    (`finish`: never signalled while it may hold the index lock), the reader stopped."""
     global _started, _reader
     started, _started = _started, None
     if started is not None:
-        started[1].terminate()
-        started[1].communicate()
+        finish(started[1])
     reader, _reader = _reader, None
     if reader is not None:
         stop_reader(reader[1])
+
+
+def finish(status: GitProcess, timeout: float = FINISH_TIMEOUT) -> None:
+    """Reap an early `git status` nobody takes: it is waited for (its output read and
+    dropped), never signalled while it may hold `.git/index.lock` in the user's repository:
+    git creates the lock a moment before it installs the handler that removes it on SIGTERM,
+    so a signal in between leaves the lock, and every later `git commit` fails on it. The
+    status bounds the wait (tens of ms); one that has not ended after `timeout` seconds (a
+    hung fsmonitor, NFS) is terminated, and killed if that does not end it either."""
+    import subprocess
+
+    try:
+        status.communicate(timeout=timeout)
+        return
+    except subprocess.TimeoutExpired:
+        status.terminate()
+    try:
+        status.communicate(timeout=2.0)
+    except subprocess.TimeoutExpired:
+        status.kill()  # not communicate(): a child git left (the hook) may hold the pipe open
+        status.wait()
+        if status.stdout:
+            status.stdout.close()
 
 
 def stop_reader(proc: GitProcess) -> None:

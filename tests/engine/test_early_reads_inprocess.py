@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tests.conftest import Entry, git
 from tests.engine.helpers import plan_repo
+from tests.engine.test_prestart_lock import slow_status, status_was_waited_for
 
 TASKS = [{"id": "a", "paths": {"preferred": ["a/"]}, "commands": {"t": "true"}}]
 
@@ -61,15 +62,31 @@ def test_a_run_refused_before_it_starts_leaves_no_listing_or_head_to_the_next(
     root = _repo(tmp_path / "r")
     assert entry("run", cwd=root).returncode == 0
     assert entry("run", "--task", "a", "--all", cwd=root).returncode == 2
+    assert not (root / ".git" / "index.lock").exists(), "the refused run left .git/index.lock"
     (root / "a" / "one.txt").write_text("changed, not staged\n")
     later = inproc("run", "--json", cwd=root)
     assert later.returncode == 0, later.stderr
     assert json.loads(later.stdout)["counts"] == {"completed": 1}, "a listing from before the change"
     assert entry("run", "--task", "a", "--all", cwd=root).returncode == 2
+    assert not (root / ".git" / "index.lock").exists(), "the refused run left .git/index.lock"
     git(root, "commit", "-q", "-am", "two")
     later = inproc("run", "--json", cwd=root)
     assert later.returncode == 0, later.stderr
     assert json.loads(later.stdout)["commit"] == git(root, "rev-parse", "HEAD"), "HEAD from before the commit"
+
+
+def test_a_refused_run_waits_for_its_git_status_instead_of_signalling_it(tmp_path: Path,
+                                                                         entry: Entry) -> None:
+    """The entry point's end waits for the git status a refused run started (engine/prestart):
+    a signal could hit git between its creating .git/index.lock and its installing the handler
+    that removes it, leaving the lock in the user's repository. Its fsmonitor hook sleeps, so
+    git status is still running when the command ends."""
+    root = _repo(tmp_path / "r")
+    marks = slow_status(root, tmp_path, 0.3)
+    assert entry("run", "--task", "a", "--all", cwd=root).returncode == 2
+    assert status_was_waited_for(marks), "the refused run signalled its git status"
+    assert not (root / ".git" / "index.lock").exists(), "the refused run left .git/index.lock"
+    git(root, "commit", "-q", "--allow-empty", "-m", "after")
 
 
 def test_a_dry_run_leaves_no_head_to_the_next_run(tmp_path: Path, entry: Entry, inproc: Entry) -> None:

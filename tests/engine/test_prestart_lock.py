@@ -1,7 +1,14 @@
-"""A run's early `git status` (engine/prestart) that the run cannot use (its folder changed
-before `take`) is stopped so that git removes the `.git/index.lock` it holds while it
-refreshes the index: by SIGTERM, on which git removes its lock files; SIGKILL would leave
-the lock, and every later git command that writes the index would fail on it."""
+"""A run's early `git status` (engine/prestart) that the run does not take (its folder changed
+before `take`, or the command ended first: `forget`) is waited for, never signalled: git
+creates `.git/index.lock` a moment before it installs the handler that removes it on SIGTERM,
+so a signal in that window leaves the lock in the user's repository and every later git
+command that writes the index fails on it. A git status that hangs (a stuck fsmonitor, NFS)
+is stopped after a time limit, so gitorch does not hang with it.
+
+A core.fsmonitor hook that sleeps keeps git status running while the test stops it: the hook
+records its parent (git) when it starts and again when it ends; a git that was signalled has
+died by then and the hook was handed to another parent. No timing window: without the wait,
+git is signalled every time."""
 
 from __future__ import annotations
 
@@ -12,19 +19,38 @@ import pytest
 
 from gitorch import earlyconfig, repo
 from gitorch.engine import prestart
-from tests.conftest import make_repo
+from tests.conftest import git, make_repo
 
-SIGTERM_BIT = 1 << 14  # signal 15's bit in /proc/PID/status's SigCgt
+HOOK = """#!/bin/sh
+echo "$PPID" >> {marks}/started
+sleep {seconds}
+awk '{{print $4}}' /proc/$$/stat >> {marks}/ended
+exit 1
+"""
 
 
-def _handles_sigterm(pid: int) -> bool:
-    """Whether process `pid` has a handler for SIGTERM (git installs one with its first lock file)."""
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            caught = next(line for line in f if line.startswith("SigCgt:"))
-    except (OSError, StopIteration):
-        return False
-    return bool(int(caught.split()[1], 16) & SIGTERM_BIT)
+def slow_status_repo(tmp_path: Path, seconds: float) -> tuple[Path, Path]:
+    """A repository whose git status waits `seconds` in its fsmonitor hook; (root, marks folder)."""
+    root = make_repo(tmp_path / "r")
+    return root, slow_status(root, tmp_path, seconds)
+
+
+def slow_status(root: Path, tmp_path: Path, seconds: float) -> Path:
+    """Make git status in `root` wait `seconds` in its fsmonitor hook; the hook's marks folder."""
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    hook = tmp_path / "fsmonitor"
+    hook.write_text(HOOK.format(marks=marks, seconds=seconds))
+    hook.chmod(0o755)
+    git(root, "config", "core.fsmonitor", str(hook))
+    return marks
+
+
+def status_was_waited_for(marks: Path) -> bool:
+    """Whether every hook run ended with git, its parent, still alive (git not signalled)."""
+    started = (marks / "started").read_text().split()
+    ended = (marks / "ended").read_text().split() if (marks / "ended").exists() else []
+    return bool(started) and ended == started
 
 
 def _forget() -> None:
@@ -34,31 +60,42 @@ def _forget() -> None:
     repo.forget_early()
 
 
-def _start_until_locked(lock: Path) -> bool:
-    """Start a run's early git processes here and wait until git status holds `lock` with its
-    handler installed; False when it finished first (a busy machine: then it is tried again)."""
+def test_a_status_for_a_changed_folder_is_waited_for_and_leaves_no_index_lock(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, marks = slow_status_repo(tmp_path, 0.3)
+    monkeypatch.chdir(root)
+    try:
+        prestart.start()
+        monkeypatch.chdir(tmp_path)
+        assert prestart.take(root) is None  # started in another folder: not this run's listing
+        assert status_was_waited_for(marks), "git status was signalled while it could hold the index lock"
+        assert not (root / ".git" / "index.lock").exists()
+    finally:
+        _forget()
+
+
+def test_a_status_nobody_took_is_waited_for_at_the_end(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    root, marks = slow_status_repo(tmp_path, 0.3)
+    monkeypatch.chdir(root)
+    try:
+        prestart.start()
+    finally:
+        _forget()
+    assert status_was_waited_for(marks), "git status was signalled while it could hold the index lock"
+    assert not (root / ".git" / "index.lock").exists()
+
+
+def test_a_hung_status_is_stopped_after_the_time_limit(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    root, marks = slow_status_repo(tmp_path, 30)
+    monkeypatch.chdir(root)
     prestart.start()
     assert prestart._started is not None
     status = prestart._started[1]
-    while status.poll() is None:
-        if lock.exists() and _handles_sigterm(status.pid):
-            return True
-        time.sleep(0.0002)
-    _forget()
-    return False
-
-
-def test_a_status_stopped_for_a_changed_folder_leaves_no_index_lock(tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    root = make_repo(tmp_path / "r")
-    for i in range(1500):  # untracked: git status lists them holding the index lock
-        (root / f"u{i}.txt").write_text("")
-    lock = root / ".git" / "index.lock"
-    monkeypatch.chdir(root)
+    begun = time.monotonic()
     try:
-        assert any(_start_until_locked(lock) for _ in range(5)), "git status never took the index lock"
-        monkeypatch.chdir(tmp_path)
-        assert prestart.take(root) is None  # started in another folder: not this run's listing
-        assert not lock.exists(), "the stopped git status left .git/index.lock behind"
+        prestart.finish(status, timeout=0.2)
     finally:
         _forget()
+    assert status.returncode is not None and time.monotonic() - begun < 20, "gitorch waited for a hung git"
