@@ -106,3 +106,46 @@ def test_an_exit_code_that_is_not_a_status_is_left_to_the_interpreter(code: obje
     """sys.exit("a message") prints it, and the interpreter maps other values its own way:
     _end_process returns (the caller re-raises) instead of ending the process."""
     entry._end_process(code)  # still here
+
+
+def test_python_m_takes_the_programs_end(tmp_path: Path) -> None:
+    """`python -m` (runpy starting a package's __main__ and nothing else) is the program too."""
+    root = plan_repo(tmp_path / "r", {"a.txt": "a\n"}, TASKS[:1])
+    package = tmp_path / "probe"
+    package.mkdir()
+    (package / "__main__.py").write_text(PROGRAM.format(root=str(ROOT), thread=False, argv=""))
+    proc = subprocess.run([sys.executable, "-m", "probe", "run", "--json"], cwd=root, capture_output=True,
+                          text=True, timeout=120, env={**_env(), "PYTHONPATH": str(tmp_path)})
+    assert proc.returncode == 0 and json.loads(proc.stdout.split("\n", 1)[1])["counts"] == {"completed": 1}
+    assert proc.stderr.endswith("atexit ran\n") and "torn down" not in proc.stderr, proc.stderr
+
+
+HOST = """
+import runpy, sys
+sys.argv = ["git-orch", "status"]
+try:
+    runpy.run_module("gitorch", run_name="__main__")
+except SystemExit as ended:
+    print("ended", ended.code)
+print("host continues")
+"""
+
+
+def test_a_host_running_gitorchs_main_goes_on_after_it(tmp_path: Path) -> None:
+    """A program that runs gitorch's __main__ itself (runpy.run_module, python -m cProfile or
+    pdb) is not ended by it: its own code after the command runs (the profile is written)."""
+    root = plan_repo(tmp_path / "r", {"a.txt": "a\n"}, TASKS[:1])
+    host = subprocess.run([sys.executable, "-c", HOST], cwd=root, capture_output=True, text=True, timeout=120,
+                          env=_env())
+    assert host.stdout.splitlines()[-2:] == ["ended 0", "host continues"], (host.stdout, host.stderr)
+    profile = tmp_path / "p.out"
+    profiler = [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "gitorch", "status"]
+    profiled = subprocess.run(profiler, cwd=root, capture_output=True, text=True, timeout=120, env=_env())
+    assert profiled.returncode == 0, profiled.stderr
+    assert profile.stat().st_size > 0, "python -m cProfile -o ... -m gitorch wrote no profile"
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    return {**os.environ, "PYTHONPATH": str(ROOT)}

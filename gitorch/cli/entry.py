@@ -99,10 +99,21 @@ def _command(args: list[str]) -> None:
 
 def _called_as_program(caller: FrameType) -> bool:
     """Whether main's caller is the program: the top-level code of a `__main__` module read
-    from a file (pip's console script, `python -m gitorch`), never a function (a caller's own
-    code runs after main: the zipapp's start-up), `python -c` or an interactive session."""
+    from a file with nothing below it (pip's console script) or below it only runpy starting
+    it (`python -m gitorch`). Never a function (a caller's own code runs after main: the
+    zipapp's start-up), `python -c`, an interactive session, nor a host that runs gitorch's
+    `__main__` itself (`python -m cProfile -o ... -m gitorch`, pdb, runpy.run_module in a
+    program that goes on): their code after main must run."""
     found = caller.f_globals
-    return caller.f_code.co_name == "<module>" and found.get("__name__") == "__main__" and "__file__" in found
+    if caller.f_code.co_name != "<module>" or found.get("__name__") != "__main__" or "__file__" not in found:
+        return False
+    below = caller.f_back
+    if below is None:
+        return True
+    runner = below.f_back
+    return (below.f_code.co_name == "_run_code" and runner is not None and runner.f_back is None
+            and runner.f_code.co_name == "_run_module_as_main"
+            and below.f_globals.get("__name__") == runner.f_globals.get("__name__") == "runpy")
 
 
 def _end_process(code: object) -> None:
