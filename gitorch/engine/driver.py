@@ -11,8 +11,6 @@ from __future__ import annotations
 import heapq
 import os
 import time
-from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -22,7 +20,7 @@ from gitorch.engine import inputs as inp
 from gitorch.engine.decide import decide
 from gitorch.engine.record import EventRecorder
 from gitorch.engine.scheduler import Scheduler, SchedulerState
-from gitorch.engine.setup import Loaded, task_root
+from gitorch.engine.setup import Loaded
 from gitorch.engine.verified import Verified
 from gitorch.engine.watch import WatchRecord
 from gitorch.plan.model import Plan, Task
@@ -31,8 +29,8 @@ from gitorch.plan.model import Plan, Task
 # needs it: a run that skips every task (skipall.py) never loads it (issue 15 P2).
 if TYPE_CHECKING:
     from gitorch.engine.history import History
-    from gitorch.engine.process import Children
-    from gitorch.engine.runner import RunContext, Steps, TaskResult
+    from gitorch.engine.process import Child, Children, CommandOutcome
+    from gitorch.engine.runner import Steps, TaskResult
     from gitorch.engine.runtypes import Progress, RunOptions
     from gitorch.engine.start import Start
     from gitorch.views.states import TaskState
@@ -47,6 +45,7 @@ _OUTCOME_STATE: dict[str, SchedulerState] = {
 if TYPE_CHECKING:  # an entry of RunDriver._records (see there)
     _Ended = tuple[TaskResult, SchedulerState, str, list[ev.TaskBlocked]]
     _Record = ev.TaskStarted | tuple[ev.Event, TaskState] | _Ended
+    _Reaped = list[tuple[Child, CommandOutcome]]
 
 
 class RunDriver:
@@ -68,8 +67,12 @@ class RunDriver:
         self.completed_now: list[str] = []
         # what is not recorded yet (see _settle), in order: a task_started; (event, state) of a
         # task held (skipped, at a gate); (result, state, inputs digest it started with ("" unless
-        # completed), the task_blocked of each dependent its end blocked) of a task that ended
+        # completed), the task_blocked of each dependent its end blocked) of a task that ended.
+        # Their events are in `rec` already (added as they happen, journaled before the next
+        # spawn: see _start_ready); what waits is their progress lines, watch and cache entries.
         self._records: list[_Record] = []
+        # children a wait reaped whose end their task has not heard yet (see _round, _stop_all)
+        self._reaped: _Reaped = []
         self.gated: dict[str, str] = {}
         self.stale: dict[str, list[str]] = {}  # task -> approvals of its gate that no longer apply
         self.build: str | None = None
@@ -101,13 +104,14 @@ class RunDriver:
     def loop(self) -> str:
         """Drive every running task from this one thread until none is left:
         "ended", or "interrupted" (Ctrl-C, SIGTERM)."""
-        from gitorch.engine.process import Children, CommandOutcome
-        from gitorch.engine.runner import Sleep, run_task
+        from gitorch.engine.process import Children
+        from gitorch.engine.process import CommandOutcome as Outcome
+        from gitorch.engine.runner import Sleep, context_for, run_task
         from gitorch.engine.signals import sigterm_as_interrupt
 
         # what the rounds use, bound once (an import statement per task cost ~3k instructions)
-        self._run_task, self._sleep, self._outcome = run_task, Sleep, CommandOutcome
-        self.ctx = self._context()
+        self._run_task, self._sleep, self._outcome = run_task, Sleep, Outcome
+        self.ctx = context_for(self.lp, self.opts, self.run_id)
         self.children: Children = Children()
         self.active: dict[str, Steps] = {}
         self.sleepers: list[tuple[float, str]] = []
@@ -152,7 +156,11 @@ class RunDriver:
             self.progress.flush()
         elif shown is not None:
             timeout = min(timeout, shown)
-        for child, outcome in self.children.wait(max(0.001, timeout)):
+        # kept on the driver until each is handed on: an interrupt in between (in a spawn
+        # below) leaves the rest to _stop_all, which records them (a reaped child is not live)
+        self._reaped = self.children.wait(max(0.001, timeout))
+        while self._reaped:
+            child, outcome = self._reaped.pop(0)
             self._advance(str(child.key), outcome)
             self._start_ready()  # its slot, before the next ended task's own steps
         now = time.monotonic()
@@ -162,12 +170,24 @@ class RunDriver:
         return True
 
     def _start_ready(self) -> None:
-        """Start ready tasks in the free slots (decide()'s answer first: see _fill)."""
-        for task in self._fill(self._jobs - len(self.active)):
+        """Start ready tasks in the free slots (decide()'s answer first: see _fill).
+
+        What happened before is journaled first, in one write: a run killed once the new
+        commands run loses at most the tasks in flight (record.py), not the ones that ended."""
+        to_start = self._fill(self._jobs - len(self.active))
+        if to_start:
+            self.rec.boundary()
+        for task in to_start:
             self.active[task.id] = self._run_task(self.ctx, task, self.inputs[task.id].digest)
             self._advance(task.id, None)
 
     def _stop_all(self) -> None:
+        # ended on their own in the last wait, not handed on yet: their tasks hear it first, as
+        # if the interrupt came after (a task whose last command passed completes; a next
+        # command it starts is stopped below with the rest)
+        while self._reaped:
+            child, outcome = self._reaped.pop(0)
+            self._advance(str(child.key), outcome)
         self.ctx.stopping = True
         for child, outcome in self.children.stop_all():
             self._advance(str(child.key), outcome)
@@ -281,8 +301,10 @@ class RunDriver:
                 self._held(tid, "awaiting_approval", ev.AwaitingApproval(run=self.run_id, task=tid,
                                                                           gate=d.gate))
                 continue
-            # made now (its time is the start's), recorded by _settle once the commands run
-            self._records.append(ev.TaskStarted(run=self.run_id, task=tid, inputs=cur.digest))
+            # made and added now (journaled before its command starts); its line by _settle
+            started = ev.TaskStarted(run=self.run_id, task=tid, inputs=cur.digest)
+            self.rec.add([started])
+            self._records.append(started)
             out.append(task)
             slots -= 1
         return out
@@ -290,6 +312,7 @@ class RunDriver:
     def _held(self, tid: str, state: TaskState, event: ev.Event) -> None:
         """A ready task that does not start: skipped, or held at a gate."""
         self.sched.finish(tid, state)
+        self.rec.add([event])
         self._records.append((event, state))
 
     def _finished(self, res: TaskResult) -> None:
@@ -313,40 +336,40 @@ class RunDriver:
         # its blocked dependents' events made now: ids follow the order things happened in
         blocked = [ev.TaskBlocked(run=self.run_id, task=tid, blocked_by=[res.task])
                    for tid in self.sched.finish(res.task, state)]
+        # its events now, in the order things happened: journaled before the next spawn
+        self.rec.add(res.events, res.files)
+        self.rec.add(blocked)
         self._records.append((res, state, started, blocked))
 
     def _settle(self) -> None:
-        """Record what happened since the last call, in the order it happened: tasks started
-        (their task_started), held (skipped, at a gate) and ended (their events and files,
-        blocked dependents, cache and watch entries), each with its progress line."""
+        """Finish recording what happened since the last call, in the order it happened (the
+        events are in `rec` already): progress lines, and the watch and cache entries of the
+        tasks that completed. A record counts as done once all of it is done: one an interrupt
+        cut short is done again at the loop's end (each step may be repeated)."""
         records, self._records = self._records, []
         done = 0
         try:
             for record in records:
-                done += 1
                 self._record(record)
+                done += 1
         finally:
             if done < len(records):  # interrupted (Ctrl-C): the rest is recorded at the loop's end
                 self._records[:0] = records[done:]
 
     def _record(self, record: _Record) -> None:
         if isinstance(record, ev.TaskStarted):
-            self.rec.add([record])
             self.progress.task_started(str(record.task))
             return
         if len(record) == 2:
             event, held = record
-            self.rec.add([event])
             self.progress.task_finished(str(event.task), held, 0.0)
             return
         res, state, started, blocked = record
-        if res.outcome == "completed":
+        if res.outcome == "completed":  # after its events (added by _finished): see _settle
             if self.cache is not None:  # keyed by its inputs before it ran
                 self.cache.record(self.lp.by_id[res.task], started, self.run_id)
             self.watch.passed(res.task, self.inputs[res.task], self.run_id, self.commit or "")
-        self.rec.add(res.events, res.files)
         for event in blocked:
-            self.rec.add([event])
             self.progress.task_finished(str(event.task), "blocked", 0.0)
         self.progress.task_finished(res.task, state if state != "waiting" else "in_progress", res.duration)
 
@@ -357,40 +380,3 @@ class RunDriver:
         if self.mark is not None and inp.untouched_since(root, cur.paths, self.mark):
             return cur
         return inp.refresh(cur, root)
-
-    def _context(self) -> RunContext:
-        from gitorch.engine.runner import RunContext
-
-        lp = self.lp
-        names = list(dict.fromkeys([*self.plan.secrets, *(n for t in self.plan.tasks for n in t.secrets)]))
-        if names:
-            from gitorch.secrets import redactor_for_plan, resolve_for_task
-
-            redactor = redactor_for_plan(lp.repo, self.plan)
-        else:  # no secret declared: nothing to resolve or mask (and gitorch.secrets stays unloaded)
-            from gitorch.secrets.redact import Redactor
-
-            redactor = Redactor()
-        secret_names = set(names)
-        # a task's environment holds only the secrets it declares, even if others are exported
-        base_env = {k: v for k, v in os.environ.items() if k not in secret_names}
-        base_env["GITORCH_RUN"] = self.run_id
-
-        def env_for(task: Task) -> Mapping[str, str]:
-            if not names:
-                return {"GITORCH_TASK": task.id}
-            values = resolve_for_task(lp.repo, self.plan, task)
-            for v in values.values():
-                redactor.add(v)
-            return {**values, "GITORCH_TASK": task.id}
-
-        def root_for(task: Task) -> Path:
-            return task_root(lp, task)
-
-        return RunContext(
-            run=self.run_id, root=lp.project_root, repo_root=lp.repo_root, scratch=lp.repo.scratch,
-            excerpt_bytes=lp.settings.excerpt_bytes, redactor=redactor, base_env=base_env,
-            log_bytes=lp.settings.log_bytes,
-            env_for=env_for, root_for=root_for,
-            agent=self.opts.edit_step(lp) if self.opts.edit_step else None,
-        )

@@ -14,7 +14,7 @@ import re
 import time
 from collections.abc import Callable, Generator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
 
@@ -28,6 +28,10 @@ from gitorch.gitcmd import git
 from gitorch.plan.acceptance import parse_duration
 from gitorch.plan.model import Check, CommandCheck, Retry, Shard, Task
 from gitorch.secrets.redact import Redactor
+
+if TYPE_CHECKING:
+    from gitorch.engine.runtypes import RunOptions
+    from gitorch.engine.setup import Loaded
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -349,3 +353,42 @@ def build_task(ctx: RunContext, release: str) -> Steps:
     reason = "" if status == 0 else "build: " + _command_failure("release", status, evidence)
     return TaskResult("(build)", "completed" if status == 0 else "failed", list(events), tr.files,
                       reason, time.monotonic() - start)
+
+
+def context_for(lp: Loaded, opts: RunOptions, run: str) -> RunContext:
+    """What every task of a run shares: its environment, secrets and their masks, roots."""
+    from gitorch.engine.setup import task_root
+
+    plan = lp.plan
+    names = list(dict.fromkeys([*plan.secrets, *(n for t in plan.tasks for n in t.secrets)]))
+    if names:
+        from gitorch.secrets import redactor_for_plan, resolve_for_task
+
+        redactor = redactor_for_plan(lp.repo, plan)
+    else:  # no secret declared: nothing to resolve or mask (and gitorch.secrets stays unloaded)
+        from gitorch.secrets.redact import Redactor
+
+        redactor = Redactor()
+    secret_names = set(names)
+    # a task's environment holds only the secrets it declares, even if others are exported
+    base_env = {k: v for k, v in os.environ.items() if k not in secret_names}
+    base_env["GITORCH_RUN"] = run
+
+    def env_for(task: Task) -> Mapping[str, str]:
+        if not names:
+            return {"GITORCH_TASK": task.id}
+        values = resolve_for_task(lp.repo, plan, task)
+        for v in values.values():
+            redactor.add(v)
+        return {**values, "GITORCH_TASK": task.id}
+
+    def root_for(task: Task) -> Path:
+        return task_root(lp, task)
+
+    return RunContext(
+        run=run, root=lp.project_root, repo_root=lp.repo_root, scratch=lp.repo.scratch,
+        excerpt_bytes=lp.settings.excerpt_bytes, redactor=redactor, base_env=base_env,
+        log_bytes=lp.settings.log_bytes,
+        env_for=env_for, root_for=root_for,
+        agent=opts.edit_step(lp) if opts.edit_step else None,
+    )

@@ -1,0 +1,119 @@
+"""What a run that is killed or interrupted at an awkward moment keeps (issue 15 P1: the
+loop starts the next commands before it finishes recording the last ones). The promise
+(engine/record.py): a killed run loses at most the tasks in flight; an interrupted one
+records every task that ended. Each test runs the real CLI in a subprocess whose
+sitecustomize strikes at the exact point; both store backends."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import ROOT
+from tests.engine.helpers import plan_repo
+
+# Patches `module`.`cls`.`meth` once the module is imported: `body` runs after the original
+# call, with `self`, the arguments and the result `r` at hand.
+_SITE = """
+import os, signal, sys, time, importlib.abc, importlib.util
+class F(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name != {module!r}: return None
+        sys.meta_path.remove(self); spec = importlib.util.find_spec(name); orig = spec.loader.exec_module
+        def exec_module(mod):
+            orig(mod); cls = getattr(mod, {cls!r}); o = getattr(cls, {meth!r})
+            def patched(self, *a, **kw):
+{before}
+                r = o(self, *a, **kw)
+{body}
+                return r
+            setattr(cls, {meth!r}, patched)
+        spec.loader.exec_module = exec_module; return spec
+sys.meta_path.insert(0, F())
+"""
+
+
+def _orch(repo: Path, *args: str, site: Path | None = None) -> subprocess.CompletedProcess[str]:
+    path = [str(ROOT)] + ([str(site)] if site else [])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
+    code = "import sys; from gitorch.cli.entry import main; sys.argv[0] = 'git-orch'; sys.exit(main())"
+    return subprocess.run([sys.executable, "-c", code, *args], cwd=repo, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+def _site(tmp_path: Path, module: str, cls: str, meth: str, body: str, before: str = "pass") -> Path:
+    site = tmp_path / "site"
+    site.mkdir()
+    indent = " " * 16
+    (site / "sitecustomize.py").write_text(_SITE.format(module=module, cls=cls, meth=meth,
+                                                        before=indent + before, body=indent + body))
+    return site
+
+
+def _events(repo: Path) -> list[str]:
+    """`type task` of each event of the repository's runs, in order."""
+    out = _orch(repo, "events")
+    assert out.returncode == 0, out.stderr
+    return [f"{f[1]} {f[2].rsplit('/', 1)[-1]}" for f in (line.split() for line in out.stdout.splitlines())
+            if len(f) >= 3]
+
+
+def test_a_kill_once_the_next_command_started_keeps_the_ended_tasks(tmp_path: Path, backend: str) -> None:
+    """SIGKILL right after b's command started: a ended before, so its events are journaled
+    and resume does not run it again."""
+    ran = tmp_path / "a_ran"
+    tasks: list[dict[str, Any]] = [{"id": "a", "commands": {"t": f"echo A >> {ran}"}},
+                                   {"id": "b", "dependencies": ["a"], "commands": {"t": "true"}}]
+    repo = plan_repo(tmp_path / "repo", {"README.md": "x\n"}, tasks)
+    site = _site(tmp_path, "gitorch.engine.process", "Children", "spawn",
+                 "if kw.get('key') == 'b': os.kill(os.getpid(), signal.SIGKILL)")
+    killed = _orch(repo, "run", "-j1", site=site)
+    assert killed.returncode == -9, killed.stderr
+    journal = b"".join(p.read_bytes() for p in (repo / ".git" / "orch" / "journal").glob("*.jsonl"))
+    assert b'"task_completed"' in journal and b'"command_run"' in journal, journal
+    resumed = _orch(repo, "resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert ran.read_text() == "A\n"  # a's command ran once: resume ran b only
+
+
+def test_an_interrupt_while_an_end_is_recorded_keeps_its_events(tmp_path: Path, backend: str) -> None:
+    """Ctrl-C right after a's watch entry was made (its end being recorded while b runs): a's
+    events are in the log, as its watch entry says it passed."""
+    tasks: list[dict[str, Any]] = [{"id": "a", "commands": {"t": "true"}},
+                                   {"id": "b", "dependencies": ["a"], "commands": {"t": "true"}},
+                                   {"id": "c", "commands": {"t": "sleep 0.3"}}]
+    repo = plan_repo(tmp_path / "repo", {"README.md": "x\n"}, tasks)
+    site = _site(tmp_path, "gitorch.engine.watch", "WatchRecord", "passed",
+                 "if a and a[0] == 'a': raise KeyboardInterrupt")
+    stopped = _orch(repo, "run", "-j2", site=site)
+    assert stopped.returncode == 130, stopped.stderr
+    assert "Traceback" not in stopped.stderr
+    events = _events(repo)
+    assert "command_run a" in events and "task_completed a" in events, events
+    again = _orch(repo, "explain", "a")
+    assert "never passed" not in again.stdout, again.stdout
+
+
+def test_an_interrupt_in_a_start_keeps_the_other_ends_of_the_same_wait(tmp_path: Path,
+                                                                        backend: str) -> None:
+    """a and c end in one wait; Ctrl-C while a's successor d starts: c's end (exit 0) is
+    still handed to c and recorded, so c completed and resume does not run it again."""
+    tasks: list[dict[str, Any]] = [{"id": "a", "commands": {"t": "true"}},
+                                   {"id": "c", "commands": {"t": "true"}},
+                                   {"id": "d", "dependencies": ["a"], "commands": {"t": "true"}}]
+    repo = plan_repo(tmp_path / "repo", {"README.md": "x\n"}, tasks)
+    site = _site(tmp_path, "gitorch.engine.process", "Children", "spawn",
+                 "if kw.get('key') == 'd': os.kill(os.getpid(), signal.SIGINT)")
+    # both quick children end before the wait looks (as on a loaded machine)
+    wait = (site / "sitecustomize.py").read_text() + (
+        "\nimport gitorch.engine.process as _p\n_w = _p.Children.wait\n"
+        "def _wait(self, timeout):\n    time.sleep(0.3); return _w(self, timeout)\n"
+        "_p.Children.wait = _wait\n")
+    (site / "sitecustomize.py").write_text(wait)
+    stopped = _orch(repo, "run", "-j2", site=site)
+    assert stopped.returncode == 130, stopped.stderr
+    events = _events(repo)
+    assert "command_run c" in events and "task_completed c" in events, events
