@@ -32,7 +32,7 @@ from gitorch.store.backend import (
     parse_tree,
     signatures,
 )
-from gitorch.store.gitpipe import GitPipe
+from gitorch.store.gitpipe import GitPipe, unanswered
 
 if TYPE_CHECKING:
     from gitorch.gitcmd import GitProcess, GitResult
@@ -143,9 +143,12 @@ class CliBackend:
         if not header:
             self._cat.close()
             raise GitError(f"git cat-file stopped while reading {name}")
-        parts = header.split()
-        if len(parts) != 3:  # "<name> missing" / "ambiguous"
+        if unanswered(header, name.encode()):
             return None
+        parts = header.split()
+        if len(parts) != 3 or not parts[2].isdigit():
+            self._cat.close()  # the pipe's place in git's answers is lost
+            raise GitError(f"git cat-file answered {header!r} to {name!r}")
         size = int(parts[2])
         data = stdout.read(size)
         stdout.read(1)  # the newline after the content

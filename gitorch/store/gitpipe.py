@@ -46,3 +46,14 @@ class GitPipe:
                 return True
         stop(proc)
         return False
+
+
+def unanswered(header: bytes, request: bytes) -> bool:
+    """Whether `header` is `git cat-file --batch`'s "no object" answer to `request`: git
+    echoes the request line (the whole line, spaces and all; a final CR dropped, as
+    strbuf_getline reads it) and then " missing" (or " ambiguous"). Compared with the exact
+    request, so a path with spaces, or one ending in " missing" itself, is read right."""
+    for asked in (request, request.removesuffix(b"\r")):
+        if header in (asked + b" missing\n", asked + b" ambiguous\n"):
+            return True
+    return False
