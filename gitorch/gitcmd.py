@@ -11,10 +11,17 @@ import sys
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import subprocess
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Mapping, Sequence
 
     GitProcess = subprocess.Popen[bytes]  # what git_popen returns (for annotations elsewhere)
     GitResult = subprocess.CompletedProcess[bytes]  # what git returns
+
+    from typing import Protocol
+
+    class Started(Protocol):
+        """What git_start returns: git's (exit status, stdout); with stop, git is ended unread."""
+
+        def __call__(self, stop: bool = False) -> tuple[int, bytes]: ...
 
 # The one git call that finds a repository (repo.find_repo), and HEAD, which a run asks in the
 # same call (engine/prestart starts it before gitorch.repo and pathlib load).
@@ -170,16 +177,17 @@ def git_start(
     input: bytes = b"",
     env: Mapping[str, str] | None = None,
     environ: dict[str, str] | None = None,
-) -> Callable[[], tuple[int, bytes]]:
+) -> Started:
     """Start `git ARGS` as `git_quick` runs it and return what waits for it: a function giving
     (exit status, stdout), the same on every call. Its output pipe is enlarged (Linux) so git
     can finish while the caller does something else. `environ`: clean_env(env), made once by
-    a caller starting many (instead of `env`)."""
+    a caller starting many (instead of `env`). `wait(stop=True)` ends a git not waited for
+    yet (terminated, killed if it lingers, reaped) and gives (its status, b"")."""
     spawn = getattr(os, "posix_spawnp", None)
     if spawn is None or len(input) > 16384:
         proc = git(args, cwd, input=input, check=False, env=env if environ is None else environ)
         done = (proc.returncode, proc.stdout)
-        return lambda: done
+        return lambda stop=False: done
     argv = ["git", *(["-C", cwd] if cwd is not None else []), *args]
     in_r, in_w = os.pipe()
     out_r, out_w = os.pipe()
@@ -206,7 +214,10 @@ def git_start(
         os.close(out_w)
     result: list[tuple[int, bytes]] = []
 
-    def wait() -> tuple[int, bytes]:
+    def wait(stop: bool = False) -> tuple[int, bytes]:
+        if not result and stop:
+            os.close(out_r)
+            result.append((_ended(pid), b""))
         if not result:
             chunks = []
             try:
@@ -219,6 +230,23 @@ def git_start(
         return result[0]
 
     return wait
+
+
+def _ended(pid: int, timeout: float = 1.0) -> int:
+    """Child `pid` terminated (SIGTERM; SIGKILL if it is not gone within `timeout` s) and
+    reaped: no process is left when this returns. Its exit status."""
+    import signal
+    import time
+
+    os.kill(pid, signal.SIGTERM)  # an exited, unreaped child is still there to signal
+    deadline = time.monotonic() + timeout
+    while not (ended := os.waitpid(pid, os.WNOHANG))[0]:
+        if time.monotonic() >= deadline:
+            os.kill(pid, signal.SIGKILL)
+            ended = os.waitpid(pid, 0)
+            break
+        time.sleep(0.001)
+    return os.waitstatus_to_exitcode(ended[1])
 
 
 _PROGRAMS: dict[str, str] = {}  # PATH -> the git posix_spawnp would run from it
