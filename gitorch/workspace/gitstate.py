@@ -14,12 +14,19 @@ from gitorch.gitcmd import clean_env, git, git_start
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Sequence
     from pathlib import Path
+    from typing import Protocol
 
+    from gitorch.gitcmd import Started
     from gitorch.workspace.records import GitState
 
     Folder = Path | str
+
+    class Reading(Protocol):
+        """What start_all returns: the states; with stop, none (its git processes ended)."""
+
+        def __call__(self, stop: bool = False) -> list[GitState]: ...
 
 STATUS = ("--no-optional-locks", "status", "--porcelain=v2", "--branch", "-z", "--untracked-files=normal")
 # git status processes running at once. Each lasts a few ms, most of it start-up and waiting
@@ -79,13 +86,14 @@ def read_one(repo: str, path: Path) -> GitState:
     return _state(repo, path, proc.returncode, proc.stdout)
 
 
-def start_all(repos: Sequence[tuple[str, Folder]], running: int = RUNNING) -> Callable[[], list[GitState]]:
+def start_all(repos: Sequence[tuple[str, Folder]], running: int = RUNNING) -> Reading:
     """Start `git status` in every repo (name, path) and return what collects their states, in
     the order given (the same as `read_one` of each). At most `running` run at once; the
     caller can do other work while they run. Each output pipe holds 1 MiB, so git finishes
-    without being read; a larger output waits for its turn."""
+    without being read; a larger output waits for its turn. `collect(stop=True)` starts no
+    more and ends the ones started (gitcmd.git_start's stop), reaped when it returns."""
     todo = [i for i, (_, path) in enumerate(repos) if os.path.isdir(path)]
-    waits: dict[int, Callable[[], tuple[int, bytes]]] = {}
+    waits: dict[int, Started] = {}
     environ = clean_env({"GITORCH_HOOKS": "0"})  # made once, not once per repo (os.environ decoded each time)
 
     def launch(k: int) -> None:
@@ -95,7 +103,11 @@ def start_all(repos: Sequence[tuple[str, Folder]], running: int = RUNNING) -> Ca
     for k in range(running):
         launch(k)
 
-    def collect() -> list[GitState]:
+    def collect(stop: bool = False) -> list[GitState]:
+        if stop:
+            while waits:
+                waits.popitem()[1](stop=True)
+            return []
         states = [_state(name, path, -1, b"") for name, path in repos]
         for k, i in enumerate(todo):
             status, out = waits.pop(i)()

@@ -20,13 +20,12 @@ import os
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from pathlib import Path
 
+    from gitorch.workspace.gitstate import Reading
     from gitorch.workspace.manifest import Manifest
-    from gitorch.workspace.records import GitState
 
-_started: dict[str, tuple[Manifest, Callable[[], list[GitState]]]] = {}
+_started: dict[str, tuple[Manifest, Reading]] = {}
 
 
 def start(args: list[str]) -> None:
@@ -48,7 +47,7 @@ def start(args: list[str]) -> None:
             paths = repo_folders(manifest)
         except BaseException:
             if early is not None:
-                early()  # reaped: nothing is left running
+                early(stop=True)  # ended and reaped: nothing is left running
             raise
         _started[manifest.root_text] = (manifest, early or start_all(paths))
     except Exception:  # noqa: BLE001 - the command reads it again and says what is wrong
@@ -58,12 +57,14 @@ def start(args: list[str]) -> None:
 def forget() -> None:
     """End what `start` started and no command took (cli/entry, at the command's end: a
     snapshot refused, or one of another folder), so a later command in this process reads
-    the workspace afresh. Its git status processes are waited for, not stopped: run with
-    --no-optional-locks they take no lock and write nothing, and each lasts a few ms."""
+    the workspace afresh. No more git status is started (the collector would start the
+    repos past gitstate.RUNNING as the first end); the ones running are terminated and
+    reaped (gitcmd.git_start's stop): run with --no-optional-locks they take no lock and
+    write nothing. No child of theirs is left when this returns."""
     started = list(_started.values())
     _started.clear()
     for _, reading in started:
-        reading()  # reaped; what they read is dropped
+        reading(stop=True)
 
 
 def _found(root: str) -> tuple[str, list[tuple[str, str]] | None]:
@@ -77,7 +78,7 @@ def _found(root: str) -> tuple[str, list[tuple[str, str]] | None]:
     return folder, repo_dirs(folder)
 
 
-def take(root: Path | str) -> tuple[Manifest, Callable[[], list[GitState]]] | None:
+def take(root: Path | str) -> tuple[Manifest, Reading] | None:
     """The manifest and the git states started for `root` (a normalised absolute folder, as
     manifest.workspace_folder gives it, or as a Path), once."""
     return _started.pop(str(root), None)
