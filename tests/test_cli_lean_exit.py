@@ -149,3 +149,72 @@ def _env() -> dict[str, str]:
     import os
 
     return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def _quiet_env() -> dict[str, str]:
+    """The environment with stdout block-buffered into a pipe, as a user's shell has it."""
+    return {k: v for k, v in _env().items() if k != "PYTHONUNBUFFERED"}
+
+
+def test_ctrl_c_while_the_last_output_waits_for_a_full_pipe_exits_130_quietly(tmp_path: Path) -> None:
+    """A pager that has not read yet: the program's final flush blocks on the full pipe, and
+    Ctrl-C there ends it as Ctrl-C ends every command (docs/cli.md), with no traceback."""
+    import os
+    import signal
+    import time
+
+    read, write = os.pipe()
+    os.set_blocking(write, False)
+    try:  # fill the pipe: the reader is slow
+        while True:
+            os.write(write, b"x" * 4096)
+    except BlockingIOError:
+        pass
+    os.set_blocking(write, True)
+    proc = subprocess.Popen([sys.executable, "-m", "gitorch", "--version"], stdout=write,
+                            stderr=subprocess.PIPE,
+                            cwd=tmp_path, env=_quiet_env())
+    os.close(write)
+    try:
+        deadline = time.monotonic() + 60
+        while not _waits_on(proc.pid).endswith("pipe_write") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGINT)
+        while os.read(read, 65536):  # the reader catches up
+            pass
+        assert proc.wait(timeout=60) == 130
+        assert proc.stderr is not None
+        err = proc.stderr.read().decode()
+        assert "Traceback" not in err and err.strip().splitlines()[-1:] == ["git orch: interrupted"], err
+    finally:
+        os.close(read)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def _waits_on(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/wchan") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+@pytest.mark.parametrize("args", [["--version"], ["status"], ["next"]])
+def test_a_reader_that_left_ends_the_program_quietly_with_its_code(tmp_path: Path, args: list[str]) -> None:
+    """`git orch status | head -0`: the output flushed at exit finds the pipe closed; the
+    command's own exit code, no "Exception ignored ... BrokenPipeError" (exit 120 before)."""
+    import os
+
+    root = plan_repo(tmp_path / "r", {"a.txt": "a\n"}, TASKS[:1])
+    assert subprocess.run([sys.executable, "-m", "gitorch", "run"], cwd=root, capture_output=True,
+                          timeout=120, env=_env()).returncode == 0
+    read, write = os.pipe()
+    os.close(read)  # the reader already left
+    try:
+        proc = subprocess.run([sys.executable, "-m", "gitorch", *args], cwd=root, stdout=write,
+                              stderr=subprocess.PIPE, text=True, timeout=120, env=_quiet_env())
+    finally:
+        os.close(write)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr

@@ -93,6 +93,11 @@ def _command(args: list[str]) -> None:
         if "--json" in args:
             sys.stdout.write('{"error":"Interrupted","exit_code":130,"message":"interrupted"}\n')
         sys.exit(130)
+    except BrokenPipeError:  # `git orch --version | head -0`: the reader left; not an error
+        from gitorch.cli.lean_guard import silence_stdout
+
+        silence_stdout()
+        sys.exit(0)
     finally:
         _end(collecting, thawed)
 
@@ -121,18 +126,47 @@ def _end_process(code: object) -> None:
     teardown: no thread but this one left to wait for, atexit's functions run, then sys.stdout
     and sys.stderr flushed, as the interpreter does them. Returns (the interpreter ends it)
     when that could differ: another thread to wait for, an exit code that is not a plain
-    status (a message is printed by the interpreter), output that cannot be flushed."""
+    status (a message is printed by the interpreter), output that cannot be flushed. A reader
+    that left (`git orch status | head -0`) ends it quietly with the command's own code (the
+    output is dropped); Ctrl-C while it waits for a full pipe, quietly with 130."""
     status = 0 if code is None else code
     if type(status) is not int or not 0 <= status <= 255 or _threads_to_wait_for():
         return
-    atexit._run_exitfuncs()
     try:
-        for stream in {id(s): s for s in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__)
-                       if s is not None and not s.closed}.values():
-            stream.flush()
-    except Exception:  # noqa: BLE001 - the interpreter's own flush reports it (exit status 120)
-        return
+        atexit._run_exitfuncs()
+        if not _flush_all():
+            return
+    except KeyboardInterrupt:
+        _interrupted()
     os._exit(status)
+
+
+def _flush_all() -> bool:
+    """Flush sys.stdout and sys.stderr (and the originals); a stream whose reader left is
+    pointed at /dev/null. False on any other failure (the interpreter's own flush reports it,
+    exit status 120)."""
+    for stream in {id(s): s for s in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__)
+                   if s is not None and not s.closed}.values():
+        try:
+            stream.flush()
+        except BrokenPipeError:
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, stream.fileno())
+            except (OSError, ValueError):
+                return False
+        except Exception:  # noqa: BLE001 - reported by the interpreter's flush
+            return False
+    return True
+
+
+def _interrupted() -> None:
+    """Ctrl-C at the very end (a pager not reading): one line, no traceback, exit 130 (docs/cli.md)."""
+    try:
+        os.write(2, b"git orch: interrupted\n")
+    except OSError:
+        pass
+    os._exit(130)
 
 
 def _threads_to_wait_for() -> bool:
