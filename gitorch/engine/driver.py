@@ -111,7 +111,8 @@ class RunDriver:
 
         # what the rounds use, bound once (an import statement per task cost ~3k instructions)
         self._run_task, self._sleep, self._outcome = run_task, Sleep, Outcome
-        self.ctx = context_for(self.lp, self.opts, self.run_id)
+        edit = self.opts.edit_step
+        self.ctx = context_for(self.lp, self.run_id, edit(self.lp) if edit else None)
         self.children: Children = Children()
         self.active: dict[str, Steps] = {}
         self.sleepers: list[tuple[float, str]] = []

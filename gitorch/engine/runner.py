@@ -30,7 +30,6 @@ from gitorch.plan.model import Check, CommandCheck, Retry, Shard, Task
 from gitorch.secrets.redact import Redactor
 
 if TYPE_CHECKING:
-    from gitorch.engine.runtypes import RunOptions
     from gitorch.engine.setup import Loaded
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -355,8 +354,9 @@ def build_task(ctx: RunContext, release: str) -> Steps:
                       reason, time.monotonic() - start)
 
 
-def context_for(lp: Loaded, opts: RunOptions, run: str) -> RunContext:
-    """What every task of a run shares: its environment, secrets and their masks, roots."""
+def context_for(lp: Loaded, run: str, agent: EditStep | None) -> RunContext:
+    """What every task of a run shares: its environment, secrets and their masks, roots, who
+    does agent tasks' edit step."""
     from gitorch.engine.setup import task_root
 
     plan = lp.plan
@@ -390,5 +390,5 @@ def context_for(lp: Loaded, opts: RunOptions, run: str) -> RunContext:
         excerpt_bytes=lp.settings.excerpt_bytes, redactor=redactor, base_env=base_env,
         log_bytes=lp.settings.log_bytes,
         env_for=env_for, root_for=root_for,
-        agent=opts.edit_step(lp) if opts.edit_step else None,
+        agent=agent,
     )
