@@ -18,6 +18,7 @@ paths so), so the result is the same from any subfolder. Only the standard libra
 from __future__ import annotations
 
 import os
+import sys
 
 from gitorch.gitcmd import HEAD, WHERE, git_popen
 
@@ -124,16 +125,15 @@ def finish(status: GitProcess, timeout: float = FINISH_TIMEOUT) -> None:
     so a signal in between leaves the lock, and every later `git commit` fails on it. The
     status bounds the wait (tens of ms); one that has not ended after `timeout` seconds (a
     hung fsmonitor, NFS) is terminated, and killed if that does not end it either."""
-    import subprocess
-
+    timed_out = sys.modules["subprocess"].TimeoutExpired  # the module that started it (gitcmd)
     try:
         status.communicate(timeout=timeout)
         return
-    except subprocess.TimeoutExpired:
+    except timed_out:
         status.terminate()
     try:
         status.communicate(timeout=2.0)
-    except subprocess.TimeoutExpired:
+    except timed_out:
         status.kill()  # not communicate(): a child git left (the hook) may hold the pipe open
         status.wait()
         if status.stdout:
