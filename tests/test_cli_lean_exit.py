@@ -218,3 +218,21 @@ def test_a_reader_that_left_ends_the_program_quietly_with_its_code(tmp_path: Pat
     finally:
         os.close(write)
     assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+
+
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+def test_a_failed_run_whose_reader_left_still_exits_1(tmp_path: Path, unbuffered: str) -> None:
+    """`git orch run --json | head -0` of a run whose task failed: the closed pipe is not an
+    error, but the run's own code stands (it was 0 when the summary's write hit the pipe)."""
+    import os
+
+    root = plan_repo(tmp_path / "r", {"a.txt": "a\n"}, TASKS)
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "gitorch", "run", "--json"], cwd=root, stdout=write,
+                              stderr=subprocess.PIPE, text=True, timeout=120,
+                              env={**_quiet_env(), "PYTHONUNBUFFERED": unbuffered})
+    finally:
+        os.close(write)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr

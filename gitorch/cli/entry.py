@@ -216,12 +216,13 @@ def _end(collecting: bool, thawed: bool) -> None:
 
 def _end_early_reads() -> None:
     """End what `_start_early` started and the command did not take, and drop what it
-    answered (the repository, HEAD, git's config) and the settings the command read: a later
-    command in this process (`main` again, typer's CliRunner) asks git afresh, never takes an
-    answer from before a change. A command that took them all waits for nothing here."""
+    answered (the repository, HEAD, git's config), the settings the command read and the exit
+    code it knew (cli/lean_run.known_exit_code): a later command in this process (`main` again,
+    typer's CliRunner) asks git afresh, never takes an answer from before a change.
+    A command that took them all waits for nothing here."""
     for name, forget in (("gitorch.engine.prestart", "forget"), ("gitorch.earlyconfig", "forget"),
                          ("gitorch.repo", "forget_early"), ("gitorch.workspace.prestart", "forget"),
-                         ("gitorch.config.read", "forget")):
+                         ("gitorch.config.read", "forget"), ("gitorch.cli.lean_run", "forget_outcome")):
         module = sys.modules.get(name)
         if module is not None:
             getattr(module, forget)()

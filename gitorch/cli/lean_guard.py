@@ -22,9 +22,10 @@ def failed(exc: BaseException, as_json: bool) -> int:
     if isinstance(exc, OrchError):
         report(exc, as_json)
         return exc.exit_code
-    if isinstance(exc, BrokenPipeError):  # `git orch events | head`: the reader left; not an error
+    if isinstance(exc, BrokenPipeError):  # `git orch events | head`: the reader left; not an error,
+        # though a run that failed still says so
         silence_stdout()
-        return 0
+        return known_exit_code()
     if isinstance(exc, KeyboardInterrupt):
         plain_error("Interrupted", "interrupted", EXIT_INTERRUPTED, as_json)
         return EXIT_INTERRUPTED
@@ -33,6 +34,12 @@ def failed(exc: BaseException, as_json: bool) -> int:
     plain_error("InternalError", f"internal error: {type(exc).__name__}: {exc}", EXIT_INTERNAL,  # a bug
                 as_json, "set GITORCH_DEBUG=1 for a traceback, and please report it")
     return EXIT_INTERNAL
+
+
+def known_exit_code() -> int:
+    """The exit code the command ends with, when known before its output is written (a run's,
+    before its summary: cli/lean_run), else 0."""
+    return getattr(sys.modules.get("gitorch.cli.lean_run"), "known_exit_code", 0)
 
 
 def report(exc: OrchError, as_json: bool) -> None:

@@ -98,6 +98,17 @@ def command_context(file: str | None, as_json: bool) -> Context:
     return build_context(file=file, json=as_json)
 
 
+# The exit code of the run being shown, known before its summary is written: a reader that
+# leaves while it is written (cli/lean_guard.failed) does not turn a failed run into 0
+known_exit_code = 0
+
+
+def forget_outcome() -> None:
+    """Forget the run's code (cli/entry, at the command's end): the next command's is its own."""
+    global known_exit_code
+    known_exit_code = 0
+
+
 def execute(ctx: Context, opts: Any) -> None:
     """Run (or dry-run) the plan with `opts` and render the summary; exit with the run's code."""
     as_json = ctx.json
@@ -115,6 +126,8 @@ def execute(ctx: Context, opts: Any) -> None:
 
     progress = Progress(json_mode=as_json)
     summary = engine.execute(ctx, opts, progress)
+    global known_exit_code
+    known_exit_code = summary.exit_code  # also when the reader leaves while the summary is written
     if as_json:
         emit_json(summary.to_json())
     else:
