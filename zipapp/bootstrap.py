@@ -83,10 +83,6 @@ def _cache_root():
     return os.path.join(tempfile.gettempdir(), "gitorch-cache-%d" % uid, "zipapp")
 
 
-def _lock_path(root, key):
-    return os.path.join(root, "." + key + ".lock")
-
-
 def _flock(path, mode):
     """A descriptor holding `mode` (fcntl.LOCK_SH/EX, maybe | LOCK_NB) on `path`, None when it is
     taken (non-blocking); retried when a pruner unlinked the file meanwhile (never held on another)."""
@@ -100,11 +96,10 @@ def _flock(path, mode):
             os.close(fd)
             return None
         try:
-            same = os.stat(path).st_ino == os.fstat(fd).st_ino
+            if os.stat(path).st_ino == os.fstat(fd).st_ino:
+                return fd
         except FileNotFoundError:
-            same = False
-        if same:
-            return fd
+            pass
         os.close(fd)
 
 
@@ -130,7 +125,7 @@ def _use(root, key):
     import fcntl
 
     try:
-        fd = _flock(_lock_path(root, key), fcntl.LOCK_SH)
+        fd = _flock(os.path.join(root, "." + key + ".lock"), fcntl.LOCK_SH)
     except OSError:
         return  # a read-only cache: nothing can prune it either
     if fd is not None:
@@ -140,8 +135,7 @@ def _use(root, key):
 def _key():
     tag = "cp%d%d" % sys.version_info[:2]
     plat = _platform_key()
-    key = "%s-%s-%s" % (BUILD_ID, tag, plat or "system")
-    return key, ("native/%s-%s/" % (tag, plat) if plat else None)
+    return "%s-%s-%s" % (BUILD_ID, tag, plat or "system"), ("native/%s-%s/" % (tag, plat) if plat else None)
 
 
 def prepare():
@@ -168,40 +162,46 @@ def prepare():
 
 
 def _written(path, data):
-    """Write `data` to `path` atomically (a temporary file renamed into place)."""
+    """Write `data` to `path` atomically: a temporary file, synced (renamed unsynced, a crash can
+    leave it empty or cut short), renamed into place."""
     tmp = "%s.%d.tmp" % (path, os.getpid())
     with open(tmp, "wb") as out:
         out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
     os.replace(tmp, path)
     return path
 
 
-def _payload(root, key):
-    """The archive's payload as a file in the cache (`.<key>.zip`, once): zipimport needs a file."""
-    import zipimport
-
+def _payload(root, key, again=False):
+    """The archive's payload in the cache (`.<key>.zip`, zipimport needs a file): written once,
+    and again when `again` (the copy there did not open: empty, cut short)."""
     path = os.path.join(root, "." + key + ".zip")
-    if os.path.exists(path):
-        return path
-    return _written(path, zipimport.zipimporter(ARCHIVE).get_data(PAYLOAD))
+    if again or not os.path.exists(path):
+        import zipimport
+
+        _written(path, zipimport.zipimporter(ARCHIVE).get_data(PAYLOAD))
+    return path
 
 
 def _core(root, key, native, payload):
-    """msgspec's compiled core for this interpreter, as a file in the cache (`.<key>.so`,
-    written once, atomically), or None when the payload has none for it."""
+    """msgspec's compiled core for this interpreter, as a file in the cache (`.<key>.so`; again
+    when not the payload's size), or None when the payload has none for it. The payload opens
+    here (its directory then serves the imports from it); written again, once, if it does not."""
     import zipimport
     from importlib.machinery import EXTENSION_SUFFIXES
 
+    try:
+        archive = zipimport.zipimporter(payload)
+    except zipimport.ZipImportError:
+        archive = zipimport.zipimporter(_payload(root, key, True))
     path = os.path.join(root, "." + key + ".so")
-    if os.path.exists(path):
-        return path
-    archive = zipimport.zipimporter(payload)
     for suffix in EXTENSION_SUFFIXES:
         try:
             data = archive.get_data(native + "msgspec/_core" + suffix)
         except OSError:
             continue
-        return _written(path, data)
+        return path if os.path.exists(path) and os.path.getsize(path) == len(data) else _written(path, data)
     return None
 
 
@@ -228,7 +228,11 @@ def _fill(root, key, native, wait):
     import zipfile
 
     final = os.path.join(root, key)
-    with zipfile.ZipFile(_payload(root, key)) as zf:
+    try:
+        zf = zipfile.ZipFile(_payload(root, key))
+    except zipfile.BadZipFile:  # a crash left it empty or cut short: written again, once
+        zf = zipfile.ZipFile(_payload(root, key, True))
+    with zf:
         if native and not any(n.startswith(native) for n in zf.namelist()):
             native = None
         if native is None and importlib.util.find_spec("msgspec") is None:
@@ -341,15 +345,13 @@ def _prune(root):
     for name in os.listdir(root):
         if name.startswith(".tmp-"):
             keys.add(name[len(".tmp-"):].rsplit("-", 1)[0])
-        elif name.startswith("."):
-            keys.add(name[1:].split(".", 1)[0])  # .<key>.lock, .<key>.fill, .<key>.so
-        else:
-            keys.add(name)
+        else:  # <key>, .<key>.lock, .<key>.fill, .<key>.so, .<key>.zip (a key has no dot)
+            keys.add(name.lstrip(".").split(".", 1)[0])
     for key in sorted(keys):
         if key.split("-", 1)[0] == BUILD_ID:
             continue
         try:
-            fd = _flock(_lock_path(root, key), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fd = _flock(os.path.join(root, "." + key + ".lock"), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             continue
         if fd is None:
@@ -361,7 +363,7 @@ def _prune(root):
                     shutil.rmtree(os.path.join(root, name), ignore_errors=True)
                 elif name.startswith(".%s." % key) and name != "." + key + ".lock":
                     os.unlink(os.path.join(root, name))
-            os.unlink(_lock_path(root, key))
+            os.unlink(os.path.join(root, "." + key + ".lock"))
         except OSError:
             pass
         finally:
@@ -384,17 +386,15 @@ def main():
     os.environ["GITORCH_ZIPAPP_CACHE"] = path
     os.environ["GITORCH_ZIPAPP_SITE"] = folder if core is not None else ""  # for gitorch/invocation
     sys.path[:] = [folder] + rest
-    if core is None:
-        from gitorch.cli.entry import main as run
-
-        return run()
-    sys.meta_path.insert(0, _Core(core))
+    if core is not None:
+        sys.meta_path.insert(0, _Core(core))
     try:
         from gitorch.cli.entry import main as run
 
-        run()
+        return run()
     finally:
-        _fill_later(os.path.dirname(path))
+        if core is not None:  # started from the payload: fill the cache for the next starts
+            _fill_later(os.path.dirname(path))
 
 
 main()

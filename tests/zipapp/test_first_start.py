@@ -151,3 +151,29 @@ def test_hooks_installed_by_a_first_start_use_the_cache(pyz: Path, bare_python: 
         os.close(fd)
     hook = (repo / ".git" / "hooks" / "post-checkout").read_text()
     assert f"GITORCH_PATH={root / key}\n" in hook and f"GITORCH_PYZ={pyz}\n" in hook
+
+
+@pytest.mark.parametrize("damage", ["empty", "cut"])
+def test_a_damaged_payload_is_written_again(pyz: Path, bare_python: Path, tmp_path: Path,
+                                            damage: str) -> None:
+    """What a crash can leave in the cache (renamed before its data reached the disk): an empty
+    or cut payload copy, a cut msgspec core. A start writes them again from the archive and runs."""
+    repo = make_repo(tmp_path / "repo", {"orchestrator.yml": PLAN})
+    cache = tmp_path / "cache"
+    root, key = cache / "zipapp", _key(pyz)
+    payload = zipfile.ZipFile(pyz).read("payload.zip")
+    with zipfile.ZipFile(io.BytesIO(payload)) as zf:
+        tag = f"native/cp{sys.version_info[0]}{sys.version_info[1]}-linux-x86_64/msgspec/_core"
+        core = zf.read(next(n for n in zf.namelist() if n.startswith(tag) and n.endswith(".so")))
+    root.mkdir(parents=True)
+    (root / f".{key}.zip").write_bytes(b"" if damage == "empty" else payload[: len(payload) // 2])
+    (root / f".{key}.so").write_bytes(core[: len(core) // 2])
+    fd = _lock(root / f".{key}.fill", fcntl.LOCK_EX)  # no fill meanwhile: each start is from the payload
+    try:
+        for args in (("--version",), ("status",)):
+            done = run_pyz(bare_python, pyz, *args, cwd=repo, cache=cache)
+            assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+        assert (root / f".{key}.zip").read_bytes() == payload
+        assert (root / f".{key}.so").read_bytes() == core
+    finally:
+        os.close(fd)
