@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     from gitorch.gitcmd import GitProcess
 
 # every key a run reads from git's config: orch.*, then the store's (store/loose.CONFIG_KEYS)
-PATTERN = (r"^orch\.|^user\.(name|email)$|^(core\.(sharedrepository|fsync|fsyncobjectfiles|compression"
-           r"|loosecompression)|extensions\.objectformat)$")
+PATTERN = (r"^orch\.|^(user|author|committer)\.(name|email)$"
+           r"|^(core\.(sharedrepository|fsync|fsyncobjectfiles|compression|loosecompression)|extensions\.objectformat)$")
 
 # the repo config on the state branch by its default name (config/model's Settings default;
 # store/layout.REPO_CONFIG), read beside: config/read waits for it otherwise (2-10 ms)
