@@ -30,20 +30,33 @@ def ident_text(value: str | None, default: str) -> str:
     return text or default
 
 
-def signatures(name: str | None, email: str | None,
+IDENT_KEYS = ("user.name", "user.email", "author.name", "author.email", "committer.name", "committer.email")
+
+
+def signatures(config: Mapping[str, str | None],
                environ: Mapping[str, str] | None = None) -> tuple[tuple[str, str], tuple[str, str]]:
     """The (name, email) of a commit's author and of its committer as `git commit` picks them
-    (ident.c): GIT_AUTHOR_NAME / GIT_AUTHOR_EMAIL and GIT_COMMITTER_NAME / GIT_COMMITTER_EMAIL
-    over user.name (`name`) and user.email (`email`), EMAIL when user.email is not set at all;
-    each cleaned by ident_text. An empty variable counts as unset (git would refuse the
-    commit: gitorch falls back as for an unset one, finally to "gitorch")."""
+    (ident.c, fmt_ident) from `config` (IDENT_KEYS, None or absent when unset): the variables
+    GIT_AUTHOR_NAME / GIT_AUTHOR_EMAIL (GIT_COMMITTER_* for the committer), then author.name /
+    author.email (committer.*; an empty one counts as unset, as git's length check), then
+    user.name / user.email, then EMAIL (non-empty, and only when no *.email key is set at
+    all). A given email may be empty (git writes `<>`); an empty name falls back to the next
+    source (git would refuse the commit), finally to "gitorch" (and an email never given to
+    "gitorch@localhost"). Each cleaned by ident_text."""
     env = os.environ if environ is None else environ
-    if email is None:
-        email = env.get("EMAIL")
+    email = config.get("user.email")
+    if email is None:  # git's ident_default_email: empty once any *.email key is set
+        given = any(config.get(f"{w}.email") is not None for w in ("author", "committer"))
+        email = "" if given else env.get("EMAIL") or None
     out = []
-    for who in ("AUTHOR", "COMMITTER"):
-        out.append((ident_text(env.get(f"GIT_{who}_NAME") or name, "gitorch"),
-                    ident_text(env.get(f"GIT_{who}_EMAIL") or email, "gitorch@localhost")))
+    for who in ("author", "committer"):
+        var = who.upper()
+        name = env.get(f"GIT_{var}_NAME") or config.get(f"{who}.name") or config.get("user.name")
+        mail = env.get(f"GIT_{var}_EMAIL")
+        if mail is None:
+            mail = config.get(f"{who}.email") or email
+        out.append((ident_text(name, "gitorch"),
+                    "gitorch@localhost" if mail is None else ident_text(mail, "")))
     return out[0], out[1]
 
 

@@ -23,6 +23,7 @@ from gitorch.errors import GitError
 from gitorch.gitcmd import git, git_popen, stop
 from gitorch.store import loose, reffiles
 from gitorch.store.backend import (
+    IDENT_KEYS,
     MODE_TREE,
     ZERO_OID,
     CommitInfo,
@@ -40,8 +41,9 @@ if TYPE_CHECKING:
 _LOCK_WAIT = 1.0
 _BATCH = 256  # blobs asked for at once (256 requests: ~10 KB, well under a pipe's buffer)
 # The one config read of a writer: the commits' identity and how objects are written.
-_WRITE_CONFIG = ["config", "-z", "--get-regexp", rf"^user\.(name|email)$|{loose.CONFIG_PATTERN}"]
-_WRITE_KEYS = frozenset({"user.name", "user.email", *loose.CONFIG_KEYS})  # what that pattern matches
+_IDENT_PATTERN = r"^(user|author|committer)\.(name|email)$"  # IDENT_KEYS
+_WRITE_CONFIG = ["config", "-z", "--get-regexp", rf"{_IDENT_PATTERN}|{loose.CONFIG_PATTERN}"]
+_WRITE_KEYS = frozenset({*IDENT_KEYS, *loose.CONFIG_KEYS})  # what that pattern matches
 _PARSED_TREES = 512  # recently parsed trees kept (the paths appends rewrite)
 _PARSED_COMMITS = 64  # recently read commits kept (the tips the store read its refs at)
 
@@ -114,11 +116,11 @@ class CliBackend:
 
     def _who(self) -> tuple[tuple[str, str], tuple[str, str]]:
         """The commits' author and committer (name, email) as `git commit` picks them
-        (backend.signatures: the GIT_AUTHOR_* / GIT_COMMITTER_* variables over user.name and
-        user.email), "gitorch" when neither is set."""
+        (backend.signatures: the GIT_AUTHOR_* / GIT_COMMITTER_* variables over author.* /
+        committer.* over user.name and user.email), "gitorch" when none is set."""
         if self._signatures is None:  # once per store, as its config (the environment too)
             found = self._write_config()
-            self._signatures = signatures(found.get("user.name"), found.get("user.email"))
+            self._signatures = signatures(found)
         return self._signatures
 
     def _write(self, pipe: GitPipe, kind: bytes, data: bytes) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import pygit2
 
-from gitorch.store.backend import MODE_TREE, CommitInfo, RefLocked, TreeEntry, signatures
+from gitorch.store.backend import IDENT_KEYS, MODE_TREE, CommitInfo, RefLocked, TreeEntry, signatures
 
 _LOCK_WAIT = 1.0  # seconds to wait for a `<ref>.lock` another writer holds briefly
 # libgit2 caches parsed trees of at most 4 KB: a larger one (runs/ with 1,000 runs is ~45 KB,
@@ -39,7 +39,7 @@ class Pygit2Backend:
     def __init__(self, git_dir: str) -> None:
         pygit2.settings.cache_object_limit(pygit2.enums.ObjectType.TREE, _TREE_CACHE_LIMIT)
         self.repo = pygit2.Repository(git_dir)
-        self._user = (_configured(self.repo, "user.name"), _configured(self.repo, "user.email"))
+        self._user = {key: _configured(self.repo, key) for key in IDENT_KEYS}
         self._signatures: tuple[tuple[str, str], tuple[str, str]] | None = None  # at the first commit
 
     # --- refs -----------------------------------------------------------------------
@@ -134,13 +134,26 @@ class Pygit2Backend:
     def write_commit(self, tree: str, parents: Sequence[str], message: str) -> str:
         # as `git commit` names them: the GIT_AUTHOR_* / GIT_COMMITTER_* variables first
         if self._signatures is None:  # once per store, as its config (the environment too)
-            self._signatures = signatures(*self._user)
+            self._signatures = signatures(self._user)
         author, committer = self._signatures
+        if not author[1] or not committer[1]:  # `<>`, as git writes it; libgit2 refuses it
+            return self._raw_commit(tree, parents, message)
         oid = self.repo.create_commit(
             None, pygit2.Signature(*author), pygit2.Signature(*committer), message,
             pygit2.Oid(hex=tree), [pygit2.Oid(hex=p) for p in parents]
         )
         return str(oid)
+
+    def _raw_commit(self, tree: str, parents: Sequence[str], message: str) -> str:
+        """The commit's object written as the CLI backend writes it (an empty email allowed)."""
+        assert self._signatures is not None
+        (author, author_email), (committer, committer_email) = self._signatures
+        stamp = f"{int(time.time())} +0000"
+        lines = [f"tree {tree}", *(f"parent {p}" for p in parents),
+                 f"author {author} <{author_email}> {stamp}",
+                 f"committer {committer} <{committer_email}> {stamp}"]
+        text = "\n".join(lines) + "\n\n" + (message if message.endswith("\n") else message + "\n")
+        return str(self.repo.odb.write(pygit2.enums.ObjectType.COMMIT, text.encode()))
 
     def walk(self, tree: str, prefix: str = "") -> Iterator[tuple[str, TreeEntry]]:
         for e in self.read_tree(tree):

@@ -1,5 +1,6 @@
 """The git-CLI backend writes commits as git config's user.name and user.email (the last
-value of each, as `git config --get` gives), "gitorch" when unset or empty."""
+value of each, as `git config --get` gives): an empty name "gitorch" (git would refuse the
+commit), an empty email empty (`<>`, as git writes it)."""
 
 from __future__ import annotations
 
@@ -25,4 +26,4 @@ def test_commits_are_written_as_the_configured_user(tmp_path: Path) -> None:
     assert _author(repo) == "Last <test@example.org>"
     git(repo, "config", "--replace-all", "user.name", "")
     git(repo, "config", "user.email", "")
-    assert _author(repo) == "gitorch <gitorch@localhost>"
+    assert _author(repo) == "gitorch <>"

@@ -88,3 +88,26 @@ def test_a_run_commits_as_the_variables_say(tmp_path: Path, orch: OrchRunner, ba
     env = {"EMAIL": "", "GIT_AUTHOR_NAME": "CI Author", "GIT_AUTHOR_EMAIL": "ci@example.com",
            "GIT_COMMITTER_NAME": "CI Committer", "GIT_COMMITTER_EMAIL": "ci-bot@example.com"}
     assert _run_idents(root, orch, env) == {"CI Author <ci@example.com>|CI Committer <ci-bot@example.com>"}
+
+
+@pytest.mark.parametrize(("settings", "env"), [
+    ({"author.name": "Auth Config", "committer.email": "comm@config.x"}, {}),
+    ({"author.name": "A", "author.email": "a@config.x", "committer.name": "C",
+      "committer.email": "c@config.x"}, {"GIT_AUTHOR_NAME": "Env Wins", "GIT_COMMITTER_EMAIL": "env@x.y"}),
+    ({"user.email": ""}, {"EMAIL": "not-used@example.com"}),  # explicitly empty: <>
+    ({"author.email": "", "committer.name": "", "author.name": "A"}, {}),  # empty ones: unset, as git
+    ({}, {"GIT_COMMITTER_EMAIL": "", "GIT_AUTHOR_EMAIL": " "}),  # given empty: <>
+], ids=["author name, committer email", "variables over config", "empty user.email", "empty author.*",
+        "empty variables"])
+def test_author_and_committer_config_as_git(tmp_path: Path, backend: str, settings: dict[str, str],
+                                            env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = make_repo(tmp_path / "r")
+    for var in _VARS:
+        monkeypatch.delenv(var, raising=False)
+    for var, value in env.items():
+        monkeypatch.setenv(var, value)
+    for key, value in settings.items():
+        git(repo, "config", key, value)
+    want = _git_commit_idents(repo)
+    assert want != "Test User <test@example.org>|Test User <test@example.org>"  # the case counts
+    assert _store_idents(repo) == (want, want)
