@@ -111,3 +111,19 @@ def test_author_and_committer_config_as_git(tmp_path: Path, backend: str, settin
     want = _git_commit_idents(repo)
     assert want != "Test User <test@example.org>|Test User <test@example.org>"  # the case counts
     assert _store_idents(repo) == (want, want)
+
+
+def test_a_key_for_one_email_leaves_the_other_empty(tmp_path: Path, backend: str, orch: OrchRunner,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without user.email, a committer.email (or author.email) key makes git's default email
+    empty, not EMAIL's (ident.c: ident_config_given): the author's is `<>`. A run in a new
+    process (libgit2 keeps the global config of the first HOME it saw in a process)."""
+    repo = make_repo(tmp_path / "r", {"a/one.txt": "one\n"})
+    for var in _VARS:
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("EMAIL", "e@example.com")
+    git(repo, "config", "--global", "--unset", "user.email")  # the test's own global config
+    git(repo, "config", "committer.email", "c@config.x")
+    want = _git_commit_idents(repo)
+    assert want == "Test User <>|Test User <c@config.x>"
+    assert _run_idents(repo, orch, {}) == {want}
