@@ -269,6 +269,7 @@ class RunDriver:
             if isinstance(req, self._sleep):
                 heapq.heappush(self.sleepers, (time.monotonic() + req.seconds, tid))
                 return
+            self.rec.boundary()  # what ended before this command starts is journaled first
             started = self.children.spawn(req.cmd, cwd=req.cwd, env=req.env, log_path=req.log_path,
                                           timeout=req.timeout, key=tid)
             if not isinstance(started, self._outcome):

@@ -117,3 +117,27 @@ def test_an_interrupt_in_a_start_keeps_the_other_ends_of_the_same_wait(tmp_path:
     assert stopped.returncode == 130, stopped.stderr
     events = _events(repo)
     assert "command_run c" in events and "task_completed c" in events, events
+
+
+def test_a_kill_as_a_tasks_next_command_starts_keeps_the_tasks_ended_in_the_same_wait(
+        tmp_path: Path, backend: str) -> None:
+    """a ends in the same wait as b's first command (the wait is slowed so both land in it);
+    SIGKILL as b's second command starts: a's end was journaled before that start."""
+    ran = tmp_path / "a_ran"
+    tasks: list[dict[str, Any]] = [{"id": "a", "commands": {"t": f"echo A >> {ran}"}},
+                                   {"id": "b", "commands": {"t1": "true", "t2": "sleep 5"}}]
+    repo = plan_repo(tmp_path / "repo", {"README.md": "x\n"}, tasks)
+    site = _site(tmp_path, "gitorch.engine.process", "Children", "spawn", "pass",
+                 before="n = sys.__dict__.setdefault('_b_spawns', [0])\n"
+                        "                if kw.get('key') == 'b':\n"
+                        "                    n[0] += 1\n"
+                        "                    if n[0] == 2: os.kill(os.getpid(), signal.SIGKILL)")
+    slowed = ("\nimport gitorch.engine.process as _p\n_w = _p.Children.wait\n"
+              "def _wait(self, timeout):\n    time.sleep(0.3)\n    return _w(self, timeout)\n"
+              "_p.Children.wait = _wait\n")
+    (site / "sitecustomize.py").write_text((site / "sitecustomize.py").read_text() + slowed)
+    killed = _orch(repo, "run", "-j2", site=site)
+    assert killed.returncode == -9, killed.stderr
+    resumed = _orch(repo, "resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert ran.read_text() == "A\n"  # a's command ran once: resume ran b only
