@@ -146,13 +146,18 @@ def load(ctx: Context, *, run_plan: bool = False, prefetch: bool | str = False) 
                 head_proc = start_git(["rev-parse", "--verify", "-q", "HEAD"], root)
     store = ctx.store
     file = ctx.file
-    if file is None and run_plan:
-        from gitorch.store.runread import last_plan_file
+    try:
+        if file is None and run_plan:
+            from gitorch.store.runread import last_plan_file
 
-        recorded = last_plan_file(store)  # through the run index: not every event
-        if recorded and (root / recorded).is_file():
-            file = str(root / recorded)
-    lp = ctx.with_file(file).plan
+            recorded = last_plan_file(store)  # through the run index: not every event
+            if recorded and (root / recorded).is_file():
+                file = str(root / recorded)
+        lp = ctx.with_file(file).plan
+    except BaseException:
+        if worktree is not None:  # refused (no plan, a bad one): its git status waited for, not
+            worktree.close()      # left running after gitorch exits, holding .git/index.lock
+        raise
     loaded = Loaded(repo=repo, lp=lp, settings=ctx.settings, store=store)
     if worktree is not None:
         loaded.__dict__["worktree"] = worktree

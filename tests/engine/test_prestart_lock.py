@@ -12,6 +12,7 @@ git is signalled every time."""
 
 from __future__ import annotations
 
+import subprocess
 import time
 from pathlib import Path
 
@@ -99,3 +100,16 @@ def test_a_hung_status_is_stopped_after_the_time_limit(tmp_path: Path,
     finally:
         _forget()
     assert status.returncode is not None and time.monotonic() - begun < 20, "gitorch waited for a hung git"
+
+
+def test_a_run_refused_for_its_plan_waits_for_the_status_it_took(tmp_path: Path) -> None:
+    """`git orch run` in a repository without a plan: the run took the early git status
+    (setup.load) before it found no plan; it ends (exit 2) once that status ended, not with
+    the status still running, about to hold .git/index.lock after gitorch is gone."""
+    root, marks = slow_status_repo(tmp_path, 0.5)
+    (root / "a.txt").write_text("changed\n")  # a status with work to do
+    refused = subprocess.run(["git", "orch", "run"], cwd=root, capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2, refused.stderr
+    assert "plan" in refused.stderr.lower(), refused.stderr
+    assert status_was_waited_for(marks), "git status still running after gitorch exited"
+    assert not (root / ".git" / "index.lock").exists()
