@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from gitorch.store.backend import MODE_BLOB, MODE_TREE, Backend, TreeEntry
-from gitorch.store.select import open_backend
 from tests.conftest import git
 
 REF = "refs/heads/orch/state"
-
-
-@pytest.fixture
-def be(repo: Path, backend: str) -> Iterator[Backend]:
-    b, _choice = open_backend(str(repo / ".git"), backend, str(repo / ".git" / "orch"))
-    yield b
-    b.close()
 
 
 def test_blobs_round_trip_with_git_oids(be: Backend, repo: Path) -> None:

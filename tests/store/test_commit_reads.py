@@ -6,25 +6,14 @@ both backends read is what git says, as the ref moves, is packed, or is symbolic
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from gitorch.store import reffiles
 from gitorch.store.backend import MODE_BLOB, Backend, TreeEntry
 from gitorch.store.cli_backend import CliBackend
-from gitorch.store.select import open_backend
 from tests.conftest import git
 
 REF = "refs/heads/orch/state"
-
-
-@pytest.fixture
-def be(repo: Path, backend: str) -> Iterator[Backend]:
-    b, _choice = open_backend(str(repo / ".git"), backend, str(repo / ".git" / "orch"))
-    yield b
-    b.close()
 
 
 def _git_view(repo: Path, commit: str) -> tuple[str, tuple[str, ...], str]:

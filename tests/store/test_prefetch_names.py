@@ -8,24 +8,15 @@ go to legacy/<migration>/<original path>)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from gitorch.store.backend import Backend
-from gitorch.store.select import open_backend
 from tests.conftest import OrchRunner, git
 
 PRESENT = ("plain", "my notes", "a b c d", "x missing", "7 missing", "ends ")
 ABSENT = ("no such", "my notes/x.txt y", "a b c", "x missing missing", "1 2", "plain/one two", " missing")
-
-
-@pytest.fixture
-def be(repo: Path, backend: str) -> Iterator[Backend]:
-    b, _choice = open_backend(str(repo / ".git"), backend, str(repo / ".git" / "orch"))
-    yield b
-    b.close()
 
 
 def _ls(repo: Path, spec: str) -> dict[str, str]:
