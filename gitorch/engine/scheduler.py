@@ -79,6 +79,23 @@ class Scheduler:
             return self._block(tid)
         return []  # waiting / awaiting_approval / interrupted: dependents stay pending
 
+    def finish_all(self, state: SchedulerState) -> list[str] | None:
+        """Finish every pending task as `state` (completed or skipped) in the order a loop of
+        `pop` and `finish` takes them, and return that order (engine/skipall: 1,000 tasks in
+        one pass, not 1,000 heap pops). That order is the plan order when each task's
+        dependencies come before it there (the heap's head is then always the earliest task
+        not taken), and every task not pending is done; otherwise None, and nothing changes."""
+        assert state in DONE
+        rank = self.rank
+        if self.halted or any(s != "pending" and s not in DONE for s in self.state.values()) \
+                or any(rank[d] >= rank[tid] for tid, ds in self.deps.items() for d in ds):
+            return None
+        taken = [tid for tid, s in self.state.items() if s == "pending"]  # in plan order
+        self.state.update(dict.fromkeys(taken, state))
+        self._missing.update(dict.fromkeys(taken, 0))
+        self._ready.clear()
+        return taken
+
     def _block(self, failed: str) -> list[str]:
         blocked: list[str] = []
         stack = list(self.dependents[failed])

@@ -92,6 +92,33 @@ class Progress:
         if self.mode == "tty" and state == "failed" and self._live is not None:
             self._live.console.print(line, markup=False, highlight=False, style="red")  # stays on screen
 
+    def tasks_finished(self, task_ids: list[str], state: TaskState, duration: float) -> None:
+        """`task_finished` for each of `task_ids` in turn, the same lines and counts, in one
+        step (engine/skipall: a re-run that skips 1,000 tasks, ~20 M instructions less)."""
+        if state in NOT_DONE or self.mode == "tty":
+            for task_id in task_ids:
+                self.task_finished(task_id, state, duration)
+            return
+        with self._lock:
+            lines = self._lines if self.mode == "plain" else None
+            tail, width, of = f"] {state} ", self._width, self._of
+            end = f" ({duration:.2f} s)"
+            added = 0
+            for task_id in task_ids:
+                self.running.pop(task_id, None)
+                if task_id not in self.finished:
+                    self.held.pop(task_id, None)
+                    self.finished.add(task_id)
+                    if self.done < self.total:
+                        self.done += 1
+                    added += 1
+                if lines is not None:
+                    lines.append(f"[{self.done:>{width}}{of}{tail}{task_id}{end}")
+            if added:
+                self.states[state] = self.states.get(state, 0) + added
+            if lines and time.monotonic() - self._flushed_at >= FLUSH_AFTER:
+                self._send()
+
     def close(self) -> None:
         """The run is over (or stopped): clear the status line and print the totals once."""
         with self._lock:
