@@ -20,6 +20,7 @@ from gitorch.engine.decide import unchanged_reason
 
 if TYPE_CHECKING:
     from gitorch.engine.driver import RunDriver
+    from gitorch.engine.runtypes import Progress
 
 
 def every_task_unchanged(d: RunDriver) -> bool:
@@ -38,12 +39,13 @@ def skip_all(d: RunDriver) -> bool:
     """Skip every task of the session in one pass when each is unchanged; whether it did."""
     if not every_task_unchanged(d):
         return False
-    sched, passes, progress = d.sched, d.history.passes, d.progress
+    order = d.sched.finish_all("skipped")  # the order the loop takes them in
+    if order is None:
+        order = _popped(d)
+    passes = d.history.passes
     groups: list[tuple[str, list[str]]] = []
     reasons: dict[tuple[str, str], str] = {}  # one text per run and commit the tasks passed in
-    while sched.has_ready():
-        tid = sched.pop()  # the order the loop takes them in
-        sched.finish(tid, "skipped")
+    for tid in order:
         last = passes[tid]
         key = (last.run, last.commit)
         reason = reasons.get(key)
@@ -53,8 +55,30 @@ def skip_all(d: RunDriver) -> bool:
             groups[-1][1].append(tid)
         else:
             groups.append((reason, [tid]))
-        progress.task_finished(tid, "skipped", 0.0)
+    _announce(d.progress, order)
     d.rec.add([ev.TasksSkipped(run=d.run_id, reason=reason, tasks=tasks) for reason, tasks in groups])
     d.rec.boundary()
-    progress.flush()
+    d.progress.flush()
     return True
+
+
+def _popped(d: RunDriver) -> list[str]:
+    """Every task skipped through the scheduler's heap, in the order it gives them (a plan
+    order where a task comes before one of its dependencies: Scheduler.finish_all)."""
+    sched = d.sched
+    order = []
+    while sched.has_ready():
+        tid = sched.pop()
+        sched.finish(tid, "skipped")
+        order.append(tid)
+    return order
+
+
+def _announce(progress: Progress, order: list[str]) -> None:
+    """Each task skipped, as the loop tells it: in one step where the progress can (views/progress)."""
+    many = getattr(progress, "tasks_finished", None)  # a Progress of a library caller may not have it
+    if many is not None:
+        many(order, "skipped", 0.0)
+        return
+    for tid in order:
+        progress.task_finished(tid, "skipped", 0.0)
