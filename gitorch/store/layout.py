@@ -46,6 +46,7 @@ import functools
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
 import msgspec
@@ -235,7 +236,7 @@ def session_day(session: str) -> str:
 
 def segment_name(events: Sequence[Event]) -> str:
     """A unique, deterministic name: the first event id plus a digest of all ids."""
-    ids = sorted(e.id for e in events)
+    ids = sorted(map(attrgetter("id"), events))
     digest = digests.sha1("\n".join(ids).encode()).hexdigest()
     return f"{safe_name(ids[0])}-{digest[:12]}.jsonl"
 

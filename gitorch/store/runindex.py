@@ -15,8 +15,7 @@ Every append updates the index and the seal in the commit that adds the events, 
 branch never holds events the index does not know. A writer that does not know the index
 (an older gitorch, a hand-written segment, a migration's rollback, a sync merge with an
 unindexed clone) changes `sessions/` or `runs/` without the seal: the seal no longer
-matches, readers fall back to reading every event, and the next append rebuilds the index
-from all of them (once).
+matches, readers read every event, and the next append rebuilds the index from all (once).
 """
 
 from __future__ import annotations
@@ -44,7 +43,7 @@ _MARKS: frozenset[type[Event]] = frozenset({
     ev.RunStarted, ev.Resumed, ev.Interrupted, ev.Completed, ev.TaskCompleted, ev.TaskFailed,
     ev.Skipped, ev.TasksSkipped, ev.TaskBlocked, ev.AwaitingApproval, ev.TaskWaiting,
 })
-_UNBOUND = (ev.TaskCompleted, ev.TaskFailed)  # without a run: kept in the seal's loose folders
+_UNBOUND = frozenset({ev.TaskCompleted, ev.TaskFailed})  # no run: in the seal's loose folders
 
 
 def gitorch_ts(ts: str) -> bool:
@@ -62,19 +61,21 @@ def note(entry: layout.RunIndex, folder: str, e: Event) -> None:
     """Add one event of the run (one a fold counts), found in `folder`, to its index."""
     if folder not in entry.folders:
         entry.folders = [*entry.folders, folder]
-    if not gitorch_ts(e.ts):
+    ts, cls = e.ts, type(e)  # every event type is a leaf of the union: `is` is isinstance
+    if not gitorch_ts(ts):
         entry.exact = False
-    if not entry.first or e.ts < entry.first:
-        entry.first = e.ts
-    if type(e) in _MARKS and e.ts > entry.last:
-        entry.last = e.ts
-    if isinstance(e, ev.RunStarted) and e.plan_file and (not entry.launch or [e.ts, e.id] > entry.launch[:2]):
-        entry.launch = [e.ts, e.id, e.plan_file]
+    if not entry.first or ts < entry.first:
+        entry.first = ts
+    if cls in _MARKS and ts > entry.last:
+        entry.last = ts
+    if cls is ev.RunStarted and isinstance(e, ev.RunStarted) and e.plan_file and (
+            not entry.launch or [ts, e.id] > entry.launch[:2]):
+        entry.launch = [ts, e.id, e.plan_file]
 
 
 def is_loose(e: Event) -> bool:
     """An event every reader needs whatever run it reads: an approval, an outcome of no run."""
-    return isinstance(e, ev.Approved) or (e.run is None and isinstance(e, _UNBOUND))
+    return type(e) is ev.Approved or (e.run is None and type(e) in _UNBOUND)
 
 
 # --- the seal ------------------------------------------------------------------------
@@ -277,9 +278,10 @@ def index_events(summaries: dict[str, layout.RunSummary], located: Sequence[tupl
     loose: set[str] = set()
     entries: dict[str, layout.RunIndex | None] = {}  # run -> its index (a path made once a run)
     for folder, e in located:
-        if is_loose(e):
+        cls, run = type(e), e.run
+        if cls is ev.Approved or (run is None and cls in _UNBOUND):  # is_loose(e), inline
             loose.add(folder)
-        if (run := e.run) and type(e) in FOLDED:  # readers need no other event of a run
+        if run and cls in FOLDED:  # readers need no other event of a run
             entry = entries.get(run) or entries.setdefault(run, summaries[layout.run_path(run)].index)
             assert entry is not None
             note(entry, folder, e)
@@ -329,7 +331,6 @@ class Index:
                 raise StaleIndex("runs/")
         return self._all
 
-
     def by_last(self) -> Iterator[tuple[str, str]]:
         """(last, run) of every run, the greatest first: the seal's lasts, then (when it
         keeps only the greatest, or none) the other runs' summaries; StaleIndex as `runs`."""
@@ -359,15 +360,14 @@ def updated(backend: Backend, tree: str | None, summaries: Mapping[str, layout.R
     from gitorch.store import summary
 
     out = dict(summaries)
-    for _folder, e in located:
-        if not e.run or type(e) not in FOLDED:
-            continue
-        path = layout.run_path(e.run)
+    for run in dict.fromkeys([e.run for _folder, e in located if e.run and type(e) in FOLDED]):
+        assert run is not None
+        path = layout.run_path(run)
         if path not in out:
-            kept = summary.read_run(backend, tree, e.run)
+            kept = summary.read_run(backend, tree, run)
             if kept is not None and kept.index is None:
                 raise StaleIndex(path)
-            out[path] = kept or layout.RunSummary(run=e.run)
+            out[path] = kept or layout.RunSummary(run=run)
         s = out[path]
         if s.index is None:
             s.index = layout.RunIndex()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import builtins
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import repeat
+from operator import attrgetter
 from pathlib import Path
 
 import msgspec
@@ -155,13 +157,10 @@ class StateStore:
             fixed: Changes = {}
             located: list[tuple[str, Event]] = []
             for batch in batches:
-                by_session: dict[str, list[Event]] = {}
-                for e in batch:
-                    by_session.setdefault(e.session or "unknown", []).append(e)
-                for session, group in by_session.items():
+                for session, group in _by_session(batch).items():
                     path = layout.segment_path(session, layout.segment_name(group))
                     fixed[path] = backend.write_blob(ev.encode_lines(group))
-                    located.extend((runindex.folder_of(path), e) for e in group)
+                    located.extend(zip(repeat(runindex.folder_of(path)), group))
             for path, data in files.items():
                 fixed[path] = None if data is None else backend.write_blob(data)
             box: list[layout.Seal] = [layout.Seal()]  # the seal the last build made
@@ -174,7 +173,7 @@ class StateStore:
             def described() -> str:  # what the build did, told by the summaries it changed
                 return _message(all_events, files, made[0])
 
-            schema = (layout.COMPACT_SKIPS_SCHEMA if any(type(e) is ev.TasksSkipped for e in all_events)
+            schema = (layout.COMPACT_SKIPS_SCHEMA if ev.TasksSkipped in set(map(type, all_events))
                       else layout.SCHEMA_VERSION)
             tip = self.state.update(build, message if message is not None else described, seal=seal,
                                     schema=schema)
@@ -297,6 +296,17 @@ class StateStore:
         return ensure_dir(self._scratch)
 
 
+def _by_session(batch: Sequence[Event]) -> dict[str, list[Event]]:
+    """A batch's events by session ("unknown": none), in order; one session's batch as it is."""
+    sessions = set(map(attrgetter("session"), batch))
+    if len(sessions) == 1:
+        return {sessions.pop() or "unknown": batch if isinstance(batch, list) else list(batch)}
+    out: dict[str, list[Event]] = {}
+    for e in batch:
+        out.setdefault(e.session or "unknown", []).append(e)
+    return out
+
+
 def _builder(backend: Backend, branch: str, fixed: Changes, all_events: Sequence[Event],
              located: Sequence[tuple[str, Event]], box: list[layout.Seal], readme: bool,
              made: list[dict[str, layout.RunSummary]]) -> Callable[[str | None], Changes]:
@@ -356,15 +366,14 @@ def _describe(events: Sequence[Event], runs: Mapping[str, layout.RunSummary]) ->
     from gitorch.store.summary import TASK_OUTCOMES
 
     by_run = {s.run: s for s in runs.values()}
-    for e in reversed(events):
-        if e.run and isinstance(e, ev.Completed | ev.Interrupted):
+    for e in reversed(events):  # type(e) is isinstance: every event type is a leaf of the union
+        if e.run and type(e) in (ev.Completed, ev.Interrupted):
             status = e.status if isinstance(e, ev.Completed) else "interrupted"
             tally = _tally(by_run.get(e.run))
             return f"run {e.run} {status}" + (f": {tally}" if tally else "")
     for e in reversed(events):
-        if e.run and (isinstance(e, ev.RunStarted | ev.Resumed) or type(e) in TASK_OUTCOMES):
-            verb = ("started" if isinstance(e, ev.RunStarted)
-                    else "resumed" if isinstance(e, ev.Resumed) else "")
+        if e.run and (type(e) in (ev.RunStarted, ev.Resumed) or type(e) in TASK_OUTCOMES):
+            verb = ("started" if type(e) is ev.RunStarted else "resumed" if type(e) is ev.Resumed else "")
             tally = _tally(by_run.get(e.run))
             head = f"run {e.run}" + (f" {verb}" if verb else "")
             return head + (f": {tally} so far" if tally else "")
