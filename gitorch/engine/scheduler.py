@@ -86,9 +86,10 @@ class Scheduler:
         dependencies come before it there (the heap's head is then always the earliest task
         not taken), and every task not pending is done; otherwise None, and nothing changes."""
         assert state in DONE
-        rank = self.rank
-        if self.halted or any(s != "pending" and s not in DONE for s in self.state.values()) \
-                or any(rank[d] >= rank[tid] for tid, ds in self.deps.items() for d in ds):
+        rank, deps = self.rank, self.deps
+        if self.halted or not set(self.state.values()) <= {"pending", *DONE}:
+            return None
+        if any(rank[d] >= rank[tid] for tid in [t for t, ds in deps.items() if ds] for d in deps[tid]):
             return None
         taken = [tid for tid, s in self.state.items() if s == "pending"]  # in plan order
         self.state.update(dict.fromkeys(taken, state))

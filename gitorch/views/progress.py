@@ -103,17 +103,19 @@ class Progress:
             lines = self._lines if self.mode == "plain" else None
             tail, width, of = f"] {state} ", self._width, self._of
             end = f" ({duration:.2f} s)"
-            added = 0
+            running, held, finished = self.running, self.held, self.finished
+            done, total, added = self.done, self.total, 0
             for task_id in task_ids:
-                self.running.pop(task_id, None)
-                if task_id not in self.finished:
-                    self.held.pop(task_id, None)
-                    self.finished.add(task_id)
-                    if self.done < self.total:
-                        self.done += 1
+                running.pop(task_id, None)
+                if task_id not in finished:
+                    held.pop(task_id, None)
+                    finished.add(task_id)
+                    if done < total:
+                        done += 1
                     added += 1
                 if lines is not None:
-                    lines.append(f"[{self.done:>{width}}{of}{tail}{task_id}{end}")
+                    lines.append(f"[{str(done).rjust(width)}{of}{tail}{task_id}{end}")
+            self.done = done
             if added:
                 self.states[state] = self.states.get(state, 0) + added
             if lines and time.monotonic() - self._flushed_at >= FLUSH_AFTER:
