@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     GitProcess = subprocess.Popen[bytes]  # what git_popen returns (for annotations elsewhere)
     GitResult = subprocess.CompletedProcess[bytes]  # what git returns
 
-    from typing import Protocol
+    from typing import Any, Protocol
 
     class Started(Protocol):
         """What git_start returns: git's (exit status, stdout); with stop, git is ended unread."""
@@ -98,11 +98,13 @@ def git_popen(
     stdin: bool = False,
     stderr: bool = False,
     env: Mapping[str, str] | None = None,
+    group: bool = False,
 ) -> GitProcess:
     """Start `git ARGS` in `cwd` (clean environment, `env` added) and return it running: stdout is
     piped, stdin piped when `stdin` (else empty), stderr piped when `stderr` (else dropped).
     For git processes kept open (`cat-file --batch`) or collected later (`communicate()`);
-    end a kept one with `stop()`."""
+    end a kept one with `stop()`. `group`: in a process group of its own, which `end_group`
+    ends with whatever git started (an fsmonitor hook); a terminal's Ctrl-C does not reach it."""
     _import_subprocess()
     import subprocess
 
@@ -110,7 +112,7 @@ def git_popen(
         ["git", *args], cwd=cwd, stdout=subprocess.PIPE,
         stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
         stderr=subprocess.PIPE if stderr else subprocess.DEVNULL,
-        env=clean_env(env),
+        env=clean_env(env), process_group=0 if group else None,
     )
 
 
@@ -177,12 +179,15 @@ def git_start(
     input: bytes = b"",
     env: Mapping[str, str] | None = None,
     environ: dict[str, str] | None = None,
+    group: bool = False,
 ) -> Started:
     """Start `git ARGS` as `git_quick` runs it and return what waits for it: a function giving
     (exit status, stdout), the same on every call. Its output pipe is enlarged (Linux) so git
     can finish while the caller does something else. `environ`: clean_env(env), made once by
     a caller starting many (instead of `env`). `wait(stop=True)` ends a git not waited for
-    yet (terminated, killed if it lingers, reaped) and gives (its status, b"")."""
+    yet (terminated, killed if it lingers, reaped) and gives (its status, b""). `group`: git
+    in a process group of its own (as git_popen's), which a stop, or a wait interrupted
+    (Ctrl-C, which does not reach it), ends with what git started (a submodule's git, a hook)."""
     spawn = getattr(os, "posix_spawnp", None)
     if spawn is None or len(input) > 16384:
         proc = git(args, cwd, input=input, check=False, env=env if environ is None else environ)
@@ -199,11 +204,12 @@ def git_start(
         program = _git_program()
         if program is not None:
             spawn = os.posix_spawn
+        own_group: dict[str, Any] = {"setpgroup": 0} if group else {}
         pid = spawn(program or "git", argv, clean_env(env) if environ is None else environ, file_actions=[
             (os.POSIX_SPAWN_DUP2, in_r, 0),
             (os.POSIX_SPAWN_DUP2, out_w, 1),
             (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
-        ])
+        ], **own_group)
     except BaseException:
         for fd in (out_r, in_w):
             if fd >= 0:
@@ -215,29 +221,36 @@ def git_start(
     result: list[tuple[int, bytes]] = []
 
     def wait(stop: bool = False) -> tuple[int, bytes]:
-        if not result and stop:
-            os.close(out_r)
-            result.append((_ended(pid), b""))
         if not result:
-            chunks = []
+            chunks: list[bytes] = []
             try:
-                while chunk := os.read(out_r, 1 << 20):
+                while not stop and (chunk := os.read(out_r, 1 << 20)):
                     chunks.append(chunk)
+            except BaseException:
+                stop = stop or group  # not waited for: ended (a grouped git saw no Ctrl-C)
+                raise
             finally:
                 os.close(out_r)
-                status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
-            result.append((status, b"".join(chunks)))
+                status = _ended(pid, group=group) if stop else os.waitpid(pid, 0)[1]
+                result.append((os.waitstatus_to_exitcode(status), b"" if stop else b"".join(chunks)))
         return result[0]
 
     return wait
 
 
-def _ended(pid: int, timeout: float = 1.0) -> int:
+def _ended(pid: int, timeout: float = 1.0, group: bool = False) -> int:
     """Child `pid` terminated (SIGTERM; SIGKILL if it is not gone within `timeout` s) and
-    reaped: no process is left when this returns. Its exit status."""
+    reaped: no process is left when this returns (`group`: its group ended, `end_group`).
+    Its wait status."""
     import signal
     import time
 
+    if group:
+        try:
+            end_group(pid, timeout)
+        finally:
+            ended = os.waitpid(pid, 0)
+        return ended[1]
     os.kill(pid, signal.SIGTERM)  # an exited, unreaped child is still there to signal
     deadline = time.monotonic() + timeout
     while not (ended := os.waitpid(pid, os.WNOHANG))[0]:
@@ -246,7 +259,29 @@ def _ended(pid: int, timeout: float = 1.0) -> int:
             ended = os.waitpid(pid, 0)
             break
         time.sleep(0.001)
-    return os.waitstatus_to_exitcode(ended[1])
+    return ended[1]
+
+
+def end_group(pid: int, timeout: float = 1.0) -> None:
+    """End child `pid`, started with `group`, and every process in its group (what git started:
+    a hook, a submodule's git): SIGTERM to all, then SIGKILL to all once `pid` has exited, or
+    after `timeout` s. `pid` must not be reaped yet (its group's id is then no one else's); the
+    caller reaps it after."""
+    import signal
+    import time
+
+    deadline = time.monotonic() + timeout
+    try:
+        os.killpg(pid, signal.SIGTERM)
+        while os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(0.001)
+    finally:  # also at a Ctrl-C meanwhile: nothing of the group is left running
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:  # the group is gone already
+            pass
 
 
 _PROGRAMS: dict[str, str] = {}  # PATH -> the git posix_spawnp would run from it
