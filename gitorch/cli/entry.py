@@ -87,19 +87,31 @@ def _command(args: list[str]) -> None:
         _collect(collecting, thawed)
         app_main(args)
     except KeyboardInterrupt:  # Ctrl-C while the CLI itself loads: no traceback either
-        from gitorch.invocation import localize
-
-        sys.stderr.write(localize("git orch: interrupted\n"))
-        if "--json" in args:
-            sys.stdout.write('{"error":"Interrupted","exit_code":130,"message":"interrupted"}\n')
-        sys.exit(130)
+        _say_interrupted(args)
     except BrokenPipeError:  # `git orch --version | head -0`: the reader left; not an error
         from gitorch.cli.lean_guard import silence_stdout
 
         silence_stdout()
         sys.exit(0)
     finally:
-        _end(collecting, thawed)
+        try:
+            _end(collecting, thawed)
+        except KeyboardInterrupt as again:  # while a git status is waited for (engine/prestart.finish)
+            _end(collecting, thawed)  # the rest (what was ended is forgotten)
+            ending = again.__context__  # SystemExit(130): interrupted and said so already
+            said = isinstance(ending, SystemExit) and ending.code == 130
+            _say_interrupted(args if ending is None else [], said)
+
+
+def _say_interrupted(args: list[str], said: bool = False) -> None:
+    """End with 130 after a Ctrl-C, saying so once (docs/cli.md)."""
+    from gitorch.invocation import localize
+
+    if not said:
+        sys.stderr.write(localize("git orch: interrupted\n"))
+    if "--json" in args:
+        sys.stdout.write('{"error":"Interrupted","exit_code":130,"message":"interrupted"}\n')
+    sys.exit(130)
 
 
 def _called_as_program(caller: FrameType) -> bool:
