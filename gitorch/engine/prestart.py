@@ -36,11 +36,15 @@ STATUS_ARGS = ["status", "--porcelain=v1", "-z", "--no-renames", "--ignore-submo
 
 # How long an early git status nobody takes is waited for before it is stopped (`finish`)
 FINISH_TIMEOUT = 10.0
+# How long it is waited for after a Ctrl-C (which does not reach it: it has its own group)
+INTERRUPT_GRACE = 1.0
 
 _started: tuple[str, GitProcess] | None = None
 # `git cat-file --batch` started here too: the state store's reader (store/cli_backend), so
 # its first answer does not wait for git to start (handed over by `reader_for`)
 _reader: tuple[str, GitProcess] | None = None
+# the status `take` handed to a run; `forget` ends it if the run did not read it all (Ctrl-C)
+_handed: GitProcess | None = None
 
 
 def start() -> None:
@@ -64,7 +68,7 @@ def start() -> None:
 
     earlyconfig.start()
     try:
-        _started = (cwd, git_popen(STATUS_ARGS, cwd))
+        _started = (cwd, git_popen(STATUS_ARGS, cwd, group=True))  # ended with its hook (finish)
     except OSError:
         _started = None
     from gitorch.repo import adopt_early  # (pathlib, typing: while git works)
@@ -74,7 +78,7 @@ def start() -> None:
 
 def take(root: Path) -> WorktreeReader | None:
     """The listing started for this directory, as a reader of the work tree at `root`."""
-    global _started
+    global _started, _handed
     started, _started = _started, None
     if started is None:
         return None
@@ -88,6 +92,7 @@ def take(root: Path) -> WorktreeReader | None:
         return None
     from gitorch.engine.worktree import WorktreeReader
 
+    _handed = st
     return WorktreeReader.adopt(root, st)
 
 
@@ -108,14 +113,21 @@ def reader_for(cwd: Path) -> GitProcess | None:
 def forget() -> None:
     """End what `start()` started and nobody took (cli/entry, at the command's end), so a
     later command in this process lists the work tree afresh: git status is waited for
-    (`finish`: never signalled while it may hold the index lock), the reader stopped."""
-    global _started, _reader
+    (`finish`: never signalled while it may hold the index lock), the reader stopped. A
+    status handed to a run that did not read it to the end (a Ctrl-C) is ended too: in its
+    own process group, the terminal's Ctrl-C did not reach it."""
+    global _started, _reader, _handed
     started, _started = _started, None
-    if started is not None:
-        finish(started[1])
+    handed, _handed = _handed, None
     reader, _reader = _reader, None
-    if reader is not None:
-        stop_reader(reader[1])
+    try:
+        if started is not None:
+            finish(started[1])
+        if handed is not None and handed.returncode is None:
+            finish(handed, timeout=INTERRUPT_GRACE)
+    finally:
+        if reader is not None:
+            stop_reader(reader[1])
 
 
 def finish(status: GitProcess, timeout: float = FINISH_TIMEOUT) -> None:
@@ -124,19 +136,37 @@ def finish(status: GitProcess, timeout: float = FINISH_TIMEOUT) -> None:
     git creates the lock a moment before it installs the handler that removes it on SIGTERM,
     so a signal in between leaves the lock, and every later `git commit` fails on it. The
     status bounds the wait (tens of ms); one that has not ended after `timeout` seconds (a
-    hung fsmonitor, NFS) is terminated, and killed if that does not end it either."""
+    hung fsmonitor, NFS) is ended with its process group (the hook too). A Ctrl-C meanwhile
+    gives it INTERRUPT_GRACE seconds more, ends it so, and goes on (KeyboardInterrupt)."""
     timed_out = sys.modules["subprocess"].TimeoutExpired  # the module that started it (gitcmd)
     try:
         status.communicate(timeout=timeout)
         return
     except timed_out:
-        status.terminate()
+        pass
+    except KeyboardInterrupt:
+        _end_status(status, INTERRUPT_GRACE)
+        raise
+    _end_status(status, 0.0)
+
+
+def _end_status(status: GitProcess, grace: float) -> None:
+    """git status, if it has not ended within `grace` seconds (or at a Ctrl-C meanwhile), and
+    what it started (gitcmd.end_group: terminated, killed if git lingers); git reaped."""
+    from gitorch.gitcmd import end_group
+
+    if grace:
+        try:
+            status.communicate(timeout=grace)
+            return
+        except (sys.modules["subprocess"].TimeoutExpired, KeyboardInterrupt):
+            pass
     try:
-        status.communicate(timeout=2.0)
-    except timed_out:
-        status.kill()  # not communicate(): a child git left (the hook) may hold the pipe open
+        if status.returncode is None:  # not reaped: its group's id is still its own
+            end_group(status.pid, timeout=2.0)
+    finally:
         status.wait()
-        if status.stdout:
+        if status.stdout:  # not communicate(): a child git left may hold the pipe open
             status.stdout.close()
 
 

@@ -1,0 +1,143 @@
+"""A run's early `git status` (engine/prestart) runs in a process group of its own, so that
+gitorch, when it ends it, ends what git started with it (a core.fsmonitor hook), and a Ctrl-C
+while gitorch waits for it still ends it: git is not left running (or unreaped) after gitorch
+exits, and gitorch exits as an interrupt does (130, one line, no traceback; docs/cli.md).
+
+The fsmonitor hook sleeps far longer than any test: it records its own pid and git's when it
+starts, and a test asserts both are gone (or zombies waiting for their new parent to reap
+them). gitorch is signalled only once it is blocked waiting for git (/proc's wchan says so
+and the hook has started): no timing window."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from gitorch import earlyconfig, repo
+from gitorch.engine import prestart
+from tests.conftest import git, make_repo
+from tests.engine.helpers import write_plan
+
+HOOK = """#!/bin/sh
+echo "$$ $PPID" >> {marks}
+exec sleep 300
+"""
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/wchan").exists(), reason="needs Linux /proc")
+
+
+def hung_status_repo(tmp_path: Path) -> tuple[Path, Path]:
+    """A repository whose git status hangs in its fsmonitor hook; (root, the hook's marks)."""
+    root = make_repo(tmp_path / "r")
+    marks = tmp_path / "marks"
+    hook = tmp_path / "fsmonitor"
+    hook.write_text(HOOK.format(marks=marks))
+    hook.chmod(0o755)
+    git(root, "config", "core.fsmonitor", str(hook))
+    (root / "a.txt").write_text("changed\n")
+    return root, marks
+
+
+def _alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie has ended: only its parent's reaping is left)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def hook_pids(marks: Path) -> list[int]:
+    """The hook's and its git's pids, for every time the hook started."""
+    return [int(p) for p in marks.read_text().split()] if marks.exists() else []
+
+
+def all_gone(pids: list[int], timeout: float = 10.0) -> bool:
+    """Whether every process in `pids` has ended within `timeout` s (a SIGKILL is delivered
+    asynchronously; the hook itself would run for minutes)."""
+    deadline = time.monotonic() + timeout
+    while any(_alive(p) for p in pids):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def _waits_on(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/wchan") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def wait_blocked(proc: subprocess.Popen[str], marks: Path, kinds: tuple[str, ...]) -> None:
+    """Until the hook has started and gitorch sleeps in one of `kinds` (wchan names)."""
+    deadline = time.monotonic() + 60
+    while not (hook_pids(marks) and any(k in _waits_on(proc.pid) for k in kinds)):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "gitorch never waited for git status"
+        time.sleep(0.02)
+
+
+def interrupt(tmp_path: Path, args: list[str], kinds: tuple[str, ...], group: bool) -> None:
+    """`git-orch ARGS` (itself, not git's dispatcher) in a repository whose status hangs,
+    Ctrl-C'd (SIGINT to gitorch, or to its process group as a terminal sends it) once it waits
+    for git: it exits 130 with one line, git and its hook gone, no index.lock."""
+    root, marks = hung_status_repo(tmp_path)
+    write_plan(root, [{"id": "a", "commands": {"t": "true"}}])
+    proc = subprocess.Popen(["git-orch", *args], cwd=root, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        wait_blocked(proc, marks, kinds)
+        (os.killpg if group else os.kill)(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and err.strip().splitlines()[-1] == "git orch: interrupted", err
+    assert err.count("interrupted") == 1, err
+    assert all_gone(hook_pids(marks)), "git status or its fsmonitor hook outlived gitorch"
+    assert not (root / ".git" / "index.lock").exists()
+
+
+@pytest.mark.parametrize("group", [False, True], ids=["kill", "terminal"])
+def test_ctrl_c_while_an_untaken_status_is_waited_for_ends_it_and_exits_130(tmp_path: Path,
+                                                                          group: bool) -> None:
+    """`run --bogus`: refused by typer (exit 2), then prestart.finish waits for the status
+    nobody took (up to 10 s); Ctrl-C there."""
+    interrupt(tmp_path, ["run", "--bogus-option"], ("poll",), group)
+
+
+def test_ctrl_c_while_a_run_reads_its_status_ends_it_and_exits_130(tmp_path: Path) -> None:
+    """The run took the status and blocks reading it; Ctrl-C (to gitorch alone, so git got
+    none either way): the run's end (prestart.forget) ends the status it did not read."""
+    interrupt(tmp_path, ["run"], ("pipe_read", "poll"), False)
+
+
+def test_a_status_past_the_time_limit_is_ended_with_its_hook(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    root, marks = hung_status_repo(tmp_path)
+    monkeypatch.chdir(root)
+    prestart.start()
+    try:
+        assert prestart._started is not None
+        status = prestart._started[1]
+        deadline = time.monotonic() + 60
+        while not hook_pids(marks) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        prestart.finish(status, timeout=0.1)
+    finally:
+        prestart.forget()
+        earlyconfig.forget()
+        repo.forget_early()
+    assert status.returncode is not None
+    assert hook_pids(marks) and all_gone(hook_pids(marks)), "the hung fsmonitor hook outlived its git"
+    assert not (root / ".git" / "index.lock").exists()
