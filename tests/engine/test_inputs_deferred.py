@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import msgspec
+
 from gitorch.engine import inputcache
 from gitorch.engine.inputs import TaskInputs, compute_inputs, explain_change, read_worktree, watch_entry
 from tests.conftest import make_repo
@@ -39,6 +41,22 @@ def test_cached_inputs_equal_the_computed_ones_and_decode_when_read(tmp_path: Pa
     why = explain_change(now["A"], watch_entry(fresh["A"], "r1", "abc1234"), "abc1234")
     assert why == explain_change(now["A"], watch_entry(computed["A"], "r1", "abc1234"), "abc1234")
     assert any("src/a.py" in line for line in why)
+
+
+def test_the_cache_keeps_columns_and_one_blob_of_parts(tmp_path: Path) -> None:
+    """A lookup decodes four short columns and takes each task's parts as a slice of one blob
+    (nothing to skip over: ~3 M instructions less at 1,000 tasks, issue 15 P2)."""
+    root = make_repo(tmp_path / "r", {"src/a.py": "a\n", "README.md": "x\n"})
+    computed = compute_inputs(_tasks(), read_worktree(root))
+    where = tmp_path / "cache.msgpack"
+    inputcache.store(where, "k" * 64, computed)
+    body = msgspec.msgpack.decode(where.read_bytes()[64 + 8:])
+    tasks, digests, deps, untracked, ends, blob = body
+    assert tasks == ["A", "B"] and digests == [computed["A"].digest, computed["B"].digest]
+    assert deps == [{}, {"A": computed["A"].digest}] and untracked == [[], []]
+    assert isinstance(blob, bytes) and ends[-1] == len(blob) and ends[0] < ends[1]
+    cached = inputcache.lookup(where, "k" * 64)
+    assert cached is not None and cached["B"].oids == computed["B"].oids and cached == computed
 
 
 def test_a_damaged_cache_is_not_used(tmp_path: Path) -> None:
