@@ -56,7 +56,11 @@ def take_enriched(root: Path | str, parts: Callable[[], Mapping[str, Any]] | Non
     from gitorch.workspace.records import ENRICHMENT
     from gitorch.workspace.snapshot import capture
 
-    snap = capture(manifest, reading=reading)
+    try:
+        snap = capture(manifest, reading=reading)
+    except BaseException:  # ended early (an error, Ctrl-C): no git of it is left running
+        reading(stop=True)
+        raise
     if worker is None:
         return snap
     worker.join()
