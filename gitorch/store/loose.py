@@ -9,7 +9,7 @@ commit still refers to it.
 
 The git CLI backend writes this way only where that is exactly git's own write (`plan`):
 SHA-1 objects, no shared-repository permissions; the loose compression level and fsync as
-the repository's config asks.
+the repository's config asks (the deflate window fitted to a small object: `_window`).
 Anywhere else it keeps `git hash-object`.
 """
 
@@ -64,7 +64,7 @@ class LooseWriter(Frozen):
             pass
         except OSError:
             return oid  # there but not ours to touch (read-only): git ignores that too
-        packed = zlib.compressobj(self.level)
+        packed = zlib.compressobj(self.level, zlib.DEFLATED, *_window(len(header) + len(data)))
         body = packed.compress(header) + packed.compress(data) + packed.flush()
         tmp = self._temporary(folder, body)
         try:
@@ -96,6 +96,16 @@ class LooseWriter(Frozen):
         finally:
             os.close(fd)
         return tmp
+
+
+def _window(size: int) -> tuple[int, int]:
+    """zlib's window bits and memory level for an object of `size` bytes. zlib's defaults
+    (15, 8), which git uses, allocate ~270 kB a stream, which glibc hands back to the kernel
+    at free: each small object paid page faults for it (~150 µs of CPU against ~35). A
+    window as large as the object loses nothing; any window is valid zlib to git."""
+    if size > 1 << 16:
+        return 15, 8
+    return min(15, max(9, (size - 1).bit_length())), 5
 
 
 def plan(git_dir: str, config: Mapping[str, str]) -> LooseWriter | None:
