@@ -1,7 +1,5 @@
 """What earlier runs left: every event, each task's last pass, approvals, watch.json."""
 
-from __future__ import annotations
-
 from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
@@ -56,12 +54,12 @@ class History(msgspec.Struct):
         return latest_run(self.events)
 
 
-def read_history(loaded: Loaded) -> History:
+def read_history(loaded: "Loaded") -> History:
     """Fold the state branch (and any journal not yet on it) into what the engine needs."""
     return _history(loaded, loaded.events)
 
 
-def _history(loaded: Loaded, events: list[ev.Event]) -> History:
+def _history(loaded: "Loaded", events: list[ev.Event]) -> History:
     """What `events` (all of them, or all that matter to the caller) left."""
     store = loaded.store
     h = History(events=events)
@@ -91,7 +89,7 @@ def _history(loaded: Loaded, events: list[ev.Event]) -> History:
     return h
 
 
-def history_from_watch(loaded: Loaded) -> History | None:
+def history_from_watch(loaded: "Loaded") -> History | None:
     """Each task's last pass from `watch.json` alone, without reading a single event; None
     when that is not the whole story (then `read_history`).
 
@@ -139,7 +137,7 @@ class _Passes(msgspec.Struct):
     awaiting: list[Any] = []
 
 
-def _from_passes(store: StateStore) -> History | None:
+def _from_passes(store: "StateStore") -> History | None:
     """history_from_watch's answer from passes.json, when it was taken from the watch.json on
     the branch (else None); watch.json itself is read only if the run changes it."""
     watch = store.blob_id(layout.WATCH)
@@ -163,7 +161,7 @@ def _from_passes(store: StateStore) -> History | None:
     return h
 
 
-def latest_events(store: StateStore) -> tuple[str | None, list[ev.Event]] | None:
+def latest_events(store: "StateStore") -> tuple[str | None, list[ev.Event]] | None:
     """The latest run's id (as a fold of every event orders runs: by first event, then id)
     and the events that fold into it exactly as all events would (its own, every approval,
     the journal's), read through the run index; None when the index cannot say."""
@@ -186,7 +184,7 @@ def latest_events(store: StateStore) -> tuple[str | None, list[ev.Event]] | None
     return latest, runread.ordered(found)
 
 
-def history_of(loaded: Loaded, tasks: Collection[str], failure_of: str | None = None) -> History:
+def history_of(loaded: "Loaded", tasks: Collection[str], failure_of: str | None = None) -> History:
     """`read_history` as far as `tasks` (their last passes), `failure_of` (its latest
     failure, from History.events) and every approval go, reading runs newest first only
     while an older one could still change the answer; all events when the index cannot say."""
@@ -203,7 +201,8 @@ def history_of(loaded: Loaded, tasks: Collection[str], failure_of: str | None = 
     return _history(loaded, runread.ordered(found))
 
 
-def _walk(store: StateStore, idx: runindex.Index, want: set[str], failure_of: str | None) -> list[ev.Event]:
+def _walk(store: "StateStore", idx: "runindex.Index", want: set[str], failure_of: str | None
+          ) -> list[ev.Event]:
     """The journal, the loose folders and the runs, newest outcome first, until no older
     run could change the answer (see history_of)."""
     from gitorch.store import runread

@@ -5,8 +5,6 @@ else (the state branch layout, notes, sync) is built on these primitives, so one
 test suite proves both backends.
 """
 
-from __future__ import annotations
-
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import NamedTuple, Protocol
@@ -60,7 +58,7 @@ def signatures(config: Mapping[str, str | None],
     return out[0], out[1]
 
 
-def parse_commit(oid: str, data: bytes) -> CommitInfo:
+def parse_commit(oid: str, data: bytes) -> "CommitInfo":
     """The CommitInfo of a commit object's bytes."""
     head, _, message = data.partition(b"\n\n")
     tree, parents = "", []
@@ -72,7 +70,7 @@ def parse_commit(oid: str, data: bytes) -> CommitInfo:
     return CommitInfo(oid, tree, tuple(parents), message.decode(errors="replace"))
 
 
-def parse_tree(data: bytes) -> dict[str, TreeEntry]:
+def parse_tree(data: bytes) -> "dict[str, TreeEntry]":
     """The entries of a tree object's bytes, by name."""
     entries: dict[str, TreeEntry] = {}
     i = 0

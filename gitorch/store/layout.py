@@ -40,8 +40,6 @@ whether they came from one session or from 1,000 a day. Names derive from conten
 two clones merge by plain union.
 """
 
-from __future__ import annotations
-
 import functools
 import re
 from collections.abc import Callable, Sequence
@@ -234,7 +232,7 @@ def session_day(session: str) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d")
 
 
-def segment_name(events: Sequence[Event]) -> str:
+def segment_name(events: "Sequence[Event]") -> str:
     """A unique, deterministic name: the first event id plus a digest of all ids."""
     ids = sorted(map(attrgetter("id"), events))
     digest = digests.sha1("\n".join(ids).encode()).hexdigest()
