@@ -57,7 +57,7 @@ def build_due(d: RunDriver) -> bool:
 
 def run_build(d: RunDriver) -> dict[str, str] | None:
     """The release build; its failure, or None."""
-    from gitorch.engine.runner import build_task
+    from gitorch.engine.runcontext import build_task
 
     res = drive(build_task(d.ctx, d.plan.project.build.release or ""), d.ctx)
     d.rec.add(res.events, res.files)
