@@ -106,7 +106,8 @@ class RunDriver:
         "ended", or "interrupted" (Ctrl-C, SIGTERM)."""
         from gitorch.engine.process import Children
         from gitorch.engine.process import CommandOutcome as Outcome
-        from gitorch.engine.runner import Sleep, context_for, run_task
+        from gitorch.engine.runcontext import context_for
+        from gitorch.engine.runner import Sleep, run_task
         from gitorch.engine.signals import sigterm_as_interrupt
 
         # what the rounds use, bound once (an import statement per task cost ~3k instructions)
@@ -304,7 +305,7 @@ class RunDriver:
                                                                           gate=d.gate))
                 continue
             # made and added now (journaled before its command starts); its line by _settle
-            started = ev.TaskStarted(run=self.run_id, task=tid, inputs=cur.digest)
+            started = ev.TaskStarted(run=self.run_id, task=tid, inputs=cur.digest, session=self.ctx.session)
             self.rec.add([started])
             self._records.append(started)
             out.append(task)

@@ -66,6 +66,8 @@ class Child(msgspec.Struct, eq=False):
 
 
 _Action = tuple[int, int, str, int, int] | tuple[int, int, int]  # a posix_spawn file action
+# a command's environment: text, or names and values encoded (posix_spawn takes both as they are)
+Env = Mapping[str, str] | Mapping[bytes, bytes]
 _which: dict[tuple[str, str], str | None] = {}
 _argv: dict[tuple[str, str], list[str]] = {}  # (cmd, PATH) -> what spawn execs
 
@@ -80,6 +82,14 @@ def exec_argv(cmd: str, path: str) -> list[str]:
             _argv.clear()
         argv = _argv[key] = direct_argv(cmd, path) or [SHELL, "-c", cmd]
     return argv
+
+
+def _path_of(env: Env) -> str:
+    """PATH in `env`, whose names and values are text or (a run's commands) bytes."""
+    path = env.get("PATH")  # type: ignore[call-overload]
+    if path is None:
+        path = env.get(b"PATH", b"")  # type: ignore[call-overload]
+    return path if isinstance(path, str) else os.fsdecode(path)
 
 
 def direct_argv(cmd: str, path: str) -> list[str] | None:
@@ -168,7 +178,7 @@ class Children:
         self._logs: dict[Path, int] = {}
         self._actions: dict[int, list[_Action]] = {}  # output fd -> spawn's file actions
 
-    def spawn(self, cmd: str, *, cwd: Path, env: Mapping[str, str], log_path: Path,
+    def spawn(self, cmd: str, *, cwd: Path, env: Env, log_path: Path,
               timeout: float | None, key: object) -> Child | CommandOutcome:
         """Start `cmd`; an CommandOutcome right away when it cannot start."""
         start = time.monotonic()
@@ -210,7 +220,7 @@ class Children:
         self._logs.clear()
         self._actions.clear()
 
-    def _spawn_fast(self, cmd: str, cwd: Path, env: Mapping[str, str], log_fd: int) -> int:
+    def _spawn_fast(self, cmd: str, cwd: Path, env: Env, log_fd: int) -> int:
         # posix_spawn has no chdir action: change this (single-threaded) process's directory
         where = str(cwd)
         if self._cwd != where:
@@ -223,11 +233,11 @@ class Children:
                 (os.POSIX_SPAWN_DUP2, log_fd, 1),
                 (os.POSIX_SPAWN_DUP2, log_fd, 2),
             ]
-        argv = exec_argv(cmd, env.get("PATH", ""))
+        argv = exec_argv(cmd, _path_of(env))
         return os.posix_spawn(argv[0], argv, env, file_actions=actions, setsid=True)
 
     def _spawn_portable(
-        self, cmd: str, cwd: Path, env: Mapping[str, str], log_fd: int,
+        self, cmd: str, cwd: Path, env: Env, log_fd: int,
     ) -> tuple[subprocess.Popen[bytes], int, list[int]]:
         popen = subprocess.Popen(
             [SHELL, "-c", cmd], cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=log_fd,

@@ -14,7 +14,7 @@ import re
 import time
 from collections.abc import Callable, Generator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import msgspec
 
@@ -29,9 +29,6 @@ from gitorch.plan.acceptance import parse_duration
 from gitorch.plan.model import Check, CommandCheck, Retry, Shard, Task
 from gitorch.secrets.redact import Redactor
 
-if TYPE_CHECKING:
-    from gitorch.engine.setup import Loaded
-
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -40,7 +37,7 @@ class Spawn(msgspec.Struct, frozen=True):
 
     cmd: str
     cwd: Path
-    env: Mapping[str, str]
+    env: Mapping[bytes, bytes]  # encoded once per run (RunContext.spawn_env), as posix_spawn takes it
     log_path: Path
     timeout: float | None
 
@@ -87,6 +84,16 @@ class RunContext(msgspec.Struct, dict=True):
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self._n = 0
         self._free: list[Path] = []
+        self.session = ev.default_session()  # of every event the run's tasks make
+        # posix_spawn encodes a str environment anew for every command (~15k instructions)
+        self._env = {os.fsencode(k): os.fsencode(v) for k, v in self.base_env.items()}
+
+    def spawn_env(self, task: Task) -> Mapping[bytes, bytes]:
+        """The environment `task`'s commands run in: the run's, with the task's own (env_for)."""
+        extra = self.env_for(task)
+        if not extra:
+            return self._env
+        return {**self._env, **{os.fsencode(k): os.fsencode(v) for k, v in extra.items()}}
 
     def log_path(self) -> Path:
         """A file for a command's output (reused once empty: no create/unlink per command)."""
@@ -119,8 +126,7 @@ class _TaskRun:
         self.files: dict[str, bytes] = {}
         self.n = 0
         self.root = ctx.root_for(task) if ctx.root_for and task.repo else ctx.root
-        extra = ctx.env_for(task)
-        self.env = {**ctx.base_env, **extra} if extra else ctx.base_env
+        self.env = ctx.spawn_env(task)
         box = task.constraints.timebox
         # the whole task's budget: commands, shards, checks and retries (validated at load)
         self.deadline = time.monotonic() + parse_duration(box) if box else None
@@ -157,54 +163,65 @@ class _TaskRun:
 
     def _once(self, name: str, cmd: str, *, shard: str | None, timeout: float | None,
               attempt: int) -> Steps:
-        ctx = self.ctx
-        self.n += 1
-        label = f"{shard}.{name}" if shard else name
-        tmp_log = ctx.log_path()
-        left = self.left()
-        boxed = left is not None and (timeout is None or left < timeout)
-        if ctx.stopping:
-            out = CommandOutcome(None, 0.0, False, 0, "interrupted before start")
-        elif left is not None and left <= 0:
-            self.over = True
-            box = self.task.constraints.timebox
-            out = CommandOutcome(None, 0.0, False, 0, f"not started: timebox {box} exceeded")
-        else:
-            out = yield Spawn(cmd, self.root, self.env, tmp_log, left if boxed else timeout)
-            if boxed and out.timed_out:
-                self.over = True
-                out.error = f"stopped: timebox {self.task.constraints.timebox} exceeded"
-        log: str | None = None
-        excerpt = ""
-        if out.size:
-            kept = keep_output(tmp_log, out.size, ctx.redactor, ctx.log_bytes, ctx.excerpt_bytes)
-            excerpt = kept.excerpt
-            log = f"logs/{_safe(ctx.run)}/{_safe(self.task.id)}/{self.n}-{_safe(label)}.log"
-            self.files[log] = kept.log
-        if out.error and not out.timed_out:
-            excerpt = (excerpt + f"\n[gitorch: {out.error}]").lstrip("\n")
-        if out.size:
-            # emptied now, not when reused: the raw output (secrets unmasked) leaves the disk
-            # as soon as its redacted copy is kept, and a large one frees its space
-            os.truncate(tmp_log, 0)
-        ctx.release(tmp_log)
-        shown = ctx.redactor.redact(cmd)
-        self.emit(ev.CommandRun(
-            run=ctx.run, task=self.task.id, shard=shard, name=name, cmd=shown, status=out.status,
-            duration=round(out.duration, 4), attempt=attempt, excerpt=excerpt, log=log,
-            timed_out=out.timed_out,
-        ))
-        evidence: dict[str, Any] = {"cmd": shown, "exit_code": out.status,
-                                    "duration": round(out.duration, 4)}
+        req = self.request(cmd, timeout)
+        out: CommandOutcome = req if isinstance(req, CommandOutcome) else (yield req)
+        event = self.ran(name, cmd, shard, attempt, req, out)
+        evidence: dict[str, Any] = {"cmd": event.cmd, "exit_code": out.status, "duration": event.duration}
         if out.timed_out:
             evidence["timed_out"] = True
         if out.error:
             evidence["error"] = out.error
-        if log:
-            evidence["log"] = log
-        if excerpt:
-            evidence["excerpt"] = excerpt[-500:]
+        if event.log:
+            evidence["log"] = event.log
+        if event.excerpt:
+            evidence["excerpt"] = event.excerpt[-500:]
         return out.status, evidence
+
+    def request(self, cmd: str, timeout: float | None) -> Spawn | CommandOutcome:
+        """What starts `cmd` (a Spawn, for the driver), or the outcome of a command that does
+        not start (Ctrl-C, the timebox spent). Its end goes to `ran`."""
+        self.n += 1
+        if self.ctx.stopping:
+            return CommandOutcome(None, 0.0, False, 0, "interrupted before start")
+        left = self.left()
+        if left is not None and left <= 0:
+            self.over = True
+            box = self.task.constraints.timebox
+            return CommandOutcome(None, 0.0, False, 0, f"not started: timebox {box} exceeded")
+        self._boxed = left is not None and (timeout is None or left < timeout)
+        return Spawn(cmd, self.root, self.env, self.ctx.log_path(), left if self._boxed else timeout)
+
+    def ran(self, name: str, cmd: str, shard: str | None, attempt: int, req: Spawn | CommandOutcome,
+            out: CommandOutcome) -> ev.CommandRun:
+        """Record how the command `request` answered with `req` ended: its output kept (redacted)
+        for the branch, its command_run event. -> that event"""
+        ctx = self.ctx
+        log: str | None = None
+        excerpt = ""
+        if type(req) is Spawn:
+            tmp_log = req.log_path
+            if self._boxed and out.timed_out:
+                self.over = True
+                out.error = f"stopped: timebox {self.task.constraints.timebox} exceeded"
+            if out.size:
+                kept = keep_output(tmp_log, out.size, ctx.redactor, ctx.log_bytes, ctx.excerpt_bytes)
+                excerpt = kept.excerpt
+                label = f"{shard}.{name}" if shard else name
+                log = f"logs/{_safe(ctx.run)}/{_safe(self.task.id)}/{self.n}-{_safe(label)}.log"
+                self.files[log] = kept.log
+                # emptied now, not when reused: the raw output (secrets unmasked) leaves the disk
+                # as soon as its redacted copy is kept, and a large one frees its space
+                os.truncate(tmp_log, 0)
+            ctx.release(tmp_log)
+        if out.error and not out.timed_out:
+            excerpt = (excerpt + f"\n[gitorch: {out.error}]").lstrip("\n")
+        event = ev.CommandRun(
+            run=ctx.run, task=self.task.id, shard=shard, name=name, cmd=ctx.redactor.redact(cmd),
+            status=out.status, duration=round(out.duration, 4), attempt=attempt, excerpt=excerpt,
+            log=log, timed_out=out.timed_out, session=ctx.session,
+        )
+        self.events.append(event)
+        return event
 
     def checks(self, checks: Sequence[Check], shard: str | None) -> Steps:
         """Evaluate every check (not only up to the first failure). -> labels of failed ones"""
@@ -240,12 +257,41 @@ def _forbidden_oids(root: Path, patterns: Sequence[str]) -> dict[str, str]:
 
 def run_task(ctx: RunContext, task: Task, inputs: str | None = None) -> Steps:
     """Execute `task` (a generator of Requests) and return how it ended (TaskResult)."""
+    if (task.shards or task.acceptance or task.retry.attempts > 1 or task.constraints.timebox
+            or task.constraints.forbidden or task.paths.forbidden or task.repo
+            or (ctx.agent is not None and ctx.agent.wants(task))):
+        return _full_task(ctx, task, inputs)
+    return _plain_task(ctx, task, inputs)
+
+
+def _plain_task(ctx: RunContext, task: Task, inputs: str | None) -> Steps:
+    """The common task, commands alone (no shard, check, retry, timebox, forbidden path, other
+    repository or edit step): what `_full_task` does for it, the same events, in one generator
+    (each outcome is sent to it, not passed down through three: issue 15 P1)."""
+    start = time.monotonic()
+    try:
+        tr = _TaskRun(ctx, task, inputs)
+    except OrchError as exc:  # a secret not set
+        return _not_started(ctx, task, exc)
+    reason: str | None = None
+    timeout = task.constraints.timeout
+    for name, cmd in task.commands.items():
+        req = tr.request(cmd, timeout)
+        out: CommandOutcome = req if isinstance(req, CommandOutcome) else (yield req)
+        tr.ran(name, cmd, None, 1, req, out)
+        if out.status != 0:
+            evidence = {"timed_out": out.timed_out, "error": out.error}
+            reason = _command_failure(name, out.status, evidence)
+            break
+    return _ended(tr, start, reason)
+
+
+def _full_task(ctx: RunContext, task: Task, inputs: str | None) -> Steps:
     start = time.monotonic()
     try:
         tr = _TaskRun(ctx, task, inputs)
     except OrchError as exc:  # a secret not set, a workspace repo not checked out
-        failed = ev.TaskFailed(run=ctx.run, task=task.id, reason=exc.message, duration=0.0)
-        return TaskResult(task.id, "failed", [failed], {}, exc.message, 0.0)
+        return _not_started(ctx, task, exc)
     if task.repo:
         # a cross-repo task: record which commit of that repository it ran on
         head = git(["rev-parse", "--verify", "-q", "HEAD"], tr.root, check=False).stdout.decode().strip()
@@ -260,17 +306,29 @@ def run_task(ctx: RunContext, task: Task, inputs: str | None = None) -> Steps:
         reason = yield from _task_steps(tr)
     if tr.over:
         reason = f"timebox {task.constraints.timebox} exceeded"
-    if ctx.stopping:
-        return TaskResult(task.id, "interrupted", tr.events, tr.files, "interrupted",
-                          time.monotonic() - start)
-    if reason is None and forbidden:
+    if reason is None and forbidden and not ctx.stopping:
         after = _forbidden_oids(ctx.repo_root, forbidden)
         touched = sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p))
         if touched:
             reason = "changed forbidden path" + ("s " if len(touched) > 1 else " ") + ", ".join(touched)
+    return _ended(tr, start, reason)
+
+
+def _not_started(ctx: RunContext, task: Task, exc: OrchError) -> TaskResult:
+    failed = ev.TaskFailed(run=ctx.run, task=task.id, reason=exc.message, duration=0.0)
+    return TaskResult(task.id, "failed", [failed], {}, exc.message, 0.0)
+
+
+def _ended(tr: _TaskRun, start: float, reason: str | None) -> TaskResult:
+    """How the task ended: its last event and its result (`reason` None: all passed)."""
+    ctx, task = tr.ctx, tr.task
+    if ctx.stopping:
+        return TaskResult(task.id, "interrupted", tr.events, tr.files, "interrupted",
+                          time.monotonic() - start)
     duration = round(time.monotonic() - start, 4)
     if reason is None:
-        tr.emit(ev.TaskCompleted(run=ctx.run, task=task.id, duration=duration, inputs=inputs))
+        tr.emit(ev.TaskCompleted(run=ctx.run, task=task.id, duration=duration, inputs=tr.inputs,
+                                 session=ctx.session))
         return TaskResult(task.id, "completed", tr.events, tr.files, "", duration)
     if reason.startswith("waiting:"):
         why = reason.removeprefix("waiting:").strip()
@@ -339,56 +397,3 @@ def _command_failure(name: str, status: int | None, evidence: Mapping[str, Any])
     if status == 127:
         return f"command {name} exited 127 (command not found)"
     return f"command {name} exited {status}"
-
-
-def build_task(ctx: RunContext, release: str) -> Steps:
-    """The build phase: `project.build.release`, recorded as command_run events of the run."""
-    pseudo = Task(id="(build)", title="release build", commands={"release": release})
-    tr = _TaskRun(ctx, pseudo, None)
-    start = time.monotonic()
-    status, evidence = yield from tr.command("release", release, shard=None, timeout=None, retry=Retry())
-    # build events belong to the run, not to a task of the plan
-    events = [msgspec.structs.replace(e, task=None) for e in tr.events]
-    reason = "" if status == 0 else "build: " + _command_failure("release", status, evidence)
-    return TaskResult("(build)", "completed" if status == 0 else "failed", list(events), tr.files,
-                      reason, time.monotonic() - start)
-
-
-def context_for(lp: Loaded, run: str, agent: EditStep | None) -> RunContext:
-    """What every task of a run shares: its environment, secrets and their masks, roots, who
-    does agent tasks' edit step."""
-    from gitorch.engine.setup import task_root
-
-    plan = lp.plan
-    names = list(dict.fromkeys([*plan.secrets, *(n for t in plan.tasks for n in t.secrets)]))
-    if names:
-        from gitorch.secrets import redactor_for_plan, resolve_for_task
-
-        redactor = redactor_for_plan(lp.repo, plan)
-    else:  # no secret declared: nothing to resolve or mask (and gitorch.secrets stays unloaded)
-        from gitorch.secrets.redact import Redactor
-
-        redactor = Redactor()
-    secret_names = set(names)
-    # a task's environment holds only the secrets it declares, even if others are exported
-    base_env = {k: v for k, v in os.environ.items() if k not in secret_names}
-    base_env["GITORCH_RUN"] = run
-
-    def env_for(task: Task) -> Mapping[str, str]:
-        if not names:
-            return {"GITORCH_TASK": task.id}
-        values = resolve_for_task(lp.repo, plan, task)
-        for v in values.values():
-            redactor.add(v)
-        return {**values, "GITORCH_TASK": task.id}
-
-    def root_for(task: Task) -> Path:
-        return task_root(lp, task)
-
-    return RunContext(
-        run=run, root=lp.project_root, repo_root=lp.repo_root, scratch=lp.repo.scratch,
-        excerpt_bytes=lp.settings.excerpt_bytes, redactor=redactor, base_env=base_env,
-        log_bytes=lp.settings.log_bytes,
-        env_for=env_for, root_for=root_for,
-        agent=agent,
-    )
