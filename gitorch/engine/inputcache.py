@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import zlib
-from functools import partial
 from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -112,12 +111,7 @@ def lookup(path: Path, key: str) -> dict[str, TaskInputs] | None:
         return None
     if not len(tasks) == len(digests) == len(deps) == len(untracked) == len(ends):
         return None
-    decode, parts, deferred = _later.decode, memoryview(blob), TaskInputs.deferred
-    out, start = {}, 0
-    for task, digest, needs, new, end in zip(tasks, digests, deps, untracked, ends, strict=True):
-        out[task] = deferred(task, digest, needs, new, partial(decode, parts[start:end]))
-        start = end
-    return out
+    return TaskInputs.deferred(tasks, digests, deps, untracked, ends, blob, _later.decode)
 
 
 def _checksum(data: bytes) -> bytes:
