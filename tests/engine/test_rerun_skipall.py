@@ -4,6 +4,7 @@ the progress tells each as `task_finished` would (Progress.tasks_finished)."""
 
 from __future__ import annotations
 
+import heapq
 import io
 import random
 
@@ -74,7 +75,8 @@ def test_tasks_finished_tells_what_task_finished_tells() -> None:
         for p in (one, many):
             p.flush()
         assert many_out.getvalue() == one_out.getvalue()
-        assert (many.done, many.states, many.held, many.finished) == (one.done, one.states, one.held, one.finished)
+        for field in ("done", "states", "held", "finished"):
+            assert getattr(many, field) == getattr(one, field), field
         assert many.summary().split(" in ")[0] == one.summary().split(" in ")[0]
     plain, out = _progress("plain")
     plain.start("r", 3)
@@ -83,3 +85,20 @@ def test_tasks_finished_tells_what_task_finished_tells() -> None:
     plain.flush()
     assert out.getvalue().splitlines()[1:] == ["[1/3] skipped a (0.00 s)", "[2/3] skipped b (0.00 s)",
                                                "[2/3] awaiting_approval c (0.00 s)"]
+
+
+def test_the_ready_heap_is_the_one_heappush_builds() -> None:
+    """Scheduler takes the ready tasks in rank order as its heap (a sorted list is one): the
+    heap heappush made task by task, the same states."""
+    rng = random.Random(7)
+    for n in (0, 1, 9, 120):
+        order, deps = _dag(rng, n)
+        done = set(rng.sample(order, n // 3))
+        sched = Scheduler(deps, order, iter(sorted(done)))  # any iterable, read once
+        pushed: list[tuple[int, str]] = []
+        for i, tid in enumerate(order):
+            if tid not in done and all(d in done for d in deps[tid]):
+                heapq.heappush(pushed, (i, tid))
+        assert sched._ready == pushed
+        assert sched.state == {t: "completed" if t in done else "pending" for t in order}
+        assert sched._missing == {t: sum(d not in done for d in deps[t]) for t in order}
