@@ -1,13 +1,12 @@
 """orch.pyz bootstrap: run gitorch from the archive with nothing installed but Python and git.
 
-The archive is this bootstrap, BUILD_ID and payload.zip (stored: site/ and native/ in a zip of
-their own, as `python orch.pyz` has zipimport read the archive's directory, in Python, on
-every start: ~37,000 instructions a member, ~27 M for the payload's ~700). A first start (no
-complete cache entry for this build and interpreter) writes the payload and msgspec's core
-to the cache and imports gitorch from the payload; once the command is done, a detached
-process fills the entry (everything extracted, with bytecode) under a lock, renamed into
-place when complete. Later starts import from that entry. See docs/zipapp.md. Parses on any
-Python, 2.7 included (no annotations, no f-strings): an old one gets the message below.
+The archive is this bootstrap, BUILD_ID and payload.zip (site/ and native/, stored). A first
+start (no complete cache entry for this build and interpreter) writes the payload and
+msgspec's core to the cache and imports gitorch from the payload; once the command is done,
+a detached process fills the entry (everything extracted, with bytecode) under a lock,
+renamed into place when complete, and drops those two copies. Later starts import from that
+entry. See docs/zipapp.md. Parses on any Python, 2.7 included (no annotations, no
+f-strings): an old one gets the message below.
 """
 import os
 import sys
@@ -22,6 +21,11 @@ BUILD_ID = "@BUILD_ID@"  # replaced by zipapp/build.py
 PAYLOAD = "payload.zip"  # the archive's member holding site/ and native/ (stored, not deflated)
 FILL = "GITORCH_ZIPAPP_FILL"  # set (to the cache folder) only for the background fill
 _held = []  # type: list[int]  # the use lock's descriptor, open for the life of the process
+_running = []  # type: list[int]  # the payload's lock (shared) while running from it; not inherited
+_PLATFORMS = {("linux", "x86_64"): "linux-x86_64", ("linux", "amd64"): "linux-x86_64",
+              ("linux", "aarch64"): "linux-aarch64", ("linux", "arm64"): "linux-aarch64",
+              ("darwin", "arm64"): "macos-arm64", ("darwin", "x86_64"): "macos-x86_64",
+              ("win32", "amd64"): "windows-amd64", ("win32", "x86_64"): "windows-amd64"}
 
 
 def _platform_key():
@@ -29,26 +33,17 @@ def _platform_key():
     if forced:
         return forced
     machine = (os.uname().machine if hasattr(os, "uname") else os.environ.get("PROCESSOR_ARCHITECTURE", ""))
-    machine = machine.lower()
-    if sys.platform.startswith("linux"):
-        try:
-            glibc = os.confstr("CS_GNU_LIBC_VERSION")
-        except (ValueError, OSError):
-            glibc = None
-        if not glibc:
+    system = "linux" if sys.platform.startswith("linux") else sys.platform
+    try:
+        if system == "linux" and not os.confstr("CS_GNU_LIBC_VERSION"):
             return None  # musl: the bundled manylinux cores would not load
-        return {"x86_64": "linux-x86_64", "amd64": "linux-x86_64", "aarch64": "linux-aarch64",
-                "arm64": "linux-aarch64"}.get(machine)
-    if sys.platform == "darwin":
-        return {"arm64": "macos-arm64", "x86_64": "macos-x86_64"}.get(machine)
-    if sys.platform == "win32":
-        return "windows-amd64" if machine in ("amd64", "x86_64") else None
-    return None
+    except (ValueError, OSError):
+        return None
+    return _PLATFORMS.get((system, machine.lower()))
 
 
 def user_cache_dir():
-    """platformdirs.user_cache_dir("gitorch", appauthor=False) in the standard library (before
-    any bundled package can be imported cheaply); tests check that the two agree."""
+    """platformdirs.user_cache_dir("gitorch", appauthor=False), in the standard library (tests compare)."""
     if sys.platform == "win32":
         base = os.environ.get("LOCALAPPDATA") or os.path.expanduser("~\\AppData\\Local")
         return os.path.join(base, "gitorch", "Cache")
@@ -58,29 +53,23 @@ def user_cache_dir():
     return os.path.join(base, "gitorch")
 
 
-def _writable(path):
-    import tempfile
-
-    try:
-        os.makedirs(path, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path, prefix=".probe-"):
-            return True
-    except OSError:
-        return False
-
-
 def _cache_root():
     """GITORCH_CACHE_DIR, else the user cache dir, else a temp dir when `~` is not writable."""
     explicit = os.environ.get("GITORCH_CACHE_DIR")
     if explicit:
         return os.path.join(explicit, "zipapp")
     root = os.path.join(user_cache_dir(), "zipapp")
-    if (os.path.isdir(root) and os.access(root, os.W_OK)) or _writable(root):
+    if os.path.isdir(root) and os.access(root, os.W_OK):
         return root
     import tempfile
 
-    uid = os.getuid() if hasattr(os, "getuid") else 0
-    return os.path.join(tempfile.gettempdir(), "gitorch-cache-%d" % uid, "zipapp")
+    try:
+        os.makedirs(root, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=root, prefix=".probe-"):
+            return root
+    except OSError:
+        uid = os.getuid() if hasattr(os, "getuid") else 0
+        return os.path.join(tempfile.gettempdir(), "gitorch-cache-%d" % uid, "zipapp")
 
 
 def _flock(path, mode):
@@ -103,11 +92,26 @@ def _flock(path, mode):
         os.close(fd)
 
 
-def _fill_lock(root, key, wait):
-    """A descriptor holding the exclusive lock for filling `key`'s entry (`.<key>.fill`), or None
-    when another process holds it and `wait` is False (msvcrt always waits)."""
-    path = os.path.join(root, "." + key + ".fill")
+def _hold(root, name, keep):
+    """Hold a shared lock on the cache's file `name` for the life of this process (POSIX; in `keep`):
+    `.<key>.lock` keeps the entry from being pruned, `.<key>.run` its payload from being dropped."""
+    if sys.platform == "win32" or keep:
+        return
+    import fcntl
+
+    try:
+        keep.append(_flock(os.path.join(root, name), fcntl.LOCK_SH))
+    except OSError:
+        pass  # a read-only cache: nothing can prune or drop in it either
+
+
+def _exclusive(root, name, wait=False):
+    """A descriptor holding the exclusive lock on the cache's file `name`, waiting for it when `wait`,
+    else None when another process holds it (or the cache is read-only); Windows: -1 (no shared locks)."""
+    path = os.path.join(root, name)
     if sys.platform == "win32":
+        if not wait:
+            return -1
         import msvcrt
 
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -115,21 +119,12 @@ def _fill_lock(root, key, wait):
         return fd
     import fcntl
 
-    return _flock(path, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-
-
-def _use(root, key):
-    """Hold a shared lock on `key`'s entry while this process runs from it (POSIX)."""
-    if sys.platform == "win32" or _held:
-        return
-    import fcntl
-
     try:
-        fd = _flock(os.path.join(root, "." + key + ".lock"), fcntl.LOCK_SH)
+        return _flock(path, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
     except OSError:
-        return  # a read-only cache: nothing can prune it either
-    if fd is not None:
-        _held.append(fd)
+        if wait:
+            raise
+        return None
 
 
 def _key():
@@ -139,20 +134,25 @@ def _key():
 
 
 def prepare():
-    """(the cache entry, the folder to import gitorch from, msgspec's core for a start from
-    the payload or None)."""
+    """(the cache entry, the folder gitorch imports from, msgspec's core from the payload or None)."""
     key, native = _key()
     root = os.path.abspath(_cache_root())
     final = os.path.join(root, key)
     if os.path.exists(os.path.join(final, ".complete")):
-        _use(root, key)
+        _hold(root, "." + key + ".lock", _held)
         if os.path.exists(os.path.join(final, ".complete")):  # not pruned before we held it
-            if any(not n.startswith((BUILD_ID, "." + BUILD_ID)) for n in os.listdir(root)):
-                _prune(root)  # another build's files (one listdir on the warm path)
+            names = os.listdir(root)  # the one listdir of the warm path
+            if any(not n.startswith((BUILD_ID, "." + BUILD_ID)) for n in names):
+                _prune(root)  # another build's files
+            if "." + key + ".zip" in names:
+                _drop_payload(root, key)  # its fill could not: a start from it still ran
             return final, final, None
     os.makedirs(root, exist_ok=True)
-    _use(root, key)
+    _hold(root, "." + key + ".lock", _held)
     if native and sys.platform != "win32":
+        _hold(root, "." + key + ".run", _running)
+        if os.path.exists(os.path.join(final, ".complete")):  # filled, its payload dropped meanwhile
+            return final, final, None
         payload = _payload(root, key)
         core = _core(root, key, native, payload)
         if core is not None:
@@ -161,9 +161,21 @@ def prepare():
     return final, final, None
 
 
+def _drop_payload(root, key):
+    """Remove the payload and core copies (`.<key>.zip`, `.<key>.so`), needed only to run from
+    the payload, once the entry is complete, unless a start from them still runs."""
+    fd = _exclusive(root, "." + key + ".run")
+    for suffix in (".zip", ".so") if fd is not None else ():
+        try:
+            os.unlink(os.path.join(root, "." + key + suffix))
+        except OSError:
+            pass  # gone already (Windows: another start's fill still reads it)
+    if fd is not None and fd >= 0:
+        os.close(fd)
+
+
 def _written(path, data):
-    """Write `data` to `path` atomically: a temporary file, synced (renamed unsynced, a crash can
-    leave it empty or cut short), renamed into place."""
+    """Write `data` to `path` atomically: a temporary file, synced (no cut copy after a crash), renamed."""
     tmp = "%s.%d.tmp" % (path, os.getpid())
     with open(tmp, "wb") as out:
         out.write(data)
@@ -185,9 +197,8 @@ def _payload(root, key, again=False):
 
 
 def _core(root, key, native, payload):
-    """msgspec's compiled core for this interpreter, as a file in the cache (`.<key>.so`; again
-    when not the payload's size), or None when the payload has none for it. The payload opens
-    here (its directory then serves the imports from it); written again, once, if it does not."""
+    """msgspec's core for this interpreter as a file in the cache (`.<key>.so`, again unless of the payload's
+    size), None if the payload has none. The payload opens here (written again, once, if it does not)."""
     import zipimport
     from importlib.machinery import EXTENSION_SUFFIXES
 
@@ -214,11 +225,9 @@ class _Core(object):
     def find_spec(self, name, path=None, target=None):
         if name != "msgspec._core":
             return None
-        from importlib.machinery import ExtensionFileLoader, ModuleSpec
+        import importlib.util  # an ExtensionFileLoader's spec, by the file's suffix (.so)
 
-        spec = ModuleSpec(name, ExtensionFileLoader(name, self.path), origin=self.path)
-        spec.has_location = True
-        return spec
+        return importlib.util.spec_from_file_location(name, self.path)
 
 
 def _fill(root, key, native, wait):
@@ -228,10 +237,12 @@ def _fill(root, key, native, wait):
     import zipfile
 
     final = os.path.join(root, key)
+    if os.path.exists(os.path.join(final, ".complete")):  # filled meanwhile (its payload maybe dropped)
+        return final
     try:
         zf = zipfile.ZipFile(_payload(root, key))
-    except zipfile.BadZipFile:  # a crash left it empty or cut short: written again, once
-        zf = zipfile.ZipFile(_payload(root, key, True))
+    except (zipfile.BadZipFile, FileNotFoundError):  # a crash left it empty or cut short, or it was
+        zf = zipfile.ZipFile(_payload(root, key, True))  # just dropped: written again, once
     with zf:
         if native and not any(n.startswith(native) for n in zf.namelist()):
             native = None
@@ -241,7 +252,7 @@ def _fill(root, key, native, wait):
                                  sys.version_info[0], sys.version_info[1], sys.platform,
                                  os.uname().machine if hasattr(os, "uname") else "?"))
             sys.exit(2)
-        lock = _fill_lock(root, key, wait)
+        lock = _exclusive(root, "." + key + ".fill", wait)
         if lock is None:
             return None
         try:
@@ -250,6 +261,7 @@ def _fill(root, key, native, wait):
         finally:
             os.close(lock)
     _prune(root)
+    _drop_payload(root, key)
     return final
 
 
@@ -320,8 +332,7 @@ def _fill_later(root):
             pass
     if not sys.executable:
         return
-    env = dict(os.environ)
-    env[FILL] = root
+    env = dict(os.environ, **{FILL: root})
     null = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
     try:  # posix_spawn, not subprocess: nothing to reap, no "still running" warning at exit
         for fd in _held:
@@ -333,29 +344,18 @@ def _fill_later(root):
 
 
 def _prune(root):
-    """Remove the entries of other builds no process uses (their folder, temporary folders,
-    payload, core, fill lock and, last, use lock); this build's for other interpreters stay.
-    An entry in use holds its shared lock: our non-blocking exclusive lock fails, it stays."""
+    """Remove the entries of other builds no process uses (an entry in use holds its shared lock): folder,
+    temporary folders, payload, core, fill and run locks, last the use lock. This build's all stay."""
     if sys.platform == "win32":
         return  # msvcrt has no shared locks: an entry in use cannot be told apart
-    import fcntl
     import shutil
 
-    keys = set()
-    for name in os.listdir(root):
-        if name.startswith(".tmp-"):
-            keys.add(name[len(".tmp-"):].rsplit("-", 1)[0])
-        else:  # <key>, .<key>.lock, .<key>.fill, .<key>.so, .<key>.zip (a key has no dot)
-            keys.add(name.lstrip(".").split(".", 1)[0])
+    keys = {n[len(".tmp-"):].rsplit("-", 1)[0] if n.startswith(".tmp-") else n.lstrip(".").split(".", 1)[0]
+            for n in os.listdir(root)}  # .tmp-<key>-*, <key>, .<key>.fill|lock|run|so|zip (no dot in a key)
     for key in sorted(keys):
-        if key.split("-", 1)[0] == BUILD_ID:
-            continue
-        try:
-            fd = _flock(os.path.join(root, "." + key + ".lock"), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            continue
+        fd = None if key.split("-", 1)[0] == BUILD_ID else _exclusive(root, "." + key + ".lock")
         if fd is None:
-            continue  # in use
+            continue  # this build's, or in use
         try:
             shutil.rmtree(os.path.join(root, key), ignore_errors=True)
             for name in os.listdir(root):

@@ -9,13 +9,15 @@ import os
 import platform
 import subprocess
 import sys
+import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import git, make_repo
-from tests.zipapp.conftest import ROOT, WHEELS, run_pyz
+from tests.zipapp.conftest import ROOT, WHEELS, env_without_gitorch, run_pyz
 
 pytestmark = [
     pytest.mark.slow,
@@ -53,13 +55,14 @@ def test_first_start_runs_from_the_archive(pyz: Path, bare_python: Path, tmp_pat
         cold = run_pyz(bare_python, pyz, "status", cwd=repo, cache=cache, PYTHONDONTWRITEBYTECODE="1")
         cold_json = run_pyz(bare_python, pyz, "status", "--json", cwd=repo, cache=cache)
         assert cold.returncode == 0 and cold_json.returncode == 0, cold.stderr + cold_json.stderr
-        assert sorted(p.name for p in root.iterdir()) == [f".{key}.fill", f".{key}.lock", f".{key}.so",
-                                                          f".{key}.zip"]
+        assert _cache_names(root) == [f".{key}.{n}" for n in ("fill", "lock", "run", "so", "zip")]
     finally:
         os.close(fd)
     assert run_pyz(bare_python, pyz, "--version", cwd=repo, cache=cache).returncode == 0
     _filled(cache)
     assert (root / key / ".complete").exists()
+    # what later starts need: the entry and its locks; the payload and core copies are dropped
+    assert _cache_names(root) == [f".{key}.{n}" for n in ("fill", "lock", "run")] + [key]
     warm = run_pyz(bare_python, pyz, "status", cwd=repo, cache=cache)
     warm_json = run_pyz(bare_python, pyz, "status", "--json", cwd=repo, cache=cache)
     assert (cold.stdout, cold.stderr) == (warm.stdout, warm.stderr)
@@ -175,5 +178,62 @@ def test_a_damaged_payload_is_written_again(pyz: Path, bare_python: Path, tmp_pa
             assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
         assert (root / f".{key}.zip").read_bytes() == payload
         assert (root / f".{key}.so").read_bytes() == core
+    finally:
+        os.close(fd)
+
+
+def _cache_names(root: Path) -> list[str]:
+    return sorted(p.name for p in root.iterdir())
+
+
+def test_a_start_from_the_payload_keeps_it_until_it_ends(pyz: Path, bare_python: Path,
+                                                          tmp_path: Path) -> None:
+    """The payload and core copies are dropped once the entry is complete, but never under a start
+    that runs from them (it imports from the payload as it goes): a run from the payload waits
+    in its task while another first start's fill completes the entry and a warm start follows;
+    the run then ends well (its late imports found), and the next start drops them."""
+    go = tmp_path / "go"
+    plan = PLAN.replace("'true'", f"'while [ ! -e {go} ]; do sleep 0.05; done'")
+    repo = make_repo(tmp_path / "repo", {"orchestrator.yml": plan})
+    cache = tmp_path / "cache"
+    root, key = cache / "zipapp", _key(pyz)
+    running = subprocess.Popen([str(bare_python), str(pyz), "run"], cwd=repo, env=env_without_gitorch(cache),
+                               text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        _until(lambda: (root / f".{key}.zip").exists(), running)  # it holds the payload's lock by then
+        assert run_pyz(bare_python, pyz, "--version", cwd=tmp_path, cache=cache).returncode == 0
+        _until(lambda: (root / key / ".complete").exists(), running)  # that start's fill
+        _until(lambda: _free(root / f".{key}.fill"), running)  # ... and its try to drop them
+        assert run_pyz(bare_python, pyz, "--version", cwd=tmp_path, cache=cache).returncode == 0  # warm
+        assert {f".{key}.zip", f".{key}.so"} <= set(_cache_names(root)), "dropped under a running start"
+        go.touch()
+        _, err = running.communicate(timeout=120)
+    finally:
+        go.touch()
+        if running.poll() is None:
+            running.kill()
+            running.communicate()
+    assert running.returncode == 0 and "Traceback" not in err, err
+    _filled(cache)
+    assert run_pyz(bare_python, pyz, "status", cwd=repo, cache=cache).returncode == 0  # warm: drops them
+    assert _cache_names(root) == [f".{key}.{n}" for n in ("fill", "lock", "run")] + [key]
+
+
+def _until(done: Callable[[], bool], running: subprocess.Popen[str], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert running.poll() is None, running.communicate()
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def _free(lock: Path) -> bool:
+    """Whether no process holds `lock`."""
+    fd = os.open(lock, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
     finally:
         os.close(fd)
