@@ -35,3 +35,13 @@ def test_small_input_loads_no_openssl_and_large_input_does() -> None:
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "False", "True"]
+
+
+def test_once_openssl_is_loaded_it_hashes_small_input_too() -> None:
+    probe = ("import sys; from gitorch import digests; a = digests.sha1(b'x'); b = digests.sha256(b'x'); "
+             "import hashlib; c = digests.sha1(b'x'); d = digests.sha256(b'x'); "
+             "print(type(a).__module__, type(b).__module__, type(c).__module__, type(d).__module__, "
+             "a.hexdigest() == c.hexdigest(), b.hexdigest() == d.hexdigest())")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["_sha1", "_sha256", "_hashlib", "_hashlib", "True", "True"]
