@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
+
+from tests.conftest import OrchRunner
+from tests.engine.helpers import plan_repo
 
 # builtins.compile of text recorded: what sets up the AST's types (bytes: the import system
 # compiling a module that has no bytecode yet, as a fresh checkout's first run does)
@@ -38,3 +42,33 @@ def test_msgspec_is_imported_without_a_compile() -> None:
     proc = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"  # without the answered probe: ['Foo']
+
+
+_COMMAND = """
+import atexit, builtins, os, sys
+texts = []
+real_compile = builtins.compile
+def recorded(source, *args, **kwargs):
+    if isinstance(source, str):
+        texts.append(source)
+    return real_compile(source, *args, **kwargs)
+builtins.compile = recorded
+atexit.register(lambda: os.write(2, ("COMPILED %r\\n" % texts).encode()))
+sys.argv = ["git-orch", *sys.argv[1:]]
+from gitorch.cli.entry import main
+main()
+"""
+
+
+def test_a_run_and_status_compile_nothing(tmp_path: Path, orch: OrchRunner) -> None:
+    """Events, plans and the store's records are read with their field types as objects (no
+    string annotations: each would be a typing.ForwardRef, compiled): after a run, a re-run
+    and `status` call compile() on no text at all (gitorch/events.py, plan/model.py)."""
+    root = plan_repo(tmp_path / "r", {"a/one.txt": "one\n"},
+                     [{"id": "a", "paths": {"preferred": ["a/"]}, "commands": {"t": "true"}}])
+    assert orch("run", cwd=root).returncode == 0
+    for args in (["run"], ["status"]):
+        proc = subprocess.run([sys.executable, "-c", _COMMAND, *args], cwd=root, capture_output=True,
+                              text=True)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert "COMPILED []" in proc.stderr, (args, proc.stderr[-2000:])
