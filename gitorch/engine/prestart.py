@@ -113,9 +113,9 @@ def reader_for(cwd: Path) -> GitProcess | None:
 def forget() -> None:
     """End what `start()` started and nobody took (cli/entry, at the command's end), so a
     later command in this process lists the work tree afresh: git status is waited for
-    (`finish`: never signalled while it may hold the index lock), the reader stopped. A
-    status handed to a run that did not read it to the end (a Ctrl-C) is ended too: in its
-    own process group, the terminal's Ctrl-C did not reach it."""
+    (`finish`: never signalled while it may hold the index lock), the reader stopped. So is
+    a status handed to a run that did not read it to its end (a Ctrl-C while it read): in
+    its own process group, it got no Ctrl-C from the terminal."""
     global _started, _reader, _handed
     started, _started = _started, None
     handed, _handed = _handed, None
@@ -124,7 +124,7 @@ def forget() -> None:
         if started is not None:
             finish(started[1])
         if handed is not None and handed.returncode is None:
-            finish(handed, timeout=INTERRUPT_GRACE)
+            finish(handed)
     finally:
         if reader is not None:
             stop_reader(reader[1])
