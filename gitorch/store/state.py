@@ -11,7 +11,6 @@ import builtins
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import repeat
-from operator import attrgetter
 from pathlib import Path
 
 import msgspec
@@ -298,7 +297,7 @@ class StateStore:
 
 def _by_session(batch: Sequence[Event]) -> dict[str, list[Event]]:
     """A batch's events by session ("unknown": none), in order; one session's batch as it is."""
-    sessions = set(map(attrgetter("session"), batch))
+    sessions = {e.session for e in batch}
     if len(sessions) == 1:
         return {sessions.pop() or "unknown": batch if isinstance(batch, list) else list(batch)}
     out: dict[str, list[Event]] = {}
