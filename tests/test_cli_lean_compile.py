@@ -4,6 +4,7 @@ never pays for the AST's types (~9 M instructions at the first compile() of a pr
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -70,5 +71,18 @@ def test_a_run_and_status_compile_nothing(tmp_path: Path, orch: OrchRunner) -> N
     for args in (["run"], ["status"]):
         proc = subprocess.run([sys.executable, "-c", _COMMAND, *args], cwd=root, capture_output=True,
                               text=True)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert "COMPILED []" in proc.stderr, (args, proc.stderr[-2000:])
+
+
+def test_a_first_run_and_validate_compile_nothing(tmp_path: Path) -> None:
+    """A plan the plan cache does not hold (a fresh clone, P1's rounds, P9) is decoded through
+    plan/spec's types, read as objects: `plan validate` and the first run compile no text."""
+    root = plan_repo(tmp_path / "r", {"a/one.txt": "one\n"},
+                     [{"id": "a", "paths": {"preferred": ["a/"]}, "commands": {"t": "true"},
+                       "acceptance": [{"file_exists": "a/one.txt"}]}])
+    for args in (["plan", "validate"], ["run"]):  # neither finds the plan in the cache
+        proc = subprocess.run([sys.executable, "-c", _COMMAND, *args], cwd=root, capture_output=True,
+                              text=True, env={**os.environ, "GITORCH_PLAN_CACHE": "0"})
         assert proc.returncode == 0, proc.stderr[-2000:]
         assert "COMPILED []" in proc.stderr, (args, proc.stderr[-2000:])

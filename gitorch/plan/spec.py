@@ -5,8 +5,10 @@ These types accept the shorthands a plan author may use (`paths:` as a list, dur
 the stored model (`plan/model.py`). Unknown keys are rejected everywhere.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` (as plan/model): msgspec reads these types to
+# decode every plan that misses the plan cache (a fresh clone, an edited plan: P1's rounds,
+# P9), and a string annotation costs a typing.ForwardRef compiled and evaluated each (~60),
+# with the process's first compile(): ~16 M instructions of such a run.
 from typing import Annotated, Literal
 
 import msgspec
