@@ -91,8 +91,10 @@ def decide(
         return Decision(task=task.id, action="ready", reason="its dependencies are done")
     if not force and last is not None and last.inputs == inputs:
         return Decision(task=task.id, action="skip", reason=unchanged_reason(last))
-    given = list(approvals)
-    gates = unmet_gates(plan, task, plan_digest, inputs, given)
+    # a task with no gate (the usual one: none of its own, none for its type) skips the approvals
+    has_gates = task.approvals or plan.orchestrator.approvals.required
+    given = list(approvals) if has_gates else []
+    gates = unmet_gates(plan, task, plan_digest, inputs, given) if has_gates else []
     if gates:
         stale = stale_approvals(gates[0], task.id, plan_digest, inputs, given)
         return Decision(task=task.id, action="await_approval", gate=gates[0], gates=gates,

@@ -341,7 +341,8 @@ class RunDriver:
                    for tid in self.sched.finish(res.task, state)]
         # its events now, in the order things happened: journaled before the next spawn
         self.rec.add(res.events, res.files)
-        self.rec.add(blocked)
+        if blocked:
+            self.rec.add(blocked)
         self._records.append((res, state, started, blocked))
 
     def _settle(self) -> None:

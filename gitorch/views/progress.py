@@ -70,7 +70,7 @@ class Progress:
         with self._lock:
             self.running[task_id] = time.monotonic()
             if self.mode == "plain":
-                self._put(f"[{self._fraction()}] started {task_id}")
+                self._put(f"[{str(self.done).rjust(self._width)}{self._of}] started {task_id}")
 
     def task_finished(self, task_id: str, state: TaskState, duration: float) -> None:
         """`task_id` ended in `state` after `duration` seconds (blocked/skipped tasks count too;
@@ -85,11 +85,13 @@ class Progress:
                 if self.done < self.total:
                     self.done += 1
                 self.states[state] = self.states.get(state, 0) + 1
-            line = f"[{self._fraction()}] {state} {task_id} ({duration:.2f} s)"
+            if self.mode == "json":
+                return
+            line = f"[{str(self.done).rjust(self._width)}{self._of}] {state} {task_id} ({duration:.2f} s)"
             if self.mode == "plain":
                 self._put(line)
                 return
-        if self.mode == "tty" and state == "failed" and self._live is not None:
+        if state == "failed" and self._live is not None:  # mode tty
             self._live.console.print(line, markup=False, highlight=False, style="red")  # stays on screen
 
     def tasks_finished(self, task_ids: list[str], state: TaskState, duration: float) -> None:
@@ -172,9 +174,6 @@ class Progress:
             elapsed = time.monotonic() - self._began if self._began else 0.0
             running = f"  running: {shown}{more}" if names else ""
             return f"orch {self.run}  {self.done}/{self.total} done{running}  {elapsed:.0f}s"
-
-    def _fraction(self) -> str:
-        return f"{self.done:>{self._width}}{self._of}"
 
     def _write(self, line: str) -> None:
         with self._lock:
