@@ -114,6 +114,8 @@ def store(scratch: Path, main: Path, entry: Entry) -> None:
     slot = _slot(scratch, main)
     try:
         slot.parent.mkdir(parents=True, exist_ok=True)
-        atomic.write_bytes(slot, msgspec.msgpack.encode(entry))
+        # no fsync (gitorch/atomic): an entry cut short by a power cut does not decode, a miss;
+        # one that did would still have to hold the plan file's very bytes (`main`) to be used
+        atomic.write_bytes(slot, msgspec.msgpack.encode(entry), durable=False)
     except OSError:
         pass
