@@ -131,6 +131,7 @@ class _TaskRun:
         # the whole task's budget: commands, shards, checks and retries (validated at load)
         self.deadline = time.monotonic() + parse_duration(box) if box else None
         self.over = False  # the timebox ran out
+        self._boxed = False  # the command `request` started stops at the timebox, not its timeout
 
     def left(self) -> float | None:
         """Seconds of the timebox left (None: no timebox)."""
