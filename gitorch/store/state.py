@@ -1,8 +1,7 @@
 """The state branch as one object: append events, read them back, records, notes.
 
-CONTRACT (shared by engine, workspace, hooks, config, discovery): the method names and
-signatures below are what the rest of gitorch calls. The layout of the branch is in
-store/layout.py and docs/state.md.
+CONTRACT (engine, workspace, hooks, config, discovery): these method names and signatures
+are what the rest of gitorch calls; the branch's layout: store/layout.py and docs/state.md.
 """
 
 from __future__ import annotations
@@ -144,9 +143,11 @@ class StateStore:
         message: str | None,
         *,
         readme: bool,
+        raw: Sequence[bytes | None] = (),
     ) -> str | None:
         """One commit of event batches (one segment per batch and session) and files, with
-        the run summaries and run index they change (store/runindex.py)."""
+        the run summaries and run index they change (store/runindex.py); `raw[n]`, when given:
+        batch n as a segment holds it (ev.encode_lines), taken as it is."""
         for path in files:
             layout.check_path(path)
         all_events = [e for batch in batches for e in batch]
@@ -155,10 +156,12 @@ class StateStore:
             # Objects are content-addressed: write them once, outside the retry loop.
             fixed: Changes = {}
             located: list[tuple[str, Event]] = []
-            for batch in batches:
-                for session, group in _by_session(batch).items():
+            for n, batch in enumerate(batches):
+                groups = _by_session(batch)
+                data = raw[n] if n < len(raw) and len(groups) == 1 else None
+                for session, group in groups.items():
                     path = layout.segment_path(session, layout.segment_name(group))
-                    fixed[path] = backend.write_blob(ev.encode_lines(group))
+                    fixed[path] = backend.write_blob(data if data is not None else ev.encode_lines(group))
                     located.extend(zip(repeat(runindex.folder_of(path)), group))
             for path, data in files.items():
                 fixed[path] = None if data is None else backend.write_blob(data)
@@ -214,7 +217,6 @@ class StateStore:
     # --- the local journal (cheap, durable appends between commits) ------------------
     def journal(self, events: Sequence[Event], *, sync: bool = True) -> None:
         """Append to this session's journal under the git dir (fsync'd); not yet on the branch.
-
         `sync=False` skips the fsync: the write still survives the process being killed
         (it is in the page cache), only not a power loss; the engine uses it between tasks."""
         self._journal.append(list(events), self.session, sync=sync)
@@ -225,16 +227,18 @@ class StateStore:
         `files`. Idempotent after a crash (events keep their ids). Returns the commit.
 
         `known`: the events this process journaled since its last flush with their bytes; a
-        pending file holding exactly those bytes is taken as those events, not decoded."""
+        pending file holding exactly those bytes is taken as those events, not decoded, and
+        those bytes are its segment, not encoded again."""
         with Lock(self._scratch / "locks", "flush-" + self.branch, self.lock_timeout):
             self._journal.rotate()
             pending = self._journal.pending(known)
             batches = [p.events for p in pending if p.events]
+            raw = [known.data if known is not None and _taken_whole(b, known) else None for b in batches]
             self.problems = [m for p in pending for m in p.problems]
             if not batches and not files and not self.exists():
                 self._journal.remove(pending)
                 return None  # nothing to write: do not create the branch for nothing
-            tip = self._commit(batches, dict(files or {}), None, readme=True)  # says what happened
+            tip = self._commit(batches, dict(files or {}), None, readme=True, raw=raw)  # says what happened
             # Committed (or already there from a flush that crashed before this point).
             self._journal.remove(pending)
             return tip
@@ -293,6 +297,11 @@ class StateStore:
     def scratch(self) -> Path:
         """`<git common dir>/orch`, created (NotARepoError naming it when it cannot be)."""
         return ensure_dir(self._scratch)
+
+
+def _taken_whole(events: Sequence[Event], known: Known) -> bool:
+    """Whether Journal.pending took `events` as `known`'s (a decoded file's are new objects)."""
+    return bool(events) and len(events) == len(known.events) and events[0] is known.events[0]
 
 
 def _by_session(batch: Sequence[Event]) -> dict[str, list[Event]]:
@@ -374,15 +383,13 @@ def _describe(events: Sequence[Event], runs: Mapping[str, layout.RunSummary]) ->
         if e.run and (type(e) in (ev.RunStarted, ev.Resumed) or type(e) in TASK_OUTCOMES):
             verb = ("started" if type(e) is ev.RunStarted else "resumed" if type(e) is ev.Resumed else "")
             tally = _tally(by_run.get(e.run))
-            head = f"run {e.run}" + (f" {verb}" if verb else "")
-            return head + (f": {tally} so far" if tally else "")
+            return f"run {e.run}" + (f" {verb}" if verb else "") + (f": {tally} so far" if tally else "")
     return None
 
 
 def _message(events: Sequence[Event], files: Mapping[str, bytes | None],
              summaries: Mapping[str, layout.RunSummary] | None = None) -> str:
-    described = _describe(events, summaries or {})
-    if described:
+    if described := _describe(events, summaries or {}):
         return described
     runs = sorted({e.run for e in events if e.run})
     head = f"orch: {len(events)} event{'s' if len(events) != 1 else ''}"
