@@ -47,7 +47,7 @@ class RunFacts(Protocol):
 
 
 class TaskRun(Protocol):
-    """What the edit step needs of the task being run (the runner's _TaskRun)."""
+    """What the edit step needs of the task being run (the runner's TaskRun)."""
 
     @property
     def ctx(self) -> RunFacts: ...

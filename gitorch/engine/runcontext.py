@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from gitorch.engine.runner import EditStep, RunContext, Steps, TaskResult, _command_failure, _TaskRun
+from gitorch.engine.runner import EditStep, RunContext, Steps, TaskResult, TaskRun, command_failure
 from gitorch.plan.model import Retry, Task
 
 if TYPE_CHECKING:
@@ -62,11 +62,11 @@ def context_for(lp: Loaded, run: str, agent: EditStep | None) -> RunContext:
 def build_task(ctx: RunContext, release: str) -> Steps:
     """The build phase: `project.build.release`, recorded as command_run events of the run."""
     pseudo = Task(id="(build)", title="release build", commands={"release": release})
-    tr = _TaskRun(ctx, pseudo, None)
+    tr = TaskRun(ctx, pseudo, None)
     start = time.monotonic()
     status, evidence = yield from tr.command("release", release, shard=None, timeout=None, retry=Retry())
     # build events belong to the run, not to a task of the plan
     events = [msgspec.structs.replace(e, task=None) for e in tr.events]
-    reason = "" if status == 0 else "build: " + _command_failure("release", status, evidence)
+    reason = "" if status == 0 else "build: " + command_failure("release", status, evidence)
     return TaskResult("(build)", "completed" if status == 0 else "failed", list(events), tr.files,
                       reason, time.monotonic() - start)

@@ -117,7 +117,7 @@ class TaskResult(msgspec.Struct):
     duration: float = 0.0
 
 
-class _TaskRun:
+class TaskRun:
     """The mutable record of one task execution."""
 
     def __init__(self, ctx: RunContext, task: Task, inputs: str | None) -> None:
@@ -271,7 +271,7 @@ def _plain_task(ctx: RunContext, task: Task, inputs: str | None) -> Steps:
     (each outcome is sent to it, not passed down through three: issue 15 P1)."""
     start = time.monotonic()
     try:
-        tr = _TaskRun(ctx, task, inputs)
+        tr = TaskRun(ctx, task, inputs)
     except OrchError as exc:  # a secret not set
         return _not_started(ctx, task, exc)
     reason: str | None = None
@@ -281,8 +281,7 @@ def _plain_task(ctx: RunContext, task: Task, inputs: str | None) -> Steps:
         out: CommandOutcome = req if isinstance(req, CommandOutcome) else (yield req)
         tr.ran(name, cmd, None, 1, req, out)
         if out.status != 0:
-            evidence = {"timed_out": out.timed_out, "error": out.error}
-            reason = _command_failure(name, out.status, evidence)
+            reason = command_failure(name, out.status, {"timed_out": out.timed_out, "error": out.error})
             break
     return _ended(tr, start, reason)
 
@@ -290,7 +289,7 @@ def _plain_task(ctx: RunContext, task: Task, inputs: str | None) -> Steps:
 def _full_task(ctx: RunContext, task: Task, inputs: str | None) -> Steps:
     start = time.monotonic()
     try:
-        tr = _TaskRun(ctx, task, inputs)
+        tr = TaskRun(ctx, task, inputs)
     except OrchError as exc:  # a secret not set, a workspace repo not checked out
         return _not_started(ctx, task, exc)
     if task.repo:
@@ -320,7 +319,7 @@ def _not_started(ctx: RunContext, task: Task, exc: OrchError) -> TaskResult:
     return TaskResult(task.id, "failed", [failed], {}, exc.message, 0.0)
 
 
-def _ended(tr: _TaskRun, start: float, reason: str | None) -> TaskResult:
+def _ended(tr: TaskRun, start: float, reason: str | None) -> TaskResult:
     """How the task ended: its last event and its result (`reason` None: all passed)."""
     ctx, task = tr.ctx, tr.task
     if ctx.stopping:
@@ -343,7 +342,7 @@ def _ended(tr: _TaskRun, start: float, reason: str | None) -> TaskResult:
     return TaskResult(task.id, "failed", tr.events, tr.files, reason, duration)
 
 
-def _task_steps(tr: _TaskRun) -> Steps:
+def _task_steps(tr: TaskRun) -> Steps:
     """Commands, shards, acceptance. -> None when all passed, else why not."""
     task = tr.task
     timeout = task.constraints.timeout
@@ -353,7 +352,7 @@ def _task_steps(tr: _TaskRun) -> Steps:
                  else tr.command(name, cmd, shard=None, timeout=timeout, retry=task.retry))
         status, evidence = yield from steps
         if status != 0:
-            return _command_failure(name, status, evidence)
+            return command_failure(name, status, evidence)
     for shard in task.shards:
         t0 = time.monotonic()
         tr.emit(ev.ShardStarted(run=tr.ctx.run, task=task.id, shard=shard.id))
@@ -377,20 +376,21 @@ def _task_steps(tr: _TaskRun) -> Steps:
     return None
 
 
-def _shard_steps(tr: _TaskRun, shard: Shard) -> Steps:
+def _shard_steps(tr: TaskRun, shard: Shard) -> Steps:
     """One shard's commands, then its acceptance. -> None when all passed, else why not."""
     for name, cmd in shard.commands.items():
         status, evidence = yield from tr.command(
             name, cmd, shard=shard.id, timeout=tr.task.constraints.timeout, retry=tr.task.retry)
         if status != 0:
-            return _command_failure(name, status, evidence)
+            return command_failure(name, status, evidence)
     failed = yield from tr.checks(shard.acceptance, shard.id)
     if failed:
         return "acceptance failed: " + "; ".join(failed)
     return None
 
 
-def _command_failure(name: str, status: int | None, evidence: Mapping[str, Any]) -> str:
+def command_failure(name: str, status: int | None, evidence: Mapping[str, Any]) -> str:
+    """Why a task's command `name` failed, from its exit status and evidence (its task's reason)."""
     if evidence.get("timed_out"):
         return f"command {name} {evidence.get('error', 'timed out')}"
     if status is None:

@@ -153,14 +153,14 @@ def test_a_round_encoded_in_one_call_is_the_same_bytes_as_event_by_event() -> No
 def _plain_run(tmp_path: Path, cmd: str, fast: bool) -> list[ev.Event]:
     """One command of a task run through the no-retry path (`_once` alone) or command()."""
     from gitorch.engine.finish import drive
-    from gitorch.engine.runner import RunContext, _TaskRun
+    from gitorch.engine.runner import RunContext, TaskRun
     from gitorch.plan.model import Retry, Task
     from gitorch.secrets.redact import Redactor
 
     ctx = RunContext(run="r", root=tmp_path, repo_root=tmp_path, scratch=tmp_path / "scratch",
                      excerpt_bytes=2000, redactor=Redactor(), base_env=dict(os.environ),
                      env_for=lambda task: {"GITORCH_TASK": task.id})
-    tr = _TaskRun(ctx, Task(id="a", commands={"t": cmd}), None)
+    tr = TaskRun(ctx, Task(id="a", commands={"t": cmd}), None)
 
     def steps():  # type: ignore[no-untyped-def]
         if fast:
