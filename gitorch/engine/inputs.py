@@ -60,10 +60,10 @@ def sha(data: bytes | str) -> str:
 
 
 def canonical(value: Any) -> str:
-    """A stable JSON text for hashing."""
-    import json  # not at import: a re-run that skips everything hashes nothing (issue 15 P2)
+    """A stable JSON text for hashing (json.dumps's, sorted keys, no spaces, no ASCII escapes)."""
+    from gitorch.engine.canonical import canonical_json  # not at import: a skip-all re-run hashes nothing
 
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return canonical_json(value)
 
 
 _part_memo: dict[str, str] = {}
@@ -225,9 +225,9 @@ def _inputs_text(parts: Mapping[str, str], oids: Mapping[str, str], deps: Mappin
     global _quote
     q = _quote
     if q is None:
-        from json.encoder import encode_basestring  # what json.dumps quotes with ensure_ascii=False
+        from gitorch.engine.canonical import quoter
 
-        q = _quote = encode_basestring
+        q = _quote = quoter()
     key = tuple(parts.items())  # tasks share their parts' text (the same definition but the id)
     head = _parts_text.get(key)
     if head is None:

@@ -3,12 +3,17 @@ definition parts memoized per whole definition: the same digests as the canonica
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gitorch.engine import inputs as inp
+from tests.conftest import git, make_repo
 
 _text = st.text(max_size=12)  # any characters: quotes, backslashes, controls, non-ASCII
 _maps = st.dictionaries(_text, _text, max_size=5)
@@ -45,3 +50,49 @@ def test_same_looking_values_of_other_types_have_their_own_digests() -> None:
     got = inp.definition_parts({"commands": {"t": "true"}})
     got["commands"] = "changed by a caller"  # the caller's copy, not the memo's
     assert inp.definition_parts({"commands": {"t": "true"}})["commands"] != "changed by a caller"
+
+
+_any_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | _text,  # NaN and infinities too
+    lambda inner: st.lists(inner, max_size=3) | st.tuples(inner, inner)
+    | st.dictionaries(_text, inner, max_size=3)
+    | st.dictionaries(st.integers(), inner, max_size=2),  # keys json converts: its own fallback
+    max_leaves=10)
+
+
+@settings(max_examples=500, deadline=None)
+@given(value=_any_json)
+def test_canonical_is_json_dumps_text(value: Any) -> None:
+    # engine/canonical writes it without importing json: the very text, so every stored digest holds
+    expected = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert inp.canonical(value) == expected
+
+
+def test_a_definitions_digests_are_those_stored_before() -> None:
+    # computed with json.dumps (gitorch before engine/canonical): a state written then still skips
+    task = {"id": "t1", "type": "chore", "paths": {"preferred": ["src/é.py"], "forbidden": []},
+            "commands": {"b": 'make "x"\t\\', "a": "true\u0001"}, "acceptance": [{"exit_code": 0}],
+            "shards": [], "constraints": {"timeout": 1.5, "timebox": None, "forbidden": [], "notes": ["ü"]},
+            "retry": {"attempts": 2, "backoff": 1.0, "max_backoff": 1e16}, "secrets": [], "repo": None}
+    parts = inp.definition_parts(task)
+    assert parts == {"type": "6799b3f4074a83e7", "paths": "c7f05152c90038b0", "commands": "09a50dd9ca6515e6",
+                     "acceptance": "921e93589a967c4a", "shards": "4f53cda18c2baa0c",
+                     "constraints": "f3005e7a8e10926c", "retry": "8071f080278015dd",
+                     "secrets": "4f53cda18c2baa0c", "repo": "74234e98afe7498f"}
+    digest = inp.digest_of(parts, {"src/é.py": "a" * 40}, {"t0": "b" * 64})
+    assert digest == "e8270c18b7932f27847192f8d1377cbcd4d3f9df96da7832ba97fba931e8e58e"
+
+
+def test_a_first_run_does_not_import_json(tmp_path: Path) -> None:
+    # a fresh clone's run computes every task's digest: json's import (its regexes) was serial
+    # start-up of P1 for the digests alone (P1's shape: no paths, so no watch index at the end)
+    plan = {"version": 1, "tasks": [{"id": "a", "commands": {"t": "true"}},
+                                    {"id": "b", "dependencies": ["a"], "commands": {"t": "true"}}]}
+    root = make_repo(tmp_path / "r", {"orchestrator.json": json.dumps(plan), "src/x.py": "x\n"})
+    probe = ("import sys\nfrom gitorch.cli.entry import main\nsys.argv = ['git-orch', 'run', '-j2']\n"
+             "try:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+             "print('json' in sys.modules, 'json.decoder' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True)
+    assert out.stdout.split()[-2:] == ["False", "False"], out.stdout + out.stderr
+    index = git(root, "show", "refs/heads/orch/state:watch-index.json")  # hooks/watchindex: json's text
+    assert index.strip() == json.dumps(json.loads(index), separators=(",", ":"), sort_keys=True)
