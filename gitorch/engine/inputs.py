@@ -29,12 +29,10 @@ from gitorch.twins import match_paths  # one copy with the git hook's
 if TYPE_CHECKING:
     from gitorch.digests import Hasher
 
-__all__ = [
-    "DEFINITION_PARTS", "Mark", "TaskInputs", "WorkTree", "WorktreeReader", "canonical", "clock_mark",
-    "compute_inputs", "definition_parts", "digest_of", "explain_change", "hash_files", "match_paths",
-    "part_digest", "pathspecs", "read_worktree", "rebind", "refresh", "sha", "start_git", "untouched_since",
-    "watch_entry",
-]
+__all__ = ["DEFINITION_PARTS", "Mark", "TaskInputs", "WorkTree", "WorktreeReader", "canonical", "clock_mark",
+           "compute_inputs", "definition_parts", "digest_of", "explain_change", "hash_files", "match_paths",
+           "part_digest", "pathspecs", "read_worktree", "rebind", "refresh", "sha", "start_git",
+           "untouched_since", "watch_entry"]
 
 # Parts of a task's definition that decide what it does; title and description do not.
 DEFINITION_PARTS = (
@@ -170,7 +168,6 @@ class TaskInputs(Record):
         return getattr(self, name)
 
 
-
 def compute_inputs(
     tasks: Sequence[Mapping[str, Any]], tree: WorkTree, order: Iterable[str] | None = None,
     exclude: Iterable[str] = (),
@@ -186,6 +183,7 @@ def compute_inputs(
     excluded = tuple(sorted(set(exclude)))
     untracked = set(tree.untracked)
     out: dict[str, TaskInputs] = {}
+    seen: dict[tuple[Any, ...], str] = {}  # digests by their inputs in order: a fan-out's tasks share one
     for tid in ids:
         t = by_id[tid]
         patterns = list((t.get("paths") or {}).get("preferred") or [])
@@ -197,7 +195,9 @@ def compute_inputs(
             oids = {_WHOLE_TREE: tree_digest}
         parts = definition_parts(t)
         deps = {d: out[d].digest for d in t.get("dependencies") or [] if d in out}
-        out[tid] = TaskInputs(tid, digest_of(parts, oids, deps), parts, patterns, oids, deps,
+        key = (tuple(parts.values()), tuple(oids.items()), tuple(deps.items()))
+        digest = seen.get(key) or seen.setdefault(key, digest_of(parts, oids, deps))  # no text built again
+        out[tid] = TaskInputs(tid, digest, parts, patterns, oids, deps,
                               "" if patterns else tree_digest or "",
                               frozenset(untracked.intersection(oids)), () if patterns else excluded)
     return out

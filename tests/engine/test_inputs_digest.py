@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -96,3 +97,26 @@ def test_a_first_run_does_not_import_json(tmp_path: Path) -> None:
     assert out.stdout.split()[-2:] == ["False", "False"], out.stdout + out.stderr
     index = git(root, "show", "refs/heads/orch/state:watch-index.json")  # hooks/watchindex: json's text
     assert index.strip() == json.dumps(json.loads(index), separators=(",", ":"), sort_keys=True)
+
+
+def test_a_fan_out_builds_each_digest_text_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_repo(tmp_path / "r", {"src/a.py": "a\n", "src/b.py": "b\n"})
+    tasks: list[dict[str, Any]] = [{"id": "root", "commands": {"t": "true"}}]
+    tasks += [{"id": f"t{n}", "dependencies": ["root"], "commands": {"t": "true"}} for n in range(40)]
+    tasks += [{"id": f"p{n}", "dependencies": ["root"], "paths": {"preferred": ["src/"]},
+               "commands": {"t": "true"}} for n in range(10)]
+    tasks.append({"id": "last", "dependencies": ["t3", "p1"], "commands": {"t": "other"}})
+    built: list[str] = []
+    text_of = inp._inputs_text
+
+    def counted(*args: Any) -> str:
+        built.append(text_of(*args))
+        return built[-1]
+
+    monkeypatch.setattr(inp, "_inputs_text", counted)
+    got = inp.compute_inputs(tasks, inp.read_worktree(root))
+    assert len(built) == 4  # root, the 40 alike, the 10 alike, last: one text each
+    monkeypatch.setattr(inp, "_inputs_text", text_of)
+    for ti in got.values():  # each the digest of its own parts, files and dependencies
+        assert ti.digest == inp.sha(text_of(ti.parts, ti.oids, ti.deps))
+    assert got["t0"].digest == got["t39"].digest != got["p0"].digest == got["p9"].digest
