@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     GitProcess = subprocess.Popen[bytes]  # what git_popen returns (for annotations elsewhere)
     GitResult = subprocess.CompletedProcess[bytes]  # what git returns
 
-    from typing import Any, Protocol
+    from collections.abc import Callable
+    from typing import Protocol
 
     class Started(Protocol):
         """What git_start returns: git's (exit status, stdout); with stop, git is ended unread."""
@@ -98,13 +99,11 @@ def git_popen(
     stdin: bool = False,
     stderr: bool = False,
     env: Mapping[str, str] | None = None,
-    group: bool = False,
 ) -> GitProcess:
     """Start `git ARGS` in `cwd` (clean environment, `env` added) and return it running: stdout is
     piped, stdin piped when `stdin` (else empty), stderr piped when `stderr` (else dropped).
     For git processes kept open (`cat-file --batch`) or collected later (`communicate()`);
-    end a kept one with `stop()`. `group`: in a process group of its own, which `end_group`
-    ends with whatever git started (an fsmonitor hook); a terminal's Ctrl-C does not reach it."""
+    end a kept one with `stop()`; `end_tree` ends one with whatever it started (a hook)."""
     _import_subprocess()
     import subprocess
 
@@ -112,7 +111,7 @@ def git_popen(
         ["git", *args], cwd=cwd, stdout=subprocess.PIPE,
         stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
         stderr=subprocess.PIPE if stderr else subprocess.DEVNULL,
-        env=clean_env(env), process_group=0 if group else None,
+        env=clean_env(env),
     )
 
 
@@ -179,15 +178,14 @@ def git_start(
     input: bytes = b"",
     env: Mapping[str, str] | None = None,
     environ: dict[str, str] | None = None,
-    group: bool = False,
 ) -> Started:
     """Start `git ARGS` as `git_quick` runs it and return what waits for it: a function giving
     (exit status, stdout), the same on every call. Its output pipe is enlarged (Linux) so git
     can finish while the caller does something else. `environ`: clean_env(env), made once by
     a caller starting many (instead of `env`). `wait(stop=True)` ends a git not waited for
-    yet (terminated, killed if it lingers, reaped) and gives (its status, b""). `group`: git
-    in a process group of its own (as git_popen's), which a stop, or a wait interrupted
-    (Ctrl-C, which does not reach it), ends with what git started (a submodule's git, a hook)."""
+    yet with what it started (a submodule's git, a hook: `end_tree`) and gives (its status,
+    b""); so does a wait cut short (a Ctrl-C). git stays in gitorch's process group: a signal to
+    the group (a terminal's hangup or Ctrl-C, a CI runner's kill) reaches it and its hook."""
     spawn = getattr(os, "posix_spawnp", None)
     if spawn is None or len(input) > 16384:
         proc = git(args, cwd, input=input, check=False, env=env if environ is None else environ)
@@ -204,12 +202,11 @@ def git_start(
         program = _git_program()
         if program is not None:
             spawn = os.posix_spawn
-        own_group: dict[str, Any] = {"setpgroup": 0} if group else {}
         pid = spawn(program or "git", argv, clean_env(env) if environ is None else environ, file_actions=[
             (os.POSIX_SPAWN_DUP2, in_r, 0),
             (os.POSIX_SPAWN_DUP2, out_w, 1),
             (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
-        ], **own_group)
+        ])
     except BaseException:
         for fd in (out_r, in_w):
             if fd >= 0:
@@ -227,61 +224,100 @@ def git_start(
                 while not stop and (chunk := os.read(out_r, 1 << 20)):
                     chunks.append(chunk)
             except BaseException:
-                stop = stop or group  # not waited for: ended (a grouped git saw no Ctrl-C)
+                stop = True  # not read to its end: ended as a stop does, not waited for
                 raise
             finally:
                 os.close(out_r)
-                status = _ended(pid, group=group) if stop else os.waitpid(pid, 0)[1]
+                status = _ended(pid) if stop else os.waitpid(pid, 0)[1]
                 result.append((os.waitstatus_to_exitcode(status), b"" if stop else b"".join(chunks)))
         return result[0]
 
     return wait
 
 
-def _ended(pid: int, timeout: float = 1.0, group: bool = False) -> int:
-    """Child `pid` terminated (SIGTERM; SIGKILL if it is not gone within `timeout` s) and
-    reaped: no process is left when this returns (`group`: its group ended, `end_group`).
-    Its wait status."""
+def _ended(pid: int, timeout: float = 1.0) -> int:
+    """Child `pid` ended with what it started (`end_tree`) and reaped; its wait status."""
+    def reaped() -> int | None:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        return status if done else None
+
+    return end_tree(pid, reaped, timeout)
+
+
+def end_tree(pid: int, reaped: Callable[[], int | None], timeout: float = 1.0) -> int:
+    """End child `pid` (not reaped yet) with its descendants, what git started (a submodule's
+    git, an fsmonitor hook): SIGTERM to each, then SIGKILL to what is left once `pid` has
+    exited, or after `timeout` s (also at a Ctrl-C meanwhile). `reaped()` reaps `pid` if it has
+    exited and gives its status, else None; `pid` is reaped on return, its status returned.
+    Descendants are found through Linux's /proc before git is signalled (once git exits they
+    are init's); without /proc, git alone is signalled. No os.waitid (CPython has none on macOS)."""
     import signal
     import time
 
-    if group:
-        try:
-            end_group(pid, timeout)
-        finally:
-            ended = os.waitpid(pid, 0)
-        return ended[1]
-    os.kill(pid, signal.SIGTERM)  # an exited, unreaped child is still there to signal
-    deadline = time.monotonic() + timeout
-    while not (ended := os.waitpid(pid, os.WNOHANG))[0]:
-        if time.monotonic() >= deadline:
-            os.kill(pid, signal.SIGKILL)
-            ended = os.waitpid(pid, 0)
-            break
-        time.sleep(0.001)
-    return ended[1]
-
-
-def end_group(pid: int, timeout: float = 1.0) -> None:
-    """End child `pid`, started with `group`, and every process in its group (what git started:
-    a hook, a submodule's git): SIGTERM to all, then SIGKILL to all once `pid` has exited, or
-    after `timeout` s. `pid` must not be reaped yet (its group's id is then no one else's); the
-    caller reaps it after."""
-    import signal
-    import time
-
-    deadline = time.monotonic() + timeout
+    tree = _descendants(pid, {})
+    ended = None
     try:
-        os.killpg(pid, signal.SIGTERM)
-        while os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
-            if time.monotonic() >= deadline:
-                break
+        _signal(pid, tree, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while (ended := reaped()) is None and time.monotonic() < deadline:
+            time.sleep(0.002)
+            _signal(None, _descendants(pid, tree), signal.SIGTERM)  # started meanwhile
+    finally:  # what is left is killed, git too if it has not exited (its pid is its own)
+        if ended is None:
+            _descendants(pid, tree)
+        _signal(pid if ended is None else None, tree, signal.SIGKILL)
+        while ended is None:
             time.sleep(0.001)
-    finally:  # also at a Ctrl-C meanwhile: nothing of the group is left running
+            ended = reaped()
+    return ended
+
+
+def _signal(pid: int | None, tree: dict[int, str], sig: int) -> None:
+    """`sig` to each process of `tree` (pid: start time) that is still that process, then to
+    child `pid` (unreaped: an exited one is still there to signal)."""
+    for p, started in tree.items():
+        if _start_time(p) == started:  # running, its pid not taken by another process since
+            try:
+                os.kill(p, sig)
+            except OSError:  # ended just now
+                pass
+    if pid is not None:
+        os.kill(pid, sig)
+
+
+def _descendants(pid: int, tree: dict[int, str]) -> dict[int, str]:
+    """The descendants of `pid` and of `tree`'s processes (recursively) that `tree` does not
+    hold yet, added to it (pid: start time; Linux /proc); none where /proc is not there."""
+    found: dict[int, str] = {}
+    todo = [pid, *tree]
+    while todo:
+        parent = todo.pop()
         try:
-            os.killpg(pid, signal.SIGKILL)
-        except OSError:  # the group is gone already
-            pass
+            tasks = os.listdir(f"/proc/{parent}/task")
+        except OSError:  # ended, or no /proc
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{parent}/task/{task}/children", "rb") as f:
+                    kids = [int(k) for k in f.read().split()]
+            except OSError:
+                continue
+            for kid in kids:
+                if kid not in tree and kid not in found and (started := _start_time(kid)):
+                    found[kid] = started
+                    todo.append(kid)
+    tree.update(found)
+    return found
+
+
+def _start_time(pid: int) -> str:
+    """When process `pid` started (/proc/PID/stat's clock ticks since boot); "" once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return ""
+    return fields[19].decode() if len(fields) > 19 else ""
 
 
 _PROGRAMS: dict[str, str] = {}  # PATH -> the git posix_spawnp would run from it

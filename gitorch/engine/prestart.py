@@ -36,7 +36,7 @@ STATUS_ARGS = ["status", "--porcelain=v1", "-z", "--no-renames", "--ignore-submo
 
 # How long an early git status nobody takes is waited for before it is stopped (`finish`)
 FINISH_TIMEOUT = 10.0
-# How long it is waited for after a Ctrl-C (which does not reach it: it has its own group)
+# How long it is waited for after a Ctrl-C (a terminal's reaches git too, a SIGINT to gitorch alone does not)
 INTERRUPT_GRACE = 1.0
 
 _started: tuple[str, GitProcess] | None = None
@@ -68,7 +68,7 @@ def start() -> None:
 
     earlyconfig.start()
     try:
-        _started = (cwd, git_popen(STATUS_ARGS, cwd, group=True))  # ended with its hook (finish)
+        _started = (cwd, git_popen(STATUS_ARGS, cwd))  # ended with its hook if it hangs (finish)
     except OSError:
         _started = None
     from gitorch.repo import adopt_early  # (pathlib, typing: while git works)
@@ -114,8 +114,8 @@ def forget() -> None:
     """End what `start()` started and nobody took (cli/entry, at the command's end), so a
     later command in this process lists the work tree afresh: git status is waited for
     (`finish`: never signalled while it may hold the index lock), the reader stopped. So is
-    a status handed to a run that did not read it to its end (a Ctrl-C while it read): in
-    its own process group, it got no Ctrl-C from the terminal."""
+    a status handed to a run that did not read it to its end (a Ctrl-C while it read): a
+    SIGINT to gitorch alone does not reach it."""
     global _started, _reader, _handed
     started, _started = _started, None
     handed, _handed = _handed, None
@@ -136,7 +136,7 @@ def finish(status: GitProcess, timeout: float = FINISH_TIMEOUT) -> None:
     git creates the lock a moment before it installs the handler that removes it on SIGTERM,
     so a signal in between leaves the lock, and every later `git commit` fails on it. The
     status bounds the wait (tens of ms); one that has not ended after `timeout` seconds (a
-    hung fsmonitor, NFS) is ended with its process group (the hook too). A Ctrl-C meanwhile
+    hung fsmonitor, NFS) is ended with what it started (the hook too). A Ctrl-C meanwhile
     gives it INTERRUPT_GRACE seconds more, ends it so, and goes on (KeyboardInterrupt)."""
     timed_out = sys.modules["subprocess"].TimeoutExpired  # the module that started it (gitcmd)
     try:
@@ -152,8 +152,8 @@ def finish(status: GitProcess, timeout: float = FINISH_TIMEOUT) -> None:
 
 def _end_status(status: GitProcess, grace: float) -> None:
     """git status, if it has not ended within `grace` seconds (or at a Ctrl-C meanwhile), and
-    what it started (gitcmd.end_group: terminated, killed if git lingers); git reaped."""
-    from gitorch.gitcmd import end_group
+    what it started (gitcmd.end_tree: terminated, killed if git lingers); git reaped."""
+    from gitorch.gitcmd import end_tree
 
     if grace:
         try:
@@ -162,8 +162,8 @@ def _end_status(status: GitProcess, grace: float) -> None:
         except (sys.modules["subprocess"].TimeoutExpired, KeyboardInterrupt):
             pass
     try:
-        if status.returncode is None:  # not reaped: its group's id is still its own
-            end_group(status.pid, timeout=2.0)
+        if status.returncode is None:  # not reaped: its pid is still its own
+            end_tree(status.pid, status.poll, timeout=2.0)
     finally:
         status.wait()
         if status.stdout:  # not communicate(): a child git left may hold the pipe open

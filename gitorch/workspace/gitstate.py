@@ -92,15 +92,15 @@ def start_all(repos: Sequence[tuple[str, Folder]], running: int = RUNNING) -> Re
     caller can do other work while they run. Each output pipe holds 1 MiB, so git finishes
     without being read; a larger output waits for its turn. `collect(stop=True)` starts no
     more and ends the ones started (gitcmd.git_start's stop), with what each started (a
-    submodule's git status, an fsmonitor hook: each git has a process group of its own), reaped
-    when it returns; a collect that fails (Ctrl-C) ends them so too."""
+    submodule's git status, an fsmonitor hook: gitcmd.end_tree), reaped when it returns; a
+    collect that fails (Ctrl-C) ends them so too."""
     todo = [i for i, (_, path) in enumerate(repos) if os.path.isdir(path)]
     waits: dict[int, Started] = {}
     environ = clean_env({"GITORCH_HOOKS": "0"})  # made once, not once per repo (os.environ decoded each time)
 
-    def launch(k: int) -> None:  # in a group of its own: a stop ends its submodules' git too
+    def launch(k: int) -> None:  # a stop ends its submodules' git too (gitcmd.end_tree)
         if k < len(todo):
-            waits[todo[k]] = git_start(STATUS, str(repos[todo[k]][1]), environ=environ, group=True)
+            waits[todo[k]] = git_start(STATUS, str(repos[todo[k]][1]), environ=environ)
 
     for k in range(running):
         launch(k)
@@ -116,7 +116,7 @@ def start_all(repos: Sequence[tuple[str, Folder]], running: int = RUNNING) -> Re
                 status, out = waits.pop(i)()
                 launch(k + running)
                 states[i] = _state(repos[i][0], repos[i][1], status, out)
-        except BaseException:  # a Ctrl-C (it reaches no git: each has its own group)
+        except BaseException:  # a Ctrl-C (a SIGINT to gitorch alone reaches no git)
             collect(stop=True)
             raise
         return states

@@ -1,7 +1,9 @@
-"""A run's early `git status` (engine/prestart) runs in a process group of its own, so that
-gitorch, when it ends it, ends what git started with it (a core.fsmonitor hook), and a Ctrl-C
-while gitorch waits for it still ends it: git is not left running (or unreaped) after gitorch
-exits, and gitorch exits as an interrupt does (130, one line, no traceback; docs/cli.md).
+"""When gitorch ends a run's early `git status` (engine/prestart), it ends what git started
+with it (a core.fsmonitor hook: gitcmd.end_tree), and a Ctrl-C while gitorch waits for it (to
+gitorch alone, or to its process group, which git shares, as a terminal sends it) still ends
+it: git is not left running (or unreaped) after gitorch exits, and gitorch exits as an
+interrupt does (130, one line, no traceback; docs/cli.md). A signal to the group that ends
+gitorch too: tests/engine/test_prestart_signals.py.
 
 The fsmonitor hook sleeps far longer than any test: it records its own pid and git's when it
 starts, and a test asserts both are gone (or zombies waiting for their new parent to reap

@@ -1,7 +1,7 @@
 """A `ws snapshot` ended early (refused after its git status started, or Ctrl-C while it
 reads them) ends every git status it started together with what each started: git status
-runs `git status` in each submodule, and that one its fsmonitor hook. Each repo's git runs
-in a process group of its own (gitcmd.git_start's group), which the stop ends whole.
+runs `git status` in each submodule, and that one its fsmonitor hook. The stop ends each
+repo's git with its descendants (gitcmd.git_start's stop, gitcmd.end_tree).
 
 The submodule's fsmonitor hook hangs (far longer than any test) and records its pid and
 its git's; the tests assert both are gone after the stop (or zombies waiting for their new
