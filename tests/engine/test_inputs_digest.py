@@ -120,3 +120,14 @@ def test_a_fan_out_builds_each_digest_text_once(tmp_path: Path, monkeypatch: pyt
     for ti in got.values():  # each the digest of its own parts, files and dependencies
         assert ti.digest == inp.sha(text_of(ti.parts, ti.oids, ti.deps))
     assert got["t0"].digest == got["t39"].digest != got["p0"].digest == got["p9"].digest
+
+
+def test_a_whole_definition_and_one_missing_parts_have_the_parts_digests() -> None:
+    # a definition from msgspec.to_builtins has every part (taken in one call); one written by
+    # hand may lack some: a missing part is None, as before
+    whole = {p: None for p in inp.DEFINITION_PARTS} | {"id": "a", "commands": {"t": "make"},
+                                                       "retry": {"n": 2}}
+    short = {"id": "b", "commands": {"t": "make"}, "retry": {"n": 2}}
+    expected = {p: inp.sha(inp.canonical(whole[p]))[:16] for p in inp.DEFINITION_PARTS}
+    assert inp.definition_parts(short) == expected
+    assert inp.definition_parts(whole) == expected
