@@ -1,12 +1,11 @@
 """orch.pyz bootstrap: run gitorch from the archive with nothing installed but Python and git.
 
-The archive is this bootstrap, BUILD_ID and payload.zip (site/ and native/, stored). A first
-start (no complete cache entry for this build and interpreter) writes the payload and
-msgspec's core to the cache and imports gitorch from the payload; once the command is done,
-a detached process fills the entry (everything extracted, with bytecode) under a lock,
-renamed into place when complete, and drops those two copies. Later starts import from that
-entry. See docs/zipapp.md. Parses on any Python, 2.7 included (no annotations, no
-f-strings): an old one gets the message below.
+The archive is this bootstrap, BUILD_ID and payload.zip (site/ and native/, stored). A first start (no
+complete cache entry for this build and interpreter) writes the payload and msgspec's core to the cache
+and imports gitorch from the payload; once the command is done, a detached process fills the entry
+(everything extracted, with bytecode) under a lock, renamed into place when complete, and drops those two
+copies (still under the lock). Later starts import from that entry. See docs/zipapp.md. Parses on any
+Python, 2.7 included (no annotations, no f-strings): an old one gets the message below.
 """
 import os
 import sys
@@ -255,13 +254,14 @@ def _fill(root, key, native, wait):
         lock = _exclusive(root, "." + key + ".fill", wait)
         if lock is None:
             return None
-        try:
+        try:  # held to the end: once the fill lock is free, so is this fill's try to drop the payload
             if not os.path.exists(os.path.join(final, ".complete")):  # else filled meanwhile
                 _fill_entry(zf, root, key, native)
+            zf.close()  # before the drop (Windows unlinks no open file)
+            _prune(root)
+            _drop_payload(root, key)
         finally:
             os.close(lock)
-    _prune(root)
-    _drop_payload(root, key)
     return final
 
 

@@ -203,7 +203,8 @@ def test_a_start_from_the_payload_keeps_it_until_it_ends(pyz: Path, bare_python:
         _until(lambda: (root / f".{key}.zip").exists(), running)  # it holds the payload's lock by then
         assert run_pyz(bare_python, pyz, "--version", cwd=tmp_path, cache=cache).returncode == 0
         _until(lambda: (root / key / ".complete").exists(), running)  # that start's fill
-        _until(lambda: _free(root / f".{key}.fill"), running)  # ... and its try to drop them
+        # ... and its try to drop them: the fill holds its lock until that try is done
+        _until(lambda: _free(root / f".{key}.fill"), running)
         assert run_pyz(bare_python, pyz, "--version", cwd=tmp_path, cache=cache).returncode == 0  # warm
         assert {f".{key}.zip", f".{key}.so"} <= set(_cache_names(root)), "dropped under a running start"
         go.touch()
