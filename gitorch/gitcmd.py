@@ -263,8 +263,7 @@ def end_tree(pid: int, reaped: Callable[[], int | None], timeout: float = 1.0) -
             time.sleep(0.002)
             _signal(None, _descendants(pid, tree), signal.SIGTERM)  # started meanwhile
     finally:  # what is left is killed, git too if it has not exited (its pid is its own)
-        if ended is None:
-            _descendants(pid, tree)
+        _descendants(pid if ended is None else None, tree)
         _signal(pid if ended is None else None, tree, signal.SIGKILL)
         while ended is None:
             time.sleep(0.001)
@@ -273,25 +272,30 @@ def end_tree(pid: int, reaped: Callable[[], int | None], timeout: float = 1.0) -
 
 
 def _signal(pid: int | None, tree: dict[int, str], sig: int) -> None:
-    """`sig` to each process of `tree` (pid: start time) that is still that process, then to
-    child `pid` (unreaped: an exited one is still there to signal)."""
+    """`sig` to child `pid` (unreaped: an exited one is still there to signal), then to each
+    process of `tree` (pid: start time) that is still that process. git first: an fsmonitor
+    hook ended before git is signalled lets git start the hook again (its v1 after a failed v2),
+    a process no one would find (once git exits, it is init's)."""
+    if pid is not None:
+        os.kill(pid, sig)
     for p, started in tree.items():
         if _start_time(p) == started:  # running, its pid not taken by another process since
             try:
                 os.kill(p, sig)
             except OSError:  # ended just now
                 pass
-    if pid is not None:
-        os.kill(pid, sig)
 
 
-def _descendants(pid: int, tree: dict[int, str]) -> dict[int, str]:
-    """The descendants of `pid` and of `tree`'s processes (recursively) that `tree` does not
-    hold yet, added to it (pid: start time; Linux /proc); none where /proc is not there."""
+def _descendants(pid: int | None, tree: dict[int, str]) -> dict[int, str]:
+    """The descendants of `pid` (unreaped: once reaped, its pid may be another's) and of
+    `tree`'s processes, recursively, that `tree` does not hold yet, added to it (pid: start
+    time; Linux /proc); none where /proc is not there."""
     found: dict[int, str] = {}
-    todo = [pid, *tree]
+    todo = [*tree] if pid is None else [pid, *tree]
     while todo:
         parent = todo.pop()
+        if parent != pid and _start_time(parent) != tree.get(parent, found.get(parent)):
+            continue  # ended since: its pid may be another process's now
         try:
             tasks = os.listdir(f"/proc/{parent}/task")
         except OSError:  # ended, or no /proc
