@@ -184,7 +184,8 @@ def git_start(
     can finish while the caller does something else. `environ`: clean_env(env), made once by
     a caller starting many (instead of `env`). `wait(stop=True)` ends a git not waited for
     yet with what it started (a submodule's git, a hook: `end_tree`) and gives (its status,
-    b""); so does a wait cut short (a Ctrl-C). git stays in gitorch's process group: a signal to
+    b""); so does a wait cut short (a Ctrl-C), and every later call raises that again (its
+    output is incomplete) unless it stops. git stays in gitorch's process group: a signal to
     the group (a terminal's hangup or Ctrl-C, a CI runner's kill) reaches it and its hook."""
     spawn = getattr(os, "posix_spawnp", None)
     if spawn is None or len(input) > 16384:
@@ -215,33 +216,50 @@ def git_start(
     finally:
         os.close(in_r)
         os.close(out_w)
-    result: list[tuple[int, bytes]] = []
+    return _Wait(pid, out_r)
 
-    def wait(stop: bool = False) -> tuple[int, bytes]:
-        if not result:
-            chunks: list[bytes] = []
+
+class _Wait:
+    """What `git_start` returns: reads git's output from `out` to its end and reaps `pid`."""
+
+    __slots__ = ("pid", "out", "result", "interrupted")
+
+    def __init__(self, pid: int, out: int) -> None:
+        self.pid, self.out = pid, out
+        self.result: tuple[int, bytes] | None = None
+        self.interrupted: BaseException | None = None  # what cut the first call short
+
+    def __call__(self, stop: bool = False) -> tuple[int, bytes]:
+        if self.result is None:
+            self.result = (-1, b"")  # what a call cut short leaves: never a partial output
             try:
-                while not stop and (chunk := os.read(out_r, 1 << 20)):
-                    chunks.append(chunk)
-            except BaseException:
-                stop = True  # not read to its end: ended as a stop does, not waited for
+                self.result = self._read(stop)
+            except BaseException as exc:
+                self.interrupted = exc
                 raise
-            finally:
-                os.close(out_r)
-                status = _ended(pid) if stop else os.waitpid(pid, 0)[1]
-                result.append((os.waitstatus_to_exitcode(status), b"" if stop else b"".join(chunks)))
-        return result[0]
+        if self.interrupted is not None and not stop:
+            raise self.interrupted  # its output is incomplete
+        return self.result
 
-    return wait
+    def _read(self, stop: bool) -> tuple[int, bytes]:
+        """git's output (none when `stop`) and exit status, git reaped; a read cut short (a
+        Ctrl-C) ends git as a stop does, not waited for, and raises."""
+        chunks: list[bytes] = []
+        try:
+            while not stop and (chunk := os.read(self.out, 1 << 20)):
+                chunks.append(chunk)
+        except BaseException:
+            stop = True
+            raise
+        finally:
+            os.close(self.out)
+            status = end_tree(self.pid, self._reaped) if stop else os.waitpid(self.pid, 0)[1]
+        return os.waitstatus_to_exitcode(status), b"" if stop else b"".join(chunks)
 
-
-def _ended(pid: int, timeout: float = 1.0) -> int:
-    """Child `pid` ended with what it started (`end_tree`) and reaped; its wait status."""
-    def reaped() -> int | None:
-        done, status = os.waitpid(pid, os.WNOHANG)
+    def _reaped(self) -> int | None:
+        """git's wait status once it has exited (reaped), else None."""
+        done, status = os.waitpid(self.pid, os.WNOHANG)
         return status if done else None
-
-    return end_tree(pid, reaped, timeout)
 
 
 def end_tree(pid: int, reaped: Callable[[], int | None], timeout: float = 1.0) -> int:
