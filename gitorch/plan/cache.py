@@ -11,6 +11,7 @@ Invalid plans are never cached, so their errors are always computed afresh.
 # No `from __future__ import annotations` (as plan/model): msgspec reads Entry's field types
 # once a process, to decode a hit, without evaluating strings.
 import os
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -19,7 +20,8 @@ import msgspec
 from gitorch import __version__, digests
 from gitorch.plan.model import Plan
 
-_SCHEMA = 1
+_SCHEMA = 2  # 2: the entry follows a checksum of it (see `store`)
+_SUM_LEN = 8  # hex digits of the entry's Adler-32, before it
 
 
 class GlobUse(msgspec.Struct, frozen=True):
@@ -84,7 +86,10 @@ def lookup(scratch: Path, main: Path, main_bytes: bytes) -> Entry | None:
     """The cached entry for `main` when nothing it was made from has changed, else None."""
     try:
         raw = _slot(scratch, main).read_bytes()
-        entry = msgspec.msgpack.decode(raw, type=Entry)
+        body = memoryview(raw)[_SUM_LEN:]
+        if raw[:_SUM_LEN] != _checksum(body):
+            return None  # damaged (a page a power cut left unwritten may still decode)
+        entry = msgspec.msgpack.decode(body, type=Entry)
     except (OSError, msgspec.DecodeError):
         return None
     if entry.schema != _SCHEMA or entry.code != code_stamp():
@@ -107,6 +112,10 @@ def lookup(scratch: Path, main: Path, main_bytes: bytes) -> Entry | None:
     return entry
 
 
+def _checksum(data: bytes | memoryview) -> bytes:
+    return b"%08x" % zlib.adler32(data)
+
+
 def store(scratch: Path, main: Path, entry: Entry) -> None:
     """Write `entry` atomically; a cache that cannot be written is simply not used."""
     from gitorch import atomic  # a miss only: a hit (every re-run) writes nothing
@@ -114,8 +123,9 @@ def store(scratch: Path, main: Path, entry: Entry) -> None:
     slot = _slot(scratch, main)
     try:
         slot.parent.mkdir(parents=True, exist_ok=True)
-        # no fsync (gitorch/atomic): an entry cut short by a power cut does not decode, a miss;
-        # one that did would still have to hold the plan file's very bytes (`main`) to be used
-        atomic.write_bytes(slot, msgspec.msgpack.encode(entry), durable=False)
+        # no fsync (gitorch/atomic): an entry a power cut left short or with pages unwritten
+        # (zeroed) fails its checksum, a miss; zeros inside a long string would still decode
+        body = msgspec.msgpack.encode(entry)
+        atomic.write_bytes(slot, _checksum(body) + body, durable=False)
     except OSError:
         pass

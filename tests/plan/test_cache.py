@@ -77,6 +77,23 @@ def test_unreadable_cache_is_ignored(repo: Path) -> None:
     assert load_plan().plan.tasks[0].id == "A"
 
 
+def test_an_entry_with_a_zeroed_page_is_a_miss(repo: Path) -> None:
+    """Written without fsync: a power cut may keep the file but not every page of it. Zeros
+    inside a long command still decode, so only the checksum tells the entry is damaged."""
+    long = "echo " + "x" * 12000
+    write(repo, "orchestrator.yml", f"tasks:\n  - id: A\n    commands: {{t: '{long}'}}\n")
+    first = load_plan()
+    (slot,) = _slots(repo)
+    raw = bytearray(slot.read_bytes())
+    assert raw.find(b"x" * 8192) < 4096 and len(raw) > 8192  # the page lies inside the command
+    raw[4096:8192] = bytes(4096)
+    slot.write_bytes(bytes(raw))
+    assert cache.lookup(find_repo(repo).scratch, first.file, first.file.read_bytes()) is None
+    again = load_plan()
+    assert again.plan.tasks[0].commands == {"t": long}
+    assert b"\x00" * 64 not in slot.read_bytes()  # the miss wrote the entry again
+
+
 def test_workspace_manifest_changes_miss_for_plans_with_repo_tasks(repo: Path) -> None:
     """`repo:` names are checked against workspace.toml: its appearing, changing or going
     away is a change of what the plan means, so a cached answer is not reused."""
