@@ -101,7 +101,7 @@ def task_inputs(loaded: Loaded) -> dict[str, TaskInputs]:
         with contextlib.suppress(ValueError):
             exclude.append(str(Path(f).absolute().relative_to(root)))
     if not inputcache.enabled():
-        return compute_inputs([definition(t) for t in loaded.plan.tasks], loaded.worktree.result(),
+        return compute_inputs(definitions(loaded.plan.tasks), loaded.worktree.result(),
                               loaded.order, exclude)
     git_dir = loaded.repo.git_dir
     status = loaded.worktree.status()  # first: git status may refresh the index
@@ -112,7 +112,7 @@ def task_inputs(loaded: Loaded) -> dict[str, TaskInputs]:
     found = inputcache.lookup(where, key)
     if found is not None:
         return found
-    out = compute_inputs([definition(t) for t in loaded.plan.tasks], loaded.worktree.result(),
+    out = compute_inputs(definitions(loaded.plan.tasks), loaded.worktree.result(),
                          loaded.order, exclude)
     if inputcache.index_stamp(git_dir) == index:  # the index listed is the one in the key
         inputcache.store(where, key, out)
@@ -204,6 +204,14 @@ def definition(task: Task) -> dict[str, object]:
     """A task as builtins (what its inputs digest is made of)."""
     out = msgspec.to_builtins(task)
     assert isinstance(out, dict)
+    return out
+
+
+def definitions(tasks: list[Task]) -> list[dict[str, object]]:
+    """Every task as builtins, as `definition` gives each (one call for all: ~1.5 M instructions
+    less than one a task at 1,000 tasks)."""
+    out = msgspec.to_builtins(tasks)
+    assert isinstance(out, list)
     return out
 
 

@@ -131,3 +131,12 @@ def test_a_whole_definition_and_one_missing_parts_have_the_parts_digests() -> No
     expected = {p: inp.sha(inp.canonical(whole[p]))[:16] for p in inp.DEFINITION_PARTS}
     assert inp.definition_parts(short) == expected
     assert inp.definition_parts(whole) == expected
+
+
+def test_definitions_are_each_tasks_definition() -> None:
+    from gitorch.engine.setup import definition, definitions
+    from gitorch.plan.model import Paths, Retry, Task
+
+    tasks = [Task(id="a", commands={"t": "make"}), Task(id="b", dependencies=["a"], retry=Retry(attempts=3),
+                                                         paths=Paths(preferred=["src/"]))]
+    assert definitions(tasks) == [definition(t) for t in tasks]
