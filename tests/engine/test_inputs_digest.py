@@ -140,3 +140,13 @@ def test_definitions_are_each_tasks_definition() -> None:
     tasks = [Task(id="a", commands={"t": "make"}), Task(id="b", dependencies=["a"], retry=Retry(attempts=3),
                                                          paths=Paths(preferred=["src/"]))]
     assert definitions(tasks) == [definition(t) for t in tasks]
+
+
+def test_the_inputs_cache_is_stamped_with_the_code_that_writes_the_digest_text() -> None:
+    # engine/canonical writes the text each digest hashes: an edit there is a miss of the inputs cache
+    from gitorch.engine import inputcache
+
+    here = Path(inputcache.__file__).parent.parent
+    assert (here / "engine/canonical.py").is_file()
+    assert {"engine/inputs.py", "engine/canonical.py"} <= set(inputcache._CODE)
+    assert "canonical.py:" in inputcache._code_stamp()
