@@ -273,6 +273,7 @@ def end_tree(pid: int, reaped: Callable[[], int | None], timeout: float = 1.0) -
     import time
 
     tree = _descendants(pid, {})
+    born = _start_time(pid)  # "" without /proc
     ended = None
     try:
         _signal(pid, tree, signal.SIGTERM)
@@ -281,12 +282,20 @@ def end_tree(pid: int, reaped: Callable[[], int | None], timeout: float = 1.0) -
             time.sleep(0.002)
             _signal(None, _descendants(pid, tree), signal.SIGTERM)  # started meanwhile
     finally:  # what is left is killed, git too if it has not exited (its pid is its own)
+        if ended is None and born and _start_time(pid) != born:
+            ended = _LOST  # reaped by a reaped() a Ctrl-C cut short: its pid may be another's
         _descendants(pid if ended is None else None, tree)
         _signal(pid if ended is None else None, tree, signal.SIGKILL)
         while ended is None:
             time.sleep(0.001)
-            ended = reaped()
+            try:
+                ended = reaped()
+            except ChildProcessError:  # as above, where no /proc tells
+                ended = _LOST
     return ended
+
+
+_LOST = 9  # the wait status end_tree gives for a git reaped by a call cut short: killed (SIGKILL)
 
 
 def _signal(pid: int | None, tree: dict[int, str], sig: int) -> None:
@@ -295,7 +304,10 @@ def _signal(pid: int | None, tree: dict[int, str], sig: int) -> None:
     hook ended before git is signalled lets git start the hook again (its v1 after a failed v2),
     a process no one would find (once git exits, it is init's)."""
     if pid is not None:
-        os.kill(pid, sig)
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:  # reaped by a call cut short (no /proc to tell): see end_tree
+            pass
     for p, started in tree.items():
         if _start_time(p) == started:  # running, its pid not taken by another process since
             try:

@@ -74,3 +74,32 @@ def test_a_wait_cut_short_ends_git_and_never_gives_its_partial_output(
         for pid in hook_pids(marks):
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_a_ctrl_c_as_end_tree_reaps_git_is_raised_and_nothing_else_is_signalled(tmp_path: Path) -> None:
+    """CPython runs a Ctrl-C's handler at the call that returns from waitpid: git is reaped, its
+    status lost. end_tree then neither signals git's pid (another process may have it now) nor
+    waits for it again: the KeyboardInterrupt is what the caller sees."""
+    from gitorch import gitcmd
+
+    pid = os.posix_spawnp("sh", ["sh", "-c", "trap '' TERM; sleep 0.05"], dict(os.environ))
+    signalled: list[int] = []
+    real_kill = os.kill
+
+    def reaped() -> int | None:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done:
+            raise KeyboardInterrupt  # the pending SIGINT, handled as waitpid returns
+        return None
+
+    def kill(target: int, sig: int) -> None:
+        signalled.append(target)
+        real_kill(target, sig)
+
+    os.kill = kill  # type: ignore[assignment]
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            gitcmd.end_tree(pid, reaped, timeout=5.0)
+    finally:
+        os.kill = real_kill  # type: ignore[assignment]
+    assert signalled.count(pid) == 1  # the SIGTERM before it exited; no SIGKILL after the reap
