@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 # 4: columns and one blob of the encoded parts (a lookup skips nothing: -3 M instructions at 1,000 tasks)
 _SCHEMA = 4
 # the code whose answer is cached (relative to the gitorch package)
-_CODE = ("engine/inputs.py", "engine/canonical.py", "engine/worktree.py", "engine/inputcache.py",
+_CODE = ("engine/inputs.py", "hooks/jsonlite.py", "engine/worktree.py", "engine/inputcache.py",
          "engine/setup.py", "twins.py")
 _KEY_LEN = 64
 _SUM_LEN = 8  # Adler-32 in hex: ~0.4 ms for 1,000 tasks' body (sha1 ~0.7, crc32 ~1.5)

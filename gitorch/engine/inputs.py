@@ -59,9 +59,9 @@ def sha(data: bytes | str) -> str:
 
 def canonical(value: Any) -> str:
     """A stable JSON text for hashing (json.dumps's, sorted keys, no spaces, no ASCII escapes)."""
-    from gitorch.engine.canonical import canonical_json  # not at import: a skip-all re-run hashes nothing
+    from gitorch.hooks.jsonlite import dumps  # not at import: a skip-all re-run hashes nothing
 
-    return canonical_json(value)
+    return dumps(value, sort_keys=True)
 
 
 _part_memo: dict[str, str] = {}
@@ -225,9 +225,9 @@ def _inputs_text(parts: Mapping[str, str], oids: Mapping[str, str], deps: Mappin
     global _quote
     q = _quote
     if q is None:
-        from gitorch.engine.canonical import quoter
+        from gitorch.hooks.jsonlite import quote
 
-        q = _quote = quoter()
+        q = _quote = quote
     key = tuple(parts.items())  # tasks share their parts' text (the same definition but the id)
     head = _parts_text.get(key)
     if head is None:

@@ -125,18 +125,9 @@ def build_index(watch: Mapping[str, Any], root: str) -> bytes | None:
         if passed != (t.get("oids") or {}):
             return None  # it passed with content that is not the commit's
         doc["tasks"][tid] = [unit(p, ci) for p in paths]
-    try:  # json.dumps's own C encoder and settings, without json's regexes (~4 M instructions)
-        from _json import encode_basestring_ascii, make_encoder
-    except ImportError:  # pragma: no cover - not CPython
-        from json import dumps
+    from gitorch.hooks.jsonlite import dumps  # json.dumps's text, without json's regexes
 
-        return dumps(doc, separators=(",", ":"), sort_keys=True).encode()
-    return "".join(make_encoder(None, _unwritable, encode_basestring_ascii, None, ":", ",", True, False,
-                                True)(doc, 0)).encode()
-
-
-def _unwritable(value: object) -> Any:
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+    return dumps(doc, sort_keys=True, ensure_ascii=True).encode()
 
 
 def stale_from_index(

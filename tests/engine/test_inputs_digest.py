@@ -64,13 +64,13 @@ _any_json = st.recursive(
 @settings(max_examples=500, deadline=None)
 @given(value=_any_json)
 def test_canonical_is_json_dumps_text(value: Any) -> None:
-    # engine/canonical writes it without importing json: the very text, so every stored digest holds
+    # hooks/jsonlite writes it without importing json: the very text, so every stored digest holds
     expected = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert inp.canonical(value) == expected
 
 
 def test_a_definitions_digests_are_those_stored_before() -> None:
-    # computed with json.dumps (gitorch before engine/canonical): a state written then still skips
+    # computed with json.dumps (gitorch before hooks/jsonlite wrote it): a state written then still skips
     task = {"id": "t1", "type": "chore", "paths": {"preferred": ["src/é.py"], "forbidden": []},
             "commands": {"b": 'make "x"\t\\', "a": "true\u0001"}, "acceptance": [{"exit_code": 0}],
             "shards": [], "constraints": {"timeout": 1.5, "timebox": None, "forbidden": [], "notes": ["ü"]},
@@ -143,10 +143,10 @@ def test_definitions_are_each_tasks_definition() -> None:
 
 
 def test_the_inputs_cache_is_stamped_with_the_code_that_writes_the_digest_text() -> None:
-    # engine/canonical writes the text each digest hashes: an edit there is a miss of the inputs cache
+    # hooks/jsonlite writes the text each digest hashes: an edit there is a miss of the inputs cache
     from gitorch.engine import inputcache
 
     here = Path(inputcache.__file__).parent.parent
-    assert (here / "engine/canonical.py").is_file()
-    assert {"engine/inputs.py", "engine/canonical.py"} <= set(inputcache._CODE)
-    assert "canonical.py:" in inputcache._code_stamp()
+    assert (here / "hooks/jsonlite.py").is_file()
+    assert {"engine/inputs.py", "hooks/jsonlite.py"} <= set(inputcache._CODE)
+    assert "jsonlite.py:" in inputcache._code_stamp()

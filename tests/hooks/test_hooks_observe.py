@@ -397,6 +397,10 @@ def test_jsonlite_writes_what_json_writes(value: object) -> None:
     from gitorch.hooks import jsonlite
 
     assert jsonlite.dumps(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    for sort_keys in (False, True):  # the engine's canonical text and the watch index use these
+        for ascii_only in (False, True):
+            assert jsonlite.dumps(value, sort_keys, ascii_only) == json.dumps(
+                value, ensure_ascii=ascii_only, separators=(",", ":"), sort_keys=sort_keys)
 
 
 @pytest.mark.parametrize("bad", ["", "{", "[1,]", "{} {}", "nul", '{"a": 1,}'])
