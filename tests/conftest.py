@@ -66,6 +66,16 @@ def git(cwd: Path, *args: str) -> str:
     return proc.stdout.strip()
 
 
+def waits_on(pid: int) -> str:
+    """What process `pid` sleeps in (Linux's /proc/PID/wchan: "pipe_read", "poll"…), "" if it
+    runs or is gone: a test signals a process once it is blocked there, with no timing window."""
+    try:
+        with open(f"/proc/{pid}/wchan") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
 def make_repo(path: Path, files: dict[str, str] | None = None) -> Path:
     """A non-bare repository on `main` with one commit holding `files`."""
     path.mkdir(parents=True, exist_ok=True)

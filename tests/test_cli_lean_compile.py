@@ -14,7 +14,7 @@ from tests.engine.helpers import plan_repo
 
 # builtins.compile of text recorded: what sets up the AST's types (bytes: the import system
 # compiling a module that has no bytecode yet, as a fresh checkout's first run does)
-_PROBE = """
+_RECORD = """
 import builtins
 compiled = []
 real_compile = builtins.compile
@@ -23,6 +23,8 @@ def recorded(source, *args, **kwargs):
         compiled.append(source)
     return real_compile(source, *args, **kwargs)
 builtins.compile = recorded
+"""
+_PROBE = _RECORD + """
 import typing
 real = typing.ForwardRef
 from gitorch.cli import lean
@@ -45,16 +47,9 @@ def test_msgspec_is_imported_without_a_compile() -> None:
     assert proc.stdout.strip() == "[]"  # without the answered probe: ['Foo']
 
 
-_COMMAND = """
-import atexit, builtins, os, sys
-texts = []
-real_compile = builtins.compile
-def recorded(source, *args, **kwargs):
-    if isinstance(source, str):
-        texts.append(source)
-    return real_compile(source, *args, **kwargs)
-builtins.compile = recorded
-atexit.register(lambda: os.write(2, ("COMPILED %r\\n" % texts).encode()))
+_COMMAND = _RECORD + """
+import atexit, os, sys
+atexit.register(lambda: os.write(2, ("COMPILED %r\\n" % compiled).encode()))
 sys.argv = ["git-orch", *sys.argv[1:]]
 from gitorch.cli.entry import main
 main()

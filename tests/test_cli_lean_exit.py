@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from gitorch.cli import entry
-from tests.conftest import ROOT
+from tests.conftest import ROOT, waits_on
 from tests.engine.helpers import plan_repo
 
 # A program as pip's console script is (`sys.exit(main())` at a file's top level), which also
@@ -177,7 +177,7 @@ def test_ctrl_c_while_the_last_output_waits_for_a_full_pipe_exits_130_quietly(tm
     os.close(write)
     try:
         deadline = time.monotonic() + 60
-        while not _waits_on(proc.pid).endswith("pipe_write") and time.monotonic() < deadline:
+        while not waits_on(proc.pid).endswith("pipe_write") and time.monotonic() < deadline:
             time.sleep(0.01)
         proc.send_signal(signal.SIGINT)
         while os.read(read, 65536):  # the reader catches up
@@ -191,14 +191,6 @@ def test_ctrl_c_while_the_last_output_waits_for_a_full_pipe_exits_130_quietly(tm
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-
-
-def _waits_on(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/wchan") as f:
-            return f.read()
-    except OSError:
-        return ""
 
 
 @pytest.mark.parametrize("args", [["--version"], ["status"], ["next"]])

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from gitorch.gitcmd import git_start
-from tests.conftest import make_repo
-from tests.engine.test_prestart_interrupt import _alive, _waits_on, all_gone, hook_pids
+from tests.conftest import make_repo, waits_on
+from tests.engine.test_prestart_interrupt import _alive, all_gone, hook_pids
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/wchan").exists(), reason="needs Linux /proc")
 
@@ -41,7 +41,7 @@ def cut_when_blocked() -> Iterator[list[Path]]:
                 return
             time.sleep(0.02)
         time.sleep(0.2)  # the output written before the marks is read by then
-        while "pipe_read" not in _waits_on(me) and time.monotonic() < deadline:
+        while "pipe_read" not in waits_on(me) and time.monotonic() < deadline:
             time.sleep(0.02)
         os.kill(os.getpid(), signal.SIGALRM)
 

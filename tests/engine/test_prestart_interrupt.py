@@ -22,7 +22,7 @@ import pytest
 
 from gitorch import earlyconfig, repo
 from gitorch.engine import prestart
-from tests.conftest import git, make_repo
+from tests.conftest import git, make_repo, waits_on
 from tests.engine.helpers import write_plan
 
 HOOK = """#!/bin/sh
@@ -70,18 +70,10 @@ def all_gone(pids: list[int], timeout: float = 10.0) -> bool:
     return True
 
 
-def _waits_on(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/wchan") as f:
-            return f.read()
-    except OSError:
-        return ""
-
-
 def wait_blocked(proc: subprocess.Popen[str], marks: Path, kinds: tuple[str, ...]) -> None:
     """Until the hook has started and gitorch sleeps in one of `kinds` (wchan names)."""
     deadline = time.monotonic() + 60
-    while not (hook_pids(marks) and any(k in _waits_on(proc.pid) for k in kinds)):
+    while not (hook_pids(marks) and any(k in waits_on(proc.pid) for k in kinds)):
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline, "gitorch never waited for git status"
         time.sleep(0.02)
