@@ -23,6 +23,11 @@ from pathlib import Path
 
 import msgspec
 
+from gitorch.engine.signals import STARTING
+
+# What Python ignores at start-up and a command must not inherit (Popen's restore_signals):
+# ignored, SIGPIPE turns `yes | head -1` into "yes: standard output: Broken pipe"
+_PYTHON_IGNORES = tuple(getattr(signal, n) for n in ("SIGPIPE", "SIGXFSZ") if hasattr(signal, n))
 KILL_GRACE = 0.5  # seconds between SIGTERM and SIGKILL of a group that overran
 SHELL = "/bin/sh"
 # Like make: a command with nothing the shell would interpret is executed directly, which
@@ -180,7 +185,16 @@ class Children:
 
     def spawn(self, cmd: str, *, cwd: Path, env: Env, log_path: Path,
               timeout: float | None, key: object) -> Child | CommandOutcome:
-        """Start `cmd`; an CommandOutcome right away when it cannot start."""
+        """Start `cmd`; an CommandOutcome right away when it cannot start. A Ctrl-C meanwhile
+        is raised once the command is among `live`, so stopping the run stops it too."""
+        STARTING.now = True
+        try:
+            return self._start(cmd, cwd, env, log_path, timeout, key)
+        finally:
+            STARTING.done()
+
+    def _start(self, cmd: str, cwd: Path, env: Env, log_path: Path,
+               timeout: float | None, key: object) -> Child | CommandOutcome:
         start = time.monotonic()
         log_fd = self._log_fd(log_path)
         try:
@@ -234,7 +248,8 @@ class Children:
                 (os.POSIX_SPAWN_DUP2, log_fd, 2),
             ]
         argv = exec_argv(cmd, _path_of(env))
-        return os.posix_spawn(argv[0], argv, env, file_actions=actions, setsid=True)
+        return os.posix_spawn(argv[0], argv, env, file_actions=actions, setsid=True,
+                              setsigdef=_PYTHON_IGNORES)
 
     def _spawn_portable(
         self, cmd: str, cwd: Path, env: Env, log_fd: int,
@@ -341,7 +356,8 @@ class Children:
 def run_command(cmd: str, *, cwd: Path, env: Mapping[str, str], timeout: float | None,
                 log_path: Path) -> CommandOutcome:
     """Run one command to its end outside a run (a secret's probe), output to `log_path`; on a
-    timeout its whole process group is stopped, as in a run."""
+    timeout or a Ctrl-C its whole process group is stopped, as in a run (in its own session,
+    a terminal's Ctrl-C does not reach it)."""
     children = Children()
     here = os.getcwd()
     try:
@@ -351,6 +367,9 @@ def run_command(cmd: str, *, cwd: Path, env: Mapping[str, str], timeout: float |
         while True:
             for _, outcome in children.wait(None):
                 return outcome
+    except KeyboardInterrupt:
+        children.stop_all()
+        raise
     finally:
         children.restore_cwd(here)
         children.close()

@@ -226,7 +226,8 @@ def test_ctrl_c_stops_children_records_interrupted_and_resumes(
     while not (pidfile.exists() and pidfile.read_text().strip()) and time.time() < deadline:
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the foreground group
-    assert proc.wait(20) == 130
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130, out.decode() + err.decode()
     pid = int(pidfile.read_text())
     time.sleep(0.2)
     assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 from gitorch.context import Context, build_context
-from tests.conftest import git, make_repo
+from tests.conftest import ROOT, git, make_repo
 
 
 def write_plan(root: Path, tasks: list[dict[str, Any]], **top: Any) -> None:
@@ -31,3 +34,13 @@ def fresh_context(root: Path) -> Context:
     return build_context(cwd=root)
 
 
+
+
+def orch_with_site(repo: Path, *args: str, site: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The real CLI in a subprocess at `repo`; with `site`, a folder whose sitecustomize.py
+    the interpreter runs first (to strike at an exact point of a run)."""
+    path = [str(ROOT)] + ([str(site)] if site else [])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
+    code = "import sys; from gitorch.cli.entry import main; sys.argv[0] = 'git-orch'; sys.exit(main())"
+    return subprocess.run([sys.executable, "-c", code, *args], cwd=repo, env=env, capture_output=True,
+                          text=True, timeout=120)

@@ -6,14 +6,10 @@ sitecustomize strikes at the exact point; both store backends."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import ROOT
-from tests.engine.helpers import plan_repo
+from tests.engine.helpers import orch_with_site, plan_repo
 
 # Patches `module`.`cls`.`meth` once the module is imported: `body` runs after the original
 # call, with `self`, the arguments and the result `r` at hand.
@@ -36,14 +32,6 @@ sys.meta_path.insert(0, F())
 """
 
 
-def _orch(repo: Path, *args: str, site: Path | None = None) -> subprocess.CompletedProcess[str]:
-    path = [str(ROOT)] + ([str(site)] if site else [])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
-    code = "import sys; from gitorch.cli.entry import main; sys.argv[0] = 'git-orch'; sys.exit(main())"
-    return subprocess.run([sys.executable, "-c", code, *args], cwd=repo, env=env, capture_output=True,
-                          text=True, timeout=120)
-
-
 def _site(tmp_path: Path, module: str, cls: str, meth: str, body: str, before: str = "pass") -> Path:
     site = tmp_path / "site"
     site.mkdir()
@@ -55,7 +43,7 @@ def _site(tmp_path: Path, module: str, cls: str, meth: str, body: str, before: s
 
 def _events(repo: Path) -> list[str]:
     """`type task` of each event of the repository's runs, in order."""
-    out = _orch(repo, "events")
+    out = orch_with_site(repo, "events")
     assert out.returncode == 0, out.stderr
     return [f"{f[1]} {f[2].rsplit('/', 1)[-1]}" for f in (line.split() for line in out.stdout.splitlines())
             if len(f) >= 3]
@@ -70,11 +58,11 @@ def test_a_kill_once_the_next_command_started_keeps_the_ended_tasks(tmp_path: Pa
     repo = plan_repo(tmp_path / "repo", {"README.md": "x\n"}, tasks)
     site = _site(tmp_path, "gitorch.engine.process", "Children", "spawn",
                  "if kw.get('key') == 'b': os.kill(os.getpid(), signal.SIGKILL)")
-    killed = _orch(repo, "run", "-j1", site=site)
+    killed = orch_with_site(repo, "run", "-j1", site=site)
     assert killed.returncode == -9, killed.stderr
     journal = b"".join(p.read_bytes() for p in (repo / ".git" / "orch" / "journal").glob("*.jsonl"))
     assert b'"task_completed"' in journal and b'"command_run"' in journal, journal
-    resumed = _orch(repo, "resume")
+    resumed = orch_with_site(repo, "resume")
     assert resumed.returncode == 0, resumed.stderr
     assert ran.read_text() == "A\n"  # a's command ran once: resume ran b only
 
@@ -88,12 +76,12 @@ def test_an_interrupt_while_an_end_is_recorded_keeps_its_events(tmp_path: Path, 
     repo = plan_repo(tmp_path / "repo", {"README.md": "x\n"}, tasks)
     site = _site(tmp_path, "gitorch.engine.watch", "WatchRecord", "passed",
                  "if a and a[0] == 'a': raise KeyboardInterrupt")
-    stopped = _orch(repo, "run", "-j2", site=site)
+    stopped = orch_with_site(repo, "run", "-j2", site=site)
     assert stopped.returncode == 130, stopped.stderr
     assert "Traceback" not in stopped.stderr
     events = _events(repo)
     assert "command_run a" in events and "task_completed a" in events, events
-    again = _orch(repo, "explain", "a")
+    again = orch_with_site(repo, "explain", "a")
     assert "never passed" not in again.stdout, again.stdout
 
 
@@ -113,7 +101,7 @@ def test_an_interrupt_in_a_start_keeps_the_other_ends_of_the_same_wait(tmp_path:
         "def _wait(self, timeout):\n    time.sleep(0.3); return _w(self, timeout)\n"
         "_p.Children.wait = _wait\n")
     (site / "sitecustomize.py").write_text(wait)
-    stopped = _orch(repo, "run", "-j2", site=site)
+    stopped = orch_with_site(repo, "run", "-j2", site=site)
     assert stopped.returncode == 130, stopped.stderr
     events = _events(repo)
     assert "command_run c" in events and "task_completed c" in events, events
@@ -136,8 +124,8 @@ def test_a_kill_as_a_tasks_next_command_starts_keeps_the_tasks_ended_in_the_same
               "def _wait(self, timeout):\n    time.sleep(0.3)\n    return _w(self, timeout)\n"
               "_p.Children.wait = _wait\n")
     (site / "sitecustomize.py").write_text((site / "sitecustomize.py").read_text() + slowed)
-    killed = _orch(repo, "run", "-j2", site=site)
+    killed = orch_with_site(repo, "run", "-j2", site=site)
     assert killed.returncode == -9, killed.stderr
-    resumed = _orch(repo, "resume")
+    resumed = orch_with_site(repo, "resume")
     assert resumed.returncode == 0, resumed.stderr
     assert ran.read_text() == "A\n"  # a's command ran once: resume ran b only
