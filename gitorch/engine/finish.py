@@ -10,7 +10,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from gitorch import events as ev
-from gitorch.engine.signals import interrupts_deferred
+from gitorch.engine.signals import interrupts_deferred, sigterm_as_interrupt
 from gitorch.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PAUSED
 from gitorch.store import layout
 
@@ -76,7 +76,11 @@ def finish(d: RunDriver, loop: str) -> RunResult:
     waiting = [{"task": t, "reason": d.results[t].reason} for t in sched.in_state("waiting")]
     awaiting = [{"task": a["task"], "gate": a["gate"]} for a in d.awaiting()]
     if loop != "interrupted" and build_due(d):
-        build_failure = run_build(d)  # Ctrl-C here still interrupts (the build is a command)
+        try:  # a Ctrl-C or SIGTERM stops the build as the loop stops a task's commands
+            with sigterm_as_interrupt():
+                build_failure = run_build(d)
+        except KeyboardInterrupt:
+            loop, build_failure = "interrupted", None
         if build_failure:
             failures.append(build_failure)
     noted = False
@@ -213,6 +217,10 @@ def drive(gen: Steps, ctx: RunContext) -> Any:
             while not done:
                 done = children.wait(None)
             value = done[0][1]
+    except KeyboardInterrupt:  # in its own session, the command does not get a terminal's Ctrl-C
+        children.stop_all()
+        gen.close()
+        raise
     finally:
         children.restore_cwd(cwd)
         children.close()

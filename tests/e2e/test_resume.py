@@ -236,6 +236,32 @@ def test_ctrl_c_stops_children_records_interrupted_and_resumes(
     assert states(orch, repo) == {"long": "completed"}
 
 
+def test_ctrl_c_during_the_release_build_stops_it_records_interrupted_and_resumes(
+    repo: Path, orch: OrchRunner, tmp_path: Path,
+) -> None:
+    """The build runs after the loop, in its own session as every command: a terminal's Ctrl-C
+    does not reach it, so the run stops it; the run was left "running" with the build going on."""
+    pidfile, flag = tmp_path / "pid", tmp_path / "second-time"
+    build = f"test -e {flag} || {{ sleep 30 & echo $! > {pidfile}; wait; }}"
+    write_plan(repo, [{"id": "a", "type": "code_change", "commands": {"t": "true"}}],
+               project={"build": {"release": build}})
+    proc = subprocess.Popen(["git-orch", "run"], cwd=repo, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.time() + 20
+    while not (pidfile.exists() and pidfile.read_text().strip()) and time.time() < deadline:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130, out.decode() + err.decode()
+    pid = int(pidfile.read_text())
+    time.sleep(0.2)
+    assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+    assert status(orch, repo)["run"]["status"] == "interrupted"
+    flag.touch()
+    resumed = orch("resume", cwd=repo)
+    assert resumed.returncode == 0 and "release build completed" in resumed.stdout, resumed.stdout
+
+
 def test_an_approval_given_while_the_run_goes_on_opens_the_gate(
     repo: Path, orch: OrchRunner, tmp_path: Path,
 ) -> None:
