@@ -108,7 +108,7 @@ class RunDriver:
         from gitorch.engine.process import CommandOutcome as Outcome
         from gitorch.engine.runcontext import context_for
         from gitorch.engine.runner import Sleep, run_task
-        from gitorch.engine.signals import sigterm_as_interrupt
+        from gitorch.engine.signals import interrupts_deferred, sigterm_as_interrupt
 
         # what the rounds use, bound once (an import statement per task cost ~3k instructions)
         self._run_task, self._sleep, self._outcome = run_task, Sleep, Outcome
@@ -124,7 +124,8 @@ class RunDriver:
                 while self._round():
                     pass
         except KeyboardInterrupt:
-            self._stop_all()
+            with interrupts_deferred():  # a second Ctrl-C does not cut the stop short
+                self._stop_all()
             return "interrupted"
         finally:
             self._settle()

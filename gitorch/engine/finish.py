@@ -218,7 +218,8 @@ def drive(gen: Steps, ctx: RunContext) -> Any:
                 done = children.wait(None)
             value = done[0][1]
     except KeyboardInterrupt:  # in its own session, the command does not get a terminal's Ctrl-C
-        children.stop_all()
+        with interrupts_deferred():  # a second Ctrl-C does not cut the stop short (SIGKILL)
+            children.stop_all()
         gen.close()
         raise
     finally:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import msgspec
 
-from gitorch.engine.signals import STARTING
+from gitorch.engine.signals import STARTING, interrupts_deferred, sigterm_as_interrupt
 
 # What Python ignores at start-up and a command must not inherit (Popen's restore_signals):
 # ignored, SIGPIPE turns `yes | head -1` into "yes: standard output: Broken pipe"
@@ -361,14 +361,16 @@ def run_command(cmd: str, *, cwd: Path, env: Mapping[str, str], timeout: float |
     children = Children()
     here = os.getcwd()
     try:
-        started = children.spawn(cmd, cwd=cwd, env=env, log_path=log_path, timeout=timeout, key=None)
-        if isinstance(started, CommandOutcome):
-            return started
-        while True:
-            for _, outcome in children.wait(None):
-                return outcome
+        with sigterm_as_interrupt():  # a Ctrl-C inside posix_spawn is raised once it is known
+            started = children.spawn(cmd, cwd=cwd, env=env, log_path=log_path, timeout=timeout, key=None)
+            if isinstance(started, CommandOutcome):
+                return started
+            while True:
+                for _, outcome in children.wait(None):
+                    return outcome
     except KeyboardInterrupt:
-        children.stop_all()
+        with interrupts_deferred():  # a second Ctrl-C does not cut the stop short
+            children.stop_all()
         raise
     finally:
         children.restore_cwd(here)

@@ -13,6 +13,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from gitorch import events as ev
 from tests.conftest import Entry, OrchRunner, git
 from tests.e2e.helpers import events, marks, of_type, states, status, write_plan
@@ -260,6 +262,40 @@ def test_ctrl_c_during_the_release_build_stops_it_records_interrupted_and_resume
     flag.touch()
     resumed = orch("resume", cwd=repo)
     assert resumed.returncode == 0 and "release build completed" in resumed.stdout, resumed.stdout
+
+
+@pytest.mark.parametrize("where", ["task", "build"])
+def test_a_second_ctrl_c_does_not_cut_the_stop_short(
+    repo: Path, orch: OrchRunner, tmp_path: Path, where: str,
+) -> None:
+    """A command that ignores SIGTERM is killed after the grace even when Ctrl-C is pressed
+    again meanwhile (the second one used to escape the stop: the run stayed "running" and
+    the command ran on)."""
+    pidfile = tmp_path / "pid"
+    cmd = f"trap '' TERM; sleep 30 & echo $! > {pidfile}; wait"
+    if where == "task":
+        write_plan(repo, [{"id": "a", "commands": {"t": cmd}}])
+    else:
+        write_plan(repo, [{"id": "a", "type": "code_change", "commands": {"t": "true"}}],
+                   project={"build": {"release": cmd}})
+    proc = subprocess.Popen(["git-orch", "run"], cwd=repo, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.time() + 20
+    while not (pidfile.exists() and pidfile.read_text().strip()) and time.time() < deadline:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)
+    time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    pid = int(pidfile.read_text())
+    time.sleep(0.2)
+    stat = Path(f"/proc/{pid}/stat")
+    alive = stat.exists() and "Z" not in stat.read_text().rsplit(")", 1)[1].split()[0]
+    if alive:
+        os.kill(pid, signal.SIGKILL)
+    assert proc.returncode == 130, out.decode() + err.decode()
+    assert not alive
+    assert status(orch, repo)["run"]["status"] == "interrupted"
 
 
 def test_an_approval_given_while_the_run_goes_on_opens_the_gate(
