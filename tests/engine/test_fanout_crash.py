@@ -6,6 +6,7 @@ sitecustomize strikes at the exact point; both store backends."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -129,3 +130,25 @@ def test_a_kill_as_a_tasks_next_command_starts_keeps_the_tasks_ended_in_the_same
     resumed = orch_with_site(repo, "resume")
     assert resumed.returncode == 0, resumed.stderr
     assert ran.read_text() == "A\n"  # a's command ran once: resume ran b only
+
+
+def test_an_interrupt_while_a_rerun_skips_every_task_records_the_run_interrupted(
+        tmp_path: Path, backend: str) -> None:
+    """Ctrl-C while a re-run with nothing changed skips its tasks (no loop, so not the loop's
+    own stop): the run is recorded interrupted, not left "running"; the next run completes."""
+    tasks: list[dict[str, Any]] = [{"id": "a", "commands": {"t": "true"}}]
+    repo = plan_repo(tmp_path / "repo", {"README.md": "x\n"}, tasks)
+    assert orch_with_site(repo, "run").returncode == 0
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(
+        "import gitorch.engine.skipall as _s\n_real = _s.skip_all\n"
+        "def skip_all(d):\n    _real(d)\n    raise KeyboardInterrupt\n"
+        "_s.skip_all = skip_all\n")
+    stopped = orch_with_site(repo, "run", site=site)
+    assert stopped.returncode == 130, stopped.stdout + stopped.stderr
+    assert "Traceback" not in stopped.stderr
+    shown = orch_with_site(repo, "status", "--json")
+    assert json.loads(shown.stdout)["run"]["status"] == "interrupted", shown.stdout
+    again = orch_with_site(repo, "run")
+    assert again.returncode == 0, again.stdout + again.stderr
