@@ -59,8 +59,12 @@ def run_build(d: RunDriver) -> dict[str, str] | None:
     """The release build; its failure, or None."""
     from gitorch.engine.runcontext import build_task
 
-    res = drive(build_task(d.ctx, d.plan.project.build.release or ""), d.ctx)
-    d.rec.add(res.events, res.files)
+    res, stopped = drive(build_task(d.ctx, d.plan.project.build.release or ""), d.ctx)
+    if res is not None:
+        d.rec.add(res.events, res.files)
+    if stopped:  # its command recorded as stopped, as the loop records a stopped task's
+        d.build = "interrupted"
+        raise KeyboardInterrupt
     d.build = res.outcome
     return None if res.outcome == "completed" else {"task": "(build)", "reason": res.reason}
 
@@ -190,8 +194,22 @@ def remove_output(folder: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def drive(gen: Steps, ctx: RunContext) -> Any:
-    """Run one task generator to its end on its own (the build phase)."""
+def _told_stopped(gen: Steps, outcome: Any) -> Any:
+    """The result of a generator stopped at its command (`outcome`: how the command ended;
+    None when none ran): sent in, it records the command and ends. One the interrupt reached
+    inside its own code has ended already (None)."""
+    try:
+        gen.send(outcome)
+    except StopIteration as stop:
+        return stop.value
+    gen.close()  # it asked for more although stopping: nothing runs
+    return None
+
+
+def drive(gen: Steps, ctx: RunContext) -> tuple[Any, bool]:
+    """Run one task generator to its end on its own (the build phase): its result, and whether
+    a Ctrl-C or SIGTERM stopped it (its command stopped and the generator told so, as the loop
+    tells a task: the result then holds the stopped command's event; None if it had none)."""
     from gitorch.engine.process import Children, CommandOutcome
     from gitorch.engine.runner import Sleep
 
@@ -203,7 +221,7 @@ def drive(gen: Steps, ctx: RunContext) -> Any:
             try:
                 req = gen.send(value)
             except StopIteration as stop:
-                return stop.value
+                return stop.value, False
             if isinstance(req, Sleep):
                 time.sleep(req.seconds)
                 value = None
@@ -219,9 +237,9 @@ def drive(gen: Steps, ctx: RunContext) -> Any:
             value = done[0][1]
     except KeyboardInterrupt:  # in its own session, the command does not get a terminal's Ctrl-C
         with interrupts_deferred():  # a second Ctrl-C does not cut the stop short (SIGKILL)
-            children.stop_all()
-        gen.close()
-        raise
+            ctx.stopping = True
+            stopped = children.stop_all()
+            return _told_stopped(gen, stopped[0][1] if stopped else None), True
     finally:
         children.restore_cwd(cwd)
         children.close()

@@ -259,6 +259,10 @@ def test_ctrl_c_during_the_release_build_stops_it_records_interrupted_and_resume
     time.sleep(0.2)
     assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
     assert status(orch, repo)["run"]["status"] == "interrupted"
+    assert "release build interrupted" in out.decode()
+    # the stopped build command is recorded as a stopped task's command is
+    [stopped] = [e for e in of_type(events(repo), ev.CommandRun) if e.name == "release"]
+    assert stopped.task is None and stopped.status is None and stopped.cmd == build
     flag.touch()
     resumed = orch("resume", cwd=repo)
     assert resumed.returncode == 0 and "release build completed" in resumed.stdout, resumed.stdout
