@@ -119,6 +119,7 @@ class RunDriver:
         self.sleepers: list[tuple[float, str]] = []
         self._jobs = self.jobs()
         cwd = os.getcwd()
+        stopped = False
         try:
             with sigterm_as_interrupt():
                 while self._round():
@@ -126,13 +127,14 @@ class RunDriver:
         except KeyboardInterrupt:
             with interrupts_deferred():  # a second Ctrl-C does not cut the stop short
                 self._stop_all()
-            return "interrupted"
+            stopped = True
         finally:
-            self._settle()
-            self.children.restore_cwd(cwd)
-            self.children.close()
-            self.progress.flush()
-        return "ended"
+            with interrupts_deferred() as got:  # one now is recorded, not lost mid-way
+                self._settle()
+                self.children.restore_cwd(cwd)
+                self.children.close()
+                self.progress.flush()
+        return "interrupted" if stopped or got else "ended"
 
     def _round(self) -> bool:
         """Start what may start, record what finished, wait for the next event; False when

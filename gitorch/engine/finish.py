@@ -73,12 +73,15 @@ def finish(d: RunDriver, loop: str) -> RunResult:
     """Record the end of this session and say how it went."""
     from gitorch.engine.runtypes import RunResult
 
-    d.rec.release_journal()  # the loop's last round may hold it: the build may take long
-    sched = d.sched
-    failures = failures_of(d)
-    blocked = sched.in_state("blocked")
-    waiting = [{"task": t, "reason": d.results[t].reason} for t in sched.in_state("waiting")]
-    awaiting = [{"task": a["task"], "gate": a["gate"]} for a in d.awaiting()]
+    with interrupts_deferred() as got:  # one now is recorded, not lost with the run "running"
+        d.rec.release_journal()  # the loop's last round may hold it: the build may take long
+        sched = d.sched
+        failures = failures_of(d)
+        blocked = sched.in_state("blocked")
+        waiting = [{"task": t, "reason": d.results[t].reason} for t in sched.in_state("waiting")]
+        awaiting = [{"task": a["task"], "gate": a["gate"]} for a in d.awaiting()]
+    if got:
+        loop = "interrupted"
     if loop != "interrupted" and build_due(d):
         try:  # a Ctrl-C or SIGTERM stops the build as the loop stops a task's commands
             with sigterm_as_interrupt():
@@ -216,6 +219,7 @@ def drive(gen: Steps, ctx: RunContext) -> tuple[Any, bool]:
     children = Children()
     cwd = os.getcwd()
     value: Any = None
+    req: Any = None
     try:
         while True:
             try:
@@ -239,7 +243,12 @@ def drive(gen: Steps, ctx: RunContext) -> tuple[Any, bool]:
         with interrupts_deferred():  # a second Ctrl-C does not cut the stop short (SIGKILL)
             ctx.stopping = True
             stopped = children.stop_all()
-            return _told_stopped(gen, stopped[0][1] if stopped else None), True
+            out = stopped[0][1] if stopped else None
+            if out is None and req is not None and not isinstance(req, Sleep):
+                # it waits for a command that is not running (not started yet, or reaped and
+                # its end not handed on): told it did not run
+                out = CommandOutcome(None, 0.0, False, 0, "interrupted before start")
+            return _told_stopped(gen, out), True
     finally:
         children.restore_cwd(cwd)
         children.close()

@@ -68,5 +68,5 @@ def build_task(ctx: RunContext, release: str) -> Steps:
     # build events belong to the run, not to a task of the plan
     events = [msgspec.structs.replace(e, task=None) for e in tr.events]
     reason = "" if status == 0 else "build: " + command_failure("release", status, evidence)
-    outcome = "completed" if status == 0 else "interrupted" if ctx.stopping else "failed"
-    return TaskResult("(build)", outcome, list(events), tr.files, reason, time.monotonic() - start)
+    return TaskResult("(build)", "completed" if status == 0 else "failed", list(events), tr.files,
+                      reason, time.monotonic() - start)

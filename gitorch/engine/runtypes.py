@@ -54,7 +54,7 @@ class RunResult(msgspec.Struct):
     duration: float = 0.0
     commit: str | None = None
     resumed: bool = False
-    build: str | None = None  # completed | failed when the build phase ran
+    build: str | None = None  # completed | failed | interrupted when the build phase ran
     tree: str | None = None  # the verified tree when the work tree had uncommitted changes
     dirty: int = 0  # how many files differed from HEAD (0: HEAD itself was verified)
     noted: bool = False  # the result note was put on `commit`

@@ -10,6 +10,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from gitorch import events as ev
+from tests.conftest import git
+from tests.e2e.helpers import events
 from tests.engine.helpers import orch_with_site, plan_repo
 
 # Patches `module`.`cls`.`meth` once the module is imported: `body` runs after the original
@@ -132,19 +137,23 @@ def test_a_kill_as_a_tasks_next_command_starts_keeps_the_tasks_ended_in_the_same
     assert ran.read_text() == "A\n"  # a's command ran once: resume ran b only
 
 
-def test_an_interrupt_while_a_rerun_skips_every_task_records_the_run_interrupted(
-        tmp_path: Path, backend: str) -> None:
-    """Ctrl-C while a re-run with nothing changed skips its tasks (no loop, so not the loop's
-    own stop): the run is recorded interrupted, not left "running"; the next run completes."""
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("where", ["gitorch.engine.skipall:skip_all", "gitorch.engine.finish:failures_of"])
+def test_a_signal_between_the_loop_and_the_end_records_the_run_interrupted(
+        tmp_path: Path, backend: str, where: str, sig: str) -> None:
+    """Ctrl-C or SIGTERM while a re-run with nothing changed skips its tasks (no loop, so not
+    the loop's own stop), or as the end begins: the run is recorded interrupted (exit 130),
+    not left "running" (SIGTERM's default action killed it there); the next run completes."""
     tasks: list[dict[str, Any]] = [{"id": "a", "commands": {"t": "true"}}]
     repo = plan_repo(tmp_path / "repo", {"README.md": "x\n"}, tasks)
     assert orch_with_site(repo, "run").returncode == 0
+    module, func = where.split(":")
     site = tmp_path / "site"
     site.mkdir()
     (site / "sitecustomize.py").write_text(
-        "import gitorch.engine.skipall as _s\n_real = _s.skip_all\n"
-        "def skip_all(d):\n    _real(d)\n    raise KeyboardInterrupt\n"
-        "_s.skip_all = skip_all\n")
+        f"import os, signal\nimport {module} as _m\n_real = _m.{func}\n"
+        f"def {func}(*a):\n    os.kill(os.getpid(), signal.{sig})\n    return _real(*a)\n"
+        f"_m.{func} = {func}\n")
     stopped = orch_with_site(repo, "run", site=site)
     assert stopped.returncode == 130, stopped.stdout + stopped.stderr
     assert "Traceback" not in stopped.stderr
@@ -152,3 +161,23 @@ def test_an_interrupt_while_a_rerun_skips_every_task_records_the_run_interrupted
     assert json.loads(shown.stdout)["run"]["status"] == "interrupted", shown.stdout
     again = orch_with_site(repo, "run")
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_an_interrupt_as_the_build_command_starts_records_it_stopped(tmp_path: Path, backend: str) -> None:
+    """Ctrl-C just before the release build's command is started (no child to stop): the run
+    is interrupted, the build's command recorded as not run; it was an internal error."""
+    tasks: list[dict[str, Any]] = [{"id": "a", "type": "code_change", "commands": {"t": "true"}}]
+    repo = plan_repo(tmp_path / "repo", {"README.md": "x\n"}, tasks)
+    plan = json.loads((repo / "orchestrator.json").read_text())
+    plan["project"] = {"build": {"release": "true"}}
+    (repo / "orchestrator.json").write_text(json.dumps(plan))
+    git(repo, "commit", "-qam", "a release build")
+    site = _site(tmp_path, "gitorch.engine.process", "Children", "spawn", "pass",
+                 before="if kw.get('key') == 'build': raise KeyboardInterrupt")
+    stopped = orch_with_site(repo, "run", site=site)
+    assert stopped.returncode == 130, stopped.stdout + stopped.stderr
+    assert "internal error" not in stopped.stderr and "release build interrupted" in stopped.stdout
+    shown = orch_with_site(repo, "status", "--json")
+    assert json.loads(shown.stdout)["run"]["status"] == "interrupted", shown.stdout
+    [build] = [e for e in events(repo) if isinstance(e, ev.CommandRun) and e.name == "release"]
+    assert build.task is None and build.status is None
