@@ -80,9 +80,10 @@ def finish(d: RunDriver, loop: str) -> RunResult:
         blocked = sched.in_state("blocked")
         waiting = [{"task": t, "reason": d.results[t].reason} for t in sched.in_state("waiting")]
         awaiting = [{"task": a["task"], "gate": a["gate"]} for a in d.awaiting()]
+        due = loop != "interrupted" and build_due(d)
     if got:
         loop = "interrupted"
-    if loop != "interrupted" and build_due(d):
+    if loop != "interrupted" and due:
         try:  # a Ctrl-C or SIGTERM stops the build as the loop stops a task's commands
             with sigterm_as_interrupt():
                 build_failure = run_build(d)
@@ -222,8 +223,8 @@ def drive(gen: Steps, ctx: RunContext) -> tuple[Any, bool]:
     req: Any = None
     try:
         while True:
-            try:
-                req = gen.send(value)
+            try:  # `value` is cleared once handed on: an outcome in it is one not heard yet
+                req, value = gen.send(value), None
             except StopIteration as stop:
                 return stop.value, False
             if isinstance(req, Sleep):
@@ -243,10 +244,9 @@ def drive(gen: Steps, ctx: RunContext) -> tuple[Any, bool]:
         with interrupts_deferred():  # a second Ctrl-C does not cut the stop short (SIGKILL)
             ctx.stopping = True
             stopped = children.stop_all()
-            out = stopped[0][1] if stopped else None
+            out = stopped[0][1] if stopped else value  # the stopped one's, or one not heard yet
             if out is None and req is not None and not isinstance(req, Sleep):
-                # it waits for a command that is not running (not started yet, or reaped and
-                # its end not handed on): told it did not run
+                # it waits for a command that is not running (not started yet): told so
                 out = CommandOutcome(None, 0.0, False, 0, "interrupted before start")
             return _told_stopped(gen, out), True
     finally:

@@ -119,20 +119,20 @@ def _session(lp: Loaded, opts: RunOptions, progress: Progress) -> RunResult:
         from gitorch.engine.signals import interrupts_deferred
         from gitorch.engine.skipall import skip_all  # every task unchanged: no loop (issue 15 P2)
 
-        with interrupts_deferred() as got:  # quick, and no command: a Ctrl-C or SIGTERM waits
-            skipped = skip_all(d)
-        if got:
-            loop = "interrupted"
-        elif skipped:
-            loop = "ended"
-        else:
-            from gitorch import collector  # commands run: their garbage is collected (cli/entry)
-
-            collector.resume()
-            try:
-                loop = d.loop()
-            except KeyboardInterrupt:  # before the loop's own stop could take it: nothing runs
+        try:
+            with interrupts_deferred() as got:  # quick, and no command: a Ctrl-C or SIGTERM waits
+                skipped = skip_all(d)
+            if got:
                 loop = "interrupted"
+            elif skipped:
+                loop = "ended"
+            else:
+                from gitorch import collector  # commands run: their garbage is collected (cli/entry)
+
+                collector.resume()
+                loop = d.loop()
+        except KeyboardInterrupt:  # outside the loop's own stop (before it took over): nothing runs
+            loop = "interrupted"
         return finish(d, loop)
     except Exception as exc:  # a bug: the run is recorded failed, never left "running"
         _record_crash(d, exc)

@@ -138,7 +138,8 @@ def test_a_kill_as_a_tasks_next_command_starts_keeps_the_tasks_ended_in_the_same
 
 
 @pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
-@pytest.mark.parametrize("where", ["gitorch.engine.skipall:skip_all", "gitorch.engine.finish:failures_of"])
+@pytest.mark.parametrize("where", ["gitorch.engine.skipall:skip_all", "gitorch.engine.finish:failures_of",
+                                   "gitorch.engine.finish:build_due"])
 def test_a_signal_between_the_loop_and_the_end_records_the_run_interrupted(
         tmp_path: Path, backend: str, where: str, sig: str) -> None:
     """Ctrl-C or SIGTERM while a re-run with nothing changed skips its tasks (no loop, so not
