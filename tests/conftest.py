@@ -76,6 +76,15 @@ def waits_on(pid: int) -> str:
         return ""
 
 
+def alive(pid: int) -> bool:
+    """Whether process `pid` runs (a zombie has ended: only its parent's reaping is left)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def make_repo(path: Path, files: dict[str, str] | None = None) -> Path:
     """A non-bare repository on `main` with one commit holding `files`."""
     path.mkdir(parents=True, exist_ok=True)

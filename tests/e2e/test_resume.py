@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from gitorch import events as ev
-from tests.conftest import Entry, OrchRunner, git
+from tests.conftest import Entry, OrchRunner, alive, git
 from tests.e2e.helpers import events, marks, of_type, states, status, write_plan
 
 
@@ -215,24 +215,38 @@ def test_two_runs_at_once_second_waits_or_gives_up(repo: Path, orch: OrchRunner,
     assert marks(mark) == ["slow"]  # the second run found it done and skipped it
 
 
-def test_ctrl_c_stops_children_records_interrupted_and_resumes(
-    repo: Path, orch: OrchRunner, tmp_path: Path,
-) -> None:
-    pidfile, flag = tmp_path / "pid", tmp_path / "second-time"
-    write_plan(repo, [{"id": "long", "commands": {
-        "t": f"if [ -e {flag} ]; then exit 0; fi; touch {flag}; sleep 30 & echo $! > {pidfile}; wait"}}])
+def _ctrl_c_run(repo: Path, pidfile: Path, presses: int = 1) -> tuple[int, str, bool]:
+    """`git-orch run` in its own session, Ctrl-C'd (`presses` times, 0.1 s apart) once its
+    command wrote a child's pid to `pidfile`: the exit code, the output, and whether that
+    child outlived the run (killed here then)."""
     # git-orch itself: `git` in front would die of the SIGINT too and hide the exit code
     proc = subprocess.Popen(["git-orch", "run"], cwd=repo, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.time() + 20
     while not (pidfile.exists() and pidfile.read_text().strip()) and time.time() < deadline:
         time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the foreground group
+    for n in range(presses):
+        if n:
+            time.sleep(0.1)
+        os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the foreground group
     out, err = proc.communicate(timeout=20)
-    assert proc.returncode == 130, out.decode() + err.decode()
     pid = int(pidfile.read_text())
     time.sleep(0.2)
-    assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+    outlived = alive(pid)
+    if outlived:
+        os.kill(pid, signal.SIGKILL)
+    return proc.returncode, out.decode() + err.decode(), outlived
+
+
+def test_ctrl_c_stops_children_records_interrupted_and_resumes(
+    repo: Path, orch: OrchRunner, tmp_path: Path,
+) -> None:
+    pidfile, flag = tmp_path / "pid", tmp_path / "second-time"
+    write_plan(repo, [{"id": "long", "commands": {
+        "t": f"if [ -e {flag} ]; then exit 0; fi; touch {flag}; sleep 30 & echo $! > {pidfile}; wait"}}])
+    code, out, alive = _ctrl_c_run(repo, pidfile)
+    assert code == 130, out
+    assert not alive
     assert status(orch, repo)["run"]["status"] == "interrupted"
     assert orch("resume", cwd=repo).returncode == 0
     assert states(orch, repo) == {"long": "completed"}
@@ -247,19 +261,11 @@ def test_ctrl_c_during_the_release_build_stops_it_records_interrupted_and_resume
     build = f"test -e {flag} || {{ sleep 30 & echo $! > {pidfile}; wait; }}"
     write_plan(repo, [{"id": "a", "type": "code_change", "commands": {"t": "true"}}],
                project={"build": {"release": build}})
-    proc = subprocess.Popen(["git-orch", "run"], cwd=repo, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)
-    deadline = time.time() + 20
-    while not (pidfile.exists() and pidfile.read_text().strip()) and time.time() < deadline:
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGINT)
-    out, err = proc.communicate(timeout=20)
-    assert proc.returncode == 130, out.decode() + err.decode()
-    pid = int(pidfile.read_text())
-    time.sleep(0.2)
-    assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+    code, out, alive = _ctrl_c_run(repo, pidfile)
+    assert code == 130, out
+    assert not alive
     assert status(orch, repo)["run"]["status"] == "interrupted"
-    assert "release build interrupted" in out.decode()
+    assert "release build interrupted" in out
     # the stopped build command is recorded as a stopped task's command is
     [stopped] = [e for e in of_type(events(repo), ev.CommandRun) if e.name == "release"]
     assert stopped.task is None and stopped.status is None and stopped.cmd == build
@@ -282,22 +288,8 @@ def test_a_second_ctrl_c_does_not_cut_the_stop_short(
     else:
         write_plan(repo, [{"id": "a", "type": "code_change", "commands": {"t": "true"}}],
                    project={"build": {"release": cmd}})
-    proc = subprocess.Popen(["git-orch", "run"], cwd=repo, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)
-    deadline = time.time() + 20
-    while not (pidfile.exists() and pidfile.read_text().strip()) and time.time() < deadline:
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGINT)
-    time.sleep(0.1)
-    os.killpg(proc.pid, signal.SIGINT)
-    out, err = proc.communicate(timeout=20)
-    pid = int(pidfile.read_text())
-    time.sleep(0.2)
-    stat = Path(f"/proc/{pid}/stat")
-    alive = stat.exists() and "Z" not in stat.read_text().rsplit(")", 1)[1].split()[0]
-    if alive:
-        os.kill(pid, signal.SIGKILL)
-    assert proc.returncode == 130, out.decode() + err.decode()
+    code, out, alive = _ctrl_c_run(repo, pidfile, presses=2)
+    assert code == 130, out
     assert not alive
     assert status(orch, repo)["run"]["status"] == "interrupted"
 

@@ -22,7 +22,7 @@ import pytest
 
 from gitorch import earlyconfig, repo
 from gitorch.engine import prestart
-from tests.conftest import git, make_repo, waits_on
+from tests.conftest import alive, git, make_repo, waits_on
 from tests.engine.helpers import write_plan
 
 HOOK = """#!/bin/sh
@@ -45,15 +45,6 @@ def hung_status_repo(tmp_path: Path) -> tuple[Path, Path]:
     return root, marks
 
 
-def _alive(pid: int) -> bool:
-    """Whether `pid` runs (a zombie has ended: only its parent's reaping is left)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def hook_pids(marks: Path) -> list[int]:
     """The hook's and its git's pids, for every time the hook started."""
     return [int(p) for p in marks.read_text().split()] if marks.exists() else []
@@ -63,7 +54,7 @@ def all_gone(pids: list[int], timeout: float = 10.0) -> bool:
     """Whether every process in `pids` has ended within `timeout` s (a SIGKILL is delivered
     asynchronously; the hook itself would run for minutes)."""
     deadline = time.monotonic() + timeout
-    while any(_alive(p) for p in pids):
+    while any(alive(p) for p in pids):
         if time.monotonic() > deadline:
             return False
         time.sleep(0.02)

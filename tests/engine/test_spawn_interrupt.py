@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from gitorch.engine.process import Children, CommandOutcome, run_command
+from tests.conftest import alive
 from tests.engine.helpers import orch_with_site, plan_repo
 
 # os.posix_spawn as the run calls it, with SIGINT raised in this process once the first
@@ -31,13 +32,6 @@ os.posix_spawn = posix_spawn
 """
 
 
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 @pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="the posix_spawn path needs pidfds (Linux)")
 def test_a_ctrl_c_during_the_start_of_a_command_stops_that_command(tmp_path: Path, backend: str) -> None:
     flag, pids = tmp_path / "resumed", tmp_path / "pids"
@@ -52,10 +46,10 @@ def test_a_ctrl_c_during_the_start_of_a_command_stops_that_command(tmp_path: Pat
         assert stopped.returncode == 130, stopped.stdout + stopped.stderr
         assert "Traceback" not in stopped.stderr
         # stopped with the run (and reaped by it), not left sleeping
-        assert [p for p in started if _alive(p)] == []
+        assert [p for p in started if alive(p)] == []
     finally:
         for pid in started:
-            if _alive(pid):
+            if alive(pid):
                 os.kill(pid, signal.SIGKILL)
     assert "interrupted" in stopped.stdout, stopped.stdout
     flag.touch()
@@ -101,4 +95,4 @@ def test_a_ctrl_c_during_the_start_of_a_secret_probe_stops_the_probe(
     with pytest.raises(KeyboardInterrupt):
         run_command("sleep 30", cwd=tmp_path, env=dict(os.environ), timeout=None,
                     log_path=tmp_path / "probe.log")
-    assert started and [p for p in started if _alive(p)] == []
+    assert started and [p for p in started if alive(p)] == []
