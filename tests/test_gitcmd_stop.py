@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from gitorch.gitcmd import git_start
-from tests.conftest import make_repo, waits_on
-from tests.engine.test_prestart_interrupt import _alive, all_gone, hook_pids
+from tests.conftest import alive, make_repo, waits_on
+from tests.engine.test_prestart_interrupt import all_gone, hook_pids
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/wchan").exists(), reason="needs Linux /proc")
 
@@ -72,7 +72,7 @@ def test_a_wait_cut_short_ends_git_and_never_gives_its_partial_output(
         assert code != 0 and out == b""
     finally:
         for pid in hook_pids(marks):
-            if _alive(pid):
+            if alive(pid):
                 os.kill(pid, signal.SIGKILL)
 
 

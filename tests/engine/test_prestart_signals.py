@@ -20,8 +20,9 @@ import pytest
 from gitorch import earlyconfig, repo
 from gitorch.engine import prestart
 from gitorch.gitcmd import git_start
+from tests.conftest import alive
 from tests.engine.helpers import write_plan
-from tests.engine.test_prestart_interrupt import _alive, all_gone, hook_pids, hung_status_repo, wait_blocked
+from tests.engine.test_prestart_interrupt import all_gone, hook_pids, hung_status_repo, wait_blocked
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/wchan").exists(), reason="needs Linux /proc")
 
@@ -29,7 +30,7 @@ pytestmark = pytest.mark.skipif(not Path("/proc/self/wchan").exists(), reason="n
 def _kill_left(marks: Path) -> None:
     """SIGKILL what a failing test left running (the hook would sleep for minutes)."""
     for pid in hook_pids(marks):
-        if _alive(pid):
+        if alive(pid):
             os.kill(pid, signal.SIGKILL)
 
 
