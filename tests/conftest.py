@@ -66,6 +66,17 @@ def git(cwd: Path, *args: str) -> str:
     return proc.stdout.strip()
 
 
+def fsck(cwd: Path, *flags: str) -> str:
+    """`git fsck FLAGS` in `cwd` once gitorch's background packer, if one runs, has ended: its
+    `git repack -d` drops loose objects while fsck lists them ("unable to mmap"), as a
+    detached `git gc --auto` would. Raises with fsck's stderr when it fails."""
+    from gitorch.store.pack import wait_for_packer
+
+    common = Path(cwd, git(cwd, "rev-parse", "--git-common-dir"))
+    wait_for_packer(common / "orch")
+    return git(cwd, "fsck", *flags)
+
+
 def waits_on(pid: int) -> str:
     """What process `pid` sleeps in (Linux's /proc/PID/wchan: "pipe_read", "poll"…), "" if it
     runs or is gone: a test signals a process once it is blocked there, with no timing window."""

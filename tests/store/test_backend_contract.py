@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gitorch.store.backend import MODE_BLOB, MODE_TREE, Backend, TreeEntry
-from tests.conftest import git
+from tests.conftest import fsck, git
 
 REF = "refs/heads/orch/state"
 
@@ -29,7 +29,7 @@ def test_trees_and_commits(be: Backend, repo: Path) -> None:
     info = be.read_commit(c2)
     assert info.tree == root and info.parents == (c1,) and info.message.startswith("second")
     assert be.is_ancestor(c1, c2) and not be.is_ancestor(c2, c1) and be.is_ancestor(c1, c1)
-    git(repo, "fsck", "--strict", "--no-dangling")
+    fsck(repo, "--strict", "--no-dangling")
 
 
 def test_update_ref_is_compare_and_swap(be: Backend, repo: Path) -> None:
@@ -74,7 +74,7 @@ def test_tree_entry_and_edit_tree(be: Backend, repo: Path) -> None:
     assert be.edit_tree(base, {"a": None, "keep": None}) is None
     fresh = be.edit_tree(None, {"x": TreeEntry("x", MODE_BLOB, a)})
     assert fresh == be.write_tree([TreeEntry("x", MODE_BLOB, a)])
-    git(repo, "fsck", "--strict", "--no-dangling")
+    fsck(repo, "--strict", "--no-dangling")
 
 
 def test_compare_and_swap_of_a_packed_ref(be: Backend, repo: Path) -> None:

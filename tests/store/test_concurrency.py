@@ -14,7 +14,7 @@ import pytest
 
 from gitorch.config import open_store
 from gitorch.repo import find_repo
-from tests.conftest import git
+from tests.conftest import fsck, git
 
 WRITER = str(Path(__file__).with_name("writer.py"))
 ROOT = str(Path(__file__).resolve().parents[2])
@@ -43,7 +43,7 @@ def assert_linear_and_sound(repo: Path) -> None:
     assert merges == "0"
     roots = git(repo, "rev-list", "--max-parents=0", "orch/state").splitlines()
     assert len(roots) == 1
-    git(repo, "fsck", "--strict", "--no-dangling")
+    fsck(repo, "--strict", "--no-dangling")
 
 
 @pytest.mark.slow
@@ -91,7 +91,7 @@ def test_sigkill_at_random_moments_never_corrupts(repo: Path, backend: str) -> N
         out, _ = proc.communicate()
         confirmed.update((first + out).split())
         # The ref is at a whole commit, the objects are sound, every confirmed event is there.
-        git(repo, "fsck", "--no-dangling")
+        fsck(repo, "--no-dangling")
         ids, problems = read_all(repo)
         assert confirmed <= set(ids)
         assert len(ids) == len(set(ids))

@@ -9,7 +9,7 @@ from pathlib import Path
 from gitorch.store.backend import MODE_BLOB, TreeEntry
 from gitorch.store.select import open_backend
 from gitorch.store.statebranch import put_tree
-from tests.conftest import git
+from tests.conftest import fsck, git
 
 NAMES = 400  # ~16 KB of tree entries: past the 4 KB limit
 
@@ -41,7 +41,7 @@ def test_a_large_tree_reads_the_same_on_both_backends_as_it_changes(repo: Path) 
             assert be.tree_entry(tree, name) != be.tree_entry(new, name)  # the old tree still reads as it was
             tree = new
         assert len(_listing(repo, tree)) == NAMES + 6
-        git(repo, "fsck", "--strict", "--no-dangling")
+        fsck(repo, "--strict", "--no-dangling")
     finally:
         be.close()
         cli.close()

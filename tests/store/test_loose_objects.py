@@ -14,7 +14,7 @@ from gitorch.store import loose
 from gitorch.store.backend import MODE_BLOB, MODE_TREE, TreeEntry
 from gitorch.store.cli_backend import CliBackend
 from gitorch.store.state import StateStore
-from tests.conftest import git
+from tests.conftest import fsck, git
 
 
 def _stored(repo_git: Path, oid: str) -> bytes:
@@ -44,7 +44,7 @@ def test_objects_written_in_process_are_gits_own(repo: Path) -> None:
         assert git(repo, "log", "-1", "--format=%an <%ae> %s", commit) == "Test User <test@example.org> one"
         assert git(repo, "ls-tree", "-r", "--name-only", commit).splitlines() == ["b", "d/x"]
         assert be.write_blob(data) == blob  # already there: freshened, not rewritten
-        git(repo, "fsck", "--strict", "--no-dangling")
+        fsck(repo, "--strict", "--no-dangling")
         assert not _tmp_left(repo / ".git" / "objects")
     finally:
         be.close()
@@ -135,7 +135,7 @@ def test_a_state_branch_written_in_process_passes_fsck(repo: Path, monkeypatch: 
         store.append([ev.Completed(run="r1", status="completed", failures=[])])
         assert [type(e).__name__ for e in store.events(run="r1")] == ["RunStarted", "Completed"]
         store.add_note(git(repo, "rev-parse", "HEAD"), "checked")
-    git(repo, "fsck", "--strict", "--no-dangling")
+    fsck(repo, "--strict", "--no-dangling")
     assert git(repo, "notes", "--ref=orch", "show", "HEAD") == "checked"
     assert not _tmp_left(repo / ".git" / "objects")
 
@@ -182,6 +182,6 @@ def test_a_small_object_is_deflated_with_a_window_its_size(repo: Path) -> None:
         assert windows == [9, 15, 9, 10, 15, 15, 15, 15]
         tree = be.write_tree([TreeEntry(f"b{i}", MODE_BLOB, oid) for i, oid in enumerate(oids)])
         git(repo, "update-ref", "refs/keep", be.write_commit(tree, [], "keep"))
-        git(repo, "fsck", "--strict", "--no-dangling")
+        fsck(repo, "--strict", "--no-dangling")
     finally:
         be.close()

@@ -18,7 +18,7 @@ from gitorch.store import layout
 from gitorch.store.state import StateStore
 from gitorch.store.statebranch import StateBranch
 from gitorch.store.sync import sync
-from tests.conftest import git, make_repo
+from tests.conftest import fsck, git, make_repo
 
 pytestmark = pytest.mark.usefixtures("backend")  # each test on both git backends
 
@@ -85,4 +85,4 @@ def test_a_merge_with_a_raised_branch_says_2(tmp_path: Path, bare_remote: Path) 
         assert sync(s2).merge.state == "merged"
     assert marker(two)["schema_version"] == 2
     assert msgspec.json.decode(git(two, "show", f"orch/state:{layout.MARKER}")).get("format") == layout.FORMAT
-    git(two, "fsck", "--strict")
+    fsck(two, "--strict")

@@ -10,7 +10,7 @@ from gitorch import events as ev
 from gitorch.repo import find_repo
 from gitorch.store.pack import loose_estimate, maybe_pack, wait_for_packer
 from gitorch.store.state import StateStore
-from tests.conftest import git
+from tests.conftest import fsck, git
 
 
 def _loose(repo: Path) -> int:
@@ -41,7 +41,7 @@ def test_loose_objects_are_packed_past_the_threshold(
     assert list(packs.glob("*.pack"))
     assert not (repo / ".git" / "gc-hook-ran").exists()
     assert len(store.events()) >= 6  # everything still reads
-    assert git(repo, "fsck", "--no-progress", "--connectivity-only") == ""
+    assert fsck(repo, "--no-progress", "--connectivity-only") == ""
 
 
 def test_below_the_threshold_nothing_happens(repo: Path, backend: str) -> None:
@@ -76,3 +76,22 @@ def test_the_packer_runs_in_the_background_and_holds_the_lock(
     assert maybe_pack(repo / ".git", scratch, wait=True) == "repack -d -q"  # in the foreground
     assert _loose(repo) == 0
     assert len(store.events()) == 5
+
+
+def test_fsck_in_tests_waits_for_the_background_packer(
+    repo: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The packer's `repack -d` drops loose objects while a concurrent `git fsck` lists them
+    ("unable to mmap … No such file or directory": CI's failure after the SIGKILL trials); the
+    tests' `fsck` waits for it, so it reads a settled object store."""
+    git(repo, "config", "gc.auto", "0")  # git's own gc --auto would race the same way
+    for i in range(3000):
+        (repo / "many" / f"f{i // 100}").mkdir(parents=True, exist_ok=True)
+        (repo / "many" / f"f{i // 100}" / f"{i}.txt").write_text(f"{i}\n")
+    git(repo, "add", "many")
+    git(repo, "commit", "-q", "-m", "many loose objects")
+    assert _loose(repo) > 3000
+    monkeypatch.setenv("GITORCH_PACK_LOOSE", "1")
+    assert maybe_pack(repo / ".git", repo / ".git" / "orch") == "repack -d -q"  # in the background
+    fsck(repo, "--strict", "--no-dangling")
+    assert _loose(repo) == 0  # fsck ran once the packer had ended

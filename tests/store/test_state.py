@@ -12,7 +12,7 @@ from gitorch.errors import StateConflict, UsageError
 from gitorch.repo import find_repo
 from gitorch.store import layout
 from gitorch.store.state import StateStore
-from tests.conftest import git, make_repo
+from tests.conftest import fsck, git, make_repo
 
 
 def open_store(path: Path) -> StateStore:
@@ -39,7 +39,7 @@ def test_append_leaves_work_tree_index_and_head_alone(repo: Path, backend: str) 
     proc = os.system(f"git -C {repo} merge-base main orch/state >/dev/null 2>&1")
     assert proc != 0
     assert git(repo, "rev-list", "--count", "orch/state") == "1"
-    git(repo, "fsck", "--strict")
+    fsck(repo, "--strict")
 
 
 def test_events_read_back_ordered_deduplicated_and_filtered(repo: Path, backend: str) -> None:
@@ -160,7 +160,7 @@ def test_bare_repo(tmp_path: Path, backend: str) -> None:
     with open_store(path) as store:
         store.append([ev.TaskStarted(task="a")], files={"x.txt": b"x"})
         assert store.read("x.txt") == b"x" and len(store.events()) == 1
-    git(path, "fsck")
+    fsck(path)
 
 
 def test_detached_head(repo: Path, backend: str) -> None:

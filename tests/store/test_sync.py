@@ -15,7 +15,7 @@ from gitorch.repo import find_repo
 from gitorch.store.archive import export, import_
 from gitorch.store.state import StateStore
 from gitorch.store.sync import sync
-from tests.conftest import git, make_repo
+from tests.conftest import fsck, git, make_repo
 
 pytestmark = pytest.mark.usefixtures("backend")  # each test on both git backends
 
@@ -65,7 +65,7 @@ def test_sync_merges_both_ways_and_the_remote_holds_the_union(
         assert s2.note(c1) == "r1: build passed\n"
     assert ids(one) == ids(two) == ids(bare_remote) and len(ids(one)) == 2
     assert git(one, "rev-parse", "orch/state") == git(bare_remote, "rev-parse", "orch/state")
-    git(bare_remote, "fsck", "--strict")
+    fsck(bare_remote, "--strict")
 
 
 def test_notes_on_one_commit_merge_line_by_line(clones: tuple[Path, Path], backend: str) -> None:
@@ -100,7 +100,7 @@ def test_concurrent_writers_in_two_clones(clones: tuple[Path, Path], bare_remote
             sync(store)
     assert len(written) == 48
     assert ids(one) == ids(two) == ids(bare_remote) == written
-    git(bare_remote, "fsck", "--strict")
+    fsck(bare_remote, "--strict")
 
 
 def test_missing_remote_is_a_clear_usage_error(repo: Path, backend: str) -> None:
