@@ -103,7 +103,13 @@ def git_popen(
     """Start `git ARGS` in `cwd` (clean environment, `env` added) and return it running: stdout is
     piped, stdin piped when `stdin` (else empty), stderr piped when `stderr` (else dropped).
     For git processes kept open (`cat-file --batch`) or collected later (`communicate()`);
-    end a kept one with `stop()`; `end_tree` ends one with whatever it started (a hook)."""
+    end a kept one with `stop()`; `end_tree` ends one with whatever it started (a hook).
+
+    A git fed through its stdin (the state store's `cat-file --batch`, `update-ref --stdin`)
+    runs in a process group of its own: a terminal's Ctrl-C goes to the foreground group,
+    and git, killed by it, would fail the reads and writes that record the run's stop (each
+    further Ctrl-C killed the one started again). It ends when its stdin does, however
+    gitorch ends (a SIGKILL closes the pipe too)."""
     _import_subprocess()
     import subprocess
 
@@ -111,7 +117,7 @@ def git_popen(
         ["git", *args], cwd=cwd, stdout=subprocess.PIPE,
         stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
         stderr=subprocess.PIPE if stderr else subprocess.DEVNULL,
-        env=clean_env(env),
+        env=clean_env(env), process_group=0 if stdin else None,
     )
 
 

@@ -215,8 +215,8 @@ def test_two_runs_at_once_second_waits_or_gives_up(repo: Path, orch: OrchRunner,
     assert marks(mark) == ["slow"]  # the second run found it done and skipped it
 
 
-def _ctrl_c_run(repo: Path, pidfile: Path, presses: int = 1) -> tuple[int, str, bool]:
-    """`git-orch run` in its own session, Ctrl-C'd (`presses` times, 0.1 s apart) once its
+def _ctrl_c_run(repo: Path, pidfile: Path, presses: int = 1, gap: float = 0.1) -> tuple[int, str, bool]:
+    """`git-orch run` in its own session, Ctrl-C'd (`presses` times, `gap` s apart) once its
     command wrote a child's pid to `pidfile`: the exit code, the output, and whether that
     child outlived the run (killed here then)."""
     # git-orch itself: `git` in front would die of the SIGINT too and hide the exit code
@@ -227,8 +227,11 @@ def _ctrl_c_run(repo: Path, pidfile: Path, presses: int = 1) -> tuple[int, str, 
         time.sleep(0.05)
     for n in range(presses):
         if n:
-            time.sleep(0.1)
-        os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the foreground group
+            time.sleep(gap)
+        try:
+            os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the foreground group
+        except ProcessLookupError:  # the run and the git it started have ended
+            break
     out, err = proc.communicate(timeout=20)
     pid = int(pidfile.read_text())
     time.sleep(0.2)
@@ -292,6 +295,26 @@ def test_a_second_ctrl_c_does_not_cut_the_stop_short(
     assert code == 130, out
     assert not alive
     assert status(orch, repo)["run"]["status"] == "interrupted"
+
+
+def test_ctrl_c_pressed_again_and_again_still_records_interrupted(
+    repo: Path, orch: OrchRunner, tmp_path: Path, backend: str,
+) -> None:
+    """Ctrl-C every 3 ms while the run stops and records it. The state store's git processes
+    (`cat-file --batch`, `update-ref --stdin`) were in the terminal's foreground group: each
+    Ctrl-C killed the one in use, and the run was recorded "failed" with its events left
+    unpublished (7 runs in 10 on the CLI backend)."""
+    pidfile, flag = tmp_path / "pid", tmp_path / "second-time"
+    write_plan(repo, [{"id": "long", "commands": {
+        "t": f"if [ -e {flag} ]; then exit 0; fi; touch {flag}; sleep 30 & echo $! > {pidfile}; wait"}}])
+    code, out, alive = _ctrl_c_run(repo, pidfile, presses=60, gap=0.003)
+    assert code == 130, out
+    assert not alive
+    assert "Traceback" not in out
+    assert status(orch, repo)["run"]["status"] == "interrupted"
+    assert git(repo, "rev-parse", "--verify", "-q", "orch/state")  # published, not left in the journal
+    assert orch("resume", cwd=repo).returncode == 0
+    assert states(orch, repo) == {"long": "completed"}
 
 
 def test_an_approval_given_while_the_run_goes_on_opens_the_gate(
