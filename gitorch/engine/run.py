@@ -115,28 +115,31 @@ def _session(lp: Loaded, opts: RunOptions, progress: Progress) -> RunResult:
     _record_plan(d)
     d.rec.boundary()
     progress.start(d.run_id, len(d.sched.state), done=len(start.done))
-    try:
-        from gitorch.engine.signals import interrupts_deferred
-        from gitorch.engine.skipall import skip_all  # every task unchanged: no loop (issue 15 P2)
+    from gitorch.engine.signals import interrupts_deferred, session
+    from gitorch.engine.skipall import skip_all  # every task unchanged: no loop (issue 15 P2)
 
+    # one handler to the end: a Ctrl-C or SIGTERM between the loop's sections and the end's
+    # is noted for the next one, never lost nor fatal (signals.py)
+    with session():
         try:
-            with interrupts_deferred() as got:  # quick, and no command: a Ctrl-C or SIGTERM waits
-                skipped = skip_all(d)
-            if got:
-                loop = "interrupted"
-            elif skipped:
-                loop = "ended"
-            else:
-                from gitorch import collector  # commands run: their garbage is collected (cli/entry)
+            try:
+                with interrupts_deferred() as got:  # quick, and no command: a signal waits
+                    skipped = skip_all(d)
+                if got:
+                    loop = "interrupted"
+                elif skipped:
+                    loop = "ended"
+                else:
+                    from gitorch import collector  # commands run: their garbage is collected
 
-                collector.resume()
-                loop = d.loop()
-        except KeyboardInterrupt:  # outside the loop's own stop (before it took over): nothing runs
-            loop = "interrupted"
-        return finish(d, loop)
-    except Exception as exc:  # a bug: the run is recorded failed, never left "running"
-        _record_crash(d, exc)
-        raise
+                    collector.resume()
+                    loop = d.loop()
+            except KeyboardInterrupt:  # outside the loop's own stop (before it took over)
+                loop = "interrupted"
+            return finish(d, loop)
+        except Exception as exc:  # a bug: the run is recorded failed, never left "running"
+            _record_crash(d, exc)
+            raise
 
 
 def _record_plan(d: Any) -> None:

@@ -36,49 +36,106 @@ class _Starting:
 STARTING = _Starting()
 
 
+class _Session:
+    """The run's one handler for Ctrl-C and SIGTERM (`session`), and what it does now: raise
+    (`sigterm_as_interrupt`) or note (`interrupts_deferred`, and in between the two).
+
+    Swapping handlers left a few bytecodes at each hand-over with none of ours: a SIGTERM
+    there killed the run (left "running"), a Ctrl-C skipped the loop's last settling. With
+    one handler for the whole session, a signal between the sections is noted, and the next
+    section takes it: a deferral's `got` holds it, a raising section raises it at once."""
+
+    __slots__ = ("on", "raising", "noted")
+
+    def __init__(self) -> None:
+        self.on = False
+        self.raising = False
+        self.noted: list[int] = []
+
+
+SESSION = _Session()
+
+
 def _interrupt(signum: int, frame: object) -> None:
+    if SESSION.on and not SESSION.raising:
+        SESSION.noted.append(signum)
+        return
     if STARTING.now:
         STARTING.interrupted = True
         return
     raise KeyboardInterrupt
 
 
+def _main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
 @contextlib.contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM stops a run like Ctrl-C does (children stopped, run recorded, resumable); neither
-    is raised while a command is being started (`STARTING`). A SIGINT ignored (a background
-    job of a script) stays ignored."""
-    if threading.current_thread() is not threading.main_thread():
+def session() -> Iterator[None]:
+    """The run's handler for SIGTERM, and for SIGINT unless it is ignored (a background job of
+    a script: it stays ignored), from here to the run's end. Between the sections below a
+    signal is noted for the next one; what no section took is dropped at the end, which the
+    run recorded whole."""
+    if not _main_thread() or SESSION.on:
         yield
         return
     old_term = signal.signal(signal.SIGTERM, _interrupt)
     old_int = signal.getsignal(signal.SIGINT)
     if old_int is signal.default_int_handler:
         signal.signal(signal.SIGINT, _interrupt)
+    SESSION.on, SESSION.raising, SESSION.noted = True, False, []
     try:
         yield
     finally:
+        SESSION.on, SESSION.raising, SESSION.noted = False, False, []
         signal.signal(signal.SIGTERM, old_term)
         if old_int is signal.default_int_handler:
             signal.signal(signal.SIGINT, old_int)
 
 
 @contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops a run like Ctrl-C does (children stopped, run recorded, resumable): both
+    are raised as KeyboardInterrupt here, one noted since the last section at once; neither
+    while a command is being started (`STARTING`). A SIGINT ignored stays ignored."""
+    if not _main_thread():
+        yield
+        return
+    if SESSION.on:
+        was = SESSION.raising
+        SESSION.raising = True
+        try:
+            if SESSION.noted:  # came between the sections
+                SESSION.noted = []
+                raise KeyboardInterrupt
+            yield
+        finally:
+            SESSION.raising = was
+        return
+    with session():  # outside a run (a secret's probe): for this section alone
+        SESSION.raising = True
+        yield
+
+
+@contextlib.contextmanager
 def interrupts_deferred() -> Iterator[list[int]]:
     """Ctrl-C or SIGTERM while a run records its end is noted, not raised: the end takes a
-    moment, and an interruption halfway would lose the summary (and --json's document)."""
-    if threading.current_thread() is not threading.main_thread():
+    moment, and an interruption halfway would lose the summary (and --json's document).
+    `got` holds what came meanwhile, and what came since the last section; once a raising
+    section is left for it, what it noted is the caller's (not raised again)."""
+    if not _main_thread():
         yield []
         return
-    got: list[int] = []
-
-    def handler(signum: int, frame: object) -> None:
-        got.append(signum)
-
-    old_int = signal.signal(signal.SIGINT, handler)
-    old_term = signal.signal(signal.SIGTERM, handler)
+    if not SESSION.on:
+        with session():  # outside a run: for this section alone
+            yield SESSION.noted
+        return
+    was = SESSION.raising
+    SESSION.raising = False
+    got = SESSION.noted
     try:
         yield got
     finally:
-        signal.signal(signal.SIGINT, old_int)
-        signal.signal(signal.SIGTERM, old_term)
+        SESSION.raising = was
+        if was and SESSION.noted is got:  # taken by the caller: the raising section goes on
+            SESSION.noted = []

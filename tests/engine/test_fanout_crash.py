@@ -164,6 +164,33 @@ def test_a_signal_between_the_loop_and_the_end_records_the_run_interrupted(
     assert again.returncode == 0, again.stdout + again.stderr
 
 
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("where", ["gitorch.collector:resume", "gitorch.engine.runcontext:context_for"])
+def test_a_signal_as_the_loop_begins_records_the_run_interrupted(
+        tmp_path: Path, backend: str, where: str, sig: str) -> None:
+    """Ctrl-C or SIGTERM between the skip check and the loop's own stop (the loop's set-up):
+    the run is recorded interrupted (exit 130). A SIGTERM there met no handler of ours (the
+    sections swapped theirs in and out): its default action killed the run, left "running"."""
+    tasks: list[dict[str, Any]] = [{"id": "a", "commands": {"t": "true"}}]
+    repo = plan_repo(tmp_path / "repo", {"README.md": "x\n"}, tasks)
+    module, func = where.split(":")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(
+        f"import os, signal\nimport {module} as _m\n_real = _m.{func}\n"
+        f"def {func}(*a):\n    os.kill(os.getpid(), signal.{sig})\n    return _real(*a)\n"
+        f"_m.{func} = {func}\n")
+    stopped = orch_with_site(repo, "run", site=site)
+    assert stopped.returncode == 130, stopped.stdout + stopped.stderr
+    assert "Traceback" not in stopped.stderr
+    shown = orch_with_site(repo, "status", "--json")
+    assert json.loads(shown.stdout)["run"]["status"] == "interrupted", shown.stdout
+    again = orch_with_site(repo, "resume")
+    assert again.returncode == 0, again.stdout + again.stderr
+    shown = orch_with_site(repo, "status", "--json")
+    assert [t["state"] for t in json.loads(shown.stdout)["tasks"]] == ["completed"], shown.stdout
+
+
 def test_an_interrupt_as_the_build_command_starts_records_it_stopped(tmp_path: Path, backend: str) -> None:
     """Ctrl-C just before the release build's command is started (no child to stop): the run
     is interrupted, the build's command recorded as not run; it was an internal error."""
