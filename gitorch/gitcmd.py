@@ -99,17 +99,19 @@ def git_popen(
     stdin: bool = False,
     stderr: bool = False,
     env: Mapping[str, str] | None = None,
+    own_group: bool = False,
 ) -> GitProcess:
     """Start `git ARGS` in `cwd` (clean environment, `env` added) and return it running: stdout is
     piped, stdin piped when `stdin` (else empty), stderr piped when `stderr` (else dropped).
     For git processes kept open (`cat-file --batch`) or collected later (`communicate()`);
     end a kept one with `stop()`; `end_tree` ends one with whatever it started (a hook).
 
-    A git fed through its stdin (the state store's `cat-file --batch`, `update-ref --stdin`)
-    runs in a process group of its own: a terminal's Ctrl-C goes to the foreground group,
-    and git, killed by it, would fail the reads and writes that record the run's stop (each
-    further Ctrl-C killed the one started again). It ends when its stdin does, however
-    gitorch ends (a SIGKILL closes the pipe too)."""
+    `own_group`: git runs in a process group of its own, out of reach of a terminal's Ctrl-C
+    (sent to the foreground group), for the state store's `cat-file --batch` and
+    `hash-object --stdin-paths`: killed by it, they failed the reads and writes that record
+    the run's stop (each further Ctrl-C killed the one started again). Only for a git that
+    runs no hook and ends when its stdin does, however gitorch ends (a SIGKILL closes the
+    pipe too); `update-ref` runs the reference-transaction hook, which a Ctrl-C must reach."""
     _import_subprocess()
     import subprocess
 
@@ -117,7 +119,7 @@ def git_popen(
         ["git", *args], cwd=cwd, stdout=subprocess.PIPE,
         stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
         stderr=subprocess.PIPE if stderr else subprocess.DEVNULL,
-        env=clean_env(env), process_group=0 if stdin else None,
+        env=clean_env(env), process_group=0 if own_group else None,
     )
 
 
@@ -150,7 +152,10 @@ def stop(proc: GitProcess, timeout: float = 5.0) -> int:
     import subprocess
 
     if proc.stdin:
-        proc.stdin.close()
+        try:
+            proc.stdin.close()  # closed even when what it held cannot be written
+        except OSError:  # git has gone (killed): a request it never read
+            pass
     try:
         status = proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:

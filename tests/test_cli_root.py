@@ -208,3 +208,21 @@ def test_help_summaries_are_whole_and_metavars_are_words(cli) -> None:
     assert "-j, --jobs N" in helps["run"] and "-t, --task ID" in helps["run"]
     assert "-f, --file PATH" in helps["run"]
     assert "Usage: git orch approve [OPTIONS] GATE" in " ".join(helps["approve"].split())
+
+
+def test_a_broken_pipe_inside_is_an_internal_error_not_the_reader_leaving(tmp_path: Path) -> None:
+    """A BrokenPipeError from a pipe to git (one killed mid-request), with stdout open: the
+    run's failure is reported (exit 70), not taken for `| head` leaving (it exited 0)."""
+    from tests.engine.helpers import orch_with_site, plan_repo
+
+    repo = plan_repo(tmp_path / "repo", {"README.md": "x\n"}, [{"id": "a", "commands": {"t": "true"}}])
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(
+        "import gitorch.engine.finish as _f\n"
+        "def publish(d):\n    raise BrokenPipeError(32, 'Broken pipe')\n"
+        "_f.publish = publish\n")
+    proc = orch_with_site(repo, "run", site=site)
+    assert proc.returncode == 70, proc.stdout + proc.stderr
+    assert "internal error: BrokenPipeError" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -22,8 +22,8 @@ def failed(exc: BaseException, as_json: bool) -> int:
     if isinstance(exc, OrchError):
         report(exc, as_json)
         return exc.exit_code
-    if isinstance(exc, BrokenPipeError):  # `git orch events | head`: the reader left; not an error,
-        # though a run that failed still says so
+    if isinstance(exc, BrokenPipeError) and stdout_gone():  # `git orch events | head`: the reader
+        # left; not an error, though a run that failed still says so (a git pipe's is a bug)
         silence_stdout()
         return known_exit_code()
     if isinstance(exc, KeyboardInterrupt):
@@ -34,6 +34,19 @@ def failed(exc: BaseException, as_json: bool) -> int:
     plain_error("InternalError", f"internal error: {type(exc).__name__}: {exc}", EXIT_INTERNAL,  # a bug
                 as_json, "set GITORCH_DEBUG=1 for a traceback, and please report it")
     return EXIT_INTERNAL
+
+
+def stdout_gone() -> bool:
+    """Whether stdout is a pipe its reader has closed (poll says POLLERR); a BrokenPipeError
+    from elsewhere (a git process gitorch talks to) is not the reader leaving."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(1, select.POLLOUT)
+        return any(ev & select.POLLERR for _, ev in poller.poll(0))
+    except (OSError, ValueError, AttributeError):  # no poll (Windows), stdout closed: as before
+        return True
 
 
 def known_exit_code() -> int:

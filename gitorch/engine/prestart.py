@@ -61,7 +61,7 @@ def start() -> None:
     except OSError:
         return
     try:
-        _reader = (cwd, git_popen(["cat-file", "--batch"], cwd, stdin=True))
+        _reader = (cwd, git_popen(["cat-file", "--batch"], cwd, stdin=True, own_group=True))
     except OSError:
         _reader = None
     from gitorch import earlyconfig  # the settings' and the store's config keys, in one process

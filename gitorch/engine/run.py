@@ -111,16 +111,16 @@ def _session(lp: Loaded, opts: RunOptions, progress: Progress) -> RunResult:
     opening = opening_events(lp, start, opts, lp.head, jobs, selection, inputs, verified)
     d = RunDriver(lp, opts, progress, history, start, inputs, selection)
     d.verified = verified
-    d.rec.add(opening)
-    _record_plan(d)
-    d.rec.boundary()
-    progress.start(d.run_id, len(d.sched.state), done=len(start.done))
     from gitorch.engine.signals import interrupts_deferred, session
     from gitorch.engine.skipall import skip_all  # every task unchanged: no loop (issue 15 P2)
 
-    # one handler to the end: a Ctrl-C or SIGTERM between the loop's sections and the end's
-    # is noted for the next one, never lost nor fatal (signals.py)
+    # one handler from the first record to the end: a Ctrl-C or SIGTERM between the loop's
+    # sections and the end's is noted for the next one, never lost nor fatal (signals.py)
     with session():
+        d.rec.add(opening)
+        _record_plan(d)
+        d.rec.boundary()
+        progress.start(d.run_id, len(d.sched.state), done=len(start.done))
         try:
             try:
                 with interrupts_deferred() as got:  # quick, and no command: a signal waits

@@ -45,12 +45,13 @@ class _Session:
     one handler for the whole session, a signal between the sections is noted, and the next
     section takes it: a deferral's `got` holds it, a raising section raises it at once."""
 
-    __slots__ = ("on", "raising", "noted")
+    __slots__ = ("on", "raising", "noted", "deferrals")
 
     def __init__(self) -> None:
         self.on = False
         self.raising = False
-        self.noted: list[int] = []
+        self.noted: list[int] = []  # since the last section that took them
+        self.deferrals = 0  # interrupts_deferred sections open (nested: the outermost takes)
 
 
 SESSION = _Session()
@@ -71,26 +72,28 @@ def _main_thread() -> bool:
 
 
 @contextlib.contextmanager
-def session() -> Iterator[None]:
+def session(*, raising: bool = False) -> Iterator[None]:
     """The run's handler for SIGTERM, and for SIGINT unless it is ignored (a background job of
-    a script: it stays ignored), from here to the run's end. Between the sections below a
-    signal is noted for the next one; what no section took is dropped at the end, which the
-    run recorded whole."""
+    a script: it stays ignored), from here to the run's end; `raising` from the start (a
+    section on its own), else noting. Between the sections below a signal is noted for the
+    next one; what no section took is dropped at the end, which the run recorded whole."""
     if not _main_thread() or SESSION.on:
         yield
         return
+    # the mode is set before the handler goes in, and the handler out before it is cleared:
+    # a signal at either edge finds one or the other whole
+    SESSION.on, SESSION.raising, SESSION.noted, SESSION.deferrals = True, raising, [], 0
     old_term = signal.signal(signal.SIGTERM, _interrupt)
     old_int = signal.getsignal(signal.SIGINT)
     if old_int is signal.default_int_handler:
         signal.signal(signal.SIGINT, _interrupt)
-    SESSION.on, SESSION.raising, SESSION.noted = True, False, []
     try:
         yield
     finally:
-        SESSION.on, SESSION.raising, SESSION.noted = False, False, []
         signal.signal(signal.SIGTERM, old_term)
         if old_int is signal.default_int_handler:
             signal.signal(signal.SIGINT, old_int)
+        SESSION.on, SESSION.raising, SESSION.noted, SESSION.deferrals = False, False, [], 0
 
 
 @contextlib.contextmanager
@@ -112,8 +115,7 @@ def sigterm_as_interrupt() -> Iterator[None]:
         finally:
             SESSION.raising = was
         return
-    with session():  # outside a run (a secret's probe): for this section alone
-        SESSION.raising = True
+    with session(raising=True):  # outside a run (a secret's probe): for this section alone
         yield
 
 
@@ -121,8 +123,8 @@ def sigterm_as_interrupt() -> Iterator[None]:
 def interrupts_deferred() -> Iterator[list[int]]:
     """Ctrl-C or SIGTERM while a run records its end is noted, not raised: the end takes a
     moment, and an interruption halfway would lose the summary (and --json's document).
-    `got` holds what came meanwhile, and what came since the last section; once a raising
-    section is left for it, what it noted is the caller's (not raised again)."""
+    `got` holds what came meanwhile, and what came since the last section; it is the
+    caller's: no later section raises or gets it again."""
     if not _main_thread():
         yield []
         return
@@ -132,10 +134,12 @@ def interrupts_deferred() -> Iterator[list[int]]:
         return
     was = SESSION.raising
     SESSION.raising = False
+    SESSION.deferrals += 1
     got = SESSION.noted
     try:
         yield got
     finally:
-        SESSION.raising = was
-        if was and SESSION.noted is got:  # taken by the caller: the raising section goes on
+        SESSION.deferrals -= 1
+        if not SESSION.deferrals:
             SESSION.noted = []
+        SESSION.raising = was

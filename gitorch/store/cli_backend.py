@@ -61,7 +61,9 @@ class CliBackend:
         self._blob = GitPipe([*self._base, "hash-object", "-w", "--no-filters", "--stdin-paths"])
         self._commit = GitPipe([*self._base, "hash-object", "-w", "-t", "commit", "--stdin-paths"])
         self._tree = GitPipe([*self._base, "hash-object", "-w", "-t", "tree", "--stdin-paths"])
-        self._update = GitPipe([*self._base, "update-ref", "--stdin", "-z", "-m", "gitorch"], stderr=True)
+        # in gitorch's process group: it runs the reference-transaction hook, which a Ctrl-C must reach
+        self._update = GitPipe([*self._base, "update-ref", "--stdin", "-z", "-m", "gitorch"], stderr=True,
+                               own_group=False)
         tmp = Path(scratch) if scratch else Path(git_dir) / "orch"
         self._tmp = tmp / "tmp"  # created by the first write: reads need no writable git dir
         self._tmp_files: set[Path] = set()
@@ -133,8 +135,8 @@ class CliBackend:
 
     # --- reads ----------------------------------------------------------------------
     def _cat_file(self, name: str) -> tuple[str, str, bytes] | None:
-        with self._cat.lock:
-            stdin, stdout = self._cat.io()
+        with self._cat.exchange() as proc:
+            stdin, stdout = _streams(proc)
             stdin.write(name.encode() + b"\n")
             stdin.flush()
             return self._answer(stdout, name)
@@ -198,8 +200,8 @@ class CliBackend:
 
     def _ask(self, names: Sequence[str]) -> list[tuple[str, str, bytes] | None]:
         """cat-file's answers to `names` (at most _BATCH), asked at once."""
-        with self._cat.lock:
-            stdin, stdout = self._cat.io()
+        with self._cat.exchange() as proc:
+            stdin, stdout = _streams(proc)
             stdin.write(b"".join(name.encode() + b"\n" for name in names))
             stdin.flush()
             return [self._answer(stdout, name) for name in names]
@@ -291,14 +293,14 @@ class CliBackend:
 
     # --- writes ---------------------------------------------------------------------
     def _hash_file(self, pipe: GitPipe, data: bytes) -> str:
-        with pipe.lock:
+        with pipe.exchange() as proc:
             # One scratch file per process and thread; hash-object has read it when it answers.
             path = self._tmp / f"obj-{os.getpid()}-{threading.get_ident()}"
             if not self._tmp_files:
                 self._tmp.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
             self._tmp_files.add(path)
-            stdin, stdout = pipe.io()
+            stdin, stdout = _streams(proc)
             stdin.write(str(path).encode() + b"\n")
             stdin.flush()
             line = stdout.readline().strip()
@@ -343,16 +345,20 @@ class CliBackend:
                     raise RefLocked(ref)
                 time.sleep(0.002)  # another writer holds `<ref>.lock` for a moment
                 continue
-            if self.read_ref(ref) != old:
+            now = self.read_ref(ref)
+            if err == _KILLED and now == new:
+                return True  # killed once it had committed
+            if now != old:
                 return False
+            if err == _KILLED and time.monotonic() < deadline:
+                continue  # killed (a terminal's Ctrl-C reaches it: its hook too) before: again
             raise GitError(f"git update-ref {ref} failed: {err.strip()}")
 
     def _update_ref_once(self, ref: str, new: str, old: str | None) -> tuple[bool, str]:
         """One transaction on the long-lived `git update-ref --stdin`; git verifies `old`
         under `<ref>.lock`. On failure git exits; the next call starts a new process."""
         pipe = self._update
-        with pipe.lock:
-            proc = pipe.start()
+        with pipe.exchange() as proc:
             assert proc.stdin is not None and proc.stdout is not None
             request = f"start\0update {ref}\0{new}\0{old or ZERO_OID}\0prepare\0commit\0"
             try:
@@ -363,7 +369,9 @@ class CliBackend:
             answers = [proc.stdout.readline() for _ in range(3)]
             if answers == [b"start: ok\n", b"prepare: ok\n", b"commit: ok\n"]:
                 return True, ""
-            proc.wait()
+            if proc.wait() < 0:
+                pipe.close()
+                return False, _KILLED
             err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
             pipe.close()
             return False, err or "git update-ref --stdin stopped"
@@ -384,3 +392,12 @@ class CliBackend:
             path.unlink(missing_ok=True)
         self._tmp_files.clear()
 
+
+
+_KILLED = "git update-ref --stdin was killed by a signal"
+
+
+def _streams(proc: GitProcess) -> tuple[IO[bytes], IO[bytes]]:
+    """The pipes to a GitPipe's process and from it."""
+    assert proc.stdin is not None and proc.stdout is not None
+    return proc.stdin, proc.stdout

@@ -4,8 +4,10 @@ stopped, stopped with the store."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from typing import IO, TYPE_CHECKING
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from gitorch.gitcmd import git_popen, stop
 
@@ -14,23 +16,46 @@ if TYPE_CHECKING:
 
 
 class GitPipe:
-    """A long-lived git process we talk to line by line."""
+    """A long-lived git process we talk to line by line. `own_group`: out of reach of a
+    terminal's Ctrl-C (gitcmd.git_popen), for a git that runs no hook."""
 
-    def __init__(self, args: list[str], *, stderr: bool = False) -> None:
+    def __init__(self, args: list[str], *, stderr: bool = False, own_group: bool = True) -> None:
         self.args = args
         self.stderr = stderr
+        self.own_group = own_group
         self.proc: GitProcess | None = None
         self.lock = threading.Lock()
 
     def start(self) -> GitProcess:
         if self.proc is None or self.proc.poll() is not None:
-            self.proc = git_popen(self.args, stdin=True, stderr=self.stderr)
+            self.proc = git_popen(self.args, stdin=True, stderr=self.stderr, own_group=self.own_group)
         return self.proc
 
-    def io(self) -> tuple[IO[bytes], IO[bytes]]:
-        proc = self.start()
-        assert proc.stdin is not None and proc.stdout is not None
-        return proc.stdin, proc.stdout
+    @contextlib.contextmanager
+    def exchange(self) -> Iterator[GitProcess]:
+        """The running process (started if need be) for one request and its answer, under the
+        lock. An exchange cut short (a Ctrl-C or SIGTERM raised between the request and the
+        end of its answer, an error) ends the process: its unread answer would be taken for
+        the next request's (a blob's content for another object's); the next one starts anew."""
+        with self.lock:
+            proc = self.start()
+            try:
+                yield proc
+            except BaseException:
+                self.abandon()
+                raise
+
+    def abandon(self) -> None:
+        """End the process without reading what it has still to say: its pipes are closed, so
+        its next write ends it (SIGPIPE: git drops its lock files on it) as EOF ends its reads."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+        stop(proc)
 
     def close(self) -> None:
         if self.proc is not None:

@@ -317,6 +317,33 @@ def test_ctrl_c_pressed_again_and_again_still_records_interrupted(
     assert states(orch, repo) == {"long": "completed"}
 
 
+def test_ctrl_c_reaches_a_reference_transaction_hook_that_hangs(
+    repo: Path, orch: OrchRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`git update-ref` runs the user's reference-transaction hook: it stays in gitorch's
+    process group, so a terminal's Ctrl-C ends a hook that hangs (the run does not wait for it)."""
+    monkeypatch.setenv("GITORCH_BACKEND", "cli")
+    marker = tmp_path / "hooked"
+    hook = repo / ".git" / "hooks" / "reference-transaction"
+    hook.write_text(f'#!/bin/sh\nif [ "$1" = prepared ] && [ ! -e {marker} ]; then echo $$ > {marker}; '
+                    f"sleep 30; fi\nexit 0\n")
+    hook.chmod(0o755)
+    write_plan(repo, [{"id": "a", "commands": {"t": "sleep 3"}}])
+    proc = subprocess.Popen(["git-orch", "run"], cwd=repo, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.time() + 20
+    while not (marker.exists() and marker.read_text().strip()) and time.time() < deadline:
+        time.sleep(0.02)
+    hook_pid = int(marker.read_text())
+    pressed = time.monotonic()
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130, out.decode() + err.decode()
+    assert time.monotonic() - pressed < 10  # not the hook's 30 s
+    assert not alive(hook_pid)
+    assert status(orch, repo)["run"]["status"] == "interrupted"
+
+
 def test_an_approval_given_while_the_run_goes_on_opens_the_gate(
     repo: Path, orch: OrchRunner, tmp_path: Path,
 ) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from gitorch import events as ev
-from tests.conftest import git
+from tests.conftest import fsck, git
 from tests.e2e.helpers import events
 from tests.engine.helpers import orch_with_site, plan_repo
 
@@ -209,3 +209,30 @@ def test_an_interrupt_as_the_build_command_starts_records_it_stopped(tmp_path: P
     assert json.loads(shown.stdout)["run"]["status"] == "interrupted", shown.stdout
     [build] = [e for e in events(repo) if isinstance(e, ev.CommandRun) and e.name == "release"]
     assert build.task is None and build.status is None
+
+
+def test_an_interrupt_between_a_request_to_git_and_its_answer_records_the_run_interrupted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C raised while the CLI backend waits for `cat-file --batch`'s answer (the loop's
+    periodic flush reads the state branch): the answer was left in the pipe and the stop's
+    publish read it as its own ("object … is not a blob"), so the run was recorded failed,
+    exit 1. An exchange cut short now ends that git; the next read starts another."""
+    monkeypatch.setenv("GITORCH_BACKEND", "cli")
+    tasks: list[dict[str, Any]] = [
+        {"id": "a", "commands": {"t": "sleep 1"}},
+        {"id": "b", "dependencies": ["a"], "commands": {"t": "sleep 1"}},
+        {"id": "c", "dependencies": ["b"], "commands": {"t": "sleep 1"}},
+    ]
+    repo = plan_repo(tmp_path / "repo", {"README.md": "x\n"}, tasks)
+    strike = ("from gitorch.engine.signals import SESSION\n"
+              + " " * 16 + "if SESSION.raising and not os.environ.get('STRUCK'):\n"
+              + " " * 20 + "os.environ['STRUCK'] = '1'; os.kill(os.getpid(), signal.SIGINT)")
+    site = _site(tmp_path, "gitorch.store.cli_backend", "CliBackend", "_answer", "pass", before=strike)
+    stopped = orch_with_site(repo, "run", site=site)
+    assert stopped.returncode == 130, stopped.stdout + stopped.stderr
+    assert "is not a" not in stopped.stderr and "Traceback" not in stopped.stderr
+    shown = orch_with_site(repo, "status", "--json")
+    assert json.loads(shown.stdout)["run"]["status"] == "interrupted", shown.stdout
+    assert fsck(repo, "--no-dangling") == ""
+    again = orch_with_site(repo, "resume")
+    assert again.returncode == 0, again.stdout + again.stderr
