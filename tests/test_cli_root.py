@@ -54,6 +54,25 @@ def test_reader_closing_the_pipe_is_not_an_error(repo) -> None:
     assert "Traceback" not in err and "internal error" not in err
 
 
+def test_reader_closing_a_socket_is_not_an_error(repo) -> None:
+    """The same with stdout a socket (a Node parent's stdio is a socketpair): its peer gone
+    is the reader leaving too, not an internal error."""
+    import socket
+
+    from gitorch.config import open_store
+    from gitorch.events import Generic
+
+    with open_store() as store:
+        store.append([Generic(kind="pad", data={"text": "x" * 2000}) for _ in range(200)])
+    for args in (["events"], ["events", "--json"]):
+        ours, theirs = socket.socketpair()
+        ours.close()  # gone before anything is written
+        proc = subprocess.run(["git", "orch", *args], stdout=theirs, stderr=subprocess.PIPE, text=True)
+        theirs.close()
+        assert proc.returncode == 0, proc.stderr
+        assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+
+
 def test_version_names_the_backend(orch, repo) -> None:
     assert "(backend: cli)" in orch("--version", env={"GITORCH_BACKEND": "cli"}).stdout
     assert "(backend: pygit2" in orch("--version", env={"GITORCH_BACKEND": "pygit2"}).stdout

@@ -37,15 +37,17 @@ def failed(exc: BaseException, as_json: bool) -> int:
 
 
 def stdout_gone() -> bool:
-    """Whether stdout is a pipe its reader has closed (poll says POLLERR); a BrokenPipeError
-    from elsewhere (a git process gitorch talks to) is not the reader leaving."""
+    """Whether stdout's reader has gone: a pipe's closed (poll says POLLERR), a socket's peer
+    (POLLHUP: a Node parent's stdio), a terminal hung up, fd 1 closed (POLLNVAL). A
+    BrokenPipeError from elsewhere (a git process gitorch talks to) is not the reader leaving."""
     import select
 
     try:
         poller = select.poll()
         poller.register(1, select.POLLOUT)
-        return any(ev & select.POLLERR for _, ev in poller.poll(0))
-    except (OSError, ValueError, AttributeError):  # no poll (Windows), stdout closed: as before
+        gone = select.POLLERR | select.POLLHUP | select.POLLNVAL
+        return any(ev & gone for _, ev in poller.poll(0))
+    except (OSError, ValueError, AttributeError):  # no poll (Windows): as before
         return True
 
 

@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     from gitorch.gitcmd import GitProcess, GitResult
 
 _LOCK_WAIT = 1.0
+# how long update-ref is asked again while each one is killed before it commits (a Ctrl-C held
+# down repeats every ~30 ms; a reference-transaction hook may take longer than that)
+_KILLED_WAIT = 30.0
 _BATCH = 256  # blobs asked for at once (256 requests: ~10 KB, well under a pipe's buffer)
 # The one config read of a writer: the commits' identity and how objects are written.
 _IDENT_PATTERN = r"^(user|author|committer)\.(name|email)$"  # IDENT_KEYS
@@ -336,6 +339,7 @@ class CliBackend:
 
     def update_ref(self, ref: str, new: str, old: str | None, message: str) -> bool:
         deadline = time.monotonic() + _LOCK_WAIT
+        killed_until = time.monotonic() + _KILLED_WAIT
         while True:
             ok, err = self._update_ref_once(ref, new, old)
             if ok:
@@ -350,7 +354,7 @@ class CliBackend:
                 return True  # killed once it had committed
             if now != old:
                 return False
-            if err == _KILLED and time.monotonic() < deadline:
+            if err == _KILLED and time.monotonic() < killed_until:
                 continue  # killed (a terminal's Ctrl-C reaches it: its hook too) before: again
             raise GitError(f"git update-ref {ref} failed: {err.strip()}")
 

@@ -55,7 +55,7 @@ class GitPipe:
             if stream is not None:
                 with contextlib.suppress(OSError):
                     stream.close()
-        stop(proc)
+        stop(proc, timeout=1.0)  # a hook that hangs (update-ref's) is not waited for long
 
     def close(self) -> None:
         if self.proc is not None:

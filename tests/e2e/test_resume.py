@@ -344,6 +344,24 @@ def test_ctrl_c_reaches_a_reference_transaction_hook_that_hangs(
     assert status(orch, repo)["run"]["status"] == "interrupted"
 
 
+def test_ctrl_c_held_down_with_a_slow_reference_transaction_hook_records_interrupted(
+    repo: Path, orch: OrchRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Ctrl-C held down (autorepeat, every 30 ms) kills each `git update-ref` the stop's
+    record starts, with its 50 ms hook: it is asked again until one commits (after 1 s of
+    that, the run was recorded "failed")."""
+    monkeypatch.setenv("GITORCH_BACKEND", "cli")
+    hook = repo / ".git" / "hooks" / "reference-transaction"
+    hook.write_text("#!/bin/sh\nsleep 0.05\nexit 0\n")
+    hook.chmod(0o755)
+    pidfile = tmp_path / "pid"
+    write_plan(repo, [{"id": "long", "commands": {"t": f"sleep 30 & echo $! > {pidfile}; wait"}}])
+    code, out, alive = _ctrl_c_run(repo, pidfile, presses=60, gap=0.03)
+    assert code == 130, out
+    assert not alive
+    assert status(orch, repo)["run"]["status"] == "interrupted"
+
+
 def test_an_approval_given_while_the_run_goes_on_opens_the_gate(
     repo: Path, orch: OrchRunner, tmp_path: Path,
 ) -> None:
