@@ -193,6 +193,9 @@ class RunDriver:
         while self._reaped:
             child, outcome = self._reaped.pop(0)
             self._advance(str(child.key), outcome)
+        ended, self.children.ended = self.children.ended, []  # reaped by the wait cut short
+        for child, outcome in ended:
+            self._advance(str(child.key), outcome)
         self.ctx.stopping = True
         for child, outcome in self.children.stop_all():
             self._advance(str(child.key), outcome)

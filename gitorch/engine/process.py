@@ -23,7 +23,7 @@ from pathlib import Path
 
 import msgspec
 
-from gitorch.engine.signals import STARTING, interrupts_deferred, sigterm_as_interrupt
+from gitorch.engine.signals import HOLD, interrupts_deferred, sigterm_as_interrupt
 
 # What Python ignores at start-up and a command must not inherit (Popen's restore_signals):
 # ignored, SIGPIPE turns `yes | head -1` into "yes: standard output: Broken pipe"
@@ -175,6 +175,8 @@ class Children:
 
     def __init__(self) -> None:
         self.live: dict[int, Child] = {}  # fd -> child
+        # reaped by a `wait` a Ctrl-C cut short, not handed on yet: `stop_all` hands them on
+        self.ended: list[tuple[Child, CommandOutcome]] = []
         self._timed = 0  # live children started with a timeout: with none, `wait` reads no clock
         self._poll = select.poll()
         self._cwd: str | None = None
@@ -187,11 +189,11 @@ class Children:
               timeout: float | None, key: object) -> Child | CommandOutcome:
         """Start `cmd`; an CommandOutcome right away when it cannot start. A Ctrl-C meanwhile
         is raised once the command is among `live`, so stopping the run stops it too."""
-        STARTING.now = True
+        HOLD.now = True
         try:
             return self._start(cmd, cwd, env, log_path, timeout, key)
         finally:
-            STARTING.done()
+            HOLD.done()
 
     def _start(self, cmd: str, cwd: Path, env: Env, log_path: Path,
                timeout: float | None, key: object) -> Child | CommandOutcome:
@@ -291,10 +293,16 @@ class Children:
             wait_for = max(0.0, deadline - time.monotonic())
             timeout = wait_for if timeout is None else min(timeout, wait_for)
         ready = self._poll.poll(None if timeout is None else max(0, int(timeout * 1000) + 1))
-        out = [self._reap(self.live[fd]) for fd, _ in ready if fd in self.live]
-        if self._timed:
-            self._enforce_timeouts()
-        return out
+        HOLD.now = True  # a Ctrl-C now is raised once every end reaped is kept
+        try:
+            ended = self.ended
+            ended += [self._reap(self.live[fd]) for fd, _ in ready if fd in self.live]
+            if self._timed:
+                self._enforce_timeouts()
+        finally:
+            HOLD.done()
+        self.ended = []
+        return ended
 
     def _enforce_timeouts(self) -> None:
         now = time.monotonic()
@@ -336,11 +344,12 @@ class Children:
         return child, CommandOutcome(code, duration, False, size)
 
     def stop_all(self) -> list[tuple[Child, CommandOutcome]]:
-        """Stop every child's process group (SIGTERM, then SIGKILL after a grace); reap them."""
+        """Stop every child's process group (SIGTERM, then SIGKILL after a grace); reap them.
+        The ends a cut-short `wait` reaped come first, as they are."""
         for child in self.live.values():
             kill_group(child.pid, signal.SIGTERM)
         end = time.monotonic() + KILL_GRACE
-        out: list[tuple[Child, CommandOutcome]] = []
+        out, self.ended = self.ended, []
         while self.live and time.monotonic() < end:
             ready = self._poll.poll(max(1, int((end - time.monotonic()) * 1000)))
             out += [self._reap(self.live[fd]) for fd, _ in ready if fd in self.live]

@@ -10,14 +10,16 @@ import threading
 from collections.abc import Iterator
 
 
-class _Starting:
-    """Whether a command is being started (process.Children.spawn), and whether a Ctrl-C or
-    SIGTERM came meanwhile.
+class _Hold:
+    """Whether a command is being started or reaped (process.Children.spawn, .wait), and
+    whether a Ctrl-C or SIGTERM came meanwhile.
 
     One that lands while posix_spawn runs is raised as it returns, before its pid is kept:
     the run stopped every command it knew of and left that one running (`sleep 30 &` in it
-    outlived the run). So the run's handler only notes it then, and the start raises it once
-    the command is among the run's children."""
+    outlived the run). One that lands once a command's end is reaped, before it is handed
+    on, lost that end: a task whose command passed was recorded interrupted. So the run's
+    handler only notes it then, and it is raised once the command is among the run's
+    children, or its end is kept (`Children.ended`)."""
 
     __slots__ = ("now", "interrupted")
 
@@ -26,14 +28,14 @@ class _Starting:
         self.interrupted = False
 
     def done(self) -> None:
-        """The command is known (or did not start): raise what came meanwhile."""
+        """The command is known (or did not start), its end kept: raise what came meanwhile."""
         self.now = False
         if self.interrupted:
             self.interrupted = False
             raise KeyboardInterrupt
 
 
-STARTING = _Starting()
+HOLD = _Hold()
 
 
 class _Session:
@@ -61,8 +63,8 @@ def _interrupt(signum: int, frame: object) -> None:
     if SESSION.on and not SESSION.raising:
         SESSION.noted.append(signum)
         return
-    if STARTING.now:
-        STARTING.interrupted = True
+    if HOLD.now:
+        HOLD.interrupted = True
         return
     raise KeyboardInterrupt
 
@@ -100,7 +102,7 @@ def session(*, raising: bool = False) -> Iterator[None]:
 def sigterm_as_interrupt() -> Iterator[None]:
     """SIGTERM stops a run like Ctrl-C does (children stopped, run recorded, resumable): both
     are raised as KeyboardInterrupt here, one noted since the last section at once; neither
-    while a command is being started (`STARTING`). A SIGINT ignored stays ignored."""
+    while a command is being started or reaped (`HOLD`). A SIGINT ignored stays ignored."""
     if not _main_thread():
         yield
         return

@@ -236,3 +236,37 @@ def test_an_interrupt_between_a_request_to_git_and_its_answer_records_the_run_in
     assert fsck(repo, "--no-dangling") == ""
     again = orch_with_site(repo, "resume")
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+@pytest.mark.parametrize("where", ["task", "build"])
+def test_an_interrupt_as_a_commands_end_is_reaped_keeps_that_end(
+        tmp_path: Path, backend: str, where: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C just after a command's end is reaped, before it is handed on: that end is kept
+    (the task completes, the build passes), the rest is stopped. It was lost: the task was
+    recorded interrupted, the build "interrupted before start"."""
+    tasks: list[dict[str, Any]] = [{"id": "a", "type": "code_change", "commands": {"t": "true"}}]
+    if where == "task":
+        tasks.append({"id": "b", "commands": {"t": "sleep 30"}})
+    repo = plan_repo(tmp_path / "repo", {"README.md": "x\n"}, tasks)
+    if where == "build":
+        plan = json.loads((repo / "orchestrator.json").read_text())
+        plan["project"] = {"build": {"release": "true"}}
+        (repo / "orchestrator.json").write_text(json.dumps(plan))
+        git(repo, "commit", "-qam", "a release build")
+    strike = ("if (os.environ.get('STRIKE_AT') == 'build') == (r[0].key == 'build') "
+              "and not os.environ.get('STRUCK'):\n"
+              + " " * 20 + "os.environ['STRUCK'] = '1'; os.kill(os.getpid(), signal.SIGINT)")
+    site = _site(tmp_path, "gitorch.engine.process", "Children", "_reap", strike)
+    monkeypatch.setenv("STRIKE_AT", where)
+    stopped = orch_with_site(repo, "run", "-j2", site=site)
+    assert stopped.returncode == 130, stopped.stdout + stopped.stderr
+    assert "Traceback" not in stopped.stderr
+    shown = json.loads(orch_with_site(repo, "status", "--json").stdout)
+    assert shown["run"]["status"] == "interrupted"
+    states = {t["id"]: t["state"] for t in shown["tasks"]}
+    if where == "task":
+        assert states == {"a": "completed", "b": "interrupted"}
+    else:
+        assert states == {"a": "completed"}
+        [build] = [e for e in events(repo) if isinstance(e, ev.CommandRun) and e.name == "release"]
+        assert build.status == 0, build  # its end, not "interrupted before start"
