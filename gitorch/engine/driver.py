@@ -194,6 +194,7 @@ class RunDriver:
             child, outcome = self._reaped.pop(0)
             self._advance(str(child.key), outcome)
         ended, self.children.ended = self.children.ended, []  # reaped by the wait cut short
+        ended += self.children.wait(0)  # ended on their own, not reaped yet: their ends are theirs
         for child, outcome in ended:
             self._advance(str(child.key), outcome)
         self.ctx.stopping = True

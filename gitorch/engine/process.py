@@ -293,6 +293,8 @@ class Children:
             wait_for = max(0.0, deadline - time.monotonic())
             timeout = wait_for if timeout is None else min(timeout, wait_for)
         ready = self._poll.poll(None if timeout is None else max(0, int(timeout * 1000) + 1))
+        if not ready and not self._timed:
+            return []
         HOLD.now = True  # a Ctrl-C now is raised once every end reaped is kept
         try:
             ended = self.ended

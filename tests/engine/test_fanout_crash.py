@@ -270,3 +270,20 @@ def test_an_interrupt_as_a_commands_end_is_reaped_keeps_that_end(
         assert states == {"a": "completed"}
         [build] = [e for e in events(repo) if isinstance(e, ev.CommandRun) and e.name == "release"]
         assert build.status == 0, build  # its end, not "interrupted before start"
+
+
+def test_an_interrupt_after_a_command_ended_before_it_is_reaped_keeps_that_end(
+        tmp_path: Path, backend: str) -> None:
+    """Ctrl-C while the loop records (a's `true` has exited, not reaped yet): a's end is its
+    own (it completes), b is stopped. The stop reaped a with the others and recorded it
+    interrupted."""
+    tasks: list[dict[str, Any]] = [{"id": "a", "commands": {"t": "true"}},
+                                   {"id": "b", "commands": {"t": "sleep 30"}}]
+    repo = plan_repo(tmp_path / "repo", {"README.md": "x\n"}, tasks)
+    strike = ("if len(self.active) == 2 and not os.environ.get('STRUCK'):\n"
+              + " " * 20 + "os.environ['STRUCK'] = '1'; time.sleep(0.3); os.kill(os.getpid(), signal.SIGINT)")
+    site = _site(tmp_path, "gitorch.engine.driver", "RunDriver", "_settle", strike)
+    stopped = orch_with_site(repo, "run", "-j2", site=site)
+    assert stopped.returncode == 130, stopped.stdout + stopped.stderr
+    shown = json.loads(orch_with_site(repo, "status", "--json").stdout)
+    assert {t["id"]: t["state"] for t in shown["tasks"]} == {"a": "completed", "b": "interrupted"}
