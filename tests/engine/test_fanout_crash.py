@@ -287,3 +287,27 @@ def test_an_interrupt_after_a_command_ended_before_it_is_reaped_keeps_that_end(
     assert stopped.returncode == 130, stopped.stdout + stopped.stderr
     shown = json.loads(orch_with_site(repo, "status", "--json").stdout)
     assert {t["id"]: t["state"] for t in shown["tasks"]} == {"a": "completed", "b": "interrupted"}
+
+
+def test_an_interrupt_just_after_a_commit_doubles_no_event(tmp_path: Path, backend: str) -> None:
+    """Ctrl-C right after the loop's periodic flush moved the state branch, before the store
+    marked its journal flushed: the stop's own flush does not commit those events again."""
+    module, cls = {"cli": ("gitorch.store.cli_backend", "CliBackend"),
+                   "pygit2": ("gitorch.store.pygit2_backend", "Pygit2Backend")}[backend]
+    tasks: list[dict[str, Any]] = [
+        {"id": "a", "commands": {"t": "sleep 1"}},
+        {"id": "b", "dependencies": ["a"], "commands": {"t": "sleep 1"}},
+    ]
+    repo = plan_repo(tmp_path / "repo", {"README.md": "x\n"}, tasks)
+    strike = ("from gitorch.engine.signals import SESSION\n"
+              + " " * 16 + "if r and SESSION.raising and a[0].endswith('orch/state') "
+              "and not os.environ.get('STRUCK'):\n"
+              + " " * 20 + "os.environ['STRUCK'] = '1'; os.kill(os.getpid(), signal.SIGINT)")
+    site = _site(tmp_path, module, cls, "update_ref", strike)
+    stopped = orch_with_site(repo, "run", site=site)
+    assert stopped.returncode == 130, stopped.stdout + stopped.stderr
+    ids = [e.id for e in events(repo)]
+    assert ids and len(ids) == len(set(ids))
+    shown = json.loads(orch_with_site(repo, "status", "--json").stdout)
+    assert shown["run"]["status"] == "interrupted"
+    assert orch_with_site(repo, "resume").returncode == 0
