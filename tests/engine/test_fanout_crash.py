@@ -7,6 +7,7 @@ sitecustomize strikes at the exact point; both store backends."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,27 @@ def _site(tmp_path: Path, module: str, cls: str, meth: str, body: str, before: s
     (site / "sitecustomize.py").write_text(_SITE.format(module=module, cls=cls, meth=meth,
                                                         before=indent + before, body=indent + body))
     return site
+
+
+def _signal_at(tmp_path: Path, where: str, sig: str) -> Path:
+    """A site folder whose sitecustomize sends `sig` to the run itself as `where`
+    ("module:function") is called."""
+    module, func = where.split(":")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(
+        f"import os, signal\nimport {module} as _m\n_real = _m.{func}\n"
+        f"def {func}(*a):\n    os.kill(os.getpid(), signal.{sig})\n    return _real(*a)\n"
+        f"_m.{func} = {func}\n")
+    return site
+
+
+def _assert_recorded_interrupted(repo: Path, stopped: subprocess.CompletedProcess[str]) -> None:
+    """The run exited 130 without a traceback and is recorded interrupted."""
+    assert stopped.returncode == 130, stopped.stdout + stopped.stderr
+    assert "Traceback" not in stopped.stderr
+    shown = orch_with_site(repo, "status", "--json")
+    assert json.loads(shown.stdout)["run"]["status"] == "interrupted", shown.stdout
 
 
 def _events(repo: Path) -> list[str]:
@@ -148,18 +170,8 @@ def test_a_signal_between_the_loop_and_the_end_records_the_run_interrupted(
     tasks: list[dict[str, Any]] = [{"id": "a", "commands": {"t": "true"}}]
     repo = plan_repo(tmp_path / "repo", {"README.md": "x\n"}, tasks)
     assert orch_with_site(repo, "run").returncode == 0
-    module, func = where.split(":")
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "sitecustomize.py").write_text(
-        f"import os, signal\nimport {module} as _m\n_real = _m.{func}\n"
-        f"def {func}(*a):\n    os.kill(os.getpid(), signal.{sig})\n    return _real(*a)\n"
-        f"_m.{func} = {func}\n")
-    stopped = orch_with_site(repo, "run", site=site)
-    assert stopped.returncode == 130, stopped.stdout + stopped.stderr
-    assert "Traceback" not in stopped.stderr
-    shown = orch_with_site(repo, "status", "--json")
-    assert json.loads(shown.stdout)["run"]["status"] == "interrupted", shown.stdout
+    stopped = orch_with_site(repo, "run", site=_signal_at(tmp_path, where, sig))
+    _assert_recorded_interrupted(repo, stopped)
     again = orch_with_site(repo, "run")
     assert again.returncode == 0, again.stdout + again.stderr
 
@@ -173,18 +185,8 @@ def test_a_signal_as_the_loop_begins_records_the_run_interrupted(
     sections swapped theirs in and out): its default action killed the run, left "running"."""
     tasks: list[dict[str, Any]] = [{"id": "a", "commands": {"t": "true"}}]
     repo = plan_repo(tmp_path / "repo", {"README.md": "x\n"}, tasks)
-    module, func = where.split(":")
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "sitecustomize.py").write_text(
-        f"import os, signal\nimport {module} as _m\n_real = _m.{func}\n"
-        f"def {func}(*a):\n    os.kill(os.getpid(), signal.{sig})\n    return _real(*a)\n"
-        f"_m.{func} = {func}\n")
-    stopped = orch_with_site(repo, "run", site=site)
-    assert stopped.returncode == 130, stopped.stdout + stopped.stderr
-    assert "Traceback" not in stopped.stderr
-    shown = orch_with_site(repo, "status", "--json")
-    assert json.loads(shown.stdout)["run"]["status"] == "interrupted", shown.stdout
+    stopped = orch_with_site(repo, "run", site=_signal_at(tmp_path, where, sig))
+    _assert_recorded_interrupted(repo, stopped)
     again = orch_with_site(repo, "resume")
     assert again.returncode == 0, again.stdout + again.stderr
     shown = orch_with_site(repo, "status", "--json")
