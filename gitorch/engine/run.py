@@ -111,8 +111,7 @@ def _session(lp: Loaded, opts: RunOptions, progress: Progress) -> RunResult:
     opening = opening_events(lp, start, opts, lp.head, jobs, selection, inputs, verified)
     d = RunDriver(lp, opts, progress, history, start, inputs, selection)
     d.verified = verified
-    from gitorch.engine.signals import interrupts_deferred, session
-    from gitorch.engine.skipall import skip_all  # every task unchanged: no loop (issue 15 P2)
+    from gitorch.engine.signals import session
 
     # one handler from the first record to the end: a Ctrl-C or SIGTERM between the loop's
     # sections and the end's is noted for the next one, never lost nor fatal (signals.py)
@@ -122,24 +121,30 @@ def _session(lp: Loaded, opts: RunOptions, progress: Progress) -> RunResult:
         d.rec.boundary()
         progress.start(d.run_id, len(d.sched.state), done=len(start.done))
         try:
-            try:
-                with interrupts_deferred() as got:  # quick, and no command: a signal waits
-                    skipped = skip_all(d)
-                if got:
-                    loop = "interrupted"
-                elif skipped:
-                    loop = "ended"
-                else:
-                    from gitorch import collector  # commands run: their garbage is collected
-
-                    collector.resume()
-                    loop = d.loop()
-            except KeyboardInterrupt:  # outside the loop's own stop (before it took over)
-                loop = "interrupted"
-            return finish(d, loop)
+            return finish(d, _drive_tasks(d))
         except Exception as exc:  # a bug: the run is recorded failed, never left "running"
             _record_crash(d, exc)
             raise
+
+
+def _drive_tasks(d: Any) -> str:
+    """Skip every task when none changed, else run the loop: "ended" or "interrupted"."""
+    from gitorch.engine.signals import interrupts_deferred
+    from gitorch.engine.skipall import skip_all  # every task unchanged: no loop (issue 15 P2)
+
+    try:
+        with interrupts_deferred() as got:  # quick, and no command: a signal waits
+            skipped = skip_all(d)
+        if got:
+            return "interrupted"
+        if skipped:
+            return "ended"
+        from gitorch import collector  # commands run: their garbage is collected (cli/entry)
+
+        collector.resume()
+        return d.loop()
+    except KeyboardInterrupt:  # outside the loop's own stop (before it took over)
+        return "interrupted"
 
 
 def _record_plan(d: Any) -> None:
