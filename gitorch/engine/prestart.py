@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import sys
 
-from gitorch.gitcmd import HEAD, WHERE, git_popen
+from gitorch.gitcmd import HEAD, WHERE, git_popen, status_config
 
 # Neither pathlib nor typing at module level (~15 ms of imports, re and urllib among them):
 # git status starts before they load, not after (they load while it runs).
@@ -68,7 +68,8 @@ def start() -> None:
 
     earlyconfig.start()
     try:
-        _started = (cwd, git_popen(STATUS_ARGS, cwd))  # ended with its hook if it hangs (finish)
+        # (its preload threads left out on 2 cores: they would slow the imports: gitcmd)
+        _started = (cwd, git_popen([*status_config(), *STATUS_ARGS], cwd))  # ended with its hook if it hangs (finish)
     except OSError:
         _started = None
     from gitorch.repo import adopt_early  # (pathlib, typing: while git works)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitorch.frozen import Frozen, Record
-from gitorch.gitcmd import git, git_popen
+from gitorch.gitcmd import git, git_popen, status_config
 from gitorch.twins import match_paths, tree_digest  # one copy with the git hook's
 
 if TYPE_CHECKING:
@@ -68,7 +68,9 @@ class WorktreeReader:
         self.root = root
         tail = ["--", *only] if only else []
         self._ls_args = ["ls-files", "-s", "-z", *tail]
-        st_args = ["status", "--porcelain=v1", "-z", "--no-renames", "--ignore-submodules=all"]
+        # the caller works while status runs: on 2 cores, without its preload threads (gitcmd)
+        st_args = [*status_config(), "status", "--porcelain=v1", "-z", "--no-renames",
+                   "--ignore-submodules=all"]
         st_args.append("--untracked-files=all" if untracked else "--untracked-files=no")
         self._st: GitProcess | None = start_git([*st_args, *tail], root)
         self._ls: GitProcess | None = start_git(self._ls_args, root) if eager else None

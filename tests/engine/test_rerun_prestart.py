@@ -122,7 +122,7 @@ def test_git_status_starts_last(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     real = prestart.git_popen
 
     def recording(args: list[str], *rest: Any, **kw: Any) -> Any:
-        started.append(args[0])
+        started.append(next(a for i, a in enumerate(args) if a != "-c" and args[i - 1:i] != ["-c"]))
         return real(args, *rest, **kw)
 
     monkeypatch.setattr(prestart, "git_popen", recording)

@@ -1,0 +1,61 @@
+"""git status beside the run's own work: on 2 cores or fewer without its preload threads
+(gitcmd.status_config; issue 15, P2), and it finds the same changes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gitorch.gitcmd import status_config
+from tests.conftest import git
+from tests.engine.helpers import plan_repo
+
+TASKS = [{"id": "a", "paths": {"preferred": ["a/"]}, "commands": {"t": "true"}},
+         {"id": "b", "paths": {"preferred": ["b/"]}, "commands": {"t": "true"}}]
+
+
+def test_the_preload_threads_are_left_out_on_two_cores_or_fewer() -> None:
+    off = ["-c", "core.preloadIndex=false"]
+    assert status_config(1) == off and status_config(2) == off
+    assert status_config(3) == [] and status_config(64) == []
+
+
+def _statuses(trace: Path) -> list[list[str]]:
+    """The argv of every `git status` in a GIT_TRACE2_EVENT file."""
+    found = []
+    for line in trace.read_text().splitlines():
+        event = json.loads(line)
+        argv = event.get("argv")
+        if event.get("event") == "start" and argv and "status" in argv:
+            found.append(argv)
+    return found
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="needs Linux's CPU affinity")
+def test_a_run_on_one_core_lists_the_work_tree_without_them_and_sees_an_edit(tmp_path: Path) -> None:
+    root = plan_repo(tmp_path / "r", {"a/one.txt": "one\n", "b/two.txt": "two\n"}, TASKS)
+
+    def run(trace: Path) -> dict[str, int]:
+        env = dict(os.environ, GIT_TRACE2_EVENT=str(trace))
+        proc = subprocess.run([sys.executable, "-m", "gitorch", "run", "--json"], cwd=root, env=env,
+                              capture_output=True, text=True, check=False,
+                              preexec_fn=lambda: os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}))
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        counts: dict[str, int] = json.loads(proc.stdout)["counts"]
+        return counts
+
+    assert run(tmp_path / "t1") == {"completed": 2}
+    assert run(tmp_path / "t2") == {"skipped": 2}
+    statuses = _statuses(tmp_path / "t2")
+    assert statuses, "the re-run listed the work tree with git status"
+    for argv in statuses:
+        assert argv[1:3] == ["-c", "core.preloadIndex=false"], argv
+    (root / "b" / "two.txt").write_text("edited\n")  # not committed: only git status sees it
+    (root / "b" / "new.txt").write_text("untracked\n")
+    assert run(tmp_path / "t3") == {"skipped": 1, "completed": 1}
+    assert git(root, "status", "--porcelain", "--", "b").count("\n") >= 1
