@@ -68,8 +68,9 @@ def start() -> None:
 
     earlyconfig.start()
     try:
-        # (its preload threads left out on 2 cores: they would slow the imports: gitcmd)
-        _started = (cwd, git_popen([*status_config(), *STATUS_ARGS], cwd))  # ended with its hook if it hangs (finish)
+        # without its preload threads on 2 cores (they would slow the imports: gitcmd); ended
+        # with its hook if it hangs (finish)
+        _started = (cwd, git_popen([*status_config(), *STATUS_ARGS], cwd))
     except OSError:
         _started = None
     from gitorch.repo import adopt_early  # (pathlib, typing: while git works)

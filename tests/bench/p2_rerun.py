@@ -1,17 +1,21 @@
 """P2: a re-run with nothing changed: 1,000 tasks, each naming a folder of 10 files as its
 `paths`, over a 10,000-file repository; beside go-task with `sources:` checksums, `make -r`
-with one stamp per task, and `git status`. Goals: <= 0.2x go-task and <= 2x `make -r`."""
+with one stamp per task, and `git status`; and the floor of a Python tool that asks git status
+(floor_status.py: the interpreter, msgspec, pathlib, subprocess, one status). Goals: <= 0.2x
+go-task and <= 2x `make -r`."""
 
 from __future__ import annotations
 
 import json
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
 from measure import Figure, git_repo, interleave, ratio, sh, timed, tree_of, which
 
 TASKS, FILES = 1000, 10_000
+FLOOR = Path(__file__).with_name("floor_status.py")  # a Python tool that asks git status, and no more
 
 
 def main(rounds: int) -> list[Figure]:
@@ -34,7 +38,8 @@ def main(rounds: int) -> list[Figure]:
     sh(["git", "orch", "run", "-j2"], repo)  # the first run: every task passes
     sides = {"gitorch": lambda: timed(["git", "orch", "run", "-j2"], repo),
              "make -r": lambda: timed(["make", "-r", "-s", "all"], repo),
-             "git status": lambda: timed(["git", "status", "--porcelain"], repo)}
+             "git status": lambda: timed(["git", "status", "--porcelain"], repo),
+             "python floor": lambda: timed([sys.executable, str(FLOOR)], repo)}
     task = which("task")
     if task:
         sh([task, "--concurrency", "2", "all"], repo)
@@ -47,5 +52,10 @@ def main(rounds: int) -> list[Figure]:
         out.append(ratio("P2", s, "gitorch", "go-task", "<= 0.2x", 0.2))
     out.append(ratio("P2", s, "gitorch", "make -r", "<= 2x", 2.0))
     out.append(ratio("P2", s, "gitorch", "git status", "", None))
+    # the floor of a Python tool that asks git status (floor_status.py), against the goal's peer
+    if task:
+        out.append(ratio("P2", s, "python floor", "go-task", "", None,
+                         note="floor: start, libraries, git status"))
+    out.append(ratio("P2", s, "gitorch", "python floor", "", None, note="gitorch's own work"))
     shutil.rmtree(work, ignore_errors=True)
     return out
