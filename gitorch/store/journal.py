@@ -61,7 +61,7 @@ class Journal:
             return
         from gitorch.store.locks import funlock, try_flock
 
-        for path in sorted(self.dir.glob("*.jsonl")):
+        for path in self._files(".jsonl"):
             try:
                 fh = open(path, "ab")  # noqa: SIM115
             except FileNotFoundError:
@@ -85,14 +85,23 @@ class Journal:
         file whose bytes are exactly `known`'s is not decoded: its events are `known`'s."""
         if not self.dir.is_dir():
             return []
-        return [self._read(p, known) for p in sorted(self.dir.glob("*.pending"))]
+        return [self._read(p, known) for p in self._files(".pending")]
 
     def live(self) -> list[Pending]:
         """Every journal file, live and rotated (for reading events not yet committed)."""
         if not self.dir.is_dir():
             return []
-        paths = sorted(self.dir.glob("*.jsonl")) + sorted(self.dir.glob("*.pending"))
-        return [self._read(p) for p in paths]
+        return [self._read(p) for p in [*self._files(".jsonl"), *self._files(".pending")]]
+
+    def _files(self, suffix: str) -> list[Path]:
+        """The files named `*<suffix>` here, by name: what `sorted(dir.glob("*" + suffix))`
+        lists, without compiling a pattern (fnmatch and re: ~1 ms of every run's flushes)."""
+        try:
+            with os.scandir(self.dir) as entries:
+                names = [e.name for e in entries if e.name.endswith(suffix) and not e.is_dir()]
+        except FileNotFoundError:
+            return []
+        return [self.dir / name for name in sorted(names)]
 
     @staticmethod
     def _read(path: Path, known: Known | None = None) -> Pending:

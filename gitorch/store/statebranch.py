@@ -8,7 +8,7 @@ correct against anyone else (plain git, a sync, another gitorch).
 
 from __future__ import annotations
 
-import re
+import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -174,16 +174,26 @@ def check_ref_free(common_dir: Path, ref: str) -> None:
                           hint="name the state branch otherwise: `git orch config set state_branch NAME`")
 
 
+def _is_bare_line(line: str) -> bool:
+    """`bare = true` (any case, any spaces around the words): git config's core.bare."""
+    key, eq, value = line.partition("=")
+    return bool(eq) and key.strip().lower() == "bare" and value.strip().lower() == "true"
+
+
 def check_not_checked_out(common_dir: Path, ref: str) -> None:
     """Refuse to move `ref` while a work tree has it checked out: its files and index would
     silently fall behind, and the next `git commit -a` there would undo the state.
 
     Reads the HEAD files (main and linked work trees): no git call."""
-    heads = [*(common_dir / "worktrees").glob("*/HEAD")]
-    try:
-        bare = re.search(r"^\s*bare\s*=\s*true\s*$", (common_dir / "config").read_text(), re.M | re.I)
+    try:  # each linked work tree's folder (what glob("*/HEAD") finds, without a pattern)
+        with os.scandir(common_dir / "worktrees") as entries:
+            heads = [Path(e.path, "HEAD") for e in entries if e.is_dir()]
     except OSError:
-        bare = None
+        heads = []
+    try:
+        bare = any(_is_bare_line(line) for line in (common_dir / "config").read_text().splitlines())
+    except OSError:
+        bare = False
     if not bare:  # a bare repository's HEAD has no work tree to fall behind
         heads.insert(0, common_dir / "HEAD")
     for head in heads:

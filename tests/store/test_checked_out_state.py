@@ -39,3 +39,33 @@ def test_a_branch_named_like_a_folder_of_the_state_branch(repo: Path, orch: Orch
         assert "the branch 'orch' exists" in out["message"] and "state_branch" in out["hint"]
     assert orch("config", "set", "state_branch", "orch-state", cwd=repo).returncode == 0
     assert orch("init", cwd=repo).returncode == 0
+
+
+def test_a_bare_repository_whose_head_names_the_state_branch_is_written(
+    tmp_path: Path, orch: OrchRunner, backend: str
+) -> None:
+    """A bare repository has no work tree to fall behind: its HEAD naming the state branch
+    does not stop a write, however its config spells `bare = true`."""
+    work = tmp_path / "work"
+    work.mkdir()
+    git(work, "init", "-q", "-b", "main")
+    (work / "a.txt").write_text("a\n")
+    git(work, "add", "a.txt")
+    git(work, "commit", "-qm", "a")
+    assert orch("init", cwd=work).returncode == 0
+    bare = tmp_path / "bare.git"
+    git(tmp_path, "clone", "-q", "--bare", str(work), str(bare))
+    git(bare, "fetch", "-q", str(work), "orch/state:orch/state")
+    git(bare, "symbolic-ref", "HEAD", "refs/heads/orch/state")
+    config = bare / "config"
+    for spelling in ("\tbare = true", "\tBare=TRUE", "  bare =  true  "):
+        text = config.read_text()
+        lines = [spelling if line.strip().lower().replace(" ", "") == "bare=true" else line
+                 for line in text.splitlines()]
+        config.write_text("\n".join(lines) + "\n")
+        assert git(bare, "config", "--bool", "core.bare") == "true"
+        proc = orch("config", "set", "jobs", "3", "--repo", cwd=bare)
+        assert proc.returncode == 0, (spelling, proc.stderr)
+    git(bare, "config", "core.bare", "false")  # now its HEAD would have a work tree to fall behind
+    proc = orch("config", "set", "jobs", "4", "--repo", cwd=bare)
+    assert proc.returncode == 5 and "is checked out" in proc.stderr, proc.stderr
