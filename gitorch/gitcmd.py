@@ -29,20 +29,25 @@ if TYPE_CHECKING:
 WHERE = ("rev-parse", "--is-bare-repository", "--absolute-git-dir", "--git-common-dir", "--show-toplevel")
 HEAD = ("--verify", "-q", "HEAD")
 
-# git status lists the work tree with a thread per core (core.preloadIndex, on by default).
-# A run starts it beside its own work (engine/prestart: while Python imports): on a machine
-# of 2 cores or fewer those threads take the core this process needs, and a re-run over
-# 10,000 files ends ~4% later although status ends sooner (issue 15, P2). Same output.
+# git status checks a large index's files in threads (core.preloadIndex, on by default: one
+# thread per 500 entries, up to 20, whatever the cores). A run starts it beside its own work
+# (engine/prestart: while Python imports): on Linux with 2 usable cores or fewer those threads
+# take the core this process needs, and a re-run over 10,000 files ends ~4% later although
+# status ends sooner (issue 15, P2). Without them git checks the same files one by one: the
+# same output. Elsewhere (Git for Windows switches its file cache on there, macOS was not
+# measured) it is left as it is; a CPU quota of a container (cgroups) is not seen.
 PRELOAD_CORES = 2
 
 
 def status_config(cores: int | None = None) -> list[str]:
-    """`-c core.preloadIndex=false` for a git status that runs beside this process on a
-    machine of PRELOAD_CORES cores or fewer (`cores`: those this process may use), else []."""
+    """`-c core.preloadIndex=false` for a git status that runs beside this process on Linux
+    with PRELOAD_CORES cores or fewer (`cores`: those this process may use), else []."""
+    if not sys.platform.startswith("linux"):
+        return []
     if cores is None:
         try:
             cores = len(os.sched_getaffinity(0))
-        except (AttributeError, OSError):  # not Linux
+        except (AttributeError, OSError):
             cores = os.cpu_count() or 1
     return ["-c", "core.preloadIndex=false"] if cores <= PRELOAD_CORES else []
 

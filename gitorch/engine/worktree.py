@@ -64,13 +64,14 @@ class WorktreeReader:
     inputs are cached (inputcache.py) needs only the status."""
 
     def __init__(self, root: Path, *, untracked: bool = True, only: Sequence[str] | None = None,
-                 eager: bool = True) -> None:
+                 eager: bool = True, beside: bool = True) -> None:
         self.root = root
         tail = ["--", *only] if only else []
         self._ls_args = ["ls-files", "-s", "-z", *tail]
-        # the caller works while status runs: on 2 cores, without its preload threads (gitcmd)
-        st_args = [*status_config(), "status", "--porcelain=v1", "-z", "--no-renames",
-                   "--ignore-submodules=all"]
+        # `beside`: the caller works while status runs (on 2 cores, then, without its preload
+        # threads: gitcmd.status_config); a caller that only waits for it lets git use them
+        st_args = [*(status_config() if beside else []), "status", "--porcelain=v1", "-z",
+                   "--no-renames", "--ignore-submodules=all"]
         st_args.append("--untracked-files=all" if untracked else "--untracked-files=no")
         self._st: GitProcess | None = start_git([*st_args, *tail], root)
         self._ls: GitProcess | None = start_git(self._ls_args, root) if eager else None
@@ -122,7 +123,7 @@ def read_worktree(root: Path, *, untracked: bool = True, only: Sequence[str] | N
 
     `only`: literal pathspecs to limit the listing to (see `pathspecs`).
     """
-    return WorktreeReader(root, untracked=untracked, only=only).result()
+    return WorktreeReader(root, untracked=untracked, only=only, beside=False).result()
 
 
 class StatusView(Frozen):

@@ -175,9 +175,14 @@ def check_ref_free(common_dir: Path, ref: str) -> None:
 
 
 def _is_bare_line(line: str) -> bool:
-    """`bare = true` (any case, any spaces around the words): git config's core.bare."""
-    key, eq, value = line.partition("=")
-    return bool(eq) and key.strip().lower() == "bare" and value.strip().lower() == "true"
+    """A config line that sets `bare` true, as git reads a boolean: `bare` alone, or `= true`,
+    `yes`, `on` or `1` (any case and spacing, a `;` or `#` comment after it). Not section-aware:
+    a `bare` set true in another section counts too (a refusal that was not needed, never a
+    write that should have been refused)."""
+    key, eq, value = line.split(";", 1)[0].split("#", 1)[0].partition("=")
+    if key.strip().lower() != "bare":
+        return False
+    return not eq or value.strip().lower() in ("true", "yes", "on", "1")
 
 
 def check_not_checked_out(common_dir: Path, ref: str) -> None:
@@ -191,7 +196,8 @@ def check_not_checked_out(common_dir: Path, ref: str) -> None:
     except OSError:
         heads = []
     try:
-        bare = any(_is_bare_line(line) for line in (common_dir / "config").read_text().splitlines())
+        config = (common_dir / "config").read_text(errors="replace")
+        bare = any(_is_bare_line(line) for line in config.splitlines())
     except OSError:
         bare = False
     if not bare:  # a bare repository's HEAD has no work tree to fall behind

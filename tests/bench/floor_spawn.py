@@ -17,8 +17,10 @@ def main() -> None:
     tasks, jobs, command = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     argv = shlex.split(command)
     argv[0] = shutil.which(argv[0]) or argv[0]
-    env = dict(os.environ)
-    os.waitpid(os.posix_spawn(argv[0], argv, env), 0)  # the root
+    env = dict(os.environb)  # encoded once, as gitorch's RunContext does
+    _, status = os.waitpid(os.posix_spawn(argv[0], argv, env, setsid=True), 0)  # the root
+    if os.waitstatus_to_exitcode(status):
+        sys.exit(1)
     started, live = 1, 0
     while started < tasks or live:
         while live < jobs and started < tasks:

@@ -14,7 +14,15 @@ import os
 import subprocess
 import sys
 
-PRELOAD = [] if len(os.sched_getaffinity(0)) > 2 else ["-c", "core.preloadIndex=false"]
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
+PRELOAD = ["-c", "core.preloadIndex=false"] if sys.platform.startswith("linux") and _cores() <= 2 else []
 STATUS = ["git", *PRELOAD, "status", "--porcelain=v1", "-z", "--no-renames",
           "--ignore-submodules=all", "--untracked-files=all", "--", ":/"]
 

@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from measure import Figure, git_repo, interleave, ratio, sh, timed, tree_of, which
+from measure import Figure, added, git_repo, interleave, ratio, sh, timed, tree_of, which
 
 TASKS, FILES = 1000, 10_000
 FLOOR = Path(__file__).with_name("floor_status.py")  # a Python tool that asks git status, and no more
@@ -56,6 +56,6 @@ def main(rounds: int) -> list[Figure]:
     if task:
         out.append(ratio("P2", s, "python floor", "go-task", "", None,
                          note="floor: start, libraries, git status"))
-    out.append(ratio("P2", s, "gitorch", "python floor", "", None, note="gitorch's own work"))
+    out.append(added("P2", s, "gitorch", "python floor", "", None, note="gitorch's own work"))
     shutil.rmtree(work, ignore_errors=True)
     return out

@@ -45,7 +45,7 @@ def test_a_bare_repository_whose_head_names_the_state_branch_is_written(
     tmp_path: Path, orch: OrchRunner, backend: str
 ) -> None:
     """A bare repository has no work tree to fall behind: its HEAD naming the state branch
-    does not stop a write, however its config spells `bare = true`."""
+    does not stop a write, in any of the spellings git reads as core.bare true."""
     work = tmp_path / "work"
     work.mkdir()
     git(work, "init", "-q", "-b", "main")
@@ -58,10 +58,10 @@ def test_a_bare_repository_whose_head_names_the_state_branch_is_written(
     git(bare, "fetch", "-q", str(work), "orch/state:orch/state")
     git(bare, "symbolic-ref", "HEAD", "refs/heads/orch/state")
     config = bare / "config"
-    for spelling in ("\tbare = true", "\tBare=TRUE", "  bare =  true  "):
+    for spelling in ("\tbare = true", "\tBare=TRUE", "  bare =  true  ", "\tbare = yes", "\tbare = on",
+                     "\tbare = 1", "\tbare", "\tbare = true ; set by clone", "\tbare = true # a comment"):
         text = config.read_text()
-        lines = [spelling if line.strip().lower().replace(" ", "") == "bare=true" else line
-                 for line in text.splitlines()]
+        lines = [spelling if line.strip().lower().startswith("bare") else line for line in text.splitlines()]
         config.write_text("\n".join(lines) + "\n")
         assert git(bare, "config", "--bool", "core.bare") == "true"
         proc = orch("config", "set", "jobs", "3", "--repo", cwd=bare)
