@@ -57,11 +57,12 @@ class Journal:
 
     def rotate(self) -> None:
         """Move every live journal file aside as `*.pending` (held writers finish first)."""
-        if not self.dir.is_dir():
+        live = self._files(".jsonl")
+        if not live:
             return
         from gitorch.store.locks import funlock, try_flock
 
-        for path in self._files(".jsonl"):
+        for path in live:
             try:
                 fh = open(path, "ab")  # noqa: SIM115
             except FileNotFoundError:
@@ -83,25 +84,22 @@ class Journal:
     def pending(self, known: Known | None = None) -> list[Pending]:
         """Every rotated file (including ones a crashed flush left), decoded line by line; a
         file whose bytes are exactly `known`'s is not decoded: its events are `known`'s."""
-        if not self.dir.is_dir():
-            return []
         return [self._read(p, known) for p in self._files(".pending")]
 
     def live(self) -> list[Pending]:
         """Every journal file, live and rotated (for reading events not yet committed)."""
-        if not self.dir.is_dir():
-            return []
         return [self._read(p) for p in [*self._files(".jsonl"), *self._files(".pending")]]
 
     def _files(self, suffix: str) -> list[Path]:
         """The files named `*<suffix>` here, sorted by name, read with scandir: what
         `sorted(dir.glob("*" + suffix))` listed on POSIX without compiling a pattern (fnmatch
         and re, ~1 ms of a run's flushes), but for a folder so named (skipped: opening it
-        failed) and a folder that cannot be read (its error raised, not an empty list)."""
+        failed) and a folder that cannot be read (its error raised, not an empty list). No
+        journal folder (or a file in its place): none."""
         try:
             with os.scandir(self.dir) as entries:
                 names = [e.name for e in entries if e.name.endswith(suffix) and not e.is_dir()]
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return []
         return [self.dir / name for name in sorted(names)]
 

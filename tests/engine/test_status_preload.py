@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from gitorch.gitcmd import status_config
-from tests.conftest import git
+from tests.conftest import git, make_repo
 from tests.engine.helpers import plan_repo
 
 TASKS = [{"id": "a", "paths": {"preferred": ["a/"]}, "commands": {"t": "true"}},
@@ -30,15 +30,7 @@ def test_git_lists_the_same_changes_with_and_without_them(tmp_path: Path) -> Non
     """1,500 files: git checks them in 3 threads with preload, one by one without; modified,
     deleted, added, untracked and racily clean files (changed within the index's second)
     come out the same."""
-    root = tmp_path / "r"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    for n in range(1500):
-        folder = root / f"d{n % 30:02d}"
-        folder.mkdir(exist_ok=True)
-        (folder / f"f{n:04d}.txt").write_text(f"{n}\n")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "files")
+    root = make_repo(tmp_path / "r", {f"d{n % 30:02d}/f{n:04d}.txt": f"{n}\n" for n in range(1500)})
     for n in range(0, 1500, 97):
         (root / f"d{n % 30:02d}" / f"f{n:04d}.txt").write_text(f"changed {n}\n")
     (root / "d01" / "f0001.txt").unlink()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import OrchRunner, git
+from tests.conftest import OrchRunner, git, make_repo
 
 
 def test_writes_refused_while_checked_out_here_or_in_a_linked_worktree(
@@ -46,12 +46,7 @@ def test_a_bare_repository_whose_head_names_the_state_branch_is_written(
 ) -> None:
     """A bare repository has no work tree to fall behind: its HEAD naming the state branch
     does not stop a write, in any of the spellings git reads as core.bare true."""
-    work = tmp_path / "work"
-    work.mkdir()
-    git(work, "init", "-q", "-b", "main")
-    (work / "a.txt").write_text("a\n")
-    git(work, "add", "a.txt")
-    git(work, "commit", "-qm", "a")
+    work = make_repo(tmp_path / "work")
     assert orch("init", cwd=work).returncode == 0
     bare = tmp_path / "bare.git"
     git(tmp_path, "clone", "-q", "--bare", str(work), str(bare))
