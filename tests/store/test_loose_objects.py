@@ -4,6 +4,7 @@ something it does not do; the state branch it writes either way passes `git fsck
 
 from __future__ import annotations
 
+import hashlib
 import os
 import zlib
 from pathlib import Path
@@ -140,6 +141,10 @@ def test_a_state_branch_written_in_process_passes_fsck(repo: Path, monkeypatch: 
     assert not _tmp_left(repo / ".git" / "objects")
 
 
+def _blob_id(data: bytes) -> str:
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
 def test_keys_without_a_value_are_true_as_git_reads_them(repo: Path) -> None:
     """`[core] sharedRepository` with no value is group-shared and `fsyncObjectFiles` with no
     value is on: git hash-object writes the first, the second fsyncs."""
@@ -153,11 +158,17 @@ def test_keys_without_a_value_are_true_as_git_reads_them(repo: Path) -> None:
         be.close()
     with open(repo / ".git" / "config", "a") as config:
         config.write("[core]\n\tsharedRepository\n")
+    objects = repo / ".git" / "objects"
+    # git sets the group's permissions on a fan-out folder it creates, so the blob is one whose
+    # folder does not exist yet (the fixture's commit has ids that change with its time)
+    blobs = (b"shared %d\n" % n for n in range(1000))
+    blob = next(data for data in blobs if not (objects / _blob_id(data)[:2]).exists())
     be = CliBackend(str(repo / ".git"))
     try:
-        oid = be.write_blob(b"shared\n")
+        oid = be.write_blob(blob)
+        assert oid == _blob_id(blob)
         assert be._loose is None  # git hash-object wrote it, with the group's permissions
-        assert (repo / ".git" / "objects" / oid[:2]).stat().st_mode & 0o2070 == 0o2070
+        assert (objects / oid[:2]).stat().st_mode & 0o2070 == 0o2070
     finally:
         be.close()
 
