@@ -160,7 +160,7 @@ def test_keys_without_a_value_are_true_as_git_reads_them(repo: Path) -> None:
         config.write("[core]\n\tsharedRepository\n")
     objects = repo / ".git" / "objects"
     # git sets the group's permissions on a fan-out folder it creates, so the blob is one whose
-    # folder does not exist yet (the fixture's commit has ids that change with its time)
+    # folder does not exist yet (the fixture's commit has an id that changes with its time)
     blobs = (b"shared %d\n" % n for n in range(1000))
     blob = next(data for data in blobs if not (objects / _blob_id(data)[:2]).exists())
     be = CliBackend(str(repo / ".git"))
