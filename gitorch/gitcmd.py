@@ -52,6 +52,9 @@ def status_config(cores: int | None = None) -> list[str]:
     return ["-c", "core.preloadIndex=false"] if cores <= PRELOAD_CORES else []
 
 
+# The words git reads as a true boolean in its config (any case); `key` alone is true too.
+GIT_TRUE = frozenset({"true", "yes", "on", "1"})
+
 # Variables git sets for hooks and sub-commands; they must not leak into a call on another repo.
 _GIT_REPO_VARS = (
     "GIT_DIR",

@@ -10,6 +10,7 @@ from typing import Any
 import msgspec
 
 from gitorch.errors import ConfigError, Location
+from gitorch.gitcmd import GIT_TRUE
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -106,7 +107,6 @@ def format_value(value: Any) -> str:
 
 # --- values --------------------------------------------------------------------------
 
-_TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0", ""}
 _TYPE_NAMES = {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}
 
@@ -123,7 +123,7 @@ def parse_text(key: str, text: str, where: Location | None = None, source: str =
     try:
         if kind is bool:
             low = text.strip().lower()
-            if low in _TRUE:
+            if low in GIT_TRUE:
                 return True
             if low in _FALSE:
                 return False

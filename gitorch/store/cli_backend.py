@@ -42,6 +42,7 @@ _LOCK_WAIT = 1.0
 # how long update-ref is asked again while each one is killed before it commits (a Ctrl-C held
 # down repeats every ~30 ms; a reference-transaction hook may take longer than that)
 _KILLED_WAIT = 30.0
+_KILLED = "git update-ref --stdin was killed by a signal"  # what _update_ref_once says then
 _BATCH = 256  # blobs asked for at once (256 requests: ~10 KB, well under a pipe's buffer)
 # The one config read of a writer: the commits' identity and how objects are written.
 _IDENT_PATTERN = r"^(user|author|committer)\.(name|email)$"  # IDENT_KEYS
@@ -395,10 +396,6 @@ class CliBackend:
         for path in self._tmp_files:
             path.unlink(missing_ok=True)
         self._tmp_files.clear()
-
-
-
-_KILLED = "git update-ref --stdin was killed by a signal"
 
 
 def _streams(proc: GitProcess) -> tuple[IO[bytes], IO[bytes]]:

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 
 from gitorch import digests
 from gitorch.frozen import Frozen
+from gitorch.gitcmd import GIT_TRUE
 
 # What decides whether, and how, objects are written here (asked in the CLI backend's one
 # `git config --get-regexp`, keys lowercased as git prints them).
@@ -30,7 +31,6 @@ CONFIG_KEYS = ("core.sharedrepository", "core.fsync", "core.fsyncobjectfiles", "
 CONFIG_PATTERN = r"^(core\.(sharedrepository|fsync|fsyncobjectfiles|compression|loosecompression)" \
                  r"|extensions\.objectformat)$"
 _FSYNCED_BY = frozenset({"loose-object", "objects", "committed", "added", "all"})
-_TRUE = frozenset({"true", "yes", "on", "1"})
 _counter = itertools.count()
 
 
@@ -154,7 +154,7 @@ def _fsync(config: Mapping[str, str]) -> bool:
     | positive: its default never holds loose objects, `none` clears only the default, so an
     item naming them (loose-object, objects, committed, added, all) fsyncs even beside a
     `-loose-object`."""
-    if config.get("core.fsyncobjectfiles", "").lower() in _TRUE:
+    if config.get("core.fsyncobjectfiles", "").lower() in GIT_TRUE:
         return True
     asked = {part.strip().lower() for part in config.get("core.fsync", "").split(",")}
     return bool(asked & _FSYNCED_BY)

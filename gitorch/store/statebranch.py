@@ -19,6 +19,7 @@ from gitorch import __version__
 from gitorch import events as ev
 from gitorch.errors import ConfigError, StateConflict
 from gitorch.events import Event
+from gitorch.gitcmd import GIT_TRUE
 from gitorch.store import layout
 from gitorch.store.backend import MODE_BLOB, MODE_TREE, Backend, RefLocked, TreeEntry
 
@@ -182,7 +183,7 @@ def _is_bare_line(line: str) -> bool:
     key, eq, value = line.split(";", 1)[0].split("#", 1)[0].partition("=")
     if key.strip().lower() != "bare":
         return False
-    return not eq or value.strip().lower() in ("true", "yes", "on", "1")
+    return not eq or value.strip().lower() in GIT_TRUE
 
 
 def check_not_checked_out(common_dir: Path, ref: str) -> None:
